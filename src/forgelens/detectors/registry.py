@@ -1,0 +1,141 @@
+"""The detector registry: name → (function, config class, description, licence).
+
+A detector is a function ``f(evidence, config) -> Trace`` decorated with
+``@register``. Its config is a frozen dataclass whose defaults are the
+published ones; every number that changes behaviour is a field there.
+``run`` times the call, fills in the name and config, enforces the Trace
+contract and turns an unexpected exception into a Trace that records the error
+(so one broken method never sinks an analysis or a batch).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from forgelens.errors import ConfigError
+from forgelens.evidence import Evidence
+from forgelens.trace import Trace
+
+DetectorFn = Callable[[Evidence, Any], Trace]
+
+
+@dataclass(frozen=True)
+class DetectorInfo:
+    name: str
+    fn: DetectorFn
+    config_cls: type
+    description: str
+    family: str
+    licence: str = "Apache-2.0"
+    default: bool = True
+    how_to_read: str = ""
+    caveat: str = ""
+
+    def make_config(self, overrides: dict[str, Any] | None = None) -> Any:
+        overrides = overrides or {}
+        fields = {f.name: f for f in dataclasses.fields(self.config_cls)}
+        unknown = sorted(set(overrides) - set(fields))
+        if unknown:
+            raise ConfigError(self.name, f"unknown option(s) {unknown}; known: {sorted(fields)}")
+        typed: dict[str, Any] = {}
+        for key, value in overrides.items():
+            default = getattr(self.config_cls(), key)
+            try:
+                typed[key] = _coerce(value, default)
+            except (TypeError, ValueError) as exc:
+                raise ConfigError(self.name, f"option {key}={value!r}: {exc}") from exc
+        return self.config_cls(**typed)
+
+
+_REGISTRY: dict[str, DetectorInfo] = {}
+
+
+def register(
+    name: str,
+    *,
+    config: type,
+    description: str,
+    family: str,
+    licence: str = "Apache-2.0",
+    default: bool = True,
+    how_to_read: str = "",
+    caveat: str = "",
+) -> Callable[[DetectorFn], DetectorFn]:
+    """Decorator that registers a detector function under ``name``."""
+
+    def deco(fn: DetectorFn) -> DetectorFn:
+        if name in _REGISTRY and _REGISTRY[name].fn is not fn:
+            raise RuntimeError(f"detector {name!r} registered twice")
+        _REGISTRY[name] = DetectorInfo(
+            name, fn, config, description, family, licence, default, how_to_read, caveat
+        )
+        return fn
+
+    return deco
+
+
+def _ensure_loaded() -> None:
+    from forgelens import detectors  # noqa: F401  (imports every detector module)
+
+
+def available() -> dict[str, DetectorInfo]:
+    _ensure_loaded()
+    return dict(sorted(_REGISTRY.items()))
+
+
+def default_names() -> list[str]:
+    return [n for n, info in available().items() if info.default]
+
+
+def get(name: str) -> DetectorInfo:
+    reg = available()
+    if name not in reg:
+        raise ConfigError(name, f"no detector of that name; known: {', '.join(reg)}")
+    return reg[name]
+
+
+def run(name: str, evidence: Evidence, config: Any = None, *, catch: bool = True) -> Trace:
+    """Run one detector, timed, with its Trace validated against the image shape."""
+    info = get(name)
+    cfg = config if config is not None else info.make_config()
+    t0 = time.perf_counter()
+    try:
+        trace = info.fn(evidence, cfg)
+        trace.name = name
+        trace.validate(evidence.shape)
+    except Exception as exc:
+        if not catch:
+            raise
+        trace = Trace(
+            name=name,
+            applicable=False,
+            note="detector failed; see error",
+            error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}",
+        )
+    trace.seconds = time.perf_counter() - t0
+    trace.config = dataclasses.asdict(cfg) if dataclasses.is_dataclass(cfg) else {}
+    return trace
+
+
+def _coerce(value: Any, default: Any) -> Any:
+    """Coerce a CLI string to the type of the default value."""
+    if not isinstance(value, str) or isinstance(default, str) or default is None:
+        return value
+    if isinstance(default, bool):
+        if value.lower() in ("1", "true", "yes", "on"):
+            return True
+        if value.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError("expected a boolean")
+    if isinstance(default, int):
+        return int(value)
+    if isinstance(default, float):
+        return float(value)
+    if isinstance(default, tuple):
+        return tuple(type(default[0])(v) if default else v for v in value.split(","))
+    return value

@@ -1,0 +1,74 @@
+"""JPEG internals read with jpeglib: quantised DCT coefficients and quantisation tables.
+
+Read once at load time so that every JPEG detector (double quantisation, grid,
+quality estimation) shares the same coefficients without decoding the file again.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class JpegInternals:
+    """DCT coefficients and quantisation tables of a baseline or progressive JPEG.
+
+    ``coefficients[c]`` is the quantised DCT of component c as an int16 array of
+    shape (block_rows, block_cols, 8, 8); ``qtables[c]`` is the 8x8 table used by
+    component c (row-major, natural order). Components are Y, Cb, Cr (Y only for
+    grayscale). ``sampling`` holds each component's (vertical, horizontal) factor.
+    """
+
+    coefficients: tuple[np.ndarray, ...]
+    qtables: tuple[np.ndarray, ...]
+    sampling: tuple[tuple[int, int], ...]
+    progressive: bool
+    color_space: str
+
+    @property
+    def luma_qtable(self) -> np.ndarray:
+        return self.qtables[0]
+
+
+def read_jpeg_internals(data: bytes, path: str | None) -> tuple[JpegInternals | None, str | None]:
+    """Return the JPEG internals, or (None, reason) if libjpeg cannot read them."""
+    import jpeglib
+
+    tmp_name = None
+    try:
+        if path is None or not os.path.isfile(path):
+            fd, tmp_name = tempfile.mkstemp(suffix=".jpg", prefix="forgelens-")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            src = tmp_name
+        else:
+            src = path
+        jpeg = jpeglib.read_dct(src)
+        comps = [jpeg.Y]
+        if jpeg.has_chrominance:
+            comps += [jpeg.Cb, jpeg.Cr]
+        qts = [np.asarray(jpeg.get_component_qt(i), dtype=np.uint16) for i in range(len(comps))]
+        samp = tuple((int(a), int(b)) for a, b in np.asarray(jpeg.samp_factor)[: len(comps)])
+        internals = JpegInternals(
+            coefficients=tuple(_readonly(np.asarray(c, dtype=np.int16)) for c in comps),
+            qtables=tuple(_readonly(q) for q in qts),
+            sampling=samp,
+            progressive=bool(jpeg.progressive_mode),
+            color_space=str(jpeg.jpeg_color_space),
+        )
+        return internals, None
+    except Exception as exc:  # libjpeg errors surface as many types
+        return None, f"{type(exc).__name__}: {exc}"
+    finally:
+        if tmp_name is not None:
+            os.unlink(tmp_name)
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    a = np.ascontiguousarray(a)
+    a.setflags(write=False)
+    return a
