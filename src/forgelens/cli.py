@@ -1,0 +1,124 @@
+"""The `forgelens` command: analyze, detectors, and the commands other modules register."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from forgelens import __version__
+from forgelens.errors import ForgeLensError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Image forensics: was it manipulated or generated, where, and why.")
+err = Console(stderr=True)
+
+#: Modules that add their own commands through ``register(app)``.
+COMMAND_MODULES: list[str] = []
+
+
+def _parse_sets(sets: list[str]) -> dict[str, dict[str, str]]:
+    """`--set detector.option=value` → {detector: {option: value}}."""
+    configs: dict[str, dict[str, str]] = {}
+    for s in sets:
+        key, sep, value = s.partition("=")
+        det, dot, opt = key.partition(".")
+        if not sep or not dot or not det or not opt:
+            raise typer.BadParameter(f"expected detector.option=value, got {s!r}", param_hint="--set")
+        configs.setdefault(det, {})[opt] = value
+    return configs
+
+
+@app.command()
+def analyze(
+    paths: list[str] = typer.Argument(..., help="Image files, folders (walked recursively) or glob patterns."),
+    out: Path = typer.Option(None, "-o", "--out", help="Output folder (default: ./forgelens-out; none with --format json)."),
+    fmt: str = typer.Option("files", "--format", help="'files' writes reports; 'json' prints report JSON to stdout."),
+    detectors: str = typer.Option("default", "--detectors", "-d", help="Comma-separated detector names, or 'default'."),
+    set_: list[str] = typer.Option([], "--set", help="Override an option: detector.option=value (repeatable)."),
+    camera: Path = typer.Option(None, "--camera", help="Camera PRNU fingerprint (.npz) to test the image against."),
+    force: bool = typer.Option(False, "--force", help="Re-analyse images whose report already exists."),
+    workers: int = typer.Option(0, "--workers", "-j", help="Processes for folders (0 = one per core)."),
+) -> None:
+    """Analyse images and write a report per image: OUT/<stem>/report.{json,html}, heatmap.png, maps/."""
+    from forgelens.batch import expand_inputs, run_batch
+    from forgelens.detectors import registry
+
+    if fmt not in ("files", "json"):
+        raise typer.BadParameter("must be 'files' or 'json'", param_hint="--format")
+    configs = _parse_sets(set_)
+    if camera is not None:
+        configs.setdefault("prnu", {})["fingerprint_path"] = str(camera)
+    names = None if detectors == "default" else [d.strip() for d in detectors.split(",") if d.strip()]
+    try:  # validate names and options once, before any work
+        for n in names or registry.default_names():
+            registry.get(n).make_config(configs.get(n))
+        for n in configs:
+            registry.get(n)
+    except ForgeLensError as exc:
+        err.print(f"forgelens: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    if names and camera is not None and "prnu" not in names:
+        names.append("prnu")
+    if names is None and camera is not None and "prnu" not in registry.default_names():
+        names = registry.default_names() + ["prnu"]
+
+    files, problems = expand_inputs(paths)
+    for item, reason in problems:
+        err.print(f"forgelens: {item}: {reason}", highlight=False)
+    if not files:
+        raise typer.Exit(1)
+    outdir = None if (fmt == "json" and out is None) else (out or Path("forgelens-out"))
+    options = {"detectors": names, "configs": configs, "want_json": fmt == "json"}
+
+    failures = 0
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True, disable=len(files) == 1 or not err.is_terminal) as progress:
+        task = progress.add_task("analysing", total=len(files))
+
+        def on_result(r):
+            nonlocal failures
+            progress.advance(task)
+            if r.error:
+                failures += 1
+                err.print(f"forgelens: {r.error}", highlight=False, soft_wrap=True)
+            elif r.skipped:
+                err.print(f"skipped {r.path} (report exists; --force to redo)", highlight=False)
+            elif fmt == "json":
+                sys.stdout.write(json.dumps(r.report) + "\n")
+            else:
+                err.print(f"{r.path}: {r.label} (score {r.score:.2f}) → {r.outdir}", highlight=False)
+
+        run_batch(files, outdir, options, workers=workers, force=force, on_result=on_result)
+    if failures or problems:
+        raise typer.Exit(1)
+
+
+@app.command("detectors")
+def list_detectors() -> None:
+    """List the registered detectors: name, family, default, licence, description."""
+    from forgelens.detectors import available
+
+    table = Table("name", "family", "default", "licence", "description")
+    for name, info in available().items():
+        table.add_row(name, info.family, "yes" if info.default else "no", info.licence, info.description)
+    Console().print(table)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+for _mod in COMMAND_MODULES:
+    importlib.import_module(_mod).register(app)
+
+
+def main() -> None:  # pragma: no cover
+    app()

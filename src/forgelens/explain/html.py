@@ -1,0 +1,115 @@
+"""A self-contained HTML report: every picture embedded, no network, readable offline.
+
+Images in the page are display previews (long side ≤ 1600 px); the
+full-resolution maps are the PNG files written beside the report.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+
+import numpy as np
+
+from forgelens.detectors import available
+from forgelens.explain.images import data_uri, overlay
+from forgelens.pipeline import Report
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;max-width:1200px;color:#222}
+h1{font-size:1.5rem} h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
+.verdict{padding:1rem;border-radius:6px;font-size:1.1rem}
+.authentic{background:#e6f4ea}.manipulated{background:#fde7e7}.generated{background:#ede7fd}
+.inconclusive{background:#fff4d6}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:1rem}
+figure{margin:0;border:1px solid #ddd;border-radius:6px;padding:.5rem}
+figure img{width:100%;height:auto;image-rendering:pixelated}
+figcaption{font-size:.85rem;color:#444}
+table{border-collapse:collapse;font-size:.85rem} td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top}
+.caveat{color:#8a5a00} .muted{color:#777} code{font-size:.8rem;word-break:break-all}
+"""
+
+
+def _e(x) -> str:
+    return html.escape(str(x))
+
+
+def render_html(report: Report) -> str:
+    ev, v = report.evidence, report.verdict
+    reg = available()
+    parts: list[str] = [
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>forgelens report — {_e(ev.source)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>forgelens report: {_e(ev.source)}</h1>",
+        f"<div class='verdict {_e(v.label)}'><b>Verdict: {_e(v.label)}</b> "
+        f"(score {v.score:.2f}{'' if v.calibrated else ', not a calibrated probability'})"
+        f"{' — ' + _e(v.domain) if v.domain else ''}<br>{_e(v.explanation)}</div>",
+        "<div class='grid'>",
+        f"<figure><img alt='the picture' src='{data_uri(np.asarray(ev.pixels))}'><figcaption>The picture as stored "
+        f"({ev.width}×{ev.height}, {_e(ev.format)})</figcaption></figure>",
+    ]
+    if v.heatmap is not None:
+        parts.append(
+            f"<figure><img alt='fused map over the picture' src='{data_uri(overlay(np.asarray(ev.pixels), v.heatmap))}'>"
+            "<figcaption>Fused suspicion map over the picture (red–yellow = more suspicious). "
+            "Full-resolution map: heatmap.png; binary mask: mask.png.</figcaption></figure>"
+        )
+    parts.append("</div>")
+
+    if v.findings:
+        parts.append("<h2>Why: the strongest findings</h2><ol>")
+        for det, f in v.findings[:10]:
+            parts.append(f"<li><b>{_e(det)}</b>: {_e(f.message)} <span class='muted'>(strength {f.strength:.2f})</span></li>")
+        parts.append("</ol>")
+
+    if report.provenance_rows:
+        parts.append("<h2>Provenance</h2><table><tr><th>signal</th><th>value</th><th>what it proves</th>"
+                     "<th>what it does not prove</th></tr>")
+        for row in report.provenance_rows:
+            parts.append("<tr>" + "".join(f"<td>{_e(row.get(k, ''))}</td>" for k in
+                                          ("signal", "value", "proves", "does_not_prove")) + "</tr>")
+        parts.append("</table>")
+
+    parts.append("<h2>Traces</h2><div class='grid'>")
+    for t in report.traces:
+        info = reg.get(t.name)
+        head = f"<b>{_e(t.name)}</b> — {_e(info.description if info else '')}"
+        score = "" if t.score is None else f" · score {t.score:.2f}"
+        body = ""
+        if t.heatmap is not None:
+            body = f"<img alt='{_e(t.name)} map' src='{data_uri(t.heatmap, 800)}'>"
+        status = "" if t.applicable else f"<br><span class='muted'>not applicable: {_e(t.note)}</span>"
+        if t.error:
+            status = f"<br><span class='caveat'>failed: {_e(t.error.splitlines()[0])}</span>"
+        read = f"<br>How to read: {_e(info.how_to_read)}" if info and info.how_to_read else ""
+        cav = f"<br><span class='caveat'>Caveat: {_e(info.caveat)}</span>" if info and info.caveat else ""
+        finds = "".join(f"<br>• {_e(f.message)}" for f in t.findings[:5])
+        parts.append(f"<figure>{body}<figcaption>{head}{score} · {t.seconds:.2f} s{status}{read}{cav}{finds}"
+                     "</figcaption></figure>")
+    parts.append("</div>")
+
+    parts.append("<h2>Metadata</h2><table>")
+    md = ev.metadata
+    rows = list(md.exif.items())[:80] + [(f"PNG text: {k}", v) for k, v in list(md.png_text.items())[:40]]
+    rows += [("ICC profile", f"{len(md.icc_profile)} bytes" if md.icc_profile else "none"),
+             ("JPEG comments", "; ".join(md.jpeg_comments) or "none"),
+             ("XMP", "present" if md.xmp else "none"),
+             ("EXIF orientation", f"{md.orientation} (recorded, not applied)")]
+    rows += [("unreadable metadata", e) for e in md.errors]
+    for k, val in rows:
+        parts.append(f"<tr><th>{_e(k)}</th><td>{_e(val[:300])}</td></tr>")
+    parts.append("</table>")
+
+    desc = ev.describe()
+    parts.append("<h2>Input and run</h2><table>")
+    for k in ("source", "sha256", "size_bytes", "format", "width", "height", "original_mode", "n_frames"):
+        parts.append(f"<tr><th>{k}</th><td><code>{_e(desc[k])}</code></td></tr>")
+    for note in ev.notes:
+        parts.append(f"<tr><th>note</th><td>{_e(note)}</td></tr>")
+    if ev.segments:
+        parts.append(f"<tr><th>file structure</th><td><code>{_e(' '.join(s.name for s in ev.segments[:60]))}</code></td></tr>")
+    parts.append(f"<tr><th>timings (s)</th><td><code>{_e(json.dumps({k: round(x, 3) for k, x in report.seconds.items()}))}</code></td></tr>")
+    parts.append("</table><p class='muted'>Scores come from a first, uncalibrated fusion rule; "
+                 "read them as rankings, not probabilities. Metadata never proves authenticity.</p>")
+    parts.append("</body></html>")
+    return "\n".join(parts)

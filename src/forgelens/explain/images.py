@@ -1,0 +1,48 @@
+"""Maps and pictures as PNG: 8-bit gray heatmaps, colour overlays, previews."""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+PREVIEW_LONG_SIDE = 1600
+
+
+def map_to_uint8(m: np.ndarray) -> np.ndarray:
+    return np.clip(np.rint(np.asarray(m, np.float32) * 255.0), 0, 255).astype(np.uint8)
+
+
+def save_map_png(m: np.ndarray, path: Path) -> None:
+    """Full-resolution 8-bit gray PNG, 255 = most suspicious."""
+    Image.fromarray(map_to_uint8(m), mode="L").save(path, optimize=False)
+
+
+def overlay(pixels: np.ndarray, m: np.ndarray, alpha: float = 0.55) -> np.ndarray:
+    """The picture in gray with the map in a red–yellow ramp on top, where the map is high."""
+    gray = pixels.astype(np.float32).mean(axis=2, keepdims=True)
+    base = np.repeat(gray * 0.8, 3, axis=2)
+    v = np.clip(m.astype(np.float32), 0, 1)[..., None]
+    heat = np.concatenate([np.full_like(v, 255.0), 255.0 * v, np.zeros_like(v)], axis=2)
+    a = alpha * v
+    return np.clip(base * (1 - a) + heat * a, 0, 255).astype(np.uint8)
+
+
+def preview(arr: np.ndarray, long_side: int = PREVIEW_LONG_SIDE) -> Image.Image:
+    im = Image.fromarray(arr)
+    if max(im.size) > long_side:
+        s = long_side / max(im.size)
+        im = im.resize((max(1, round(im.width * s)), max(1, round(im.height * s))), Image.Resampling.BILINEAR)
+    return im
+
+
+def data_uri(arr: np.ndarray, long_side: int = PREVIEW_LONG_SIDE) -> str:
+    """PNG data URI of a (downscaled for display) picture or map."""
+    if arr.dtype != np.uint8:
+        arr = map_to_uint8(arr)
+    buf = io.BytesIO()
+    preview(arr, long_side).save(buf, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")

@@ -1,0 +1,166 @@
+"""Traces → Verdict: the first, documented fusion rule.
+
+This is a deliberately simple, transparent rule so that ``analyze`` gives one
+map and one answer today. The fusion issue will replace it with a learned,
+calibrated combiner; until then **the scores are not calibrated probabilities**
+and the report says so.
+
+The rule
+--------
+Localisation map
+    Reliability-weighted mean of the heatmaps of every applicable detector
+    that produced one (weight = detector weight × its reliability map, 1 where
+    it gives none). A robust mean rather than a max, so one noisy trace cannot
+    paint the whole image.
+Manipulation score
+    Mean of the two highest image-level scores among manipulation detectors
+    (families other than "generation" and "provenance"): one detector alone
+    must be very sure, or two must agree.
+Generation score
+    The highest score among "generation" detectors.
+Provenance overrides
+    A finding of kind ``ai_declared`` (C2PA / XMP declares AI generation) or
+    ``generator_signature`` (generator metadata or watermark) with strength ≥
+    0.9 makes the label "generated", citing that finding.
+Label
+    generated if provenance says so or the generation score ≥ ``generated_at``;
+    else manipulated if the manipulation score ≥ ``manipulated_at``; else
+    authentic if it is below ``authentic_below``; else inconclusive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from forgelens.trace import Finding, Trace, _jsonable
+
+LABELS = ("authentic", "manipulated", "generated", "inconclusive")
+_HARD_GENERATION_KINDS = ("ai_declared", "generator_signature")
+
+
+@dataclass(frozen=True)
+class FusionConfig:
+    manipulated_at: float = 0.6
+    authentic_below: float = 0.4
+    generated_at: float = 0.7
+    mask_threshold: float = 0.5
+    #: Per-detector weights for the fused map; detectors not listed weigh 1.
+    weights: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass
+class Verdict:
+    label: str
+    score: float
+    manipulation_score: float | None
+    generation_score: float | None
+    domain: str | None
+    heatmap: np.ndarray | None
+    mask: np.ndarray | None
+    findings: list[tuple[str, Finding]] = field(default_factory=list)
+    explanation: str = ""
+    calibrated: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return _jsonable(
+            {
+                "label": self.label,
+                "score": round(self.score, 4),
+                "manipulation_score": self.manipulation_score,
+                "generation_score": self.generation_score,
+                "calibrated": self.calibrated,
+                "domain": self.domain,
+                "mask_fraction": float(self.mask.mean()) if self.mask is not None else None,
+                "explanation": self.explanation,
+                "findings": [{"detector": d, **f.to_dict()} for d, f in self.findings],
+            }
+        )
+
+
+def _family(name: str) -> str:
+    from forgelens.detectors import available
+
+    info = available().get(name)
+    return info.family if info else "unknown"
+
+
+def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | None = None) -> Verdict:
+    cfg = config or FusionConfig()
+    weights = dict(cfg.weights)
+    live = [t for t in traces if t.applicable and t.error is None]
+
+    # --- map -------------------------------------------------------------
+    num = np.zeros(shape, np.float32)
+    den = np.zeros(shape, np.float32)
+    for t in live:
+        if t.heatmap is None or _family(t.name) in ("provenance",):
+            continue
+        w = np.float32(weights.get(t.name, 1.0))
+        r = t.reliability if t.reliability is not None else np.float32(1.0)
+        num += w * r * t.heatmap
+        den += w * r
+    heatmap = np.where(den > 0, num / np.maximum(den, 1e-6), 0.0).astype(np.float32) if den.any() else None
+    mask = heatmap >= cfg.mask_threshold if heatmap is not None else None
+
+    # --- scores ----------------------------------------------------------
+    manip = sorted(
+        (t.score, t.name) for t in live
+        if t.score is not None and _family(t.name) not in ("generation", "provenance")
+    )[::-1]
+    gen = sorted((t.score, t.name) for t in live if t.score is not None and _family(t.name) == "generation")[::-1]
+    manipulation_score = float(np.mean([s for s, _ in manip[:2]])) if manip else None
+    generation_score = float(gen[0][0]) if gen else None
+
+    ranked: list[tuple[str, Finding]] = sorted(
+        ((t.name, f) for t in live for f in t.findings), key=lambda p: -p[1].strength
+    )
+    hard = [(d, f) for d, f in ranked if f.kind in _HARD_GENERATION_KINDS and f.strength >= 0.9]
+
+    if hard:
+        label, score, domain = "generated", 1.0, "fully AI-generated (declared)"
+        why = f"{hard[0][0]}: {hard[0][1].message}"
+    elif generation_score is not None and generation_score >= cfg.generated_at:
+        label, score, domain = "generated", generation_score, "fully AI-generated"
+        why = f"{gen[0][1]} scores {generation_score:.2f} for generation (threshold {cfg.generated_at})"
+    elif manipulation_score is None:
+        label, score, domain = "inconclusive", 0.5, None
+        why = "no detector produced an image-level score"
+    else:
+        score = manipulation_score
+        top = ", ".join(f"{n} {s:.2f}" for s, n in manip[:2])
+        if score >= cfg.manipulated_at:
+            label = "manipulated"
+            domain = _domain(manip[0][1])
+            why = f"strongest manipulation scores: {top} (threshold {cfg.manipulated_at})"
+        elif score < cfg.authentic_below:
+            label, domain = "authentic", None
+            why = f"no detector found strong evidence; strongest scores: {top}"
+        else:
+            label, domain = "inconclusive", None
+            why = f"scores between thresholds: {top}"
+
+    return Verdict(
+        label=label,
+        score=float(score),
+        manipulation_score=manipulation_score,
+        generation_score=generation_score,
+        domain=domain,
+        heatmap=heatmap,
+        mask=mask,
+        findings=ranked[:20],
+        explanation=why,
+    )
+
+
+def _domain(detector: str) -> str:
+    fam = _family(detector)
+    if fam == "copymove":
+        return "classic edit: copy-move"
+    if fam in ("jpeg", "noise", "camera"):
+        return "classic edit: splice / removal"
+    if fam == "learned":
+        return "local manipulation"
+    return "local manipulation"
