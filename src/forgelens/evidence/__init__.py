@@ -219,6 +219,8 @@ def load(
         except Image.DecompressionBombError as exc:
             raise DecompressionBombError(label, str(exc)) from exc
         except Exception as exc:
+            if "truncat" in str(exc).lower() or "buffer" in str(exc).lower():
+                raise TruncatedImageError(label, f"file ends inside its header ({exc})") from exc
             raise UnreadableImageError(label, f"{type(exc).__name__}: {exc}") from exc
 
         fmt = (im.format or "UNKNOWN").upper()

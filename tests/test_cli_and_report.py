@@ -1,0 +1,101 @@
+"""The analyze command and its reports: files written, JSON schema, batch behaviour, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from forgelens.cli import app
+from forgelens.pipeline import SCHEMA_VERSION, analyze
+from forgelens.trace import Finding
+from tests.conftest import REPO, jpeg_bytes, natural_image
+
+runner = CliRunner()
+EXAMPLE = REPO / "examples" / "splice.jpg"
+
+
+def test_finding_round_trip():
+    f = Finding("noise_level", "noise σ 1.9 inside vs 4.2 outside", 0.7, (1, 2, 30, 40), {"inside": 1.9})
+    assert Finding.from_dict(json.loads(json.dumps(f.to_dict()))) == f
+
+
+def test_report_json_schema_round_trip(tmp_path):
+    from forgelens.explain import write_report
+
+    report = analyze(EXAMPLE)
+    paths = write_report(report, tmp_path / "r")
+    d = json.loads(paths["json"].read_text())
+    assert d == json.loads(json.dumps(report.to_dict()))  # the file is exactly the dict, valid JSON
+    assert d["schema_version"] == SCHEMA_VERSION
+    assert d["input"]["sha256"] == report.evidence.sha256 and d["input"]["format"] == "JPEG"
+    assert d["verdict"]["label"] in ("authentic", "manipulated", "generated", "inconclusive")
+    assert 0.0 <= d["verdict"]["score"] <= 1.0
+    for t in d["traces"]:
+        assert {"name", "score", "seconds", "findings", "applicable"} <= set(t)
+    html = paths["html"].read_text()
+    assert html.startswith("<!doctype html>") and "data:image/png;base64," in html
+    assert "http://" not in html and "https://" not in html  # self-contained
+
+
+def test_analyze_writes_report_folder(tmp_path):
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["analyze", str(EXAMPLE), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    d = out / "splice"
+    assert (d / "report.json").is_file() and (d / "report.html").is_file()
+    from PIL import Image
+
+    if (d / "heatmap.png").exists():
+        assert Image.open(d / "heatmap.png").size == (512, 512)
+        assert Image.open(d / "heatmap.png").mode == "L"
+
+
+def test_format_json_prints_report(tmp_path):
+    res = runner.invoke(app, ["analyze", str(EXAMPLE), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout.strip().splitlines()[-1])
+    assert d["input"]["width"] == 512
+
+
+def test_single_bad_file_exits_nonzero_with_one_line(tmp_path):
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"not an image at all")
+    res = runner.invoke(app, ["analyze", str(bad), "-o", str(tmp_path / "o")])
+    assert res.exit_code != 0
+    lines = [ln for ln in res.output.splitlines() if "broken.jpg" in ln]
+    assert len(lines) == 1 and "unreadable image" in lines[0]
+    assert bad.read_bytes() == b"not an image at all"
+
+
+def test_batch_records_bad_files_and_goes_on(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "good.jpg").write_bytes(jpeg_bytes(natural_image(128, 160, seed=7), 90))
+    (src / "empty.jpg").write_bytes(b"")
+    (src / "trunc.jpg").write_bytes(jpeg_bytes(natural_image(128, 128, seed=8), 90)[:300])
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["analyze", str(src), "-o", str(out), "-j", "1"])
+    assert res.exit_code == 1  # some files failed
+    assert (out / "good" / "report.json").is_file()
+    errors = (out / "errors.txt").read_text().splitlines()
+    assert len(errors) == 2
+    assert any("empty.jpg" in e and "empty file" in e for e in errors)
+    assert any("trunc.jpg" in e and "truncated" in e for e in errors)
+    assert sorted(p.name for p in src.iterdir()) == ["empty.jpg", "good.jpg", "trunc.jpg"]  # nothing added
+    # second run skips what exists unless --force
+    res2 = runner.invoke(app, ["analyze", str(src / "good.jpg"), "-o", str(out)])
+    assert "skipped" in res2.output
+
+
+def test_unknown_detector_or_option_is_a_clear_error():
+    res = runner.invoke(app, ["analyze", str(EXAMPLE), "-d", "no_such_detector"])
+    assert res.exit_code == 2 and "no_such_detector" in res.output
+    res = runner.invoke(app, ["analyze", str(EXAMPLE), "--set", "nonsense"])
+    assert res.exit_code != 0
+
+
+@pytest.mark.parametrize("cmd", [["detectors"], ["version"]])
+def test_info_commands(cmd):
+    assert runner.invoke(app, cmd).exit_code == 0
