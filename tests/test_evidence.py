@@ -77,7 +77,7 @@ def test_exif_orientation_recorded_not_applied():
 def test_odd_modes_become_rgb8(mode, note):
     rgb = natural_image(80, 80, seed=4)
     if mode == "I;16":
-        im = Image.fromarray((rgb[..., 0].astype(np.uint16) * 257))
+        im = Image.fromarray(rgb[..., 0].astype(np.uint16) * 257)
         fmt = "PNG"
     else:
         im = Image.fromarray(rgb).convert(mode)
