@@ -1,0 +1,91 @@
+"""Seconds per megapixel for every default detector and for the whole default analysis,
+with peak memory, at 1, 12 and 24 MP (issue 2's targets: ≤ 1 s/MP, ≤ 2 GB at 24 MP).
+
+Each size runs in a fresh process so its peak resident memory (ru_maxrss) is its own.
+
+    python benchmarks/speed.py                 # 1, 12, 24 MP, all default detectors
+    python benchmarks/speed.py --sizes 1 12 --detectors ela,jpeg_ghost
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+from PIL import Image
+from scipy import ndimage
+
+
+def photo_like(mp: float, seed: int = 0) -> bytes:
+    """A photo-like JPEG (q90) of about ``mp`` megapixels, 4:3."""
+    rng = np.random.default_rng(seed)
+    h = int(round((mp * 1e6 * 3 / 4) ** 0.5))
+    w = int(round(h * 4 / 3))
+    small = ndimage.gaussian_filter(rng.normal(0, 1, (h // 8, w // 8, 3)), (3, 3, 0))
+    img = np.asarray(Image.fromarray(np.clip(128 + 60 * small, 0, 255).astype(np.uint8)).resize((w, h)), np.float32)
+    img += rng.normal(0, 3, (h, w, 1)).astype(np.float32)
+    buf = io.BytesIO()
+    Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).save(buf, format="JPEG", quality=90)
+    return buf.getvalue()
+
+
+def one(mp: float, detectors: list[str] | None) -> dict:
+    from forgelens.detectors import registry
+    from forgelens.pipeline import analyze
+
+    data = photo_like(mp)
+    names = detectors or registry.default_names()
+    t0 = time.perf_counter()
+    report = analyze(data, detectors=names, name=f"{mp}MP")
+    total = time.perf_counter() - t0
+    real_mp = report.evidence.megapixels
+    return {
+        "mp": round(real_mp, 2),
+        "total_s": total,
+        "total_s_per_mp": total / real_mp,
+        "load_s": report.seconds["load"],
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "detectors": {t.name: t.seconds / real_mp for t in report.traces},
+        "failed": {t.name: t.error.splitlines()[0] for t in report.traces if t.error},
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", nargs="+", type=float, default=[1, 12, 24])
+    ap.add_argument("--detectors", default="")
+    ap.add_argument("--one", type=float, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    dets = [d for d in args.detectors.split(",") if d] or None
+    if args.one:
+        print(json.dumps(one(args.one, dets)))
+        return
+    rows = []
+    for mp in args.sizes:
+        cmd = [sys.executable, __file__, "--one", str(mp)] + (["--detectors", args.detectors] if dets else [])
+        res = subprocess.run(cmd, capture_output=True, text=True)
+        if res.returncode != 0:
+            print(f"{mp} MP failed:\n{res.stderr[-2000:]}")
+            continue
+        rows.append(json.loads(res.stdout.strip().splitlines()[-1]))
+    names = sorted({n for r in rows for n in r["detectors"]})
+    print("| detector | " + " | ".join(f"s/MP @ {r['mp']} MP" for r in rows) + " |")
+    print("|---|" + "---|" * len(rows))
+    for n in names:
+        print(f"| {n} | " + " | ".join(f"{r['detectors'].get(n, float('nan')):.3f}" for r in rows) + " |")
+    print("| **whole analysis** | " + " | ".join(f"**{r['total_s_per_mp']:.3f}**" for r in rows) + " |")
+    print("| load (s) | " + " | ".join(f"{r['load_s']:.2f}" for r in rows) + " |")
+    print("| peak RSS (MB) | " + " | ".join(f"{r['peak_rss_mb']:.0f}" for r in rows) + " |")
+    for r in rows:
+        for n, e in r["failed"].items():
+            print(f"FAILED at {r['mp']} MP: {n}: {e}")
+
+
+if __name__ == "__main__":
+    main()
