@@ -111,6 +111,22 @@ def list_detectors() -> None:
 
 
 @app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+) -> None:
+    """Run the HTTP API and web page (needs the `service` extra)."""
+    try:
+        import uvicorn
+
+        from forgelens.service.app import app as service_app
+    except ImportError as exc:
+        err.print(f"forgelens: serve needs the service extra (pip install 'forgelens[service]'): {exc}")
+        raise typer.Exit(2) from None
+    uvicorn.run(service_app, host=host, port=port)
+
+
+@app.command()
 def version() -> None:
     """Print the version."""
     typer.echo(__version__)

@@ -1,0 +1,1 @@
+"""HTTP API and web page (FastAPI; install the `service` extra)."""
