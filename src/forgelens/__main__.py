@@ -1,0 +1,5 @@
+"""`python -m forgelens` is the `forgelens` command."""
+
+from forgelens.cli import app
+
+app(prog_name="forgelens")
