@@ -96,7 +96,7 @@ def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | Non
     num = np.zeros(shape, np.float32)
     den = np.zeros(shape, np.float32)
     for t in live:
-        if t.heatmap is None or _family(t.name) in ("provenance",):
+        if t.heatmap is None or _family(t.name) in ("provenance", "baseline"):
             continue
         w = np.float32(weights.get(t.name, 1.0))
         r = t.reliability if t.reliability is not None else np.float32(1.0)
@@ -108,7 +108,7 @@ def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | Non
     # --- scores ----------------------------------------------------------
     manip = sorted(
         (t.score, t.name) for t in live
-        if t.score is not None and _family(t.name) not in ("generation", "provenance")
+        if t.score is not None and _family(t.name) not in ("generation", "provenance", "baseline")
     )[::-1]
     gen = sorted((t.score, t.name) for t in live if t.score is not None and _family(t.name) == "generation")[::-1]
     manipulation_score = float(np.mean([s for s, _ in manip[:2]])) if manip else None
