@@ -1,0 +1,208 @@
+"""JPEG ghosts (Farid 2009): where does a region's error dip at a quality the rest does not show?"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from forgelens.detectors._jpeg_common import (
+    estimate_jpeg_quality,
+    pillow_subsampling,
+    recompress,
+    region_findings,
+)
+from forgelens.detectors._maps import block_view, blocks_to_pixels
+from forgelens.detectors.registry import register
+from forgelens.evidence import Evidence
+from forgelens.trace import Finding, Trace
+
+__all__ = ["GhostConfig", "jpeg_ghost", "ghost_differences"]
+
+
+@dataclass(frozen=True)
+class GhostConfig:
+    """Parameters of the JPEG-ghost detector.
+
+    q_min, q_max, q_step : int
+        Re-compression qualities q_min, q_min + q_step, ..., <= q_max (Pillow/IJG scale).
+        Farid sweeps the quality range in unit steps; 50..98 in steps of 2 keeps the
+        sweep under a second per megapixel and still brackets every IJG quality
+        within one step.
+    window : int
+        Side in pixels of the square over which squared differences are averaged
+        (Farid: b = 16).
+    min_gap : int
+        Qualities closer than this to the file's own (estimated) quality are skipped:
+        there every block dips because of the last save, not because of a ghost.
+    z_low, z_high : float
+        The relative dip (1 - observed / expected difference at q) is divided by its
+        robust spread over the image at that q (1.4826 MAD); the heatmap rises from 0 at
+        ``z_low`` to 1 at ``z_high`` (the maximum over ~20 qualities of noise-only dips
+        rarely exceeds 4).
+    dip_min : float
+        Minimum relative dip for any heat (0.25 = a quarter less than its content predicts).
+    flat_level : float
+        Mean squared difference (grey levels²) over the sweep below which a block is too
+        flat to carry a ghost (reliability 0).
+    """
+
+    q_min: int = 50
+    q_max: int = 98
+    q_step: int = 2
+    window: int = 16
+    min_gap: int = 4
+    z_low: float = 3.0
+    z_high: float = 6.0
+    dip_min: float = 0.25
+    flat_level: float = 1.0
+
+
+def ghost_differences(
+    rgb: np.ndarray, qualities, window: int = 16, subsampling: int = 2
+) -> np.ndarray:
+    """Farid's difference d(x, y, q) = 1/3 sum_c (f_c - f_c,q)^2, averaged over ``window``.
+
+    Returned on the 8x8-block lattice (shape (Q, rows, cols), float32), averaged over a
+    ``window``-pixel square centred on each block, which bounds memory on large images.
+    """
+    f = np.ascontiguousarray(rgb)
+    f32 = f.astype(np.float32)
+    k = max(1, int(round(window / 8)))
+    out = []
+    for q in qualities:
+        g = recompress(f, int(q), subsampling).astype(np.float32)
+        if g.ndim == 2:
+            g = g[..., None]
+        d = ((f32 - g) ** 2).mean(axis=2)
+        blk = block_view(d, 8).mean(axis=(2, 3))
+        if k > 1:
+            blk = cv2.blur(blk, (k, k), borderType=cv2.BORDER_REFLECT)
+        out.append(blk)
+    return np.stack(out).astype(np.float32)
+
+
+@register(
+    "jpeg_ghost",
+    config=GhostConfig,
+    description="JPEG ghosts (Farid 2009): regions whose re-compression error dips at a lower quality",
+    family="jpeg",
+    how_to_read=(
+        "Bright regions lose much less than their content predicts when re-saved at one particular "
+        "quality: they were once saved at that quality, unlike the rest (see the findings for which)."
+    ),
+    caveat=(
+        "Needs the pasted region on the same 8x8 grid and saved earlier at a lower quality than the "
+        "final image; blurred or very flat areas can dip too."
+    ),
+)
+def jpeg_ghost(evidence: Evidence, config: GhostConfig) -> Trace:
+    """Locate JPEG ghosts: regions once compressed at a lower quality than the rest.
+
+    The image is re-compressed at each quality q of the sweep; the squared difference
+    with the original (mean over R, G, B) is averaged over a ``window`` x ``window``
+    square, giving Farid's d(x, y, q). A region first saved at q1 and then, with the
+    rest, at q2 > q1 shows a dip (a "ghost") of d at q1. To separate that dip from
+    content (textured areas have large d at every q), each block's curve is divided by
+    its own sum over the sweep and compared with the image's median curve; the heatmap
+    is the largest relative dip over the qualities below the file's own, measured in
+    robust standard deviations of the dips at that quality, and the
+    quality at which it occurs is reported per region. Farid's normalised difference
+    map at that quality is kept in ``extra_maps``.
+
+    Parameters
+    ----------
+    evidence : Evidence
+        The image (JPEG or a decoded copy of one).
+    config : GhostConfig
+        Sweep 50..98 step 2, ``window`` = 16 (Farid), ``min_gap`` = 4,
+        ``z_low`` = 3, ``z_high`` = 6, ``dip_min`` = 0.25, ``flat_level`` = 1.
+
+    Returns
+    -------
+    Trace
+        ``heatmap``: relative ghost depth in [0, 1]; ``reliability``: 0 on flat blocks;
+        ``score``: mean heat inside the strongest ghost region (0 if none);
+        findings: regions with the ghost quality, the file's estimated quality.
+
+    Notes
+    -----
+    Assumes the composite was last saved at a higher quality than the pasted
+    region's first save and that the paste kept the 8x8 grid alignment (Farid
+    handles misalignment by searching shifts; not done here, see ``jpeg_grid``).
+
+    References
+    ----------
+    .. [1] H. Farid, "Exposing digital forgeries from JPEG ghosts", IEEE Transactions
+           on Information Forensics and Security 4(1):154-160, 2009.
+    """
+    rgb = evidence.pixels
+    h, w = evidence.shape
+    q_last = None
+    if evidence.jpeg is not None:
+        q_last, _ = estimate_jpeg_quality(evidence.jpeg.qtables[0])
+    qualities = np.arange(config.q_min, config.q_max + 1, max(1, config.q_step))
+    d = ghost_differences(rgb, qualities, config.window, pillow_subsampling(evidence))
+
+    energy = d.mean(axis=0)
+    reliable = energy >= config.flat_level
+    prof = d / (d.sum(axis=0, keepdims=True) + 1e-6)
+    ref = prof[:, reliable] if reliable.sum() >= 16 else prof.reshape(len(qualities), -1)
+    med = np.median(ref, axis=1)
+    usable = qualities <= (q_last - config.min_gap) if q_last is not None else np.ones(len(qualities), bool)
+    if not usable.any():
+        return Trace(
+            name="jpeg_ghost",
+            heatmap=np.zeros((h, w), np.float32),
+            reliability=np.zeros((h, w), np.float32),
+            score=0.0,
+            note=f"file quality ≈ {q_last}: no sweep quality lies below it",
+        )
+    dip = 1.0 - prof[usable] / (med[usable, None, None] + 1e-9)
+    ref_dip = dip[:, reliable] if reliable.sum() >= 16 else dip.reshape(len(dip), -1)
+    centre = np.median(ref_dip, axis=1)
+    spread = 1.4826 * np.median(np.abs(ref_dip - centre[:, None]), axis=1)
+    z = (dip - centre[:, None, None]) / np.maximum(spread, 0.02)[:, None, None]
+    z = np.where(dip >= config.dip_min, z, 0.0)
+    best = np.argmax(z, axis=0)
+    zmax = np.take_along_axis(z, best[None], axis=0)[0]
+    q_at = qualities[usable][best].astype(np.float32)
+    heat_blk = np.clip((zmax - config.z_low) / (config.z_high - config.z_low), 0.0, 1.0) * reliable
+    # the block lattice is sampled at block origins; a k-block window is centred there
+    heatmap = blocks_to_pixels(heat_blk, (h, w), 8)
+    reliability = blocks_to_pixels(reliable.astype(np.float32), (h, w), 8)
+    q_map = blocks_to_pixels(np.where(heat_blk > 0, q_at, np.nan), (h, w), 8)
+
+    findings: list[Finding] = []
+    if q_last is not None:
+        findings.append(
+            Finding("jpeg_quality", f"File saved at quality ≈ {q_last}.", 0.0, None, {"quality": q_last})
+        )
+    regions = region_findings(
+        heatmap,
+        0.5,
+        "jpeg_ghost",
+        "JPEG ghost at quality {quality}: {area_pct}% of the image lost "
+        "far less than expected when re-saved there (mean depth {mean}).",
+        value_maps={"quality": q_map},
+        extra={"file_quality": q_last},
+    )
+    findings += regions
+    extra: dict[str, np.ndarray] = {}
+    if regions:
+        qg = regions[0].values["quality"]
+        i = int(np.argmin(np.abs(qualities - qg)))
+        di = d[i]
+        lo, hi = float(di.min()), float(di.max())
+        farid = (di - lo) / (hi - lo) if hi > lo else np.zeros_like(di)
+        extra[f"difference_q{int(qualities[i])}"] = blocks_to_pixels(farid, (h, w), 8)
+    score = max((f.strength for f in regions), default=0.0)
+    return Trace(
+        name="jpeg_ghost",
+        heatmap=heatmap,
+        reliability=reliability,
+        score=score,
+        findings=findings,
+        extra_maps=extra,
+    )
