@@ -195,9 +195,16 @@ def region_findings(
                 vals, counts = np.unique(np.round(v).astype(int), return_counts=True)
                 values[name] = int(vals[np.argmax(counts)])
         values.update(extra or {})
-        region = (int(x * step), int(y * step), int(min(w, (x + bw) * step)), int(min(h, (y + bh) * step)))
+        region = (
+            int(x * step),
+            int(y * step),
+            int(min(w, (x + bw) * step)),
+            int(min(h, (y + bh) * step)),
+        )
         fmt = dict(values, mean=values["mean_inside"])
-        out.append(Finding(kind, message.format(**fmt), float(values["mean_inside"]), region, values))
+        out.append(
+            Finding(kind, message.format(**fmt), float(values["mean_inside"]), region, values)
+        )
     return out
 
 

@@ -225,8 +225,12 @@ def jpeg_adq(evidence: Evidence, config: AdqConfig) -> Trace:
         if np.abs(k_obs).max() == 0:
             continue
         q1, alpha, gain, ks, p_dq, p_ndq = fit_primary_step(
-            k_obs.ravel(), shifted[:, :, r, c].ravel(), q2, config.q1_max,
-            config.rounding_sigma, config.em_iterations,
+            k_obs.ravel(),
+            shifted[:, :, r, c].ravel(),
+            q2,
+            config.q1_max,
+            config.rounding_sigma,
+            config.em_iterations,
         )
         gains.append(gain)
         if gain < config.min_gain or alpha < config.min_alpha or q1 <= 1:
@@ -255,7 +259,10 @@ def jpeg_adq(evidence: Evidence, config: AdqConfig) -> Trace:
                     "No aligned double-JPEG quantisation found in the DCT histograms.",
                     0.0,
                     None,
-                    {"max_gain_per_coefficient": round(max(gains, default=0.0), 5), "quality": q2_quality},
+                    {
+                        "max_gain_per_coefficient": round(max(gains, default=0.0), 5),
+                        "quality": q2_quality,
+                    },
                 )
             ],
         )
@@ -272,7 +279,10 @@ def jpeg_adq(evidence: Evidence, config: AdqConfig) -> Trace:
     # primary quality: the IJG table that best matches the fitted steps
     pos = list(q1_est)
     obs = np.array([q1_est[p] for p in pos], np.float64)
-    errs = [np.mean(np.abs(np.log([ijg_qtable(q)[p] for p in pos]) - np.log(obs))) for q in range(1, 101)]
+    errs = [
+        np.mean(np.abs(np.log([ijg_qtable(q)[p] for p in pos]) - np.log(obs)))
+        for q in range(1, 101)
+    ]
     q1_quality = int(np.argmin(errs) + 1)
     findings.append(
         Finding(

@@ -14,7 +14,7 @@ from forgelens.detectors._jpeg_common import (
     region_findings,
     saturation_reliability,
 )
-from forgelens.detectors._maps import blocks_to_pixels, block_view
+from forgelens.detectors._maps import block_view, blocks_to_pixels
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
 from forgelens.trace import Finding, Trace
@@ -133,10 +133,14 @@ def ela(evidence: Evidence, config: ElaConfig) -> Trace:
             vals.update(quality_chroma=q_ch, standard_ijg_chroma=std_ch)
         kind = "standard IJG table" if std_luma else "custom table, nearest IJG quality"
         findings.append(
-            Finding("jpeg_quality", f"Last JPEG save at quality ≈ {q_luma} ({kind}).", 0.0, None, vals)
+            Finding(
+                "jpeg_quality", f"Last JPEG save at quality ≈ {q_luma} ({kind}).", 0.0, None, vals
+            )
         )
     else:
-        note = f"{evidence.format} input: error level of a first JPEG save at quality {config.quality}"
+        note = (
+            f"{evidence.format} input: error level of a first JPEG save at quality {config.quality}"
+        )
     err_px = blocks_to_pixels(blocks, (h, w), b)
     findings += region_findings(
         heatmap,

@@ -150,7 +150,11 @@ def jpeg_ghost(evidence: Evidence, config: GhostConfig) -> Trace:
     prof = d / (d.sum(axis=0, keepdims=True) + 1e-6)
     ref = prof[:, reliable] if reliable.sum() >= 16 else prof.reshape(len(qualities), -1)
     med = np.median(ref, axis=1)
-    usable = qualities <= (q_last - config.min_gap) if q_last is not None else np.ones(len(qualities), bool)
+    usable = (
+        qualities <= (q_last - config.min_gap)
+        if q_last is not None
+        else np.ones(len(qualities), bool)
+    )
     if not usable.any():
         return Trace(
             name="jpeg_ghost",
@@ -177,7 +181,9 @@ def jpeg_ghost(evidence: Evidence, config: GhostConfig) -> Trace:
     findings: list[Finding] = []
     if q_last is not None:
         findings.append(
-            Finding("jpeg_quality", f"File saved at quality ≈ {q_last}.", 0.0, None, {"quality": q_last})
+            Finding(
+                "jpeg_quality", f"File saved at quality ≈ {q_last}.", 0.0, None, {"quality": q_last}
+            )
         )
     regions = region_findings(
         heatmap,
