@@ -36,12 +36,17 @@ class ElaConfig:
     z_outlier : float
         Robust z-score (median / 1.4826 MAD over reliable blocks) at which the heatmap
         saturates to 1 and a block counts as "uneven".
+    min_sigma : float
+        Floor of the robust spread, in grey levels: when the re-save barely changes the
+        picture (a file already saved at ``quality``) the spread of the error level
+        collapses and sub-grey-level differences must not become outliers.
     """
 
     quality: int = 90
     scale: float = 20.0
     block: int = 8
     z_outlier: float = 4.0
+    min_sigma: float = 0.5
 
 
 def error_level(rgb: np.ndarray, quality: int = 90, subsampling: int = 2) -> np.ndarray:
@@ -83,7 +88,8 @@ def ela(evidence: Evidence, config: ElaConfig) -> Trace:
     evidence : Evidence
         The image (any format; a non-JPEG is re-saved all the same).
     config : ElaConfig
-        ``quality`` = 90 (FotoForensics), ``scale`` = 20, ``block`` = 8, ``z_outlier`` = 4.
+        ``quality`` = 90 (FotoForensics), ``scale`` = 20, ``block`` = 8, ``z_outlier`` = 4,
+        ``min_sigma`` = 0.5.
 
     Returns
     -------
@@ -116,7 +122,7 @@ def ela(evidence: Evidence, config: ElaConfig) -> Trace:
     ref = blocks[rel_blk] if rel_blk.sum() >= 16 else blocks.ravel()
     med = float(np.median(ref))
     mad = float(np.median(np.abs(ref - med))) * 1.4826
-    mad = max(mad, 0.05 * med, 0.1)  # an error level of a tenth of a grey level is noise
+    mad = max(mad, config.min_sigma)
     z = (blocks - med) / mad
     heat_blk = np.clip(z / config.z_outlier, 0.0, 1.0) * rel_blk
     heatmap = blocks_to_pixels(heat_blk, (h, w), b)
