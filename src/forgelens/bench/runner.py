@@ -1,0 +1,477 @@
+"""The benchmark runner: one task per (image, perturbation), run on a process pool or Ray.
+
+A task reads the file, applies the perturbation to its bytes, ``load``s the
+result, runs the requested detectors at **native resolution**, reads the mask
+and computes every per-image metric in the worker, so only small dicts travel
+back (and maps, with ``--save-maps``, are written by the worker).
+
+Detector names
+    Any registered detector, plus two pseudo-detectors:
+
+    ``default``   the fused verdict of the default analysis
+                  (``forgelens.pipeline.analyze``): map = ``verdict.heatmap``,
+                  score = ``verdict.score``. ``analyze`` runs once per image and
+                  every registered detector that is part of it takes its trace
+                  from that report (no detector runs twice).
+    ``baseline``  a trivial reference, not a detector: a centre-prior map
+                  (Gaussian, sigma = 1/4 of each side) and an image score from
+                  the file's bits per pixel, bpp / (1 + bpp). It shows what
+                  cues that carry no forensic information achieve on the same
+                  images.
+
+Cache and resume
+    Each task's result is cached as JSON under ``OUT/cache/``. A cached entry
+    is reused when the image and mask files are unchanged (size, mtime) and
+    the detector's key is unchanged: name, configuration, the SHA-256 of the
+    detector's source file and the tool version (``default`` also covers the
+    pipeline and fusion sources and every default detector). Only what changed
+    is rerun; ``--force`` reruns everything.
+
+Bad input
+    An unreadable image, a missing or unusable mask, a detector that fails or
+    does not apply: recorded for that image (``reason``), the run goes on, and
+    the tables count the skipped images by reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import inspect
+import json
+import os
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from forgelens import __version__
+from forgelens.bench.datasets import Dataset, MaskError, read_mask
+from forgelens.bench.metrics import pixel_scores
+from forgelens.bench.perturb import Perturbation, parse_one
+
+DEFAULT = "default"
+BASELINE = "baseline"
+PSEUDO = (DEFAULT, BASELINE)
+
+
+# --------------------------------------------------------------------------- tasks
+
+
+@dataclass(frozen=True)
+class Task:
+    """One (image, perturbation) with every detector to run on it. Picklable (pool and Ray)."""
+
+    dataset: str
+    root: str
+    image: str
+    mask: str | None
+    label: str
+    perturbation: str
+    detectors: tuple[str, ...]
+    keys: tuple[tuple[str, str], ...]  # (detector, cache key)
+    cache_dir: str | None
+    maps_dir: str | None
+    boundary: bool = False
+    force: bool = False
+    configs: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+
+    @property
+    def image_id(self) -> str:
+        """``<dataset>/<image path>``: the key in per-image tables and ``scores.csv``."""
+        return f"{self.dataset}/{self.image}"
+
+
+def map_path(maps_dir: str | os.PathLike, detector: str, image_id: str, perturbation: str = "none") -> Path:
+    """``DIR[/<perturbation>]/<detector>/<dataset>__<image path with / → __>.png``."""
+    base = Path(maps_dir)
+    if perturbation != "none":
+        base = base / perturbation.replace(":", "_")
+    return base / detector / (image_id.replace("/", "__") + ".png")
+
+
+def _file_sig(path: Path) -> list[int] | None:
+    try:
+        st = path.stat()
+        return [st.st_size, st.st_mtime_ns]
+    except OSError:
+        return None
+
+
+def _source_sha(obj: Any) -> str:
+    try:
+        return hashlib.sha256(Path(inspect.getsourcefile(obj)).read_bytes()).hexdigest()[:16]
+    except (TypeError, OSError):
+        return "?"
+
+
+def detector_keys(names: Iterable[str], configs: dict[str, dict[str, Any]] | None = None) -> dict[str, str]:
+    """Cache key per detector: name, config, source hash, tool version (see module docstring)."""
+    from forgelens.detectors import registry
+
+    configs = configs or {}
+
+    def one(name: str) -> str:
+        info = registry.get(name)
+        cfg = info.make_config(configs.get(name))
+        cfg_d = dataclasses.asdict(cfg) if dataclasses.is_dataclass(cfg) else {}
+        return json.dumps([name, cfg_d, _source_sha(info.fn), __version__], sort_keys=True, default=str)
+
+    keys: dict[str, str] = {}
+    for n in names:
+        if n == DEFAULT:
+            from forgelens import fusion, pipeline
+
+            parts = [one(d) for d in registry.default_names()]
+            parts += [_source_sha(pipeline), _source_sha(fusion), __version__]
+            raw = json.dumps(parts)
+        elif n == BASELINE:
+            raw = json.dumps([BASELINE, _source_sha(detector_keys), __version__])
+        else:
+            raw = one(n)
+        keys[n] = hashlib.sha256(raw.encode()).hexdigest()[:20]
+    return keys
+
+
+def make_tasks(
+    datasets: list[Dataset],
+    detectors: list[str],
+    perturbations: list[Perturbation],
+    out: Path | None,
+    *,
+    maps_dir: Path | None = None,
+    boundary: bool = False,
+    force: bool = False,
+    configs: dict[str, dict[str, Any]] | None = None,
+) -> list[Task]:
+    keys = tuple(detector_keys(detectors, configs).items())
+    cfg_t = tuple((d, tuple(sorted(o.items()))) for d, o in sorted((configs or {}).items()))
+    tasks = []
+    for p in perturbations:
+        for ds in datasets:
+            for it in ds.items:
+                cache = str(out / "cache") if out is not None else None
+                tasks.append(Task(ds.name, str(ds.root), it.image, it.mask, it.label, p.spec, tuple(detectors),
+                                  keys, cache, str(maps_dir) if maps_dir else None, boundary, force, cfg_t))
+    return tasks
+
+
+# --------------------------------------------------------------------------- the worker
+
+
+def _cache_file(task: Task) -> Path | None:
+    if task.cache_dir is None:
+        return None
+    h = hashlib.sha1(task.image.encode()).hexdigest()[:16]
+    tag = "b" if task.boundary else "p"
+    return Path(task.cache_dir) / task.dataset / task.perturbation.replace(":", "_") / f"{h}-{tag}.json"
+
+
+def _centre_prior(shape: tuple[int, int]) -> np.ndarray:
+    h, w = shape
+    y = (np.arange(h, dtype=np.float32) - (h - 1) / 2) / max(h / 4, 1)
+    x = (np.arange(w, dtype=np.float32) - (w - 1) / 2) / max(w / 4, 1)
+    return np.exp(-0.5 * (y[:, None] ** 2 + x[None, :] ** 2)).astype(np.float32)
+
+
+def _save_map(path: Path, heatmap: np.ndarray) -> None:
+    import cv2
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    u16 = np.rint(np.clip(heatmap, 0, 1) * 65535).astype(np.uint16)
+    if not cv2.imwrite(str(path), u16):
+        raise OSError(f"could not write {path}")
+
+
+def run_task(task: Task) -> dict[str, Any]:
+    """Worker body: never raises; returns a JSON-able per-image record."""
+    t0 = time.perf_counter()
+    rec: dict[str, Any] = {
+        "dataset": task.dataset, "image": task.image, "label": task.label, "perturbation": task.perturbation,
+        "error": None, "reason": None, "mask": None, "mask_note": None, "shape": None,
+        "detectors": {}, "seconds": {}, "cached": False,
+    }
+    root = Path(task.root)
+    img_path = root / task.image
+    mask_path = root / task.mask if task.mask else None
+    sig = [_file_sig(img_path), _file_sig(mask_path) if mask_path else None, task.boundary]
+    keys = dict(task.keys)
+    cache_file = _cache_file(task)
+    cached: dict[str, Any] | None = None
+    if cache_file is not None and cache_file.is_file() and not task.force:
+        try:
+            cached = json.loads(cache_file.read_text())
+            if cached.get("sig") != sig:
+                cached = None
+        except (OSError, ValueError):
+            cached = None
+
+    def have(d: str) -> bool:
+        if cached is None:
+            return False
+        if cached["record"].get("error"):
+            return True  # an unreadable file stays unreadable while its bytes are unchanged
+        e = cached["record"]["detectors"].get(d)
+        if e is None or e.get("key") != keys[d]:
+            return False
+        if task.maps_dir and e.get("has_map") and not map_path(task.maps_dir, d, task.image_id, task.perturbation).is_file():
+            return False
+        return True
+
+    needed = [d for d in task.detectors if not have(d)]
+    if not needed and cached is not None:
+        rec = cached["record"]
+        rec["detectors"] = {d: rec["detectors"][d] for d in task.detectors if d in rec["detectors"]}
+        rec["cached"] = True
+        return rec
+    if cached is not None and not cached["record"].get("error"):
+        rec = cached["record"]
+        rec["seconds"] = {}
+
+    secs = rec["seconds"]
+    try:
+        result = _compute(task, needed, keys, img_path, mask_path, rec, secs)
+    except Exception as exc:  # a harness bug must not sink the run; recorded per image
+        rec["error"] = f"{task.image_id}: internal error: {type(exc).__name__}: {exc}"
+        rec["reason"] = f"internal error ({type(exc).__name__})"
+        result = rec
+    secs["total"] = time.perf_counter() - t0
+    if cache_file is not None:
+        try:
+            cache_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"sig": sig, "record": result}))
+            os.replace(tmp, cache_file)
+        except OSError:
+            pass
+    return result
+
+
+def _compute(task: Task, needed: list[str], keys: dict[str, str], img_path: Path, mask_path: Path | None,
+             rec: dict[str, Any], secs: dict[str, float]) -> dict[str, Any]:
+    from forgelens.errors import ForgeLensError
+    from forgelens.evidence import load
+
+    t = time.perf_counter()
+    try:
+        original = img_path.read_bytes()
+    except OSError as exc:
+        rec["error"], rec["reason"] = f"{task.image_id}: cannot read file: {exc.strerror or exc}", "file unreadable"
+        return rec
+    secs["read"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    pert = parse_one(task.perturbation)
+    try:
+        data = pert.apply(original)
+    except Exception as exc:
+        rec["error"] = f"{task.image_id}: cannot decode for perturbation {pert.spec}: {type(exc).__name__}: {exc}"
+        rec["reason"] = "image unreadable"
+        return rec
+    secs["perturb"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    try:
+        evidence = load(data, name=task.image_id)
+    except ForgeLensError as exc:
+        rec["error"], rec["reason"] = str(exc), f"image unreadable ({type(exc).__name__})"
+        return rec
+    secs["load"] = time.perf_counter() - t
+    shape = evidence.shape
+    rec["shape"] = list(shape)
+
+    # ---- ground truth (only manipulated images with a mask enter pixel metrics)
+    t = time.perf_counter()
+    gt = None
+    if task.label != "manipulated":
+        rec["mask"] = "not needed"
+    elif mask_path is None:
+        rec["mask"] = "no mask"
+    else:
+        try:
+            orig_shape = shape
+            if pert.geometric:
+                import io
+
+                from PIL import Image
+
+                with Image.open(io.BytesIO(original)) as im0:
+                    orig_shape = (im0.height, im0.width)
+            gt, warn = read_mask(mask_path, orig_shape)
+            if orig_shape != shape:
+                from PIL import Image
+
+                gt = np.asarray(Image.fromarray(gt.astype(np.uint8) * 255).resize(shape[::-1], Image.NEAREST)) >= 128
+            rec["mask"], rec["mask_note"] = ("resized" if warn else "ok"), warn
+        except MaskError as exc:
+            rec["mask"] = "refused" if "refused" in str(exc) else ("missing" if "missing" in str(exc) else "unreadable")
+            rec["mask_note"] = str(exc)
+    secs["mask"] = time.perf_counter() - t
+
+    # ---- detectors
+    outputs: dict[str, tuple[np.ndarray | None, dict[str, Any]]] = {}
+    configs = {d: dict(o) for d, o in task.configs}
+    secs["detectors"] = 0.0
+    secs["fusion"] = 0.0
+    report = None
+    real = [d for d in needed if d not in PSEUDO]
+    if DEFAULT in needed:
+        from forgelens.detectors import registry
+        from forgelens.pipeline import analyze
+
+        report = analyze(evidence, configs=configs)
+        v = report.verdict
+        secs["detectors"] += report.seconds.get("detectors", 0.0)
+        secs["fusion"] += report.seconds.get("fusion", 0.0)
+        outputs[DEFAULT] = (v.heatmap, {
+            "score": v.score, "applicable": v.heatmap is not None or v.manipulation_score is not None,
+            "label": v.label, "manipulation_score": v.manipulation_score,
+            "generation_score": v.generation_score, "seconds": report.seconds.get("total", 0.0),
+            "note": v.explanation, "error": None,
+        })
+        defaults = set(registry.default_names())
+        for d in [d for d in real if d in defaults]:
+            outputs[d] = _from_trace(report.trace(d))
+            real.remove(d)
+    if real:
+        from forgelens.detectors import registry
+
+        for d in real:
+            info = registry.get(d)
+            trace = registry.run(d, evidence, info.make_config(configs.get(d)))
+            secs["detectors"] += trace.seconds
+            outputs[d] = _from_trace(trace)
+    if BASELINE in needed:
+        bpp = 8.0 * len(data) / (shape[0] * shape[1])
+        outputs[BASELINE] = (_centre_prior(shape), {"score": bpp / (1 + bpp), "applicable": True, "seconds": 0.0,
+                                                    "note": f"centre prior; {bpp:.2f} bits/pixel", "error": None})
+
+    # ---- metrics and maps
+    t_metrics = 0.0
+    t_save = 0.0
+    for d, (heatmap, info) in outputs.items():
+        entry = {"key": keys[d], "has_map": heatmap is not None, "pixel": None, "pixel_reason": None, **info}
+        t = time.perf_counter()
+        if task.label == "manipulated":
+            if gt is None:
+                entry["pixel_reason"] = {"no mask": "no mask"}.get(rec["mask"], f"mask {rec['mask']}")
+            elif info.get("error"):
+                entry["pixel_reason"] = "detector error"
+            elif heatmap is None:
+                entry["pixel_reason"] = "no map" if info.get("applicable") else "not applicable"
+            else:
+                entry["pixel"] = pixel_scores(heatmap, gt, boundary=task.boundary).to_dict()
+        t_metrics += time.perf_counter() - t
+        if task.maps_dir and heatmap is not None:
+            t = time.perf_counter()
+            _save_map(map_path(task.maps_dir, d, task.image_id, task.perturbation), heatmap)
+            t_save += time.perf_counter() - t
+        rec["detectors"][d] = entry
+    secs["metrics"] = t_metrics
+    secs["save_maps"] = t_save
+    del report
+    return rec
+
+
+def _from_trace(trace) -> tuple[np.ndarray | None, dict[str, Any]]:
+    if trace is None:
+        return None, {"score": None, "applicable": False, "seconds": 0.0, "note": "not run", "error": "trace missing"}
+    err = trace.error.splitlines()[0] if trace.error else None
+    return trace.heatmap, {"score": None if trace.score is None else float(trace.score), "applicable": trace.applicable,
+                           "seconds": trace.seconds, "note": trace.note, "error": err}
+
+
+# --------------------------------------------------------------------------- engines
+
+
+def run_local(tasks: list[Task], workers: int = 0, on_result: Callable[[dict], None] | None = None) -> list[dict]:
+    """Run tasks on a process pool (``workers`` 0 = one per core; 1 = in this process)."""
+    workers = workers or min(len(tasks), os.cpu_count() or 1)
+    results: list[dict] = []
+    if workers <= 1 or len(tasks) <= 1:
+        for t in tasks:
+            r = run_task(t)
+            results.append(r)
+            if on_result:
+                on_result(r)
+        return results
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futs = [pool.submit(run_task, t) for t in tasks]
+        for fut in as_completed(futs):
+            r = fut.result()
+            results.append(r)
+            if on_result:
+                on_result(r)
+    return results
+
+
+def order_results(tasks: list[Task], results: list[dict]) -> list[dict]:
+    """Results in task order (engines complete out of order)."""
+    pos = {(t.dataset, t.image, t.perturbation): i for i, t in enumerate(tasks)}
+    return sorted(results, key=lambda r: pos.get((r["dataset"], r["image"], r["perturbation"]), 0))
+
+
+def run(
+    tasks: list[Task],
+    *,
+    engine: str = "local",
+    workers: int = 0,
+    address: str | None = None,
+    progress: bool = True,
+) -> tuple[list[dict], float]:
+    """Run every task with a Rich progress bar; returns (records in task order, wall seconds)."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    console = Console(stderr=True)
+    t0 = time.perf_counter()
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TimeRemainingColumn(), console=console, transient=True,
+                  disable=not (progress and console.is_terminal)) as bar:
+        job = bar.add_task("bench", total=len(tasks))
+
+        def on_result(_r: dict) -> None:
+            bar.advance(job)
+
+        if engine == "ray":
+            from forgelens.bench.ray_engine import run_ray
+
+            results = run_ray(tasks, address=address, on_result=on_result)
+        elif engine == "local":
+            results = run_local(tasks, workers, on_result)
+        else:
+            raise ValueError(f"unknown engine {engine!r}: 'local' or 'ray'")
+    return order_results(tasks, results), time.perf_counter() - t0
+
+
+def write_scores_csv(records: list[dict], maps_dir: Path) -> list[Path]:
+    """``DIR[/<perturbation>]/<detector>/scores.csv`` with ``image,score`` (empty where no score)."""
+    import csv
+
+    groups: dict[Path, list[tuple[str, Any]]] = {}
+    for r in records:
+        for d, e in r["detectors"].items():
+            folder = map_path(maps_dir, d, "x", r["perturbation"]).parent
+            groups.setdefault(folder, []).append((f"{r['dataset']}/{r['image']}", e.get("score")))
+    written = []
+    for folder, rows in groups.items():
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / "scores.csv", "w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["image", "score"])
+            for image, score in rows:
+                w.writerow([image, "" if score is None else f"{score:.6g}"])
+        written.append(folder / "scores.csv")
+    return written
+
