@@ -1,0 +1,230 @@
+"""Shared machinery of the noise-trace detectors (family "noise").
+
+Every noise detector here measures some local statistic of the image's noise
+(a noise standard deviation per block, or a residual feature per window) and
+asks the same question of it: *which places disagree with the rest of the
+picture?* This module holds the parts they share:
+
+- ``block_reliability``: where a noise statistic says little (clipped or
+  digitally flat blocks);
+- ``level_inconsistency``: a block map of noise levels → robust, two-sided
+  "how far from the image's typical level" map, optionally after removing the
+  dependence of noise on brightness (the noise level function of a camera);
+- ``regions_and_score``: connected suspicious regions, the numbers inside vs
+  outside them, and an image-level score.
+
+Nothing here is a published method on its own; each detector's docstring says
+which paper it follows and where these helpers stand in for a step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage as ndi
+
+from forgelens.detectors._maps import blocks_to_pixels, block_view
+from forgelens.trace import Finding
+
+#: Pixels at or beyond these luminance values are treated as clipped.
+SAT_LO, SAT_HI = 3.0, 252.0
+
+
+def block_mean(a: np.ndarray, block: int) -> np.ndarray:
+    """Mean of each whole ``block``×``block`` block (edges that do not fill a block are dropped)."""
+    v = block_view(np.asarray(a, dtype=np.float32), block)
+    return v.mean(axis=(2, 3), dtype=np.float64).astype(np.float32)
+
+
+def saturation_fraction(pixels: np.ndarray, block: int) -> np.ndarray:
+    """Fraction of pixels per block where any colour channel is clipped (≤ 2 or ≥ 253)."""
+    p = np.asarray(pixels)
+    clipped = (p.min(axis=2) <= SAT_LO - 1) | (p.max(axis=2) >= SAT_HI + 1)
+    return block_mean(clipped.astype(np.float32), block)
+
+
+def block_reliability(sat_frac: np.ndarray, sigma: np.ndarray, flat_sigma: float) -> np.ndarray:
+    """Reliability in [0, 1] of a per-block noise estimate.
+
+    Low where the block is clipped (the noise was cut off by the sensor or the
+    tone curve) and where the estimated noise is below ``flat_sigma`` (a
+    digitally flat area: JPEG-flattened sky, a synthetic fill) — both say little
+    about the camera's noise.
+    """
+    r_sat = np.clip(1.0 - 2.0 * sat_frac, 0.0, 1.0)
+    r_flat = np.clip(np.asarray(sigma, np.float32) / max(flat_sigma, 1e-6), 0.0, 1.0)
+    return (r_sat * r_flat).astype(np.float32)
+
+
+def weighted_median(x: np.ndarray, w: np.ndarray) -> float:
+    x = np.asarray(x, np.float64).ravel()
+    w = np.asarray(w, np.float64).ravel()
+    keep = np.isfinite(x) & (w > 0)
+    x, w = x[keep], w[keep]
+    if x.size == 0:
+        return float("nan")
+    order = np.argsort(x)
+    cw = np.cumsum(w[order])
+    return float(x[order][np.searchsorted(cw, 0.5 * cw[-1])])
+
+
+def smooth_weighted(x: np.ndarray, w: np.ndarray, sigma_blocks: float) -> np.ndarray:
+    """Normalised (reliability-weighted) Gaussian smoothing of a block map."""
+    if sigma_blocks <= 0:
+        return x.astype(np.float32)
+    xw = np.where(w > 0, x, 0.0) * w
+    num = ndi.gaussian_filter(xw.astype(np.float64), sigma_blocks, mode="nearest")
+    den = ndi.gaussian_filter(w.astype(np.float64), sigma_blocks, mode="nearest")
+    out = np.where(den > 1e-6, num / np.maximum(den, 1e-12), x)
+    return out.astype(np.float32)
+
+
+def brightness_trend(
+    value: np.ndarray, brightness: np.ndarray, w: np.ndarray, n_bins: int = 8, min_count: int = 8
+) -> np.ndarray:
+    """Weighted-median ``value`` as a function of block brightness, evaluated per block.
+
+    Camera noise depends on brightness (photon shot noise, then the tone
+    curve), so a dark sky and a bright wall legitimately carry different noise.
+    The trend is the weighted median of ``value`` in ``n_bins`` brightness bins
+    with equal block counts, linearly interpolated; bins with fewer than
+    ``min_count`` reliable blocks fall back to the global median.
+    """
+    good = (w > 0.5) & np.isfinite(value)
+    glob = weighted_median(value, w)
+    if good.sum() < 2 * min_count:
+        return np.full(value.shape, glob, np.float32)
+    edges = np.unique(np.quantile(brightness[good], np.linspace(0, 1, n_bins + 1)))
+    if edges.size < 3:
+        return np.full(value.shape, glob, np.float32)
+    centres, levels = [], []
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        sel = good & (brightness >= lo) & (brightness <= hi)
+        if sel.sum() >= min_count:
+            centres.append(float(np.median(brightness[sel])))
+            levels.append(weighted_median(value[sel], w[sel]))
+    if len(centres) < 2:
+        return np.full(value.shape, glob, np.float32)
+    return np.interp(brightness, centres, levels).astype(np.float32)
+
+
+@dataclass
+class Inconsistency:
+    """Result of ``level_inconsistency`` on a block grid."""
+
+    z: np.ndarray  # signed robust z-score per block (0 = typical)
+    suspicion: np.ndarray  # [0, 1] per block, reliability-damped
+    centre: float  # typical log-level
+    spread: float  # robust spread (log units) used for z
+
+
+def level_inconsistency(
+    log_level: np.ndarray,
+    reliability: np.ndarray,
+    *,
+    brightness: np.ndarray | None,
+    smooth_blocks: float,
+    z_low: float,
+    z_high: float,
+    min_spread: float,
+) -> Inconsistency:
+    """Robust two-sided outlier map of a log noise-level block map.
+
+    1. Optionally subtract the brightness trend (noise level function).
+    2. Smooth with reliability weights (estimator noise averages out; a pasted
+       region is spatially coherent, so it survives).
+    3. z = (x − weighted median) / max(1.4826·weighted MAD, ``min_spread``).
+    4. suspicion = clip((|z| − z_low) / (z_high − z_low), 0, 1) × reliability.
+    """
+    x = np.asarray(log_level, np.float32).copy()
+    w = np.asarray(reliability, np.float32)
+    x[~np.isfinite(x)] = np.nan
+    finite = np.isfinite(x)
+    w = np.where(finite, w, 0.0).astype(np.float32)
+    fill = weighted_median(x, w)
+    if not np.isfinite(fill):
+        zeros = np.zeros_like(x, dtype=np.float32)
+        return Inconsistency(zeros, zeros, float("nan"), float("nan"))
+    x = np.where(finite, x, fill)
+    if brightness is not None:
+        x = x - brightness_trend(x, brightness, w)
+    x = smooth_weighted(x, w, smooth_blocks)
+    centre = weighted_median(x, w)
+    mad = weighted_median(np.abs(x - centre), w) * 1.4826
+    spread = max(mad, min_spread)
+    z = (x - centre) / spread
+    sus = np.clip((np.abs(z) - z_low) / max(z_high - z_low, 1e-6), 0.0, 1.0) * w
+    return Inconsistency(z.astype(np.float32), sus.astype(np.float32), float(centre), float(spread))
+
+
+def to_pixels(block_map: np.ndarray, shape: tuple[int, int], block: int, offset=(0, 0)) -> np.ndarray:
+    """Block map → full-resolution float32 map (nearest, edges padded)."""
+    if block_map.size == 0:
+        return np.zeros(shape, np.float32)
+    return blocks_to_pixels(block_map, shape, block, offset)
+
+
+def regions_and_score(
+    suspicion: np.ndarray,
+    reliability: np.ndarray,
+    level: np.ndarray | None,
+    *,
+    block: int,
+    offset: tuple[int, int],
+    shape: tuple[int, int],
+    kind: str,
+    what: str,
+    unit_fmt: str = "{:.1f}",
+    min_area_frac: float = 0.01,
+    max_regions: int = 3,
+) -> tuple[float, list[Finding]]:
+    """Connected suspicious regions (suspicion ≥ 0.5) → findings and an image score.
+
+    The score is the strongest region's mean suspicion times a size factor
+    ``min(1, area / min_area_frac)``: a single odd block does not make a
+    forgery, a coherent region of at least ``min_area_frac`` of the reliable
+    area can. It is a ranking, not a calibrated probability.
+    """
+    findings: list[Finding] = []
+    hot = suspicion >= 0.5
+    if not hot.any():
+        return 0.0, findings
+    labels, n = ndi.label(hot, structure=np.ones((3, 3), bool))
+    idx = np.arange(1, n + 1)
+    sizes = ndi.sum_labels(reliability, labels, idx)
+    means = ndi.mean(suspicion, labels, idx)
+    total = max(float(reliability.sum()), 1.0)
+    area = np.asarray(sizes) / total
+    strength = np.asarray(means) * np.minimum(1.0, area / max(min_area_frac, 1e-9))
+    order = np.argsort(-strength)
+    cold = (suspicion < 0.25) & (reliability > 0.5)
+    out_level = float(np.median(level[cold])) if level is not None and cold.any() else None
+    for k in order[:max_regions]:
+        if strength[k] < 0.05:
+            break
+        sel = labels == idx[k]
+        rows, cols = np.nonzero(sel)
+        y0 = offset[0] + rows.min() * block
+        x0 = offset[1] + cols.min() * block
+        y1 = min(shape[0], offset[0] + (rows.max() + 1) * block)
+        x1 = min(shape[1], offset[1] + (cols.max() + 1) * block)
+        values = {"area_fraction": round(float(area[k]), 4), "blocks": int(sel.sum())}
+        if level is not None:
+            in_level = float(np.median(level[sel & (reliability > 0)])) if (sel & (reliability > 0)).any() else float(np.median(level[sel]))
+            values["inside"] = round(in_level, 3)
+            if out_level is not None:
+                values["outside"] = round(out_level, 3)
+                msg = (
+                    f"{what} {unit_fmt.format(in_level)} inside vs {unit_fmt.format(out_level)} outside "
+                    f"({100 * area[k]:.1f}% of the analysable area)"
+                )
+            else:
+                msg = f"{what} {unit_fmt.format(in_level)} in a region covering {100 * area[k]:.1f}% of the image"
+        else:
+            msg = f"{what}: region covering {100 * area[k]:.1f}% of the analysable area"
+        findings.append(
+            Finding(kind, msg, float(strength[k]), (int(x0), int(y0), int(x1), int(y1)), values)
+        )
+    score = float(strength[order[0]]) if n else 0.0
+    return float(np.clip(score, 0.0, 1.0)), findings
