@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage as ndi
 
-from forgelens.detectors._maps import blocks_to_pixels, block_view
+from forgelens.detectors._maps import block_view, blocks_to_pixels
 from forgelens.trace import Finding
 
 #: Pixels at or beyond these luminance values are treated as clipped.
