@@ -25,7 +25,8 @@ import numpy as np
 from scipy import ndimage as ndi
 
 from forgelens.detectors._maps import block_view, blocks_to_pixels
-from forgelens.trace import Finding
+from forgelens.evidence import Evidence
+from forgelens.trace import Finding, Trace
 
 #: Pixels at or beyond these luminance values are treated as clipped.
 SAT_LO, SAT_HI = 3.0, 252.0
@@ -228,3 +229,87 @@ def regions_and_score(
         )
     score = float(strength[order[0]]) if n else 0.0
     return float(np.clip(score, 0.0, 1.0)), findings
+
+
+def finish_level_trace(
+    name: str,
+    ev: Evidence,
+    sigma: np.ndarray,
+    rel: np.ndarray,
+    bright: np.ndarray,
+    px_block: int,
+    cfg,
+    what: str,
+    method_note: str,
+    offset: tuple[int, int] = (0, 0),
+) -> Trace:
+    """Shared tail: σ block map → inconsistency map, findings, score, Trace."""
+    shape = ev.shape
+    analysable = float((rel > 0.5).mean())
+    global_sigma = float(np.median(sigma[rel > 0.5])) if (rel > 0.5).any() else float(np.median(sigma))
+    if (rel > 0.5).sum() < 4:
+        t = Trace.not_applicable(
+            name,
+            f"no analysable area: {100 * analysable:.0f}% of blocks are neither clipped nor flat "
+            f"(median noise σ {global_sigma:.2f}); a noise comparison needs several such blocks",
+        )
+        t.reliability = np.zeros(shape, np.float32)
+        return t
+    with np.errstate(divide="ignore"):
+        log_sigma = np.log(np.maximum(sigma, 1e-3))
+    inc = level_inconsistency(
+        log_sigma,
+        rel,
+        brightness=bright if cfg.brightness_compensation else None,
+        smooth_blocks=cfg.smooth_blocks,
+        z_low=cfg.z_low,
+        z_high=cfg.z_high,
+        min_spread=cfg.min_spread,
+    )
+    score, findings = regions_and_score(
+        inc.suspicion,
+        rel,
+        sigma,
+        block=px_block,
+        offset=offset,
+        shape=shape,
+        kind="noise_inconsistency",
+        what=what,
+        min_area_frac=cfg.min_area_fraction,
+    )
+    findings.insert(
+        0,
+        Finding(
+            "noise_level",
+            f"image noise σ ≈ {global_sigma:.2f} (median over {int((rel > 0.5).sum())} reliable "
+            f"blocks; {method_note}); robust spread of log σ {inc.spread:.3f}",
+            0.0,
+            None,
+            {
+                "sigma_median": round(global_sigma, 3),
+                "log_sigma_spread": round(inc.spread, 4),
+                "analysable_fraction": round(analysable, 4),
+            },
+        ),
+    )
+    sigma_px = to_pixels(sigma, shape, px_block, offset)
+    return Trace(
+        name=name,
+        heatmap=to_pixels(inc.suspicion, shape, px_block, offset),
+        reliability=to_pixels(rel, shape, px_block, offset),
+        score=score,
+        findings=findings,
+        extra_maps={"noise_sigma": np.clip(sigma_px / max(4.0 * global_sigma, 1e-3), 0, 1)},
+        note=f"{100 * analysable:.0f}% of the image analysable (not clipped, not flat)",
+    )
+
+
+def too_small(name: str, ev: Evidence, px_block: int) -> Trace | None:
+    rows, cols = ev.height // px_block, ev.width // px_block
+    if rows < 2 or cols < 2 or rows * cols < 6:
+        return Trace.not_applicable(
+            name,
+            f"image {ev.width}x{ev.height} px gives only {rows}x{cols} blocks of {px_block} px; "
+            "a noise comparison needs at least 6 blocks",
+        )
+    return None

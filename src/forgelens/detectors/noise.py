@@ -24,14 +24,13 @@ import pywt
 from forgelens.detectors._noise_common import (
     block_mean,
     block_reliability,
-    level_inconsistency,
-    regions_and_score,
+    finish_level_trace,
     saturation_fraction,
-    to_pixels,
+    too_small,
 )
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
-from forgelens.trace import Finding, Trace
+from forgelens.trace import Trace
 
 #: E|x − median3×3(x)| / σ for white Gaussian noise (measured by simulation,
 #: 0.72–0.73 for σ = 1…10 on 8-bit data); turns the median residue into a σ.
@@ -111,89 +110,6 @@ class NoiseMedianConfig:
     view_gain: float = 10.0
 
 
-def _finish(
-    name: str,
-    ev: Evidence,
-    sigma: np.ndarray,
-    rel: np.ndarray,
-    bright: np.ndarray,
-    px_block: int,
-    cfg,
-    what: str,
-    method_note: str,
-) -> Trace:
-    """Shared tail: σ block map → inconsistency map, findings, score, Trace."""
-    shape = ev.shape
-    analysable = float((rel > 0.5).mean())
-    global_sigma = float(np.median(sigma[rel > 0.5])) if (rel > 0.5).any() else float(np.median(sigma))
-    if (rel > 0.5).sum() < 4:
-        t = Trace.not_applicable(
-            name,
-            f"no analysable area: {100 * analysable:.0f}% of blocks are neither clipped nor flat "
-            f"(median noise σ {global_sigma:.2f}); a noise comparison needs several such blocks",
-        )
-        t.reliability = np.zeros(shape, np.float32)
-        return t
-    with np.errstate(divide="ignore"):
-        log_sigma = np.log(np.maximum(sigma, 1e-3))
-    inc = level_inconsistency(
-        log_sigma,
-        rel,
-        brightness=bright if cfg.brightness_compensation else None,
-        smooth_blocks=cfg.smooth_blocks,
-        z_low=cfg.z_low,
-        z_high=cfg.z_high,
-        min_spread=cfg.min_spread,
-    )
-    score, findings = regions_and_score(
-        inc.suspicion,
-        rel,
-        sigma,
-        block=px_block,
-        offset=(0, 0),
-        shape=shape,
-        kind="noise_inconsistency",
-        what=what,
-        min_area_frac=cfg.min_area_fraction,
-    )
-    findings.insert(
-        0,
-        Finding(
-            "noise_level",
-            f"image noise σ ≈ {global_sigma:.2f} (median over {int((rel > 0.5).sum())} reliable "
-            f"{px_block}-px blocks; {method_note}); robust spread of log σ {inc.spread:.3f}",
-            0.0,
-            None,
-            {
-                "sigma_median": round(global_sigma, 3),
-                "log_sigma_spread": round(inc.spread, 4),
-                "analysable_fraction": round(analysable, 4),
-            },
-        ),
-    )
-    sigma_px = to_pixels(sigma, shape, px_block)
-    return Trace(
-        name=name,
-        heatmap=to_pixels(inc.suspicion, shape, px_block),
-        reliability=to_pixels(rel, shape, px_block),
-        score=score,
-        findings=findings,
-        extra_maps={"noise_sigma": np.clip(sigma_px / max(4.0 * global_sigma, 1e-3), 0, 1)},
-        note=f"{100 * analysable:.0f}% of the image analysable (not clipped, not flat)",
-    )
-
-
-def _too_small(name: str, ev: Evidence, px_block: int) -> Trace | None:
-    rows, cols = ev.height // px_block, ev.width // px_block
-    if rows < 2 or cols < 2 or rows * cols < 6:
-        return Trace.not_applicable(
-            name,
-            f"image {ev.width}x{ev.height} px gives only {rows}x{cols} blocks of {px_block} px; "
-            "a noise comparison needs at least 6 blocks",
-        )
-    return None
-
-
 @register(
     "noise_wavelet",
     config=NoiseWaveletConfig,
@@ -259,7 +175,7 @@ def noise_wavelet(evidence: Evidence, config: NoiseWaveletConfig) -> Trace:
     """
     b = int(config.block_size)
     px = 2 * b
-    small = _too_small("noise_wavelet", evidence, px)
+    small = too_small("noise_wavelet", evidence, px)
     if small is not None:
         return small
     y = np.asarray(evidence.luminance, dtype=np.float32)
@@ -271,7 +187,7 @@ def noise_wavelet(evidence: Evidence, config: NoiseWaveletConfig) -> Trace:
     sat = saturation_fraction(evidence.pixels, px)[:rows, :cols]
     bright = block_mean(y, px)[:rows, :cols]
     rel = block_reliability(sat, sigma, config.flat_sigma)
-    return _finish(
+    return finish_level_trace(
         "noise_wavelet", evidence, sigma, rel, bright, px, config,
         "luminance noise σ", f"{config.wavelet} HH1 MAD/0.6745",
     )
@@ -329,7 +245,7 @@ def noise_median(evidence: Evidence, config: NoiseMedianConfig) -> Trace:
        Applications 76(4):4801–4834, 2017 (the NOI4 median-filter noise residue).
     """
     px = int(config.block_size)
-    small = _too_small("noise_median", evidence, px)
+    small = too_small("noise_median", evidence, px)
     if small is not None:
         return small
     k = int(config.median_size) | 1
@@ -340,7 +256,7 @@ def noise_median(evidence: Evidence, config: NoiseMedianConfig) -> Trace:
     sat = saturation_fraction(p, px)
     bright = block_mean(np.asarray(evidence.luminance), px)
     rel = block_reliability(sat, sigma, config.flat_sigma)
-    trace = _finish(
+    trace = finish_level_trace(
         "noise_median", evidence, sigma, rel, bright, px, config,
         "noise σ (median residue)", f"mean |x − median{k}×{k}(x)| / {MEDIAN_RESIDUE_PER_SIGMA}",
     )
