@@ -1,0 +1,295 @@
+"""Raw metadata blocks read straight from the file bytes (JPEG APPn, PNG chunks, WebP RIFF).
+
+Pillow's reader (``evidence.metadata``) cuts long values and hides where each
+block came from; the provenance readers need the blocks whole and located:
+the EXIF TIFF stream (for its thumbnail and maker note), every XMP packet
+(including Adobe's "extended XMP"), the IPTC-IIM record inside Photoshop's
+APP13, the C2PA JUMBF boxes (APP11 / caBX / C2PA chunk), PNG text chunks in
+full (ComfyUI workflows are tens of kilobytes) and the JPEG comments.
+
+Everything here is bounded: at most ``MAX_BLOCKS`` blocks, compressed text
+inflated to at most ``MAX_TEXT_BYTES``, and any malformed structure stops the
+walk with a message in ``errors`` instead of raising.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from dataclasses import dataclass, field
+
+#: Most blocks (segments/chunks) walked in one file.
+MAX_BLOCKS = 20_000
+#: Largest inflated zTXt/iTXt payload kept (bytes); larger ones are cut and flagged.
+MAX_TEXT_BYTES = 8 << 20
+#: Largest text value kept per PNG key (characters).
+MAX_VALUE_CHARS = 2_000_000
+
+XMP_SIG = b"http://ns.adobe.com/xap/1.0/\x00"
+XMP_EXT_SIG = b"http://ns.adobe.com/xmp/extension/\x00"
+
+
+@dataclass
+class RawMetadata:
+    """Metadata blocks as found in the file, with their origin."""
+
+    container: str = ""
+    exif: list[bytes] = field(default_factory=list)
+    xmp: list[str] = field(default_factory=list)
+    iptc: list[bytes] = field(default_factory=list)
+    photoshop_irb: bool = False
+    adobe_app14: bool = False
+    jfif: bool = False
+    icc: bytes | None = None
+    mpf: bool = False
+    comments: list[str] = field(default_factory=list)
+    #: PNG text chunks: key -> (chunk type, text).
+    text: dict[str, tuple[str, str]] = field(default_factory=dict)
+    jumbf: bool = False
+    #: Which APPn / chunk names were present, in order (first 200).
+    blocks: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _decode_text(raw: bytes, prefer: str, label: str, errors: list[str]) -> str:
+    """Decode text: UTF-8 first (generators write UTF-8 even into tEXt), then ``prefer``."""
+    try:
+        s = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        if prefer == "utf-8":
+            errors.append(f"{label}: invalid UTF-8, undecodable bytes replaced")
+            s = raw.decode("utf-8", errors="replace")
+        else:
+            s = raw.decode(prefer, errors="replace")
+    s = s.replace("\x00", "")
+    if len(s) > MAX_VALUE_CHARS:
+        errors.append(f"{label}: {len(s)} characters, cut to {MAX_VALUE_CHARS}")
+        s = s[:MAX_VALUE_CHARS]
+    return s
+
+
+def _inflate(data: bytes, label: str, errors: list[str]) -> bytes | None:
+    try:
+        d = zlib.decompressobj()
+        out = d.decompress(data, MAX_TEXT_BYTES)
+        if d.unconsumed_tail:
+            errors.append(f"{label}: compressed text inflates past {MAX_TEXT_BYTES} bytes; cut")
+        return out
+    except zlib.error as exc:
+        errors.append(f"{label}: compressed text unreadable ({exc})")
+        return None
+
+
+def read_jpeg(data: bytes) -> RawMetadata:
+    raw = RawMetadata(container="JPEG")
+    if not data.startswith(b"\xff\xd8"):
+        raw.errors.append("no JPEG SOI marker")
+        return raw
+    ext_parts: dict[bytes, dict[int, bytes]] = {}
+    pos, n, count = 2, len(data), 0
+    while pos + 4 <= n and count < MAX_BLOCKS:
+        if data[pos] != 0xFF:
+            raw.errors.append(f"JPEG structure: expected a marker at byte {pos}")
+            break
+        marker = data[pos + 1]
+        if marker == 0xFF:
+            pos += 1
+            continue
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            pos += 2
+            continue
+        if marker == 0xD9:
+            break
+        (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
+        if length < 2 or pos + 2 + length > n:
+            raw.errors.append(f"JPEG segment 0x{marker:02X} at byte {pos} overruns the file")
+            break
+        payload = data[pos + 4 : pos + 2 + length]
+        count += 1
+        if 0xE0 <= marker <= 0xEF:
+            name = f"APP{marker - 0xE0}"
+            if len(raw.blocks) < 200:
+                raw.blocks.append(name)
+            if marker == 0xE1 and payload.startswith(b"Exif\x00"):
+                raw.exif.append(payload[6:])
+            elif marker == 0xE1 and payload.startswith(XMP_SIG):
+                raw.xmp.append(_decode_text(payload[len(XMP_SIG) :], "utf-8", "XMP", raw.errors))
+            elif marker == 0xE1 and payload.startswith(XMP_EXT_SIG):
+                body = payload[len(XMP_EXT_SIG) :]
+                if len(body) >= 40:
+                    guid = body[:32]
+                    (offset,) = struct.unpack(">I", body[36:40])
+                    parts = ext_parts.setdefault(guid, {})
+                    if len(parts) < 1000:
+                        parts[offset] = body[40:]
+            elif marker == 0xED and payload.startswith(b"Photoshop 3.0\x00"):
+                raw.photoshop_irb = True
+                raw.iptc.extend(_photoshop_iptc(payload[14:], raw.errors))
+            elif marker == 0xEB and payload[:2] == b"JP":
+                raw.jumbf = True
+            elif marker == 0xE2 and payload.startswith(b"ICC_PROFILE\x00"):
+                raw.icc = (raw.icc or b"") + payload[14:]
+            elif marker == 0xE2 and payload.startswith(b"MPF\x00"):
+                raw.mpf = True
+            elif marker == 0xEE and payload.startswith(b"Adobe"):
+                raw.adobe_app14 = True
+            elif marker == 0xE0 and payload.startswith(b"JFIF\x00"):
+                raw.jfif = True
+        elif marker == 0xFE:
+            if len(raw.blocks) < 200:
+                raw.blocks.append("COM")
+            if len(raw.comments) < 100:
+                raw.comments.append(_decode_text(payload, "latin-1", "JPEG comment", raw.errors))
+        if marker == 0xDA:
+            break
+        pos += 2 + length
+    for guid, parts in ext_parts.items():
+        try:
+            joined = b"".join(parts[k] for k in sorted(parts))
+            raw.xmp.append(_decode_text(joined, "utf-8", "extended XMP", raw.errors))
+        except Exception as exc:  # pragma: no cover - defensive
+            raw.errors.append(f"extended XMP {guid[:8]!r} unreadable: {exc}")
+    return raw
+
+
+def _photoshop_iptc(irb: bytes, errors: list[str]) -> list[bytes]:
+    """Image resource blocks (8BIM) in Photoshop's APP13; return the IPTC-IIM (0x0404) ones."""
+    out: list[bytes] = []
+    pos, n, count = 0, len(irb), 0
+    while pos + 12 <= n and count < 1000:
+        count += 1
+        if irb[pos : pos + 4] != b"8BIM":
+            if irb[pos : pos + 4] not in (b"MeSa", b"AgHg", b"PHUT", b"DCSR"):
+                errors.append(f"Photoshop IRB: bad signature at byte {pos}")
+                break
+        (rid,) = struct.unpack(">H", irb[pos + 4 : pos + 6])
+        name_len = irb[pos + 6]
+        p = pos + 7 + name_len
+        if (name_len + 1) % 2:
+            p += 1
+        if p + 4 > n:
+            break
+        (size,) = struct.unpack(">I", irb[p : p + 4])
+        p += 4
+        if p + size > n:
+            errors.append(f"Photoshop IRB resource 0x{rid:04X} overruns its segment")
+            break
+        if rid == 0x0404:
+            out.append(irb[p : p + size])
+        pos = p + size + (size % 2)
+    return out
+
+
+def read_png(data: bytes) -> RawMetadata:
+    raw = RawMetadata(container="PNG")
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        raw.errors.append("no PNG signature")
+        return raw
+    pos, n, count = 8, len(data), 0
+    while pos + 8 <= n and count < MAX_BLOCKS:
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        ctype = data[pos + 4 : pos + 8]
+        name = ctype.decode("latin-1")
+        if pos + 12 + length > n:
+            raw.errors.append(f"PNG chunk {name!r} at byte {pos} overruns the file")
+            break
+        body = data[pos + 8 : pos + 8 + length]
+        count += 1
+        if name != "IDAT" and len(raw.blocks) < 200:
+            raw.blocks.append(name)
+        try:
+            if ctype == b"tEXt":
+                key, _, val = body.partition(b"\x00")
+                _put_text(raw, key, "tEXt", _decode_text(val, "latin-1", f"tEXt {key[:40]!r}", raw.errors))
+            elif ctype == b"zTXt":
+                key, _, rest = body.partition(b"\x00")
+                inflated = _inflate(rest[1:], f"zTXt {key[:40]!r}", raw.errors)
+                if inflated is not None:
+                    _put_text(raw, key, "zTXt", _decode_text(inflated, "latin-1", f"zTXt {key[:40]!r}", raw.errors))
+            elif ctype == b"iTXt":
+                key, _, rest = body.partition(b"\x00")
+                if len(rest) < 2:
+                    raw.errors.append(f"iTXt {key[:40]!r}: truncated header")
+                else:
+                    comp_flag = rest[0]
+                    rest = rest[2:]
+                    _lang, _, rest = rest.partition(b"\x00")
+                    _tkey, _, text = rest.partition(b"\x00")
+                    if comp_flag:
+                        text = _inflate(text, f"iTXt {key[:40]!r}", raw.errors)
+                    if text is not None:
+                        s = _decode_text(text, "utf-8", f"iTXt {key[:40]!r}", raw.errors)
+                        if key == b"XML:com.adobe.xmp":
+                            raw.xmp.append(s)
+                        else:
+                            _put_text(raw, key, "iTXt", s)
+            elif ctype == b"eXIf":
+                raw.exif.append(body[6:] if body.startswith(b"Exif\x00") else body)
+            elif ctype == b"iCCP":
+                _key, _, rest = body.partition(b"\x00")
+                raw.icc = _inflate(rest[1:], "iCCP", raw.errors)
+            elif ctype == b"caBX":
+                raw.jumbf = True
+        except Exception as exc:  # malformed chunk: note it, keep walking
+            raw.errors.append(f"PNG chunk {name!r} at byte {pos} unreadable: {type(exc).__name__}: {exc}")
+        pos += 12 + length
+        if ctype == b"IEND":
+            break
+    return raw
+
+
+def _put_text(raw: RawMetadata, key: bytes, ctype: str, value: str) -> None:
+    k = key.decode("latin-1", errors="replace")[:200]
+    if len(raw.text) >= 1000:
+        return
+    if k in raw.text:  # several chunks with one key: keep them all, joined
+        value = raw.text[k][1] + "\n" + value
+    raw.text[k] = (ctype, value)
+
+
+def read_webp(data: bytes) -> RawMetadata:
+    raw = RawMetadata(container="WEBP")
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WEBP":
+        raw.errors.append("no RIFF/WEBP header")
+        return raw
+    pos, n, count = 12, len(data), 0
+    while pos + 8 <= n and count < MAX_BLOCKS:
+        fourcc = data[pos : pos + 4]
+        (size,) = struct.unpack("<I", data[pos + 4 : pos + 8])
+        body = data[pos + 8 : pos + 8 + size]
+        count += 1
+        name = fourcc.decode("latin-1")
+        if len(raw.blocks) < 200:
+            raw.blocks.append(name)
+        if pos + 8 + size > n:
+            raw.errors.append(f"WebP chunk {name!r} at byte {pos} overruns the file")
+            break
+        if fourcc == b"EXIF":
+            raw.exif.append(body[6:] if body.startswith(b"Exif\x00") else body)
+        elif fourcc == b"XMP ":
+            raw.xmp.append(_decode_text(body, "utf-8", "XMP", raw.errors))
+        elif fourcc == b"ICCP":
+            raw.icc = body
+        elif fourcc == b"C2PA":
+            raw.jumbf = True
+        pos += 8 + size + (size & 1)
+    return raw
+
+
+def read_raw(data: bytes, fmt: str) -> RawMetadata:
+    """Dispatch on the container; formats without a walker give an empty record."""
+    try:
+        if fmt in ("JPEG", "MPO"):
+            return read_jpeg(data)
+        if fmt == "PNG":
+            return read_png(data)
+        if fmt == "WEBP":
+            return read_webp(data)
+    except Exception as exc:  # never let a walker take the analysis down
+        r = RawMetadata(container=fmt)
+        r.errors.append(f"{fmt} structure unreadable: {type(exc).__name__}: {exc}")
+        return r
+    r = RawMetadata(container=fmt)
+    if fmt in ("TIFF",):
+        r.exif.append(data)  # a TIFF file is itself a TIFF/EXIF stream
+    return r
