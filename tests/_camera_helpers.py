@@ -15,11 +15,11 @@ from scipy.ndimage import gaussian_filter
 from forgelens.evidence import load
 
 
-def scene(h: int, w: int, seed: int = 0, noise: float = 2.0) -> np.ndarray:
+def scene(h: int, w: int, seed: int = 0, noise: float = 2.0, fine: float = 5.0) -> np.ndarray:
     """A natural-looking float RGB scene (0..255): multi-scale texture, edges, sensor-like noise."""
     rng = np.random.default_rng(seed)
     base = np.full((h, w), 128.0)
-    for s, a in ((40, 45), (10, 18), (3, 9), (1, 5)):
+    for s, a in ((40, 45), (10, 18), (3, 9), (1, fine)):
         n = gaussian_filter(rng.standard_normal((h, w)), s)
         base += a * n / (n.std() + 1e-9)
     yy, xx = np.mgrid[:h, :w]

@@ -108,6 +108,7 @@ def noise_residual(image: np.ndarray, sigma: float = 5.0, levels: int = 4, wavel
     """
     img = _gray(image)
     h, w = img.shape
+    levels = max(1, min(levels, pywt.dwt_max_level(min(h, w), pywt.Wavelet(wavelet).dec_len)))
     coeffs = pywt.wavedec2(img, wavelet, mode="periodization", level=levels)
     nv = float(sigma) ** 2
     out = [np.zeros_like(coeffs[0])]
