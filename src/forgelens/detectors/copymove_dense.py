@@ -42,8 +42,9 @@ class CopyMoveDenseConfig:
     #: random-search candidates per iteration (alternately at a radius halving from the
     #: image size, alpha = 1/2 as in PatchMatch, and at 2-4 px around the current match).
     random_candidates: int = 2
-    #: the search runs on a view holding at most this many pixels (very large images).
-    max_pixels: float = 1.0e6
+    #: the search runs on a view holding at most this many pixels (larger images are
+    #: downscaled first, sizes and distances rescaled; keeps the cost near 2 s/MP or less).
+    max_pixels: float = 0.3e6
     #: seed of the random initialisation and search (same input, same result).
     seed: int = 0
 
@@ -396,42 +397,50 @@ def _sweep(flat, lines, ta, tb, cost, sgn, n_lines, n_along, md2, rows, width=No
 
     ``ta`` holds the target coordinate along the sweep axis, ``tb`` the one across
     it; ``lines[k]`` are the features of line k; ``flat`` the image features by
-    flat index (row * width + column).
+    flat index (row * width + column). Pixel (k, j) tries three targets derived
+    from the previous line p1 = k - sgn (already updated in this sweep):
+    zero order f(p1) + sgn e_a, first order 2 f(p1) - f(p2), and first order
+    from the across-line derivative of f in line p1 under a similarity model
+    (d f_a / d a = d f_b / d b, d f_b / d a = -d f_a / d b).
     """
     pos = np.arange(n_along, dtype=np.int32)
-    hi = np.clip(pos + 2, 0, n_along - 1)
-    lo = np.clip(pos - 2, 0, n_along - 1)
-    inv_span = 1.0 / np.maximum(hi - lo, 1).astype(np.float32)
+    hi = np.minimum(pos + 2, n_along - 1)
+    lo = np.maximum(pos - 2, 0)
+    inv_span = (sgn / np.maximum(hi - lo, 1)).astype(np.float32)
     order = range(1, n_lines) if sgn > 0 else range(n_lines - 2, -1, -1)
     wdt = width if width is not None else n_along
+    c = flat.shape[1]
+    CA = np.empty((3, n_along), np.int32)
+    CB = np.empty((3, n_along), np.int32)
+    inf = np.float32(np.inf)
     for k in order:
-        p1 = k - sgn
-        p2 = k - 2 * sgn
-        da1 = ta[p1] - p1
-        db1 = tb[p1] - pos
-        cands = [(da1, db1)]
-        if 0 <= p2 < n_lines:
-            cands.append((2 * da1 - (ta[p2] - p2), 2 * db1 - (tb[p2] - pos)))
-        # first order from the across-line derivative, assuming a similarity (rotation + scale):
-        # d f_a / d a = d f_b / d b and d f_b / d a = -d f_a / d b
+        p1, p2 = k - sgn, k - 2 * sgn
         ra, rb = ta[p1], tb[p1]
-        c = (rb[hi] - rb[lo]) * inv_span
-        si = -(ra[hi] - ra[lo]) * inv_span
-        cands.append((ra + np.rint(sgn * c).astype(np.int32) - k, rb + np.rint(sgn * si).astype(np.int32) - pos))
-        cur = lines[k]
-        for da, db in cands:
-            ca = np.clip(k + da, 0, n_lines - 1)
-            cb = np.clip(pos + db, 0, n_along - 1)
-            idx = ca * wdt + cb if rows else cb * wdt + ca
-            g = flat[idx]
-            g -= cur
-            d = np.einsum("ij,ij->i", g, g)
-            oa, ob = ca - k, cb - pos
-            d[oa * oa + ob * ob < md2] = np.inf
-            better = d < cost[k]
-            ta[k][better] = ca[better]
-            tb[k][better] = cb[better]
-            cost[k][better] = d[better]
+        CA[0] = ra + sgn
+        CB[0] = rb
+        if 0 <= p2 < n_lines:
+            np.subtract(2 * ra, ta[p2], out=CA[1])
+            np.subtract(2 * rb, tb[p2], out=CB[1])
+        else:
+            CA[1] = CA[0]
+            CB[1] = CB[0]
+        CA[2] = ra + np.rint((rb[hi] - rb[lo]) * inv_span).astype(np.int32)
+        CB[2] = rb - np.rint((ra[hi] - ra[lo]) * inv_span).astype(np.int32)
+        np.clip(CA, 0, n_lines - 1, out=CA)
+        np.clip(CB, 0, n_along - 1, out=CB)
+        idx = CA * wdt + CB if rows else CB * wdt + CA
+        g = flat[idx.ravel()].reshape(3, n_along, c)
+        g -= lines[k]
+        d = np.einsum("kij,kij->ki", g, g)
+        oa, ob = CA - k, CB - pos
+        d[oa * oa + ob * ob < md2] = inf
+        best = d.argmin(0)
+        dbest = d[best, pos]
+        better = dbest < cost[k]
+        if better.any():
+            ta[k] = np.where(better, CA[best, pos], ta[k])
+            tb[k] = np.where(better, CB[best, pos], tb[k])
+            cost[k] = np.where(better, dbest, cost[k])
 
 
 def _shift(a: np.ndarray, k: int, axis: int) -> np.ndarray:
