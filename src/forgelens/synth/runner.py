@@ -56,31 +56,36 @@ def _init_worker() -> None:
     cv2.setNumThreads(1)
 
 
-def _map(fn: Callable, items: list, workers: int, progress, description: str) -> list:
-    """Apply ``fn`` to ``items`` (in a process pool when workers > 1), results in item order."""
+def _executor(workers: int):
+    """A process pool (spawned: forking a process whose OpenCV thread pool ran can deadlock)."""
+    if workers <= 1:
+        return None
+    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_init_worker)
+
+
+def _map(fn: Callable, items: list, executor, progress, description: str) -> list:
+    """Apply ``fn`` to ``items`` (in ``executor`` when given), results in item order."""
     results: list = [None] * len(items)
     task_id = progress.add_task(description, total=len(items)) if progress is not None else None
-    if workers <= 1 or len(items) <= 1:
+    if executor is None:
         for k, it in enumerate(items):
             results[k] = fn(*it)
             if progress is not None:
                 progress.advance(task_id)
         return results
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"),
-                             initializer=_init_worker) as ex:
-        futs = {ex.submit(fn, *it): k for k, it in enumerate(items)}
-        for f in as_completed(futs):
-            results[futs[f]] = f.result()
-            if progress is not None:
-                progress.advance(task_id)
+    futs = {executor.submit(fn, *it): k for k, it in enumerate(items)}
+    for f in as_completed(futs):
+        results[futs[f]] = f.result()
+        if progress is not None:
+            progress.advance(task_id)
     return results
 
 
-def scan(dirs: Iterable[str | os.PathLike], *, exclude=None, min_side: int = 256, workers: int = 1,
+def scan(dirs: Iterable[str | os.PathLike], *, exclude=None, min_side: int = 256, executor=None,
          progress=None) -> tuple[list[Pristine], list[Skipped]]:
     """Read every candidate file under ``dirs``; return the usable photos and the skipped files."""
     files = list_files(list(dirs), exclude)
-    res = _map(inspect_file, [(p, lab, min_side) for p, lab in files], workers, progress, "scanning pristine")
+    res = _map(inspect_file, [(p, lab, min_side) for p, lab in files], executor, progress, "scanning pristine")
     pool = [r for r in res if isinstance(r, Pristine)]
     skipped = [r for r in res if isinstance(r, Skipped)]
     return pool, skipped
@@ -194,14 +199,20 @@ def synthesize(
 
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    TimeRemainingColumn(), console=console, disable=not progress, transient=False)
-    with bar:
-        t0 = time.perf_counter()
-        pool, skipped = scan(pristine, exclude=exclude, min_side=options.min_side, workers=workers, progress=bar)
-        t1 = time.perf_counter()
-        tasks = plan(pool, n, seed, kinds=kinds, chains=chains, options=options)
-        order = sorted(range(len(tasks)), key=lambda k: (tasks[k].host.label, k))  # cache locality
-        res = _map(_run_task, [(tasks[k], str(out)) for k in order], workers, bar, "making images")
-        t2 = time.perf_counter()
+    executor = _executor(workers)
+    try:
+        with bar:
+            t0 = time.perf_counter()
+            pool, skipped = scan(pristine, exclude=exclude, min_side=options.min_side, executor=executor,
+                                 progress=bar)
+            t1 = time.perf_counter()
+            tasks = plan(pool, n, seed, kinds=kinds, chains=chains, options=options)
+            order = sorted(range(len(tasks)), key=lambda k: (tasks[k].host.label, k))  # cache locality
+            res = _map(_run_task, [(tasks[k], str(out)) for k in order], executor, bar, "making images")
+            t2 = time.perf_counter()
+    finally:
+        if executor is not None:
+            executor.shutdown()
     res.sort(key=lambda r: r[0])
     rows = [r[1] for r in res if r[1] is not None]
     recipes = [r[2] for r in res if r[1] is not None]
