@@ -86,7 +86,12 @@ def _image_rows(ds: str, det: str, pert: str, items: list[tuple[int, float | Non
     vals = image_scores(y, s) if len(scored) else dict.fromkeys(IMAGE_METRICS)
     rows = []
     n_pos, n_neg = int(y.sum()), int((~y).sum())
-    missing = "no authentic images" if n_neg == 0 else ("no manipulated/generated images" if n_pos == 0 else "")
+    if not scored:
+        missing = "no image-level score"
+    elif n_neg == 0:
+        missing = "no authentic images"
+    else:
+        missing = "no manipulated/generated images" if n_pos == 0 else ""
     for m in IMAGE_METRICS:
         v = vals[m]
         extra = missing if v is None else f"{n_pos} positive / {n_neg} authentic"
@@ -131,7 +136,7 @@ def aggregate(records: list[dict], pairings: dict[str, list[str]] | None = None)
                 if m == "pixel_auc" and n < len(per_metric[m]):
                     note = f"{len(per_metric[m]) - n} single-class masks have no AUC"
                 if n == 0:
-                    note = "no manipulated image with a usable mask and map"
+                    note = "no map on any manipulated image with a usable mask"
                 summary.rows.append(Row(m, v, n, ds, det, pert, "pixel", note))
         summary.rows += _image_rows(ds, det, pert, scores, "")
         summary.skipped[(ds, det, pert)] = dict(skipped)
@@ -195,25 +200,51 @@ def markdown_long(summary: Summary) -> str:
 
 def markdown_wide(summary: Summary, dataset: str, perturbation: str, metrics: tuple[str, ...],
                   detectors: list[str] | None = None) -> str:
-    """One dataset × perturbation: a row per detector, a column per metric, each cell "value (n)"."""
+    """One dataset × perturbation: a row per detector, a column per metric, each cell "value (n)".
+
+    Detectors without a single figure are listed under the table with the reason
+    (e.g. "no authentic images", "no map") instead of filling a row with blanks.
+    """
     dets = detectors or sorted({r.detector for r in summary.rows if r.dataset == dataset and r.perturbation == perturbation})
     head = "| detector | " + " | ".join(METRIC_TITLES.get(m, m) for m in metrics) + " |"
     lines = [head, "|---" * (len(metrics) + 1) + "|"]
+    empty: dict[str, list[str]] = {}
     for d in dets:
-        cells = []
-        for m in metrics:
-            r = summary.value(dataset, d, perturbation, m)
-            cells.append("" if r is None else (f"{r.value:.3f} ({r.n})" if r.value is not None else fmt(None, r.note)))
-        if any(cells):
-            lines.append(f"| {d} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+        rows = [summary.value(dataset, d, perturbation, m) for m in metrics]
+        if all(r is None for r in rows):
+            continue
+        if all(r is None or r.value is None for r in rows):
+            why = next((r.note.split(";")[-1].strip() for r in rows if r is not None and r.note), "no figure")
+            empty.setdefault(why, []).append(d)
+            continue
+        cells = ["—" if r is None or r.value is None else f"{r.value:.3f} ({r.n})" for r in rows]
+        lines.append(f"| {d} | " + " | ".join(cells) + " |")
+    text = "\n".join(lines) + "\n" if len(lines) > 2 else ""
+    for why, names in empty.items():
+        text += f"\n{why}: {', '.join(names)}.\n"
+    return text
 
 
-def markdown_skipped(summary: Summary) -> str:
+#: Reasons that mean bad input or a failure (as opposed to a detector that does not apply / gives no map).
+BAD_INPUT_PREFIXES = ("image", "file", "internal", "failed", "pixel: mask", "detector error")
+
+
+def is_bad_input(reason: str) -> bool:
+    return reason.startswith(BAD_INPUT_PREFIXES)
+
+
+def markdown_skipped(summary: Summary, which: str = "all") -> str:
+    """Skipped images per (dataset, detector, perturbation) and reason.
+
+    ``which``: "all", "bad" (unreadable files, unusable masks, detector errors) or
+    "coverage" (not applicable, no map, no score).
+    """
     lines = []
     for (ds, det, pert), reasons in sorted(summary.skipped.items()):
-        if reasons:
-            why = ", ".join(f"{n} {k}" for k, n in sorted(reasons.items()))
+        keep = {k: n for k, n in reasons.items()
+                if which == "all" or (which == "bad") == is_bad_input(k)}
+        if keep:
+            why = ", ".join(f"{n} {k}" for k, n in sorted(keep.items()))
             lines.append(f"- {ds} / {det} / {pert}: {why}")
     return ("\n".join(lines) + "\n") if lines else "- none\n"
 
