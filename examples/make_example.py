@@ -1,11 +1,12 @@
 """Make the bundled example forgery: examples/splice.jpg and its mask examples/splice_mask.png.
 
-Host: scikit-image's "astronaut" (NASA, public domain), saved as JPEG quality 92.
-Donor: a blob cut from scikit-image's "coffee" (Rachel Michetti, CC0), first
-saved as JPEG quality 65 (a different JPEG history), pasted on the decoded host
-at an 8-aligned position, and the result saved once more at quality 92.
-So the background is aligned double-compressed (92 → 92) while the pasted
-region carries a 65 → 92 history: the JPEG traces should light up there.
+Host: scikit-image's "astronaut" (NASA, public domain), saved as JPEG quality 70
+(the "camera" save). Donor: a blob cut from scikit-image's "coffee" (Rachel
+Michetti, CC0), saved as JPEG quality 95, pasted on the decoded host at an offset
+that is NOT a multiple of 8, and the result saved once more at quality 90 (the
+editor's save). So the background is aligned double-compressed (70 → 90) while
+the pasted region has lost that history and carries a shifted grid: the
+double-quantisation, ghost and grid traces should light up there.
 
 Run: python examples/make_example.py  (deterministic; the outputs are committed)
 """
@@ -30,8 +31,8 @@ def jpeg_roundtrip(rgb: np.ndarray, quality: int) -> np.ndarray:
 
 
 def main() -> None:
-    host = jpeg_roundtrip(data.astronaut(), 92)
-    donor = jpeg_roundtrip(data.coffee(), 65)
+    host = jpeg_roundtrip(data.astronaut(), 70)
+    donor = jpeg_roundtrip(data.coffee(), 95)
     h, w = host.shape[:2]
     mask = np.zeros((h, w), bool)
     rr, cc = ellipse(136, 392, 72, 96, shape=(h, w), rotation=np.deg2rad(20))
@@ -39,12 +40,12 @@ def main() -> None:
     # an irregular bite out of the ellipse so the shape is not a plain ellipse
     rr2, cc2 = ellipse(96, 440, 34, 40, shape=(h, w))
     mask[rr2, cc2] = False
-    # the donor window is aligned with the host's 8x8 grid (shifted by 48 px, a multiple of 8)
+    # the donor's own 8x8 grid lands shifted by (3, 5) px against the host's grid
     window = np.zeros_like(host)
-    window[:400] = donor[:, 48 : 48 + w]
+    window[3:400] = donor[:397, 45 : 45 + w]
     out = host.copy()
     out[mask] = window[mask]
-    Image.fromarray(out).save(HERE / "splice.jpg", quality=92)
+    Image.fromarray(out).save(HERE / "splice.jpg", quality=90)
     Image.fromarray((mask * 255).astype(np.uint8)).save(HERE / "splice_mask.png")
 
 

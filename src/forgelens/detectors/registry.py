@@ -35,6 +35,9 @@ class DetectorInfo:
     default: bool = True
     how_to_read: str = ""
     caveat: str = ""
+    #: True when the image score is a probability calibrated on held-out data (documented
+    #: with the detector); fusion lets only calibrated "generation" scores decide a label.
+    calibrated: bool = False
 
     def make_config(self, overrides: dict[str, Any] | None = None) -> Any:
         overrides = overrides or {}
@@ -65,6 +68,7 @@ def register(
     default: bool = True,
     how_to_read: str = "",
     caveat: str = "",
+    calibrated: bool = False,
 ) -> Callable[[DetectorFn], DetectorFn]:
     """Decorator that registers a detector function under ``name``."""
 
@@ -72,7 +76,7 @@ def register(
         if name in _REGISTRY and _REGISTRY[name].fn is not fn:
             raise RuntimeError(f"detector {name!r} registered twice")
         _REGISTRY[name] = DetectorInfo(
-            name, fn, config, description, family, licence, default, how_to_read, caveat
+            name, fn, config, description, family, licence, default, how_to_read, caveat, calibrated
         )
         return fn
 

@@ -8,16 +8,19 @@ and the report says so.
 The rule
 --------
 Localisation map
-    Reliability-weighted mean of the heatmaps of every applicable detector
-    that produced one (weight = detector weight × its reliability map, 1 where
-    it gives none). A robust mean rather than a max, so one noisy trace cannot
-    paint the whole image.
+    Weighted mean of the heatmaps of every applicable detector that produced
+    one, the weight being the detector weight × its image score (floored at
+    ``score_floor``, so a detector without a score still counts a little) × its
+    reliability map. A detector that found nothing in the image as a whole
+    therefore barely paints the map, and one noisy trace cannot paint it alone.
 Manipulation score
     Mean of the two highest image-level scores among manipulation detectors
     (families other than "generation" and "provenance"): one detector alone
     must be very sure, or two must agree.
 Generation score
-    The highest score among "generation" detectors.
+    The highest score among "generation" detectors. Only detectors registered
+    as ``calibrated`` may decide the label; the others (e.g. the training-free
+    spectral trace, which JPEG blocking also excites) are reported, not obeyed.
 Provenance overrides
     A finding of kind ``ai_declared`` (C2PA / XMP declares AI generation) or
     ``generator_signature`` (generator metadata or watermark) with strength ≥
@@ -47,6 +50,7 @@ class FusionConfig:
     authentic_below: float = 0.4
     generated_at: float = 0.7
     mask_threshold: float = 0.5
+    score_floor: float = 0.05
     #: Per-detector weights for the fused map; detectors not listed weigh 1.
     weights: tuple[tuple[str, float], ...] = ()
 
@@ -87,6 +91,13 @@ def _family(name: str) -> str:
     return info.family if info else "unknown"
 
 
+def _calibrated(name: str) -> bool:
+    from forgelens.detectors import available
+
+    info = available().get(name)
+    return bool(info and info.calibrated)
+
+
 def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | None = None) -> Verdict:
     cfg = config or FusionConfig()
     weights = dict(cfg.weights)
@@ -98,7 +109,7 @@ def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | Non
     for t in live:
         if t.heatmap is None or _family(t.name) in ("provenance", "baseline"):
             continue
-        w = np.float32(weights.get(t.name, 1.0))
+        w = np.float32(weights.get(t.name, 1.0) * max(t.score if t.score is not None else 0.0, cfg.score_floor))
         r = t.reliability if t.reliability is not None else np.float32(1.0)
         num += w * r * t.heatmap
         den += w * r
@@ -111,6 +122,7 @@ def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | Non
         if t.score is not None and _family(t.name) not in ("generation", "provenance", "baseline")
     )[::-1]
     gen = sorted((t.score, t.name) for t in live if t.score is not None and _family(t.name) == "generation")[::-1]
+    gen_decisive = [(s, n) for s, n in gen if _calibrated(n)]
     manipulation_score = float(np.mean([s for s, _ in manip[:2]])) if manip else None
     generation_score = float(gen[0][0]) if gen else None
 
@@ -122,9 +134,9 @@ def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | Non
     if hard:
         label, score, domain = "generated", 1.0, "fully AI-generated (declared)"
         why = f"{hard[0][0]}: {hard[0][1].message}"
-    elif generation_score is not None and generation_score >= cfg.generated_at:
-        label, score, domain = "generated", generation_score, "fully AI-generated"
-        why = f"{gen[0][1]} scores {generation_score:.2f} for generation (threshold {cfg.generated_at})"
+    elif gen_decisive and gen_decisive[0][0] >= cfg.generated_at:
+        label, score, domain = "generated", gen_decisive[0][0], "fully AI-generated"
+        why = f"{gen_decisive[0][1]} scores {score:.2f} for generation (threshold {cfg.generated_at})"
     elif manipulation_score is None:
         label, score, domain = "inconclusive", 0.5, None
         why = "no detector produced an image-level score"
