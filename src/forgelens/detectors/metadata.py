@@ -80,7 +80,7 @@ def detect_metadata(evidence: Evidence, config: MetadataConfig) -> Trace:
             findings.append(Finding("metadata_unreadable", "EXIF thumbnail present but not decodable", 0.1,
                                     values={"bytes": len(rec.exif.thumbnail)}))
         else:
-            cmp_ = thumb_mod.compare(t, evidence.luminance, k_sigma=config.thumb_k_sigma)
+            cmp_ = thumb_mod.compare(t, evidence.pixels, k_sigma=config.thumb_k_sigma)
             if cmp_ is not None:
                 extra["thumbnail_difference"] = cv2.resize(cmp_.residual, (evidence.width, evidence.height),
                                                            interpolation=cv2.INTER_NEAREST)

@@ -256,18 +256,21 @@ def date_findings(rec: ProvenanceRecord) -> list[dict[str, Any]]:
         "XMP CreateDate": parse_date(xmp_mod.first(rec.xmp, "xmp:CreateDate")),
         "XMP ModifyDate": parse_date(xmp_mod.first(rec.xmp, "xmp:ModifyDate")),
     }
-    orig = dates["EXIF DateTimeOriginal"] or dates["XMP CreateDate"]
-    mod = dates["EXIF DateTime (modified)"] or dates["XMP ModifyDate"]
-    if orig and mod:
-        gap = (mod - orig).total_seconds()
-        if gap < -60:
+    orig = dates["EXIF DateTimeOriginal"] or dates["XMP CreateDate"] or dates["EXIF DateTimeDigitized"]
+    mods = {k: v for k, v in dates.items() if v is not None and k in ("EXIF DateTime (modified)", "XMP ModifyDate")}
+    if orig and mods:
+        gaps = {k: (v - orig).total_seconds() for k, v in mods.items()}
+        k_min = min(gaps, key=gaps.get)
+        k_max = max(gaps, key=gaps.get)
+        if gaps[k_min] < -60:
             out.append({"kind": "date_inconsistency", "strength": 0.3,
-                        "message": f"modification date {mod} is before the capture date {orig}",
-                        "values": {"original": str(orig), "modified": str(mod), "gap_s": gap}})
-        elif gap > 60:
+                        "message": f"{k_min} {mods[k_min]} is before the capture date {orig}",
+                        "values": {"original": str(orig), "modified": str(mods[k_min]), "gap_s": gaps[k_min]}})
+        elif gaps[k_max] > 60:
             out.append({"kind": "date_inconsistency", "strength": 0.2,
-                        "message": f"file modified {timedelta(seconds=int(gap))} after capture ({orig} → {mod})",
-                        "values": {"original": str(orig), "modified": str(mod), "gap_s": gap}})
+                        "message": f"file modified {timedelta(seconds=int(gaps[k_max]))} after capture "
+                        f"({orig} → {mods[k_max]}, {k_max})",
+                        "values": {"original": str(orig), "modified": str(mods[k_max]), "gap_s": gaps[k_max]}})
     gps_d = rec.exif.get("GPSDateStamp")
     g = parse_date(f"{gps_d} 00:00:00") if isinstance(gps_d, str) else None
     if g and orig and abs((orig.date() - g.date()).days) > 1:

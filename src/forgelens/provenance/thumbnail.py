@@ -39,20 +39,20 @@ class ThumbCompare:
 
 
 def decode_thumbnail(blob: bytes) -> np.ndarray | None:
-    """Thumbnail pixels as float32 luma, or None if it is not a small decodable image."""
+    """Thumbnail pixels as float32 RGB, or None if it is not a small decodable image."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             im = Image.open(io.BytesIO(blob))
             if im.width * im.height > 2_000_000 or min(im.size) < 8:
                 return None
-            return np.asarray(im.convert("L"), dtype=np.float32)
+            return np.asarray(im.convert("RGB"), dtype=np.float32)
     except Exception:
         return None
 
 
 def _content_box(t: np.ndarray, aspect: float) -> tuple[int, int, int, int]:
-    h, w = t.shape
+    h, w = t.shape[:2]
     # letter-box: the main image's aspect fitted inside the thumbnail, centred
     if abs(w / h - aspect) / aspect < 0.03:
         return 0, 0, w, h
@@ -67,8 +67,9 @@ def _content_box(t: np.ndarray, aspect: float) -> tuple[int, int, int, int]:
 
 def _bars_box(t: np.ndarray, dark: float = 8.0) -> tuple[int, int, int, int]:
     """Content box after removing black bars actually present at the thumbnail's edges."""
-    rows = np.flatnonzero(t.max(axis=1) > dark)
-    cols = np.flatnonzero(t.max(axis=0) > dark)
+    g = t.max(axis=2) if t.ndim == 3 else t
+    rows = np.flatnonzero(g.max(axis=1) > dark)
+    cols = np.flatnonzero(g.max(axis=0) > dark)
     if rows.size < 8 or cols.size < 8:
         return 0, 0, t.shape[1], t.shape[0]
     return int(cols[0]), int(rows[0]), int(cols[-1] + 1), int(rows[-1] + 1)
@@ -77,7 +78,7 @@ def _bars_box(t: np.ndarray, dark: float = 8.0) -> tuple[int, int, int, int]:
 def compare(thumb: np.ndarray, main_luma: np.ndarray, k_sigma: float = 6.0, min_abs: float = 24.0,
             blur_sigma: float = 1.2, min_std: float = 6.0) -> ThumbCompare | None:
     """Compare, trying the letter-boxed and the stretched fit; the better-correlated one is kept."""
-    h, w = main_luma.shape
+    h, w = main_luma.shape[:2]
     boxes = {_content_box(thumb, w / h), (0, 0, thumb.shape[1], thumb.shape[0]), _bars_box(thumb)}
     results = [r for r in (_compare_box(thumb, main_luma, b, k_sigma, min_abs, blur_sigma, min_std) for b in boxes) if r]
     return max(results, key=lambda r: r.correlation) if results else None
@@ -88,18 +89,29 @@ def _compare_box(thumb, main_luma, box, k_sigma, min_abs, blur_sigma, min_std) -
     t = thumb[y0:y1, x0:x1]
     if t.shape[0] < 8 or t.shape[1] < 8:
         return None
-    m = cv2.resize(np.ascontiguousarray(main_luma, dtype=np.float32), (t.shape[1], t.shape[0]),
-                   interpolation=cv2.INTER_AREA)
+    main = np.ascontiguousarray(main_luma, dtype=np.float32)
+    if main.ndim == 2 and t.ndim == 3:
+        t = t.mean(axis=2)
+    elif main.ndim == 3 and t.ndim == 2:
+        main = main.mean(axis=2)
+    m = cv2.resize(main, (t.shape[1], t.shape[0]), interpolation=cv2.INTER_AREA)
     # blur both: discount the resampling / sharpening differences between the camera's and our reduction
     m = cv2.GaussianBlur(m, (0, 0), blur_sigma)
     t = cv2.GaussianBlur(np.ascontiguousarray(t), (0, 0), blur_sigma)
-    a, b = m.ravel(), t.ravel()
-    if a.std() < min_std or b.std() < min_std:  # flat picture: nothing to compare
+    m3 = m.reshape(m.shape[0], m.shape[1], -1)
+    t3 = t.reshape(t.shape[0], t.shape[1], -1)
+    if m3.std() < min_std or t3.std() < min_std:  # flat picture: nothing to compare
         return None
-    corr = float(np.corrcoef(a, b)[0, 1])
-    A = np.stack([a, np.ones_like(a)], 1)
-    coef, *_ = np.linalg.lstsq(A, b, rcond=None)
-    resid = np.abs(t - (coef[0] * m + coef[1]))
+    corr = float(np.corrcoef(m3.ravel(), t3.ravel())[0, 1])
+    resid = np.zeros(m3.shape[:2], np.float32)
+    for c in range(m3.shape[2]):  # per-channel tone fit thumb ≈ a * main + b; residual = worst channel
+        a, b = m3[..., c].ravel(), t3[..., c].ravel()
+        keep = np.ones(a.size, bool)
+        for _ in range(2):  # refit on the best-fitting 80%: a local edit must not bend the tone fit
+            coef, *_ = np.linalg.lstsq(np.stack([a[keep], np.ones(keep.sum())], 1), b[keep], rcond=None)
+            r = np.abs(b - (coef[0] * a + coef[1]))
+            keep = r <= np.quantile(r, 0.8)
+        resid = np.maximum(resid, r.reshape(resid.shape).astype(np.float32))
     resid = cv2.blur(resid, (3, 3))
     mad = float(np.median(resid)) * 1.4826 + 1e-6
     thr = max(min_abs, k_sigma * mad)
@@ -108,7 +120,7 @@ def _compare_box(thumb, main_luma, box, k_sigma, min_abs, blur_sigma, min_std) -
     bbox = None
     if changed.any():
         ys, xs = np.nonzero(changed)
-        th, tw = t.shape
+        th, tw = t.shape[:2]
         bbox = (xs.min() / tw, ys.min() / th, (xs.max() + 1) / tw, (ys.max() + 1) / th)
     return ThumbCompare(corr, frac, np.clip(resid / (2 * thr), 0, 1).astype(np.float32), (x0, y0, x1, y1),
                         (thumb.shape[1], thumb.shape[0]), bbox)
