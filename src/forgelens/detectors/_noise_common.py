@@ -309,7 +309,7 @@ def too_small(name: str, ev: Evidence, px_block: int) -> Trace | None:
     if rows < 2 or cols < 2 or rows * cols < 6:
         return Trace.not_applicable(
             name,
-            f"image {ev.width}x{ev.height} px gives only {rows}x{cols} blocks of {px_block} px; "
+            f"image too small: {ev.width}x{ev.height} px gives only {rows}x{cols} blocks of {px_block} px; "
             "a noise comparison needs at least 6 blocks",
         )
     return None

@@ -44,6 +44,14 @@ class SplicebusterConfig:
         Windows sampled (seeded) to fit PCA and the mixture; all windows are scored.
     min_valid : float
         Windows with less than this fraction of unclipped pixels are not used.
+    structure_ratio : tuple of float
+        Homogeneity gate (not in the paper): the ratio of the largest to the median
+        eigenvalue of the window features' covariance. The median eigenvalue is the
+        counting noise of the histograms; when the largest direction is no larger than a
+        few hundred times that, the windows differ by counting noise alone and no window
+        can be an outlier. The map and score are scaled by 0 at the first value and 1 at
+        the second (log-linear in between). Real photos sit at 10³–10⁵ (content), so the
+        gate only silences images whose residual statistics are truly homogeneous.
     min_area_fraction : float
         Region size at which the image score is no longer reduced for smallness.
     seed : int
@@ -60,6 +68,7 @@ class SplicebusterConfig:
     em_iterations: int = 50
     max_fit_windows: int = 20000
     min_valid: float = 0.5
+    structure_ratio: tuple[float, float] = (300.0, 3000.0)
     min_area_fraction: float = 0.02
     seed: int = 0
 
@@ -307,6 +316,9 @@ def splicebuster(evidence: Evidence, config: SplicebusterConfig) -> Trace:
         t = Trace.not_applicable(name, "residual features are constant (flat or synthetic image)")
         t.reliability = np.zeros(evidence.shape, np.float32)
         return t
+    ratio = float(evals.max() / max(float(np.median(evals)), 1e-30))
+    lo, hi = np.log10(config.structure_ratio[0]), np.log10(config.structure_ratio[1])
+    gate = float(np.clip((np.log10(max(ratio, 1e-30)) - lo) / max(hi - lo, 1e-9), 0.0, 1.0))
     proj = evecs[:, keep] / np.sqrt(evals[keep])
     z_fit = (x_fit - mean) @ proj
     mu, cov, pi, log_u = gaussian_uniform_em(z_fit, config.em_iterations)
@@ -330,7 +342,7 @@ def splicebuster(evidence: Evidence, config: SplicebusterConfig) -> Trace:
     cell_valid = nvalid / float(s * s)
     rel = (np.clip(ncov / (m * m), 0, 1) * cell_valid).astype(np.float32)
     rel = np.where(ncov > 0, rel, 0.0).astype(np.float32)
-    sus = (cell_post * (rel > 0)).astype(np.float32)
+    sus = (cell_post * (rel > 0) * gate).astype(np.float32)
 
     off = (2, 2)
     score, findings = regions_and_score(
@@ -344,7 +356,7 @@ def splicebuster(evidence: Evidence, config: SplicebusterConfig) -> Trace:
             "residual_model",
             f"{int(usable.sum())} windows of {window} px, {len(keep)} PCA dims; the Gaussian "
             f"host model holds {100 * pi:.1f}% of them, {100 * float((post[use > 0] > 0.5).mean()):.1f}% "
-            "are outliers",
+            f"are outliers; feature structure ratio {ratio:.0f} (gate {gate:.2f})",
             0.0,
             None,
             {
@@ -353,6 +365,8 @@ def splicebuster(evidence: Evidence, config: SplicebusterConfig) -> Trace:
                 "pca_dims": len(keep),
                 "host_weight": round(pi, 4),
                 "outlier_window_fraction": round(float((post[use > 0] > 0.5).mean()), 4),
+                "structure_ratio": round(ratio, 1),
+                "gate": round(gate, 3),
             },
         ),
     )
