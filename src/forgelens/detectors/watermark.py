@@ -31,7 +31,7 @@ class WatermarkConfig:
     """max_rows: decode only the top rows (whole block rows) of large images.
     min_balanced_accuracy: block-vote agreement with a known payload needed to declare it present."""
 
-    max_rows: int = 1024
+    max_rows: int = 512
     min_balanced_accuracy: float = 0.62
     strength: float = 1.0
 

@@ -79,6 +79,14 @@ def compare(thumb: np.ndarray, main_luma: np.ndarray, k_sigma: float = 6.0, min_
             blur_sigma: float = 1.2, min_std: float = 6.0) -> ThumbCompare | None:
     """Compare, trying the letter-boxed and the stretched fit; the better-correlated one is kept."""
     h, w = main_luma.shape[:2]
+    # one fast integer-factor area reduction to about twice the thumbnail size, shared by all fits
+    f = max(1, min(h // (2 * thumb.shape[0]), w // (2 * thumb.shape[1])))
+    if f > 1:
+        st = max(1, f // 3)  # light strided pre-sampling (the comparison is blurred anyway), then area
+        sub = main_luma[::st, ::st]
+        k = max(1, f // st)
+        hh, ww = sub.shape[0] // k, sub.shape[1] // k
+        main_luma = cv2.resize(np.ascontiguousarray(sub[: hh * k, : ww * k]), (ww, hh), interpolation=cv2.INTER_AREA)
     boxes = {_content_box(thumb, w / h), (0, 0, thumb.shape[1], thumb.shape[0]), _bars_box(thumb)}
     results = [r for r in (_compare_box(thumb, main_luma, b, k_sigma, min_abs, blur_sigma, min_std) for b in boxes) if r]
     return max(results, key=lambda r: r.correlation) if results else None
@@ -89,12 +97,13 @@ def _compare_box(thumb, main_luma, box, k_sigma, min_abs, blur_sigma, min_std) -
     t = thumb[y0:y1, x0:x1]
     if t.shape[0] < 8 or t.shape[1] < 8:
         return None
-    main = np.ascontiguousarray(main_luma, dtype=np.float32)
-    if main.ndim == 2 and t.ndim == 3:
+    # reduce first (in the input dtype: uint8 pixels stay uint8), convert after
+    m = cv2.resize(np.ascontiguousarray(main_luma), (t.shape[1], t.shape[0]),
+                   interpolation=cv2.INTER_AREA).astype(np.float32)
+    if m.ndim == 2 and t.ndim == 3:
         t = t.mean(axis=2)
-    elif main.ndim == 3 and t.ndim == 2:
-        main = main.mean(axis=2)
-    m = cv2.resize(main, (t.shape[1], t.shape[0]), interpolation=cv2.INTER_AREA)
+    elif m.ndim == 3 and t.ndim == 2:
+        m = m.mean(axis=2)
     # blur both: discount the resampling / sharpening differences between the camera's and our reduction
     m = cv2.GaussianBlur(m, (0, 0), blur_sigma)
     t = cv2.GaussianBlur(np.ascontiguousarray(t), (0, 0), blur_sigma)
