@@ -60,8 +60,9 @@ def dct_filters(n: int) -> list[np.ndarray]:
 
 
 def _cell_sums(a: np.ndarray, cell: int, rows: int, cols: int) -> np.ndarray:
-    v = a[: rows * cell, : cols * cell].reshape(rows, cell, cols, cell)
-    return v.sum(axis=(1, 3), dtype=np.float64)
+    """Sum over each cell×cell cell (area resampling by an integer factor is an exact cell mean)."""
+    a = np.ascontiguousarray(a[: rows * cell, : cols * cell], dtype=np.float32)
+    return cv2.resize(a, (cols, rows), interpolation=cv2.INTER_AREA).astype(np.float64) * (cell * cell)
 
 
 def _window_sums(c: np.ndarray, m: int) -> np.ndarray:
