@@ -152,3 +152,17 @@ def test_pixel_limit_is_configurable():
     with pytest.raises(DecompressionBombError, match="40000 pixels"):
         load(data, limits=LoadLimits(max_pixels=10_000))
     assert load(data, limits=LoadLimits(max_pixels=40_000)).shape == (200, 200)
+
+
+def test_png_text_chunk_bomb_is_dropped_not_fatal():
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("comment", "A" * 3_000_000, zip=True)  # inflates to 3 MB from a few KB
+    buf = io.BytesIO()
+    Image.fromarray(natural_image(80, 80)).save(buf, "PNG", pnginfo=info)
+    data = buf.getvalue()
+    ev = load(data, name="bomb-text.png")
+    assert ev.shape == (80, 80)
+    assert ev.sha256 == hashlib.sha256(data).hexdigest()  # the hash is of the original bytes
+    assert any("zTXt" in e and "ignored" in e for e in ev.metadata.errors)

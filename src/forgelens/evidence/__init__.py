@@ -10,10 +10,12 @@ original file is opened read-only and never written to. Bad input raises one
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import os
 import warnings
+import zlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -208,10 +210,16 @@ def load(
     if not data:
         raise EmptyFileError(label, "the file has zero bytes")
 
+    dropped_text = ""
+    if data.startswith(b"\x89PNG"):
+        data_for_pillow, dropped_text = _png_without_oversized_text(data)
+    else:
+        data_for_pillow = data
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         try:
-            im = Image.open(io.BytesIO(data))
+            im = Image.open(io.BytesIO(data_for_pillow))
         except UnidentifiedImageError as exc:
             head = data[:64]
             kind = "text, not an image" if _looks_like_text(head) else "not an image format this tool reads"
@@ -255,6 +263,8 @@ def load(
         pixels, alpha, mode_notes = _to_rgb8(im, label)
         notes += mode_notes
         metadata = read_metadata(im)
+        if dropped_text:
+            metadata = dataclasses.replace(metadata, errors=metadata.errors + (dropped_text,))
 
     if metadata.orientation != 1:
         notes.append(f"EXIF orientation {metadata.orientation} recorded, not applied (pixels as stored)")
@@ -289,6 +299,44 @@ def load(
         segments=tuple(segs),
         structure_error=structure_error,
     )
+
+
+#: Pillow refuses compressed PNG text chunks that inflate past this (PngImagePlugin.MAX_TEXT_CHUNK).
+_MAX_TEXT_INFLATE = 1 << 20
+
+
+def _png_without_oversized_text(data: bytes) -> tuple[bytes, str]:
+    """Drop zTXt/iTXt chunks that inflate past Pillow's limit (a decompression bomb in
+    metadata), so the pixels can still be analysed; say what was dropped. Other bytes kept."""
+    segs, _err = segments(data, "PNG")
+    drop = []
+    for seg in segs:
+        if seg.name not in ("zTXt", "iTXt"):
+            continue
+        body = data[seg.offset + 8 : seg.offset + 8 + seg.length]
+        key, _, rest = body.partition(b"\x00")
+        if seg.name == "zTXt":
+            compressed = rest[1:]
+        elif rest[:1] == b"\x01":  # iTXt with compression flag set
+            parts = rest[2:].split(b"\x00", 2)
+            compressed = parts[2] if len(parts) == 3 else b""
+        else:
+            continue
+        try:
+            too_big = len(zlib.decompressobj().decompress(compressed, _MAX_TEXT_INFLATE + 1)) > _MAX_TEXT_INFLATE
+        except zlib.error:
+            too_big = False  # Pillow reports corrupt chunks itself
+        if too_big:
+            drop.append(seg)
+    if not drop:
+        return data, ""
+    out, pos = bytearray(), 0
+    for seg in drop:
+        out += data[pos : seg.offset]
+        pos = seg.offset + 12 + seg.length
+    out += data[pos:]
+    names = ", ".join(f"{s.name} at byte {s.offset}" for s in drop)
+    return bytes(out), f"PNG text chunk(s) inflating past {_MAX_TEXT_INFLATE} bytes ignored: {names}"
 
 
 def _looks_like_text(head: bytes) -> bool:

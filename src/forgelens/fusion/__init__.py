@@ -25,6 +25,10 @@ Provenance overrides
     A finding of kind ``ai_declared`` (C2PA / XMP declares AI generation) or
     ``generator_signature`` (generator metadata or watermark) with strength ≥
     0.9 makes the label "generated", citing that finding.
+Declared partial AI edits
+    An ``ai_declared`` finding whose ``values["scope"]`` is "partial" (e.g. a
+    C2PA manifest declaring generative fill) makes the label "manipulated" with
+    the domain "AI edit or inpainting (declared)".
 Label
     generated if provenance says so or the generation score ≥ ``generated_at``;
     else manipulated if the manipulation score ≥ ``manipulated_at``; else
@@ -130,6 +134,7 @@ def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | Non
         ((t.name, f) for t in live for f in t.findings), key=lambda p: -p[1].strength
     )
     hard = [(d, f) for d, f in ranked if f.kind in _HARD_GENERATION_KINDS and f.strength >= 0.9]
+    partial_ai = [(d, f) for d, f in ranked if f.kind == "ai_declared" and f.values.get("scope") == "partial"]
 
     if hard:
         label, score, domain = "generated", 1.0, "fully AI-generated (declared)"
@@ -137,6 +142,9 @@ def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | Non
     elif gen_decisive and gen_decisive[0][0] >= cfg.generated_at:
         label, score, domain = "generated", gen_decisive[0][0], "fully AI-generated"
         why = f"{gen_decisive[0][1]} scores {score:.2f} for generation (threshold {cfg.generated_at})"
+    elif partial_ai:
+        label, score, domain = "manipulated", max(partial_ai[0][1].strength, manipulation_score or 0.0), "AI edit or inpainting (declared)"
+        why = f"{partial_ai[0][0]}: {partial_ai[0][1].message}"
     elif manipulation_score is None:
         label, score, domain = "inconclusive", 0.5, None
         why = "no detector produced an image-level score"

@@ -1,0 +1,57 @@
+"""The first fusion rule: labels, provenance overrides, and a map led by the detectors that found something."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from forgelens.fusion import fuse
+from forgelens.trace import Finding, Trace
+
+SHAPE = (64, 64)
+
+
+def _map(box=None, level=1.0):
+    m = np.zeros(SHAPE, np.float32)
+    if box:
+        y0, y1, x0, x1 = box
+        m[y0:y1, x0:x1] = level
+    return m
+
+
+def test_a_confident_detector_leads_the_map_and_the_label():
+    sure = Trace("jpeg_adq", heatmap=_map((10, 30, 10, 30)), score=0.95)
+    noisy = Trace("noise_wavelet", heatmap=np.random.default_rng(0).random(SHAPE, dtype=np.float32), score=0.05)
+    v = fuse([sure, noisy], SHAPE)
+    assert v.label == "manipulated" and v.domain == "classic edit: splice / removal"
+    inside, outside = v.heatmap[10:30, 10:30].mean(), v.heatmap[40:, 40:].mean()
+    assert inside > 0.8 and outside < 0.1
+    assert v.mask[10:30, 10:30].all() and not v.mask[40:, 40:].any()
+
+
+def test_quiet_detectors_give_authentic():
+    traces = [Trace(n, heatmap=_map(), score=0.05) for n in ("ela", "noise_wavelet", "jpeg_grid")]
+    assert fuse(traces, SHAPE).label == "authentic"
+
+
+def test_no_scores_is_inconclusive():
+    assert fuse([Trace("ela", applicable=False, note="n/a")], SHAPE).label == "inconclusive"
+
+
+def test_declared_generation_overrides_pixels():
+    f = Finding("ai_declared", "C2PA manifest declares trainedAlgorithmicMedia", 1.0)
+    v = fuse([Trace("c2pa_manifest", score=1.0, findings=[f]), Trace("ela", heatmap=_map(), score=0.0)], SHAPE)
+    assert v.label == "generated" and "trainedAlgorithmicMedia" in v.explanation
+
+
+def test_declared_partial_ai_edit_is_a_manipulation():
+    f = Finding("ai_declared", "ingredient edited with generative fill", 0.8, values={"scope": "partial"})
+    v = fuse([Trace("c2pa_manifest", score=0.8, findings=[f])], SHAPE)
+    assert v.label == "manipulated" and v.domain == "AI edit or inpainting (declared)"
+
+
+@pytest.mark.parametrize("calibrated_name,expect", [("spectrum", "authentic")])
+def test_uncalibrated_generation_score_does_not_decide(calibrated_name, expect):
+    # the spectral trace is registered uncalibrated: a high score is reported, not obeyed
+    v = fuse([Trace(calibrated_name, score=0.99), Trace("ela", heatmap=_map(), score=0.0)], SHAPE)
+    assert v.label == expect and v.generation_score == pytest.approx(0.99)
