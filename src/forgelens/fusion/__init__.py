@@ -15,8 +15,9 @@ Localisation map
     therefore barely paints the map, and one noisy trace cannot paint it alone.
 Manipulation score
     Mean of the two highest image-level scores among manipulation detectors
-    (families other than "generation" and "provenance"): one detector alone
-    must be very sure, or two must agree.
+    (families other than "generation", "provenance" and "baseline"), or the
+    highest alone when it reaches ``single_sure``: one detector alone must be
+    very sure, or two must agree.
 Generation score
     The highest score among "generation" detectors. Only detectors registered
     as ``calibrated`` may decide the label; the others (e.g. the training-free
@@ -55,6 +56,7 @@ class FusionConfig:
     generated_at: float = 0.7
     mask_threshold: float = 0.5
     score_floor: float = 0.05
+    single_sure: float = 0.9
     #: Per-detector weights for the fused map; detectors not listed weigh 1.
     weights: tuple[tuple[str, float], ...] = ()
 
@@ -127,7 +129,11 @@ def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | Non
     )[::-1]
     gen = sorted((t.score, t.name) for t in live if t.score is not None and _family(t.name) == "generation")[::-1]
     gen_decisive = [(s, n) for s, n in gen if _calibrated(n)]
-    manipulation_score = float(np.mean([s for s, _ in manip[:2]])) if manip else None
+    manipulation_score = None
+    if manip:
+        manipulation_score = float(np.mean([s for s, _ in manip[:2]]))
+        if manip[0][0] >= cfg.single_sure:
+            manipulation_score = max(manipulation_score, float(manip[0][0]))
     generation_score = float(gen[0][0]) if gen else None
 
     ranked: list[tuple[str, Finding]] = sorted(
