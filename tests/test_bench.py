@@ -78,6 +78,8 @@ def test_pixel_metrics_match_sklearn(case):
         assert M.pixel_auc(heat, gt) == pytest.approx(skm.roc_auc_score(y, s))
     ps = M.pixel_scores(heat, gt)
     assert ps.f1 == pytest.approx(M.f1_at(heat, gt)) and ps.best_f1 == pytest.approx(brute)
+    assert ps.f1_inverted == pytest.approx(inv) and ps.best_f1_inverted == pytest.approx(brute_inv)
+    assert ps.iou == pytest.approx(M.iou_at(heat, gt)) and ps.mcc == pytest.approx(M.mcc_at(heat, gt), abs=1e-12)
 
 
 def test_boundary_exclusion_ignores_a_band_around_the_edge():

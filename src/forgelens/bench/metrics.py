@@ -141,19 +141,29 @@ class Curve:
 
 
 def curve(scores, gt, valid=None) -> Curve:
-    """One sort of the scores → TP / FP counts at every distinct threshold."""
+    """TP / FP counts at every distinct threshold (descending), from value sorts only.
+
+    The positives' and negatives' scores are sorted separately; the counts at a
+    threshold v are found by binary search (#scores >= v). Exact, and several
+    times faster than an argsort of the whole map.
+    """
     gt, valid = _valid(gt, valid)
-    s = np.asarray(scores, dtype=np.float64)
+    s = np.asarray(scores)
+    if not np.issubdtype(s.dtype, np.floating):
+        s = s.astype(np.float64)
     if valid is not None:
         s, gt = s[valid], gt[valid]
     s, gt = s.ravel(), gt.ravel()
-    order = np.argsort(s, kind="mergesort")[::-1]
-    s, y = s[order], gt[order]
-    last = np.r_[np.flatnonzero(np.diff(s)), s.size - 1] if s.size else np.array([], dtype=np.int64)
-    tps = np.cumsum(y, dtype=np.int64)[last] if s.size else np.array([], dtype=np.int64)
-    fps = (last + 1) - tps
-    n_pos = int(np.count_nonzero(y))
-    return Curve(s[last], tps, fps, n_pos, int(y.size - n_pos))
+    pos = np.sort(s[gt])
+    neg = np.sort(s[~gt])
+    merged = np.sort(np.concatenate([pos, neg]), kind="stable")  # two sorted runs: a merge
+    if merged.size == 0:
+        empty = np.array([], dtype=np.int64)
+        return Curve(merged, empty, empty, 0, 0)
+    distinct = merged[np.r_[merged[1:] != merged[:-1], True]][::-1]
+    tps = pos.size - np.searchsorted(pos, distinct, side="left")
+    fps = neg.size - np.searchsorted(neg, distinct, side="left")
+    return Curve(distinct, tps.astype(np.int64), fps.astype(np.int64), int(pos.size), int(neg.size))
 
 
 def best_f1(heatmap, gt, valid=None, *, _curve: Curve | None = None) -> float:
@@ -256,14 +266,18 @@ def pixel_scores(heatmap, gt, *, boundary: bool = False, threshold: float = THRE
     if boundary:
         gt, valid = boundary_exclusion(gt)
     c = curve(heatmap, gt, valid)
+    tp, fp, fn, tn = confusion_at(heatmap, gt, threshold, valid)
+    itp, ifp, ifn, _ = confusion_at(1.0 - heatmap, gt, threshold, valid)
+    f1 = float(_f1(tp, fp, fn))
+    den = float(tp + fp) * (tp + fn) * (tn + fp) * (tn + fn)
     return PixelScores(
-        f1=f1_at(heatmap, gt, threshold, valid),
+        f1=f1,
         best_f1=best_f1(None, None, _curve=c),
-        f1_inverted=f1_inverted_at(heatmap, gt, threshold, valid),
+        f1_inverted=max(f1, float(_f1(itp, ifp, ifn))),
         best_f1_inverted=best_f1_inverted(None, None, _curve=c),
         pixel_auc=pixel_auc(None, None, _curve=c),
-        iou=iou_at(heatmap, gt, threshold, valid),
-        mcc=mcc_at(heatmap, gt, threshold, valid),
+        iou=tp / (tp + fp + fn) if (tp + fp + fn) else 0.0,
+        mcc=float((float(tp) * tn - float(fp) * fn) / np.sqrt(den)) if den > 0 else 0.0,
     )
 
 
