@@ -190,7 +190,7 @@ def jpeg_ghost(evidence: Evidence, config: GhostConfig) -> Trace:
         0.5,
         "jpeg_ghost",
         "JPEG ghost at quality {quality}: {area_pct}% of the image lost "
-        "far less than expected when re-saved there (mean depth {mean}).",
+        "far less than expected when re-saved there (mean heat {mean}).",
         value_maps={"quality": q_map},
         extra={"file_quality": q_last},
     )
