@@ -31,7 +31,7 @@ class _BrightConfig:
 
 
 @registry.register("_bench_bright", config=_BrightConfig, description="test: bright = suspicious",
-                   family="baseline", default=False)
+                   family="noise", default=False)
 def _bright(evidence, config):
     y = evidence.luminance
     heat = np.clip((y - 100.0) / (config.level - 100.0), 0, 1).astype(np.float32)
