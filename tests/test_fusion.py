@@ -55,3 +55,9 @@ def test_uncalibrated_generation_score_does_not_decide(calibrated_name, expect):
     # the spectral trace is registered uncalibrated: a high score is reported, not obeyed
     v = fuse([Trace(calibrated_name, score=0.99), Trace("ela", heatmap=_map(), score=0.0)], SHAPE)
     assert v.label == expect and v.generation_score == pytest.approx(0.99)
+
+
+def test_a_confident_copy_move_names_the_domain():
+    traces = [Trace("splicebuster", heatmap=_map((0, 20, 0, 20)), score=0.9),
+              Trace("copymove_sift", heatmap=_map((40, 60, 40, 60)), score=0.8)]
+    assert fuse(traces, SHAPE).domain == "classic edit: copy-move"

@@ -12,7 +12,7 @@ import json
 import numpy as np
 
 from forgelens.detectors import available
-from forgelens.explain.images import data_uri, overlay
+from forgelens.explain.images import data_uri, draw_pairs, overlay
 from forgelens.pipeline import Report
 
 _CSS = """
@@ -53,6 +53,21 @@ def render_html(report: Report) -> str:
             f"<figure><img alt='fused map over the picture' src='{data_uri(overlay(np.asarray(ev.pixels), v.heatmap))}'>"
             "<figcaption>Fused suspicion map over the picture (red–yellow = more suspicious). "
             "Full-resolution map: heatmap.png; binary mask: mask.png.</figcaption></figure>"
+        )
+    pairs, boxes = [], []
+    for t in report.traces:
+        for f in t.findings:
+            if f.kind == "copy_move" and t.score is not None and t.score >= 0.5:
+                pairs += [p for p in f.values.get("lines", []) if len(p) == 4]
+                for key in ("source_bbox", "target_bbox"):
+                    b = f.values.get(key)
+                    if isinstance(b, list | tuple) and len(b) == 4:
+                        boxes.append(tuple(b))
+    if pairs or boxes:
+        parts.append(
+            f"<figure><img alt='copy-move pairs' src='{data_uri(draw_pairs(np.asarray(ev.pixels), pairs, boxes))}'>"
+            "<figcaption>Copy-move: boxes around source and copy, red lines from matched points "
+            "(green dots) to where they were copied. Which region is the original cannot be told.</figcaption></figure>"
         )
     parts.append("</div>")
 

@@ -46,3 +46,18 @@ def data_uri(arr: np.ndarray, long_side: int = PREVIEW_LONG_SIDE) -> str:
     buf = io.BytesIO()
     preview(arr, long_side).save(buf, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def draw_pairs(pixels: np.ndarray, pairs: list[list[float]], boxes: list[tuple[int, int, int, int]]) -> np.ndarray:
+    """The picture with copy-move pairs drawn: a line from each source point to its copy,
+    and the source / target boxes, so a person sees what was copied where."""
+    import cv2
+
+    out = np.ascontiguousarray(pixels.copy())
+    thick = max(1, round(max(out.shape[:2]) / 500))
+    for x0, y0, x1, y1 in boxes:
+        cv2.rectangle(out, (int(x0), int(y0)), (int(x1), int(y1)), (0, 200, 255), thick)
+    for xs, ys, xd, yd in pairs:
+        cv2.line(out, (round(xs), round(ys)), (round(xd), round(yd)), (255, 40, 40), thick, cv2.LINE_AA)
+        cv2.circle(out, (round(xs), round(ys)), 2 * thick, (40, 255, 40), -1)
+    return out

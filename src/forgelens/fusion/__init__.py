@@ -162,7 +162,8 @@ def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | Non
         top = ", ".join(f"{n} {s:.2f}" for s, n in manip[:2])
         if score >= cfg.manipulated_at:
             label = "manipulated"
-            domain = _domain(manip[0][1])
+            copy = [n for sc, n in manip if _family(n) == "copymove" and sc >= cfg.manipulated_at]
+            domain = _domain(copy[0] if copy else manip[0][1])
             why = f"strongest manipulation scores: {top} (threshold {cfg.manipulated_at})"
         elif score < cfg.authentic_below:
             label, domain = "authentic", None
