@@ -99,3 +99,19 @@ def test_unknown_detector_or_option_is_a_clear_error():
 @pytest.mark.parametrize("cmd", [["detectors"], ["version"]])
 def test_info_commands(cmd):
     assert runner.invoke(app, cmd).exit_code == 0
+
+
+def test_html_draws_copy_move_pairs():
+    import numpy as np
+
+    from forgelens.explain.html import render_html
+
+    rgb = natural_image(384, 384, seed=11, noise=1.0)
+    rgb[250:330, 260:340] = rgb[30:110, 40:120]  # a plain clone, 80x80, shifted far
+    report = analyze(jpeg_bytes(rgb, 95), detectors=["copymove_sift"])
+    t = report.trace("copymove_sift")
+    assert t.score is not None and t.score >= 0.5, t.findings
+    html = render_html(report)
+    assert "Copy-move: boxes around source and copy" in html
+    assert report.verdict.domain == "classic edit: copy-move"
+    assert np.asarray(report.verdict.mask)[260:320, 270:330].mean() > 0.5
