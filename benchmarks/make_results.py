@@ -55,6 +55,7 @@ def _git_commit() -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--limit", type=int, default=None, help="override every per-dataset limit (0 = all images)")
+    ap.add_argument("--limits", default="", help="per-dataset overrides, e.g. nist16=6,cameras=1")
     ap.add_argument("--workers", "-j", type=int, default=0)
     ap.add_argument("--out", type=Path, default=HERE / "out" / "results")
     ap.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
@@ -86,7 +87,9 @@ def main() -> int:
     summaries: list[tuple[str, Summary, dict]] = []
     subsets = []
     for ds in found:
+        overrides = dict(kv.split("=") for kv in args.limits.split(",") if "=" in kv)
         limit = LIMITS.get(ds.name, 10) if args.limit is None else args.limit
+        limit = int(overrides.get(ds.name, limit))
         sub = ds.subset(limit or None)
         subsets.append((ds, sub, limit))
     print(f"main table: {len(detectors)} detectors on {len(subsets)} datasets "
