@@ -115,3 +115,16 @@ def test_html_draws_copy_move_pairs():
     assert "Copy-move: boxes around source and copy" in html
     assert report.verdict.domain == "classic edit: copy-move"
     assert np.asarray(report.verdict.mask)[260:320, 270:330].mean() > 0.5
+
+
+def test_detector_specs_expand():
+    from forgelens.detectors.registry import available, default_names, resolve
+    from forgelens.errors import ConfigError
+
+    assert resolve("default") == default_names()
+    assert resolve("default,copymove_dense")[-1] == "copymove_dense"
+    assert "baseline_size" not in resolve("all") and len(resolve("all")) > len(default_names())
+    assert resolve("ela,ela") == ["ela"]
+    assert set(resolve("all")) < set(available())
+    with pytest.raises(ConfigError, match="nope"):
+        resolve("ela,nope")

@@ -34,7 +34,9 @@ def test_registered_in_copymove_family():
     reg = available()
     for name in DETECTORS:
         assert reg[name].family == "copymove"
-        assert reg[name].default is True
+    # the keypoint detector is in the default analysis; the dense one is opt-in for speed
+    assert reg["copymove_sift"].default is True
+    assert reg["copymove_dense"].default is False
 
 
 @pytest.mark.parametrize("case", list(CASES))

@@ -39,7 +39,8 @@ def analyze(
     paths: list[str] = typer.Argument(..., help="Image files, folders (walked recursively) or glob patterns."),
     out: Path = typer.Option(None, "-o", "--out", help="Output folder (default: ./forgelens-out; none with --format json)."),
     fmt: str = typer.Option("files", "--format", help="'files' writes reports; 'json' prints report JSON to stdout."),
-    detectors: str = typer.Option("default", "--detectors", "-d", help="Comma-separated detector names, or 'default'."),
+    detectors: str = typer.Option("default", "--detectors", "-d",
+                                  help="Comma-separated detector names; 'default' and 'all' expand (e.g. default,copymove_dense)."),
     set_: list[str] = typer.Option([], "--set", help="Override an option: detector.option=value (repeatable)."),
     camera: Path = typer.Option(None, "--camera", help="Camera PRNU fingerprint (.npz) to test the image against."),
     force: bool = typer.Option(False, "--force", help="Re-analyse images whose report already exists."),
@@ -54,19 +55,17 @@ def analyze(
     configs = _parse_sets(set_)
     if camera is not None:
         configs.setdefault("prnu", {})["fingerprint_path"] = str(camera)
-    names = None if detectors == "default" else [d.strip() for d in detectors.split(",") if d.strip()]
     try:  # validate names and options once, before any work
-        for n in names or registry.default_names():
+        names = registry.resolve(detectors)
+        for n in names:
             registry.get(n).make_config(configs.get(n))
         for n in configs:
             registry.get(n)
     except ForgeLensError as exc:
         err.print(f"forgelens: {exc}", highlight=False)
         raise typer.Exit(2) from None
-    if names and camera is not None and "prnu" not in names:
+    if camera is not None and "prnu" not in names:
         names.append("prnu")
-    if names is None and camera is not None and "prnu" not in registry.default_names():
-        names = registry.default_names() + ["prnu"]
 
     files, problems = expand_inputs(paths)
     for item, reason in problems:

@@ -96,6 +96,29 @@ def default_names() -> list[str]:
     return [n for n, info in available().items() if info.default]
 
 
+def resolve(spec: str | list[str] | None) -> list[str]:
+    """Detector names from a spec: names, "default" (the default analysis) and "all"
+    (every registered detector except the trivial baselines), comma-separated or listed.
+
+    Unknown names raise ConfigError; duplicates are dropped, order kept.
+    """
+    if spec is None:
+        return default_names()
+    tokens = spec.split(",") if isinstance(spec, str) else list(spec)
+    names: list[str] = []
+    for tok in (t.strip() for t in tokens):
+        if not tok:
+            continue
+        if tok == "default":
+            names += default_names()
+        elif tok == "all":
+            names += [n for n, i in available().items() if i.family != "baseline"]
+        else:
+            get(tok)
+            names.append(tok)
+    return list(dict.fromkeys(names)) or default_names()
+
+
 def get(name: str) -> DetectorInfo:
     reg = available()
     if name not in reg:

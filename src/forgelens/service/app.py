@@ -61,7 +61,7 @@ def create_app(max_upload_bytes: int = MAX_UPLOAD_BYTES) -> FastAPI:
     @app.post("/api/analyze", response_model=AnalyzeOut)
     def analyze_upload(
         file: UploadFile = File(..., description="The image to analyse."),
-        detectors: str = Query("default", description="Comma-separated detector names, or 'default'."),
+        detectors: str = Query("default", description="Comma-separated detector names; 'default' and 'all' expand."),
         maps: bool = Query(True, description="Include display PNGs of the fused map and overlay."),
     ) -> AnalyzeOut:
         from forgelens.explain.images import data_uri, overlay
@@ -71,9 +71,10 @@ def create_app(max_upload_bytes: int = MAX_UPLOAD_BYTES) -> FastAPI:
         name = file.filename or "upload"
         if len(data) > max_upload_bytes:
             raise HTTPException(413, f"{name}: upload larger than {max_upload_bytes} bytes")
-        names = None if detectors == "default" else [d.strip() for d in detectors.split(",") if d.strip()]
+        from forgelens.detectors.registry import resolve
+
         try:
-            report = analyze(data, detectors=names, name=name)
+            report = analyze(data, detectors=resolve(detectors), name=name)
         except ConfigError as exc:
             raise HTTPException(400, str(exc)) from exc
         except DecompressionBombError as exc:
