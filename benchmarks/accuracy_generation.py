@@ -164,6 +164,8 @@ def fmt(x) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--refresh", action="store_true")
+    ap.add_argument("--ship", action="store_true",
+                    help="also fit the shipped probes on all these images (src/forgelens/learned/weights)")
     args = ap.parse_args()
     items = gen_data.list_items()
     seen: dict[str, int] = {}
@@ -179,6 +181,9 @@ def main() -> None:
     feats = load_features(items, args.refresh)
     print(f"{len(items)} images; groups: " + ", ".join(
         f"{g}={sum(it.group == g for it in items)}" for g in sorted({it.group for it in items})))
+    if args.ship:
+        by_path = {str(it.path): ft for it, ft in zip(items, feats, strict=True)}
+        tg.train_all(items, cache=lambda it: by_path[str(it.path)])
     combos = [("clip", "as_is"), ("clip", "square512"), ("npr", "as_is"), ("npr", "crop256")]
     for protocol in ("sd-only", "lofo"):
         print(f"\n## protocol {protocol}: AUC (TPR at 3% FPR of the counterpart) — detector | trivial baseline")

@@ -1,0 +1,222 @@
+"""Generated-image detectors: clip_probe (UnivFD) and npr_trace (up-sampling trace), TAEF2, training."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from scipy import ndimage
+
+from forgelens.detectors import registry
+from forgelens.evidence import load
+from forgelens.learned import clip_encoder, taef2
+from forgelens.learned.train_generation import WEIGHTS_DIR, LinearProbe
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+CAMERAS = SHARED / "datasets" / "cameras"
+
+
+def photo(h=320, w=320, seed=0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    base = 80 + 60 * np.sin(xx / 31.0) + 40 * np.cos(yy / 17.0)
+    tex = ndimage.gaussian_filter(rng.normal(0, 1, (h, w)), 2) * 50 + rng.normal(0, 3, (h, w))
+    img = np.stack([base + tex, 0.9 * base + tex + 10, 0.7 * base + tex + 20], axis=2)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def encode(rgb: np.ndarray, fmt: str = "PNG", **kw) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format=fmt, **kw)
+    return buf.getvalue()
+
+
+def camera_crops(n: int, size: int = 256) -> list[np.ndarray]:
+    paths = sorted((CAMERAS / "exif-samples").glob("*.jpg"))
+    out = []
+    for p in paths:
+        with Image.open(p) as im:
+            a = np.asarray(im.convert("RGB"))
+        if min(a.shape[:2]) >= size + 16 and a.std() > 20:
+            y0, x0 = (a.shape[0] - size) // 2, (a.shape[1] - size) // 2
+            out.append(np.array(a[y0:y0 + size, x0:x0 + size]))
+        if len(out) == n:
+            break
+    return out
+
+
+# ------------------------------------------------------------------ shipped weights
+@pytest.mark.parametrize("name", ["clip_probe.json", "npr_probe.json"])
+def test_shipped_probe_loads(name):
+    p = LinearProbe.load(WEIGHTS_DIR / name)
+    assert p.coef.ndim == 1 and np.isfinite(p.coef).all() and np.linalg.norm(p.coef) > 0
+    assert 0.5 <= p.threshold < 1.0 and p.platt_a > 0
+    assert p.meta["calibration"] and p.meta["threshold_rule"]
+
+
+def test_registered_in_generation_family():
+    for name in ("clip_probe", "npr_trace"):
+        assert registry.get(name).family == "generation"
+
+
+def test_npr_trace_valid_and_deterministic():
+    ev = load(encode(photo(400, 520)))
+    t1 = registry.run("npr_trace", ev, catch=False)
+    t2 = registry.run("npr_trace", ev, catch=False)
+    assert t1.applicable and 0.0 <= t1.score <= 1.0 and t1.score == t2.score
+    assert t1.heatmap.shape == ev.shape and t1.heatmap.dtype == np.float32
+    assert t1.reliability.shape == ev.shape
+    assert t1.findings and "p_generated" in t1.findings[0].values
+
+
+def test_npr_trace_flags_nearest_upsampled_image():
+    """An image made by ×2 nearest up-sampling + smoothing (a decoder's last stage) scores higher."""
+    small = photo(200, 200, seed=3)
+    up = np.repeat(np.repeat(small, 2, 0), 2, 1).astype(np.float32)
+    up = np.clip(ndimage.uniform_filter(up, size=(2, 2, 1)), 0, 255).astype(np.uint8)
+    plain = photo(400, 400, seed=3)
+    s_up = registry.run("npr_trace", load(encode(up)), catch=False).score
+    s_plain = registry.run("npr_trace", load(encode(plain)), catch=False).score
+    assert s_up > s_plain
+
+
+@pytest.mark.parametrize("case", ["tiny", "flat", "alpha", "sixteen", "animated"])
+def test_bad_input_never_crashes(case):
+    if case == "tiny":
+        data = encode(photo(70, 70))  # loadable (≥ 64 px), smaller than one NPR patch
+    elif case == "flat":
+        data = encode(np.full((300, 300, 3), 128, np.uint8))
+    elif case == "alpha":
+        rgba = np.dstack([photo(300, 300), np.full((300, 300), 200, np.uint8)])
+        data = encode(rgba)
+    elif case == "sixteen":
+        data = encode((photo(300, 300)[..., 0].astype(np.uint16) * 257), "PNG")
+    else:
+        frames = [Image.fromarray(photo(300, 300, seed=s)) for s in range(3)]
+        buf = io.BytesIO()
+        frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:])
+        data = buf.getvalue()
+    ev = load(data)
+    for name in ("npr_trace", "clip_probe"):
+        t = registry.run(name, ev)
+        assert t.error is None, t.error
+        assert (not t.applicable and t.note) or (t.score is not None and 0 <= t.score <= 1)
+
+
+# ------------------------------------------------------------------ CLIP probe
+needs_clip = pytest.mark.skipif(clip_encoder.unavailable_reason() is not None,
+                                reason=f"CLIP encoder absent: {clip_encoder.unavailable_reason()}")
+
+
+def test_clip_probe_not_applicable_without_model(monkeypatch):
+    monkeypatch.setenv("FORGELENS_CLIP_ONNX", "/nonexistent/clip.onnx")
+    t = registry.run("clip_probe", load(encode(photo())))
+    assert not t.applicable and ("not found" in t.note or "onnxruntime" in t.note)
+
+
+@needs_clip
+def test_clip_probe_valid_trace_and_deterministic():
+    ev = load(encode(photo()))
+    t1 = registry.run("clip_probe", ev, catch=False)
+    t2 = registry.run("clip_probe", ev, catch=False)
+    assert t1.applicable and 0.0 <= t1.score <= 1.0
+    assert abs(t1.score - t2.score) < 1e-6
+    assert t1.findings[0].kind in ("generated", "inconclusive", "authentic-looking")
+
+
+@needs_clip
+def test_clip_preprocess_contract():
+    x = clip_encoder.preprocess(photo(300, 500))
+    assert x.shape == (3, 224, 224) and x.dtype == np.float32
+    e = clip_encoder.embed(photo(300, 500))
+    assert e.shape == (1, 512) and abs(np.linalg.norm(e) - 1) < 1e-4
+
+
+# ------------------------------------------------------------------ TAEF2 and laundering (shared data)
+needs_taef2 = pytest.mark.skipif(taef2.available() is not None, reason=f"TAEF2: {taef2.available()}")
+
+
+@needs_taef2
+def test_taef2_reproduces_camera_crop():
+    if not CAMERAS.is_dir():
+        pytest.skip("../shared/datasets/cameras absent")
+    crop = camera_crops(1)[0]
+    rec = taef2.launder(crop)
+    mse = np.mean((crop.astype(np.float64) - rec) ** 2)
+    assert 10 * np.log10(255**2 / mse) > 30
+
+
+@needs_taef2
+@pytest.mark.xfail(reason="known shortfall: the shipped NPR probe does not separate TAEF2 reconstructions "
+                   "from their originals (held-out AUC 0.38-0.66, see notes/issue-9); the aligned pairs "
+                   "were made from JPEG camera crops, so the probe learned the JPEG grid", strict=False)
+def test_npr_separates_taef2_reconstructions_and_spares_camera_crops():
+    if not CAMERAS.is_dir():
+        pytest.skip("../shared/datasets/cameras absent")
+    crops = camera_crops(3)
+    orig = [registry.run("npr_trace", load(encode(c, "JPEG", quality=95)), catch=False) for c in crops]
+    laund = [registry.run("npr_trace", load(encode(taef2.launder(c))), catch=False) for c in crops]
+    assert all(la.score > o.score for la, o in zip(laund, orig, strict=True))
+    thr = LinearProbe.load(WEIGHTS_DIR / "npr_probe.json").threshold
+    assert sum(o.score >= thr for o in orig) == 0
+
+
+# ------------------------------------------------------------------ training recipe
+def test_training_runs_end_to_end_on_tiny_set(tmp_path):
+    from forgelens.learned import gen_data
+    from forgelens.learned.train_generation import train_all
+
+    for ds, label in (("cameras", "authentic"), ("aigen-sd12", "generated")):
+        (tmp_path / ds).mkdir()
+        rows = []
+        for i in range(5):
+            rgb = photo(300, 300, seed=10 * i + (label == "generated"))
+            if label == "generated":  # a decoder-like last stage: nearest ×2 then smoothing
+                rgb = np.repeat(np.repeat(rgb[::2, ::2], 2, 0), 2, 1)
+                rgb = ndimage.uniform_filter(rgb.astype(np.float32), (2, 2, 1)).astype(np.uint8)
+            name = f"{i}.png"
+            Image.fromarray(rgb).save(tmp_path / ds / name)
+            rows.append({"image": name, "mask": "", "label": label, "source": ""})
+        with open(tmp_path / ds / "index.csv", "w", newline="") as f:
+            w = csv.DictWriter(f, ["image", "mask", "label", "source"])
+            w.writeheader()
+            w.writerows(rows)
+    items = gen_data.list_items(tmp_path)
+    assert len(items) == 10
+    written = train_all(items, tmp_path / "w", kinds=("npr",), aligned=False, log=lambda s: None)
+    probe = LinearProbe.load(Path(written["npr"]))
+    assert probe.meta["n_train_images"] == 10 and np.isfinite(probe.coef).all()
+
+
+def test_cli_has_train_generated():
+    if importlib.util.find_spec("typer") is None:
+        pytest.skip("typer absent")
+    import typer
+    from typer.testing import CliRunner
+
+    from forgelens.learned.train_generation import register
+
+    app = typer.Typer()
+
+    @app.command()
+    def noop() -> None:  # a second command so that typer keeps sub-commands
+        pass
+
+    register(app)
+    res = CliRunner().invoke(app, ["train", "generated", "--help"])
+    assert res.exit_code == 0 and "--aligned" in res.output
+
+
+def test_three_way_sums_to_one():
+    from forgelens.learned.laundering import three_way
+
+    for pt, pc in ((0.9, 0.1), (0.1, 0.9), (0.5, 0.5), (0.0, 0.0)):
+        d = three_way(pt, pc)
+        assert abs(d["p_pristine"] + d["p_laundered"] + d["p_synthetic"] - 1) < 1e-9
+    assert three_way(0.95, 0.05)["p_laundered"] > 0.8
+    assert three_way(None, None)["p_synthetic"] is None
