@@ -19,7 +19,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help="Image forens
 err = Console(stderr=True)
 
 #: Modules that add their own commands through ``register(app)``.
-COMMAND_MODULES: list[str] = ["forgelens.synth.cli", "forgelens.bench.cli", "forgelens.camera.cli"]
+COMMAND_MODULES: list[str] = ["forgelens.synth.cli", "forgelens.bench.cli", "forgelens.camera.cli",
+                                 "forgelens.learned.train"]
 
 
 def _parse_sets(sets: list[str]) -> dict[str, dict[str, str]]:

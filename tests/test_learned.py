@@ -1,0 +1,182 @@
+"""Learned localizer: forensic filters, weight loading, tiled full-resolution inference, training CLI."""
+
+from __future__ import annotations
+
+import io
+
+import cv2
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch", reason="torch absent: pip install 'forgelens[learned]'")
+pytest.importorskip("efficientnet_lite_pytorch", reason="efficientnet-lite-pytorch absent: pip install 'forgelens[learned]'")
+
+from forgelens.detectors import registry  # noqa: E402
+from forgelens.errors import ForgeLensError  # noqa: E402
+from forgelens.evidence import load  # noqa: E402
+from forgelens.learned.filters import SRM_KERNELS, BayarConv2d, NoiseResidual, SRMFilter  # noqa: E402
+from forgelens.learned.weights import SHIPPED_WEIGHTS, WeightsError, load_localizer  # noqa: E402
+
+torch.set_num_threads(1)
+
+
+def _photo(h: int, w: int, seed: int = 0) -> np.ndarray:
+    """A textured, noisy RGB 'photo' (smooth gradients + shapes + sensor-like noise)."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    base = 110 + 50 * np.sin(xx / 37.0) * np.cos(yy / 23.0)
+    img = np.stack([base, base * 0.9 + 20, base * 0.8 + 30], axis=2)
+    for _ in range(12):
+        cy, cx, r = rng.integers(0, h), rng.integers(0, w), rng.integers(10, 60)
+        cv2.circle(img, (int(cx), int(cy)), int(r), rng.uniform(40, 220, 3).tolist(), -1)
+    img += rng.normal(0, 3, img.shape)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def _jpeg_bytes(rgb: np.ndarray, q: int = 90) -> bytes:
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, q])
+    assert ok
+    return buf.tobytes()
+
+
+# --------------------------------------------------------------------------- filters
+
+
+def test_srm_kernels_sum_to_zero_and_kill_flat_content():
+    k = np.array(SRM_KERNELS)
+    assert k.shape == (3, 5, 5)
+    assert np.allclose(k.sum(axis=(1, 2)), 0.0)
+    flat = torch.full((1, 3, 40, 40), 123.0)
+    assert torch.allclose(SRMFilter()(flat), torch.zeros(1, 3, 40, 40), atol=1e-5)
+    noisy = torch.rand(1, 3, 40, 40) * 255
+    r = SRMFilter()(noisy)
+    assert r.shape == (1, 3, 40, 40) and r.abs().max() <= 1.0 and r.abs().mean() > 0.1
+
+
+def test_bayar_constraint_holds_after_forward_and_training_step():
+    conv = BayarConv2d(3, 3, 5)
+    opt = torch.optim.SGD(conv.parameters(), lr=0.5)
+    x = torch.rand(2, 3, 32, 32) * 255
+    for _ in range(2):  # an optimiser step breaks the constraint; the next forward restores it
+        conv.train()
+        y = conv(x)
+        w = conv.weight.detach()
+        assert torch.allclose(w[:, :, 2, 2], torch.full((3, 3), -1.0))
+        off = w.sum(dim=(2, 3)) - w[:, :, 2, 2]
+        assert torch.allclose(off, torch.ones(3, 3), atol=1e-5)
+        assert torch.allclose(conv.constrained_weight().sum(dim=(2, 3)), torch.zeros(3, 3), atol=1e-5)
+        opt.zero_grad()
+        y.pow(2).mean().backward()
+        opt.step()
+    assert conv(torch.full((1, 3, 16, 16), 77.0)).abs().max() < 1e-3  # flat in, ~0 out
+
+
+def test_noise_residual_shape():
+    assert NoiseResidual()(torch.rand(1, 3, 24, 24) * 255).shape == (1, 3, 24, 24)
+
+
+# --------------------------------------------------------------------------- weights and inference
+
+
+def test_shipped_weights_load_strictly_and_are_small():
+    assert SHIPPED_WEIGHTS.is_file(), "shipped weights missing"
+    assert SHIPPED_WEIGHTS.stat().st_size < 30 * 2**20
+    payload = torch.load(SHIPPED_WEIGHTS, map_location="cpu", weights_only=True)
+    assert all(v.dtype == torch.float16 for v in payload["state_dict"].values() if v.is_floating_point())
+    model = load_localizer(None)  # load_state_dict(strict=True) inside
+    assert not model.training
+
+
+def test_full_resolution_trace_deterministic_and_tiled():
+    rgb = _photo(300, 520, seed=1)  # not a multiple of 32; several tiles at tile=256
+    ev = load(_jpeg_bytes(rgb))
+    info = registry.get("learned_localizer")
+    cfg = info.make_config({"tile": "256", "overlap": "64"})
+    t1 = registry.run("learned_localizer", ev, cfg, catch=False)
+    t2 = registry.run("learned_localizer", ev, cfg, catch=False)
+    assert t1.applicable and t1.heatmap.shape == (300, 520) and t1.reliability.shape == (300, 520)
+    assert t1.heatmap.dtype == np.float32 and 0 <= t1.heatmap.min() and t1.heatmap.max() <= 1
+    assert 0.0 <= t1.score <= 1.0
+    assert np.array_equal(t1.heatmap, t2.heatmap) and t1.score == t2.score
+    # Tiled vs whole-image inference on an image small enough for both: stated tolerance.
+    whole = registry.run("learned_localizer", ev, info.make_config({"tile": "544"}), catch=False)
+    diff = np.abs(whole.heatmap - t1.heatmap)
+    assert diff.mean() < 0.05, f"tiled vs whole mean |diff| {diff.mean():.3f}"
+
+
+def _save_random_checkpoint(path):
+    from forgelens.learned.model import FilterFusionNet, ModelSpec
+
+    torch.manual_seed(0)
+    m = FilterFusionNet(ModelSpec())
+    torch.save({"spec": ModelSpec().to_dict(), "model": m.state_dict(), "step": 0}, path)
+
+
+def test_user_checkpoint_path_loads(tmp_path):
+    ck = tmp_path / "mine.pt"
+    _save_random_checkpoint(ck)
+    ev = load(_jpeg_bytes(_photo(96, 128)))
+    cfg = registry.get("learned_localizer").make_config({"weights_path": str(ck)})
+    t = registry.run("learned_localizer", ev, cfg, catch=False)
+    assert t.applicable and t.heatmap.shape == (96, 128)
+    assert "mine.pt" in t.note
+
+
+def test_bad_checkpoint_paths_give_clear_errors(tmp_path):
+    missing = tmp_path / "nope.pt"
+    with pytest.raises(ForgeLensError, match="nope.pt.*no such file"):
+        load_localizer(missing)
+    garbage = tmp_path / "garbage.pt"
+    garbage.write_bytes(b"not a torch file at all")
+    with pytest.raises(WeightsError, match="garbage.pt.*not a readable torch"):
+        load_localizer(garbage)
+    wrong = tmp_path / "wrong.pt"
+    buf = io.BytesIO()
+    torch.save({"spec": {}, "state_dict": {"foo": torch.zeros(3)}}, buf)
+    wrong.write_bytes(buf.getvalue())
+    with pytest.raises(WeightsError, match="wrong.pt.*do not fit"):
+        load_localizer(wrong)
+    ev = load(_jpeg_bytes(_photo(64, 64)))
+    cfg = registry.get("learned_localizer").make_config({"weights_path": str(missing)})
+    with pytest.raises(ForgeLensError):
+        registry.run("learned_localizer", ev, cfg, catch=False)
+    t = registry.run("learned_localizer", ev, cfg)  # in a batch: recorded, not raised
+    assert not t.applicable and "no such file" in t.error
+
+
+# --------------------------------------------------------------------------- training
+
+
+def test_train_command_end_to_end_on_tiny_set(tmp_path):
+    from typer.testing import CliRunner
+
+    from forgelens.cli import app
+
+    data = tmp_path / "synth"
+    (data / "images").mkdir(parents=True)
+    (data / "masks").mkdir()
+    rows = ["image,mask,label"]
+    for i in range(3):
+        rgb = _photo(96, 96, seed=10 + i)
+        mask = np.zeros((96, 96), np.uint8)
+        mask[30:60, 20:70] = 255
+        rgb[mask > 0] = _photo(96, 96, seed=99)[mask > 0]
+        cv2.imwrite(str(data / "images" / f"{i}.png"), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+        cv2.imwrite(str(data / "masks" / f"{i}.png"), mask)
+        rows.append(f"images/{i}.png,masks/{i}.png,manipulated")
+    rows.append("images/0.png,,authentic")
+    (data / "index.csv").write_text("\n".join(rows) + "\n")
+    out = tmp_path / "run"
+    r = CliRunner().invoke(app, ["train", "localizer", "-d", str(data), "-o", str(out), "--steps", "2",
+                                 "--batch", "2", "--crop", "64"])
+    assert r.exit_code == 0, r.output
+    assert (out / "last.pt").is_file() and (out / "loss.png").is_file()
+    assert len((out / "loss.csv").read_text().strip().splitlines()) == 3
+    r = CliRunner().invoke(app, ["train", "localizer", "-d", str(data), "-o", str(out), "--steps", "3",
+                                 "--batch", "2", "--crop", "64", "--resume"])
+    assert r.exit_code == 0, r.output
+    assert len((out / "loss.csv").read_text().strip().splitlines()) == 4
+    exported = tmp_path / "w.pt"
+    r = CliRunner().invoke(app, ["train", "export", str(out / "last.pt"), str(exported)])
+    assert r.exit_code == 0, r.output
+    assert load_localizer(exported) is not None
