@@ -5,8 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from forgelens.fusion import fuse
+from forgelens.fusion import FusionConfig
+from forgelens.fusion import fuse as _fuse
+from forgelens.fusion.stacking import StackingModel
 from forgelens.trace import Finding, Trace
+
+RULE = FusionConfig(use_stacking=False)
+
+
+def fuse(traces, shape):
+    """The documented first rule (the shipped stacking model is tested separately)."""
+    return _fuse(traces, shape, RULE)
+
 
 SHAPE = (64, 64)
 
@@ -61,3 +71,28 @@ def test_a_confident_copy_move_names_the_domain():
     traces = [Trace("splicebuster", heatmap=_map((0, 20, 0, 20)), score=0.9),
               Trace("copymove_sift", heatmap=_map((40, 60, 40, 60)), score=0.8)]
     assert fuse(traces, SHAPE).domain == "classic edit: copy-move"
+
+
+def test_stacking_model_probability_and_weights(tmp_path):
+    m = StackingModel(features=["ela", "jpeg_adq"], mean=[0.1, 0.5, 0.2, 0.5], scale=[0.1, 0.5, 0.2, 0.5],
+                      coef=[0.5, 0.0, 2.0, -0.3], intercept=-1.0, trained_on="test")
+    low = m.probability({"ela": 0.1, "jpeg_adq": 0.0})
+    high = m.probability({"ela": 0.1, "jpeg_adq": 0.99})
+    assert 0 < low < 0.5 < high < 1
+    assert m.weight("jpeg_adq") > m.weight("ela") > 0 and m.weight("nope") == 0
+    m.save(tmp_path / "s.json")
+    assert StackingModel.load(tmp_path / "s.json") == m
+    assert StackingModel.load(tmp_path / "absent.json") is None
+
+
+def test_shipped_stacking_gives_a_calibrated_verdict_when_its_detectors_ran():
+    from forgelens.fusion import stacking_model
+
+    model = stacking_model()
+    if model is None:
+        pytest.skip("no stacking.json shipped")
+    traces = [Trace(n, heatmap=_map(), score=0.0) for n in model.features]
+    v = _fuse(traces, SHAPE)
+    assert v.calibrated and 0.0 <= v.score <= 1.0
+    # with too few of its detectors, the rule decides and says it is not calibrated
+    assert not _fuse(traces[:1], SHAPE).calibrated

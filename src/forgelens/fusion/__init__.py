@@ -26,6 +26,13 @@ Provenance overrides
     A finding of kind ``ai_declared`` (C2PA / XMP declares AI generation) or
     ``generator_signature`` (generator metadata or watermark) with strength ≥
     0.9 makes the label "generated", citing that finding.
+Stacked fusion (when ``stacking.json`` is shipped and ``use_stacking``)
+    The manipulation score becomes the logistic combiner's P(manipulated)
+    (see ``forgelens.fusion.stacking``: fitted on forgelens synth forgeries,
+    calibrated for a 50/50 prior, ``calibrated=True`` in the verdict), and each
+    detector's map weight is its positive standardised coefficient × its score.
+    It is used only when at least half of the model's detectors ran; otherwise
+    the rule below decides and the verdict says it is not calibrated.
 Declared partial AI edits
     An ``ai_declared`` finding whose ``values["scope"]`` is "partial" (e.g. a
     C2PA manifest declaring generative fill) makes the label "manipulated" with
@@ -43,6 +50,7 @@ from typing import Any
 
 import numpy as np
 
+from forgelens.fusion.stacking import StackingModel
 from forgelens.trace import Finding, Trace, _jsonable
 
 LABELS = ("authentic", "manipulated", "generated", "inconclusive")
@@ -57,6 +65,7 @@ class FusionConfig:
     mask_threshold: float = 0.5
     score_floor: float = 0.05
     single_sure: float = 0.9
+    use_stacking: bool = True
     #: Per-detector weights for the fused map; detectors not listed weigh 1. Weight 0 keeps a
     #: detector out of the map and the manipulation score (it is still reported). PRNU's map
     #: flags 0.3–6.8 % of authentic shots (issue 5 note); its PCE camera match is reported only.
@@ -106,11 +115,27 @@ def _calibrated(name: str) -> bool:
     return bool(info and info.calibrated)
 
 
+_STACKING: list[StackingModel | None] = []
+
+
+def stacking_model() -> StackingModel | None:
+    """The shipped stacking model (read once), or None when none is shipped."""
+    if not _STACKING:
+        _STACKING.append(StackingModel.load())
+    return _STACKING[0]
+
+
 def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | None = None) -> Verdict:
     cfg = config or FusionConfig()
     weights = dict(cfg.weights)
     live = [t for t in traces if t.applicable and t.error is None]
     fused = [t for t in live if weights.get(t.name, 1.0) > 0]
+    model = stacking_model() if cfg.use_stacking else None
+    ran = {t.name for t in traces}
+    if model is not None and sum(f in ran for f in model.features) * 2 < len(model.features):
+        model = None
+    if model is not None:
+        weights.update({n: model.weight(n) for n in model.features if weights.get(n, 1.0) > 0})
 
     # --- map -------------------------------------------------------------
     num = np.zeros(shape, np.float32)
@@ -119,6 +144,8 @@ def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | Non
         if t.heatmap is None or _family(t.name) in ("provenance", "baseline"):
             continue
         w = np.float32(weights.get(t.name, 1.0) * max(t.score if t.score is not None else 0.0, cfg.score_floor))
+        if w <= 0:
+            continue
         r = t.reliability if t.reliability is not None else np.float32(1.0)
         num += w * r * t.heatmap
         den += w * r
@@ -133,7 +160,12 @@ def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | Non
     gen = sorted((t.score, t.name) for t in live if t.score is not None and _family(t.name) == "generation")[::-1]
     gen_decisive = [(s, n) for s, n in gen if _calibrated(n)]
     manipulation_score = None
-    if manip:
+    if model is not None:
+        manipulation_score = model.probability({t.name: t.score for t in live})
+        # rank detectors by how much their score pushed the probability up
+        manip = sorted(((t.score, t.name) for t in live if t.name in model.features and t.score is not None),
+                       key=lambda p: -model.weight(p[1]) * p[0])
+    elif manip:
         manipulation_score = float(np.mean([s for s, _ in manip[:2]]))
         if manip[0][0] >= cfg.single_sure:
             manipulation_score = max(manipulation_score, float(manip[0][0]))
@@ -145,6 +177,7 @@ def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | Non
     hard = [(d, f) for d, f in ranked if f.kind in _HARD_GENERATION_KINDS and f.strength >= 0.9]
     partial_ai = [(d, f) for d, f in ranked if f.kind == "ai_declared" and f.values.get("scope") == "partial"]
 
+    calibrated = False  # True only when the label comes from the stacked (calibrated) score
     if hard:
         label, score, domain = "generated", 1.0, "fully AI-generated (declared)"
         why = f"{hard[0][0]}: {hard[0][1].message}"
@@ -159,11 +192,14 @@ def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | Non
         why = "no detector produced an image-level score"
     else:
         score = manipulation_score
+        calibrated = model is not None
         top = ", ".join(f"{n} {s:.2f}" for s, n in manip[:2])
+        if model is not None:
+            top = f"P(manipulated) {score:.2f} from the stacked fusion; strongest contributions: {top}"
         if score >= cfg.manipulated_at:
             label = "manipulated"
             copy = [n for sc, n in manip if _family(n) == "copymove" and sc >= cfg.manipulated_at]
-            domain = _domain(copy[0] if copy else manip[0][1])
+            domain = _domain(copy[0] if copy else manip[0][1]) if manip else "local manipulation"
             why = f"strongest manipulation scores: {top} (threshold {cfg.manipulated_at})"
         elif score < cfg.authentic_below:
             label, domain = "authentic", None
@@ -182,6 +218,7 @@ def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | Non
         mask=mask,
         findings=ranked[:20],
         explanation=why,
+        calibrated=calibrated,
     )
 
 

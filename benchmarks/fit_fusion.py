@@ -1,0 +1,110 @@
+"""Fit the stacked fusion: a logistic regression from detector scores to P(manipulated).
+
+Training data: the image scores that `collect_scores.py` gathered on a
+`forgelens synth` set made from camera originals (never on the public
+benchmarks, which stay held out). Cross-validation is grouped by host photo,
+so a photo's authentic version and its forgeries never sit on both sides.
+The fitted model is written to src/forgelens/fusion/stacking.json and then
+evaluated, unchanged, on held-out real sets.
+
+    python benchmarks/fit_fusion.py benchmarks/out/scores-synth-dev.jsonl \
+        --eval casia1=benchmarks/out/scores-casia1.jsonl --eval pristine=benchmarks/out/scores-pristine.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import brier_score_loss, roc_auc_score
+from sklearn.model_selection import GroupKFold
+
+from forgelens.fusion.stacking import STACKING_PATH, StackingModel, feature_vector
+
+EXCLUDED_FAMILIES = ("generation", "provenance", "baseline")
+
+
+def read(path: str) -> list[dict]:
+    rows = [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+    return [r for r in rows if "scores" in r and r["label"] in ("authentic", "manipulated")]
+
+
+def ece(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error over equal-width probability bins."""
+    idx = np.minimum((p * bins).astype(int), bins - 1)
+    return float(sum(abs(p[idx == b].mean() - y[idx == b].mean()) * (idx == b).mean() for b in range(bins) if (idx == b).any()))
+
+
+def main() -> None:
+    from forgelens.detectors import available, default_names
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("train")
+    ap.add_argument("--eval", action="append", default=[], help="name=scores.jsonl (held out)")
+    ap.add_argument("--C", type=float, default=1.0)
+    ap.add_argument("--write", action="store_true", help=f"write {STACKING_PATH}")
+    args = ap.parse_args()
+
+    reg = available()
+    features = [n for n in default_names() if reg[n].family not in EXCLUDED_FAMILIES]
+    rows = read(args.train)
+    X = np.array([feature_vector(r["scores"], features) for r in rows])
+    y = np.array([r["label"] == "manipulated" for r in rows], dtype=int)
+    groups = np.array([r.get("source", r["image"]) for r in rows])
+    print(f"training rows: {len(rows)} ({y.sum()} manipulated, {len(y) - y.sum()} authentic), features: {features}")
+
+    mean, scale = X.mean(0), X.std(0) + 1e-6
+    oof = np.zeros(len(y))
+    for tr, te in GroupKFold(5).split(X, y, groups):
+        lr = LogisticRegression(C=args.C, class_weight="balanced", max_iter=2000)
+        lr.fit((X[tr] - mean) / scale, y[tr])
+        oof[te] = lr.predict_proba((X[te] - mean) / scale)[:, 1]
+    rule = np.array([r["verdict"]["score"] for r in rows])
+    print(f"grouped 5-fold CV on the synth set: AUC {roc_auc_score(y, oof):.3f} (first rule: {roc_auc_score(y, rule):.3f}), "
+          f"ECE {ece(y, oof):.3f}, Brier {brier_score_loss(y, oof):.3f}")
+    by_kind: dict[str, list[int]] = {}
+    for i, r in enumerate(rows):
+        by_kind.setdefault(r.get("kind") or r["label"], []).append(i)
+    auth = [i for i, r in enumerate(rows) if r["label"] == "authentic"]
+    for kind, idx in sorted(by_kind.items()):
+        if kind == "authentic":
+            print(f"  authentic: FPR@0.5 {np.mean(oof[idx] >= 0.5):.3f} (n={len(idx)})")
+            continue
+        sel = idx + auth
+        print(f"  {kind:18s} AUC vs authentic {roc_auc_score(y[sel], oof[sel]):.3f}  TPR@0.5 {np.mean(oof[idx] >= 0.5):.3f} (n={len(idx)})")
+
+    lr = LogisticRegression(C=args.C, class_weight="balanced", max_iter=2000).fit((X - mean) / scale, y)
+    model = StackingModel(features=features, mean=mean.tolist(), scale=scale.tolist(),
+                          coef=lr.coef_[0].tolist(), intercept=float(lr.intercept_[0]),
+                          trained_on=f"{Path(args.train).name}: {len(rows)} images ({int(y.sum())} manipulated), "
+                                     "forgelens synth from camera originals; balanced classes (50/50 prior)")
+    print("coefficients (standardised):", {f: round(c, 3) for f, c in zip(features, model.coef, strict=True)})
+    if args.write:
+        model.save(STACKING_PATH)
+        print(f"wrote {STACKING_PATH}")
+
+    for spec in args.eval:
+        name, path = spec.split("=", 1)
+        ev = read(path)
+        if not ev:
+            print(f"{name}: no rows")
+            continue
+        p = np.array([model.probability(r["scores"]) for r in ev])
+        yy = np.array([r["label"] == "manipulated" for r in ev], dtype=int)
+        rule = np.array([r["verdict"]["score"] for r in ev])
+        n_m, n_a = int(yy.sum()), int(len(yy) - yy.sum())
+        msg = f"held-out {name}: {n_m} manipulated, {n_a} authentic; "
+        if n_m and n_a:
+            msg += f"AUC stacked {roc_auc_score(yy, p):.3f} vs first rule {roc_auc_score(yy, rule):.3f}; "
+        if n_a:
+            msg += f"authentic called manipulated (p>=0.5): {np.mean(p[yy == 0] >= 0.5):.3f}; "
+        if n_m:
+            msg += f"manipulated caught (p>=0.5): {np.mean(p[yy == 1] >= 0.5):.3f}"
+        print(msg)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""Stacked fusion: detector image scores → calibrated P(manipulated) by logistic regression.
+
+Stacking (Wolpert 1992) with a logistic combiner is the standard way to turn
+several uncalibrated scores into one probability (Platt 1999). The model is
+fitted by ``benchmarks/fit_fusion.py`` on a ``forgelens synth`` set made from
+camera originals, with cross-validation grouped by host photo, and shipped as
+``stacking.json`` beside this file; the public benchmarks stay held out.
+
+Each detector contributes two features: its score (0 when it gave none) and a
+"said nothing" indicator, so a JPEG method that does not apply to a PNG is not
+read as "no manipulation found". The probability is calibrated for a 50/50
+prior (balanced classes): it answers "how much more like our forgeries than
+like our authentic photos does this image look", not "how likely is an
+arbitrary picture to be fake".
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+STACKING_PATH = Path(__file__).with_name("stacking.json")
+
+
+def feature_vector(scores: dict[str, float | None], features: list[str]) -> list[float]:
+    """[score_1, missing_1, score_2, missing_2, ...] for the named detectors."""
+    out: list[float] = []
+    for name in features:
+        s = scores.get(name)
+        out += [0.0, 1.0] if s is None else [float(s), 0.0]
+    return out
+
+
+@dataclass(frozen=True)
+class StackingModel:
+    features: list[str]
+    mean: list[float]
+    scale: list[float]
+    coef: list[float]
+    intercept: float
+    trained_on: str = ""
+
+    def probability(self, scores: dict[str, float | None]) -> float:
+        x = (np.asarray(feature_vector(scores, self.features)) - self.mean) / np.asarray(self.scale)
+        z = float(x @ np.asarray(self.coef) + self.intercept)
+        return float(1.0 / (1.0 + np.exp(-z)))
+
+    def weight(self, name: str) -> float:
+        """How much a detector's own score pushes towards "manipulated" (≥ 0), for the map."""
+        if name not in self.features:
+            return 0.0
+        i = self.features.index(name)
+        return max(self.coef[2 * i] / self.scale[2 * i], 0.0)
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self), indent=1))
+
+    @classmethod
+    def load(cls, path: Path = STACKING_PATH) -> StackingModel | None:
+        if not path.is_file():
+            return None
+        return cls(**json.loads(path.read_text()))
