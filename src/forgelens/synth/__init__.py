@@ -26,9 +26,21 @@ Example
 >>> s = synthesize(["photos/"], n=600, out="synth-dev", seed=1)  # doctest: +SKIP
 """
 
-from forgelens.synth.generate import KINDS, Options, Sample, Task, image_seed, make
-from forgelens.synth.postprocess import CHAINS
-from forgelens.synth.runner import Summary, plan, regenerate, scan, synthesize
+import importlib
+
+# Resolved on first use, so that `forgelens --help` does not pay for SciPy and OpenCV.
+_LAZY = {
+    "KINDS": "generate", "Options": "generate", "Sample": "generate", "Task": "generate",
+    "image_seed": "generate", "make": "generate", "CHAINS": "postprocess",
+    "Summary": "runner", "plan": "runner", "regenerate": "runner", "scan": "runner", "synthesize": "runner",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"forgelens.synth.{_LAZY[name]}"), name)
+    raise AttributeError(name)
+
 
 __all__ = [
     "CHAINS",
