@@ -33,9 +33,17 @@ def read(path: str) -> list[dict]:
 
 
 def ece(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:
-    """Expected calibration error over equal-width probability bins."""
+    """Expected calibration error over equal-width probability bins, with the classes
+    re-weighted to 50/50 (the prior the model is calibrated for)."""
+    w = np.where(y == 1, 0.5 / max(y.mean(), 1e-9), 0.5 / max(1 - y.mean(), 1e-9)) / len(y)
     idx = np.minimum((p * bins).astype(int), bins - 1)
-    return float(sum(abs(p[idx == b].mean() - y[idx == b].mean()) * (idx == b).mean() for b in range(bins) if (idx == b).any()))
+    total = 0.0
+    for b in range(bins):
+        sel = idx == b
+        if sel.any():
+            wb = w[sel]
+            total += abs(np.average(p[sel], weights=wb) - np.average(y[sel], weights=wb)) * wb.sum()
+    return float(total)
 
 
 def main() -> None:
@@ -64,7 +72,7 @@ def main() -> None:
         oof[te] = lr.predict_proba((X[te] - mean) / scale)[:, 1]
     rule = np.array([r["verdict"]["score"] for r in rows])
     print(f"grouped 5-fold CV on the synth set: AUC {roc_auc_score(y, oof):.3f} (first rule: {roc_auc_score(y, rule):.3f}), "
-          f"ECE {ece(y, oof):.3f}, Brier {brier_score_loss(y, oof):.3f}")
+          f"ECE (50/50) {ece(y, oof):.3f}, Brier {brier_score_loss(y, oof):.3f}")
     by_kind: dict[str, list[int]] = {}
     for i, r in enumerate(rows):
         by_kind.setdefault(r.get("kind") or r["label"], []).append(i)
@@ -81,7 +89,8 @@ def main() -> None:
                           coef=lr.coef_[0].tolist(), intercept=float(lr.intercept_[0]),
                           trained_on=f"{Path(args.train).name}: {len(rows)} images ({int(y.sum())} manipulated), "
                                      "forgelens synth from camera originals; balanced classes (50/50 prior)")
-    print("coefficients (standardised):", {f: round(c, 3) for f, c in zip(features, model.coef, strict=True)})
+    print("coefficients (standardised; score, said-nothing):",
+          {f: (round(model.coef[2 * i], 3), round(model.coef[2 * i + 1], 3)) for i, f in enumerate(features)})
     if args.write:
         model.save(STACKING_PATH)
         print(f"wrote {STACKING_PATH}")
