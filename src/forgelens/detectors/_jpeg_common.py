@@ -123,13 +123,27 @@ def pillow_subsampling(evidence) -> int:
     return 2
 
 
-def recompress(rgb: np.ndarray, quality: int, subsampling: int = 2) -> np.ndarray:
-    """Encode uint8 RGB (or gray) pixels as JPEG with Pillow at ``quality`` and decode them again."""
+def recompress(rgb: np.ndarray | Image.Image, quality: int, subsampling: int = 2) -> np.ndarray:
+    """Encode uint8 RGB (or gray) pixels as JPEG with Pillow at ``quality`` and decode them again.
+
+    ``rgb`` may also be a Pillow image made once with ``Image.fromarray`` (saves a copy per
+    call when sweeping qualities). Decoding uses OpenCV's libjpeg-turbo straight into a NumPy
+    array (one buffer instead of Pillow's 4-byte-per-pixel image and a copy); its pixels are
+    identical to Pillow's decoder (same IJG islow IDCT and fancy upsampling).
+    """
+    im = rgb if isinstance(rgb, Image.Image) else Image.fromarray(np.ascontiguousarray(rgb))
     buf = io.BytesIO()
-    Image.fromarray(rgb).save(buf, "JPEG", quality=int(quality), subsampling=int(subsampling))
-    buf.seek(0)
-    with Image.open(buf) as im:
-        return np.asarray(im)
+    im.save(buf, "JPEG", quality=int(quality), subsampling=int(subsampling))
+    data = np.frombuffer(buf.getbuffer(), np.uint8)
+    if im.mode == "L":
+        return cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
+    if _IMREAD_RGB is not None:
+        return cv2.imdecode(data, _IMREAD_RGB | cv2.IMREAD_IGNORE_ORIENTATION)
+    out = cv2.imdecode(data, cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
+    return cv2.cvtColor(out, cv2.COLOR_BGR2RGB, dst=out)
+
+
+_IMREAD_RGB = getattr(cv2, "IMREAD_COLOR_RGB", None)
 
 
 def dct_matrix() -> np.ndarray:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from forgelens.detectors._jpeg_common import (
     estimate_jpeg_quality,
@@ -13,7 +14,7 @@ from forgelens.detectors._jpeg_common import (
     recompress,
     region_findings,
 )
-from forgelens.detectors._maps import block_view, blocks_to_pixels
+from forgelens.detectors._maps import blocks_to_pixels
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
 from forgelens.trace import Finding, Trace
@@ -66,21 +67,32 @@ def ghost_differences(
 
     Returned on the 8x8-block lattice (shape (Q, rows, cols), float32), averaged over a
     ``window``-pixel square centred on each block, which bounds memory on large images.
+    The squared differences are formed band by band (``_BAND`` rows) from the uint8
+    absolute difference, so no full-resolution float copy of the image is ever held.
     """
     f = np.ascontiguousarray(rgb)
-    f32 = f.astype(np.float32)
+    im = Image.fromarray(f)  # one Pillow copy for the whole sweep
+    rows, cols = f.shape[0] // 8, f.shape[1] // 8
     k = max(1, int(round(window / 8)))
-    out = []
-    for q in qualities:
-        g = recompress(f, int(q), subsampling).astype(np.float32)
-        if g.ndim == 2:
-            g = g[..., None]
-        d = ((f32 - g) ** 2).mean(axis=2)
-        blk = block_view(d, 8).mean(axis=(2, 3))
+    out = np.empty((len(qualities), rows, cols), np.float32)
+    for i, q in enumerate(qualities):
+        g = recompress(im, int(q), subsampling)
+        for r0 in range(0, rows, _BAND // 8):
+            r1 = min(rows, r0 + _BAND // 8)
+            a = f[8 * r0 : 8 * r1, : 8 * cols]
+            b = g[8 * r0 : 8 * r1, : 8 * cols]
+            ad = cv2.absdiff(a, b)
+            sq = cv2.multiply(ad, ad, dtype=cv2.CV_32F)
+            # exact 8x8 block means (integer-ratio area resampling)
+            blk = cv2.resize(sq, (cols, r1 - r0), interpolation=cv2.INTER_AREA)
+            out[i, r0:r1] = blk.mean(axis=2) if blk.ndim == 3 else blk
+        del g
         if k > 1:
-            blk = cv2.blur(blk, (k, k), borderType=cv2.BORDER_REFLECT)
-        out.append(blk)
-    return np.stack(out).astype(np.float32)
+            out[i] = cv2.blur(out[i], (k, k), borderType=cv2.BORDER_REFLECT)
+    return out
+
+
+_BAND = 512  # rows per band of the difference computation (multiple of 8)
 
 
 @register(
