@@ -65,37 +65,86 @@ def _dense_zero_counts(y: np.ndarray, thr: float) -> np.ndarray:
     d = dct_matrix()
     src = np.ascontiguousarray(y - 128.0, dtype=np.float32)
     h, w = src.shape
+    # |c| < thr  <=>  -lim <= c <= lim with lim the float32 just below thr (inRange is inclusive)
+    lim = float(np.nextafter(np.float32(thr), np.float32(0)))
     zeros = np.zeros((h - 7, w - 7), np.uint8)
+    mask = np.empty((h - 7, w - 7), np.uint8)
+    coef = np.empty((h, w), np.float32)
     for u in range(8):
         # horizontal 1-D DCT of every 8-sample window starting at column j (anchor at tap 0)
         row = cv2.filter2D(src, -1, d[u][None, :], anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
         for v in range(8):
-            c = cv2.filter2D(row, -1, d[v][:, None], anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
-            zeros += (np.abs(c[: h - 7, : w - 7]) < thr).astype(np.uint8)
+            cv2.filter2D(row, -1, d[v][:, None], dst=coef, anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
+            cv2.inRange(coef[: h - 7, : w - 7], -lim, lim, dst=mask)
+            np.subtract(zeros, mask, out=zeros)  # mask is 255 = -1 (mod 256): counts one zero
     return zeros
 
 
 def grid_votes(y: np.ndarray, zero_threshold: float = 0.5) -> np.ndarray:
-    """Per-pixel vote (0..63 = origin dy * 8 + dx, -1 = no vote / tie) for the local JPEG grid."""
+    """Per-pixel vote (0..63 = origin dy * 8 + dx, -1 = no vote / tie) for the local JPEG grid.
+
+    The 64 blocks containing pixel (i, j) are those with top-left corner in rows i-7..i and
+    columns j-7..j, one per grid origin; the vote is the origin of the block with the most
+    zeros when that block is unique. Computed with two 8x8 max filters on keys
+    ``zeros * 64 + origin`` and ``zeros * 64 + (63 - origin)``: the two maxima point at the
+    same block exactly when the maximum is unique.
+    """
     h, w = y.shape
     z = _dense_zero_counts(y, zero_threshold)
-    best = np.full((h, w), -1, np.int16)
-    best_count = np.zeros((h, w), np.int16)
-    tie = np.ones((h, w), bool)
-    for dy in range(8):
-        for dx in range(8):
-            sub = z[dy::8, dx::8].astype(np.int16)
-            up = np.repeat(np.repeat(sub, 8, axis=0), 8, axis=1)
-            # block (i, j) of this lattice covers rows dy + 8i .. dy + 8i + 7
-            full = np.zeros((h, w), np.int16)
-            hh, ww = min(h - dy, up.shape[0]), min(w - dx, up.shape[1])
-            full[dy : dy + hh, dx : dx + ww] = up[:hh, :ww]
-            gt = full > best_count
-            eq = (full == best_count) & ~gt
-            best = np.where(gt, dy * 8 + dx, best)
-            best_count = np.where(gt, full, best_count)
-            tie = np.where(gt, False, tie | eq)
-    return np.where(tie | (best_count == 0), -1, best).astype(np.int16)
+    code = ((np.arange(h, dtype=np.uint16) % 8) * 8)[:, None] + (np.arange(w, dtype=np.uint16) % 8)[None, :]
+    key = np.zeros((h, w), np.uint16)
+    key[: h - 7, : w - 7] = z  # blocks that would leave the image have no zeros
+    del z
+    key <<= 6
+    kern = np.ones((8, 8), np.uint8)
+    # window rows i-7..i, columns j-7..j; outside the image counts as no block
+    m1 = cv2.dilate(key + code, kern, anchor=(7, 7), borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    np.subtract(key, code, out=key)
+    key += 63
+    m2 = cv2.dilate(key, kern, anchor=(7, 7), borderType=cv2.BORDER_CONSTANT, borderValue=0)
+    del key, code
+    np.bitwise_and(m2, 63, out=m2)
+    unique = m1 >= 64  # at least one zero
+    np.bitwise_and(m1, 63, out=m1)
+    m2 += m1
+    unique &= m2 == 63
+    votes = m1.astype(np.int16)
+    votes[~unique] = -1
+    return votes
+
+
+def _median5(a, b, c, d, e):
+    """Element-wise median of five arrays (exact; min/max network, no stacking)."""
+    f = np.maximum(np.minimum(a, b), np.minimum(c, d))
+    g = np.minimum(np.maximum(a, b), np.maximum(c, d))
+    # median of 5 = median of (e, f, g)
+    lo = np.minimum(e, f)
+    np.maximum(e, f, out=f)
+    np.minimum(f, g, out=f)
+    np.maximum(lo, f, out=lo)
+    return lo
+
+
+def _abs_second_difference(f: np.ndarray, axis: int) -> np.ndarray:
+    """|2 f[k] - f[k-1] - f[k+1]| along ``axis`` with wrap-around ends (as np.roll)."""
+    out = 2 * f
+    out -= np.roll(f, 1, axis=axis)
+    out -= np.roll(f, -1, axis=axis)
+    return np.abs(out, out=out)
+
+
+def _periodic_part(e: np.ndarray, axis: int) -> np.ndarray:
+    """e minus the median of e shifted by -16, -8, 0, 8, 16 along ``axis`` (wrap-around)."""
+    n = e.shape[axis]
+    ep = np.concatenate([np.take(e, range(n - 16, n), axis=axis), e, np.take(e, range(16), axis=axis)], axis=axis)
+
+    def shifted(s):  # np.roll(e, s)[k] = e[k - s]
+        sl = [slice(None), slice(None)]
+        sl[axis] = slice(16 - s, 16 - s + n)
+        return ep[tuple(sl)]
+
+    med = _median5(*(shifted(s) for s in (-16, -8, 0, 8, 16)))
+    return np.subtract(e, med, out=med)
 
 
 def block_artifact_grid(y: np.ndarray, window: int = 33) -> np.ndarray:
@@ -105,17 +154,89 @@ def block_artifact_grid(y: np.ndarray, window: int = 33) -> np.ndarray:
     of the boundary direction, minus the median of the same quantity at -16, -8, 0, 8, 16
     pixels across (which keeps only the 8-periodic part). Returns the sum of both directions.
     """
-    f = y.astype(np.float32)
-    dh = np.abs(2 * f - np.roll(f, 1, axis=1) - np.roll(f, -1, axis=1))
-    dv = np.abs(2 * f - np.roll(f, 1, axis=0) - np.roll(f, -1, axis=0))
+    f = np.asarray(y, dtype=np.float32)
+    dh = _abs_second_difference(f, 1)
+    dv = _abs_second_difference(f, 0)
     # strong edges are not block artifacts: clip at a robust level
     cap = float(np.percentile(dh, 90) + np.percentile(dv, 90)) / 2 + 1e-3
-    dh, dv = np.minimum(dh, cap), np.minimum(dv, cap)
+    np.minimum(dh, cap, out=dh)
+    np.minimum(dv, cap, out=dv)
     eh = cv2.boxFilter(dh, -1, (1, window), normalize=False)
+    del dh
+    gh = _periodic_part(eh, 1)
+    del eh
     ev = cv2.boxFilter(dv, -1, (window, 1), normalize=False)
-    gh = eh - np.median(np.stack([np.roll(eh, s, axis=1) for s in (-16, -8, 0, 8, 16)]), axis=0)
-    gv = ev - np.median(np.stack([np.roll(ev, s, axis=0) for s in (-16, -8, 0, 8, 16)]), axis=0)
-    return np.maximum(gh, 0) + np.maximum(gv, 0)
+    del dv
+    gv = _periodic_part(ev, 0)
+    del ev
+    np.maximum(gh, 0, out=gh)
+    np.maximum(gv, 0, out=gv)
+    gh += gv
+    return gh
+
+
+def _foreign_origin_candidates(votes, valid_density, config, counts, main, n_valid) -> list:
+    """Non-main origins whose local share can exceed ``share_low``, and where.
+
+    Returns ``[(origin, [(inner box, outer box), ...]), ...]`` with boxes as pixel
+    (y0, y1, x0, x1): heat can only appear inside the inner boxes, and the window shares
+    there are exact when computed on the outer box (one tile of margin, or the image edge).
+
+    Exact pruning: on tiles of half a window, the votes for an origin in any window centred
+    in a tile are at most its votes in the 3x3 tiles around it (twice per axis where the
+    window reflects at a border), and the window's valid votes are at least window² times
+    the tile's smallest valid density above 0.05; an origin whose bound stays at or below
+    ``share_low`` everywhere gets no heat, so skipping it changes nothing.
+    """
+    h, w = votes.shape
+    t = max(8, int(config.window) // 2 + 1)  # a window reaches at most one tile beyond its own
+    ty, tx = -(-h // t), -(-w // t)
+    cand = [
+        int(g)
+        for g in np.argsort(-counts)
+        if g != main and counts[g] >= config.min_votes_share * n_valid
+    ]
+    if not cand:
+        return []
+    # votes per tile and origin, one band of tile rows at a time (bin 0 = no vote)
+    colkey = ((np.arange(w) // t) * 65 + 1).astype(np.int32)[None, :]
+    per = np.empty((ty, tx, 65), np.float64)
+    for r in range(ty):
+        key = colkey + votes[r * t : (r + 1) * t]
+        per[r] = np.bincount(key.ravel(), minlength=tx * 65).reshape(tx, 65)
+    per = per[..., 1:]
+    near = np.pad(per, ((1, 1), (1, 1), (0, 0)))
+    c48 = sum(near[i : i + ty, j : j + tx] for i in range(3) for j in range(3))
+    vd = np.pad(valid_density, ((0, ty * t - h), (0, tx * t - w)), mode="edge")
+    vd = np.where(vd > 0.05, vd, np.inf).reshape(ty, t, tx, t).min(axis=(1, 3))
+    # near a border the window reflects, counting a vote up to twice per reflected axis
+    half = int(config.window) // 2 + 1
+
+    def reflected(n: int, count: int) -> np.ndarray:
+        first = np.arange(count) * t
+        last = np.minimum(first + t, n) - 1
+        return np.where((first < half) | (last > n - 1 - half), 2.0, 1.0)
+
+    fold = reflected(h, ty)[:, None] * reflected(w, tx)[None, :]
+    win = float(config.window) ** 2
+    bound = c48 * (fold / (win * np.maximum(vd, 0.05)))[..., None]
+    over = bound * 1.01 > config.share_low
+    out = []
+    for g in cand:
+        if not over[..., g].any():
+            continue
+        n, _, stats, _ = cv2.connectedComponentsWithStats(over[..., g].astype(np.uint8), connectivity=8)
+        boxes = []
+        for x, y, bw, bh, _area in stats[1:n]:
+            # tiles -> pixels, with one tile of margin so the window sums inside are exact
+            boxes.append(
+                (
+                    (y * t, min(h, (y + bh) * t), x * t, min(w, (x + bw) * t)),
+                    (max(0, (y - 1) * t), min(h, (y + bh + 1) * t), max(0, (x - 1) * t), min(w, (x + bw + 1) * t)),
+                )
+            )
+        out.append((g, boxes))
+    return out
 
 
 @register(
@@ -227,15 +348,22 @@ def jpeg_grid(evidence: Evidence, config: GridConfig) -> Trace:
     heat = np.zeros((h, w), np.float32)
     origin = np.full((h, w), np.nan, np.float32)
     denom = np.maximum(valid_density, 1e-3)
-    for g in np.argsort(-counts):
-        if g == main or counts[g] < config.min_votes_share * n_valid:
-            continue
-        share = cv2.boxFilter((votes == g).astype(np.float32), -1, win) / denom
-        share *= valid_density > 0.05
-        m = np.clip((share - config.share_low) / (config.share_high - config.share_low), 0, 1)
-        upd = m > heat
-        heat = np.where(upd, m, heat)
-        origin = np.where(upd & (m > 0), float(g), origin)
+    gate = valid_density > 0.05
+    for g, boxes in _foreign_origin_candidates(votes, valid_density, config, counts, main, n_valid):
+        for (y0, y1, x0, x1), (oy0, oy1, ox0, ox1) in boxes:
+            # window vote counts are integers: exact whatever the crop, away from its edges
+            share = cv2.boxFilter((votes[oy0:oy1, ox0:ox1] == g).astype(np.float32), -1, win)
+            share = share[y0 - oy0 : y1 - oy0, x0 - ox0 : x1 - ox0]
+            share /= denom[y0:y1, x0:x1]
+            share *= gate[y0:y1, x0:x1]
+            share -= config.share_low
+            share /= config.share_high - config.share_low
+            m = np.clip(share, 0, 1, out=share)
+            hv, ov = heat[y0:y1, x0:x1], origin[y0:y1, x0:x1]
+            upd = m > hv
+            np.copyto(hv, m, where=upd)
+            upd &= m > 0
+            ov[upd] = float(g)
 
     regions = region_findings(
         heat,
