@@ -7,8 +7,10 @@ so a photo's authentic version and its forgeries never sit on both sides.
 The fitted model is written to src/forgelens/fusion/stacking.json and then
 evaluated, unchanged, on held-out real sets.
 
-    python benchmarks/fit_fusion.py benchmarks/out/scores-synth-dev.jsonl \
-        --eval casia1=benchmarks/out/scores-casia1.jsonl --eval pristine=benchmarks/out/scores-pristine.jsonl
+    python benchmarks/fit_fusion.py benchmarks/out/scores-synth-dev.jsonl --write \
+        --eval casia1=benchmarks/out/scores-casia1-samples.jsonl=../shared/datasets/casia1-samples \
+        --eval toolkit=benchmarks/out/scores-toolkit-samples.jsonl=../shared/datasets/toolkit-samples \
+        --eval pristine=benchmarks/out/scores-pristine-extra.jsonl
 """
 
 from __future__ import annotations
@@ -51,7 +53,8 @@ def main() -> None:
 
     ap = argparse.ArgumentParser()
     ap.add_argument("train")
-    ap.add_argument("--eval", action="append", default=[], help="name=scores.jsonl (held out)")
+    ap.add_argument("--eval", action="append", default=[],
+                    help="name=scores.jsonl[=image folder] (held out; with the folder, trivial baselines too)")
     ap.add_argument("--C", type=float, default=1.0)
     ap.add_argument("--write", action="store_true", help=f"write {STACKING_PATH}")
     args = ap.parse_args()
@@ -96,7 +99,7 @@ def main() -> None:
         print(f"wrote {STACKING_PATH}")
 
     for spec in args.eval:
-        name, path = spec.split("=", 1)
+        name, path, folder = (spec.split("=") + [""])[:3]
         ev = read(path)
         if not ev:
             print(f"{name}: no rows")
@@ -113,6 +116,24 @@ def main() -> None:
         if n_m:
             msg += f"manipulated caught (p>=0.5): {np.mean(p[yy == 1] >= 0.5):.3f}"
         print(msg)
+        if folder and n_m and n_a:
+            base = baseline_scores(folder, ev)
+            print("   trivial baselines on the same images (image AUC): "
+                  + ", ".join(f"{k} {roc_auc_score(yy, v):.3f}" for k, v in base.items()))
+
+
+def baseline_scores(folder: str, rows: list[dict]) -> dict[str, np.ndarray]:
+    """Image scores of the registered trivial baselines (size, format, brightness, saturation)."""
+    from forgelens.detectors import registry
+    from forgelens.evidence import load
+
+    names = ["baseline_size", "baseline_format", "baseline_brightness", "baseline_saturation"]
+    out = {n: [] for n in names}
+    for r in rows:
+        ev = load(str(Path(folder) / r["image"]))
+        for n in names:
+            out[n].append(registry.run(n, ev).score)
+    return {n.removeprefix("baseline_"): np.array(v) for n, v in out.items()}
 
 
 if __name__ == "__main__":
