@@ -188,19 +188,43 @@ def _quiet(shape, n_kp: int, n_pairs: int, config: CopyMoveSiftConfig) -> Trace:
 
 
 def _g2nn_pairs(pts: np.ndarray, desc: np.ndarray, ratio: float, k: int, min_dist: float) -> np.ndarray:
-    """Generalised 2NN matches (i, j), i < j, between descriptors of the same image."""
+    """Generalised 2NN matches (i, j), i < j, between descriptors of the same image.
+
+    A keypoint whose nearest and second-nearest distances already fail the ratio test
+    has no g2NN match, so the k-nearest search (a partial sort per row) runs only on the
+    rows that pass it; both nearest distances come from two row minima.
+    """
     n = desc.shape[0]
     k = int(min(k, n - 1))
     sq = (desc * desc).sum(1)
     out = []
     chunk = max(1, int(4_000_000 // max(n, 1)))
+    lim2 = min_dist * min_dist
     for a in range(0, n, chunk):
         b = min(n, a + chunk)
         d2 = sq[a:b, None] + sq[None, :] - 2.0 * desc[a:b] @ desc.T
         np.maximum(d2, 0.0, out=d2)
         # exclude itself and keypoints at (nearly) the same place
-        pd2 = ((pts[a:b, None, :] - pts[None, :, :]) ** 2).sum(-1)
-        d2[pd2 < min_dist * min_dist] = np.inf
+        dx = pts[a:b, None, 0] - pts[None, :, 0]
+        dy = pts[a:b, None, 1] - pts[None, :, 1]
+        np.multiply(dx, dx, out=dx)
+        np.multiply(dy, dy, out=dy)
+        dx += dy
+        d2[dx < lim2] = np.inf
+        del dx, dy
+        # rows whose first ratio d1 / d2 fails (most of them) cannot match
+        rows_all = np.arange(b - a)
+        first = d2.argmin(axis=1)
+        m1 = d2[rows_all, first]
+        d2[rows_all, first] = np.inf
+        m2 = d2.min(axis=1)
+        d2[rows_all, first] = m1
+        with np.errstate(invalid="ignore", divide="ignore"):
+            r1 = np.sqrt(m1) / np.sqrt(m2)
+        cand = np.nonzero((np.nan_to_num(r1, nan=1.0) < ratio) & np.isfinite(m1))[0]
+        if cand.size == 0:
+            continue
+        d2 = d2[cand]
         idx = np.argpartition(d2, k, axis=1)[:, : k + 1]
         dk = np.take_along_axis(d2, idx, axis=1)
         order = np.argsort(dk, axis=1)
@@ -211,7 +235,7 @@ def _g2nn_pairs(pts: np.ndarray, desc: np.ndarray, ratio: float, k: int, min_dis
         ok = np.nan_to_num(r, nan=1.0) < ratio  # r_j = d_j / d_{j+1}
         keep = np.cumprod(ok, axis=1).astype(bool) & np.isfinite(d[:, :-1])
         rows, cols = np.nonzero(keep)
-        out.append(np.stack([rows + a, idx[rows, cols]], 1))
+        out.append(np.stack([cand[rows] + a, idx[rows, cols]], 1))
     pairs = np.concatenate(out, 0) if out else np.zeros((0, 2), int)
     pairs = np.sort(pairs, axis=1)
     pairs = np.unique(pairs, axis=0)
