@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 
 
@@ -13,15 +14,38 @@ def blocks_to_pixels(block_map: np.ndarray, shape: tuple[int, int], block: int, 
     """
     h, w = shape
     oy, ox = offset
-    big = np.repeat(np.repeat(block_map.astype(np.float32), block, axis=0), block, axis=1)
+    bm = np.asarray(block_map, dtype=np.float32)
+    if bm.size == 0:
+        return np.zeros((h, w), np.float32)
+    # pixel -> block index (nearest block for pixels outside the covered area): one gather
+    # of whole rows from a column-expanded copy, no full-size temporaries
+    rows = np.clip((np.arange(h) - oy) // block, 0, bm.shape[0] - 1)
+    cols = np.clip((np.arange(w) - ox) // block, 0, bm.shape[1] - 1)
     out = np.empty((h, w), dtype=np.float32)
-    # place big at (oy, ox), then edge-pad to cover the whole image
-    bh, bw = big.shape
-    y1, x1 = min(h, oy + bh), min(w, ox + bw)
-    core = big[: y1 - oy, : x1 - ox]
-    pad = ((oy, h - y1), (ox, w - x1))
-    out[:] = np.pad(core, pad, mode="edge") if core.size else 0.0
+    np.take(bm[:, cols], rows, axis=0, out=out)
     return out
+
+
+def channels_any(rgb: np.ndarray, lut: np.ndarray) -> np.ndarray:
+    """uint8 mask (0/1) of pixels where ``lut[value]`` holds in any colour channel.
+
+    ``lut`` is a boolean table over 0..255. Same as ``lut[rgb].any(axis=2)`` without the
+    slow reduction over the channel axis (OpenCV table lookup and channel mixing).
+    """
+    if rgb.ndim == 2:
+        return lut[rgb].astype(np.uint8)
+    t = np.where(lut, 255, 0).astype(np.uint8)
+    mixed = cv2.cvtColor(cv2.LUT(np.ascontiguousarray(rgb), t), cv2.COLOR_RGB2GRAY)
+    return (mixed > 0).view(np.uint8)  # any weight of 255 rounds to > 0
+
+
+def channels_all(rgb: np.ndarray, lut: np.ndarray) -> np.ndarray:
+    """uint8 mask (0/1) of pixels where ``lut[value]`` holds in every colour channel."""
+    if rgb.ndim == 2:
+        return lut[rgb].astype(np.uint8)
+    t = np.where(lut, 255, 0).astype(np.uint8)
+    mixed = cv2.cvtColor(cv2.LUT(np.ascontiguousarray(rgb), t), cv2.COLOR_RGB2GRAY)
+    return (mixed == 255).view(np.uint8)  # the weights sum to exactly 255 only when all are set
 
 
 def block_view(a: np.ndarray, block: int) -> np.ndarray:
