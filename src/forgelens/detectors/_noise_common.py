@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage as ndi
 
-from forgelens.detectors._maps import block_view, blocks_to_pixels
+from forgelens.detectors._maps import block_view, blocks_to_pixels, channels_any
 from forgelens.evidence import Evidence
 from forgelens.trace import Finding, Trace
 
@@ -40,9 +40,13 @@ def block_mean(a: np.ndarray, block: int) -> np.ndarray:
 
 def saturation_fraction(pixels: np.ndarray, block: int) -> np.ndarray:
     """Fraction of pixels per block where any colour channel is clipped (≤ 2 or ≥ 253)."""
-    p = np.asarray(pixels)
-    clipped = (p.min(axis=2) <= SAT_LO - 1) | (p.max(axis=2) >= SAT_HI + 1)
-    return block_mean(clipped.astype(np.float32), block)
+    return block_mean(clipped_mask(pixels), block)
+
+
+def clipped_mask(pixels: np.ndarray) -> np.ndarray:
+    """uint8 0/1 mask of pixels where any colour channel is ≤ SAT_LO − 1 or ≥ SAT_HI + 1."""
+    v = np.arange(256)
+    return channels_any(np.asarray(pixels), (v <= SAT_LO - 1) | (v >= SAT_HI + 1))
 
 
 def block_reliability(sat_frac: np.ndarray, sigma: np.ndarray, flat_sigma: float) -> np.ndarray:

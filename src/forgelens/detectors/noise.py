@@ -251,7 +251,16 @@ def noise_median(evidence: Evidence, config: NoiseMedianConfig) -> Trace:
     k = int(config.median_size) | 1
     p = np.ascontiguousarray(evidence.pixels)
     med = cv2.medianBlur(p, k)
-    res = cv2.absdiff(p, med).astype(np.float32).mean(axis=2)
+    ad = cv2.absdiff(p, med)
+    del med
+    if ad.ndim == 3:  # channel mean: exact integer sum, then / 3 as float32 (same as .mean(axis=2))
+        res = ad[..., 0].astype(np.float32)
+        res += ad[..., 1]
+        res += ad[..., 2]
+        res /= np.float32(ad.shape[2])
+    else:
+        res = ad.astype(np.float32)
+    del ad
     sigma = block_mean(res, px) / MEDIAN_RESIDUE_PER_SIGMA
     sat = saturation_fraction(p, px)
     bright = block_mean(np.asarray(evidence.luminance), px)

@@ -8,7 +8,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from forgelens.detectors._noise_common import SAT_HI, SAT_LO, regions_and_score, to_pixels
+from forgelens.detectors._noise_common import clipped_mask, regions_and_score, to_pixels
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
 from forgelens.trace import Finding, Trace
@@ -280,7 +280,7 @@ def splicebuster(evidence: Evidence, config: SplicebusterConfig) -> Trace:
 
     y = np.ascontiguousarray(evidence.luminance, dtype=np.float32)
     p = evidence.pixels
-    clipped = ((p.min(axis=2) <= SAT_LO - 1) | (p.max(axis=2) >= SAT_HI + 1)).astype(np.uint8)
+    clipped = clipped_mask(p)
     clipped = cv2.dilate(clipped, np.ones((2 * margin + 1, 2 * margin + 1), np.uint8))
     valid = clipped[2:, 2:] == 0  # align with the residual/co-occurrence support
     counts, nvalid, _ = cell_histograms(y, valid, config)
