@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from forgelens.detectors._maps import channels_all
 from forgelens.trace import Finding
 
 # ITU-T T.81 Annex K, tables K.1 (luminance) and K.2 (chrominance), natural (row-major) order.
@@ -224,12 +225,23 @@ def region_findings(
 
 def saturation_reliability(rgb: np.ndarray, block: int = 8, flat_std: float = 1.0) -> np.ndarray:
     """1 where a block carries usable signal, 0 where it is clipped (0/255) or flat (std < flat_std)."""
-    y = rgb.astype(np.float32).mean(axis=2) if rgb.ndim == 3 else rgb.astype(np.float32)
+    if rgb.ndim == 3:  # channel mean: exact integer sum, then / 3 as float32 (same as .mean(axis=2))
+        y = rgb[..., 0].astype(np.float32)
+        y += rgb[..., 1]
+        y += rgb[..., 2]
+        y /= np.float32(3)
+    else:
+        y = rgb.astype(np.float32)
     mean = cv2.boxFilter(y, -1, (block, block))
-    sq = cv2.boxFilter(y * y, -1, (block, block))
-    std = np.sqrt(np.maximum(sq - mean * mean, 0.0))
-    clipped = (rgb.min(axis=2) if rgb.ndim == 3 else rgb) >= 254
-    clipped |= (rgb.max(axis=2) if rgb.ndim == 3 else rgb) <= 1
+    np.multiply(y, y, out=y)
+    sq = cv2.boxFilter(y, -1, (block, block))
+    del y
+    np.multiply(mean, mean, out=mean)
+    sq -= mean
+    del mean
+    std = np.sqrt(np.maximum(sq, 0.0, out=sq), out=sq)
+    v = np.arange(256)
+    clipped = channels_all(rgb, v >= 254) | channels_all(rgb, v <= 1)
     clip_frac = cv2.boxFilter(clipped.astype(np.float32), -1, (block, block))
     rel = (std >= flat_std) & (clip_frac < 0.5)
     return rel.astype(np.float32)

@@ -14,7 +14,7 @@ from forgelens.detectors._jpeg_common import (
     region_findings,
     saturation_reliability,
 )
-from forgelens.detectors._maps import block_view, blocks_to_pixels
+from forgelens.detectors._maps import blocks_to_pixels
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
 from forgelens.trace import Finding, Trace
@@ -55,7 +55,15 @@ def error_level(rgb: np.ndarray, quality: int = 90, subsampling: int = 2) -> np.
     if resaved.ndim == 2:
         resaved = resaved[..., None]
     diff = cv2.absdiff(np.ascontiguousarray(rgb), np.ascontiguousarray(resaved.astype(np.uint8)))
-    return diff.max(axis=2).astype(np.float32) if diff.ndim == 3 else diff.astype(np.float32)
+    if diff.ndim == 3:  # max over channels without a reduction over the short last axis
+        diff = np.maximum(np.maximum(diff[..., 0], diff[..., 1]), diff[..., 2])
+    return diff.astype(np.float32)
+
+
+def _block_means(a: np.ndarray, b: int) -> np.ndarray:
+    """Means of whole b x b blocks (exact here: integer-valued or 0/1 float32 inputs)."""
+    rows, cols = a.shape[0] // b, a.shape[1] // b
+    return cv2.resize(a[: rows * b, : cols * b], (cols, rows), interpolation=cv2.INTER_AREA)
 
 
 @register(
@@ -116,9 +124,10 @@ def ela(evidence: Evidence, config: ElaConfig) -> Trace:
     err = error_level(rgb, config.quality, sub)
     h, w = err.shape
     b = int(config.block)
-    blocks = block_view(err, b).mean(axis=(2, 3))
+    blocks = _block_means(err, b)
     rel_px = saturation_reliability(rgb, b)
-    rel_blk = block_view(rel_px, b).mean(axis=(2, 3)) > 0.5
+    rel_blk = _block_means(rel_px, b) > 0.5
+    del rel_px
     ref = blocks[rel_blk] if rel_blk.sum() >= 16 else blocks.ravel()
     med = float(np.median(ref))
     mad = float(np.median(np.abs(ref - med))) * 1.4826
