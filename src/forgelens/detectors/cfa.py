@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from forgelens.detectors._maps import blocks_to_pixels
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
 from forgelens.trace import Finding, Trace
@@ -88,20 +89,31 @@ def cfa_feature(green: np.ndarray, window: int = 7, sigma: float = 1.0) -> np.nd
     h, w = g.shape[0] // 2 * 2, g.shape[1] // 2 * 2
     g = g[:h, :w]
     e = g - cv2.filter2D(g, -1, _PREDICT, borderType=cv2.BORDER_REFLECT)
-    yy, xx = np.indices((h, w))
-    lat_a = ((yy + xx) % 2 == 0).astype(np.float32)
+    ee = e * e
     k1 = cv2.getGaussianKernel(window, sigma).astype(np.float32)
 
     def smooth(x: np.ndarray) -> np.ndarray:
         return cv2.sepFilter2D(x, -1, k1, k1, borderType=cv2.BORDER_REFLECT)
 
     var = np.empty_like(e)
-    for m in (lat_a, 1.0 - lat_a):
+    tmp = np.empty_like(e)
+    for parity in (0, 1):
+        m = np.zeros((h, w), np.float32)  # lattice A: (row + col) even; B: odd
+        m[parity::2, 0::2] = 1.0
+        m[1 - parity :: 2, 1::2] = 1.0
         wsum = smooth(m)
-        mu = smooth(e * m) / wsum
-        v = smooth(e * e * m) / wsum - mu * mu
-        var = np.where(m > 0, v, var)
-    lv = np.log(np.maximum(var, 1e-3))
+        np.multiply(e, m, out=tmp)
+        mu = smooth(tmp)
+        mu /= wsum
+        np.multiply(ee, m, out=tmp)
+        v = smooth(tmp)
+        v /= wsum
+        mu *= mu
+        v -= mu
+        np.copyto(var, v, where=m > 0)
+        del m, wsum, mu, v
+    del e, ee, tmp
+    lv = np.log(np.maximum(var, 1e-3, out=var), out=var)
     # per 2x2 block: lattice A = (0,0),(1,1); lattice B = (0,1),(1,0)
     a = 0.5 * (lv[0::2, 0::2] + lv[1::2, 1::2])
     b = 0.5 * (lv[0::2, 1::2] + lv[1::2, 0::2])
@@ -144,11 +156,15 @@ def cfa(evidence: Evidence, config: CFAConfig) -> Trace:
     green = px[..., 1].astype(np.float32)
     L = cfa_feature(green, config.window, config.sigma)
     # reliability: saturated or flat 2x2 blocks say nothing
-    gb = green[: L.shape[0] * 2, : L.shape[1] * 2].reshape(L.shape[0], 2, L.shape[1], 2)
-    gmax, gmin = gb.max(axis=(1, 3)), gb.min(axis=(1, 3))
-    local_sd = np.sqrt(
-        np.maximum(cv2.blur(green * green, (5, 5)) - cv2.blur(green, (5, 5)) ** 2, 0)
-    )[::2, ::2][: L.shape[0], : L.shape[1]]
+    gb = green[: L.shape[0] * 2, : L.shape[1] * 2]
+    quad = (gb[0::2, 0::2], gb[0::2, 1::2], gb[1::2, 0::2], gb[1::2, 1::2])
+    gmax = np.maximum(np.maximum(quad[0], quad[1]), np.maximum(quad[2], quad[3]))
+    gmin = np.minimum(np.minimum(quad[0], quad[1]), np.minimum(quad[2], quad[3]))
+    del gb, quad
+    mean5 = cv2.blur(green, (5, 5))[::2, ::2][: L.shape[0], : L.shape[1]]
+    local_sd = cv2.blur(green * green, (5, 5))[::2, ::2][: L.shape[0], : L.shape[1]]
+    local_sd = np.sqrt(np.maximum(local_sd - mean5**2, 0))
+    del mean5
     reliable = (gmax < 250) & (gmin > 5) & (local_sd > 0.5)
     if reliable.mean() < 0.05:
         return Trace.not_applicable("cfa", "image is almost all saturated or flat")
@@ -179,10 +195,8 @@ def cfa(evidence: Evidence, config: CFAConfig) -> Trace:
     relw = cv2.blur(reliable.astype(np.float32), (n, n))
     post = 1.0 / (1.0 + np.exp(-np.clip(agg, -50, 50)))
     heat_b = post * (relw > 0.25)
-    heat = cv2.resize(heat_b.astype(np.float32), (L.shape[1] * 2, L.shape[0] * 2), interpolation=cv2.INTER_NEAREST)
-    rel = cv2.resize(relw, (L.shape[1] * 2, L.shape[0] * 2), interpolation=cv2.INTER_NEAREST)
-    heat = np.pad(heat, ((0, shape[0] - heat.shape[0]), (0, shape[1] - heat.shape[1])), mode="edge")
-    rel = np.pad(rel, ((0, shape[0] - rel.shape[0]), (0, shape[1] - rel.shape[1])), mode="edge")
+    heat = blocks_to_pixels(heat_b, shape, 2)  # nearest 2x2 expansion, edges padded
+    rel = blocks_to_pixels(relw, shape, 2)
     hot = heat_b > 0.5
     area = float(hot.mean())
     score = float(np.clip(area / (2 * config.min_area), 0, 1))  # 0.5 at min_area
