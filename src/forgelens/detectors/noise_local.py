@@ -61,7 +61,7 @@ def dct_filters(n: int) -> list[np.ndarray]:
 
 def _cell_sums(a: np.ndarray, cell: int, rows: int, cols: int) -> np.ndarray:
     """Sum over each cell×cell cell (area resampling by an integer factor is an exact cell mean)."""
-    a = np.ascontiguousarray(a[: rows * cell, : cols * cell], dtype=np.float32)
+    a = np.asarray(a[: rows * cell, : cols * cell], dtype=np.float32)  # a view: OpenCV takes row strides
     return cv2.resize(a, (cols, rows), interpolation=cv2.INTER_AREA).astype(np.float64) * (cell * cell)
 
 
@@ -87,13 +87,17 @@ def local_noise_variance(y: np.ndarray, cfg: NoiseLocalConfig) -> tuple[np.ndarr
     filters = dct_filters(cfg.filter_size)
     sk_sum = a_sum = a2_sum = ska_sum = None
     min_var = None
+    # full-size buffers reused for every filter (no fresh allocation per moment)
+    r = np.empty(y.shape, np.float32)
+    r2 = np.empty(y.shape, np.float32)
+    rk = np.empty(y.shape, np.float32)
     for f in filters:
-        r = cv2.filter2D(y, cv2.CV_32F, f, borderType=cv2.BORDER_REFLECT)
-        r2 = r * r
+        cv2.filter2D(y, cv2.CV_32F, f, dst=r, borderType=cv2.BORDER_REFLECT)
+        np.multiply(r, r, out=r2)
         m1 = _window_sums(_cell_sums(r, cell, rows, cols), m) / n
         m2 = _window_sums(_cell_sums(r2, cell, rows, cols), m) / n
-        m3 = _window_sums(_cell_sums(r2 * r, cell, rows, cols), m) / n
-        m4 = _window_sums(_cell_sums(r2 * r2, cell, rows, cols), m) / n
+        m3 = _window_sums(_cell_sums(np.multiply(r2, r, out=rk), cell, rows, cols), m) / n
+        m4 = _window_sums(_cell_sums(np.multiply(r2, r2, out=rk), cell, rows, cols), m) / n
         var = np.maximum(m2 - m1 * m1, 1e-6)
         c4 = m4 - 4 * m1 * m3 + 6 * m1 * m1 * m2 - 3 * m1**4
         sk = np.sqrt(np.maximum(c4 / (var * var) - 3.0, 0.0))
