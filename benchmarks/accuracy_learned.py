@@ -193,8 +193,11 @@ def main() -> None:
     ap.add_argument("--detectors", default=",".join(FREE), help="training-free detectors to compare")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--only", choices=("accuracy", "speed"), default=None)
+    ap.add_argument("--no-learned", action="store_true", help="only the training-free detectors")
+    ap.add_argument("--reuse", action="store_true",
+                    help="take the columns of detectors not run now from the last run's benchmarks/out/learned/*.json")
     args = ap.parse_args()
-    detectors = (LEARNED,) + tuple(d for d in args.detectors.split(",") if d)
+    run_now = (() if args.no_learned else (LEARNED,)) + tuple(d for d in args.detectors.split(",") if d)
     if args.only in (None, "speed"):
         print(speed_table(), flush=True)
     if args.only == "speed":
@@ -209,12 +212,23 @@ def main() -> None:
         aut = [r for r in items if r["label"] == "authentic"]
         if args.limit:
             man, aut = man[: args.limit], aut[: args.limit]
-        jobs = [(ds, str(folder / r["image"]), str(folder / r["mask"]) if r["mask"] else "", r["label"], detectors)
+        jobs = [(ds, str(folder / r["image"]), str(folder / r["mask"]) if r["mask"] else "", r["label"], run_now)
                 for r in man + aut]
         t0 = time.time()
         with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as ex:
             rows = list(ex.map(score_one, jobs))
-        (OUT / f"{ds}.json").write_text(json.dumps(rows, default=float))
+        detectors = run_now
+        cache = OUT / f"{ds}.json"
+        if args.reuse and cache.is_file():
+            old = {r["image"]: r for r in json.loads(cache.read_text())}
+            extra = sorted({k.rsplit("_", 1)[0] for r in old.values() for k in r if k.endswith("_applicable")}
+                           - set(run_now))
+            for r in rows:
+                for k, v in old.get(r["image"], {}).items():
+                    if any(k.startswith(e + "_") for e in extra) and k not in r:
+                        r[k] = v
+            detectors = run_now + tuple(e for e in ([LEARNED] + list(FREE)) if e in extra)
+        cache.write_text(json.dumps(rows, default=float))
         print(pixel_table(rows, ds, detectors))
         print(image_table(rows, ds, detectors))
         errs = [r for r in rows if "error" in r]

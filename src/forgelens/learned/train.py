@@ -234,7 +234,7 @@ def calibrate_detection(model, folders: list[str | Path], *, tile: int = 512, ov
 
     Crops seen in training are forged ~70 % of the time, so the raw head is
     biased towards "manipulated" on whole images; a 1-D logistic regression
-    ``a * logit + b`` fitted on full images (authentic vs manipulated) of a
+    ``a * logit + b`` fitted (classes weighted equally, so 0.5 means even odds) on full images of a
     folder *not* used in training is folded into the head's last layer.
     """
     import torch
@@ -252,7 +252,7 @@ def calibrate_detection(model, folders: list[str | Path], *, tile: int = 512, ov
             logits.append(float(z[0]))
             labels.append(mask_path is not None)
     x, y = np.array(logits)[:, None], np.array(labels)
-    lr = LogisticRegression(C=100.0).fit(x, y)
+    lr = LogisticRegression(C=100.0, class_weight="balanced").fit(x, y)  # equal priors
     a, b = float(lr.coef_[0, 0]), float(lr.intercept_[0])
     last = model.det_head[-1]
     with torch.no_grad():
