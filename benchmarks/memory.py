@@ -113,8 +113,9 @@ def child_load(path: str) -> dict:
 
     ev = load(path)
     after_load = _rss_mb()
+    load_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     _ = ev.luminance
-    return {"load_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    return {"load_peak_mb": load_peak, "luminance_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "after_load_mb": after_load, "after_luminance_mb": _rss_mb()}
 
 
@@ -172,12 +173,13 @@ def main() -> None:
                              + (f" (error: {r['error'][:30]})" if r["error"] else ""))
         print(f"| {n} | " + " | ".join(cells) + " |")
     print()
-    print("| size | load peak RSS MB | RSS after load MB | + luminance MB | whole analysis peak RSS MB "
-          "| maps kept by traces MB | whole CPU s/MP | whole wall s/MP |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| size | load peak RSS MB | RSS after load MB | peak with luminance MB | RSS with luminance MB "
+          "| whole analysis peak RSS MB | maps kept by traces MB | whole CPU s/MP | whole wall s/MP |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for s in sizes:
         ld, wh = results[s]["load"], results[s].get("whole", {})
         print(f"| {s:g} MP | {ld.get('load_peak_mb', float('nan')):.0f} | {ld.get('after_load_mb', float('nan')):.0f} "
+              f"| {ld.get('luminance_peak_mb', float('nan')):.0f} "
               f"| {ld.get('after_luminance_mb', float('nan')):.0f} | {wh.get('peak_rss_mb', float('nan')):.0f} "
               f"| {wh.get('kept_mb', float('nan')):.0f} | {wh.get('cpu_s_per_mp', float('nan')):.2f} "
               f"| {wh.get('wall_s_per_mp', float('nan')):.2f} |")

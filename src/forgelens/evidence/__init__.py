@@ -89,8 +89,12 @@ class Evidence:
     @cached_property
     def luminance(self) -> np.ndarray:
         """ITU-R BT.601 luma as float32 (the Y that JPEG encoders use), read-only."""
-        p = self.pixels.astype(np.float32)
-        y = 0.299 * p[..., 0] + 0.587 * p[..., 1] + 0.114 * p[..., 2]
+        h, w = self.shape
+        y = np.empty((h, w), np.float32)
+        # in bands of rows: the same float32 arithmetic, without a float copy of all pixels
+        for r0 in range(0, h, 256):
+            p = self.pixels[r0 : r0 + 256].astype(np.float32)
+            y[r0 : r0 + 256] = 0.299 * p[..., 0] + 0.587 * p[..., 1] + 0.114 * p[..., 2]
         y.setflags(write=False)
         return y
 
