@@ -96,3 +96,11 @@ def test_shipped_stacking_gives_a_calibrated_verdict_when_its_detectors_ran():
     assert v.calibrated and 0.0 <= v.score <= 1.0
     # with too few of its detectors, the rule decides and says it is not calibrated
     assert not _fuse(traces[:1], SHAPE).calibrated
+
+
+def test_map_only_detector_paints_the_map_but_does_not_decide():
+    learned = Trace("learned_localizer", heatmap=_map((0, 32, 0, 32)), score=0.99)
+    quiet = Trace("ela", heatmap=_map(), score=0.05)
+    v = fuse([learned, quiet], SHAPE)
+    assert v.label == "authentic"  # its image score is reported, not obeyed
+    assert v.heatmap[:32, :32].mean() > v.heatmap[32:, 32:].mean() + 0.5  # its map is fused

@@ -15,7 +15,8 @@ Localisation map
     therefore barely paints the map, and one noisy trace cannot paint it alone.
 Manipulation score
     Mean of the two highest image-level scores among manipulation detectors
-    (families other than "generation", "provenance" and "baseline"), or the
+    (families other than "generation", "provenance" and "baseline", and not
+    the ``map_only`` detectors), or the
     highest alone when it reaches ``single_sure``: one detector alone must be
     very sure, or two must agree.
 Generation score
@@ -70,6 +71,10 @@ class FusionConfig:
     #: detector out of the map and the manipulation score (it is still reported). PRNU's map
     #: flags 0.3–6.8 % of authentic shots (issue 5 note); its PCE camera match is reported only.
     weights: tuple[tuple[str, float], ...] = (("prnu", 0.0),)
+    #: Detectors whose map is fused with a fixed weight (× reliability) but whose image score
+    #: never decides the verdict: the learned localizer localises well on held-out data but its
+    #: detection head calls most authentic photos manipulated (issue 10 note).
+    map_only: tuple[str, ...] = ("learned_localizer",)
 
 
 @dataclass
@@ -143,7 +148,8 @@ def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | Non
     for t in fused:
         if t.heatmap is None or _family(t.name) in ("provenance", "baseline"):
             continue
-        w = np.float32(weights.get(t.name, 1.0) * max(t.score if t.score is not None else 0.0, cfg.score_floor))
+        evidence_weight = 1.0 if t.name in cfg.map_only else max(t.score or 0.0, cfg.score_floor)
+        w = np.float32(weights.get(t.name, 1.0) * evidence_weight)
         if w <= 0:
             continue
         r = t.reliability if t.reliability is not None else np.float32(1.0)
@@ -155,7 +161,8 @@ def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | Non
     # --- scores ----------------------------------------------------------
     manip = sorted(
         (t.score, t.name) for t in fused
-        if t.score is not None and _family(t.name) not in ("generation", "provenance", "baseline")
+        if t.score is not None and t.name not in cfg.map_only
+        and _family(t.name) not in ("generation", "provenance", "baseline")
     )[::-1]
     gen = sorted((t.score, t.name) for t in live if t.score is not None and _family(t.name) == "generation")[::-1]
     gen_decisive = [(s, n) for s, n in gen if _calibrated(n)]
