@@ -60,7 +60,11 @@ def main() -> None:
     args = ap.parse_args()
 
     reg = available()
-    features = [n for n in default_names() if reg[n].family not in EXCLUDED_FAMILIES]
+    from forgelens.fusion import FusionConfig
+
+    cfg = FusionConfig()
+    features = [n for n in default_names() if reg[n].family not in EXCLUDED_FAMILIES
+                and n not in cfg.map_only and dict(cfg.weights).get(n, 1.0) > 0]
     rows = read(args.train)
     X = np.array([feature_vector(r["scores"], features) for r in rows])
     y = np.array([r["label"] == "manipulated" for r in rows], dtype=int)
@@ -115,6 +119,8 @@ def main() -> None:
             msg += f"authentic called manipulated (p>=0.5): {np.mean(p[yy == 0] >= 0.5):.3f}; "
         if n_m:
             msg += f"manipulated caught (p>=0.5): {np.mean(p[yy == 1] >= 0.5):.3f}"
+        if n_a:
+            msg += f"; verdict 'manipulated' (p>={cfg.manipulated_at}) on authentic: {np.mean(p[yy == 0] >= cfg.manipulated_at):.3f}"
         print(msg)
         if folder and n_m and n_a:
             base = baseline_scores(folder, ev)
