@@ -20,7 +20,18 @@ err = Console(stderr=True)
 
 #: Modules that add their own commands through ``register(app)``.
 COMMAND_MODULES: list[str] = ["forgelens.synth.cli", "forgelens.bench.cli", "forgelens.camera.cli",
-                                 "forgelens.learned.train"]
+                                 "forgelens.learned.train", "forgelens.learned.train_generation"]
+
+
+def command_group(parent: typer.Typer, name: str, help: str) -> typer.Typer:
+    """The sub-command group ``name`` of ``parent``, created on first use, so that several
+    modules can add commands to one group (e.g. ``forgelens train localizer`` / ``generated``)."""
+    for g in parent.registered_groups:
+        if g.name == name:
+            return g.typer_instance
+    group = typer.Typer(help=help, no_args_is_help=True)
+    parent.add_typer(group, name=name)
+    return group
 
 
 def _parse_sets(sets: list[str]) -> dict[str, dict[str, str]]:

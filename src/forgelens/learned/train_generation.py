@@ -334,13 +334,9 @@ def register(app) -> None:
     """Add ``forgelens train generated`` to the CLI (a ``train`` group, shared if one exists)."""
     import typer
 
-    train_app = None
-    for g in getattr(app, "registered_groups", []):
-        if g.name == "train":
-            train_app = g.typer_instance
-    if train_app is None:
-        train_app = typer.Typer(help="Train forgelens' learned components.", no_args_is_help=True)
-        app.add_typer(train_app, name="train")
+    from forgelens.cli import command_group
+
+    train_app = command_group(app, "train", "Train forgelens' learned components.")
 
     @train_app.command("generated")
     def generated(
