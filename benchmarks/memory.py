@@ -15,10 +15,12 @@ Columns:
 - ``CPU s/MP`` — user + system CPU seconds of the detector call, all threads, per megapixel.
 
 The last rows run the whole default analysis (``pipeline.analyze``) in one process and
-report its peak RSS (ru_maxrss) and the load baseline.
+report its peak RSS (VmHWM: ru_maxrss would include the parent's size at fork) and the
+load baseline.
 
     python benchmarks/memory.py                       # 12 and 24 MP, every default detector
     python benchmarks/memory.py --sizes 12 --detectors ela,jpeg_ghost
+    python benchmarks/memory.py --sizes 24 --whole-only                  # load + whole analysis only
 """
 
 from __future__ import annotations
@@ -35,6 +37,16 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def _hwm_mb() -> float:
+    """Peak RSS of this process image (VmHWM). Unlike ru_maxrss, it does not carry over the
+    parent's resident size from fork() across execve()."""
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _rss_mb() -> float:
@@ -88,12 +100,12 @@ def child_detector(path: str, name: str) -> dict:
     }
 
 
-def child_whole(path: str) -> dict:
+def child_whole(path: str, detectors: str = "") -> dict:
     from forgelens.pipeline import analyze
 
     r0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
-    report = analyze(path)
+    report = analyze(path, detectors=[d for d in detectors.split(",") if d] or None)
     wall = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_SELF)
     kept = 0
@@ -101,7 +113,7 @@ def child_whole(path: str) -> dict:
         kept += sum(m.nbytes for m in (t.heatmap, t.reliability) if m is not None)
         kept += sum(m.nbytes for m in t.extra_maps.values())
     return {
-        "peak_rss_mb": r1.ru_maxrss / 1024,
+        "peak_rss_mb": _hwm_mb(),
         "kept_mb": kept / 2**20,
         "wall_s_per_mp": wall / report.evidence.megapixels,
         "cpu_s_per_mp": ((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)) / report.evidence.megapixels,
@@ -113,9 +125,9 @@ def child_load(path: str) -> dict:
 
     ev = load(path)
     after_load = _rss_mb()
-    load_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    load_peak = _hwm_mb()
     _ = ev.luminance
-    return {"load_peak_mb": load_peak, "luminance_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    return {"load_peak_mb": load_peak, "luminance_peak_mb": _hwm_mb(),
             "after_load_mb": after_load, "after_luminance_mb": _rss_mb()}
 
 
@@ -131,11 +143,13 @@ def main() -> None:
     ap.add_argument("--sizes", nargs="+", type=float, default=[12, 24])
     ap.add_argument("--detectors", default="")
     ap.add_argument("--no-whole", action="store_true", help="skip the whole-analysis row")
+    ap.add_argument("--whole-only", action="store_true",
+                    help="only the load and whole-analysis rows (with --detectors: analyse with those)")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         kind, path, *rest = args.child
-        out = {"det": lambda: child_detector(path, rest[0]), "whole": lambda: child_whole(path),
+        out = {"det": lambda: child_detector(path, rest[0]), "whole": lambda: child_whole(path, *rest),
                "load": lambda: child_load(path)}[kind]()
         print(json.dumps(out))
         return
@@ -151,18 +165,18 @@ def main() -> None:
             path = os.path.join(tmp, f"photo_{mp}.jpg")
             Path(path).write_bytes(photo_like(mp))
             row = {"load": _spawn("--child", "load", path)}
-            for n in names:
+            for n in [] if args.whole_only else names:
                 row[n] = _spawn("--child", "det", path, n)
                 print(f"  {mp} MP {n}: {row[n]}", file=sys.stderr, flush=True)
             if not args.no_whole:
-                row["whole"] = _spawn("--child", "whole", path)
+                row["whole"] = _spawn("--child", "whole", path, args.detectors if args.whole_only else "")
             results[mp] = row
             os.unlink(path)
 
     sizes = list(results)
     print("| detector | " + " | ".join(f"peak over baseline MB @ {s:g} MP | kept MB | CPU s/MP" for s in sizes) + " |")
     print("|---|" + "---|---|---|" * len(sizes))
-    for n in names:
+    for n in [] if args.whole_only else names:
         cells = []
         for s in sizes:
             r = results[s][n]
