@@ -123,7 +123,7 @@ def cell_histograms(y: np.ndarray, valid: np.ndarray, cfg: SplicebusterConfig):
     margin = 3 + order - 1  # residual support + co-occurrence span
     h, w = y.shape
     rows, cols = (h - margin) // s, (w - margin) // s
-    counts = np.zeros((rows, cols, 2 * ncls), np.float64)
+    counts = np.zeros((rows, cols, 2 * ncls), np.int32)  # integer counts: exact, half of float64
     nvalid = np.zeros((rows, cols), np.float64)
     step = 3.0 * cfg.q
     strip = max(1, 512 // s) * s
@@ -146,7 +146,7 @@ def cell_histograms(y: np.ndarray, valid: np.ndarray, cfg: SplicebusterConfig):
         cell = ((np.arange(hr) // s)[:, None] * cols + cell_col[None, :])[v]
         nrow = (r1 - r0) // s
         nbin = nrow * cols * 2 * ncls
-        acc = np.zeros(nbin, np.float64)
+        acc = np.zeros(nbin, np.int64)
         for code, off in maps:
             idx = cell * (2 * ncls) + off + lut[code[v]]
             acc += np.bincount(idx, minlength=nbin)
@@ -156,10 +156,24 @@ def cell_histograms(y: np.ndarray, valid: np.ndarray, cfg: SplicebusterConfig):
 
 
 def _box(c: np.ndarray, m: int) -> np.ndarray:
-    """Sums over every m×m group of cells (valid positions), any trailing dims kept."""
-    pad = [(1, 0), (1, 0)] + [(0, 0)] * (c.ndim - 2)
-    s = np.pad(c.cumsum(0).cumsum(1), pad)
-    return s[m:, m:] - s[:-m, m:] - s[m:, :-m] + s[:-m, :-m]
+    """Sums over every m×m group of cells (valid positions), any trailing dims kept.
+
+    Integer inputs are summed exactly in integers (int32 while the image totals fit, which
+    halves the memory of float64); float inputs in float64. The integral image is built in
+    place, without copies.
+    """
+    if np.issubdtype(c.dtype, np.integer):
+        total = int(np.abs(c).sum(axis=(0, 1), dtype=np.int64).max(initial=0))
+        acc = np.int32 if total < 2**31 - 1 else np.int64
+    else:
+        acc = np.float64
+    s = np.zeros((c.shape[0] + 1, c.shape[1] + 1) + c.shape[2:], acc)
+    np.cumsum(c, axis=0, dtype=acc, out=s[1:, 1:])
+    np.cumsum(s[1:, 1:], axis=1, out=s[1:, 1:])
+    out = s[m:, m:] - s[:-m, m:]
+    out -= s[m:, :-m]
+    out += s[:-m, :-m]
+    return out
 
 
 def gaussian_uniform_em(x: np.ndarray, iters: int) -> tuple[np.ndarray, np.ndarray, float, float]:
@@ -288,7 +302,7 @@ def splicebuster(evidence: Evidence, config: SplicebusterConfig) -> Trace:
     wc = _box(counts, m)  # (R, C, 2·ncls)
     wv = _box(nvalid, m) / float(window * window)
     ncls = counts.shape[2] // 2
-    feats = np.empty_like(wc)
+    feats = np.empty(wc.shape, np.float64)
     for g in (slice(0, ncls), slice(ncls, 2 * ncls)):
         tot = wc[..., g].sum(axis=2, keepdims=True)
         feats[..., g] = np.sqrt(wc[..., g] / np.maximum(tot, 1.0))
