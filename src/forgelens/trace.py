@@ -74,8 +74,13 @@ class Trace:
                 continue
             if m.shape != shape:
                 raise ValueError(f"{self.name}: {attr} has shape {m.shape}, image is {shape}")
-            m = np.nan_to_num(m.astype(np.float32, copy=False), nan=0.0, posinf=1.0, neginf=0.0)
-            setattr(self, attr, np.clip(m, 0.0, 1.0))
+            m = m.astype(np.float32, copy=False)
+            if not m.flags.writeable:
+                m = m.copy()
+            # in place: a 24 MP map is 96 MB, and every detector's map passes through here
+            np.nan_to_num(m, copy=False, nan=0.0, posinf=1.0, neginf=0.0)
+            np.clip(m, 0.0, 1.0, out=m)
+            setattr(self, attr, m)
         if self.score is not None:
             s = float(self.score)
             self.score = float(np.clip(s, 0.0, 1.0)) if np.isfinite(s) else None
