@@ -107,17 +107,19 @@ class Verdict:
 
 
 def _family(name: str) -> str:
-    from forgelens.detectors import available
-
-    info = available().get(name)
+    info = _info(name)
     return info.family if info else "unknown"
 
 
 def _calibrated(name: str) -> bool:
+    info = _info(name)
+    return bool(info and info.calibrated)
+
+
+def _info(name: str):
     from forgelens.detectors import available
 
-    info = available().get(name)
-    return bool(info and info.calibrated)
+    return available().get(name)
 
 
 _STACKING: list[StackingModel | None] = []
