@@ -79,7 +79,8 @@ def analyze_one(path: str, outdir: str | None, options: dict[str, Any]) -> ItemR
     from forgelens.pipeline import analyze
 
     try:
-        report = analyze(path, detectors=options.get("detectors"), configs=options.get("configs"))
+        report = analyze(path, detectors=options.get("detectors"), configs=options.get("configs"),
+                         workers=options.get("image_workers", 1))
         if outdir is not None:
             from forgelens.explain import write_report
 
@@ -115,8 +116,11 @@ def run_batch(
             todo.append(f)
     workers = workers or min(len(todo), os.cpu_count() or 1)
     if workers <= 1 or len(todo) <= 1:
+        # one image at a time: its detectors share the cores instead (threads, identical results;
+        # 12 MP on 2 idle cores: 2.3–2.8 → 1.6–1.7 s/MP wall)
+        one_by_one = {**options, "image_workers": options.get("image_workers", os.cpu_count() or 1)}
         for f in todo:
-            r = analyze_one(str(f), _s(dirs[f]), options)
+            r = analyze_one(str(f), _s(dirs[f]), one_by_one)
             results.append(r)
             if on_result:
                 on_result(r)

@@ -56,7 +56,8 @@ def analyze(
     set_: list[str] = typer.Option([], "--set", help="Override an option: detector.option=value (repeatable)."),
     camera: Path = typer.Option(None, "--camera", help="Camera PRNU fingerprint (.npz) to test the image against."),
     force: bool = typer.Option(False, "--force", help="Re-analyse images whose report already exists."),
-    workers: int = typer.Option(0, "--workers", "-j", help="Processes for folders (0 = one per core)."),
+    workers: int = typer.Option(0, "--workers", "-j",
+                                help="Processes for folders (0 = one per core); one image at a time runs its detectors in threads."),
 ) -> None:
     """Analyse images and write a report per image: OUT/<stem>/report.{json,html}, heatmap.png, maps/."""
     from forgelens.batch import expand_inputs, run_batch
