@@ -128,3 +128,18 @@ def test_detector_specs_expand():
     assert set(resolve("all")) < set(available())
     with pytest.raises(ConfigError, match="nope"):
         resolve("ela,nope")
+
+
+def test_extra_maps_are_half_precision_and_written(tmp_path):
+    import numpy as np
+
+    from forgelens.explain import write_report
+
+    report = analyze(EXAMPLE, detectors=["ela", "noise_wavelet"])
+    ela = report.trace("ela")
+    assert ela.extra_maps["ela"].dtype == np.float16 and ela.extra_maps["ela"].shape == (512, 512)
+    assert ela.heatmap.dtype == np.float32  # the contract's maps stay float32
+    paths = write_report(report, tmp_path / "r")
+    assert paths["extra:ela.ela"].name == "ela.ela.png" and paths["extra:ela.ela"].is_file()
+    assert (tmp_path / "r" / "maps" / "noise_wavelet.noise_sigma.png").is_file()
+    assert "noise_sigma (maps/noise_wavelet.noise_sigma.png)" in paths["html"].read_text()

@@ -59,7 +59,9 @@ class Trace:
     note: str = ""
     error: str | None = None
     config: dict[str, Any] = field(default_factory=dict)
-    #: Extra maps a report may show (e.g. JPEG ghost per quality); float32, full resolution.
+    #: Extra maps for the analyst to look at (e.g. the classic ELA view, the noise-σ map, the
+    #: averaged spectrum), in their own units. Display only: ``validate`` stores full-resolution
+    #: ones as float16 (half the memory; 24 MP maps are 48 MB each), smaller ones as float32.
     extra_maps: dict[str, np.ndarray] = field(default_factory=dict)
 
     @classmethod
@@ -81,6 +83,9 @@ class Trace:
             np.nan_to_num(m, copy=False, nan=0.0, posinf=1.0, neginf=0.0)
             np.clip(m, 0.0, 1.0, out=m)
             setattr(self, attr, m)
+        for key, m in list(self.extra_maps.items()):
+            m = np.nan_to_num(np.asarray(m, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+            self.extra_maps[key] = m.astype(np.float16) if m.shape == shape else m
         if self.score is not None:
             s = float(self.score)
             self.score = float(np.clip(s, 0.0, 1.0)) if np.isfinite(s) else None

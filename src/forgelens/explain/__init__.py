@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from forgelens.explain.images import save_map_png
+from forgelens.explain.images import display_unit, save_map_png
 from forgelens.pipeline import Report
 
 __all__ = ["write_report"]
@@ -29,6 +29,10 @@ def write_report(report: Report, outdir: str | Path) -> dict[str, Path]:
             p = out / "maps" / f"{t.name}.png"
             save_map_png(t.heatmap, p)
             paths[f"map:{t.name}"] = p
+        for key, m in t.extra_maps.items():
+            p = out / "maps" / f"{t.name}.{key}.png"
+            save_map_png(display_unit(m), p)
+            paths[f"extra:{t.name}.{key}"] = p
     paths["json"] = out / "report.json"
     paths["json"].write_text(json.dumps(report.to_dict(), indent=2, allow_nan=False))
     paths["html"] = out / "report.html"

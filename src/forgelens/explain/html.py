@@ -12,7 +12,7 @@ import json
 import numpy as np
 
 from forgelens.detectors import available
-from forgelens.explain.images import data_uri, draw_pairs, overlay
+from forgelens.explain.images import data_uri, display_unit, draw_pairs, overlay
 from forgelens.pipeline import Report
 
 _CSS = """
@@ -99,6 +99,9 @@ def render_html(report: Report) -> str:
         read = f"<br>How to read: {_e(info.how_to_read)}" if info and info.how_to_read else ""
         cav = f"<br><span class='caveat'>Caveat: {_e(info.caveat)}</span>" if info and info.caveat else ""
         finds = "".join(f"<br>• {_e(f.message)}" for f in t.findings[:5])
+        for key, m in list(t.extra_maps.items())[:4]:
+            body += (f"<img alt='{_e(t.name)} {_e(key)}' title='{_e(key)}' src='{data_uri(display_unit(m), 400)}'>"
+                     f"<div class='muted'>{_e(key)} (maps/{_e(t.name)}.{_e(key)}.png)</div>")
         parts.append(f"<figure>{body}<figcaption>{head}{score} · {t.seconds:.2f} s{status}{read}{cav}{finds}"
                      "</figcaption></figure>")
     parts.append("</div>")

@@ -61,3 +61,13 @@ def draw_pairs(pixels: np.ndarray, pairs: list[list[float]], boxes: list[tuple[i
         cv2.line(out, (round(xs), round(ys)), (round(xd), round(yd)), (255, 40, 40), thick, cv2.LINE_AA)
         cv2.circle(out, (round(xs), round(ys)), 2 * thick, (40, 255, 40), -1)
     return out
+
+
+def display_unit(m: np.ndarray) -> np.ndarray:
+    """An extra map for display: as is when already in [0, 1], else robustly stretched to it."""
+    from forgelens.detectors._maps import robust_unit
+
+    m = np.asarray(m, dtype=np.float32)
+    if m.size and 0.0 <= float(m.min()) and float(m.max()) <= 1.0:
+        return m
+    return robust_unit(m)
