@@ -81,3 +81,15 @@ def outlier_map(x: np.ndarray, scale: float = 3.0) -> np.ndarray:
         mad = float(np.std(x)) or 1.0
     z = np.abs(x - med) / mad
     return np.clip(z / scale, 0.0, 1.0).astype(np.float32)
+
+
+def block_region(flags: np.ndarray, step: int, block: int, shape: tuple[int, int]) -> tuple[int, int, int, int]:
+    """Pixel bounding box (x0, y0, x1, y1) of the flagged cells of a sliding-block grid whose
+    cells start every ``step`` pixels and span ``block`` pixels, clipped to the image."""
+    ys, xs = np.nonzero(flags)
+    return (
+        int(xs.min() * step),
+        int(ys.min() * step),
+        int(min(shape[1], xs.max() * step + block)),
+        int(min(shape[0], ys.max() * step + block)),
+    )

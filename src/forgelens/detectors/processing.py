@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from forgelens.detectors._maps import blocks_to_pixels
+from forgelens.detectors._maps import block_region, blocks_to_pixels
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
 from forgelens.trace import Finding, Trace
@@ -314,13 +314,7 @@ def contrast_enhancement(evidence: Evidence, config: ContrastEnhancementConfig) 
         if score is not None and fn_img <= t and valid.any():
             hot = valid & (blk > t)
             if hot.sum() >= 2:
-                ys, xs = np.nonzero(hot)
-                region = (
-                    int(xs.min() * config.step),
-                    int(ys.min() * config.step),
-                    int(min(shape[1], xs.max() * config.step + config.block)),
-                    int(min(shape[0], ys.max() * config.step + config.block)),
-                )
+                region = block_region(hot, config.step, config.block, shape)
                 findings.append(
                     Finding(
                         "local_contrast_enhancement",

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 import scipy.fft
 
-from forgelens.detectors._maps import blocks_to_pixels
+from forgelens.detectors._maps import block_region, blocks_to_pixels
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
 from forgelens.trace import Finding, Trace
@@ -200,13 +200,7 @@ def resampling(evidence: Evidence, config: ResamplingConfig) -> Trace:
             )
         )
     if area >= config.min_area:
-        ys, xs = np.nonzero(flagged)
-        region = (
-            int(xs.min() * config.step),
-            int(ys.min() * config.step),
-            int(min(shape[1], xs.max() * config.step + config.block)),
-            int(min(shape[0], ys.max() * config.step + config.block)),
-        )
+        region = block_region(flagged, config.step, config.block, shape)
         findings.append(
             Finding(
                 "local_resampling",
