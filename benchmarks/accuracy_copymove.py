@@ -37,6 +37,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+from _accuracy import centre_prior
 from PIL import Image
 from sklearn.metrics import roc_auc_score
 
@@ -48,12 +49,6 @@ ROOT = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
 
 # ----------------------------------------------------------------------------- metrics
-
-
-def centre_prior(shape):
-    h, w = shape
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    return np.exp(-(((yy - h / 2) / (h / 4)) ** 2 + ((xx - w / 2) / (w / 4)) ** 2) / 2)
 
 
 def pixel_metrics(heat: np.ndarray, gt: np.ndarray) -> tuple[float | None, float]:

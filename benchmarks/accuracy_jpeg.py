@@ -20,19 +20,12 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from _accuracy import centre_prior
 
 DETECTORS = ("ela", "jpeg_ghost", "jpeg_adq", "jpeg_grid")
 BASELINES = ("centre_prior", "constant")
 DATASETS = ("nist16", "casia1-samples", "casia2-samples")
 ROOT = Path(__file__).resolve().parents[2] / "shared" / "datasets"
-
-
-def centre_prior(shape: tuple[int, int]) -> np.ndarray:
-    h, w = shape
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    return np.exp(-(((yy - h / 2) / (h / 4)) ** 2 + ((xx - w / 2) / (w / 4)) ** 2) / 2).astype(
-        np.float32
-    )
 
 
 def score_one(args: tuple[str, str, str]) -> dict:

@@ -32,6 +32,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from _accuracy import centre_prior, image_table
 
 LEARNED = "learned_localizer"
 FREE = ("ela", "jpeg_ghost", "jpeg_adq", "cfa", "noise_wavelet", "splicebuster", "resampling")
@@ -39,12 +40,6 @@ BASELINES = ("centre_prior", "constant")
 DATASETS = ("nist16", "casia1-samples", "casia2-samples", "toolkit-samples")
 ROOT = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 OUT = Path(__file__).resolve().parent / "out" / "learned"
-
-
-def centre_prior(shape: tuple[int, int]) -> np.ndarray:
-    h, w = shape
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    return np.exp(-(((yy - h / 2) / (h / 4)) ** 2 + ((xx - w / 2) / (w / 4)) ** 2) / 2).astype(np.float32)
 
 
 def _launder(path: str) -> bytes:
@@ -118,25 +113,6 @@ def pixel_table(rows: list[dict], dataset: str, detectors: tuple[str, ...]) -> s
         err = sum(1 for r in ok if r.get(f"{name}_error"))
         n = int(np.isfinite(aucs).sum())
         lines.append(f"{name:<20}{_mean(aucs):>10.3f}{_mean(f1s):>9.3f}{_mean(f1a):>8.3f}{n:>5}{na:>5}{err:>5}")
-    return "\n".join(lines)
-
-
-def image_table(rows: list[dict], dataset: str, detectors: tuple[str, ...]) -> str:
-    from forgelens.bench.metrics import image_auc
-
-    ok = [r for r in rows if "error" not in r]
-    y = np.array([r["label"] == "manipulated" for r in ok])
-    if y.all() or not y.any():
-        return f"(image level: {dataset} has no authentic images)"
-    lines = [f"## {dataset}: image level, {int(y.sum())} manipulated vs {int((~y).sum())} authentic",
-             f"{'score':<22}{'image AUC':>10}{'called (man/auth)':>20}"]
-    for name in detectors:
-        s = np.array([r[f"{name}_score"] if r[f"{name}_score"] is not None else 0.0 for r in ok])
-        a = image_auc(y, s)
-        lines.append(f"{name:<22}{(a if a is not None else float('nan')):>10.3f}"
-                     f"{f'{int((s[y] >= 0.5).sum())}/{int((s[~y] >= 0.5).sum())}':>20}")
-    a = image_auc(y, np.array([r["pixels"] for r in ok], float))
-    lines.append(f"{'baseline: pixel count':<22}{(a if a is not None else float('nan')):>10.3f}")
     return "\n".join(lines)
 
 

@@ -29,6 +29,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from _accuracy import image_table, score_maps
 
 DETECTORS = ("noise_wavelet", "noise_median", "noise_local", "splicebuster")
 BASELINES = ("centre_prior", "constant")
@@ -36,18 +37,10 @@ DATASETS = ("nist16", "casia1-samples", "casia2-samples", "toolkit-samples")
 ROOT = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
 
-def centre_prior(shape: tuple[int, int]) -> np.ndarray:
-    h, w = shape
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    return np.exp(-(((yy - h / 2) / (h / 4)) ** 2 + ((xx - w / 2) / (w / 4)) ** 2) / 2).astype(np.float32)
-
-
 def score_one(args: tuple[str, str, str, str]) -> dict:
     import warnings
 
     warnings.filterwarnings("ignore")
-    from forgelens.bench.datasets import read_mask
-    from forgelens.bench.metrics import best_f1, pixel_auc
     from forgelens.detectors import run
     from forgelens.evidence import load
 
@@ -68,20 +61,9 @@ def score_one(args: tuple[str, str, str, str]) -> dict:
         out[f"{name}_seconds"] = tr.seconds
         out[f"{name}_error"] = tr.error.splitlines()[0] if tr.error else None
     if mask:
-        try:
-            gt, _ = read_mask(Path(mask), ev.shape)
-        except Exception as exc:
-            out["mask_error"] = str(exc)
-            return out
-        if gt.all() or not gt.any():
-            out["mask_error"] = "mask all one class"
-            return out
-        maps = {"centre_prior": centre_prior(ev.shape), "constant": np.full(ev.shape, 0.5, np.float32)}
-        for name, tr in traces.items():
-            maps[name] = tr.heatmap if tr.heatmap is not None else np.zeros(ev.shape, np.float32)
-        for name, m in maps.items():
-            out[f"{name}_auc"] = float(pixel_auc(m, gt))
-            out[f"{name}_f1"] = float(best_f1(m, gt))
+        maps = {name: tr.heatmap if tr.heatmap is not None else np.zeros(ev.shape, np.float32)
+                for name, tr in traces.items()}
+        score_maps(out, maps, mask, ev.shape)
     return out
 
 
@@ -100,27 +82,6 @@ def pixel_table(rows: list[dict], dataset: str) -> str:
         auc = np.nanmean(aucs) if n else float("nan")
         f1 = np.nanmean(f1s) if np.isfinite(f1s).any() else float("nan")
         lines.append(f"{name:<16}{auc:>10.3f}{f1:>10.3f}{n:>6}{na:>6}{err:>8}")
-    return "\n".join(lines)
-
-
-def image_table(rows: list[dict], dataset: str) -> str:
-    from forgelens.bench.metrics import image_auc
-
-    ok = [r for r in rows if "error" not in r]
-    y = np.array([r["label"] == "manipulated" for r in ok])
-    if y.all() or not y.any():
-        return f"(image level: {dataset} has no authentic images)"
-    lines = [
-        f"## {dataset}: image level, {int(y.sum())} manipulated vs {int((~y).sum())} authentic",
-        f"{'score':<22}{'image AUC':>10}{'called (man/auth)':>20}",
-    ]
-    for name in DETECTORS:
-        s = np.array([r[f"{name}_score"] if r[f"{name}_score"] is not None else 0.0 for r in ok])
-        a = image_auc(y, s)
-        lines.append(f"{name:<22}{(a if a is not None else float('nan')):>10.3f}"
-                     f"{f'{int((s[y] >= 0.5).sum())}/{int((s[~y] >= 0.5).sum())}':>20}")
-    a = image_auc(y, np.array([r["pixels"] for r in ok], float))
-    lines.append(f"{'baseline: pixel count':<22}{(a if a is not None else float('nan')):>10.3f}")
     return "\n".join(lines)
 
 
@@ -203,7 +164,7 @@ def main() -> None:
             with ProcessPoolExecutor(max_workers=args.jobs) as pool:
                 rows = list(pool.map(score_one, jobs, chunksize=1))
             print(pixel_table(rows, ds))
-            print(image_table(rows, ds) + f"\n({time.perf_counter() - t0:.0f} s)", flush=True)
+            print(image_table(rows, ds, DETECTORS) + f"\n({time.perf_counter() - t0:.0f} s)", flush=True)
             for r in rows:
                 if "error" in r:
                     print(f"  skipped {Path(r['image']).name}: {r['error']}")
