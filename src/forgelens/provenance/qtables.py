@@ -34,33 +34,12 @@ from importlib import resources
 
 import numpy as np
 
-# ITU-T T.81 Annex K.1 example tables, natural (row-major) order.
-ANNEX_K_LUMA = np.array(
-    [16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55,
-     14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62,
-     18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
-     49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99],
-    dtype=np.int32,
-).reshape(8, 8)  # fmt: skip
-ANNEX_K_CHROMA = np.array(
-    [17, 18, 24, 47, 99, 99, 99, 99, 18, 21, 26, 66, 99, 99, 99, 99,
-     24, 26, 56, 99, 99, 99, 99, 99, 47, 66, 99, 99, 99, 99, 99, 99]
-    + [99] * 32,
-    dtype=np.int32,
-).reshape(8, 8)  # fmt: skip
+from forgelens.detectors._jpeg_common import ijg_qtable
 
 
 def ijg_table(quality: int, chroma: bool = False) -> np.ndarray:
     """IJG libjpeg table for ``quality`` (1..100), baseline-clamped to [1, 255]."""
-    try:  # the JPEG engineers' shared helper, when present
-        from forgelens.detectors._jpeg_common import ijg_qtable
-
-        return np.asarray(ijg_qtable(quality, chroma), dtype=np.int32)
-    except ImportError:  # pragma: no cover - fallback with the same formula
-        q = int(np.clip(quality, 1, 100))
-        s = 5000 // q if q < 50 else 200 - 2 * q
-        base = ANNEX_K_CHROMA if chroma else ANNEX_K_LUMA
-        return np.clip((base * s + 50) // 100, 1, 255).astype(np.int32)
+    return np.asarray(ijg_qtable(quality, chroma), dtype=np.int32)
 
 
 @lru_cache(maxsize=1)

@@ -19,6 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from forgelens.detectors._jpeg_common import estimate_jpeg_quality
 from forgelens.errors import ForgeLensError
 from forgelens.evidence import LoadLimits, load
 
@@ -112,22 +113,6 @@ def camera_id(exif: dict[str, str]) -> str | None:
     return model
 
 
-def _quality_from_qtable(q: np.ndarray) -> int:
-    """Rough IJG quality whose luma table is closest to ``q`` (for the recipe only)."""
-    base = np.array([16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40, 57,
-                     69, 56, 14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55,
-                     64, 81, 104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100,
-                     103, 99], np.float64).reshape(8, 8)
-    best, err = 50, np.inf
-    for qual in range(1, 101):
-        s = 5000 / qual if qual < 50 else 200 - 2 * qual
-        t = np.clip(np.floor((base * s + 50) / 100), 1, 255)
-        e = float(np.abs(t - q).mean())
-        if e < err:
-            best, err = qual, e
-    return best
-
-
 def inspect_file(path: str, label: str, min_side: int = 256) -> Pristine | Skipped:
     """Load one candidate with forgelens' loader and decide whether it can serve."""
     suffix = Path(path).suffix.lower()
@@ -143,5 +128,5 @@ def inspect_file(path: str, label: str, min_side: int = 256) -> Pristine | Skipp
     if problem:
         return Skipped(label, problem)
     cam = camera_id(ev.metadata.exif) or f"unknown:{label}"
-    q = _quality_from_qtable(np.asarray(ev.jpeg.qtables[0])) if ev.jpeg is not None else None
+    q = estimate_jpeg_quality(ev.jpeg.qtables[0])[0] if ev.jpeg is not None else None
     return Pristine(path, label, cam, ev.width, ev.height, ev.format, ev.sha256, q)
