@@ -143,3 +143,9 @@ def test_extra_maps_are_half_precision_and_written(tmp_path):
     assert paths["extra:ela.ela"].name == "ela.ela.png" and paths["extra:ela.ela"].is_file()
     assert (tmp_path / "r" / "maps" / "noise_wavelet.noise_sigma.png").is_file()
     assert "noise_sigma (maps/noise_wavelet.noise_sigma.png)" in paths["html"].read_text()
+
+
+def test_missing_camera_fingerprint_is_refused_before_any_work(tmp_path):
+    res = runner.invoke(app, ["analyze", str(EXAMPLE), "--camera", str(tmp_path / "nope.npz"), "-o", str(tmp_path / "o")])
+    assert res.exit_code == 2 and "nope.npz" in res.output
+    assert not (tmp_path / "o").exists()
