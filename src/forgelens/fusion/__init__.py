@@ -1,9 +1,8 @@
-"""Traces → Verdict: the first, documented fusion rule.
+"""Traces → Verdict: one map, one label, three probabilities.
 
-This is a deliberately simple, transparent rule so that ``analyze`` gives one
-map and one answer today. The fusion issue will replace it with a learned,
-calibrated combiner; until then **the scores are not calibrated probabilities**
-and the report says so.
+Two fitted logistic combiners (stacked manipulation fusion, generation combiner)
+give calibrated probabilities where their detectors ran; a documented rule takes
+over where they did not, and the verdict's ``calibrated`` flag says which decided.
 
 The rule
 --------
@@ -20,9 +19,14 @@ Manipulation score
     highest alone when it reaches ``single_sure``: one detector alone must be
     very sure, or two must agree.
 Generation score
-    The highest score among "generation" detectors. Only detectors registered
-    as ``calibrated`` may decide the label; the others (e.g. the training-free
-    spectral trace, which JPEG blocking also excites) are reported, not obeyed.
+    One calibrated P(generated) from ``forgelens.fusion.generation``: the shipped
+    logistic combiner over the generation detectors (``generation.json``, fitted with
+    a threshold that calls ≤ 3 % of held-out camera photos generated and an
+    inconclusive band below it), or, without one, the highest score among generation
+    detectors registered as ``calibrated``. Uncalibrated ones (e.g. the training-free
+    spectral trace, which JPEG blocking also excites) are reported, not obeyed. The
+    combiner also splits pristine / laundered / fully synthetic (``laundering``): a
+    laundered picture is reported as real content, AI-re-rendered.
 Provenance overrides
     A finding of kind ``ai_declared`` (C2PA / XMP declares AI generation) or
     ``generator_signature`` (generator metadata or watermark) with strength ≥
@@ -39,9 +43,13 @@ Declared partial AI edits
     C2PA manifest declaring generative fill) makes the label "manipulated" with
     the domain "AI edit or inpainting (declared)".
 Label
-    generated if provenance says so or the generation score ≥ ``generated_at``;
-    else manipulated if the manipulation score ≥ ``manipulated_at``; else
-    authentic if it is below ``authentic_below``; else inconclusive.
+    generated if provenance says so or P(generated) reaches the combiner's threshold;
+    else manipulated if the manipulation score ≥ ``manipulated_at``; else authentic
+    if it is below ``authentic_below`` and P(generated) is below the inconclusive band;
+    else inconclusive.
+Probabilities
+    ``probabilities`` = P(generated), then (1 − P(generated)) split by P(manipulated)
+    into manipulated / authentic — three numbers summing to 1.
 """
 
 from __future__ import annotations
@@ -51,6 +59,7 @@ from typing import Any
 
 import numpy as np
 
+from forgelens.fusion.generation import assess
 from forgelens.fusion.stacking import StackingModel
 from forgelens.trace import Finding, Trace, _jsonable
 
@@ -75,6 +84,8 @@ class FusionConfig:
     #: never decides the verdict: the learned localizer localises well on held-out data but its
     #: detection head calls most authentic photos manipulated (issue 10 note).
     map_only: tuple[str, ...] = ("learned_localizer",)
+    #: Use the shipped generation combiner (``generation.json``, see ``forgelens.fusion.generation``).
+    use_generation_combiner: bool = True
 
 
 @dataclass
@@ -89,14 +100,24 @@ class Verdict:
     findings: list[tuple[str, Finding]] = field(default_factory=list)
     explanation: str = ""
     calibrated: bool = False
+    #: P(authentic), P(manipulated), P(generated) summing to 1 (see ``_probabilities``); None
+    #: where nothing was measured.
+    probabilities: dict[str, float | None] | None = None
+    #: What the generation detectors say together (``GenerationAssessment.to_dict()``).
+    generation: dict[str, Any] | None = None
+    #: Pristine / laundered / fully synthetic split, with ``p_laundered``.
+    laundering: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(
             {
                 "label": self.label,
                 "score": round(self.score, 4),
+                "probabilities": self.probabilities,
                 "manipulation_score": self.manipulation_score,
                 "generation_score": self.generation_score,
+                "generation": self.generation,
+                "laundering": self.laundering,
                 "calibrated": self.calibrated,
                 "domain": self.domain,
                 "mask_fraction": float(self.mask.mean()) if self.mask is not None else None,
@@ -167,7 +188,10 @@ def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | Non
         and _family(t.name) not in ("generation", "provenance", "baseline")
     )[::-1]
     gen = sorted((t.score, t.name) for t in live if t.score is not None and _family(t.name) == "generation")[::-1]
-    gen_decisive = [(s, n) for s, n in gen if _calibrated(n)]
+    assessment = assess(
+        live, cfg.generated_at, cfg.authentic_below,
+        calibrated_names=frozenset(n for _, n in gen if _calibrated(n)),
+        combiner=True if cfg.use_generation_combiner else None)
     manipulation_score = None
     if model is not None:
         manipulation_score = model.probability({t.name: t.score for t in live})
@@ -178,27 +202,38 @@ def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | Non
         manipulation_score = float(np.mean([s for s, _ in manip[:2]]))
         if manip[0][0] >= cfg.single_sure:
             manipulation_score = max(manipulation_score, float(manip[0][0]))
-    generation_score = float(gen[0][0]) if gen else None
+    generation_score = assessment.p_generated if assessment else (float(gen[0][0]) if gen else None)
 
     ranked: list[tuple[str, Finding]] = sorted(
         ((t.name, f) for t in live for f in t.findings), key=lambda p: -p[1].strength
     )
     hard = [(d, f) for d, f in ranked if f.kind in _HARD_GENERATION_KINDS and f.strength >= 0.9]
     partial_ai = [(d, f) for d, f in ranked if f.kind == "ai_declared" and f.values.get("scope") == "partial"]
+    laundered = bool(assessment and assessment.laundering and assessment.laundering["p_laundered"] >= 0.5)
 
-    calibrated = False  # True only when the label comes from the stacked (calibrated) score
+    calibrated = False  # True only when the label comes from a calibrated score
+    p_generated = assessment.p_generated if assessment else None
+    p_manipulated = manipulation_score
     if hard:
         label, score, domain = "generated", 1.0, "fully AI-generated (declared)"
         why = f"{hard[0][0]}: {hard[0][1].message}"
-    elif gen_decisive and gen_decisive[0][0] >= cfg.generated_at:
-        label, score, domain = "generated", gen_decisive[0][0], "fully AI-generated"
-        why = f"{gen_decisive[0][1]} scores {score:.2f} for generation (threshold {cfg.generated_at})"
+        p_generated = max(p_generated or 0.0, hard[0][1].strength)
+    elif assessment and assessment.band == "generated":
+        label, score, calibrated = "generated", assessment.p_generated, assessment.calibrated
+        domain = _LAUNDERED if laundered else "fully AI-generated"
+        why = (f"P(generated) {score:.2f} from {', '.join(assessment.detectors)} "
+               f"(threshold {assessment.generated_at:.2f})")
+        if laundered:
+            why += (f"; the content looks like a real photo (p_laundered "
+                    f"{assessment.laundering['p_laundered']:.2f}): a real scene AI-re-rendered, "
+                    "not evidence that the scene never existed")
     elif partial_ai:
         label, score, domain = "manipulated", max(partial_ai[0][1].strength, manipulation_score or 0.0), "AI edit or inpainting (declared)"
         why = f"{partial_ai[0][0]}: {partial_ai[0][1].message}"
+        p_manipulated = score
     elif manipulation_score is None:
         label, score, domain = "inconclusive", 0.5, None
-        why = "no detector produced an image-level score"
+        why = "no detector produced an image-level manipulation score"
     else:
         score = manipulation_score
         calibrated = model is not None
@@ -210,12 +245,15 @@ def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | Non
             copy = [n for sc, n in manip if _family(n) == "copymove" and sc >= cfg.manipulated_at]
             domain = _domain(copy[0] if copy else manip[0][1]) if manip else "local manipulation"
             why = f"strongest manipulation scores: {top} (threshold {cfg.manipulated_at})"
-        elif score < cfg.authentic_below:
+        elif score < cfg.authentic_below and not (assessment and assessment.band == "inconclusive"):
             label, domain = "authentic", None
             why = f"no detector found strong evidence; strongest scores: {top}"
         else:
             label, domain = "inconclusive", None
             why = f"scores between thresholds: {top}"
+    if assessment and assessment.band == "inconclusive" and label in ("authentic", "inconclusive"):
+        why += (f"; P(generated) {assessment.p_generated:.2f} is in the inconclusive band "
+                f"[{assessment.authentic_below:.2f}, {assessment.generated_at:.2f})")
 
     return Verdict(
         label=label,
@@ -228,7 +266,32 @@ def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | Non
         findings=ranked[:20],
         explanation=why,
         calibrated=calibrated,
+        probabilities=_probabilities(p_generated, p_manipulated),
+        generation=assessment.to_dict() if assessment else None,
+        laundering=assessment.laundering if assessment else None,
     )
+
+
+_LAUNDERED = "real content, AI-re-rendered (laundered through a generator's autoencoder)"
+
+
+def _probabilities(p_generated: float | None, p_manipulated: float | None) -> dict[str, float | None] | None:
+    """P(authentic), P(manipulated), P(generated) summing to 1.
+
+    P(generated) comes first (the generation combiner, or a declared-AI finding's
+    strength); the stacked P(manipulated) is read as conditional on "not generated".
+    When one of the two was not measured the other still splits its side and the missing
+    class is None (the note in the report says so).
+    """
+    if p_generated is None and p_manipulated is None:
+        return None
+    if p_generated is None:
+        return {"authentic": round(1 - p_manipulated, 4), "manipulated": round(p_manipulated, 4), "generated": None}
+    if p_manipulated is None:
+        return {"authentic": None, "manipulated": None, "generated": round(p_generated, 4)}
+    rest = 1.0 - p_generated
+    return {"authentic": round(rest * (1 - p_manipulated), 4), "manipulated": round(rest * p_manipulated, 4),
+            "generated": round(p_generated, 4)}
 
 
 def _domain(detector: str) -> str:
