@@ -32,6 +32,10 @@ def test_report_json_schema_round_trip(tmp_path):
     assert d["input"]["sha256"] == report.evidence.sha256 and d["input"]["format"] == "JPEG"
     assert d["verdict"]["label"] in ("authentic", "manipulated", "generated", "inconclusive")
     assert 0.0 <= d["verdict"]["score"] <= 1.0
+    probs = d["verdict"]["probabilities"]
+    assert set(probs) == {"authentic", "manipulated", "generated"}
+    assert sum(p for p in probs.values() if p is not None) == pytest.approx(1.0, abs=1e-3)
+    assert "laundering" in d["verdict"] and "generation" in d["verdict"]
     for t in d["traces"]:
         assert {"name", "score", "seconds", "findings", "applicable"} <= set(t)
     html = paths["html"].read_text()
@@ -149,3 +153,25 @@ def test_missing_camera_fingerprint_is_refused_before_any_work(tmp_path):
     res = runner.invoke(app, ["analyze", str(EXAMPLE), "--camera", str(tmp_path / "nope.npz"), "-o", str(tmp_path / "o")])
     assert res.exit_code == 2 and "nope.npz" in res.output
     assert not (tmp_path / "o").exists()
+
+
+def test_html_shows_generation_probabilities_patch_map_and_caveats(monkeypatch):
+    import numpy as np
+
+    import forgelens.fusion.generation as gen
+    from forgelens.explain.html import render_html
+    from forgelens.fusion.generation import GenerationCombiner, _Model
+
+    comb = GenerationCombiner(models=(_Model(("npr_trace",), (1.0,), 0.0, 0.7, 0.4, 0.03),),
+                              laundering_trace="npr_trace", laundering_semantic="clip_probe")
+    monkeypatch.setattr(gen, "_COMBINER", [comb])
+    rgb = natural_image(160, 200, seed=3)
+    report = analyze(jpeg_bytes(rgb, 90), detectors=["ela", "npr_trace"])
+    v = report.verdict
+    assert v.generation is not None and v.generation["detectors"] == ["npr_trace"]
+    assert sum(v.probabilities.values()) == pytest.approx(1.0, abs=1e-3)
+    html = render_html(report)
+    assert "Generated or laundered?" in html and f"P(generated) <b>{v.generation['p_generated']:.2f}</b>" in html
+    assert "3.0 % false positives on held-out camera photos" in html
+    assert "npr_trace patch map" in html and "What fools it" in html
+    assert np.isfinite(v.generation["p_generated"])

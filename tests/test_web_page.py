@@ -72,7 +72,7 @@ def test_upload_shows_verdict_map_and_traces(server, browser):
     browser.find_element(By.ID, "file").send_keys(str(REPO / "examples" / "splice.jpg"))
     WebDriverWait(browser, 60).until(ec.visibility_of_element_located((By.ID, "result")))
     verdict = browser.find_element(By.ID, "verdict").text
-    assert verdict.startswith("Verdict: ")
+    assert verdict.startswith("Verdict: ") and "Probabilities: authentic" in verdict
     assert browser.find_element(By.ID, "overlay").get_attribute("src").startswith("data:image/png;base64,")
     rows = browser.find_elements(By.CSS_SELECTOR, "#traces tr")
     assert len(rows) >= 1

@@ -19,7 +19,7 @@ from forgelens.evidence import Evidence, LoadLimits, load
 from forgelens.fusion import FusionConfig, Verdict, fuse
 from forgelens.trace import Trace, _jsonable
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: verdict.probabilities, verdict.generation, verdict.laundering
 
 
 @dataclass

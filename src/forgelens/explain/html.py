@@ -43,7 +43,7 @@ def render_html(report: Report) -> str:
         f"<h1>forgelens report: {_e(ev.source)}</h1>",
         f"<div class='verdict {_e(v.label)}'><b>Verdict: {_e(v.label)}</b> "
         f"(score {v.score:.2f}{'' if v.calibrated else ', not a calibrated probability'})"
-        f"{' — ' + _e(v.domain) if v.domain else ''}<br>{_e(v.explanation)}</div>",
+        f"{' — ' + _e(v.domain) if v.domain else ''}<br>{_e(v.explanation)}{_probability_line(v)}</div>",
         "<div class='grid'>",
         f"<figure><img alt='the picture' src='{data_uri(np.asarray(ev.pixels))}'><figcaption>The picture as stored "
         f"({ev.width}×{ev.height}, {_e(ev.format)})</figcaption></figure>",
@@ -70,6 +70,8 @@ def render_html(report: Report) -> str:
             "(green dots) to where they were copied. Which region is the original cannot be told.</figcaption></figure>"
         )
     parts.append("</div>")
+
+    parts += _generation_section(report)
 
     if v.findings:
         parts.append("<h2>Why: the strongest findings</h2><ol>")
@@ -127,7 +129,64 @@ def render_html(report: Report) -> str:
     if ev.segments:
         parts.append(f"<tr><th>file structure</th><td><code>{_e(' '.join(s.name for s in ev.segments[:60]))}</code></td></tr>")
     parts.append(f"<tr><th>timings (s)</th><td><code>{_e(json.dumps({k: round(x, 3) for k, x in report.seconds.items()}))}</code></td></tr>")
-    parts.append("</table><p class='muted'>Scores come from a first, uncalibrated fusion rule; "
-                 "read them as rankings, not probabilities. Metadata never proves authenticity.</p>")
+    parts.append("</table><p class='muted'>Probabilities are calibrated on forgelens's own training and "
+                 "held-out sets at a 50/50 prior (see the verdict's <code>calibrated</code> flag); detector "
+                 "scores are rankings, not probabilities. Metadata never proves authenticity.</p>")
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _probability_line(v) -> str:
+    p = v.probabilities
+    if not p:
+        return ""
+    cells = [f"{k} {p[k]:.2f}" if p.get(k) is not None else f"{k}: not measured"
+             for k in ("authentic", "manipulated", "generated")]
+    return "<br><span class='muted'>Probabilities: " + _e(" · ".join(cells)) + "</span>"
+
+
+_GENERATION_CAVEAT = (
+    "What fools it: heavy recompression, screenshots, strong downscaling or upscaling and "
+    "re-photographing erase the low-level generator trace; generators unlike those it was trained "
+    "on score lower; a real photo passed through an AI autoencoder (\"laundered\") carries generator "
+    "traces although its scene is real.")
+
+
+def _generation_section(report: Report) -> list[str]:
+    """P(generated), the threshold it was judged against, laundering and the patch maps."""
+    v, ev = report.verdict, report.evidence
+    gen_traces = [t for t in report.traces if (info := available().get(t.name)) and info.family == "generation"
+                  and t.applicable and t.error is None]
+    if v.generation is None and not gen_traces:
+        return []
+    out = ["<h2>Generated or laundered?</h2>"]
+    g = v.generation
+    if g:
+        out.append(
+            f"<p>P(generated) <b>{g['p_generated']:.2f}</b> from {_e(', '.join(g['detectors']))} — "
+            f"called generated at ≥ {g['generated_at']:.2f}, inconclusive from {g['authentic_below']:.2f}"
+            + (f" (threshold fitted to {100 * g['heldout_fpr']:.1f} % false positives on held-out camera photos)"
+               if g.get("heldout_fpr") is not None else "")
+            + f": <b>{_e(g['band'])}</b>.</p>")
+    lw = v.laundering
+    if lw:
+        c = lw["classes"]
+        out.append(
+            f"<p>Pristine {c['pristine']:.2f} · laundered {c['laundered']:.2f} · fully synthetic "
+            f"{c['fully_synthetic']:.2f}; p_laundered = {lw['p_laundered']:.2f} = P(real content re-synthesised "
+            "by an autoencoder | generated traces). A laundered picture is real content, AI-re-rendered — "
+            "not a scene that never existed.</p>")
+    figs = []
+    for t in gen_traces:
+        score = "" if t.score is None else f" · P {t.score:.2f}"
+        if t.heatmap is not None:
+            figs.append(f"<figure><img alt='{_e(t.name)} patch map' src='{data_uri(overlay(np.asarray(ev.pixels), t.heatmap))}'>"
+                        f"<figcaption><b>{_e(t.name)}</b>{score}: where its generator traces are strongest "
+                        f"(maps/{_e(t.name)}.png)</figcaption></figure>")
+        else:
+            figs.append(f"<figure><figcaption><b>{_e(t.name)}</b>{score} (whole-image score, no map)"
+                        "</figcaption></figure>")
+    if figs:
+        out.append("<div class='grid'>" + "".join(figs) + "</div>")
+    out.append(f"<p class='caveat'>{_e(_GENERATION_CAVEAT)}</p>")
+    return out
