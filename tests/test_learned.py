@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -15,9 +16,15 @@ from forgelens.detectors import registry  # noqa: E402
 from forgelens.errors import ForgeLensError  # noqa: E402
 from forgelens.evidence import load  # noqa: E402
 from forgelens.learned.filters import SRM_KERNELS, BayarConv2d, NoiseResidual, SRMFilter  # noqa: E402
-from forgelens.learned.weights import SHIPPED_WEIGHTS, WeightsError, load_localizer  # noqa: E402
+from forgelens.learned.weights import SHIPPED_WEIGHTS, WeightsError, load_localizer, save_weights  # noqa: E402
 
 torch.set_num_threads(1)
+
+CAMERAS = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "cameras" / "exif-samples"
+# Camera models held out of the shipped model's training data (see MODEL_CARD.md):
+# iPhone 6, Jolla, Olympus E-P3, Casio EX-Z750 hosts; Fujifilm DX-10, Casio EX-M2, Kodak DC210, iPhone 6 donors.
+HOSTS = ("hdr_iphone_hdr_NO.jpg", "mobile_jolla.jpg", "tests_42_IndexError.jpg", "tests_35-empty.jpg")
+DONORS = ("exif-org_fujifilm-dx10.jpg", "tests_36-memory_error.jpg", "exif-org_kodak-dc210.jpg", "hdr_iphone_hdr_YES.jpg")
 
 
 def _photo(h: int, w: int, seed: int = 0) -> np.ndarray:
@@ -37,6 +44,46 @@ def _jpeg_bytes(rgb: np.ndarray, q: int = 90) -> bytes:
     ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, q])
     assert ok
     return buf.tobytes()
+
+
+def _camera(name: str) -> np.ndarray:
+    return cv2.cvtColor(cv2.imread(str(CAMERAS / name), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+
+
+def _camera_splice(seed: int, size: int = 512) -> tuple[bytes, np.ndarray, bytes]:
+    """A splice of one camera's photo into another's, and the untouched host crop.
+
+    Host: a ``size``-px crop (8-aligned, so its own JPEG grid is kept) of a
+    camera original. Donor: a patch of another camera's photo given another
+    history (extra Gaussian noise sigma 4, JPEG q 55-74). Region: an axis-aligned
+    rectangle (odd seeds) or a rotated ellipse (even seeds), 1/4-1/2 of the side,
+    at a random place, hard-edged. The result is saved as JPEG q 85-95.
+    Returns (spliced JPEG bytes, mask, authentic host crop as JPEG q 90 bytes).
+    """
+    rng = np.random.default_rng(seed)
+    host, donor = _camera(HOSTS[seed % len(HOSTS)]), _camera(DONORS[seed % len(DONORS)])
+    hh, hw = host.shape[:2]
+    y0, x0 = 8 * int(rng.integers(0, (hh - size) // 8)), 8 * int(rng.integers(0, (hw - size) // 8))
+    clean = np.ascontiguousarray(host[y0:y0 + size, x0:x0 + size])
+    dh, dw = donor.shape[:2]
+    s = min(size, dh, dw)
+    dy, dx = int(rng.integers(0, dh - s + 1)), int(rng.integers(0, dw - s + 1))
+    d = donor[dy:dy + s, dx:dx + s].astype(np.float32)
+    if s < size:
+        d = cv2.resize(d, (size, size))
+    d = np.clip(d + rng.normal(0, 4, d.shape), 0, 255).astype(np.uint8)
+    d = cv2.cvtColor(cv2.imdecode(np.frombuffer(_jpeg_bytes(d, int(rng.integers(55, 75))), np.uint8),
+                                  cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    mask = np.zeros((size, size), np.uint8)
+    bh, bw = (int(v) for v in rng.integers(size // 4, size // 2, 2))
+    my, mx = int(rng.integers(0, size - bh)), int(rng.integers(0, size - bw))
+    if seed % 2:
+        mask[my:my + bh, mx:mx + bw] = 1
+    else:
+        cv2.ellipse(mask, (mx + bw // 2, my + bh // 2), (bw // 2, bh // 2), float(rng.uniform(0, 180)), 0, 360, 1, -1)
+    img = clean.copy()
+    img[mask > 0] = d[mask > 0]
+    return _jpeg_bytes(img, int(rng.integers(85, 96))), mask.astype(bool), _jpeg_bytes(clean, 90)
 
 
 # --------------------------------------------------------------------------- filters
@@ -78,11 +125,15 @@ def test_noise_residual_shape():
 # --------------------------------------------------------------------------- weights and inference
 
 
-def test_shipped_weights_load_strictly_and_are_small():
-    assert SHIPPED_WEIGHTS.is_file(), "shipped weights missing"
+def test_shipped_weights_are_fp16_safetensors_small_and_load_strictly():
+    from safetensors import safe_open
+
+    assert SHIPPED_WEIGHTS.is_file() and SHIPPED_WEIGHTS.suffix == ".safetensors", "shipped weights missing"
     assert SHIPPED_WEIGHTS.stat().st_size < 30 * 2**20
-    payload = torch.load(SHIPPED_WEIGHTS, map_location="cpu", weights_only=True)
-    assert all(v.dtype == torch.float16 for v in payload["state_dict"].values() if v.is_floating_point())
+    assert not list(SHIPPED_WEIGHTS.parent.glob("localizer*.pt")), "old torch weights still shipped"
+    with safe_open(str(SHIPPED_WEIGHTS), framework="pt") as fh:
+        assert fh.metadata()["format"] == "forgelens-localizer-1"
+        assert all(fh.get_tensor(k).dtype == torch.float16 for k in fh.keys() if fh.get_tensor(k).is_floating_point())  # noqa: SIM118
     model = load_localizer(None)  # load_state_dict(strict=True) inside
     assert not model.training
 
@@ -122,6 +173,17 @@ def test_user_checkpoint_path_loads(tmp_path):
     assert "mine.pt" in t.note
 
 
+def test_exported_safetensors_from_a_user_path_loads_and_matches(tmp_path):
+    from forgelens.learned.model import FilterFusionNet, ModelSpec
+
+    torch.manual_seed(1)
+    m = FilterFusionNet(ModelSpec())
+    dest = save_weights(m.state_dict(), ModelSpec().to_dict(), tmp_path / "any-name.bin", {"step": 7})
+    loaded = load_localizer(dest)  # sniffed as safetensors whatever the suffix
+    sd = loaded.state_dict()
+    assert all(torch.allclose(sd[k], v.half().float()) for k, v in m.state_dict().items() if v.is_floating_point())
+
+
 def test_bad_checkpoint_paths_give_clear_errors(tmp_path):
     missing = tmp_path / "nope.pt"
     with pytest.raises(ForgeLensError, match="nope.pt.*no such file"):
@@ -130,6 +192,20 @@ def test_bad_checkpoint_paths_give_clear_errors(tmp_path):
     garbage.write_bytes(b"not a torch file at all")
     with pytest.raises(WeightsError, match="garbage.pt.*not a readable torch"):
         load_localizer(garbage)
+    bad_st = tmp_path / "broken.safetensors"
+    bad_st.write_bytes(SHIPPED_WEIGHTS.read_bytes()[:4000])  # truncated
+    with pytest.raises(WeightsError, match="broken.safetensors.*not a readable safetensors"):
+        load_localizer(bad_st)
+    from safetensors.torch import save_file
+
+    foreign = tmp_path / "foreign.safetensors"
+    save_file({"w": torch.zeros(2)}, str(foreign))  # a safetensors file of something else
+    with pytest.raises(WeightsError, match="foreign.safetensors.*not a forgelens localizer"):
+        load_localizer(foreign)
+    wrong_st = tmp_path / "wrong_shape.safetensors"
+    save_weights({"foo": torch.zeros(3)}, {}, wrong_st)
+    with pytest.raises(WeightsError, match="wrong_shape.safetensors.*do not fit"):
+        load_localizer(wrong_st)
     wrong = tmp_path / "wrong.pt"
     buf = io.BytesIO()
     torch.save({"spec": {}, "state_dict": {"foo": torch.zeros(3)}}, buf)
@@ -176,7 +252,13 @@ def test_train_command_end_to_end_on_tiny_set(tmp_path):
                                  "--batch", "2", "--crop", "64", "--resume"])
     assert r.exit_code == 0, r.output
     assert len((out / "loss.csv").read_text().strip().splitlines()) == 4
-    exported = tmp_path / "w.pt"
-    r = CliRunner().invoke(app, ["train", "export", str(out / "last.pt"), str(exported)])
+    for name in ("w.safetensors", "w.pt"):  # shipped format and the older torch payload
+        exported = tmp_path / name
+        r = CliRunner().invoke(app, ["train", "export", str(out / "last.pt"), str(exported)])
+        assert r.exit_code == 0, r.output
+        assert load_localizer(exported) is not None
+    r = CliRunner().invoke(app, ["train", "localizer", "-d", str(data), "-o", str(tmp_path / "ft"), "--steps", "1",
+                                 "--batch", "2", "--crop", "64", "--init", str(tmp_path / "w.safetensors"),
+                                 "--paste-p", "1"])
     assert r.exit_code == 0, r.output
-    assert load_localizer(exported) is not None
+    assert "initialised from" in r.output

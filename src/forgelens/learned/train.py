@@ -46,6 +46,9 @@ class TrainConfig:
     save_every: int = 100
     max_minutes: float = 0.0  # 0 = no wall-clock cap
     threads: int = 1
+    init: str = ""  # start from these weights (exported file or checkpoint) instead of ImageNet
+    downscale_p: float = 0.2  # chance a whole picture is downscaled before cropping
+    paste_p: float = 0.3  # chance a crop gets a region pasted from another picture (see CropSampler)
 
 
 def _read_rgb(path: Path) -> np.ndarray:
@@ -66,10 +69,42 @@ def _read_index(folder: Path) -> list[tuple[Path, Path | None]]:
     return rows
 
 
-class CropSampler:
-    """Seeded sampler of augmented (crop, mask) pairs from synth folders."""
+def _region(rng: np.random.Generator, c: int) -> np.ndarray:
+    """A random rectangle, ellipse or polygon covering about 4-40 % of a c x c crop (uint8 0/1)."""
+    m = np.zeros((c, c), np.uint8)
+    bh, bw = (int(v) for v in rng.integers(c // 5, int(c * 0.65), 2))
+    y0, x0 = int(rng.integers(0, c - bh + 1)), int(rng.integers(0, c - bw + 1))
+    kind = rng.random()
+    if kind < 0.35:
+        m[y0:y0 + bh, x0:x0 + bw] = 1
+    elif kind < 0.7:
+        cv2.ellipse(m, (x0 + bw // 2, y0 + bh // 2), (max(1, bw // 2), max(1, bh // 2)),
+                    float(rng.uniform(0, 180)), 0, 360, 1, -1)
+    else:
+        n = int(rng.integers(5, 12))
+        ang = np.sort(rng.uniform(0, 2 * np.pi, n))
+        rad = rng.uniform(0.5, 1.0, n)
+        pts = np.stack([x0 + bw / 2 * (1 + rad * np.cos(ang)), y0 + bh / 2 * (1 + rad * np.sin(ang))], 1)
+        cv2.fillPoly(m, [np.round(pts).astype(np.int32)], 1)
+    return m
 
-    def __init__(self, folders: list[str | Path], crop: int, seed: int) -> None:
+
+class CropSampler:
+    """Seeded sampler of augmented (crop, mask) pairs from synth folders.
+
+    ``paste_p``: chance that a region (rectangle, ellipse or polygon, hard or
+    slightly feathered edge) cut from *another* training picture, given its
+    own history (extra sensor-like noise, a JPEG compression, a rescale), is
+    pasted into the crop before the crop's own post-processing - on-the-fly
+    splicing in the spirit of CAT-Net's and TruFor's synthetic training
+    splices, so the network sees hard-edged splices of foreign camera noise
+    and compression, not only the synth set's feathered objects.
+    ``downscale_p``: chance the whole picture is downscaled x[0.5, 1] first
+    (resizing erases camera noise and JPEG traces, so it is kept rare).
+    """
+
+    def __init__(self, folders: list[str | Path], crop: int, seed: int,
+                 downscale_p: float = 0.2, paste_p: float = 0.3) -> None:
         self.items: list[tuple[Path, Path | None]] = []
         for f in folders:
             self.items.extend(_read_index(Path(f)))
@@ -77,6 +112,32 @@ class CropSampler:
             raise ValueError(f"no authentic/manipulated rows in {folders}")
         self.crop = crop
         self.rng = np.random.default_rng(seed)
+        self.downscale_p = downscale_p
+        self.paste_p = paste_p
+
+    def _donor(self, c: int) -> np.ndarray:
+        """A c x c patch of another picture with a history of its own (noise, rescale, JPEG)."""
+        rng = self.rng
+        img = _read_rgb(self.items[int(rng.integers(len(self.items)))][0])
+        if rng.random() < 0.3:
+            s = float(rng.uniform(0.6, 1.4))
+            img = cv2.resize(img, (max(8, round(img.shape[1] * s)), max(8, round(img.shape[0] * s))),
+                             interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
+        h, w = img.shape[:2]
+        if h < c or w < c:
+            img = cv2.copyMakeBorder(img, 0, max(0, c - h), 0, max(0, c - w), cv2.BORDER_REFLECT_101)
+            h, w = img.shape[:2]
+        y0, x0 = int(rng.integers(h - c + 1)), int(rng.integers(w - c + 1))
+        d = np.ascontiguousarray(img[y0:y0 + c, x0:x0 + c])
+        if rng.random() < 0.5:
+            noisy = d.astype(np.float32) + rng.normal(0, rng.uniform(1, 6), d.shape).astype(np.float32)
+            d = np.clip(noisy + 0.5, 0, 255).astype(np.uint8)
+        if rng.random() < 0.8:
+            q = int(rng.integers(50, 96))
+            ok, buf = cv2.imencode(".jpg", cv2.cvtColor(d, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, q])
+            if ok:
+                d = cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+        return d
 
     def sample(self) -> tuple[np.ndarray, np.ndarray]:
         rng, c = self.rng, self.crop
@@ -88,7 +149,7 @@ class CropSampler:
             m = cv2.imread(str(mask_path), cv2.IMREAD_GRAYSCALE)
             if m is not None and m.shape == (h, w):
                 mask = (m >= 128).astype(np.uint8)
-        if rng.random() < 0.5:  # downscale the whole picture (social-network style)
+        if rng.random() < self.downscale_p:  # downscale the whole picture (social-network style)
             s = float(rng.uniform(0.5, 1.0))
             nw, nh = max(c, round(w * s)), max(c, round(h * s))
             img = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_AREA)
@@ -108,6 +169,14 @@ class CropSampler:
             y0, x0 = int(rng.integers(h - c + 1)), int(rng.integers(w - c + 1))
         img = np.ascontiguousarray(img[y0:y0 + c, x0:x0 + c])
         mask = np.ascontiguousarray(mask[y0:y0 + c, x0:x0 + c])
+        if rng.random() < self.paste_p:
+            region = _region(rng, c)
+            alpha = region.astype(np.float32)
+            if rng.random() < 0.3:
+                alpha = cv2.GaussianBlur(alpha, (0, 0), float(rng.uniform(0.5, 2.0)))
+            donor = self._donor(c).astype(np.float32)
+            img = np.clip(img * (1 - alpha[..., None]) + donor * alpha[..., None] + 0.5, 0, 255).astype(np.uint8)
+            mask = np.maximum(mask, (alpha >= 0.5).astype(np.uint8))
         if rng.random() < 0.1:
             img = cv2.GaussianBlur(img, (0, 0), float(rng.uniform(0.4, 1.2)))
         if rng.random() < 0.1:
@@ -184,9 +253,17 @@ def train(cfg: TrainConfig, *, resume: bool = False, log=print) -> Path:
     spec = ModelSpec()
     model = FilterFusionNet(spec, pretrained_path=lite0_weights_path())
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    sampler = CropSampler(list(cfg.data), cfg.crop, cfg.seed)
+    sampler = CropSampler(list(cfg.data), cfg.crop, cfg.seed, cfg.downscale_p, cfg.paste_p)
     start = 0
     ckpt = out / "last.pt"
+    if cfg.init and not (resume and ckpt.is_file()):
+        from forgelens.learned.weights import read_weights
+
+        init_spec, init_sd = read_weights(cfg.init)
+        if init_spec != spec:
+            raise ValueError(f"--init {cfg.init}: architecture {init_spec} differs from {spec}")
+        model.load_state_dict(init_sd, strict=True)
+        log(f"initialised from {cfg.init}")
     if resume and ckpt.is_file():
         state = torch.load(ckpt, map_location="cpu", weights_only=False)
         model.load_state_dict(state["model"])
@@ -265,12 +342,17 @@ def calibrate_detection(model, folders: list[str | Path], *, tile: int = 512, ov
 
 def export_weights(checkpoint: str | Path, dest: str | Path, meta: dict | None = None,
                    calibrate: list[str | Path] | None = None) -> Path:
-    """Write a checkpoint's model as an fp16 state dict (the format shipped in the package).
+    """Write a checkpoint's model as fp16 weights (the format shipped in the package).
 
-    ``calibrate``: held-out synth folders on which the detection head is
-    Platt-scaled first (see :func:`calibrate_detection`).
+    ``dest`` ending in ``.pt`` / ``.pth`` gives the older torch payload;
+    anything else a safetensors file (shipped format, see
+    :func:`forgelens.learned.weights.save_weights`). ``calibrate``: held-out
+    synth folders on which the detection head is Platt-scaled first (see
+    :func:`calibrate_detection`).
     """
     import torch
+
+    from forgelens.learned.weights import FORMAT, save_weights
 
     state = torch.load(checkpoint, map_location="cpu", weights_only=False)
     meta = dict(meta or {})
@@ -282,10 +364,13 @@ def export_weights(checkpoint: str | Path, dest: str | Path, meta: dict | None =
         meta["calibration"] = calibrate_detection(model, list(calibrate))
         meta["calibration"]["folders"] = [str(c) for c in calibrate]
         state["model"] = model.state_dict()
-    sd = {k: (v.half() if v.is_floating_point() else v) for k, v in state["model"].items()}
-    payload = {"format": "forgelens-localizer-1", "spec": state["spec"], "state_dict": sd,
-               "step": state.get("step"), "config": state.get("config"), "meta": meta or {}}
     dest = Path(dest)
+    if dest.suffix.lower() not in (".pt", ".pth"):
+        return save_weights(state["model"], state["spec"], dest,
+                            {"step": state.get("step"), "config": state.get("config"), "meta": meta})
+    sd = {k: (v.half() if v.is_floating_point() else v) for k, v in state["model"].items()}
+    payload = {"format": FORMAT, "spec": state["spec"], "state_dict": sd,
+               "step": state.get("step"), "config": state.get("config"), "meta": meta or {}}
     dest.parent.mkdir(parents=True, exist_ok=True)
     torch.save(payload, dest)
     return dest
@@ -311,19 +396,23 @@ def register(app) -> None:
         max_minutes: float = typer.Option(0.0, "--max-minutes", help="Stop (and checkpoint) after this wall time."),
         threads: int = typer.Option(1, "--threads"),
         resume: bool = typer.Option(False, "--resume", help="Continue from OUT/last.pt."),
+        init: Path = typer.Option(None, "--init", help="Fine-tune from these weights (exported file or checkpoint)."),
+        downscale_p: float = typer.Option(0.2, "--downscale-p", help="Chance of downscaling a whole picture."),
+        paste_p: float = typer.Option(0.3, "--paste-p", help="Chance of pasting a foreign region into a crop."),
     ) -> None:
         """Train the filter-fusion localizer on synth data (seeded, resumable)."""
         if crop % 32:
             raise typer.BadParameter("must be a multiple of 32", param_hint="--crop")
         cfg = TrainConfig(data=tuple(str(d) for d in data), out=str(out), seed=seed, steps=steps, batch=batch,
-                          crop=crop, lr=lr, max_minutes=max_minutes, threads=threads)
+                          crop=crop, lr=lr, max_minutes=max_minutes, threads=threads,
+                          init=str(init) if init else "", downscale_p=downscale_p, paste_p=paste_p)
         ckpt = train(cfg, resume=resume, log=lambda s: typer.echo(s, err=True))
         typer.echo(str(ckpt))
 
     @train_app.command("export")
     def export(
         checkpoint: Path = typer.Argument(..., help="A training checkpoint (last.pt)."),
-        dest: Path = typer.Argument(..., help="Weights file to write (fp16 state dict, .pt)."),
+        dest: Path = typer.Argument(..., help="Weights file to write (fp16 safetensors; a .pt name gives a torch file)."),
         calibrate: list[Path] = typer.Option([], "--calibrate",
                                              help="Held-out synth folder to Platt-scale the detection head on."),
     ) -> None:
