@@ -5,8 +5,9 @@ Laundering", a real photo passed through a latent autoencoder ("laundered") carr
 decoder's low-level trace but keeps real content. forgelens separates the cases with two
 detectors that look at different things:
 
-- ``npr_trace``: P(generator/autoencoder up-sampling trace) — fires on both laundered and
-  fully generated images (at native resolution);
+- ``gen_trace`` (the low-level trace detector named in ``fusion/generation.json``): P(generator
+  / autoencoder up-sampling trace) — fires on both laundered and fully generated images (at
+  native resolution);
 - ``clip_probe``: P(generated) from the frozen CLIP embedding — judges the scene and its
   rendering, which laundering barely changes.
 

@@ -340,15 +340,20 @@ def register(app) -> None:
 
     @train_app.command("generated")
     def generated(
-        out: Path = typer.Option(WEIGHTS_DIR, "--out", "-o", help="Folder for clip_probe.json / npr_probe.json."),
+        out: Path = typer.Option(WEIGHTS_DIR, "--out", "-o",
+                                 help="Folder for gen_trace.safetensors (and clip_probe.json / npr_probe.json)."),
         data: Path = typer.Option(None, "--data", help="Datasets folder (default ../shared/datasets)."),
         limit: int = typer.Option(0, "--limit", help="Use at most this many images per group (0 = all)."),
         seed: int = typer.Option(0, "--seed"),
-        kinds: str = typer.Option("clip,npr", "--kinds", help="Which probes: clip, npr."),
+        kinds: str = typer.Option("trace", "--kinds",
+                                  help="What to train: trace (the gen_trace CNN), clip, npr (session-1 probes)."),
         aligned: bool = typer.Option(True, "--aligned/--no-aligned",
-                                     help="Add TAEF2 reconstructions of authentic crops as positives."),
+                                     help="Add TAEF2 reconstructions of real crops as positives (aligned pairs)."),
+        steps: int = typer.Option(6000, "--steps", help="gen_trace: optimisation steps (64 crops each)."),
+        pairs: int = typer.Option(2400, "--pairs", help="gen_trace: number of aligned pairs to make."),
+        cache: Path = typer.Option(None, "--cache", help="gen_trace: .npz of the crops (read if present, else written)."),
     ) -> None:
-        """Train the generated-image probes (CLIP linear probe, NPR patch probe) and calibrate them."""
+        """Train the generated-image models: the gen_trace CNN (default) and the session-1 probes."""
         items = gen_data.list_items(data)
         if limit:
             seen: dict[str, int] = {}
@@ -361,9 +366,23 @@ def register(app) -> None:
         if not items:
             typer.echo(f"forgelens: no images found under {data or gen_data.shared_root() / 'datasets'}", err=True)
             raise typer.Exit(1)
-        train_all(items, out, seed=seed, kinds=tuple(k.strip() for k in kinds.split(",") if k.strip()),
-                  log=typer.echo, aligned=aligned)
+        wanted = tuple(k.strip() for k in kinds.split(",") if k.strip())
+        bad = set(wanted) - {"trace", "clip", "npr"}
+        if bad:
+            typer.echo(f"forgelens: unknown --kinds {sorted(bad)} (trace, clip, npr)", err=True)
+            raise typer.Exit(2)
+        if "trace" in wanted:
+            from forgelens.learned.gen_train import train_trace
 
+            try:
+                train_trace(items, Path(out) / "gen_trace.safetensors", steps=steps, seed=seed, n_pairs=pairs,
+                            cache=cache, aligned=aligned, log=typer.echo)
+            except RuntimeError as exc:
+                typer.echo(f"forgelens: {exc}", err=True)
+                raise typer.Exit(1) from exc
+        probes = tuple(k for k in wanted if k in ("clip", "npr"))
+        if probes:
+            train_all(items, out, seed=seed, kinds=probes, log=typer.echo, aligned=aligned)
 
 if __name__ == "__main__":
     train_all()

@@ -1,0 +1,152 @@
+"""Generator up-sampling trace: a small residual CNN on NPR residuals, per 64 px patch (``gen_trace``).
+
+Generators and latent-diffusion decoders build images by nearest ×2 up-sampling followed by
+convolutions. Tan et al. (CVPR 2024) showed that the *neighbouring pixel relationships* this
+leaves — an image minus the nearest-neighbour up-sampling of its 2× down-sampled copy —
+generalise across generators better than what the picture shows. ``gen_trace`` feeds that
+residual to a ~80 k-parameter residual CNN (``forgelens.learned.gen_model``) trained on
+*aligned pairs* (Rajan et al., ICLR 2025): real photo crops — downscaled first, so that no
+camera JPEG grid survives — and the same crops passed through the TAEF2 latent autoencoder,
+with the same augmentation on both sides, plus Stable Diffusion 1.x/2.x crops. Every 64 px
+patch is scored on its own; the image logit is the mean over textured patches, calibrated
+(Platt) on held-out camera photos.
+
+Parameters
+----------
+weights : str, default ""
+    A safetensors file from ``forgelens train generated``; empty = the shipped
+    ``learned/weights/gen_trace.safetensors``.
+max_patches : int, default 256
+    At most this many textured patches are scored (a regular subsample beyond; about 1 MP),
+    so a 12 MP photo costs about as much as a 1 MP one.
+min_level : float, default 1.0
+    Patches whose mean absolute horizontal luma difference is below this are flat: not scored.
+inconclusive_band : float, default 0.15
+    Probabilities within this distance below the threshold are reported as inconclusive.
+threads : int, default 0
+    torch intra-op threads for this call (0 = leave torch's setting).
+
+Returns
+-------
+Trace
+    ``heatmap``: per-patch P(generator trace) at full resolution; ``reliability``: 1 on
+    scored patches, 0 on flat, unscored and border pixels; ``score``: calibrated
+    P(generated) of the image.
+
+Notes
+-----
+Assumes the image is near its native resolution. Resizing, heavy JPEG, screenshots and
+upscaling erase or imitate the trace; a real photo re-rendered by an AI autoencoder
+(laundered) carries a real decoder trace and scores high — it is real content, AI-re-rendered.
+Trained on SD 1.x/2.x and TAEF2 only: other generator families are what the benchmark
+(``benchmarks/accuracy_generation.py``) measures.
+
+References
+----------
+.. [1] C. Tan et al., "Rethinking the Up-Sampling Operations in CNN-based Generative
+       Network for Generalizable Deepfake Detection", CVPR 2024.
+.. [2] A. Rajan et al., "Aligned Datasets Improve Detection of Latent Diffusion-Generated
+       Images", ICLR 2025.
+
+Examples
+--------
+>>> from forgelens.evidence import load
+>>> from forgelens.detectors import registry
+>>> trace = registry.run("gen_trace", load("photo.png"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from forgelens.detectors._maps import blocks_to_pixels
+from forgelens.detectors.generation_clip import verdict_finding
+from forgelens.detectors.registry import register
+from forgelens.evidence import Evidence
+from forgelens.trace import Finding, Trace
+
+
+@dataclass(frozen=True)
+class GenTraceConfig:
+    weights: str = ""
+    max_patches: int = 256
+    min_level: float = 1.0
+    inconclusive_band: float = 0.15
+    threads: int = 0
+
+
+def score_rgb(rgb: np.ndarray, config: GenTraceConfig = GenTraceConfig()) -> dict:
+    """Patch logits, reliable mask, image logit and P for a uint8 RGB array (shared with benchmarks)."""
+    from forgelens.learned import gen_model
+
+    model, meta = gen_model.load(config.weights or None)
+    patch = int(meta.get("patch", gen_model.PATCH))
+    z, ok = gen_model.patch_logits(model, rgb, patch=patch, max_patches=config.max_patches,
+                                   min_level=config.min_level)
+    a, b = float(meta.get("platt_a", 1.0)), float(meta.get("platt_b", 0.0))
+    scored = np.isfinite(z)
+    zi = float(np.mean(z[scored])) if scored.any() else float("nan")
+    p = float(1 / (1 + np.exp(-(a * zi + b)))) if scored.any() else float("nan")
+    pz = np.where(scored, 1 / (1 + np.exp(-(a * np.nan_to_num(z) + b))), 0.0).astype(np.float32)
+    return {"z": z, "scored": scored, "reliable": ok, "logit": zi, "p": p, "patch_p": pz, "patch": patch,
+            "threshold": float(meta.get("threshold", 0.5)), "meta": meta}
+
+
+@register(
+    "gen_trace",
+    config=GenTraceConfig,
+    family="generation",
+    default=False,  # the lead decides (speed and false-positive figures in benchmarks/RESULTS-generation.md)
+    description="Generator up-sampling trace: residual CNN on NPR residuals, trained on TAEF2-aligned pairs",
+    how_to_read="Bright patches carry the pixel pattern a generator's or an AI autoencoder's up-sampler "
+    "leaves. The score is a calibrated probability for the whole image.",
+    caveat="Needs the image near native resolution: resizing, heavy JPEG, screenshots and upscaling erase "
+    "or imitate the trace. Also fires on real photos re-rendered by an AI autoencoder (laundered), which "
+    "still show a real scene.",
+)
+def gen_trace(evidence: Evidence, config: GenTraceConfig) -> Trace:
+    from forgelens.learned import gen_model
+
+    try:
+        import torch
+    except ImportError:
+        return Trace.not_applicable("gen_trace", "torch is not installed (pip install 'forgelens[learned]')")
+    px = np.asarray(evidence.pixels)
+    h, w = px.shape[:2]
+    if min(h, w) < gen_model.PATCH:
+        return Trace.not_applicable("gen_trace", f"image {w}×{h} smaller than one {gen_model.PATCH} px patch")
+    try:
+        gen_model.load(config.weights or None)
+    except Exception as exc:  # missing safetensors / weights: not applicable, with the reason
+        return Trace.not_applicable("gen_trace", str(exc))
+    old = torch.get_num_threads()
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    try:
+        r = score_rgb(px, config)
+    finally:
+        if config.threads:
+            torch.set_num_threads(old)
+    if not r["scored"].any():
+        return Trace.not_applicable("gen_trace", "every patch is flat: nothing to measure")
+    patch, p, thr = r["patch"], r["p"], r["threshold"]
+    heat = blocks_to_pixels(r["patch_p"], (h, w), patch)
+    rel = np.zeros((h, w), np.float32)
+    ny, nx = r["z"].shape
+    rel[:ny * patch, :nx * patch] = np.repeat(np.repeat(r["scored"].astype(np.float32), patch, 0), patch, 1)
+    heat *= rel
+    share = float(np.mean(r["patch_p"][r["scored"]] >= thr))
+    findings = [verdict_finding("Up-sampling trace", p, thr, config.inconclusive_band,
+                                {"logit": round(r["logit"], 4), "patches_scored": int(r["scored"].sum()),
+                                 "patches_flat": int((~r["reliable"]).sum()),
+                                 "share_patches_above_threshold": round(share, 4)})]
+    if p >= thr:
+        zz = np.where(r["scored"], r["z"], -np.inf)
+        iy, ix = np.unravel_index(int(np.argmax(zz)), zz.shape)
+        findings.append(Finding(
+            "upsampling-trace", "Strongest generator up-sampling pattern in this patch",
+            float(r["patch_p"][iy, ix]), (int(ix * patch), int(iy * patch), int((ix + 1) * patch), int((iy + 1) * patch)),
+            {"patch_p": round(float(r["patch_p"][iy, ix]), 4)}))
+    return Trace("gen_trace", heatmap=heat, reliability=rel, score=p, findings=findings)

@@ -1,0 +1,207 @@
+"""Aligned training pairs for the generator-trace CNN, the train/held-out split, and paired augmentation.
+
+The recipe of Rajan et al. (ICLR 2025, "Aligned Datasets Improve Detection of Latent
+Diffusion-Generated Images"): every real crop is also passed through a latent autoencoder
+(TAEF2 here) and the reconstruction is a positive. The pair shows the same content, so the
+only difference a model can learn is the decoder's trace.
+
+A first attempt (session 1, ``npr_trace``) showed the shortcut this recipe still allows:
+camera crops carry the JPEG 8×8 grid of the camera, TAEF2 erases it, so a model learns
+"JPEG grid present = real". Here every real image is therefore **downscaled first** (area
+interpolation, random factor — which removes both the JPEG grid and the demosaicing
+pattern) before it is cropped and laundered, and every augmentation is applied with the
+**same parameters to both sides of a pair** (crop offset, resize factor, blur, noise, JPEG or
+WebP quality), so that format, size, resampling and content cannot carry the decision.
+
+Two unpaired sets complete the data: native-resolution crops of the same training photos
+(negatives, so the model meets camera JPEG/demosaicing at native resolution as *real*) and
+native crops of Stable Diffusion 1.x/2.x outputs (positives).
+
+Split (fixed, deterministic): camera photos of the second Dresden Nikon D70s unit and of
+every camera model whose CRC32 is odd are *held out* (never in training; they set the
+threshold and measure the false-positive rate); likewise the odd-numbered Sun-Hays photos,
+Kodak images 13–24 and every 4th SD image. Every other shared set (playground, GAN
+examples, CASIA, toolkit) is never used in training.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from forgelens.learned import gen_data
+
+__all__ = ["is_heldout", "training_items", "make_pairs", "augment_pair", "PAIR"]
+
+PAIR = 128  # side of stored crops
+MIN_LEVEL = 1.5  # mean |luma difference| below this: a flat crop, not used
+
+
+@lru_cache(maxsize=4)
+def _camera_models(cameras_dir: str) -> dict[str, tuple[str, str]]:
+    out = {}
+    p = Path(cameras_dir) / "cameras.csv"
+    if p.is_file():
+        with open(p, newline="") as f:
+            for r in csv.DictReader(f):
+                out[r["image"]] = (r.get("model", ""), r.get("device", ""))
+    return out
+
+
+def is_heldout(item: gen_data.Item) -> bool:
+    """True for images that training never sees (the fixed split described in the module)."""
+    name = item.path.name
+    if item.dataset == "cameras":
+        ds = item.path.parent.parent  # cameras/<subset>/<file>
+        model, device = _camera_models(str(ds)).get(f"{item.path.parent.name}/{name}", ("", ""))
+        if device.endswith("_1") or "D70s_1" in name:
+            return True
+        if device.endswith("_0") or "D70s_0" in name:
+            return False
+        return zlib.crc32((model or name).encode()) % 2 == 1
+    if item.group == "pristine-sun-hays80":
+        return zlib.crc32(name.encode()) % 2 == 1
+    if item.group == "pristine-kodak24":
+        return int("".join(c for c in item.path.stem if c.isdigit()) or 0) > 12
+    if item.group == "sd12":
+        return int("".join(c for c in item.path.stem if c.isdigit()) or 0) % 4 == 3
+    return True  # every other set: evaluation only
+
+
+TRAIN_REAL_GROUPS = ("cameras", "cameras-flatfield", "pristine-sun-hays80", "pristine-kodak24")
+
+
+def training_items(items: Sequence[gen_data.Item]) -> tuple[list[gen_data.Item], list[gen_data.Item]]:
+    """(real, generated) training images: non-held-out photos and SD 1.x/2.x outputs."""
+    real = [it for it in items if it.label == 0 and it.group in TRAIN_REAL_GROUPS and not is_heldout(it)]
+    gen = [it for it in items if it.label == 1 and it.group == "sd12" and not is_heldout(it)]
+    return real, gen
+
+
+def level(rgb: np.ndarray) -> float:
+    y = rgb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    return float(np.abs(np.diff(y, axis=1)).mean())
+
+
+def _random_crop(rgb: np.ndarray, rng: np.random.Generator, size: int, tries: int = 6) -> np.ndarray | None:
+    h, w = rgb.shape[:2]
+    if h < size or w < size:
+        return None
+    for _ in range(tries):
+        y0, x0 = int(rng.integers(0, h - size + 1)), int(rng.integers(0, w - size + 1))
+        c = rgb[y0:y0 + size, x0:x0 + size]
+        if level(c) >= MIN_LEVEL:
+            return np.ascontiguousarray(c)
+    return None
+
+
+def _downscale_range(rgb: np.ndarray, is_jpeg: bool) -> tuple[float, float]:
+    """Area factors that remove the JPEG grid / demosaicing and keep ≥ 1.25 crops per side."""
+    lo = max(0.2, 1.25 * PAIR / min(rgb.shape[:2]))
+    hi = 0.67 if is_jpeg else 0.9
+    return (lo, max(lo, hi))
+
+
+def make_pairs(real: Sequence[gen_data.Item], gen: Sequence[gen_data.Item], *, n_pairs: int = 2400,
+               n_native: int = 1200, n_gen: int = 1200, seed: int = 0,
+               launder: Callable[[np.ndarray], np.ndarray] | None = None,
+               log: Callable[[str], None] = print) -> dict[str, np.ndarray]:
+    """Crops for training: ``pairs`` (N, 2, 128, 128, 3) original/laundered, ``native`` real, ``gen``.
+
+    Deterministic for a seed. ``launder`` defaults to ``taef2.launder`` (one torch thread).
+    """
+    if launder is None:
+        import torch
+
+        from forgelens.learned import taef2
+
+        torch.set_num_threads(1)
+        launder = taef2.launder
+    rng = np.random.default_rng(seed)
+    imgs = [(it, gen_data.read_rgb(it.path)) for it in real]
+    imgs = [(it, a) for it, a in imgs if min(a.shape[:2]) >= PAIR + 8]
+    if not imgs:
+        raise RuntimeError("no real training image is at least 136 px on its short side")
+    # draws per image ∝ sqrt(area), capped: big photos give more distinct crops
+    wts = np.array([min(a.shape[0] * a.shape[1], 4e6) ** 0.5 for _, a in imgs])
+    wts /= wts.sum()
+    pairs, native = [], []
+    t0 = time.perf_counter()
+    owner = rng.choice(len(imgs), size=n_pairs, p=wts)
+    for k, i in enumerate(owner):
+        it, a = imgs[i]
+        is_jpeg = it.path.suffix.lower() in (".jpg", ".jpeg")
+        lo, hi = _downscale_range(a, is_jpeg)
+        f = float(rng.uniform(lo, hi))
+        small = cv2.resize(a, (max(PAIR, round(a.shape[1] * f)), max(PAIR, round(a.shape[0] * f))),
+                           interpolation=cv2.INTER_AREA)
+        c = _random_crop(small, rng, PAIR)
+        if c is None:
+            continue
+        pairs.append(np.stack([c, launder(c)]))
+        if (k + 1) % 200 == 0:
+            log(f"pairs {k + 1}/{n_pairs} ({time.perf_counter() - t0:.0f} s)")
+    for i in rng.choice(len(imgs), size=n_native, p=wts):
+        c = _random_crop(imgs[i][1], rng, PAIR)
+        if c is not None:
+            native.append(c)
+    gimgs = [gen_data.read_rgb(it.path) for it in gen]
+    gens = []
+    for i in rng.integers(0, len(gimgs), size=n_gen) if gimgs else []:
+        c = _random_crop(gimgs[int(i)], rng, PAIR)
+        if c is not None:
+            gens.append(c)
+    z = np.zeros((0, PAIR, PAIR, 3), np.uint8)
+    return {"pairs": np.stack(pairs) if pairs else np.zeros((0, 2, PAIR, PAIR, 3), np.uint8),
+            "native": np.stack(native) if native else z, "gen": np.stack(gens) if gens else z}
+
+
+# --------------------------------------------------------------------------- paired augmentation
+def _codec(rgb: np.ndarray, fmt: str, q: int) -> np.ndarray:
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format=fmt, quality=int(q))
+    buf.seek(0)
+    with Image.open(buf) as im:
+        return np.asarray(im.convert("RGB"))
+
+
+def augment_pair(imgs: Sequence[np.ndarray], rng: np.random.Generator, size: int = 64) -> list[np.ndarray]:
+    """The same random chain for every image given (both sides of a pair, or one image).
+
+    Resize 0.5–1.5 (p 0.3), crop ``size`` at the same offset, Gaussian blur σ 0.3–1.0
+    (p 0.1), Gaussian noise σ 1–3 with the same noise field (p 0.1), then JPEG q 60–100
+    (p 0.5) or WebP q 60–100 (p 0.15) at the same quality.
+    """
+    out = [np.asarray(a) for a in imgs]
+    if rng.random() < 0.3:
+        f = float(rng.uniform(0.5, 1.5))
+        h, w = out[0].shape[:2]
+        nh, nw = max(size, round(h * f)), max(size, round(w * f))
+        interp = cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC
+        out = [cv2.resize(a, (nw, nh), interpolation=interp) for a in out]
+    h, w = out[0].shape[:2]
+    y0, x0 = int(rng.integers(0, h - size + 1)), int(rng.integers(0, w - size + 1))
+    out = [np.ascontiguousarray(a[y0:y0 + size, x0:x0 + size]) for a in out]
+    if rng.random() < 0.1:
+        s = float(rng.uniform(0.3, 1.0))
+        out = [cv2.GaussianBlur(a, (0, 0), s) for a in out]
+    if rng.random() < 0.1:
+        n = rng.normal(0, float(rng.uniform(1, 3)), out[0].shape).astype(np.float32)
+        out = [np.clip(a + n, 0, 255).astype(np.uint8) for a in out]
+    u = rng.random()
+    if u < 0.5:
+        q = int(rng.integers(60, 101))
+        out = [_codec(a, "JPEG", q) for a in out]
+    elif u < 0.65:
+        q = int(rng.integers(60, 101))
+        out = [_codec(a, "WEBP", q) for a in out]
+    return out
