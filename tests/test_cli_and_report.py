@@ -134,7 +134,7 @@ def test_detector_specs_expand():
         resolve("ela,nope")
 
 
-def test_extra_maps_are_half_precision_and_written(tmp_path):
+def test_extra_maps_and_reliability_are_half_precision_and_written(tmp_path):
     import numpy as np
 
     from forgelens.explain import write_report
@@ -142,7 +142,8 @@ def test_extra_maps_are_half_precision_and_written(tmp_path):
     report = analyze(EXAMPLE, detectors=["ela", "noise_wavelet"])
     ela = report.trace("ela")
     assert ela.extra_maps["ela"].dtype == np.float16 and ela.extra_maps["ela"].shape == (512, 512)
-    assert ela.heatmap.dtype == np.float32  # the contract's maps stay float32
+    assert ela.heatmap.dtype == np.float32  # the contract's heatmap stays float32
+    assert ela.reliability.dtype == np.float16 and 0 <= ela.reliability.min() <= ela.reliability.max() <= 1
     paths = write_report(report, tmp_path / "r")
     assert paths["extra:ela.ela"].name == "ela.ela.png" and paths["extra:ela.ela"].is_file()
     assert (tmp_path / "r" / "maps" / "noise_wavelet.noise_sigma.png").is_file()
