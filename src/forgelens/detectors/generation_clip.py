@@ -92,6 +92,7 @@ def verdict_finding(name: str, p: float, thr: float, band: float, values: dict) 
     "clip_probe",
     config=ClipProbeConfig,
     family="generation",
+    calibrated=True,  # Platt-scaled; threshold fitted on held-out camera photos
     default=False,  # experimental: see benchmarks/accuracy_generation.py
     description="UnivFD: logistic probe on frozen CLIP ViT-B/16 image embeddings (int8 ONNX)",
     how_to_read="The score is a calibrated probability that the whole picture came out of a generator, "

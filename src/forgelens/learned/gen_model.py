@@ -97,7 +97,7 @@ def load(path: str | Path | None = None):
     """(model in eval mode, fp32; meta dict) from a safetensors file; cached per file."""
     p = Path(path) if path else SHIPPED
     if not p.is_file():
-        raise ForgeLensError(f"gen_trace weights {p} absent (forgelens train generated)")
+        raise ForgeLensError(str(p), "gen_trace weights absent (forgelens train generated)")
     key = (str(p), p.stat().st_mtime)
     with _LOCK:
         if key in _CACHE:
@@ -106,7 +106,7 @@ def load(path: str | Path | None = None):
             from safetensors import safe_open
             from safetensors.torch import load_file
         except ImportError as exc:
-            raise ForgeLensError("safetensors is not installed (pip install 'forgelens[learned]')") from exc
+            raise ForgeLensError(str(p), "safetensors is not installed (pip install 'forgelens[learned]')") from exc
         with safe_open(str(p), framework="pt") as f:
             meta = json.loads((f.metadata() or {}).get("forgelens", "{}"))
         model = build(int(meta.get("width", 16)))
@@ -114,7 +114,7 @@ def load(path: str | Path | None = None):
         try:
             model.load_state_dict(sd, strict=True)
         except RuntimeError as exc:
-            raise ForgeLensError(f"{p}: weights do not fit the gen_trace network ({exc})") from exc
+            raise ForgeLensError(str(p), f"weights do not fit the gen_trace network ({exc})") from exc
         _CACHE[key] = (model.eval(), meta)
         return _CACHE[key]
 

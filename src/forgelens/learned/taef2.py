@@ -98,7 +98,7 @@ def load(directory: str | None = None):
     d = Path(directory) if directory else default_dir()
     why = available(d)
     if why:
-        raise ForgeLensError(f"TAEF2: {why}")
+        raise ForgeLensError("TAEF2", why)
     nets = []
     for kind in ("encoder", "decoder"):
         net = _build(kind)
@@ -119,7 +119,7 @@ def launder(rgb: np.ndarray, directory: str | None = None) -> np.ndarray:
     enc, dec = load(directory)
     h, w = (rgb.shape[0] // 8) * 8, (rgb.shape[1] // 8) * 8
     if h < 8 or w < 8:
-        raise ForgeLensError("TAEF2: image smaller than 8×8")
+        raise ForgeLensError("TAEF2", "image smaller than 8×8")
     x = torch.from_numpy(np.array(rgb[:h, :w, :3])).permute(2, 0, 1)[None].float() / 255.0
     with torch.inference_mode():
         y = dec(enc(x)).clamp(0, 1)
