@@ -1,71 +1,46 @@
-"""Generated-image detection: per held-out generator family, on levelled views, beside trivial baselines.
+"""Generated-image detection (issue 9, session 2): per unseen generator family, false positives, laundering.
 
-    python benchmarks/accuracy_generation.py            # features cached in benchmarks/out/
-    python benchmarks/accuracy_generation.py --refresh  # recompute features
+    OMP_NUM_THREADS=1 python benchmarks/fit_generation.py      # features + fits (cached in $GEN_WORK)
+    OMP_NUM_THREADS=1 python benchmarks/accuracy_generation.py  # tables (markdown) from the same cache
 
-Protocols (all numbers are on images whose group was NOT in training):
-- ``sd-only``: train on SD 1.x/2.x (``sd12``) vs camera photos (+ TAEF2 aligned pairs for NPR);
-  test every other generator family against its own real counterpart; sd12 and cameras
-  themselves are scored out-of-fold (5 folds).
-- ``lofo`` (leave one family out): train on every group except the held-out generated
-  family and its real counterpart, test on those.
-Views: ``as_is`` (stored file), ``square512`` (CLIP, levelled), ``crop256`` (NPR, levelled):
-both classes get the same centre crop / resize / JPEG q90. The trivial baseline is a logistic
-regression on (log size, JPEG-or-not, brightness, saturation, sharpness) of the same view,
-trained with the same protocol. FPR is at the threshold the protocol fitted (≤3% out-of-fold
-false positives on camera photos, Platt-calibrated).
+Everything is trained on SD 1.x/2.x only (+ TAEF2 aligned pairs) and real photos of the
+fixed training split (``forgelens.learned.gen_pairs.is_heldout``): every number below is on
+images never used in training unless the row says "(in training)".
+
+Scores: ``gen_trace`` (shipped CNN), ``clip_probe`` (shipped probe), ``spectrum`` (training-free),
+``fused`` = the first model of ``fusion/generation.json`` (gen_trace + clip_probe [+ spectrum]),
+``trace-only`` = its last model. Baseline = logistic regression on trivial global statistics
+(log pixel count, JPEG or not, brightness, saturation, log Laplacian variance) fitted on the
+same training images with the same labels, thresholded with the same rule (≤ 3 % of held-out
+camera photos). Views: ``as_is`` = the stored file; ``crop256`` = the native 256 px centre
+crop of both classes (no resampling, no recompression): size can no longer tell them apart.
+TPR@3% uses the 97th percentile of the family's own real counterpart.
 """
 
 from __future__ import annotations
 
-import argparse
-import pickle
+import json
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
-from forgelens.learned import gen_data
-from forgelens.learned import train_generation as tg
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import fit_generation as fg  # noqa: E402
 
-CACHE = Path(__file__).resolve().parent / "out" / "generation_features.pkl"
-COUNTERPART = {"sd12": "cameras", "gan-examples": "gan-real"}
-REAL_SETS = ("cameras", "cameras-flatfield", "pristine-sun-hays80", "pristine-kodak24",
-             "playground-real", "gan-real")
+from forgelens.learned import gen_pairs  # noqa: E402
+from forgelens.learned import train_generation as tg  # noqa: E402
+from forgelens.learned.laundering import three_way  # noqa: E402
 
-
-#: groups whose photos get a TAEF2 aligned pair (cameras: training; the rest: held-out tests)
-LAUNDER = {"cameras", "pristine-kodak24", "playground-real", "gan-real"}
-LAUNDER_CLIP = {"pristine-kodak24", "playground-real"}
-#: cap per group (a loaded 2-core machine): the first N of each group in index order
-CAP = {"pristine-sun-hays80": 40}
-
-
-def counterpart(group: str) -> str:
-    return COUNTERPART.get(group, "playground-real" if group.startswith("playground-") else "")
-
-
-def load_features(items, refresh: bool) -> list[tg.Features]:
-    cache = {}
-    if CACHE.is_file() and not refresh:
-        cache = pickle.loads(CACHE.read_bytes())
-    t0 = time.perf_counter()
-    out = []
-    for i, it in enumerate(items):
-        key = str(it.path)
-        if key not in cache:
-            cache[key] = tg.compute_features(it, seed=0, launder=it.group in LAUNDER,
-                                             launder_clip=it.group in LAUNDER_CLIP)
-            if (i + 1) % 20 == 0:
-                CACHE.parent.mkdir(parents=True, exist_ok=True)
-                CACHE.write_bytes(pickle.dumps(cache))
-                print(f"  features {i + 1}/{len(items)} {time.perf_counter() - t0:.0f}s", file=sys.stderr)
-        out.append(cache[key])
-    CACHE.parent.mkdir(parents=True, exist_ok=True)
-    CACHE.write_bytes(pickle.dumps(cache))
-    return out
+FAMILIES = [("sd12 (held-out)", "sd12", "cameras-heldout"),
+            ("playground-diffusion1", "playground-diffusion1", "playground-real"),
+            ("playground-diffusion2", "playground-diffusion2", "playground-real"),
+            ("playground-diffusion3", "playground-diffusion3", "playground-real"),
+            ("playground-diffusion4", "playground-diffusion4", "playground-real"),
+            ("playground-gan", "playground-gan", "playground-real"),
+            ("gan-examples", "gan-examples", "gan-real")]
 
 
 def auc(pos, neg) -> float:
@@ -76,158 +51,180 @@ def auc(pos, neg) -> float:
     return float(roc_auc_score(np.r_[np.ones(len(pos)), np.zeros(len(neg))], np.r_[pos, neg]))
 
 
-def tpr_at_fpr(pos, neg, fpr=0.03) -> float:
-    neg = np.sort(np.asarray(neg, float)[np.isfinite(neg)])[::-1]
-    if not len(neg):
+def tpr_at(pos, neg, fpr=0.03) -> float:
+    pos, neg = np.asarray(pos, float), np.asarray(neg, float)
+    pos, neg = pos[np.isfinite(pos)], neg[np.isfinite(neg)]
+    if not len(pos) or not len(neg):
         return float("nan")
-    t = neg[int(np.floor(fpr * len(neg)))] if int(np.floor(fpr * len(neg))) < len(neg) else -np.inf
-    pos = np.asarray(pos, float)
-    return float(np.mean(pos[np.isfinite(pos)] > t))
+    t = np.sort(neg)[::-1][int(np.floor(fpr * len(neg)))] if len(neg) else np.inf
+    return float(np.mean(pos > t))
 
 
 class Scorer:
-    """Train one kind (clip / npr / base) on a subset, score another."""
+    def __init__(self) -> None:
+        self.items = fg.all_items()
+        self.feats = fg.features(self.items, log=lambda s: print(s, file=sys.stderr))
+        self.ts = fg.trace_scores(self.items, self.feats, log=lambda s: print(s, file=sys.stderr))
+        self.doc = json.loads(fg.OUT_JSON.read_text())
+        self.probe = tg.LinearProbe.load(tg.WEIGHTS_DIR / "clip_probe.json")
+        self.by_path = {str(it.path): it for it in self.items}
+        self.models = {}
+        for m in self.doc["models"]:
+            tag = "trace-only" if m["detectors"] == ["gen_trace"] else (
+                "fused+spectrum" if "spectrum" in m["detectors"] else "fused")
+            self.models[tag] = m
+        # baseline: trivial statistics, same training images and labels as the fusion
+        xs, ys = [], []
+        for it in self.items:
+            if not fg.in_training(it):
+                continue
+            f = self.feats[str(it.path)]
+            xs.append(f["stats"])
+            ys.append(it.label)
+            if it.label == 0 and "laund" in f:
+                xs += [f["laund_stats"], f["crop_stats"]]
+                ys += [1, 0]
+        self.base = LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000)
+        self.mu, self.sd = np.mean(xs, 0), np.std(xs, 0) + 1e-6
+        self.base.fit((np.array(xs) - self.mu) / self.sd, ys)
+        # trivial baseline for laundered vs generated (crop stats): laundered training crops vs SD crops
+        xl, yl = [], []
+        for it in self.items:
+            if fg.in_training(it):
+                f = self.feats[str(it.path)]
+                if it.label == 0 and "laund" in f:
+                    xl.append(f["laund_stats"])
+                    yl.append(1)
+                elif it.label == 1 and "crop" in f:
+                    xl.append(f["crop_stats"])
+                    yl.append(0)
+        self.base_l = LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000)
+        self.mul, self.sdl = np.mean(xl, 0), np.std(xl, 0) + 1e-6
+        self.base_l.fit((np.array(xl) - self.mul) / self.sdl, yl)
 
-    def __init__(self, kind: str, items, feats, view: str):
-        self.kind, self.items, self.feats, self.view = kind, items, feats, view
+    def group(self, name: str) -> list:
+        if name == "cameras-heldout":
+            return [it for it in self.items if it.group == "cameras" and gen_pairs.is_heldout(it)]
+        if name == "sd12":
+            return [it for it in self.items if it.group == "sd12" and gen_pairs.is_heldout(it)]
+        return [it for it in self.items if it.group == name]
 
-    def _base_x(self, idx, view):
-        return np.stack([self.feats[i].stats[view] for i in idx])
+    def raw(self, it, view: str) -> dict:
+        f, t = self.feats[str(it.path)], self.ts[str(it.path)]
+        key = {"as_is": ("clip", "spec", "trace", "stats"), "crop256": ("clip_crop", "crop_spec", "trace_crop", "crop_stats"),
+               "laund": ("clip_laund", "laund_spec", "trace_laund", "laund_stats")}[view]
+        if key[0] not in f:
+            return {}
+        pc = float(self.probe.prob(self.probe.logit(f[key[0]][None])[0]))
+        return {"gen_trace": t[key[2]], "clip_probe": pc, "spectrum": f[key[1]], "stats": f[key[3]]}
 
-    def fit_score(self, train_idx, test_idx, views=None):
-        views = views or [self.view]
-        if self.kind == "base":
-            y = np.array([self.items[i].label for i in train_idx])
-            # baseline trains on the same views the detector is evaluated on
-            probe = tg.fit_linear(self._base_x(train_idx, self.view), y, c=1.0)
-            z = {v: probe.logit(self._base_x(test_idx, v)) for v in views}
-            ztr = probe.logit(self._base_x(train_idx, self.view))
-            return z, ztr
-        probe = tg.train_probe(self.kind, [self.items[i] for i in train_idx], [self.feats[i] for i in train_idx])
-        z = {v: np.array([tg.image_logit(self.kind, probe, self.feats[i], v) for i in test_idx]) for v in views}
-        return z, probe
+    def scores(self, it, view: str) -> dict:
+        r = self.raw(it, view)
+        if not r:
+            return {}
+        out = {k: r[k] for k in ("gen_trace", "clip_probe", "spectrum")}
+        for tag, m in self.models.items():
+            x = np.array([r[d] for d in m["detectors"]], float)
+            out[tag] = float(1 / (1 + np.exp(-(m["intercept"] + fg.logit(x) @ np.array(m["coef"]))))) \
+                if np.isfinite(x).all() else float("nan")
+        out["baseline"] = float(self.base.predict_proba(((r["stats"] - self.mu) / self.sd)[None])[0, 1])
+        lw = three_way(r["gen_trace"], r["clip_probe"]) if np.isfinite(r["gen_trace"]) else {"p_laundered": np.nan}
+        out["p_laundered"] = lw["p_laundered"]
+        out["baseline_laundered"] = float(self.base_l.predict_proba(((r["stats"] - self.mul) / self.sdl)[None])[0, 1])
+        return out
 
+    def thresholds(self) -> dict:
+        cams = self.group("cameras-heldout") + [it for it in self.items if it.group == "cameras-flatfield"
+                                                and gen_pairs.is_heldout(it)]
+        thr = {k: m["generated_at"] for k, m in self.models.items()}
+        thr["clip_probe"] = self.probe.threshold
+        from forgelens.learned import gen_model
 
-def run(items, feats, kind: str, view: str, protocol: str) -> list[dict]:
-    groups = np.array([it.group for it in items])
-    labels = np.array([it.label for it in items])
-    rows = []
-    sc = Scorer(kind, items, feats, view)
-    gen_groups = sorted({g for g, lab in zip(groups, labels, strict=True) if lab == 1})
-    if protocol == "sd-only":
-        train_groups = {"sd12", "cameras", "cameras-flatfield"}
-        tr = np.flatnonzero(np.isin(groups, list(train_groups)))
-        te = np.flatnonzero(~np.isin(groups, list(train_groups)))
-        z_te, _ = sc.fit_score(tr, te)
-        z = np.full(len(items), np.nan)
-        z[te] = z_te[view]
-        fold = tg.group_folds([items[i] for i in tr], 5, 0)
-        for f in range(5):
-            a, b = tr[fold != f], tr[fold == f]
-            zz, _ = sc.fit_score(a, b)
-            z[b] = zz[view]
-        cams = np.isin(groups, ["cameras", "cameras-flatfield"])
-        pa, pb = tg.fit_platt(z[tr][np.isfinite(z[tr])], labels[tr][np.isfinite(z[tr])])
-        prob = 1 / (1 + np.exp(-(pa * z + pb)))
-        thr = tg.threshold_at_fpr(prob[cams & np.isfinite(prob)])
-        for g in gen_groups:
-            cp = counterpart(g)
-            pos, neg = z[groups == g], z[groups == cp]
-            rows.append({"family": g, "vs": cp, "n": f"{len(pos)}/{len(neg)}", "auc": auc(pos, neg),
-                         "tpr3": tpr_at_fpr(pos, neg), "tpr_thr": float(np.nanmean(prob[groups == g] >= thr)),
-                         "heldout": g != "sd12"})
-        for r in REAL_SETS:
-            m = groups == r
-            rows.append({"family": r, "vs": "", "n": str(int(m.sum())), "fpr_thr": float(np.mean(prob[m] >= thr)),
-                         "heldout": r not in train_groups})
-        return rows
-    # leave one family out
-    for g in gen_groups:
-        cp = counterpart(g)
-        held = {g, cp}
-        if g.startswith("playground-"):  # other playground families are siblings of the same source
-            held = {g, cp}
-        tr = np.flatnonzero(~np.isin(groups, list(held)))
-        te = np.flatnonzero(np.isin(groups, list(held)))
-        zz, _ = sc.fit_score(tr, te)
-        zt = zz[view]
-        pos, neg = zt[groups[te] == g], zt[groups[te] == cp]
-        rows.append({"family": g, "vs": cp, "n": f"{len(pos)}/{len(neg)}", "auc": auc(pos, neg),
-                     "tpr3": tpr_at_fpr(pos, neg), "heldout": True})
-    return rows
+        thr["gen_trace"] = gen_model.load()[1]["threshold"]
+        b = np.array([self.scores(it, "as_is")["baseline"] for it in cams])
+        thr["baseline"] = tg.threshold_at_fpr(b, 0.03)
+        sp = np.array([self.scores(it, "as_is")["spectrum"] for it in cams])
+        thr["spectrum"] = tg.threshold_at_fpr(sp[np.isfinite(sp)], 0.03)
+        return thr
 
 
-def fmt(x) -> str:
-    return "  -  " if x is None or not np.isfinite(x) else f"{x:.3f}"
+KEYS = ("fused+spectrum", "fused", "trace-only", "clip_probe", "spectrum", "baseline")
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--refresh", action="store_true")
-    ap.add_argument("--ship", action="store_true",
-                    help="also fit the shipped probes on all these images (src/forgelens/learned/weights)")
-    args = ap.parse_args()
-    items = gen_data.list_items()
-    seen: dict[str, int] = {}
-    keep = []
-    for it in items:
-        seen[it.group] = seen.get(it.group, 0) + 1
-        if seen[it.group] <= CAP.get(it.group, 10**9):
-            keep.append(it)
-    items = keep
-    if not items:
-        print("shared datasets absent")
-        return
-    feats = load_features(items, args.refresh)
-    print(f"{len(items)} images; groups: " + ", ".join(
-        f"{g}={sum(it.group == g for it in items)}" for g in sorted({it.group for it in items})))
-    if args.ship:
-        by_path = {str(it.path): ft for it, ft in zip(items, feats, strict=True)}
-        tg.train_all(items, cache=lambda it: by_path[str(it.path)])
-    combos = [("clip", "as_is"), ("clip", "square512"), ("npr", "as_is"), ("npr", "crop256")]
-    for protocol in ("sd-only", "lofo"):
-        print(f"\n## protocol {protocol}: AUC (TPR at 3% FPR of the counterpart) — detector | trivial baseline")
-        for kind, view in combos:
-            det = run(items, feats, kind, view, protocol)
-            base = run(items, feats, "base", view, protocol)
-            print(f"\n### {kind} on view {view}")
-            print(f"{'family':24s} {'vs':16s} {'n pos/neg':9s} {'AUC':>6s} {'TPR@3%':>7s} {'TPR@thr':>7s} |"
-                  f" {'base AUC':>8s} {'TPR@3%':>7s}")
-            for d, b in zip(det, base, strict=True):
-                if "auc" in d:
-                    print(f"{d['family']:24s} {d['vs']:16s} {d['n']:9s} {fmt(d['auc']):>6s} {fmt(d['tpr3']):>7s}"
-                          f" {fmt(d.get('tpr_thr')):>7s} | {fmt(b['auc']):>8s} {fmt(b['tpr3']):>7s}"
-                          + ("" if d["heldout"] else "  (trained on; out-of-fold)"))
-                else:
-                    print(f"{d['family']:24s} {'FPR@thr':16s} {d['n']:9s} {fmt(d['fpr_thr']):>6s} {'':7s} {'':7s} |"
-                          f" {fmt(b['fpr_thr']):>8s}" + ("" if d["heldout"] else "  (trained on; out-of-fold)"))
-    laundering(items, feats)
+    s = Scorer()
+    thr = s.thresholds()
+    print("## Per generator family (trained on SD 1.x/2.x only + TAEF2 pairs; AUC / TPR@3% FPR of its real counterpart)\n")
+    for view in ("as_is", "crop256"):
+        print(f"\nView `{view}`:\n")
+        print("| family (n gen / n real) | " + " | ".join(KEYS) + " |")
+        print("|---|" + "---|" * len(KEYS))
+        for label, gname, rname in FAMILIES:
+            pos = [s.scores(it, view) for it in s.group(gname)]
+            neg = [s.scores(it, view) for it in s.group(rname)]
+            pos, neg = [p for p in pos if p], [n for n in neg if n]
+            cells = []
+            for k in KEYS:
+                a = auc([p[k] for p in pos], [n[k] for n in neg])
+                t = tpr_at([p[k] for p in pos], [n[k] for n in neg])
+                cells.append(f"{a:.3f} / {t:.2f}")
+            print(f"| {label} ({len(pos)}/{len(neg)}) | " + " | ".join(cells) + " |")
 
+    print("\n## False positives at the shipped thresholds (stored files)\n")
+    print("thresholds: " + ", ".join(f"{k} {v:.3f}" for k, v in thr.items()) + "\n")
+    sets = [("cameras held-out", [it for it in s.items if it.dataset == "cameras" and gen_pairs.is_heldout(it)]),
+            ("cameras (in training)", [it for it in s.items if it.dataset == "cameras" and not gen_pairs.is_heldout(it)]),
+            ("sun-hays80 held-out", [it for it in s.group("pristine-sun-hays80") if gen_pairs.is_heldout(it)]),
+            ("sun-hays80 (in training)", [it for it in s.group("pristine-sun-hays80") if not gen_pairs.is_heldout(it)]),
+            ("kodak24 held-out", [it for it in s.group("pristine-kodak24") if gen_pairs.is_heldout(it)]),
+            ("kodak24 (in training)", [it for it in s.group("pristine-kodak24") if not gen_pairs.is_heldout(it)]),
+            ("playground-real", s.group("playground-real")), ("gan-real", s.group("gan-real")),
+            ("casia1 authentic", s.group("casia1-samples")), ("toolkit authentic", s.group("toolkit-samples"))]
+    keys = KEYS
+    print("| set | n judged / n | " + " | ".join(keys) + " |")
+    print("|---|---|" + "---|" * len(keys))
+    for name, its in sets:
+        sc = [s.scores(it, "as_is") for it in its]
+        cells = []
+        for k in keys:
+            v = np.array([x.get(k, np.nan) for x in sc], float)
+            v = v[np.isfinite(v)]
+            cells.append(f"{np.mean(v >= thr[k]):.3f} ({int((v >= thr[k]).sum())}/{len(v)})" if len(v) else "n/a")
+        nj = sum(1 for x in sc if x and np.isfinite(x.get("fused", np.nan)))
+        print(f"| {name} | {nj}/{len(its)} | " + " | ".join(cells) + " |")
 
-def laundering(items, feats) -> None:
-    """TAEF2-laundered vs original photos (P(generated)), and laundered vs fully generated."""
-    print("\n## laundering (TAEF2 encoder→decoder of authentic photos; sd-only training)")
-    groups = np.array([it.group for it in items])
-    train_groups = ["sd12", "cameras", "cameras-flatfield"]
-    tr = [i for i in range(len(items)) if groups[i] in train_groups]
-    pn = tg.train_probe("npr", [items[i] for i in tr], [feats[i] for i in tr])
-    pc = tg.train_probe("clip", [items[i] for i in tr], [feats[i] for i in tr])
-    print(f"{'real set (held out)':24s} {'n':>4s} {'NPR AUC laund-vs-orig':>22s} {'CLIP AUC laund-vs-orig':>23s}")
-    for r in ("pristine-kodak24", "playground-real", "gan-real"):
-        idx = [i for i in range(len(items)) if groups[i] == r and "crop256_laund" in feats[i].npr]
-        lo = [tg.npr_image_logit(pn, feats[i].npr["crop256_laund"][0]) for i in idx]
-        oo = [tg.npr_image_logit(pn, feats[i].npr["crop256_orig"][0]) for i in idx]
-        cl = [tg.image_logit("clip", pc, feats[i], "sq256_laund") for i in idx]
-        co = [tg.image_logit("clip", pc, feats[i], "sq256_orig") for i in idx]
-        print(f"{r:24s} {len(idx):4d} {fmt(auc(lo, oo)):>22s} {fmt(auc(cl, co)):>23s}")
-    # p_laundered ~ 1 - CLIP(generated): laundered (held-out reals) vs fully generated families
-    laund = [tg.image_logit("clip", pc, feats[i], "sq256_laund") for i in range(len(items))
-             if groups[i] in ("pristine-kodak24", "playground-real")
-             and "sq256_laund" in feats[i].clip]
-    print(f"\np_laundered = 1 - P_clip(generated): AUC laundered ({len(laund)} held-out photos) vs fully generated")
-    for g in sorted({it.group for it in items if it.label == 1}):
-        gz = [tg.image_logit("clip", pc, feats[i], "as_is") for i in range(len(items)) if groups[i] == g]
-        print(f"  {g:24s} n={len(gz):3d}  AUC {fmt(auc(-np.asarray(laund), -np.asarray(gz)))}")
+    print("\n## Laundering (TAEF2 reconstructions of native 256 px centre crops of held-out real photos)\n")
+    reals = [it for it in s.items if it.label == 0 and not fg.in_training(it) and "laund" in s.feats[str(it.path)]]
+    orig = [s.scores(it, "crop256") for it in reals]
+    laund = [s.scores(it, "laund") for it in reals]
+    print(f"P(generated), laundered vs original crop (n = {len(reals)} photos, paired):\n")
+    print("| score | AUC | laundered called generated | originals called generated |")
+    print("|---|---|---|---|")
+    for k in KEYS:
+        a = auc([x[k] for x in laund], [x[k] for x in orig])
+        lv = np.array([x[k] for x in laund], float)
+        ov = np.array([x[k] for x in orig], float)
+        print(f"| {k} | {a:.3f} | {np.mean(lv >= thr[k]):.3f} | {np.mean(ov >= thr[k]):.3f} |")
+    by_set: dict[str, list] = {}
+    for it, lo, oo in zip(reals, laund, orig, strict=True):
+        by_set.setdefault(it.group, []).append((lo, oo))
+    print("\nper set, fused AUC (n): " + ", ".join(
+        f"{g} {auc([a['fused'] for a, _ in v], [b['fused'] for _, b in v]):.3f} ({len(v)})" for g, v in sorted(by_set.items())))
+    gens = [it for it in s.items if it.label == 1 and not fg.in_training(it)]
+    gsc = [s.scores(it, "crop256") for it in gens]
+    gsc = [g for g in gsc if g]
+    print(f"\np_laundered (three_way), laundered crops ({len(laund)}) vs generated crops ({len(gsc)}: held-out SD, "
+          "playground, gan-examples, native 256 centre crops):\n")
+    a = auc([x["p_laundered"] for x in laund], [x["p_laundered"] for x in gsc])
+    b = auc([x["baseline_laundered"] for x in laund], [x["baseline_laundered"] for x in gsc])
+    a2 = auc([1 - x["clip_probe"] for x in laund], [1 - x["clip_probe"] for x in gsc])
+    print(f"| score | AUC |\n|---|---|\n| p_laundered | {a:.3f} |\n| 1 − clip_probe | {a2:.3f} |\n| baseline | {b:.3f} |")
+    per = {}
+    for it, g in zip([it for it in gens if s.scores(it, 'crop256')], gsc, strict=True):
+        per.setdefault(it.group, []).append(g)
+    print("\nper generated family, p_laundered AUC vs the laundered crops: " + ", ".join(
+        f"{k} {auc([x['p_laundered'] for x in laund], [x['p_laundered'] for x in v]):.3f} ({len(v)})"
+        for k, v in sorted(per.items())))
 
 
 if __name__ == "__main__":

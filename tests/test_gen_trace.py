@@ -1,0 +1,222 @@
+"""gen_trace: the shipped generator-trace CNN, its training command, the combined P(generated) data, bad input."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from scipy import ndimage
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("safetensors")
+
+from forgelens.detectors import registry  # noqa: E402
+from forgelens.evidence import load  # noqa: E402
+from forgelens.learned import gen_model, taef2  # noqa: E402
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+CAMERAS = SHARED / "datasets" / "cameras"
+GEN_JSON = Path(__file__).resolve().parents[1] / "src" / "forgelens" / "fusion" / "generation.json"
+
+
+def photo(h=320, w=320, seed=0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    base = 80 + 60 * np.sin(xx / 31.0) + 40 * np.cos(yy / 17.0)
+    tex = ndimage.gaussian_filter(rng.normal(0, 1, (h, w)), 2) * 50 + rng.normal(0, 3, (h, w))
+    img = np.stack([base + tex, 0.9 * base + tex + 10, 0.7 * base + tex + 20], axis=2)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def encode(rgb: np.ndarray, fmt: str = "PNG", **kw) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format=fmt, **kw)
+    return buf.getvalue()
+
+
+def heldout_camera_crops(n: int, size: int = 256) -> list[np.ndarray]:
+    """Centre crops of held-out camera photos (never in training), downscaled 2× like a web photo."""
+    from forgelens.learned import gen_data, gen_pairs
+
+    out = []
+    for it in gen_data.list_items(SHARED / "datasets", datasets=("cameras",)):
+        if not gen_pairs.is_heldout(it) or it.group != "cameras":
+            continue
+        a = gen_data.read_rgb(it.path)
+        if min(a.shape[:2]) < 2 * size + 16:
+            continue
+        y0, x0 = (a.shape[0] - 2 * size) // 2, (a.shape[1] - 2 * size) // 2
+        c = np.ascontiguousarray(a[y0:y0 + 2 * size, x0:x0 + 2 * size])
+        import cv2
+
+        c = cv2.resize(c, (size, size), interpolation=cv2.INTER_AREA)
+        if c.std() > 20:
+            out.append(c)
+        if len(out) == n:
+            break
+    return out
+
+
+# ------------------------------------------------------------------ shipped model
+def test_shipped_weights_load_small_and_calibrated():
+    assert gen_model.SHIPPED.is_file()
+    assert gen_model.SHIPPED.stat().st_size < 30e6
+    model, meta = gen_model.load()
+    assert meta["format"] == "forgelens-gen-trace-1"
+    assert 0.5 <= meta["threshold"] < 1 and meta["platt_a"] > 0
+    assert meta["calibration"] and meta["threshold_rule"] and meta["n_pairs"] > 0
+    assert sum(p.numel() for p in model.parameters()) < 1_000_000
+
+
+def test_registered_and_deterministic():
+    assert registry.get("gen_trace").family == "generation"
+    ev = load(encode(photo(400, 520)))
+    t1 = registry.run("gen_trace", ev, catch=False)
+    t2 = registry.run("gen_trace", ev, catch=False)
+    assert t1.applicable and 0.0 <= t1.score <= 1.0 and t1.score == t2.score
+    assert t1.heatmap.shape == ev.shape and t1.heatmap.dtype == np.float32
+    assert t1.reliability.shape == ev.shape and np.array_equal(t1.heatmap, t2.heatmap)
+    assert t1.findings and "p_generated" in t1.findings[0].values
+
+
+def test_flat_patches_unreliable():
+    img = photo(256, 512)
+    img[:, 256:] = 120  # right half flat
+    t = registry.run("gen_trace", load(encode(img)), catch=False)
+    assert t.reliability[:, 300:].max() == 0 and t.reliability[:, :200].min() == 1
+    assert t.heatmap[:, 300:].max() == 0
+
+
+@pytest.mark.skipif(taef2.available() is not None, reason=f"TAEF2: {taef2.available()}")
+def test_separates_taef2_reconstructions_and_spares_camera_crops():
+    if not CAMERAS.is_dir():
+        pytest.skip("../shared/datasets/cameras absent")
+    torch.set_num_threads(1)
+    crops = heldout_camera_crops(4)
+    assert len(crops) >= 3
+    thr = gen_model.load()[1]["threshold"]
+    orig = [registry.run("gen_trace", load(encode(c)), catch=False).score for c in crops]
+    laund = [registry.run("gen_trace", load(encode(taef2.launder(c))), catch=False).score for c in crops]
+    assert all(la > o for la, o in zip(laund, orig, strict=True)), (orig, laund)
+    assert sum(o >= thr for o in orig) == 0, (orig, thr)
+
+
+def test_plain_camera_photo_not_flagged():
+    if not CAMERAS.is_dir():
+        pytest.skip("../shared/datasets/cameras absent")
+    from forgelens.learned import gen_data, gen_pairs
+
+    thr = gen_model.load()[1]["threshold"]
+    its = [it for it in gen_data.list_items(SHARED / "datasets", datasets=("cameras",))
+           if gen_pairs.is_heldout(it) and "D70s_1" in it.path.name and it.group == "cameras"]
+    assert its
+    t = registry.run("gen_trace", load(its[0].path), catch=False)
+    assert t.applicable and t.score < thr
+
+
+@pytest.mark.parametrize("case", ["tiny", "flat", "alpha", "sixteen", "animated", "huge"])
+def test_bad_input_never_crashes(case):
+    if case == "tiny":
+        data = encode(photo(70, 70))
+    elif case == "flat":
+        data = encode(np.full((300, 300, 3), 128, np.uint8))
+    elif case == "alpha":
+        data = encode(np.dstack([photo(300, 300), np.full((300, 300), 200, np.uint8)]))
+    elif case == "sixteen":
+        data = encode(photo(300, 300)[..., 0].astype(np.uint16) * 257)
+    elif case == "huge":  # 24 MP, mostly smooth: cost bounded by max_patches
+        img = np.tile(photo(500, 500), (8, 12, 1))
+        data = encode(img, "JPEG", quality=90)
+    else:
+        frames = [Image.fromarray(photo(300, 300, seed=s)) for s in range(3)]
+        buf = io.BytesIO()
+        frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:])
+        data = buf.getvalue()
+    t = registry.run("gen_trace", load(data))
+    assert t.error is None, t.error
+    assert (not t.applicable and t.note) or (t.score is not None and 0 <= t.score <= 1)
+    if case == "flat":
+        assert not t.applicable and t.note
+
+
+def test_missing_weights_is_not_applicable(tmp_path):
+    t = registry.run("gen_trace", load(encode(photo())), config=registry.get("gen_trace").config_cls(
+        weights=str(tmp_path / "none.safetensors")))
+    assert not t.applicable and "absent" in t.note
+
+
+# ------------------------------------------------------------------ training command
+def _tiny_dataset(root: Path) -> None:
+    for ds, label in (("cameras", "authentic"), ("aigen-sd12", "generated")):
+        (root / ds).mkdir(parents=True)
+        rows = []
+        for i in range(4):
+            rgb = photo(200, 200, seed=10 * i + (label == "generated"))
+            if label == "generated":  # a decoder-like last stage: nearest ×2 then smoothing
+                rgb = np.repeat(np.repeat(rgb[::2, ::2], 2, 0), 2, 1)
+                rgb = ndimage.uniform_filter(rgb.astype(np.float32), (2, 2, 1)).astype(np.uint8)
+            Image.fromarray(rgb).save(root / ds / f"{i}.png")
+            rows.append({"image": f"{i}.png", "mask": "", "label": label, "source": ""})
+        with open(root / ds / "index.csv", "w", newline="") as f:
+            w = csv.DictWriter(f, ["image", "mask", "label", "source"])
+            w.writeheader()
+            w.writerows(rows)
+
+
+def test_train_generated_cli_end_to_end(tmp_path):
+    """`forgelens train generated` on a tiny set: seconds, deterministic, loadable weights."""
+    import typer
+    from typer.testing import CliRunner
+
+    from forgelens.learned.train_generation import register
+
+    _tiny_dataset(tmp_path / "data")
+    app = typer.Typer()
+
+    @app.command()
+    def noop() -> None:
+        pass
+
+    register(app)
+    outs = []
+    for k in range(2):
+        out = tmp_path / f"w{k}"
+        res = CliRunner().invoke(app, ["train", "generated", "--data", str(tmp_path / "data"), "--out", str(out),
+                                       "--no-aligned", "--steps", "6", "--pairs", "8"])
+        assert res.exit_code == 0, res.output
+        outs.append(out / "gen_trace.safetensors")
+    assert outs[0].read_bytes() == outs[1].read_bytes()  # deterministic
+    model, meta = gen_model.load(outs[0])
+    assert meta["steps"] == 6 and meta["n_train_real_images"] >= 1
+    t = registry.run("gen_trace", load(encode(photo())), config=registry.get("gen_trace").config_cls(weights=str(outs[0])))
+    assert t.applicable and 0 <= t.score <= 1
+
+
+# ------------------------------------------------------------------ combined P(generated) data
+def test_generation_json_schema():
+    doc = json.loads(GEN_JSON.read_text())
+    assert doc["schema"] == 1 and doc["description"]
+    for k in ("script", "data", "date", "n_real", "n_generated", "heldout_real", "heldout_fpr"):
+        assert k in doc["fitted"]
+    assert doc["laundering"] == {"trace": "gen_trace", "semantic": "clip_probe"}
+    assert doc["models"][-1]["detectors"] == ["gen_trace"]  # the fallback without CLIP
+    for m in doc["models"]:
+        assert len(m["coef"]) == len(m["detectors"])
+        assert 0 <= m["authentic_below"] <= m["generated_at"] <= 1 and m["generated_at"] >= 0.5
+        assert m["heldout_fpr"] <= 0.03 + 1e-9
+        assert all(registry.get(d).family == "generation" for d in m["detectors"])
+
+
+def test_three_way_laundered_vs_synthetic():
+    from forgelens.learned.laundering import three_way
+
+    lau, syn, pri = three_way(0.95, 0.05), three_way(0.95, 0.95), three_way(0.05, 0.05)
+    for d in (lau, syn, pri):
+        assert abs(d["p_pristine"] + d["p_laundered"] + d["p_synthetic"] - 1) < 1e-9
+    assert lau["p_laundered"] > 0.8 and syn["p_synthetic"] > 0.8 and pri["p_pristine"] > 0.8
+    assert lau["p_laundered_given_traces"] > syn["p_laundered_given_traces"]
