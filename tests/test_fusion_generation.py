@@ -58,8 +58,10 @@ def test_laundering_splits_trace_from_scene(combiner):
     assert laundered.laundering["p_laundered"] == pytest.approx(0.9)
     assert synthetic.laundering["p_laundered"] == pytest.approx(0.05)
     classes = laundered.laundering["classes"]
-    assert sum(classes.values()) == pytest.approx(1.0)
+    assert sum(classes.values()) == pytest.approx(1.0, abs=1e-3)
+    assert classes["pristine"] == pytest.approx(1 - laundered.p_generated, abs=1e-3)
     assert classes["laundered"] > classes["fully_synthetic"]
+    assert synthetic.laundering["classes"]["fully_synthetic"] > synthetic.laundering["classes"]["laundered"]
 
 
 def test_inconsistent_model_is_refused(tmp_path):

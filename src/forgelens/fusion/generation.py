@@ -122,17 +122,23 @@ def shipped_combiner() -> GenerationCombiner | None:
     return _COMBINER[0]
 
 
-def _laundering(combiner: GenerationCombiner, scores: dict[str, float]) -> dict[str, Any] | None:
+def _laundering(combiner: GenerationCombiner, scores: dict[str, float], p_generated: float) -> dict[str, Any] | None:
+    """Pristine / laundered / fully synthetic, consistent with the combined P(generated).
+
+    ``p_laundered`` (P(real content re-synthesised by an autoencoder | generated traces))
+    comes from ``three_way``: the semantic probe's doubt that the scene is generated. The
+    three classes split P(generated) by it, so they sum to 1 with ``pristine`` = 1 − P(generated).
+    """
     from forgelens.learned.laundering import three_way
 
     trace, semantic = combiner.laundering_trace, combiner.laundering_semantic
     if semantic not in scores or trace not in scores:
         return None
-    split = three_way(scores[trace], scores[semantic])
+    p_laundered = float(three_way(scores[trace], scores[semantic])["p_laundered_given_traces"])
     return {
-        "p_laundered": split["p_laundered_given_traces"],
-        "classes": {"pristine": split["p_pristine"], "laundered": split["p_laundered"],
-                    "fully_synthetic": split["p_synthetic"]},
+        "p_laundered": round(p_laundered, 4),
+        "classes": {"pristine": round(1 - p_generated, 4), "laundered": round(p_generated * p_laundered, 4),
+                    "fully_synthetic": round(p_generated * (1 - p_laundered), 4)},
         "trace_detector": trace,
         "semantic_detector": semantic,
         "reading": ("p_laundered = P(real content re-synthesised by an autoencoder | generated traces): "
@@ -155,11 +161,12 @@ def assess(traces: list[Trace], fallback_generated_at: float = 0.7, fallback_aut
     if comb is not None:
         for m in comb.models:
             if all(d in scores for d in m.detectors):
+                p = m.probability(scores)
                 return GenerationAssessment(
-                    p_generated=m.probability(scores), generated_at=m.generated_at,
+                    p_generated=p, generated_at=m.generated_at,
                     authentic_below=m.authentic_below, detectors=m.detectors, calibrated=True,
                     method="logistic combiner fitted by " + str(comb.fitted.get("script", "generation.json")),
-                    laundering=_laundering(comb, scores), heldout_fpr=m.heldout_fpr)
+                    laundering=_laundering(comb, scores, p), heldout_fpr=m.heldout_fpr)
     decisive = sorted((s, n) for n, s in scores.items() if n in calibrated_names)
     if not decisive:
         return None
