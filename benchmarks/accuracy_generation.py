@@ -70,9 +70,14 @@ class Scorer:
         self.by_path = {str(it.path): it for it in self.items}
         self.models = {}
         for m in self.doc["models"]:
+            if m["detectors"] == ["clip_probe"]:
+                continue  # the clip_probe column
             tag = "trace-only" if m["detectors"] == ["gen_trace"] else (
                 "fused+spectrum" if "spectrum" in m["detectors"] else "fused")
             self.models[tag] = m
+        global KEYS
+        KEYS = tuple(k for k in ("fused+spectrum", "fused", "trace-only") if k in self.models) + (
+            "clip_probe", "spectrum", "baseline")
         # baseline: trivial statistics, same training images and labels as the fusion
         xs, ys = [], []
         for it in self.items:
@@ -112,11 +117,13 @@ class Scorer:
     def raw(self, it, view: str) -> dict:
         f, t = self.feats[str(it.path)], self.ts[str(it.path)]
         key = {"as_is": ("clip", "spec", "trace", "stats"), "crop256": ("clip_crop", "crop_spec", "trace_crop", "crop_stats"),
-               "laund": ("clip_laund", "laund_spec", "trace_laund", "laund_stats")}[view]
+               "laund": ("clip_laund", "laund_spec", "trace_laund", "laund_stats"),
+               "crop_ds": ("clip_crop_ds", "crop_ds_spec", "trace_crop_ds", "crop_ds_stats"),
+               "laund_ds": ("clip_laund_ds", "laund_ds_spec", "trace_laund_ds", "laund_ds_stats")}[view]
         if key[0] not in f:
             return {}
         pc = float(self.probe.prob(self.probe.logit(f[key[0]][None])[0]))
-        return {"gen_trace": t[key[2]], "clip_probe": pc, "spectrum": f[key[1]], "stats": f[key[3]]}
+        return {"gen_trace": t.get(key[2], np.nan), "clip_probe": pc, "spectrum": f[key[1]], "stats": f[key[3]]}
 
     def scores(self, it, view: str) -> dict:
         r = self.raw(it, view)
@@ -129,7 +136,8 @@ class Scorer:
                 if np.isfinite(x).all() else float("nan")
         out["baseline"] = float(self.base.predict_proba(((r["stats"] - self.mu) / self.sd)[None])[0, 1])
         lw = three_way(r["gen_trace"], r["clip_probe"]) if np.isfinite(r["gen_trace"]) else {"p_laundered": np.nan}
-        out["p_laundered"] = lw["p_laundered"]
+        out["p_laundered_class"] = lw["p_laundered"]
+        out["p_laundered"] = lw.get("p_laundered_given_traces", np.nan)
         out["baseline_laundered"] = float(self.base_l.predict_proba(((r["stats"] - self.mul) / self.sdl)[None])[0, 1])
         return out
 
@@ -193,32 +201,39 @@ def main() -> None:
         nj = sum(1 for x in sc if x and np.isfinite(x.get("fused", np.nan)))
         print(f"| {name} | {nj}/{len(its)} | " + " | ".join(cells) + " |")
 
-    print("\n## Laundering (TAEF2 reconstructions of native 256 px centre crops of held-out real photos)\n")
+    for title, ov, lv in (("native 256 px centre crops", "crop256", "laund"),
+                          ("256 px centre crops of a ×0.5 (area) downscaled copy", "crop_ds", "laund_ds")):
+        print(f"\n## Laundering: TAEF2 reconstructions of {title} of held-out real photos\n")
+        reals = [it for it in s.items if it.label == 0 and not fg.in_training(it)
+                 and lv.replace("laund", "clip_laund") in s.feats[str(it.path)]]
+        orig = [s.scores(it, ov) for it in reals]
+        laund = [s.scores(it, lv) for it in reals]
+        print(f"P(generated), laundered vs original crop (n = {len(reals)} photos, paired):\n")
+        print("| score | AUC | laundered called generated | originals called generated |")
+        print("|---|---|---|---|")
+        for k in KEYS:
+            a = auc([x[k] for x in laund], [x[k] for x in orig])
+            lv_ = np.array([x[k] for x in laund], float)
+            ov_ = np.array([x[k] for x in orig], float)
+            print(f"| {k} | {a:.3f} | {np.mean(lv_ >= thr[k]):.3f} | {np.mean(ov_ >= thr[k]):.3f} |")
+        by_set: dict[str, list] = {}
+        for it, lo, oo in zip(reals, laund, orig, strict=True):
+            by_set.setdefault(it.group, []).append((lo, oo))
+        print("\nper set, trace-only AUC (n): " + ", ".join(
+            f"{g} {auc([a['trace-only'] for a, _ in v], [b['trace-only'] for _, b in v]):.3f} ({len(v)})"
+            for g, v in sorted(by_set.items())))
     reals = [it for it in s.items if it.label == 0 and not fg.in_training(it) and "laund" in s.feats[str(it.path)]]
-    orig = [s.scores(it, "crop256") for it in reals]
     laund = [s.scores(it, "laund") for it in reals]
-    print(f"P(generated), laundered vs original crop (n = {len(reals)} photos, paired):\n")
-    print("| score | AUC | laundered called generated | originals called generated |")
-    print("|---|---|---|---|")
-    for k in KEYS:
-        a = auc([x[k] for x in laund], [x[k] for x in orig])
-        lv = np.array([x[k] for x in laund], float)
-        ov = np.array([x[k] for x in orig], float)
-        print(f"| {k} | {a:.3f} | {np.mean(lv >= thr[k]):.3f} | {np.mean(ov >= thr[k]):.3f} |")
-    by_set: dict[str, list] = {}
-    for it, lo, oo in zip(reals, laund, orig, strict=True):
-        by_set.setdefault(it.group, []).append((lo, oo))
-    print("\nper set, fused AUC (n): " + ", ".join(
-        f"{g} {auc([a['fused'] for a, _ in v], [b['fused'] for _, b in v]):.3f} ({len(v)})" for g, v in sorted(by_set.items())))
     gens = [it for it in s.items if it.label == 1 and not fg.in_training(it)]
     gsc = [s.scores(it, "crop256") for it in gens]
     gsc = [g for g in gsc if g]
     print(f"\np_laundered (three_way), laundered crops ({len(laund)}) vs generated crops ({len(gsc)}: held-out SD, "
           "playground, gan-examples, native 256 centre crops):\n")
     a = auc([x["p_laundered"] for x in laund], [x["p_laundered"] for x in gsc])
+    a3 = auc([x["p_laundered_class"] for x in laund], [x["p_laundered_class"] for x in gsc])
     b = auc([x["baseline_laundered"] for x in laund], [x["baseline_laundered"] for x in gsc])
-    a2 = auc([1 - x["clip_probe"] for x in laund], [1 - x["clip_probe"] for x in gsc])
-    print(f"| score | AUC |\n|---|---|\n| p_laundered | {a:.3f} |\n| 1 − clip_probe | {a2:.3f} |\n| baseline | {b:.3f} |")
+    print(f"| score | AUC |\n|---|---|\n| p_laundered (verdict: P(laundered given traces) = 1 − P_clip) | {a:.3f} |\n"
+          f"| three-way laundered class (1 − P_clip)·P_trace | {a3:.3f} |\n| baseline | {b:.3f} |")
     per = {}
     for it, g in zip([it for it in gens if s.scores(it, 'crop256')], gsc, strict=True):
         per.setdefault(it.group, []).append(g)

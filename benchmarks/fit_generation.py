@@ -148,6 +148,25 @@ def features(items, refresh: bool = False, log=print) -> dict:
         if (k + 1) % 40 == 0 or k + 1 == len(todo):
             cache_p.write_bytes(pickle.dumps(cache))
             log(f"  web view {k + 1}/{len(todo)} ({time.perf_counter() - t0:.0f} s)")
+    todo = [it for it in items if it.label == 0 and not in_training(it) and "ds_done" not in cache[str(it.path)]]
+    for k, it in enumerate(todo):  # laundering of a downscaled copy (×0.5, area): a web-sized photo
+        d = cache[str(it.path)]
+        d["ds_done"] = True
+        rgb = gen_data.read_rgb(it.path)
+        if min(rgb.shape[:2]) < 2 * 136:
+            continue
+        import cv2
+
+        small = cv2.resize(rgb, (rgb.shape[1] // 2, rgb.shape[0] // 2), interpolation=cv2.INTER_AREA)
+        crop = centre_crop(small)
+        lau = taef2.launder(crop)
+        d["crop_ds"], d["laund_ds"] = crop, lau
+        d["crop_ds_stats"], d["laund_ds_stats"] = tg.trivial_stats(crop, False), tg.trivial_stats(lau, False)
+        d["crop_ds_spec"], d["laund_ds_spec"] = spectrum_score(crop), spectrum_score(lau)
+        d["clip_crop_ds"], d["clip_laund_ds"] = clip_encoder.embed([crop, lau], threads=1)
+        if (k + 1) % 40 == 0 or k + 1 == len(todo):
+            cache_p.write_bytes(pickle.dumps(cache))
+            log(f"  downscaled laundering {k + 1}/{len(todo)} ({time.perf_counter() - t0:.0f} s)")
     return cache
 
 
@@ -166,13 +185,18 @@ def trace_scores(items, feats, weights: str = "", log=print) -> dict:
     cache_p = WORK / f"gen_trace_scores_{h}.pkl"
     cache = pickle.loads(cache_p.read_bytes()) if cache_p.is_file() else {}
     cfg = GenTraceConfig(weights=str(wp))
+
+    def f_of(it):
+        return feats[str(it.path)]
     t0 = time.perf_counter()
-    todo = [it for it in items if str(it.path) not in cache or (in_training(it) and "trace_web" not in cache[str(it.path)])]
+    todo = [it for it in items if str(it.path) not in cache or (in_training(it) and "trace_web" not in cache[str(it.path)])
+            or ("crop_ds" in f_of(it) and "trace_crop_ds" not in cache[str(it.path)])]
     for k, it in enumerate(todo):
         f = feats[str(it.path)]
         rgb = gen_data.read_rgb(it.path)
         d = cache.get(str(it.path), {})
-        views = [("trace", rgb), ("trace_crop", f.get("crop")), ("trace_laund", f.get("laund"))]
+        views = [("trace", rgb), ("trace_crop", f.get("crop")), ("trace_laund", f.get("laund")),
+                 ("trace_crop_ds", f.get("crop_ds")), ("trace_laund_ds", f.get("laund_ds"))]
         if in_training(it):  # the levelled view (square 512, JPEG q90) the fusion also learns from
             sq = gen_data.view(rgb, "square512")
             views += [("trace_sq", sq), ("trace_web", web_view(rgb))]
@@ -245,6 +269,11 @@ def fit_fusion(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     return lr.coef_[0], float(lr.intercept_[0])
 
 
+def ceil5(x: float) -> float:
+    """Round a threshold *up* to 5 decimals (rounding down could let one more photo over it)."""
+    return float(np.ceil(x * 1e5) / 1e5)
+
+
 def thresholds(p_heldout_cam: np.ndarray, fpr: float = 0.03) -> tuple[float, float, float]:
     """(generated_at, authentic_below, held-out FPR at generated_at)."""
     p = np.asarray(p_heldout_cam, float)
@@ -260,6 +289,7 @@ def main() -> None:
     ap.add_argument("--refresh", action="store_true")
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--weights", default="")
+    ap.add_argument("--spectrum", action="store_true", help="also a first model with the spectrum score")
     args = ap.parse_args()
     import torch
 
@@ -319,9 +349,10 @@ def main() -> None:
         return np.array(out)
 
     models = []
-    for dets, use_clip, use_spec in ((["gen_trace", "clip_probe", "spectrum"], True, True),
-                                     (["gen_trace", "clip_probe"], True, False),
-                                     (["gen_trace"], False, False)):
+    combos = [(["gen_trace", "clip_probe"], True, False), (["gen_trace"], False, False)]
+    if args.spectrum:  # measured: no clear gain on held-out families, more false positives (RESULTS-generation.md)
+        combos.insert(0, (["gen_trace", "clip_probe", "spectrum"], True, True))
+    for dets, use_clip, use_spec in combos:
         X, Y = rows(use_spec, use_clip)
         if dets == ["gen_trace"]:  # alone: its own Platt scaling (fitted on held-out images) as is
             coef, b = np.array([1.0]), 0.0
@@ -330,10 +361,15 @@ def main() -> None:
         ph = heldout_p(coef, b, use_spec, use_clip)
         g, a, fpr = thresholds(ph)
         models.append({"detectors": dets, "coef": [round(float(c), 5) for c in coef], "intercept": round(b, 5),
-                       "generated_at": round(g, 5), "authentic_below": round(a, 5), "heldout_fpr": round(fpr, 5),
+                       "generated_at": ceil5(g), "authentic_below": round(a, 5), "heldout_fpr": round(fpr, 5),
                        "n_fit": int(len(Y)), "n_heldout": int(np.isfinite(ph).sum())})
         print(f"{dets}: coef {np.round(coef, 3)} b {b:.3f} n={len(Y)}; generated_at {g:.3f} "
               f"authentic_below {a:.3f} held-out camera FPR {fpr:.3f} (n={np.isfinite(ph).sum()})")
+    # without torch (no gen_trace): the CLIP probe alone, its own calibration and threshold
+    models.append({"detectors": ["clip_probe"], "coef": [1.0], "intercept": 0.0,
+                   "generated_at": ceil5(probe.threshold),
+                   "authentic_below": round(thresholds(p_clip_cam)[1], 5), "heldout_fpr": round(fpr_c, 5)})
+    print(f"['clip_probe']: its own probability; generated_at {probe.threshold:.3f} held-out camera FPR {fpr_c:.3f}")
     n_real = sum(1 for it in tr if it.label == 0)
     n_gen = sum(1 for it in tr if it.label == 1)
     doc = {

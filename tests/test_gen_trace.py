@@ -204,7 +204,8 @@ def test_generation_json_schema():
     for k in ("script", "data", "date", "n_real", "n_generated", "heldout_real", "heldout_fpr"):
         assert k in doc["fitted"]
     assert doc["laundering"] == {"trace": "gen_trace", "semantic": "clip_probe"}
-    assert doc["models"][-1]["detectors"] == ["gen_trace"]  # the fallback without CLIP
+    dets = [m["detectors"] for m in doc["models"]]
+    assert dets[0] == ["gen_trace", "clip_probe"] and ["gen_trace"] in dets  # full model first, then fallbacks
     for m in doc["models"]:
         assert len(m["coef"]) == len(m["detectors"])
         assert 0 <= m["authentic_below"] <= m["generated_at"] <= 1 and m["generated_at"] >= 0.5

@@ -112,10 +112,14 @@ def _downscale_range(rgb: np.ndarray, is_jpeg: bool) -> tuple[float, float]:
 
 
 def make_pairs(real: Sequence[gen_data.Item], gen: Sequence[gen_data.Item], *, n_pairs: int = 2400,
-               n_native: int = 1200, n_gen: int = 1200, seed: int = 0,
+               n_native: int = 1200, n_gen: int = 1200, n_native_pairs: int = 0, seed: int = 0,
                launder: Callable[[np.ndarray], np.ndarray] | None = None,
                log: Callable[[str], None] = print) -> dict[str, np.ndarray]:
     """Crops for training: ``pairs`` (N, 2, 128, 128, 3) original/laundered, ``native`` real, ``gen``.
+
+    ``npairs``: ``n_native_pairs`` more pairs from native-resolution crops (camera JPEG grid and
+    demosaicing kept on the original side); training always re-compresses both sides of these
+    at the same JPEG quality, so that the grid is present on both.
 
     Deterministic for a seed. ``launder`` defaults to ``taef2.launder`` (one torch thread).
     """
@@ -160,9 +164,15 @@ def make_pairs(real: Sequence[gen_data.Item], gen: Sequence[gen_data.Item], *, n
         c = _random_crop(gimgs[int(i)], rng, PAIR)
         if c is not None:
             gens.append(c)
+    npairs = []
+    for i in rng.choice(len(imgs), size=n_native_pairs, p=wts) if n_native_pairs else []:
+        c = _random_crop(imgs[i][1], rng, PAIR)
+        if c is not None:
+            npairs.append(np.stack([c, launder(c)]))
     z = np.zeros((0, PAIR, PAIR, 3), np.uint8)
-    return {"pairs": np.stack(pairs) if pairs else np.zeros((0, 2, PAIR, PAIR, 3), np.uint8),
-            "native": np.stack(native) if native else z, "gen": np.stack(gens) if gens else z}
+    z2 = np.zeros((0, 2, PAIR, PAIR, 3), np.uint8)
+    return {"pairs": np.stack(pairs) if pairs else z2, "native": np.stack(native) if native else z,
+            "gen": np.stack(gens) if gens else z, "npairs": np.stack(npairs) if npairs else z2}
 
 
 # --------------------------------------------------------------------------- paired augmentation
@@ -174,12 +184,13 @@ def _codec(rgb: np.ndarray, fmt: str, q: int) -> np.ndarray:
         return np.asarray(im.convert("RGB"))
 
 
-def augment_pair(imgs: Sequence[np.ndarray], rng: np.random.Generator, size: int = 64) -> list[np.ndarray]:
+def augment_pair(imgs: Sequence[np.ndarray], rng: np.random.Generator, size: int = 64,
+                 force_jpeg: bool = False) -> list[np.ndarray]:
     """The same random chain for every image given (both sides of a pair, or one image).
 
     Resize 0.5–1.5 (p 0.3), crop ``size`` at the same offset, Gaussian blur σ 0.3–1.0
     (p 0.1), Gaussian noise σ 1–3 with the same noise field (p 0.1), then JPEG q 60–100
-    (p 0.5) or WebP q 60–100 (p 0.15) at the same quality.
+    (p 0.5) or WebP q 60–100 (p 0.15) at the same quality; ``force_jpeg``: always JPEG q 60–95.
     """
     out = [np.asarray(a) for a in imgs]
     if rng.random() < 0.3:
@@ -198,7 +209,10 @@ def augment_pair(imgs: Sequence[np.ndarray], rng: np.random.Generator, size: int
         n = rng.normal(0, float(rng.uniform(1, 3)), out[0].shape).astype(np.float32)
         out = [np.clip(a + n, 0, 255).astype(np.uint8) for a in out]
     u = rng.random()
-    if u < 0.5:
+    if force_jpeg:
+        q = int(rng.integers(60, 96))
+        out = [_codec(a, "JPEG", q) for a in out]
+    elif u < 0.5:
         q = int(rng.integers(60, 101))
         out = [_codec(a, "JPEG", q) for a in out]
     elif u < 0.65:

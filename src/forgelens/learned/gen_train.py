@@ -31,7 +31,8 @@ __all__ = ["train_trace", "fit_cnn", "image_logit", "calibrate"]
 
 
 def fit_cnn(data: dict[str, np.ndarray], *, steps: int = 6000, seed: int = 0, width: int = 16,
-            lr: float = 2e-3, per_kind: int = 16, log: Callable[[str], None] = print):
+            lr: float = 2e-3, per_kind: int = 16, native_share: float = 0.3,
+            log: Callable[[str], None] = print):
     """Train the network on the crops of ``make_pairs``; returns the model (eval mode)."""
     import torch
 
@@ -43,6 +44,7 @@ def fit_cnn(data: dict[str, np.ndarray], *, steps: int = 6000, seed: int = 0, wi
     sched = torch.optim.lr_scheduler.LambdaLR(  # linear warm-up, then cosine to 0
         opt, lambda s: min(1.0, (s + 1) / warm) * 0.5 * (1 + np.cos(np.pi * min(s, steps) / max(steps, 1))))
     pairs, native, gen = data["pairs"], data["native"], data["gen"]
+    npairs = data.get("npairs", np.zeros((0,) + pairs.shape[1:], np.uint8))
     size = gen_model.PATCH
     t0 = time.perf_counter()
     run = 0.0
@@ -51,7 +53,11 @@ def fit_cnn(data: dict[str, np.ndarray], *, steps: int = 6000, seed: int = 0, wi
         xs, ys = [], []
         if len(pairs):
             for i in rng.integers(0, len(pairs), per_kind):
-                a, b = gen_pairs.augment_pair([pairs[i, 0], pairs[i, 1]], rng, size)
+                if len(npairs) and rng.random() < native_share:  # native-resolution pair, JPEG on both
+                    j = int(rng.integers(0, len(npairs)))
+                    a, b = gen_pairs.augment_pair([npairs[j, 0], npairs[j, 1]], rng, size, force_jpeg=True)
+                else:
+                    a, b = gen_pairs.augment_pair([pairs[i, 0], pairs[i, 1]], rng, size)
                 xs += [a, b]
                 ys += [0.0, 1.0]
         for arr, lab in ((native, 0.0), (gen, 1.0)):
@@ -110,7 +116,8 @@ def heldout_sets(items: Sequence[gen_data.Item]) -> tuple[list, list]:
 
 
 def train_trace(items: Sequence[gen_data.Item], out: Path = gen_model.SHIPPED, *, steps: int = 6000,
-                seed: int = 0, n_pairs: int = 2400, cache: Path | None = None, aligned: bool = True,
+                seed: int = 0, n_pairs: int = 2400, n_native_pairs: int = 0, cache: Path | None = None,
+                aligned: bool = True,
                 log: Callable[[str], None] = print, n_launder_calib: int = 40) -> dict:
     """The whole recipe (module docstring); writes ``out`` and returns its metadata."""
     import torch
@@ -128,11 +135,13 @@ def train_trace(items: Sequence[gen_data.Item], out: Path = gen_model.SHIPPED, *
     else:
         launder = None if aligned else (lambda c: c)
         data = gen_pairs.make_pairs(real, gen, n_pairs=n_pairs if aligned else 0, n_native=max(2 * n_pairs // 3, 8),
-                                    n_gen=max(2 * n_pairs // 3, 8), seed=seed, launder=launder, log=log)
+                                    n_gen=max(2 * n_pairs // 3, 8),
+                                    n_native_pairs=n_native_pairs if aligned else 0, seed=seed, launder=launder, log=log)
         if cache is not None:
             Path(cache).parent.mkdir(parents=True, exist_ok=True)
             np.savez(cache, **data)
-    log(f"crops: {len(data['pairs'])} pairs, {len(data['native'])} native real, {len(data['gen'])} generated "
+    log(f"crops: {len(data['pairs'])} pairs, {len(data.get('npairs', ()))} native pairs, "
+        f"{len(data['native'])} native real, {len(data['gen'])} generated "
         f"({time.perf_counter() - t0:.0f} s)")
     model = fit_cnn(data, steps=steps, seed=seed, log=log)
     cams, sd = heldout_sets(items)
@@ -160,7 +169,7 @@ def train_trace(items: Sequence[gen_data.Item], out: Path = gen_model.SHIPPED, *
     meta = {
         "format": "forgelens-gen-trace-1", "width": 16, "patch": gen_model.PATCH, "min_level": gen_model.MIN_LEVEL,
         "seed": seed, "steps": steps, "recipe": "forgelens.learned.gen_train (aligned TAEF2 pairs, paired augmentation)",
-        "n_pairs": int(len(data["pairs"])), "n_native_real": int(len(data["native"])), "n_generated_crops": int(len(data["gen"])),
+        "n_pairs": int(len(data["pairs"])), "n_native_pairs": int(len(data.get("npairs", ()))), "n_native_real": int(len(data["native"])), "n_generated_crops": int(len(data["gen"])),
         "n_train_real_images": len(real), "n_train_generated_images": len(gen),
         "train_groups": sorted({it.group for it in real + gen}),
         "heldout_cameras": len(cams), "heldout_sd": len(sd), "heldout_laundered_crops": len(z_lau),

@@ -352,6 +352,9 @@ def register(app) -> None:
         steps: int = typer.Option(6000, "--steps", help="gen_trace: optimisation steps (64 crops each)."),
         pairs: int = typer.Option(2400, "--pairs", help="gen_trace: number of aligned pairs to make."),
         cache: Path = typer.Option(None, "--cache", help="gen_trace: .npz of the crops (read if present, else written)."),
+        native_pairs: int = typer.Option(0, "--native-pairs",
+                                         help="gen_trace: extra pairs from native-resolution crops, JPEG on both "
+                                              "sides (tried: not better, see docs/notes/issue-9.md)."),
     ) -> None:
         """Train the generated-image models: the gen_trace CNN (default) and the session-1 probes."""
         items = gen_data.list_items(data)
@@ -375,7 +378,7 @@ def register(app) -> None:
             from forgelens.learned.gen_train import train_trace
 
             try:
-                train_trace(items, Path(out) / "gen_trace.safetensors", steps=steps, seed=seed, n_pairs=pairs,
+                train_trace(items, Path(out) / "gen_trace.safetensors", steps=steps, seed=seed, n_pairs=pairs, n_native_pairs=native_pairs,
                             cache=cache, aligned=aligned, log=typer.echo)
             except RuntimeError as exc:
                 typer.echo(f"forgelens: {exc}", err=True)
