@@ -241,7 +241,9 @@ def fit_clip(items, feats, seed: int = 0) -> tuple[tg.LinearProbe, dict]:
     z = np.array([oof[str(it.path)] for it in tr])
     yy = np.array([it.label for it in tr])
     probe.platt_a, probe.platt_b = tg.fit_platt(z, yy)
-    return probe, {"n_train_images": len(tr), "n_rows": int(len(y))}
+    from sklearn.metrics import roc_auc_score
+
+    return probe, {"n_train_images": len(tr), "n_rows": int(len(y)), "oof_auc": float(roc_auc_score(yy, z))}
 
 
 def oof_clip(items, feats, seed: int = 0, k: int = 5) -> dict:
