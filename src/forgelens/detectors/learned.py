@@ -130,9 +130,10 @@ def localize(model, rgb: np.ndarray, tile: int = 512, overlap: int = 64) -> tupl
     how_to_read="Bright = the network's probability that the pixel was spliced, copied, removed or "
     "locally edited. The reliability map is its own confidence (TruFor's idea): dark where it "
     "expects its map to be wrong. The score is its detection head on the two maps.",
-    caveat="Trained in ~28 CPU-minutes on 1 600 synthetic forgeries from ~120 photos: it learned "
-    "synth artefacts as much as real edits, and its image score is weak on real data (use the map). See "
-    "forgelens/learned/weights/MODEL_CARD.md for measured accuracy and failure modes.",
+    caveat="Trained on one CPU thread (28 + 51 min) on 2 200 synthetic forgeries from ~120 photos, 383 NIST16 "
+    "probes and pasted foreign regions: it learned synth artefacts as much as real edits, lights up "
+    "smooth, heavily denoised phone photos more than it should, and its image score is weak on real data "
+    "(use the map). See forgelens/learned/weights/MODEL_CARD.md for measured accuracy and failure modes.",
 )
 def learned_localizer(evidence: Evidence, config: LearnedLocalizerConfig) -> Trace:
     """Tiled full-resolution inference of the shipped (or a user's) filter-fusion localizer.
