@@ -73,8 +73,8 @@ def _items(folder: Path, limit: int) -> list[tuple[str, str]]:
     return [(str(folder / r["image"]), str(folder / r["mask"])) for r in rows[:limit or None]]
 
 
-def table(rows: list[dict], dataset: str, perturbs: tuple[str, ...], maps: tuple[str, ...]) -> str:
-    lines = [f"\n## {dataset}: mean pixel AUC / best-F1 per perturbation",
+def table(rows: list[dict], dataset: str, perturbs: tuple[str, ...], maps: tuple[str, ...], what: str = "") -> str:
+    lines = [f"\n## {dataset}{what}: mean pixel AUC / best-F1 per perturbation",
              "| perturbation | n | " + " | ".join(maps) + " |", "|---|---|" + "---|" * len(maps)]
     for p in perturbs:
         rs = [r for r in rows if r["dataset"] == dataset and r["perturb"] == p]
@@ -135,8 +135,8 @@ def main() -> None:
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(rows))
     for n, _ in sets:
-        print(table(rows, n, JPEG, maps))
-        print(table(rows, n, RESIZE[1:], maps))
+        print(table(rows, n, JPEG, maps, ", JPEG"))
+        print(table(rows, n, RESIZE[1:], maps, ", resize (none = the first row above)"))
     print(f"\n({len(jobs)} images x {len(perturbs)} perturbations in {time.time() - t0:.0f} s)")
     if args.plot:
         plot(rows, [n for n, _ in sets], maps, Path(args.plot))

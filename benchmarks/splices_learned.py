@@ -1,0 +1,124 @@
+"""Camera splices made here, and false alarms on authentic images, for ``learned_localizer`` (old vs new weights).
+
+Splices: the recipe of ``tests/test_learned.py::_camera_splice`` (kept in step
+by hand): a 512-px 8-aligned crop of a held-out camera's photo (iPhone 6,
+Jolla, Olympus E-P3, Casio EX-Z750), a patch of another held-out camera's
+photo (Fujifilm DX-10, Casio EX-M2, Kodak DC210, iPhone 6) given extra noise
+(sigma 4) and a JPEG at q55-74, pasted hard-edged as a rectangle (odd seeds) or
+a rotated ellipse (even seeds) of 1/4-1/2 of the side, saved as JPEG q85-95.
+Printed per weights file: pixel AUC over ``--seeds`` splices, the image AUC of
+the score (splice vs its untouched host crop saved at q90) and the false-alarm
+rate (fraction of pixels >= 0.5) on those host crops and on the authentic
+images of casia1-samples, toolkit-samples and the held-out synth test.
+
+    python benchmarks/splices_learned.py --seeds 32 NEW.safetensors OLD.safetensors
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+CAMERAS = ROOT / "cameras" / "exif-samples"
+HOSTS = ("hdr_iphone_hdr_NO.jpg", "mobile_jolla.jpg", "tests_42_IndexError.jpg", "tests_35-empty.jpg")
+DONORS = ("exif-org_fujifilm-dx10.jpg", "tests_36-memory_error.jpg", "exif-org_kodak-dc210.jpg", "hdr_iphone_hdr_YES.jpg")
+
+
+def _jpeg(rgb: np.ndarray, q: int) -> np.ndarray:
+    buf = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, q])[1]
+    return cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+
+
+def _camera(name: str) -> np.ndarray:
+    return cv2.cvtColor(cv2.imread(str(CAMERAS / name), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+
+
+def camera_splice(seed: int, size: int = 512) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(spliced RGB after its final JPEG, bool mask, host crop after JPEG q90); see the module docstring."""
+    rng = np.random.default_rng(seed)
+    host, donor = _camera(HOSTS[seed % len(HOSTS)]), _camera(DONORS[seed % len(DONORS)])
+    hh, hw = host.shape[:2]
+    y0, x0 = 8 * int(rng.integers(0, (hh - size) // 8)), 8 * int(rng.integers(0, (hw - size) // 8))
+    clean = np.ascontiguousarray(host[y0:y0 + size, x0:x0 + size])
+    dh, dw = donor.shape[:2]
+    s = min(size, dh, dw)
+    dy, dx = int(rng.integers(0, dh - s + 1)), int(rng.integers(0, dw - s + 1))
+    d = donor[dy:dy + s, dx:dx + s].astype(np.float32)
+    if s < size:
+        d = cv2.resize(d, (size, size))
+    d = np.clip(d + rng.normal(0, 4, d.shape), 0, 255).astype(np.uint8)
+    d = _jpeg(d, int(rng.integers(55, 75)))
+    mask = np.zeros((size, size), np.uint8)
+    bh, bw = (int(v) for v in rng.integers(size // 4, size // 2, 2))
+    my, mx = int(rng.integers(0, size - bh)), int(rng.integers(0, size - bw))
+    if seed % 2:
+        mask[my:my + bh, mx:mx + bw] = 1
+    else:
+        cv2.ellipse(mask, (mx + bw // 2, my + bh // 2), (bw // 2, bh // 2), float(rng.uniform(0, 180)), 0, 360, 1, -1)
+    img = clean.copy()
+    img[mask > 0] = d[mask > 0]
+    return _jpeg(img, int(rng.integers(85, 96))), mask.astype(bool), _jpeg(clean, 90)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("weights", nargs="*", help="weights files ('' or none = the shipped weights)")
+    ap.add_argument("--seeds", type=int, default=32)
+    ap.add_argument("--synth-test", default="/work/synth-train/test")
+    args = ap.parse_args()
+    import torch
+    from sklearn.metrics import roc_auc_score
+
+    from forgelens.detectors.learned import localize
+    from forgelens.evidence import load
+    from forgelens.learned.weights import load_localizer
+
+    torch.set_num_threads(1)
+    if not all((CAMERAS / n).is_file() for n in HOSTS + DONORS):
+        raise SystemExit(f"{CAMERAS} absent")
+    authentic = [("casia1-samples", ROOT / "casia1-samples", 30), ("toolkit-samples", ROOT / "toolkit-samples", 8),
+                 ("synth-test", Path(args.synth_test), 20)]
+    print("| weights | splice pixel AUC mean / median / min | >= 0.8 | rect / ellipse | image AUC splice vs host "
+          "| called >= 0.5 splice / host | host crops: px >= 0.5 mean / max, n > 5 % |")
+    print("|---|---|---|---|---|---|---|")
+    fa_lines = []
+    for w in args.weights or [""]:
+        model = load_localizer(w or None)
+        aucs, s_spl, s_host, fr = [], [], [], []
+        for seed in range(args.seeds):
+            img, mask, clean = camera_splice(seed)
+            p, _, s1 = localize(model, img)
+            q, _, s2 = localize(model, clean)
+            aucs.append(roc_auc_score(mask.ravel(), p.ravel()))
+            s_spl.append(s1)
+            s_host.append(s2)
+            fr.append(float((q >= 0.5).mean()))
+        a, fr = np.array(aucs), np.array(fr)
+        n = args.seeds
+        img_auc = roc_auc_score([1] * n + [0] * n, s_spl + s_host)
+        name = Path(w).name if w else "shipped"
+        print(f"| {name} | {a.mean():.3f} / {np.median(a):.3f} / {a.min():.3f} | {(a >= 0.8).sum()}/{n} "
+              f"| {a[1::2].mean():.3f} / {a[::2].mean():.3f} | {img_auc:.3f} "
+              f"| {sum(s >= 0.5 for s in s_spl)}/{n} / {sum(s >= 0.5 for s in s_host)}/{n} "
+              f"| {fr.mean():.3f} / {fr.max():.3f}, {(fr > 0.05).sum()}/{n} |", flush=True)
+        for ds, folder, lim in authentic:
+            if not (folder / "index.csv").is_file():
+                continue
+            with open(folder / "index.csv", newline="") as fh:
+                rows = [r for r in csv.DictReader(fh) if r["label"] == "authentic"][:lim]
+            f = np.array([float((localize(model, np.asarray(load(folder / r["image"]).pixels))[0] >= 0.5).mean())
+                          for r in rows])
+            fa_lines.append(f"| {name} | {ds} | {len(f)} | {f.mean():.3f} | {np.median(f):.3f} | {f.max():.3f} "
+                            f"| {(f > 0.05).sum()} |")
+    print("\n| weights | authentic images of | n | px >= 0.5 mean | median | max | images > 5 % |")
+    print("|---|---|---|---|---|---|---|")
+    print("\n".join(fa_lines))
+
+
+if __name__ == "__main__":
+    main()
