@@ -1,18 +1,22 @@
 """Training recipe of the learned localizer (``forgelens train localizer``).
 
 Reproducible: one seed drives the crop sampler, the augmentations and the
-initialisation; the data are ``forgelens synth`` folders (``index.csv`` with
-image, mask, label); checkpoints every ``save_every`` steps make it resumable
+initialisation; the data are ``forgelens synth`` folders or any folder with
+the same ``index.csv`` (image, mask, label; e.g. ``../shared/datasets/nist16``);
+checkpoints every ``save_every`` steps make it resumable
 (``--resume``); the loss log is a CSV and a PNG curve beside the checkpoint.
 
 Recipe (what shipped; see ``forgelens/learned/weights/MODEL_CARD.md``):
 random ``crop``² crops (70 % centred on a forged pixel when the image has a
-mask), each augmented with p=0.5 downscale ×[0.5, 1] of the whole image
-before cropping, p=0.6 JPEG recompression q∈[55, 95], p=0.1 Gaussian blur,
-p=0.1 Gaussian noise and a horizontal flip; AdamW, cosine learning rate;
-losses: BCE + soft Dice on the localization map, MSE of the confidence to
-1 − |p − gt| (TruFor's confidence target, on the detached map) and BCE of the
-detection logit on the detached maps (label: > 0.5 % of the crop forged).
+mask), each augmented with p=``downscale_p`` downscale ×[0.5, 1] of the whole
+image before cropping, p=``paste_p`` paste of a region cut from another
+training picture with a history of its own (see :class:`CropSampler`),
+p=0.1 Gaussian blur, p=0.1 Gaussian noise, p=0.6 JPEG recompression
+q∈[55, 95] and a horizontal flip; AdamW, cosine learning rate (``--init``
+fine-tunes from existing weights); losses: BCE + soft Dice on the
+localization map, MSE of the confidence to 1 − |p − gt| (TruFor's confidence
+target, on the detached map) and BCE of the detection logit on the detached
+maps (label: > 0.5 % of the crop forged).
 One torch thread by default: on a shared 2-core machine more threads *slow*
 training down (spin-waiting), measured.
 """
