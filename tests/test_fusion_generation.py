@@ -123,3 +123,10 @@ def test_declared_ai_sets_p_generated_and_without_generation_evidence_it_is_unme
     plain = fuse(_quiet(), SHAPE, FusionConfig(use_stacking=False))
     assert plain.probabilities["generated"] is None
     assert plain.probabilities["authentic"] + plain.probabilities["manipulated"] == pytest.approx(1.0)
+
+
+def test_generation_patch_maps_stay_out_of_the_manipulation_map(combiner, monkeypatch):
+    patch = np.zeros(SHAPE, np.float32)
+    patch[:16, :16] = 1.0
+    v = _fuse_with(combiner, _quiet() + [Trace("gen_trace", heatmap=patch, score=0.99)], monkeypatch)
+    assert v.heatmap is not None and v.heatmap.max() < 0.5

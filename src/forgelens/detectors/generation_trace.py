@@ -102,7 +102,7 @@ def score_rgb(rgb: np.ndarray, config: GenTraceConfig = GenTraceConfig()) -> dic
     config=GenTraceConfig,
     family="generation",
     calibrated=True,  # Platt-scaled; threshold fitted on held-out camera photos
-    default=False,  # the lead decides (speed and false-positive figures in benchmarks/RESULTS-generation.md)
+    default=True,  # ≤ 0.05 s per MP; false positives in benchmarks/RESULTS-generation.md
     description="Generator up-sampling trace: residual CNN on NPR residuals, trained on TAEF2-aligned pairs",
     how_to_read="Bright patches carry the pixel pattern a generator's or an AI autoencoder's up-sampler "
     "leaves. The score is a calibrated probability for the whole image.",

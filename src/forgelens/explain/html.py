@@ -169,7 +169,7 @@ def _generation_section(report: Report) -> list[str]:
                if g.get("heldout_fpr") is not None else "")
             + f": <b>{_e(g['band'])}</b>.</p>")
     lw = v.laundering
-    if lw:
+    if lw and g and g["band"] != "not generated":  # p_laundered is conditional on generated traces
         c = lw["classes"]
         out.append(
             f"<p>Pristine {c['pristine']:.2f} · laundered {c['laundered']:.2f} · fully synthetic "

@@ -169,7 +169,8 @@ def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | Non
     num = np.zeros(shape, np.float32)
     den = np.zeros(shape, np.float32)
     for t in fused:
-        if t.heatmap is None or _family(t.name) in ("provenance", "baseline"):
+        # generation patch maps say where generator traces are, not what was edited: reported apart
+        if t.heatmap is None or _family(t.name) in ("provenance", "baseline", "generation"):
             continue
         evidence_weight = 1.0 if t.name in cfg.map_only else max(t.score or 0.0, cfg.score_floor)
         w = np.float32(weights.get(t.name, 1.0) * evidence_weight)
