@@ -27,8 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import roc_auc_score
 
 from forgelens.learned import gen_data
 from forgelens.learned.npr_features import patch_features
@@ -176,6 +174,8 @@ class LinearProbe:
 
 
 def fit_linear(x: np.ndarray, y: np.ndarray, c: float = 1.0, standardise: bool = True) -> LinearProbe:
+    from sklearn.linear_model import LogisticRegression  # here: keeps `forgelens --help` fast
+
     x = np.asarray(x, np.float32)
     mean = x.mean(0) if standardise else np.zeros(x.shape[1], np.float32)
     scale = x.std(0) + 1e-6 if standardise else np.ones(x.shape[1], np.float32)
@@ -186,6 +186,8 @@ def fit_linear(x: np.ndarray, y: np.ndarray, c: float = 1.0, standardise: bool =
 
 
 def fit_platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    from sklearn.linear_model import LogisticRegression
+
     lr = LogisticRegression(C=1e4, max_iter=1000)
     lr.fit(np.asarray(z, np.float64).reshape(-1, 1), y)
     return float(lr.coef_[0, 0]), float(lr.intercept_[0])
@@ -273,6 +275,8 @@ def out_of_fold(kind: str, items, feats, k: int = 5, seed: int = 0, view: str = 
 
 def fit_and_calibrate(kind: str, items, feats, seed: int = 0, k: int = 5) -> tuple[LinearProbe, dict]:
     """Final probe on everything; Platt and threshold from out-of-fold scores."""
+    from sklearn.metrics import roc_auc_score
+
     z = out_of_fold(kind, items, feats, k=k, seed=seed)
     y = np.array([it.label for it in items])
     ok = np.isfinite(z)
@@ -340,13 +344,14 @@ def register(app) -> None:
 
     @train_app.command("generated")
     def generated(
-        out: Path = typer.Option(WEIGHTS_DIR, "--out", "-o",
-                                 help="Folder for gen_trace.safetensors (and clip_probe.json / npr_probe.json)."),
+        out: Path = typer.Option(Path("gen-model"), "--out", "-o",
+                                 help="Folder for gen_trace.safetensors (and clip_probe.json / npr_probe.json); "
+                                      "the shipped weights are never overwritten unless you point here at them."),
         data: Path = typer.Option(None, "--data", help="Datasets folder (default ../shared/datasets)."),
         limit: int = typer.Option(0, "--limit", help="Use at most this many images per group (0 = all)."),
         seed: int = typer.Option(0, "--seed"),
         kinds: str = typer.Option("trace", "--kinds",
-                                  help="What to train: trace (the gen_trace CNN), clip, npr (session-1 probes)."),
+                                  help="What to train: trace (the gen_trace CNN), clip, npr (the CLIP and NPR-feature probes)."),
         aligned: bool = typer.Option(True, "--aligned/--no-aligned",
                                      help="Add TAEF2 reconstructions of real crops as positives (aligned pairs)."),
         steps: int = typer.Option(6000, "--steps", help="gen_trace: optimisation steps (64 crops each)."),
@@ -356,7 +361,7 @@ def register(app) -> None:
                                          help="gen_trace: extra pairs from native-resolution crops, JPEG on both "
                                               "sides (tried: not better, see docs/notes/issue-9.md)."),
     ) -> None:
-        """Train the generated-image models: the gen_trace CNN (default) and the session-1 probes."""
+        """Train the generated-image models: the gen_trace CNN (default) and the CLIP / NPR-feature probes."""
         items = gen_data.list_items(data)
         if limit:
             seen: dict[str, int] = {}
