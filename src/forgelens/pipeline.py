@@ -19,6 +19,10 @@ from forgelens.evidence import Evidence, LoadLimits, load
 from forgelens.fusion import FusionConfig, Verdict, fuse
 from forgelens.trace import Trace, _jsonable
 
+#: Detectors whose working set at 24 MP is ≥ 0.6 GB (docs/notes/issue-2-perf.md, benchmarks/memory.py),
+#: largest first.
+_LARGE_WORKING_SET = ("learned_localizer", "cfa", "splicebuster", "jpeg_grid", "copymove_sift", "ela", "jpeg_ghost")
+
 SCHEMA_VERSION = "1.1"  # 1.1: verdict.probabilities, verdict.generation, verdict.laundering
 
 
@@ -89,12 +93,16 @@ def analyze(
     unknown = set(configs) - set(names)
     for n in unknown:
         registry.get(n)  # raises ConfigError for a misspelt detector name
+    # Peak memory is max over detectors of (maps already kept + the detector's own working set):
+    # run the ones with large working sets first, while little is kept. The report keeps `names` order.
+    order = sorted(names, key=lambda n: _LARGE_WORKING_SET.index(n) if n in _LARGE_WORKING_SET else len(_LARGE_WORKING_SET))
     if workers > 1 and len(names) > 1:
         _ = evidence.luminance  # shared by most detectors: build it once, before the threads
         with ThreadPoolExecutor(max_workers=int(workers)) as pool:
-            traces = list(pool.map(lambda n: registry.run(n, evidence, cfgs[n]), names))
+            done = dict(zip(order, pool.map(lambda n: registry.run(n, evidence, cfgs[n]), order), strict=True))
     else:
-        traces = [registry.run(n, evidence, cfgs[n]) for n in names]
+        done = {n: registry.run(n, evidence, cfgs[n]) for n in order}
+    traces = [done[n] for n in names]
     t1 = time.perf_counter()
     verdict = fuse(traces, evidence.shape, fusion)
     rows = _provenance_rows(evidence, traces)
