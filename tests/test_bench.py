@@ -331,6 +331,9 @@ def test_pool_matches_single_process_and_default_takes_traces_from_one_analysis(
     assert calls == ["_bench_bright"]  # run once, inside analyze
     assert e["default"]["pixel"]["pixel_auc"] > 0.95 and e["_bench_bright"]["pixel"]["pixel_auc"] > 0.95
     assert res.timing["harness_overhead"] is not None
+    # its image score ranks "not authentic" (manipulated or generated) whatever the label says
+    probs = e["default"]["probabilities"]
+    assert e["default"]["score"] == pytest.approx(1 - probs["authentic"])
 
 
 def test_paired_negatives_are_labelled(tiny_dataset, tmp_path):

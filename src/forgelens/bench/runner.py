@@ -327,9 +327,13 @@ def _compute(task: Task, needed: list[str], keys: dict[str, str], img_path: Path
         v = report.verdict
         secs["detectors"] += report.seconds.get("detectors", 0.0)
         secs["fusion"] += report.seconds.get("fusion", 0.0)
+        # the image-level score of the whole analysis is P(not authentic) = P(manipulated) + P(generated),
+        # one ranking for sets that mix manipulated and generated positives (the label's own score is not)
+        p_auth = (v.probabilities or {}).get("authentic")
         outputs[DEFAULT] = (v.heatmap, {
-            "score": v.score, "applicable": v.heatmap is not None or v.manipulation_score is not None,
-            "label": v.label, "manipulation_score": v.manipulation_score,
+            "score": v.score if p_auth is None else 1.0 - p_auth,
+            "applicable": v.heatmap is not None or v.manipulation_score is not None,
+            "label": v.label, "probabilities": v.probabilities, "manipulation_score": v.manipulation_score,
             "generation_score": v.generation_score, "seconds": report.seconds.get("total", 0.0),
             "note": v.explanation, "error": None,
         })
