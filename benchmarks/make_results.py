@@ -130,7 +130,8 @@ def main() -> int:
              "few authentic images), average precision. Positive class = manipulated or generated. A dataset without "
              "authentic images says so instead of a number.")
     L.append("- `default` = the fused verdict of the default analysis (`forgelens analyze`): map = verdict heatmap, "
-             "score = verdict score (not calibrated yet). Detectors that are part of it take their trace from that "
+             "score = 1 − P(authentic) from the verdict's probabilities (P(manipulated) + P(generated)). "
+             "Per-model tables: `RESULTS-learned.md` (localizer), `RESULTS-generation.md` (generated images). Detectors that are part of it take their trace from that "
              "same analysis. Detectors of family *generation* score P(generated), so their numbers on manipulation "
              "sets mean little; *baseline_* rows are trivial references (brightness, format, saturation, size / "
              "centre prior), not detectors — a detector that does not beat them on a set has shown nothing there.")
