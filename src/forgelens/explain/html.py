@@ -178,7 +178,8 @@ def _generation_section(report: Report) -> list[str]:
             "not a scene that never existed.</p>")
     figs = []
     for t in gen_traces:
-        score = "" if t.score is None else f" · P {t.score:.2f}"
+        calibrated = available()[t.name].calibrated
+        score = "" if t.score is None else f" · {'P' if calibrated else 'uncalibrated score'} {t.score:.2f}"
         if t.heatmap is not None:
             figs.append(f"<figure><img alt='{_e(t.name)} patch map' src='{data_uri(overlay(np.asarray(ev.pixels), t.heatmap))}'>"
                         f"<figcaption><b>{_e(t.name)}</b>{score}: where its generator traces are strongest "
