@@ -47,6 +47,7 @@ def test_analyze_writes_report_folder(tmp_path):
     out = tmp_path / "out"
     res = runner.invoke(app, ["analyze", str(EXAMPLE), "-o", str(out)])
     assert res.exit_code == 0, res.output
+    assert "P authentic" in res.output and "generated" in res.output  # the three probabilities, one line
     d = out / "splice"
     assert (d / "report.json").is_file() and (d / "report.html").is_file()
     from PIL import Image

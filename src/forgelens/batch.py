@@ -67,6 +67,7 @@ class ItemResult:
     outdir: str | None
     label: str | None = None
     score: float | None = None
+    probabilities: dict[str, float | None] | None = None
     seconds: float | None = None
     error: str | None = None
     skipped: bool = False
@@ -86,7 +87,8 @@ def analyze_one(path: str, outdir: str | None, options: dict[str, Any]) -> ItemR
 
             write_report(report, outdir)
         d = report.to_dict() if options.get("want_json") else None
-        return ItemResult(path, outdir, report.verdict.label, report.verdict.score, report.seconds["total"], report=d)
+        v = report.verdict
+        return ItemResult(path, outdir, v.label, v.score, v.probabilities, report.seconds["total"], report=d)
     except ForgeLensError as exc:
         return ItemResult(path, outdir, error=str(exc))
     except Exception as exc:  # a bug must not sink the batch; it is recorded with the file name

@@ -105,12 +105,19 @@ def analyze(
             elif fmt == "json":
                 sys.stdout.write(json.dumps(r.report) + "\n")
             else:
-                err.print(f"{r.path}: {r.label} (score {r.score:.2f}) → {r.outdir}", highlight=False)
+                err.print(f"{r.path}: {r.label} ({_probability_text(r)}) → {r.outdir}", highlight=False)
 
         run_batch(files, outdir, options, workers=workers, force=force, on_result=on_result)
     if failures or problems:
         raise typer.Exit(1)
 
+
+
+def _probability_text(r) -> str:
+    """"P authentic 0.38 · manipulated 0.48 · generated 0.15", or the score where none was measured."""
+    p = r.probabilities or {}
+    cells = [f"{k} {p[k]:.2f}" for k in ("authentic", "manipulated", "generated") if p.get(k) is not None]
+    return "P " + " · ".join(cells) if cells else f"score {r.score:.2f}"
 
 @app.command("detectors")
 def list_detectors() -> None:
