@@ -1,7 +1,7 @@
 """Camera splices made here, and false alarms on authentic images, for ``learned_localizer`` (old vs new weights).
 
-Splices: the recipe of ``tests/test_learned.py::_camera_splice`` (kept in step
-by hand): a 512-px 8-aligned crop of a held-out camera's photo (iPhone 6,
+Splices: the recipe of the test (``tests/_learned_helpers.camera_splice``, imported
+here): a 512-px 8-aligned crop of a held-out camera's photo (iPhone 6,
 Jolla, Olympus E-P3, Casio EX-Z750), a patch of another held-out camera's
 photo (Fujifilm DX-10, Casio EX-M2, Kodak DC210, iPhone 6) given extra noise
 (sigma 4) and a JPEG at q55-74, pasted hard-edged as a rectangle (odd seeds) or
@@ -18,51 +18,18 @@ from __future__ import annotations
 
 import argparse
 import csv
+import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2] / "shared" / "datasets"
-CAMERAS = ROOT / "cameras" / "exif-samples"
-HOSTS = ("hdr_iphone_hdr_NO.jpg", "mobile_jolla.jpg", "tests_42_IndexError.jpg", "tests_35-empty.jpg")
-DONORS = ("exif-org_fujifilm-dx10.jpg", "tests_36-memory_error.jpg", "exif-org_kodak-dc210.jpg", "hdr_iphone_hdr_YES.jpg")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 
-def _jpeg(rgb: np.ndarray, q: int) -> np.ndarray:
-    buf = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, q])[1]
-    return cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-
-
-def _camera(name: str) -> np.ndarray:
-    return cv2.cvtColor(cv2.imread(str(CAMERAS / name), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-
-
-def camera_splice(seed: int, size: int = 512) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(spliced RGB after its final JPEG, bool mask, host crop after JPEG q90); see the module docstring."""
-    rng = np.random.default_rng(seed)
-    host, donor = _camera(HOSTS[seed % len(HOSTS)]), _camera(DONORS[seed % len(DONORS)])
-    hh, hw = host.shape[:2]
-    y0, x0 = 8 * int(rng.integers(0, (hh - size) // 8)), 8 * int(rng.integers(0, (hw - size) // 8))
-    clean = np.ascontiguousarray(host[y0:y0 + size, x0:x0 + size])
-    dh, dw = donor.shape[:2]
-    s = min(size, dh, dw)
-    dy, dx = int(rng.integers(0, dh - s + 1)), int(rng.integers(0, dw - s + 1))
-    d = donor[dy:dy + s, dx:dx + s].astype(np.float32)
-    if s < size:
-        d = cv2.resize(d, (size, size))
-    d = np.clip(d + rng.normal(0, 4, d.shape), 0, 255).astype(np.uint8)
-    d = _jpeg(d, int(rng.integers(55, 75)))
-    mask = np.zeros((size, size), np.uint8)
-    bh, bw = (int(v) for v in rng.integers(size // 4, size // 2, 2))
-    my, mx = int(rng.integers(0, size - bh)), int(rng.integers(0, size - bw))
-    if seed % 2:
-        mask[my:my + bh, mx:mx + bw] = 1
-    else:
-        cv2.ellipse(mask, (mx + bw // 2, my + bh // 2), (bw // 2, bh // 2), float(rng.uniform(0, 180)), 0, 360, 1, -1)
-    img = clean.copy()
-    img[mask > 0] = d[mask > 0]
-    return _jpeg(img, int(rng.integers(85, 96))), mask.astype(bool), _jpeg(clean, 90)
+def _decode(data: bytes) -> np.ndarray:
+    return cv2.cvtColor(cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
 
 
 def main() -> None:
@@ -72,6 +39,7 @@ def main() -> None:
     ap.add_argument("--synth-test", default="/work/synth-train/test")
     args = ap.parse_args()
     import torch
+    from _learned_helpers import CAMERAS, DONORS, HOSTS, camera_splice
     from sklearn.metrics import roc_auc_score
 
     from forgelens.detectors.learned import localize
@@ -92,6 +60,7 @@ def main() -> None:
         aucs, s_spl, s_host, fr = [], [], [], []
         for seed in range(args.seeds):
             img, mask, clean = camera_splice(seed)
+            img, clean = _decode(img), _decode(clean)
             p, _, s1 = localize(model, img)
             q, _, s2 = localize(model, clean)
             aucs.append(roc_auc_score(mask.ravel(), p.ravel()))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -17,14 +16,9 @@ from forgelens.errors import ForgeLensError  # noqa: E402
 from forgelens.evidence import load  # noqa: E402
 from forgelens.learned.filters import SRM_KERNELS, BayarConv2d, NoiseResidual, SRMFilter  # noqa: E402
 from forgelens.learned.weights import SHIPPED_WEIGHTS, WeightsError, load_localizer, save_weights  # noqa: E402
+from tests._learned_helpers import CAMERAS, DONORS, HOSTS, camera_splice, jpeg_bytes  # noqa: E402
 
 torch.set_num_threads(1)
-
-CAMERAS = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "cameras" / "exif-samples"
-# Camera models held out of the shipped model's training data (see MODEL_CARD.md):
-# iPhone 6, Jolla, Olympus E-P3, Casio EX-Z750 hosts; Fujifilm DX-10, Casio EX-M2, Kodak DC210, iPhone 6 donors.
-HOSTS = ("hdr_iphone_hdr_NO.jpg", "mobile_jolla.jpg", "tests_42_IndexError.jpg", "tests_35-empty.jpg")
-DONORS = ("exif-org_fujifilm-dx10.jpg", "tests_36-memory_error.jpg", "exif-org_kodak-dc210.jpg", "hdr_iphone_hdr_YES.jpg")
 
 
 def _photo(h: int, w: int, seed: int = 0) -> np.ndarray:
@@ -38,52 +32,6 @@ def _photo(h: int, w: int, seed: int = 0) -> np.ndarray:
         cv2.circle(img, (int(cx), int(cy)), int(r), rng.uniform(40, 220, 3).tolist(), -1)
     img += rng.normal(0, 3, img.shape)
     return np.clip(img, 0, 255).astype(np.uint8)
-
-
-def _jpeg_bytes(rgb: np.ndarray, q: int = 90) -> bytes:
-    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, q])
-    assert ok
-    return buf.tobytes()
-
-
-def _camera(name: str) -> np.ndarray:
-    return cv2.cvtColor(cv2.imread(str(CAMERAS / name), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-
-
-def _camera_splice(seed: int, size: int = 512) -> tuple[bytes, np.ndarray, bytes]:
-    """A splice of one camera's photo into another's, and the untouched host crop.
-
-    Host: a ``size``-px crop (8-aligned, so its own JPEG grid is kept) of a
-    camera original. Donor: a patch of another camera's photo given another
-    history (extra Gaussian noise sigma 4, JPEG q 55-74). Region: an axis-aligned
-    rectangle (odd seeds) or a rotated ellipse (even seeds), 1/4-1/2 of the side,
-    at a random place, hard-edged. The result is saved as JPEG q 85-95.
-    Returns (spliced JPEG bytes, mask, authentic host crop as JPEG q 90 bytes).
-    """
-    rng = np.random.default_rng(seed)
-    host, donor = _camera(HOSTS[seed % len(HOSTS)]), _camera(DONORS[seed % len(DONORS)])
-    hh, hw = host.shape[:2]
-    y0, x0 = 8 * int(rng.integers(0, (hh - size) // 8)), 8 * int(rng.integers(0, (hw - size) // 8))
-    clean = np.ascontiguousarray(host[y0:y0 + size, x0:x0 + size])
-    dh, dw = donor.shape[:2]
-    s = min(size, dh, dw)
-    dy, dx = int(rng.integers(0, dh - s + 1)), int(rng.integers(0, dw - s + 1))
-    d = donor[dy:dy + s, dx:dx + s].astype(np.float32)
-    if s < size:
-        d = cv2.resize(d, (size, size))
-    d = np.clip(d + rng.normal(0, 4, d.shape), 0, 255).astype(np.uint8)
-    d = cv2.cvtColor(cv2.imdecode(np.frombuffer(_jpeg_bytes(d, int(rng.integers(55, 75))), np.uint8),
-                                  cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
-    mask = np.zeros((size, size), np.uint8)
-    bh, bw = (int(v) for v in rng.integers(size // 4, size // 2, 2))
-    my, mx = int(rng.integers(0, size - bh)), int(rng.integers(0, size - bw))
-    if seed % 2:
-        mask[my:my + bh, mx:mx + bw] = 1
-    else:
-        cv2.ellipse(mask, (mx + bw // 2, my + bh // 2), (bw // 2, bh // 2), float(rng.uniform(0, 180)), 0, 360, 1, -1)
-    img = clean.copy()
-    img[mask > 0] = d[mask > 0]
-    return _jpeg_bytes(img, int(rng.integers(85, 96))), mask.astype(bool), _jpeg_bytes(clean, 90)
 
 
 # --------------------------------------------------------------------------- filters
@@ -140,7 +88,7 @@ def test_shipped_weights_are_fp16_safetensors_small_and_load_strictly():
 
 def test_full_resolution_trace_deterministic_and_tiled():
     rgb = _photo(300, 520, seed=1)  # not a multiple of 32; two tiles across at tile=384
-    ev = load(_jpeg_bytes(rgb))
+    ev = load(jpeg_bytes(rgb))
     info = registry.get("learned_localizer")
     # Tiles of 384 px with 128 px overlap (the shipped default is 512 / 64). Measured mean |diff| vs
     # whole-image: 0.025 at 384/128, 0.051 at 256/64 (the model sees less context in smaller tiles).
@@ -168,7 +116,7 @@ def _save_random_checkpoint(path):
 def test_user_checkpoint_path_loads(tmp_path):
     ck = tmp_path / "mine.pt"
     _save_random_checkpoint(ck)
-    ev = load(_jpeg_bytes(_photo(96, 128)))
+    ev = load(jpeg_bytes(_photo(96, 128)))
     cfg = registry.get("learned_localizer").make_config({"weights_path": str(ck)})
     t = registry.run("learned_localizer", ev, cfg, catch=False)
     assert t.applicable and t.heatmap.shape == (96, 128)
@@ -214,7 +162,7 @@ def test_bad_checkpoint_paths_give_clear_errors(tmp_path):
     wrong.write_bytes(buf.getvalue())
     with pytest.raises(WeightsError, match="wrong.pt.*do not fit"):
         load_localizer(wrong)
-    ev = load(_jpeg_bytes(_photo(64, 64)))
+    ev = load(jpeg_bytes(_photo(64, 64)))
     cfg = registry.get("learned_localizer").make_config({"weights_path": str(missing)})
     with pytest.raises(ForgeLensError):
         registry.run("learned_localizer", ev, cfg, catch=False)
@@ -240,7 +188,7 @@ def test_camera_splice_is_found():
     _need_cameras()
     aucs = []
     for seed in SPLICE_SEEDS:
-        data, mask, _ = _camera_splice(seed)
+        data, mask, _ = camera_splice(seed)
         t = registry.run("learned_localizer", load(data), catch=False)
         aucs.append(roc_auc_score(mask.ravel(), t.heatmap.ravel()))
     aucs = np.array(aucs)
@@ -250,7 +198,7 @@ def test_camera_splice_is_found():
 def test_authentic_camera_photo_stays_low():
     _need_cameras()
     for seed in SPLICE_SEEDS[:4]:
-        _, _, clean = _camera_splice(seed)
+        _, _, clean = camera_splice(seed)
         t = registry.run("learned_localizer", load(clean), catch=False)
         assert (t.heatmap >= 0.5).mean() < 0.05 and t.heatmap.mean() < 0.3, (
             f"seed {seed}: {(t.heatmap >= 0.5).mean():.3f} of pixels >= 0.5, mean {t.heatmap.mean():.2f}")
