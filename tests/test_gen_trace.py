@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 from pathlib import Path
 
@@ -18,25 +17,9 @@ pytest.importorskip("safetensors")
 from forgelens.detectors import registry  # noqa: E402
 from forgelens.evidence import load  # noqa: E402
 from forgelens.learned import gen_model, taef2  # noqa: E402
+from tests._generation_helpers import CAMERAS, SHARED, awkward_input, encode, photo  # noqa: E402
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-CAMERAS = SHARED / "datasets" / "cameras"
 GEN_JSON = Path(__file__).resolve().parents[1] / "src" / "forgelens" / "fusion" / "generation.json"
-
-
-def photo(h=320, w=320, seed=0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    base = 80 + 60 * np.sin(xx / 31.0) + 40 * np.cos(yy / 17.0)
-    tex = ndimage.gaussian_filter(rng.normal(0, 1, (h, w)), 2) * 50 + rng.normal(0, 3, (h, w))
-    img = np.stack([base + tex, 0.9 * base + tex + 10, 0.7 * base + tex + 20], axis=2)
-    return np.clip(img, 0, 255).astype(np.uint8)
-
-
-def encode(rgb: np.ndarray, fmt: str = "PNG", **kw) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(rgb).save(buf, format=fmt, **kw)
-    return buf.getvalue()
 
 
 def heldout_camera_crops(n: int, size: int = 256) -> list[np.ndarray]:
@@ -121,22 +104,7 @@ def test_plain_camera_photo_not_flagged():
 
 @pytest.mark.parametrize("case", ["tiny", "flat", "alpha", "sixteen", "animated", "huge"])
 def test_bad_input_never_crashes(case):
-    if case == "tiny":
-        data = encode(photo(70, 70))
-    elif case == "flat":
-        data = encode(np.full((300, 300, 3), 128, np.uint8))
-    elif case == "alpha":
-        data = encode(np.dstack([photo(300, 300), np.full((300, 300), 200, np.uint8)]))
-    elif case == "sixteen":
-        data = encode(photo(300, 300)[..., 0].astype(np.uint16) * 257)
-    elif case == "huge":  # 24 MP, mostly smooth: cost bounded by max_patches
-        img = np.tile(photo(500, 500), (8, 12, 1))
-        data = encode(img, "JPEG", quality=90)
-    else:
-        frames = [Image.fromarray(photo(300, 300, seed=s)) for s in range(3)]
-        buf = io.BytesIO()
-        frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:])
-        data = buf.getvalue()
+    data = awkward_input(case)
     t = registry.run("gen_trace", load(data))
     assert t.error is None, t.error
     assert (not t.applicable and t.note) or (t.score is not None and 0 <= t.score <= 1)

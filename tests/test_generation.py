@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import importlib.util
-import io
 from pathlib import Path
 
 import numpy as np
@@ -16,24 +15,7 @@ from forgelens.detectors import registry
 from forgelens.evidence import load
 from forgelens.learned import clip_encoder, taef2
 from forgelens.learned.train_generation import WEIGHTS_DIR, LinearProbe
-
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-CAMERAS = SHARED / "datasets" / "cameras"
-
-
-def photo(h=320, w=320, seed=0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    base = 80 + 60 * np.sin(xx / 31.0) + 40 * np.cos(yy / 17.0)
-    tex = ndimage.gaussian_filter(rng.normal(0, 1, (h, w)), 2) * 50 + rng.normal(0, 3, (h, w))
-    img = np.stack([base + tex, 0.9 * base + tex + 10, 0.7 * base + tex + 20], axis=2)
-    return np.clip(img, 0, 255).astype(np.uint8)
-
-
-def encode(rgb: np.ndarray, fmt: str = "PNG", **kw) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(rgb).save(buf, format=fmt, **kw)
-    return buf.getvalue()
+from tests._generation_helpers import CAMERAS, awkward_input, encode, photo
 
 
 def camera_crops(n: int, size: int = 256) -> list[np.ndarray]:
@@ -87,20 +69,7 @@ def test_npr_trace_flags_nearest_upsampled_image():
 
 @pytest.mark.parametrize("case", ["tiny", "flat", "alpha", "sixteen", "animated"])
 def test_bad_input_never_crashes(case):
-    if case == "tiny":
-        data = encode(photo(70, 70))  # loadable (≥ 64 px), smaller than one NPR patch
-    elif case == "flat":
-        data = encode(np.full((300, 300, 3), 128, np.uint8))
-    elif case == "alpha":
-        rgba = np.dstack([photo(300, 300), np.full((300, 300), 200, np.uint8)])
-        data = encode(rgba)
-    elif case == "sixteen":
-        data = encode((photo(300, 300)[..., 0].astype(np.uint16) * 257), "PNG")
-    else:
-        frames = [Image.fromarray(photo(300, 300, seed=s)) for s in range(3)]
-        buf = io.BytesIO()
-        frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:])
-        data = buf.getvalue()
+    data = awkward_input(case)
     ev = load(data)
     for name in ("npr_trace", "clip_probe"):
         t = registry.run(name, ev)
