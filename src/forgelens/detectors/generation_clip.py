@@ -55,6 +55,7 @@ from pathlib import Path
 
 import numpy as np
 
+from forgelens.detectors._maps import blocks_to_pixels
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
 from forgelens.trace import Finding, Trace
@@ -75,6 +76,24 @@ def _probe(path: str):
     from forgelens.learned.train_generation import LinearProbe
 
     return LinearProbe.load(Path(path))
+
+
+def patch_reliability(scored: np.ndarray, shape: tuple[int, int], patch: int) -> np.ndarray:
+    """1 on pixels of scored patches, 0 on flat ones and beyond the last whole patch."""
+    h, w = shape
+    ch, cw = min(scored.shape[0] * patch, h), min(scored.shape[1] * patch, w)
+    rel = np.zeros((h, w), np.float32)
+    rel[:ch, :cw] = blocks_to_pixels(scored.astype(np.float32), (ch, cw), patch)
+    return rel
+
+
+def strongest_patch_finding(patch_p: np.ndarray, z: np.ndarray, scored: np.ndarray, patch: int) -> Finding:
+    """The scored patch with the highest logit: where a generator's up-sampling pattern is strongest."""
+    iy, ix = np.unravel_index(int(np.argmax(np.where(scored, z, -np.inf))), z.shape)
+    p = float(patch_p[iy, ix])
+    return Finding("upsampling-trace", "Strongest generator up-sampling pattern in this patch", p,
+                   (int(ix * patch), int(iy * patch), int((ix + 1) * patch), int((iy + 1) * patch)),
+                   {"patch_p": round(p, 4)})
 
 
 def verdict_finding(name: str, p: float, thr: float, band: float, values: dict) -> Finding:

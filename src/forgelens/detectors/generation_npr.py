@@ -63,11 +63,15 @@ from pathlib import Path
 import numpy as np
 
 from forgelens.detectors._maps import blocks_to_pixels
-from forgelens.detectors.generation_clip import verdict_finding
+from forgelens.detectors.generation_clip import (
+    patch_reliability,
+    strongest_patch_finding,
+    verdict_finding,
+)
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
 from forgelens.learned.npr_features import patch_features
-from forgelens.trace import Finding, Trace
+from forgelens.trace import Trace
 
 _WEIGHTS = Path(__file__).resolve().parents[1] / "learned" / "weights" / "npr_probe.json"
 
@@ -122,17 +126,10 @@ def npr_trace(evidence: Evidence, config: NprTraceConfig) -> Trace:
     p = float(probe.prob(zi))
     patch_p = np.where(ok, probe.prob(z), 0.0).astype(np.float32)
     heat = blocks_to_pixels(patch_p, (h, w), config.patch)
-    rel = np.zeros((h, w), np.float32)
-    rel_core = blocks_to_pixels(ok.astype(np.float32), (h, w), config.patch)
-    ch, cw = level.shape[0] * config.patch, level.shape[1] * config.patch
-    rel[:ch, :cw] = rel_core[:ch, :cw]
+    rel = patch_reliability(ok, (h, w), config.patch)
     findings = [verdict_finding("Up-sampling trace", p, probe.threshold, config.inconclusive_band,
                                 {"logit": round(zi, 4), "patches": int(ok.sum()),
                                  "share_patches_above_threshold": round(float(np.mean(probe.prob(z[ok]) >= probe.threshold)), 4)})]
     if p >= probe.threshold:
-        iy, ix = np.unravel_index(int(np.argmax(np.where(ok, z, -np.inf))), z.shape)
-        findings.append(Finding(
-            "upsampling-trace", "Strongest generator up-sampling pattern in this patch", float(patch_p[iy, ix]),
-            (int(ix * config.patch), int(iy * config.patch), int((ix + 1) * config.patch), int((iy + 1) * config.patch)),
-            {"patch_p": round(float(patch_p[iy, ix]), 4)}))
+        findings.append(strongest_patch_finding(patch_p, z, ok, config.patch))
     return Trace("npr_trace", heatmap=heat, reliability=rel, score=p, findings=findings)

@@ -65,10 +65,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from forgelens.detectors._maps import blocks_to_pixels
-from forgelens.detectors.generation_clip import verdict_finding
+from forgelens.detectors.generation_clip import (
+    patch_reliability,
+    strongest_patch_finding,
+    verdict_finding,
+)
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
-from forgelens.trace import Finding, Trace
+from forgelens.trace import Trace
 
 
 @dataclass(frozen=True)
@@ -136,9 +140,7 @@ def gen_trace(evidence: Evidence, config: GenTraceConfig) -> Trace:
         return Trace.not_applicable("gen_trace", "every patch is flat: nothing to measure")
     patch, p, thr = r["patch"], r["p"], r["threshold"]
     heat = blocks_to_pixels(r["patch_p"], (h, w), patch)
-    rel = np.zeros((h, w), np.float32)
-    ny, nx = r["z"].shape
-    rel[:ny * patch, :nx * patch] = np.repeat(np.repeat(r["scored"].astype(np.float32), patch, 0), patch, 1)
+    rel = patch_reliability(r["scored"], (h, w), patch)
     heat *= rel
     share = float(np.mean(r["patch_p"][r["scored"]] >= thr))
     findings = [verdict_finding("Up-sampling trace", p, thr, config.inconclusive_band,
@@ -146,10 +148,5 @@ def gen_trace(evidence: Evidence, config: GenTraceConfig) -> Trace:
                                  "patches_flat": int((~r["reliable"]).sum()),
                                  "share_patches_above_threshold": round(share, 4)})]
     if p >= thr:
-        zz = np.where(r["scored"], r["z"], -np.inf)
-        iy, ix = np.unravel_index(int(np.argmax(zz)), zz.shape)
-        findings.append(Finding(
-            "upsampling-trace", "Strongest generator up-sampling pattern in this patch",
-            float(r["patch_p"][iy, ix]), (int(ix * patch), int(iy * patch), int((ix + 1) * patch), int((iy + 1) * patch)),
-            {"patch_p": round(float(r["patch_p"][iy, ix]), 4)}))
+        findings.append(strongest_patch_finding(r["patch_p"], r["z"], r["scored"], patch))
     return Trace("gen_trace", heatmap=heat, reliability=rel, score=p, findings=findings)
