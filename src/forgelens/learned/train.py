@@ -73,6 +73,18 @@ def _read_index(folder: Path) -> list[tuple[Path, Path | None]]:
     return rows
 
 
+def _add_noise(img: np.ndarray, sigma: float, rng: np.random.Generator) -> np.ndarray:
+    """Gaussian noise of standard deviation ``sigma`` (drawn by the caller), rounded back to uint8."""
+    noisy = img.astype(np.float32) + rng.normal(0, sigma, img.shape).astype(np.float32)
+    return np.clip(noisy + 0.5, 0, 255).astype(np.uint8)
+
+
+def _jpeg_roundtrip(img: np.ndarray, quality: int) -> np.ndarray:
+    """The RGB picture after one JPEG save at ``quality`` (unchanged if encoding fails)."""
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(img, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    return cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB) if ok else img
+
+
 def _region(rng: np.random.Generator, c: int) -> np.ndarray:
     """A random rectangle, ellipse or polygon covering about 4-40 % of a c x c crop (uint8 0/1)."""
     m = np.zeros((c, c), np.uint8)
@@ -134,13 +146,9 @@ class CropSampler:
         y0, x0 = int(rng.integers(h - c + 1)), int(rng.integers(w - c + 1))
         d = np.ascontiguousarray(img[y0:y0 + c, x0:x0 + c])
         if rng.random() < 0.5:
-            noisy = d.astype(np.float32) + rng.normal(0, rng.uniform(1, 6), d.shape).astype(np.float32)
-            d = np.clip(noisy + 0.5, 0, 255).astype(np.uint8)
+            d = _add_noise(d, rng.uniform(1, 6), rng)
         if rng.random() < 0.8:
-            q = int(rng.integers(50, 96))
-            ok, buf = cv2.imencode(".jpg", cv2.cvtColor(d, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, q])
-            if ok:
-                d = cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+            d = _jpeg_roundtrip(d, int(rng.integers(50, 96)))
         return d
 
     def sample(self) -> tuple[np.ndarray, np.ndarray]:
@@ -184,13 +192,9 @@ class CropSampler:
         if rng.random() < 0.1:
             img = cv2.GaussianBlur(img, (0, 0), float(rng.uniform(0.4, 1.2)))
         if rng.random() < 0.1:
-            noisy = img.astype(np.float32) + rng.normal(0, rng.uniform(1, 5), img.shape).astype(np.float32)
-            img = np.clip(noisy + 0.5, 0, 255).astype(np.uint8)
+            img = _add_noise(img, rng.uniform(1, 5), rng)
         if rng.random() < 0.6:
-            q = int(rng.integers(55, 96))
-            ok, buf = cv2.imencode(".jpg", cv2.cvtColor(img, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, q])
-            if ok:
-                img = cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+            img = _jpeg_roundtrip(img, int(rng.integers(55, 96)))
         if rng.random() < 0.5:
             img, mask = img[:, ::-1], mask[:, ::-1]
         return np.ascontiguousarray(img), np.ascontiguousarray(mask)
