@@ -15,19 +15,28 @@ def centre_prior(shape: tuple[int, int]) -> np.ndarray:
     return np.exp(-(((yy - h / 2) / (h / 4)) ** 2 + ((xx - w / 2) / (w / 4)) ** 2) / 2).astype(np.float32)
 
 
-def score_maps(out: dict, maps: dict[str, np.ndarray], mask: str, shape: tuple[int, int]) -> dict:
-    """Add ``<name>_auc`` / ``<name>_f1`` (pixel AUC, best-threshold F1) for every map and for the
-    centre-prior and constant baselines; record ``mask_error`` instead when the mask is unusable."""
+def usable_mask(out: dict, mask: str, shape: tuple[int, int]) -> np.ndarray | None:
+    """The ground-truth mask as bool HxW, or None with ``out["mask_error"]`` saying why it is unusable."""
     from forgelens.bench.datasets import read_mask
-    from forgelens.bench.metrics import best_f1, pixel_auc
 
     try:
         gt, _ = read_mask(Path(mask), shape)
     except Exception as exc:
         out["mask_error"] = str(exc)
-        return out
+        return None
     if gt.all() or not gt.any():
         out["mask_error"] = "mask all one class"
+        return None
+    return gt
+
+
+def score_maps(out: dict, maps: dict[str, np.ndarray], mask: str, shape: tuple[int, int]) -> dict:
+    """Add ``<name>_auc`` / ``<name>_f1`` (pixel AUC, best-threshold F1) for every map and for the
+    centre-prior and constant baselines; record ``mask_error`` instead when the mask is unusable."""
+    from forgelens.bench.metrics import best_f1, pixel_auc
+
+    gt = usable_mask(out, mask, shape)
+    if gt is None:
         return out
     maps = {"centre_prior": centre_prior(shape), "constant": np.full(shape, 0.5, np.float32), **maps}
     for name, m in maps.items():

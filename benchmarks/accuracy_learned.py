@@ -37,7 +37,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from _accuracy import centre_prior, image_table
+from _accuracy import centre_prior, image_table, usable_mask
 
 LEARNED = "learned_localizer"
 FREE = ("ela", "jpeg_ghost", "jpeg_adq", "cfa", "noise_wavelet", "splicebuster", "resampling")
@@ -64,7 +64,6 @@ def score_one(args: tuple[str, str, str, str, tuple[str, ...], str]) -> dict:
     import torch
 
     torch.set_num_threads(1)
-    from forgelens.bench.datasets import read_mask
     from forgelens.bench.metrics import pixel_scores
     from forgelens.detectors import registry, run
     from forgelens.evidence import load
@@ -90,13 +89,8 @@ def score_one(args: tuple[str, str, str, str, tuple[str, ...], str]) -> dict:
         out[f"{name}_error"] = tr.error.splitlines()[0] if tr.error else None
         maps[name] = tr.heatmap if tr.heatmap is not None else np.zeros(ev.shape, np.float32)
     if mask:
-        try:
-            gt, _ = read_mask(Path(mask), ev.shape)
-        except Exception as exc:
-            out["mask_error"] = str(exc)
-            return out
-        if gt.all() or not gt.any():
-            out["mask_error"] = "mask all one class"
+        gt = usable_mask(out, mask, ev.shape)
+        if gt is None:
             return out
         maps["centre_prior"] = centre_prior(ev.shape)
         maps["all_ones"] = np.ones(ev.shape, np.float32)
