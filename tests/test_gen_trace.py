@@ -118,6 +118,17 @@ def test_missing_weights_is_not_applicable(tmp_path):
     assert not t.applicable and "absent" in t.note
 
 
+@pytest.mark.parametrize("content", ["garbage", "truncated"])
+def test_unreadable_weights_are_not_applicable_naming_the_file(tmp_path, content):
+    bad = tmp_path / f"{content}.safetensors"
+    bad.write_bytes(b"not a safetensors file" * 20 if content == "garbage" else gen_model.SHIPPED.read_bytes()[:5000])
+    t = registry.run("gen_trace", load(encode(photo())),
+                     config=registry.get("gen_trace").config_cls(weights=str(bad)))
+    assert t.error is None and not t.applicable
+    assert str(bad) in t.note and "unreadable gen_trace weights" in t.note
+    assert bad.stat().st_size > 0  # the file is left as it was
+
+
 # ------------------------------------------------------------------ training command
 def _tiny_dataset(root: Path) -> None:
     for ds, label in (("cameras", "authentic"), ("aigen-sd12", "generated")):

@@ -107,10 +107,14 @@ def load(path: str | Path | None = None):
             from safetensors.torch import load_file
         except ImportError as exc:
             raise ForgeLensError(str(p), "safetensors is not installed (pip install 'forgelens[learned]')") from exc
-        with safe_open(str(p), framework="pt") as f:
-            meta = json.loads((f.metadata() or {}).get("forgelens", "{}"))
+        try:
+            with safe_open(str(p), framework="pt") as f:
+                meta = json.loads((f.metadata() or {}).get("forgelens", "{}"))
+            tensors = load_file(str(p))
+        except Exception as exc:  # not safetensors, truncated, or a header that is not our JSON
+            raise ForgeLensError(str(p), f"unreadable gen_trace weights: {exc}") from exc
         model = build(int(meta.get("width", 16)))
-        sd = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(p)).items()}
+        sd = {k: v.float() if v.is_floating_point() else v for k, v in tensors.items()}
         try:
             model.load_state_dict(sd, strict=True)
         except RuntimeError as exc:
