@@ -189,3 +189,16 @@ def test_three_way_sums_to_one():
         assert abs(d["p_pristine"] + d["p_laundered"] + d["p_synthetic"] - 1) < 1e-9
     assert three_way(0.95, 0.05)["p_laundered"] > 0.8
     assert three_way(None, None)["p_synthetic"] is None
+
+
+def test_unreadable_probe_file_is_one_clear_error_naming_it(tmp_path):
+    from forgelens.errors import ForgeLensError
+
+    bad = tmp_path / "probe.json"
+    bad.write_text("{not json")
+    cfg = registry.get("npr_trace").config_cls(probe_path=str(bad))
+    t = registry.run("npr_trace", load(encode(photo())), config=cfg)
+    assert not t.applicable and str(bad) in t.error and "unreadable probe weights" in t.error
+    with pytest.raises(ForgeLensError, match="unreadable probe weights"):
+        registry.run("npr_trace", load(encode(photo())), config=cfg, catch=False)
+    assert bad.read_text() == "{not json"  # left as it was

@@ -170,7 +170,13 @@ class LinearProbe:
 
     @classmethod
     def load(cls, path: Path) -> LinearProbe:
-        return cls.from_json(json.loads(Path(path).read_text()))
+        """The probe in a JSON file; ForgeLensError naming the file when it is not one."""
+        from forgelens.errors import ForgeLensError
+
+        try:
+            return cls.from_json(json.loads(Path(path).read_text()))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ForgeLensError(str(path), f"unreadable probe weights: {type(exc).__name__}: {exc}") from exc
 
 
 def fit_linear(x: np.ndarray, y: np.ndarray, c: float = 1.0, standardise: bool = True) -> LinearProbe:
