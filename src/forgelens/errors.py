@@ -17,6 +17,10 @@ class ForgeLensError(Exception):
         self.detail = detail
         super().__init__(f"{source}: {self.reason}: {detail}")
 
+    def __reduce__(self):
+        # pickled by (source, detail), so an error raised in a worker process arrives whole
+        return (self.__class__, (self.source, self.detail), self.__dict__)
+
 
 class UnreadableImageError(ForgeLensError):
     """The bytes are not an image any decoder here understands (corrupt, or not an image)."""

@@ -34,6 +34,7 @@ from forgelens.errors import (
 from forgelens.evidence.jpeg_internals import JpegInternals, read_jpeg_internals
 from forgelens.evidence.metadata import Metadata, read_metadata
 from forgelens.evidence.structure import Segment, segments
+from forgelens.isolation import check_fits
 
 __all__ = ["Evidence", "LoadLimits", "load", "JpegInternals", "Metadata", "Segment"]
 
@@ -241,6 +242,7 @@ def load(
             raise DecompressionBombError(
                 label, f"{w}x{h} = {w * h} pixels, over the {limits.max_pixels}-pixel limit"
             )
+        check_fits(label, w, h)  # inside an isolated worker: refuse what cannot fit its memory limit
         if min(w, h) < limits.min_side:
             raise ImageTooSmallError(label, f"{w}x{h}; forensic traces need at least {limits.min_side} px a side")
 
