@@ -46,6 +46,7 @@ __all__ = [
     "estimated_analysis_bytes",
     "check_fits",
     "format_bytes",
+    "recycle_worker_after_job",
 ]
 
 
@@ -94,13 +95,23 @@ def _seconds_text(s: float) -> str:
 
 # ---------------------------------------------------------------- memory estimate
 
-#: Peak bytes of the default analysis per pixel: DESIGN.md budgets "under 2 GB at 24 MP"
-#: (~85 B/px); the issue measured 12.4 GB at 144 MP on a flat PNG (~86 B/px). 90 B/px is kept.
-ANALYSIS_BYTES_PER_PIXEL = 90
-#: Interpreter, libraries and models loaded before the first pixel (measured ~0.4 GB).
-ANALYSIS_BASE_BYTES = 512 * 2**20
+#: Peak bytes of the default analysis per pixel, from ``benchmarks/memory.py --sizes 6 12
+#: --whole-only`` (peak RSS 1356 MB at 6 MP, 1947 MB at 12 MP: ~98 B/px above ~765 MB).
+#: With the 4 GB default this admits ~33 MP (the default analysis at ~3.5 s/MP also needs
+#: about the 120 s default for that size on one core).
+ANALYSIS_BYTES_PER_PIXEL = 100
+#: Interpreter, libraries and models before the first pixel (the intercept of the fit above).
+ANALYSIS_BASE_BYTES = 768 * 2**20
 
 _CURRENT: Limits | None = None
+_RECYCLE = False
+
+
+def recycle_worker_after_job() -> None:
+    """Ask for this worker to be replaced once its job is done (e.g. a native call that
+    timed out still runs in a leaked thread). Does nothing outside a pool."""
+    global _RECYCLE
+    _RECYCLE = True
 
 
 def current_limits() -> Limits | None:
@@ -185,6 +196,8 @@ def _worker_main(conn, limits: Limits, parent_sys_path: list[str]) -> None:
             conn.send_bytes(data)
         except (OSError, ValueError):
             return
+        if _RECYCLE:
+            return  # the pool sees the exit between jobs and starts a fresh worker
 
 
 # ---------------------------------------------------------------- parent side

@@ -14,6 +14,7 @@ import dataclasses
 import hashlib
 import io
 import os
+import re
 import warnings
 import zlib
 from dataclasses import dataclass, field
@@ -230,7 +231,7 @@ def load(
             kind = "text, not an image" if _looks_like_text(head) else "not an image format this tool reads"
             raise UnreadableImageError(label, f"content is {kind}") from exc
         except Image.DecompressionBombError as exc:
-            raise DecompressionBombError(label, str(exc)) from exc
+            raise _bomb(label, exc, limits) from exc
         except Exception as exc:
             if "truncat" in str(exc).lower() or "buffer" in str(exc).lower():
                 raise TruncatedImageError(label, f"file ends inside its header ({exc})") from exc
@@ -254,7 +255,7 @@ def load(
         try:
             im.load()
         except Image.DecompressionBombError as exc:
-            raise DecompressionBombError(label, str(exc)) from exc
+            raise _bomb(label, exc, limits) from exc
         except OSError as exc:
             msg = str(exc)
             if "truncat" in msg.lower() or "premature" in msg.lower() or isinstance(exc, EOFError):
@@ -343,6 +344,14 @@ def _png_without_oversized_text(data: bytes) -> tuple[bytes, str]:
     out += data[pos:]
     names = ", ".join(f"{s.name} at byte {s.offset}" for s in drop)
     return bytes(out), f"PNG text chunk(s) inflating past {_MAX_TEXT_INFLATE} bytes ignored: {names}"
+
+
+def _bomb(label: str, exc: Exception, limits: LoadLimits) -> DecompressionBombError:
+    """Pillow's own pixel guard fired first: say it with forgelens's limit."""
+    m = re.search(r"\((\d+) pixels\)", str(exc))
+    claimed = f"{int(m.group(1))} pixels" if m else "more pixels than Pillow will open"
+    return DecompressionBombError(label, f"header claims {claimed}, over the {limits.max_pixels}-pixel limit "
+                                         "(nothing decoded)")
 
 
 def _looks_like_text(head: bytes) -> bool:
