@@ -174,3 +174,18 @@ def test_bomb_message_quotes_forgelens_limit(tmp_path):
         load(str(path))
     with pytest.raises(ForgeLensError, match="over the 1000000-pixel limit"):
         load(str(path), limits=LoadLimits(max_pixels=1_000_000))
+
+
+def test_exif_values_cannot_amplify():
+    """1000 ASCII entries all pointing at the same 1 MB: at most MAX_TOTAL_VALUE_BYTES copied."""
+    from forgelens.provenance.exif import MAX_TOTAL_VALUE_BYTES, parse_exif
+
+    n_entries, value_len = 1000, 1_000_000
+    value_off = 8 + 2 + 12 * n_entries + 4
+    entries = b"".join(struct.pack("<HHII", 0x1000 + i, 2, value_len, value_off) for i in range(n_entries))
+    stream = b"II*\x00" + struct.pack("<I", 8) + struct.pack("<H", n_entries) + entries + b"\x00" * 4
+    stream += b"A" * value_len
+    ex = parse_exif(stream)
+    assert ex.value_bytes <= MAX_TOTAL_VALUE_BYTES
+    assert any("values over" in e for e in ex.errors)
+    assert all(len(v) <= 4096 for v in ex.ifds["IFD0"].values())
