@@ -189,3 +189,96 @@ def test_exif_values_cannot_amplify():
     assert ex.value_bytes <= MAX_TOTAL_VALUE_BYTES
     assert any("values over" in e for e in ex.errors)
     assert all(len(v) <= 4096 for v in ex.ifds["IFD0"].values())
+
+
+# ---------------------------------------------------------------- clear messages (item 4)
+
+def _rgb(h=80, w=96, seed=0):
+    return np.random.default_rng(seed).integers(0, 255, (h, w, 3), dtype=np.uint8)
+
+
+def _encode(fmt: str, **kw) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(_rgb()).save(buf, format=fmt, **kw)
+    return buf.getvalue()
+
+
+def _error_of(data: bytes) -> ForgeLensError:
+    from forgelens.evidence import load
+
+    with pytest.raises(ForgeLensError) as info:
+        load(data, name="f.bin")
+    assert str(info.value).startswith("f.bin: ") and "\n" not in str(info.value)
+    return info.value
+
+
+def test_tiff_without_dimensions_is_one_clear_error():
+    tif = bytearray(_encode("TIFF"))
+    # ImageWidth (256) tag renamed to an unknown tag: "Missing dimensions" (a TypeError inside Pillow)
+    i = tif.find(struct.pack("<HH", 256, 3)) if tif.find(struct.pack("<HH", 256, 3)) >= 0 else tif.find(
+        struct.pack("<HH", 256, 4))
+    tif[i : i + 2] = struct.pack("<H", 999)
+    e = _error_of(bytes(tif))
+    assert e.reason == "unreadable image" and "TIFF" in e.detail and "Missing dimensions" in e.detail
+
+
+def test_truncated_webp_says_truncated():
+    data = _encode("WEBP", quality=80)
+    e = _error_of(data[: len(data) // 2])
+    assert e.reason == "truncated image" and "RIFF header declares" in e.detail
+    assert "could not create decoder object" not in e.detail
+
+
+def test_random_bytes_are_not_called_truncated():
+    e = _error_of(np.random.default_rng(5).integers(0, 256, 4096, dtype=np.uint8).tobytes())
+    assert e.reason == "unreadable image" and "no known image signature" in e.detail
+
+
+def test_pdf_is_named_a_pdf():
+    e = _error_of(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n" * 3)
+    assert "a PDF document, not an image" in e.detail
+
+
+def test_png_with_bad_crc_says_so():
+    png = _encode("PNG")
+    bad = png[:29] + b"\x00\x00\x00\x00" + png[33:]  # IHDR's CRC
+    e = _error_of(bad)
+    assert "PNG header is corrupt" in e.detail and "checksum" in e.detail
+
+
+def test_truncated_jpeg_and_png_say_why():
+    jpg = _encode("JPEG", quality=90)
+    e = _error_of(jpg[: len(jpg) // 2])
+    assert e.reason == "truncated image" and "no end-of-image marker" in e.detail
+    png = _encode("PNG")
+    e = _error_of(png[: len(png) // 2])
+    assert e.reason == "truncated image" and "no IEND chunk" in e.detail
+
+
+# ---------------------------------------------------------------- HEIC/HEIF and AVIF (item 6)
+
+_XMP = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        b'<rdf:Description xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:CreatorTool="PhoneCam 1.0"/>'
+        b"</rdf:RDF></x:xmpmeta>")
+
+
+@pytest.mark.parametrize("fmt, brand", [("HEIF", "heic"), ("AVIF", "avif")])
+def test_heif_and_avif_are_read_with_metadata(fmt, brand):
+    from forgelens.evidence import _read_formats, load
+    from forgelens.provenance import record
+
+    if fmt not in _read_formats():
+        pytest.skip(f"no {fmt} reader installed")
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = "Apple", "iPhone 15 Pro"
+    try:
+        data = _encode(fmt, quality=90, exif=exif.tobytes(), xmp=_XMP)
+    except (KeyError, OSError) as exc:
+        pytest.skip(f"no {fmt} encoder: {exc}")
+    ev = load(data, name=f"phone.{brand}")
+    assert ev.format == fmt and ev.shape == (80, 96)
+    assert any(f"{fmt} container" in n and repr(brand) in n for n in ev.notes)
+    assert ev.metadata.exif.get("Make") == "Apple"
+    rec = record.read(ev)
+    assert rec.raw.container.startswith(fmt) and rec.exif.get("Model") == "iPhone 15 Pro"
+    assert rec.xmp.get("xmp:CreatorTool") == ["PhoneCam 1.0"]

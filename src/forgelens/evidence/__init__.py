@@ -27,6 +27,7 @@ from PIL import Image, UnidentifiedImageError
 from forgelens.errors import (
     DecompressionBombError,
     EmptyFileError,
+    ForgeLensError,
     ImageTooSmallError,
     TruncatedImageError,
     UnreadableImageError,
@@ -224,54 +225,48 @@ def load(
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        warnings.simplefilter("ignore", UserWarning)  # Pillow's "Corrupt EXIF data" etc.: ours say it
         try:
-            im = Image.open(io.BytesIO(data_for_pillow))
+            im = Image.open(io.BytesIO(data_for_pillow), formats=_read_formats())
         except UnidentifiedImageError as exc:
-            head = data[:64]
-            kind = "text, not an image" if _looks_like_text(head) else "not an image format this tool reads"
-            raise UnreadableImageError(label, f"content is {kind}") from exc
+            raise _unidentified(label, data) from exc
         except Image.DecompressionBombError as exc:
             raise _bomb(label, exc, limits) from exc
         except Exception as exc:
-            if "truncat" in str(exc).lower() or "buffer" in str(exc).lower():
-                raise TruncatedImageError(label, f"file ends inside its header ({exc})") from exc
-            raise UnreadableImageError(label, f"{type(exc).__name__}: {exc}") from exc
+            raise _damaged(label, _sniff(data) or "image", data, exc) from exc
 
         fmt = (im.format or "UNKNOWN").upper()
-        w, h = im.size
-        if w * h > limits.max_pixels:
-            raise DecompressionBombError(
-                label, f"{w}x{h} = {w * h} pixels, over the {limits.max_pixels}-pixel limit"
-            )
-        check_fits(label, w, h)  # inside an isolated worker: refuse what cannot fit its memory limit
-        if min(w, h) < limits.min_side:
-            raise ImageTooSmallError(label, f"{w}x{h}; forensic traces need at least {limits.min_side} px a side")
-
-        n_frames = int(getattr(im, "n_frames", 1) or 1)
-        notes: list[str] = []
-        if n_frames > 1:
-            im.seek(0)
-            notes.append(f"animated or multi-frame ({n_frames} frames): only the first frame is analysed")
         try:
+            w, h = im.size
+            if w * h > limits.max_pixels:
+                raise DecompressionBombError(
+                    label, f"{w}x{h} = {w * h} pixels, over the {limits.max_pixels}-pixel limit"
+                )
+            check_fits(label, w, h)  # inside an isolated worker: refuse what cannot fit its memory limit
+            if min(w, h) < limits.min_side:
+                raise ImageTooSmallError(label, f"{w}x{h}; forensic traces need at least {limits.min_side} px a side")
+
+            n_frames = int(getattr(im, "n_frames", 1) or 1)
+            notes: list[str] = []
+            if n_frames > 1:
+                im.seek(0)
+                notes.append(f"animated or multi-frame ({n_frames} frames): only the first frame is analysed")
             im.load()
+            original_mode = im.mode
+            pixels, alpha, mode_notes = _to_rgb8(im, label)
+            notes += mode_notes
+            metadata = read_metadata(im)
+        except (ForgeLensError, MemoryError):
+            raise
         except Image.DecompressionBombError as exc:
             raise _bomb(label, exc, limits) from exc
-        except OSError as exc:
-            msg = str(exc)
-            if "truncat" in msg.lower() or "premature" in msg.lower() or isinstance(exc, EOFError):
-                raise TruncatedImageError(label, msg) from exc
-            raise UnreadableImageError(label, msg) from exc
-        except (SyntaxError, ValueError, EOFError) as exc:
-            raise TruncatedImageError(label, f"{type(exc).__name__}: {exc}") from exc
-        except Exception as exc:
-            raise UnreadableImageError(label, f"{type(exc).__name__}: {exc}") from exc
-
-        original_mode = im.mode
-        pixels, alpha, mode_notes = _to_rgb8(im, label)
-        notes += mode_notes
-        metadata = read_metadata(im)
+        except Exception as exc:  # any decoder failure, in any step, is one clear error about the file
+            raise _damaged(label, fmt, data, exc) from exc
         if dropped_text:
             metadata = dataclasses.replace(metadata, errors=metadata.errors + (dropped_text,))
+        container = _container_note(fmt, data)
+        if container:
+            notes.append(container)
 
     if metadata.orientation != 1:
         notes.append(f"EXIF orientation {metadata.orientation} recorded, not applied (pixels as stored)")
@@ -344,6 +339,144 @@ def _png_without_oversized_text(data: bytes) -> tuple[bytes, str]:
     out += data[pos:]
     names = ", ".join(f"{s.name} at byte {s.offset}" for s in drop)
     return bytes(out), f"PNG text chunk(s) inflating past {_MAX_TEXT_INFLATE} bytes ignored: {names}"
+
+
+#: Formats Pillow is asked to try. Others are not attempted: EPS would run Ghostscript, and
+#: formats with weak signatures (TGA, PCX, ...) take random bytes for a damaged image.
+READ_FORMATS = ("JPEG", "PNG", "TIFF", "WEBP", "GIF", "BMP", "DIB", "PPM", "HEIF", "AVIF", "JPEG2000", "PSD",
+                "ICO", "QOI")
+
+try:  # HEIC/HEIF from phones (optional: pip install pillow-heif); AVIF is read by Pillow itself
+    import pillow_heif as _pillow_heif
+
+    _pillow_heif.register_heif_opener()
+except Exception:  # pragma: no cover - not installed
+    _pillow_heif = None
+
+
+def _read_formats() -> list[str]:
+    Image.init()  # every plugin registered (cheap after the first call)
+    return [f for f in READ_FORMATS if f in Image.OPEN]
+
+
+_HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1")
+
+
+def _sniff(data: bytes) -> str | None:
+    """The image format a file's first bytes announce (None when they announce none)."""
+    head = data[:32]
+    if head.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "GIF"
+    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return "TIFF"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    if head[:2] == b"BM":
+        return "BMP"
+    if head[4:8] == b"ftyp":
+        if head[8:12] in (b"avif", b"avis"):
+            return "AVIF"
+        if head[8:12] in _HEIF_BRANDS:
+            return "HEIF"
+    if head[:1] == b"P" and head[1:2] in (b"1", b"2", b"3", b"4", b"5", b"6") and head[2:3].isspace():
+        return "PPM"
+    return None
+
+
+def _not_an_image(data: bytes) -> str | None:
+    """What a non-image file is, from its first bytes."""
+    head = data[:512].lstrip()
+    low = head[:256].lower()
+    if head.startswith(b"%PDF"):
+        return "a PDF document"
+    if head.startswith(b"PK\x03\x04"):
+        return "a ZIP archive (or an office document)"
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip-compressed data"
+    if low.startswith((b"<!doctype html", b"<html")):
+        return "an HTML page"
+    if b"<svg" in low:
+        return "an SVG drawing (vector graphics are not analysed)"
+    if data[4:8] == b"ftyp":
+        return f"an ISO media file of brand {data[8:12].decode('latin-1')!r} (video or an unsupported still format)"
+    if _looks_like_text(data[:64]):
+        return "text"
+    return None
+
+
+def _unidentified(label: str, data: bytes) -> ForgeLensError:
+    """Pillow found no reader: say whether it is damaged, another kind of file, or noise."""
+    kind = _sniff(data)
+    if kind is not None:
+        reason = "no reader installed for it"
+        if kind in _read_formats():
+            try:
+                Image.OPEN[kind][0](io.BytesIO(data), "")  # the plugin's own complaint
+            except Exception as exc:
+                reason = _decoder_text(exc)
+            else:
+                reason = "not accepted by any reader"
+        elif kind == "HEIF":
+            return UnsupportedFormatError(label, "HEIC/HEIF needs pillow-heif (pip install 'forgelens[heif]')")
+        return _damaged(label, kind, data, reason, header=True)
+    other = _not_an_image(data)
+    if other:
+        return UnreadableImageError(label, f"content is {other}, not an image")
+    return UnreadableImageError(label, f"content is not an image: no known image signature "
+                                       f"(first bytes {data[:8].hex(' ')})")
+
+
+def _decoder_text(exc: Exception | str) -> str:
+    if isinstance(exc, str):
+        return exc
+    msg = str(exc) or type(exc).__name__
+    msg = msg.replace("could not create decoder object", "libwebp could not start decoding")
+    if isinstance(exc, OSError) or type(exc).__name__ in ("SyntaxError", "EOFError"):
+        return msg
+    return f"{type(exc).__name__}: {msg}"
+
+
+def _cut_short(fmt: str, data: bytes) -> str | None:
+    """Why the file looks cut short (its own size fields or end markers), or None."""
+    tail = data.rstrip(b"\x00")
+    if fmt in ("JPEG", "MPO") and not tail.endswith(b"\xff\xd9"):
+        return "no end-of-image marker"
+    if fmt == "PNG" and b"IEND" not in data[-64:]:
+        return "no IEND chunk"
+    if fmt == "GIF" and not tail.endswith(b";"):
+        return "no GIF trailer"
+    if fmt == "WEBP" and len(data) >= 8:
+        declared = 8 + int.from_bytes(data[4:8], "little")
+        if declared > len(data):
+            return f"its RIFF header declares {declared} bytes, the file has {len(data)}"
+    if fmt == "BMP" and len(data) >= 6:
+        declared = int.from_bytes(data[2:6], "little")
+        if declared > len(data):
+            return f"its header declares {declared} bytes, the file has {len(data)}"
+    return None
+
+
+def _damaged(label: str, fmt: str, data: bytes, exc: Exception | str, header: bool = False) -> ForgeLensError:
+    """One error for a file of a known format that does not decode: cut short, or corrupt."""
+    msg = _decoder_text(exc)
+    cut = _cut_short(fmt, data)
+    if cut or "truncat" in msg.lower() or "end of file" in msg.lower():
+        return TruncatedImageError(label, f"the {fmt} file ends before its image data is complete"
+                                          f"{f' ({cut})' if cut else ''}; decoder: {msg}")
+    part = "header" if header else "image data"
+    return UnreadableImageError(label, f"the {fmt} {part} is corrupt; decoder: {msg}")
+
+
+def _container_note(fmt: str, data: bytes) -> str | None:
+    """Name the container of HEIF/AVIF files (ISO BMFF brand), which the report shows."""
+    if fmt in ("HEIF", "AVIF") and data[4:8] == b"ftyp":
+        brand = data[8:12].decode("latin-1", errors="replace")
+        return f"{fmt} container (ISO BMFF, major brand {brand!r}); pixels are the primary image, decoded"
+    return None
 
 
 def _bomb(label: str, exc: Exception, limits: LoadLimits) -> DecompressionBombError:

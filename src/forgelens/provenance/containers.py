@@ -306,6 +306,36 @@ def read_webp(data: bytes) -> RawMetadata:
     return raw
 
 
+def read_isobmff(data: bytes, fmt: str) -> RawMetadata:
+    """HEIF/HEIC and AVIF (ISO BMFF): EXIF, XMP and ICC as the libheif/libavif readers expose them
+    (no pixels decoded); the container says the major brand."""
+    import io
+
+    from PIL import Image
+
+    brand = data[8:12].decode("latin-1", errors="replace") if data[4:8] == b"ftyp" else "?"
+    raw = RawMetadata(container=f"{fmt} (ISO BMFF, brand {brand!r})")
+    raw.blocks.append(f"ftyp:{brand}")
+    Image.init()
+    if fmt not in Image.OPEN:
+        raw.errors.append(f"{fmt}: no reader installed (pip install pillow-heif)")
+        return raw
+    with Image.open(io.BytesIO(data), formats=[fmt]) as im:
+        info = dict(im.info)
+    exif = info.get("exif")
+    if isinstance(exif, bytes | bytearray) and exif:
+        exif = bytes(exif)
+        starts = [i for i in (exif.find(b"MM\x00*", 0, 16), exif.find(b"II*\x00", 0, 16)) if i >= 0]
+        raw.exif.append(exif[min(starts):] if starts else exif)  # the TIFF stream, after any prefix
+    xmp = info.get("xmp")
+    if isinstance(xmp, bytes | bytearray | str) and xmp:
+        raw.xmp.append(xmp if isinstance(xmp, str) else _decode_text(bytes(xmp), "utf-8", "XMP", raw.errors))
+    icc = info.get("icc_profile")
+    if isinstance(icc, bytes) and icc:
+        raw.icc = icc
+    return raw
+
+
 def read_raw(data: bytes, fmt: str) -> RawMetadata:
     """Dispatch on the container; formats without a walker give an empty record."""
     try:
@@ -315,6 +345,8 @@ def read_raw(data: bytes, fmt: str) -> RawMetadata:
             return read_png(data)
         if fmt == "WEBP":
             return read_webp(data)
+        if fmt in ("HEIF", "AVIF"):
+            return read_isobmff(data, fmt)
     except Exception as exc:  # never let a walker take the analysis down
         r = RawMetadata(container=fmt)
         r.errors.append(f"{fmt} structure unreadable: {type(exc).__name__}: {exc}")
