@@ -282,3 +282,33 @@ def test_heif_and_avif_are_read_with_metadata(fmt, brand):
     rec = record.read(ev)
     assert rec.raw.container.startswith(fmt) and rec.exif.get("Model") == "iPhone 15 Pro"
     assert rec.xmp.get("xmp:CreatorTool") == ["PhoneCam 1.0"]
+
+
+def test_no_writes_to_home_when_onnxruntime_loads(tmp_path):
+    """onnxruntime writes a telemetry device id into ~/.cache on import unless told not to."""
+    pytest.importorskip("onnxruntime")
+    import os
+    import subprocess
+    import sys
+
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("XDG_CACHE_HOME", "ORT_DISABLE_TELEMETRY")}
+    env["HOME"] = str(home)
+    subprocess.run([sys.executable, "-c", "import forgelens, onnxruntime"], env=env, check=True, timeout=120)
+    assert list(home.rglob("*")) == []
+
+
+def test_jpeg_bytes_are_not_written_to_disk(tmp_path, monkeypatch):
+    """JPEG internals of an upload are read from memory (memfd), not from a temporary file."""
+    import os
+    import tempfile
+
+    from forgelens.evidence import load
+
+    if not hasattr(os, "memfd_create"):
+        pytest.skip("no memfd on this platform")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    ev = load(_encode("JPEG", quality=90), name="upload.jpg")
+    assert ev.jpeg is not None and ev.jpeg_error is None
+    assert list(tmp_path.iterdir()) == []
