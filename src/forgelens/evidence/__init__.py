@@ -43,7 +43,28 @@ __all__ = ["Evidence", "LoadLimits", "load", "JpegInternals", "Metadata", "Segme
 
 @dataclass(frozen=True)
 class LoadLimits:
-    """Input limits. A header claiming more than ``max_pixels`` is refused before decoding."""
+    """Input limits. A header claiming more than ``max_pixels`` is refused before decoding.
+
+    Every parser of untrusted bytes is bounded as well; those caps live beside their
+    parsers (module constants, one place each) and are listed here:
+
+    - decoding: only the formats in ``READ_FORMATS``; inside an isolated worker an image
+      whose analysis would not fit the worker's memory limit is refused before decoding
+      (``isolation.check_fits``: ~100 bytes per pixel + 768 MB);
+    - PNG text: compressed chunks inflating past 1 MB are dropped for Pillow
+      (``_MAX_TEXT_INFLATE``); the provenance walker inflates at most 8 MB per chunk and
+      16 MB per file, keeps 2 M characters per key, 1000 keys
+      (``provenance.containers.MAX_TEXT_BYTES``, ``MAX_TOTAL_INFLATE_BYTES``, ``MAX_VALUE_CHARS``);
+    - JPEG/PNG/WebP structure: at most 20 000 blocks (``containers.MAX_BLOCKS``), extended XMP
+      at most 4 MB per GUID (``MAX_EXTENDED_XMP_BYTES``), 100 comments;
+    - XMP: 1 MB packets from Pillow (``evidence.metadata``), 4 M characters parsed, 5000 fields,
+      DOCTYPE/ENTITY refused, a linear-time fallback for broken XML (``provenance.xmp``);
+    - EXIF: 16 IFDs, 1000 entries each, 1 MB per value, 16 MB of values in all, strings cut to
+      4096 characters (``provenance.exif``); IPTC-IIM: 5000 datasets;
+    - generator text: patterns scan at most 64 K characters of a value (``generators.MAX_SCAN_CHARS``);
+    - C2PA: stores over 32 MB are not parsed, the SDK gets 20 s (``provenance.c2pa_reader``);
+    - thumbnails: at most 1 MB and 2 MP.
+    """
 
     max_pixels: int = 150_000_000
     max_file_bytes: int = 1 << 30
