@@ -42,6 +42,10 @@ def test_safe_name(stem, expected):
     assert safe_name(stem) == expected
 
 
+def test_safe_name_fits_a_file_system_name():
+    assert len(safe_name("\u0444" * 300).encode()) <= 150
+
+
 def test_output_dirs_never_leave_out_and_collisions_resolve(tmp_path):
     out = tmp_path / "out"
     files = [Path("a/...jpg"), Path("b/..jpg"), Path("c/Photo.jpg"), Path("d/photo.jpg"), Path("e/x.jpg")]

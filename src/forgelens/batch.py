@@ -135,11 +135,13 @@ def expand_inputs(items: Iterable[str]) -> tuple[list[Path], list[tuple[str, str
 
 def safe_name(stem: str) -> str:
     """A folder name made from a file stem that cannot leave its parent or hide: no separators,
-    no control characters, no leading dots or spaces, at most 100 characters."""
+    no control characters, no leading dots or spaces, at most 100 characters (150 bytes)."""
     s = unicodedata.normalize("NFC", stem)
     s = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]', "_", s)
     s = s.lstrip(". ").rstrip(". ")
     s = s[:100]
+    while len(s.encode("utf-8", "surrogateescape")) > 150:  # file systems allow 255 bytes a name
+        s = s[:-1]
     if not s or s.lower() in RESERVED_NAMES:
         s = "image" + (f"-{s}" if s else "")
     return s
@@ -331,7 +333,7 @@ def run_batch(
 
 
 def _run_isolated(todo, dirs, options, workers, limits, record) -> None:
-    pool = IsolatedPool(workers, limits)
+    pool = IsolatedPool(workers, limits, preload=("forgelens.pipeline",))
     clean_exit = False
     futs: dict[Future, tuple[Path, Path | None]] = {}
     try:

@@ -246,19 +246,29 @@ class _Worker:
 
 _ctx_lock = threading.Lock()
 _ctx = None
+_preload: list[str] = ["forgelens.isolation"]
 
 
-def _context():
-    """The forkserver context (safe to fork from while other threads run)."""
+def _context(preload: tuple[str, ...] = ()):
+    """The forkserver context (safe to fork from while other threads run).
+
+    ``preload`` modules are imported once by the fork server, so that workers (and the
+    replacement of a killed one) start without importing them again; this takes effect
+    only if the fork server has not started yet in this process.
+    """
     global _ctx
     with _ctx_lock:
         if _ctx is None:
             try:
                 _ctx = multiprocessing.get_context("forkserver")
-                # the fork server imports only this module, never the caller's __main__
-                _ctx.set_forkserver_preload(["forgelens.isolation"])
             except ValueError:  # no forkserver on this platform
                 _ctx = multiprocessing.get_context("spawn")
+        if _ctx.get_start_method() == "forkserver":
+            for m in preload:
+                if m not in _preload:
+                    _preload.append(m)
+            # the fork server imports these, never the caller's __main__
+            _ctx.set_forkserver_preload(list(_preload))
         return _ctx
 
 
@@ -269,7 +279,9 @@ class IsolatedPool:
     resolving to ``fn``'s result, or raising :class:`LimitExceeded` (time or
     memory), :class:`WorkerDied`, or the exception ``fn`` raised. ``fn`` must be
     a picklable module-level function. A failed worker is replaced; later jobs
-    run as usual.
+    run as usual. ``preload`` names modules the fork server imports once (e.g.
+    ``("forgelens.pipeline",)``) so that workers start fast; it only takes effect for
+    the first pool of a process.
 
     Examples
     --------
@@ -281,11 +293,11 @@ class IsolatedPool:
     #: how often the watchdog checks memory and time while jobs run
     poll_seconds = 0.1
 
-    def __init__(self, workers: int, limits: Limits = Limits()):
+    def __init__(self, workers: int, limits: Limits = Limits(), *, preload: tuple[str, ...] = ()):
         if workers < 1:
             raise ValueError("an IsolatedPool needs at least one worker")
         self.limits = limits
-        self._ctx = _context()
+        self._ctx = _context(tuple(preload))
         self._lock = threading.Lock()
         self._pending: deque[_Job] = deque()
         self._ids = itertools.count()
