@@ -326,13 +326,17 @@ def load(
 
 #: Pillow refuses compressed PNG text chunks that inflate past this (PngImagePlugin.MAX_TEXT_CHUNK).
 _MAX_TEXT_INFLATE = 1 << 20
+#: Most bytes inflated over all compressed text chunks of one PNG (Pillow's MAX_TEXT_MEMORY is 64 MB).
+_MAX_TEXT_INFLATE_TOTAL = 16 << 20
 
 
 def _png_without_oversized_text(data: bytes) -> tuple[bytes, str]:
     """Drop zTXt/iTXt chunks that inflate past Pillow's limit (a decompression bomb in
-    metadata), so the pixels can still be analysed; say what was dropped. Other bytes kept."""
+    metadata), and every one after 16 MB inflated in all, so the pixels can still be
+    analysed; say what was dropped. Other bytes kept."""
     segs, _err = segments(data, "PNG")
     drop = []
+    inflated = 0
     for seg in segs:
         if seg.name not in ("zTXt", "iTXt"):
             continue
@@ -345,8 +349,13 @@ def _png_without_oversized_text(data: bytes) -> tuple[bytes, str]:
             compressed = parts[2] if len(parts) == 3 else b""
         else:
             continue
+        if inflated > _MAX_TEXT_INFLATE_TOTAL:  # a flood of compressed chunks: the rest unread, dropped
+            drop.append(seg)
+            continue
         try:
-            too_big = len(zlib.decompressobj().decompress(compressed, _MAX_TEXT_INFLATE + 1)) > _MAX_TEXT_INFLATE
+            n = len(zlib.decompressobj().decompress(compressed, _MAX_TEXT_INFLATE + 1))
+            inflated += n
+            too_big = n > _MAX_TEXT_INFLATE
         except zlib.error:
             too_big = False  # Pillow reports corrupt chunks itself
         if too_big:
@@ -359,7 +368,10 @@ def _png_without_oversized_text(data: bytes) -> tuple[bytes, str]:
         pos = seg.offset + 12 + seg.length
     out += data[pos:]
     names = ", ".join(f"{s.name} at byte {s.offset}" for s in drop)
-    return bytes(out), f"PNG text chunk(s) inflating past {_MAX_TEXT_INFLATE} bytes ignored: {names}"
+    if len(drop) > 5:
+        names = ", ".join(f"{s.name} at byte {s.offset}" for s in drop[:5]) + f" and {len(drop) - 5} more"
+    return bytes(out), (f"PNG text chunk(s) inflating past {_MAX_TEXT_INFLATE} bytes (or past "
+                        f"{_MAX_TEXT_INFLATE_TOTAL} bytes in all) ignored: {names}")
 
 
 #: Formats Pillow is asked to try. Others are not attempted: EPS would run Ghostscript, and
