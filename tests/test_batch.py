@@ -121,3 +121,11 @@ def test_ctrl_c_still_writes_the_summary(inputs, tmp_path):
     assert sum("interrupted" in (r["error"] or "") for r in rows) == 2
     assert len((out / "errors.txt").read_text().splitlines()) == 2
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+def test_without_limits_runs_in_process_with_the_same_outputs(inputs, tmp_path):
+    out = tmp_path / "out"
+    [r] = run_batch([inputs / "...jpg"], out, CHEAP, workers=1, limits=None)
+    assert r.label and Path(r.outdir) == out / "image"
+    assert (out / "image" / "report.html").is_file() and (out / "batch.jsonl").is_file()
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
