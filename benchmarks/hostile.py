@@ -99,6 +99,7 @@ def run_measured(cmd: list[str], env: dict[str, str], timeout: float, as_cap: in
 
 def crafted_cases(folder: Path) -> dict[str, tuple[Path, list[str]]]:
     """The issue's crafted files: name -> (path, extra CLI arguments)."""
+    import io
     import struct
     import zlib
 
@@ -126,13 +127,15 @@ def crafted_cases(folder: Path) -> dict[str, tuple[Path, list[str]]]:
     p.write_bytes(flat_png(12000, 12000))
     cases[f"flat 12000x12000 PNG ({p.stat().st_size // 1000} KB)"] = (p, [])
 
-    tif = bytearray(_save(im, "TIFF"))
-    i = tif.find(struct.pack("<HH", 256, 3))
-    i = i if i >= 0 else tif.find(struct.pack("<HH", 256, 4))
-    tif[i : i + 2] = struct.pack("<H", 999)  # no ImageWidth: Pillow's TypeError "Missing dimensions"
+    buf = io.BytesIO()
+    im.save(buf, format="TIFF", save_all=True, append_images=[im])
+    tif = bytearray(buf.getvalue())
+    tag = struct.pack("<HHI", 256, 4, 1)
+    i = tif.find(tag, tif.find(tag) + 1)
+    tif[i : i + 2] = struct.pack("<H", 999)  # 2nd IFD without ImageWidth: TypeError "Missing dimensions"
     p = folder / "no-width.tif"
     p.write_bytes(bytes(tif))
-    cases["TIFF without ImageWidth (TypeError in Pillow)"] = (p, ["-d", "ela"])
+    cases["2-page TIFF, 2nd page without ImageWidth (TypeError in Pillow)"] = (p, ["-d", "ela"])
 
     webp = _save(im, "WEBP", quality=80)
     p = folder / "truncated.webp"
@@ -153,6 +156,17 @@ def crafted_cases(folder: Path) -> dict[str, tuple[Path, list[str]]]:
     p.write_bytes(jpeg)
     cases["file named '...jpg' (output escape)"] = (p, ["-d", "ela"])
     return cases
+
+
+def outcome_of(out_dir: Path, text: str) -> str:
+    """The file's label or error from OUT/batch.json (both trees write it), else the last line."""
+    try:
+        row = json.loads((out_dir / "batch.json").read_text())[0]
+        if row.get("error"):
+            return row["error"].split(": ", 1)[1][:150]
+        return f"report, label {row.get('label')}"
+    except (OSError, ValueError, IndexError, KeyError):
+        return last_line(text)
 
 
 def last_line(out: str) -> str:
@@ -211,7 +225,7 @@ def main() -> None:
                 c = [py, "-m", "forgelens", "analyze", str(path), "-o", str(o), *extra]
                 cap = int(args.before_memory * 2**30) if which == "before" else None
                 s, pk, code, text = run_measured(c, env, args.before_timeout if which == "before" else 600, cap)
-                outcome = f"exit {code}: {last_line(text)}" if code != "stopped" else \
+                outcome = f"exit {code}: {outcome_of(o, text)}" if code != "stopped" else \
                     f"stopped at {args.before_timeout:.0f} s"
                 if "output escape" in name:
                     escaped = sorted(q.name for q in o.parent.iterdir() if q.name != "reports")

@@ -213,13 +213,19 @@ def _error_of(data: bytes) -> ForgeLensError:
 
 
 def test_tiff_without_dimensions_is_one_clear_error():
-    tif = bytearray(_encode("TIFF"))
-    # ImageWidth (256) tag renamed to an unknown tag: "Missing dimensions" (a TypeError inside Pillow)
-    i = tif.find(struct.pack("<HH", 256, 3)) if tif.find(struct.pack("<HH", 256, 3)) >= 0 else tif.find(
-        struct.pack("<HH", 256, 4))
-    tif[i : i + 2] = struct.pack("<H", 999)
-    e = _error_of(bytes(tif))
-    assert e.reason == "unreadable image" and "TIFF" in e.detail and "Missing dimensions" in e.detail
+    """A flipped ImageWidth tag: Pillow raises TypeError("Missing dimensions") at open (first IFD)
+    or, for a second IFD, while counting frames, which was outside the loader's guards."""
+    one = bytearray(_encode("TIFF"))
+    buf = io.BytesIO()
+    Image.fromarray(_rgb()).save(buf, format="TIFF", save_all=True, append_images=[Image.fromarray(_rgb(seed=1))])
+    two = bytearray(buf.getvalue())
+    for data, which in ((one, 0), (two, 1)):
+        hits = [i for i in range(len(data) - 4) if data[i : i + 4] in (struct.pack("<HH", 256, 3),
+                                                                        struct.pack("<HH", 256, 4))]
+        i = hits[which]
+        data[i : i + 2] = struct.pack("<H", 999)
+        e = _error_of(bytes(data))
+        assert e.reason == "unreadable image" and "TIFF" in e.detail and "Missing dimensions" in e.detail
 
 
 def test_truncated_webp_says_truncated():
