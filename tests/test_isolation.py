@@ -174,3 +174,15 @@ def test_pixel_estimate_refuses_before_decoding():
     with pytest.raises(LimitExceeded, match=r"12000x12000 = 144 MP would need about .* over the 4 GB memory limit"):
         check_fits("flat.png", 12000, 12000, limits)
     check_fits("anything.png", 12000, 12000, None)  # outside a worker and without limits: no opinion
+
+
+def test_done_callback_may_submit_more_work(pool):
+    """Futures are resolved outside the pool's lock: a callback can submit or cancel."""
+    chained: list[concurrent.futures.Future] = []
+    first = pool.submit(add, 1, 2)
+    first.add_done_callback(lambda f: chained.append(pool.submit(add, f.result(), 10)))
+    assert first.result(timeout=60) == 3
+    deadline = time.monotonic() + 60
+    while not chained and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert chained[0].result(timeout=60) == 13

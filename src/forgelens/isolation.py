@@ -298,7 +298,10 @@ class IsolatedPool:
             raise ValueError("an IsolatedPool needs at least one worker")
         self.limits = limits
         self._ctx = _context(tuple(preload))
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        #: outcomes decided under the lock, delivered to their futures after it is released
+        #: (so done-callbacks may call submit/cancel)
+        self._outbox: list[tuple[concurrent.futures.Future, str, Any]] = []
         self._pending: deque[_Job] = deque()
         self._ids = itertools.count()
         self._closing = False
@@ -404,15 +407,26 @@ class IsolatedPool:
         job, w.job = w.job, None
         if job is None:
             return
-        fut = job.future
         if kind == "ok":
-            fut.set_result(value)
+            self._outbox.append((job.future, "ok", value))
         elif kind == "memory":
-            fut.set_exception(self._memory_error(job.label))
+            self._outbox.append((job.future, "err", self._memory_error(job.label)))
         else:
             if tb and isinstance(value, BaseException) and not isinstance(value, ForgeLensError):
                 value.add_note(f"in the isolated worker:\n{tb}")
-            fut.set_exception(value)
+            self._outbox.append((job.future, "err", value))
+
+    def _deliver(self) -> None:
+        with self._lock:
+            box, self._outbox = self._outbox, []
+        for fut, kind, value in box:
+            try:
+                if kind == "ok":
+                    fut.set_result(value)
+                else:
+                    fut.set_exception(value)
+            except concurrent.futures.InvalidStateError:
+                pass  # cancelled meanwhile
 
     def _memory_error(self, label: str) -> LimitExceeded:
         return LimitExceeded(label, f"exceeded the {format_bytes(self.limits.memory_bytes)} memory limit")
@@ -486,6 +500,7 @@ class IsolatedPool:
                             reason = w.kill_reason or WorkerDied(w.job.label, _death_text(w.process.exitcode))
                             self._finish(w, "err", reason)
                         self._replace(i)
+            self._deliver()
         with self._lock:
             for w in self._workers:
                 try:
