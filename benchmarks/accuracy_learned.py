@@ -133,7 +133,7 @@ buf = io.BytesIO(); Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).save(
 del img, tex
 from forgelens.detectors import run
 from forgelens.evidence import load
-from forgelens.learned.weights import load_localizer
+from forgelens.training.localizer_weights import load_localizer
 def hwm():
     for line in open("/proc/self/status"):
         if line.startswith("VmHWM:"):

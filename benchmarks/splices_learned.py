@@ -44,7 +44,7 @@ def main() -> None:
 
     from forgelens.detectors.learned import localize
     from forgelens.evidence import load
-    from forgelens.learned.weights import load_localizer
+    from forgelens.training.localizer_weights import load_localizer
 
     torch.set_num_threads(1)
     if not all((CAMERAS / n).is_file() for n in HOSTS + DONORS):

@@ -20,7 +20,8 @@ err = Console(stderr=True)
 
 #: Modules that add their own commands through ``register(app)``.
 COMMAND_MODULES: list[str] = ["forgelens.synth.cli", "forgelens.bench.cli", "forgelens.camera.cli",
-                                 "forgelens.learned.train", "forgelens.learned.train_generation"]
+                                 "forgelens.training.localizer", "forgelens.training.probes",
+                                 "forgelens.training.export"]
 
 
 def command_group(parent: typer.Typer, name: str, help: str) -> typer.Typer:

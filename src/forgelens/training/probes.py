@@ -1,7 +1,7 @@
 """Training recipe for the generated-image probes (``clip_probe`` and ``npr_trace``).
 
 Deterministic (seeded) and re-runnable on a user's own data: ``forgelens train generated``
-or ``python -m forgelens.learned.train_generation``. What it does:
+or ``python -m forgelens.training.probes``. What it does:
 
 1. lists authentic and generated images (``gen_data.list_items``), each with its group;
 2. CLIP probe (UnivFD recipe): frozen CLIP ViT-B/16 embeddings of two views of every image
@@ -19,7 +19,6 @@ The probes are written as small JSON files (``learned/weights/*.json``).
 
 from __future__ import annotations
 
-import json
 import time
 import zlib
 from collections.abc import Callable, Sequence
@@ -28,10 +27,11 @@ from pathlib import Path
 
 import numpy as np
 
-from forgelens.learned import gen_data
 from forgelens.learned.npr_features import patch_features
+from forgelens.learned.onnx_models import WEIGHTS_DIR  # the shipped model files
+from forgelens.learned.probe import LinearProbe
+from forgelens.training import gen_data
 
-WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 NPR_PATCH = 128
 #: patches whose mean absolute luma difference is below this are too flat to judge
 NPR_MIN_LEVEL = 1.0
@@ -96,7 +96,8 @@ def compute_features(item: gen_data.Item, *, seed: int, n_aug: int = 2, launder:
     """
     import torch
 
-    from forgelens.learned import clip_encoder, taef2
+    from forgelens.learned import clip_encoder
+    from forgelens.training import taef2
 
     torch.set_num_threads(1)  # on a loaded 2-core machine one thread is several times faster
     rng = np.random.default_rng([seed, zlib.crc32(item.path.name.encode())])
@@ -134,51 +135,6 @@ def compute_features(item: gen_data.Item, *, seed: int, n_aug: int = 2, launder:
 
 
 # --------------------------------------------------------------------------- probes
-@dataclass
-class LinearProbe:
-    """Standardise → logistic regression → Platt calibration; JSON-serialisable."""
-
-    mean: np.ndarray
-    scale: np.ndarray
-    coef: np.ndarray
-    bias: float
-    platt_a: float = 1.0
-    platt_b: float = 0.0
-    threshold: float = 0.5
-    meta: dict = field(default_factory=dict)
-
-    def logit(self, x: np.ndarray) -> np.ndarray:
-        return ((np.asarray(x, np.float32) - self.mean) / self.scale) @ self.coef + self.bias
-
-    def prob(self, z: np.ndarray | float) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-(self.platt_a * np.asarray(z, np.float64) + self.platt_b)))
-
-    def to_json(self) -> dict:
-        return {"mean": self.mean.tolist(), "scale": self.scale.tolist(), "coef": self.coef.tolist(),
-                "bias": float(self.bias), "platt_a": float(self.platt_a), "platt_b": float(self.platt_b),
-                "threshold": float(self.threshold), "meta": self.meta}
-
-    @classmethod
-    def from_json(cls, d: dict) -> LinearProbe:
-        return cls(np.asarray(d["mean"], np.float32), np.asarray(d["scale"], np.float32),
-                   np.asarray(d["coef"], np.float32), float(d["bias"]), float(d["platt_a"]),
-                   float(d["platt_b"]), float(d["threshold"]), d.get("meta", {}))
-
-    def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_json(), indent=1) + "\n")
-
-    @classmethod
-    def load(cls, path: Path) -> LinearProbe:
-        """The probe in a JSON file; ForgeLensError naming the file when it is not one."""
-        from forgelens.errors import ForgeLensError
-
-        try:
-            return cls.from_json(json.loads(Path(path).read_text()))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ForgeLensError(str(path), f"unreadable probe weights: {type(exc).__name__}: {exc}") from exc
-
-
 def fit_linear(x: np.ndarray, y: np.ndarray, c: float = 1.0, standardise: bool = True) -> LinearProbe:
     from sklearn.linear_model import LogisticRegression  # here: keeps `forgelens --help` fast
 
@@ -386,7 +342,7 @@ def register(app) -> None:
             typer.echo(f"forgelens: unknown --kinds {sorted(bad)} (trace, clip, npr)", err=True)
             raise typer.Exit(2)
         if "trace" in wanted:
-            from forgelens.learned.gen_train import train_trace
+            from forgelens.training.gen_trace import train_trace
 
             try:
                 train_trace(items, Path(out) / "gen_trace.safetensors", steps=steps, seed=seed, n_pairs=pairs, n_native_pairs=native_pairs,
