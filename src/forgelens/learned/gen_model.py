@@ -84,12 +84,19 @@ def cell_logits(net, rgb: np.ndarray, tile: int = 512) -> np.ndarray:
 
 
 def patch_level(rgb: np.ndarray, patch: int = PATCH) -> np.ndarray:
-    """Mean |horizontal luma difference| per non-overlapping patch (ny, nx): the texture level."""
+    """Mean |horizontal luma difference| per non-overlapping patch (ny, nx): the texture level.
+
+    Computed one row of patches at a time, so the float buffers stay one strip tall.
+    """
     h, w = (rgb.shape[0] // patch) * patch, (rgb.shape[1] // patch) * patch
-    y = rgb[:h, :w, :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
-    d = np.zeros((h, w), np.float32)
-    d[:, 1:] = np.abs(np.diff(y, axis=1))
-    return d.reshape(h // patch, patch, w // patch, patch).mean(axis=(1, 3)) * patch / max(patch - 1, 1)
+    weights = np.array([0.299, 0.587, 0.114], np.float32)
+    out = np.empty((h // patch, w // patch), np.float32)
+    for i, r0 in enumerate(range(0, h, patch)):
+        y = rgb[r0:r0 + patch, :w, :3].astype(np.float32) @ weights
+        d = np.zeros((patch, w), np.float32)
+        d[:, 1:] = np.abs(np.diff(y, axis=1))
+        out[i] = d.reshape(patch, w // patch, patch).mean(axis=(0, 2))
+    return out * patch / max(patch - 1, 1)
 
 
 def patch_logits(net, rgb: np.ndarray, patch: int = PATCH, max_patches: int = 256,
