@@ -276,7 +276,7 @@ def train_all(items: Sequence[gen_data.Item] | None = None, out_dir: Path = WEIG
         probe, info = fit_and_calibrate(kind, items, feats, seed=seed)
         groups = sorted({it.group for it in items})
         probe.meta = {
-            "recipe": "forgelens.learned.train_generation", "seed": seed, "groups": groups,
+            "recipe": "forgelens.training.probes", "seed": seed, "groups": groups,
             "n_train_images": len(items), "calibration": "Platt on 5-fold out-of-fold image logits",
             "threshold_rule": "smallest probability with <=3% out-of-fold false positives on "
                               "camera photos (groups cameras, cameras-flatfield), floored at 0.5",
