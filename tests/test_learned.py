@@ -163,3 +163,43 @@ def test_authentic_camera_photo_stays_low():
         assert not [f for f in t.findings if f.values["area_fraction"] >= 0.05]
 
 
+
+
+# --------------------------------------------------------------------------- layering
+
+
+def _imports(path) -> set[str]:
+    """forgelens modules a source file imports (anywhere in it, lazy imports included)."""
+    import ast
+
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("forgelens"):
+            out.add(node.module)
+            out.update(f"{node.module}.{a.name}" for a in node.names)
+        elif isinstance(node, ast.Import):
+            out.update(a.name for a in node.names if a.name.startswith("forgelens"))
+    return out
+
+
+def test_training_is_above_inference_and_has_no_import_circle():
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[1] / "src" / "forgelens"
+    mods = {".".join(("forgelens",) + p.relative_to(src).with_suffix("").parts): p
+            for sub in ("learned", "training") for p in (src / sub).glob("*.py") if p.name != "__init__.py"}
+    graph = {m: {i for i in _imports(p) if i in mods} for m, p in mods.items()}
+    for m, p in mods.items():
+        imps = _imports(p)
+        assert "forgelens.cli" not in imps, f"{m} imports the CLI (cli.py imports the recipes, never the reverse)"
+        if m.startswith("forgelens.learned"):
+            assert not [i for i in imps if i.startswith("forgelens.training")], f"{m} imports training code"
+            assert "import torch" not in p.read_text(), f"{m} imports torch"
+
+    def visit(m, stack):
+        assert m not in stack, f"import circle: {' -> '.join([*stack, m])}"
+        for n in graph[m]:
+            visit(n, [*stack, m])
+
+    for m in graph:
+        visit(m, [])

@@ -235,7 +235,7 @@ def register(app) -> None:
     """Add ``forgelens train export`` to the CLI's ``train`` group."""
     import typer
 
-    from forgelens.cli import command_group
+    from forgelens.cli_groups import command_group
 
     train_app = command_group(app, "train", "Train forgelens' learned components.")
 

@@ -95,7 +95,7 @@ def image_logit(model, rgb: np.ndarray, max_patches: int = 256) -> float:
 
 def calibrate(z_neg: np.ndarray, z_pos: np.ndarray, z_thr: np.ndarray, fpr: float = 0.03) -> dict:
     """Platt (a, b) on negatives vs positives; threshold = smallest P ≥ 0.5 with ≤ fpr of ``z_thr`` above."""
-    from forgelens.training.probes import fit_platt, threshold_at_fpr
+    from forgelens.training.calibration import fit_platt, threshold_at_fpr
 
     zn, zp = np.asarray(z_neg, float), np.asarray(z_pos, float)
     zn, zp = zn[np.isfinite(zn)], zp[np.isfinite(zp)]

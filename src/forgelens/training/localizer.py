@@ -387,7 +387,7 @@ def register(app) -> None:
     """Add ``forgelens train localizer`` to the Typer app (``train export`` is in ``training.export``)."""
     import typer
 
-    from forgelens.cli import command_group
+    from forgelens.cli_groups import command_group
 
     train_app = command_group(app, "train", "Train forgelens' learned components.")
 

@@ -31,6 +31,7 @@ from forgelens.learned.npr_features import patch_features
 from forgelens.learned.onnx_models import WEIGHTS_DIR  # the shipped model files
 from forgelens.learned.probe import LinearProbe
 from forgelens.training import gen_data
+from forgelens.training.calibration import fit_platt, threshold_at_fpr  # noqa: F401  (also used as tg.*)
 
 NPR_PATCH = 128
 #: patches whose mean absolute luma difference is below this are too flat to judge
@@ -145,22 +146,6 @@ def fit_linear(x: np.ndarray, y: np.ndarray, c: float = 1.0, standardise: bool =
     lr.fit((x - mean) / scale, y)
     return LinearProbe(mean.astype(np.float32), scale.astype(np.float32),
                        lr.coef_[0].astype(np.float32), float(lr.intercept_[0]))
-
-
-def fit_platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    from sklearn.linear_model import LogisticRegression
-
-    lr = LogisticRegression(C=1e4, max_iter=1000)
-    lr.fit(np.asarray(z, np.float64).reshape(-1, 1), y)
-    return float(lr.coef_[0, 0]), float(lr.intercept_[0])
-
-
-def threshold_at_fpr(p_real: np.ndarray, fpr: float = 0.03) -> float:
-    """Smallest threshold t with mean(p_real >= t) <= fpr."""
-    s = np.sort(np.asarray(p_real))[::-1]
-    k = int(np.floor(fpr * len(s)))  # number of reals allowed at or above t
-    t = s[k] + 1e-6 if k < len(s) else 0.0
-    return float(min(max(t, 0.5), 0.999))
 
 
 # The two probes differ only in how an image becomes training rows and a score.
@@ -300,7 +285,7 @@ def register(app) -> None:
     """Add ``forgelens train generated`` to the CLI (a ``train`` group, shared if one exists)."""
     import typer
 
-    from forgelens.cli import command_group
+    from forgelens.cli_groups import command_group
 
     train_app = command_group(app, "train", "Train forgelens' learned components.")
 
