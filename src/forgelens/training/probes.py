@@ -95,12 +95,15 @@ def compute_features(item: gen_data.Item, *, seed: int, n_aug: int = 2, launder:
     native centre 256 crop (authentic images only), ``launder_clip`` also a laundered
     256² whole-scene view for the CLIP probe.
     """
-    import torch
-
     from forgelens.learned import clip_encoder
     from forgelens.training import taef2
 
-    torch.set_num_threads(1)  # on a loaded 2-core machine one thread is several times faster
+    try:  # torch runs only the TAEF2 pairs; the NPR and CLIP features need none
+        import torch
+
+        torch.set_num_threads(1)  # on a loaded 2-core machine one thread is several times faster
+    except ImportError:
+        pass
     rng = np.random.default_rng([seed, zlib.crc32(item.path.name.encode())])
     rgb = gen_data.read_rgb(item.path)
     is_jpeg = item.path.suffix.lower() in (".jpg", ".jpeg")
