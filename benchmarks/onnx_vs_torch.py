@@ -15,6 +15,7 @@ for each backend, beside the pixel-count baseline; the largest |Δ P(generated)|
 
     python benchmarks/onnx_vs_torch.py                    # first 30 per label per set (~10 min on 2 loaded cores)
     python benchmarks/onnx_vs_torch.py --limit 0          # every image
+    python benchmarks/onnx_vs_torch.py --only speed       # CPU s/MP of each backend, one thread, 1 and 6 MP
 """
 
 from __future__ import annotations
@@ -159,10 +160,45 @@ def gen_trace_table(limit: int) -> list[str]:
     return lines
 
 
+def speed_table(sizes: tuple[float, ...] = (1.0, 6.0)) -> list[str]:
+    """CPU seconds per MP (user + system, one thread) of each backend on the photo-like JPEG of speed.py."""
+    import resource
+
+    from speed import photo_like
+
+    from forgelens.evidence import load
+    from forgelens.learned import gen_model, localizer
+    from forgelens.training.gen_trace_net import load_torch, runner
+    from forgelens.training.localizer_net import TorchLocalizer
+    from forgelens.training.localizer_weights import load_localizer
+
+    def cpu() -> float:
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        return r.ru_utime + r.ru_stime
+
+    loc = {"onnx": localizer.load(None), "torch": TorchLocalizer(load_localizer(None))}
+    gen = {"onnx": gen_model.load()[0], "torch": runner(load_torch()[0])}
+    lines = ["", "## CPU seconds per MP, one thread (user + system; wall is meaningless on a shared loaded machine)", "",
+             "| MP | localizer onnx | localizer torch | gen_trace onnx | gen_trace torch |", "|---|---|---|---|---|"]
+    for mp in sizes:
+        rgb = np.asarray(load(photo_like(mp)).pixels)
+        row = {}
+        for k in ("onnx", "torch"):
+            t0 = cpu()
+            localizer.localize(loc[k], rgb)
+            row[f"loc_{k}"] = (cpu() - t0) / mp
+            t0 = cpu()
+            gen_model.patch_logits(gen[k], rgb)
+            row[f"gen_{k}"] = (cpu() - t0) / mp
+        lines.append(f"| {mp:g} | {row['loc_onnx']:.3f} | {row['loc_torch']:.3f} | {row['gen_onnx']:.3f} | {row['gen_torch']:.3f} |")
+        print(lines[-1], flush=True)
+    return lines
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=30, help="first N images per label per set (0 = all)")
-    ap.add_argument("--only", choices=("localizer", "gen_trace"), default=None)
+    ap.add_argument("--only", choices=("localizer", "gen_trace", "speed"), default=None)
     args = ap.parse_args()
     import torch
 
@@ -173,6 +209,8 @@ def main() -> None:
         lines += localizer_table(args.limit)
     if args.only in (None, "gen_trace"):
         lines += gen_trace_table(args.limit)
+    if args.only in (None, "speed"):
+        lines += speed_table()
     print("\n".join(lines))
     print(f"\n({time.perf_counter() - t0:.0f} s; limit {args.limit} per label per set)")
 
