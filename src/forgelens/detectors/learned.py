@@ -101,19 +101,22 @@ def learned_localizer(evidence: Evidence, config: LearnedLocalizerConfig) -> Tra
     findings = []
     lab, n = ndimage.label(prob >= config.threshold)
     if n:
-        sizes = ndimage.sum_labels(np.ones_like(prob), lab, index=np.arange(1, n + 1))
+        # counts and the largest region's box, without full-resolution temporaries (24 MP: ~0.5 GB less)
+        sizes = np.bincount(lab.ravel(), minlength=n + 1)[1:]
         k = int(np.argmax(sizes)) + 1
-        ys, xs = np.nonzero(lab == k)
-        region = (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
-        inside = prob[lab == k]
+        box = ndimage.find_objects(lab, max_label=k)[k - 1]
+        member = lab[box] == k
+        region = (box[1].start, box[0].start, box[1].stop, box[0].stop)
+        inside, inside_conf = prob[box][member], conf[box][member]
+        del lab, member
         findings.append(Finding(
             "learned_region",
             f"the learned localizer marks a {sizes[k - 1] / prob.size:.1%} region "
-            f"(mean probability {inside.mean():.2f}, confidence {conf[lab == k].mean():.2f})",
+            f"(mean probability {inside.mean():.2f}, confidence {inside_conf.mean():.2f})",
             strength=float(inside.mean()),
             region=region,
             values={"area_fraction": float(sizes[k - 1] / prob.size), "mean_probability": float(inside.mean()),
-                    "mean_confidence": float(conf[lab == k].mean()), "regions": int(n),
+                    "mean_confidence": float(inside_conf.mean()), "regions": int(n),
                     "image_score": score},
         ))
     note = f"tiles {config.tile}px, overlap {config.overlap}px, {os.path.basename(config.weights_path) or 'shipped model'}"
