@@ -4,7 +4,7 @@
     OMP_NUM_THREADS=1 python benchmarks/accuracy_generation.py  # tables (markdown) from the same cache
 
 Everything is trained on SD 1.x/2.x only (+ TAEF2 aligned pairs) and real photos of the
-fixed training split (``forgelens.learned.gen_pairs.is_heldout``): every number below is on
+fixed training split (``forgelens.training.gen_pairs.is_heldout``): every number below is on
 images never used in training unless the row says "(in training)".
 
 Scores: ``gen_trace`` (shipped CNN), ``clip_probe`` (shipped probe), ``spectrum`` (training-free),
@@ -30,9 +30,9 @@ from sklearn.metrics import roc_auc_score
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fit_generation as fg  # noqa: E402
 
-from forgelens.learned import gen_pairs  # noqa: E402
-from forgelens.learned import train_generation as tg  # noqa: E402
 from forgelens.learned.laundering import three_way  # noqa: E402
+from forgelens.training import gen_pairs  # noqa: E402
+from forgelens.training import probes as tg  # noqa: E402
 
 FAMILIES = [("sd12 (held-out)", "sd12", "cameras-heldout"),
             ("playground-diffusion1", "playground-diffusion1", "playground-real"),

@@ -16,7 +16,7 @@ Baselines: a centred Gaussian prior ("centred blob") and an all-ones map (AUC 0.
 another weights file (old vs new model on the same images).
 Image level (datasets with authentic images): AUC of the score; baseline:
 pixel count. Speed: a synthetic photo-like JPEG at 1, 12 and 24 MP in a fresh
-process (1 torch thread, the default), with the process's peak RSS (VmHWM).
+process (1 ONNX Runtime thread, the default), with the process's peak RSS (VmHWM).
 
     python benchmarks/accuracy_learned.py                         # ~30 min on 2 loaded cores
     python benchmarks/accuracy_learned.py --limit 20 --jobs 2
@@ -61,9 +61,6 @@ def score_one(args: tuple[str, str, str, str, tuple[str, ...], str]) -> dict:
     import warnings
 
     warnings.filterwarnings("ignore")
-    import torch
-
-    torch.set_num_threads(1)
     from forgelens.bench.metrics import pixel_scores
     from forgelens.detectors import registry, run
     from forgelens.evidence import load
@@ -133,12 +130,12 @@ buf = io.BytesIO(); Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).save(
 del img, tex
 from forgelens.detectors import run
 from forgelens.evidence import load
-from forgelens.learned.weights import load_localizer
+from forgelens.learned import localizer
 def hwm():
     for line in open("/proc/self/status"):
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
-ev = load(buf.getvalue()); load_localizer(None)
+ev = load(buf.getvalue()); localizer.load(None)
 base = hwm()
 best = 1e9
 for _ in range(int(sys.argv[3])):
@@ -148,7 +145,7 @@ print(json.dumps({"seconds": best, "peak_mb": hwm(), "before_mb": base}))
 
 
 def speed_table() -> str:
-    lines = ["\n## speed of learned_localizer (synthetic JPEG, 1 torch thread; peak RSS of the process "
+    lines = ["\n## speed of learned_localizer (synthetic JPEG, 1 ONNX Runtime thread; peak RSS of the process "
              "incl. decoded image and model, VmHWM)",
              f"{'MP':>6}{'seconds':>10}{'s/MP':>8}{'RSS before MB':>15}{'peak RSS MB':>13}"]
     for h, w, reps in ((866, 1155, 2), (3000, 4000, 1), (4240, 5664, 1)):

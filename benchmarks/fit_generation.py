@@ -3,7 +3,7 @@
     OMP_NUM_THREADS=1 python benchmarks/fit_generation.py            # features cached in $GEN_WORK
     OMP_NUM_THREADS=1 python benchmarks/fit_generation.py --no-write # fit and print only
 
-Data (the fixed split of ``forgelens.learned.gen_pairs``): training = non-held-out camera
+Data (the fixed split of ``forgelens.training.gen_pairs``): training = non-held-out camera
 photos, Sun-Hays and Kodak photos, and SD 1.x/2.x outputs, each in three views (as stored,
 ``square512``, re-shared ×0.5 + JPEG q75); held-out camera
 photos (never in training) set each model's threshold ``generated_at`` (≤ 3 % of them
@@ -34,8 +34,8 @@ import numpy as np
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from forgelens.learned import gen_data, gen_pairs  # noqa: E402
-from forgelens.learned import train_generation as tg  # noqa: E402
+from forgelens.training import gen_data, gen_pairs  # noqa: E402
+from forgelens.training import probes as tg  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = Path(os.environ.get("GEN_WORK", "/work/gen-work"))
@@ -103,7 +103,8 @@ def features(items, refresh: bool = False, log=print) -> dict:
     """Per-image cached features (see module docstring); keys are file paths."""
     import torch
 
-    from forgelens.learned import clip_encoder, taef2
+    from forgelens.learned import clip_encoder
+    from forgelens.training import taef2
 
     torch.set_num_threads(1)
     cache_p = WORK / "gen_features.pkl"
@@ -389,7 +390,7 @@ def main() -> None:
             "data": "../shared/datasets: non-held-out cameras + Sun-Hays + Kodak photos (real) vs SD 1.x/2.x outputs "
                     "(aigen-sd12, every 4th held out), each in three views: as stored, square512 (centre square "
                     "-> 512 px, JPEG q90) and re-shared (x0.5 area, JPEG q75); split in "
-                    "forgelens.learned.gen_pairs.is_heldout. gen_trace itself was trained on TAEF2-aligned pairs "
+                    "forgelens.training.gen_pairs.is_heldout. gen_trace itself was trained on TAEF2-aligned pairs "
                     "of the same training photos (see its model card)",
             "views_per_image": 3,
             "date": dt.date.today().isoformat(),

@@ -37,9 +37,6 @@ def _one(args: tuple[str, str, str, str, tuple[str, ...]]) -> list[dict]:
     import warnings
 
     warnings.filterwarnings("ignore")
-    import torch
-
-    torch.set_num_threads(1)
     from forgelens.bench.datasets import read_mask
     from forgelens.bench.metrics import pixel_scores
     from forgelens.bench.perturb import parse_one

@@ -37,16 +37,13 @@ def source_image() -> tuple[np.ndarray, str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--threads", type=int, default=1, help="torch / onnxruntime threads per detector")
+    ap.add_argument("--threads", type=int, default=1, help="onnxruntime threads per detector")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--mp", default="1,12")
     args = ap.parse_args()
-    import torch
-
     from forgelens.detectors import registry
     from forgelens.evidence import load
 
-    torch.set_num_threads(args.threads)
     gj = ROOT / "src" / "forgelens" / "fusion" / "generation.json"
     names = json.loads(gj.read_text())["models"][0]["detectors"] if gj.is_file() else ["gen_trace", "clip_probe", "spectrum"]
     def cfg_for(n):

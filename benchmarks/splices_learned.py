@@ -34,19 +34,17 @@ def _decode(data: bytes) -> np.ndarray:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("weights", nargs="*", help="weights files ('' or none = the shipped weights)")
+    ap.add_argument("weights", nargs="*", help=".onnx model files ('' or none = the shipped model)")
     ap.add_argument("--seeds", type=int, default=32)
     ap.add_argument("--synth-test", default="/work/synth-train/test")
     args = ap.parse_args()
-    import torch
     from _learned_helpers import CAMERAS, DONORS, HOSTS, camera_splice
     from sklearn.metrics import roc_auc_score
 
-    from forgelens.detectors.learned import localize
     from forgelens.evidence import load
-    from forgelens.learned.weights import load_localizer
+    from forgelens.learned.localizer import load as load_localizer
+    from forgelens.learned.localizer import localize
 
-    torch.set_num_threads(1)
     if not all((CAMERAS / n).is_file() for n in HOSTS + DONORS):
         raise SystemExit(f"{CAMERAS} absent")
     authentic = [("casia1-samples", ROOT / "casia1-samples", 30), ("toolkit-samples", ROOT / "toolkit-samples", 8),

@@ -11,20 +11,18 @@ import pytest
 from PIL import Image
 from scipy import ndimage
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("safetensors")
-
-from forgelens.detectors import registry  # noqa: E402
-from forgelens.evidence import load  # noqa: E402
-from forgelens.learned import gen_model, taef2  # noqa: E402
-from tests._generation_helpers import CAMERAS, SHARED, awkward_input, encode, photo  # noqa: E402
+from forgelens.detectors import registry
+from forgelens.evidence import load
+from forgelens.learned import gen_model
+from forgelens.training import taef2
+from tests._generation_helpers import CAMERAS, SHARED, awkward_input, encode, photo
 
 GEN_JSON = Path(__file__).resolve().parents[1] / "src" / "forgelens" / "fusion" / "generation.json"
 
 
 def heldout_camera_crops(n: int, size: int = 256) -> list[np.ndarray]:
     """Centre crops of held-out camera photos (never in training), downscaled 2× like a web photo."""
-    from forgelens.learned import gen_data, gen_pairs
+    from forgelens.training import gen_data, gen_pairs
 
     out = []
     for it in gen_data.list_items(SHARED / "datasets", datasets=("cameras",)):
@@ -46,14 +44,15 @@ def heldout_camera_crops(n: int, size: int = 256) -> list[np.ndarray]:
 
 
 # ------------------------------------------------------------------ shipped model
-def test_shipped_weights_load_small_and_calibrated():
-    assert gen_model.SHIPPED.is_file()
-    assert gen_model.SHIPPED.stat().st_size < 30e6
-    model, meta = gen_model.load()
-    assert meta["format"] == "forgelens-gen-trace-1"
+def test_shipped_model_is_onnx_small_and_calibrated():
+    assert gen_model.SHIPPED.is_file() and gen_model.SHIPPED.suffix == ".onnx"
+    assert gen_model.SHIPPED.stat().st_size < 1e6  # ~80 k float32 parameters
+    net, meta = gen_model.load()
+    assert meta["format"] == "forgelens-gen-trace-1" and meta["source"] == "gen_trace.safetensors"
     assert 0.5 <= meta["threshold"] < 1 and meta["platt_a"] > 0
     assert meta["calibration"] and meta["threshold_rule"] and meta["n_pairs"] > 0
-    assert sum(p.numel() for p in model.parameters()) < 1_000_000
+    z = net(np.zeros((2, 3, 64, 72), np.float32))
+    assert z.shape == (2, 8, 9) and z.dtype == np.float32
 
 
 def test_registered_and_deterministic():
@@ -79,7 +78,6 @@ def test_flat_patches_unreliable():
 def test_separates_taef2_reconstructions_and_spares_camera_crops():
     if not CAMERAS.is_dir():
         pytest.skip("../shared/datasets/cameras absent")
-    torch.set_num_threads(1)
     crops = heldout_camera_crops(4)
     assert len(crops) >= 3
     thr = gen_model.load()[1]["threshold"]
@@ -92,7 +90,7 @@ def test_separates_taef2_reconstructions_and_spares_camera_crops():
 def test_plain_camera_photo_not_flagged():
     if not CAMERAS.is_dir():
         pytest.skip("../shared/datasets/cameras absent")
-    from forgelens.learned import gen_data, gen_pairs
+    from forgelens.training import gen_data, gen_pairs
 
     thr = gen_model.load()[1]["threshold"]
     its = [it for it in gen_data.list_items(SHARED / "datasets", datasets=("cameras",))
@@ -114,19 +112,29 @@ def test_bad_input_never_crashes(case):
 
 def test_missing_weights_is_not_applicable(tmp_path):
     t = registry.run("gen_trace", load(encode(photo())), config=registry.get("gen_trace").config_cls(
-        weights=str(tmp_path / "none.safetensors")))
-    assert not t.applicable and "absent" in t.note
+        weights=str(tmp_path / "none.onnx")))
+    assert not t.applicable and "none.onnx" in t.note and "no such file" in t.note
 
 
-@pytest.mark.parametrize("content", ["garbage", "truncated"])
-def test_unreadable_weights_are_not_applicable_naming_the_file(tmp_path, content):
-    bad = tmp_path / f"{content}.safetensors"
-    bad.write_bytes(b"not a safetensors file" * 20 if content == "garbage" else gen_model.SHIPPED.read_bytes()[:5000])
+@pytest.mark.parametrize("content,says", [
+    ("garbage", "not a readable ONNX model"),
+    ("truncated", "not a readable ONNX model"),
+    ("foreign", "not a forgelens gen_trace model"),  # a valid ONNX file of another model
+    ("torch", "a torch weights file"),  # the safetensors it was exported from
+])
+def test_unreadable_weights_are_not_applicable_naming_the_file(tmp_path, content, says):
+    from forgelens.learned.onnx_models import SHIPPED
+
+    bad = tmp_path / ("gen_trace.safetensors" if content == "torch" else f"{content}.onnx")
+    bad.write_bytes({"garbage": b"not an onnx file" * 20, "truncated": gen_model.SHIPPED.read_bytes()[:5000],
+                     "foreign": SHIPPED["localizer"].read_bytes(),
+                     "torch": gen_model.SHIPPED.with_suffix(".safetensors").read_bytes()}[content])
+    before = bad.read_bytes()
     t = registry.run("gen_trace", load(encode(photo())),
                      config=registry.get("gen_trace").config_cls(weights=str(bad)))
     assert t.error is None and not t.applicable
-    assert str(bad) in t.note and "unreadable gen_trace weights" in t.note
-    assert bad.stat().st_size > 0  # the file is left as it was
+    assert str(bad) in t.note and says in t.note, t.note
+    assert bad.read_bytes() == before  # the file is left as it was
 
 
 # ------------------------------------------------------------------ training command
@@ -148,11 +156,14 @@ def _tiny_dataset(root: Path) -> None:
 
 
 def test_train_generated_cli_end_to_end(tmp_path):
-    """`forgelens train generated` on a tiny set: seconds, deterministic, loadable weights."""
+    """`forgelens train generated` on a tiny set, then `forgelens train export`: deterministic, loadable."""
+    pytest.importorskip("torch", reason="training needs torch: pip install 'forgelens[train]'")
+    pytest.importorskip("onnx", reason="export needs onnx: pip install 'forgelens[train]'")
     import typer
     from typer.testing import CliRunner
 
-    from forgelens.learned.train_generation import register
+    from forgelens.training.export import register as register_export
+    from forgelens.training.probes import register
 
     _tiny_dataset(tmp_path / "data")
     app = typer.Typer()
@@ -162,6 +173,7 @@ def test_train_generated_cli_end_to_end(tmp_path):
         pass
 
     register(app)
+    register_export(app)
     outs = []
     for k in range(2):
         out = tmp_path / f"w{k}"
@@ -170,9 +182,12 @@ def test_train_generated_cli_end_to_end(tmp_path):
         assert res.exit_code == 0, res.output
         outs.append(out / "gen_trace.safetensors")
     assert outs[0].read_bytes() == outs[1].read_bytes()  # deterministic
-    model, meta = gen_model.load(outs[0])
+    res = CliRunner().invoke(app, ["train", "export", str(outs[0]), "-o", str(tmp_path / "exported")])
+    assert res.exit_code == 0, res.output
+    onnx_path = tmp_path / "exported" / "gen_trace.onnx"
+    _, meta = gen_model.load(onnx_path)
     assert meta["steps"] == 6 and meta["n_train_real_images"] >= 1
-    t = registry.run("gen_trace", load(encode(photo())), config=registry.get("gen_trace").config_cls(weights=str(outs[0])))
+    t = registry.run("gen_trace", load(encode(photo())), config=registry.get("gen_trace").config_cls(weights=str(onnx_path)))
     assert t.applicable and 0 <= t.score <= 1
 
 

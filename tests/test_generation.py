@@ -13,8 +13,9 @@ from scipy import ndimage
 
 from forgelens.detectors import registry
 from forgelens.evidence import load
-from forgelens.learned import clip_encoder, taef2
-from forgelens.learned.train_generation import WEIGHTS_DIR, LinearProbe
+from forgelens.learned import clip_encoder
+from forgelens.training import taef2
+from forgelens.training.probes import WEIGHTS_DIR, LinearProbe
 from tests._generation_helpers import CAMERAS, awkward_input, encode, photo
 
 
@@ -137,8 +138,8 @@ def test_npr_separates_taef2_reconstructions_and_spares_camera_crops():
 
 # ------------------------------------------------------------------ training recipe
 def test_training_runs_end_to_end_on_tiny_set(tmp_path):
-    from forgelens.learned import gen_data
-    from forgelens.learned.train_generation import train_all
+    from forgelens.training import gen_data
+    from forgelens.training.probes import train_all
 
     for ds, label in (("cameras", "authentic"), ("aigen-sd12", "generated")):
         (tmp_path / ds).mkdir()
@@ -168,7 +169,7 @@ def test_cli_has_train_generated():
     import typer
     from typer.testing import CliRunner
 
-    from forgelens.learned.train_generation import register
+    from forgelens.training.probes import register
 
     app = typer.Typer()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import importlib.util
 import io
+import sys
 import zlib
 from pathlib import Path
 
@@ -240,9 +241,12 @@ def test_watermark_absent_on_clean_and_after_jpeg():
 def _reference_maxdct():
     """The invisible-watermark package's maxDct module, loaded by path (its package import needs torch)."""
     spec = importlib.util.find_spec("imwatermark")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(list(spec.submodule_search_locations)[0]) / "maxDct.py"
+    if spec is not None and spec.submodule_search_locations:
+        path = Path(list(spec.submodule_search_locations)[0]) / "maxDct.py"
+    else:  # the README's private copy (pip install --target .venv/share/forgelens/invisible-watermark)
+        path = Path(sys.prefix) / "share" / "forgelens" / "invisible-watermark" / "imwatermark" / "maxDct.py"
+        if not path.is_file():
+            return None
     s = importlib.util.spec_from_file_location("_iwm_maxdct", path)
     m = importlib.util.module_from_spec(s)
     try:

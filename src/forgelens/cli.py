@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from forgelens import __version__
+from forgelens.cli_groups import command_group  # noqa: F401  (re-exported: modules add commands through it)
 from forgelens.errors import ForgeLensError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Image forensics: was it manipulated or generated, where, and why.")
@@ -20,18 +21,8 @@ err = Console(stderr=True)
 
 #: Modules that add their own commands through ``register(app)``.
 COMMAND_MODULES: list[str] = ["forgelens.synth.cli", "forgelens.bench.cli", "forgelens.camera.cli",
-                                 "forgelens.learned.train", "forgelens.learned.train_generation"]
-
-
-def command_group(parent: typer.Typer, name: str, help: str) -> typer.Typer:
-    """The sub-command group ``name`` of ``parent``, created on first use, so that several
-    modules can add commands to one group (e.g. ``forgelens train localizer`` / ``generated``)."""
-    for g in parent.registered_groups:
-        if g.name == name:
-            return g.typer_instance
-    group = typer.Typer(help=help, no_args_is_help=True)
-    parent.add_typer(group, name=name)
-    return group
+                                 "forgelens.training.localizer", "forgelens.training.probes",
+                                 "forgelens.training.export"]
 
 
 def _parse_sets(sets: list[str]) -> dict[str, dict[str, str]]:

@@ -73,7 +73,7 @@ class ClipProbeConfig:
 
 @lru_cache(maxsize=4)
 def _probe(path: str):
-    from forgelens.learned.train_generation import LinearProbe
+    from forgelens.learned.probe import LinearProbe
 
     return LinearProbe.load(Path(path))
 

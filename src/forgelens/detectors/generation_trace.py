@@ -4,7 +4,8 @@ Generators and latent-diffusion decoders build images by nearest ×2 up-sampling
 convolutions. Tan et al. (CVPR 2024) showed that the *neighbouring pixel relationships* this
 leaves — an image minus the nearest-neighbour up-sampling of its 2× down-sampled copy —
 generalise across generators better than what the picture shows. ``gen_trace`` feeds that
-residual to a ~80 k-parameter residual CNN (``forgelens.learned.gen_model``) trained on
+residual to a ~80 k-parameter residual CNN (``forgelens.learned.gen_model``, run on ONNX
+Runtime) trained on
 *aligned pairs* (Rajan et al., ICLR 2025): real photo crops — downscaled first, so that no
 camera JPEG grid survives — and the same crops passed through the TAEF2 latent autoencoder,
 with the same augmentation on both sides, plus Stable Diffusion 1.x/2.x crops. Every 64 px
@@ -14,8 +15,8 @@ patch is scored on its own; the image logit is the mean over textured patches, c
 Parameters
 ----------
 weights : str, default ""
-    A safetensors file from ``forgelens train generated``; empty = the shipped
-    ``learned/weights/gen_trace.safetensors``.
+    An ``.onnx`` file from ``forgelens train export`` (after ``forgelens train generated``);
+    empty = the shipped ``learned/weights/gen_trace.onnx``.
 max_patches : int, default 256
     At most this many textured patches are scored (a regular subsample beyond; about 1 MP),
     so a 12 MP photo costs about as much as a 1 MP one.
@@ -24,10 +25,8 @@ min_level : float, default 1.0
 inconclusive_band : float, default 0.15
     Probabilities within this distance below the threshold are reported as inconclusive.
 threads : int, default 1
-    torch intra-op threads for this call (0 = leave torch's setting). 1 by default: on a
-    loaded 2-core machine extra threads spin-wait and run several times slower (1 MP:
-    0.11 s with 1 thread, 1.3 s with 2 under load), and the analysis already runs detectors
-    in parallel.
+    ONNX Runtime intra-op threads (0 = its default). 1 by default: the analysis already
+    runs detectors side by side on the cores.
 
 Returns
 -------
@@ -88,7 +87,7 @@ def score_rgb(rgb: np.ndarray, config: GenTraceConfig = GenTraceConfig()) -> dic
     """Patch logits, reliable mask, image logit and P for a uint8 RGB array (shared with benchmarks)."""
     from forgelens.learned import gen_model
 
-    model, meta = gen_model.load(config.weights or None)
+    model, meta = gen_model.load(config.weights or None, threads=config.threads)
     patch = int(meta.get("patch", gen_model.PATCH))
     z, ok = gen_model.patch_logits(model, rgb, patch=patch, max_patches=config.max_patches,
                                    min_level=config.min_level)
@@ -117,25 +116,15 @@ def score_rgb(rgb: np.ndarray, config: GenTraceConfig = GenTraceConfig()) -> dic
 def gen_trace(evidence: Evidence, config: GenTraceConfig) -> Trace:
     from forgelens.learned import gen_model
 
-    try:
-        import torch
-    except ImportError:
-        return Trace.not_applicable("gen_trace", "torch is not installed (pip install 'forgelens[learned]')")
     px = np.asarray(evidence.pixels)
     h, w = px.shape[:2]
     if min(h, w) < gen_model.PATCH:
         return Trace.not_applicable("gen_trace", f"image {w}×{h} smaller than one {gen_model.PATCH} px patch")
     try:
-        gen_model.load(config.weights or None)
-    except Exception as exc:  # missing safetensors / weights: not applicable, with the reason
+        gen_model.load(config.weights or None, threads=config.threads)
+    except Exception as exc:  # missing, truncated or foreign model file: not applicable, with the reason
         return Trace.not_applicable("gen_trace", str(exc))
-    old = torch.get_num_threads()
-    if config.threads > 0:
-        torch.set_num_threads(config.threads)
-    try:
-        r = score_rgb(px, config)
-    finally:
-        torch.set_num_threads(old)
+    r = score_rgb(px, config)
     if not r["scored"].any():
         return Trace.not_applicable("gen_trace", "every patch is flat: nothing to measure")
     patch, p, thr = r["patch"], r["p"], r["threshold"]

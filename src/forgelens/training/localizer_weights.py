@@ -1,4 +1,7 @@
-"""Weights of the learned localizer: the file shipped in the package, or a checkpoint from a local path.
+"""Torch weights of the learned localizer (training and export): the shipped source file or a checkpoint.
+
+Inference never reads these: it runs the ONNX file exported from them (``forgelens train
+export``, ``forgelens.learned.localizer``).
 
 Three payloads load (the kind is sniffed from the bytes, not the file name):
 
@@ -29,8 +32,8 @@ from forgelens.errors import ForgeLensError
 
 __all__ = ["SHIPPED_WEIGHTS", "WeightsError", "load_localizer", "read_weights", "torch_available"]
 
-#: The weights shipped inside the package (fp16 safetensors, < 30 MB).
-SHIPPED_WEIGHTS = Path(__file__).resolve().parent / "weights" / "localizer_lite0.safetensors"
+#: The torch weights the shipped ONNX file was exported from (fp16 safetensors, < 30 MB).
+SHIPPED_WEIGHTS = Path(__file__).resolve().parents[1] / "learned" / "weights" / "localizer_lite0.safetensors"
 #: ``format`` value of exported weights.
 FORMAT = "forgelens-localizer-1"
 
@@ -49,11 +52,11 @@ def torch_available() -> tuple[bool, str]:
     try:
         import torch  # noqa: F401
     except Exception as exc:  # ImportError, or a broken install
-        return False, f"torch is not installed ({type(exc).__name__}); pip install 'forgelens[learned]'"
+        return False, f"torch is not installed ({type(exc).__name__}); pip install 'forgelens[train]'"
     try:
         import efficientnet_lite_pytorch  # noqa: F401
     except Exception as exc:
-        return False, f"efficientnet-lite-pytorch is not installed ({type(exc).__name__}); pip install 'forgelens[learned]'"
+        return False, f"efficientnet-lite-pytorch is not installed ({type(exc).__name__}); pip install 'forgelens[train]'"
     return True, ""
 
 
@@ -121,7 +124,7 @@ def read_weights(path: str | Path):
     """
     import torch
 
-    from forgelens.learned.model import ModelSpec
+    from forgelens.training.localizer_net import ModelSpec
 
     p = Path(path).expanduser()
     src = str(p)
@@ -168,7 +171,7 @@ def load_localizer(path: str | Path | None = None):
         The file is missing, not a safetensors / torch file, not a localizer
         payload, or its tensors do not match the architecture.
     """
-    from forgelens.learned.model import FilterFusionNet
+    from forgelens.training.localizer_net import FilterFusionNet
 
     p = Path(path).expanduser() if path else SHIPPED_WEIGHTS
     src = str(p)

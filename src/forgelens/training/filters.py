@@ -3,7 +3,7 @@
 Each filter turns an RGB batch into a 3-channel *residual* view that suppresses
 scene content and keeps the high-frequency traces (sensor noise, demosaicing,
 compression) that splices and local edits disturb. The network sees each view
-through its own copy of the pretrained stem (see ``forgelens.learned.model``).
+through its own copy of the pretrained stem (see ``forgelens.training.localizer_net``).
 
 Inputs to every filter are float tensors ``(N, 3, H, W)`` with values in
 [0, 255] (the pixel scale on which SRM's truncation threshold is defined).

@@ -38,7 +38,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from forgelens.learned import gen_data
+from forgelens.training import gen_data
 
 __all__ = ["is_heldout", "training_items", "make_pairs", "augment_pair", "PAIR"]
 
@@ -126,7 +126,7 @@ def make_pairs(real: Sequence[gen_data.Item], gen: Sequence[gen_data.Item], *, n
     if launder is None:
         import torch
 
-        from forgelens.learned import taef2
+        from forgelens.training import taef2
 
         torch.set_num_threads(1)
         launder = taef2.launder

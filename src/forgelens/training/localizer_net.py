@@ -36,9 +36,9 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from forgelens.learned.filters import BayarConv2d, NoiseResidual, SRMFilter
+from forgelens.training.filters import BayarConv2d, NoiseResidual, SRMFilter
 
-__all__ = ["ModelSpec", "FilterFusionNet", "map_statistics", "build_encoder", "lite0_weights_path"]
+__all__ = ["ModelSpec", "FilterFusionNet", "TorchLocalizer", "map_statistics", "build_encoder", "lite0_weights_path"]
 
 #: ImageNet normalisation of the pretrained EfficientNet-Lite weights (inputs in [0, 1]).
 _MEAN = (0.485, 0.456, 0.406)
@@ -203,3 +203,27 @@ class FilterFusionNet(nn.Module):
     def detect(self, prob: torch.Tensor, conf: torch.Tensor) -> torch.Tensor:
         """Image-level logit (N,) from the full-resolution probability and confidence maps."""
         return self.det_head(map_statistics(prob, conf)).squeeze(1)
+
+
+class TorchLocalizer:
+    """A FilterFusionNet behind the NumPy interface ``forgelens.learned.localizer.localize`` tiles.
+
+    ``maps(x)``: float32 (N, 3, H, W) in [0, 255] → sigmoid probability and confidence maps;
+    ``detect(prob, conf)``: the detection head's logit on (H, W) maps. Used by training
+    (calibration) and by the ONNX-vs-torch parity checks.
+    """
+
+    def __init__(self, model: FilterFusionNet) -> None:
+        self.model = model.eval()
+
+    def maps(self, x):
+        import numpy as np
+
+        with torch.inference_mode():
+            loc, conf = self.model(torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)))
+            return torch.sigmoid(loc).numpy(), torch.sigmoid(conf).numpy()
+
+    def detect(self, prob, conf) -> float:
+        with torch.inference_mode():
+            z = self.model.detect(torch.from_numpy(prob)[None, None], torch.from_numpy(conf)[None, None])
+        return float(z[0])

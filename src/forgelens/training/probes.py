@@ -1,7 +1,7 @@
 """Training recipe for the generated-image probes (``clip_probe`` and ``npr_trace``).
 
 Deterministic (seeded) and re-runnable on a user's own data: ``forgelens train generated``
-or ``python -m forgelens.learned.train_generation``. What it does:
+or ``python -m forgelens.training.probes``. What it does:
 
 1. lists authentic and generated images (``gen_data.list_items``), each with its group;
 2. CLIP probe (UnivFD recipe): frozen CLIP ViT-B/16 embeddings of two views of every image
@@ -19,7 +19,6 @@ The probes are written as small JSON files (``learned/weights/*.json``).
 
 from __future__ import annotations
 
-import json
 import time
 import zlib
 from collections.abc import Callable, Sequence
@@ -28,10 +27,12 @@ from pathlib import Path
 
 import numpy as np
 
-from forgelens.learned import gen_data
 from forgelens.learned.npr_features import patch_features
+from forgelens.learned.onnx_models import WEIGHTS_DIR  # the shipped model files
+from forgelens.learned.probe import LinearProbe
+from forgelens.training import gen_data
+from forgelens.training.calibration import fit_platt, threshold_at_fpr  # noqa: F401  (also used as tg.*)
 
-WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 NPR_PATCH = 128
 #: patches whose mean absolute luma difference is below this are too flat to judge
 NPR_MIN_LEVEL = 1.0
@@ -94,11 +95,15 @@ def compute_features(item: gen_data.Item, *, seed: int, n_aug: int = 2, launder:
     native centre 256 crop (authentic images only), ``launder_clip`` also a laundered
     256² whole-scene view for the CLIP probe.
     """
-    import torch
+    from forgelens.learned import clip_encoder
+    from forgelens.training import taef2
 
-    from forgelens.learned import clip_encoder, taef2
+    try:  # torch runs only the TAEF2 pairs; the NPR and CLIP features need none
+        import torch
 
-    torch.set_num_threads(1)  # on a loaded 2-core machine one thread is several times faster
+        torch.set_num_threads(1)  # on a loaded 2-core machine one thread is several times faster
+    except ImportError:
+        pass
     rng = np.random.default_rng([seed, zlib.crc32(item.path.name.encode())])
     rgb = gen_data.read_rgb(item.path)
     is_jpeg = item.path.suffix.lower() in (".jpg", ".jpeg")
@@ -134,51 +139,6 @@ def compute_features(item: gen_data.Item, *, seed: int, n_aug: int = 2, launder:
 
 
 # --------------------------------------------------------------------------- probes
-@dataclass
-class LinearProbe:
-    """Standardise → logistic regression → Platt calibration; JSON-serialisable."""
-
-    mean: np.ndarray
-    scale: np.ndarray
-    coef: np.ndarray
-    bias: float
-    platt_a: float = 1.0
-    platt_b: float = 0.0
-    threshold: float = 0.5
-    meta: dict = field(default_factory=dict)
-
-    def logit(self, x: np.ndarray) -> np.ndarray:
-        return ((np.asarray(x, np.float32) - self.mean) / self.scale) @ self.coef + self.bias
-
-    def prob(self, z: np.ndarray | float) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-(self.platt_a * np.asarray(z, np.float64) + self.platt_b)))
-
-    def to_json(self) -> dict:
-        return {"mean": self.mean.tolist(), "scale": self.scale.tolist(), "coef": self.coef.tolist(),
-                "bias": float(self.bias), "platt_a": float(self.platt_a), "platt_b": float(self.platt_b),
-                "threshold": float(self.threshold), "meta": self.meta}
-
-    @classmethod
-    def from_json(cls, d: dict) -> LinearProbe:
-        return cls(np.asarray(d["mean"], np.float32), np.asarray(d["scale"], np.float32),
-                   np.asarray(d["coef"], np.float32), float(d["bias"]), float(d["platt_a"]),
-                   float(d["platt_b"]), float(d["threshold"]), d.get("meta", {}))
-
-    def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_json(), indent=1) + "\n")
-
-    @classmethod
-    def load(cls, path: Path) -> LinearProbe:
-        """The probe in a JSON file; ForgeLensError naming the file when it is not one."""
-        from forgelens.errors import ForgeLensError
-
-        try:
-            return cls.from_json(json.loads(Path(path).read_text()))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ForgeLensError(str(path), f"unreadable probe weights: {type(exc).__name__}: {exc}") from exc
-
-
 def fit_linear(x: np.ndarray, y: np.ndarray, c: float = 1.0, standardise: bool = True) -> LinearProbe:
     from sklearn.linear_model import LogisticRegression  # here: keeps `forgelens --help` fast
 
@@ -189,22 +149,6 @@ def fit_linear(x: np.ndarray, y: np.ndarray, c: float = 1.0, standardise: bool =
     lr.fit((x - mean) / scale, y)
     return LinearProbe(mean.astype(np.float32), scale.astype(np.float32),
                        lr.coef_[0].astype(np.float32), float(lr.intercept_[0]))
-
-
-def fit_platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    from sklearn.linear_model import LogisticRegression
-
-    lr = LogisticRegression(C=1e4, max_iter=1000)
-    lr.fit(np.asarray(z, np.float64).reshape(-1, 1), y)
-    return float(lr.coef_[0, 0]), float(lr.intercept_[0])
-
-
-def threshold_at_fpr(p_real: np.ndarray, fpr: float = 0.03) -> float:
-    """Smallest threshold t with mean(p_real >= t) <= fpr."""
-    s = np.sort(np.asarray(p_real))[::-1]
-    k = int(np.floor(fpr * len(s)))  # number of reals allowed at or above t
-    t = s[k] + 1e-6 if k < len(s) else 0.0
-    return float(min(max(t, 0.5), 0.999))
 
 
 # The two probes differ only in how an image becomes training rows and a score.
@@ -320,7 +264,7 @@ def train_all(items: Sequence[gen_data.Item] | None = None, out_dir: Path = WEIG
         probe, info = fit_and_calibrate(kind, items, feats, seed=seed)
         groups = sorted({it.group for it in items})
         probe.meta = {
-            "recipe": "forgelens.learned.train_generation", "seed": seed, "groups": groups,
+            "recipe": "forgelens.training.probes", "seed": seed, "groups": groups,
             "n_train_images": len(items), "calibration": "Platt on 5-fold out-of-fold image logits",
             "threshold_rule": "smallest probability with <=3% out-of-fold false positives on "
                               "camera photos (groups cameras, cameras-flatfield), floored at 0.5",
@@ -344,7 +288,7 @@ def register(app) -> None:
     """Add ``forgelens train generated`` to the CLI (a ``train`` group, shared if one exists)."""
     import typer
 
-    from forgelens.cli import command_group
+    from forgelens.cli_groups import command_group
 
     train_app = command_group(app, "train", "Train forgelens' learned components.")
 
@@ -386,7 +330,7 @@ def register(app) -> None:
             typer.echo(f"forgelens: unknown --kinds {sorted(bad)} (trace, clip, npr)", err=True)
             raise typer.Exit(2)
         if "trace" in wanted:
-            from forgelens.learned.gen_train import train_trace
+            from forgelens.training.gen_trace import train_trace
 
             try:
                 train_trace(items, Path(out) / "gen_trace.safetensors", steps=steps, seed=seed, n_pairs=pairs, n_native_pairs=native_pairs,

@@ -250,7 +250,7 @@ def train(cfg: TrainConfig, *, resume: bool = False, log=print) -> Path:
     """Train (or resume) and return the path of the last checkpoint (``OUT/last.pt``)."""
     import torch
 
-    from forgelens.learned.model import FilterFusionNet, ModelSpec, lite0_weights_path
+    from forgelens.training.localizer_net import FilterFusionNet, ModelSpec, lite0_weights_path
 
     torch.set_num_threads(max(1, cfg.threads))
     out = Path(cfg.out)
@@ -265,7 +265,7 @@ def train(cfg: TrainConfig, *, resume: bool = False, log=print) -> Path:
     start = 0
     ckpt = out / "last.pt"
     if cfg.init and not (resume and ckpt.is_file()):
-        from forgelens.learned.weights import read_weights
+        from forgelens.training.localizer_weights import read_weights
 
         init_spec, init_sd = read_weights(cfg.init)
         if init_spec != spec:
@@ -325,16 +325,15 @@ def calibrate_detection(model, folders: list[str | Path], *, tile: int = 512, ov
     import torch
     from sklearn.linear_model import LogisticRegression
 
-    from forgelens.detectors.learned import localize
+    from forgelens.learned.localizer import localize
+    from forgelens.training.localizer_net import TorchLocalizer
 
     logits, labels = [], []
-    model.eval()
+    net = TorchLocalizer(model)
     for f in folders:
         for img_path, mask_path in _read_index(Path(f)):
-            prob, conf, _ = localize(model, _read_rgb(img_path), tile, overlap)
-            with torch.inference_mode():
-                z = model.detect(torch.from_numpy(prob)[None, None], torch.from_numpy(conf)[None, None])
-            logits.append(float(z[0]))
+            prob, conf, _ = localize(net, _read_rgb(img_path), tile, overlap)
+            logits.append(net.detect(prob, conf))
             labels.append(mask_path is not None)
     x, y = np.array(logits)[:, None], np.array(labels)
     lr = LogisticRegression(C=100.0, class_weight="balanced").fit(x, y)  # equal priors
@@ -354,18 +353,18 @@ def export_weights(checkpoint: str | Path, dest: str | Path, meta: dict | None =
 
     ``dest`` ending in ``.pt`` / ``.pth`` gives the older torch payload;
     anything else a safetensors file (shipped format, see
-    :func:`forgelens.learned.weights.save_weights`). ``calibrate``: held-out
+    :func:`forgelens.training.localizer_weights.save_weights`). ``calibrate``: held-out
     synth folders on which the detection head is Platt-scaled first (see
     :func:`calibrate_detection`).
     """
     import torch
 
-    from forgelens.learned.weights import FORMAT, save_weights
+    from forgelens.training.localizer_weights import FORMAT, save_weights
 
     state = torch.load(checkpoint, map_location="cpu", weights_only=False)
     meta = dict(meta or {})
     if calibrate:
-        from forgelens.learned.model import FilterFusionNet, ModelSpec
+        from forgelens.training.localizer_net import FilterFusionNet, ModelSpec
 
         model = FilterFusionNet(ModelSpec.from_dict(state["spec"]))
         model.load_state_dict(state["model"])
@@ -385,10 +384,10 @@ def export_weights(checkpoint: str | Path, dest: str | Path, meta: dict | None =
 
 
 def register(app) -> None:
-    """Add ``forgelens train localizer`` (and ``forgelens train export``) to the Typer app."""
+    """Add ``forgelens train localizer`` to the Typer app (``train export`` is in ``training.export``)."""
     import typer
 
-    from forgelens.cli import command_group
+    from forgelens.cli_groups import command_group
 
     train_app = command_group(app, "train", "Train forgelens' learned components.")
 
@@ -416,13 +415,3 @@ def register(app) -> None:
                           init=str(init) if init else "", downscale_p=downscale_p, paste_p=paste_p)
         ckpt = train(cfg, resume=resume, log=lambda s: typer.echo(s, err=True))
         typer.echo(str(ckpt))
-
-    @train_app.command("export")
-    def export(
-        checkpoint: Path = typer.Argument(..., help="A training checkpoint (last.pt)."),
-        dest: Path = typer.Argument(..., help="Weights file to write (fp16 safetensors; a .pt name gives a torch file)."),
-        calibrate: list[Path] = typer.Option([], "--calibrate",
-                                             help="Held-out synth folder to Platt-scale the detection head on."),
-    ) -> None:
-        """Export a checkpoint as fp16 weights loadable with `--set learned_localizer.weights_path=...`."""
-        typer.echo(str(export_weights(checkpoint, dest, calibrate=list(calibrate) or None)))

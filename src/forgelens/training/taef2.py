@@ -43,7 +43,7 @@ def available(directory: Path | None = None) -> str | None:
     try:
         import torch  # noqa: F401
     except ImportError:
-        return "torch is not installed (pip install 'forgelens[learned]')"
+        return "torch is not installed (pip install 'forgelens[train]')"
     for f in ("taef2_encoder.pth", "taef2_decoder.pth"):
         if not (d / f).is_file():
             return f"{d / f} is absent"

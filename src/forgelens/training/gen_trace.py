@@ -25,7 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from forgelens.learned import gen_data, gen_model, gen_pairs
+from forgelens.learned import gen_model
+from forgelens.training import gen_data, gen_pairs, gen_trace_net
 
 __all__ = ["train_trace", "fit_cnn", "image_logit", "calibrate"]
 
@@ -81,20 +82,20 @@ def fit_cnn(data: dict[str, np.ndarray], *, steps: int = 6000, seed: int = 0, wi
 
 
 def build_model(width: int):
-    return gen_model.build(width)
+    return gen_trace_net.build(width)
 
 
 def image_logit(model, rgb: np.ndarray, max_patches: int = 256) -> float:
     """Mean reliable-patch logit of an image (NaN when no patch is reliable / image too small)."""
     if min(rgb.shape[:2]) < gen_model.PATCH:
         return float("nan")
-    z, _ = gen_model.patch_logits(model, rgb, max_patches=max_patches)
+    z, _ = gen_model.patch_logits(gen_trace_net.runner(model), rgb, max_patches=max_patches)
     return float(np.nanmean(z)) if np.isfinite(z).any() else float("nan")
 
 
 def calibrate(z_neg: np.ndarray, z_pos: np.ndarray, z_thr: np.ndarray, fpr: float = 0.03) -> dict:
     """Platt (a, b) on negatives vs positives; threshold = smallest P ≥ 0.5 with ≤ fpr of ``z_thr`` above."""
-    from forgelens.learned.train_generation import fit_platt, threshold_at_fpr
+    from forgelens.training.calibration import fit_platt, threshold_at_fpr
 
     zn, zp = np.asarray(z_neg, float), np.asarray(z_pos, float)
     zn, zp = zn[np.isfinite(zn)], zp[np.isfinite(zp)]
@@ -115,7 +116,7 @@ def heldout_sets(items: Sequence[gen_data.Item]) -> tuple[list, list]:
     return cams, sd
 
 
-def train_trace(items: Sequence[gen_data.Item], out: Path = gen_model.SHIPPED, *, steps: int = 6000,
+def train_trace(items: Sequence[gen_data.Item], out: Path = gen_trace_net.SOURCE, *, steps: int = 6000,
                 seed: int = 0, n_pairs: int = 2400, n_native_pairs: int = 0, cache: Path | None = None,
                 aligned: bool = True,
                 log: Callable[[str], None] = print, n_launder_calib: int = 40) -> dict:
@@ -153,7 +154,7 @@ def train_trace(items: Sequence[gen_data.Item], out: Path = gen_model.SHIPPED, *
     z_sd = np.array([image_logit(model, gen_data.read_rgb(it.path)) for it in sd])
     z_lau = []
     if aligned:
-        from forgelens.learned import taef2
+        from forgelens.training import taef2
 
         for it in cams[:n_launder_calib]:
             a = gen_data.read_rgb(it.path)
@@ -168,7 +169,7 @@ def train_trace(items: Sequence[gen_data.Item], out: Path = gen_model.SHIPPED, *
               if ok_c.any() and ok_s.any() else float("nan"))
     meta = {
         "format": "forgelens-gen-trace-1", "width": 16, "patch": gen_model.PATCH, "min_level": gen_model.MIN_LEVEL,
-        "seed": seed, "steps": steps, "recipe": "forgelens.learned.gen_train (aligned TAEF2 pairs, paired augmentation)",
+        "seed": seed, "steps": steps, "recipe": "forgelens.training.gen_trace (aligned TAEF2 pairs, paired augmentation)",
         "n_pairs": int(len(data["pairs"])), "n_native_pairs": int(len(data.get("npairs", ()))), "n_native_real": int(len(data["native"])), "n_generated_crops": int(len(data["gen"])),
         "n_train_real_images": len(real), "n_train_generated_images": len(gen),
         "train_groups": sorted({it.group for it in real + gen}),
@@ -177,7 +178,8 @@ def train_trace(items: Sequence[gen_data.Item], out: Path = gen_model.SHIPPED, *
         "calibration": "Platt on held-out camera photos vs held-out SD images + TAEF2 reconstructions of held-out camera crops",
         "threshold_rule": "smallest probability >= 0.5 calling <= 3% of held-out camera photos generated",
     }
-    gen_model.save(model, meta, Path(out))
+    gen_trace_net.save(model, meta, Path(out))
     log(f"gen_trace: held-out SD vs camera AUC {auc_sd:.3f}, threshold {cal['threshold']:.3f} "
-        f"(held-out camera FPR {cal['heldout_fpr']:.3f}) → {out} ({time.perf_counter() - t0:.0f} s)")
+        f"(held-out camera FPR {cal['heldout_fpr']:.3f}) → {out} ({time.perf_counter() - t0:.0f} s); "
+        f"make the ONNX file inference runs with: forgelens train export {out}")
     return meta
