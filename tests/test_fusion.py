@@ -120,7 +120,7 @@ def test_verdict_carries_facts_not_prose():
     for key in ("label", "not_applicable_reason", "probabilities", "likelihood_ratios", "support", "prior",
                 "decision", "domain", "findings", "calibrated"):
         assert key in d
-    assert set(d["decision"]) == {"rule", "detectors", "thresholds"}
+    assert set(d["decision"]) == {"rule", "detectors", "thresholds", "model"}
 
 
 def test_family_is_read_from_the_trace_not_the_registry():
