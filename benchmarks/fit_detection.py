@@ -49,6 +49,8 @@ INCONCLUSIVE_FPR = 0.20
 
 
 def _rows(folder: Path, limit: int = 0) -> list[dict]:
+    if folder.is_file():  # one picture, e.g. examples/splice.jpg (label from --label)
+        return [{"image": folder.name, "mask": "", "label": "", "source": str(folder)}]
     rows = list(csv.DictReader(open(folder / "index.csv")))
     if limit:
         step = max(1, len(rows) // limit)
@@ -90,13 +92,20 @@ def extract_one(folder: Path, row: dict, out: Path) -> None:
     summary.to_npz(path, **meta)
 
 
-def extract(name: str, folder: Path, limit: int = 0, label: str | None = None, reverse: bool = False) -> None:
-    """Cache every row of ``folder`` (resumable; ``reverse`` lets a second process start from the end)."""
+def extract(name: str, folder: Path, limit: int = 0, label: str | None = None, reverse: bool = False,
+            match: str = "", max_bytes: int = 0) -> None:
+    """Cache every row of ``folder`` (resumable; ``reverse`` lets a second process start from the end;
+    ``match``: only images whose path contains it; ``max_bytes``: skip larger files)."""
     out = CACHE / name
     out.mkdir(parents=True, exist_ok=True)
     rows = _rows(folder, limit)
-    if label:
+    if folder.is_file():
+        rows[0]["label"] = label or "manipulated"
+        folder = folder.parent
+    elif label:
         rows = [r for r in rows if r["label"] == label]
+    rows = [r for r in rows if match in r["image"]
+            and (not max_bytes or (folder / r["image"]).stat().st_size <= max_bytes)]
     if reverse:
         rows = rows[::-1]
     t0 = time.time()
@@ -137,7 +146,7 @@ def matrix(rows, detectors, feature_names=None):
     return X, y, names
 
 
-def fit(C: float = 0.05) -> None:
+def fit(C: float = 0.05, out: Path | None = None) -> None:
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
 
@@ -155,9 +164,12 @@ def fit(C: float = 0.05) -> None:
     raw_v = ((Xv - mean) / scale) @ lr.coef_[0] + lr.intercept_[0]
     w = np.where(yv == 1, 0.5 / yv.mean(), 0.5 / (1 - yv.mean()))
     platt = fit_platt(raw_v, yv, sample_weight=w)
-    pv = apply_platt(platt, raw_v)
+    lr_bounds = [1.0 / max(1, int((yv == 1).sum())), float(max(1, int((yv == 0).sum())))]
+    # the probabilities the shipped model gives: Platt, kept inside the supported LR range (prior 0.5)
+    pv = np.clip(apply_platt(platt, raw_v), lr_bounds[0] / (1 + lr_bounds[0]), lr_bounds[1] / (1 + lr_bounds[1]))
     neg = pv[yv == 0]
-    thresholds = {"manipulated_at": round(max(0.5, threshold_at_fpr(neg, TARGET_FPR)), 6),
+    # rounded down: a threshold rounded above the largest probability would call nothing manipulated
+    thresholds = {"manipulated_at": float(np.floor(max(0.5, threshold_at_fpr(neg, TARGET_FPR)) * 1e6) / 1e6),
                   "authentic_below": round(min(0.5, threshold_at_fpr(neg, INCONCLUSIVE_FPR)), 6)}
     auc_train = roc_auc_score(y, lr.decision_function((X - mean) / scale))
     auc_val = roc_auc_score(yv, raw_v)
@@ -166,7 +178,7 @@ def fit(C: float = 0.05) -> None:
     model = DetectionModel(
         detectors=detectors, features=names, mean=mean.tolist(), scale=scale.tolist(),
         coef=lr.coef_[0].tolist(), intercept=float(lr.intercept_[0]), platt=platt, thresholds=thresholds,
-        prior=0.5,
+        prior=0.5, lr_bounds=lr_bounds,
         fitted={"script": "benchmarks/fit_detection.py", "C": C, "class_weight": "balanced",
                 "train_sets": list(TRAIN_SETS), "validation_sets": list(VAL_SETS), "counts": counts,
                 "auc_train": round(float(auc_train), 4), "auc_validation": round(float(auc_val), 4),
@@ -177,7 +189,7 @@ def fit(C: float = 0.05) -> None:
                 "thresholds": f"manipulated_at: <= {TARGET_FPR:.0%} of validation authentic images at or above "
                               f"(floored at 0.5); authentic_below: <= {INCONCLUSIVE_FPR:.0%} at or above "
                               "(capped at 0.5)"})
-    model.save(DETECTION_PATH)
+    model.save(out or DETECTION_PATH)
     print(json.dumps(model.fitted, indent=1))
     top = sorted(zip(names, lr.coef_[0], strict=True), key=lambda p: -abs(p[1]))[:15]
     for n, c in top:
@@ -202,20 +214,23 @@ def main() -> None:
     e.add_argument("--limit", type=int, default=0)
     e.add_argument("--label", default=None)
     e.add_argument("--reverse", action="store_true")
+    e.add_argument("--match", default="")
+    e.add_argument("--max-bytes", type=int, default=0)
     f = sub.add_parser("fit")
     f.add_argument("--C", type=float, default=0.05)
+    f.add_argument("--out", type=Path, default=None, help="write the model here instead of the shipped path")
     sub.add_parser("all")
     args = ap.parse_args()
     if args.cmd in ("data", "all"):
         subprocess.run([sys.executable, str(ROOT / "benchmarks" / "detection_data.py"), str(GEN)], check=True)
     if args.cmd == "extract":
-        extract(args.name, args.folder, args.limit, args.label, args.reverse)
+        extract(args.name, args.folder, args.limit, args.label, args.reverse, args.match, args.max_bytes)
     if args.cmd == "all":
         for name, folder in {**TRAIN_SETS, **VAL_SETS}.items():
             guard(folder)
             extract(name, folder, NIST16_LIMIT if name == "nist16" else 0)
     if args.cmd in ("fit", "all"):
-        fit(getattr(args, "C", 0.05))
+        fit(getattr(args, "C", 0.05), getattr(args, "out", None))
 
 
 if __name__ == "__main__":

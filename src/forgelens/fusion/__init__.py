@@ -418,11 +418,18 @@ def _probabilities(p_generated: float | None, p_manipulated: float | None) -> di
 
 def _domain(ranked_manip: list[tuple[float, str]], ranked: list[tuple[str, Finding]],
             families: dict[str, str], manipulated_at: float) -> str:
+    """A short tag for the kind of manipulation, from the family that pushed the verdict most.
+
+    Copy-move names the domain only for a single cloned pair: two or more pairs are the
+    pattern of genuinely repeated objects (signs, windows, tiles, crowds), which match just as
+    a clone does, so the tag then says the repetition is undetermined.
+    """
     copy = [n for sc, n in ranked_manip if families.get(n) == "copymove" and sc >= manipulated_at]
-    top = copy[0] if copy else (ranked_manip[0][1] if ranked_manip else None)
+    top = copy[0] if copy else next((n for _, n in ranked_manip), None)
     fam = families.get(top or "", "unknown")
     if fam == "copymove":
-        return "classic edit: copy-move"
+        pairs = sum(1 for d, f in ranked if f.kind == "copy_move" and families.get(d) == "copymove")
+        return "classic edit: copy-move" if pairs <= 1 else "repeated content: copy-move or identical objects"
     if fam in ("jpeg", "noise", "camera"):
         return "classic edit: splice / removal"
     return "local manipulation"

@@ -232,6 +232,10 @@ class DetectionModel:
     #: {"manipulated_at": ..., "authentic_below": ...} on the calibrated probability.
     thresholds: dict[str, float]
     prior: float = 0.5
+    #: [min, max] likelihood ratio the validation data can support: a model checked on n images
+    #: of a class cannot show an LR beyond about n (the idea of the empirical lower and upper
+    #: bounds, Vergeer et al., Science & Justice 2016, simplified to 1/n_manipulated … n_authentic).
+    lr_bounds: tuple[float, float] | list[float] = (0.0, float("inf"))
     fitted: dict[str, Any] = field(default_factory=dict)
 
     def raw(self, feats: dict[str, float]) -> float:
@@ -239,8 +243,12 @@ class DetectionModel:
         return float(x @ np.asarray(self.coef) + self.intercept)
 
     def probability(self, feats: dict[str, float]) -> float:
-        """Calibrated P(manipulated | not generated) for the model's prior."""
-        return float(apply_platt(self.platt, self.raw(feats)))
+        """Calibrated P(manipulated | not generated) for the model's prior, kept inside the
+        likelihood-ratio bounds the validation data supports."""
+        p = float(apply_platt(self.platt, self.raw(feats)))
+        odds_prior = self.prior / (1 - self.prior)
+        lo, hi = (b * odds_prior for b in self.lr_bounds)
+        return float(np.clip(p, lo / (1 + lo), hi / (1 + hi) if np.isfinite(hi) else 1.0))
 
     def contributions(self, feats: dict[str, float]) -> dict[str, float]:
         """Each feature's push on the logit (coef × standardised value): what decided."""
