@@ -19,9 +19,11 @@ Across independent families (learned, noise, JPEG, copy-move, camera): each fami
 (maximum over its traces), its top region (the top 5 % of pixels), and for every pair the
 IoU of the two top regions and the correlation of the two maps — independent traces
 pointing at the *same* place is the strongest sign of a local edit; one family alone is
-often a textured, smoothed or re-saved area. The same statistics of the fused map, and the
-strongest provenance finding (editing software, metadata inconsistencies), complete the
-vector.
+often a textured, smoothed or re-saved area. The same statistics of the fused map and what
+the copy-move findings measure (``finding_facts``) complete the vector. Provenance facts are
+left out: in the training data they record how each set was written (synth output,
+screenshots), not whether a picture was edited, so a model would learn the data, not the edit;
+declarations (C2PA, XMP) decide through the decision table instead.
 
 ``DetectionModel`` is a standardised logistic regression over that vector with Platt
 scaling fitted on held-out validation data (``fusion.calibration``), stored as JSON
@@ -84,6 +86,8 @@ class MapSummary:
     def from_npz(cls, path: Path) -> tuple[MapSummary, dict[str, Any]]:
         z = np.load(path, allow_pickle=False)
         meta = json.loads(str(z["meta"]))
+        if "scores" not in meta:  # an image that could not be analysed: its error only
+            return cls(), meta
         s = cls(maps={k[5:]: z[k] for k in z.files if k.startswith("map__")},
                 reliability={k[5:]: z[k] for k in z.files if k.startswith("rel__")},
                 scores=meta.pop("scores"), families=meta.pop("families"),
@@ -213,7 +217,8 @@ def features(s: MapSummary, detectors: list[str]) -> dict[str, float]:
     fstats = _map_stats(s.fused, None) if s.fused is not None else None
     for key in ("top", "contrast", "a50", "lcc", "fill"):
         out[f"fused.{key}"] = 0.0 if fstats is None else fstats[key]
-    out["provenance.strength"] = float(s.provenance_strength)
+    # (the strongest provenance finding is kept in the summary but not used: in the training data
+    # it says how a set was written — synth output, screenshots — not whether a picture was edited)
     out.update(s.facts)
     return out
 
