@@ -61,7 +61,7 @@ SETS = {
 LABELS = ("authentic", "manipulated", "generated", "inconclusive", "not_applicable")
 
 
-def refuse(summary: MapSummary, meta: dict):
+def refuse(summary: MapSummary, meta: dict, config=None):
     """The current fusion's verdict for one cached analysis."""
     traces = []
     for t in meta["traces"]:
@@ -69,7 +69,7 @@ def refuse(summary: MapSummary, meta: dict):
                    findings=[Finding.from_dict(f) for f in t["findings"]], family=t["family"],
                    calibrated=t["calibrated"])
         traces.append(tr)
-    v = fuse(traces, tuple(meta["shape"]), summary=summary)
+    v = fuse(traces, tuple(meta["shape"]), config, summary=summary)
     if meta.get("verdict_at_extraction", {}).get("label") == "not_applicable":
         from forgelens.fusion import not_applicable
 
@@ -98,10 +98,17 @@ def evaluate(name: str, cache: str, keep=None) -> dict | None:
     rows = [r for r in rows_of(cache) if keep is None or keep(r[1])]
     if not rows:
         return None
+    from forgelens.fusion import FusionConfig
+
     truth, p_not_auth, labels, supports, baselines, conf_rows = [], [], [], [], {"size": [], "format": [],
                                                                                   "brightness": []}, []
+    previous, previous_labels = [], []
     for s, meta in rows:
         v = refuse(s, meta)
+        old = refuse(s, meta, FusionConfig(use_detection=False))  # the stacked global-score fusion before
+        pa_old = (old.probabilities or {}).get("authentic")
+        previous.append(np.nan if pa_old is None else 1.0 - pa_old)
+        previous_labels.append(old.label)
         truth.append(meta["label"])
         pa = (v.probabilities or {}).get("authentic")
         p_not_auth.append(np.nan if pa is None else 1.0 - pa)
@@ -118,6 +125,9 @@ def evaluate(name: str, cache: str, keep=None) -> dict | None:
     res = {"set": name, "n": len(rows), "classes": dict(Counter(truth)),
            "auc": auc(y[ok], p[ok]), "n_scored": int(ok.sum()),
            "baselines": {k: auc(y, np.array(b)) for k, b in baselines.items()},
+           "auc_previous_fusion": auc(y[~np.isnan(np.array(previous))], np.array(previous)[~np.isnan(np.array(previous))]),
+           "previous_fusion_labels": {t: dict(Counter(lab for tt, lab in zip(truth, previous_labels, strict=True)
+                                                      if tt == t)) for t in sorted(set(truth))},
            "confusion": {t: dict(Counter(lab for tt, lab in zip(truth, labels, strict=True) if tt == t))
                          for t in sorted(set(truth))},
            "support": {t: dict(Counter(sup for tt, sup in supports if tt == t)) for t in sorted(set(truth))}}
@@ -132,6 +142,12 @@ def evaluate(name: str, cache: str, keep=None) -> dict | None:
     kinds = Counter(m.get("kind") for _, m in rows if m.get("kind") and m["label"] == "manipulated")
     if kinds:
         res["by_kind"] = {}
+        # splices, copy-moves and removals (the exact-mask forgeries), without the local filter edits
+        sel = [i for i, (_, m) in enumerate(rows) if m.get("kind") not in ("local", "authentic", "", None)]
+        neg = [i for i, t in enumerate(truth) if t == "authentic"]
+        yk, sk = np.r_[np.ones(len(sel)), np.zeros(len(neg))], np.r_[p[sel], p[neg]]
+        res["forgeries_without_local"] = {"n": len(sel), "auc": auc(yk[~np.isnan(sk)], sk[~np.isnan(sk)]),
+                                          "called_manipulated": sum(labels[i] == "manipulated" for i in sel)}
         for k in sorted(kinds):
             sel = [i for i, (_, m) in enumerate(rows) if m.get("kind") == k]
             neg = [i for i, t in enumerate(truth) if t == "authentic"]
@@ -190,9 +206,9 @@ def main() -> None:
     ap.add_argument("--png", type=Path, default=OUT / "reliability_verdict.png")
     args = ap.parse_args()
     results = [r for name, (cache, keep) in SETS.items() if (r := evaluate(name, cache, keep))]
-    print("| set | n (auth/manip) | AUC 1−P(auth) | size | format | brightness | false alarms | called manipulated |"
-          " ECE |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| set | n (auth/manip) | AUC 1−P(auth) | previous fusion | size | format | brightness | false alarms |"
+          " called manipulated | ECE |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         c = r["classes"]
         fa = r.get("false_alarm")
@@ -201,6 +217,7 @@ def main() -> None:
         fa_s = "—" if not fa else "{}/{} ({:.1%})".format(fa["called_manipulated_or_generated"], fa["n"], fa["rate"])
         det_s = "—" if not det else "{}/{} ({:.1%})".format(det["called_manipulated"], det["n"], det["rate"])
         print(f"| {r['set']} | {r['n']} ({c.get('authentic', 0)}/{c.get('manipulated', 0)}) | {fmt(r['auc'])} "
+              f"| {fmt(r['auc_previous_fusion'])} "
               f"| {fmt(b['size'])} | {fmt(b['format'])} | {fmt(b['brightness'])} | {fa_s} | {det_s} "
               f"| {fmt((r.get('calibration') or {}).get('ece'))} |")
     print("\nBy forgery kind (synth sets; AUC against the same set's authentic images):")
@@ -208,10 +225,17 @@ def main() -> None:
         for k, d in (r.get("by_kind") or {}).items():
             print(f"  {r['set']:38s} {k:18s} n {d['n']:3d}  called manipulated {d['called_manipulated']:3d}"
                   f"  AUC {fmt(d['auc_vs_authentic'])}")
+    for r in results:
+        if r.get("forgeries_without_local"):
+            d = r["forgeries_without_local"]
+            print(f"  {r['set']:38s} splice+copy-move+removals n {d['n']:3d}  called manipulated "
+                  f"{d['called_manipulated']:3d}  AUC {fmt(d['auc'])}")
     print("\nLabel confusion (true class → labels):")
     for r in results:
         for t, c in r["confusion"].items():
             print(f"  {r['set']:38s} {t:12s} " + ", ".join(f"{lab} {c.get(lab, 0)}" for lab in LABELS))
+            old = r["previous_fusion_labels"].get(t, {})
+            print(f"  {'  (previous fusion)':38s} {t:12s} " + ", ".join(f"{lab} {old.get(lab, 0)}" for lab in LABELS))
     print("\nENFSI support for 'manipulated' (true class → steps):")
     for r in results:
         for t, c in r["support"].items():
