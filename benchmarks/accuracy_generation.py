@@ -30,7 +30,7 @@ from sklearn.metrics import roc_auc_score
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fit_generation as fg  # noqa: E402
 
-from forgelens.learned.laundering import three_way  # noqa: E402
+from forgelens.fusion.laundering import three_way  # noqa: E402
 from forgelens.training import gen_pairs  # noqa: E402
 from forgelens.training import probes as tg  # noqa: E402
 

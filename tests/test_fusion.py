@@ -5,12 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from forgelens.detectors import registry
 from forgelens.fusion import FusionConfig
-from forgelens.fusion import fuse as _fuse
+from forgelens.fusion import fuse as _fuse_traces
 from forgelens.fusion.stacking import StackingModel
 from forgelens.trace import Finding, Trace
 
-RULE = FusionConfig(use_stacking=False)
+RULE = FusionConfig(use_stacking=False, use_detection=False)
+
+
+def _fuse(traces, shape, config=None):
+    """fuse() on Traces stamped as ``registry.run`` stamps them (family, calibrated)."""
+    return _fuse_traces([registry.stamp(t) for t in traces], shape, config)
 
 
 def fuse(traces, shape):
@@ -51,7 +57,8 @@ def test_no_scores_is_inconclusive():
 def test_declared_generation_overrides_pixels():
     f = Finding("ai_declared", "C2PA manifest declares trainedAlgorithmicMedia", 1.0)
     v = fuse([Trace("c2pa_manifest", score=1.0, findings=[f]), Trace("ela", heatmap=_map(), score=0.0)], SHAPE)
-    assert v.label == "generated" and "trainedAlgorithmicMedia" in v.explanation
+    assert v.label == "generated" and v.decision["rule"] == "provenance_declared_ai"
+    assert v.decision["detectors"] == ["c2pa_manifest"] and v.findings[0][1].kind == "ai_declared"
 
 
 def test_declared_partial_ai_edit_is_a_manipulation():
@@ -104,3 +111,76 @@ def test_map_only_detector_paints_the_map_but_does_not_decide():
     v = fuse([learned, quiet], SHAPE)
     assert v.label == "authentic"  # its image score is reported, not obeyed
     assert v.heatmap[:32, :32].mean() > v.heatmap[32:, 32:].mean() + 0.5  # its map is fused
+
+
+def test_verdict_carries_facts_not_prose():
+    sure = Trace("jpeg_adq", heatmap=_map((10, 30, 10, 30)), score=0.95)
+    d = _fuse([sure, Trace("ela", heatmap=_map(), score=0.05)], SHAPE).to_dict()
+    assert "explanation" not in d
+    for key in ("label", "not_applicable_reason", "probabilities", "likelihood_ratios", "support", "prior",
+                "decision", "domain", "findings", "calibrated"):
+        assert key in d
+    assert set(d["decision"]) == {"rule", "detectors", "thresholds", "model"}
+
+
+def test_family_is_read_from_the_trace_not_the_registry():
+    # an unregistered detector stamped "copymove" is treated as copy-move evidence
+    t = Trace("my_copymove", heatmap=_map((40, 60, 40, 60)), score=0.95, family="copymove")
+    v = _fuse_traces([t], SHAPE, RULE)
+    assert v.label == "manipulated" and v.domain == "classic edit: copy-move"
+
+
+def test_calibrated_model_gives_a_likelihood_ratio_and_an_enfsi_step():
+    from forgelens.fusion import stacking_model
+
+    model = stacking_model()
+    if model is None:
+        pytest.skip("no stacking.json shipped")
+    traces = [Trace(n, heatmap=_map(), score=0.0) for n in model.features]
+    v = _fuse(traces, SHAPE)
+    p = v.manipulation_score
+    lr = v.likelihood_ratios["manipulated"]
+    assert lr == pytest.approx((p / (1 - p)) / (v.prior["manipulated"] / (1 - v.prior["manipulated"])))
+    assert v.support["manipulated"] in ("against", "none", "weak", "moderate", "moderately_strong", "strong",
+                                        "very_strong", "extremely_strong")
+    assert v.decision["rule"] == "manipulation_model"
+
+
+def test_not_applicable_verdict_has_a_reason():
+    from forgelens.fusion import not_applicable
+
+    v = not_applicable("image is 100×68 px, below the 128 px the detectors need")
+    d = v.to_dict()
+    assert d["label"] == "not_applicable" and "100×68" in d["not_applicable_reason"]
+    assert d["decision"]["rule"] == "not_applicable" and d["probabilities"] is None
+
+
+def test_several_cloned_pairs_are_not_named_a_copy_move():
+    # three instances of one object give two or more matched pairs: the tag says the repetition
+    # is undetermined (identical objects match as a clone does)
+    pair = {"source_area_px": 40, "target_area_px": 40, "rotation_deg": 0.0, "scale": 1.0, "match_count": 30}
+    findings = [Finding("copy_move", "pair", 0.9, (0, 0, 10, 10), dict(pair, pair_id=k)) for k in range(2)]
+    t = Trace("copymove_sift", heatmap=_map((40, 60, 40, 60)), score=0.95, findings=findings)
+    v = fuse([t], SHAPE)
+    assert v.label == "manipulated" and v.domain == "repeated content: copy-move or identical objects"
+
+
+def test_detection_model_round_trip_and_bounded_likelihood_ratio(tmp_path):
+    from forgelens.fusion.detection import DetectionModel, features, summarise
+
+    t = registry.stamp(Trace("ela", heatmap=_map((10, 30, 10, 30)), score=0.9))
+    feats = features(summarise([t], t.heatmap), ["ela"])
+    names = sorted(feats)
+    m = DetectionModel(detectors=["ela"], features=names, mean=[0.0] * len(names), scale=[1.0] * len(names),
+                       coef=[5.0 if n == "ela.top" else 0.0 for n in names], intercept=0.0,
+                       platt={"a": 3.0, "b": 0.0}, thresholds={"manipulated_at": 0.8, "authentic_below": 0.3},
+                       lr_bounds=[0.01, 50.0])
+    p = m.probability(feats)
+    assert p == pytest.approx(50 / 51)  # an extreme score is held at the LR the validation data supports
+    m.save(tmp_path / "d.json")
+    assert DetectionModel.load(tmp_path / "d.json").probability(feats) == pytest.approx(p)
+    (tmp_path / "bad.json").write_text("{")
+    from forgelens.errors import ForgeLensError
+
+    with pytest.raises(ForgeLensError, match="bad.json"):
+        DetectionModel.load(tmp_path / "bad.json")
