@@ -30,9 +30,9 @@ from sklearn.metrics import roc_auc_score
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fit_generation as fg  # noqa: E402
 
+from forgelens.fusion.laundering import three_way  # noqa: E402
 from forgelens.learned import gen_pairs  # noqa: E402
 from forgelens.learned import train_generation as tg  # noqa: E402
-from forgelens.learned.laundering import three_way  # noqa: E402
 
 FAMILIES = [("sd12 (held-out)", "sd12", "cameras-heldout"),
             ("playground-diffusion1", "playground-diffusion1", "playground-real"),

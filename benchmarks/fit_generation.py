@@ -382,7 +382,7 @@ def main() -> None:
                        "threshold (<= 3% of held-out camera photos above it); authentic_below: lower edge of the "
                        "inconclusive band. Fitted for fully generated vs real pictures: a real photo re-rendered by "
                        "an AI autoencoder (laundered) mostly stays below generated_at (measured in "
-                       "benchmarks/RESULTS-generation.md); forgelens.learned.laundering.three_way(trace score, "
+                       "benchmarks/RESULTS-generation.md); forgelens.fusion.laundering.three_way(trace score, "
                        "clip score) gives the laundering split.",
         "fitted": {
             "script": "benchmarks/fit_generation.py",

@@ -5,12 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from forgelens.detectors import registry
 from forgelens.fusion import FusionConfig
-from forgelens.fusion import fuse as _fuse
+from forgelens.fusion import fuse as _fuse_traces
 from forgelens.fusion.stacking import StackingModel
 from forgelens.trace import Finding, Trace
 
 RULE = FusionConfig(use_stacking=False)
+
+
+def _fuse(traces, shape, config=None):
+    """fuse() on Traces stamped as ``registry.run`` stamps them (family, calibrated)."""
+    return _fuse_traces([registry.stamp(t) for t in traces], shape, config)
 
 
 def fuse(traces, shape):
@@ -51,7 +57,8 @@ def test_no_scores_is_inconclusive():
 def test_declared_generation_overrides_pixels():
     f = Finding("ai_declared", "C2PA manifest declares trainedAlgorithmicMedia", 1.0)
     v = fuse([Trace("c2pa_manifest", score=1.0, findings=[f]), Trace("ela", heatmap=_map(), score=0.0)], SHAPE)
-    assert v.label == "generated" and "trainedAlgorithmicMedia" in v.explanation
+    assert v.label == "generated" and v.decision["rule"] == "provenance_declared_ai"
+    assert v.decision["detectors"] == ["c2pa_manifest"] and v.findings[0][1].kind == "ai_declared"
 
 
 def test_declared_partial_ai_edit_is_a_manipulation():
@@ -104,3 +111,45 @@ def test_map_only_detector_paints_the_map_but_does_not_decide():
     v = fuse([learned, quiet], SHAPE)
     assert v.label == "authentic"  # its image score is reported, not obeyed
     assert v.heatmap[:32, :32].mean() > v.heatmap[32:, 32:].mean() + 0.5  # its map is fused
+
+
+def test_verdict_carries_facts_not_prose():
+    sure = Trace("jpeg_adq", heatmap=_map((10, 30, 10, 30)), score=0.95)
+    d = _fuse([sure, Trace("ela", heatmap=_map(), score=0.05)], SHAPE).to_dict()
+    assert "explanation" not in d
+    for key in ("label", "not_applicable_reason", "probabilities", "likelihood_ratios", "support", "prior",
+                "decision", "domain", "findings", "calibrated"):
+        assert key in d
+    assert set(d["decision"]) == {"rule", "detectors", "thresholds"}
+
+
+def test_family_is_read_from_the_trace_not_the_registry():
+    # an unregistered detector stamped "copymove" is treated as copy-move evidence
+    t = Trace("my_copymove", heatmap=_map((40, 60, 40, 60)), score=0.95, family="copymove")
+    v = _fuse_traces([t], SHAPE, RULE)
+    assert v.label == "manipulated" and v.domain == "classic edit: copy-move"
+
+
+def test_calibrated_model_gives_a_likelihood_ratio_and_an_enfsi_step():
+    from forgelens.fusion import stacking_model
+
+    model = stacking_model()
+    if model is None:
+        pytest.skip("no stacking.json shipped")
+    traces = [Trace(n, heatmap=_map(), score=0.0) for n in model.features]
+    v = _fuse(traces, SHAPE)
+    p = v.manipulation_score
+    lr = v.likelihood_ratios["manipulated"]
+    assert lr == pytest.approx((p / (1 - p)) / (v.prior["manipulated"] / (1 - v.prior["manipulated"])))
+    assert v.support["manipulated"] in ("against", "none", "weak", "moderate", "moderately_strong", "strong",
+                                        "very_strong", "extremely_strong")
+    assert v.decision["rule"] == "manipulation_model"
+
+
+def test_not_applicable_verdict_has_a_reason():
+    from forgelens.fusion import not_applicable
+
+    v = not_applicable("image is 100×68 px, below the 128 px the detectors need")
+    d = v.to_dict()
+    assert d["label"] == "not_applicable" and "100×68" in d["not_applicable_reason"]
+    assert d["decision"]["rule"] == "not_applicable" and d["probabilities"] is None

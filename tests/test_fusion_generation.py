@@ -8,7 +8,9 @@ import json
 import numpy as np
 import pytest
 
-from forgelens.fusion import FusionConfig, fuse
+from forgelens.detectors import registry
+from forgelens.fusion import FusionConfig
+from forgelens.fusion import fuse as _fuse_traces
 from forgelens.fusion.generation import GenerationCombiner, assess
 from forgelens.trace import Finding, Trace
 
@@ -73,6 +75,11 @@ def test_inconsistent_model_is_refused(tmp_path):
     assert GenerationCombiner.load(tmp_path / "absent.json") is None
 
 
+def fuse(traces, shape, config=None):
+    """fuse() on Traces stamped as ``registry.run`` stamps them (family, calibrated)."""
+    return _fuse_traces([registry.stamp(t) for t in traces], shape, config)
+
+
 def _fuse_with(combiner, traces, monkeypatch):
     import forgelens.fusion.generation as gen
 
@@ -99,13 +106,14 @@ def test_laundered_picture_is_real_content_re_rendered(combiner, monkeypatch):
                    monkeypatch)
     assert v.label == "generated"
     assert v.domain.startswith("real content, AI-re-rendered")
-    assert "not evidence that the scene never existed" in v.explanation
+    assert v.decision["rule"] == "generation_model" and v.laundering["p_laundered"] > 0.5
 
 
 def test_inconclusive_band_blocks_an_authentic_label(combiner, monkeypatch):
     v = _fuse_with(combiner, _quiet() + [Trace("trace_x", score=0.6), Trace("clip_probe", score=0.6)],
                    monkeypatch)
-    assert v.label == "inconclusive" and "inconclusive band" in v.explanation
+    assert v.label == "inconclusive" and v.decision["thresholds"]["generation_inconclusive_from"] <= \
+        v.probabilities["generated"] < v.decision["thresholds"]["generated_at"]
     clean = _fuse_with(combiner, _quiet() + [Trace("trace_x", score=0.1), Trace("clip_probe", score=0.1)],
                        monkeypatch)
     assert clean.label == "authentic"

@@ -193,7 +193,7 @@ def test_generation_json_schema():
 
 
 def test_three_way_laundered_vs_synthetic():
-    from forgelens.learned.laundering import three_way
+    from forgelens.fusion.laundering import three_way
 
     lau, syn, pri = three_way(0.95, 0.05), three_way(0.95, 0.95), three_way(0.05, 0.05)
     for d in (lau, syn, pri):

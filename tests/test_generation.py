@@ -182,7 +182,7 @@ def test_cli_has_train_generated():
 
 
 def test_three_way_sums_to_one():
-    from forgelens.learned.laundering import three_way
+    from forgelens.fusion.laundering import three_way
 
     for pt, pc in ((0.9, 0.1), (0.1, 0.9), (0.5, 0.5), (0.0, 0.0)):
         d = three_way(pt, pc)

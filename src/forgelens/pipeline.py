@@ -16,14 +16,24 @@ from typing import Any
 from forgelens import __version__
 from forgelens.detectors import registry
 from forgelens.evidence import Evidence, LoadLimits, load
-from forgelens.fusion import FusionConfig, Verdict, fuse
+from forgelens.fusion import FusionConfig, Verdict, fuse, not_applicable
 from forgelens.trace import Trace, _jsonable
 
 #: Detectors whose working set at 24 MP is ≥ 0.6 GB (docs/notes/issue-2-perf.md, benchmarks/memory.py),
 #: largest first.
 _LARGE_WORKING_SET = ("learned_localizer", "cfa", "splicebuster", "jpeg_grid", "copymove_sift", "ela", "jpeg_ghost")
 
-SCHEMA_VERSION = "1.1"  # 1.1: verdict.probabilities, verdict.generation, verdict.laundering
+# 1.1: verdict.probabilities, verdict.generation, verdict.laundering
+# 1.2: verdict.likelihood_ratios/support/prior/decision/not_applicable_reason; verdict.explanation removed
+#      (words come from forgelens.explain); traces[].family/calibrated
+SCHEMA_VERSION = "1.2"
+
+#: Below this side (px) the pixel detectors cannot judge: SPLICEBUSTER's published window is
+#: 128 px, block statistics need several 8×8 rows, the localizer works on 128-px patches.
+MIN_JUDGEABLE_SIDE = 128
+#: A picture whose luminance varies by less than this (grey levels, standard deviation) is flat:
+#: no trace of any family can show in it.
+FLAT_LUMA_STD = 1.0
 
 
 @dataclass
@@ -108,10 +118,25 @@ def analyze(
     traces = [done[n] for n in names]
     t1 = time.perf_counter()
     verdict = fuse(traces, evidence.shape, fusion)
+    reason = why_not_applicable(evidence)
+    if reason and not verdict.decision.get("rule", "").startswith("provenance_"):
+        # declarations in the metadata still count on a thumbnail; the pixels cannot be judged
+        verdict = not_applicable(reason, traces)
     rows = _provenance_rows(evidence, traces)
     seconds = {"load": t_load, "detectors": sum(t.seconds for t in traces), "fusion": time.perf_counter() - t1}
     seconds["total"] = time.perf_counter() - t0
     return Report(evidence, traces, verdict, seconds, rows)
+
+
+def why_not_applicable(evidence: Evidence) -> str | None:
+    """A short factual reason when the pixels cannot be judged, else None."""
+    h, w = evidence.shape
+    if min(h, w) < MIN_JUDGEABLE_SIDE:
+        return f"image is {w}×{h} px, below the {MIN_JUDGEABLE_SIDE} px a side the detectors need"
+    std = float(evidence.luminance[::4, ::4].std())
+    if std < FLAT_LUMA_STD:
+        return f"image is flat (luminance standard deviation {std:.2f} grey levels)"
+    return None
 
 
 def _provenance_rows(evidence: Evidence, traces: list[Trace]) -> list[dict[str, Any]]:

@@ -63,6 +63,11 @@ class Trace:
     #: averaged spectrum), in their own units. Display only: ``validate`` stores full-resolution
     #: ones as float16 (half the memory; 24 MP maps are 48 MB each), smaller ones as float32.
     extra_maps: dict[str, np.ndarray] = field(default_factory=dict)
+    #: The detector's family ("jpeg", "noise", "copymove", "learned", "generation", ...) and
+    #: whether its image score is a calibrated probability: stamped by ``registry.run`` so
+    #: fusion reads them from the Trace and never asks the registry.
+    family: str = "unknown"
+    calibrated: bool = False
 
     @classmethod
     def not_applicable(cls, name: str, note: str) -> Trace:
@@ -95,6 +100,8 @@ class Trace:
         """JSON summary (maps are written as PNG files, not embedded)."""
         return {
             "name": self.name,
+            "family": self.family,
+            "calibrated": self.calibrated,
             "applicable": self.applicable,
             "note": self.note,
             "error": self.error,

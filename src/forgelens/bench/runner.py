@@ -335,7 +335,7 @@ def _compute(task: Task, needed: list[str], keys: dict[str, str], img_path: Path
             "applicable": v.heatmap is not None or v.manipulation_score is not None,
             "label": v.label, "probabilities": v.probabilities, "manipulation_score": v.manipulation_score,
             "generation_score": v.generation_score, "seconds": report.seconds.get("total", 0.0),
-            "note": v.explanation, "error": None,
+            "note": v.decision.get("rule", ""), "error": None,
         })
         defaults = set(registry.default_names())
         for d in [d for d in real if d in defaults]:

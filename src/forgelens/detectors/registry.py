@@ -3,8 +3,8 @@
 A detector is a function ``f(evidence, config) -> Trace`` decorated with
 ``@register``. Its config is a frozen dataclass whose defaults are the
 published ones; every number that changes behaviour is a field there.
-``run`` times the call, fills in the name and config, enforces the Trace
-contract and turns an unexpected exception into a Trace that records the error
+``run`` times the call, fills in the name, config, family and calibration flag
+(``stamp``), enforces the Trace contract and turns an unexpected exception into a Trace that records the error
 (so one broken method never sinks an analysis or a batch).
 """
 
@@ -146,6 +146,15 @@ def run(name: str, evidence: Evidence, config: Any = None, *, catch: bool = True
         )
     trace.seconds = time.perf_counter() - t0
     trace.config = dataclasses.asdict(cfg) if dataclasses.is_dataclass(cfg) else {}
+    return stamp(trace)
+
+
+def stamp(trace: Trace) -> Trace:
+    """Write the registered family and calibration flag onto a Trace (in place; returned),
+    so that fusion reads them from the Trace alone. Unknown names are left "unknown"."""
+    info = _REGISTRY.get(trace.name) or available().get(trace.name)
+    if info is not None:
+        trace.family, trace.calibrated = info.family, bool(info.calibrated)
     return trace
 
 

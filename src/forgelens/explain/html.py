@@ -43,7 +43,7 @@ def render_html(report: Report) -> str:
         f"<h1>forgelens report: {_e(ev.source)}</h1>",
         f"<div class='verdict {_e(v.label)}'><b>Verdict: {_e(v.label)}</b> "
         f"(score {v.score:.2f}{'' if v.calibrated else ', not a calibrated probability'})"
-        f"{' — ' + _e(v.domain) if v.domain else ''}<br>{_e(v.explanation)}{_probability_line(v)}</div>",
+        f"{' — ' + _e(v.domain) if v.domain else ''}<br>{_e(v.decision.get('rule', ''))}{_probability_line(v)}</div>",
         "<div class='grid'>",
         f"<figure><img alt='the picture' src='{data_uri(np.asarray(ev.pixels))}'><figcaption>The picture as stored "
         f"({ev.width}×{ev.height}, {_e(ev.format)})</figcaption></figure>",

@@ -1,8 +1,11 @@
-"""Traces → Verdict: one map, one label, three probabilities.
+"""Traces → Verdict: one map, one label, three probabilities, facts only (no prose).
 
 Two fitted logistic combiners (stacked manipulation fusion, generation combiner)
 give calibrated probabilities where their detectors ran; a documented rule takes
 over where they did not, and the verdict's ``calibrated`` flag says which decided.
+Fusion reads only Traces: each carries its ``family`` and ``calibrated`` flag, stamped
+by ``registry.run``. It has three parts: map fusion (``fuse_maps``), scores
+(``_scores``) and a small ordered decision table (``_decide``).
 
 The rule
 --------
@@ -49,7 +52,18 @@ Label
     else inconclusive.
 Probabilities
     ``probabilities`` = P(generated), then (1 − P(generated)) split by P(manipulated)
-    into manipulated / authentic — three numbers summing to 1.
+    into manipulated / authentic — three numbers summing to 1, the one set every
+    output uses.
+Strength of evidence
+    ``likelihood_ratios`` = posterior odds / prior odds of each calibrated model's own
+    output (P(manipulated | not generated), P(generated)), with the prior the model was
+    calibrated for recorded in ``prior``; ``support`` is its ENFSI (2015) verbal-scale key
+    (``forgelens.fusion.calibration``). Where no calibrated model gave the number (the
+    rule, a provenance declaration) both are None and ``decision.rule`` says what decided.
+Decision
+    ``decision`` = {"rule", "detectors", "thresholds"}: which row of the ordered decision
+    table (``_decide``) gave the label, the detectors behind it and the thresholds used.
+    Facts only: every sentence about a verdict is written by ``forgelens.explain``.
 """
 
 from __future__ import annotations
@@ -59,12 +73,15 @@ from typing import Any
 
 import numpy as np
 
-from forgelens.fusion.generation import assess
+from forgelens.fusion.calibration import enfsi_support, likelihood_ratio
+from forgelens.fusion.generation import GenerationAssessment, assess
 from forgelens.fusion.stacking import StackingModel
 from forgelens.trace import Finding, Trace, _jsonable
 
-LABELS = ("authentic", "manipulated", "generated", "inconclusive")
+LABELS = ("authentic", "manipulated", "generated", "inconclusive", "not_applicable")
 _HARD_GENERATION_KINDS = ("ai_declared", "generator_signature")
+#: Families whose image scores say nothing about a local manipulation.
+_NOT_MANIPULATION = ("generation", "provenance", "baseline")
 
 
 @dataclass(frozen=True)
@@ -91,29 +108,48 @@ class FusionConfig:
 @dataclass
 class Verdict:
     label: str
+    #: 1 − P(authentic) when probabilities exist (the image-level suspicion, derived from the one
+    #: set of probabilities), else the deciding rule's own score.
     score: float
+    #: The manipulation model's output, P(manipulated | not generated) (or the rule's score).
     manipulation_score: float | None
     generation_score: float | None
     domain: str | None
     heatmap: np.ndarray | None
     mask: np.ndarray | None
     findings: list[tuple[str, Finding]] = field(default_factory=list)
-    explanation: str = ""
     calibrated: bool = False
     #: P(authentic), P(manipulated), P(generated) summing to 1 (see ``_probabilities``); None
     #: where nothing was measured.
     probabilities: dict[str, float | None] | None = None
     #: What the generation detectors say together (``GenerationAssessment.to_dict()``).
     generation: dict[str, Any] | None = None
-    #: Pristine / laundered / fully synthetic split, with ``p_laundered``.
+    #: Pristine / laundered / fully synthetic split, with ``p_laundered`` — only when P(generated)
+    #: is not negligible (at or above the generation model's inconclusive band).
     laundering: dict[str, Any] | None = None
+    #: {"manipulated": LR | None, "generated": LR | None}: posterior odds / prior odds.
+    likelihood_ratios: dict[str, float | None] = field(default_factory=lambda: {"manipulated": None, "generated": None})
+    #: {"manipulated": ENFSI key | None, "generated": ENFSI key | None}.
+    support: dict[str, str | None] = field(default_factory=lambda: {"manipulated": None, "generated": None})
+    #: The prior each calibrated model was fitted for ({"manipulated": 0.5, "generated": 0.5}).
+    prior: dict[str, float | None] = field(default_factory=lambda: {"manipulated": None, "generated": None})
+    #: {"rule": ..., "detectors": [...], "thresholds": {...}}: which decision-table row decided.
+    decision: dict[str, Any] = field(default_factory=dict)
+    #: Why nothing could be judged (label "not_applicable"), a short factual phrase.
+    not_applicable_reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return _jsonable(
             {
                 "label": self.label,
+                "not_applicable_reason": self.not_applicable_reason,
                 "score": round(self.score, 4),
                 "probabilities": self.probabilities,
+                "likelihood_ratios": {k: (None if v is None else float(f"{v:.4g}"))
+                                      for k, v in self.likelihood_ratios.items()},
+                "support": self.support,
+                "prior": self.prior,
+                "decision": self.decision,
                 "manipulation_score": self.manipulation_score,
                 "generation_score": self.generation_score,
                 "generation": self.generation,
@@ -121,26 +157,9 @@ class Verdict:
                 "calibrated": self.calibrated,
                 "domain": self.domain,
                 "mask_fraction": float(self.mask.mean()) if self.mask is not None else None,
-                "explanation": self.explanation,
                 "findings": [{"detector": d, **f.to_dict()} for d, f in self.findings],
             }
         )
-
-
-def _family(name: str) -> str:
-    info = _info(name)
-    return info.family if info else "unknown"
-
-
-def _calibrated(name: str) -> bool:
-    info = _info(name)
-    return bool(info and info.calibrated)
-
-
-def _info(name: str):
-    from forgelens.detectors import available
-
-    return available().get(name)
 
 
 _STACKING: list[StackingModel | None] = []
@@ -151,6 +170,78 @@ def stacking_model() -> StackingModel | None:
     if not _STACKING:
         _STACKING.append(StackingModel.load())
     return _STACKING[0]
+
+
+def not_applicable(reason: str, traces: list[Trace] | None = None) -> Verdict:
+    """The verdict when nothing can be judged (e.g. a thumbnail, a flat image), with the reason."""
+    ranked = sorted(((t.name, f) for t in traces or [] for f in t.findings), key=lambda p: -p[1].strength)
+    return Verdict(label="not_applicable", score=0.0, manipulation_score=None, generation_score=None,
+                   domain=None, heatmap=None, mask=None, findings=ranked[:20],
+                   decision={"rule": "not_applicable", "detectors": [], "thresholds": {}},
+                   not_applicable_reason=reason)
+
+
+def fuse_maps(traces: list[Trace], shape: tuple[int, int], weights: dict[str, float],
+              cfg: FusionConfig) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The fused map (weighted mean of heatmaps × reliability) and its binary mask."""
+    num = np.zeros(shape, np.float32)
+    den = np.zeros(shape, np.float32)
+    for t in traces:
+        # generation patch maps say where generator traces are, not what was edited: reported apart
+        if t.heatmap is None or t.family in _NOT_MANIPULATION:
+            continue
+        evidence_weight = 1.0 if t.name in cfg.map_only else max(t.score or 0.0, cfg.score_floor)
+        w = np.float32(weights.get(t.name, 1.0) * evidence_weight)
+        if w <= 0:
+            continue
+        r = t.reliability if t.reliability is not None else np.float32(1.0)
+        num += w * r * t.heatmap
+        den += w * r
+    if not den.any():
+        return None, None
+    heatmap = np.where(den > 0, num / np.maximum(den, 1e-6), 0.0).astype(np.float32)
+    return heatmap, heatmap >= cfg.mask_threshold
+
+
+@dataclass
+class _Scores:
+    """What the score stage hands the decision table."""
+
+    manipulation: float | None
+    ranked_manip: list[tuple[float, str]]
+    model_calibrated: bool
+    model_prior: float | None
+    method: str
+    thresholds: dict[str, float]
+    assessment: GenerationAssessment | None
+    generation_score: float | None
+
+
+def _scores(live: list[Trace], fused: list[Trace], model: StackingModel | None, cfg: FusionConfig) -> _Scores:
+    manip = sorted(
+        (t.score, t.name) for t in fused
+        if t.score is not None and t.name not in cfg.map_only and t.family not in _NOT_MANIPULATION
+    )[::-1]
+    gen = sorted((t.score, t.name) for t in live if t.score is not None and t.family == "generation")[::-1]
+    calibrated_names = frozenset(t.name for t in live if t.family == "generation" and t.calibrated)
+    assessment = assess(live, cfg.generated_at, cfg.authentic_below, calibrated_names=calibrated_names,
+                        combiner=True if cfg.use_generation_combiner else None)
+    thresholds = {"manipulated_at": cfg.manipulated_at, "authentic_below": cfg.authentic_below}
+    manipulation, calibrated, prior, method = None, False, None, "none"
+    if model is not None:
+        manipulation = model.probability({t.name: t.score for t in live})
+        calibrated, prior, method = True, model.prior, "stacking"
+        # rank detectors by how much their score pushed the probability up
+        manip = sorted(((t.score, t.name) for t in live if t.name in model.features and t.score is not None),
+                       key=lambda p: -model.weight(p[1]) * p[0])
+    elif manip:
+        manipulation = float(np.mean([s for s, _ in manip[:2]]))
+        if manip[0][0] >= cfg.single_sure:
+            manipulation = max(manipulation, float(manip[0][0]))
+        method = "rule"
+        thresholds["single_sure"] = cfg.single_sure
+    generation_score = assessment.p_generated if assessment else (float(gen[0][0]) if gen else None)
+    return _Scores(manipulation, manip, calibrated, prior, method, thresholds, assessment, generation_score)
 
 
 def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | None = None) -> Verdict:
@@ -165,115 +256,101 @@ def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | Non
     if model is not None:
         weights.update({n: model.weight(n) for n in model.features if weights.get(n, 1.0) > 0})
 
-    # --- map -------------------------------------------------------------
-    num = np.zeros(shape, np.float32)
-    den = np.zeros(shape, np.float32)
-    for t in fused:
-        # generation patch maps say where generator traces are, not what was edited: reported apart
-        if t.heatmap is None or _family(t.name) in ("provenance", "baseline", "generation"):
-            continue
-        evidence_weight = 1.0 if t.name in cfg.map_only else max(t.score or 0.0, cfg.score_floor)
-        w = np.float32(weights.get(t.name, 1.0) * evidence_weight)
-        if w <= 0:
-            continue
-        r = t.reliability if t.reliability is not None else np.float32(1.0)
-        num += w * r * t.heatmap
-        den += w * r
-    heatmap = np.where(den > 0, num / np.maximum(den, 1e-6), 0.0).astype(np.float32) if den.any() else None
-    mask = heatmap >= cfg.mask_threshold if heatmap is not None else None
-
-    # --- scores ----------------------------------------------------------
-    manip = sorted(
-        (t.score, t.name) for t in fused
-        if t.score is not None and t.name not in cfg.map_only
-        and _family(t.name) not in ("generation", "provenance", "baseline")
-    )[::-1]
-    gen = sorted((t.score, t.name) for t in live if t.score is not None and _family(t.name) == "generation")[::-1]
-    assessment = assess(
-        live, cfg.generated_at, cfg.authentic_below,
-        calibrated_names=frozenset(n for _, n in gen if _calibrated(n)),
-        combiner=True if cfg.use_generation_combiner else None)
-    manipulation_score = None
-    if model is not None:
-        manipulation_score = model.probability({t.name: t.score for t in live})
-        # rank detectors by how much their score pushed the probability up
-        manip = sorted(((t.score, t.name) for t in live if t.name in model.features and t.score is not None),
-                       key=lambda p: -model.weight(p[1]) * p[0])
-    elif manip:
-        manipulation_score = float(np.mean([s for s, _ in manip[:2]]))
-        if manip[0][0] >= cfg.single_sure:
-            manipulation_score = max(manipulation_score, float(manip[0][0]))
-    generation_score = assessment.p_generated if assessment else (float(gen[0][0]) if gen else None)
-
+    heatmap, mask = fuse_maps(fused, shape, weights, cfg)
+    sc = _scores(live, fused, model, cfg)
     ranked: list[tuple[str, Finding]] = sorted(
         ((t.name, f) for t in live for f in t.findings), key=lambda p: -p[1].strength
     )
+    families = {t.name: t.family for t in live}
+    return _decide(sc, ranked, families, heatmap, mask, cfg)
+
+
+_LAUNDERED = "real content, AI-re-rendered (laundered through a generator's autoencoder)"
+
+
+def _decide(sc: _Scores, ranked: list[tuple[str, Finding]], families: dict[str, str],
+            heatmap: np.ndarray | None, mask: np.ndarray | None, cfg: FusionConfig) -> Verdict:
+    """The ordered decision table: the first row that applies gives the label.
+
+    1. ``provenance_declared_ai``: an ``ai_declared`` / ``generator_signature`` finding ≥ 0.9.
+    2. ``generation_model``: P(generated) at or above the generation model's threshold.
+    3. ``provenance_declared_partial_ai``: an ``ai_declared`` finding with scope "partial".
+    4. ``no_score``: no manipulation score at all → inconclusive.
+    5. ``manipulation_model`` (calibrated) / ``manipulation_rule``: manipulated at or above
+       ``manipulated_at``; authentic below ``authentic_below`` unless P(generated) sits in
+       its inconclusive band; otherwise inconclusive.
+    """
+    a = sc.assessment
     hard = [(d, f) for d, f in ranked if f.kind in _HARD_GENERATION_KINDS and f.strength >= 0.9]
     partial_ai = [(d, f) for d, f in ranked if f.kind == "ai_declared" and f.values.get("scope") == "partial"]
-    laundered = bool(assessment and assessment.laundering and assessment.laundering["p_laundered"] >= 0.5)
+    laundered = bool(a and a.laundering and a.laundering["p_laundered"] >= 0.5)
+    gen_thresholds = {"generated_at": a.generated_at, "generation_inconclusive_from": a.authentic_below} if a else {}
 
-    calibrated = False  # True only when the label comes from a calibrated score
-    p_generated = assessment.p_generated if assessment else None
-    p_manipulated = manipulation_score
+    calibrated = False
+    p_generated = a.p_generated if a else None
+    p_manipulated = sc.manipulation
+    lr_from_gen = bool(a and a.calibrated)
+    lr_from_manip = sc.model_calibrated
     if hard:
         label, score, domain = "generated", 1.0, "fully AI-generated (declared)"
-        why = f"{hard[0][0]}: {hard[0][1].message}"
+        rule, deciders, thresholds = "provenance_declared_ai", [hard[0][0]], {"finding_strength_at": 0.9}
         p_generated = max(p_generated or 0.0, hard[0][1].strength)
-    elif assessment and assessment.band == "generated":
-        label, score, calibrated = "generated", assessment.p_generated, assessment.calibrated
+        lr_from_gen = False  # the declaration, not the calibrated model, sets P(generated)
+    elif a and a.band == "generated":
+        label, score, calibrated = "generated", a.p_generated, a.calibrated
         domain = _LAUNDERED if laundered else "fully AI-generated"
-        why = (f"P(generated) {score:.2f} from {', '.join(assessment.detectors)} "
-               f"(threshold {assessment.generated_at:.2f})")
-        if laundered:
-            why += (f"; the content looks like a real photo (p_laundered "
-                    f"{assessment.laundering['p_laundered']:.2f}): a real scene AI-re-rendered, "
-                    "not evidence that the scene never existed")
+        rule, deciders, thresholds = "generation_model", list(a.detectors), gen_thresholds
     elif partial_ai:
-        label, score, domain = "manipulated", max(partial_ai[0][1].strength, manipulation_score or 0.0), "AI edit or inpainting (declared)"
-        why = f"{partial_ai[0][0]}: {partial_ai[0][1].message}"
+        label, score, domain = "manipulated", max(partial_ai[0][1].strength, sc.manipulation or 0.0), \
+            "AI edit or inpainting (declared)"
+        rule, deciders, thresholds = "provenance_declared_partial_ai", [partial_ai[0][0]], {}
         p_manipulated = score
-    elif manipulation_score is None:
+        lr_from_manip = False
+    elif sc.manipulation is None:
         label, score, domain = "inconclusive", 0.5, None
-        why = "no detector produced an image-level manipulation score"
+        rule, deciders, thresholds = "no_score", [], {}
     else:
-        score = manipulation_score
-        calibrated = model is not None
-        top = ", ".join(f"{n} {s:.2f}" for s, n in manip[:2])
-        if model is not None:
-            top = f"P(manipulated) {score:.2f} from the stacked fusion; strongest contributions: {top}"
+        score = sc.manipulation
+        calibrated = sc.model_calibrated
+        rule = "manipulation_model" if sc.model_calibrated else "manipulation_rule"
+        deciders = [n for _, n in sc.ranked_manip[:2]]
+        thresholds = dict(sc.thresholds)
+        gen_doubt = bool(a and a.band == "inconclusive")
         if score >= cfg.manipulated_at:
             label = "manipulated"
-            copy = [n for sc, n in manip if _family(n) == "copymove" and sc >= cfg.manipulated_at]
-            domain = _domain(copy[0] if copy else manip[0][1]) if manip else "local manipulation"
-            why = f"strongest manipulation scores: {top} (threshold {cfg.manipulated_at})"
-        elif score < cfg.authentic_below and not (assessment and assessment.band == "inconclusive"):
+            domain = _domain(sc.ranked_manip, ranked, families, cfg)
+        elif score < cfg.authentic_below and not gen_doubt:
             label, domain = "authentic", None
-            why = f"no detector found strong evidence; strongest scores: {top}"
         else:
             label, domain = "inconclusive", None
-            why = f"scores between thresholds: {top}"
-    if assessment and assessment.band == "inconclusive" and label in ("authentic", "inconclusive"):
-        why += (f"; P(generated) {assessment.p_generated:.2f} is in the inconclusive band "
-                f"[{assessment.authentic_below:.2f}, {assessment.generated_at:.2f})")
-
+        if gen_doubt:
+            thresholds.update(gen_thresholds)
+    probabilities = _probabilities(p_generated, p_manipulated)
+    if probabilities and probabilities.get("authentic") is not None:
+        score = 1.0 - probabilities["authentic"]
+    lr_m = likelihood_ratio(p_manipulated, sc.model_prior or 0.5) if lr_from_manip else None
+    gen_prior = a.prior if a else None
+    lr_g = likelihood_ratio(p_generated, gen_prior or 0.5) if lr_from_gen else None
+    # laundering is about generated pictures: shown only where P(generated) is not negligible
+    show_laundering = bool(a and a.laundering and (p_generated or 0.0) >= a.authentic_below)
     return Verdict(
         label=label,
         score=float(score),
-        manipulation_score=manipulation_score,
-        generation_score=generation_score,
+        manipulation_score=sc.manipulation,
+        generation_score=sc.generation_score,
         domain=domain,
         heatmap=heatmap,
         mask=mask,
         findings=ranked[:20],
-        explanation=why,
         calibrated=calibrated,
-        probabilities=_probabilities(p_generated, p_manipulated),
-        generation=assessment.to_dict() if assessment else None,
-        laundering=assessment.laundering if assessment else None,
+        probabilities=probabilities,
+        generation=a.to_dict() if a else None,
+        laundering=a.laundering if show_laundering else None,
+        likelihood_ratios={"manipulated": lr_m, "generated": lr_g},
+        support={"manipulated": enfsi_support(lr_m), "generated": enfsi_support(lr_g)},
+        prior={"manipulated": sc.model_prior if lr_from_manip else None, "generated": gen_prior if lr_from_gen else None},
+        decision={"rule": rule, "detectors": deciders, "thresholds": thresholds},
     )
-
-
-_LAUNDERED = "real content, AI-re-rendered (laundered through a generator's autoencoder)"
 
 
 def _probabilities(p_generated: float | None, p_manipulated: float | None) -> dict[str, float | None] | None:
@@ -295,12 +372,13 @@ def _probabilities(p_generated: float | None, p_manipulated: float | None) -> di
             "generated": round(p_generated, 4)}
 
 
-def _domain(detector: str) -> str:
-    fam = _family(detector)
+def _domain(ranked_manip: list[tuple[float, str]], ranked: list[tuple[str, Finding]],
+            families: dict[str, str], cfg: FusionConfig) -> str:
+    copy = [n for sc, n in ranked_manip if families.get(n) == "copymove" and sc >= cfg.manipulated_at]
+    top = copy[0] if copy else (ranked_manip[0][1] if ranked_manip else None)
+    fam = families.get(top or "", "unknown")
     if fam == "copymove":
         return "classic edit: copy-move"
     if fam in ("jpeg", "noise", "camera"):
         return "classic edit: splice / removal"
-    if fam == "learned":
-        return "local manipulation"
     return "local manipulation"

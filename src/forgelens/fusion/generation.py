@@ -10,7 +10,7 @@ without the CLIP extra falls back to the low-level trace model alone.
   "generated" (the JSON records how); ``authentic_below`` is the lower edge of the
   inconclusive band.
 - Laundering follows "When Synthetic Traces Hide Real Content" (pristine / laundered /
-  fully synthetic): ``forgelens.learned.laundering.three_way`` splits the low-level trace
+  fully synthetic): ``forgelens.fusion.laundering.three_way`` splits the low-level trace
   (fires on anything that went through a generator's decoder) from the semantic probe
   (fires when the scene itself looks generated). A laundered picture is real content,
   AI-re-rendered — never "a scene that never existed".
@@ -61,6 +61,8 @@ class GenerationCombiner:
     laundering_semantic: str | None
     fitted: dict[str, Any] = field(default_factory=dict)
     description: str = ""
+    #: Class balance the probability is calibrated for (the fit is class-balanced: 0.5).
+    prior: float = 0.5
 
     @classmethod
     def load(cls, path: Path = GENERATION_PATH) -> GenerationCombiner | None:
@@ -78,7 +80,8 @@ class GenerationCombiner:
                 raise ValueError(f"{path}: inconsistent generation model {m}")
         laundering = raw.get("laundering") or {}
         return cls(models, laundering.get("trace"), laundering.get("semantic"),
-                   raw.get("fitted", {}), raw.get("description", ""))
+                   raw.get("fitted", {}), raw.get("description", ""),
+                   float(raw.get("prior", 0.5)))
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,8 @@ class GenerationAssessment:
     method: str
     laundering: dict[str, Any] | None = None
     heldout_fpr: float | None = None
+    #: Prior the probability is calibrated for (None for a single detector's own score).
+    prior: float | None = None
 
     @property
     def band(self) -> str:
@@ -110,6 +115,7 @@ class GenerationAssessment:
             "calibrated": self.calibrated,
             "method": self.method,
             "heldout_fpr": self.heldout_fpr,
+            "prior": self.prior,
         }
 
 
@@ -129,7 +135,7 @@ def _laundering(combiner: GenerationCombiner, scores: dict[str, float], p_genera
     comes from ``three_way``: the semantic probe's doubt that the scene is generated. The
     three classes split P(generated) by it, so they sum to 1 with ``pristine`` = 1 − P(generated).
     """
-    from forgelens.learned.laundering import three_way
+    from forgelens.fusion.laundering import three_way
 
     trace, semantic = combiner.laundering_trace, combiner.laundering_semantic
     if semantic not in scores or trace not in scores:
@@ -166,7 +172,8 @@ def assess(traces: list[Trace], fallback_generated_at: float = 0.7, fallback_aut
                     p_generated=p, generated_at=m.generated_at,
                     authentic_below=m.authentic_below, detectors=m.detectors, calibrated=True,
                     method="logistic combiner fitted by " + str(comb.fitted.get("script", "generation.json")),
-                    laundering=_laundering(comb, scores, p), heldout_fpr=m.heldout_fpr)
+                    laundering=_laundering(comb, scores, p), heldout_fpr=m.heldout_fpr,
+                    prior=comb.prior)
     decisive = sorted((s, n) for n, s in scores.items() if n in calibrated_names)
     if not decisive:
         return None

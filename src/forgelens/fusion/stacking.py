@@ -42,6 +42,8 @@ class StackingModel:
     coef: list[float]
     intercept: float
     trained_on: str = ""
+    #: Class balance the probability is calibrated for (balanced fit: 0.5).
+    prior: float = 0.5
 
     def probability(self, scores: dict[str, float | None]) -> float:
         x = (np.asarray(feature_vector(scores, self.features)) - self.mean) / np.asarray(self.scale)
