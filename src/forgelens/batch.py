@@ -72,6 +72,8 @@ class ItemResult:
     error: str | None = None
     skipped: bool = False
     report: dict[str, Any] | None = None
+    #: The label in words (``forgelens.explain.headline``), for the one line printed per file.
+    headline: str | None = None
 
 
 def analyze_one(path: str, outdir: str | None, options: dict[str, Any]) -> ItemResult:
@@ -88,7 +90,10 @@ def analyze_one(path: str, outdir: str | None, options: dict[str, Any]) -> ItemR
             write_report(report, outdir)
         d = report.to_dict() if options.get("want_json") else None
         v = report.verdict
-        return ItemResult(path, outdir, v.label, v.score, v.probabilities, report.seconds["total"], report=d)
+        from forgelens.explain import headline
+
+        return ItemResult(path, outdir, v.label, v.score, v.probabilities, report.seconds["total"], report=d,
+                          headline=headline(report))
     except ForgeLensError as exc:
         return ItemResult(path, outdir, error=str(exc))
     except Exception as exc:  # a bug must not sink the batch; it is recorded with the file name

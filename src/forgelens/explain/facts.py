@@ -104,7 +104,7 @@ class Item:
 def family_of(trace: Any) -> str:
     """A Trace's family: stamped by the registry, or looked up when it is not."""
     fam = getattr(trace, "family", None)
-    if fam:
+    if fam and fam != "unknown":
         return fam
     from forgelens.detectors import available
 

@@ -4,26 +4,24 @@ Every phrase here is a pure function of a fact in the Verdict, so the same fact 
 same way in the summary, the analyst view, report.html, the web page and the CLI line.
 
 The strength of evidence is expressed on the verbal scale of the ENFSI Guideline for
-Evaluative Reporting in Forensic Science (2015): a likelihood ratio LR (how much more
-probable the findings are if the proposition is true than if it is not) maps to
-"weak" (1–10), "moderate" (10–100), "moderately strong" (100–10³), "strong" (10³–10⁴),
-"very strong" (10⁴–10⁶) and "extremely strong" (> 10⁶) support.
+Evaluative Reporting in Forensic Science (2015): fusion turns its calibrated probability
+into a likelihood ratio LR and a key of the scale (``fusion.calibration.enfsi_support``:
+"weak" 2–10, "moderate" 10–100, … "extremely strong" > 10⁶; "none" between 1/2 and 2;
+"against" below 1/2, worded here by the step of 1/LR for the opposite proposition).
+Without a calibrated model (a declaration, an uncalibrated rule) there is no LR and no
+verbal strength is claimed.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
-#: ENFSI (2015) steps, weakest first, with the LR at which each begins.
-ENFSI_STEPS: tuple[tuple[str, float], ...] = (
-    ("weak", 1.0), ("moderate", 10.0), ("moderately_strong", 100.0), ("strong", 1e3),
-    ("very_strong", 1e4), ("extremely_strong", 1e6))
-ENFSI_WORDS = {k: k.replace("_", " ") for k, _ in ENFSI_STEPS}
-#: |log10 LR| below this reads "no support either way" (the guideline's LR ≈ 1).
-_NEUTRAL_LOG10 = 0.05
+from forgelens.fusion.calibration import ENFSI_STEPS, enfsi_support
+
+#: The scale's keys in words ("moderately_strong" → "moderately strong").
+ENFSI_WORDS = {k: k.replace("_", " ") for _, k in ENFSI_STEPS if k not in ("against", "none")}
 
 #: The two propositions a verdict weighs, formal (analyst) and plain (journalist).
 PROPOSITIONS = {
@@ -39,63 +37,26 @@ PLAIN_AGAINST = {"manipulated": "the picture was not edited",
 PROB_ORDER = ("authentic", "manipulated", "generated")
 
 
-def enfsi_step(lr: float | None) -> str | None:
-    """The ENFSI step of a likelihood ratio ("against" below 1, "none" at about 1)."""
-    if lr is None or not math.isfinite(lr) and lr != math.inf:
-        return None
-    if lr <= 0:
-        return "against"
-    if abs(math.log10(lr)) < _NEUTRAL_LOG10:
-        return "none"
-    if lr < 1:
-        return "against"
-    step = "weak"
-    for name, lo in ENFSI_STEPS:
-        if lr >= lo:
-            step = name
-    return step
-
-
 def step_rank(step: str | None) -> int:
-    """Order of a step: against < none < weak < … < extremely strong (for comparisons)."""
-    order = ["against", "none"] + [k for k, _ in ENFSI_STEPS]
+    """Order of a step: against < none < weak < … < extremely strong (-1 for None)."""
+    order = [k for _, k in ENFSI_STEPS]
     return order.index(step) if step in order else -1
 
 
-def likelihood_ratio(p: float | None, prior: float = 0.5) -> float | None:
-    """Posterior odds / prior odds of a calibrated probability (∞ at p = 1)."""
-    if p is None:
-        return None
-    p = min(max(float(p), 0.0), 1.0)
-    prior_odds = prior / (1.0 - prior)
-    if p >= 1.0:
-        return math.inf
-    return (p / (1.0 - p)) / prior_odds
-
-
 def support(verdict: Any, prop: str) -> tuple[str | None, float | None]:
-    """(step, LR) for "manipulated" or "generated": the verdict's own when it has them
-    (fusion computes them from its calibrated model), else from its probability at the
-    recorded prior (0.5 when none is recorded)."""
-    lrs = getattr(verdict, "likelihood_ratios", None) or {}
-    steps = getattr(verdict, "support", None) or {}
-    lr = lrs.get(prop)
-    step = steps.get(prop)
-    if lr is None:
-        p = (getattr(verdict, "probabilities", None) or {}).get(prop)
-        prior = getattr(verdict, "prior", None)
-        prior = prior.get(prop, 0.5) if isinstance(prior, dict) else (prior if isinstance(prior, float) else 0.5)
-        lr = likelihood_ratio(p, prior)
-    if step is None:
-        step = enfsi_step(lr)
+    """(ENFSI key, LR) for "manipulated" or "generated", as fusion computed them from its
+    calibrated model; (None, None) where no calibrated model decided (then no verbal
+    strength is claimed at all)."""
+    lr = (getattr(verdict, "likelihood_ratios", None) or {}).get(prop)
+    step = (getattr(verdict, "support", None) or {}).get(prop)
     return step, lr
 
 
 def against_step(lr: float | None) -> str | None:
     """The step of the opposite proposition (1 / LR) when the findings point against one."""
-    if lr is None:
+    if lr is None or lr <= 0:
         return None
-    return enfsi_step(math.inf if lr == 0 else 1.0 / lr)
+    return enfsi_support(1.0 / lr)
 
 
 def formal_support(step: str | None, lr: float | None, prop: str) -> str | None:
