@@ -44,6 +44,9 @@ def verdict_context(report: Any) -> dict[str, Any]:
         "calibrated": bool(v.calibrated),
         "support": text.support_sentences(report),
         "summary": text.summary(report),
+        # facts that weigh on their own: a declaration of AI, the PRNU result, laundering
+        "facts": [c["statement"] for c in text.combined(report)
+                  if c["kind"] in ("declared_ai", "camera_match", "camera_mismatch", "laundering")],
         "picture": data_uri(outline(np.asarray(ev.pixels), v.mask)),
         "region": region,
         "region_text": (f"Outlined: the marked region, {words.area_text(region['fraction'])} of the picture, "
@@ -75,11 +78,10 @@ def _cards(report: Any, evidence: list[facts.Item]) -> list[dict[str, Any]]:
         if has_something and t.heatmap is not None:
             maps.append({"src": data_uri(overlay(px, t.heatmap), 800), "alt": f"{t.name} map over the picture",
                          "caption": f"{t.name} map over the picture (maps/{t.name}.png)"})
-        if has_something:
-            for key, m in list(t.extra_maps.items())[:4]:
-                m = display_unit(m)
-                src = data_uri(overlay(px, m), 800) if m.shape == px.shape[:2] else data_uri(m, 400)
-                maps.append({"src": src, "alt": f"{t.name} {key}", "caption": f"{key} (maps/{t.name}.{key}.png)"})
+        for key, m in list(t.extra_maps.items())[:4]:  # the analyst's views, also inside a collapsed card
+            m = display_unit(m)
+            src = data_uri(overlay(px, m), 800) if has_something and m.shape == px.shape[:2] else data_uri(m, 400)
+            maps.append({"src": src, "alt": f"{t.name} {key}", "caption": f"{key} (maps/{t.name}.{key}.png)"})
         cards.append({
             "name": t.name, "family": facts.family_of(t), "description": info.description if info else "",
             "how_to_read": info.how_to_read if info else "", "caveat": info.caveat if info else "",
