@@ -154,7 +154,8 @@ def summary(report: Any) -> str:
             s.append("We found no clear sign that this picture was edited.")
             s.append(f"Also, {proof}.")
         else:
-            s.append("We found no clear sign that this picture was edited or made by AI.")
+            s.append("We found no clear sign that this picture was edited or made by AI." if pg is not None else
+                     "We found no clear sign that this picture was edited, and no check for AI pictures was run.")
             s.append("That does not prove the picture is real.")
         s.append(_chances(report, pm, pg))
         strong = [it for it in evidence if it.family not in ("provenance", "generation")
