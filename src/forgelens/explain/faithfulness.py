@@ -101,8 +101,8 @@ def overclaims(report: Any) -> list[str]:
     proof = facts.proof_of_origin(report)
     for sent in re.split(r"(?<=[.!?])\s+", summary + " " + e["headline"]):
         s = sent.lower()
-        if re.search(r"\b(authentic|real|genuine)\b", s) and "not prove" not in s and "does not" not in s \
-                and "authentic origin supported" not in s and not re.search(r"real (photo|scene)", s) and not proof:
+        claims_real = re.search(r"\bauthentic\b", s) or re.search(r"\b(is|was|looks|seems) (real|genuine)\b", s)
+        if claims_real and "not prove" not in s and "authentic origin supported" not in s and not proof:
             bad.append(f"says authentic without proof of origin: {sent}")
         if re.search(r"\bprov(es|en)\b", s) and "not prove" not in s:
             bad.append(f"claims proof: {sent}")
