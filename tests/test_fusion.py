@@ -11,7 +11,7 @@ from forgelens.fusion import fuse as _fuse_traces
 from forgelens.fusion.stacking import StackingModel
 from forgelens.trace import Finding, Trace
 
-RULE = FusionConfig(use_stacking=False)
+RULE = FusionConfig(use_stacking=False, use_detection=False)
 
 
 def _fuse(traces, shape, config=None):
@@ -120,7 +120,7 @@ def test_verdict_carries_facts_not_prose():
     for key in ("label", "not_applicable_reason", "probabilities", "likelihood_ratios", "support", "prior",
                 "decision", "domain", "findings", "calibrated"):
         assert key in d
-    assert set(d["decision"]) == {"rule", "detectors", "thresholds"}
+    assert set(d["decision"]) == {"rule", "detectors", "thresholds", "model"}
 
 
 def test_family_is_read_from_the_trace_not_the_registry():
@@ -153,3 +153,34 @@ def test_not_applicable_verdict_has_a_reason():
     d = v.to_dict()
     assert d["label"] == "not_applicable" and "100×68" in d["not_applicable_reason"]
     assert d["decision"]["rule"] == "not_applicable" and d["probabilities"] is None
+
+
+def test_several_cloned_pairs_are_not_named_a_copy_move():
+    # three instances of one object give two or more matched pairs: the tag says the repetition
+    # is undetermined (identical objects match as a clone does)
+    pair = {"source_area_px": 40, "target_area_px": 40, "rotation_deg": 0.0, "scale": 1.0, "match_count": 30}
+    findings = [Finding("copy_move", "pair", 0.9, (0, 0, 10, 10), dict(pair, pair_id=k)) for k in range(2)]
+    t = Trace("copymove_sift", heatmap=_map((40, 60, 40, 60)), score=0.95, findings=findings)
+    v = fuse([t], SHAPE)
+    assert v.label == "manipulated" and v.domain == "repeated content: copy-move or identical objects"
+
+
+def test_detection_model_round_trip_and_bounded_likelihood_ratio(tmp_path):
+    from forgelens.fusion.detection import DetectionModel, features, summarise
+
+    t = registry.stamp(Trace("ela", heatmap=_map((10, 30, 10, 30)), score=0.9))
+    feats = features(summarise([t], t.heatmap), ["ela"])
+    names = sorted(feats)
+    m = DetectionModel(detectors=["ela"], features=names, mean=[0.0] * len(names), scale=[1.0] * len(names),
+                       coef=[5.0 if n == "ela.top" else 0.0 for n in names], intercept=0.0,
+                       platt={"a": 3.0, "b": 0.0}, thresholds={"manipulated_at": 0.8, "authentic_below": 0.3},
+                       lr_bounds=[0.01, 50.0])
+    p = m.probability(feats)
+    assert p == pytest.approx(50 / 51)  # an extreme score is held at the LR the validation data supports
+    m.save(tmp_path / "d.json")
+    assert DetectionModel.load(tmp_path / "d.json").probability(feats) == pytest.approx(p)
+    (tmp_path / "bad.json").write_text("{")
+    from forgelens.errors import ForgeLensError
+
+    with pytest.raises(ForgeLensError, match="bad.json"):
+        DetectionModel.load(tmp_path / "bad.json")

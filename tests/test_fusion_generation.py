@@ -84,7 +84,7 @@ def _fuse_with(combiner, traces, monkeypatch):
     import forgelens.fusion.generation as gen
 
     monkeypatch.setattr(gen, "_COMBINER", [combiner])
-    return fuse(traces, SHAPE, FusionConfig(use_stacking=False))
+    return fuse(traces, SHAPE, FusionConfig(use_stacking=False, use_detection=False))
 
 
 def _quiet():
@@ -126,9 +126,9 @@ def test_declared_ai_sets_p_generated_and_without_generation_evidence_it_is_unme
 
     monkeypatch.setattr(gen, "_COMBINER", [None])
     f = Finding("ai_declared", "C2PA manifest declares trainedAlgorithmicMedia", 1.0)
-    v = fuse([Trace("c2pa_manifest", score=1.0, findings=[f])] + _quiet(), SHAPE, FusionConfig(use_stacking=False))
+    v = fuse([Trace("c2pa_manifest", score=1.0, findings=[f])] + _quiet(), SHAPE, FusionConfig(use_stacking=False, use_detection=False))
     assert v.label == "generated" and v.probabilities["generated"] == pytest.approx(1.0)
-    plain = fuse(_quiet(), SHAPE, FusionConfig(use_stacking=False))
+    plain = fuse(_quiet(), SHAPE, FusionConfig(use_stacking=False, use_detection=False))
     assert plain.probabilities["generated"] is None
     assert plain.probabilities["authentic"] + plain.probabilities["manipulated"] == pytest.approx(1.0)
 

@@ -34,6 +34,14 @@ Provenance overrides
     A finding of kind ``ai_declared`` (C2PA / XMP declares AI generation) or
     ``generator_signature`` (generator metadata or watermark) with strength ≥
     0.9 makes the label "generated", citing that finding.
+Image-level detection (when ``detection.json`` is shipped and ``use_detection``)
+    P(manipulated) comes from ``forgelens.fusion.detection``: pooled statistics of every
+    manipulation map (top-k mean, area above thresholds, largest connected region and its
+    compactness, reliability coverage), whether independent families point at the same
+    region, the global scores and provenance facts → a logistic model with Platt scaling
+    fitted on camera-disjoint validation data; its thresholds (≤ 3 % of validation
+    authentic images called manipulated) replace ``manipulated_at`` / ``authentic_below``.
+    Used when at least half of its detectors ran; the stacking below otherwise.
 Stacked fusion (when ``stacking.json`` is shipped and ``use_stacking``)
     The manipulation score becomes the logistic combiner's P(manipulated)
     (see ``forgelens.fusion.stacking``: fitted on forgelens synth forgeries,
@@ -61,8 +69,9 @@ Strength of evidence
     (``forgelens.fusion.calibration``). Where no calibrated model gave the number (the
     rule, a provenance declaration) both are None and ``decision.rule`` says what decided.
 Decision
-    ``decision`` = {"rule", "detectors", "thresholds"}: which row of the ordered decision
-    table (``_decide``) gave the label, the detectors behind it and the thresholds used.
+    ``decision`` = {"rule", "detectors", "thresholds", "model"}: which row of the ordered
+    decision table (``_decide``) gave the label, the detectors behind it, the thresholds
+    used and the model file that gave the number (for ``manipulation_model``).
     Facts only: every sentence about a verdict is written by ``forgelens.explain``.
 """
 
@@ -74,6 +83,13 @@ from typing import Any
 import numpy as np
 
 from forgelens.fusion.calibration import enfsi_support, likelihood_ratio
+from forgelens.fusion.detection import (
+    DetectionModel,
+    MapSummary,
+    detection_model,
+    features,
+    summarise,
+)
 from forgelens.fusion.generation import GenerationAssessment, assess
 from forgelens.fusion.stacking import StackingModel
 from forgelens.trace import Finding, Trace, _jsonable
@@ -103,6 +119,9 @@ class FusionConfig:
     map_only: tuple[str, ...] = ("learned_localizer",)
     #: Use the shipped generation combiner (``generation.json``, see ``forgelens.fusion.generation``).
     use_generation_combiner: bool = True
+    #: Use the shipped image-level detection model (``detection.json``, ``forgelens.fusion.detection``)
+    #: for P(manipulated); its own thresholds replace ``manipulated_at`` / ``authentic_below``.
+    use_detection: bool = True
 
 
 @dataclass
@@ -177,7 +196,7 @@ def not_applicable(reason: str, traces: list[Trace] | None = None) -> Verdict:
     ranked = sorted(((t.name, f) for t in traces or [] for f in t.findings), key=lambda p: -p[1].strength)
     return Verdict(label="not_applicable", score=0.0, manipulation_score=None, generation_score=None,
                    domain=None, heatmap=None, mask=None, findings=ranked[:20],
-                   decision={"rule": "not_applicable", "detectors": [], "thresholds": {}},
+                   decision={"rule": "not_applicable", "detectors": [], "thresholds": {}, "model": None},
                    not_applicable_reason=reason)
 
 
@@ -217,7 +236,8 @@ class _Scores:
     generation_score: float | None
 
 
-def _scores(live: list[Trace], fused: list[Trace], model: StackingModel | None, cfg: FusionConfig) -> _Scores:
+def _scores(live: list[Trace], fused: list[Trace], model: StackingModel | None, cfg: FusionConfig,
+            detection: DetectionModel | None = None, summary: MapSummary | None = None) -> _Scores:
     manip = sorted(
         (t.score, t.name) for t in fused
         if t.score is not None and t.name not in cfg.map_only and t.family not in _NOT_MANIPULATION
@@ -228,7 +248,20 @@ def _scores(live: list[Trace], fused: list[Trace], model: StackingModel | None, 
                         combiner=True if cfg.use_generation_combiner else None)
     thresholds = {"manipulated_at": cfg.manipulated_at, "authentic_below": cfg.authentic_below}
     manipulation, calibrated, prior, method = None, False, None, "none"
-    if model is not None:
+    if detection is not None and summary is not None:
+        feats = features(summary, detection.detectors)
+        manipulation = detection.probability(feats)
+        calibrated, prior, method = True, detection.prior, "detection"
+        thresholds = dict(detection.thresholds)
+        # the detectors whose features pushed the probability up most, strongest first
+        push: dict[str, float] = {}
+        for f, c in detection.contributions(feats).items():
+            name = f.split(".")[0]
+            push[name] = push.get(name, 0.0) + c
+        scores = {t.name: t.score for t in live}
+        manip = [(float(scores.get(n) or 0.0), n) for n, c in sorted(push.items(), key=lambda p: -p[1])
+                 if c > 0 and n in scores]
+    elif model is not None:
         manipulation = model.probability({t.name: t.score for t in live})
         calibrated, prior, method = True, model.prior, "stacking"
         # rank detectors by how much their score pushed the probability up
@@ -244,7 +277,11 @@ def _scores(live: list[Trace], fused: list[Trace], model: StackingModel | None, 
     return _Scores(manipulation, manip, calibrated, prior, method, thresholds, assessment, generation_score)
 
 
-def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | None = None) -> Verdict:
+
+def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | None = None, *,
+         summary: MapSummary | None = None) -> Verdict:
+    """Traces → Verdict. ``summary``: the pooled maps when already computed (a benchmark
+    re-fusing cached analyses); by default they are pooled here from the traces."""
     cfg = config or FusionConfig()
     weights = dict(cfg.weights)
     live = [t for t in traces if t.applicable and t.error is None]
@@ -257,7 +294,12 @@ def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | Non
         weights.update({n: model.weight(n) for n in model.features if weights.get(n, 1.0) > 0})
 
     heatmap, mask = fuse_maps(fused, shape, weights, cfg)
-    sc = _scores(live, fused, model, cfg)
+    detection = detection_model() if cfg.use_detection else None
+    if detection is not None and not detection.applies(ran):
+        detection = None
+    if detection is not None and summary is None:
+        summary = summarise(live, heatmap)
+    sc = _scores(live, fused, model, cfg, detection, summary)
     ranked: list[tuple[str, Finding]] = sorted(
         ((t.name, f) for t in live for f in t.findings), key=lambda p: -p[1].strength
     )
@@ -265,6 +307,7 @@ def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | Non
     return _decide(sc, ranked, families, heatmap, mask, cfg)
 
 
+_MODEL_FILES = {"detection": "detection.json", "stacking": "stacking.json"}
 _LAUNDERED = "real content, AI-re-rendered (laundered through a generator's autoencoder)"
 
 
@@ -316,10 +359,10 @@ def _decide(sc: _Scores, ranked: list[tuple[str, Finding]], families: dict[str, 
         deciders = [n for _, n in sc.ranked_manip[:2]]
         thresholds = dict(sc.thresholds)
         gen_doubt = bool(a and a.band == "inconclusive")
-        if score >= cfg.manipulated_at:
+        if score >= thresholds["manipulated_at"]:
             label = "manipulated"
-            domain = _domain(sc.ranked_manip, ranked, families, cfg)
-        elif score < cfg.authentic_below and not gen_doubt:
+            domain = _domain(sc.ranked_manip, ranked, families, thresholds["manipulated_at"])
+        elif score < thresholds["authentic_below"] and not gen_doubt:
             label, domain = "authentic", None
         else:
             label, domain = "inconclusive", None
@@ -349,7 +392,8 @@ def _decide(sc: _Scores, ranked: list[tuple[str, Finding]], families: dict[str, 
         likelihood_ratios={"manipulated": lr_m, "generated": lr_g},
         support={"manipulated": enfsi_support(lr_m), "generated": enfsi_support(lr_g)},
         prior={"manipulated": sc.model_prior if lr_from_manip else None, "generated": gen_prior if lr_from_gen else None},
-        decision={"rule": rule, "detectors": deciders, "thresholds": thresholds},
+        decision={"rule": rule, "detectors": deciders, "thresholds": thresholds,
+                  "model": _MODEL_FILES.get(sc.method) if rule == "manipulation_model" else None},
     )
 
 
@@ -373,12 +417,19 @@ def _probabilities(p_generated: float | None, p_manipulated: float | None) -> di
 
 
 def _domain(ranked_manip: list[tuple[float, str]], ranked: list[tuple[str, Finding]],
-            families: dict[str, str], cfg: FusionConfig) -> str:
-    copy = [n for sc, n in ranked_manip if families.get(n) == "copymove" and sc >= cfg.manipulated_at]
-    top = copy[0] if copy else (ranked_manip[0][1] if ranked_manip else None)
+            families: dict[str, str], manipulated_at: float) -> str:
+    """A short tag for the kind of manipulation, from the family that pushed the verdict most.
+
+    Copy-move names the domain only for a single cloned pair: two or more pairs are the
+    pattern of genuinely repeated objects (signs, windows, tiles, crowds), which match just as
+    a clone does, so the tag then says the repetition is undetermined.
+    """
+    copy = [n for sc, n in ranked_manip if families.get(n) == "copymove" and sc >= manipulated_at]
+    top = copy[0] if copy else next((n for _, n in ranked_manip), None)
     fam = families.get(top or "", "unknown")
     if fam == "copymove":
-        return "classic edit: copy-move"
+        pairs = sum(1 for d, f in ranked if f.kind == "copy_move" and families.get(d) == "copymove")
+        return "classic edit: copy-move" if pairs <= 1 else "repeated content: copy-move or identical objects"
     if fam in ("jpeg", "noise", "camera"):
         return "classic edit: splice / removal"
     return "local manipulation"
