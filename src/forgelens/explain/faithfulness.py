@@ -102,7 +102,7 @@ def overclaims(report: Any) -> list[str]:
     for sent in re.split(r"(?<=[.!?])\s+", summary + " " + e["headline"]):
         s = sent.lower()
         claims_real = re.search(r"\bauthentic\b", s) or re.search(r"\b(is|was|looks|seems) (real|genuine)\b", s)
-        if claims_real and "not prove" not in s and "authentic origin supported" not in s and not proof:
+        if claims_real and "not prove" not in s and "whether" not in s and "authentic origin supported" not in s and not proof:
             bad.append(f"says authentic without proof of origin: {sent}")
         if re.search(r"\bprov(es|en)\b", s) and "not prove" not in s:
             bad.append(f"claims proof: {sent}")

@@ -115,7 +115,7 @@ def summary(report: Any) -> str:
         return " ".join([
             "This picture could not be checked.",
             f"The reason: {reason}.",
-            "This says nothing about whether it is real or fake.",
+            "This says nothing for or against the picture.",
             "Try to find a larger or first copy of it.",
         ])
     if v.label == "manipulated":
