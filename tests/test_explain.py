@@ -135,6 +135,7 @@ def test_summary_is_short_and_readable(reports):
         n_sent = len(re.findall(r"[.!?](?:\s|$)", s))
         assert 3 <= n_sent <= 5, s
         grades.append(fk_grade(s))
+        assert "_" not in s and not any(name in s for name in available())  # no detector code names
     assert max(grades) <= 9.0, max(grades)
 
 
@@ -198,7 +199,7 @@ def test_thumbnail_is_not_applicable_with_its_reason_in_words():
     reason = why_not_applicable(r.evidence)
     assert headline(r) == f"Cannot be judged: {reason}"
     assert reason in summary(r) and "could not be checked" in summary(r)
-    assert faithfulness.cited_numbers(r)[1] == []
+    assert faithfulness.cited_numbers(r)[1] == [] and faithfulness.overclaims(r) == []
     assert "Cannot be judged" in render_report_html(r)
 
 
@@ -226,3 +227,25 @@ def test_resampling_does_not_claim_a_resize():
     r = analyze(REPO / "examples" / "splice.jpg", detectors=["resampling"])
     for f in r.trace("resampling").findings:
         assert "probably resized" not in f.message
+
+
+def test_region_is_described_in_plain_words_from_the_mask():
+    mask = np.zeros((200, 300), bool)
+    mask[10:50, 20:80] = True  # 4 % of the picture, upper left
+    r = words.mask_region(mask)
+    assert r["where"] == "the upper left" and words.area_text(r["fraction"]) == "about 4 %"
+    mask[:] = False
+    mask[150:190, 120:180] = True
+    assert words.mask_region(mask)["where"] == "the bottom centre"
+    assert words.mask_region(np.zeros((10, 10), bool)) is None
+
+
+def test_manipulated_summary_says_where_and_how_strong(reports):
+    cases = [r for r in reports if r.verdict.label == "manipulated" and words.mask_region(r.verdict.mask)
+             and facts.declared_ai(r) is None]
+    assert cases
+    for r in cases:
+        region = words.mask_region(r.verdict.mask)
+        s = summary(r)
+        assert region["where"] in s and words.area_text(region["fraction"]) in s
+        assert "seems to have been edited" in s and "cannot tell" in s
