@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from forgelens.explain import facts, text, words
-from forgelens.explain.images import data_uri, display_unit, draw_pairs, outline, overlay
+from forgelens.explain.images import Previews, data_uri, display_unit, draw_pairs, outline
 
 
 @lru_cache(maxsize=1)
@@ -33,9 +33,10 @@ def _env():
     return env
 
 
-def verdict_context(report: Any) -> dict[str, Any]:
+def verdict_context(report: Any, previews: Previews | None = None) -> dict[str, Any]:
     """What the verdict box shows (shared by report.html and the web page)."""
     v, ev = report.verdict, report.evidence
+    previews = previews or Previews(ev.pixels)
     region = words.mask_region(v.mask)
     ctx = {
         "label": v.label,
@@ -47,11 +48,12 @@ def verdict_context(report: Any) -> dict[str, Any]:
         # facts that weigh on their own: a declaration of AI, the PRNU result, laundering
         "facts": [c["statement"] for c in text.combined(report)
                   if c["kind"] in ("declared_ai", "camera_match", "camera_mismatch", "laundering")],
-        "picture": data_uri(outline(np.asarray(ev.pixels), v.mask)),
+        "picture": data_uri(outline(previews.base(1600), v.mask), fmt="JPEG"),
+        "size": f"{ev.width}×{ev.height} px, {ev.format}",
         "region": region,
         "region_text": (f"Outlined: the marked region, {words.area_text(region['fraction'])} of the picture, "
                         f"largest part in {region['where']}") if region else None,
-        "overlay": data_uri(overlay(np.asarray(ev.pixels), v.heatmap)) if v.heatmap is not None else None,
+        "overlay": previews.overlay_uri(v.heatmap) if v.heatmap is not None else None,
     }
     return ctx
 
@@ -61,12 +63,12 @@ def verdict_box_html(report: Any) -> str:
     return _env().get_template("verdict_box.html").render(v=verdict_context(report))
 
 
-def _cards(report: Any, evidence: list[facts.Item]) -> list[dict[str, Any]]:
+def _cards(report: Any, evidence: list[facts.Item], previews: Previews) -> list[dict[str, Any]]:
     from forgelens.detectors import available
 
     reg = available()
     strong = {it.detector for it in evidence}
-    px = np.asarray(report.evidence.pixels)
+    shape = report.evidence.shape
     cards = []
     for t in report.traces:
         info = reg.get(t.name)
@@ -76,11 +78,11 @@ def _cards(report: Any, evidence: list[facts.Item]) -> list[dict[str, Any]]:
             "not applicable: " + t.note if not t.applicable else ("" if has_something else "nothing found"))
         maps = []
         if has_something and t.heatmap is not None:
-            maps.append({"src": data_uri(overlay(px, t.heatmap), 800), "alt": f"{t.name} map over the picture",
+            maps.append({"src": previews.overlay_uri(t.heatmap, 800), "alt": f"{t.name} map over the picture",
                          "caption": f"{t.name} map over the picture (maps/{t.name}.png)"})
         for key, m in list(t.extra_maps.items())[:4]:  # the analyst's views, also inside a collapsed card
             m = display_unit(m)
-            src = data_uri(overlay(px, m), 800) if has_something and m.shape == px.shape[:2] else data_uri(m, 400)
+            src = previews.overlay_uri(m, 800) if has_something and m.shape == shape else data_uri(m, 400)
             maps.append({"src": src, "alt": f"{t.name} {key}", "caption": f"{key} (maps/{t.name}.{key}.png)"})
         cards.append({
             "name": t.name, "family": facts.family_of(t), "description": info.description if info else "",
@@ -106,13 +108,13 @@ def _copy_move_figure(report: Any) -> str | None:
                         boxes.append(tuple(b))
     if not (pairs or boxes):
         return None
-    return data_uri(draw_pairs(np.asarray(report.evidence.pixels), pairs, boxes))
+    return data_uri(draw_pairs(np.asarray(report.evidence.pixels), pairs, boxes), fmt="JPEG")
 
 
-def _generation(report: Any) -> dict[str, Any] | None:
+def _generation(report: Any, previews: Previews) -> dict[str, Any] | None:
     """The generation model's thresholds, laundering and the generation detectors' patch maps
     (P(generated) itself is in the verdict box, once)."""
-    v, px = report.verdict, np.asarray(report.evidence.pixels)
+    v = report.verdict
     traces = [t for t in facts.live_traces(report) if facts.family_of(t) == "generation"]
     if v.generation is None and not traces:
         return None
@@ -122,7 +124,7 @@ def _generation(report: Any) -> dict[str, Any] | None:
     for t in traces:
         kind = "P" if getattr(t, "calibrated", False) else "uncalibrated score"
         figs.append({"name": t.name, "score": None if t.score is None else f"{kind} {t.score:.2f}",
-                     "src": data_uri(overlay(px, t.heatmap)) if t.heatmap is not None else None})
+                     "src": previews.overlay_uri(t.heatmap, 800) if t.heatmap is not None else None})
     return {"g": g, "laundering": lw if lw and lw.get("classes") else None, "figs": figs}
 
 
@@ -139,15 +141,16 @@ def render_report_html(report: Any) -> str:
     meta_rows += [("unreadable metadata", e) for e in md.errors]
     desc = ev.describe()
     prior = (getattr(v, "prior", None) or {}).get("manipulated")
+    previews = Previews(ev.pixels)
     return _env().get_template("report.html").render(
         source=ev.source,
-        v=verdict_context(report),
+        v=verdict_context(report, previews),
         combined=text.combined(report),
         groups=facts.groups(evidence),
         context=context,
         copy_move=_copy_move_figure(report),
-        generation=_generation(report),
-        cards=_cards(report, evidence),
+        generation=_generation(report, previews),
+        cards=_cards(report, evidence, previews),
         provenance=report.provenance_rows,
         meta_rows=[(k, str(val)[:300]) for k, val in meta_rows],
         run_rows=[(k, desc[k]) for k in ("source", "sha256", "size_bytes", "format", "width", "height",

@@ -39,13 +39,38 @@ def preview(arr: np.ndarray, long_side: int = PREVIEW_LONG_SIDE) -> Image.Image:
     return im
 
 
-def data_uri(arr: np.ndarray, long_side: int = PREVIEW_LONG_SIDE) -> str:
-    """PNG data URI of a (downscaled for display) picture or map."""
+def data_uri(arr: np.ndarray, long_side: int = PREVIEW_LONG_SIDE, fmt: str = "PNG") -> str:
+    """PNG (or JPEG, for photo-like overlays: a third of the bytes) data URI of a (downscaled
+    for display) picture or map."""
     if arr.dtype != np.uint8:
         arr = map_to_uint8(arr)
     buf = io.BytesIO()
+    if fmt == "JPEG":
+        preview(arr, long_side).save(buf, format="JPEG", quality=85)
+        return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
     preview(arr, long_side).save(buf, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+class Previews:
+    """Display previews of one picture, made once per size, and maps drawn over them at that
+    size (a 24 MP map is shrunk before it is coloured, not after)."""
+
+    def __init__(self, pixels: np.ndarray):
+        self.pixels = np.asarray(pixels)
+        self._base: dict[int, np.ndarray] = {}
+
+    def base(self, long_side: int) -> np.ndarray:
+        if long_side not in self._base:
+            self._base[long_side] = np.asarray(preview(self.pixels, long_side))
+        return self._base[long_side]
+
+    def overlay_uri(self, m: np.ndarray, long_side: int = PREVIEW_LONG_SIDE) -> str:
+        import cv2
+
+        base = self.base(long_side)
+        small = cv2.resize(np.asarray(m, np.float32), (base.shape[1], base.shape[0]), interpolation=cv2.INTER_AREA)
+        return data_uri(overlay(base, small), long_side, fmt="JPEG")
 
 
 def draw_pairs(pixels: np.ndarray, pairs: list[list[float]], boxes: list[tuple[int, int, int, int]]) -> np.ndarray:
