@@ -21,6 +21,7 @@ from forgelens.explain import (
     render_report_html,
     summary,
     text,
+    verdict_box_html,
     words,
 )
 from forgelens.explain.readability import fk_grade
@@ -213,6 +214,8 @@ def test_copy_move_text_carries_the_identical_objects_alternative():
     assert "identical objects" in html
     if r.verdict.label == "manipulated":
         assert "look alike" in summary(r)
+    if "copy-move" in (r.verdict.domain or ""):  # the caveat sits in the verdict box, not 2 000 px below
+        assert "identical objects" in verdict_box_html(r)
 
 
 def test_ela_states_one_fact_at_its_own_score():

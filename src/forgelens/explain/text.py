@@ -108,6 +108,8 @@ def summary(report: Any) -> str:
     evidence, _ = facts.items(report)
     top = _top_manipulation_item(evidence)
     fam = top.family if top else None
+    if v.label == "manipulated" and "copy-move" in (v.domain or ""):
+        fam = "copymove"  # the verdict says copy-move: its alternative (identical objects) goes with it
     limit = PLAIN_LIMITS.get(fam or "", "small or careful edits can leave no trace")
     s: list[str] = []
     if v.label == "not_applicable":
@@ -241,7 +243,8 @@ def combined(report: Any) -> list[dict[str, Any]]:
         who = ", ".join(dec.get("detectors") or []) or "no detector"
         add(f"Label {v.label}: decided by the rule {dec['rule']} from {who}.", "decision")
     if v.domain:
-        add(f"Kind of change: {v.domain}.", "domain")
+        alt = facts.ALTERNATIVES_BY_KIND["copy_move"] if "copy-move" in v.domain else ""
+        add(f"Kind of change: {v.domain}." + (f" {alt}" if alt else ""), "domain")
     decl = facts.declared_ai(report)
     if decl is not None:
         sig = {True: "its signature validates", False: "its signature does NOT validate here, so who made "
