@@ -178,6 +178,8 @@ class ItemResult:
     skipped: bool = False
     report: dict[str, Any] | None = None
     skip_reason: str | None = None
+    #: The label in words (``forgelens.explain.headline``), for the one line printed per file.
+    headline: str | None = None
 
     def row(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "report"}
@@ -200,7 +202,10 @@ def analyze_one(path: str, outdir: str | None, options: dict[str, Any], tmpdir: 
                 _publish(Path(tmpdir), Path(outdir))
         d = report.to_dict() if options.get("want_json") else None
         v = report.verdict
-        return ItemResult(path, outdir, v.label, v.score, v.probabilities, report.seconds["total"], report=d)
+        from forgelens.explain import headline
+
+        return ItemResult(path, outdir, v.label, v.score, v.probabilities, report.seconds["total"], report=d,
+                          headline=headline(report))
     except ForgeLensError as exc:
         return ItemResult(path, outdir, error=str(exc))
     except MemoryError:

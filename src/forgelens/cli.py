@@ -108,7 +108,7 @@ def analyze(
             elif fmt == "json":
                 sys.stdout.write(json.dumps(r.report) + "\n")
             else:
-                err.print(f"{r.path}: {r.label} ({_probability_text(r)}) → {r.outdir}", highlight=False)
+                err.print(cli_line(r), highlight=False, soft_wrap=True)
 
         try:
             run_batch(files, outdir, options, workers=workers, force=force, on_result=on_result, limits=limits,
@@ -122,11 +122,13 @@ def analyze(
 
 
 
-def _probability_text(r) -> str:
-    """"P authentic 0.38 · manipulated 0.48 · generated 0.15", or the score where none was measured."""
-    p = r.probabilities or {}
-    cells = [f"{k} {p[k]:.2f}" for k in ("authentic", "manipulated", "generated") if p.get(k) is not None]
-    return "P " + " · ".join(cells) if cells else f"score {r.score:.2f}"
+def cli_line(r) -> str:
+    """One line per file: the label in words and the three probabilities, once (the same
+    numbers and wording as report.json and report.html)."""
+    from forgelens.explain.words import probability_text
+
+    return f"{r.path}: {r.headline or r.label} — {probability_text(r.probabilities)} → {r.outdir}"
+
 
 @app.command("detectors")
 def list_detectors() -> None:

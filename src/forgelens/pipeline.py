@@ -50,6 +50,8 @@ class Report:
         return next((t for t in self.traces if t.name == name), None)
 
     def to_dict(self) -> dict[str, Any]:
+        from forgelens.explain.text import explanation  # words are made from the facts, last
+
         return _jsonable(
             {
                 "schema_version": SCHEMA_VERSION,
@@ -57,6 +59,7 @@ class Report:
                 "input": self.evidence.describe(),
                 "metadata": self.evidence.metadata.to_dict(),
                 "verdict": self.verdict.to_dict(),
+                "explanation": explanation(self),
                 "provenance": self.provenance_rows,
                 "traces": [t.to_dict() for t in self.traces],
                 "seconds": {k: round(v, 4) for k, v in self.seconds.items()},

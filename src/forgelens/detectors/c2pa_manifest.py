@@ -7,7 +7,9 @@ actions declare the IPTC digital source type ``trainedAlgorithmicMedia`` (or
 strength 1 (fully generated); ``compositeWithTrainedAlgorithmicMedia`` or an AI
 ingredient gives ``ai_declared`` with scope "partial" (AI-edited, strength 0.8).
 An invalid manifest gives ``c2pa_invalid`` with the failure codes: a
-hard-binding hash mismatch means the bytes changed after signing.
+hard-binding hash mismatch means the bytes changed after signing. An invalid manifest
+that declares AI generation also gives ``ai_declared`` (``signature_valid`` False,
+strength 0.9 full / 0.7 partial): the declaration is strong evidence even unverified.
 
 A valid manifest proves who signed the claim and that the bytes are unchanged
 since; it does not prove that the claim is true, and a missing manifest
@@ -36,6 +38,11 @@ class C2paConfig:
     strength_partial_ai: float = 0.8
     strength_hash_mismatch: float = 0.7
     strength_invalid: float = 0.4
+    #: A manifest that declares AI generation but does not validate here is still strong evidence
+    #: (a declaration of AI is rarely added falsely; generator libraries often sign with keys no
+    #: trust list holds): 0.9 reaches fusion's declared-AI row; the words say both facts.
+    strength_invalid_full_ai: float = 0.9
+    strength_invalid_partial_ai: float = 0.7
 
 
 @register(
@@ -75,6 +82,15 @@ def detect_c2pa(evidence: Evidence, config: C2paConfig) -> Trace:
         findings.append(Finding("c2pa_invalid", f"C2PA manifest INVALID ({', '.join(c.failure_codes)}): {why}; "
                                 f"its claims (generator {c.claim_generator!r}) cannot be trusted", s, values=vals))
         score = s
+        if c.ai_scope in ("full", "partial"):
+            full = c.ai_scope == "full"
+            s_ai = config.strength_invalid_full_ai if full else config.strength_invalid_partial_ai
+            findings.append(Finding(
+                "ai_declared", f"C2PA manifest declares {'the content AI-generated' if full else 'AI-generated parts'} "
+                f"({', '.join(c.digital_source_types)}; agent: {', '.join(c.software_agents) or '?'}) but does not "
+                "validate here: who made the claim cannot be confirmed", s_ai,
+                values={**vals, "scope": c.ai_scope, "signature_valid": False}))
+            score = max(score, s_ai)
     else:
         untrusted = "signingCredential.untrusted" in c.informational_codes
         findings.append(Finding("c2pa_valid",

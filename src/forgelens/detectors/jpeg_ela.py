@@ -157,24 +157,29 @@ def ela(evidence: Evidence, config: ElaConfig) -> Trace:
             f"{evidence.format} input: error level of a first JPEG save at quality {config.quality}"
         )
     err_px = blocks_to_pixels(blocks, (h, w), b)
-    findings += region_findings(
+    # One fact, one finding: the outlying blocks, with the largest of their regions as its place
+    # and the others listed; its strength is the detector's own score (the outlier share), not
+    # the map's 1.0 inside every outlier region (which read as "strength 1.00" beside a 0.07).
+    regions = region_findings(
         heatmap,
         1.0,
         "ela_high_error",
-        "Error level {error_level} (image median {median}) over {area_pct}% of the image.",
+        "",
         value_maps={"error_level": err_px},
-        extra={"median": round(med, 2), "resave_quality": config.quality},
     )
-    findings.append(
-        Finding(
-            "ela_unevenness",
-            f"{100 * uneven:.1f}% of usable blocks have an outlying error level "
-            f"(median {med:.2f}, robust sigma {mad:.2f} grey levels).",
-            uneven,
-            None,
-            {"outlier_share": uneven, "median_error": med, "robust_sigma": mad},
-        )
-    )
+    vals = {"outlier_share": uneven, "median_error": med, "robust_sigma": mad,
+            "resave_quality": config.quality}
+    msg = (f"{100 * uneven:.1f}% of usable blocks have an outlying error level "
+           f"(median {med:.2f}, robust sigma {mad:.2f} grey levels)")
+    region = None
+    if regions:
+        top = regions[0]
+        region = top.region
+        vals.update(error_level=top.values.get("error_level"), area_pct=top.values["area_pct"],
+                    other_regions=[list(r.region) for r in regions[1:]])
+        msg += (f"; the largest outlying region has error level {top.values.get('error_level')} "
+                f"over {top.values['area_pct']}% of the image")
+    findings.append(Finding("ela_high_error", msg + ".", uneven, region, vals))
     ela_view = np.clip(err * (config.scale / 255.0), 0.0, 1.0).astype(np.float32)
     return Trace(
         name="ela",

@@ -98,7 +98,8 @@ def detect_metadata(evidence: Evidence, config: MetadataConfig) -> Trace:
                 elif cmp_.changed_fraction > config.thumb_changed_fraction:
                     findings.append(Finding("thumbnail_mismatch",
                                             f"EXIF thumbnail differs from the image in {100 * cmp_.changed_fraction:.1f}% "
-                                            "of its area: the picture changed after the thumbnail was written",
+                                            "of its area after fitting the tone: the pixels may have changed after the "
+                                            "thumbnail was written, or the camera rendered its thumbnail differently",
                                             config.strength_thumbnail, region=region, values=vals))
                 else:
                     findings.append(Finding("metadata_info", "EXIF thumbnail matches the image", 0.0, values=vals))

@@ -194,7 +194,8 @@ def resampling(evidence: Evidence, config: ResamplingConfig) -> Trace:
             Finding(
                 "global_resampling",
                 f"the whole image's prediction residual is periodic (peak {g_peak:.1f}x the spectrum's median "
-                f"at frequency ({fy:.3f}, {fx:.3f}) cycles/px): it was probably resized or rotated as a whole",
+                f"at frequency ({fy:.3f}, {fx:.3f}) cycles/px): resizing or rotating the whole picture does "
+                "this, and so do demosaicing, JPEG blocking and periodic textures",
                 strength=float(np.clip(g_peak / 16, 0, 1)),
                 values={"peak_ratio": g_peak, "freq_y": fy, "freq_x": fx},
             )

@@ -1,59 +1,103 @@
-"""A self-contained HTML report: every picture embedded, no network, readable offline.
+"""report.html from Jinja2 templates: one self-contained page, every picture embedded, offline.
 
-Images in the page are display previews (long side ≤ 1600 px); the
-full-resolution maps are the PNG files written beside the report.
+Order (issue 14): the verdict box first (the label in words, the three probabilities once,
+the ENFSI verbal scale, the journalist summary, the marked region outlined on the picture),
+then the evidence grouped by independent family with caveats and alternatives beside each
+item, then the detector cards (those with nothing to show collapsed, "nothing found"),
+colour maps drawn as overlays on the picture. Images are display previews (long side
+≤ 1600 px); the full-resolution maps are the PNG files written beside the report.
+
+The web page reuses ``verdict_box_html`` so it shows the same words and numbers.
 """
 
 from __future__ import annotations
 
-import html
 import json
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
-from forgelens.detectors import available
-from forgelens.explain.images import data_uri, display_unit, draw_pairs, overlay
-from forgelens.pipeline import Report
-
-_CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2rem;max-width:1200px;color:#222}
-h1{font-size:1.5rem} h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
-.verdict{padding:1rem;border-radius:6px;font-size:1.1rem}
-.authentic{background:#e6f4ea}.manipulated{background:#fde7e7}.generated{background:#ede7fd}
-.inconclusive{background:#fff4d6}
-.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(340px,1fr));gap:1rem}
-figure{margin:0;border:1px solid #ddd;border-radius:6px;padding:.5rem}
-figure img{width:100%;height:auto;image-rendering:pixelated}
-figcaption{font-size:.85rem;color:#444}
-table{border-collapse:collapse;font-size:.85rem} td,th{border:1px solid #ddd;padding:.25rem .5rem;text-align:left;vertical-align:top}
-.caveat{color:#8a5a00} .muted{color:#777} code{font-size:.8rem;word-break:break-all}
-"""
+from forgelens.explain import facts, text, words
+from forgelens.explain.images import Previews, data_uri, display_unit, draw_pairs, outline
 
 
-def _e(x) -> str:
-    return html.escape(str(x))
+@lru_cache(maxsize=1)
+def _env():
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(loader=PackageLoader("forgelens.explain", "templates"),
+                      autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+    env.filters["p2"] = lambda x: "—" if x is None else f"{x:.2f}"
+    env.filters["box"] = lambda b: "" if not b else f"x {b[0]}–{b[2]}, y {b[1]}–{b[3]} px"
+    return env
 
 
-def render_html(report: Report) -> str:
-    ev, v = report.evidence, report.verdict
+def verdict_context(report: Any, previews: Previews | None = None) -> dict[str, Any]:
+    """What the verdict box shows (shared by report.html and the web page)."""
+    v, ev = report.verdict, report.evidence
+    previews = previews or Previews(ev.pixels)
+    region = words.mask_region(v.mask)
+    ctx = {
+        "label": v.label,
+        "headline": text.headline(report),
+        "probability_line": words.probability_text(v.probabilities),
+        "calibrated": bool(v.calibrated),
+        "support": text.support_sentences(report),
+        "summary": text.summary(report),
+        # facts that weigh on their own: a declaration of AI, the PRNU result, laundering
+        "facts": [c["statement"] for c in text.combined(report)
+                  if c["kind"] in ("declared_ai", "camera_match", "camera_mismatch", "laundering")
+                  or (c["kind"] == "domain" and "copy-move" in c["statement"])],
+        "picture": data_uri(outline(previews.base(1600), v.mask), fmt="JPEG"),
+        "size": f"{ev.width}×{ev.height} px, {ev.format}",
+        "region": region,
+        "region_text": (f"Outlined: the marked region, {words.area_text(region['fraction'])} of the picture, "
+                        f"largest part in {region['where']}") if region else None,
+        "overlay": previews.overlay_uri(v.heatmap) if v.heatmap is not None else None,
+    }
+    return ctx
+
+
+def verdict_box_html(report: Any) -> str:
+    """The verdict box alone, as an HTML fragment (for the web page)."""
+    return _env().get_template("verdict_box.html").render(v=verdict_context(report))
+
+
+def _cards(report: Any, evidence: list[facts.Item], previews: Previews) -> list[dict[str, Any]]:
+    from forgelens.detectors import available
+
     reg = available()
-    parts: list[str] = [
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>forgelens report — {_e(ev.source)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>forgelens report: {_e(ev.source)}</h1>",
-        f"<div class='verdict {_e(v.label)}'><b>Verdict: {_e(v.label)}</b> "
-        f"(score {v.score:.2f}{'' if v.calibrated else ', not a calibrated probability'})"
-        f"{' — ' + _e(v.domain) if v.domain else ''}<br>{_e(v.decision.get('rule', ''))}{_probability_line(v)}</div>",
-        "<div class='grid'>",
-        f"<figure><img alt='the picture' src='{data_uri(np.asarray(ev.pixels))}'><figcaption>The picture as stored "
-        f"({ev.width}×{ev.height}, {_e(ev.format)})</figcaption></figure>",
-    ]
-    if v.heatmap is not None:
-        parts.append(
-            f"<figure><img alt='fused map over the picture' src='{data_uri(overlay(np.asarray(ev.pixels), v.heatmap))}'>"
-            "<figcaption>Fused suspicion map over the picture (red–yellow = more suspicious). "
-            "Full-resolution map: heatmap.png; binary mask: mask.png.</figcaption></figure>"
-        )
+    strong = {it.detector for it in evidence}
+    shape = report.evidence.shape
+    cards = []
+    for t in report.traces:
+        info = reg.get(t.name)
+        has_something = t.applicable and t.error is None and (
+            t.name in strong or (t.score is not None and t.score >= facts.MIN_STRENGTH))
+        status = ("failed: " + t.error.splitlines()[0]) if t.error else (
+            "not applicable: " + t.note if not t.applicable else ("" if has_something else "nothing found"))
+        maps = []
+        if has_something and t.heatmap is not None:
+            maps.append({"src": previews.overlay_uri(t.heatmap, 800), "alt": f"{t.name} map over the picture",
+                         "caption": f"{t.name} map over the picture (maps/{t.name}.png)"})
+        for key, m in list(t.extra_maps.items())[:4]:  # the analyst's views, also inside a collapsed card
+            m = display_unit(m)
+            src = previews.overlay_uri(m, 800) if has_something and m.shape == shape else data_uri(m, 400)
+            maps.append({"src": src, "alt": f"{t.name} {key}", "caption": f"{key} (maps/{t.name}.{key}.png)"})
+        cards.append({
+            "name": t.name, "family": facts.family_of(t), "description": info.description if info else "",
+            "how_to_read": info.how_to_read if info else "", "caveat": info.caveat if info else "",
+            "score": t.score, "calibrated": bool(getattr(t, "calibrated", False)), "seconds": t.seconds,
+            "open": has_something, "status": status, "maps": maps,
+            "findings": [f.message for f in t.findings if f.strength >= facts.MIN_STRENGTH][:5]
+            if has_something else [],
+        })
+    cards.sort(key=lambda c: not c["open"])  # cards with something to show first
+    return cards
+
+
+def _copy_move_figure(report: Any) -> str | None:
     pairs, boxes = [], []
     for t in report.traces:
         for f in t.findings:
@@ -63,131 +107,62 @@ def render_html(report: Report) -> str:
                     b = f.values.get(key)
                     if isinstance(b, list | tuple) and len(b) == 4:
                         boxes.append(tuple(b))
-    if pairs or boxes:
-        parts.append(
-            f"<figure><img alt='copy-move pairs' src='{data_uri(draw_pairs(np.asarray(ev.pixels), pairs, boxes))}'>"
-            "<figcaption>Copy-move: boxes around source and copy, red lines from matched points "
-            "(green dots) to where they were copied. Which region is the original cannot be told.</figcaption></figure>"
-        )
-    parts.append("</div>")
-
-    parts += _generation_section(report)
-
-    if v.findings:
-        parts.append("<h2>Why: the strongest findings</h2><ol>")
-        for det, f in v.findings[:10]:
-            parts.append(f"<li><b>{_e(det)}</b>: {_e(f.message)} <span class='muted'>(strength {f.strength:.2f})</span></li>")
-        parts.append("</ol>")
-
-    if report.provenance_rows:
-        parts.append("<h2>Provenance</h2><table><tr><th>signal</th><th>value</th><th>what it proves</th>"
-                     "<th>what it does not prove</th></tr>")
-        for row in report.provenance_rows:
-            parts.append("<tr>" + "".join(f"<td>{_e(row.get(k, ''))}</td>" for k in
-                                          ("signal", "value", "proves", "does_not_prove")) + "</tr>")
-        parts.append("</table>")
-
-    parts.append("<h2>Traces</h2><div class='grid'>")
-    for t in report.traces:
-        info = reg.get(t.name)
-        head = f"<b>{_e(t.name)}</b> — {_e(info.description if info else '')}"
-        score = "" if t.score is None else f" · score {t.score:.2f}"
-        body = ""
-        if t.heatmap is not None:
-            body = f"<img alt='{_e(t.name)} map' src='{data_uri(t.heatmap, 800)}'>"
-        status = "" if t.applicable else f"<br><span class='muted'>not applicable: {_e(t.note)}</span>"
-        if t.error:
-            status = f"<br><span class='caveat'>failed: {_e(t.error.splitlines()[0])}</span>"
-        read = f"<br>How to read: {_e(info.how_to_read)}" if info and info.how_to_read else ""
-        cav = f"<br><span class='caveat'>Caveat: {_e(info.caveat)}</span>" if info and info.caveat else ""
-        finds = "".join(f"<br>• {_e(f.message)}" for f in t.findings[:5])
-        for key, m in list(t.extra_maps.items())[:4]:
-            body += (f"<img alt='{_e(t.name)} {_e(key)}' title='{_e(key)}' src='{data_uri(display_unit(m), 400)}'>"
-                     f"<div class='muted'>{_e(key)} (maps/{_e(t.name)}.{_e(key)}.png)</div>")
-        parts.append(f"<figure>{body}<figcaption>{head}{score} · {t.seconds:.2f} s{status}{read}{cav}{finds}"
-                     "</figcaption></figure>")
-    parts.append("</div>")
-
-    parts.append("<h2>Metadata</h2><table>")
-    md = ev.metadata
-    rows = list(md.exif.items())[:80] + [(f"PNG text: {k}", v) for k, v in list(md.png_text.items())[:40]]
-    rows += [("ICC profile", f"{len(md.icc_profile)} bytes" if md.icc_profile else "none"),
-             ("JPEG comments", "; ".join(md.jpeg_comments) or "none"),
-             ("XMP", "present" if md.xmp else "none"),
-             ("EXIF orientation", f"{md.orientation} (recorded, not applied)")]
-    rows += [("unreadable metadata", e) for e in md.errors]
-    for k, val in rows:
-        parts.append(f"<tr><th>{_e(k)}</th><td>{_e(val[:300])}</td></tr>")
-    parts.append("</table>")
-
-    desc = ev.describe()
-    parts.append("<h2>Input and run</h2><table>")
-    for k in ("source", "sha256", "size_bytes", "format", "width", "height", "original_mode", "n_frames"):
-        parts.append(f"<tr><th>{k}</th><td><code>{_e(desc[k])}</code></td></tr>")
-    for note in ev.notes:
-        parts.append(f"<tr><th>note</th><td>{_e(note)}</td></tr>")
-    if ev.segments:
-        parts.append(f"<tr><th>file structure</th><td><code>{_e(' '.join(s.name for s in ev.segments[:60]))}</code></td></tr>")
-    parts.append(f"<tr><th>timings (s)</th><td><code>{_e(json.dumps({k: round(x, 3) for k, x in report.seconds.items()}))}</code></td></tr>")
-    parts.append("</table><p class='muted'>Probabilities are calibrated on forgelens's own training and "
-                 "held-out sets at a 50/50 prior (see the verdict's <code>calibrated</code> flag); detector "
-                 "scores are rankings, not probabilities. Metadata never proves authenticity.</p>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    if not (pairs or boxes):
+        return None
+    return data_uri(draw_pairs(np.asarray(report.evidence.pixels), pairs, boxes), fmt="JPEG")
 
 
-def _probability_line(v) -> str:
-    p = v.probabilities
-    if not p:
-        return ""
-    cells = [f"{k} {p[k]:.2f}" if p.get(k) is not None else f"{k}: not measured"
-             for k in ("authentic", "manipulated", "generated")]
-    return "<br><span class='muted'>Probabilities: " + _e(" · ".join(cells)) + "</span>"
-
-
-_GENERATION_CAVEAT = (
-    "What fools it: heavy recompression, screenshots, strong downscaling or upscaling and "
-    "re-photographing erase the low-level generator trace; generators unlike those it was trained "
-    "on score lower; a real photo passed through an AI autoencoder (\"laundered\") carries generator "
-    "traces although its scene is real.")
-
-
-def _generation_section(report: Report) -> list[str]:
-    """P(generated), the threshold it was judged against, laundering and the patch maps."""
-    v, ev = report.verdict, report.evidence
-    gen_traces = [t for t in report.traces if (info := available().get(t.name)) and info.family == "generation"
-                  and t.applicable and t.error is None]
-    if v.generation is None and not gen_traces:
-        return []
-    out = ["<h2>Generated or laundered?</h2>"]
-    g = v.generation
-    if g:
-        out.append(
-            f"<p>P(generated) <b>{g['p_generated']:.2f}</b> from {_e(', '.join(g['detectors']))} — "
-            f"called generated at ≥ {g['generated_at']:.2f}, inconclusive from {g['authentic_below']:.2f}"
-            + (f" (threshold fitted to {100 * g['heldout_fpr']:.1f} % false positives on held-out camera photos)"
-               if g.get("heldout_fpr") is not None else "")
-            + f": <b>{_e(g['band'])}</b>.</p>")
+def _generation(report: Any, previews: Previews) -> dict[str, Any] | None:
+    """The generation model's thresholds, laundering and the generation detectors' patch maps
+    (P(generated) itself is in the verdict box, once)."""
+    v = report.verdict
+    traces = [t for t in facts.live_traces(report) if facts.family_of(t) == "generation"]
+    if v.generation is None and not traces:
+        return None
+    g = v.generation or {}
     lw = v.laundering
-    if lw and g and g["band"] != "not generated":  # p_laundered is conditional on generated traces
-        c = lw["classes"]
-        out.append(
-            f"<p>Pristine {c['pristine']:.2f} · laundered {c['laundered']:.2f} · fully synthetic "
-            f"{c['fully_synthetic']:.2f}; p_laundered = {lw['p_laundered']:.2f} = P(real content re-synthesised "
-            "by an autoencoder | generated traces). A laundered picture is real content, AI-re-rendered — "
-            "not a scene that never existed.</p>")
     figs = []
-    for t in gen_traces:
-        calibrated = available()[t.name].calibrated
-        score = "" if t.score is None else f" · {'P' if calibrated else 'uncalibrated score'} {t.score:.2f}"
-        if t.heatmap is not None:
-            figs.append(f"<figure><img alt='{_e(t.name)} patch map' src='{data_uri(overlay(np.asarray(ev.pixels), t.heatmap))}'>"
-                        f"<figcaption><b>{_e(t.name)}</b>{score}: where its generator traces are strongest "
-                        f"(maps/{_e(t.name)}.png)</figcaption></figure>")
-        else:
-            figs.append(f"<figure><figcaption><b>{_e(t.name)}</b>{score} (whole-image score, no map)"
-                        "</figcaption></figure>")
-    if figs:
-        out.append("<div class='grid'>" + "".join(figs) + "</div>")
-    out.append(f"<p class='caveat'>{_e(_GENERATION_CAVEAT)}</p>")
-    return out
+    for t in traces:
+        kind = "P" if getattr(t, "calibrated", False) else "uncalibrated score"
+        figs.append({"name": t.name, "score": None if t.score is None else f"{kind} {t.score:.2f}",
+                     "src": previews.overlay_uri(t.heatmap, 800) if t.heatmap is not None else None})
+    return {"g": g, "laundering": lw if lw and lw.get("classes") else None, "figs": figs}
+
+
+def render_report_html(report: Any) -> str:
+    """The whole report page."""
+    ev, v = report.evidence, report.verdict
+    evidence, context = facts.items(report)
+    md = ev.metadata
+    meta_rows = list(md.exif.items())[:80] + [(f"PNG text: {k}", val) for k, val in list(md.png_text.items())[:40]]
+    meta_rows += [("ICC profile", f"{len(md.icc_profile)} bytes" if md.icc_profile else "none"),
+                  ("JPEG comments", "; ".join(md.jpeg_comments) or "none"),
+                  ("XMP", "present" if md.xmp else "none"),
+                  ("EXIF orientation", f"{md.orientation} (recorded, not applied)")]
+    meta_rows += [("unreadable metadata", e) for e in md.errors]
+    desc = ev.describe()
+    prior = (getattr(v, "prior", None) or {}).get("manipulated")
+    previews = Previews(ev.pixels)
+    return _env().get_template("report.html").render(
+        source=ev.source,
+        v=verdict_context(report, previews),
+        combined=text.combined(report),
+        groups=facts.groups(evidence),
+        context=context,
+        copy_move=_copy_move_figure(report),
+        generation=_generation(report, previews),
+        cards=_cards(report, evidence, previews),
+        provenance=report.provenance_rows,
+        meta_rows=[(k, str(val)[:300]) for k, val in meta_rows],
+        run_rows=[(k, desc[k]) for k in ("source", "sha256", "size_bytes", "format", "width", "height",
+                                         "original_mode", "n_frames")],
+        notes=list(ev.notes),
+        segments=" ".join(s.name for s in ev.segments[:60]) if ev.segments else "",
+        timings=json.dumps({k: round(x, 3) for k, x in report.seconds.items()}),
+        width=ev.width, height=ev.height, fmt=ev.format,
+        calibrated=bool(v.calibrated), prior=prior, rule=(getattr(v, "decision", None) or {}).get("rule"),
+    )
+
+
+#: The name the report writer has always called.
+render_html = render_report_html

@@ -39,13 +39,38 @@ def preview(arr: np.ndarray, long_side: int = PREVIEW_LONG_SIDE) -> Image.Image:
     return im
 
 
-def data_uri(arr: np.ndarray, long_side: int = PREVIEW_LONG_SIDE) -> str:
-    """PNG data URI of a (downscaled for display) picture or map."""
+def data_uri(arr: np.ndarray, long_side: int = PREVIEW_LONG_SIDE, fmt: str = "PNG") -> str:
+    """PNG (or JPEG, for photo-like overlays: a third of the bytes) data URI of a (downscaled
+    for display) picture or map."""
     if arr.dtype != np.uint8:
         arr = map_to_uint8(arr)
     buf = io.BytesIO()
+    if fmt == "JPEG":
+        preview(arr, long_side).save(buf, format="JPEG", quality=85)
+        return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
     preview(arr, long_side).save(buf, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+class Previews:
+    """Display previews of one picture, made once per size, and maps drawn over them at that
+    size (a 24 MP map is shrunk before it is coloured, not after)."""
+
+    def __init__(self, pixels: np.ndarray):
+        self.pixels = np.asarray(pixels)
+        self._base: dict[int, np.ndarray] = {}
+
+    def base(self, long_side: int) -> np.ndarray:
+        if long_side not in self._base:
+            self._base[long_side] = np.asarray(preview(self.pixels, long_side))
+        return self._base[long_side]
+
+    def overlay_uri(self, m: np.ndarray, long_side: int = PREVIEW_LONG_SIDE) -> str:
+        import cv2
+
+        base = self.base(long_side)
+        small = cv2.resize(np.asarray(m, np.float32), (base.shape[1], base.shape[0]), interpolation=cv2.INTER_AREA)
+        return data_uri(overlay(base, small), long_side, fmt="JPEG")
 
 
 def draw_pairs(pixels: np.ndarray, pairs: list[list[float]], boxes: list[tuple[int, int, int, int]]) -> np.ndarray:
@@ -71,3 +96,19 @@ def display_unit(m: np.ndarray) -> np.ndarray:
     if m.size and 0.0 <= float(m.min()) and float(m.max()) <= 1.0:
         return m
     return robust_unit(m)
+
+
+def outline(pixels: np.ndarray, mask: np.ndarray | None, long_side: int = PREVIEW_LONG_SIDE) -> np.ndarray:
+    """A display preview of the picture with the fused mask's outline drawn on it (yellow line
+    with a dark edge, visible on light and dark content), so the marked region is seen in place."""
+    import cv2
+
+    im = np.asarray(preview(np.asarray(pixels), long_side)).copy()
+    if mask is None or not np.any(mask):
+        return im
+    small = cv2.resize(np.asarray(mask, np.uint8), (im.shape[1], im.shape[0]), interpolation=cv2.INTER_NEAREST)
+    contours, _ = cv2.findContours(small, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    thick = max(1, round(max(im.shape[:2]) / 400))
+    cv2.drawContours(im, contours, -1, (0, 0, 0), thick + 2, cv2.LINE_AA)
+    cv2.drawContours(im, contours, -1, (255, 220, 0), thick, cv2.LINE_AA)
+    return im

@@ -97,8 +97,9 @@ def summary(evidence, traces=None) -> list[dict[str, Any]]:
         "what the file claims made and processed it",
         "that this camera took it (Make/Model are plain text)")
     for f in _finding(md, "thumbnail_mismatch"):
-        row("EXIF thumbnail", f.message, "the pixels changed after the thumbnail was written",
-            "what changed or why (a crop or rotation without thumbnail update also does this)")
+        row("EXIF thumbnail", f.message, "that the thumbnail and the pixels differ",
+            "that the picture was edited: a camera's own thumbnail rendering, a crop or a rotation "
+            "without thumbnail update also do this")
     for f in _finding(md, "date_inconsistency"):
         row("Dates", f.message, "the file was written again after capture", "that the content was altered")
     q = rec.quant

@@ -1,0 +1,226 @@
+"""The facts a report can state, read once from a Report: evidence items, proof of origin,
+declared AI, the marked region.
+
+Both the journalist summary and the analyst view are built from these, so they cannot
+disagree, and every number they cite is a finding, a score or a probability of the same
+report (the faithfulness test checks this on many synthetic cases).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from forgelens.explain import words
+
+#: Findings weaker than this are not evidence rows (they stay in report.json).
+MIN_STRENGTH = 0.05
+
+#: Independent families of traces, in the order a reader meets them, with a plain title.
+FAMILY_TITLES = {
+    "provenance": "Provenance (C2PA, metadata, signatures)",
+    "copymove": "Copy-move (a part repeated elsewhere)",
+    "jpeg": "JPEG compression history",
+    "noise": "Noise (sensor grain)",
+    "camera": "Camera pipeline (demosaicing, resampling, filtering, sensor pattern)",
+    "learned": "Learned localizer",
+    "generation": "AI-generation traces",
+}
+
+#: What a journalist is told each family saw (one short clause).
+FAMILY_CLUES = {
+    "provenance": "the file's own records",
+    "copymove": "one part of the picture looks copied to another place",
+    "jpeg": "one area was saved in a different way from the rest",
+    "noise": "the grain in one area does not match the rest",
+    "camera": "the camera's pixel pattern breaks in one area",
+    "learned": "a trained checker marks an area as edited",
+    "generation": "the pixels carry traces that AI tools leave",
+}
+
+#: Other causes of the same trace (issue 14: identical objects, re-saves, phone smoothing,
+#: screenshots and re-share chains), by finding kind first, then by family.
+ALTERNATIVES_BY_KIND = {
+    "copy_move": "Two genuinely identical objects (signs, tiles, windows, printed patterns) match the same "
+                 "way; and which of the two copies is the original cannot be told.",
+    "ela_high_error": "Texture, edges and saturated colours raise the error level of authentic areas too.",
+    "editing_software": "The software may only have converted, resized or exported the picture.",
+    "thumbnail_mismatch": "Cameras and phones render their thumbnails differently, and a rotation or crop "
+                          "without a thumbnail update does this too.",
+    "date_inconsistency": "A re-save or a metadata tool writes new dates without touching the pixels.",
+    "camera_fields_missing": "Apps that re-export pictures drop camera fields without changing the content.",
+    "global_resampling": "Camera demosaicing, JPEG blocking and periodic textures also make such peaks.",
+    "local_resampling": "Periodic textures (fabric, grilles, halftone) also make such peaks.",
+    "spectral_peaks": "JPEG blocking, resizing and sharpening also make spectral peaks.",
+    "c2pa_invalid": "Some editors break a manifest without changing the picture's content.",
+}
+ALTERNATIVES_BY_FAMILY = {
+    "jpeg": "A re-save of the whole picture, or a crop or resize between two saves, also leaves "
+            "double-compression traces.",
+    "noise": "Phone noise reduction and smoothing, or a different focus or exposure across the scene, "
+             "also change the noise locally.",
+    "camera": "Resizing, denoising or strong compression of the whole picture also disturb this pattern.",
+    "generation": "A screenshot, a re-share chain through social networks, or AI upscaling and filters "
+                  "applied to a real photo can imitate or erase these traces.",
+    "learned": "Content unlike its training pictures can also light it up.",
+}
+
+#: Facts with no strength worth keeping as context (observed, but neither for nor against).
+CONTEXT_KINDS = ("jpeg_quality", "double_compression", "c2pa_valid", "camera_match", "camera_mismatch",
+                 "authentic-looking", "jpeg_grid_main", "qtable_match")
+#: Kinds that state a conclusion drawn from a threshold rather than a measurement.
+INFERRED_KINDS = ("generated", "authentic-looking", "inconclusive", "camera_fields_missing")
+#: Kinds that are always evidence when present, whatever their strength (stated when run).
+ALWAYS_KINDS = ("camera_match", "camera_mismatch", "ai_declared")
+
+
+@dataclass
+class Item:
+    """One distinct fact: a finding of one detector (the strongest of its kind), with its
+    caveat and the other causes that produce the same trace."""
+
+    family: str
+    detector: str
+    kind: str
+    status: str  # "observed" (a measured number) or "inferred" (a conclusion)
+    statement: str
+    strength: float
+    score: float | None
+    region: tuple[int, int, int, int] | None
+    where: str | None
+    other_regions: list[tuple[int, int, int, int]] = field(default_factory=list)
+    caveat: str = ""
+    alternatives: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"family": self.family, "detector": self.detector, "kind": self.kind, "status": self.status,
+                "statement": self.statement, "strength": round(self.strength, 4),
+                "score": None if self.score is None else round(self.score, 4),
+                "region": list(self.region) if self.region else None, "where": self.where,
+                "other_regions": [list(b) for b in self.other_regions],
+                "caveat": self.caveat, "alternatives": self.alternatives}
+
+
+def family_of(trace: Any) -> str:
+    """A Trace's family: stamped by the registry, or looked up when it is not."""
+    fam = getattr(trace, "family", None)
+    if fam and fam != "unknown":
+        return fam
+    from forgelens.detectors import available
+
+    info = available().get(trace.name)
+    return info.family if info else "unknown"
+
+
+def caveat_of(name: str) -> str:
+    from forgelens.detectors import available
+
+    info = available().get(name)
+    return info.caveat if info else ""
+
+
+def live_traces(report: Any) -> list[Any]:
+    return [t for t in report.traces if t.applicable and t.error is None]
+
+
+def items(report: Any) -> tuple[list[Item], list[Item]]:
+    """(evidence, context): one Item per (detector, kind), strongest first; evidence has
+    strength ≥ MIN_STRENGTH (or is always stated), context is the neutral facts worth knowing."""
+    ev = report.evidence
+    evidence: list[Item] = []
+    context: list[Item] = []
+    seen_context: set[str] = set()
+    for t in live_traces(report):
+        fam = family_of(t)
+        if fam == "baseline":
+            continue
+        by_kind: dict[str, list] = {}
+        for f in t.findings:
+            by_kind.setdefault(f.kind, []).append(f)
+        for kind, fs in by_kind.items():
+            fs = sorted(fs, key=lambda f: -f.strength)
+            top = fs[0]
+            is_evidence = top.strength >= MIN_STRENGTH or kind in ALWAYS_KINDS
+            if not is_evidence and kind not in CONTEXT_KINDS:
+                continue  # filler: a zero-strength note ("nothing found", "proves nothing")
+            if not is_evidence:
+                if kind in seen_context:  # e.g. the JPEG quality read by three detectors: once
+                    continue
+                seen_context.add(kind)
+            numeric = any(isinstance(v, int | float) and not isinstance(v, bool) for v in top.values.values())
+            status = "inferred" if kind in INFERRED_KINDS else (
+                "observed" if numeric or any(c.isdigit() for c in top.message) else "inferred")
+            item = Item(
+                family=fam, detector=t.name, kind=kind, status=status, statement=top.message,
+                strength=float(top.strength), score=t.score, region=top.region,
+                where=words.where(top.region, ev.width, ev.height) if top.region else None,
+                other_regions=[f.region for f in fs[1:] if f.region and f.strength >= MIN_STRENGTH][:4],
+                caveat=caveat_of(t.name) if is_evidence else "",
+                alternatives=(ALTERNATIVES_BY_KIND.get(kind) or ALTERNATIVES_BY_FAMILY.get(fam, ""))
+                if is_evidence else "",
+            )
+            (evidence if is_evidence else context).append(item)
+    evidence.sort(key=lambda i: -i.strength)
+    return evidence, context
+
+
+def groups(evidence: list[Item]) -> list[dict[str, Any]]:
+    """Evidence grouped by independent family, the family with the strongest item first."""
+    out: dict[str, list[Item]] = {}
+    for it in evidence:
+        out.setdefault(it.family, []).append(it)
+    return [{"family": fam, "title": FAMILY_TITLES.get(fam, fam), "items": its}
+            for fam, its in sorted(out.items(), key=lambda kv: -kv[1][0].strength)]
+
+
+def _is_ai_dst(dst: Any) -> bool:
+    return any(str(d).rstrip("/").rsplit("/", 1)[-1] in ("trainedAlgorithmicMedia", "algorithmicMedia",
+                                                         "compositeWithTrainedAlgorithmicMedia")
+               for d in (dst or []))
+
+
+def _is_capture_dst(dst: Any) -> bool:
+    return any(str(d).rstrip("/").rsplit("/", 1)[-1] in ("digitalCapture", "computationalCapture")
+               for d in (dst or []))
+
+
+def findings_of(report: Any, kind: str) -> list[tuple[str, Any]]:
+    return [(t.name, f) for t in live_traces(report) for f in t.findings if f.kind == kind]
+
+
+def declared_ai(report: Any) -> dict[str, Any] | None:
+    """A declaration of AI generation in the file: {"where", "valid", "scope", "detector"}.
+    A C2PA manifest that declares AI but does not validate here is still reported (both facts)."""
+    for det, f in findings_of(report, "ai_declared"):
+        return {"detector": det, "valid": f.values.get("signature_valid", True if det == "c2pa_manifest" else None),
+                "scope": f.values.get("scope", "full"), "where": "C2PA manifest" if det == "c2pa_manifest"
+                else f.values.get("where", "metadata"), "message": f.message}
+    for det, f in findings_of(report, "c2pa_invalid"):
+        if _is_ai_dst(f.values.get("digital_source_types")):
+            partial = all(str(d).endswith("compositeWithTrainedAlgorithmicMedia")
+                          for d in f.values["digital_source_types"] if _is_ai_dst([d]))
+            return {"detector": det, "valid": False, "scope": "partial" if partial else "full",
+                    "where": "C2PA manifest", "message": f.message}
+    for det, f in findings_of(report, "generator_signature"):
+        if f.strength >= 0.9:
+            return {"detector": det, "valid": None, "scope": "full", "where": "metadata", "message": f.message}
+    return None
+
+
+def proof_of_origin(report: Any) -> str | None:
+    """Positive proof of origin, when there is one: a PRNU camera match, or a valid C2PA
+    manifest that declares a camera capture. Only these let the words say "authentic"."""
+    for _, f in findings_of(report, "camera_match"):
+        return "the picture carries the sensor pattern of the reference camera (" + f.message.split(":")[0] + ")"
+    for _, f in findings_of(report, "c2pa_valid"):
+        if _is_capture_dst(f.values.get("digital_source_types")) and not _is_ai_dst(
+                f.values.get("digital_source_types")):
+            return "a valid C2PA manifest declares a camera capture"
+    return None
+
+
+def prnu_result(report: Any) -> tuple[str, Any] | None:
+    for kind in ("camera_match", "camera_mismatch"):
+        for _, f in findings_of(report, kind):
+            return kind, f
+    return None
