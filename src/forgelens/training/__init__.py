@@ -1,0 +1,1 @@
+"""Training tooling (datasets, recipes); not needed at inference."""
