@@ -62,6 +62,8 @@ from forgelens.trace import Finding, Trace
 
 _WEIGHTS = Path(__file__).resolve().parents[1] / "learned" / "weights" / "clip_probe.json"
 MIN_SIDE = 32
+N_CROPS = 2  # native-resolution 224 px crops pooled beside the one resized view
+TILE = 224
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,57 @@ def verdict_finding(name: str, p: float, thr: float, band: float, values: dict) 
                    None, values)
 
 
+def _global_tile(rgb: np.ndarray) -> np.ndarray:
+    """The UnivFD view as uint8: shortest side to 224 (bicubic), centre 224×224 crop."""
+    from PIL import Image
+
+    img = Image.fromarray(np.ascontiguousarray(rgb[..., :3]))
+    w, h = img.size
+    s = TILE / min(w, h)
+    nw, nh = max(TILE, round(w * s)), max(TILE, round(h * s))
+    img = img.resize((nw, nh), Image.Resampling.BICUBIC)
+    left, top = (nw - TILE) // 2, (nh - TILE) // 2
+    return np.asarray(img.crop((left, top, left + TILE, top + TILE)))
+
+
+def native_crops(rgb: np.ndarray, n: int = N_CROPS) -> list[np.ndarray]:
+    """``n`` 224×224 crops at the picture's own resolution, spaced along the main diagonal.
+
+    Patch-level evidence (the generator's rendering of texture and edges) survives only
+    where the picture is not resampled; pictures with a side under 224 px are upscaled to it.
+    """
+    from PIL import Image
+
+    h, w = rgb.shape[:2]
+    if min(h, w) < TILE:
+        s = TILE / min(h, w)
+        rgb = np.asarray(Image.fromarray(np.ascontiguousarray(rgb[..., :3])).resize(
+            (max(TILE, round(w * s)), max(TILE, round(h * s))), Image.Resampling.BICUBIC))
+        h, w = rgb.shape[:2]
+    ts = [0.5] if n == 1 else list(np.linspace(0.2, 0.8, n))
+    return [np.ascontiguousarray(rgb[round(t * (h - TILE)):round(t * (h - TILE)) + TILE,
+                                     round(t * (w - TILE)):round(t * (w - TILE)) + TILE, :3]) for t in ts]
+
+
+FEATURE_PARTS = ("g_emb", "g_tok", "c_emb", "c_tok")
+
+
+def clip_features(rgb: np.ndarray, threads: int = 2, n_crops: int = N_CROPS) -> dict[str, np.ndarray]:
+    """CLIP features of one picture, one encoder batch of ``1 + n_crops`` tiles.
+
+    ``g_emb``/``g_tok``: image embedding and mean patch token of the resized UnivFD view;
+    ``c_emb``/``c_tok``: the same averaged over ``n_crops`` native-resolution crops.
+    """
+    from forgelens.learned import clip_encoder
+
+    emb, tok = clip_encoder.embed_224([_global_tile(rgb), *native_crops(rgb, n_crops)], threads=threads)
+    return {"g_emb": emb[0], "g_tok": tok[0], "c_emb": emb[1:].mean(0), "c_tok": tok[1:].mean(0)}
+
+
+def feature_vector(feats: dict[str, np.ndarray], parts: tuple[str, ...]) -> np.ndarray:
+    return np.concatenate([np.asarray(feats[p], np.float32).ravel() for p in parts])
+
+
 @register(
     "clip_probe",
     config=ClipProbeConfig,
@@ -136,9 +189,19 @@ def clip_probe(evidence: Evidence, config: ClipProbeConfig) -> Trace:
     if float(px.std()) < 1.0:
         return Trace.not_applicable("clip_probe", "image is flat (no content to judge)")
     probe = _probe(path)
-    e = clip_encoder.embed(px, threads=config.threads)
-    z = float(probe.logit(e)[0])
+    parts = tuple(probe.meta.get("parts", ()))
+    attribution = None
+    if parts:  # issue-18 probes: named CLIP feature parts (resized view and native-resolution crops)
+        feats = clip_features(px, threads=config.threads)
+        z = float(probe.logit(feature_vector(feats, parts))[0])
+        from forgelens.detectors.generation_attribution import attribute_features
+
+        attribution = attribute_features(feats)
+    else:  # the original UnivFD probe: one resized view
+        z = float(probe.logit(clip_encoder.embed(px, threads=config.threads))[0])
     p = float(probe.prob(z))
-    f = verdict_finding("CLIP probe", p, probe.threshold, config.inconclusive_band,
-                        {"logit": round(z, 4), "oof_auc_training": probe.meta.get("oof_auc")})
+    values = {"logit": round(z, 4), "oof_auc_training": probe.meta.get("oof_auc")}
+    if attribution is not None:
+        values["attribution"] = attribution
+    f = verdict_finding("CLIP probe", p, probe.threshold, config.inconclusive_band, values)
     return Trace("clip_probe", score=p, findings=[f])

@@ -51,7 +51,7 @@ from forgelens.synth import jpeg_history as jh
 from forgelens.synth.postprocess import apply_chain, sample_chain
 
 __all__ = ["Source", "Record", "SOURCES", "HELDOUT_FAMILIES", "phash", "dedup", "run_guard",
-           "process", "robust_copies", "split_of", "build"]
+           "process", "robust_copies", "split_of", "build", "load_manifest", "load_features"]
 
 IMAGE_RE = re.compile(r"\.(jpe?g|png|webp)$", re.IGNORECASE)
 HELDOUT_FAMILIES = frozenset({"seedream-5", "midjourney-v7", "flux-1-dev", "grok"})
@@ -367,6 +367,16 @@ def build(out: Path, mirrors: Path | None, shared: Path | None, guard: Path, *, 
 def load_manifest(out: Path) -> list[Record]:
     with open(out / "manifest.jsonl") as f:
         return [Record(**json.loads(line)) for line in f if line.strip()]
+
+
+def load_features(out: Path) -> dict[str, np.ndarray]:
+    """Cached per-view features (``features.npz`` and per-worker ``features-K.npz``) merged."""
+    merged: dict[str, np.ndarray] = {}
+    for p in sorted(Path(out).glob("features*.npz")):
+        if ".tmp" not in p.name:
+            with np.load(p) as z:
+                merged.update({k: z[k] for k in z.files})
+    return merged
 
 
 def summary(records: list[Record]) -> str:
