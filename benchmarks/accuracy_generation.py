@@ -32,7 +32,15 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from fit_generation import (  # noqa: E402
-    FAMILIES_JSON, OUT_JSON, PROBE_JSON, ROOT, Table, auc, logit, per_style_threshold)
+    FAMILIES_JSON,
+    OUT_JSON,
+    PROBE_JSON,
+    ROOT,
+    Table,
+    auc,
+    logit,
+    per_style_threshold,
+)
 
 from forgelens.detectors.generation_attribution import UNKNOWN, FamilyModel  # noqa: E402
 from forgelens.learned import train_generation as tg  # noqa: E402

@@ -151,7 +151,7 @@ def list_source(src: Source, mirrors: Path) -> list[tuple[Record, bytes]]:
                                                 family, style, src.licence))
                 break
     out = []
-    for family, recs in sorted(by_family.items()):
+    for _family, recs in sorted(by_family.items()):
         recs.sort(key=lambda r: r.id)
         if src.cap_per_family:
             recs = recs[:src.cap_per_family]
