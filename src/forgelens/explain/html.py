@@ -176,6 +176,12 @@ def _generation_section(report: Report) -> list[str]:
             f"{c['fully_synthetic']:.2f}; p_laundered = {lw['p_laundered']:.2f} = P(real content re-synthesised "
             "by an autoencoder | generated traces). A laundered picture is real content, AI-re-rendered — "
             "not a scene that never existed.</p>")
+    att = g.get("attribution") if g else None
+    if att and g["band"] != "not generated":  # issue 18: a hint, never a verdict
+        p = f" (probability {att['probability']:.2f})" if att.get("probability") is not None else ""
+        known = f"; families it knows: {_e(', '.join(att['known_families']))}" if att.get("known_families") else ""
+        out.append(f"<p>Generator hint: <b>{_e(att['family'])}</b>{p} from {_e(att['method'])}{known}. "
+                   "A hint, not a verdict.</p>")
     figs = []
     for t in gen_traces:
         calibrated = available()[t.name].calibrated
