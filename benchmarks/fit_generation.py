@@ -80,7 +80,7 @@ class Table:
                 if v["view"] == view and f"{f}|g_emb" in keys:
                     self.rows.append((rec, f))
         self.y = np.array([r.label == "generated" for r, _ in self.rows], int)
-        self.family = np.array([r.family for r, _ in self.rows])
+        self.family = np.array([str(r.family) for r, _ in self.rows], dtype=object)
         self.style = np.array([r.style for r, _ in self.rows])
         self.split = np.array([r.split for r, _ in self.rows])
         self.ids = [r.id for r, _ in self.rows]
@@ -102,7 +102,8 @@ def oof_logits(x: np.ndarray, y: np.ndarray, groups: np.ndarray, c: float, k: in
 
     z = np.zeros(len(y))
     for tr, te in GroupKFold(n_splits=k).split(x, y, groups):
-        z[te] = tg.fit_linear(x[tr], y[tr], c=c).logit(x[te])
+        if len(set(y[tr])) == 2:  # a fold without both classes cannot be fitted; its pictures score 0
+            z[te] = tg.fit_linear(x[tr], y[tr], c=c).logit(x[te])
     return z
 
 
@@ -196,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     t = Table(a.data)
     tr = t.split == "train"
     print(f"training split: {int(tr.sum())} pictures ({int(t.y[tr].sum())} generated, "
-          f"{int((1 - t.y[tr]).sum())} real); families {sorted(set(t.family[tr & (t.y == 1)]))}")
+          f"{int((1 - t.y[tr]).sum())} real); families {', '.join(sorted(set(t.family[tr & (t.y == 1)])))}")
     parts, c, cv = choose_features(t, tr)
     print(f"chosen: {'+'.join(parts)} C={c}")
     probe, p_oof = fit_probe(t, tr, parts, c)

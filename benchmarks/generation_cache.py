@@ -30,12 +30,17 @@ from forgelens.learned.train_generation import trivial_stats  # noqa: E402
 from forgelens.training.generation_data import load_features, load_manifest  # noqa: E402
 
 
-def wanted_views(data: Path, robust_cap: int) -> list[tuple[str, str]]:
-    """(record id, view file) pairs to cache: every processed view, then the robustness copies."""
-    out, robust, per_group = [], [], Counter()
+def wanted_views(data: Path, robust_cap: int, train_cap: int = 0) -> list[tuple[str, str]]:
+    """(record id, view file) pairs to cache: processed views (at most ``train_cap`` per training
+    family/source, 0 = all; validation always whole), then the robustness copies."""
+    out, robust, per_group, per_train = [], [], Counter(), Counter()
     for rec in load_manifest(data):
         if rec.dropped:
             continue
+        if rec.split == "train" and train_cap:
+            per_train[rec.family] += 1
+            if per_train[rec.family] > train_cap:
+                continue
         take_robust = rec.split == "val" and per_group[rec.family] < robust_cap
         per_group[rec.family] += rec.split == "val"
         for v in rec.views:
@@ -50,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=Path("/work/gen-data"))
     ap.add_argument("--robust-cap", type=int, default=12)
+    ap.add_argument("--train-cap", type=int, default=0, help="at most this many training pictures per family")
     ap.add_argument("--save-every", type=int, default=50)
     ap.add_argument("--shard", type=int, default=0, help="this worker's share (k %% nshards == shard)")
     ap.add_argument("--nshards", type=int, default=1)
@@ -57,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     path = a.data / ("features.npz" if a.nshards == 1 else f"features-{a.shard}.npz")
     cache: dict[str, np.ndarray] = dict(np.load(path)) if path.is_file() else {}
     done = set(load_features(a.data)) | set(cache)
-    todo = [(rid, f) for k, (rid, f) in enumerate(wanted_views(a.data, a.robust_cap))
+    todo = [(rid, f) for k, (rid, f) in enumerate(wanted_views(a.data, a.robust_cap, a.train_cap))
             if f"{f}|g_emb" not in done and k % a.nshards == a.shard]
     print(f"{len(todo)} views to compute, {len(cache) // 6} cached", flush=True)
     t0 = time.time()

@@ -199,7 +199,7 @@ def clip_probe(evidence: Evidence, config: ClipProbeConfig) -> Trace:
     attribution = None
     if parts:  # issue-18 probes: named CLIP feature parts (resized view and native-resolution crops)
         feats = clip_features(px, threads=config.threads)
-        z = float(probe.logit(feature_vector(feats, parts))[0])
+        z = float(np.ravel(probe.logit(feature_vector(feats, parts)[None]))[0])
         from forgelens.detectors.generation_attribution import attribute_features
 
         attribution = attribute_features(feats)
