@@ -71,10 +71,16 @@ class Scorers:
         m = self.comb[0]
         z = m["intercept"] + m["coef"][0] * logit(t.gen_trace) + m["coef"][1] * logit(p_clip)
         gt = next(mm for mm in self.comb if mm["detectors"] == ["gen_trace"])
+        cl = next(mm for mm in self.comb if mm["detectors"] == ["clip_probe"])
+        # where gen_trace gave no score the shipped fusion falls back to its clip-only model; its own
+        # threshold is applied by rescaling that model's P onto the first model's threshold
+        p_comb = np.where(np.isfinite(z), 1 / (1 + np.exp(-np.nan_to_num(z))),
+                          np.where(p_clip >= cl["generated_at"], np.maximum(p_clip, m["generated_at"]),
+                                   np.minimum(p_clip, m["generated_at"] - 1e-6)))
         return {
-            "combined": (1 / (1 + np.exp(-z)), m["generated_at"]),
+            "combined": (p_comb, m["generated_at"]),
             "clip_probe": (p_clip, self.probe.threshold),
-            "gen_trace": (t.gen_trace, gt["generated_at"]),
+            "gen_trace": (np.nan_to_num(t.gen_trace, nan=0.0), gt["generated_at"]),
             "univfd-old": (self.old.prob(self.old.logit(t.parts["g_emb"])), self.old.threshold),
             "trivial": (1 / (1 + np.exp(-self.triv.logit(t.parts["trivial"]))), self.triv_thr),
         }

@@ -94,8 +94,9 @@ def test_shipped_probe_spares_a_camera_crop_and_its_reshared_copy(shared_dataset
         pytest.skip(f"{path} absent")
     rgb = np.asarray(load(path).pixels)[..., :3]
     h, w = rgb.shape[:2]
-    crop = np.ascontiguousarray(rgb[(h - 512) // 2:(h + 512) // 2, (w - 512) // 2:(w + 512) // 2])
-    small = cv2.resize(crop, (256, 256), interpolation=cv2.INTER_AREA)
+    s = min(h, w, 512)
+    crop = np.ascontiguousarray(rgb[(h - s) // 2:(h - s) // 2 + s, (w - s) // 2:(w - s) // 2 + s])
+    small = cv2.resize(crop, (s // 2, s // 2), interpolation=cv2.INTER_AREA)
     for data in (_encode(crop, None), _encode(small, 75)):
         ev = load(data)
         traces = [registry.run(d, ev, catch=False) for d in ("clip_probe", "gen_trace")]
