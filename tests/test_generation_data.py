@@ -124,3 +124,14 @@ def test_processing_is_the_same_for_both_classes_and_reproducible():
     assert exts >= {"jpg", "webp"}
     copies = gd.robust_copies(a[2])
     assert set(copies) == {"jpeg75", "half", "social"}
+
+
+def test_guard_also_runs_on_the_processed_views(tmp_path, guard):
+    script, mod = guard
+    records = gd.build(tmp_path / "out", None, None, script, extra=[(rec(i), png(picture(i + 20))) for i in range(2)],
+                       robust=False)
+    assert not any(r.dropped for r in records)
+    view = tmp_path / "out" / "views" / records[1].views[0]["file"]
+    (script.parent / "reserved_phashes.txt").write_text(f"{mod.phash(Image.open(view).convert('RGB')):016x}\n")
+    assert gd.drop_guarded_views(records, tmp_path / "out" / "views", script) == 1
+    assert records[1].dropped.startswith("reserved") and not records[0].dropped

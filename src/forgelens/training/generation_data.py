@@ -358,14 +358,32 @@ def build(out: Path, mirrors: Path | None, shared: Path | None, guard: Path, *, 
                 n2 = f"{rec.id}_{kind}.{e2}"
                 (view_dir / n2).write_bytes(d2)
                 rec.views.append({"view": kind, "file": n2})
-    with open(out / "manifest.jsonl", "w") as f:
-        for rec in records:
-            f.write(json.dumps(asdict(rec)) + "\n")
+    drop_guarded_views(records, view_dir, guard)
+    write_manifest(out, records)
     return records
 
 
+def drop_guarded_views(records: list[Record], view_dir: Path, guard: Path,
+                       flagged: set[str] | None = None) -> int:
+    """Run the guard on the processed views too (a crop can match where the whole picture did not);
+    drop every record one of whose views it flags. Returns how many were dropped."""
+    flagged = run_guard(view_dir, guard) if flagged is None else flagged
+    n = 0
+    for rec in records:
+        if not rec.dropped and any(str((view_dir / v["file"]).resolve()) in flagged for v in rec.views):
+            rec.dropped = "reserved for evaluation (heldout_guard on a processed view)"
+            n += 1
+    return n
+
+
+def write_manifest(out: Path, records: list[Record]) -> None:
+    with open(Path(out) / "manifest.jsonl", "w") as f:
+        for rec in records:
+            f.write(json.dumps(asdict(rec)) + "\n")
+
+
 def load_manifest(out: Path) -> list[Record]:
-    with open(out / "manifest.jsonl") as f:
+    with open(Path(out) / "manifest.jsonl") as f:
         return [Record(**json.loads(line)) for line in f if line.strip()]
 
 
