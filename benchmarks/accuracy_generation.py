@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     table(base, sc, "Processed views (crop to aspect bucket, ×0.5–1.5, JPEG/WebP 60–100 or social)")
     for view, what in (("jpeg75", "then JPEG q75"), ("half", "then ×0.5 resize"), ("social", "then a social chain "
                                                                                               "(JPEG 90 → long side ≤1080 → JPEG 75)")):
-        table(Table(a.data, view), sc, f"Robustness: processed view {what} (≤12 per family/source)")
+        table(Table(a.data, view), sc, f"Robustness: processed view {what} (≤6 per family/source: --robust-cap of generation_cache.py)")
     attribution(base, sc)
     if not a.skip_slow:
         laundering(a.data, a.launder_n)

@@ -23,9 +23,10 @@ picture (shared aspect crop, ×0.5–1.5, JPEG/WebP 60–100 or social chain, bo
    did not see (the leave-family-out folds and the ``other-modern`` set whose generators
    are not named) are rejected (``learned/weights/generation_families.json``).
 4. **Combiner** — logistic regression on logit(gen_trace) and the out-of-fold logit(clip_probe),
-   thresholds by the same per-style rule; ``authentic_below`` = the 10th percentile of the
-   training generated pictures' combined P (below it a picture is "not generated"), capped
-   at ``generated_at``; fallbacks with one detector each (``fusion/generation.json``).
+   thresholds by the same per-style rule; ``authentic_below`` = the lowest P below which at
+   least 80 % of every real style's training pictures fall (so at most 20 % of real photos of
+   any style read "inconclusive" or above), capped at ``generated_at``; fallbacks with one
+   detector each (``fusion/generation.json``).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ C_GRID = (0.01, 0.05, 0.25)
 FPR = 0.03
 EPS = 1e-4
 MIN_FAMILY = 20
+INCONCLUSIVE_REAL = 0.20  # at most this share of each real style's pictures reads "inconclusive" or above
 UNKNOWN_FAMILY = "other-modern"  # modern generators of the Laboratoriet game, not named per picture
 
 
@@ -184,7 +186,8 @@ def fit_combiner(t: Table, tr: np.ndarray, p_clip_oof: np.ndarray) -> list[dict]
             coef, icpt = [1.0], 0.0
         p = 1 / (1 + np.exp(-(x @ np.array(coef) + icpt)))
         thr = per_style_threshold(p[y == 0], style[y == 0])
-        below = float(min(thr, np.quantile(p[y == 1], 0.10)))
+        below = float(min(thr, max(np.quantile(p[(y == 0) & (style == s)], 1 - INCONCLUSIVE_REAL)
+                                   for s in np.unique(style[y == 0]))))
         models.append({"detectors": list(dets), "coef": [round(c, 5) for c in coef], "intercept": round(icpt, 5),
                        "generated_at": round(thr, 5), "authentic_below": round(below, 5),
                        "heldout_fpr": round(float(np.mean(p[y == 0] >= thr)), 5)})
