@@ -138,13 +138,14 @@ def attribution(t: Table, sc: Scorers) -> None:
         print(f"| {f} (known) | {int(g.sum())} | {np.mean(pred[g] == f):.0%} | {np.mean(pred[g] == UNKNOWN):.0%} | "
               f"{np.mean((pred[g] != f) & (pred[g] != UNKNOWN)):.0%} |")
     val = (t.split == "val") & (t.y == 1)
-    for f in sorted(set(t.family[val])) + ["other-modern"]:
+    for f in sorted(set(t.family[val])) + ["other-modern"]:  # other-modern: training split, used to set p_min
         g = (t.family == f) & ((t.split == "val") | (f == "other-modern")) & (t.y == 1)
         if not g.any():
             continue
         out = [fam.attribute(xx)["family"] for xx in x[g]]
         unk = np.mean([o == UNKNOWN for o in out])
-        print(f"| {f} (unseen) | {int(g.sum())} | – | {unk:.0%} | {1 - unk:.0%} |")
+        what = "unnamed generators, set p_min" if f == "other-modern" else "unseen"
+        print(f"| {f} ({what}) | {int(g.sum())} | – | {unk:.0%} | {1 - unk:.0%} |")
     print(f"\nKnown families: {', '.join(fam.families)}; p_min {fam.p_min:.3f}")
 
 
