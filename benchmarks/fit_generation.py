@@ -231,6 +231,9 @@ def main(argv: list[str] | None = None) -> int:
                            "; real styles " + ", ".join(sorted(set(t.style[tr & (t.y == 0)]))),
                    "n_real": int((tr & (t.y == 0)).sum()), "n_generated": int((tr & (t.y == 1)).sum()),
                    "threshold_rule": "every real style's out-of-fold rate at or above generated_at <= 3 %",
+                   "heldout_real": "training-split real photos of every style, scored out of fold (leave-family-out "
+                                   "folds); validation-split FPR per source in benchmarks/RESULTS-generation.md",
+                   "heldout_fpr": models[0]["heldout_fpr"],
                    "heldout_families": sorted(set(t.family[(t.split == 'val') & (t.y == 1)])),
                    "clip_inputs": "clip_probe scores of training pictures are leave-family-out out-of-fold"},
         "models": models,
