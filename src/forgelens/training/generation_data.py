@@ -8,7 +8,8 @@ JPEGs, it learns size, format and that one generator. This builder therefore
    *pinned commits* and records, per picture, repository, commit, path, generator family,
    label and licence (``SOURCES``), plus the shared real/SD sets under ``../shared``;
 2. drops pictures that the evaluation guard (``../shared/tools/heldout_guard.py``) flags as
-   near-copies of reserved evaluation pictures — the guard is run on the extracted folder;
+   near-copies of reserved evaluation pictures — the guard is run on the extracted folder and
+   again on the processed views (a crop can match where the whole picture did not);
 3. removes near-duplicates by a 64-bit DCT perceptual hash, within and across sources
    (the first source in ``SOURCES`` order keeps the picture);
 4. splits by *family*: whole generator families (``HELDOUT_FAMILIES``) are validation only,
