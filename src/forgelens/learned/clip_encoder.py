@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-__all__ = ["model_path", "unavailable_reason", "preprocess", "embed", "CLIP_MEAN", "CLIP_STD"]
+__all__ = ["model_path", "unavailable_reason", "preprocess", "embed", "embed_224", "CLIP_MEAN", "CLIP_STD"]
 
 CLIP_MEAN = np.array([0.48145466, 0.4578275, 0.40821073], dtype=np.float32)
 CLIP_STD = np.array([0.26862954, 0.26130258, 0.27577711], dtype=np.float32)
@@ -135,3 +135,29 @@ def embed(images: list[np.ndarray] | np.ndarray, threads: int = 2, batch: int = 
         out.append(np.asarray(e, dtype=np.float32))
     e = np.concatenate(out, axis=0)
     return e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
+
+
+def embed_224(tiles: list[np.ndarray], threads: int = 2, batch: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """Embeddings of uint8 RGB 224×224 tiles fed as they are (no resize), and their mean patch token.
+
+    Returns (L2-normalised 512-d image embeddings, 768-d mean of the 196 patch tokens of the
+    model's second output, the last hidden state). Used for patch-level features at native
+    resolution, where resizing would smooth away the generator's rendering.
+    """
+    why = unavailable_reason()
+    if why:
+        raise RuntimeError(why)
+    sess = _session(threads)
+    name = sess.get_inputs()[0].name
+    outs = [o.name for o in sess.get_outputs()]
+    embs, toks = [], []
+    for i in range(0, len(tiles), batch):
+        x = np.stack([((np.asarray(t[..., :3], np.float32) / 255.0 - CLIP_MEAN) / CLIP_STD).transpose(2, 0, 1)
+                      for t in tiles[i:i + batch]])
+        with _LOCK:
+            res = sess.run(outs[:2], {name: np.ascontiguousarray(x, np.float32)})
+        embs.append(np.asarray(res[0], np.float32))
+        toks.append(np.asarray(res[1], np.float32)[:, 1:].mean(axis=1) if len(res) > 1
+                    else np.zeros((len(x), 0), np.float32))
+    e = np.concatenate(embs)
+    return e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12), np.concatenate(toks)

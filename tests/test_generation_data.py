@@ -1,0 +1,137 @@
+"""Issue-18 dataset builder: provenance from a pinned commit, the evaluation guard, dedup, splits, chains."""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from forgelens.training import generation_data as gd
+
+GUARD = Path(__file__).resolve().parents[1].parent / "shared" / "tools" / "heldout_guard.py"
+
+
+def picture(seed: int, h: int = 300, w: int = 400) -> np.ndarray:
+    """A textured picture with large-scale structure (distinct perceptual hashes per seed)."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w] / max(h, w)
+    base = np.stack([np.sin(2 * np.pi * (rng.uniform(0.5, 3) * xx + rng.uniform(0.5, 3) * yy + rng.uniform()))
+                     for _ in range(3)], -1)
+    img = 128 + 90 * base + rng.normal(0, 6, (h, w, 3))
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def png(rgb: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def rec(i: int, label: str = "generated", family: str = "fam-a") -> gd.Record:
+    return gd.Record(f"{i:08x}", "test/repo", "0" * 40, f"img{i}.png", label, family, "test", "MIT")
+
+
+@pytest.fixture
+def guard(tmp_path) -> tuple[Path, object]:
+    """A copy of the shared guard with a reserved-hash list made here (it reads the list beside itself)."""
+    if not GUARD.is_file():
+        pytest.skip(f"evaluation guard absent ({GUARD}); run from a checkout beside ../shared")
+    d = tmp_path / "guard"
+    d.mkdir()
+    shutil.copy(GUARD, d / "heldout_guard.py")
+    spec = importlib.util.spec_from_file_location("guard_copy", d / "heldout_guard.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    (d / "reserved_phashes.txt").write_text("# test\n")
+    return d / "heldout_guard.py", mod
+
+
+def test_build_runs_the_guard_and_drops_what_it_flags(tmp_path, guard):
+    script, mod = guard
+    pics = [picture(s) for s in range(4)]
+    reserved = mod.phash(Image.fromarray(pics[2]))
+    (script.parent / "reserved_phashes.txt").write_text(f"# test\n{reserved:016x}\n")
+    extra = [(rec(i, "generated" if i % 2 else "authentic", "fam-a" if i % 2 else "real-x"), png(p))
+             for i, p in enumerate(pics)]
+    records = gd.build(tmp_path / "out", None, None, script, extra=extra)
+    by_id = {r.id: r for r in records}
+    assert "heldout_guard" in by_id[f"{2:08x}"].dropped and not by_id[f"{2:08x}"].views
+    kept = [r for r in records if not r.dropped]
+    assert len(kept) == 3 and all(r.views and (tmp_path / "out" / "views" / r.views[0]["file"]).is_file() for r in kept)
+    lines = (tmp_path / "out" / "manifest.jsonl").read_text().splitlines()
+    assert {json.loads(x)["id"] for x in lines} == set(by_id)
+    assert all(json.loads(x)["repo"] == "test/repo" and json.loads(x)["licence"] == "MIT" for x in lines)
+
+
+def test_build_refuses_to_run_without_the_guard(tmp_path):
+    with pytest.raises(FileNotFoundError, match="guard"):
+        gd.build(tmp_path / "out", None, None, tmp_path / "missing.py", extra=[(rec(0), png(picture(0)))])
+
+
+def test_near_duplicates_within_and_across_sources_are_dropped(tmp_path, guard):
+    a = picture(7)
+    small = np.asarray(Image.fromarray(a).resize((300, 225), Image.LANCZOS))
+    extra = [(rec(1), png(a)), (rec(2, family="fam-b"), png(small)), (rec(3), png(picture(8)))]
+    records = gd.build(tmp_path / "out", None, None, guard[0], extra=extra, robust=False)
+    dropped = {r.id: r.dropped for r in records}
+    assert dropped[f"{2:08x}"].startswith("near-duplicate of 00000001")
+    assert dropped[f"{1:08x}"] == "" and dropped[f"{3:08x}"] == ""
+
+
+def test_pinned_commit_provenance_from_a_bare_mirror(tmp_path):
+    work = tmp_path / "work"
+    (work / "gen").mkdir(parents=True)
+    (work / "gen" / "a.png").write_bytes(png(picture(1)))
+    (work / "real.jpg").write_bytes(b"not read")
+    git = ["git", "-c", "user.email=t@t", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q", str(work)], check=True)
+    subprocess.run([*git, "-C", str(work), "add", "-A"], check=True)
+    subprocess.run([*git, "-C", str(work), "commit", "-qm", "x"], check=True)
+    commit = subprocess.run(["git", "-C", str(work), "rev-parse", "HEAD"], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(tmp_path / "m" / "o+n" / "repo")], check=True)
+    src = gd.Source("o/n", commit, "CC0-1.0", ((r"^gen/", "generated", "fam-z", "photoreal"),))
+    [(r, data)] = gd.list_source(src, tmp_path / "m")
+    assert (r.repo, r.commit, r.path, r.family, r.licence) == ("o/n", commit, "gen/a.png", "fam-z", "CC0-1.0")
+    assert data == (work / "gen" / "a.png").read_bytes()
+
+
+def test_split_holds_out_whole_families_and_some_of_every_real_source():
+    assert gd.split_of(rec(1, family="seedream-5")) == "val"
+    assert gd.split_of(rec(1, family="nano-banana-pro")) == "train"
+    splits = {gd.split_of(rec(i, "authentic", "stock")) for i in range(40)}
+    assert splits == {"train", "val"}
+
+
+def test_processing_is_the_same_for_both_classes_and_reproducible():
+    rgb = picture(3, 480, 640)
+    a = gd.process(rgb, np.random.default_rng(5))
+    b = gd.process(rgb, np.random.default_rng(5))
+    assert a[0] == b[0] and a[3] == b[3]
+    exts = set()
+    for s in range(30):
+        data, ext, pix, steps = gd.process(rgb, np.random.default_rng(s))
+        exts.add(ext)
+        assert min(pix.shape[:2]) >= 200 and steps[0]["op"] == "crop" and steps[1]["op"] == "resize"
+        assert 0.5 <= steps[1]["factor"] <= 1.5 or min(pix.shape[:2]) >= 224
+    assert exts >= {"jpg", "webp"}
+    copies = gd.robust_copies(a[2])
+    assert set(copies) == {"jpeg75", "half", "social"}
+
+
+def test_guard_also_runs_on_the_processed_views(tmp_path, guard):
+    script, mod = guard
+    records = gd.build(tmp_path / "out", None, None, script, extra=[(rec(i), png(picture(i + 20))) for i in range(2)],
+                       robust=False)
+    assert not any(r.dropped for r in records)
+    view = tmp_path / "out" / "views" / records[1].views[0]["file"]
+    (script.parent / "reserved_phashes.txt").write_text(f"{mod.phash(Image.open(view).convert('RGB')):016x}\n")
+    assert gd.drop_guarded_views(records, tmp_path / "out" / "views", script) == 1
+    assert records[1].dropped.startswith("reserved") and not records[0].dropped
