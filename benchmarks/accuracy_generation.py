@@ -153,8 +153,8 @@ def laundering(data: Path, n: int) -> None:
     """Real photos vs their TAEF2 re-renderings, both then processed alike (crop, resize, JPEG/WebP/social)."""
     from forgelens.detectors import registry
     from forgelens.evidence import load
-    from forgelens.training import taef2
     from forgelens.synth import jpeg_history as jh
+    from forgelens.training import taef2
     from forgelens.training.generation_data import load_manifest, process
 
     why = taef2.available()

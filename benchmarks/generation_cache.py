@@ -26,8 +26,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 from forgelens.detectors import generation_clip as gc  # noqa: E402
 from forgelens.detectors import registry  # noqa: E402
 from forgelens.evidence import load  # noqa: E402
-from forgelens.training.probes import trivial_stats  # noqa: E402
 from forgelens.training.generation_data import load_features, load_manifest  # noqa: E402
+from forgelens.training.probes import trivial_stats  # noqa: E402
 
 
 def wanted_views(data: Path, robust_cap: int, train_cap: int = 0) -> list[tuple[str, str]]:
