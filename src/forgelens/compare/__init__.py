@@ -1,0 +1,28 @@
+"""Reference comparison and near-duplicate search: find the original, show what changed.
+
+- ``compare(suspect, reference)``: same scene?, the geometric relation, a difference map at
+  the suspect's resolution that ignores recompression, resizing, colour grading and
+  cropping, the changed regions, the parts with no counterpart, the metadata differences.
+- ``Archive`` (``index`` / ``search``): one SQLite file of perceptual hashes and compact
+  local features to find an earlier copy of a picture among many.
+- ``compare_report_html(result)``: a self-contained HTML page (aligned pictures, slider,
+  difference overlay).
+
+Modules: ``align`` (features, RANSAC, ECC), ``difference`` (photometry, map, regions),
+``core`` (compare), ``archive`` (index/search), ``html`` (the page), ``cli`` (commands).
+"""
+
+import importlib
+
+_LAZY = {"compare": "core", "compare_evidence": "core", "CompareResult": "core", "ComparisonError": "core",
+         "Archive": "archive", "ArchiveError": "archive", "compare_report_html": "html",
+         "write_comparison": "html"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"forgelens.compare.{_LAZY[name]}"), name)
+    raise AttributeError(name)
+
+
+__all__ = sorted(_LAZY)
