@@ -7,7 +7,7 @@ __version__ = "0.1.0"
 
 from forgelens.errors import ForgeLensError  # noqa: E402
 
-__all__ = ["ForgeLensError", "__version__", "analyze", "load"]
+__all__ = ["ForgeLensError", "__version__", "analyze", "compare", "load"]
 
 
 def __getattr__(name: str):
@@ -16,6 +16,10 @@ def __getattr__(name: str):
         from forgelens.pipeline import analyze
 
         return analyze
+    if name == "compare":
+        from forgelens.compare.core import compare
+
+        return compare
     if name == "load":
         from forgelens.evidence import load
 

@@ -81,11 +81,16 @@ def analyze_one(path: str, outdir: str | None, options: dict[str, Any]) -> ItemR
 
     try:
         report = analyze(path, detectors=options.get("detectors"), configs=options.get("configs"),
-                         workers=options.get("image_workers", 1))
+                         workers=options.get("image_workers", 1),
+                         reference=options.get("reference"), archive=options.get("archive"))
         if outdir is not None:
             from forgelens.explain import write_report
 
             write_report(report, outdir)
+            if getattr(report.comparison, "score_work", None) is not None:  # comparison.html beside report.html
+                from forgelens.compare.html import write_comparison
+
+                write_comparison(report.comparison, outdir)
         d = report.to_dict() if options.get("want_json") else None
         v = report.verdict
         return ItemResult(path, outdir, v.label, v.score, v.probabilities, report.seconds["total"], report=d)

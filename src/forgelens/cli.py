@@ -20,7 +20,8 @@ err = Console(stderr=True)
 
 #: Modules that add their own commands through ``register(app)``.
 COMMAND_MODULES: list[str] = ["forgelens.synth.cli", "forgelens.bench.cli", "forgelens.camera.cli",
-                                 "forgelens.learned.train", "forgelens.learned.train_generation"]
+                                 "forgelens.learned.train", "forgelens.learned.train_generation",
+                                 "forgelens.compare.cli"]
 
 
 def command_group(parent: typer.Typer, name: str, help: str) -> typer.Typer:
@@ -56,6 +57,8 @@ def analyze(
     set_: list[str] = typer.Option([], "--set", help="Override an option: detector.option=value (repeatable)."),
     camera: Path = typer.Option(None, "--camera", exists=True, dir_okay=False, readable=True,
                                 help="Camera PRNU fingerprint (.npz) to test the image against."),
+    reference: Path = typer.Option(None, "--reference", help="A candidate original: adds the comparison to the report."),
+    archive: Path = typer.Option(None, "--archive", help="An archive (forgelens index) to search for the original."),
     force: bool = typer.Option(False, "--force", help="Re-analyse images whose report already exists."),
     workers: int = typer.Option(0, "--workers", "-j",
                                 help="Processes for folders (0 = one per core); one image at a time runs its detectors in threads."),
@@ -87,7 +90,8 @@ def analyze(
     if not files:
         raise typer.Exit(1)
     outdir = None if (fmt == "json" and out is None) else (out or Path("forgelens-out"))
-    options = {"detectors": names, "configs": configs, "want_json": fmt == "json"}
+    options = {"detectors": names, "configs": configs, "want_json": fmt == "json",
+               "reference": str(reference) if reference else None, "archive": str(archive) if archive else None}
 
     failures = 0
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -35,6 +35,7 @@ class Report:
     verdict: Verdict
     seconds: dict[str, float] = field(default_factory=dict)
     provenance_rows: list[dict[str, Any]] = field(default_factory=list)
+    comparison: Any = None  # forgelens.compare result (--reference / --archive), or a dict saying none was found
 
     def trace(self, name: str) -> Trace | None:
         return next((t for t in self.traces if t.name == name), None)
@@ -50,6 +51,8 @@ class Report:
                 "provenance": self.provenance_rows,
                 "traces": [t.to_dict() for t in self.traces],
                 "seconds": {k: round(v, 4) for k, v in self.seconds.items()},
+                **({"comparison": self.comparison if isinstance(self.comparison, dict) else self.comparison.to_dict()}
+                   if self.comparison is not None else {}),
             }
         )
 
@@ -63,6 +66,8 @@ def analyze(
     limits: LoadLimits | None = None,
     name: str | None = None,
     workers: int = 1,
+    reference: str | os.PathLike | None = None,
+    archive: str | os.PathLike | None = None,
 ) -> Report:
     """Analyse one image with the given detectors (default: every default detector).
 
@@ -78,6 +83,9 @@ def analyze(
         and Pillow release the GIL, so 2 uses two cores on one image; peak memory then
         holds two detectors' working buffers. Results are identical either way; a
         detector's ``seconds`` is its own wall time (longer when sharing the cores).
+    reference, archive : path, optional
+        A candidate original to compare with, or an archive (``forgelens index``) to search for
+        one; the comparison is kept in ``Report.comparison`` (see ``forgelens.compare``).
 
     Raises
     ------
@@ -107,8 +115,15 @@ def analyze(
     verdict = fuse(traces, evidence.shape, fusion)
     rows = _provenance_rows(evidence, traces)
     seconds = {"load": t_load, "detectors": sum(t.seconds for t in traces), "fusion": time.perf_counter() - t1}
+    comparison = None
+    if reference is not None or archive is not None:
+        from forgelens.compare.core import compare_for_report
+
+        t2 = time.perf_counter()
+        comparison = compare_for_report(src if not isinstance(src, Evidence) else None, evidence, reference, archive)
+        seconds["comparison"] = time.perf_counter() - t2
     seconds["total"] = time.perf_counter() - t0
-    return Report(evidence, traces, verdict, seconds, rows)
+    return Report(evidence, traces, verdict, seconds, rows, comparison)
 
 
 def _provenance_rows(evidence: Evidence, traces: list[Trace]) -> list[dict[str, Any]]:

@@ -13,6 +13,8 @@ Modules: ``align`` (features, RANSAC, ECC), ``difference`` (photometry, map, reg
 """
 
 import importlib
+import sys
+import types
 
 _LAZY = {"compare": "core", "compare_evidence": "core", "CompareResult": "core", "ComparisonError": "core",
          "Archive": "archive", "ArchiveError": "archive", "compare_report_html": "html",
@@ -26,3 +28,15 @@ def __getattr__(name: str):
 
 
 __all__ = sorted(_LAZY)
+
+
+# `forgelens.compare(...)` is the API function, but importing this sub-package makes the name
+# `forgelens.compare` the module: so the module itself is callable and forwards to core.compare.
+class _CallableModule(types.ModuleType):
+    def __call__(self, *args, **kwargs):
+        from forgelens.compare.core import compare
+
+        return compare(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

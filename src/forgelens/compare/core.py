@@ -58,6 +58,7 @@ class CompareResult:
     threshold: float | None = None
     metadata_differences: list[dict] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    archive: dict | None = None  # when found by an archive search: the database and the candidates
 
     @property
     def heatmap(self) -> np.ndarray | None:
@@ -110,6 +111,7 @@ class CompareResult:
             "threshold": None if self.threshold is None else round(self.threshold, 3),
             "metadata_differences": self.metadata_differences,
             "seconds": {k: round(v, 4) for k, v in self.seconds.items()},
+            **({"archive": self.archive} if self.archive else {}),
         }
 
 
@@ -272,3 +274,40 @@ def _short(v: Any) -> Any:
     if isinstance(v, int | float | bool) or v is None:
         return v
     return _short(str(v)) if not isinstance(v, str) else v
+
+
+def compare_for_report(src: Any, evidence: Evidence, reference: Any = None, archive: Any = None):
+    """The comparison ``analyze(..., reference=, archive=)`` attaches to its report.
+
+    With a reference: ``compare`` with it. With an archive: search it, then compare with the
+    best candidate that shows the same scene; when none does (or its file is gone), a dict
+    saying so and listing the candidates. Both: the reference is used and the archive ignored.
+    """
+    if reference is not None:
+        if _same_file(src, reference):
+            raise ComparisonError(str(reference), "the reference is the same file as the suspect")
+        ev_r = _load(reference, "reference")
+        if ev_r.sha256 == evidence.sha256:
+            raise ComparisonError(ev_r.source, "the reference has the same bytes as the suspect; nothing to compare")
+        return compare_evidence(evidence, ev_r)
+    from forgelens.compare.archive import Archive
+
+    with Archive(archive) as a:
+        hits = a.search(evidence.pixels)
+    found = [h for h in hits if h["same_scene"]]
+    for h in found:
+        p = Path(h["path"])
+        if not p.is_file():
+            continue
+        try:
+            ev_r = load(p)
+        except ForgeLensError:
+            continue
+        if ev_r.sha256 == evidence.sha256:  # the suspect itself is archived: that is no earlier copy
+            continue
+        r = compare_evidence(evidence, ev_r)
+        r.archive = {"db": str(archive), "candidates": hits}
+        return r
+    return {"same_scene": False, "archive": {"db": str(archive), "candidates": hits},
+            "summary": "no copy of this picture found in the archive" if not found else
+            "the archived copies found are the same file or no longer readable"}
