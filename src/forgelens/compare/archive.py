@@ -100,8 +100,18 @@ def orb_features(gray: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.float32([k.pt for k in kps]), desc
 
 
+def _need(module: str, source: str):
+    """Import an optional dependency of the archive, or one clear error saying how to get it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise ArchiveError(source, f"the archive needs {module}: pip install 'forgelens[archive]'") from None
+
+
 def phash64(rgb: np.ndarray) -> int:
-    import imagehash
+    imagehash = _need("imagehash", "<archive>")
 
     bits = imagehash.phash(Image.fromarray(rgb)).hash.flatten()
     v = int("".join("1" if b else "0" for b in bits), 2)
@@ -208,7 +218,7 @@ class Archive:
 
     def _add_vectors(self, ids: list[int]) -> None:
         """Add the descriptors of records ``ids`` to the vector index (building or upgrading it)."""
-        import faiss
+        faiss = _need("faiss", str(self.path))
 
         index = self.vector_index()
         total = index.ntotal if index is not None else 0
@@ -238,7 +248,7 @@ class Archive:
         return np.ascontiguousarray(np.vstack(codes)), np.concatenate(vids)
 
     def _build_index(self, n_expected: int):
-        import faiss
+        faiss = _need("faiss", str(self.path))
 
         if n_expected <= IVF_THRESHOLD:
             return faiss.IndexBinaryIDMap2(faiss.IndexBinaryFlat(256))
@@ -251,14 +261,14 @@ class Archive:
         return ivf
 
     def save_vector_index(self) -> None:
-        import faiss
+        faiss = _need("faiss", str(self.path))
 
         if self._index is not None:
             self._set_meta("vector_index", faiss.serialize_index_binary(self._index).tobytes())
             self.db.commit()
 
     def vector_index(self):
-        import faiss
+        faiss = _need("faiss", str(self.path))
 
         if self._index is None:
             blob = self._meta("vector_index")
