@@ -8,7 +8,7 @@ so indexing stays cheap:
 - up to 200 ORB features (Rublee et al. 2011, 256-bit binary descriptors): finds crops,
   rotations and edited copies. Their descriptors sit in a binary vector index (faiss,
   Johnson et al. 2019: exact Hamming search while small, an inverted file of 1024 binary
-  k-means lists once the archive holds more than 200,000 features), stored in the same file.
+  k-means lists once the archive holds more than 50,000 features, about 250 pictures), stored in the same file.
 
 Search: the query's features (and those of its mirror image) vote for the pictures owning
 their nearest descriptors; the best-voted candidates, plus the pHash near copies, are then
@@ -40,10 +40,10 @@ THUMB_SIDE = 384
 INDEX_FEATURES = 200
 QUERY_FEATURES = 600
 MAX_MATCH_BITS = 64  # a descriptor farther than this (of 256 bits) is no match
-IVF_THRESHOLD = 200_000
+IVF_THRESHOLD = 50_000
 IVF_LISTS = 1024
 IVF_PROBE = 24
-CANDIDATES = 25
+CANDIDATES = 20
 MIN_VERIFIED = 10  # consistent matches for a candidate to count as the same scene
 PHASH_NEAR = 10  # Hamming distance (of 64 bits) for a perceptual near copy
 SCHEMA = 1
@@ -189,32 +189,43 @@ class Archive:
               batch: int = 200) -> dict:
         """Index files (incrementally); returns counts. A file that cannot be read is reported and skipped."""
         known = {p: (s, m) for p, s, m in self.db.execute("SELECT path, size, mtime FROM images")}
-        added = skipped = failed = 0
-        pending: list[int] = []
-        for p in paths:
-            key = str(Path(p).resolve())
-            try:
-                st = os.stat(key)
-                if known.get(key) == (st.st_size, st.st_mtime):
-                    skipped += 1
+        counts = {"added": 0, "unchanged": 0, "failed": 0}
+
+        def signatures():
+            for p in paths:
+                key = str(Path(p).resolve())
+                try:
+                    st = os.stat(key)
+                    if known.get(key) == (st.st_size, st.st_mtime):
+                        counts["unchanged"] += 1
+                        continue
+                    sig = signature(key)
+                except Exception as exc:  # one bad file must not stop an archive build
+                    counts["failed"] += 1
+                    if on_item:
+                        on_item(key, f"{type(exc).__name__}: {exc}")
                     continue
-                sig = signature(key)
-            except Exception as exc:  # one bad file must not stop an archive build
-                failed += 1
                 if on_item:
-                    on_item(key, f"{type(exc).__name__}: {exc}")
-                continue
-            pending.append(self.add(key, sig, st.st_size, st.st_mtime))
-            added += 1
-            if on_item:
-                on_item(key, None)
+                    on_item(key, None)
+                yield key, sig, st.st_size, st.st_mtime
+
+        counts["added"] = self.add_many(signatures(), batch=batch)
+        return {**counts, "total": len(self)}
+
+    def add_many(self, items: Iterable[tuple[str, Signature, int, float]], batch: int = 200) -> int:
+        """Record (key, signature, size, mtime) items and add their features to the vector index; saves."""
+        pending: list[int] = []
+        n = 0
+        for key, sig, size, mtime in items:
+            pending.append(self.add(key, sig, size, mtime))
+            n += 1
             if len(pending) >= batch:
                 self._add_vectors(pending)
                 pending = []
         if pending:
             self._add_vectors(pending)
         self.save_vector_index()
-        return {"added": added, "unchanged": skipped, "failed": failed, "total": len(self)}
+        return n
 
     def _add_vectors(self, ids: list[int]) -> None:
         """Add the descriptors of records ``ids`` to the vector index (building or upgrading it)."""
@@ -296,7 +307,7 @@ class Archive:
         near = {int(ids[i]): int(d) for qh in (phash64(rgb), phash64(np.ascontiguousarray(rgb[:, ::-1])))
                 for i, d in enumerate(_hamming64(ph, qh)) if d <= PHASH_NEAR}
         votes = self._votes(views)
-        cand = sorted(votes, key=lambda k: -votes[k])[:CANDIDATES]
+        cand = sorted(votes, key=lambda k: -votes[k][0])[:CANDIDATES]
         cand += [i for i in sorted(near, key=near.get) if i not in cand][:CANDIDATES]
         ph_all = dict(zip(ids.tolist(), ph.tolist(), strict=True))
         qh0 = phash64(rgb)
@@ -309,10 +320,10 @@ class Archive:
             path, rw, rh, rscale, kb, dbb = row
             kp = np.frombuffer(kb, np.float16).reshape(-1, 2).astype(np.float32)
             desc = np.frombuffer(dbb, np.uint8).reshape(-1, 32)
-            best = _verify(views, kp, desc, gray.shape[1])
+            best = _verify(views, kp, desc, gray.shape[1], votes.get(rid, (0, "none"))[1])
             pd = int(_hamming64(np.array([ph_all[rid]]), qh0)[0]) if rid in ph_all else 64
             pd = min(pd, near.get(rid, 64))
-            r = {"id": rid, "path": path, "width": rw, "height": rh, "votes": votes.get(rid, 0),
+            r = {"id": rid, "path": path, "width": rw, "height": rh, "votes": votes.get(rid, (0, ""))[0],
                  "phash_distance": pd, "inliers": best[0], "flip": best[2]}
             r["same_scene"] = best[0] >= MIN_VERIFIED or pd <= 4
             r["similarity"] = round(min(1.0, best[0] / 40.0) if best[0] >= MIN_VERIFIED else max(0.0, 1 - pd / 32), 3)
@@ -328,12 +339,13 @@ class Archive:
         rows = np.array(self.db.execute("SELECT id, phash FROM images").fetchall(), dtype=np.int64).reshape(-1, 2)
         return rows[:, 0], rows[:, 1]
 
-    def _votes(self, views: dict) -> dict[int, int]:
+    def _votes(self, views: dict) -> dict[int, tuple[int, str]]:
+        """{picture id: (votes, the view of the query that gave them)}."""
         index = self.vector_index()
         if index is None or index.ntotal == 0:
             return {}
-        best: dict[int, int] = {}
-        for _, (_, desc) in views.items():
+        best: dict[int, tuple[int, str]] = {}
+        for view, (_, desc) in views.items():
             if len(desc) == 0:
                 continue
             D, L = index.search(np.ascontiguousarray(desc), 4)
@@ -343,20 +355,24 @@ class Archive:
             pairs = np.unique(np.stack([np.repeat(np.arange(len(desc)), 4), img.ravel()], 1)[img.ravel() >= 0], axis=0)
             u, c = np.unique(pairs[:, 1], return_counts=True)
             for i, n in zip(u.tolist(), c.tolist(), strict=True):
-                best[i] = max(best.get(i, 0), n)
+                if n > best.get(i, (0, ""))[0]:
+                    best[i] = (n, view)
         return best
 
 
-def _verify(views: dict, kp: np.ndarray, desc: np.ndarray, qwidth: int) -> tuple[int, np.ndarray | None, str]:
-    """Geometric verification: most RANSAC-consistent matches over the two views of the query."""
+def _verify(views: dict, kp: np.ndarray, desc: np.ndarray, qwidth: int,
+            first: str = "none") -> tuple[int, np.ndarray | None, str]:
+    """Geometric verification: most RANSAC-consistent matches over the two views of the query,
+    the best-voted view first; the other is tried only when the first does not verify."""
     from forgelens.compare.align import robust_transform
 
     best: tuple[int, np.ndarray | None, str] = (0, None, "none")
     if len(desc) < 2:
         return best
     bf = cv2.BFMatcher(cv2.NORM_HAMMING)
-    for flip, (qkp, qdesc) in views.items():
-        if len(qdesc) < 2:
+    for flip in sorted(views, key=lambda v: v != first):
+        qkp, qdesc = views[flip]
+        if len(qdesc) < 2 or best[0] >= MIN_VERIFIED:
             continue
         knn = bf.knnMatch(desc, qdesc, k=2)
         m = np.array([(a.queryIdx, a.trainIdx) for a, b in (p for p in knn if len(p) == 2)
