@@ -131,13 +131,21 @@ def changed_regions(mask: np.ndarray, sus: np.ndarray, ref_norm: np.ndarray, dis
     the colour does not, ``text_changed`` when both sides are busy with fine strokes and the region
     is a wide strip, otherwise ``altered``.
     """
-    n, lab, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    # parts of one edit split by a thin unchanged line (a hole, a stroke) are one region:
+    # group the components that lie within 1 % of the picture's diagonal of each other
+    m8 = mask.astype(np.uint8)
+    r = max(1, round(0.01 * np.hypot(*mask.shape)))
+    grouped = cv2.dilate(m8, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+    n, lab, _, _ = cv2.connectedComponentsWithStats(grouped, connectivity=8)
+    lab = np.where(mask, lab, 0)
+    areas = np.bincount(lab.ravel(), minlength=n)
     ga, gb = _grad_energy(sus), _grad_energy(ref_norm)
     total = mask.size
-    order = np.argsort(-stats[1:, cv2.CC_STAT_AREA])[:max_regions] + 1
+    order = [i for i in np.argsort(-areas[1:]) + 1 if areas[i] > 0][:max_regions]
     out = []
     for i in order:
-        x, y, w, h, area = (int(v) for v in stats[i, :5])
+        ys, xs = np.nonzero(lab == i)
+        x, y, w, h, area = int(xs.min()), int(ys.min()), int(np.ptp(xs)) + 1, int(np.ptp(ys)) + 1, int(areas[i])
         sel = lab[y:y + h, x:x + w] == i
         ea, eb = float(ga[y:y + h, x:x + w][sel].mean()), float(gb[y:y + h, x:x + w][sel].mean())
         ratio = (ea + 1.0) / (eb + 1.0)
