@@ -400,7 +400,17 @@ def tables(rows, retr) -> str:
                          f"{mean([r['auc_centre_prior'] for r in sub])} |")
     det = [r for r in ed if r["same_scene"]]
     lines += ["", f"Edited pairs with at least one changed region reported: {sum(r['regions'] > 0 for r in det)} of "
-              f"{len(det)} aligned.", "",
+              f"{len(det)} aligned.", "", "Region kinds reported, per edit (aligned edited pairs):", "",
+              "| edit | pairs | with a region | kinds reported (pairs) |", "|---|---|---|---|"]
+    for kind in ["splice", "copy_move", "removal", "local", "text"]:
+        sub = [r for r in det if r["kind"] == kind]
+        counts: dict[str, int] = {}
+        for r in sub:
+            for k in r["kinds_found"]:
+                counts[k] = counts.get(k, 0) + 1
+        lines.append(f"| {kind} | {len(sub)} | {sum(r['regions'] > 0 for r in sub)} | "
+                     + ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1])) + " |")
+    lines += ["",
               "### False changes on processing-only pairs (same chain, no edit)", "",
               "| pairs aligned | any region reported | mean false-pixel fraction | plain difference > floor on ≥ 0.1 % |",
               "|---|---|---|---|"]
@@ -445,7 +455,12 @@ def main() -> None:
     ap.add_argument("--sizes", default="1000,10000")
     ap.add_argument("--seed", type=int, default=17)
     ap.add_argument("--out", default="compare-accuracy.json")
+    ap.add_argument("--from-json", help="only print the tables of a saved run")
     args = ap.parse_args()
+    if args.from_json:
+        saved = json.loads(Path(args.from_json).read_text())
+        print(tables(saved["pairs"], saved["retrieval"]))
+        return
     if not DATA.is_dir():
         sys.exit(f"needs the shared datasets at {DATA}")
     orig, pool, donors = originals_pool_donors(args.pairs, args.seed)

@@ -34,6 +34,9 @@ def test_edit_found_after_crop_scale_jpeg(edit):
     assert r.heatmap.shape == gt_s.shape
     assert _auc(r, gt_s) >= 0.9
     assert r.regions, "the edit should give a changed region"
+    expected_kind = {"text": "text_changed", "removal": "removed"}.get(edit)
+    if expected_kind:  # the kind is told where the two sides make it clear
+        assert r.regions[0]["kind"] == expected_kind, r.regions
     m = r.mask
     assert (m & gt_s).sum() / gt_s.sum() > 0.5  # most of the edit is in the mask
     assert (m & ~gt_s).sum() < 0.02 * m.size  # and little else

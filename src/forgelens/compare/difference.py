@@ -125,11 +125,13 @@ def changed_regions(mask: np.ndarray, sus: np.ndarray, ref_norm: np.ndarray, dis
                     to_suspect: float, max_regions: int = 50) -> list[dict]:
     """Connected components of the mask with box (suspect pixels), area and a kind when it can be told.
 
-    Kind (heuristic, from the two sides of the region): ``added`` when the suspect holds much more
-    detail there than the reference (gradient energy ratio > 1.6), ``removed`` when the reference
-    does (ratio < 1/1.6), ``recoloured`` when the structure matches (gradient correlation > 0.7) but
-    the colour does not, ``text_changed`` when both sides are busy with fine strokes and the region
-    is a wide strip, otherwise ``altered``.
+    Kind (a heuristic from the two sides of the region, reported with its cues):
+    ``added`` when the suspect has a contour along the region's border that the reference
+    lacks (border gradient ratio > 1.4), ``removed`` when the reference has it (< 1/1.4) or
+    much more detail inside (< 1/1.6); ``recoloured`` when the structure matches (gradient
+    correlation > 0.7) and only the colour differs; ``text_changed`` when both sides hold
+    dense fine strokes (≥ 15 % strong-gradient pixels each) in a low, wide strip; otherwise
+    ``altered`` (content replaced, kind not told).
     """
     # parts of one edit split by a thin unchanged line (a hole, a stroke) are one region:
     # group the components that lie within 1 % of the picture's diagonal of each other
@@ -140,30 +142,39 @@ def changed_regions(mask: np.ndarray, sus: np.ndarray, ref_norm: np.ndarray, dis
     lab = np.where(mask, lab, 0)
     areas = np.bincount(lab.ravel(), minlength=n)
     ga, gb = _grad_energy(sus), _grad_energy(ref_norm)
+    strong = 60.0  # Sobel magnitude of a clear edge (≈ 15 grey levels per pixel)
     total = mask.size
+    H, W = mask.shape
     order = [i for i in np.argsort(-areas[1:]) + 1 if areas[i] > 0][:max_regions]
+    ring_k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
     out = []
     for i in order:
         ys, xs = np.nonzero(lab == i)
         x, y, w, h, area = int(xs.min()), int(ys.min()), int(np.ptp(xs)) + 1, int(np.ptp(ys)) + 1, int(areas[i])
-        sel = lab[y:y + h, x:x + w] == i
-        ea, eb = float(ga[y:y + h, x:x + w][sel].mean()), float(gb[y:y + h, x:x + w][sel].mean())
-        ratio = (ea + 1.0) / (eb + 1.0)
-        xa, xb = ga[y:y + h, x:x + w][sel], gb[y:y + h, x:x + w][sel]
-        corr = float(np.corrcoef(xa, xb)[0, 1]) if xa.std() > 1e-3 and xb.std() > 1e-3 else 0.0
-        if ratio > 1.6:
-            kind = "added"
-        elif ratio < 1 / 1.6:
-            kind = "removed"
-        elif corr > 0.7:
+        x0, y0, x1, y1 = max(0, x - 6), max(0, y - 6), min(W, x + w + 6), min(H, y + h + 6)
+        sel = (lab[y0:y1, x0:x1] == i).astype(np.uint8)
+        ring = (cv2.dilate(sel, ring_k) > 0) & ~(cv2.erode(sel, ring_k) > 0)
+        inside = sel > 0
+        a_in, b_in = ga[y0:y1, x0:x1][inside], gb[y0:y1, x0:x1][inside]
+        ea, eb = float(a_in.mean()), float(b_in.mean())
+        detail = (ea + 1.0) / (eb + 1.0)
+        border = (float(ga[y0:y1, x0:x1][ring].mean()) + 1.0) / (float(gb[y0:y1, x0:x1][ring].mean()) + 1.0)
+        corr = float(np.corrcoef(a_in, b_in)[0, 1]) if a_in.std() > 1e-3 and b_in.std() > 1e-3 else 0.0
+        busy = min(float((a_in > strong).mean()), float((b_in > strong).mean()))
+        if corr > 0.7:
             kind = "recoloured"
-        elif min(ea, eb) > 40 and w > 2.5 * h:
+        elif busy >= 0.15 and h < 0.12 * H and w >= 1.2 * h and 0.6 < detail < 1.6:
             kind = "text_changed"
+        elif border > 1.4 and detail >= 0.8:
+            kind = "added"
+        elif border < 1 / 1.4 or detail < 1 / 1.6:
+            kind = "removed"
         else:
             kind = "altered"
         k = to_suspect
         out.append({"box": [round(x * k), round(y * k), round(w * k), round(h * k)],
                     "area_fraction": round(area / total, 5),
-                    "mean_difference": round(float(dist[y:y + h, x:x + w][sel].mean()), 2),
-                    "kind": kind, "detail_ratio": round(ratio, 3), "structure_correlation": round(corr, 3)})
+                    "mean_difference": round(float(dist[y0:y1, x0:x1][inside].mean()), 2),
+                    "kind": kind, "detail_ratio": round(detail, 3), "border_ratio": round(border, 3),
+                    "structure_correlation": round(corr, 3), "stroke_density": round(busy, 3)})
     return out
