@@ -299,7 +299,7 @@ def distractor_signatures(pool: list[Path], n: int, seed: int):
         if made >= len(pool):  # a variant
             h, w = img.shape[:2]
             a = rng.uniform(0.3, 0.9)
-            ch, cw = max(32, int(h * np.sqrt(a))), max(32, int(w * np.sqrt(a)))
+            ch, cw = min(h, max(32, int(h * np.sqrt(a)))), min(w, max(32, int(w * np.sqrt(a))))
             y0, x0 = int(rng.integers(0, h - ch + 1)), int(rng.integers(0, w - cw + 1))
             img = img[y0:y0 + ch, x0:x0 + cw]
             if rng.random() < 0.5:
@@ -452,10 +452,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pairs", type=int, default=80)
     ap.add_argument("--blind", type=int, default=8, help="edited suspects also run through forgelens.analyze")
-    ap.add_argument("--sizes", default="1000,10000")
+    ap.add_argument("--sizes", default="1000,10000", help="archive sizes for retrieval ('' to skip it)")
     ap.add_argument("--seed", type=int, default=17)
     ap.add_argument("--out", default="compare-accuracy.json")
     ap.add_argument("--from-json", help="only print the tables of a saved run")
+    ap.add_argument("--reuse-pairs", action="store_true", help="reuse the saved pair stage of --out (retrieval only)")
     args = ap.parse_args()
     if args.from_json:
         saved = json.loads(Path(args.from_json).read_text())
@@ -466,9 +467,22 @@ def main() -> None:
     orig, pool, donors = originals_pool_donors(args.pairs, args.seed)
     print(f"originals {len(orig)}, distractor pool {len(pool)}, donors {len(donors)}; load {os.getloadavg()}",
           file=sys.stderr)
-    rows, queries = run_pairs(orig, donors, args.seed, args.blind)
-    sizes = [int(s) for s in args.sizes.split(",")]
-    retr = retrieval(orig, pool, queries, sizes, args.seed)
+    qdir = Path(args.out).with_suffix(".queries")
+    if args.reuse_pairs and qdir.is_dir():  # a saved pair stage: only the retrieval is run again
+        rows = json.loads(Path(args.out).with_suffix(".pairs.json").read_text())
+        queries = json.loads((qdir / "queries.json").read_text())
+        for q in queries:
+            q["bytes"] = (qdir / q.pop("file")).read_bytes()
+    else:
+        rows, queries = run_pairs(orig, donors, args.seed, args.blind)
+        Path(args.out).with_suffix(".pairs.json").write_text(json.dumps(rows, indent=1))
+        qdir.mkdir(parents=True, exist_ok=True)
+        for k, q in enumerate(queries):
+            (qdir / f"{k:04d}.jpg").write_bytes(q["bytes"])
+        (qdir / "queries.json").write_text(json.dumps(
+            [{**{a: b for a, b in q.items() if a != "bytes"}, "file": f"{k:04d}.jpg"} for k, q in enumerate(queries)]))
+    sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    retr = retrieval(orig, pool, queries, sizes, args.seed) if sizes else []
     Path(args.out).write_text(json.dumps({"pairs": rows, "retrieval": retr, "args": vars(args),
                                           "loadavg": os.getloadavg()}, indent=1))
     print(tables(rows, retr))
