@@ -99,27 +99,50 @@ def ratio_matches(d1: np.ndarray, d2: np.ndarray, ratio: float = 0.8) -> np.ndar
 
 
 def robust_transform(src: np.ndarray, dst: np.ndarray, thresh: float) -> tuple[np.ndarray | None, int, str]:
-    """MAGSAC++ homography from src to dst points; a similarity instead when it keeps ≥ 90 % of the inliers."""
+    """MAGSAC++ homography from src to dst points; a similarity instead when it keeps ≥ 90 % of the inliers.
+
+    The inlier count returned is that of *distinct, spread-out* support (``support``), and a
+    transform that collapses the picture (scale outside 1/20–20) is refused: without both, a
+    few features repeated at one spot (ORB finds one corner at several pyramid levels) fit a
+    degenerate map with many "inliers" between unrelated pictures.
+    """
     if len(src) < 8:
         return None, 0, "none"
-    H, inl = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, thresh, maxIters=5000, confidence=0.999)
-    n_h = int(inl.sum()) if inl is not None else 0
-    S, inl_s = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=thresh,
-                                           maxIters=5000, confidence=0.999)
-    n_s = int(inl_s.sum()) if inl_s is not None else 0
-    if S is not None and n_s >= 0.9 * n_h:
-        return np.vstack([S, [0, 0, 1]]), n_s, "similarity"
-    if H is None or not _plausible(H):
+    H, _ = cv2.findHomography(src, dst, cv2.USAC_MAGSAC, thresh, maxIters=5000, confidence=0.999)
+    n_h = support(src, dst, H, thresh) if H is not None and _plausible(H) else 0
+    S, _ = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=thresh,
+                                       maxIters=5000, confidence=0.999)
+    S = None if S is None else np.vstack([S, [0, 0, 1]])
+    n_s = support(src, dst, S, thresh) if S is not None and _plausible(S) else 0
+    if n_s and n_s >= 0.9 * n_h:
+        return S, n_s, "similarity"
+    if not n_h:
         return None, 0, "none"
     return H / H[2, 2], n_h, "homography"
 
 
+def support(src: np.ndarray, dst: np.ndarray, H: np.ndarray, thresh: float) -> int:
+    """Inliers of H counted once per distinct position (2 px cells) on both sides; 0 when they
+    all sit in a small patch (spread < 5 % of the matched points' extent on either axis)."""
+    p = np.c_[src, np.ones(len(src))] @ H.T
+    with np.errstate(divide="ignore", invalid="ignore"):
+        proj = p[:, :2] / p[:, 2:3]
+    ok = np.hypot(*(proj - dst).T) < thresh
+    if ok.sum() < 4:
+        return 0
+    a, b = np.unique(np.round(src[ok] / 2), axis=0), np.unique(np.round(dst[ok] / 2), axis=0)
+    ext = np.ptp(dst, axis=0) + 1e-6
+    if np.any(dst[ok].std(axis=0) < 0.05 * ext):
+        return 0
+    return int(min(len(a), len(b)))
+
+
 def _plausible(H: np.ndarray) -> bool:
-    """Reject degenerate or mirrored homographies (a mirror is handled by the explicit flip)."""
+    """Reject degenerate maps, mirrors (handled by the explicit flip) and collapses (scale outside 1/20–20)."""
     if not np.all(np.isfinite(H)) or abs(H[2, 2]) < 1e-12:
         return False
     det = np.linalg.det(H[:2, :2] / H[2, 2])
-    return 1e-4 < det < 1e4
+    return 1 / 400 < det < 400
 
 
 def flip_matrix(flip: str, width: int) -> np.ndarray:
