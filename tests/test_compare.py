@@ -134,3 +134,14 @@ def test_cli_compare_and_analyze_reference(tmp_path):
     assert (tmp_path / "an" / "sus" / "comparison.html").is_file()
     res = runner.invoke(app, ["compare", str(sus), str(sus)])
     assert res.exit_code == 1 and "same file" in res.output
+
+
+def test_analyze_with_bad_reference_fails_before_the_detectors(tmp_path):
+    sus = tmp_path / "suspect.jpg"
+    sus.write_bytes(jpeg_bytes(original(), 90))
+    bad = tmp_path / "reference.png"
+    bad.write_bytes(b"")
+    with pytest.raises(ForgeLensError, match="reference.png"):
+        forgelens.analyze(str(sus), detectors=["ela"], reference=str(bad))
+    with pytest.raises(ComparisonError, match="same file"):
+        forgelens.analyze(str(sus), detectors=["ela"], reference=str(sus))

@@ -95,6 +95,12 @@ def analyze(
     t0 = time.perf_counter()
     evidence = src if isinstance(src, Evidence) else load(src, name=name, limits=limits)
     t_load = time.perf_counter() - t0
+    comparison, t_compare = None, 0.0
+    if reference is not None or archive is not None:  # first: a bad reference fails before the detectors run
+        from forgelens.compare.core import compare_for_report
+
+        comparison = compare_for_report(src if not isinstance(src, Evidence) else None, evidence, reference, archive)
+        t_compare = time.perf_counter() - t0 - t_load
     names = detectors if detectors else registry.default_names()
     configs = configs or {}
     cfgs = {n: registry.get(n).make_config(configs.get(n)) for n in names}  # validate before running
@@ -115,13 +121,8 @@ def analyze(
     verdict = fuse(traces, evidence.shape, fusion)
     rows = _provenance_rows(evidence, traces)
     seconds = {"load": t_load, "detectors": sum(t.seconds for t in traces), "fusion": time.perf_counter() - t1}
-    comparison = None
-    if reference is not None or archive is not None:
-        from forgelens.compare.core import compare_for_report
-
-        t2 = time.perf_counter()
-        comparison = compare_for_report(src if not isinstance(src, Evidence) else None, evidence, reference, archive)
-        seconds["comparison"] = time.perf_counter() - t2
+    if comparison is not None:
+        seconds["comparison"] = t_compare
     seconds["total"] = time.perf_counter() - t0
     return Report(evidence, traces, verdict, seconds, rows, comparison)
 
