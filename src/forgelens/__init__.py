@@ -13,7 +13,7 @@ _os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 from forgelens.errors import ForgeLensError  # noqa: E402
 
-__all__ = ["ForgeLensError", "__version__", "analyze", "load"]
+__all__ = ["ForgeLensError", "__version__", "analyze", "compare", "load"]
 
 
 def __getattr__(name: str):
@@ -22,6 +22,10 @@ def __getattr__(name: str):
         from forgelens.pipeline import analyze
 
         return analyze
+    if name == "compare":
+        from forgelens.compare.core import compare
+
+        return compare
     if name == "load":
         from forgelens.evidence import load
 

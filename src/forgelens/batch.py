@@ -193,11 +193,16 @@ def analyze_one(path: str, outdir: str | None, options: dict[str, Any], tmpdir: 
 
     try:
         report = analyze(path, detectors=options.get("detectors"), configs=options.get("configs"),
-                         workers=options.get("image_workers", 1))
+                         workers=options.get("image_workers", 1),
+                         reference=options.get("reference"), archive=options.get("archive"))
         if outdir is not None:
             from forgelens.explain import write_report
 
             write_report(report, tmpdir or outdir)
+            if getattr(report.comparison, "score_work", None) is not None:  # comparison.html beside report.html
+                from forgelens.compare.html import write_comparison
+
+                write_comparison(report.comparison, tmpdir or outdir)
             if tmpdir is not None:
                 _publish(Path(tmpdir), Path(outdir))
         d = report.to_dict() if options.get("want_json") else None

@@ -22,7 +22,7 @@ err = Console(stderr=True)
 #: Modules that add their own commands through ``register(app)``.
 COMMAND_MODULES: list[str] = ["forgelens.synth.cli", "forgelens.bench.cli", "forgelens.camera.cli",
                                  "forgelens.training.localizer", "forgelens.training.probes",
-                                 "forgelens.training.export"]
+                                 "forgelens.training.export", "forgelens.compare.cli"]
 
 
 def _parse_sets(sets: list[str]) -> dict[str, dict[str, str]]:
@@ -47,6 +47,8 @@ def analyze(
     set_: list[str] = typer.Option([], "--set", help="Override an option: detector.option=value (repeatable)."),
     camera: Path = typer.Option(None, "--camera", exists=True, dir_okay=False, readable=True,
                                 help="Camera PRNU fingerprint (.npz) to test the image against."),
+    reference: Path = typer.Option(None, "--reference", help="A candidate original: adds the comparison to the report."),
+    archive: Path = typer.Option(None, "--archive", help="An archive (forgelens index) to search for the original."),
     force: bool = typer.Option(False, "--force", help="Re-analyse images whose report already exists."),
     workers: int = typer.Option(0, "--workers", "-j",
                                 help="Processes for folders (0 = one per core); one image at a time runs its detectors in threads."),
@@ -89,7 +91,8 @@ def analyze(
     if time_limit or memory_limit:  # each file in an isolated worker process
         limits = Limits(seconds=time_limit or float("inf"),
                         memory_bytes=int(memory_limit * 2**30) if memory_limit else 1 << 62)
-    options = {"detectors": names, "configs": configs, "want_json": fmt == "json"}
+    options = {"detectors": names, "configs": configs, "want_json": fmt == "json",
+               "reference": str(reference) if reference else None, "archive": str(archive) if archive else None}
 
     failures = 0
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

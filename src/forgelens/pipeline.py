@@ -45,6 +45,7 @@ class Report:
     verdict: Verdict
     seconds: dict[str, float] = field(default_factory=dict)
     provenance_rows: list[dict[str, Any]] = field(default_factory=list)
+    comparison: Any = None  # forgelens.compare result (--reference / --archive), or a dict saying none was found
 
     def trace(self, name: str) -> Trace | None:
         return next((t for t in self.traces if t.name == name), None)
@@ -63,6 +64,8 @@ class Report:
                 "provenance": self.provenance_rows,
                 "traces": [t.to_dict() for t in self.traces],
                 "seconds": {k: round(v, 4) for k, v in self.seconds.items()},
+                **({"comparison": self.comparison if isinstance(self.comparison, dict) else self.comparison.to_dict()}
+                   if self.comparison is not None else {}),
             }
         )
 
@@ -76,6 +79,8 @@ def analyze(
     limits: LoadLimits | None = None,
     name: str | None = None,
     workers: int = 1,
+    reference: str | os.PathLike | None = None,
+    archive: str | os.PathLike | None = None,
 ) -> Report:
     """Analyse one image with the given detectors (default: every default detector).
 
@@ -91,6 +96,9 @@ def analyze(
         and Pillow release the GIL, so 2 uses two cores on one image; peak memory then
         holds two detectors' working buffers. Results are identical either way; a
         detector's ``seconds`` is its own wall time (longer when sharing the cores).
+    reference, archive : path, optional
+        A candidate original to compare with, or an archive (``forgelens index``) to search for
+        one; the comparison is kept in ``Report.comparison`` (see ``forgelens.compare``).
 
     Raises
     ------
@@ -100,6 +108,12 @@ def analyze(
     t0 = time.perf_counter()
     evidence = src if isinstance(src, Evidence) else load(src, name=name, limits=limits)
     t_load = time.perf_counter() - t0
+    comparison, t_compare = None, 0.0
+    if reference is not None or archive is not None:  # first: a bad reference fails before the detectors run
+        from forgelens.compare.core import compare_for_report
+
+        comparison = compare_for_report(src if not isinstance(src, Evidence) else None, evidence, reference, archive)
+        t_compare = time.perf_counter() - t0 - t_load
     names = detectors if detectors else registry.default_names()
     configs = configs or {}
     cfgs = {n: registry.get(n).make_config(configs.get(n)) for n in names}  # validate before running
@@ -124,8 +138,10 @@ def analyze(
         verdict = not_applicable(reason, traces)
     rows = _provenance_rows(evidence, traces)
     seconds = {"load": t_load, "detectors": sum(t.seconds for t in traces), "fusion": time.perf_counter() - t1}
+    if comparison is not None:
+        seconds["comparison"] = t_compare
     seconds["total"] = time.perf_counter() - t0
-    return Report(evidence, traces, verdict, seconds, rows)
+    return Report(evidence, traces, verdict, seconds, rows, comparison)
 
 
 def why_not_applicable(evidence: Evidence) -> str | None:
