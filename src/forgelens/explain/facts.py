@@ -224,3 +224,56 @@ def prnu_result(report: Any) -> tuple[str, Any] | None:
         for _, f in findings_of(report, kind):
             return kind, f
     return None
+
+
+#: The family of the reference comparison (``analyze --reference`` / ``--archive``): a
+#: measurement against another copy, independent of every blind detector.
+COMPARISON_FAMILY = "reference comparison"
+COMPARISON_CAVEAT = ("It shows how this picture differs from that copy, not which of the two is the "
+                     "original; a change made before that copy was saved does not show.")
+#: A changed region's kind (forgelens.compare) in plain words.
+REGION_KIND_WORDS = {"added": "something added", "removed": "something removed", "recoloured": "recoloured",
+                     "text_changed": "text changed", "altered": "content replaced"}
+
+
+def comparison(report: Any) -> dict[str, Any] | None:
+    """What the reference comparison says, from its own numbers: ``state`` is "edited",
+    "unchanged", "other_scene" or "not_found" (an archive search found no copy). None without one."""
+    c = getattr(report, "comparison", None)
+    if c is None:
+        return None
+    if isinstance(c, dict):
+        return {"state": "not_found", "summary": c.get("summary", ""),
+                "candidates": (c.get("archive") or {}).get("candidates") or []}
+    from pathlib import Path
+
+    name = Path(str(c.reference.get("source") or "reference")).name
+    out: dict[str, Any] = {"name": name, "summary": c.summary(), "reason": c.reason}
+    if not c.same_scene:
+        return {**out, "state": "other_scene"}
+    if not c.regions:
+        return {**out, "state": "unchanged"}
+    kinds = sorted({r["kind"] for r in c.regions})
+    return {**out, "state": "edited", "regions": len(c.regions), "percent": 100 * c.changed_fraction,
+            "kinds": [REGION_KIND_WORDS.get(k, k) for k in kinds], "largest": c.regions[0]}
+
+
+def comparison_item(report: Any) -> Item | None:
+    """The comparison as one analyst item of its own family (observed: measured on both pictures)."""
+    comp = comparison(report)
+    if comp is None or comp["state"] == "not_found":
+        return None
+    statement = f"Reference comparison: {comp['summary'][0].upper()}{comp['summary'][1:]}."
+    region = where = None
+    if comp["state"] == "edited":
+        x, y, w, h = comp["largest"]["box"]
+        region = (x, y, x + w, y + h)
+        where = words.where(region, report.evidence.width, report.evidence.height)
+        statement += f" The largest region is in {where}."
+    elif comp["state"] == "unchanged":
+        statement = statement[:-1] + ", which does not rule out edits made before that copy."
+    else:
+        statement = statement[:-1] + ", so the analysis of the picture alone stands on its own."
+    return Item(family=COMPARISON_FAMILY, detector="compare", kind=f"reference_{comp['state']}", status="observed",
+                statement=statement, strength=1.0 if comp["state"] == "edited" else 0.0, score=None,
+                region=region, where=where, caveat=COMPARISON_CAVEAT)

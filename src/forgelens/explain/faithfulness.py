@@ -2,10 +2,10 @@
 
 ``cited_numbers``: every number in the summary, the headline, the ENFSI sentences and the
 analyst view's statements must be a number of the same report (a probability, a score, a
-finding's value or message, a region, the mask fraction, the not-applicable reason) at the
-precision it is shown. ``overclaims``: no sentence may claim a stronger verbal step than the
-verdict's likelihood ratio, an edit or AI generation the label does not carry, or
-authenticity without positive proof of origin.
+finding's value or message, a region, the mask fraction, the not-applicable reason, the
+reference comparison's numbers) at the precision it is shown. ``overclaims``: no sentence may
+claim a stronger verbal step than the verdict's likelihood ratio, an edit or AI generation the
+label does not carry, or authenticity without positive proof of origin.
 
 Caveats and alternative explanations are fixed method documentation (the same for every
 image), not statements about this one, so they are not checked for numbers.
@@ -56,7 +56,19 @@ def _report_numbers(d: Any, acc: set[str]) -> None:
 def allowed_numbers(report: Any) -> set[str]:
     acc: set[str] = set()
     _report_numbers(report.to_dict(), acc)
+    _report_numbers(comparison_numbers(report), acc)
     return acc
+
+
+def comparison_numbers(report: Any) -> dict[str, Any]:
+    """The numbers of ``report.comparison`` (the reference comparison), as the words may cite them:
+    its own dict plus the counts the words state (changed regions, archive candidates)."""
+    c = getattr(report, "comparison", None)
+    if c is None:
+        return {}
+    d = c if isinstance(c, dict) else c.to_dict()
+    return {**d, "n_regions": len(d.get("regions") or []),
+            "n_candidates": len((d.get("archive") or {}).get("candidates") or [])}
 
 
 def cited_numbers(report: Any) -> tuple[int, list[tuple[str, str]]]:

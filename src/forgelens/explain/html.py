@@ -132,6 +132,22 @@ def _generation(report: Any, previews: Previews) -> dict[str, Any] | None:
             "attribution": attribution}
 
 
+def _comparison(report: Any) -> dict[str, Any] | None:
+    """The "Compared with the reference" section: the comparison's own section (pictures, overlay,
+    regions) when one was made; the archive's answer and its candidates when none was found."""
+    c = getattr(report, "comparison", None)
+    if c is None:
+        return None
+    if isinstance(c, dict):
+        return {"section": None, "summary": c.get("summary", ""),
+                "candidates": (c.get("archive") or {}).get("candidates") or []}
+    from markupsafe import Markup
+
+    from forgelens.compare.html import compare_section_html
+
+    return {"section": Markup(compare_section_html(c)), "summary": c.summary(), "candidates": []}
+
+
 def render_report_html(report: Any) -> str:
     """The whole report page."""
     ev, v = report.evidence, report.verdict
@@ -150,7 +166,8 @@ def render_report_html(report: Any) -> str:
         source=ev.source,
         v=verdict_context(report, previews),
         combined=text.combined(report),
-        groups=facts.groups(evidence),
+        groups=text.groups(report, evidence),
+        comparison=_comparison(report),
         context=context,
         copy_move=_copy_move_figure(report),
         generation=_generation(report, previews),

@@ -114,7 +114,7 @@ def summary(report: Any) -> str:
     s: list[str] = []
     if v.label == "not_applicable":
         reason = _v(report, "not_applicable_reason") or "nothing in it can be judged"
-        return " ".join([
+        return _with_comparison(report, [
             "This picture could not be checked.",
             f"The reason: {reason}.",
             "This says nothing for or against the picture.",
@@ -178,10 +178,39 @@ def summary(report: Any) -> str:
     if prnu is not None and not (v.label == "authentic" and facts.proof_of_origin(report)):
         s.insert(1, "It carries the sensor pattern of the reference camera." if prnu[0] == "camera_match"
                  else "It does not carry the sensor pattern of the reference camera.")
+    return _with_comparison(report, s)
+
+
+def _with_comparison(report: Any, s: list[str]) -> str:
+    """The reference comparison, the strongest evidence there is, first; then the blind analysis;
+    at most five sentences (keep what was found and what it cannot tell)."""
     s = [x for x in s if x]
-    if len(s) > 5:  # at most five sentences: keep what was found and what it cannot tell
+    lead = _comparison_sentences(report)
+    if lead:
+        first = s[0] if lead[0].startswith("The picture ") else "Without the reference, " + s[0][0].lower() + s[0][1:]
+        s = [*lead, first, *s[1:]]
+    if len(s) > 5:
         s = s[:4] + s[-1:]
     return " ".join(s)
+
+
+def _comparison_sentences(report: Any) -> list[str]:
+    """The reference comparison in plain words, from its own numbers (none without one)."""
+    comp = facts.comparison(report)
+    if comp is None or comp["state"] == "not_found":
+        return []
+    name = comp["name"]
+    if comp["state"] == "other_scene":
+        return [f"The picture {name} does not show the same scene, so only our checks of this picture count."]
+    if comp["state"] == "unchanged":
+        return [f"This picture matches {name} with no change beyond processing.",
+                "That does not rule out edits made before that copy."]
+    n = comp["regions"]
+    areas = "one area" if n == 1 else f"{n} areas"
+    share = "less than 1 %" if comp["percent"] < 1 else f"{comp['percent']:.1f} %"
+    kinds = " and ".join(comp["kinds"])
+    return [f"This picture differs from {name} in {areas}, {share} of the picture ({kinds}).",
+            "This shows what differs from that copy, not which one is the original."]
 
 
 def _calibrated(report: Any, prop: str) -> bool:
@@ -263,6 +292,13 @@ def combined(report: Any) -> list[dict[str, Any]]:
     return out
 
 
+def groups(report: Any, evidence: list[facts.Item]) -> list[dict[str, Any]]:
+    """Evidence by family; the reference comparison, when there is one, first, in a family of its own."""
+    item = facts.comparison_item(report)
+    head = [{"family": item.family, "title": "Reference comparison", "items": [item]}] if item else []
+    return head + facts.groups(evidence)
+
+
 def analyst(report: Any) -> dict[str, Any]:
     """The analyst view: combined (inferred) items, then evidence grouped by independent
     family (each item observed or inferred, with number, region, caveat and alternatives),
@@ -271,7 +307,7 @@ def analyst(report: Any) -> dict[str, Any]:
     return {
         "combined": combined(report),
         "groups": [{"family": g["family"], "title": g["title"], "items": [i.to_dict() for i in g["items"]]}
-                   for g in facts.groups(evidence)],
+                   for g in groups(report, evidence)],
         "context": [i.to_dict() for i in context],
     }
 
