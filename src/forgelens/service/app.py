@@ -227,7 +227,7 @@ def create_app(settings: Settings | None = None, *, runner=None, max_upload_byte
             n = declared_length(request)
             if n is not None and n > limit + 65536:
                 raise too_large(limit)
-            problem = await run_in_threadpool(quota_problem, db, who, n or 0, settings.jobs_per_hour,
+            problem = await run_in_threadpool(quota_problem, db, who, 0, settings.jobs_per_hour,
                                               settings.bytes_per_day)
             if problem:
                 raise HTTPException(429, f"{who.name}: {problem[0]}", headers={"Retry-After": str(problem[1])})

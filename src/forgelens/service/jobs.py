@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import hashlib
-import os
 import secrets
 import shutil
 import tempfile
@@ -23,39 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from forgelens import __version__
 from forgelens.errors import ForgeLensError
 from forgelens.isolation import IsolatedPool, Limits
 from forgelens.service.storage import CaseItem, ContentStore, Database, Job, JobFile
+from forgelens.service.worker import run_analysis
 
 ACTIVE = ("queued", "running")
-
-
-def run_analysis(filename: str, data: bytes, detectors: list[str], workdir: str) -> dict[str, Any]:
-    """Worker body: analyse ``data``, write the report files under ``workdir/out``; return a summary.
-
-    ``workdir`` is private to this job and becomes the temporary folder of anything the
-    loaders write, so nothing of the upload outlives the job.
-    """
-    tempfile.tempdir = str(Path(workdir) / "tmp")
-    os.environ["TMPDIR"] = tempfile.tempdir
-    from forgelens.explain import write_report
-    from forgelens.explain.images import overlay, preview
-    from forgelens.pipeline import analyze
-
-    started = time.time()
-    report = analyze(data, detectors=detectors, name=filename)
-    out = Path(workdir) / "out"
-    write_report(report, out)
-    v = report.verdict
-    if v.heatmap is not None:
-        import numpy as np
-
-        preview(overlay(np.asarray(report.evidence.pixels), v.heatmap)).save(out / "overlay.png")
-    return {"label": v.label, "score": v.score, "probabilities": v.probabilities,
-            "format": report.evidence.format, "seconds": report.seconds, "started_at": started}
 
 
 class QueueFull(Exception):
@@ -249,7 +224,7 @@ class JobManager:
     def _interrupt_stale(self) -> None:
         """Jobs left queued or running by a server that stopped are marked failed."""
         with self.db.session() as s:
-            for job in s.scalars(select(Job).where(Job.status.in_(ACTIVE))):
+            for job in s.scalars(select(Job).where(Job.status.in_(ACTIVE))).all():
                 job.status, job.error, job.finished_at = "failed", "interrupted: the server stopped", time.time()
 
     # -- deletion and retention
@@ -264,8 +239,7 @@ class JobManager:
             shas = [f.sha256 for f in s.scalars(select(JobFile).where(JobFile.job_id == job_id))]
             if job.original_sha256:
                 shas.append(job.original_sha256)
-            for f in s.scalars(select(JobFile).where(JobFile.job_id == job_id)):
-                s.delete(f)
+            s.execute(delete(JobFile).where(JobFile.job_id == job_id))
             cases = s.scalars(select(CaseItem.case_id).where(CaseItem.job_id == job_id)).all()
             if cases:
                 job.status, job.original_sha256 = "deleted", None
@@ -294,7 +268,7 @@ def apply_retention(db: Database, store: ContentStore, days: float, store_lock: 
     counts = {"originals_deleted": 0, "jobs_deleted": 0}
     with lock, db.session() as s:
         doomed: list[str] = []
-        for job in s.scalars(select(Job).where(Job.created_at < cutoff, Job.original_sha256.is_not(None))):
+        for job in s.scalars(select(Job).where(Job.created_at < cutoff, Job.original_sha256.is_not(None))).all():
             doomed.append(job.original_sha256)
             job.original_sha256 = None
             counts["originals_deleted"] += 1
@@ -304,10 +278,9 @@ def apply_retention(db: Database, store: ContentStore, days: float, store_lock: 
                                     detail=f"older than {days:g} days")
         in_case = select(CaseItem.job_id)
         for job in s.scalars(select(Job).where(Job.created_at < cutoff, Job.status.not_in(ACTIVE),
-                                               Job.id.not_in(in_case))):
+                                               Job.id.not_in(in_case))).all():
             doomed += [f.sha256 for f in s.scalars(select(JobFile).where(JobFile.job_id == job.id))]
-            for f in s.scalars(select(JobFile).where(JobFile.job_id == job.id)):
-                s.delete(f)
+            s.execute(delete(JobFile).where(JobFile.job_id == job.id))
             s.delete(job)
             counts["jobs_deleted"] += 1
         s.flush()
