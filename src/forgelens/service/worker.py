@@ -19,6 +19,7 @@ def run_analysis(filename: str, data: bytes, detectors: list[str], workdir: str)
     ``workdir`` is private to this job and becomes the temporary folder of anything the
     loaders write, so nothing of the upload outlives the job.
     """
+    _lower_priority()
     tempfile.tempdir = str(Path(workdir) / "tmp")
     os.environ["TMPDIR"] = tempfile.tempdir
     from forgelens.explain import write_report
@@ -36,3 +37,19 @@ def run_analysis(filename: str, data: bytes, detectors: list[str], workdir: str)
         preview(overlay(np.asarray(report.evidence.pixels), v.heatmap)).save(out / "overlay.png")
     return {"label": v.label, "score": v.score, "probabilities": v.probabilities,
             "format": report.evidence.format, "seconds": report.seconds, "started_at": started}
+
+
+#: Workers run this much nicer than the server, so that health checks, uploads and polling
+#: keep the CPU they need however busy the analyses are.
+WORKER_NICENESS = 10
+_niced = False
+
+
+def _lower_priority() -> None:
+    global _niced
+    if not _niced:
+        try:
+            os.nice(WORKER_NICENESS)
+        except OSError:
+            pass
+        _niced = True
