@@ -272,7 +272,11 @@ def test_retention_deletes_old_originals_and_loose_jobs(tmp_path):
         in_case = submit(c, "in.jpg", picture(3), case_id=case).json()["id"]
         loose = submit(c, "loose.jpg", picture(4)).json()["id"]
         wait(c, in_case), wait(c, loose)
-        assert c.get(f"/v1/analyses/{in_case}/original").content == picture(3)
+        r = c.get(f"/v1/analyses/{in_case}/original")
+        assert r.content == picture(3) and r.headers["content-disposition"].startswith("attachment")
+        assert r.headers["content-type"] == "application/octet-stream"
+        assert submit(c, "x.jpg", picture(5), case_id="no-such-case").status_code == 404
+        assert not any(p.read_bytes() == picture(5) for p in files_under(tmp_path / "data" / "objects"))
         db, store = c.app.state.db, c.app.state.store
         with db.session() as s:
             s.execute(update(Job).values(created_at=Job.created_at - 40 * 86400))

@@ -136,10 +136,11 @@ def create_app(settings: Settings | None = None, *, runner=None, max_upload_byte
             await run_in_threadpool(close)
 
     async def _retention_loop() -> None:
+        await asyncio.sleep(min(60.0, settings.retention_interval_s))  # first pass soon after start
         while True:
-            await asyncio.sleep(settings.retention_interval_s)
             with contextlib.suppress(Exception):  # a failed pass is retried at the next interval
                 await run_in_threadpool(apply_retention, db, store, settings.retention_days, jobs.store_lock)
+            await asyncio.sleep(settings.retention_interval_s)
 
     def close() -> None:
         jobs.shutdown()
@@ -304,9 +305,8 @@ def create_app(settings: Settings | None = None, *, runner=None, max_upload_byte
     def job_file(job_id: str, name: str, who: Caller, download: bool) -> FileResponse:
         with db.session() as s:
             job = own_job(s, job_id, who)
-            if name == "original":
-                sha = job.original_sha256
-                media, fname = mimetypes.guess_type(job.filename)[0] or "application/octet-stream", job.filename
+            if name == "original":  # always a download of opaque bytes: never rendered on our origin
+                sha, media, fname, download = job.original_sha256, "application/octet-stream", job.filename, True
             else:
                 f = s.get(JobFile, (job_id, name))
                 sha = f.sha256 if f else None

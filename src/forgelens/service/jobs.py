@@ -121,6 +121,9 @@ class JobManager:
             fut = self.pool.submit(self.runner, sub.filename, sub.data, sub.detectors, workdir)
         except BaseException:
             self.release(job_id)
+            if job.original_sha256:
+                with self.store_lock, self.db.session() as s:
+                    collect_unused(s, self.store, [job.original_sha256])
             raise
         with self._lock:
             self._active[job_id] = fut
