@@ -348,3 +348,29 @@ def test_cli_token_retention_and_case_export(tmp_path):
     assert {"items/a/report.json", "items/b/maps/ela.png", "audit.jsonl", "manifest.json"} <= set(z.namelist())
     r = runner.invoke(app, ["case", "export", str(tmp_path / "data"), "-o", str(tmp_path / "x.zip")])
     assert r.exit_code == 1 and "holds no report.json" in r.output
+
+
+def test_the_worker_writes_only_inside_its_private_job_folder(tmp_path, monkeypatch):
+    """jpeglib needs a file: the loader's temporary copy lands in the job's own folder, which the
+    service removes whatever the outcome (checked above: data/tmp is empty after each job)."""
+    import tempfile
+
+    from forgelens.service import worker
+
+    made: list[str] = []
+    real = tempfile.mkstemp
+
+    def spy(*a, **kw):
+        fd, name = real(*a, **kw)
+        made.append(name)
+        return fd, name
+
+    monkeypatch.setattr(worker, "_niced", True)  # do not renice the test process
+    monkeypatch.setattr(tempfile, "mkstemp", spy)
+    monkeypatch.setattr(tempfile, "tempdir", tempfile.tempdir)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    (tmp_path / "job" / "tmp").mkdir(parents=True)
+    out = worker.run_analysis("a.jpg", picture(), ["ela"], str(tmp_path / "job"))
+    assert out["label"] and out["format"] == "JPEG"
+    assert made and all(str(tmp_path / "job" / "tmp") in m for m in made)
+    assert (tmp_path / "job" / "out" / "report.json").is_file()
