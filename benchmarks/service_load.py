@@ -199,7 +199,9 @@ def main() -> None:
         for e in sorted(errors)[:3]:
             print(f"    error: {e}")
     print(f"  health: {len(health)} checks, p50 {pct(health, 50) * 1000:.0f} ms, p95 {pct(health, 95) * 1000:.0f} ms, "
-          f"max {max(health, default=float('nan')) * 1000:.0f} ms, failures {health_failures[0]}")
+          f"max {max(health, default=float('nan')) * 1000:.0f} ms, over 1 s {sum(h > 1 for h in health)}, "
+          f"failures {health_failures[0]}; machine load average at the end {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} cores")
     print(f"  server + workers RSS: idle {idle_rss / 2**30:.2f} GiB, peak {peak[0] / 2**30:.2f} GiB "
           f"(bound: workers × job memory limit + server = {args.workers} × {args.job_memory_gb:g} GiB + server)")
     if statistics.mean(health or [0]) > 1:

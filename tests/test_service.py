@@ -372,5 +372,5 @@ def test_the_worker_writes_only_inside_its_private_job_folder(tmp_path, monkeypa
     (tmp_path / "job" / "tmp").mkdir(parents=True)
     out = worker.run_analysis("a.jpg", picture(), ["ela"], str(tmp_path / "job"))
     assert out["label"] and out["format"] == "JPEG"
-    assert made and all(str(tmp_path / "job" / "tmp") in m for m in made)
+    assert all(str(tmp_path / "job" / "tmp") in m for m in made)  # none at all where jpeglib reads a memfd
     assert (tmp_path / "job" / "out" / "report.json").is_file()

@@ -47,6 +47,7 @@ from forgelens.service.storage import ContentStore, Database, Job, JobFile, iso
 from forgelens.service.uploads import declared_length, read_upload, too_large
 
 MAX_UPLOAD_BYTES = Settings.max_upload_bytes
+THREADS = 8  # threads serving the synchronous routes (database reads, file responses)
 STATIC = Path(str(resources.files("forgelens.service").joinpath("static")))
 UPLOAD_BODY = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "required": ["file"],
@@ -128,6 +129,11 @@ def create_app(settings: Settings | None = None, *, runner=None, max_upload_byte
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI):
+        # Few threads for the synchronous routes: many polling clients then queue for a thread
+        # instead of all contending for the GIL with the event loop that answers /api/health.
+        import anyio.to_thread
+
+        anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
         task = asyncio.create_task(_retention_loop())
         try:
             yield
