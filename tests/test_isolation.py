@@ -92,13 +92,22 @@ def test_gil_holding_job_is_killed(pool):
     assert pool.submit(add, 1, 2).result(timeout=60) == 3
 
 
-def test_memory_limit_address_space_then_next_job_succeeds(pool):
+@pytest.fixture(scope="module")
+def roomy_pool():
+    """Memory tests get time to fill pages on a busy machine."""
+    with IsolatedPool(1, Limits(seconds=60, memory_bytes=512 * 2**20, address_space_slack_bytes=2**30)) as p:
+        yield p
+
+
+def test_memory_limit_address_space_then_next_job_succeeds(roomy_pool):
+    pool = roomy_pool
     with pytest.raises(LimitExceeded, match="exceeded the 512 MB memory limit"):
         pool.submit(allocate, 4 * 2**30).result(timeout=60)  # over RLIMIT_AS: MemoryError in the worker
     assert pool.submit(add, 2, 2).result(timeout=60) == 4
 
 
-def test_memory_limit_resident_then_next_job_succeeds(pool):
+def test_memory_limit_resident_then_next_job_succeeds(roomy_pool):
+    pool = roomy_pool
     with pytest.raises(LimitExceeded, match="exceeded the 512 MB memory limit"):
         pool.submit(touch_pages, 1200 * 2**20).result(timeout=60)  # under RLIMIT_AS, over RSS
     assert pool.submit(add, 3, 3).result(timeout=60) == 6
@@ -165,3 +174,15 @@ def test_pixel_estimate_refuses_before_decoding():
     with pytest.raises(LimitExceeded, match=r"12000x12000 = 144 MP would need about .* over the 4 GB memory limit"):
         check_fits("flat.png", 12000, 12000, limits)
     check_fits("anything.png", 12000, 12000, None)  # outside a worker and without limits: no opinion
+
+
+def test_done_callback_may_submit_more_work(pool):
+    """Futures are resolved outside the pool's lock: a callback can submit or cancel."""
+    chained: list[concurrent.futures.Future] = []
+    first = pool.submit(add, 1, 2)
+    first.add_done_callback(lambda f: chained.append(pool.submit(add, f.result(), 10)))
+    assert first.result(timeout=60) == 3
+    deadline = time.monotonic() + 60
+    while not chained and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert chained[0].result(timeout=60) == 13

@@ -5,6 +5,12 @@ Evidence → Traces → Verdict → Report; see DESIGN.md in the shared folder.
 
 __version__ = "0.1.0"
 
+import os as _os
+
+# No writes to the user's home during analysis: onnxruntime (>= 1.2x) otherwise creates a telemetry
+# device id under ~/.cache/Microsoft/DeveloperTools when it is imported. A user's own setting wins.
+_os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+
 from forgelens.errors import ForgeLensError  # noqa: E402
 
 __all__ = ["ForgeLensError", "__version__", "analyze", "load"]

@@ -60,10 +60,16 @@ def analyze(
     force: bool = typer.Option(False, "--force", help="Re-analyse images whose report already exists."),
     workers: int = typer.Option(0, "--workers", "-j",
                                 help="Processes for folders (0 = one per core); one image at a time runs its detectors in threads."),
+    time_limit: float = typer.Option(120.0, "--time-limit", min=0,
+                                     help="Seconds one file may take before it is stopped (0 = no limit)."),
+    memory_limit: float = typer.Option(4.0, "--memory-limit", min=0,
+                                       help="GB of memory one file's analysis may use (0 = no limit); larger "
+                                            "images are refused before decoding."),
 ) -> None:
     """Analyse images and write a report per image: OUT/<stem>/report.{json,html}, heatmap.png, maps/."""
-    from forgelens.batch import expand_inputs, run_batch
+    from forgelens.batch import expand, run_batch
     from forgelens.detectors import registry
+    from forgelens.isolation import Limits
 
     if fmt not in ("files", "json"):
         raise typer.BadParameter("must be 'files' or 'json'", param_hint="--format")
@@ -82,12 +88,17 @@ def analyze(
     if camera is not None and "prnu" not in names:
         names.append("prnu")
 
-    files, problems = expand_inputs(paths)
+    outdir = None if (fmt == "json" and out is None) else (out or Path("forgelens-out"))
+    expansion = expand(paths, exclude=outdir)
+    files, problems = expansion.files, expansion.problems
     for item, reason in problems:
         err.print(f"forgelens: {item}: {reason}", highlight=False)
     if not files:
         raise typer.Exit(1)
-    outdir = None if (fmt == "json" and out is None) else (out or Path("forgelens-out"))
+    limits = None
+    if time_limit or memory_limit:  # each file in an isolated worker process
+        limits = Limits(seconds=time_limit or float("inf"),
+                        memory_bytes=int(memory_limit * 2**30) if memory_limit else 1 << 62)
     options = {"detectors": names, "configs": configs, "want_json": fmt == "json"}
 
     failures = 0
@@ -102,13 +113,20 @@ def analyze(
                 failures += 1
                 err.print(f"forgelens: {r.error}", highlight=False, soft_wrap=True)
             elif r.skipped:
-                err.print(f"skipped {r.path} (report exists; --force to redo)", highlight=False)
+                err.print(f"skipped {r.path} ({r.skip_reason or 'report exists; --force to redo'})",
+                          highlight=False, soft_wrap=True)
             elif fmt == "json":
                 sys.stdout.write(json.dumps(r.report) + "\n")
             else:
                 err.print(f"{r.path}: {r.label} ({_probability_text(r)}) → {r.outdir}", highlight=False)
 
-        run_batch(files, outdir, options, workers=workers, force=force, on_result=on_result)
+        try:
+            run_batch(files, outdir, options, workers=workers, force=force, on_result=on_result, limits=limits,
+                      skipped=expansion.skipped)
+        except KeyboardInterrupt:
+            where = f"; results so far in {outdir / 'batch.json'}" if outdir is not None else ""
+            err.print(f"forgelens: interrupted{where}", highlight=False)
+            raise typer.Exit(130) from None
     if failures or problems:
         raise typer.Exit(1)
 

@@ -7,6 +7,14 @@ it on one line and go on, and the CLI can print it and exit non-zero.
 from __future__ import annotations
 
 
+def printable(text: str) -> str:
+    """``text`` on one line: control characters (a newline in a file name) shown escaped."""
+    s = str(text)
+    if s.isprintable():
+        return s
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in s)
+
+
 class ForgeLensError(Exception):
     """Base class: something about an input or a request that forgelens cannot handle."""
 
@@ -15,7 +23,7 @@ class ForgeLensError(Exception):
     def __init__(self, source: str, detail: str):
         self.source = source
         self.detail = detail
-        super().__init__(f"{source}: {self.reason}: {detail}")
+        super().__init__(f"{printable(source)}: {self.reason}: {printable(detail)}")
 
     def __reduce__(self):
         # pickled by (source, detail), so an error raised in a worker process arrives whole

@@ -46,6 +46,7 @@ __all__ = [
     "estimated_analysis_bytes",
     "check_fits",
     "format_bytes",
+    "recycle_worker_after_job",
 ]
 
 
@@ -94,13 +95,23 @@ def _seconds_text(s: float) -> str:
 
 # ---------------------------------------------------------------- memory estimate
 
-#: Peak bytes of the default analysis per pixel: DESIGN.md budgets "under 2 GB at 24 MP"
-#: (~85 B/px); the issue measured 12.4 GB at 144 MP on a flat PNG (~86 B/px). 90 B/px is kept.
-ANALYSIS_BYTES_PER_PIXEL = 90
-#: Interpreter, libraries and models loaded before the first pixel (measured ~0.4 GB).
-ANALYSIS_BASE_BYTES = 512 * 2**20
+#: Peak bytes of the default analysis per pixel, from ``benchmarks/memory.py --sizes 6 12
+#: --whole-only`` (peak RSS 1356 MB at 6 MP, 1947 MB at 12 MP: ~98 B/px above ~765 MB).
+#: With the 4 GB default this admits ~33 MP (the default analysis at ~3.5 s/MP also needs
+#: about the 120 s default for that size on one core).
+ANALYSIS_BYTES_PER_PIXEL = 100
+#: Interpreter, libraries and models before the first pixel (the intercept of the fit above).
+ANALYSIS_BASE_BYTES = 768 * 2**20
 
 _CURRENT: Limits | None = None
+_RECYCLE = False
+
+
+def recycle_worker_after_job() -> None:
+    """Ask for this worker to be replaced once its job is done (e.g. a native call that
+    timed out still runs in a leaked thread). Does nothing outside a pool."""
+    global _RECYCLE
+    _RECYCLE = True
 
 
 def current_limits() -> Limits | None:
@@ -185,6 +196,8 @@ def _worker_main(conn, limits: Limits, parent_sys_path: list[str]) -> None:
             conn.send_bytes(data)
         except (OSError, ValueError):
             return
+        if _RECYCLE:
+            return  # the pool sees the exit between jobs and starts a fresh worker
 
 
 # ---------------------------------------------------------------- parent side
@@ -233,19 +246,29 @@ class _Worker:
 
 _ctx_lock = threading.Lock()
 _ctx = None
+_preload: list[str] = ["forgelens.isolation"]
 
 
-def _context():
-    """The forkserver context (safe to fork from while other threads run)."""
+def _context(preload: tuple[str, ...] = ()):
+    """The forkserver context (safe to fork from while other threads run).
+
+    ``preload`` modules are imported once by the fork server, so that workers (and the
+    replacement of a killed one) start without importing them again; this takes effect
+    only if the fork server has not started yet in this process.
+    """
     global _ctx
     with _ctx_lock:
         if _ctx is None:
             try:
                 _ctx = multiprocessing.get_context("forkserver")
-                # the fork server imports only this module, never the caller's __main__
-                _ctx.set_forkserver_preload(["forgelens.isolation"])
             except ValueError:  # no forkserver on this platform
                 _ctx = multiprocessing.get_context("spawn")
+        if _ctx.get_start_method() == "forkserver":
+            for m in preload:
+                if m not in _preload:
+                    _preload.append(m)
+            # the fork server imports these, never the caller's __main__
+            _ctx.set_forkserver_preload(list(_preload))
         return _ctx
 
 
@@ -256,7 +279,9 @@ class IsolatedPool:
     resolving to ``fn``'s result, or raising :class:`LimitExceeded` (time or
     memory), :class:`WorkerDied`, or the exception ``fn`` raised. ``fn`` must be
     a picklable module-level function. A failed worker is replaced; later jobs
-    run as usual.
+    run as usual. ``preload`` names modules the fork server imports once (e.g.
+    ``("forgelens.pipeline",)``) so that workers start fast; it only takes effect for
+    the first pool of a process.
 
     Examples
     --------
@@ -268,12 +293,15 @@ class IsolatedPool:
     #: how often the watchdog checks memory and time while jobs run
     poll_seconds = 0.1
 
-    def __init__(self, workers: int, limits: Limits = Limits()):
+    def __init__(self, workers: int, limits: Limits = Limits(), *, preload: tuple[str, ...] = ()):
         if workers < 1:
             raise ValueError("an IsolatedPool needs at least one worker")
         self.limits = limits
-        self._ctx = _context()
-        self._lock = threading.Lock()
+        self._ctx = _context(tuple(preload))
+        self._lock = threading.RLock()
+        #: outcomes decided under the lock, delivered to their futures after it is released
+        #: (so done-callbacks may call submit/cancel)
+        self._outbox: list[tuple[concurrent.futures.Future, str, Any]] = []
         self._pending: deque[_Job] = deque()
         self._ids = itertools.count()
         self._closing = False
@@ -379,15 +407,26 @@ class IsolatedPool:
         job, w.job = w.job, None
         if job is None:
             return
-        fut = job.future
         if kind == "ok":
-            fut.set_result(value)
+            self._outbox.append((job.future, "ok", value))
         elif kind == "memory":
-            fut.set_exception(self._memory_error(job.label))
+            self._outbox.append((job.future, "err", self._memory_error(job.label)))
         else:
             if tb and isinstance(value, BaseException) and not isinstance(value, ForgeLensError):
                 value.add_note(f"in the isolated worker:\n{tb}")
-            fut.set_exception(value)
+            self._outbox.append((job.future, "err", value))
+
+    def _deliver(self) -> None:
+        with self._lock:
+            box, self._outbox = self._outbox, []
+        for fut, kind, value in box:
+            try:
+                if kind == "ok":
+                    fut.set_result(value)
+                else:
+                    fut.set_exception(value)
+            except concurrent.futures.InvalidStateError:
+                pass  # cancelled meanwhile
 
     def _memory_error(self, label: str) -> LimitExceeded:
         return LimitExceeded(label, f"exceeded the {format_bytes(self.limits.memory_bytes)} memory limit")
@@ -461,6 +500,7 @@ class IsolatedPool:
                             reason = w.kill_reason or WorkerDied(w.job.label, _death_text(w.process.exitcode))
                             self._finish(w, "err", reason)
                         self._replace(i)
+            self._deliver()
         with self._lock:
             for w in self._workers:
                 try:

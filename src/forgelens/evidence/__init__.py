@@ -14,6 +14,7 @@ import dataclasses
 import hashlib
 import io
 import os
+import re
 import warnings
 import zlib
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from PIL import Image, UnidentifiedImageError
 from forgelens.errors import (
     DecompressionBombError,
     EmptyFileError,
+    ForgeLensError,
     ImageTooSmallError,
     TruncatedImageError,
     UnreadableImageError,
@@ -41,7 +43,28 @@ __all__ = ["Evidence", "LoadLimits", "load", "JpegInternals", "Metadata", "Segme
 
 @dataclass(frozen=True)
 class LoadLimits:
-    """Input limits. A header claiming more than ``max_pixels`` is refused before decoding."""
+    """Input limits. A header claiming more than ``max_pixels`` is refused before decoding.
+
+    Every parser of untrusted bytes is bounded as well; those caps live beside their
+    parsers (module constants, one place each) and are listed here:
+
+    - decoding: only the formats in ``READ_FORMATS``; inside an isolated worker an image
+      whose analysis would not fit the worker's memory limit is refused before decoding
+      (``isolation.check_fits``: ~100 bytes per pixel + 768 MB);
+    - PNG text: compressed chunks inflating past 1 MB are dropped for Pillow
+      (``_MAX_TEXT_INFLATE``); the provenance walker inflates at most 8 MB per chunk and
+      16 MB per file, keeps 2 M characters per key, 1000 keys
+      (``provenance.containers.MAX_TEXT_BYTES``, ``MAX_TOTAL_INFLATE_BYTES``, ``MAX_VALUE_CHARS``);
+    - JPEG/PNG/WebP structure: at most 20 000 blocks (``containers.MAX_BLOCKS``), extended XMP
+      at most 4 MB per GUID (``MAX_EXTENDED_XMP_BYTES``), 100 comments;
+    - XMP: 1 MB packets from Pillow (``evidence.metadata``), 4 M characters parsed, 5000 fields,
+      DOCTYPE/ENTITY refused, a linear-time fallback for broken XML (``provenance.xmp``);
+    - EXIF: 16 IFDs, 1000 entries each, 1 MB per value, 16 MB of values in all, strings cut to
+      4096 characters (``provenance.exif``); IPTC-IIM: 5000 datasets;
+    - generator text: patterns scan at most 64 K characters of a value (``generators.MAX_SCAN_CHARS``);
+    - C2PA: stores over 32 MB are not parsed, the SDK gets 20 s (``provenance.c2pa_reader``);
+    - thumbnails: at most 1 MB and 2 MP.
+    """
 
     max_pixels: int = 150_000_000
     max_file_bytes: int = 1 << 30
@@ -223,54 +246,48 @@ def load(
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        warnings.simplefilter("ignore", UserWarning)  # Pillow's "Corrupt EXIF data" etc.: ours say it
         try:
-            im = Image.open(io.BytesIO(data_for_pillow))
+            im = Image.open(io.BytesIO(data_for_pillow), formats=_read_formats())
         except UnidentifiedImageError as exc:
-            head = data[:64]
-            kind = "text, not an image" if _looks_like_text(head) else "not an image format this tool reads"
-            raise UnreadableImageError(label, f"content is {kind}") from exc
+            raise _unidentified(label, data) from exc
         except Image.DecompressionBombError as exc:
-            raise DecompressionBombError(label, str(exc)) from exc
+            raise _bomb(label, exc, limits) from exc
         except Exception as exc:
-            if "truncat" in str(exc).lower() or "buffer" in str(exc).lower():
-                raise TruncatedImageError(label, f"file ends inside its header ({exc})") from exc
-            raise UnreadableImageError(label, f"{type(exc).__name__}: {exc}") from exc
+            raise _damaged(label, _sniff(data) or "image", data, exc) from exc
 
         fmt = (im.format or "UNKNOWN").upper()
-        w, h = im.size
-        if w * h > limits.max_pixels:
-            raise DecompressionBombError(
-                label, f"{w}x{h} = {w * h} pixels, over the {limits.max_pixels}-pixel limit"
-            )
-        check_fits(label, w, h)  # inside an isolated worker: refuse what cannot fit its memory limit
-        if min(w, h) < limits.min_side:
-            raise ImageTooSmallError(label, f"{w}x{h}; forensic traces need at least {limits.min_side} px a side")
-
-        n_frames = int(getattr(im, "n_frames", 1) or 1)
-        notes: list[str] = []
-        if n_frames > 1:
-            im.seek(0)
-            notes.append(f"animated or multi-frame ({n_frames} frames): only the first frame is analysed")
         try:
-            im.load()
-        except Image.DecompressionBombError as exc:
-            raise DecompressionBombError(label, str(exc)) from exc
-        except OSError as exc:
-            msg = str(exc)
-            if "truncat" in msg.lower() or "premature" in msg.lower() or isinstance(exc, EOFError):
-                raise TruncatedImageError(label, msg) from exc
-            raise UnreadableImageError(label, msg) from exc
-        except (SyntaxError, ValueError, EOFError) as exc:
-            raise TruncatedImageError(label, f"{type(exc).__name__}: {exc}") from exc
-        except Exception as exc:
-            raise UnreadableImageError(label, f"{type(exc).__name__}: {exc}") from exc
+            w, h = im.size
+            if w * h > limits.max_pixels:
+                raise DecompressionBombError(
+                    label, f"{w}x{h} = {w * h} pixels, over the {limits.max_pixels}-pixel limit"
+                )
+            check_fits(label, w, h)  # inside an isolated worker: refuse what cannot fit its memory limit
+            if min(w, h) < limits.min_side:
+                raise ImageTooSmallError(label, f"{w}x{h}; forensic traces need at least {limits.min_side} px a side")
 
-        original_mode = im.mode
-        pixels, alpha, mode_notes = _to_rgb8(im, label)
-        notes += mode_notes
-        metadata = read_metadata(im)
+            n_frames = int(getattr(im, "n_frames", 1) or 1)
+            notes: list[str] = []
+            if n_frames > 1:
+                im.seek(0)
+                notes.append(f"animated or multi-frame ({n_frames} frames): only the first frame is analysed")
+            im.load()
+            original_mode = im.mode
+            pixels, alpha, mode_notes = _to_rgb8(im, label)
+            notes += mode_notes
+            metadata = read_metadata(im)
+        except (ForgeLensError, MemoryError):
+            raise
+        except Image.DecompressionBombError as exc:
+            raise _bomb(label, exc, limits) from exc
+        except Exception as exc:  # any decoder failure, in any step, is one clear error about the file
+            raise _damaged(label, fmt, data, exc) from exc
         if dropped_text:
             metadata = dataclasses.replace(metadata, errors=metadata.errors + (dropped_text,))
+        container = _container_note(fmt, data)
+        if container:
+            notes.append(container)
 
     if metadata.orientation != 1:
         notes.append(f"EXIF orientation {metadata.orientation} recorded, not applied (pixels as stored)")
@@ -309,13 +326,17 @@ def load(
 
 #: Pillow refuses compressed PNG text chunks that inflate past this (PngImagePlugin.MAX_TEXT_CHUNK).
 _MAX_TEXT_INFLATE = 1 << 20
+#: Most bytes inflated over all compressed text chunks of one PNG (Pillow's MAX_TEXT_MEMORY is 64 MB).
+_MAX_TEXT_INFLATE_TOTAL = 16 << 20
 
 
 def _png_without_oversized_text(data: bytes) -> tuple[bytes, str]:
     """Drop zTXt/iTXt chunks that inflate past Pillow's limit (a decompression bomb in
-    metadata), so the pixels can still be analysed; say what was dropped. Other bytes kept."""
+    metadata), and every one after 16 MB inflated in all, so the pixels can still be
+    analysed; say what was dropped. Other bytes kept."""
     segs, _err = segments(data, "PNG")
     drop = []
+    inflated = 0
     for seg in segs:
         if seg.name not in ("zTXt", "iTXt"):
             continue
@@ -328,8 +349,13 @@ def _png_without_oversized_text(data: bytes) -> tuple[bytes, str]:
             compressed = parts[2] if len(parts) == 3 else b""
         else:
             continue
+        if inflated > _MAX_TEXT_INFLATE_TOTAL:  # a flood of compressed chunks: the rest unread, dropped
+            drop.append(seg)
+            continue
         try:
-            too_big = len(zlib.decompressobj().decompress(compressed, _MAX_TEXT_INFLATE + 1)) > _MAX_TEXT_INFLATE
+            n = len(zlib.decompressobj().decompress(compressed, _MAX_TEXT_INFLATE + 1))
+            inflated += n
+            too_big = n > _MAX_TEXT_INFLATE
         except zlib.error:
             too_big = False  # Pillow reports corrupt chunks itself
         if too_big:
@@ -342,7 +368,156 @@ def _png_without_oversized_text(data: bytes) -> tuple[bytes, str]:
         pos = seg.offset + 12 + seg.length
     out += data[pos:]
     names = ", ".join(f"{s.name} at byte {s.offset}" for s in drop)
-    return bytes(out), f"PNG text chunk(s) inflating past {_MAX_TEXT_INFLATE} bytes ignored: {names}"
+    if len(drop) > 5:
+        names = ", ".join(f"{s.name} at byte {s.offset}" for s in drop[:5]) + f" and {len(drop) - 5} more"
+    return bytes(out), (f"PNG text chunk(s) inflating past {_MAX_TEXT_INFLATE} bytes (or past "
+                        f"{_MAX_TEXT_INFLATE_TOTAL} bytes in all) ignored: {names}")
+
+
+#: Formats Pillow is asked to try. Others are not attempted: EPS would run Ghostscript, and
+#: formats with weak signatures (TGA, PCX, ...) take random bytes for a damaged image.
+READ_FORMATS = ("JPEG", "PNG", "TIFF", "WEBP", "GIF", "BMP", "DIB", "PPM", "HEIF", "AVIF", "JPEG2000", "PSD",
+                "ICO", "QOI")
+
+try:  # HEIC/HEIF from phones (optional: pip install pillow-heif); AVIF is read by Pillow itself
+    import pillow_heif as _pillow_heif
+
+    _pillow_heif.register_heif_opener()
+except Exception:  # pragma: no cover - not installed
+    _pillow_heif = None
+
+
+def _read_formats() -> list[str]:
+    Image.init()  # every plugin registered (cheap after the first call)
+    return [f for f in READ_FORMATS if f in Image.OPEN]
+
+
+_HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1")
+
+
+def _sniff(data: bytes) -> str | None:
+    """The image format a file's first bytes announce (None when they announce none)."""
+    head = data[:32]
+    if head.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "GIF"
+    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return "TIFF"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    if head[:2] == b"BM":
+        return "BMP"
+    if head[4:8] == b"ftyp":
+        if head[8:12] in (b"avif", b"avis"):
+            return "AVIF"
+        if head[8:12] in _HEIF_BRANDS:
+            return "HEIF"
+    if head[:1] == b"P" and head[1:2] in (b"1", b"2", b"3", b"4", b"5", b"6") and head[2:3].isspace():
+        return "PPM"
+    return None
+
+
+def _not_an_image(data: bytes) -> str | None:
+    """What a non-image file is, from its first bytes."""
+    head = data[:512].lstrip()
+    low = head[:256].lower()
+    if head.startswith(b"%PDF"):
+        return "a PDF document"
+    if head.startswith(b"PK\x03\x04"):
+        return "a ZIP archive (or an office document)"
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip-compressed data"
+    if low.startswith((b"<!doctype html", b"<html")):
+        return "an HTML page"
+    if b"<svg" in low:
+        return "an SVG drawing (vector graphics are not analysed)"
+    if data[4:8] == b"ftyp":
+        return f"an ISO media file of brand {data[8:12].decode('latin-1')!r} (video or an unsupported still format)"
+    if _looks_like_text(data[:64]):
+        return "text"
+    return None
+
+
+def _unidentified(label: str, data: bytes) -> ForgeLensError:
+    """Pillow found no reader: say whether it is damaged, another kind of file, or noise."""
+    kind = _sniff(data)
+    if kind is not None:
+        reason = "no reader installed for it"
+        if kind in _read_formats():
+            try:
+                Image.OPEN[kind][0](io.BytesIO(data), "")  # the plugin's own complaint
+            except Exception as exc:
+                reason = _decoder_text(exc)
+            else:
+                reason = "not accepted by any reader"
+        elif kind == "HEIF":
+            return UnsupportedFormatError(label, "HEIC/HEIF needs pillow-heif (pip install 'forgelens[heif]')")
+        return _damaged(label, kind, data, reason, header=True)
+    other = _not_an_image(data)
+    if other:
+        return UnreadableImageError(label, f"content is {other}, not an image")
+    return UnreadableImageError(label, f"content is not an image: no known image signature "
+                                       f"(first bytes {data[:8].hex(' ')})")
+
+
+def _decoder_text(exc: Exception | str) -> str:
+    if isinstance(exc, str):
+        return exc
+    msg = str(exc) or type(exc).__name__
+    msg = msg.replace("could not create decoder object", "libwebp could not start decoding")
+    if isinstance(exc, OSError) or type(exc).__name__ in ("SyntaxError", "EOFError"):
+        return msg
+    return f"{type(exc).__name__}: {msg}"
+
+
+def _cut_short(fmt: str, data: bytes) -> str | None:
+    """Why the file looks cut short (its own size fields or end markers), or None."""
+    tail = data.rstrip(b"\x00")
+    if fmt in ("JPEG", "MPO") and not tail.endswith(b"\xff\xd9"):
+        return "no end-of-image marker"
+    if fmt == "PNG" and b"IEND" not in data[-64:]:
+        return "no IEND chunk"
+    if fmt == "GIF" and not tail.endswith(b";"):
+        return "no GIF trailer"
+    if fmt == "WEBP" and len(data) >= 8:
+        declared = 8 + int.from_bytes(data[4:8], "little")
+        if declared > len(data):
+            return f"its RIFF header declares {declared} bytes, the file has {len(data)}"
+    if fmt == "BMP" and len(data) >= 6:
+        declared = int.from_bytes(data[2:6], "little")
+        if declared > len(data):
+            return f"its header declares {declared} bytes, the file has {len(data)}"
+    return None
+
+
+def _damaged(label: str, fmt: str, data: bytes, exc: Exception | str, header: bool = False) -> ForgeLensError:
+    """One error for a file of a known format that does not decode: cut short, or corrupt."""
+    msg = _decoder_text(exc)
+    cut = _cut_short(fmt, data)
+    if cut or "truncat" in msg.lower() or "end of file" in msg.lower():
+        return TruncatedImageError(label, f"the {fmt} file ends before its image data is complete"
+                                          f"{f' ({cut})' if cut else ''}; decoder: {msg}")
+    part = "header" if header else "image data"
+    return UnreadableImageError(label, f"the {fmt} {part} is corrupt; decoder: {msg}")
+
+
+def _container_note(fmt: str, data: bytes) -> str | None:
+    """Name the container of HEIF/AVIF files (ISO BMFF brand), which the report shows."""
+    if fmt in ("HEIF", "AVIF") and data[4:8] == b"ftyp":
+        brand = data[8:12].decode("latin-1", errors="replace")
+        return f"{fmt} container (ISO BMFF, major brand {brand!r}); pixels are the primary image, decoded"
+    return None
+
+
+def _bomb(label: str, exc: Exception, limits: LoadLimits) -> DecompressionBombError:
+    """Pillow's own pixel guard fired first: say it with forgelens's limit."""
+    m = re.search(r"\((\d+) pixels\)", str(exc))
+    claimed = f"{int(m.group(1))} pixels" if m else "more pixels than Pillow will open"
+    return DecompressionBombError(label, f"header claims {claimed}, over the {limits.max_pixels}-pixel limit "
+                                         "(nothing decoded)")
 
 
 def _looks_like_text(head: bytes) -> bool:

@@ -7,6 +7,7 @@ quality estimation) shares the same coefficients without decoding the file again
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass
 
@@ -38,15 +39,24 @@ def read_jpeg_internals(data: bytes, path: str | None) -> tuple[JpegInternals | 
     """Return the JPEG internals, or (None, reason) if libjpeg cannot read them."""
     import jpeglib
 
-    tmp_name = None
+    tmp_dir = memfd = None
     try:
-        if path is None or not os.path.isfile(path):
-            fd, tmp_name = tempfile.mkstemp(suffix=".jpg", prefix="forgelens-")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            src = tmp_name
-        else:
+        # jpeglib reads from a path: hand it the very bytes that were hashed, from memory
+        # (a memfd, never on disk) where the OS has them; else the original file; else a
+        # private temporary folder that is removed below
+        if hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd"):
+            memfd = os.memfd_create("forgelens-jpeg", getattr(os, "MFD_CLOEXEC", 0))
+            view = memoryview(data)
+            while view:
+                view = view[os.write(memfd, view):]
+            src = f"/proc/self/fd/{memfd}"
+        elif path is not None and os.path.isfile(path):
             src = path
+        else:
+            tmp_dir = tempfile.mkdtemp(prefix="forgelens-")  # mode 0700
+            src = os.path.join(tmp_dir, "input.jpg")
+            with open(src, "wb") as fh:
+                fh.write(data)
         jpeg = jpeglib.read_dct(src)
         comps = [jpeg.Y]
         if jpeg.has_chrominance:
@@ -64,8 +74,10 @@ def read_jpeg_internals(data: bytes, path: str | None) -> tuple[JpegInternals | 
     except Exception as exc:  # libjpeg errors surface as many types
         return None, f"{type(exc).__name__}: {exc}"
     finally:
-        if tmp_name is not None:
-            os.unlink(tmp_name)
+        if memfd is not None:
+            os.close(memfd)
+        if tmp_dir is not None:
+            shutil.rmtree(tmp_dir, ignore_errors=True)
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:

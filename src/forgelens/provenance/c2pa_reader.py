@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,11 @@ _MIME = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "WEBP": 
 #: Codes that say nothing against the content (trust-list configuration, OCSP reachability).
 BENIGN_CODES = ("signingCredential.untrusted", "signingCredential.ocsp.skipped",
                 "signingCredential.ocsp.inaccessible", "timeStamp.untrusted")
+
+#: Largest C2PA/JUMBF manifest store handed to the SDK (bytes); larger ones are not parsed.
+MAX_C2PA_BYTES = 32 << 20
+#: Longest the SDK may take to read and validate one manifest store (seconds).
+C2PA_SECONDS = 20.0
 
 _SUCCESS_SUFFIXES = (".validated", ".match", ".trusted", ".insideValidity", ".success", ".notRevoked")
 
@@ -120,7 +126,8 @@ def _manifest_scope(manifests: dict, label: str | None, depth: int = 0) -> str |
     return "partial" if partial else None
 
 
-def read_c2pa(data: bytes, fmt: str, has_jumbf: bool | None = None) -> C2paResult:
+def read_c2pa(data: bytes, fmt: str, has_jumbf: bool | None = None, jumbf_bytes: int | None = None,
+              *, max_bytes: int = MAX_C2PA_BYTES, seconds: float = C2PA_SECONDS) -> C2paResult:
     """Read and validate the C2PA manifest store of an image held in memory.
 
     Parameters
@@ -136,7 +143,8 @@ def read_c2pa(data: bytes, fmt: str, has_jumbf: bool | None = None) -> C2paResul
     -------
     C2paResult
         ``status`` is "no_manifest", "valid", "trusted", "invalid", "unreadable"
-        (the SDK failed on a present manifest) or "unavailable" (c2pa-python not installed).
+        (the SDK failed on a present manifest, the store is over ``max_bytes`` or
+        the SDK took longer than ``seconds``) or "unavailable" (c2pa-python not installed).
     """
     if has_jumbf is False:
         return C2paResult("no_manifest", "no C2PA manifest (no JUMBF block in the file)")
@@ -148,16 +156,38 @@ def read_c2pa(data: bytes, fmt: str, has_jumbf: bool | None = None) -> C2paResul
     mime = _MIME.get(fmt)
     if mime is None:
         return C2paResult("no_manifest", f"C2PA not checked for format {fmt}")
-    try:
-        with c2pa.Reader(mime, io.BytesIO(data)) as reader:
-            store = json.loads(reader.json())
-            state = reader.get_validation_state()
-            try:
-                remote = reader.get_remote_url()
-            except Exception:
-                remote = None
-    except Exception as exc:
-        text = f"{type(exc).__name__}: {exc}"
+    if jumbf_bytes is not None and jumbf_bytes > max_bytes:
+        return C2paResult("unreadable", f"C2PA manifest store of {jumbf_bytes} bytes is over the {max_bytes}-byte "
+                          "limit; not parsed")
+    outcome: dict[str, Any] = {}
+
+    def sdk_read() -> None:
+        try:
+            with c2pa.Reader(mime, io.BytesIO(data)) as reader:
+                outcome["store"] = json.loads(reader.json())
+                outcome["state"] = reader.get_validation_state()
+                try:
+                    outcome["remote"] = reader.get_remote_url()
+                except Exception:
+                    outcome["remote"] = None
+        except Exception as exc:
+            outcome["error"] = exc
+
+    # the SDK is native code that cannot be interrupted: it runs in a daemon thread, and one that
+    # overruns is abandoned (its worker process is replaced after this file)
+    t = threading.Thread(target=sdk_read, name="c2pa-read", daemon=True)
+    t.start()
+    t.join(seconds)
+    if t.is_alive():
+        from forgelens.isolation import recycle_worker_after_job  # noqa: PLC0415
+
+        recycle_worker_after_job()
+        return C2paResult("unreadable", f"C2PA manifest present but not validated: the SDK took longer than "
+                          f"the {seconds:g} s limit")
+    store, state, remote = outcome.get("store"), outcome.get("state"), outcome.get("remote")
+    exc = outcome.get("error")
+    if exc is not None or not isinstance(store, dict):
+        text = f"{type(exc).__name__}: {exc}" if exc is not None else "the SDK returned no manifest store"
         if "ManifestNotFound" in text or "JumbfNotFound" in text or "no JUMBF" in text:
             return C2paResult("no_manifest", "no C2PA manifest in the file")
         return C2paResult("unreadable", f"C2PA manifest present but unreadable: {text[:300]}")

@@ -24,6 +24,10 @@ MAX_BLOCKS = 20_000
 MAX_TEXT_BYTES = 8 << 20
 #: Largest text value kept per PNG key (characters).
 MAX_VALUE_CHARS = 2_000_000
+#: Most inflated bytes of compressed text (zTXt/iTXt/iCCP) over the whole file; later chunks are skipped.
+MAX_TOTAL_INFLATE_BYTES = 16 << 20
+#: Most bytes of extended XMP reassembled per GUID (ISO 16684-1 splits it in ~64 KB parts).
+MAX_EXTENDED_XMP_BYTES = 4 << 20
 
 XMP_SIG = b"http://ns.adobe.com/xap/1.0/\x00"
 XMP_EXT_SIG = b"http://ns.adobe.com/xmp/extension/\x00"
@@ -46,6 +50,10 @@ class RawMetadata:
     #: PNG text chunks: key -> (chunk type, text).
     text: dict[str, tuple[str, str]] = field(default_factory=dict)
     jumbf: bool = False
+    #: Bytes of the C2PA/JUMBF blocks found (bounds what is handed to the C2PA SDK).
+    jumbf_bytes: int = 0
+    #: Inflated bytes of compressed text so far (bounded by MAX_TOTAL_INFLATE_BYTES).
+    inflated_bytes: int = 0
     #: Which APPn / chunk names were present, in order (first 200).
     blocks: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -68,12 +76,23 @@ def _decode_text(raw: bytes, prefer: str, label: str, errors: list[str]) -> str:
     return s
 
 
-def _inflate(data: bytes, label: str, errors: list[str]) -> bytes | None:
+def _inflate(data: bytes, label: str, errors: list[str], raw: RawMetadata | None = None) -> bytes | None:
+    """Inflate at most MAX_TEXT_BYTES, and no more than what is left of the file's budget."""
+    budget = MAX_TEXT_BYTES
+    if raw is not None:
+        left = MAX_TOTAL_INFLATE_BYTES - raw.inflated_bytes
+        if left <= 0:
+            errors.append(f"{label}: skipped, compressed text already inflated to the "
+                          f"{MAX_TOTAL_INFLATE_BYTES}-byte limit for one file")
+            return None
+        budget = min(budget, left)
     try:
         d = zlib.decompressobj()
-        out = d.decompress(data, MAX_TEXT_BYTES)
+        out = d.decompress(data, budget)
         if d.unconsumed_tail:
-            errors.append(f"{label}: compressed text inflates past {MAX_TEXT_BYTES} bytes; cut")
+            errors.append(f"{label}: compressed text inflates past {budget} bytes; cut")
+        if raw is not None:
+            raw.inflated_bytes += len(out)
         return out
     except zlib.error as exc:
         errors.append(f"{label}: compressed text unreadable ({exc})")
@@ -120,13 +139,16 @@ def read_jpeg(data: bytes) -> RawMetadata:
                     guid = body[:32]
                     (offset,) = struct.unpack(">I", body[36:40])
                     parts = ext_parts.setdefault(guid, {})
-                    if len(parts) < 1000:
+                    if len(parts) < 1000 and sum(map(len, parts.values())) < MAX_EXTENDED_XMP_BYTES:
                         parts[offset] = body[40:]
+                    elif len(raw.errors) < 50:
+                        raw.errors.append(f"extended XMP over {MAX_EXTENDED_XMP_BYTES} bytes; the rest ignored")
             elif marker == 0xED and payload.startswith(b"Photoshop 3.0\x00"):
                 raw.photoshop_irb = True
                 raw.iptc.extend(_photoshop_iptc(payload[14:], raw.errors))
             elif marker == 0xEB and payload[:2] == b"JP":
                 raw.jumbf = True
+                raw.jumbf_bytes += len(payload)
             elif marker == 0xE2 and payload.startswith(b"ICC_PROFILE\x00"):
                 raw.icc = (raw.icc or b"") + payload[14:]
             elif marker == 0xE2 and payload.startswith(b"MPF\x00"):
@@ -203,7 +225,7 @@ def read_png(data: bytes) -> RawMetadata:
                 _put_text(raw, key, "tEXt", _decode_text(val, "latin-1", f"tEXt {key[:40]!r}", raw.errors))
             elif ctype == b"zTXt":
                 key, _, rest = body.partition(b"\x00")
-                inflated = _inflate(rest[1:], f"zTXt {key[:40]!r}", raw.errors)
+                inflated = _inflate(rest[1:], f"zTXt {key[:40]!r}", raw.errors, raw)
                 if inflated is not None:
                     _put_text(raw, key, "zTXt", _decode_text(inflated, "latin-1", f"zTXt {key[:40]!r}", raw.errors))
             elif ctype == b"iTXt":
@@ -216,7 +238,7 @@ def read_png(data: bytes) -> RawMetadata:
                     _lang, _, rest = rest.partition(b"\x00")
                     _tkey, _, text = rest.partition(b"\x00")
                     if comp_flag:
-                        text = _inflate(text, f"iTXt {key[:40]!r}", raw.errors)
+                        text = _inflate(text, f"iTXt {key[:40]!r}", raw.errors, raw)
                     if text is not None:
                         s = _decode_text(text, "utf-8", f"iTXt {key[:40]!r}", raw.errors)
                         if key == b"XML:com.adobe.xmp":
@@ -227,9 +249,10 @@ def read_png(data: bytes) -> RawMetadata:
                 raw.exif.append(body[6:] if body.startswith(b"Exif\x00") else body)
             elif ctype == b"iCCP":
                 _key, _, rest = body.partition(b"\x00")
-                raw.icc = _inflate(rest[1:], "iCCP", raw.errors)
+                raw.icc = _inflate(rest[1:], "iCCP", raw.errors, raw)
             elif ctype == b"caBX":
                 raw.jumbf = True
+                raw.jumbf_bytes += len(body)
         except Exception as exc:  # malformed chunk: note it, keep walking
             raw.errors.append(f"PNG chunk {name!r} at byte {pos} unreadable: {type(exc).__name__}: {exc}")
         pos += 12 + length
@@ -240,10 +263,16 @@ def read_png(data: bytes) -> RawMetadata:
 
 def _put_text(raw: RawMetadata, key: bytes, ctype: str, value: str) -> None:
     k = key.decode("latin-1", errors="replace")[:200]
-    if len(raw.text) >= 1000:
+    if k not in raw.text and len(raw.text) >= 1000:
         return
-    if k in raw.text:  # several chunks with one key: keep them all, joined
-        value = raw.text[k][1] + "\n" + value
+    if k in raw.text:  # several chunks with one key: keep them all, joined, within MAX_VALUE_CHARS
+        old = raw.text[k][1]
+        room = MAX_VALUE_CHARS - len(old) - 1
+        if room <= 0:
+            return
+        if len(value) > room:
+            raw.errors.append(f"text {k[:40]!r}: chunks with this key joined past {MAX_VALUE_CHARS} characters; cut")
+        value = old + "\n" + value[:room]
     raw.text[k] = (ctype, value)
 
 
@@ -272,7 +301,38 @@ def read_webp(data: bytes) -> RawMetadata:
             raw.icc = body
         elif fourcc == b"C2PA":
             raw.jumbf = True
+            raw.jumbf_bytes += len(body)
         pos += 8 + size + (size & 1)
+    return raw
+
+
+def read_isobmff(data: bytes, fmt: str) -> RawMetadata:
+    """HEIF/HEIC and AVIF (ISO BMFF): EXIF, XMP and ICC as the libheif/libavif readers expose them
+    (no pixels decoded); the container says the major brand."""
+    import io
+
+    from PIL import Image
+
+    brand = data[8:12].decode("latin-1", errors="replace") if data[4:8] == b"ftyp" else "?"
+    raw = RawMetadata(container=f"{fmt} (ISO BMFF, brand {brand!r})")
+    raw.blocks.append(f"ftyp:{brand}")
+    Image.init()
+    if fmt not in Image.OPEN:
+        raw.errors.append(f"{fmt}: no reader installed (pip install pillow-heif)")
+        return raw
+    with Image.open(io.BytesIO(data), formats=[fmt]) as im:
+        info = dict(im.info)
+    exif = info.get("exif")
+    if isinstance(exif, bytes | bytearray) and exif:
+        exif = bytes(exif)
+        starts = [i for i in (exif.find(b"MM\x00*", 0, 16), exif.find(b"II*\x00", 0, 16)) if i >= 0]
+        raw.exif.append(exif[min(starts):] if starts else exif)  # the TIFF stream, after any prefix
+    xmp = info.get("xmp")
+    if isinstance(xmp, bytes | bytearray | str) and xmp:
+        raw.xmp.append(xmp if isinstance(xmp, str) else _decode_text(bytes(xmp), "utf-8", "XMP", raw.errors))
+    icc = info.get("icc_profile")
+    if isinstance(icc, bytes) and icc:
+        raw.icc = icc
     return raw
 
 
@@ -285,6 +345,8 @@ def read_raw(data: bytes, fmt: str) -> RawMetadata:
             return read_png(data)
         if fmt == "WEBP":
             return read_webp(data)
+        if fmt in ("HEIF", "AVIF"):
+            return read_isobmff(data, fmt)
     except Exception as exc:  # never let a walker take the analysis down
         r = RawMetadata(container=fmt)
         r.errors.append(f"{fmt} structure unreadable: {type(exc).__name__}: {exc}")

@@ -20,6 +20,11 @@ from PIL import ExifTags
 MAX_ENTRIES = 1000
 MAX_IFDS = 16
 MAX_VALUE_BYTES = 1 << 20
+#: Most value bytes copied out of one EXIF stream (all IFDs together): 16 IFDs x 1000 entries
+#: x 1 MB pointing at the same bytes would otherwise copy 16 GB out of a 1 MB file.
+MAX_TOTAL_VALUE_BYTES = 16 << 20
+#: Longest ASCII value kept (characters).
+MAX_STRING_CHARS = 4096
 
 _TYPE_SIZE = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4}
 _POINTERS = {0x8769: "Exif", 0x8825: "GPS", 0xA005: "Interop"}
@@ -36,6 +41,8 @@ class ExifData:
     makernote: bytes | None = None
     byte_order: str = ""
     errors: list[str] = field(default_factory=list)
+    #: value bytes copied so far (bounded by MAX_TOTAL_VALUE_BYTES)
+    value_bytes: int = 0
 
     def get(self, name: str, default: Any = None) -> Any:
         for ifd in ("IFD0", "Exif", "GPS", "Interop"):
@@ -138,6 +145,10 @@ def _read_ifd(b: bytes, e: str, off: int, ifd_name: str, ex: ExifData):
                 if tag == 0x927C:
                     ex.makernote = b""  # present but unreadable
                 continue
+            if ex.value_bytes + total > MAX_TOTAL_VALUE_BYTES:
+                ex.errors.append(f"EXIF: values over {MAX_TOTAL_VALUE_BYTES} bytes in all; the rest ignored")
+                break
+            ex.value_bytes += total
             raw = b[voff : voff + total]
         if ifd_name != "GPS" and tag in _POINTERS:
             if len(raw) >= 4:
@@ -158,7 +169,8 @@ def _read_ifd(b: bytes, e: str, off: int, ifd_name: str, ex: ExifData):
 
 def _value(raw: bytes, typ: int, cnt: int, e: str) -> Any:
     if typ == 2:
-        return raw.split(b"\x00", 1)[0].decode("utf-8", errors="replace").strip()
+        text = raw[: 4 * MAX_STRING_CHARS].split(b"\x00", 1)[0].decode("utf-8", errors="replace")
+        return text.strip()[:MAX_STRING_CHARS]
     if typ == 7 or typ == 1 and cnt > 16:
         return raw if len(raw) <= 65536 else raw[:65536]
     fmt = {1: "B", 3: "H", 4: "I", 6: "b", 8: "h", 9: "i", 11: "f", 12: "d", 13: "I"}.get(typ)

@@ -47,6 +47,9 @@ GENERATOR_SOFTWARE = re.compile(
     r"image creator from designer|flux|sdxl|draw things|fooocus|swarmui|easy diffusion|"
     r"titan image generator|grok|aurora|runway|krea|playground ?ai)", re.I)
 A1111_RE = re.compile(r"(^|\n)Steps: \d+, (Sampler|Seed|CFG scale)")
+_A1111_PARAM_RE = re.compile(r'([A-Za-z][\w /-]{0,40}?): ("(?:[^"\\]|\\.)*+"|[^,]*+)(?:,|$)')
+#: Longest stretch of one text value that the generator patterns scan (characters).
+MAX_SCAN_CHARS = 65536
 
 
 @dataclass
@@ -76,7 +79,8 @@ def parse_a1111(text: str) -> dict[str, Any]:
     out["prompt"] = "\n".join(prompt).strip()[:300]
     if neg:
         out["negative_prompt"] = "\n".join(neg).strip()[:300]
-    for m in re.finditer(r'([A-Za-z][\w /-]*?): ("(?:[^"\\]|\\.)*"|[^,]*)(?:,|$)', last):
+    # keys are short names: bounded, so no start position rescans the (cut) line
+    for m in _A1111_PARAM_RE.finditer(last[:MAX_SCAN_CHARS]):
         k, v = m.group(1).strip(), m.group(2).strip()
         if k in ("Steps", "Sampler", "CFG scale", "Seed", "Size", "Model", "Model hash", "Version",
                  "Denoising strength", "Clip skip", "Schedule type", "VAE", "Lora hashes"):
@@ -162,7 +166,7 @@ def from_text_chunks(text: dict[str, str]) -> list[GeneratorHit]:
         hits.append(GeneratorHit("Midjourney", "PNG text 'Description' (Job ID)", {"excerpt": desc[:200]}))
     for k in ("Software", "Source", "Comment", "Title"):
         v = text.get(k, "")
-        m = GENERATOR_SOFTWARE.search(v) if v else None
+        m = GENERATOR_SOFTWARE.search(v[:MAX_SCAN_CHARS]) if v else None
         if m and not any(h.generator.lower().startswith(m.group(1).lower()[:5]) for h in hits):
             hits.append(GeneratorHit(m.group(1), f"PNG text '{k}'", {"value": v[:200]}, conclusive=False))
     return hits
@@ -184,7 +188,7 @@ def from_exif(user_comment: str | None, software: str | None, description: str |
         hits.append(GeneratorHit("AUTOMATIC1111/Forge-style (parameters)", "EXIF ImageDescription",
                                  parse_a1111(description)))
     for where, v in (("EXIF Software", software), ("EXIF Make", make)):
-        m = GENERATOR_SOFTWARE.search(v) if v else None
+        m = GENERATOR_SOFTWARE.search(v[:MAX_SCAN_CHARS]) if v else None
         if m:
             hits.append(GeneratorHit(m.group(1), where, {"value": v[:200]}, conclusive=False))
     return hits

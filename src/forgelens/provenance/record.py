@@ -179,7 +179,7 @@ def _build_parts(data, fmt, qt, alpha, rgb, errors, pillow_text=None) -> Provena
             quant = qtables.match(list(qt))
         except Exception as exc:  # pragma: no cover
             errors.append(f"quantisation tables unreadable: {exc}")
-    c2 = c2pa_reader.read_c2pa(data, fmt, has_jumbf=raw.jumbf)
+    c2 = c2pa_reader.read_c2pa(data, fmt, has_jumbf=raw.jumbf, jumbf_bytes=raw.jumbf_bytes)
     if c2.status == "unreadable":
         errors.append(c2.message)
     hits = generators.from_text_chunks(text)
@@ -190,7 +190,7 @@ def _build_parts(data, fmt, qt, alpha, rgb, errors, pillow_text=None) -> Provena
                                  ex.get("Make") if isinstance(ex.get("Make"), str) else None)
     for where, key in (("XMP CreatorTool", "xmp:CreatorTool"), ("XMP history softwareAgent", "stEvt:softwareAgent")):
         for v in (xf.get(key) or [])[:10]:
-            m = generators.GENERATOR_SOFTWARE.search(v)
+            m = generators.GENERATOR_SOFTWARE.search(v[: generators.MAX_SCAN_CHARS])
             if m:
                 hits.append(generators.GeneratorHit(m.group(1), where, {"value": v[:200]}, conclusive=False))
     stealth_problem = None

@@ -1,0 +1,239 @@
+"""Hostile files (issue 19): the malformed corpus through a batch, and the crafted cases before/after.
+
+Prints two tables:
+
+1. The generated corpus (``tests/_hostile_corpus.py``, ~325 small files) analysed by
+   ``forgelens analyze FOLDER`` in a subprocess: files, reports, clean refusals, internal
+   errors (goal 0), skipped, slowest file, wall time, and the peak resident memory of the
+   whole process tree (the CLI, the fork server and the workers; sampled every 50 ms).
+2. Each crafted case of the issue, analysed by the CLI of a BEFORE tree (``--before SRC``,
+   default ``/work/main/src``) and of this tree (AFTER): seconds, peak memory of the process
+   tree, exit status and the line the user sees. A before-run is stopped after
+   ``--before-timeout`` seconds (default 60) and under an address-space cap of
+   ``--before-memory`` GB (default 3; the machine is shared), so a "before" that hangs or
+   explodes shows as stopped at that bound, not as its full cost.
+
+    python benchmarks/hostile.py                       # cheap detectors on the corpus (-d ela,metadata)
+    python benchmarks/hostile.py --detectors default   # the full default analysis on the corpus (slow)
+    python benchmarks/hostile.py --skip-before         # after only
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from _hostile_corpus import _jpeg_insert, _save, _segment, flat_png, make_corpus, picture, png_chunk  # noqa: E402
+
+XMP_SIG = b"http://ns.adobe.com/xap/1.0/\x00"
+
+
+def tree_rss(root_pid: int) -> int:
+    """Resident bytes of ``root_pid`` and all its descendants (from /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    page = os.sysconf("SC_PAGE_SIZE")
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat", "rb") as fh:
+                parts = fh.read().rsplit(b")", 1)[1].split()
+            ppid = int(parts[1])
+            with open(f"/proc/{d}/statm", "rb") as fh:
+                rss[int(d)] = int(fh.read().split()[1]) * page
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(d))
+    total, todo = 0, [root_pid]
+    while todo:
+        p = todo.pop()
+        total += rss.get(p, 0)
+        todo += children.get(p, [])
+    return total
+
+
+def run_measured(cmd: list[str], env: dict[str, str], timeout: float, as_cap: int | None = None):
+    """Run ``cmd``; return (seconds, peak tree RSS bytes, return code or 'stopped', output)."""
+
+    def limit():
+        if as_cap:
+            resource.setrlimit(resource.RLIMIT_AS, (as_cap, as_cap))
+
+    t0 = time.monotonic()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=limit,
+                            start_new_session=True)
+    peak = 0
+    stop = threading.Event()
+
+    def sample():
+        nonlocal peak
+        while not stop.is_set():
+            peak = max(peak, tree_rss(proc.pid))
+            stop.wait(0.05)
+
+    th = threading.Thread(target=sample, daemon=True)
+    th.start()
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+        rc: int | str = proc.returncode
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+        out, _ = proc.communicate()
+        rc = "stopped"
+    stop.set()
+    th.join()
+    return time.monotonic() - t0, peak, rc, out.decode("utf-8", "replace")
+
+
+def crafted_cases(folder: Path) -> dict[str, tuple[Path, list[str]]]:
+    """The issue's crafted files: name -> (path, extra CLI arguments)."""
+    import io
+    import struct
+    import zlib
+
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    im = Image.fromarray(picture(512, 640, seed=4))
+    jpeg = _save(im, "JPEG", quality=90)
+    png = _save(im, "PNG")
+    prov = ["-d", "metadata,generator_signature,c2pa_manifest"]
+    cases: dict[str, tuple[Path, list[str]]] = {}
+
+    p = folder / "xmp-64k-word-run.jpg"
+    p.write_bytes(_jpeg_insert(jpeg, _segment(0xE1, XMP_SIG + b"<x:xmpmeta " + b"a" * 65000)))
+    cases["XMP 64 KB run of word characters (JPEG)"] = (p, prov)
+
+    bomb = zlib.compress(b"\x00" * (8 << 20), 9)
+    chunks = b"".join(png_chunk(b"zTXt", b"Comment\x00\x00" + bomb) for _ in range(200))
+    iend = png.rindex(b"IEND") - 4
+    p = folder / "ztxt-flood.png"
+    p.write_bytes(png[:iend] + chunks + png[iend:])
+    cases[f"PNG of zTXt chunks ({p.stat().st_size / 1e6:.1f} MB)"] = (p, prov)
+
+    p = folder / "flat-12000.png"
+    p.write_bytes(flat_png(12000, 12000))
+    cases[f"flat 12000x12000 PNG ({p.stat().st_size // 1000} KB)"] = (p, [])
+
+    buf = io.BytesIO()
+    im.save(buf, format="TIFF", save_all=True, append_images=[im])
+    tif = bytearray(buf.getvalue())
+    tag = struct.pack("<HHI", 256, 4, 1)
+    i = tif.find(tag, tif.find(tag) + 1)
+    tif[i : i + 2] = struct.pack("<H", 999)  # 2nd IFD without ImageWidth: TypeError "Missing dimensions"
+    p = folder / "no-width.tif"
+    p.write_bytes(bytes(tif))
+    cases["2-page TIFF, 2nd page without ImageWidth (TypeError in Pillow)"] = (p, ["-d", "ela"])
+
+    webp = _save(im, "WEBP", quality=80)
+    p = folder / "truncated.webp"
+    p.write_bytes(webp[: len(webp) // 2])
+    cases["truncated WebP"] = (p, ["-d", "ela"])
+
+    bad = png[:29] + b"\x00\x00\x00\x00" + png[33:]
+    p = folder / "bad-crc.png"
+    p.write_bytes(bad)
+    cases["PNG with a bad IHDR CRC"] = (p, ["-d", "ela"])
+
+    p = folder / "document.jpg"
+    p.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj << /Type /Catalog >> endobj\n" * 3)
+    cases["PDF named .jpg"] = (p, ["-d", "ela"])
+
+    p = folder / "dots" / "...jpg"
+    p.parent.mkdir(exist_ok=True)
+    p.write_bytes(jpeg)
+    cases["file named '...jpg' (output escape)"] = (p, ["-d", "ela"])
+    return cases
+
+
+def outcome_of(out_dir: Path, text: str) -> str:
+    """The file's label or error from OUT/batch.json (both trees write it), else the last line."""
+    try:
+        row = json.loads((out_dir / "batch.json").read_text())[0]
+        if row.get("error"):
+            return row["error"].split(": ", 1)[1][:150]
+        return f"report, label {row.get('label')}"
+    except (OSError, ValueError, IndexError, KeyError):
+        return last_line(text)
+
+
+def last_line(out: str) -> str:
+    lines = [ln for ln in out.splitlines() if ln.strip() and not ln.startswith(("Corrupt JPEG", "tempfile"))]
+    return (lines[-1] if lines else "")[:150]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--detectors", default="ela,metadata", help="detectors for the corpus batch")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--before", default="/work/main/src", help="src folder of the tree to compare with")
+    ap.add_argument("--before-timeout", type=float, default=60.0)
+    ap.add_argument("--before-memory", type=float, default=3.0, help="GB address-space cap of a before-run")
+    ap.add_argument("--skip-before", action="store_true")
+    args = ap.parse_args()
+
+    env_after = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "OMP_NUM_THREADS": "1"}
+    env_before = {**os.environ, "PYTHONPATH": args.before, "OMP_NUM_THREADS": "1"}
+    py = sys.executable
+    with tempfile.TemporaryDirectory(prefix="forgelens-hostile-") as tmp:
+        tmp = Path(tmp)
+        corpus = tmp / "corpus"
+        files = make_corpus(corpus)
+        out = tmp / "out"
+        cmd = [py, "-m", "forgelens", "analyze", str(corpus), "-o", str(out), "-d", args.detectors,
+               "-j", str(args.workers)]
+        secs, peak, rc, text = run_measured(cmd, env_after, timeout=3600)
+        rows = json.loads((out / "batch.json").read_text())
+        reports = [r for r in rows if r["label"] is not None]
+        internal = [r for r in rows if r["error"] and "internal error" in r["error"]]
+        refusals = [r for r in rows if r["error"] and r not in internal]
+        skipped = [r for r in rows if r["skipped"]]
+        slow = max((r for r in reports if r["seconds"]), key=lambda r: r["seconds"], default=None)
+        print(f"## Malformed corpus: {len(files)} files, -d {args.detectors}, -j {args.workers}\n")
+        print("| files | reports | clean refusals | internal errors | skipped | slowest report (s) "
+              "| batch wall (s) | peak RSS of the batch (MB) | exit |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        print(f"| {len(rows)} | {len(reports)} | {len(refusals)} | {len(internal)} | {len(skipped)} | "
+              f"{slow['seconds']:.2f} ({Path(slow['path']).name}) | {secs:.1f} | {peak / 2**20:.0f} | {rc} |"
+              if slow else f"| {len(rows)} | 0 | {len(refusals)} | {len(internal)} | {len(skipped)} | - | "
+              f"{secs:.1f} | {peak / 2**20:.0f} | {rc} |")
+        for r in internal[:10]:
+            print(f"internal error: {r['error']}")
+
+        print("\n## Crafted cases (one file each, `forgelens analyze FILE -o OUT`)\n")
+        print("| case | before s | before peak MB | before outcome | after s | after peak MB | after outcome |")
+        print("|---|---|---|---|---|---|---|")
+        for name, (path, extra) in crafted_cases(tmp / "crafted").items():
+            cells = []
+            for which, env in (("before", env_before), ("after", env_after)):
+                if which == "before" and args.skip_before:
+                    cells += ["-", "-", "not run"]
+                    continue
+                o = tmp / f"out-{which}-{path.stem}" / "reports"
+                c = [py, "-m", "forgelens", "analyze", str(path), "-o", str(o), *extra]
+                cap = int(args.before_memory * 2**30) if which == "before" else None
+                s, pk, code, text = run_measured(c, env, args.before_timeout if which == "before" else 600, cap)
+                outcome = f"exit {code}: {outcome_of(o, text)}" if code != "stopped" else \
+                    f"stopped at {args.before_timeout:.0f} s"
+                if "output escape" in name:
+                    escaped = sorted(q.name for q in o.parent.iterdir() if q.name != "reports")
+                    outcome = (f"exit {code}; report folder outside OUT: {escaped}" if escaped
+                               else f"exit {code}; report inside OUT: {sorted(q.name for q in o.iterdir())}")
+                cells += [f"{s:.1f}", f"{pk / 2**20:.0f}", outcome.replace("|", "/")]
+            print(f"| {name} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()
