@@ -331,6 +331,17 @@ def test_cli_token_retention_and_case_export(tmp_path):
     data = str(tmp_path / "data")
     r = runner.invoke(app, ["serve", "--data-dir", data, "token", "create", "--name", "frank"])
     assert r.exit_code == 0 and r.stdout.strip().startswith("fl_")
+    token = r.stdout.strip()
+    r = runner.invoke(app, ["serve", "--data-dir", data, "token", "list"])
+    assert r.exit_code == 0 and "frank" in r.stdout and "active" in r.stdout and token not in r.stdout
+    r = runner.invoke(app, ["serve", "--data-dir", data, "token", "revoke", "--name", "frank"])
+    assert r.exit_code == 0 and "revoked" in runner.invoke(app, ["serve", "--data-dir", data, "token", "list"]).stdout
+    from forgelens.service.auth import Authenticator
+    from forgelens.service.storage import Database
+
+    db = Database(Settings(data_dir=tmp_path / "data").db_url)
+    assert Authenticator(db).verify(token) is None
+    db.dispose()
     r = runner.invoke(app, ["serve", "--data-dir", data, "retention", "--days", "1"])
     assert r.exit_code == 0 and "originals deleted: 0" in r.stdout
     r = runner.invoke(app, ["serve", "--help"])

@@ -46,6 +46,22 @@ def create_token(db: Database, name: str) -> str:
     return f"fl_{token_id}_{secret}"
 
 
+def revoke_token(db: Database, name: str) -> bool:
+    """Mark the token named ``name`` revoked (a running server honours it within CACHE_SECONDS)."""
+    with db.session() as s:
+        row = s.scalars(select(Token).where(Token.name == name)).first()
+        if row is None:
+            return False
+        row.revoked = True
+        return True
+
+
+def list_tokens(db: Database) -> list[tuple[str, float, bool]]:
+    """(name, created_at, revoked) of every token; never the token or its hash."""
+    with db.session() as s:
+        return [(t.name, t.created_at, t.revoked) for t in s.scalars(select(Token).order_by(Token.created_at))]
+
+
 class Authenticator:
     def __init__(self, db: Database):
         self.db = db

@@ -6,6 +6,7 @@ so `forgelens --help` works without the service extra.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -20,6 +21,20 @@ err = Console(stderr=True)
 def _fail(msg: str, code: int = 2) -> typer.Exit:
     err.print(f"forgelens: {msg}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
+
+
+@contextmanager
+def _database(settings):
+    """The settings' database, migrated, closed afterwards."""
+    from forgelens.service.storage import Database
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.db_url)
+    try:
+        db.upgrade()
+        yield db
+    finally:
+        db.dispose()
 
 
 def register(app: typer.Typer) -> None:
@@ -82,34 +97,44 @@ def register(app: typer.Typer) -> None:
     def token_create(ctx: typer.Context, name: str = typer.Option(..., "--name", help="Who the token is for (shown in the audit log).")) -> None:
         """Create an API token and print it once; only its argon2 hash is stored."""
         from forgelens.service.auth import create_token
-        from forgelens.service.storage import Database
 
-        settings = ctx.parent.parent.obj  # the `serve` callback's settings
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        db = Database(settings.db_url)
-        db.upgrade()
-        try:
-            token = create_token(db, name)
-        except ForgeLensError as exc:
-            raise _fail(str(exc)) from None
-        finally:
-            db.dispose()
+        with _database(ctx.parent.parent.obj) as db:  # the `serve` callback's settings
+            try:
+                token = create_token(db, name)
+            except ForgeLensError as exc:
+                raise _fail(str(exc)) from None
         typer.echo(token)
         err.print(f"token for {name!r} created; it is shown only now: keep it safe", highlight=False)
+
+    @token_app.command("revoke")
+    def token_revoke(ctx: typer.Context, name: str = typer.Option(..., "--name", help="The token's name.")) -> None:
+        """Revoke a token (a running server stops accepting it within 5 minutes)."""
+        from forgelens.service.auth import revoke_token
+
+        with _database(ctx.parent.parent.obj) as db:
+            if not revoke_token(db, name):
+                raise _fail(f"no token named {name!r}", 1)
+        typer.echo(f"token {name!r} revoked")
+
+    @token_app.command("list")
+    def token_list(ctx: typer.Context) -> None:
+        """The tokens' names, creation times and whether they are revoked."""
+        from forgelens.service.auth import list_tokens
+        from forgelens.service.storage import iso
+
+        with _database(ctx.parent.parent.obj) as db:
+            for name, created, revoked in list_tokens(db):
+                typer.echo(f"{name}\t{iso(created)}\t{'revoked' if revoked else 'active'}")
 
     @serve_app.command("retention")
     def retention(ctx: typer.Context, days: float = typer.Option(None, help="Override retention_days.")) -> None:
         """Apply the retention policy now: delete originals, and jobs outside cases, older than the limit."""
         from forgelens.service.jobs import apply_retention
-        from forgelens.service.storage import ContentStore, Database
+        from forgelens.service.storage import ContentStore
 
         settings = ctx.parent.obj
-        db = Database(settings.db_url)
-        db.upgrade()
-        try:
+        with _database(settings) as db:
             counts = apply_retention(db, ContentStore(settings.data_dir), days or settings.retention_days)
-        finally:
-            db.dispose()
         typer.echo(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in counts.items()))
 
     case_app = typer.Typer(no_args_is_help=True, help="Cases: several pictures, their reports and audit log, as one file.")
