@@ -62,6 +62,7 @@ class JobManager:
         shutil.rmtree(self.tmp_root, ignore_errors=True)  # leftovers of a killed server
         self.tmp_root.mkdir(parents=True, mode=0o700)
         self.pool = IsolatedPool(workers, limits)
+        self._recorder = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="forgelens-recorder")
         self._lock = threading.Lock()
         self.store_lock = threading.Lock()  # blob writes vs. garbage collection
         self._active: dict[str, concurrent.futures.Future] = {}
@@ -128,7 +129,9 @@ class JobManager:
         with self._lock:
             self._active[job_id] = fut
             self._order.append(job_id)
-        fut.add_done_callback(lambda f: self._finish(job_id, f, workdir))
+        # Recording (database, hashing files) happens on the recorder thread, never on the pool's
+        # watchdog thread that resolves the future and must keep enforcing the other jobs' limits.
+        fut.add_done_callback(lambda f: self._recorder.submit(self._finish, job_id, f, workdir))
         return job
 
     # -- progress
@@ -139,9 +142,9 @@ class JobManager:
             fut = self._active.get(job_id)
             if fut is None or job_id not in self._order:
                 return None
-            if fut.running():
+            if fut.running() or fut.done():  # done: its outcome is being recorded
                 return {"state": "running", "queue_position": 0}
-            waiting = [j for j in self._order if not self._active[j].running()]
+            waiting = [j for j in self._order if not (self._active[j].running() or self._active[j].done())]
             return {"state": "queued", "queue_position": waiting.index(job_id) + 1 if job_id in waiting else 0}
 
     def future(self, job_id: str) -> concurrent.futures.Future | None:
@@ -257,6 +260,7 @@ class JobManager:
 
     def shutdown(self) -> None:
         self.pool.shutdown(wait=False)
+        self._recorder.shutdown(wait=True)
 
 
 def apply_retention(db: Database, store: ContentStore, days: float, store_lock: threading.Lock | None = None,
