@@ -318,3 +318,13 @@ def test_jpeg_bytes_are_not_written_to_disk(tmp_path, monkeypatch):
     ev = load(_encode("JPEG", quality=90), name="upload.jpg")
     assert ev.jpeg is not None and ev.jpeg_error is None
     assert list(tmp_path.iterdir()) == []
+
+
+def test_many_icc_segments_are_joined_once_and_capped():
+    from forgelens.provenance.containers import MAX_ICC_BYTES, read_jpeg
+
+    seg = b"\xff\xe2" + struct.pack(">H", 65000 + 2) + b"ICC_PROFILE\x00\x01\x01" + b"\x00" * (65000 - 14)
+    data = _jpeg_with_app1(b"")
+    data = data[:2] + seg * 400 + data[2:]  # 26 MB of ICC parts
+    raw = read_jpeg(data)
+    assert len(raw.icc) <= MAX_ICC_BYTES and any("ICC profile over" in e for e in raw.errors)

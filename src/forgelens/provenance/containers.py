@@ -26,6 +26,8 @@ MAX_TEXT_BYTES = 8 << 20
 MAX_VALUE_CHARS = 2_000_000
 #: Most inflated bytes of compressed text (zTXt/iTXt/iCCP) over the whole file; later chunks are skipped.
 MAX_TOTAL_INFLATE_BYTES = 16 << 20
+#: Largest ICC profile reassembled from JPEG APP2 segments (bytes).
+MAX_ICC_BYTES = 16 << 20
 #: Most bytes of extended XMP reassembled per GUID (ISO 16684-1 splits it in ~64 KB parts).
 MAX_EXTENDED_XMP_BYTES = 4 << 20
 
@@ -105,6 +107,8 @@ def read_jpeg(data: bytes) -> RawMetadata:
         raw.errors.append("no JPEG SOI marker")
         return raw
     ext_parts: dict[bytes, dict[int, bytes]] = {}
+    icc_parts: list[bytes] = []
+    icc_bytes = 0
     pos, n, count = 2, len(data), 0
     while pos + 4 <= n and count < MAX_BLOCKS:
         if data[pos] != 0xFF:
@@ -150,7 +154,11 @@ def read_jpeg(data: bytes) -> RawMetadata:
                 raw.jumbf = True
                 raw.jumbf_bytes += len(payload)
             elif marker == 0xE2 and payload.startswith(b"ICC_PROFILE\x00"):
-                raw.icc = (raw.icc or b"") + payload[14:]
+                if icc_bytes < MAX_ICC_BYTES:  # parts joined once below (no quadratic copy)
+                    icc_parts.append(payload[14:])
+                    icc_bytes += len(payload) - 14
+                elif len(raw.errors) < 50:
+                    raw.errors.append(f"ICC profile over {MAX_ICC_BYTES} bytes; the rest ignored")
             elif marker == 0xE2 and payload.startswith(b"MPF\x00"):
                 raw.mpf = True
             elif marker == 0xEE and payload.startswith(b"Adobe"):
@@ -165,6 +173,8 @@ def read_jpeg(data: bytes) -> RawMetadata:
         if marker == 0xDA:
             break
         pos += 2 + length
+    if icc_parts:
+        raw.icc = b"".join(icc_parts)[:MAX_ICC_BYTES]
     for guid, parts in ext_parts.items():
         try:
             joined = b"".join(parts[k] for k in sorted(parts))
