@@ -2,8 +2,8 @@
 
 Starts a server (--no-auth, loopback, a temporary data folder), then at once N_SMALL clients
 upload a ~1 MP JPEG and N_LARGE a ~12 MP JPEG (synthetic photo-like pictures made here). A client
-refused with 429 waits Retry-After and tries again, as the web page does. Meanwhile one thread
-asks /api/health every 0.25 s and another sums the resident memory of the server and its
+refused with 429 waits Retry-After and tries again, as the web page does. Meanwhile a separate process
+asks /api/health every 0.25 s and a thread sums the resident memory of the server and its
 worker processes every 0.2 s. Everything stops at --deadline seconds.
 
 Prints: accepted at first try / refused at first try (429) / too large (413) / failed,
@@ -43,6 +43,19 @@ def photo_jpeg(h: int, w: int, seed: int) -> bytes:
     buf = io.BytesIO()
     Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).save(buf, format="JPEG", quality=90)
     return buf.getvalue()
+
+
+HEALTH_PROBE = """
+import sys, time, urllib.request
+while True:
+    t = time.monotonic()
+    try:
+        urllib.request.urlopen(sys.argv[1], timeout=10).read()
+        print(time.monotonic() - t, flush=True)
+    except OSError:
+        print("fail", flush=True)
+    time.sleep(0.25)
+"""
 
 
 def tree_rss(pid: int) -> int:
@@ -115,16 +128,10 @@ def main() -> None:
     health_failures = [0]
     peak = [idle_rss]
 
-    def watch_health() -> None:
-        with httpx.Client(timeout=5) as c:
-            while not stop.is_set():
-                t = time.monotonic()
-                try:
-                    c.get(url + "/api/health").raise_for_status()
-                    health.append(time.monotonic() - t)
-                except httpx.HTTPError:
-                    health_failures[0] += 1
-                stop.wait(0.25)
+    # Health is probed from its own process, so the latencies are the server's and not those of
+    # this process's 60 client threads competing for one GIL.
+    prober = subprocess.Popen([sys.executable, "-c", HEALTH_PROBE, url + "/api/health"],
+                              stdout=subprocess.PIPE, text=True)
 
     def watch_memory() -> None:
         while not stop.is_set():
@@ -161,7 +168,7 @@ def main() -> None:
         with lock:
             results.append(out)
 
-    watchers = [threading.Thread(target=watch_health, daemon=True), threading.Thread(target=watch_memory, daemon=True)]
+    watchers = [threading.Thread(target=watch_memory, daemon=True)]
     for t in watchers:
         t.start()
     clients = [threading.Thread(target=client, args=(f"small-{i}.jpg", small, "1 MP")) for i in range(args.small)]
@@ -173,6 +180,12 @@ def main() -> None:
         t.join(max(0.0, t_end - time.monotonic()) + 130)
     wall = time.monotonic() - t_start
     stop.set()
+    prober.terminate()
+    for line in prober.communicate(timeout=30)[0].split():
+        if line == "fail":
+            health_failures[0] += 1
+        else:
+            health.append(float(line))
     server.terminate()
     try:
         server.wait(30)
