@@ -290,7 +290,7 @@ def test_retention_deletes_old_originals_and_loose_jobs(tmp_path):
 
 
 def test_a_hostile_file_does_not_disturb_the_other_jobs(tmp_path):
-    with make_client(tmp_path, runner=hostile_runner, workers=2, job_seconds=30,
+    with make_client(tmp_path, runner=hostile_runner, workers=2, job_seconds=10,
                      job_memory_bytes=1024 * 2**20) as c:  # above the 768 MB pre-decode estimate of a tiny picture
         ids = {name: submit(c, name, picture(i)).json()["id"]
                for i, name in enumerate(["hang.jpg", "fine-1.jpg", "hog.jpg", "fine-2.jpg", "fine-3.jpg"])}
@@ -303,7 +303,7 @@ def test_a_hostile_file_does_not_disturb_the_other_jobs(tmp_path):
                 break
             time.sleep(0.2)
         out = {n: c.get(f"/v1/analyses/{i}?report=false").json() for n, i in ids.items()}
-    assert out["hang.jpg"]["status"] == "failed" and "30 s limit" in out["hang.jpg"]["error"]
+    assert out["hang.jpg"]["status"] == "failed" and "10 s limit" in out["hang.jpg"]["error"]
     assert out["hog.jpg"]["status"] == "failed" and "memory" in out["hog.jpg"]["error"]
     assert all(out[f"fine-{k}.jpg"]["status"] == "done" for k in (1, 2, 3)), {n: o["error"] for n, o in out.items()}
 

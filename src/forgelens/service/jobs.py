@@ -61,7 +61,9 @@ class JobManager:
         self.tmp_root = Path(tmp_root)
         shutil.rmtree(self.tmp_root, ignore_errors=True)  # leftovers of a killed server
         self.tmp_root.mkdir(parents=True, mode=0o700)
-        self.pool = IsolatedPool(workers, limits)
+        # The fork server imports the analysis stack once, so workers (and replacements of killed
+        # ones) start without re-importing it.
+        self.pool = IsolatedPool(workers, limits, preload=("forgelens.pipeline", "forgelens.service.worker"))
         self._recorder = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="forgelens-recorder")
         self._lock = threading.Lock()
         self.store_lock = threading.Lock()  # blob writes vs. garbage collection
