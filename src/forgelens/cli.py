@@ -22,7 +22,8 @@ err = Console(stderr=True)
 #: Modules that add their own commands through ``register(app)``.
 COMMAND_MODULES: list[str] = ["forgelens.synth.cli", "forgelens.bench.cli", "forgelens.camera.cli",
                                  "forgelens.training.localizer", "forgelens.training.probes",
-                                 "forgelens.training.export", "forgelens.compare.cli"]
+                                 "forgelens.training.export", "forgelens.compare.cli",
+                                 "forgelens.service.cli"]
 
 
 def _parse_sets(sets: list[str]) -> dict[str, dict[str, str]]:
@@ -142,22 +143,6 @@ def list_detectors() -> None:
     for name, info in available().items():
         table.add_row(name, info.family, "yes" if info.default else "no", info.licence, info.description)
     Console().print(table)
-
-
-@app.command()
-def serve(
-    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
-    port: int = typer.Option(8000, help="Port to listen on."),
-) -> None:
-    """Run the HTTP API and web page (needs the `service` extra)."""
-    try:
-        import uvicorn
-
-        from forgelens.service.app import app as service_app
-    except ImportError as exc:
-        err.print(f"forgelens: serve needs the service extra (pip install 'forgelens[service]'): {exc}")
-        raise typer.Exit(2) from None
-    uvicorn.run(service_app, host=host, port=port)
 
 
 @app.command()
