@@ -83,7 +83,11 @@ def test_batch_survives_and_reports_everything(inputs, tmp_path):
 
 def test_limit_exceeded_files_are_recorded_then_a_rerun_redoes_them(inputs, tmp_path):
     out = tmp_path / "out"
-    files = [inputs / "good.jpg", inputs / "...jpg"]
+    # pictures large enough to be analysed (the tiny fixtures are answered not_applicable at once)
+    # and to need far more than 0.05 s: decoding, ELA's re-encode and the report of 0.8 MP
+    files = [inputs / "large.jpg", inputs / "...jpg"]
+    files[0].write_bytes(jpeg_bytes(natural_image(768, 1024, seed=4), 90))
+    files[1].write_bytes(jpeg_bytes(natural_image(768, 1024, seed=5), 85))
     first = run_batch(files, out, CHEAP, workers=1, limits=Limits(seconds=0.05))
     assert all(r.error and "exceeded the 0.05 s limit" in r.error for r in first)
     assert sorted(p.name for p in out.iterdir()) == ["batch.json", "batch.jsonl", "errors.txt"]
