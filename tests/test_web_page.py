@@ -99,7 +99,7 @@ def test_two_pictures_report_sliders_download_and_case_export(server, browser, d
     pics = []
     for i in range(2):
         p = tmp_path / f"pic{i}.jpg"
-        p.write_bytes(jpeg_bytes(natural_image(96, 128, seed=i), 85))
+        p.write_bytes(jpeg_bytes(natural_image(144, 192, seed=i), 85))  # ≥ 128 px: judged, with maps
         pics.append(p)
     browser.get(server + "/")
     assert "forgelens" in browser.title
