@@ -17,6 +17,19 @@ HOSTS = ("hdr_iphone_hdr_NO.jpg", "mobile_jolla.jpg", "tests_42_IndexError.jpg",
 DONORS = ("exif-org_fujifilm-dx10.jpg", "tests_36-memory_error.jpg", "exif-org_kodak-dc210.jpg", "hdr_iphone_hdr_YES.jpg")
 
 
+def textured_photo(h: int, w: int, seed: int = 0) -> np.ndarray:
+    """A textured, noisy RGB 'photo' (smooth gradients + shapes + sensor-like noise)."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    base = 110 + 50 * np.sin(xx / 37.0) * np.cos(yy / 23.0)
+    img = np.stack([base, base * 0.9 + 20, base * 0.8 + 30], axis=2)
+    for _ in range(12):
+        cy, cx, r = rng.integers(0, h), rng.integers(0, w), rng.integers(10, 60)
+        cv2.circle(img, (int(cx), int(cy)), int(r), rng.uniform(40, 220, 3).tolist(), -1)
+    img += rng.normal(0, 3, img.shape)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
 def jpeg_bytes(rgb: np.ndarray, q: int = 90) -> bytes:
     ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, q])
     assert ok

@@ -5,7 +5,6 @@ No torch here: the ONNX-vs-torch parity and the training recipes are in ``test_t
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import pytest
 
@@ -14,21 +13,7 @@ from forgelens.errors import ForgeLensError
 from forgelens.evidence import load
 from forgelens.learned import localizer, onnx_models
 from forgelens.learned.onnx_models import SHIPPED, ModelFileError
-from tests._learned_helpers import CAMERAS, DONORS, HOSTS, camera_splice, jpeg_bytes
-
-
-def _photo(h: int, w: int, seed: int = 0) -> np.ndarray:
-    """A textured, noisy RGB 'photo' (smooth gradients + shapes + sensor-like noise)."""
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    base = 110 + 50 * np.sin(xx / 37.0) * np.cos(yy / 23.0)
-    img = np.stack([base, base * 0.9 + 20, base * 0.8 + 30], axis=2)
-    for _ in range(12):
-        cy, cx, r = rng.integers(0, h), rng.integers(0, w), rng.integers(10, 60)
-        cv2.circle(img, (int(cx), int(cy)), int(r), rng.uniform(40, 220, 3).tolist(), -1)
-    img += rng.normal(0, 3, img.shape)
-    return np.clip(img, 0, 255).astype(np.uint8)
-
+from tests._learned_helpers import CAMERAS, DONORS, HOSTS, camera_splice, jpeg_bytes, textured_photo
 
 # --------------------------------------------------------------------------- model file and inference
 
@@ -67,7 +52,7 @@ def test_inference_never_imports_torch():
 
 
 def test_full_resolution_trace_deterministic_and_tiled():
-    rgb = _photo(300, 520, seed=1)  # not a multiple of 32; two tiles across at tile=384
+    rgb = textured_photo(300, 520, seed=1)  # not a multiple of 32; two tiles across at tile=384
     ev = load(jpeg_bytes(rgb))
     info = registry.get("learned_localizer")
     # Tiles of 384 px with 128 px overlap (the shipped default is 512 / 64). Measured mean |diff| vs
@@ -115,7 +100,7 @@ def test_bad_model_file_is_one_clear_error_naming_it(tmp_path, content, says):
         localizer.load(bad)
     assert isinstance(err.value, ForgeLensError) and err.value.source == str(bad)
     assert (bad.read_bytes() if bad.exists() else None) == before  # never touched
-    ev = load(jpeg_bytes(_photo(64, 64)))
+    ev = load(jpeg_bytes(textured_photo(64, 64)))
     cfg = registry.get("learned_localizer").make_config({"weights_path": str(bad)})
     with pytest.raises(ModelFileError):
         registry.run("learned_localizer", ev, cfg, catch=False)

@@ -25,22 +25,9 @@ from forgelens.training.localizer_weights import (  # noqa: E402
     load_localizer,
     save_weights,
 )
-from tests._learned_helpers import jpeg_bytes  # noqa: E402
+from tests._learned_helpers import jpeg_bytes, textured_photo  # noqa: E402
 
 torch.set_num_threads(1)
-
-
-def _photo(h: int, w: int, seed: int = 0) -> np.ndarray:
-    """A textured, noisy RGB 'photo' (smooth gradients + shapes + sensor-like noise)."""
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    base = 110 + 50 * np.sin(xx / 37.0) * np.cos(yy / 23.0)
-    img = np.stack([base, base * 0.9 + 20, base * 0.8 + 30], axis=2)
-    for _ in range(12):
-        cy, cx, r = rng.integers(0, h), rng.integers(0, w), rng.integers(10, 60)
-        cv2.circle(img, (int(cx), int(cy)), int(r), rng.uniform(40, 220, 3).tolist(), -1)
-    img += rng.normal(0, 3, img.shape)
-    return np.clip(img, 0, 255).astype(np.uint8)
 
 
 # --------------------------------------------------------------------------- filters
@@ -112,7 +99,7 @@ def test_user_checkpoint_exports_and_loads(tmp_path):
     written = export([ck], tmp_path / "out", log=lambda s: None)
     onnx_path = tmp_path / "out" / "localizer_lite0.onnx"
     assert onnx_path in written and (tmp_path / "out" / "localizer_lite0.safetensors") in written
-    ev = load(jpeg_bytes(_photo(96, 128)))
+    ev = load(jpeg_bytes(textured_photo(96, 128)))
     cfg = registry.get("learned_localizer").make_config({"weights_path": str(onnx_path)})
     t = registry.run("learned_localizer", ev, cfg, catch=False)
     assert t.applicable and t.heatmap.shape == (96, 128)
@@ -175,10 +162,10 @@ def test_train_command_end_to_end_on_tiny_set(tmp_path):
     (data / "masks").mkdir()
     rows = ["image,mask,label"]
     for i in range(3):
-        rgb = _photo(96, 96, seed=10 + i)
+        rgb = textured_photo(96, 96, seed=10 + i)
         mask = np.zeros((96, 96), np.uint8)
         mask[30:60, 20:70] = 255
-        rgb[mask > 0] = _photo(96, 96, seed=99)[mask > 0]
+        rgb[mask > 0] = textured_photo(96, 96, seed=99)[mask > 0]
         cv2.imwrite(str(data / "images" / f"{i}.png"), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
         cv2.imwrite(str(data / "masks" / f"{i}.png"), mask)
         rows.append(f"images/{i}.png,masks/{i}.png,manipulated")
@@ -221,7 +208,7 @@ LOGIT_TOL = 1e-3
 def test_localizer_onnx_matches_torch(shape):
     from forgelens.training.localizer_net import TorchLocalizer
 
-    rgb = _photo(*shape, seed=shape[0])
+    rgb = textured_photo(*shape, seed=shape[0])
     onnx_net, torch_net = localizer.load(None), TorchLocalizer(load_localizer(None))
     a = localizer.localize(onnx_net, rgb, tile=128, overlap=32)
     b = localizer.localize(torch_net, rgb, tile=128, overlap=32)
@@ -235,7 +222,7 @@ def test_localizer_onnx_matches_torch(shape):
 def test_gen_trace_onnx_matches_torch():
     from forgelens.training.gen_trace_net import load_torch, runner
 
-    rgb = _photo(200, 328, seed=5)
+    rgb = textured_photo(200, 328, seed=5)
     onnx_net, meta = gen_model.load()
     torch_net = runner(load_torch()[0])
     za, zb = gen_model.cell_logits(onnx_net, rgb, tile=128), gen_model.cell_logits(torch_net, rgb, tile=128)

@@ -48,29 +48,15 @@ class Expansion:
 
 
 def sniff_image(path: Path) -> str | None:
-    """The image format the first bytes announce, or None (for files without an image suffix)."""
+    """The image format the first bytes announce, or None (for files without an image suffix);
+    the same signatures ``evidence.load`` reads (``evidence.sniff_format``)."""
+    from forgelens.evidence import sniff_format
+
     try:
         with open(path, "rb") as fh:
-            head = fh.read(32)
+            return sniff_format(fh.read(32))
     except OSError:
         return None
-    if head.startswith(b"\xff\xd8\xff"):
-        return "JPEG"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "PNG"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "GIF"
-    if head[:4] in (b"II*\x00", b"MM\x00*"):
-        return "TIFF"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "WEBP"
-    if head[:2] == b"BM":
-        return "BMP"
-    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"heim", b"heis", b"avif", b"avis"):
-        return "AVIF" if head[8:12] in (b"avif", b"avis") else "HEIF"
-    if len(head) >= 3 and head[0:1] == b"P" and head[1:2] in b"123456" and head[2:3] in b" \t\r\n":
-        return "PNM"
-    return None
 
 
 def _describe_content(path: Path) -> str:

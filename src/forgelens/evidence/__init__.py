@@ -254,7 +254,7 @@ def load(
         except Image.DecompressionBombError as exc:
             raise _bomb(label, exc, limits) from exc
         except Exception as exc:
-            raise _damaged(label, _sniff(data) or "image", data, exc) from exc
+            raise _damaged(label, sniff_format(data) or "image", data, exc) from exc
 
         fmt = (im.format or "UNKNOWN").upper()
         try:
@@ -395,7 +395,7 @@ def _read_formats() -> list[str]:
 _HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1")
 
 
-def _sniff(data: bytes) -> str | None:
+def sniff_format(data: bytes) -> str | None:
     """The image format a file's first bytes announce (None when they announce none)."""
     head = data[:32]
     if head.startswith(b"\xff\xd8\xff"):
@@ -443,7 +443,7 @@ def _not_an_image(data: bytes) -> str | None:
 
 def _unidentified(label: str, data: bytes) -> ForgeLensError:
     """Pillow found no reader: say whether it is damaged, another kind of file, or noise."""
-    kind = _sniff(data)
+    kind = sniff_format(data)
     if kind is not None:
         reason = "no reader installed for it"
         if kind in _read_formats():
