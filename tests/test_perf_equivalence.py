@@ -10,8 +10,9 @@ import numpy as np
 from PIL import Image
 
 from forgelens.detectors import _maps
-from forgelens.detectors._jpeg_common import dct_matrix, recompress
+from forgelens.detectors._jpeg_common import dct_matrix
 from forgelens.detectors.jpeg_grid import _median5, grid_votes
+from forgelens.jpeg import recompress
 
 
 def _textured(h: int, w: int, seed: int = 0) -> np.ndarray:

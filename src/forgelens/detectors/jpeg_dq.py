@@ -16,16 +16,11 @@ import cv2
 import numpy as np
 from scipy.special import ndtr
 
-from forgelens.detectors._jpeg_common import (
-    ZIGZAG,
-    block_dct,
-    estimate_jpeg_quality,
-    ijg_qtable,
-    region_findings,
-)
+from forgelens.detectors._jpeg_common import block_dct, region_findings
 from forgelens.detectors._maps import blocks_to_pixels
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
+from forgelens.jpeg import ZIGZAG, estimate_jpeg_quality, ijg_qtable
 from forgelens.trace import Finding, Trace
 
 __all__ = ["AdqConfig", "jpeg_adq", "fit_primary_step"]
