@@ -17,10 +17,10 @@ import numpy as np
 from scipy.special import ndtr
 
 from forgelens.detectors._jpeg_common import block_dct, region_findings
-from forgelens.detectors._maps import blocks_to_pixels
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
 from forgelens.jpeg import ZIGZAG, estimate_jpeg_quality, ijg_qtable
+from forgelens.maps import blocks_to_pixels
 from forgelens.trace import Finding, Trace
 
 __all__ = ["AdqConfig", "jpeg_adq", "fit_primary_step"]
