@@ -43,3 +43,15 @@ def test_robust_spread_ignores_a_minority_of_outliers():
     x = np.concatenate([np.random.default_rng(2).normal(5.0, 2.0, 5000), np.full(1000, 500.0)])
     centre, spread = maps.robust_center_spread(x)
     assert abs(centre - 5.0) < 1.0 and 1.5 < spread < 3.5  # the mean is ~88, the std ~184
+
+
+def test_one_progress_bar_with_or_without_the_time_left():
+    from forgelens.progress import progress_bar
+
+    assert len(progress_bar(remaining=False).columns) == 4
+    bar = progress_bar(disable=True)
+    assert len(bar.columns) == 5
+    with bar:
+        job = bar.add_task("x", total=2)
+        bar.advance(job)
+        assert bar.tasks[0].completed == 1

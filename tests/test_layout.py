@@ -1,6 +1,6 @@
 """The import floors of DESIGN.md's layout, read from the source (``ast``; nothing is imported).
 
-Each floor imports only floors below it: the ground floor (``jpeg.py``, ``maps.py``)
+Each floor imports only floors below it: the ground floor (``jpeg.py``, ``maps.py``, ``progress.py``)
 imports nothing from forgelens; ``evidence``, ``detectors`` and ``learned`` never import
 the engines and front ends above them (``cli``, ``bench``, ``service``, ``training``,
 ``explain``), not even lazily inside a function; and no two modules import each other,
@@ -18,7 +18,7 @@ import pytest
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = "forgelens"
 
-GROUND = ("forgelens.jpeg", "forgelens.maps")
+GROUND = ("forgelens.jpeg", "forgelens.maps", "forgelens.progress")
 LOWER = ("forgelens.evidence", "forgelens.detectors", "forgelens.learned", *GROUND)
 UPPER = (
     "forgelens.cli",
