@@ -27,6 +27,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+from scipy.special import expit
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -63,7 +64,7 @@ class Scorers:
         tr = train.split == "train"
         x = train.parts["trivial"][tr]
         self.triv = tg.fit_linear(x, train.y[tr], c=1.0)
-        p = 1 / (1 + np.exp(-self.triv.logit(x)))
+        p = expit(self.triv.logit(x))
         self.triv_thr = per_style_threshold(p[train.y[tr] == 0], train.style[tr][train.y[tr] == 0])
 
     def scores(self, t: Table) -> dict[str, tuple[np.ndarray, float]]:
@@ -74,7 +75,7 @@ class Scorers:
         cl = next(mm for mm in self.comb if mm["detectors"] == ["clip_probe"])
         # where gen_trace gave no score the shipped fusion falls back to its clip-only model; its own
         # threshold is applied by rescaling that model's P onto the first model's threshold
-        p_comb = np.where(np.isfinite(z), 1 / (1 + np.exp(-np.nan_to_num(z))),
+        p_comb = np.where(np.isfinite(z), expit(np.nan_to_num(z)),
                           np.where(p_clip >= cl["generated_at"], np.maximum(p_clip, m["generated_at"]),
                                    np.minimum(p_clip, m["generated_at"] - 1e-6)))
         return {
@@ -82,7 +83,7 @@ class Scorers:
             "clip_probe": (p_clip, self.probe.threshold),
             "gen_trace": (np.nan_to_num(t.gen_trace, nan=0.0), gt["generated_at"]),
             "univfd-old": (self.old.prob(self.old.logit(t.parts["g_emb"])), self.old.threshold),
-            "trivial": (1 / (1 + np.exp(-self.triv.logit(t.parts["trivial"]))), self.triv_thr),
+            "trivial": (expit(self.triv.logit(t.parts["trivial"])), self.triv_thr),
         }
 
 

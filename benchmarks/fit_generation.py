@@ -40,6 +40,7 @@ import zlib
 from pathlib import Path
 
 import numpy as np
+from scipy.special import expit
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
@@ -184,7 +185,7 @@ def fit_combiner(t: Table, tr: np.ndarray, p_clip_oof: np.ndarray) -> list[dict]
             coef, icpt = [float(v) for v in lr.coef_[0]], float(lr.intercept_[0])
         else:
             coef, icpt = [1.0], 0.0
-        p = 1 / (1 + np.exp(-(x @ np.array(coef) + icpt)))
+        p = expit(x @ np.array(coef) + icpt)
         thr = per_style_threshold(p[y == 0], style[y == 0])
         below = float(min(thr, max(np.quantile(p[(y == 0) & (style == s)], 1 - INCONCLUSIVE_REAL)
                                    for s in np.unique(style[y == 0]))))

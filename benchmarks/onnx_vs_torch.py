@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from scipy.special import expit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _accuracy import centre_prior  # noqa: E402
@@ -147,7 +148,7 @@ def gen_trace_table(limit: int) -> list[str]:
             for k, net in nets.items():
                 z, _ = gen_model.patch_logits(net, rgb, max_patches=cfg.max_patches, min_level=cfg.min_level)
                 zi = float(np.nanmean(z)) if np.isfinite(z).any() else float("nan")
-                p[k].append(1 / (1 + np.exp(-(a * zi + b))) if np.isfinite(zi) else float("nan"))
+                p[k].append(expit(a * zi + b) if np.isfinite(zi) else float("nan"))
         y_arr = np.asarray(y)
         pa = {k: np.asarray(v, float) for k, v in p.items()}
         det = {k: float(np.nanmean(v[y_arr == 1] >= thr)) for k, v in pa.items()}

@@ -11,8 +11,8 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from forgelens.detectors import available, run
-from forgelens.detectors._jpeg_common import estimate_jpeg_quality, ijg_qtable
 from forgelens.evidence import load
+from forgelens.jpeg import estimate_jpeg_quality, ijg_qtable
 from tests._jpeg_helpers import composite, jpeg_bytes, jpeg_roundtrip, natural_texture, png_bytes
 
 H, W = 384, 512

@@ -9,9 +9,11 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from forgelens import maps
 from forgelens.detectors import _maps
-from forgelens.detectors._jpeg_common import dct_matrix, recompress
+from forgelens.detectors._jpeg_common import dct_matrix
 from forgelens.detectors.jpeg_grid import _median5, grid_votes
+from forgelens.jpeg import recompress
 
 
 def _textured(h: int, w: int, seed: int = 0) -> np.ndarray:
@@ -35,7 +37,7 @@ def test_blocks_to_pixels_matches_repeat_and_edge_pad():
         big = np.repeat(np.repeat(bm, b, 0), b, 1)
         y1, x1 = min(h, off[0] + big.shape[0]), min(w, off[1] + big.shape[1])
         ref = np.pad(big[: y1 - off[0], : x1 - off[1]], ((off[0], h - y1), (off[1], w - x1)), mode="edge")
-        assert np.array_equal(_maps.blocks_to_pixels(bm, (h, w), b, off), ref)
+        assert np.array_equal(maps.blocks_to_pixels(bm, (h, w), b, off), ref)
 
 
 def test_channel_masks_match_reductions():

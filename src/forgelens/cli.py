@@ -9,12 +9,12 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from forgelens import __version__
 from forgelens.cli_groups import command_group  # noqa: F401  (re-exported: modules add commands through it)
 from forgelens.errors import ForgeLensError
+from forgelens.progress import progress_bar
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Image forensics: was it manipulated or generated, where, and why.")
 err = Console(stderr=True)
@@ -96,8 +96,7 @@ def analyze(
                "reference": str(reference) if reference else None, "archive": str(archive) if archive else None}
 
     failures = 0
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True, disable=len(files) == 1 or not err.is_terminal) as progress:
+    with progress_bar(err, remaining=False, disable=len(files) == 1 or not err.is_terminal) as progress:
         task = progress.add_task("analysing", total=len(files))
 
         def on_result(r):

@@ -37,6 +37,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from forgelens.jpeg import encode_jpeg
+
 #: The robustness sweep of the issue, in plotting order.
 SWEEP = (
     "none",
@@ -77,7 +79,7 @@ class Perturbation:
             im.load()
             rgb = im.convert("RGB")
         if self.kind == "jpeg":
-            return _encode(rgb, "JPEG", quality=int(self.param))
+            return encode_jpeg(rgb, int(self.param))
         if self.kind == "webp":
             return _encode(rgb, "WEBP", quality=int(self.param))
         if self.kind == "resize":
@@ -96,7 +98,7 @@ class Perturbation:
             if max(w, h) > 1600:
                 s = 1600 / max(w, h)
                 rgb = rgb.resize((max(1, round(w * s)), max(1, round(h * s))), Image.BICUBIC)
-            return _encode(rgb, "JPEG", quality=80)
+            return encode_jpeg(rgb, 80)
         raise ValueError(f"unknown perturbation {self.kind!r}")
 
 

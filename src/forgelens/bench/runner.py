@@ -53,6 +53,7 @@ from forgelens import __version__
 from forgelens.bench.datasets import Dataset, MaskError, read_mask
 from forgelens.bench.metrics import pixel_scores
 from forgelens.bench.perturb import Perturbation, parse_one
+from forgelens.progress import progress_bar
 
 DEFAULT = "default"
 BASELINE = "baseline"
@@ -429,20 +430,10 @@ def run(
 ) -> tuple[list[dict], float]:
     """Run every task with a Rich progress bar; returns (records in task order, wall seconds)."""
     from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
 
     console = Console(stderr=True)
     t0 = time.perf_counter()
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  TimeRemainingColumn(), console=console, transient=True,
-                  disable=not (progress and console.is_terminal)) as bar:
+    with progress_bar(console, disable=not (progress and console.is_terminal)) as bar:
         job = bar.add_task("bench", total=len(tasks))
 
         def on_result(_r: dict) -> None:

@@ -1,114 +1,16 @@
-"""Shared helpers of the JPEG detectors: quality estimation, re-compression, block DCT, regions.
+"""Shared helpers of the JPEG detectors: block DCT, regions, saturation, the input's subsampling.
 
-``estimate_jpeg_quality`` is public API (re-exported by ``forgelens.detectors.jpeg_ela``):
-the provenance checks reuse it to compare a file's tables with its claimed source.
+The standard tables, the quality estimate and re-compression live on the ground floor,
+in :mod:`forgelens.jpeg`, for everything outside the detectors too.
 """
 
 from __future__ import annotations
 
-import io
-from functools import lru_cache
-
 import cv2
 import numpy as np
-from PIL import Image
 
 from forgelens.detectors._maps import channels_all
 from forgelens.trace import Finding
-
-# ITU-T T.81 Annex K, tables K.1 (luminance) and K.2 (chrominance), natural (row-major) order.
-STD_LUMA_QTABLE = np.array(
-    [
-        [16, 11, 10, 16, 24, 40, 51, 61],
-        [12, 12, 14, 19, 26, 58, 60, 55],
-        [14, 13, 16, 24, 40, 57, 69, 56],
-        [14, 17, 22, 29, 51, 87, 80, 62],
-        [18, 22, 37, 56, 68, 109, 103, 77],
-        [24, 35, 55, 64, 81, 104, 113, 92],
-        [49, 64, 78, 87, 103, 121, 120, 101],
-        [72, 92, 95, 98, 112, 100, 103, 99],
-    ],
-    dtype=np.int32,
-)
-STD_CHROMA_QTABLE = np.array(
-    [
-        [17, 18, 24, 47, 99, 99, 99, 99],
-        [18, 21, 26, 66, 99, 99, 99, 99],
-        [24, 26, 56, 99, 99, 99, 99, 99],
-        [47, 66, 99, 99, 99, 99, 99, 99],
-        [99, 99, 99, 99, 99, 99, 99, 99],
-        [99, 99, 99, 99, 99, 99, 99, 99],
-        [99, 99, 99, 99, 99, 99, 99, 99],
-        [99, 99, 99, 99, 99, 99, 99, 99],
-    ],
-    dtype=np.int32,
-)
-
-# Zig-zag scan order: ZIGZAG[k] = (row, col) of the k-th coefficient.
-ZIGZAG: tuple[tuple[int, int], ...] = tuple(
-    sorted(
-        ((r, c) for r in range(8) for c in range(8)),
-        key=lambda rc: (rc[0] + rc[1], rc[0] if (rc[0] + rc[1]) % 2 else rc[1]),
-    )
-)
-
-
-def ijg_qtable(quality: int, chroma: bool = False, force_baseline: bool = True) -> np.ndarray:
-    """The quantisation table the IJG libjpeg (and Pillow, OpenCV) writes for ``quality``.
-
-    IJG scaling: S = 5000 / q for q < 50, else 200 - 2q; Q = floor((T * S + 50) / 100),
-    clamped to [1, 255] (baseline) or [1, 32767].
-    """
-    q = int(np.clip(quality, 1, 100))
-    scale = 5000 // q if q < 50 else 200 - 2 * q
-    base = STD_CHROMA_QTABLE if chroma else STD_LUMA_QTABLE
-    t = (base * scale + 50) // 100
-    return np.clip(t, 1, 255 if force_baseline else 32767).astype(np.int32)
-
-
-@lru_cache(maxsize=2)
-def _all_ijg_tables(chroma: bool) -> np.ndarray:
-    return np.stack([ijg_qtable(q, chroma) for q in range(1, 101)]).astype(np.float64)
-
-
-def estimate_jpeg_quality(qtable: np.ndarray, chroma: bool = False) -> tuple[int, bool]:
-    """Estimate the IJG quality factor (1..100) that produced a quantisation table.
-
-    Parameters
-    ----------
-    qtable : (8, 8) array
-        Quantisation table in natural (row-major) order, as ``Evidence.jpeg.qtables[c]``.
-    chroma : bool, optional
-        Compare with the Annex K chrominance table instead of the luminance one.
-
-    Returns
-    -------
-    quality : int
-        The IJG quality whose scaled table is closest (least mean absolute log ratio).
-    is_standard_ijg : bool
-        True when the table equals the IJG table of that quality exactly (libjpeg,
-        Pillow, OpenCV, GIMP, ...); False for custom tables (many cameras, Photoshop),
-        where ``quality`` is only the nearest IJG equivalent.
-
-    Notes
-    -----
-    Assumes the encoder scaled the Annex K example table the IJG way; for other
-    tables the number is an equivalent quality, not the setting the user chose.
-
-    References
-    ----------
-    .. [1] ITU-T T.81 (1992), Annex K.1; Independent JPEG Group libjpeg ``jpeg_quality_scaling``.
-    """
-    t = np.asarray(qtable, dtype=np.float64).reshape(8, 8)
-    if np.any(t < 1):
-        raise ValueError("quantisation table has entries < 1")
-    tables = _all_ijg_tables(bool(chroma))
-    exact = np.all(tables == t[None], axis=(1, 2))
-    if exact.any():
-        # several qualities can map to the same table (e.g. near 100); report the highest
-        return int(np.flatnonzero(exact)[-1] + 1), True
-    err = np.mean(np.abs(np.log(tables) - np.log(t)[None]), axis=(1, 2))
-    return int(np.argmin(err) + 1), False
 
 
 def pillow_subsampling(evidence) -> int:
@@ -122,29 +24,6 @@ def pillow_subsampling(evidence) -> int:
     if yv == cv:
         return 1
     return 2
-
-
-def recompress(rgb: np.ndarray | Image.Image, quality: int, subsampling: int = 2) -> np.ndarray:
-    """Encode uint8 RGB (or gray) pixels as JPEG with Pillow at ``quality`` and decode them again.
-
-    ``rgb`` may also be a Pillow image made once with ``Image.fromarray`` (saves a copy per
-    call when sweeping qualities). Decoding uses OpenCV's libjpeg-turbo straight into a NumPy
-    array (one buffer instead of Pillow's 4-byte-per-pixel image and a copy); its pixels are
-    identical to Pillow's decoder (same IJG islow IDCT and fancy upsampling).
-    """
-    im = rgb if isinstance(rgb, Image.Image) else Image.fromarray(np.ascontiguousarray(rgb))
-    buf = io.BytesIO()
-    im.save(buf, "JPEG", quality=int(quality), subsampling=int(subsampling))
-    data = np.frombuffer(buf.getbuffer(), np.uint8)
-    if im.mode == "L":
-        return cv2.imdecode(data, cv2.IMREAD_GRAYSCALE)
-    if _IMREAD_RGB is not None:
-        return cv2.imdecode(data, _IMREAD_RGB | cv2.IMREAD_IGNORE_ORIENTATION)
-    out = cv2.imdecode(data, cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
-    return cv2.cvtColor(out, cv2.COLOR_BGR2RGB, dst=out)
-
-
-_IMREAD_RGB = getattr(cv2, "IMREAD_COLOR_RGB", None)
 
 
 def dct_matrix() -> np.ndarray:

@@ -24,8 +24,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage as ndi
 
-from forgelens.detectors._maps import block_view, blocks_to_pixels, channels_any
+from forgelens.detectors._maps import block_view, channels_any
 from forgelens.evidence import Evidence
+from forgelens.maps import blocks_to_pixels
 from forgelens.trace import Finding, Trace
 
 #: Pixels at or beyond these luminance values are treated as clipped.

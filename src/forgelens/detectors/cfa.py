@@ -18,10 +18,11 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from scipy.special import expit
 
-from forgelens.detectors._maps import blocks_to_pixels
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
+from forgelens.maps import blocks_to_pixels
 from forgelens.trace import Finding, Trace
 
 
@@ -193,7 +194,7 @@ def cfa(evidence: Evidence, config: CFAConfig) -> Trace:
     n = config.integrate
     agg = cv2.boxFilter(llr.astype(np.float32), -1, (n, n), normalize=False, borderType=cv2.BORDER_REFLECT)
     relw = cv2.blur(reliable.astype(np.float32), (n, n))
-    post = 1.0 / (1.0 + np.exp(-np.clip(agg, -50, 50)))
+    post = expit(np.clip(agg, -50, 50))
     heat_b = post * (relw > 0.25)
     heat = blocks_to_pixels(heat_b, shape, 2)  # nearest 2x2 expansion, edges padded
     rel = blocks_to_pixels(relw, shape, 2)

@@ -61,9 +61,9 @@ from pathlib import Path
 
 import numpy as np
 
-from forgelens.detectors._maps import blocks_to_pixels
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
+from forgelens.maps import blocks_to_pixels
 from forgelens.trace import Finding, Trace
 
 _WEIGHTS = Path(__file__).resolve().parents[1] / "learned" / "weights" / "clip_probe.json"

@@ -62,7 +62,6 @@ from pathlib import Path
 
 import numpy as np
 
-from forgelens.detectors._maps import blocks_to_pixels
 from forgelens.detectors.generation_clip import (
     patch_reliability,
     strongest_patch_finding,
@@ -71,6 +70,7 @@ from forgelens.detectors.generation_clip import (
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
 from forgelens.learned.npr_features import patch_features
+from forgelens.maps import blocks_to_pixels
 from forgelens.trace import Trace
 
 _WEIGHTS = Path(__file__).resolve().parents[1] / "learned" / "weights" / "npr_probe.json"

@@ -62,8 +62,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import expit
 
-from forgelens.detectors._maps import blocks_to_pixels
 from forgelens.detectors.generation_clip import (
     patch_reliability,
     strongest_patch_finding,
@@ -71,6 +71,7 @@ from forgelens.detectors.generation_clip import (
 )
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
+from forgelens.maps import blocks_to_pixels
 from forgelens.trace import Trace
 
 
@@ -94,8 +95,8 @@ def score_rgb(rgb: np.ndarray, config: GenTraceConfig = GenTraceConfig()) -> dic
     a, b = float(meta.get("platt_a", 1.0)), float(meta.get("platt_b", 0.0))
     scored = np.isfinite(z)
     zi = float(np.mean(z[scored])) if scored.any() else float("nan")
-    p = float(1 / (1 + np.exp(-(a * zi + b)))) if scored.any() else float("nan")
-    pz = np.where(scored, 1 / (1 + np.exp(-(a * np.nan_to_num(z) + b))), 0.0).astype(np.float32)
+    p = float(expit(a * zi + b)) if scored.any() else float("nan")
+    pz = np.where(scored, expit(a * np.nan_to_num(z) + b), 0.0).astype(np.float32)
     return {"z": z, "scored": scored, "reliable": ok, "logit": zi, "p": p, "patch_p": pz, "patch": patch,
             "threshold": float(meta.get("threshold", 0.5)), "meta": meta}
 

@@ -14,18 +14,13 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from scipy.special import ndtr
+from scipy.special import expit, ndtr
 
-from forgelens.detectors._jpeg_common import (
-    ZIGZAG,
-    block_dct,
-    estimate_jpeg_quality,
-    ijg_qtable,
-    region_findings,
-)
-from forgelens.detectors._maps import blocks_to_pixels
+from forgelens.detectors._jpeg_common import block_dct, region_findings
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
+from forgelens.jpeg import ZIGZAG, estimate_jpeg_quality, ijg_qtable
+from forgelens.maps import blocks_to_pixels
 from forgelens.trace import Finding, Trace
 
 __all__ = ["AdqConfig", "jpeg_adq", "fit_primary_step"]
@@ -269,7 +264,7 @@ def jpeg_adq(evidence: Evidence, config: AdqConfig) -> Trace:
     k = int(config.smooth_blocks)
     if k > 1:
         loglr = cv2.blur(loglr, (k, k), borderType=cv2.BORDER_REFLECT)
-    p_single = 1.0 / (1.0 + np.exp(np.clip(loglr, -50, 50)))
+    p_single = expit(-np.clip(loglr, -50, 50))
     heatmap = blocks_to_pixels(p_single, (h, w), 8)
     rel = informative.astype(np.float32)
     if k > 1:

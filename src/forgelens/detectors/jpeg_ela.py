@@ -8,15 +8,14 @@ import cv2
 import numpy as np
 
 from forgelens.detectors._jpeg_common import (
-    estimate_jpeg_quality,
     pillow_subsampling,
-    recompress,
     region_findings,
     saturation_reliability,
 )
-from forgelens.detectors._maps import blocks_to_pixels
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
+from forgelens.jpeg import estimate_jpeg_quality, recompress
+from forgelens.maps import blocks_to_pixels, robust_center_spread
 from forgelens.trace import Finding, Trace
 
 __all__ = ["ElaConfig", "ela", "error_level", "estimate_jpeg_quality"]
@@ -129,8 +128,7 @@ def ela(evidence: Evidence, config: ElaConfig) -> Trace:
     rel_blk = _block_means(rel_px, b) > 0.5
     del rel_px
     ref = blocks[rel_blk] if rel_blk.sum() >= 16 else blocks.ravel()
-    med = float(np.median(ref))
-    mad = float(np.median(np.abs(ref - med))) * 1.4826
+    med, mad = robust_center_spread(ref)
     mad = max(mad, config.min_sigma)
     z = (blocks - med) / mad
     heat_blk = np.clip(z / config.z_outlier, 0.0, 1.0) * rel_blk

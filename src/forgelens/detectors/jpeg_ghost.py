@@ -8,15 +8,11 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from forgelens.detectors._jpeg_common import (
-    estimate_jpeg_quality,
-    pillow_subsampling,
-    recompress,
-    region_findings,
-)
-from forgelens.detectors._maps import blocks_to_pixels
+from forgelens.detectors._jpeg_common import pillow_subsampling, region_findings
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
+from forgelens.jpeg import estimate_jpeg_quality, recompress
+from forgelens.maps import blocks_to_pixels
 from forgelens.trace import Finding, Trace
 
 __all__ = ["GhostConfig", "jpeg_ghost", "ghost_differences"]

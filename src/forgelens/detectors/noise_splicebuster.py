@@ -7,6 +7,7 @@ from functools import lru_cache
 
 import cv2
 import numpy as np
+from scipy.special import expit
 
 from forgelens.detectors._noise_common import clipped_mask, regions_and_score, to_pixels
 from forgelens.detectors.registry import register
@@ -188,7 +189,7 @@ def gaussian_uniform_em(x: np.ndarray, iters: int) -> tuple[np.ndarray, np.ndarr
         log_n = _log_gauss(x, mu, cov)
         a = np.log(pi) + log_n
         b = np.log1p(-pi) + log_u
-        g = 1.0 / (1.0 + np.exp(np.clip(b - a, -50, 50)))
+        g = expit(-np.clip(b - a, -50, 50))
         new_pi = float(np.clip(g.mean(), 0.5, 0.999))
         sw = g.sum()
         mu = (g[:, None] * x).sum(0) / sw
@@ -339,7 +340,7 @@ def splicebuster(evidence: Evidence, config: SplicebusterConfig) -> Trace:
     z_all = (x_all - mean) @ proj
     log_n = _log_gauss(z_all, mu, cov)
     llr = (np.log1p(-pi) + log_u) - (np.log(pi) + log_n)
-    post = 1.0 / (1.0 + np.exp(-np.clip(llr, -50, 50)))
+    post = expit(np.clip(llr, -50, 50))
     maha = np.sqrt(_mahalanobis2(z_all, mu, cov))
     post = np.where(usable, post, 0.0).reshape(R, C)
     maha = np.where(usable, maha, 0.0).reshape(R, C)

@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import expit
 
 from forgelens.camera.prnu import correlation_map, load_fingerprint, noise_residual, pce
 from forgelens.detectors.registry import register
@@ -107,7 +108,7 @@ def prnu(evidence: Evidence, config: PRNUConfig) -> Trace:
     sd = max(sd, 1.0 / config.window)
     l0 = -0.5 * (rho / sd) ** 2
     l1 = -0.5 * ((rho - mu1) / sd) ** 2
-    post = 1.0 / (1.0 + np.exp(np.clip(l1 - l0, -50, 50)))  # P(pattern absent)
+    post = expit(-np.clip(l1 - l0, -50, 50))  # P(pattern absent)
     dprime = mu1 / sd
     rel = np.clip(dprime / 3.0, 0, 1).astype(np.float32)
     heat = (post * np.clip(dprime / 2.0, 0, 1)).astype(np.float32)

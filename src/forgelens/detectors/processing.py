@@ -24,9 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from forgelens.detectors._maps import block_region, blocks_to_pixels
+from forgelens.detectors._maps import block_region
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
+from forgelens.maps import blocks_to_pixels
 from forgelens.trace import Finding, Trace
 
 # --------------------------------------------------------------------------------------

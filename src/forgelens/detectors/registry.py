@@ -11,6 +11,7 @@ published ones; every number that changes behaviour is a field there.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import time
 import traceback
 from collections.abc import Callable
@@ -44,7 +45,8 @@ class DetectorInfo:
         fields = {f.name: f for f in dataclasses.fields(self.config_cls)}
         unknown = sorted(set(overrides) - set(fields))
         if unknown:
-            raise ConfigError(self.name, f"unknown option(s) {unknown}; known: {sorted(fields)}")
+            hints = "".join(_did_you_mean(u, fields) for u in unknown)
+            raise ConfigError(self.name, f"unknown option(s) {unknown}{hints}; known: {sorted(fields)}")
         typed: dict[str, Any] = {}
         for key, value in overrides.items():
             default = getattr(self.config_cls(), key)
@@ -122,7 +124,7 @@ def resolve(spec: str | list[str] | None) -> list[str]:
 def get(name: str) -> DetectorInfo:
     reg = available()
     if name not in reg:
-        raise ConfigError(name, f"no detector of that name; known: {', '.join(reg)}")
+        raise ConfigError(name, f"no detector of that name{_did_you_mean(name, reg)}; known: {', '.join(reg)}")
     return reg[name]
 
 
@@ -156,6 +158,12 @@ def stamp(trace: Trace) -> Trace:
     if info is not None:
         trace.family, trace.calibrated = info.family, bool(info.calibrated)
     return trace
+
+
+def _did_you_mean(name: str, known) -> str:
+    """``" (did you mean 'x'?)"`` for the closest known name (difflib ratio >= 0.6), else ``""``."""
+    close = difflib.get_close_matches(str(name).strip().lower(), [str(k) for k in known], n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _coerce(value: Any, default: Any) -> Any:

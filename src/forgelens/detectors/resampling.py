@@ -18,9 +18,10 @@ import cv2
 import numpy as np
 import scipy.fft
 
-from forgelens.detectors._maps import block_region, blocks_to_pixels
+from forgelens.detectors._maps import block_region
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
+from forgelens.maps import blocks_to_pixels
 from forgelens.trace import Finding, Trace
 
 #: Kirchner's fixed linear predictor (2008): weights of the 8 neighbours.

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 from scipy.ndimage import median_filter
+from scipy.special import expit
 
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
@@ -128,7 +129,7 @@ def detect_spectrum(evidence: Evidence, config: SpectrumConfig) -> Trace:
         return Trace.not_applicable("spectrum", f"image smaller than one {config.tile}-pixel tile")
     spec, n_tiles = averaged_residual_spectrum(y, config.tile, config.max_tiles)
     st = peak_statistics(spec, config.background, config.top_k, config.low_cut)
-    score = float(1.0 / (1.0 + np.exp(-(st["peak_db"] - config.center_db) / config.scale_db)))
+    score = float(expit((st["peak_db"] - config.center_db) / config.scale_db))
     logs = st.pop("logspec")
     lo, hi = np.percentile(logs, [1, 99.9])
     smap = np.clip((logs - lo) / max(hi - lo, 1e-6), 0, 1).astype(np.float32)

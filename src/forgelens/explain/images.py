@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from forgelens.maps import robust_unit
+
 PREVIEW_LONG_SIDE = 1600
 
 
@@ -90,8 +92,6 @@ def draw_pairs(pixels: np.ndarray, pairs: list[list[float]], boxes: list[tuple[i
 
 def display_unit(m: np.ndarray) -> np.ndarray:
     """An extra map for display: as is when already in [0, 1], else robustly stretched to it."""
-    from forgelens.detectors._maps import robust_unit
-
     m = np.asarray(m, dtype=np.float32)
     if m.size and 0.0 <= float(m.min()) and float(m.max()) <= 1.0:
         return m

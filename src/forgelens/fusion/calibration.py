@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from scipy.special import expit
 
 __all__ = [
     "ENFSI_STEPS",
@@ -93,7 +94,7 @@ def fit_platt(scores: Sequence[float], labels: Sequence[int], sample_weight: Seq
 
 def apply_platt(params: dict[str, float], score: float | np.ndarray) -> float | np.ndarray:
     z = params["a"] * np.asarray(score, np.float64) + params["b"]
-    out = 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+    out = expit(np.clip(z, -50, 50))
     return float(out) if np.ndim(out) == 0 else out
 
 

@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scipy.special import expit
+
 from forgelens.trace import Trace
 
 GENERATION_PATH = Path(__file__).with_name("generation.json")
@@ -51,7 +53,7 @@ class _Model:
 
     def probability(self, scores: dict[str, float]) -> float:
         z = self.intercept + sum(c * _logit(scores[d]) for c, d in zip(self.coef, self.detectors, strict=True))
-        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+        return float(expit(max(min(z, 50.0), -50.0)))
 
 
 @dataclass(frozen=True)

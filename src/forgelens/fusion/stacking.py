@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+from scipy.special import expit
 
 STACKING_PATH = Path(__file__).with_name("stacking.json")
 
@@ -48,7 +49,7 @@ class StackingModel:
     def probability(self, scores: dict[str, float | None]) -> float:
         x = (np.asarray(feature_vector(scores, self.features)) - self.mean) / np.asarray(self.scale)
         z = float(x @ np.asarray(self.coef) + self.intercept)
-        return float(1.0 / (1.0 + np.exp(-z)))
+        return float(expit(z))
 
     def weight(self, name: str) -> float:
         """How much a detector's own score pushes towards "manipulated" (≥ 0), for the map."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from scipy.special import expit
 
 from forgelens.learned import onnx_models
 
@@ -152,5 +153,5 @@ def localize(net, rgb: np.ndarray, tile: int = 512, overlap: int = 64) -> tuple[
         inv = (1.0 / wsum_y[r0:r0 + 512])[:, None] * inv_x[None, :]
         prob[r0:r0 + 512] *= inv
         conf[r0:r0 + 512] *= inv
-    score = float(1.0 / (1.0 + np.exp(-net.detect(prob, conf))))
+    score = float(expit(net.detect(prob, conf)))
     return prob, conf, score

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from scipy.special import expit
 
 __all__ = ["LinearProbe"]
 
@@ -31,7 +32,7 @@ class LinearProbe:
         return ((np.asarray(x, np.float32) - self.mean) / self.scale) @ self.coef + self.bias
 
     def prob(self, z: np.ndarray | float) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-(self.platt_a * np.asarray(z, np.float64) + self.platt_b)))
+        return expit(self.platt_a * np.asarray(z, np.float64) + self.platt_b)
 
     def to_json(self) -> dict:
         return {"mean": self.mean.tolist(), "scale": self.scale.tolist(), "coef": self.coef.tolist(),

@@ -34,7 +34,7 @@ from importlib import resources
 
 import numpy as np
 
-from forgelens.detectors._jpeg_common import ijg_qtable
+from forgelens.jpeg import ijg_qtable
 
 
 def ijg_table(quality: int, chroma: bool = False) -> np.ndarray:

@@ -10,7 +10,9 @@ non-aligned double compression. Pasting a donor region at an offset that is a
 multiple of 8 relative to the donor's own grid keeps the donor's blocking
 aligned with the host's; any other offset misaligns it.
 
-All encoders here are Pillow's (libjpeg / libjpeg-turbo, libwebp), with
+JPEG encoding and the donor round trip are :func:`forgelens.jpeg.encode_jpeg`
+and :func:`forgelens.jpeg.recompress` (one encoder for the whole project). All
+encoders are Pillow's (libjpeg / libjpeg-turbo, libwebp), with
 optimisation off, which gives the same bytes for the same pixels and settings
 with the same library versions (``library_versions`` records them).
 """
@@ -23,27 +25,13 @@ import numpy as np
 from PIL import Image, features
 
 __all__ = [
-    "encode_jpeg",
     "encode_png",
     "encode_webp",
     "decode",
-    "recompress",
     "grid_offset",
     "is_grid_aligned",
     "library_versions",
 ]
-
-#: Pillow subsampling codes: 0 = 4:4:4, 1 = 4:2:2, 2 = 4:2:0.
-SUBSAMPLING = {"4:4:4": 0, "4:2:2": 1, "4:2:0": 2}
-
-
-def encode_jpeg(pixels: np.ndarray, quality: int, subsampling: str = "4:2:0") -> bytes:
-    """Baseline JPEG with the IJG tables scaled to ``quality`` (1–100)."""
-    buf = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(pixels)).save(
-        buf, "JPEG", quality=int(quality), subsampling=SUBSAMPLING[subsampling], optimize=False
-    )
-    return buf.getvalue()
 
 
 def encode_png(pixels: np.ndarray) -> bytes:
@@ -62,11 +50,6 @@ def decode(data: bytes) -> np.ndarray:
     """Decode encoder output back to uint8 RGB (writable copy)."""
     with Image.open(io.BytesIO(data)) as im:
         return np.array(im.convert("RGB"), dtype=np.uint8)
-
-
-def recompress(pixels: np.ndarray, quality: int, subsampling: str = "4:2:0") -> np.ndarray:
-    """One JPEG round trip: what a donor photo went through before it was pasted."""
-    return decode(encode_jpeg(pixels, quality, subsampling))
 
 
 def grid_offset(y: int, x: int) -> tuple[int, int]:

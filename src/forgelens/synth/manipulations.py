@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from forgelens.jpeg import recompress
 from forgelens.synth import jpeg_history as jh
 from forgelens.synth.regions import random_region, sample_area_fraction
 
@@ -136,7 +137,7 @@ def splice(
     donor = np.asarray(donor)
     if rng.random() < 0.7:
         q = int(rng.integers(50, 96))
-        donor = jh.recompress(donor, q)
+        donor = recompress(donor, q)
         params["donor_jpeg_quality"] = q
     else:
         params["donor_jpeg_quality"] = None

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from forgelens.jpeg import encode_jpeg
 from forgelens.synth import jpeg_history as jh
 
 __all__ = ["CHAINS", "Encoded", "sample_chain", "apply_chain", "resize_mask"]
@@ -97,7 +98,7 @@ def apply_chain(
         op = step["op"]
         step = dict(step)
         if op == "jpeg":
-            data, ext = jh.encode_jpeg(cur, step["quality"], step.get("subsampling", "4:2:0")), "jpg"
+            data, ext = encode_jpeg(cur, step["quality"], step.get("subsampling", "4:2:0")), "jpg"
             cur = jh.decode(data)
         elif op == "png":
             data, ext = jh.encode_png(cur), "png"

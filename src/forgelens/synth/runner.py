@@ -24,6 +24,7 @@ import numpy as np
 
 from forgelens import __version__
 from forgelens.errors import ConfigError
+from forgelens.progress import progress_bar
 from forgelens.synth import jpeg_history
 from forgelens.synth.generate import KINDS, RECIPE_VERSION, Options, Task, image_seed, make
 from forgelens.synth.postprocess import CHAINS
@@ -174,15 +175,6 @@ def synthesize(
     Summary
         counts, skipped pristine files and failed images with reasons, timing.
     """
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
     kinds, chains = tuple(kinds), tuple(chains)
     for k in kinds:
         if k not in KINDS:
@@ -197,8 +189,7 @@ def synthesize(
     out = Path(out)
     _prepare_out(out, force)
 
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   TimeRemainingColumn(), console=console, disable=not progress, transient=False)
+    bar = progress_bar(console, transient=False, disable=not progress)
     executor = _executor(workers)
     try:
         with bar:

@@ -19,9 +19,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from forgelens.detectors._jpeg_common import estimate_jpeg_quality
 from forgelens.errors import ForgeLensError
 from forgelens.evidence import LoadLimits, load
+from forgelens.jpeg import estimate_jpeg_quality
 
 __all__ = ["Pristine", "Skipped", "list_files", "inspect_file", "photo_problem", "camera_id"]
 

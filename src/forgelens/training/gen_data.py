@@ -18,7 +18,6 @@ SD set is all PNG, the cameras are all JPEG):
 from __future__ import annotations
 
 import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +25,9 @@ import cv2
 import numpy as np
 from PIL import Image
 
-__all__ = ["Item", "shared_root", "list_items", "read_rgb", "view", "jpeg", "random_view"]
+from forgelens.jpeg import recompress
+
+__all__ = ["Item", "shared_root", "list_items", "read_rgb", "view", "random_view"]
 
 
 @dataclass(frozen=True)
@@ -81,14 +82,6 @@ def read_rgb(path: Path) -> np.ndarray:
         return np.asarray(im.convert("RGB"))
 
 
-def jpeg(rgb: np.ndarray, quality: int) -> np.ndarray:
-    buf = io.BytesIO()
-    Image.fromarray(rgb).save(buf, format="JPEG", quality=int(quality))
-    buf.seek(0)
-    with Image.open(buf) as im:
-        return np.asarray(im.convert("RGB"))
-
-
 def _centre(rgb: np.ndarray, h: int, w: int) -> np.ndarray:
     y0, x0 = (rgb.shape[0] - h) // 2, (rgb.shape[1] - w) // 2
     return rgb[y0:y0 + h, x0:x0 + w]
@@ -102,9 +95,9 @@ def view(rgb: np.ndarray, kind: str, quality: int = 90) -> np.ndarray:
         s = min(rgb.shape[:2])
         sq = _centre(rgb, s, s)
         interp = cv2.INTER_AREA if s > 512 else cv2.INTER_CUBIC
-        return jpeg(np.ascontiguousarray(cv2.resize(sq, (512, 512), interpolation=interp)), quality)
+        return recompress(np.ascontiguousarray(cv2.resize(sq, (512, 512), interpolation=interp)), quality)
     if kind == "crop256":
-        return jpeg(np.ascontiguousarray(_centre(rgb, min(256, rgb.shape[0]), min(256, rgb.shape[1]))),
+        return recompress(np.ascontiguousarray(_centre(rgb, min(256, rgb.shape[0]), min(256, rgb.shape[1]))),
                     quality)
     raise ValueError(f"unknown view {kind!r}")
 
@@ -126,4 +119,4 @@ def random_view(rgb: np.ndarray, rng: np.random.Generator, size: int = 256,
     y0 = int(rng.integers(0, h - ch + 1))
     x0 = int(rng.integers(0, w - cw + 1))
     crop = np.ascontiguousarray(rgb[y0:y0 + ch, x0:x0 + cw])
-    return jpeg(crop, int(rng.integers(jpeg_q[0], jpeg_q[1] + 1)))
+    return recompress(crop, int(rng.integers(jpeg_q[0], jpeg_q[1] + 1)))

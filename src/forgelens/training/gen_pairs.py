@@ -38,6 +38,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from forgelens.jpeg import recompress
 from forgelens.training import gen_data
 
 __all__ = ["is_heldout", "training_items", "make_pairs", "augment_pair", "PAIR"]
@@ -176,9 +177,9 @@ def make_pairs(real: Sequence[gen_data.Item], gen: Sequence[gen_data.Item], *, n
 
 
 # --------------------------------------------------------------------------- paired augmentation
-def _codec(rgb: np.ndarray, fmt: str, q: int) -> np.ndarray:
+def _webp(rgb: np.ndarray, q: int) -> np.ndarray:
     buf = io.BytesIO()
-    Image.fromarray(rgb).save(buf, format=fmt, quality=int(q))
+    Image.fromarray(rgb).save(buf, format="WEBP", quality=int(q))
     buf.seek(0)
     with Image.open(buf) as im:
         return np.asarray(im.convert("RGB"))
@@ -211,11 +212,11 @@ def augment_pair(imgs: Sequence[np.ndarray], rng: np.random.Generator, size: int
     u = rng.random()
     if force_jpeg:
         q = int(rng.integers(60, 96))
-        out = [_codec(a, "JPEG", q) for a in out]
+        out = [recompress(a, q) for a in out]
     elif u < 0.5:
         q = int(rng.integers(60, 101))
-        out = [_codec(a, "JPEG", q) for a in out]
+        out = [recompress(a, q) for a in out]
     elif u < 0.65:
         q = int(rng.integers(60, 101))
-        out = [_codec(a, "WEBP", q) for a in out]
+        out = [_webp(a, q) for a in out]
     return out

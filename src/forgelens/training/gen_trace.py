@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+from scipy.special import expit
 
 from forgelens.learned import gen_model
 from forgelens.training import gen_data, gen_pairs, gen_trace_net
@@ -102,7 +103,7 @@ def calibrate(z_neg: np.ndarray, z_pos: np.ndarray, z_thr: np.ndarray, fpr: floa
     a, b = fit_platt(np.r_[zn, zp], np.r_[np.zeros(len(zn)), np.ones(len(zp))])
     zt = np.asarray(z_thr, float)
     zt = zt[np.isfinite(zt)]
-    pt = 1 / (1 + np.exp(-(a * zt + b)))
+    pt = expit(a * zt + b)
     thr = threshold_at_fpr(pt, fpr)
     return {"platt_a": a, "platt_b": b, "threshold": thr,
             "heldout_fpr": float(np.mean(pt >= thr)) if len(pt) else float("nan"),

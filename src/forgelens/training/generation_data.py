@@ -48,6 +48,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from forgelens.jpeg import encode_jpeg
 from forgelens.synth import jpeg_history as jh
 from forgelens.synth.postprocess import apply_chain, sample_chain
 
@@ -271,7 +272,7 @@ def process(rgb: np.ndarray, rng: np.random.Generator, min_short: int = 224, max
     kind = rng.choice(["jpeg", "webp", "social"])
     if kind == "jpeg":
         q = int(rng.integers(60, 101))
-        data, ext = jh.encode_jpeg(cur, q, "4:2:0" if rng.random() < 0.7 else "4:4:4"), "jpg"
+        data, ext = encode_jpeg(cur, q, "4:2:0" if rng.random() < 0.7 else "4:4:4"), "jpg"
         steps.append({"op": "jpeg", "quality": q})
         return data, ext, jh.decode(data), steps
     if kind == "webp":
@@ -290,7 +291,7 @@ def robust_copies(rgb: np.ndarray) -> dict[str, tuple[bytes, str]]:
     social, _, _ = apply_chain(rgb, [{"op": "jpeg", "quality": 90, "subsampling": "4:2:0"},
                                      {"op": "cap_long_side", "long_side": 1080},
                                      {"op": "jpeg", "quality": 75, "subsampling": "4:2:0"}], [])
-    return {"jpeg75": (jh.encode_jpeg(rgb, 75), "jpg"), "half": (jh.encode_png(half), "png"),
+    return {"jpeg75": (encode_jpeg(rgb, 75), "jpg"), "half": (jh.encode_png(half), "png"),
             "social": (social.data, social.ext)}
 
 

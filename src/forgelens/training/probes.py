@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from forgelens.jpeg import recompress
 from forgelens.learned.npr_features import patch_features
 from forgelens.learned.onnx_models import WEIGHTS_DIR  # the shipped model files
 from forgelens.learned.probe import LinearProbe
@@ -125,7 +126,7 @@ def compute_features(item: gen_data.Item, *, seed: int, n_aug: int = 2, launder:
         lau = taef2.launder(crop)
         ft.npr["crop256_orig"] = [npr_patches(crop)]
         ft.npr["crop256_laund"] = [npr_patches(lau)]
-        ft.npr["aug_laund"] = [npr_patches(gen_data.jpeg(lau, int(rng.integers(65, 101))))]
+        ft.npr["aug_laund"] = [npr_patches(recompress(lau, int(rng.integers(65, 101))))]
     if clip and clip_encoder.unavailable_reason() is None:
         ims = [rgb, views["square512"]]
         if launder_clip and can:
