@@ -115,19 +115,6 @@ def verdict_finding(name: str, p: float, thr: float, band: float, values: dict) 
                    None, values)
 
 
-def _global_tile(rgb: np.ndarray) -> np.ndarray:
-    """The UnivFD view as uint8: shortest side to 224 (bicubic), centre 224×224 crop."""
-    from PIL import Image
-
-    img = Image.fromarray(np.ascontiguousarray(rgb[..., :3]))
-    w, h = img.size
-    s = TILE / min(w, h)
-    nw, nh = max(TILE, round(w * s)), max(TILE, round(h * s))
-    img = img.resize((nw, nh), Image.Resampling.BICUBIC)
-    left, top = (nw - TILE) // 2, (nh - TILE) // 2
-    return np.asarray(img.crop((left, top, left + TILE, top + TILE)))
-
-
 def native_crops(rgb: np.ndarray, n: int = N_CROPS) -> list[np.ndarray]:
     """``n`` 224×224 crops at the picture's own resolution, spaced along the main diagonal.
 
@@ -158,7 +145,7 @@ def clip_features(rgb: np.ndarray, threads: int = 2, n_crops: int = N_CROPS) -> 
     """
     from forgelens.learned import clip_encoder
 
-    emb, tok = clip_encoder.embed_224([_global_tile(rgb), *native_crops(rgb, n_crops)], threads=threads)
+    emb, tok = clip_encoder.embed_224([clip_encoder.centre_tile(rgb), *native_crops(rgb, n_crops)], threads=threads)
     return {"g_emb": emb[0], "g_tok": tok[0], "c_emb": emb[1:].mean(0), "c_tok": tok[1:].mean(0)}
 
 

@@ -104,15 +104,20 @@ def _session(threads: int):
                                 providers=["CPUExecutionProvider"])
 
 
-def preprocess(rgb: np.ndarray) -> np.ndarray:
-    """uint8 RGB HxWx3 → float32 [3, 224, 224]: shortest side to 224 (bicubic), centre crop, CLIP norm."""
+def centre_tile(rgb: np.ndarray) -> np.ndarray:
+    """The UnivFD / CLIP view as uint8: shortest side to 224 (bicubic), centre 224×224 crop."""
     img = Image.fromarray(np.ascontiguousarray(rgb[..., :3]))
     w, h = img.size
     s = INPUT_SIZE / min(w, h)
     nw, nh = max(INPUT_SIZE, round(w * s)), max(INPUT_SIZE, round(h * s))
     img = img.resize((nw, nh), Image.Resampling.BICUBIC)
     left, top = (nw - INPUT_SIZE) // 2, (nh - INPUT_SIZE) // 2
-    img = img.crop((left, top, left + INPUT_SIZE, top + INPUT_SIZE))
+    return np.asarray(img.crop((left, top, left + INPUT_SIZE, top + INPUT_SIZE)))
+
+
+def preprocess(rgb: np.ndarray) -> np.ndarray:
+    """uint8 RGB HxWx3 → float32 [3, 224, 224]: ``centre_tile``, then CLIP's normalisation."""
+    img = centre_tile(rgb)
     arr = np.asarray(img, dtype=np.float32) / 255.0
     arr = (arr - CLIP_MEAN) / CLIP_STD
     return np.ascontiguousarray(arr.transpose(2, 0, 1))
