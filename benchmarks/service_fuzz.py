@@ -11,15 +11,14 @@ detectors, runs the schemathesis CLI against /openapi.json, prints its summary, 
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _local_server import start_server  # noqa: E402
 
 
 def main() -> None:
@@ -29,24 +28,10 @@ def main() -> None:
     st = shutil.which("schemathesis") or str(Path(sys.executable).with_name("schemathesis"))
     if not Path(st).exists():
         sys.exit("schemathesis is not installed (pip install schemathesis)")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    data = tempfile.mkdtemp(prefix="forgelens-fuzz-")
-    src = str(Path(__file__).resolve().parents[1] / "src")
-    env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", ""),
-           "FORGELENS_DETECTORS": "ela,metadata", "FORGELENS_JOBS_PER_HOUR": "0"}
-    server = subprocess.Popen([sys.executable, "-m", "forgelens", "serve", "--no-auth", "--port", str(port),
-                               "--data-dir", data, "--max-upload-bytes", "2000000"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    url = f"http://127.0.0.1:{port}"
+    server, url, data = start_server(["--max-upload-bytes", "2000000"],
+                                     {"FORGELENS_DETECTORS": "ela,metadata", "FORGELENS_JOBS_PER_HOUR": "0"},
+                                     prefix="forgelens-fuzz-")
     try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(url + "/api/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
         t0 = time.monotonic()
         r = subprocess.run([st, "run", url + "/openapi.json", "--checks", "not_a_server_error",
                             "--max-examples", str(args.max_examples), "--workers", "1", "--no-color"],

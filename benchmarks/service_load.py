@@ -18,17 +18,18 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _local_server import start_server  # noqa: E402
 
 
 def photo_jpeg(h: int, w: int, seed: int) -> bytes:
@@ -99,28 +100,10 @@ def main() -> None:
     import httpx
 
     small, large = photo_jpeg(864, 1152, 1), photo_jpeg(3000, 4000, 2)  # 1.0 MP, 12.0 MP
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    data = tempfile.mkdtemp(prefix="forgelens-load-")
-    src = str(Path(__file__).resolve().parents[1] / "src")
-    env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", ""),
-           "FORGELENS_DETECTORS": args.detectors}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "forgelens", "serve", "--no-auth", "--port", str(port), "--data-dir", data,
-         "--workers", str(args.workers), "--queue-size", str(args.queue_size), "--job-seconds", str(args.job_seconds),
+    server, url, data = start_server(
+        ["--workers", str(args.workers), "--queue-size", str(args.queue_size), "--job-seconds", str(args.job_seconds),
          "--job-memory-bytes", str(int(args.job_memory_gb * 2**30))],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(600):
-        try:
-            httpx.get(url + "/api/health", timeout=1)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    else:
-        server.kill()
-        sys.exit("server did not start: " + server.stderr.read().decode()[-2000:])
+        {"FORGELENS_DETECTORS": args.detectors}, prefix="forgelens-load-")
     idle_rss = tree_rss(server.pid)
     stop = threading.Event()
     t_end = time.monotonic() + args.deadline
