@@ -18,8 +18,7 @@ import numpy as np
 from PIL import Image
 
 from forgelens.detectors import registry
-from forgelens.evidence import load
-from forgelens.provenance import record
+from forgelens.evidence import load, record
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 SHARED = Path(__file__).resolve().parents[2] / "shared"

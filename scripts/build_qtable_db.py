@@ -1,6 +1,6 @@
-"""Build src/forgelens/provenance/data/qtables.json: the quantisation-table database.
+"""Build src/forgelens/evidence/data/qtables.json: the quantisation-table database.
 
-Sources (see forgelens.provenance.qtables for what is done with them):
+Sources (see forgelens.evidence.qtables for what is done with them):
   * MozJPEG 4.0.3 (as bundled by the ``jpeglib`` package) at quality 1..100;
   * JPEG files in ../shared/datasets/cameras (exif-samples + prnu) and ../shared/fixtures,
     labelled with their own EXIF Make/Model (camera) or Software / XMP CreatorTool (editor).
@@ -18,14 +18,14 @@ from pathlib import Path
 import jpeglib
 import numpy as np
 
-from forgelens.provenance import containers
-from forgelens.provenance import exif as exif_mod
-from forgelens.provenance import xmp as xmp_mod
-from forgelens.provenance.qtables import estimate_quality
+from forgelens.evidence import containers
+from forgelens.evidence import exif as exif_mod
+from forgelens.evidence import xmp as xmp_mod
+from forgelens.evidence.qtables import estimate_quality
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
-OUT = ROOT / "src/forgelens/provenance/data/qtables.json"
+OUT = ROOT / "src/forgelens/evidence/data/qtables.json"
 EDITOR_WORDS = ("photoshop", "lightroom", "gimp", "fireworks", "paint", "elements", "windows photo",
                 "picasa", "snapseed", "affinity", "capture one", "acdsee", "irfanview", "nikon transfer",
                 "imagemagick", "xnview", "darktable", "rawtherapee", "paint.net", "pixelmator")

@@ -80,7 +80,7 @@ def test_load_returns_evidence_or_one_clear_error(data):
 @FUZZ
 @given(inputs, st.sampled_from(["JPEG", "PNG", "WEBP", "TIFF", "GIF", "HEIF", "AVIF"]))
 def test_provenance_record_never_raises(data, fmt):
-    from forgelens.provenance import record
+    from forgelens.evidence import record
 
     rec = record.read_bytes(data, fmt)
     assert isinstance(rec.errors, list)
@@ -103,7 +103,7 @@ exif_streams = st.one_of(
 @FUZZ
 @given(exif_streams)
 def test_exif_reader_never_raises(stream):
-    from forgelens.provenance.exif import parse_exif
+    from forgelens.evidence.exif import parse_exif
 
     ex = parse_exif(stream)
     assert isinstance(ex.errors, list)
@@ -119,7 +119,7 @@ xmp_text = st.one_of(
 @FUZZ
 @given(xmp_text)
 def test_xmp_reader_never_raises(packet):
-    from forgelens.provenance.xmp import parse_xmp
+    from forgelens.evidence.xmp import parse_xmp
 
     fields, errors = parse_xmp(packet)
     assert isinstance(fields, dict) and isinstance(errors, list)
@@ -128,7 +128,7 @@ def test_xmp_reader_never_raises(packet):
 @FUZZ
 @given(st.binary(max_size=800))
 def test_iim_reader_never_raises(block):
-    from forgelens.provenance.xmp import parse_iim
+    from forgelens.evidence.xmp import parse_iim
 
     parse_iim(block)
     parse_iim(b"\x1c\x02\x05" + block)
@@ -139,7 +139,7 @@ def test_iim_reader_never_raises(block):
                                         "Source", "invokeai_metadata", "sd-metadata", "Dream", "fooocus_scheme"]),
                        st.text(max_size=500), max_size=6))
 def test_text_chunk_readers_never_raise(text):
-    from forgelens.provenance import generators
+    from forgelens.evidence import generators
 
     generators.from_text_chunks(text)
     generators.parse_a1111(text.get("parameters", ""))
@@ -155,7 +155,7 @@ def _png_with_chunk(ctype: bytes, body: bytes) -> bytes:
 @FUZZ
 @given(st.sampled_from([b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"iCCP", b"caBX"]), st.binary(max_size=400))
 def test_png_chunk_walker_never_raises(ctype, body):
-    from forgelens.provenance.containers import read_png
+    from forgelens.evidence.containers import read_png
 
     raw = read_png(_png_with_chunk(ctype, body))
     assert isinstance(raw.errors, list)
@@ -164,7 +164,7 @@ def test_png_chunk_walker_never_raises(ctype, body):
 @FUZZ
 @given(st.integers(0xE0, 0xFE), st.binary(max_size=400))
 def test_jpeg_segment_walker_never_raises(marker, payload):
-    from forgelens.provenance.containers import read_jpeg
+    from forgelens.evidence.containers import read_jpeg
 
     jpeg = SEEDS["base.jpg"]
     seg = bytes([0xFF, marker]) + struct.pack(">H", len(payload) + 2) + payload
@@ -180,8 +180,7 @@ def _digest(folder: Path) -> dict[str, str]:
 
 def check_file(path: str) -> str:
     """Job body (picklable): load + every metadata reader; 'ok', or the ForgeLensError text."""
-    from forgelens.evidence import load
-    from forgelens.provenance import record
+    from forgelens.evidence import load, record
 
     data = Path(path).read_bytes()
     for fmt in ("JPEG", "PNG", "WEBP", "TIFF", "HEIF", "AVIF"):

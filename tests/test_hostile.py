@@ -44,7 +44,7 @@ def _jpeg_with_app1(payload: bytes) -> bytes:
 
 def provenance_of(data: bytes, fmt: str) -> dict:
     """Job body: the provenance record's errors and a few fields (module level: picklable)."""
-    from forgelens.provenance import record
+    from forgelens.evidence import record
 
     rec = record.read_bytes(data, fmt)
     return {"errors": rec.errors, "text_lengths": {k: len(v) for k, v in rec.text.items()},
@@ -52,7 +52,7 @@ def provenance_of(data: bytes, fmt: str) -> dict:
 
 
 def xmp_fallback(packet: str) -> dict:
-    from forgelens.provenance.xmp import parse_xmp
+    from forgelens.evidence.xmp import parse_xmp
 
     return parse_xmp(packet)[0]
 
@@ -117,7 +117,7 @@ def test_many_ztxt_chunks_are_bounded(pool):
     data = _small_png(chunks)
     assert len(data) < 2_000_000
     out = pool.submit(provenance_of, data, "PNG").result(timeout=120)
-    from forgelens.provenance.containers import MAX_VALUE_CHARS
+    from forgelens.evidence.containers import MAX_VALUE_CHARS
 
     assert out["text_lengths"]["Comment"] <= MAX_VALUE_CHARS
     assert any("inflated to the" in e or "cut" in e for e in out["errors"])
@@ -125,7 +125,7 @@ def test_many_ztxt_chunks_are_bounded(pool):
 
 def test_oversized_jumbf_is_not_handed_to_the_sdk():
     pytest.importorskip("c2pa")
-    from forgelens.provenance.c2pa_reader import read_c2pa
+    from forgelens.evidence.c2pa_reader import read_c2pa
 
     res = read_c2pa(b"\xff\xd8\xff\xd9", "JPEG", has_jumbf=True, jumbf_bytes=64 << 20, max_bytes=32 << 20)
     assert res.status == "unreadable" and "over the 33554432-byte limit" in res.message
@@ -139,7 +139,7 @@ def sleep_sdk(*_a, **_k):
 
 def test_c2pa_read_is_bounded_in_time(monkeypatch):
     c2pa = pytest.importorskip("c2pa")
-    from forgelens.provenance import c2pa_reader
+    from forgelens.evidence import c2pa_reader
 
     monkeypatch.setattr(c2pa, "Reader", sleep_sdk)
     res = c2pa_reader.read_c2pa(b"\xff\xd8\xff\xd9", "JPEG", has_jumbf=True, jumbf_bytes=10, seconds=0.2)
@@ -178,7 +178,7 @@ def test_bomb_message_quotes_forgelens_limit(tmp_path):
 
 def test_exif_values_cannot_amplify():
     """1000 ASCII entries all pointing at the same 1 MB: at most MAX_TOTAL_VALUE_BYTES copied."""
-    from forgelens.provenance.exif import MAX_TOTAL_VALUE_BYTES, parse_exif
+    from forgelens.evidence.exif import MAX_TOTAL_VALUE_BYTES, parse_exif
 
     n_entries, value_len = 1000, 1_000_000
     value_off = 8 + 2 + 12 * n_entries + 4
@@ -270,8 +270,7 @@ _XMP = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.
 
 @pytest.mark.parametrize("fmt, brand", [("HEIF", "heic"), ("AVIF", "avif")])
 def test_heif_and_avif_are_read_with_metadata(fmt, brand):
-    from forgelens.evidence import _read_formats, load
-    from forgelens.provenance import record
+    from forgelens.evidence import _read_formats, load, record
 
     if fmt not in _read_formats():
         pytest.skip(f"no {fmt} reader installed")
@@ -321,7 +320,7 @@ def test_jpeg_bytes_are_not_written_to_disk(tmp_path, monkeypatch):
 
 
 def test_many_icc_segments_are_joined_once_and_capped():
-    from forgelens.provenance.containers import MAX_ICC_BYTES, read_jpeg
+    from forgelens.evidence.containers import MAX_ICC_BYTES, read_jpeg
 
     seg = b"\xff\xe2" + struct.pack(">H", 65000 + 2) + b"ICC_PROFILE\x00\x01\x01" + b"\x00" * (65000 - 14)
     data = _jpeg_with_app1(b"")

@@ -27,8 +27,8 @@ from PIL import Image
 
 from forgelens.detectors import registry
 from forgelens.errors import EmptyFileError
-from forgelens.evidence import LoadLimits, load
-from forgelens.provenance import c2pa_reader, qtables, summary
+from forgelens.evidence import LoadLimits, c2pa_reader, load, qtables
+from forgelens.provenance import summary
 from forgelens.provenance import watermark as wm
 
 FIX = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
@@ -376,7 +376,7 @@ def _hostile_files():
 @pytest.mark.parametrize("label,data", list(_hostile_files()), ids=[x[0] for x in _hostile_files()])
 def test_hostile_metadata_never_crashes(label, data):
     from forgelens.errors import ForgeLensError
-    from forgelens.provenance import record
+    from forgelens.evidence import record
 
     rec = record.read_bytes(data, "PNG" if data.startswith(b"\x89PNG") else "JPEG")  # our readers alone
     assert rec.raw is not None

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
-from forgelens.provenance import record as rec_mod
+from forgelens.evidence import record as rec_mod
 from forgelens.trace import Finding, Trace
 
 _HASH_CODES = ("assertion.dataHash.mismatch", "assertion.bmffHash.mismatch", "assertion.boxesHash.mismatch")

@@ -5,7 +5,7 @@ also hidden in the alpha-channel LSBs as "stealth pnginfo"), ComfyUI, NovelAI,
 InvokeAI, Fooocus, SwarmUI, Easy Diffusion and Midjourney, generator names in
 EXIF Software / XMP CreatorTool, and the IPTC digital source type in XMP
 (``Iptc4xmpExt:DigitalSourceType``), as documented in
-``forgelens.provenance.generators``.
+``forgelens.evidence.generators``.
 
 A conclusive hit (a generator's own parameter block, or XMP declaring
 ``trainedAlgorithmicMedia``) gives strength/score 1.0; a generator name alone
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
-from forgelens.provenance import record as rec_mod
+from forgelens.evidence import record as rec_mod
 from forgelens.trace import Finding, Trace
 
 

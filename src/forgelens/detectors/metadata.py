@@ -26,7 +26,7 @@ import numpy as np
 
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
-from forgelens.provenance import record as rec_mod
+from forgelens.evidence import record as rec_mod
 from forgelens.provenance import thumbnail as thumb_mod
 from forgelens.trace import Finding, Trace
 

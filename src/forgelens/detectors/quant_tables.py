@@ -1,7 +1,7 @@
 """JPEG quantisation tables: quality estimate and which encoder family wrote them.
 
 Compares the file's tables with the IJG formula and with a database of tables
-measured from cameras and editors (``forgelens.provenance.qtables``). When the
+measured from cameras and editors (``forgelens.evidence.qtables``). When the
 EXIF names a camera whose own tables are in the database but the file carries
 an editor's or a library's tables, the file was re-compressed by software after
 capture (Kee, Johnson & Farid 2011).
@@ -20,9 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from forgelens.detectors.registry import register
-from forgelens.evidence import Evidence
-from forgelens.provenance import qtables
-from forgelens.provenance import record as rec_mod
+from forgelens.evidence import Evidence, qtables
+from forgelens.evidence import record as rec_mod
 from forgelens.trace import Finding, Trace
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from forgelens.provenance.record import ProvenanceRecord, read
+from forgelens.evidence.record import ProvenanceRecord, read
 
 __all__ = ["read", "summary", "ProvenanceRecord"]
 

@@ -98,7 +98,7 @@ def estimate_quality(tables: tuple[np.ndarray, ...] | list[np.ndarray]) -> tuple
 def database() -> tuple[dict, ...]:
     """The shipped table database (list of {label, kind, source, quality, luma, chroma})."""
     try:
-        text = resources.files("forgelens.provenance").joinpath("data/qtables.json").read_text()
+        text = resources.files("forgelens.evidence").joinpath("data/qtables.json").read_text()
         rows = json.loads(text)["entries"]
     except (FileNotFoundError, KeyError, ValueError, ModuleNotFoundError):
         rows = []

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from forgelens.provenance import c2pa_reader, containers, generators, qtables
-from forgelens.provenance import exif as exif_mod
-from forgelens.provenance import xmp as xmp_mod
+from forgelens.evidence import c2pa_reader, containers, generators, qtables
+from forgelens.evidence import exif as exif_mod
+from forgelens.evidence import xmp as xmp_mod
 
 #: IPTC digital source types (NewsCodes) and what each says.
 AI_DST_FULL = ("trainedAlgorithmicMedia", "algorithmicMedia")
