@@ -46,7 +46,7 @@ def provenance_of(data: bytes, fmt: str) -> dict:
     """Job body: the provenance record's errors and a few fields (module level: picklable)."""
     from forgelens.evidence import record
 
-    rec = record.read_bytes(data, fmt)
+    rec = record.from_bytes(data, fmt)
     return {"errors": rec.errors, "text_lengths": {k: len(v) for k, v in rec.text.items()},
             "xmp": rec.xmp, "c2pa": rec.c2pa.status, "c2pa_message": rec.c2pa.message}
 
@@ -270,7 +270,7 @@ _XMP = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.
 
 @pytest.mark.parametrize("fmt, brand", [("HEIF", "heic"), ("AVIF", "avif")])
 def test_heif_and_avif_are_read_with_metadata(fmt, brand):
-    from forgelens.evidence import _read_formats, load, record
+    from forgelens.evidence import _read_formats, load
 
     if fmt not in _read_formats():
         pytest.skip(f"no {fmt} reader installed")
@@ -284,7 +284,7 @@ def test_heif_and_avif_are_read_with_metadata(fmt, brand):
     assert ev.format == fmt and ev.shape == (80, 96)
     assert any(f"{fmt} container" in n and repr(brand) in n for n in ev.notes)
     assert ev.metadata.exif.get("Make") == "Apple"
-    rec = record.read(ev)
+    rec = ev.provenance
     assert rec.raw.container.startswith(fmt) and rec.exif.get("Model") == "iPhone 15 Pro"
     assert rec.xmp.get("xmp:CreatorTool") == ["PhoneCam 1.0"]
 

@@ -28,7 +28,7 @@ from PIL import Image
 from forgelens.detectors import registry
 from forgelens.errors import EmptyFileError
 from forgelens.evidence import LoadLimits, c2pa_reader, load, qtables
-from forgelens.provenance import summary
+from forgelens.explain.provenance import provenance_rows
 from forgelens.provenance import watermark as wm
 
 FIX = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
@@ -206,7 +206,7 @@ def test_xmp_digital_source_type_declares_ai_and_fusion_says_generated():
 
     v = fuse([t], ev.shape)
     assert v.label == "generated"
-    rows = summary(ev, [t])
+    rows = provenance_rows(ev, [t])
     assert any(r["signal"] == "XMP digital source type" for r in rows)
 
 
@@ -378,7 +378,7 @@ def test_hostile_metadata_never_crashes(label, data):
     from forgelens.errors import ForgeLensError
     from forgelens.evidence import record
 
-    rec = record.read_bytes(data, "PNG" if data.startswith(b"\x89PNG") else "JPEG")  # our readers alone
+    rec = record.from_bytes(data, "PNG" if data.startswith(b"\x89PNG") else "JPEG")  # our readers alone
     assert rec.raw is not None
     try:
         ev = load(data)
@@ -389,7 +389,7 @@ def test_hostile_metadata_never_crashes(label, data):
     traces = run_all(ev)
     for t in traces.values():
         assert t.error is None
-    rows = summary(ev, list(traces.values()))
+    rows = provenance_rows(ev, list(traces.values()))
     assert rows and rows[-1]["signal"] == "Overall"
     expect_unreadable = label not in ("enormous tEXt chunk", "malformed ComfyUI JSON", "huge IFD entry count")
     md = traces["metadata"]
@@ -400,12 +400,25 @@ def test_hostile_metadata_never_crashes(label, data):
 
 def test_summary_rows_contract():
     ev = load(jpeg(natural_image(128, 128)))
-    rows = summary(ev)  # without traces
+    rows = provenance_rows(ev)  # without traces
     assert all(set(r) == {"signal", "value", "proves", "does_not_prove"} for r in rows)
     assert "never proves authenticity" in rows[-1]["does_not_prove"]
     traces = list(run_all(ev).values())
-    rows2 = summary(ev, traces)
+    rows2 = provenance_rows(ev, traces)
     assert any(r["signal"].startswith("Invisible watermark") for r in rows2) is False  # 128 px: not applicable
+
+
+
+def test_the_record_is_read_once_and_kept_by_its_evidence():
+    exif = tiff([(0x010F, "A", "Canon"), (0x0131, "A", "GIMP 2.10")])
+    data = jpeg_insert(jpeg(natural_image(128, 128)), app1_exif(exif))
+    ev = load(data)
+    rec = ev.provenance
+    assert rec is ev.provenance and rec.make == "Canon"  # parsed on first use, then kept
+    traces = run_all(ev)
+    assert ev.provenance is rec and "editing_software" in kinds(traces["metadata"])
+    again = load(data)
+    assert again.provenance is not rec and again.provenance.make == "Canon"  # no cache shared between loads
 
 
 # --- spectral detector ------------------------------------------------------------------------------

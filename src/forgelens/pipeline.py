@@ -156,9 +156,7 @@ def why_not_applicable(evidence: Evidence) -> str | None:
 
 
 def _provenance_rows(evidence: Evidence, traces: list[Trace]) -> list[dict[str, Any]]:
-    """The Provenance table, when the provenance package is present."""
-    try:
-        from forgelens.provenance import summary
-    except ImportError:
-        return []
-    return summary(evidence, traces)
+    """The Provenance table of the report."""
+    from forgelens.explain.provenance import provenance_rows
+
+    return provenance_rows(evidence, traces)

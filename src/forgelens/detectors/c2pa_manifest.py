@@ -26,7 +26,6 @@ from dataclasses import dataclass
 
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
-from forgelens.evidence import record as rec_mod
 from forgelens.trace import Finding, Trace
 
 _HASH_CODES = ("assertion.dataHash.mismatch", "assertion.bmffHash.mismatch", "assertion.boxesHash.mismatch")
@@ -55,7 +54,7 @@ class C2paConfig:
     caveat="A manifest proves who signed what claim, not that the claim is true; no manifest proves nothing.",
 )
 def detect_c2pa(evidence: Evidence, config: C2paConfig) -> Trace:
-    rec = rec_mod.read(evidence)
+    rec = evidence.provenance
     c = rec.c2pa
     if c.status == "unavailable":
         return Trace(name="c2pa_manifest", applicable=False, note=c.message,

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
-from forgelens.evidence import record as rec_mod
+from forgelens.provenance import claims
 from forgelens.trace import Finding, Trace
 
 
@@ -41,7 +41,7 @@ class GeneratorSignatureConfig:
     caveat="Metadata can be forged or copied from another file; it is the file's claim, not a measurement.",
 )
 def detect_generator_signature(evidence: Evidence, config: GeneratorSignatureConfig) -> Trace:
-    rec = rec_mod.read(evidence)
+    rec = evidence.provenance
     findings: list[Finding] = []
     score = None
     for h in rec.generator_hits:
@@ -50,8 +50,8 @@ def detect_generator_signature(evidence: Evidence, config: GeneratorSignatureCon
         findings.append(Finding("generator_signature", f"{h.generator} metadata in {h.where}"
                                 + (f" ({detail})" if detail else ""), s, values=h.to_dict()))
         score = max(score or 0.0, s)
-    full = [d for d in rec.digital_source_types if d in rec_mod.AI_DST_FULL]
-    part = [d for d in rec.digital_source_types if d in rec_mod.AI_DST_PARTIAL]
+    full = [d for d in rec.digital_source_types if d in claims.AI_DST_FULL]
+    part = [d for d in rec.digital_source_types if d in claims.AI_DST_PARTIAL]
     if full or part:
         s = config.strength_conclusive if full else config.strength_partial_ai
         findings.append(Finding("ai_declared", f"XMP Iptc4xmpExt:DigitalSourceType declares {', '.join(full + part)}",

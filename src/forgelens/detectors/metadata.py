@@ -26,7 +26,7 @@ import numpy as np
 
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
-from forgelens.evidence import record as rec_mod
+from forgelens.provenance import claims
 from forgelens.provenance import thumbnail as thumb_mod
 from forgelens.trace import Finding, Trace
 
@@ -60,7 +60,7 @@ class MetadataConfig:
     caveat="Metadata never proves authenticity; it can be removed or rewritten with free tools.",
 )
 def detect_metadata(evidence: Evidence, config: MetadataConfig) -> Trace:
-    rec = rec_mod.read(evidence)
+    rec = evidence.provenance
     findings: list[Finding] = []
     extra: dict[str, np.ndarray] = {}
     make, model = rec.make, rec.model
@@ -68,10 +68,10 @@ def detect_metadata(evidence: Evidence, config: MetadataConfig) -> Trace:
     if rec.errors:
         findings.append(Finding("metadata_unreadable", "unreadable metadata: " + "; ".join(rec.errors[:5]),
                                 0.1, values={"problems": rec.errors[:20], "count": len(rec.errors)}))
-    for e in rec_mod.editing_software(rec):
+    for e in claims.editing_software(rec):
         findings.append(Finding("editing_software", f"{e['software']} named in {e['where']}: {e['value']!r}",
                                 e["strength"], values=e))
-    for d in rec_mod.date_findings(rec):
+    for d in claims.date_findings(rec):
         findings.append(Finding(d["kind"], d["message"], d["strength"], values=d["values"]))
 
     if rec.exif.thumbnail:

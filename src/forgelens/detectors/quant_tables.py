@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence, qtables
-from forgelens.evidence import record as rec_mod
 from forgelens.trace import Finding, Trace
 
 
@@ -43,7 +42,7 @@ class QuantTablesConfig:
 def detect_quant_tables(evidence: Evidence, config: QuantTablesConfig) -> Trace:
     if evidence.jpeg is None:
         return Trace.not_applicable("quant_tables", "not a JPEG (or its tables were unreadable)")
-    rec = rec_mod.read(evidence)
+    rec = evidence.provenance
     q = rec.quant
     if q is None:
         return Trace.not_applicable("quant_tables", "quantisation tables unreadable")

@@ -35,10 +35,11 @@ from forgelens.errors import (
 )
 from forgelens.evidence.jpeg_internals import JpegInternals, read_jpeg_internals
 from forgelens.evidence.metadata import Metadata, read_metadata
+from forgelens.evidence.record import ProvenanceRecord, from_evidence
 from forgelens.evidence.structure import Segment, segments
 from forgelens.isolation import check_fits
 
-__all__ = ["Evidence", "LoadLimits", "load", "JpegInternals", "Metadata", "Segment"]
+__all__ = ["Evidence", "LoadLimits", "load", "JpegInternals", "Metadata", "ProvenanceRecord", "Segment"]
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,12 @@ class Evidence:
             y[r0 : r0 + 256] = 0.299 * p[..., 0] + 0.587 * p[..., 1] + 0.114 * p[..., 2]
         y.setflags(write=False)
         return y
+
+    @cached_property
+    def provenance(self) -> ProvenanceRecord:
+        """Every metadata block of the file parsed (EXIF, XMP, IPTC, PNG text, C2PA, generator
+        conventions, JPEG table match), read from ``data`` on first use and kept; never raises."""
+        return from_evidence(self)
 
     def describe(self) -> dict:
         return {
