@@ -1,11 +1,14 @@
 """Evidence: everything forgelens knows about one input file, read once.
 
-``load(path_or_bytes)`` decodes the pixels (uint8 RGB in the stored pixel grid:
-EXIF orientation is recorded, never applied, or JPEG block traces would break),
-hashes the original bytes, reads the JPEG internals (DCT coefficients and
-quantisation tables, via jpeglib), basic metadata and the file structure. The
-original file is opened read-only and never written to. Bad input raises one
-``ForgeLensError`` subclass naming the file and the reason.
+``load(path_or_bytes)`` reads the file's bytes once, decodes the pixels (uint8 RGB in
+the stored pixel grid: EXIF orientation is recorded, never applied, or JPEG block traces
+would break), hashes those bytes, reads the JPEG internals from them (DCT coefficients
+and quantisation tables, via jpeglib), Pillow's basic metadata and the file structure
+(``containers.walk``). The full provenance record (EXIF, XMP, IPTC, PNG text, C2PA,
+generator conventions, JPEG table match: ``record``) is parsed from the same bytes and
+walk on first use of ``Evidence.provenance``. The original file is opened read-only and
+never written to. Bad input raises one ``ForgeLensError`` subclass naming the file and
+the reason.
 """
 
 from __future__ import annotations
@@ -33,10 +36,10 @@ from forgelens.errors import (
     UnreadableImageError,
     UnsupportedFormatError,
 )
+from forgelens.evidence.containers import Segment, png_chunks, walk
 from forgelens.evidence.jpeg_internals import JpegInternals, read_jpeg_internals
 from forgelens.evidence.metadata import Metadata, read_metadata
 from forgelens.evidence.record import ProvenanceRecord, from_evidence
-from forgelens.evidence.structure import Segment, segments
 from forgelens.isolation import check_fits
 
 __all__ = ["Evidence", "LoadLimits", "load", "JpegInternals", "Metadata", "ProvenanceRecord", "Segment"]
@@ -53,17 +56,17 @@ class LoadLimits:
       whose analysis would not fit the worker's memory limit is refused before decoding
       (``isolation.check_fits``: ~100 bytes per pixel + 768 MB);
     - PNG text: compressed chunks inflating past 1 MB are dropped for Pillow
-      (``_MAX_TEXT_INFLATE``); the provenance walker inflates at most 8 MB per chunk and
+      (``_MAX_TEXT_INFLATE``); the metadata reader inflates at most 8 MB per chunk and
       16 MB per file, keeps 2 M characters per key, 1000 keys
-      (``provenance.containers.MAX_TEXT_BYTES``, ``MAX_TOTAL_INFLATE_BYTES``, ``MAX_VALUE_CHARS``);
+      (``containers.MAX_TEXT_BYTES``, ``MAX_TOTAL_INFLATE_BYTES``, ``MAX_VALUE_CHARS``);
     - JPEG/PNG/WebP structure: at most 20 000 blocks (``containers.MAX_BLOCKS``), extended XMP
       at most 4 MB per GUID (``MAX_EXTENDED_XMP_BYTES``), 100 comments;
     - XMP: 1 MB packets from Pillow (``evidence.metadata``), 4 M characters parsed, 5000 fields,
-      DOCTYPE/ENTITY refused, a linear-time fallback for broken XML (``provenance.xmp``);
+      DOCTYPE/ENTITY refused, a linear-time fallback for broken XML (``evidence.xmp``);
     - EXIF: 16 IFDs, 1000 entries each, 1 MB per value, 16 MB of values in all, strings cut to
-      4096 characters (``provenance.exif``); IPTC-IIM: 5000 datasets;
+      4096 characters (``evidence.exif``); IPTC-IIM: 5000 datasets;
     - generator text: patterns scan at most 64 K characters of a value (``generators.MAX_SCAN_CHARS``);
-    - C2PA: stores over 32 MB are not parsed, the SDK gets 20 s (``provenance.c2pa_reader``);
+    - C2PA: stores over 32 MB are not parsed, the SDK gets 20 s (``evidence.c2pa_reader``);
     - thumbnails: at most 1 MB and 2 MP.
     """
 
@@ -311,7 +314,7 @@ def load(
             if by * 8 < pixels.shape[0] or bx * 8 < pixels.shape[1]:
                 jpeg_error = f"DCT grid {by}x{bx} blocks does not cover {pixels.shape[1]}x{pixels.shape[0]} pixels"
                 jpeg = None
-    segs, structure_error = segments(data, "JPEG" if fmt == "MPO" else fmt)
+    segs, structure_error = walk(data, fmt) if fmt in WALKED_FORMATS else ([], None)
 
     return Evidence(
         source=label,
@@ -331,6 +334,10 @@ def load(
     )
 
 
+#: Formats whose block list is ``Evidence.segments`` (WebP's RIFF chunks are walked for the
+#: provenance record only, as before).
+WALKED_FORMATS = ("JPEG", "MPO", "PNG")
+
 #: Pillow refuses compressed PNG text chunks that inflate past this (PngImagePlugin.MAX_TEXT_CHUNK).
 _MAX_TEXT_INFLATE = 1 << 20
 #: Most bytes inflated over all compressed text chunks of one PNG (Pillow's MAX_TEXT_MEMORY is 64 MB).
@@ -341,7 +348,7 @@ def _png_without_oversized_text(data: bytes) -> tuple[bytes, str]:
     """Drop zTXt/iTXt chunks that inflate past Pillow's limit (a decompression bomb in
     metadata), and every one after 16 MB inflated in all, so the pixels can still be
     analysed; say what was dropped. Other bytes kept."""
-    segs, _err = segments(data, "PNG")
+    segs, _err = png_chunks(data)
     drop = []
     inflated = 0
     for seg in segs:

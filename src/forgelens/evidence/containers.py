@@ -1,15 +1,18 @@
-"""Raw metadata blocks read straight from the file bytes (JPEG APPn, PNG chunks, WebP RIFF).
+"""The file's structure, walked once from its bytes: JPEG marker segments, PNG chunks, WebP RIFF chunks.
 
-Pillow's reader (``evidence.metadata``) cuts long values and hides where each
-block came from; the provenance readers need the blocks whole and located:
-the EXIF TIFF stream (for its thumbnail and maker note), every XMP packet
-(including Adobe's "extended XMP"), the IPTC-IIM record inside Photoshop's
-APP13, the C2PA JUMBF boxes (APP11 / caBX / C2PA chunk), PNG text chunks in
-full (ComfyUI workflows are tens of kilobytes) and the JPEG comments.
+``walk(data, fmt)`` lists the blocks in order (name, byte offset, payload length) without
+decoding pixels; analysts read that order (APPn, DQT, SOF, DHT, SOS, COM) to tell a camera
+file from an editor's re-save, and it is ``Evidence.segments``. ``read_raw(data, fmt)`` then
+reads the metadata blocks out of that same walk, whole and located, where Pillow's reader
+(``evidence.metadata``) cuts long values and hides where each came from: the EXIF TIFF
+stream (for its thumbnail and maker note), every XMP packet (including Adobe's "extended
+XMP"), the IPTC-IIM record inside Photoshop's APP13, the C2PA JUMBF boxes (APP11 / caBX /
+C2PA chunk), PNG text chunks in full (ComfyUI workflows are tens of kilobytes) and the JPEG
+comments.
 
-Everything here is bounded: at most ``MAX_BLOCKS`` blocks, compressed text
-inflated to at most ``MAX_TEXT_BYTES``, and any malformed structure stops the
-walk with a message in ``errors`` instead of raising.
+Everything here is bounded: at most ``MAX_BLOCKS`` blocks, compressed text inflated to at
+most ``MAX_TEXT_BYTES``, and malformed structure never raises: the walk stops and says
+where and why (``structure_error``, and in ``errors`` of the raw record).
 """
 
 from __future__ import annotations
@@ -33,6 +36,118 @@ MAX_EXTENDED_XMP_BYTES = 4 << 20
 
 XMP_SIG = b"http://ns.adobe.com/xap/1.0/\x00"
 XMP_EXT_SIG = b"http://ns.adobe.com/xmp/extension/\x00"
+
+_JPEG_NAMES = {
+    0xD8: "SOI", 0xD9: "EOI", 0xDA: "SOS", 0xDB: "DQT", 0xC4: "DHT", 0xDD: "DRI",
+    0xFE: "COM", 0xC0: "SOF0", 0xC1: "SOF1", 0xC2: "SOF2", 0xC3: "SOF3",
+}
+_JPEG_NAMES.update({0xE0 + i: f"APP{i}" for i in range(16)})
+#: JPEG markers that stand alone, with no length field (ITU-T T.81 B.1.1.3: SOI, EOI, RSTn, TEM).
+_STANDALONE = frozenset((0xD8, 0xD9, 0x01, *range(0xD0, 0xD8)))
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One JPEG marker segment, PNG chunk or RIFF chunk: its name, byte offset and payload length."""
+
+    name: str
+    offset: int
+    length: int
+
+
+def walk(data: bytes, fmt: str) -> tuple[list[Segment], str | None]:
+    """The blocks of a JPEG (MPO), PNG or WebP file in order, and why the walk stopped early (or
+    None). Other formats have no walker here: ``([], None)``.
+
+    >>> walk(b"\xff\xd8\xff\xfe\x00\x05abc\xff\xd9", "JPEG")[0][1]
+    Segment(name='COM', offset=2, length=3)
+    """
+    if fmt in ("JPEG", "MPO"):
+        return jpeg_segments(data)
+    if fmt == "PNG":
+        return png_chunks(data)
+    if fmt == "WEBP":
+        return riff_chunks(data)
+    return [], None
+
+
+def jpeg_segments(data: bytes) -> tuple[list[Segment], str | None]:
+    """JPEG marker segments up to the first SOS, then the EOI and any bytes after it.
+
+    The entropy-coded data after SOS is not walked (later markers, e.g. of a second image,
+    are not listed); the EOI is the last one in the file.
+    """
+    segs: list[Segment] = []
+    if not data.startswith(b"\xff\xd8"):
+        return segs, "no SOI marker"
+    segs.append(Segment("SOI", 0, 0))
+    pos, n = 2, len(data)
+    while pos + 4 <= n and len(segs) < MAX_BLOCKS:
+        if data[pos] != 0xFF:
+            return segs, f"expected marker at byte {pos}"
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        name = _JPEG_NAMES.get(marker, f"0x{marker:02X}")
+        if marker in _STANDALONE:
+            segs.append(Segment(name, pos, 0))
+            if marker == 0xD9:
+                return _with_trailing(segs, data, pos + 2), None
+            pos += 2
+            continue
+        (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
+        if length < 2 or pos + 2 + length > n:
+            return segs, f"segment {name} at byte {pos} overruns the file"
+        segs.append(Segment(name, pos, length - 2))
+        pos += 2 + length
+        if marker == 0xDA:
+            eoi = data.rfind(b"\xff\xd9")
+            if eoi > pos:
+                segs.append(Segment("EOI", eoi, 0))
+                _with_trailing(segs, data, eoi + 2)
+            return segs, None
+    return segs, None
+
+
+def _with_trailing(segs: list[Segment], data: bytes, end: int) -> list[Segment]:
+    if len(data) > end:
+        segs.append(Segment("TRAILING", end, len(data) - end))
+    return segs
+
+
+def png_chunks(data: bytes) -> tuple[list[Segment], str | None]:
+    """PNG chunks (type, offset, data length) up to IEND."""
+    segs: list[Segment] = []
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return segs, "no PNG signature"
+    pos, n = 8, len(data)
+    while pos + 8 <= n and len(segs) < MAX_BLOCKS:
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        ctype = data[pos + 4 : pos + 8].decode("latin-1")
+        if pos + 12 + length > n:
+            return segs, f"chunk {ctype!r} at byte {pos} overruns the file"
+        segs.append(Segment(ctype, pos, length))
+        pos += 12 + length
+        if ctype == "IEND":
+            break
+    return segs, None
+
+
+def riff_chunks(data: bytes) -> tuple[list[Segment], str | None]:
+    """WebP's RIFF chunks (FourCC, offset, size), padded to even sizes."""
+    segs: list[Segment] = []
+    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WEBP":
+        return segs, "no RIFF/WEBP header"
+    pos, n = 12, len(data)
+    while pos + 8 <= n and len(segs) < MAX_BLOCKS:
+        fourcc = data[pos : pos + 4].decode("latin-1")
+        (size,) = struct.unpack("<I", data[pos + 4 : pos + 8])
+        if pos + 8 + size > n:
+            return segs, f"chunk {fourcc!r} at byte {pos} overruns the file"
+        segs.append(Segment(fourcc, pos, size))
+        pos += 8 + size + (size & 1)
+    return segs, None
 
 
 @dataclass
@@ -101,38 +216,23 @@ def _inflate(data: bytes, label: str, errors: list[str], raw: RawMetadata | None
         return None
 
 
-def read_jpeg(data: bytes) -> RawMetadata:
+def read_jpeg(data: bytes, walked: tuple[list[Segment], str | None] | None = None) -> RawMetadata:
+    """The metadata blocks of a JPEG, from its segment walk (``walked``, or walked here)."""
     raw = RawMetadata(container="JPEG")
-    if not data.startswith(b"\xff\xd8"):
-        raw.errors.append("no JPEG SOI marker")
-        return raw
+    segs, error = walked if walked is not None else jpeg_segments(data)
     ext_parts: dict[bytes, dict[int, bytes]] = {}
     icc_parts: list[bytes] = []
     icc_bytes = 0
-    pos, n, count = 2, len(data), 0
-    while pos + 4 <= n and count < MAX_BLOCKS:
-        if data[pos] != 0xFF:
-            raw.errors.append(f"JPEG structure: expected a marker at byte {pos}")
-            break
-        marker = data[pos + 1]
-        if marker == 0xFF:
-            pos += 1
+    for seg in segs:
+        marker = data[seg.offset + 1] if seg.offset + 1 < len(data) else 0
+        if seg.name in ("SOI", "TRAILING") or marker in _STANDALONE:
             continue
-        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
-            pos += 2
-            continue
-        if marker == 0xD9:
+        if marker == 0xDA:
             break
-        (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
-        if length < 2 or pos + 2 + length > n:
-            raw.errors.append(f"JPEG segment 0x{marker:02X} at byte {pos} overruns the file")
-            break
-        payload = data[pos + 4 : pos + 2 + length]
-        count += 1
+        payload = data[seg.offset + 4 : seg.offset + 4 + seg.length]
         if 0xE0 <= marker <= 0xEF:
-            name = f"APP{marker - 0xE0}"
             if len(raw.blocks) < 200:
-                raw.blocks.append(name)
+                raw.blocks.append(seg.name)
             if marker == 0xE1 and payload.startswith(b"Exif\x00"):
                 raw.exif.append(payload[6:])
             elif marker == 0xE1 and payload.startswith(XMP_SIG):
@@ -170,9 +270,8 @@ def read_jpeg(data: bytes) -> RawMetadata:
                 raw.blocks.append("COM")
             if len(raw.comments) < 100:
                 raw.comments.append(_decode_text(payload, "latin-1", "JPEG comment", raw.errors))
-        if marker == 0xDA:
-            break
-        pos += 2 + length
+    if error:
+        raw.errors.append(f"JPEG structure: {error}")
     if icc_parts:
         raw.icc = b"".join(icc_parts)[:MAX_ICC_BYTES]
     for guid, parts in ext_parts.items():
@@ -212,21 +311,14 @@ def _photoshop_iptc(irb: bytes, errors: list[str]) -> list[bytes]:
     return out
 
 
-def read_png(data: bytes) -> RawMetadata:
+def read_png(data: bytes, walked: tuple[list[Segment], str | None] | None = None) -> RawMetadata:
+    """The metadata chunks of a PNG, from its chunk walk (``walked``, or walked here)."""
     raw = RawMetadata(container="PNG")
-    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
-        raw.errors.append("no PNG signature")
-        return raw
-    pos, n, count = 8, len(data), 0
-    while pos + 8 <= n and count < MAX_BLOCKS:
-        (length,) = struct.unpack(">I", data[pos : pos + 4])
-        ctype = data[pos + 4 : pos + 8]
-        name = ctype.decode("latin-1")
-        if pos + 12 + length > n:
-            raw.errors.append(f"PNG chunk {name!r} at byte {pos} overruns the file")
-            break
-        body = data[pos + 8 : pos + 8 + length]
-        count += 1
+    segs, error = walked if walked is not None else png_chunks(data)
+    for seg in segs:
+        name, pos = seg.name, seg.offset
+        ctype = name.encode("latin-1")
+        body = data[pos + 8 : pos + 8 + seg.length]
         if name != "IDAT" and len(raw.blocks) < 200:
             raw.blocks.append(name)
         try:
@@ -265,9 +357,8 @@ def read_png(data: bytes) -> RawMetadata:
                 raw.jumbf_bytes += len(body)
         except Exception as exc:  # malformed chunk: note it, keep walking
             raw.errors.append(f"PNG chunk {name!r} at byte {pos} unreadable: {type(exc).__name__}: {exc}")
-        pos += 12 + length
-        if ctype == b"IEND":
-            break
+    if error:
+        raw.errors.append(f"PNG structure: {error}")
     return raw
 
 
@@ -286,33 +377,25 @@ def _put_text(raw: RawMetadata, key: bytes, ctype: str, value: str) -> None:
     raw.text[k] = (ctype, value)
 
 
-def read_webp(data: bytes) -> RawMetadata:
+def read_webp(data: bytes, walked: tuple[list[Segment], str | None] | None = None) -> RawMetadata:
+    """The metadata chunks of a WebP, from its RIFF walk (``walked``, or walked here)."""
     raw = RawMetadata(container="WEBP")
-    if len(data) < 12 or data[:4] != b"RIFF" or data[8:12] != b"WEBP":
-        raw.errors.append("no RIFF/WEBP header")
-        return raw
-    pos, n, count = 12, len(data), 0
-    while pos + 8 <= n and count < MAX_BLOCKS:
-        fourcc = data[pos : pos + 4]
-        (size,) = struct.unpack("<I", data[pos + 4 : pos + 8])
-        body = data[pos + 8 : pos + 8 + size]
-        count += 1
-        name = fourcc.decode("latin-1")
+    segs, error = walked if walked is not None else riff_chunks(data)
+    for seg in segs:
+        body = data[seg.offset + 8 : seg.offset + 8 + seg.length]
         if len(raw.blocks) < 200:
-            raw.blocks.append(name)
-        if pos + 8 + size > n:
-            raw.errors.append(f"WebP chunk {name!r} at byte {pos} overruns the file")
-            break
-        if fourcc == b"EXIF":
+            raw.blocks.append(seg.name)
+        if seg.name == "EXIF":
             raw.exif.append(body[6:] if body.startswith(b"Exif\x00") else body)
-        elif fourcc == b"XMP ":
+        elif seg.name == "XMP ":
             raw.xmp.append(_decode_text(body, "utf-8", "XMP", raw.errors))
-        elif fourcc == b"ICCP":
+        elif seg.name == "ICCP":
             raw.icc = body
-        elif fourcc == b"C2PA":
+        elif seg.name == "C2PA":
             raw.jumbf = True
             raw.jumbf_bytes += len(body)
-        pos += 8 + size + (size & 1)
+    if error:
+        raw.errors.append(f"WebP structure: {error}")
     return raw
 
 
@@ -346,15 +429,17 @@ def read_isobmff(data: bytes, fmt: str) -> RawMetadata:
     return raw
 
 
-def read_raw(data: bytes, fmt: str) -> RawMetadata:
-    """Dispatch on the container; formats without a walker give an empty record."""
+def read_raw(data: bytes, fmt: str, walked: tuple[list[Segment], str | None] | None = None) -> RawMetadata:
+    """The metadata blocks of the file, by container, from ``walked`` (the result of
+    ``walk(data, fmt)``, e.g. Evidence's own) or a walk made here; formats without a walker
+    give an empty record."""
     try:
         if fmt in ("JPEG", "MPO"):
-            return read_jpeg(data)
+            return read_jpeg(data, walked)
         if fmt == "PNG":
-            return read_png(data)
+            return read_png(data, walked)
         if fmt == "WEBP":
-            return read_webp(data)
+            return read_webp(data, walked)
         if fmt in ("HEIF", "AVIF"):
             return read_isobmff(data, fmt)
     except Exception as exc:  # never let a walker take the analysis down

@@ -85,12 +85,13 @@ def from_evidence(evidence) -> ProvenanceRecord:
     q = evidence.jpeg.qtables if evidence.jpeg is not None else None
     lossless = evidence.format in ("PNG", "WEBP", "TIFF", "BMP") and "lossy" not in str(evidence.notes)
     rgb = evidence.pixels if lossless and evidence.format == "PNG" else None
+    walked = (list(evidence.segments), evidence.structure_error) if evidence.segments else None
     return _build_parts(evidence.data, evidence.format, q, evidence.alpha if lossless else None, rgb, errors,
-                        pillow_text=getattr(evidence.metadata, "png_text", {}) or {})
+                        pillow_text=getattr(evidence.metadata, "png_text", {}) or {}, walked=walked)
 
 
-def _build_parts(data, fmt, qt, alpha, rgb, errors, pillow_text=None) -> ProvenanceRecord:
-    raw = containers.read_raw(data, fmt)
+def _build_parts(data, fmt, qt, alpha, rgb, errors, pillow_text=None, walked=None) -> ProvenanceRecord:
+    raw = containers.read_raw(data, fmt, walked)
     errors = errors + raw.errors
     ex = exif_mod.ExifData()
     for block in raw.exif[:2]:
