@@ -219,7 +219,9 @@ def _interpret(store: dict, state: str, remote: str | None) -> C2paResult:
     actions = _manifest_actions(active)
     all_dst: list[str] = []
     agents: list[str] = []
-    for m in manifests.values():
+    # the active manifest first, then the others by label: the SDK's JSON lists them in no fixed order
+    for label in sorted(manifests, key=lambda k: (k != active_label, str(k))):
+        m = manifests[label]
         if not isinstance(m, dict):
             continue
         for a in _manifest_actions(m):
