@@ -23,6 +23,26 @@ from forgelens.evidence import LoadLimits, load
 from tests.conftest import jpeg_bytes, natural_image, png_bytes
 
 
+@pytest.mark.parametrize("memfd", [True, False])
+def test_jpeg_internals_come_from_the_hashed_bytes_not_a_second_read(tmp_path, monkeypatch, memfd):
+    import os
+
+    import jpeglib
+
+    data = jpeg_bytes(natural_image(96, 128, seed=2), 85)
+    p = tmp_path / "a.jpg"
+    p.write_bytes(data)
+    seen = []
+    real = jpeglib.read_dct
+    monkeypatch.setattr(jpeglib, "read_dct", lambda src: (seen.append((src, open(src, "rb").read())), real(src))[1])
+    if not memfd:
+        monkeypatch.delattr(os, "memfd_create", raising=False)
+    ev = load(p)
+    assert ev.jpeg is not None and ev.jpeg_error is None
+    assert len(seen) == 1 and seen[0][0] != str(p) and seen[0][1] == data  # the bytes in memory, elsewhere
+    assert hashlib.sha256(seen[0][1]).hexdigest() == ev.sha256
+
+
 def test_jpeg_evidence_has_pixels_hash_and_dct(tmp_path):
     rgb = natural_image(120, 200, seed=1)
     data = jpeg_bytes(rgb, 80)

@@ -159,7 +159,7 @@ class Evidence:
 
 def _read_source(src: str | os.PathLike | bytes, name: str | None, limits: LoadLimits):
     if isinstance(src, bytes | bytearray | memoryview):
-        return bytes(src), (name or "<bytes>"), None
+        return bytes(src), (name or "<bytes>")
     path = Path(src)
     label = name or str(path)
     if not path.exists():
@@ -174,7 +174,7 @@ def _read_source(src: str | os.PathLike | bytes, name: str | None, limits: LoadL
             data = fh.read()
     except OSError as exc:
         raise UnreadableImageError(label, f"cannot read file: {exc.strerror or exc}") from exc
-    return data, label, str(path)
+    return data, label
 
 
 def _to_rgb8(im: Image.Image, label: str) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
@@ -244,7 +244,7 @@ def load(
         each naming the file and the reason.
     """
     limits = limits or LoadLimits()
-    data, label, path = _read_source(src, name, limits)
+    data, label = _read_source(src, name, limits)
     if not data:
         raise EmptyFileError(label, "the file has zero bytes")
 
@@ -308,7 +308,7 @@ def load(
 
     jpeg, jpeg_error = (None, None)
     if fmt in ("JPEG", "MPO"):
-        jpeg, jpeg_error = read_jpeg_internals(data, path)
+        jpeg, jpeg_error = read_jpeg_internals(data)
         if jpeg is not None:
             by, bx = jpeg.coefficients[0].shape[:2]
             if by * 8 < pixels.shape[0] or bx * 8 < pixels.shape[1]:

@@ -35,23 +35,22 @@ class JpegInternals:
         return self.qtables[0]
 
 
-def read_jpeg_internals(data: bytes, path: str | None) -> tuple[JpegInternals | None, str | None]:
-    """Return the JPEG internals, or (None, reason) if libjpeg cannot read them."""
+def read_jpeg_internals(data: bytes) -> tuple[JpegInternals | None, str | None]:
+    """The JPEG internals of ``data`` (the bytes that were hashed), or (None, reason) if libjpeg
+    cannot read them. The file is never read again, so what is analysed is what was hashed."""
     import jpeglib
 
     tmp_dir = memfd = None
     try:
         # jpeglib reads from a path: hand it the very bytes that were hashed, from memory
-        # (a memfd, never on disk) where the OS has them; else the original file; else a
-        # private temporary folder that is removed below
+        # (a memfd, never on disk) where the OS has them, else from a private temporary
+        # folder that is removed below (never the original path: it may have changed since)
         if hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd"):
             memfd = os.memfd_create("forgelens-jpeg", getattr(os, "MFD_CLOEXEC", 0))
             view = memoryview(data)
             while view:
                 view = view[os.write(memfd, view):]
             src = f"/proc/self/fd/{memfd}"
-        elif path is not None and os.path.isfile(path):
-            src = path
         else:
             tmp_dir = tempfile.mkdtemp(prefix="forgelens-")  # mode 0700
             src = os.path.join(tmp_dir, "input.jpg")
