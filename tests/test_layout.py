@@ -1,7 +1,8 @@
 """The import floors of DESIGN.md's layout, read from the source (``ast``; nothing is imported).
 
 Each floor imports only floors below it: the ground floor (``jpeg.py``, ``maps.py``, ``progress.py``)
-imports nothing from forgelens; ``evidence``, ``detectors`` and ``learned`` never import
+imports nothing from forgelens; ``evidence`` (which reads the file, metadata included) imports only
+the ground floor, ``errors`` and ``isolation``; ``provenance``, ``detectors`` and ``learned`` never import
 the engines and front ends above them (``cli``, ``bench``, ``service``, ``training``,
 ``explain``), not even lazily inside a function; and no two modules import each other,
 directly or round a circle, at module level (Python then sees a half-initialised module,
@@ -19,7 +20,10 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = "forgelens"
 
 GROUND = ("forgelens.jpeg", "forgelens.maps", "forgelens.progress")
-LOWER = ("forgelens.evidence", "forgelens.detectors", "forgelens.learned", *GROUND)
+LOWER = ("forgelens.evidence", "forgelens.provenance", "forgelens.detectors", "forgelens.learned", *GROUND)
+#: Evidence reads the file (pixels, JPEG internals, structure, every metadata record) and needs
+#: nothing that interprets it: only itself, the ground floor, errors and the worker limits.
+EVIDENCE_MAY_IMPORT = ("forgelens.evidence", "forgelens.errors", "forgelens.isolation", *GROUND)
 UPPER = (
     "forgelens.cli",
     "forgelens.cli_groups",
@@ -192,6 +196,13 @@ def test_ground_floor_imports_nothing_from_forgelens(graphs):
     _, every = graphs
     for m in GROUND:
         assert not every[m], f"{m} is the ground floor but imports {sorted(every[m])}"
+
+
+def test_evidence_imports_only_what_reading_needs(graphs):
+    _, every = graphs
+    bad = sorted((m, t) for m, targets in every.items() if _within(m, ("forgelens.evidence",))
+                 for t in targets if not _within(t, EVIDENCE_MAY_IMPORT))
+    assert not bad, "evidence imports above reading: " + ", ".join(f"{a} -> {b}" for a, b in bad)
 
 
 def test_lower_floors_never_import_upper_floors(graphs):
