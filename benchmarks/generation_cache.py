@@ -5,7 +5,7 @@
 Reads ``DATA/manifest.jsonl`` (written by ``forgelens.training.generation_data``) and, for
 every processed view (and the validation robustness copies, at most ``--robust-cap`` per
 family/source), stores in ``DATA/features.npz``: the CLIP parts of
-``detectors.generation_clip.clip_features`` (resized view + native crops), the shipped
+``detectors.clip_probe.clip_features`` (resized view + native crops), the shipped
 ``gen_trace`` score, and trivial statistics (log size, JPEG or not, brightness,
 saturation, sharpness) for the baseline. Resumable: views already cached are skipped.
 """
@@ -23,7 +23,7 @@ import numpy as np
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from forgelens.detectors import generation_clip as gc  # noqa: E402
+from forgelens.detectors import clip_probe as gc  # noqa: E402
 from forgelens.detectors import registry  # noqa: E402
 from forgelens.evidence import load  # noqa: E402
 from forgelens.training.generation_data import load_features, load_manifest  # noqa: E402

@@ -118,7 +118,7 @@ def localizer_table(limit: int) -> list[str]:
 
 
 def gen_trace_table(limit: int) -> list[str]:
-    from forgelens.detectors.generation_trace import GenTraceConfig
+    from forgelens.detectors.gen_trace import GenTraceConfig
     from forgelens.evidence import load
     from forgelens.learned import gen_model
     from forgelens.training.gen_trace_net import load_torch, runner

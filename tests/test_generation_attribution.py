@@ -111,7 +111,7 @@ def test_shipped_probe_spares_a_camera_crop_and_its_reshared_copy(shared_dataset
 def test_shipped_attribution_says_unknown_for_gan_pictures(shared_datasets):
     """GANs (BigGAN, StyleGAN, …) are no family the attribution model was fitted on."""
     from forgelens.detectors import generation_attribution as ga
-    from forgelens.detectors.generation_clip import clip_features
+    from forgelens.detectors.clip_probe import clip_features
     from forgelens.evidence import load
 
     model = ga.shipped()

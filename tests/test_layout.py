@@ -180,7 +180,7 @@ def graphs():
 def test_the_walk_sees_the_package(graphs):
     top, every = graphs
     assert "forgelens.pipeline" in top and "forgelens.jpeg" in top
-    assert "forgelens.jpeg" in every["forgelens.detectors.jpeg_ela"]  # a known edge is found
+    assert "forgelens.jpeg" in every["forgelens.detectors.ela"]  # a known edge is found
 
 
 def test_no_module_level_import_circle(graphs):

@@ -64,7 +64,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from forgelens.detectors.generation_clip import (
+from forgelens.detectors.clip_probe import (
     patch_reliability,
     strongest_patch_finding,
     verdict_finding,

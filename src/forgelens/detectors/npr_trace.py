@@ -62,7 +62,7 @@ from pathlib import Path
 
 import numpy as np
 
-from forgelens.detectors.generation_clip import (
+from forgelens.detectors.clip_probe import (
     patch_reliability,
     strongest_patch_finding,
     verdict_finding,
