@@ -285,9 +285,10 @@ class IsolatedPool:
 
     Examples
     --------
-    >>> with IsolatedPool(2, Limits(seconds=30)) as pool:  # doctest: +SKIP
-    ...     fut = pool.submit(analyze_file, "photo.jpg")
-    ...     fut.result()
+    >>> import math
+    >>> with IsolatedPool(1, Limits(seconds=30)) as pool:
+    ...     pool.submit(math.sqrt, 16.0).result()
+    4.0
     """
 
     #: how often the watchdog checks memory and time while jobs run

@@ -48,9 +48,10 @@ References
 
 Examples
 --------
->>> from forgelens.evidence import load
 >>> from forgelens.detectors import registry
->>> trace = registry.run("clip_probe", load("photo.jpg"))  # doctest: +SKIP
+>>> trace = registry.run("clip_probe", evidence)  # evidence = forgelens.evidence.load("photo.jpg")
+>>> 0.0 <= trace.score <= 1.0
+True
 """
 
 from __future__ import annotations

@@ -49,9 +49,10 @@ References
 
 Examples
 --------
->>> from forgelens.evidence import load
 >>> from forgelens.detectors import registry
->>> trace = registry.run("npr_trace", load("photo.png"))  # doctest: +SKIP
+>>> trace = registry.run("npr_trace", evidence)  # evidence = forgelens.evidence.load("photo.png")
+>>> 0.0 <= trace.score <= 1.0
+True
 """
 
 from __future__ import annotations

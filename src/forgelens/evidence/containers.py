@@ -56,7 +56,7 @@ class Segment:
 
 
 def walk(data: bytes, fmt: str) -> tuple[list[Segment], str | None]:
-    """The blocks of a JPEG (MPO), PNG or WebP file in order, and why the walk stopped early (or
+    r"""The blocks of a JPEG (MPO), PNG or WebP file in order, and why the walk stopped early (or
     None). Other formats have no walker here: ``([], None)``.
 
     >>> walk(b"\xff\xd8\xff\xfe\x00\x05abc\xff\xd9", "JPEG")[0][1]
