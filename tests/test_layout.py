@@ -12,6 +12,7 @@ and the order of imports starts to matter).
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -229,3 +230,53 @@ def test_the_walk_finds_a_circle_and_a_floor_break(tmp_path):
     top, every = _graph(tmp_path)
     assert _strongly_connected(top) == [["forgelens.a", "forgelens.b"]]  # the lazy c <-> d is allowed
     assert _floor_breaks(every) == {("forgelens.detectors.x", "forgelens.explain.words")}
+
+
+@functools.cache
+def _top_level_names(path: Path) -> set[str]:
+    """Names a module defines or imports at its top level (what ``from it import name`` can get);
+    with a module-level ``__getattr__``, also the strings of its top-level assignments (the
+    ``__all__`` or table of names it resolves lazily)."""
+    names: set[str] = set()
+    strings: set[str] = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            for t in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                names.update(n.id for n in ast.walk(t) if isinstance(n, ast.Name))
+            strings.update(c.value for c in ast.walk(node) if isinstance(c, ast.Constant) and isinstance(c.value, str))
+        elif isinstance(node, (ast.If, ast.Try)):
+            names.update(n.name for n in ast.walk(node) if isinstance(n, (ast.FunctionDef, ast.ClassDef)))
+            names.update((a.asname or a.name).split(".")[0] for n in ast.walk(node)
+                         if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names)
+    return names | strings if "__getattr__" in names else names
+
+
+def test_every_forgelens_import_names_something_that_exists():
+    """After a module is renamed, no import of its old name is left behind (lazy ones included),
+    in the package, the tests, the benchmarks, the scripts or the examples."""
+    if not (SRC / PACKAGE).is_dir():
+        pytest.skip(f"no source tree at {SRC / PACKAGE}")
+    modules = _modules(SRC)
+    root = SRC.parent
+    stale = []
+    for folder in ("src", "tests", "benchmarks", "scripts", "examples"):
+        for path in sorted((root / folder).rglob("*.py")) if (root / folder).is_dir() else []:
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Import):
+                    wanted = [(a.name, None) for a in node.names if a.name.split(".")[0] == PACKAGE]
+                elif isinstance(node, ast.ImportFrom) and not node.level and (node.module or "").split(".")[0] == PACKAGE:
+                    wanted = [(node.module, a.name) for a in node.names]
+                else:
+                    continue
+                for mod, name in wanted:
+                    where = f"{path.relative_to(root)}:{node.lineno}"
+                    if mod not in modules:
+                        stale.append(f"{where} {mod}")
+                    elif name and name != "*" and f"{mod}.{name}" not in modules \
+                            and name not in _top_level_names(modules[mod]) and mod != PACKAGE:
+                        stale.append(f"{where} {mod}.{name}")
+    assert not stale, "imports of forgelens names that do not exist: " + "; ".join(stale)
