@@ -110,7 +110,7 @@ def shipped() -> FamilyModel | None:
 
 
 def attribute_features(feats: dict[str, np.ndarray], model: FamilyModel | None = None) -> dict[str, Any] | None:
-    """Attribution from CLIP feature parts (``clip_probe.clip_features``); None without a model."""
+    """Attribution from CLIP feature parts (``generation_clip.clip_features``); None without a model."""
     m = model or shipped()
     if m is None or any(p not in feats for p in m.parts):
         return None
