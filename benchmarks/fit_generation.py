@@ -44,6 +44,7 @@ from scipy.special import expit
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+from forgelens.detectors import generation_clip as gc  # noqa: E402
 from forgelens.detectors.generation_attribution import FamilyModel  # noqa: E402
 from forgelens.learned import clip_encoder  # noqa: E402
 from forgelens.training import probes as tg  # noqa: E402
@@ -53,9 +54,12 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT_JSON = ROOT / "src" / "forgelens" / "fusion" / "generation.json"
 PROBE_JSON = ROOT / "src" / "forgelens" / "learned" / "weights" / "clip_probe.json"
 FAMILIES_JSON = ROOT / "src" / "forgelens" / "learned" / "weights" / "generation_families.json"
-CANDIDATES = (("g_emb",), ("c_emb",), ("g_emb", "c_emb"), ("g_emb", "g_tok"), ("c_emb", "c_tok"),
-              ("g_emb", "c_emb", "g_tok", "c_tok"))
-C_GRID = (0.01, 0.05, 0.25)
+#: Feature sets compared by leave-family-out CV. ``*_cls`` = CLS token after every CLIP block (RINE,
+#: Koutlis & Papadopoulos, ECCV 2024), ``[a:b]`` = blocks a..b-1 only; ``c4_*`` = four native crops.
+CANDIDATES = (("g_emb",), ("c_emb",), ("g_emb", "c_emb"), ("g_emb", "c4_emb"),
+              ("g_cls",), ("c_cls",), ("c4_cls",), ("g_cls", "c_cls"), ("g_cls", "c4_cls"),
+              ("g_cls[0:6]",), ("g_cls[6:12]",), ("g_cls[6:12]", "c4_cls[6:12]"))
+C_GRID = (0.002, 0.01, 0.05)
 FPR = 0.03
 EPS = 1e-4
 MIN_FAMILY = 20
@@ -69,30 +73,36 @@ def logit(p) -> np.ndarray:
 
 
 class Table:
-    """Per-view rows of the cached features with their record's label, family, style and split."""
+    """Per-view rows of the cached features with their record's label, family, style and split.
+
+    When the per-block cache (``generation_cache_layers.py``) is there, only its views are used,
+    so every CLIP part comes from the same one-tile-at-a-time encoding.
+    """
 
     def __init__(self, data: Path, view: str = "proc"):
         cache = load_features(data)
         keys = set(cache)
+        need = "g_cls" if any(k.endswith("|g_cls") for k in keys) else "g_emb"
         self.rows = []
         for rec in load_manifest(data):
             if rec.dropped:
                 continue
             for v in rec.views:
                 f = v["file"]
-                if v["view"] == view and f"{f}|g_emb" in keys:
+                if v["view"] == view and f"{f}|{need}" in keys:
                     self.rows.append((rec, f))
         self.y = np.array([r.label == "generated" for r, _ in self.rows], int)
         self.family = np.array([str(r.family) for r, _ in self.rows], dtype=object)
         self.style = np.array([r.style for r, _ in self.rows])
         self.split = np.array([r.split for r, _ in self.rows])
         self.ids = [r.id for r, _ in self.rows]
+        names = sorted({k.split("|", 1)[1] for k in keys} - {"gen_trace"})
         self.parts = {p: np.stack([cache[f"{f}|{p}"] for _, f in self.rows]).astype(np.float32)
-                      if self.rows else np.zeros((0, 0)) for p in ("g_emb", "g_tok", "c_emb", "c_tok", "trivial")}
+                      for p in names if self.rows and all(f"{f}|{p}" in keys for _, f in self.rows)}
         self.gen_trace = np.array([float(cache[f"{f}|gen_trace"][0]) for _, f in self.rows])
 
     def x(self, parts: tuple[str, ...]) -> np.ndarray:
-        return np.concatenate([self.parts[p] for p in parts], axis=1)
+        return np.concatenate([gc.part_array(self.parts, p).reshape(len(self.rows), -1) for p in parts], axis=1)
 
 
 def groups_for(fam: np.ndarray, y: np.ndarray, ids: list[str]) -> np.ndarray:
@@ -121,16 +131,43 @@ def per_style_threshold(p_real: np.ndarray, style: np.ndarray, fpr: float = FPR)
     return max(tg.threshold_at_fpr(p_real[style == s], fpr) for s in np.unique(style))
 
 
-def choose_features(t: Table, tr: np.ndarray, log=print) -> tuple[tuple[str, ...], float, dict]:
+def choose_features(t: Table, tr: np.ndarray, log=print, study: bool = False) -> tuple[tuple[str, ...], float, dict]:
+    """The candidate feature set and C with the best leave-family-out CV AUC on the training split.
+
+    With ``study``, each candidate is also fitted on the whole training split and scored on the
+    validation split (unseen families; FPR of the worst real source at the per-style threshold)
+    — printed for the record, never used for the choice.
+    """
     g = groups_for(t.family[tr], t.y[tr], [t.ids[i] for i in np.flatnonzero(tr)])
     scores = {}
     for parts in CANDIDATES:
+        if not all(p.split("[")[0] in t.parts for p in parts):
+            continue
         for c in C_GRID:
-            z = oof_logits(t.x(parts)[tr], t.y[tr], g, c)
+            x = t.x(parts)
+            z = oof_logits(x[tr], t.y[tr], g, c)
             scores[("+".join(parts), c)] = a = auc(t.y[tr], z)
-            log(f"  leave-family-out CV  {'+'.join(parts):28s} C={c:<5} AUC {a:.3f}")
+            line = f"  leave-family-out CV  {'+'.join(parts):28s} C={c:<5} AUC {a:.3f}"
+            if study:
+                line += "  | validation " + validation_line(t, tr, x, z, c)
+            log(line)
     (best, c), _ = max(scores.items(), key=lambda kv: kv[1])
     return tuple(best.split("+")), c, {f"{k[0]} C={k[1]}": round(v, 4) for k, v in scores.items()}
+
+
+def validation_line(t: Table, tr: np.ndarray, x: np.ndarray, z_oof: np.ndarray, c: float) -> str:
+    """Unseen-family AUC, share called generated and worst real-source FPR of one candidate probe."""
+    probe = tg.fit_linear(x[tr], t.y[tr], c=c)
+    probe.platt_a, probe.platt_b = tg.fit_platt(z_oof, t.y[tr])
+    p_oof = probe.prob(z_oof)
+    thr = per_style_threshold(p_oof[t.y[tr] == 0], t.style[tr][t.y[tr] == 0])
+    va = t.split == "val"
+    p = probe.prob(probe.logit(x[va]))
+    y, fam = t.y[va], t.family[va]
+    fpr = {s: float(np.mean(p[(y == 0) & (fam == s)] >= thr)) for s in np.unique(fam[y == 0])}
+    worst = max(fpr, key=fpr.get)
+    return (f"AUC {auc(y, p):.3f} TPR {np.mean(p[y == 1] >= thr):.0%} worst FPR {fpr[worst]:.1%} ({worst}) "
+            f"thr {thr:.3f}")
 
 
 def fit_probe(t: Table, tr: np.ndarray, parts, c: float) -> tuple[tg.LinearProbe, np.ndarray]:
@@ -199,12 +236,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=Path("/work/gen-data"))
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--study", action="store_true", help="also print each candidate's validation-split numbers")
     a = ap.parse_args(argv)
     t = Table(a.data)
     tr = t.split == "train"
     print(f"training split: {int(tr.sum())} pictures ({int(t.y[tr].sum())} generated, "
           f"{int((1 - t.y[tr]).sum())} real); families {', '.join(sorted(set(t.family[tr & (t.y == 1)])))}")
-    parts, c, cv = choose_features(t, tr)
+    parts, c, cv = choose_features(t, tr, study=a.study)
     print(f"chosen: {'+'.join(parts)} C={c}")
     probe, p_oof = fit_probe(t, tr, parts, c)
     probe.meta = {"parts": list(parts), "C": c, "oof_auc": round(auc(t.y[tr], p_oof), 4),

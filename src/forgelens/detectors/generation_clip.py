@@ -55,6 +55,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -134,23 +135,42 @@ def native_crops(rgb: np.ndarray, n: int = N_CROPS) -> list[np.ndarray]:
                                      round(t * (w - TILE)):round(t * (w - TILE)) + TILE, :3]) for t in ts]
 
 
-FEATURE_PARTS = ("g_emb", "g_tok", "c_emb", "c_tok")
+FEATURE_PARTS = ("g_emb", "g_tok", "g_cls", "c_emb", "c_tok", "c_cls")
+
+
+def parts_from_encoding(enc: dict[str, np.ndarray], crops=slice(1, None)) -> dict[str, np.ndarray]:
+    """Feature parts from ``clip_encoder.encode_tiles`` of [resized view, native crops...].
+
+    ``g_*`` come from tile 0 (the UnivFD resized view), ``c_*`` are averaged over the ``crops``
+    tiles (native resolution): ``emb`` the image embedding, ``tok`` the mean patch token,
+    ``cls`` [L, 768] the CLS token after every encoder block (RINE).
+    """
+    return {"g_emb": enc["emb"][0], "g_tok": enc["tok"][0], "g_cls": enc["cls"][0],
+            "c_emb": enc["emb"][crops].mean(0), "c_tok": enc["tok"][crops].mean(0), "c_cls": enc["cls"][crops].mean(0)}
 
 
 def clip_features(rgb: np.ndarray, threads: int = 2, n_crops: int = N_CROPS) -> dict[str, np.ndarray]:
-    """CLIP features of one picture, one encoder batch of ``1 + n_crops`` tiles.
-
-    ``g_emb``/``g_tok``: image embedding and mean patch token of the resized UnivFD view;
-    ``c_emb``/``c_tok``: the same averaged over ``n_crops`` native-resolution crops.
-    """
+    """CLIP features of one picture (``parts_from_encoding``), one encoder batch of ``1 + n_crops`` tiles."""
     from forgelens.learned import clip_encoder
 
-    emb, tok = clip_encoder.embed_224([clip_encoder.centre_tile(rgb), *native_crops(rgb, n_crops)], threads=threads)
-    return {"g_emb": emb[0], "g_tok": tok[0], "c_emb": emb[1:].mean(0), "c_tok": tok[1:].mean(0)}
+    enc = clip_encoder.encode_tiles([clip_encoder.centre_tile(rgb), *native_crops(rgb, n_crops)], threads=threads)
+    return parts_from_encoding(enc)
+
+
+_LAYER_RANGE = re.compile(r"^(\w+)\[(\d+):(\d+)\]$")
+
+
+def part_array(feats: dict[str, np.ndarray], part: str) -> np.ndarray:
+    """One named part; ``"g_cls[6:12]"`` = the CLS tokens of blocks 6–11 only (axis -2 of ``*_cls``)."""
+    m = _LAYER_RANGE.match(part)
+    if m is None:
+        return np.asarray(feats[part], np.float32)
+    return np.asarray(feats[m.group(1)], np.float32)[..., int(m.group(2)):int(m.group(3)), :]
 
 
 def feature_vector(feats: dict[str, np.ndarray], parts: tuple[str, ...]) -> np.ndarray:
-    return np.concatenate([np.asarray(feats[p], np.float32).ravel() for p in parts])
+    """One picture's probe input: the named parts (``part_array``) concatenated."""
+    return np.concatenate([part_array(feats, p).ravel() for p in parts])
 
 
 @register(
