@@ -3,9 +3,10 @@
     OMP_NUM_THREADS=1 nice -n 10 python benchmarks/generation_cache_layers.py --data /work/gen-data
 
 For every view already in the feature cache of ``generation_cache.py`` (same pictures, same
-robustness copies), five 224 px tiles, each encoded alone (``clip_encoder.encode_tiles``) — the resized UnivFD view and four
-native-resolution crops along the diagonal (``generation_clip.native_crops(rgb, 4)``, whose
-first and last are the two crops of the shipped probe) — gives, in ``DATA/features-rine.npz``:
+robustness copies), 224 px tiles, each encoded alone (``clip_encoder.encode_tiles``), so the
+passes add up independently: ``--crops 0`` the resized UnivFD view; ``--crops 2`` or ``4``
+native-resolution crops along the diagonal (``generation_clip.native_crops(rgb, n)``; the first
+and last of four are the shipped probe's two crops). In ``DATA/features-rine.npz``:
 ``g_emb``/``g_tok``/``g_cls`` (embedding, mean patch token, CLS after each block of the resized
 view), ``c_emb``/``c_tok``/``c_cls`` (the same, mean of the two shipped crops) and
 ``c4_emb``/``c4_tok``/``c4_cls`` (mean of all four crops). These replace the older cache's
@@ -27,16 +28,14 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from forgelens.detectors import generation_clip as gc  # noqa: E402
 from forgelens.evidence import load  # noqa: E402
-from forgelens.learned import clip_encoder  # noqa: E402
 from forgelens.training.generation_data import load_features  # noqa: E402
 
 OUT = "features-rine.npz"
 
 
-def layer_parts(rgb: np.ndarray, threads: int) -> dict[str, np.ndarray]:
-    enc = clip_encoder.encode_tiles([clip_encoder.centre_tile(rgb), *gc.native_crops(rgb, 4)], threads=threads)
-    two, four = gc.parts_from_encoding(enc, [1, 4]), gc.parts_from_encoding(enc, slice(1, 5))
-    return {**two, "c4_cls": four["c_cls"], "c4_emb": four["c_emb"], "c4_tok": four["c_tok"]}
+def layer_parts(rgb: np.ndarray, threads: int, crops: int) -> dict[str, np.ndarray]:
+    """``crops`` = 0: the resized view's ``g_*``; 2 or 4: the native crops' ``c_*`` (and ``c4_*``)."""
+    return gc.view_parts(rgb, threads) if crops == 0 else gc.crop_parts(rgb, crops, threads)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,20 +43,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=Path("/work/gen-data"))
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--save-every", type=int, default=100)
+    ap.add_argument("--crops", type=int, default=0, choices=(0, 2, 4),
+                    help="0: resized view only (g_*); 2/4: native crops (c_*, and c4_* with 4)")
     a = ap.parse_args(argv)
     path = a.data / OUT
     cache: dict[str, np.ndarray] = dict(np.load(path)) if path.is_file() else {}
     base = load_features(a.data)
     views = sorted({k.split("|")[0] for k in base if k.endswith("|g_emb")})
     # processed views first (training and validation), robustness copies last
-    todo = sorted((f for f in views if f"{f}|g_cls" not in cache), key=lambda f: ("_proc" not in f, f))
+    key = "g_cls" if a.crops == 0 else ("c_cls" if a.crops == 2 else "c4_cls")
+    todo = sorted((f for f in views if f"{f}|{key}" not in cache), key=lambda f: ("_proc" not in f, f))
     print(f"{len(todo)} views to compute, {len({k.split('|')[0] for k in cache})} cached", flush=True)
     t0, diff = time.time(), []
     for i, f in enumerate(todo):
         rgb = np.asarray(load(a.data / "views" / f).pixels)[..., :3]
-        parts = layer_parts(rgb, a.threads)
+        parts = layer_parts(rgb, a.threads, a.crops)
         # how far one-tile-at-a-time encoding moves the embedding from the older batched cache
-        diff.append(float(parts["g_emb"] @ base[f"{f}|g_emb"].astype(np.float32)))
+        k = "g_emb" if a.crops == 0 else "c_emb"
+        diff.append(float(parts[k] @ base[f"{f}|{k}"].astype(np.float32)))
         for k, v in parts.items():
             cache[f"{f}|{k}"] = v.astype(np.float16)
         if (i + 1) % a.save_every == 0 or i + 1 == len(todo):

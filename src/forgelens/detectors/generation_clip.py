@@ -135,26 +135,42 @@ def native_crops(rgb: np.ndarray, n: int = N_CROPS) -> list[np.ndarray]:
                                      round(t * (w - TILE)):round(t * (w - TILE)) + TILE, :3]) for t in ts]
 
 
-FEATURE_PARTS = ("g_emb", "g_tok", "g_cls", "c_emb", "c_tok", "c_cls")
+def view_parts(rgb: np.ndarray, threads: int = 2) -> dict[str, np.ndarray]:
+    """The UnivFD resized view (``centre_tile``): ``g_emb`` image embedding, ``g_tok`` mean patch
+    token, ``g_cls`` [L, 768] the CLS token after every encoder block (RINE)."""
+    from forgelens.learned import clip_encoder
+
+    enc = clip_encoder.encode_tiles([clip_encoder.centre_tile(rgb)], threads=threads)
+    return {f"g_{k}": v[0] for k, v in enc.items()}
 
 
-def parts_from_encoding(enc: dict[str, np.ndarray], crops=slice(1, None)) -> dict[str, np.ndarray]:
-    """Feature parts from ``clip_encoder.encode_tiles`` of [resized view, native crops...].
+def crop_parts(rgb: np.ndarray, n_crops: int = N_CROPS, threads: int = 2) -> dict[str, np.ndarray]:
+    """Native-resolution crops (``native_crops``): ``c_*`` = mean over the first and last crop (the
+    two crops of ``n_crops=2``), and with more crops ``c{n}_*`` = mean over all of them."""
+    from forgelens.learned import clip_encoder
 
-    ``g_*`` come from tile 0 (the UnivFD resized view), ``c_*`` are averaged over the ``crops``
-    tiles (native resolution): ``emb`` the image embedding, ``tok`` the mean patch token,
-    ``cls`` [L, 768] the CLS token after every encoder block (RINE).
-    """
-    return {"g_emb": enc["emb"][0], "g_tok": enc["tok"][0], "g_cls": enc["cls"][0],
-            "c_emb": enc["emb"][crops].mean(0), "c_tok": enc["tok"][crops].mean(0), "c_cls": enc["cls"][crops].mean(0)}
+    enc = clip_encoder.encode_tiles(native_crops(rgb, n_crops), threads=threads)
+    out = {f"c_{k}": v[[0, -1]].mean(0) for k, v in enc.items()}
+    if n_crops > 2:
+        out.update({f"c{n_crops}_{k}": v.mean(0) for k, v in enc.items()})
+    return out
+
+
+def crops_needed(parts: tuple[str, ...]) -> int:
+    """How many native crops a probe's parts need: 0, 2 (``c_*``) or n (``c{n}_*``)."""
+    n = [int(m.group(1)) for p in parts if (m := re.match(r"^c(\d+)_", p))]
+    return max(n) if n else (N_CROPS if any(p.startswith("c_") for p in parts) else 0)
 
 
 def clip_features(rgb: np.ndarray, threads: int = 2, n_crops: int = N_CROPS) -> dict[str, np.ndarray]:
-    """CLIP features of one picture (``parts_from_encoding``), one encoder batch of ``1 + n_crops`` tiles."""
-    from forgelens.learned import clip_encoder
+    """CLIP features of one picture: ``view_parts`` and, when ``n_crops`` > 0, ``crop_parts``.
 
-    enc = clip_encoder.encode_tiles([clip_encoder.centre_tile(rgb), *native_crops(rgb, n_crops)], threads=threads)
-    return parts_from_encoding(enc)
+    Every tile is encoded alone, so these are exactly the cached training features
+    (``benchmarks/generation_cache_layers.py``)."""
+    feats = view_parts(rgb, threads)
+    if n_crops:
+        feats.update(crop_parts(rgb, n_crops, threads))
+    return feats
 
 
 _LAYER_RANGE = re.compile(r"^(\w+)\[(\d+):(\d+)\]$")
@@ -207,7 +223,7 @@ def clip_probe(evidence: Evidence, config: ClipProbeConfig) -> Trace:
     parts = tuple(probe.meta.get("parts", ()))
     attribution = None
     if parts:  # issue-18 probes: named CLIP feature parts (resized view and native-resolution crops)
-        feats = clip_features(px, threads=config.threads)
+        feats = clip_features(px, threads=config.threads, n_crops=crops_needed(parts))
         z = float(np.ravel(probe.logit(feature_vector(feats, parts)[None]))[0])
         from forgelens.detectors.generation_attribution import attribute_features
 
