@@ -16,16 +16,18 @@ picture (shared aspect crop, ×0.5–1.5, JPEG/WebP 60–100 or social chain, bo
    The validation families are not looked at.
 2. **Probe** — standardise → logistic regression (balanced) → Platt on the out-of-fold
    logits (``learned/weights/clip_probe.json``). Threshold: the smallest P at which, for
-   *every* real-photo style, at most 3 % of that style's out-of-fold scores lie at or above it.
+   *every* real-photo source (camera originals, Unsplash and Laboratoriet stock, LAION web photos,
+   deepface portraits, Flickr re-saves, Kodak scans), at most 3 % of that source's out-of-fold
+   scores lie at or above it (per source since this refit; per style before).
 3. **Attribution** — multinomial logistic regression over the training families with ≥ 20
    pictures, on the same features; open-set rejection: a top probability under ``p_min``
    reads "unknown/other", ``p_min`` set so that 80 % of the pictures of families the model
    did not see (the leave-family-out folds and the ``other-modern`` set whose generators
    are not named) are rejected (``learned/weights/generation_families.json``).
 4. **Combiner** — logistic regression on logit(gen_trace) and the out-of-fold logit(clip_probe),
-   thresholds by the same per-style rule; ``authentic_below`` = the lowest P below which at
-   least 80 % of every real style's training pictures fall (so at most 20 % of real photos of
-   any style read "inconclusive" or above), capped at ``generated_at``; fallbacks with one
+   thresholds by the same per-source rule; ``authentic_below`` = the lowest P below which at
+   least 80 % of every real source's training pictures fall (so at most 20 % of real photos of
+   any source read "inconclusive" or above), capped at ``generated_at``; fallbacks with one
    detector each (``fusion/generation.json``).
 """
 
@@ -56,14 +58,15 @@ PROBE_JSON = ROOT / "src" / "forgelens" / "learned" / "weights" / "clip_probe.js
 FAMILIES_JSON = ROOT / "src" / "forgelens" / "learned" / "weights" / "generation_families.json"
 #: Feature sets compared by leave-family-out CV. ``*_cls`` = CLS token after every CLIP block (RINE,
 #: Koutlis & Papadopoulos, ECCV 2024), ``[a:b]`` = blocks a..b-1 only; ``c4_*`` = four native crops.
-CANDIDATES = (("g_emb",), ("c_emb",), ("g_emb", "c_emb"), ("g_emb", "c4_emb"),
-              ("g_cls",), ("c_cls",), ("c4_cls",), ("g_cls", "c_cls"), ("g_cls", "c4_cls"),
-              ("g_cls[0:6]",), ("g_cls[6:12]",), ("g_cls[6:12]", "c4_cls[6:12]"))
+CANDIDATES = (("g_emb",), ("c_emb",), ("g_emb", "c_emb"),
+              ("g_cls",), ("g_cls[0:6]",), ("g_cls[3:9]",), ("g_cls[6:12]",), ("g_cls[9:12]",),
+              ("g_emb", "g_cls[6:12]"), ("c_cls",), ("g_cls", "c_cls"), ("g_cls[6:12]", "c_cls[6:12]"),
+              ("c4_emb",), ("c4_cls",), ("g_cls", "c4_cls"))
 C_GRID = (0.002, 0.01, 0.05)
 FPR = 0.03
 EPS = 1e-4
 MIN_FAMILY = 20
-INCONCLUSIVE_REAL = 0.20  # at most this share of each real style's pictures reads "inconclusive" or above
+INCONCLUSIVE_REAL = 0.20  # at most this share of each real source's pictures reads "inconclusive" or above
 UNKNOWN_FAMILY = "other-modern"  # modern generators of the Laboratoriet game, not named per picture
 
 
@@ -126,16 +129,16 @@ def auc(y: np.ndarray, s: np.ndarray) -> float:
     return float(roc_auc_score(y, s)) if 0 < y.sum() < len(y) else float("nan")
 
 
-def per_style_threshold(p_real: np.ndarray, style: np.ndarray, fpr: float = FPR) -> float:
-    """Smallest threshold keeping every real style's rate at or above it ≤ ``fpr``."""
-    return max(tg.threshold_at_fpr(p_real[style == s], fpr) for s in np.unique(style))
+def per_source_threshold(p_real: np.ndarray, source: np.ndarray, fpr: float = FPR) -> float:
+    """Smallest threshold keeping every real source's rate at or above it ≤ ``fpr``."""
+    return max(tg.threshold_at_fpr(p_real[source == s], fpr) for s in np.unique(source))
 
 
 def choose_features(t: Table, tr: np.ndarray, log=print, study: bool = False) -> tuple[tuple[str, ...], float, dict]:
     """The candidate feature set and C with the best leave-family-out CV AUC on the training split.
 
     With ``study``, each candidate is also fitted on the whole training split and scored on the
-    validation split (unseen families; FPR of the worst real source at the per-style threshold)
+    validation split (unseen families; FPR of the worst real source at the per-source threshold)
     — printed for the record, never used for the choice.
     """
     g = groups_for(t.family[tr], t.y[tr], [t.ids[i] for i in np.flatnonzero(tr)])
@@ -160,7 +163,7 @@ def validation_line(t: Table, tr: np.ndarray, x: np.ndarray, z_oof: np.ndarray, 
     probe = tg.fit_linear(x[tr], t.y[tr], c=c)
     probe.platt_a, probe.platt_b = tg.fit_platt(z_oof, t.y[tr])
     p_oof = probe.prob(z_oof)
-    thr = per_style_threshold(p_oof[t.y[tr] == 0], t.style[tr][t.y[tr] == 0])
+    thr = per_source_threshold(p_oof[t.y[tr] == 0], t.family[tr][t.y[tr] == 0])
     va = t.split == "val"
     p = probe.prob(probe.logit(x[va]))
     y, fam = t.y[va], t.family[va]
@@ -177,7 +180,7 @@ def fit_probe(t: Table, tr: np.ndarray, parts, c: float) -> tuple[tg.LinearProbe
     probe = tg.fit_linear(x, y, c=c)
     probe.platt_a, probe.platt_b = tg.fit_platt(z, y)
     p_oof = probe.prob(z)
-    probe.threshold = per_style_threshold(p_oof[y == 0], t.style[tr][y == 0])
+    probe.threshold = per_source_threshold(p_oof[y == 0], t.family[tr][y == 0])
     return probe, p_oof
 
 
@@ -214,7 +217,7 @@ def fit_combiner(t: Table, tr: np.ndarray, p_clip_oof: np.ndarray) -> list[dict]
     models = []
     for dets in (("gen_trace", "clip_probe"), ("clip_probe",), ("gen_trace",)):
         m = ok if "gen_trace" in dets else np.ones_like(ok)
-        y, style = t.y[tr][m], t.style[tr][m]
+        y, style = t.y[tr][m], t.family[tr][m]  # real pictures: their source
         xs = {"gen_trace": logit(t.gen_trace[tr][m]), "clip_probe": logit(p_clip_oof[m])}
         x = np.stack([xs[d] for d in dets], 1)
         if len(dets) > 1:
@@ -223,7 +226,7 @@ def fit_combiner(t: Table, tr: np.ndarray, p_clip_oof: np.ndarray) -> list[dict]
         else:
             coef, icpt = [1.0], 0.0
         p = expit(x @ np.array(coef) + icpt)
-        thr = per_style_threshold(p[y == 0], style[y == 0])
+        thr = per_source_threshold(p[y == 0], style[y == 0])
         below = float(min(thr, max(np.quantile(p[(y == 0) & (style == s)], 1 - INCONCLUSIVE_REAL)
                                    for s in np.unique(style[y == 0]))))
         models.append({"detectors": list(dets), "coef": [round(c, 5) for c in coef], "intercept": round(icpt, 5),
@@ -247,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     probe, p_oof = fit_probe(t, tr, parts, c)
     probe.meta = {"parts": list(parts), "C": c, "oof_auc": round(auc(t.y[tr], p_oof), 4),
                   "calibration": "Platt scaling on leave-family-out out-of-fold logits (training split)",
-                  "threshold_rule": "smallest P at which every real-photo style's out-of-fold rate at or above "
+                  "threshold_rule": "smallest P at which every real-photo source's out-of-fold rate at or above "
                                     "it is <= 3 %",
                   "cv_leave_family_out": cv, "n_train": int(tr.sum()),
                   "encoder_sha256": clip_encoder.model_sha256(), "fitted_by": "benchmarks/fit_generation.py",
@@ -267,10 +270,10 @@ def main(argv: list[str] | None = None) -> int:
         "fitted": {"script": "benchmarks/fit_generation.py", "date": dt.date.today().isoformat(),
                    "data": "issue-18 multi-generator set, train split (forgelens.training.generation_data): "
                            "families " + ", ".join(sorted(set(t.family[tr & (t.y == 1)]))) +
-                           "; real styles " + ", ".join(sorted(set(t.style[tr & (t.y == 0)]))),
+                           "; real sources " + ", ".join(sorted(set(t.family[tr & (t.y == 0)]))),
                    "n_real": int((tr & (t.y == 0)).sum()), "n_generated": int((tr & (t.y == 1)).sum()),
-                   "threshold_rule": "every real style's out-of-fold rate at or above generated_at <= 3 %",
-                   "heldout_real": "training-split real photos of every style, scored out of fold (leave-family-out "
+                   "threshold_rule": "every real source's out-of-fold rate at or above generated_at <= 3 %",
+                   "heldout_real": "training-split real photos of every source, scored out of fold (leave-family-out "
                                    "folds); validation-split FPR per source in benchmarks/RESULTS-generation.md",
                    "heldout_fpr": models[0]["heldout_fpr"],
                    "heldout_families": sorted(set(t.family[(t.split == 'val') & (t.y == 1)])),

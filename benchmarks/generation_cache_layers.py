@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--save-every", type=int, default=100)
     ap.add_argument("--crops", type=int, default=0, choices=(0, 2, 4),
                     help="0: resized view only (g_*); 2/4: native crops (c_*, and c4_* with 4)")
+    ap.add_argument("--proc-only", action="store_true", help="skip the validation robustness copies")
     a = ap.parse_args(argv)
     path = a.data / OUT
     cache: dict[str, np.ndarray] = dict(np.load(path)) if path.is_file() else {}
@@ -52,7 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     views = sorted({k.split("|")[0] for k in base if k.endswith("|g_emb")})
     # processed views first (training and validation), robustness copies last
     key = "g_cls" if a.crops == 0 else ("c_cls" if a.crops == 2 else "c4_cls")
-    todo = sorted((f for f in views if f"{f}|{key}" not in cache), key=lambda f: ("_proc" not in f, f))
+    todo = sorted((f for f in views if f"{f}|{key}" not in cache and (not a.proc_only or "_proc" in f)),
+                  key=lambda f: ("_proc" not in f, f))
     print(f"{len(todo)} views to compute, {len({k.split('|')[0] for k in cache})} cached", flush=True)
     t0, diff = time.time(), []
     for i, f in enumerate(todo):

