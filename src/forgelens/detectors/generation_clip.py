@@ -199,15 +199,16 @@ def feature_vector(feats: dict[str, np.ndarray], parts: tuple[str, ...]) -> np.n
     config=ClipProbeConfig,
     family="generation",
     calibrated=True,  # Platt-scaled; threshold fitted on held-out camera photos
-    default=True,  # ~0.3-0.85 s per image (3 tiles); 0-10 % of held-out real photos per source (RESULTS-generation.md)
-    description="UnivFD: logistic probe on frozen CLIP ViT-B/16 features of a resized view and native-resolution "
-    "crops (int8 ONNX), with a generator-family hint",
+    default=True,  # one 224 px tile (resized view) since the RINE refit; per-source false alarms in RESULTS-generation.md
+    description="UnivFD/RINE: logistic probe on frozen CLIP ViT-B/16 features (int8 ONNX) — the CLS tokens of "
+    "intermediate encoder blocks of a resized view — with a generator-family hint",
     how_to_read="The score is a calibrated probability that the whole picture came out of a generator, "
     "judged from what it shows and how it is rendered. It has no map.",
     caveat="Trained on ~940 pictures of 14 generator families; on 4 families it never saw it ranks at AUC "
-    "0.86 but calls only a minority generated at its threshold. Misses real photos re-rendered by an AI autoencoder "
-    "(laundered) by design; can be fooled by heavy recompression, screenshots and upscaling; "
-    "unusual real content (drawings, renders, anime) may read as generated.",
+    "0.92 but calls well under half of them generated at its threshold. Misses real photos re-rendered by an AI "
+    "autoencoder (laundered) by design; can be fooled by heavy recompression, screenshots and upscaling; "
+    "designed graphics and unusual real content (posters, banners, flat colour, drawings, renders) may read as "
+    "generated.",
 )
 def clip_probe(evidence: Evidence, config: ClipProbeConfig) -> Trace:
     from forgelens.learned import clip_encoder
