@@ -238,3 +238,17 @@ def test_unreadable_probe_file_is_one_clear_error_naming_it(tmp_path):
     with pytest.raises(ForgeLensError, match="unreadable probe weights"):
         registry.run("npr_trace", load(encode(photo())), config=cfg, catch=False)
     assert bad.read_text() == "{not json"  # left as it was
+
+
+def test_probe_parts_name_blocks_and_crops():
+    from forgelens.detectors import generation_clip as gc
+
+    one = {"g_cls": np.arange(12 * 4, dtype=np.float32).reshape(12, 4), "g_emb": np.ones(3, np.float32)}
+    assert gc.part_array(one, "g_cls[6:12]").shape == (6, 4)
+    assert np.array_equal(gc.part_array(one, "g_cls[6:12]")[0], one["g_cls"][6])
+    assert gc.feature_vector(one, ("g_emb", "g_cls[10:12]")).shape == (3 + 2 * 4,)
+    rows = {"g_cls": np.zeros((5, 12, 4), np.float32)}
+    assert gc.part_array(rows, "g_cls[0:3]").shape == (5, 3, 4)
+    assert gc.crops_needed(("g_cls[6:12]",)) == 0
+    assert gc.crops_needed(("g_emb", "c_emb")) == gc.N_CROPS
+    assert gc.crops_needed(("g_cls", "c4_cls")) == 4
