@@ -252,6 +252,9 @@ def main(argv: list[str] | None = None) -> int:
                   "calibration": "Platt scaling on leave-family-out out-of-fold logits (training split)",
                   "threshold_rule": "smallest P at which every real-photo source's out-of-fold rate at or above "
                                     "it is <= 3 %",
+                  "features": "parts of generation_clip.clip_features: g_* = resized view, c_* = native crops; "
+                              "emb = final embedding, cls = CLS token after each encoder block (RINE), [a:b] = "
+                              "blocks a..b-1; every 224 px tile encoded alone",
                   "cv_leave_family_out": cv, "n_train": int(tr.sum()),
                   "encoder_sha256": clip_encoder.model_sha256(), "fitted_by": "benchmarks/fit_generation.py",
                   "date": dt.date.today().isoformat(), "data": "issue-18 multi-generator set (train split)"}
