@@ -40,7 +40,7 @@ from fit_generation import (  # noqa: E402
     Table,
     auc,
     logit,
-    per_style_threshold,
+    per_source_threshold,
 )
 
 from forgelens.detectors.generation_attribution import UNKNOWN, FamilyModel  # noqa: E402
@@ -65,7 +65,7 @@ class Scorers:
         x = train.parts["trivial"][tr]
         self.triv = tg.fit_linear(x, train.y[tr], c=1.0)
         p = expit(self.triv.logit(x))
-        self.triv_thr = per_style_threshold(p[train.y[tr] == 0], train.style[tr][train.y[tr] == 0])
+        self.triv_thr = per_source_threshold(p[train.y[tr] == 0], train.family[tr][train.y[tr] == 0])
 
     def scores(self, t: Table) -> dict[str, tuple[np.ndarray, float]]:
         p_clip = self.probe.prob(self.probe.logit(t.x(self.parts)))

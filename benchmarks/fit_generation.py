@@ -16,16 +16,18 @@ picture (shared aspect crop, ×0.5–1.5, JPEG/WebP 60–100 or social chain, bo
    The validation families are not looked at.
 2. **Probe** — standardise → logistic regression (balanced) → Platt on the out-of-fold
    logits (``learned/weights/clip_probe.json``). Threshold: the smallest P at which, for
-   *every* real-photo style, at most 3 % of that style's out-of-fold scores lie at or above it.
+   *every* real-photo source (camera originals, Unsplash and Laboratoriet stock, LAION web photos,
+   deepface portraits, Flickr re-saves, Kodak scans), at most 3 % of that source's out-of-fold
+   scores lie at or above it (per source since this refit; per style before).
 3. **Attribution** — multinomial logistic regression over the training families with ≥ 20
    pictures, on the same features; open-set rejection: a top probability under ``p_min``
    reads "unknown/other", ``p_min`` set so that 80 % of the pictures of families the model
    did not see (the leave-family-out folds and the ``other-modern`` set whose generators
    are not named) are rejected (``learned/weights/generation_families.json``).
 4. **Combiner** — logistic regression on logit(gen_trace) and the out-of-fold logit(clip_probe),
-   thresholds by the same per-style rule; ``authentic_below`` = the lowest P below which at
-   least 80 % of every real style's training pictures fall (so at most 20 % of real photos of
-   any style read "inconclusive" or above), capped at ``generated_at``; fallbacks with one
+   thresholds by the same per-source rule; ``authentic_below`` = the lowest P below which at
+   least 80 % of every real source's training pictures fall (so at most 20 % of real photos of
+   any source read "inconclusive" or above), capped at ``generated_at``; fallbacks with one
    detector each (``fusion/generation.json``).
 """
 
@@ -44,6 +46,7 @@ from scipy.special import expit
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+from forgelens.detectors import generation_clip as gc  # noqa: E402
 from forgelens.detectors.generation_attribution import FamilyModel  # noqa: E402
 from forgelens.learned import clip_encoder  # noqa: E402
 from forgelens.training import probes as tg  # noqa: E402
@@ -53,13 +56,17 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT_JSON = ROOT / "src" / "forgelens" / "fusion" / "generation.json"
 PROBE_JSON = ROOT / "src" / "forgelens" / "learned" / "weights" / "clip_probe.json"
 FAMILIES_JSON = ROOT / "src" / "forgelens" / "learned" / "weights" / "generation_families.json"
-CANDIDATES = (("g_emb",), ("c_emb",), ("g_emb", "c_emb"), ("g_emb", "g_tok"), ("c_emb", "c_tok"),
-              ("g_emb", "c_emb", "g_tok", "c_tok"))
-C_GRID = (0.01, 0.05, 0.25)
+#: Feature sets compared by leave-family-out CV. ``*_cls`` = CLS token after every CLIP block (RINE,
+#: Koutlis & Papadopoulos, ECCV 2024), ``[a:b]`` = blocks a..b-1 only; ``c4_*`` = four native crops.
+CANDIDATES = (("g_emb",), ("c_emb",), ("g_emb", "c_emb"),
+              ("g_cls",), ("g_cls[0:6]",), ("g_cls[3:9]",), ("g_cls[6:12]",), ("g_cls[9:12]",),
+              ("g_emb", "g_cls[6:12]"), ("c_cls",), ("g_cls", "c_cls"), ("g_cls[6:12]", "c_cls[6:12]"),
+              ("c4_emb",), ("c4_cls",), ("g_cls", "c4_cls"))
+C_GRID = (0.002, 0.01, 0.05)
 FPR = 0.03
 EPS = 1e-4
 MIN_FAMILY = 20
-INCONCLUSIVE_REAL = 0.20  # at most this share of each real style's pictures reads "inconclusive" or above
+INCONCLUSIVE_REAL = 0.20  # at most this share of each real source's pictures reads "inconclusive" or above
 UNKNOWN_FAMILY = "other-modern"  # modern generators of the Laboratoriet game, not named per picture
 
 
@@ -69,30 +76,36 @@ def logit(p) -> np.ndarray:
 
 
 class Table:
-    """Per-view rows of the cached features with their record's label, family, style and split."""
+    """Per-view rows of the cached features with their record's label, family, style and split.
+
+    When the per-block cache (``generation_cache_layers.py``) is there, only its views are used,
+    so every CLIP part comes from the same one-tile-at-a-time encoding.
+    """
 
     def __init__(self, data: Path, view: str = "proc"):
         cache = load_features(data)
         keys = set(cache)
+        need = "g_cls" if any(k.endswith("|g_cls") for k in keys) else "g_emb"
         self.rows = []
         for rec in load_manifest(data):
             if rec.dropped:
                 continue
             for v in rec.views:
                 f = v["file"]
-                if v["view"] == view and f"{f}|g_emb" in keys:
+                if v["view"] == view and f"{f}|{need}" in keys:
                     self.rows.append((rec, f))
         self.y = np.array([r.label == "generated" for r, _ in self.rows], int)
         self.family = np.array([str(r.family) for r, _ in self.rows], dtype=object)
         self.style = np.array([r.style for r, _ in self.rows])
         self.split = np.array([r.split for r, _ in self.rows])
         self.ids = [r.id for r, _ in self.rows]
+        names = sorted({k.split("|", 1)[1] for k in keys} - {"gen_trace"})
         self.parts = {p: np.stack([cache[f"{f}|{p}"] for _, f in self.rows]).astype(np.float32)
-                      if self.rows else np.zeros((0, 0)) for p in ("g_emb", "g_tok", "c_emb", "c_tok", "trivial")}
+                      for p in names if self.rows and all(f"{f}|{p}" in keys for _, f in self.rows)}
         self.gen_trace = np.array([float(cache[f"{f}|gen_trace"][0]) for _, f in self.rows])
 
     def x(self, parts: tuple[str, ...]) -> np.ndarray:
-        return np.concatenate([self.parts[p] for p in parts], axis=1)
+        return np.concatenate([gc.part_array(self.parts, p).reshape(len(self.rows), -1) for p in parts], axis=1)
 
 
 def groups_for(fam: np.ndarray, y: np.ndarray, ids: list[str]) -> np.ndarray:
@@ -116,21 +129,48 @@ def auc(y: np.ndarray, s: np.ndarray) -> float:
     return float(roc_auc_score(y, s)) if 0 < y.sum() < len(y) else float("nan")
 
 
-def per_style_threshold(p_real: np.ndarray, style: np.ndarray, fpr: float = FPR) -> float:
-    """Smallest threshold keeping every real style's rate at or above it ≤ ``fpr``."""
-    return max(tg.threshold_at_fpr(p_real[style == s], fpr) for s in np.unique(style))
+def per_source_threshold(p_real: np.ndarray, source: np.ndarray, fpr: float = FPR) -> float:
+    """Smallest threshold keeping every real source's rate at or above it ≤ ``fpr``."""
+    return max(tg.threshold_at_fpr(p_real[source == s], fpr) for s in np.unique(source))
 
 
-def choose_features(t: Table, tr: np.ndarray, log=print) -> tuple[tuple[str, ...], float, dict]:
+def choose_features(t: Table, tr: np.ndarray, log=print, study: bool = False) -> tuple[tuple[str, ...], float, dict]:
+    """The candidate feature set and C with the best leave-family-out CV AUC on the training split.
+
+    With ``study``, each candidate is also fitted on the whole training split and scored on the
+    validation split (unseen families; FPR of the worst real source at the per-source threshold)
+    — printed for the record, never used for the choice.
+    """
     g = groups_for(t.family[tr], t.y[tr], [t.ids[i] for i in np.flatnonzero(tr)])
     scores = {}
     for parts in CANDIDATES:
+        if not all(p.split("[")[0] in t.parts for p in parts):
+            continue
         for c in C_GRID:
-            z = oof_logits(t.x(parts)[tr], t.y[tr], g, c)
+            x = t.x(parts)
+            z = oof_logits(x[tr], t.y[tr], g, c)
             scores[("+".join(parts), c)] = a = auc(t.y[tr], z)
-            log(f"  leave-family-out CV  {'+'.join(parts):28s} C={c:<5} AUC {a:.3f}")
+            line = f"  leave-family-out CV  {'+'.join(parts):28s} C={c:<5} AUC {a:.3f}"
+            if study:
+                line += "  | validation " + validation_line(t, tr, x, z, c)
+            log(line)
     (best, c), _ = max(scores.items(), key=lambda kv: kv[1])
     return tuple(best.split("+")), c, {f"{k[0]} C={k[1]}": round(v, 4) for k, v in scores.items()}
+
+
+def validation_line(t: Table, tr: np.ndarray, x: np.ndarray, z_oof: np.ndarray, c: float) -> str:
+    """Unseen-family AUC, share called generated and worst real-source FPR of one candidate probe."""
+    probe = tg.fit_linear(x[tr], t.y[tr], c=c)
+    probe.platt_a, probe.platt_b = tg.fit_platt(z_oof, t.y[tr])
+    p_oof = probe.prob(z_oof)
+    thr = per_source_threshold(p_oof[t.y[tr] == 0], t.family[tr][t.y[tr] == 0])
+    va = t.split == "val"
+    p = probe.prob(probe.logit(x[va]))
+    y, fam = t.y[va], t.family[va]
+    fpr = {s: float(np.mean(p[(y == 0) & (fam == s)] >= thr)) for s in np.unique(fam[y == 0])}
+    worst = max(fpr, key=fpr.get)
+    return (f"AUC {auc(y, p):.3f} TPR {np.mean(p[y == 1] >= thr):.0%} worst FPR {fpr[worst]:.1%} ({worst}) "
+            f"thr {thr:.3f}")
 
 
 def fit_probe(t: Table, tr: np.ndarray, parts, c: float) -> tuple[tg.LinearProbe, np.ndarray]:
@@ -140,7 +180,7 @@ def fit_probe(t: Table, tr: np.ndarray, parts, c: float) -> tuple[tg.LinearProbe
     probe = tg.fit_linear(x, y, c=c)
     probe.platt_a, probe.platt_b = tg.fit_platt(z, y)
     p_oof = probe.prob(z)
-    probe.threshold = per_style_threshold(p_oof[y == 0], t.style[tr][y == 0])
+    probe.threshold = per_source_threshold(p_oof[y == 0], t.family[tr][y == 0])
     return probe, p_oof
 
 
@@ -177,7 +217,7 @@ def fit_combiner(t: Table, tr: np.ndarray, p_clip_oof: np.ndarray) -> list[dict]
     models = []
     for dets in (("gen_trace", "clip_probe"), ("clip_probe",), ("gen_trace",)):
         m = ok if "gen_trace" in dets else np.ones_like(ok)
-        y, style = t.y[tr][m], t.style[tr][m]
+        y, style = t.y[tr][m], t.family[tr][m]  # real pictures: their source
         xs = {"gen_trace": logit(t.gen_trace[tr][m]), "clip_probe": logit(p_clip_oof[m])}
         x = np.stack([xs[d] for d in dets], 1)
         if len(dets) > 1:
@@ -186,7 +226,7 @@ def fit_combiner(t: Table, tr: np.ndarray, p_clip_oof: np.ndarray) -> list[dict]
         else:
             coef, icpt = [1.0], 0.0
         p = expit(x @ np.array(coef) + icpt)
-        thr = per_style_threshold(p[y == 0], style[y == 0])
+        thr = per_source_threshold(p[y == 0], style[y == 0])
         below = float(min(thr, max(np.quantile(p[(y == 0) & (style == s)], 1 - INCONCLUSIVE_REAL)
                                    for s in np.unique(style[y == 0]))))
         models.append({"detectors": list(dets), "coef": [round(c, 5) for c in coef], "intercept": round(icpt, 5),
@@ -199,18 +239,22 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=Path("/work/gen-data"))
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--study", action="store_true", help="also print each candidate's validation-split numbers")
     a = ap.parse_args(argv)
     t = Table(a.data)
     tr = t.split == "train"
     print(f"training split: {int(tr.sum())} pictures ({int(t.y[tr].sum())} generated, "
           f"{int((1 - t.y[tr]).sum())} real); families {', '.join(sorted(set(t.family[tr & (t.y == 1)])))}")
-    parts, c, cv = choose_features(t, tr)
+    parts, c, cv = choose_features(t, tr, study=a.study)
     print(f"chosen: {'+'.join(parts)} C={c}")
     probe, p_oof = fit_probe(t, tr, parts, c)
     probe.meta = {"parts": list(parts), "C": c, "oof_auc": round(auc(t.y[tr], p_oof), 4),
                   "calibration": "Platt scaling on leave-family-out out-of-fold logits (training split)",
-                  "threshold_rule": "smallest P at which every real-photo style's out-of-fold rate at or above "
+                  "threshold_rule": "smallest P at which every real-photo source's out-of-fold rate at or above "
                                     "it is <= 3 %",
+                  "features": "parts of generation_clip.clip_features: g_* = resized view, c_* = native crops; "
+                              "emb = final embedding, cls = CLS token after each encoder block (RINE), [a:b] = "
+                              "blocks a..b-1; every 224 px tile encoded alone",
                   "cv_leave_family_out": cv, "n_train": int(tr.sum()),
                   "encoder_sha256": clip_encoder.model_sha256(), "fitted_by": "benchmarks/fit_generation.py",
                   "date": dt.date.today().isoformat(), "data": "issue-18 multi-generator set (train split)"}
@@ -229,10 +273,10 @@ def main(argv: list[str] | None = None) -> int:
         "fitted": {"script": "benchmarks/fit_generation.py", "date": dt.date.today().isoformat(),
                    "data": "issue-18 multi-generator set, train split (forgelens.training.generation_data): "
                            "families " + ", ".join(sorted(set(t.family[tr & (t.y == 1)]))) +
-                           "; real styles " + ", ".join(sorted(set(t.style[tr & (t.y == 0)]))),
+                           "; real sources " + ", ".join(sorted(set(t.family[tr & (t.y == 0)]))),
                    "n_real": int((tr & (t.y == 0)).sum()), "n_generated": int((tr & (t.y == 1)).sum()),
-                   "threshold_rule": "every real style's out-of-fold rate at or above generated_at <= 3 %",
-                   "heldout_real": "training-split real photos of every style, scored out of fold (leave-family-out "
+                   "threshold_rule": "every real source's out-of-fold rate at or above generated_at <= 3 %",
+                   "heldout_real": "training-split real photos of every source, scored out of fold (leave-family-out "
                                    "folds); validation-split FPR per source in benchmarks/RESULTS-generation.md",
                    "heldout_fpr": models[0]["heldout_fpr"],
                    "heldout_families": sorted(set(t.family[(t.split == 'val') & (t.y == 1)])),

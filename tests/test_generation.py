@@ -107,6 +107,41 @@ def test_clip_preprocess_contract():
     assert e.shape == (1, 512) and abs(np.linalg.norm(e) - 1) < 1e-4
 
 
+@needs_clip
+def test_clip_block_cls_tokens_and_batch_independence():
+    a, b = photo(224, 224), (photo(224, 224, seed=3) // 4).astype(np.uint8)
+    one = clip_encoder.encode_tiles([a])
+    two = clip_encoder.encode_tiles([a, b])
+    assert one["cls"].shape == (1, 12, 768) and one["emb"].shape == (1, 512) and one["tok"].shape == (1, 768)
+    # a tile's features do not depend on the tiles encoded with it
+    for k in ("emb", "tok", "cls"):
+        assert np.array_equal(one[k][0], two[k][0])
+    # the blocks differ (not twelve copies of one output) and the embedding is what embed() gives the tile
+    assert np.abs(one["cls"][0, 0] - one["cls"][0, 11]).max() > 1e-3
+    assert np.allclose(one["emb"][0], clip_encoder.embed(a)[0], atol=1e-5)
+
+
+def test_with_layer_outputs_adds_one_cls_output_per_block():
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper
+
+    # a two-block stand-in with the exported graph's names: block 1's output is already a graph output
+    x = helper.make_tensor_value_info("pixel_values", TensorProto.FLOAT, [1, 3, 4])
+    nodes = [helper.make_node("Relu", ["pixel_values"], ["/vision_model/encoder/layers.0/Add_1_output_0"]),
+             helper.make_node("Relu", ["/vision_model/encoder/layers.0/Add_1_output_0"], ["last"]),
+             helper.make_node("Identity", ["last"], ["/vision_model/encoder/layers.1/Add_1_output_0"])]
+    out = helper.make_tensor_value_info("/vision_model/encoder/layers.1/Add_1_output_0", TensorProto.FLOAT, None)
+    model = helper.make_model(helper.make_graph(nodes, "g", [x], [out]))
+    graph, n = clip_encoder.with_layer_outputs(model.SerializeToString())
+    m = onnx.load_from_string(graph)
+    assert n == 1 and [o.name for o in m.graph.output][-1] == "cls_layer_0"
+    import onnxruntime as ort
+
+    v = np.arange(12, dtype=np.float32).reshape(1, 3, 4) - 5
+    res = ort.InferenceSession(graph, providers=["CPUExecutionProvider"]).run(["cls_layer_0"], {"pixel_values": v})[0]
+    assert np.array_equal(res, np.maximum(v, 0)[:, 0])
+
+
 # ------------------------------------------------------------------ TAEF2 and laundering (shared data)
 needs_taef2 = pytest.mark.skipif(taef2.available() is not None, reason=f"TAEF2: {taef2.available()}")
 
@@ -203,3 +238,17 @@ def test_unreadable_probe_file_is_one_clear_error_naming_it(tmp_path):
     with pytest.raises(ForgeLensError, match="unreadable probe weights"):
         registry.run("npr_trace", load(encode(photo())), config=cfg, catch=False)
     assert bad.read_text() == "{not json"  # left as it was
+
+
+def test_probe_parts_name_blocks_and_crops():
+    from forgelens.detectors import generation_clip as gc
+
+    one = {"g_cls": np.arange(12 * 4, dtype=np.float32).reshape(12, 4), "g_emb": np.ones(3, np.float32)}
+    assert gc.part_array(one, "g_cls[6:12]").shape == (6, 4)
+    assert np.array_equal(gc.part_array(one, "g_cls[6:12]")[0], one["g_cls"][6])
+    assert gc.feature_vector(one, ("g_emb", "g_cls[10:12]")).shape == (3 + 2 * 4,)
+    rows = {"g_cls": np.zeros((5, 12, 4), np.float32)}
+    assert gc.part_array(rows, "g_cls[0:3]").shape == (5, 3, 4)
+    assert gc.crops_needed(("g_cls[6:12]",)) == 0
+    assert gc.crops_needed(("g_emb", "c_emb")) == gc.N_CROPS
+    assert gc.crops_needed(("g_cls", "c4_cls")) == 4

