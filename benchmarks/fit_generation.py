@@ -46,7 +46,7 @@ from scipy.special import expit
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from forgelens.detectors import generation_clip as gc  # noqa: E402
+from forgelens.detectors import clip_probe as gc  # noqa: E402
 from forgelens.detectors.generation_attribution import FamilyModel  # noqa: E402
 from forgelens.learned import clip_encoder  # noqa: E402
 from forgelens.training import probes as tg  # noqa: E402
@@ -252,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
                   "calibration": "Platt scaling on leave-family-out out-of-fold logits (training split)",
                   "threshold_rule": "smallest P at which every real-photo source's out-of-fold rate at or above "
                                     "it is <= 3 %",
-                  "features": "parts of generation_clip.clip_features: g_* = resized view, c_* = native crops; "
+                  "features": "parts of clip_probe.clip_features: g_* = resized view, c_* = native crops; "
                               "emb = final embedding, cls = CLS token after each encoder block (RINE), [a:b] = "
                               "blocks a..b-1; every 224 px tile encoded alone",
                   "cv_leave_family_out": cv, "n_train": int(tr.sum()),

@@ -5,7 +5,7 @@
 For every view already in the feature cache of ``generation_cache.py`` (same pictures, same
 robustness copies), 224 px tiles, each encoded alone (``clip_encoder.encode_tiles``), so the
 passes add up independently: ``--crops 0`` the resized UnivFD view; ``--crops 2`` or ``4``
-native-resolution crops along the diagonal (``generation_clip.native_crops(rgb, n)``; the first
+native-resolution crops along the diagonal (``clip_probe.native_crops(rgb, n)``; the first
 and last of four are the shipped probe's two crops). In ``DATA/features-rine.npz``:
 ``g_emb``/``g_tok``/``g_cls`` (embedding, mean patch token, CLS after each block of the resized
 view), ``c_emb``/``c_tok``/``c_cls`` (the same, mean of the two shipped crops) and
@@ -26,7 +26,7 @@ import numpy as np
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from forgelens.detectors import generation_clip as gc  # noqa: E402
+from forgelens.detectors import clip_probe as gc  # noqa: E402
 from forgelens.evidence import load  # noqa: E402
 from forgelens.training.generation_data import load_features  # noqa: E402
 

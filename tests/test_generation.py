@@ -241,7 +241,7 @@ def test_unreadable_probe_file_is_one_clear_error_naming_it(tmp_path):
 
 
 def test_probe_parts_name_blocks_and_crops():
-    from forgelens.detectors import generation_clip as gc
+    from forgelens.detectors import clip_probe as gc
 
     one = {"g_cls": np.arange(12 * 4, dtype=np.float32).reshape(12, 4), "g_emb": np.ones(3, np.float32)}
     assert gc.part_array(one, "g_cls[6:12]").shape == (6, 4)

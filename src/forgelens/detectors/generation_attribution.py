@@ -110,8 +110,8 @@ def shipped() -> FamilyModel | None:
 
 
 def attribute_features(feats: dict[str, np.ndarray], model: FamilyModel | None = None) -> dict[str, Any] | None:
-    """Attribution from CLIP feature parts (``generation_clip.clip_features``); None without a model."""
-    from forgelens.detectors.generation_clip import feature_vector
+    """Attribution from CLIP feature parts (``clip_probe.clip_features``); None without a model."""
+    from forgelens.detectors.clip_probe import feature_vector
 
     m = model or shipped()
     if m is None or any(p.split("[")[0] not in feats for p in m.parts):  # "g_cls[6:12]" reads g_cls
