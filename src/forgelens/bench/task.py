@@ -1,31 +1,36 @@
-"""The benchmark runner: one task per (image, perturbation), run on a process pool or Ray.
+"""The benchmark task: what one (image, perturbation) produces, and its cache key.
 
 A task reads the file, applies the perturbation to its bytes, ``load``s the
 result, runs the requested detectors at **native resolution**, reads the mask
-and computes every per-image metric in the worker, so only small dicts travel
-back (and maps, with ``--save-maps``, are written by the worker).
+and computes every per-image metric in the worker, so only a small
+``records.ImageRecord`` travels back (and maps, with ``--save-maps``, are
+written by the worker). The engines that run tasks are in ``engines``; the
+writers of tables and files in ``writers`` and ``tables``.
 
 Detector names
-    Any registered detector, plus two pseudo-detectors:
+    Any registered detector, plus three pseudo-detectors:
 
     ``default``   the fused verdict of the default analysis
                   (``forgelens.pipeline.analyze``): map = ``verdict.heatmap``,
                   score = ``verdict.score``. ``analyze`` runs once per image and
                   every registered detector that is part of it takes its trace
                   from that report (no detector runs twice).
-    ``baseline``  a trivial reference, not a detector: a centre-prior map
-                  (Gaussian, sigma = 1/4 of each side) and an image score from
-                  the file's bits per pixel, bpp / (1 + bpp). It shows what
-                  cues that carry no forensic information achieve on the same
-                  images.
+    ``baseline``  a trivial reference, not a detector: the centre-prior map
+                  (``metrics.centre_prior``) and an image score from the file's
+                  bits per pixel, bpp / (1 + bpp). It shows what cues that carry
+                  no forensic information achieve on the same images.
+    ``constant``  another trivial reference: a map of 0.5 everywhere and the
+                  score 0.5 (pixel AUC 0.5 by construction; its best F1 is the
+                  "paint everything" F1 of the mask).
 
 Cache and resume
     Each task's result is cached as JSON under ``OUT/cache/``. A cached entry
     is reused when the image and mask files are unchanged (size, mtime) and
     the detector's key is unchanged: name, configuration, the SHA-256 of the
     detector's source file and the tool version (``default`` also covers the
-    pipeline and fusion sources and every default detector). Only what changed
-    is rerun; ``--force`` reruns everything.
+    pipeline and fusion sources and every default detector; the pseudo
+    detectors cover ``metrics.py``, where the centre prior is). Only what
+    changed is rerun; ``--force`` reruns everything.
 
 Bad input
     An unreadable image, a missing or unusable mask, a detector that fails or
@@ -41,8 +46,7 @@ import inspect
 import json
 import os
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,14 +54,17 @@ from typing import Any
 import numpy as np
 
 from forgelens import __version__
+from forgelens.bench import metrics
 from forgelens.bench.datasets import Dataset, MaskError, read_mask
-from forgelens.bench.metrics import pixel_scores
+from forgelens.bench.metrics import centre_prior, pixel_scores
 from forgelens.bench.perturb import Perturbation, parse_one
-from forgelens.progress import progress_bar
+from forgelens.bench.records import DetectorResult, ImageRecord
+from forgelens.bench.writers import map_path, save_map
 
 DEFAULT = "default"
 BASELINE = "baseline"
-PSEUDO = (DEFAULT, BASELINE)
+CONSTANT = "constant"
+PSEUDO = (DEFAULT, BASELINE, CONSTANT)
 
 
 # --------------------------------------------------------------------------- tasks
@@ -85,14 +92,6 @@ class Task:
     def image_id(self) -> str:
         """``<dataset>/<image path>``: the key in per-image tables and ``scores.csv``."""
         return f"{self.dataset}/{self.image}"
-
-
-def map_path(maps_dir: str | os.PathLike, detector: str, image_id: str, perturbation: str = "none") -> Path:
-    """``DIR[/<perturbation>]/<detector>/<dataset>__<image path with / → __>.png``."""
-    base = Path(maps_dir)
-    if perturbation != "none":
-        base = base / perturbation.replace(":", "_")
-    return base / detector / (image_id.replace("/", "__") + ".png")
 
 
 def _file_sig(path: Path) -> list[int] | None:
@@ -130,8 +129,8 @@ def detector_keys(names: Iterable[str], configs: dict[str, dict[str, Any]] | Non
             parts = [one(d) for d in registry.default_names()]
             parts += [_source_sha(pipeline), _source_sha(fusion), __version__]
             raw = json.dumps(parts)
-        elif n == BASELINE:
-            raw = json.dumps([BASELINE, _source_sha(detector_keys), __version__])
+        elif n in (BASELINE, CONSTANT):
+            raw = json.dumps([n, _source_sha(detector_keys), _source_sha(metrics), __version__])
         else:
             raw = one(n)
         keys[n] = hashlib.sha256(raw.encode()).hexdigest()[:20]
@@ -172,88 +171,66 @@ def _cache_file(task: Task) -> Path | None:
     return Path(task.cache_dir) / task.dataset / task.perturbation.replace(":", "_") / f"{h}-{tag}.json"
 
 
-def _centre_prior(shape: tuple[int, int]) -> np.ndarray:
-    h, w = shape
-    y = (np.arange(h, dtype=np.float32) - (h - 1) / 2) / max(h / 4, 1)
-    x = (np.arange(w, dtype=np.float32) - (w - 1) / 2) / max(w / 4, 1)
-    return np.exp(-0.5 * (y[:, None] ** 2 + x[None, :] ** 2)).astype(np.float32)
-
-
-def _save_map(path: Path, heatmap: np.ndarray) -> None:
-    import cv2
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    u16 = np.rint(np.clip(heatmap, 0, 1) * 65535).astype(np.uint16)
-    if not cv2.imwrite(str(path), u16):
-        raise OSError(f"could not write {path}")
-
-
-def run_task(task: Task) -> dict[str, Any]:
-    """Worker body: never raises; returns a JSON-able per-image record."""
+def run_task(task: Task) -> ImageRecord:
+    """Worker body: never raises; returns the image's record (from the cache where still valid)."""
     t0 = time.perf_counter()
-    rec: dict[str, Any] = {
-        "dataset": task.dataset, "image": task.image, "label": task.label, "perturbation": task.perturbation,
-        "error": None, "reason": None, "mask": None, "mask_note": None, "shape": None,
-        "detectors": {}, "seconds": {}, "cached": False,
-    }
+    rec = ImageRecord(task.dataset, task.image, task.label, task.perturbation)
     root = Path(task.root)
     img_path = root / task.image
     mask_path = root / task.mask if task.mask else None
     sig = [_file_sig(img_path), _file_sig(mask_path) if mask_path else None, task.boundary]
     keys = dict(task.keys)
     cache_file = _cache_file(task)
-    cached: dict[str, Any] | None = None
+    cached: ImageRecord | None = None
     if cache_file is not None and cache_file.is_file() and not task.force:
         try:
-            cached = json.loads(cache_file.read_text())
-            if cached.get("sig") != sig:
-                cached = None
-        except (OSError, ValueError):
+            raw = json.loads(cache_file.read_text())
+            cached = ImageRecord.from_dict(raw["record"]) if raw.get("sig") == sig else None
+        except (OSError, ValueError, KeyError, TypeError):
             cached = None
 
     def have(d: str) -> bool:
         if cached is None:
             return False
-        if cached["record"].get("error"):
+        if cached.error:
             return True  # an unreadable file stays unreadable while its bytes are unchanged
-        e = cached["record"]["detectors"].get(d)
-        if e is None or e.get("key") != keys[d]:
+        e = cached.detectors.get(d)
+        if e is None or e.key != keys[d]:
             return False
-        if task.maps_dir and e.get("has_map") and not map_path(task.maps_dir, d, task.image_id, task.perturbation).is_file():
+        if task.maps_dir and e.has_map and not map_path(task.maps_dir, d, task.image_id, task.perturbation).is_file():
             return False
         return True
 
     needed = [d for d in task.detectors if not have(d)]
     if not needed and cached is not None:
-        rec = cached["record"]
-        rec["detectors"] = {d: rec["detectors"][d] for d in task.detectors if d in rec["detectors"]}
-        rec["cached"] = True
-        return rec
-    if cached is not None and not cached["record"].get("error"):
-        rec = cached["record"]
-        rec["seconds"] = {}
+        cached.detectors = {d: cached.detectors[d] for d in task.detectors if d in cached.detectors}
+        cached.cached = True
+        return cached
+    if cached is not None and not cached.error:
+        rec = cached
+        rec.seconds = {}
 
-    secs = rec["seconds"]
+    secs = rec.seconds
     try:
-        result = _compute(task, needed, keys, img_path, mask_path, rec, secs)
+        _compute(task, needed, keys, img_path, mask_path, rec, secs)
     except Exception as exc:  # a harness bug must not sink the run; recorded per image
-        rec["error"] = f"{task.image_id}: internal error: {type(exc).__name__}: {exc}"
-        rec["reason"] = f"internal error ({type(exc).__name__})"
-        result = rec
+        rec.error = f"{task.image_id}: internal error: {type(exc).__name__}: {exc}"
+        rec.reason = f"internal error ({type(exc).__name__})"
     secs["total"] = time.perf_counter() - t0
     if cache_file is not None:
         try:
             cache_file.parent.mkdir(parents=True, exist_ok=True)
             tmp = cache_file.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"sig": sig, "record": result}))
+            tmp.write_text(json.dumps({"sig": sig, "record": rec.to_dict()}))
             os.replace(tmp, cache_file)
         except OSError:
             pass
-    return result
+    return rec
 
 
 def _compute(task: Task, needed: list[str], keys: dict[str, str], img_path: Path, mask_path: Path | None,
-             rec: dict[str, Any], secs: dict[str, float]) -> dict[str, Any]:
+             rec: ImageRecord, secs: dict[str, float]) -> None:
+    """Fill ``rec`` with the detectors in ``needed`` (an unreadable image sets ``rec.error`` and stops)."""
     from forgelens.errors import ForgeLensError
     from forgelens.evidence import load
 
@@ -261,8 +238,8 @@ def _compute(task: Task, needed: list[str], keys: dict[str, str], img_path: Path
     try:
         original = img_path.read_bytes()
     except OSError as exc:
-        rec["error"], rec["reason"] = f"{task.image_id}: cannot read file: {exc.strerror or exc}", "file unreadable"
-        return rec
+        rec.error, rec.reason = f"{task.image_id}: cannot read file: {exc.strerror or exc}", "file unreadable"
+        return
     secs["read"] = time.perf_counter() - t
 
     t = time.perf_counter()
@@ -270,28 +247,28 @@ def _compute(task: Task, needed: list[str], keys: dict[str, str], img_path: Path
     try:
         data = pert.apply(original)
     except Exception as exc:
-        rec["error"] = f"{task.image_id}: cannot decode for perturbation {pert.spec}: {type(exc).__name__}: {exc}"
-        rec["reason"] = "image unreadable"
-        return rec
+        rec.error = f"{task.image_id}: cannot decode for perturbation {pert.spec}: {type(exc).__name__}: {exc}"
+        rec.reason = "image unreadable"
+        return
     secs["perturb"] = time.perf_counter() - t
 
     t = time.perf_counter()
     try:
         evidence = load(data, name=task.image_id)
     except ForgeLensError as exc:
-        rec["error"], rec["reason"] = str(exc), f"image unreadable ({type(exc).__name__})"
-        return rec
+        rec.error, rec.reason = str(exc), f"image unreadable ({type(exc).__name__})"
+        return
     secs["load"] = time.perf_counter() - t
     shape = evidence.shape
-    rec["shape"] = list(shape)
+    rec.shape = (int(shape[0]), int(shape[1]))
 
     # ---- ground truth (only manipulated images with a mask enter pixel metrics)
     t = time.perf_counter()
     gt = None
     if task.label != "manipulated":
-        rec["mask"] = "not needed"
+        rec.mask = "not needed"
     elif mask_path is None:
-        rec["mask"] = "no mask"
+        rec.mask = "no mask"
     else:
         try:
             orig_shape = shape
@@ -307,14 +284,14 @@ def _compute(task: Task, needed: list[str], keys: dict[str, str], img_path: Path
                 from PIL import Image
 
                 gt = np.asarray(Image.fromarray(gt.astype(np.uint8) * 255).resize(shape[::-1], Image.NEAREST)) >= 128
-            rec["mask"], rec["mask_note"] = ("resized" if warn else "ok"), warn
+            rec.mask, rec.mask_note = ("resized" if warn else "ok"), warn
         except MaskError as exc:
-            rec["mask"] = "refused" if "refused" in str(exc) else ("missing" if "missing" in str(exc) else "unreadable")
-            rec["mask_note"] = str(exc)
+            rec.mask = "refused" if "refused" in str(exc) else ("missing" if "missing" in str(exc) else "unreadable")
+            rec.mask_note = str(exc)
     secs["mask"] = time.perf_counter() - t
 
     # ---- detectors
-    outputs: dict[str, tuple[np.ndarray | None, dict[str, Any]]] = {}
+    outputs: dict[str, tuple[np.ndarray | None, DetectorResult]] = {}
     configs = {d: dict(o) for d, o in task.configs}
     secs["detectors"] = 0.0
     secs["fusion"] = 0.0
@@ -331,16 +308,16 @@ def _compute(task: Task, needed: list[str], keys: dict[str, str], img_path: Path
         # the image-level score of the whole analysis is P(not authentic) = P(manipulated) + P(generated),
         # one ranking for sets that mix manipulated and generated positives (the label's own score is not)
         p_auth = (v.probabilities or {}).get("authentic")
-        outputs[DEFAULT] = (v.heatmap, {
-            "score": v.score if p_auth is None else 1.0 - p_auth,
-            "applicable": v.heatmap is not None or v.manipulation_score is not None,
-            "label": v.label, "probabilities": v.probabilities, "manipulation_score": v.manipulation_score,
-            "generation_score": v.generation_score, "seconds": report.seconds.get("total", 0.0),
-            "note": v.decision.get("rule", ""), "error": None,
-        })
+        outputs[DEFAULT] = (v.heatmap, DetectorResult(
+            keys[DEFAULT], score=v.score if p_auth is None else 1.0 - p_auth,
+            applicable=v.heatmap is not None or v.manipulation_score is not None,
+            seconds=report.seconds.get("total", 0.0), note=v.decision.get("rule", ""), error=None,
+            extra={"label": v.label, "probabilities": v.probabilities, "manipulation_score": v.manipulation_score,
+                   "generation_score": v.generation_score},
+        ))
         defaults = set(registry.default_names())
         for d in [d for d in real if d in defaults]:
-            outputs[d] = _from_trace(report.trace(d))
+            outputs[d] = _from_trace(keys[d], report.trace(d))
             real.remove(d)
     if real:
         from forgelens.detectors import registry
@@ -349,124 +326,45 @@ def _compute(task: Task, needed: list[str], keys: dict[str, str], img_path: Path
             info = registry.get(d)
             trace = registry.run(d, evidence, info.make_config(configs.get(d)))
             secs["detectors"] += trace.seconds
-            outputs[d] = _from_trace(trace)
+            outputs[d] = _from_trace(keys[d], trace)
     if BASELINE in needed:
         bpp = 8.0 * len(data) / (shape[0] * shape[1])
-        outputs[BASELINE] = (_centre_prior(shape), {"score": bpp / (1 + bpp), "applicable": True, "seconds": 0.0,
-                                                    "note": f"centre prior; {bpp:.2f} bits/pixel", "error": None})
+        outputs[BASELINE] = (centre_prior(shape), DetectorResult(
+            keys[BASELINE], score=bpp / (1 + bpp), applicable=True, note=f"centre prior; {bpp:.2f} bits/pixel"))
+    if CONSTANT in needed:
+        outputs[CONSTANT] = (np.full(shape, 0.5, np.float32), DetectorResult(
+            keys[CONSTANT], score=0.5, applicable=True, note="constant map and score 0.5"))
 
     # ---- metrics and maps
     t_metrics = 0.0
     t_save = 0.0
-    for d, (heatmap, info) in outputs.items():
-        entry = {"key": keys[d], "has_map": heatmap is not None, "pixel": None, "pixel_reason": None, **info}
+    for d, (heatmap, entry) in outputs.items():
+        entry.has_map = heatmap is not None
         t = time.perf_counter()
         if task.label == "manipulated":
             if gt is None:
-                entry["pixel_reason"] = {"no mask": "no mask"}.get(rec["mask"], f"mask {rec['mask']}")
-            elif info.get("error"):
-                entry["pixel_reason"] = "detector error"
+                entry.pixel_reason = {"no mask": "no mask"}.get(rec.mask, f"mask {rec.mask}")
+            elif entry.error:
+                entry.pixel_reason = "detector error"
             elif heatmap is None:
-                entry["pixel_reason"] = "no map" if info.get("applicable") else "not applicable"
+                entry.pixel_reason = "no map" if entry.applicable else "not applicable"
             else:
-                entry["pixel"] = pixel_scores(heatmap, gt, boundary=task.boundary).to_dict()
+                entry.pixel = pixel_scores(heatmap, gt, boundary=task.boundary).to_dict()
         t_metrics += time.perf_counter() - t
         if task.maps_dir and heatmap is not None:
             t = time.perf_counter()
-            _save_map(map_path(task.maps_dir, d, task.image_id, task.perturbation), heatmap)
+            save_map(map_path(task.maps_dir, d, task.image_id, task.perturbation), heatmap)
             t_save += time.perf_counter() - t
-        rec["detectors"][d] = entry
+        rec.detectors[d] = entry
     secs["metrics"] = t_metrics
     secs["save_maps"] = t_save
     del report
-    return rec
 
 
-def _from_trace(trace) -> tuple[np.ndarray | None, dict[str, Any]]:
+def _from_trace(key: str, trace) -> tuple[np.ndarray | None, DetectorResult]:
     if trace is None:
-        return None, {"score": None, "applicable": False, "seconds": 0.0, "note": "not run", "error": "trace missing"}
+        return None, DetectorResult(key, note="not run", error="trace missing")
     err = trace.error.splitlines()[0] if trace.error else None
-    return trace.heatmap, {"score": None if trace.score is None else float(trace.score), "applicable": trace.applicable,
-                           "seconds": trace.seconds, "note": trace.note, "error": err}
-
-
-# --------------------------------------------------------------------------- engines
-
-
-def run_local(tasks: list[Task], workers: int = 0, on_result: Callable[[dict], None] | None = None) -> list[dict]:
-    """Run tasks on a process pool (``workers`` 0 = one per core; 1 = in this process)."""
-    workers = workers or min(len(tasks), os.cpu_count() or 1)
-    results: list[dict] = []
-    if workers <= 1 or len(tasks) <= 1:
-        for t in tasks:
-            r = run_task(t)
-            results.append(r)
-            if on_result:
-                on_result(r)
-        return results
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futs = [pool.submit(run_task, t) for t in tasks]
-        for fut in as_completed(futs):
-            r = fut.result()
-            results.append(r)
-            if on_result:
-                on_result(r)
-    return results
-
-
-def order_results(tasks: list[Task], results: list[dict]) -> list[dict]:
-    """Results in task order (engines complete out of order)."""
-    pos = {(t.dataset, t.image, t.perturbation): i for i, t in enumerate(tasks)}
-    return sorted(results, key=lambda r: pos.get((r["dataset"], r["image"], r["perturbation"]), 0))
-
-
-def run(
-    tasks: list[Task],
-    *,
-    engine: str = "local",
-    workers: int = 0,
-    address: str | None = None,
-    progress: bool = True,
-) -> tuple[list[dict], float]:
-    """Run every task with a Rich progress bar; returns (records in task order, wall seconds)."""
-    from rich.console import Console
-
-    console = Console(stderr=True)
-    t0 = time.perf_counter()
-    with progress_bar(console, disable=not (progress and console.is_terminal)) as bar:
-        job = bar.add_task("bench", total=len(tasks))
-
-        def on_result(_r: dict) -> None:
-            bar.advance(job)
-
-        if engine == "ray":
-            from forgelens.bench.ray_engine import run_ray
-
-            results = run_ray(tasks, address=address, on_result=on_result)
-        elif engine == "local":
-            results = run_local(tasks, workers, on_result)
-        else:
-            raise ValueError(f"unknown engine {engine!r}: 'local' or 'ray'")
-    return order_results(tasks, results), time.perf_counter() - t0
-
-
-def write_scores_csv(records: list[dict], maps_dir: Path) -> list[Path]:
-    """``DIR[/<perturbation>]/<detector>/scores.csv`` with ``image,score`` (empty where no score)."""
-    import csv
-
-    groups: dict[Path, list[tuple[str, Any]]] = {}
-    for r in records:
-        for d, e in r["detectors"].items():
-            folder = map_path(maps_dir, d, "x", r["perturbation"]).parent
-            groups.setdefault(folder, []).append((f"{r['dataset']}/{r['image']}", e.get("score")))
-    written = []
-    for folder, rows in groups.items():
-        folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / "scores.csv", "w", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(["image", "score"])
-            for image, score in rows:
-                w.writerow([image, "" if score is None else f"{score:.6g}"])
-        written.append(folder / "scores.csv")
-    return written
-
+    return trace.heatmap, DetectorResult(key, score=None if trace.score is None else float(trace.score),
+                                         applicable=trace.applicable, seconds=trace.seconds, note=trace.note,
+                                         error=err)
