@@ -15,10 +15,10 @@ from PIL import Image
 from sklearn import metrics as skm
 
 from forgelens.bench import datasets as bds
+from forgelens.bench import engines as E
 from forgelens.bench import metrics as M
 from forgelens.bench import perturb as P
 from forgelens.bench import run_bench
-from forgelens.bench import engines as E
 from forgelens.bench import task as T
 from forgelens.bench import writers as W
 from forgelens.detectors import registry

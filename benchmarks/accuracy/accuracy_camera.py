@@ -10,9 +10,9 @@ beside the image-size baseline (pixel count as the score).
 False alarms: share of the authentic photos in cameras/ whose score >= 0.5 (the default
 decision threshold), over the images where the detector applies.
 
-    python benchmarks/accuracy_camera.py                 # all four datasets + false alarms
-    python benchmarks/accuracy_camera.py --limit 40      # first 40 manipulated per dataset
-    python benchmarks/accuracy_camera.py --no-false-alarms --datasets casia1-samples
+    python benchmarks/accuracy/accuracy_camera.py                 # all four datasets + false alarms
+    python benchmarks/accuracy/accuracy_camera.py --limit 40      # first 40 manipulated per dataset
+    python benchmarks/accuracy/accuracy_camera.py --no-false-alarms --datasets casia1-samples
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from _accuracy import image_table, score_maps
 DETECTORS = ("cfa", "resampling", "median_filter", "contrast_enhancement")
 BASELINES = ("centre_prior", "constant")
 DATASETS = ("nist16", "casia1-samples", "casia2-samples", "toolkit-samples")
-ROOT = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+ROOT = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 
 
 def score_one(args: tuple[str, str, str, str]) -> dict:

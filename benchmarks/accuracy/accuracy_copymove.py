@@ -19,9 +19,9 @@ baselines beside: a centred Gaussian map (pixel) and the mean gradient magnitude
 Ground truth note: CASIA masks mark only the pasted copy while the detectors light up both
 the source and the copy, which caps pixel F1 there.
 
-    python benchmarks/accuracy_copymove.py                 # everything (~10-15 min on 2 cores)
-    python benchmarks/accuracy_copymove.py --n 6 --skip-speed
-    python benchmarks/accuracy_copymove.py --speed-only
+    python benchmarks/accuracy/accuracy_copymove.py                 # everything (~10-15 min on 2 cores)
+    python benchmarks/accuracy/accuracy_copymove.py --n 6 --skip-speed
+    python benchmarks/accuracy/accuracy_copymove.py --speed-only
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from forgelens.detectors import run
 from forgelens.evidence import load
 
 DETECTORS = ("copymove_sift", "copymove_dense")
-ROOT = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+ROOT = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 
 
 # ----------------------------------------------------------------------------- metrics

@@ -6,9 +6,9 @@ per image: an upper bound), averaged over the images where each is defined. A de
 returns "not applicable" (ADQ on a PNG/TIFF) is scored with an all-zero map and counted in
 the "n/a" column. Baselines: a centred Gaussian "centre prior" map and a constant map.
 
-    python benchmarks/accuracy_jpeg.py                      # nist16, casia1-samples, casia2-samples
-    python benchmarks/accuracy_jpeg.py --limit 40 --jobs 2  # quicker
-    python benchmarks/accuracy_jpeg.py --speed              # + seconds per megapixel at 1 and 12 MP
+    python benchmarks/accuracy/accuracy_jpeg.py                      # nist16, casia1-samples, casia2-samples
+    python benchmarks/accuracy/accuracy_jpeg.py --limit 40 --jobs 2  # quicker
+    python benchmarks/accuracy/accuracy_jpeg.py --speed              # + seconds per megapixel at 1 and 12 MP
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from _accuracy import centre_prior
 DETECTORS = ("ela", "jpeg_ghost", "jpeg_adq", "jpeg_grid")
 BASELINES = ("centre_prior", "constant")
 DATASETS = ("nist16", "casia1-samples", "casia2-samples")
-ROOT = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+ROOT = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 
 
 def score_one(args: tuple[str, str, str]) -> dict:

@@ -18,11 +18,11 @@ Image level (datasets with authentic images): AUC of the score; baseline:
 pixel count. Speed: a synthetic photo-like JPEG at 1, 12 and 24 MP in a fresh
 process (1 ONNX Runtime thread, the default), with the process's peak RSS (VmHWM).
 
-    python benchmarks/accuracy_learned.py                         # ~30 min on 2 loaded cores
-    python benchmarks/accuracy_learned.py --limit 20 --jobs 2
-    python benchmarks/accuracy_learned.py --only speed
-    python benchmarks/accuracy_learned.py --synth-test /work/synth-train/test
-    python benchmarks/accuracy_learned.py --reuse --detectors '' --old-weights OLD.safetensors
+    python benchmarks/accuracy/accuracy_learned.py                         # ~30 min on 2 loaded cores
+    python benchmarks/accuracy/accuracy_learned.py --limit 20 --jobs 2
+    python benchmarks/accuracy/accuracy_learned.py --only speed
+    python benchmarks/accuracy/accuracy_learned.py --synth-test /work/synth-train/test
+    python benchmarks/accuracy/accuracy_learned.py --reuse --detectors '' --old-weights OLD.safetensors
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ FREE = ("ela", "jpeg_ghost", "jpeg_adq", "cfa", "noise_wavelet", "splicebuster",
 BASELINES = ("centre_prior", "all_ones")
 OLD = "learned_old"
 DATASETS = ("casia1-samples", "casia2-samples", "toolkit-samples")
-ROOT = Path(__file__).resolve().parents[2] / "shared" / "datasets"
-OUT = Path(__file__).resolve().parent / "out" / "learned"
+ROOT = Path(__file__).resolve().parents[3] / "shared" / "datasets"
+OUT = Path(__file__).resolve().parents[1] / "out" / "learned"
 
 
 def _launder(path: str) -> bytes:

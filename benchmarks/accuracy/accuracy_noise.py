@@ -13,10 +13,10 @@ decision threshold), over the images where the detector applies.
 Speed: a synthetic photo-like image at 1 and 12 MP, best of 2 runs, with the peak of
 Python-tracked (NumPy) memory.
 
-    python benchmarks/accuracy_noise.py                      # everything (~15 min on 2 cores)
-    python benchmarks/accuracy_noise.py --limit 40           # first 40 manipulated per dataset
-    python benchmarks/accuracy_noise.py --only speed
-    python benchmarks/accuracy_noise.py --only false-alarms --fa-limit 40
+    python benchmarks/accuracy/accuracy_noise.py                      # everything (~15 min on 2 cores)
+    python benchmarks/accuracy/accuracy_noise.py --limit 40           # first 40 manipulated per dataset
+    python benchmarks/accuracy/accuracy_noise.py --only speed
+    python benchmarks/accuracy/accuracy_noise.py --only false-alarms --fa-limit 40
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from _accuracy import image_table, score_maps
 DETECTORS = ("noise_wavelet", "noise_median", "noise_local", "splicebuster")
 BASELINES = ("centre_prior", "constant")
 DATASETS = ("nist16", "casia1-samples", "casia2-samples", "toolkit-samples")
-ROOT = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+ROOT = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 
 
 def score_one(args: tuple[str, str, str, str]) -> dict:

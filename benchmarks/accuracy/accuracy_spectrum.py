@@ -6,7 +6,7 @@ Protocols (the same for both classes, so image size cannot be learned):
 aigen-playground: all generated images are 559x559 JPEGs, real ones 723..2592 px JPEGs.
 gan-examples: all 256x256 PNG (resize512 upsamples both classes alike).
 
-Usage: python benchmarks/accuracy_spectrum.py
+Usage: python benchmarks/accuracy/accuracy_spectrum.py
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from sklearn.metrics import roc_auc_score
 from forgelens.detectors import registry
 from forgelens.evidence import load
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 DETECTORS = ("spectrum", "baseline_brightness", "baseline_saturation")
 
 

@@ -18,7 +18,7 @@ Make the dev set first (not in the repo)::
 
 then::
 
-    python benchmarks/accuracy_synth.py --data /work/synth-dev --per-kind 20 --out /work/synth-bench
+    python benchmarks/accuracy/accuracy_synth.py --data /work/synth-dev --per-kind 20 --out /work/synth-bench
 
 Results are cached in OUT/cache, so a rerun with a larger ``--per-kind`` only
 computes the new images. Prints Markdown tables.

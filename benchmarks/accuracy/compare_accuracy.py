@@ -15,7 +15,7 @@ Retrieval: the originals are indexed among distractors to 1,000 and then (increm
 cameras/exif-samples, unused pristine photos) and cheap variants of them (random crops of 30-90 %,
 mirrors, colour shifts, rescales): none shows an original's scene.
 
-Run:  OMP_NUM_THREADS=1 nice -n 10 python benchmarks/compare_accuracy.py --pairs 80 --blind 8
+Run:  OMP_NUM_THREADS=1 nice -n 10 python benchmarks/accuracy/compare_accuracy.py --pairs 80 --blind 8
 Prints Markdown tables; writes --out JSON with every per-pair row.
 """
 
@@ -35,7 +35,7 @@ import numpy as np
 from PIL import Image, ImageOps
 from sklearn.metrics import roc_auc_score
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "src"))
 DATA = REPO.parent / "shared" / "datasets"
 SIDE = 1024
