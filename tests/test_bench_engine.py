@@ -42,7 +42,7 @@ def test_centre_prior_is_a_centred_quarter_sigma_gaussian():
 
 def test_record_round_trips_through_json_and_reads_the_old_flat_layout():
     old = {"dataset": "d", "image": "x.jpg", "label": "manipulated", "perturbation": "jpeg:75", "error": None,
-           "reason": None, "mask": "ok", "mask_note": None, "shape": [4, 5], "seconds": {"total": 0.1},
+           "reason": None, "mask": "ok", "mask_note": None, "shape": [4, 5], "format": "JPEG", "seconds": {"total": 0.1},
            "cached": False, "detectors": {"default": {
                "key": "k", "has_map": True, "pixel": {"pixel_auc": 0.7}, "pixel_reason": None, "score": 0.4,
                "applicable": True, "seconds": 0.1, "note": "rule", "error": None, "label": "manipulated",
@@ -53,6 +53,8 @@ def test_record_round_trips_through_json_and_reads_the_old_flat_layout():
     assert isinstance(e, DetectorResult) and e.score == 0.4 and e.pixel == {"pixel_auc": 0.7}
     assert e.extra == {"label": "manipulated", "probabilities": {"authentic": 0.6}}
     assert rec.to_dict() == old  # the same JSON as before: old caches and per_image.jsonl stay readable
+    del old["format"]  # written before the field existed
+    assert ImageRecord.from_dict(old).format is None
 
 
 def test_task_scores_the_trivial_references_and_reuses_its_cache(two_images: Dataset, tmp_path: Path):
@@ -60,7 +62,7 @@ def test_task_scores_the_trivial_references_and_reuses_its_cache(two_images: Dat
     tasks = task.make_tasks([two_images], ["baseline", "constant"], parse(None), out)
     assert [t.image_id for t in tasks] == ["two/m.png", "two/a.png"]
     man, aut = (task.run_task(t) for t in tasks)
-    assert isinstance(man, ImageRecord) and man.mask == "ok" and man.shape == (64, 80) and not man.cached
+    assert isinstance(man, ImageRecord) and man.mask == "ok" and man.shape == (64, 80) and man.format == "PNG" and not man.cached
     gt = np.zeros((64, 80), bool)
     gt[10:30, 20:50] = True
     assert man.detectors["baseline"].pixel == metrics.pixel_scores(metrics.centre_prior((64, 80)), gt).to_dict()

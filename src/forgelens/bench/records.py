@@ -55,7 +55,8 @@ class ImageRecord:
     (then ``detectors`` is empty); ``mask`` is "ok", "resized", "not needed",
     "no mask", "missing", "refused" or "unreadable"; ``seconds`` splits the
     worker's time (read, perturb, load, mask, detectors, fusion, metrics,
-    save_maps, total); ``cached`` says the record came from the cache.
+    save_maps, total); ``format`` is the decoded file's format (JPEG, PNG, ...,
+    after the perturbation); ``cached`` says the record came from the cache.
     """
 
     dataset: str
@@ -67,6 +68,7 @@ class ImageRecord:
     mask: str | None = None
     mask_note: str | None = None
     shape: tuple[int, int] | None = None
+    format: str | None = None
     detectors: dict[str, DetectorResult] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
     cached: bool = False

@@ -261,6 +261,7 @@ def _compute(task: Task, needed: list[str], keys: dict[str, str], img_path: Path
     secs["load"] = time.perf_counter() - t
     shape = evidence.shape
     rec.shape = (int(shape[0]), int(shape[1]))
+    rec.format = evidence.format
 
     # ---- ground truth (only manipulated images with a mask enter pixel metrics)
     t = time.perf_counter()
