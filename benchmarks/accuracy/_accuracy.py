@@ -63,8 +63,12 @@ def dataset(name: str, *, labels: tuple[str, ...] = ("manipulated", "authentic")
 
 def run(spec: Spec, *, workers: int = 2, force: bool = False) -> list[ImageRecord]:
     """Run the spec on the local engine (cached: a rerun only computes what changed)."""
+    import warnings
+
     from forgelens.bench import engines, task
     from forgelens.bench.perturb import parse
+
+    warnings.simplefilter("ignore")  # library chatter (TIFF metadata, all-NaN slices); the pool's workers inherit it
 
     detectors = [*spec.detectors, *(d for d in REFERENCES.values() if d not in spec.detectors)]
     tasks = task.make_tasks(spec.datasets, detectors, parse(list(spec.perturbations)), OUT / spec.name,
