@@ -237,6 +237,10 @@ def test_perturbations_parse_and_apply():
     noisy = P.parse_one("noise:3")
     assert noisy.apply(data) == noisy.apply(data)  # seeded from the file
     assert load(P.parse_one("jpeg:50").apply(data)).jpeg is not None
+    laundered = P.parse_one("launder")
+    assert laundered.geometric and laundered.spec == "launder"
+    ev = load(laundered.apply(data))
+    assert (ev.format, ev.shape) == ("JPEG", (150, 1500)) and ev.jpeg is not None
 
 
 # --------------------------------------------------------------------------- runner

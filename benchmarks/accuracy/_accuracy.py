@@ -5,9 +5,9 @@ benchmark engine (``forgelens.bench``: the same tasks, metrics, cache and centre
 Every spec also runs the two trivial references of the engine: ``baseline`` (the centre-prior
 map of ``forgelens.bench.metrics.centre_prior``; image score from bits per pixel) and
 ``constant`` (0.5 everywhere). Pixel tables score a detector that returns no map on an image
-(not applicable, no map, or an error) as a constant map, i.e. with the ``constant`` row's
-values for that image: pixel AUC 0.5 and the "paint everything" F1 (an all-zero map scores the
-same). Images whose mask has one class only are left out of every pixel row, as are images
+(not applicable, no map, or an error) as an all-zero map, as these scripts always did: pixel
+AUC 0.5 and the "paint everything" best F1 (the ``constant`` row's values for that image), F1
+at 0.5 of 0. Images whose mask has one class only are left out of every pixel row, as are images
 whose mask is refused or missing.
 """
 
@@ -87,11 +87,17 @@ def _mean(values: list[float | None]) -> float:
 
 
 def pixel_values(r: ImageRecord, name: str) -> dict[str, float | None]:
-    """The pixel metrics of ``name`` on ``r`` (a missing map scored as the constant map)."""
+    """The pixel metrics of ``name`` on ``r``; a missing map is scored as an all-zero map.
+
+    An all-zero map has the constant map's AUC (0.5) and best F1 (every threshold paints all or
+    nothing), and predicts nothing at 0.5: F1, IoU and MCC at 0.5 are 0, the inverted F1 is the
+    constant map's (``1 - map`` paints everything).
+    """
     e = r.detectors.get(REFERENCES.get(name, name))
     if e is not None and e.pixel is not None:
         return e.pixel
-    return r.detectors["constant"].pixel
+    const = r.detectors["constant"].pixel
+    return {**const, "f1": 0.0, "iou": 0.0, "mcc": 0.0, "f1_inverted": const["f1"]}
 
 
 def scored(records: list[ImageRecord]) -> list[ImageRecord]:

@@ -3,9 +3,9 @@ on the shared datasets, beside trivial baselines, per dataset, with counts; and 
 false-alarm rate on the authentic camera photos.
 
 Pixel level (manipulated images with masks): mean pixel AUC and best-threshold F1 (oracle
-threshold per image, an upper bound). "Not applicable" is scored as a constant map (the same
-values as an all-zero map) and counted in n/a. Baselines: the engine's centre prior
-(``forgelens.bench.metrics.centre_prior``) and a constant map.
+threshold per image, an upper bound). "Not applicable" is scored as an all-zero map and
+counted in n/a. Baselines: the engine's centre prior (``forgelens.bench.metrics.centre_prior``)
+and a constant map.
 Image level (datasets with authentic images): AUC of the score, manipulated vs authentic,
 beside the image-size baseline (pixel count as the score).
 False alarms: share of the authentic photos in cameras/ whose score >= 0.5 (the default

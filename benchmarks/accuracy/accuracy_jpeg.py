@@ -4,9 +4,9 @@ shared datasets, beside trivial baseline maps, per dataset, with counts.
 A spec (these detectors x datasets) run by the benchmark engine (``forgelens.bench``), then
 printed. For every manipulated image with a mask: pixel AUC and best-threshold F1 (oracle
 threshold per image: an upper bound), averaged over the images where each is defined. A
-detector that returns "not applicable" (ADQ on a PNG/TIFF) is scored as a constant map (the
-same values as an all-zero map) and counted in the "n/a" column. Baselines: the engine's
-centre prior (``forgelens.bench.metrics.centre_prior``) and a constant map. Cached under
+detector that returns "not applicable" (ADQ on a PNG/TIFF) is scored as an all-zero map and
+counted in the "n/a" column. Baselines: the engine's centre prior
+(``forgelens.bench.metrics.centre_prior``) and a constant map. Cached under
 benchmarks/out/accuracy/jpeg.
 
     python benchmarks/accuracy/accuracy_jpeg.py                      # nist16, casia1-samples, casia2-samples

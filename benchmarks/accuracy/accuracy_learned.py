@@ -11,9 +11,14 @@ still scores it, but that is no longer a held-out figure).
 Pixel level (manipulated images with masks): mean over images of pixel AUC,
 best-threshold F1 (oracle threshold per image: an upper bound) and F1 at 0.5.
 A detector that does not apply counts as an all-zero map (column n/a).
-Baselines: a centred Gaussian prior ("centred blob") and an all-ones map (AUC 0.5).
+Baselines: the engine's centre prior (``forgelens.bench.metrics.centre_prior``)
+and a constant map (the same values as the all-ones map of earlier versions;
+AUC 0.5).
 ``--old-weights FILE`` adds a column ``learned_old``: the same detector with
 another weights file (old vs new model on the same images).
+A spec (detectors x datasets x perturbations) run by the benchmark engine
+(``forgelens.bench``), then printed; cached under benchmarks/out/accuracy/learned
+(a rerun computes only the detectors whose key changed, so ``--reuse`` is gone).
 Image level (datasets with authentic images): AUC of the score; baseline:
 pixel count. Speed: a synthetic photo-like JPEG at 1, 12 and 24 MP in a fresh
 process (1 ONNX Runtime thread, the default), with the process's peak RSS (VmHWM).
@@ -22,98 +27,24 @@ process (1 ONNX Runtime thread, the default), with the process's peak RSS (VmHWM
     python benchmarks/accuracy/accuracy_learned.py --limit 20 --jobs 2
     python benchmarks/accuracy/accuracy_learned.py --only speed
     python benchmarks/accuracy/accuracy_learned.py --synth-test /work/synth-train/test
-    python benchmarks/accuracy/accuracy_learned.py --reuse --detectors '' --old-weights OLD.safetensors
+    python benchmarks/accuracy/accuracy_learned.py --detectors '' --old-weights OLD.safetensors
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import subprocess
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import numpy as np
-from _accuracy import centre_prior, image_table, usable_mask
+from _accuracy import DATA, Spec, dataset, image_table, pixel_table, run, scored, select
 
 LEARNED = "learned_localizer"
 FREE = ("ela", "jpeg_ghost", "jpeg_adq", "cfa", "noise_wavelet", "splicebuster", "resampling")
-BASELINES = ("centre_prior", "all_ones")
 OLD = "learned_old"
 DATASETS = ("casia1-samples", "casia2-samples", "toolkit-samples")
-ROOT = Path(__file__).resolve().parents[3] / "shared" / "datasets"
-OUT = Path(__file__).resolve().parents[1] / "out" / "learned"
-
-
-def _launder(path: str) -> bytes:
-    import cv2
-
-    img = cv2.imread(path, cv2.IMREAD_COLOR)
-    h, w = img.shape[:2]
-    img = cv2.resize(img, (round(w * 0.75), round(h * 0.75)), interpolation=cv2.INTER_AREA)
-    return cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 75])[1].tobytes()
-
-
-def score_one(args: tuple[str, str, str, str, tuple[str, ...], str]) -> dict:
-    import warnings
-
-    warnings.filterwarnings("ignore")
-    from forgelens.bench.metrics import pixel_scores
-    from forgelens.detectors import registry, run
-    from forgelens.evidence import load
-
-    dataset, image, mask, label, detectors, old_weights = args
-    out: dict = {"image": image, "dataset": dataset, "label": label}
-    laundered = dataset.endswith("-social")
-    try:
-        ev = load(_launder(image) if laundered else Path(image))
-    except Exception as exc:
-        out["error"] = f"{type(exc).__name__}: {exc}"
-        return out
-    out["pixels"] = ev.height * ev.width
-    maps = {}
-    for name in detectors:
-        if name == OLD:
-            tr = run(LEARNED, ev, registry.get(LEARNED).make_config({"weights_path": old_weights}))
-        else:
-            tr = run(name, ev)
-        out[f"{name}_applicable"] = bool(tr.applicable)
-        out[f"{name}_score"] = tr.score
-        out[f"{name}_seconds"] = tr.seconds
-        out[f"{name}_error"] = tr.error.splitlines()[0] if tr.error else None
-        maps[name] = tr.heatmap if tr.heatmap is not None else np.zeros(ev.shape, np.float32)
-    if mask:
-        gt = usable_mask(out, mask, ev.shape)
-        if gt is None:
-            return out
-        maps["centre_prior"] = centre_prior(ev.shape)
-        maps["all_ones"] = np.ones(ev.shape, np.float32)
-        for name, m in maps.items():
-            s = pixel_scores(m, gt)
-            out[f"{name}_auc"], out[f"{name}_f1"], out[f"{name}_f1at"] = s.pixel_auc, s.best_f1, s.f1
-    return out
-
-
-def _mean(v: np.ndarray) -> float:
-    return float(np.nanmean(v)) if np.isfinite(v).any() else float("nan")
-
-
-def pixel_table(rows: list[dict], dataset: str, detectors: tuple[str, ...]) -> str:
-    ok = [r for r in rows if r["label"] == "manipulated" and "error" not in r and "centre_prior_auc" in r]
-    lines = [f"\n## {dataset}: pixel level, {len(ok)} manipulated images with masks",
-             f"{'map':<20}{'pixel AUC':>10}{'best F1':>9}{'F1@0.5':>8}{'n':>5}{'n/a':>5}{'err':>5}"]
-    for name in detectors + BASELINES:
-        aucs = np.array([r[f"{name}_auc"] for r in ok], float)
-        f1s = np.array([r[f"{name}_f1"] for r in ok], float)
-        f1a = np.array([r[f"{name}_f1at"] for r in ok], float)
-        na = sum(1 for r in ok if r.get(f"{name}_applicable") is False)
-        err = sum(1 for r in ok if r.get(f"{name}_error"))
-        n = int(np.isfinite(aucs).sum())
-        lines.append(f"{name:<20}{_mean(aucs):>10.3f}{_mean(f1s):>9.3f}{_mean(f1a):>8.3f}{n:>5}{na:>5}{err:>5}")
-    return "\n".join(lines)
 
 
 _SPEED = r"""
@@ -159,9 +90,39 @@ def speed_table() -> str:
     return "\n".join(lines)
 
 
-def _index(folder: Path) -> list[dict]:
-    with open(folder / "index.csv", newline="") as fh:
-        return [r for r in csv.DictReader(fh) if r["label"] in ("manipulated", "authentic")]
+def specs(datasets: list[str], synth_test: str, limit: int, detectors: tuple[str, ...],
+          old_weights: str = "") -> list[tuple[str, Spec]]:
+    """(how to read its records, spec): the shared sets and the held-out synth split as they are, the synth
+    split laundered (``launder``: x0.75 area + JPEG q75); with ``old_weights`` the same again with
+    ``learned_localizer`` on those weights (printed as ``learned_old``)."""
+    sets = [dataset(ds, limit_each=limit) for ds in datasets if (DATA / ds).is_dir()]
+    synth = [dataset("synth-test", root=Path(synth_test), limit_each=limit)] \
+        if synth_test and (Path(synth_test) / "index.csv").is_file() else []
+    out = [("", Spec("learned", detectors, sets + synth))]
+    if synth:
+        out.append(("", Spec("learned", detectors, synth, perturbations=("launder",))))
+    if old_weights and LEARNED in detectors:
+        cfg = {LEARNED: {"weights_path": old_weights}}
+        out.append((OLD, Spec("learned-old", (LEARNED,), sets + synth, configs=cfg)))
+        if synth:
+            out.append((OLD, Spec("learned-old", (LEARNED,), synth, perturbations=("launder",), configs=cfg)))
+    return out
+
+
+def run_all(jobs: list[tuple[str, Spec]], workers: int, force: bool) -> list:
+    """Run every spec; the old-weights runs' ``learned_localizer`` joins the main records as ``learned_old``."""
+    records: list = []
+    for rename, sp in jobs:
+        recs = run(sp, workers=workers, force=force)
+        if not rename:
+            records += recs
+            continue
+        by_key = {(r.dataset, r.image, r.perturbation): r for r in records}
+        for r in recs:
+            main = by_key.get((r.dataset, r.image, r.perturbation))
+            if main is not None and LEARNED in r.detectors:
+                main.detectors[rename] = r.detectors[LEARNED]
+    return records
 
 
 def main() -> None:
@@ -171,49 +132,30 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=30, help="first N images of each label per dataset (0 = all)")
     ap.add_argument("--detectors", default=",".join(FREE), help="training-free detectors to compare")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--force", action="store_true", help="ignore the cache in benchmarks/out/accuracy/learned*")
     ap.add_argument("--only", choices=("accuracy", "speed"), default=None)
     ap.add_argument("--no-learned", action="store_true", help="only the training-free detectors")
     ap.add_argument("--old-weights", default="", help="also run learned_localizer with these weights (column learned_old)")
-    ap.add_argument("--reuse", action="store_true",
-                    help="take the columns of detectors not run now from the last run's benchmarks/out/learned/*.json")
     args = ap.parse_args()
-    run_now = (() if args.no_learned else (LEARNED,)) + ((OLD,) if args.old_weights else ()) \
-        + tuple(d for d in args.detectors.split(",") if d)
+    run_now = (() if args.no_learned else (LEARNED,)) + tuple(d for d in args.detectors.split(",") if d)
     if args.only in (None, "speed"):
         print(speed_table(), flush=True)
     if args.only == "speed":
         return
-    sets: list[tuple[str, Path]] = [(ds, ROOT / ds) for ds in args.datasets if (ROOT / ds).is_dir()]
-    if args.synth_test and Path(args.synth_test).is_dir():
-        sets += [("synth-test", Path(args.synth_test)), ("synth-test-social", Path(args.synth_test))]
-    OUT.mkdir(parents=True, exist_ok=True)
-    for ds, folder in sets:
-        items = _index(folder)
-        man = [r for r in items if r["label"] == "manipulated"]
-        aut = [r for r in items if r["label"] == "authentic"]
-        if args.limit:
-            man, aut = man[: args.limit], aut[: args.limit]
-        jobs = [(ds, str(folder / r["image"]), str(folder / r["mask"]) if r["mask"] else "", r["label"], run_now,
-                 args.old_weights) for r in man + aut]
-        t0 = time.time()
-        with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as ex:
-            rows = list(ex.map(score_one, jobs))
-        detectors = run_now
-        cache = OUT / f"{ds}.json"
-        if args.reuse and cache.is_file():
-            old = {r["image"]: r for r in json.loads(cache.read_text())}
-            extra = sorted({k.rsplit("_", 1)[0] for r in old.values() for k in r if k.endswith("_applicable")}
-                           - set(run_now))
-            for r in rows:
-                for k, v in old.get(r["image"], {}).items():
-                    if any(k.startswith(e + "_") for e in extra) and k not in r:
-                        r[k] = v
-            detectors = run_now + tuple(e for e in ([LEARNED, OLD] + list(FREE)) if e in extra)
-        cache.write_text(json.dumps(rows, default=float))
-        print(pixel_table(rows, ds, detectors))
-        print(image_table(rows, ds, detectors))
-        errs = [r for r in rows if "error" in r]
-        print(f"({len(rows)} images in {time.time() - t0:.0f} s; {len(errs)} unreadable)", flush=True)
+    t0 = time.time()
+    records = run_all(specs(args.datasets, args.synth_test, args.limit, run_now, args.old_weights), args.jobs,
+                      args.force)
+    shown = run_now[:1] + ((OLD,) if args.old_weights and LEARNED in run_now else ()) + run_now[1:]
+    groups = list(dict.fromkeys((r.dataset, r.perturbation) for r in records))
+    for ds, pert in groups:
+        recs = select(records, ds, pert)
+        name = ds + ("-social" if pert == "launder" else "")
+        print(pixel_table(recs, f"\n## {name}: pixel level, {len(scored(recs))} manipulated images with masks",
+                          shown, f1_at=True, errors=True, width=20))
+        print(image_table(recs, name, shown))
+        errs = [r for r in recs if r.error]
+        print(f"({len(recs)} images; {len(errs)} unreadable)", flush=True)
+    print(f"({time.time() - t0:.0f} s)")
 
 
 if __name__ == "__main__":

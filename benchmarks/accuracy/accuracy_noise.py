@@ -4,7 +4,7 @@ their false-alarm rate on the authentic camera photos; seconds per megapixel at 
 
 Pixel level (manipulated images with masks): mean over images of the pixel AUC and of the
 best-threshold F1 (oracle threshold per image: an upper bound). A detector that does not
-apply is scored as a constant map (the same values as an all-zero map) and counted in n/a.
+apply is scored as an all-zero map and counted in n/a.
 Baselines: the engine's centre prior (``forgelens.bench.metrics.centre_prior``) and a constant
 map (AUC 0.5 by construction; its best F1 is the "paint everything" F1).
 A spec (detectors x datasets) run by the benchmark engine (``forgelens.bench``), then printed;
