@@ -132,7 +132,8 @@ def pixel_table(records: list[ImageRecord], title: str, detectors: tuple[str, ..
     return "\n".join(lines)
 
 
-def _score(e: DetectorResult | None) -> float:
+def score_or_zero(e: DetectorResult | None) -> float:
+    """The image score, 0 where the detector gave none (as the scripts always counted it)."""
     return 0.0 if e is None or e.score is None else float(e.score)
 
 
@@ -150,7 +151,7 @@ def image_table(records: list[ImageRecord], dataset: str, detectors: tuple[str, 
     lines = [f"## {dataset}: image level, {int(y.sum())} manipulated vs {int((~y).sum())} authentic",
              f"{'score':<22}{'image AUC':>10}{'called (man/auth)':>20}"]
     for name in detectors:
-        s = np.array([_score(r.detectors.get(name)) for r in ok])
+        s = np.array([score_or_zero(r.detectors.get(name)) for r in ok])
         a = image_auc(y, s)
         lines.append(f"{name:<22}{(a if a is not None else float('nan')):>10.3f}"
                      f"{f'{int((s[y] >= 0.5).sum())}/{int((s[~y] >= 0.5).sum())}':>20}")
