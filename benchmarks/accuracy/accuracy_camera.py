@@ -40,13 +40,13 @@ DETECTORS = ("cfa", "resampling", "median_filter", "contrast_enhancement")
 DATASETS = ("nist16", "casia1-samples", "casia2-samples", "toolkit-samples")
 
 
-def spec(datasets: list[str], limit: int, false_alarms: bool) -> Spec:
+def spec(datasets: list[str], limit: int, false_alarms: bool, detectors: tuple[str, ...] = DETECTORS) -> Spec:
     """The camera-trace detectors on each dataset (first ``limit`` manipulated + every authentic image)
     and, for false alarms, on the authentic photos of cameras/."""
     sets = [dataset(ds, limit_manipulated=limit) for ds in datasets]
     if false_alarms:
         sets.append(dataset("cameras", labels=("authentic",)))
-    return Spec("camera", DETECTORS, sets)
+    return Spec("camera", detectors, sets)
 
 
 def main() -> None:
@@ -54,21 +54,23 @@ def main() -> None:
     ap.add_argument("--datasets", nargs="*", default=list(DATASETS))
     ap.add_argument("--limit", type=int, default=0, help="first N manipulated images per dataset")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--detectors", default=",".join(DETECTORS), help="comma-separated ('' = the baselines only)")
     ap.add_argument("--force", action="store_true", help="ignore the cache in benchmarks/out/accuracy/camera")
     ap.add_argument("--no-false-alarms", action="store_true")
     args = ap.parse_args()
     if not DATA.is_dir():
         raise SystemExit(f"datasets absent: {DATA}")
     t0 = time.perf_counter()
-    records = run(spec(args.datasets, args.limit, not args.no_false_alarms), workers=args.jobs, force=args.force)
+    dets = tuple(d for d in args.detectors.split(",") if d)
+    records = run(spec(args.datasets, args.limit, not args.no_false_alarms, dets), workers=args.jobs, force=args.force)
     for ds in args.datasets:
         recs = select(records, ds)
         print(pixel_table(recs, f"\n## {ds}: pixel level, {len(scored(recs))} manipulated images with masks",
-                          DETECTORS))
-        print(image_table(recs, ds, DETECTORS), flush=True)
+                          dets))
+        print(image_table(recs, ds, dets), flush=True)
         print(skipped_lines(recs))
     if not args.no_false_alarms:
-        print(false_alarm_table(select(records, "cameras"), DETECTORS))
+        print(false_alarm_table(select(records, "cameras"), dets))
     print(f"({time.perf_counter() - t0:.0f} s)")
 
 

@@ -27,20 +27,20 @@ DETECTORS = ("ela", "jpeg_ghost", "jpeg_adq", "jpeg_grid")
 DATASETS = ("nist16", "casia1-samples", "casia2-samples")
 
 
-def spec(datasets: list[str], limit: int) -> Spec:
+def spec(datasets: list[str], limit: int, detectors: tuple[str, ...] = DETECTORS) -> Spec:
     """The JPEG detectors on the manipulated images with a mask of each dataset (first ``limit``)."""
-    return Spec("jpeg", DETECTORS, [dataset(ds, labels=("manipulated",), need_mask=True, limit_manipulated=limit)
+    return Spec("jpeg", detectors, [dataset(ds, labels=("manipulated",), need_mask=True, limit_manipulated=limit)
                                     for ds in datasets])
 
 
-def table(records: list, ds: str) -> str:
+def table(records: list, ds: str, detectors: tuple[str, ...] = DETECTORS) -> str:
     recs = select(records, ds)
     ok = scored(recs)
     fmts: dict[str, int] = {}
     for r in ok:
         fmts[r.format] = fmts.get(r.format, 0) + 1
     title = f"\n## {ds}: {len(ok)} manipulated images scored ({len(recs) - len(ok)} skipped); formats {fmts}"
-    return pixel_table(recs, title, DETECTORS, width=14)
+    return pixel_table(recs, title, detectors, width=14)
 
 
 def speed(sizes=(1.0, 12.0)) -> str:
@@ -85,6 +85,7 @@ def main() -> None:
     ap.add_argument("--datasets", nargs="*", default=list(DATASETS))
     ap.add_argument("--limit", type=int, default=0, help="first N manipulated images per dataset")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--detectors", default=",".join(DETECTORS), help="comma-separated ('' = the baselines only)")
     ap.add_argument("--force", action="store_true", help="ignore the cache in benchmarks/out/accuracy/jpeg")
     ap.add_argument("--speed", action="store_true", help="also time the detectors at 1 and 12 MP")
     ap.add_argument("--no-accuracy", action="store_true")
@@ -93,9 +94,10 @@ def main() -> None:
         if not DATA.is_dir():
             raise SystemExit(f"datasets absent: {DATA}")
         t0 = time.perf_counter()
-        records = run(spec(args.datasets, args.limit), workers=args.jobs, force=args.force)
+        dets = tuple(d for d in args.detectors.split(",") if d)
+        records = run(spec(args.datasets, args.limit, dets), workers=args.jobs, force=args.force)
         for ds in args.datasets:
-            print(table(records, ds), flush=True)
+            print(table(records, ds, dets), flush=True)
             print(skipped_lines(select(records, ds)))
         print(f"({time.perf_counter() - t0:.0f} s)")
     if args.speed:

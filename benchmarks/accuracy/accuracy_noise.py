@@ -46,13 +46,13 @@ DETECTORS = ("noise_wavelet", "noise_median", "noise_local", "splicebuster")
 DATASETS = ("nist16", "casia1-samples", "casia2-samples", "toolkit-samples")
 
 
-def spec(datasets: list[str], limit: int, fa_every: int | None) -> Spec:
+def spec(datasets: list[str], limit: int, fa_every: int | None, detectors: tuple[str, ...] = DETECTORS) -> Spec:
     """The noise detectors on each dataset (first ``limit`` manipulated + every authentic image) and,
     with ``fa_every``, on every k-th authentic photo of cameras/ (false alarms)."""
     sets = [dataset(ds, limit_manipulated=limit) for ds in datasets]
     if fa_every:
         sets.append(dataset("cameras", labels=("authentic",), every=fa_every))
-    return Spec("noise", DETECTORS, sets)
+    return Spec("noise", detectors, sets)
 
 
 def speed_table() -> str:
@@ -94,6 +94,7 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=0, help="first N manipulated images per dataset")
     ap.add_argument("--fa-limit", type=int, default=0, help="every k-th camera photo so that about N are used")
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--detectors", default=",".join(DETECTORS), help="comma-separated ('' = the baselines only)")
     ap.add_argument("--force", action="store_true", help="ignore the cache in benchmarks/out/accuracy/noise")
     ap.add_argument("--only", choices=("accuracy", "false-alarms", "speed"), default=None)
     args = ap.parse_args()
@@ -109,18 +110,19 @@ def main() -> None:
         n = len(dataset("cameras", labels=("authentic",)).items)
         fa_every = int(np.ceil(n / args.fa_limit)) if args.fa_limit and n > args.fa_limit else 1
     t0 = time.perf_counter()
-    records = run(spec(datasets, args.limit, fa_every), workers=args.jobs, force=args.force)
+    dets = tuple(d for d in args.detectors.split(",") if d)
+    records = run(spec(datasets, args.limit, fa_every, dets), workers=args.jobs, force=args.force)
     for ds in datasets:
         recs = select(records, ds)
         print(pixel_table(recs, f"\n## {ds}: pixel level, {len(scored(recs))} manipulated images with masks",
-                          DETECTORS, errors=True, width=16))
-        print(image_table(recs, ds, DETECTORS), flush=True)
+                          dets, errors=True, width=16))
+        print(image_table(recs, ds, dets), flush=True)
         print(skipped_lines(recs))
     if fa_every:
         cams = select(records, "cameras")
         if fa_every > 1:
             print(f"(false alarms: every {fa_every}-th camera photo, {len(cams)} images)")
-        print(false_alarm_table(cams, DETECTORS, seconds=True, width=16))
+        print(false_alarm_table(cams, dets, seconds=True, width=16))
     print(f"({time.perf_counter() - t0:.0f} s)")
 
 
