@@ -18,7 +18,7 @@ value, an upper bound), averaged over manipulated images; image AUC (score) wher
 images exist. Trivial baselines beside: the engine's centre prior (pixel;
 ``forgelens.bench.metrics.centre_prior``) and the mean gradient magnitude (image). A spec
 (detectors x datasets) run by the benchmark engine (``forgelens.bench``), then printed; cached
-under benchmarks/out/accuracy/copymove, the synthetic images written once to
+under benchmarks/out/accuracy/copymove[-synth-n<N>], the synthetic images written once to
 benchmarks/out/accuracy/copymove-synth-n<N>/. A map a detector does not give scores as an
 all-zero map; a missing score as 0.
 Ground truth note: CASIA masks mark only the pasted copy while the detectors light up both
@@ -251,6 +251,7 @@ def main():
     ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--speed-only", action="store_true")
     ap.add_argument("--skip-real", action="store_true")
+    ap.add_argument("--skip-synthetic", action="store_true")
     a = ap.parse_args()
     warnings.filterwarnings("ignore", category=UserWarning)
     if not a.speed_only:
@@ -258,9 +259,11 @@ def main():
             sets = real_sets()
             records = acc.run(acc.Spec("copymove", DETECTORS, sets), workers=a.jobs, force=a.force)
             print_table("Real copy-moves (shared data)", records, gradient_scores(sets))
-        sets = synthetic_sets(a.n)
-        records = acc.run(acc.Spec("copymove", DETECTORS, sets), workers=a.jobs, force=a.force)
-        print_table(f"Synthetic clones from cameras photos (~1 MP, {a.n} per group)", records, gradient_scores(sets))
+        if not a.skip_synthetic:
+            sets = synthetic_sets(a.n)
+            records = acc.run(acc.Spec(f"copymove-synth-n{a.n}", DETECTORS, sets), workers=a.jobs, force=a.force)
+            print_table(f"Synthetic clones from cameras photos (~1 MP, {a.n} per group)", records,
+                        gradient_scores(sets))
     if not a.skip_speed:
         speed()
 
