@@ -148,6 +148,7 @@ def make_tasks(
     force: bool = False,
     configs: dict[str, dict[str, Any]] | None = None,
 ) -> list[Task]:
+    """One task per (perturbation, dataset item), each carrying every detector and its cache key."""
     keys = tuple(detector_keys(detectors, configs).items())
     cfg_t = tuple((d, tuple(sorted(o.items()))) for d, o in sorted((configs or {}).items()))
     tasks = []
