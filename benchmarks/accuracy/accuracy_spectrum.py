@@ -6,6 +6,11 @@ Protocols (the same for both classes, so image size cannot be learned):
 aigen-playground: all generated images are 559x559 JPEGs, real ones 723..2592 px JPEGs.
 gan-examples: all 256x256 PNG (resize512 upsamples both classes alike).
 
+Each protocol's images are written once to benchmarks/out/accuracy/spectrum-<protocol>/ (with an
+index.csv), then benched as a spec (detectors x datasets) by the benchmark engine
+(``forgelens.bench``; cached). A missing score counts as 0.5. The Laplacian-variance baseline is
+computed here from the same prepared files.
+
 Usage: python benchmarks/accuracy/accuracy_spectrum.py
 """
 
@@ -17,15 +22,16 @@ import sys
 import time
 from pathlib import Path
 
+import _accuracy as acc
 import cv2
 import numpy as np
 from PIL import Image
 from sklearn.metrics import roc_auc_score
 
-from forgelens.detectors import registry
+from forgelens.bench.datasets import Dataset
 from forgelens.evidence import load
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets"
+SHARED = acc.DATA
 DETECTORS = ("spectrum", "baseline_brightness", "baseline_saturation")
 
 
@@ -42,10 +48,31 @@ def _prep(path: Path, protocol: str) -> bytes:
     return buf.getvalue()
 
 
-def _extra(ev) -> dict[str, float]:
-    y = ev.luminance
-    lap = cv2.Laplacian(np.ascontiguousarray(y), cv2.CV_32F)
-    return {"baseline_laplacian_var": float(lap.var())}
+def protocol_set(ds: str, protocol: str) -> Dataset:
+    """The generated and authentic images of ``ds`` prepared by ``protocol``, written once as PNGs."""
+    folder = acc.OUT / f"spectrum-{protocol}" / ds
+    index = folder / "index.csv"
+    if not index.is_file():
+        rows = [r for r in csv.DictReader(open(SHARED / ds / "index.csv")) if r["label"] in ("generated", "authentic")]
+        out = []
+        for r in rows:
+            rel = str(Path(r["image"]).with_suffix(".png"))
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            (folder / rel).write_bytes(_prep(SHARED / ds / r["image"], protocol))
+            out.append((rel, "", r["label"], r["image"]))
+        tmp = index.with_suffix(".tmp")
+        with open(tmp, "w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["image", "mask", "label", "source"])
+            w.writerows(out)
+        tmp.replace(index)
+    return acc.dataset(ds, root=folder, labels=("generated", "authentic"))
+
+
+def laplacian_var(path: Path) -> float:
+    """The trivial sharpness baseline: variance of the Laplacian of the luminance."""
+    y = load(path).luminance
+    return float(cv2.Laplacian(np.ascontiguousarray(y), cv2.CV_32F).var())
 
 
 def main() -> None:
@@ -56,24 +83,22 @@ def main() -> None:
     print("| dataset | protocol | n gen / n real | " + " | ".join(DETECTORS) + " | baseline_laplacian_var | s/img (spectrum) |")
     print("|---|---|---|" + "---|" * (len(DETECTORS) + 2))
     for ds in sets:
-        rows = list(csv.DictReader(open(SHARED / ds / "index.csv")))
-        rows = [r for r in rows if r["label"] in ("generated", "authentic")]
         for protocol in ("resize512", "crop256"):
-            y, scores, t_spec = [], {d: [] for d in (*DETECTORS, "baseline_laplacian_var")}, 0.0
-            for r in rows:
-                ev = load(_prep(SHARED / ds / r["image"], protocol), name=r["image"])
-                y.append(1 if r["label"] == "generated" else 0)
-                for d in DETECTORS:
-                    t = registry.run(d, ev)
-                    if d == "spectrum":
-                        t_spec += t.seconds
-                    scores[d].append(t.score if t.score is not None else 0.5)
-                for k, v in _extra(ev).items():
-                    scores[k].append(v)
+            data = protocol_set(ds, protocol)
+            records = acc.run(acc.Spec(f"spectrum-{protocol}", DETECTORS, [data]))
+            recs = [r for r in records if not r.error]
+            y = [1 if r.label == "generated" else 0 for r in recs]
+            scores = {d: [0.5 if r.detectors[d].score is None else r.detectors[d].score for r in recs]
+                      for d in DETECTORS}
+            scores["baseline_laplacian_var"] = [laplacian_var(data.path(r.image)) for r in recs]
+            t_spec = sum(r.detectors["spectrum"].seconds for r in recs)
             ng, nr = sum(y), len(y) - sum(y)
             aucs = [roc_auc_score(y, scores[d]) for d in (*DETECTORS, "baseline_laplacian_var")]
             print(f"| {ds} | {protocol} | {ng} / {nr} | " + " | ".join(f"{a:.3f}" for a in aucs)
                   + f" | {t_spec / len(y):.3f} |")
+            for r in records:
+                if r.error:
+                    print(f"  skipped {r.image}: {r.error}")
     print("\nAUC 0.5 = chance; < 0.5 means the cue points the wrong way on this set. Small sets: read the counts.")
 
 
