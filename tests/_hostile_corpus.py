@@ -5,7 +5,7 @@ pixel mode read here, truncations, bit flips, random bytes, non-images, decompre
 (huge headers over tiny data), hostile metadata chunks (zTXt bombs, XMP word runs, EXIF
 amplification, JUMBF garbage, comment floods) and hostile file names. Deterministic
 (seeded); every file is at most a few hundred KB. Used by ``tests/test_fuzz.py`` and
-``benchmarks/hostile.py``.
+``benchmarks/studies/hostile.py``.
 
     python tests/_hostile_corpus.py OUT_FOLDER
 """

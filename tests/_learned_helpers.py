@@ -1,4 +1,4 @@
-"""Camera splices for the learned-localizer test and ``benchmarks/splices_learned.py`` (one recipe).
+"""Camera splices for the learned-localizer test and ``benchmarks/studies/splices_learned.py`` (one recipe).
 
 Hosts and donors are photos of camera models held out of the shipped model's training data.
 """

@@ -15,10 +15,12 @@ from PIL import Image
 from sklearn import metrics as skm
 
 from forgelens.bench import datasets as bds
+from forgelens.bench import engines as E
 from forgelens.bench import metrics as M
 from forgelens.bench import perturb as P
 from forgelens.bench import run_bench
-from forgelens.bench import runner as R
+from forgelens.bench import task as T
+from forgelens.bench import writers as W
 from forgelens.detectors import registry
 from forgelens.trace import Trace
 
@@ -235,13 +237,17 @@ def test_perturbations_parse_and_apply():
     noisy = P.parse_one("noise:3")
     assert noisy.apply(data) == noisy.apply(data)  # seeded from the file
     assert load(P.parse_one("jpeg:50").apply(data)).jpeg is not None
+    laundered = P.parse_one("launder")
+    assert laundered.geometric and laundered.spec == "launder"
+    ev = load(laundered.apply(data))
+    assert (ev.format, ev.shape) == ("JPEG", (150, 1500)) and ev.jpeg is not None
 
 
 # --------------------------------------------------------------------------- runner
 
 
 def _records_by_image(res):
-    return {r["image"]: r for r in res.records}
+    return {r.image: r for r in res.records}
 
 
 def test_runner_end_to_end_with_bad_input_and_cache(tiny_dataset: Path, tmp_path: Path):
@@ -249,12 +255,12 @@ def test_runner_end_to_end_with_bad_input_and_cache(tiny_dataset: Path, tmp_path
     maps = tmp_path / "maps"
     res = run_bench([str(tiny_dataset)], "_bench_bright,baseline", "none,resize:0.5", out, workers=1,
                     save_maps=maps, progress=False)
-    recs = {(r["image"], r["perturbation"]): r for r in res.records}
+    recs = {(r.image, r.perturbation): r for r in res.records}
     assert len(res.records) == 2 * 9
-    assert recs[("tp/broken.jpg", "none")]["error"] and "unreadable" in recs[("tp/broken.jpg", "none")]["reason"]
-    assert recs[("tp/bigmask.png", "none")]["mask"] == "resized"
-    assert recs[("tp/transposed.png", "none")]["mask"] == "refused"
-    assert recs[("tp/nomaskfile.png", "none")]["mask"] == "missing"
+    assert recs[("tp/broken.jpg", "none")].error and "unreadable" in recs[("tp/broken.jpg", "none")].reason
+    assert recs[("tp/bigmask.png", "none")].mask == "resized"
+    assert recs[("tp/transposed.png", "none")].mask == "refused"
+    assert recs[("tp/nomaskfile.png", "none")].mask == "missing"
     # the bright-patch detector localises the forgery (4 usable masks: 3 + the resized one)
     auc = res.summary.value("tiny", "_bench_bright", "none", "pixel_auc")
     assert auc.n == 4 and auc.value > 0.95
@@ -275,7 +281,7 @@ def test_runner_end_to_end_with_bad_input_and_cache(tiny_dataset: Path, tmp_path
     assert any(p.name.startswith("roc_") for p in (out / "plots").iterdir())
 
     # --save-maps: 16-bit PNG at full resolution, equal to the heatmap; scores.csv
-    mp = R.map_path(maps, "_bench_bright", "tiny/tp/f0.png")
+    mp = W.map_path(maps, "_bench_bright", "tiny/tp/f0.png")
     assert mp == maps / "_bench_bright" / "tiny__tp__f0.png.png"
     saved = np.asarray(Image.open(mp))
     from forgelens.evidence import load
@@ -287,17 +293,17 @@ def test_runner_end_to_end_with_bad_input_and_cache(tiny_dataset: Path, tmp_path
     assert (maps / "resize_0.5" / "_bench_bright" / "tiny__tp__f0.png.png").is_file()
     with open(maps / "_bench_bright" / "scores.csv") as fh:
         scores = {r["image"]: r["score"] for r in csv.DictReader(fh)}
-    assert float(scores["tiny/tp/f0.png"]) == pytest.approx(recs[("tp/f0.png", "none")]["detectors"]["_bench_bright"]["score"], rel=1e-5)
+    assert float(scores["tiny/tp/f0.png"]) == pytest.approx(recs[("tp/f0.png", "none")].detectors["_bench_bright"].score, rel=1e-5)
 
     # resume: everything comes from the cache; a changed mask reruns only its image
     res2 = run_bench([str(tiny_dataset)], "_bench_bright,baseline", "none,resize:0.5", out, workers=1,
                      save_maps=maps, progress=False)
-    assert all(r["cached"] for r in res2.records)
+    assert all(r.cached for r in res2.records)
     assert res2.summary.rows == res.summary.rows
     st = os.stat(tiny_dataset / "gt/f1.png")
     os.utime(tiny_dataset / "gt/f1.png", ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
     res3 = run_bench([str(tiny_dataset)], "_bench_bright", "none", out, workers=1, progress=False, plots=False)
-    fresh = [r["image"] for r in res3.records if not r["cached"]]
+    fresh = [r.image for r in res3.records if not r.cached]
     assert fresh == ["tp/f1.png"]
 
 
@@ -305,15 +311,17 @@ def test_pool_matches_single_process_and_default_takes_traces_from_one_analysis(
     ds = bds.resolve(str(tiny_dataset)).subset(2)
     a = run_bench([ds], "_bench_bright,baseline", "jpeg:75", tmp_path / "a", workers=1, progress=False, plots=False)
     b = run_bench([ds], "_bench_bright,baseline", "jpeg:75", tmp_path / "b", workers=2, progress=False, plots=False)
-    strip = [{k: v for k, v in r.items() if k != "seconds"} for r in a.records]
-    for r in strip:
-        for e in r["detectors"].values():
-            e.pop("seconds", None)
-    strip_b = [{k: v for k, v in r.items() if k != "seconds"} for r in b.records]
-    for r in strip_b:
-        for e in r["detectors"].values():
-            e.pop("seconds", None)
-    assert strip == strip_b
+    def strip(records):
+        out = []
+        for r in records:
+            d = r.to_dict()
+            d.pop("seconds")
+            for e in d["detectors"].values():
+                e.pop("seconds", None)
+            out.append(d)
+        return out
+
+    assert strip(a.records) == strip(b.records)
 
     # "default" = the fused verdict of one analyze() per image; its detectors' traces come from that report
     calls = []
@@ -327,13 +335,13 @@ def test_pool_matches_single_process_and_default_takes_traces_from_one_analysis(
     monkeypatch.setattr(registry, "run", counting_run)
     one = bds.Dataset("tiny", ds.root, ds.items[:1], ds.layout)
     res = run_bench([one], "default,_bench_bright", "none", tmp_path / "c", workers=1, progress=False, plots=False)
-    e = res.records[0]["detectors"]
+    e = res.records[0].detectors
     assert calls == ["_bench_bright"]  # run once, inside analyze
-    assert e["default"]["pixel"]["pixel_auc"] > 0.95 and e["_bench_bright"]["pixel"]["pixel_auc"] > 0.95
+    assert e["default"].pixel["pixel_auc"] > 0.95 and e["_bench_bright"].pixel["pixel_auc"] > 0.95
     assert res.timing["harness_overhead"] is not None
     # its image score ranks "not authentic" (manipulated or generated) whatever the label says
-    probs = e["default"]["probabilities"]
-    assert e["default"]["score"] == pytest.approx(1 - probs["authentic"])
+    probs = e["default"].extra["probabilities"]
+    assert e["default"].score == pytest.approx(1 - probs["authentic"])
 
 
 def test_paired_negatives_are_labelled(tiny_dataset, tmp_path):
@@ -371,12 +379,16 @@ def test_ray_engine_gives_the_local_results(tiny_dataset, tmp_path):
     from forgelens.bench.ray_engine import run_ray
 
     ds = bds.resolve(str(tiny_dataset)).subset(2)
-    tasks = R.make_tasks([ds], ["baseline"], P.parse("none"), None)
-    local = R.order_results(tasks, R.run_local(tasks, workers=1))
-    remote = R.order_results(tasks, run_ray(tasks, num_cpus=1))
+    tasks = T.make_tasks([ds], ["baseline"], P.parse("none"), None)
+    local = E.order_results(tasks, E.run_local(tasks, workers=1))
+    remote = E.order_results(tasks, run_ray(tasks, num_cpus=1))
 
     def clean(recs):
-        return [{**r, "seconds": None, "detectors": {d: {**e, "seconds": None} for d, e in r["detectors"].items()}}
-                for r in recs]
+        out = []
+        for r in recs:
+            d = r.to_dict()
+            out.append({**d, "seconds": None,
+                        "detectors": {n: {**e, "seconds": None} for n, e in d["detectors"].items()}})
+        return out
 
     assert clean(local) == clean(remote)

@@ -6,14 +6,16 @@
     result = run_bench(["casia1-samples"], ["default", "baseline"], ["none", "jpeg:75"], "bench-out")
 
 One module per responsibility: ``datasets`` (layouts, masks), ``metrics``
-(each metric once), ``perturb`` (robustness transforms), ``runner`` (tasks,
-cache, process pool), ``ray_engine`` (the same tasks on Ray), ``tables``
-(JSON / CSV / Markdown), ``plots`` (PNG).
+(each metric once, and the one centre-prior baseline), ``perturb`` (robustness
+transforms), ``records`` (the typed per-image record every evaluator reads),
+``task`` (what one image produces, its cache key), ``engines`` (local process
+pool or Ray, chosen in one place, with the progress bar), ``ray_engine`` (the
+same tasks on Ray), ``writers`` (maps, scores.csv, per_image.jsonl),
+``tables`` (JSON / CSV / Markdown), ``plots`` (PNG).
 """
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,21 +24,27 @@ from typing import Any
 import numpy as np
 
 from forgelens.bench import datasets as _datasets
+from forgelens.bench import engines as _engines
 from forgelens.bench import perturb as _perturb
-from forgelens.bench import runner as _runner
 from forgelens.bench import tables as _tables
+from forgelens.bench import task as _task
+from forgelens.bench import writers as _writers
+from forgelens.bench.records import ImageRecord
 
 
 @dataclass
 class BenchResult:
-    records: list[dict[str, Any]]
+    records: list[ImageRecord]
     summary: _tables.Summary
     timing: dict[str, Any]
     paths: dict[str, Path] = field(default_factory=dict)
 
 
 def expand_detectors(spec: str | list[str]) -> list[str]:
-    """``"a,b"``, ``"default"`` (the fused default analysis), ``"all"`` (every registered detector + default)."""
+    """``"a,b"``, ``"default"`` (the fused default analysis), ``"all"`` (every registered detector + default).
+
+    The trivial references ``baseline`` and ``constant`` are accepted by name (``"all"`` does not add them).
+    """
     from forgelens.detectors import registry
 
     parts = spec.split(",") if isinstance(spec, str) else [p for s in spec for p in s.split(",")]
@@ -44,31 +52,31 @@ def expand_detectors(spec: str | list[str]) -> list[str]:
     for p in (p.strip() for p in parts):
         if not p:
             continue
-        names = [_runner.DEFAULT, *registry.available()] if p == "all" else [p]
+        names = [_task.DEFAULT, *registry.available()] if p == "all" else [p]
         for n in names:
-            if n not in _runner.PSEUDO:
+            if n not in _task.PSEUDO:
                 registry.get(n)  # raises ConfigError naming the known detectors
             if n not in out:
                 out.append(n)
     return out
 
 
-def timing_summary(records: list[dict], wall: float, workers: int) -> dict[str, Any]:
+def timing_summary(records: list[ImageRecord], wall: float, workers: int) -> dict[str, Any]:
     """Mean seconds per freshly computed image: total, detectors, fusion, and the harness's own share."""
-    fresh = [r for r in records if not r.get("cached") and r.get("seconds", {}).get("total") is not None
-             and not r.get("error")]
+    fresh = [r for r in records if not r.cached and r.seconds.get("total") is not None and not r.error]
+
     def mean(key: str) -> float | None:
-        v = [r["seconds"].get(key, 0.0) for r in fresh]
+        v = [r.seconds.get(key, 0.0) for r in fresh]
         return float(np.mean(v)) if v else None
 
     t = {k: mean(k) for k in ("total", "read", "perturb", "load", "mask", "detectors", "fusion", "metrics", "save_maps")}
     if fresh:
-        overhead = [r["seconds"]["total"] - r["seconds"].get("detectors", 0.0) - r["seconds"].get("fusion", 0.0)
+        overhead = [r.seconds["total"] - r.seconds.get("detectors", 0.0) - r.seconds.get("fusion", 0.0)
                     for r in fresh]
         t["harness_overhead"] = float(np.mean(overhead))
-        mp = [r["shape"][0] * r["shape"][1] / 1e6 for r in fresh if r.get("shape")]
+        mp = [r.pixels / 1e6 for r in fresh if r.shape]
         t["megapixels_mean"] = float(np.mean(mp)) if mp else None
-    t.update({"images_fresh": len(fresh), "images_cached": sum(1 for r in records if r.get("cached")),
+    t.update({"images_fresh": len(fresh), "images_cached": sum(1 for r in records if r.cached),
               "wall_seconds": wall, "wall_per_image": wall / max(len(records), 1), "workers": workers})
     return t
 
@@ -99,9 +107,9 @@ def run_bench(
     dets = expand_detectors(detectors)
     perts = _perturb.parse(perturbations)
     maps_dir = Path(save_maps) if save_maps else None
-    tasks = _runner.make_tasks(dss, dets, perts, out, maps_dir=maps_dir, boundary=boundary, force=force,
+    tasks = _task.make_tasks(dss, dets, perts, out, maps_dir=maps_dir, boundary=boundary, force=force,
                                configs=configs)
-    records, wall = _runner.run(tasks, engine=engine, workers=workers, address=address, progress=progress)
+    records, wall = _engines.run(tasks, engine=engine, workers=workers, address=address, progress=progress)
     summary = _tables.aggregate(records, pairings)
     timing = timing_summary(records, wall, workers)
     extra = {
@@ -111,11 +119,9 @@ def run_bench(
         "timing": timing, "engine": engine, "created": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
     paths = _tables.write_all(summary, out, extra)
-    per_image = out / "per_image.jsonl"
-    per_image.write_text("".join(json.dumps(r) + "\n" for r in records))
-    paths["per_image"] = per_image
+    paths["per_image"] = _writers.write_per_image(records, out / "per_image.jsonl")
     if maps_dir is not None:
-        _runner.write_scores_csv(records, maps_dir)
+        _writers.write_scores_csv(records, maps_dir)
     if plots:
         from forgelens.bench.plots import plot_all
 

@@ -48,7 +48,7 @@ def register(app: typer.Typer) -> None:
         dataset: list[str] = typer.Option(..., "--dataset", help="Dataset name (under --root) or path; repeatable."),
         detectors: str = typer.Option("default", "--detectors", "-d",
                                       help="Comma-separated: detector names, 'default' (fused default analysis), "
-                                           "'baseline' (trivial reference), 'all'."),
+                                           "'baseline' / 'constant' (trivial references), 'all'."),
         perturb: str = typer.Option("none", "--perturb", help="Comma-separated, e.g. none,jpeg:75,resize:0.5,"
                                     "blur:1,noise:3,webp:80,social; 'sweep' = the standard sweep."),
         out: Path = typer.Option(Path("bench-out"), "-o", "--out", help="Output folder (tables, plots, cache)."),
@@ -67,11 +67,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Benchmark detectors on datasets at native resolution: JSON, CSV, Markdown tables and plots."""
         from forgelens.bench import run_bench
+        from forgelens.bench.engines import ENGINES
         from forgelens.bench.tables import markdown_skipped
         from forgelens.errors import ForgeLensError
 
-        if engine not in ("local", "ray"):
-            raise typer.BadParameter("must be 'local' or 'ray'", param_hint="--engine")
+        if engine not in ENGINES:
+            raise typer.BadParameter(f"must be one of {', '.join(ENGINES)}", param_hint="--engine")
         try:
             result = run_bench(dataset, detectors, perturb, out, root=root, limit=limit or None, workers=workers,
                                engine=engine, address=address, save_maps=save_maps, boundary=boundary,

@@ -30,6 +30,10 @@ Image level (detection)
     one class is absent, and the tables then say "no authentic images" (or "no
     manipulated images") instead of printing a number.
 
+Trivial baseline
+    ``centre_prior(shape)``: the one centre-prior map every benchmark uses
+    beside the detectors ("the edit is in the middle").
+
 Conventions match scikit-learn's: F1, IoU are 0 when their denominator is 0
 (``zero_division=0``); MCC is 0 when its denominator is 0; the F1 / ROC curves
 use ``score >= threshold`` as the positive prediction.
@@ -44,6 +48,27 @@ from scipy import ndimage
 
 #: The fixed threshold for F1 / IoU / MCC (and balanced accuracy at image level).
 THRESHOLD = 0.5
+
+# --------------------------------------------------------------------------- trivial baseline
+
+
+def centre_prior(shape: tuple[int, int]) -> np.ndarray:
+    """A centred Gaussian map, sigma = a quarter of each side, peak 1 at the image centre (float32).
+
+    The trivial "the edit is in the middle" reference shown beside every
+    detector's pixel scores; it carries no forensic information. The centre is
+    the middle of the pixel grid, ((H - 1) / 2, (W - 1) / 2), so the map is
+    symmetric.
+
+    >>> m = centre_prior((3, 5))
+    >>> m.shape, float(m[1, 2]), bool(m[0, 0] == m[2, 4])
+    ((3, 5), 1.0, True)
+    """
+    h, w = shape
+    y = (np.arange(h, dtype=np.float32) - (h - 1) / 2) / max(h / 4, 1)
+    x = (np.arange(w, dtype=np.float32) - (w - 1) / 2) / max(w / 4, 1)
+    return np.exp(-0.5 * (y[:, None] ** 2 + x[None, :] ** 2)).astype(np.float32)
+
 
 # --------------------------------------------------------------------------- pixel level
 

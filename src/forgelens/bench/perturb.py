@@ -20,9 +20,12 @@ Spec syntax (``--perturb``): comma-separated ``name`` or ``name:param``.
 ``webp:Q``     re-encode as lossy WebP at quality Q
 ``social``     a social-network upload: long side down to 1600 px if larger
                (bicubic), then JPEG quality 80
+``launder``    both sides x0.75 with area averaging, then JPEG quality 75,
+               both with OpenCV (the "synth-test-social" laundering of
+               ``benchmarks/accuracy/accuracy_learned.py``)
 =============  =============================================================
 
-Ground-truth masks follow geometric changes (``resize``, ``social``): the
+Ground-truth masks follow geometric changes (``resize``, ``social``, ``launder``): the
 runner resizes the mask to the perturbed image with nearest-neighbour.
 EXIF orientation is never applied: pixels stay on the stored grid, as in
 ``Evidence`` and in the masks.
@@ -69,12 +72,14 @@ class Perturbation:
 
     @property
     def geometric(self) -> bool:
-        return self.kind in ("resize", "social")
+        return self.kind in ("resize", "social", "launder")
 
     def apply(self, data: bytes) -> bytes:
         """Transform the file bytes; ``none`` returns them unchanged."""
         if self.kind == "none":
             return data
+        if self.kind == "launder":
+            return _launder(data)
         with Image.open(io.BytesIO(data)) as im:
             im.load()
             rgb = im.convert("RGB")
@@ -102,6 +107,20 @@ class Perturbation:
         raise ValueError(f"unknown perturbation {self.kind!r}")
 
 
+def _launder(data: bytes) -> bytes:
+    import cv2
+
+    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
+    if bgr is None:
+        raise ValueError("OpenCV cannot decode the image")
+    h, w = bgr.shape[:2]
+    small = cv2.resize(bgr, (max(1, round(w * 0.75)), max(1, round(h * 0.75))), interpolation=cv2.INTER_AREA)
+    ok, buf = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 75])
+    if not ok:
+        raise ValueError("OpenCV cannot encode the laundered image")
+    return buf.tobytes()
+
+
 def _encode(im: Image.Image, fmt: str, **kw) -> bytes:
     buf = io.BytesIO()
     im.save(buf, format=fmt, **kw)
@@ -122,11 +141,11 @@ def parse_one(spec: str) -> Perturbation:
     spec = spec.strip().lower()
     if spec in ("", "none", "clean"):
         return Perturbation("none")
-    if spec == "social":
-        return Perturbation("social")
+    if spec in ("social", "launder"):
+        return Perturbation(spec)
     kind, _, param = spec.partition(":")
     if kind not in _DEFAULTS:
-        known = "none, social, " + ", ".join(f"{k}:X" for k in _DEFAULTS)
+        known = "none, social, launder, " + ", ".join(f"{k}:X" for k in _DEFAULTS)
         raise ValueError(f"unknown perturbation {spec!r}; known: {known}")
     try:
         value = float(param) if param else _DEFAULTS[kind]

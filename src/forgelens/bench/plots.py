@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from forgelens.bench.metrics import curve
+from forgelens.bench.records import ImageRecord
 from forgelens.bench.tables import METRIC_TITLES, Summary
 
 
@@ -29,18 +30,18 @@ def _slug(s: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", s).strip("_")
 
 
-def roc_curves(records: list[dict], out: Path) -> list[Path]:
+def roc_curves(records: list[ImageRecord], out: Path) -> list[Path]:
     """One PNG per (dataset, perturbation) with both classes: a ROC curve per detector."""
     plt = _plt()
     written = []
-    keys = sorted({(r["dataset"], r["perturbation"]) for r in records})
+    keys = sorted({(r.dataset, r.perturbation) for r in records})
     for ds, pert in keys:
-        recs = [r for r in records if r["dataset"] == ds and r["perturbation"] == pert and not r.get("error")]
-        dets = sorted({d for r in recs for d in r["detectors"]})
+        recs = [r for r in records if r.dataset == ds and r.perturbation == pert and not r.error]
+        dets = sorted({d for r in recs for d in r.detectors})
         fig, ax = plt.subplots(figsize=(5, 5))
         drawn = 0
         for d in dets:
-            pairs = [(r["label"] != "authentic", r["detectors"][d].get("score")) for r in recs if d in r["detectors"]]
+            pairs = [(r.positive, r.detectors[d].score) for r in recs if d in r.detectors]
             pairs = [(y, s) for y, s in pairs if s is not None]
             y = np.array([p[0] for p in pairs], dtype=bool)
             if not (y.any() and (~y).any()):
@@ -128,9 +129,9 @@ def robustness(summary: Summary, out: Path, metrics: tuple[str, ...] = ("pixel_a
     return written
 
 
-def plot_all(records: list[dict], summary: Summary, out: Path, order: list[str] | None = None) -> list[Path]:
+def plot_all(records: list[ImageRecord], summary: Summary, out: Path, order: list[str] | None = None) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
-    perts = order or list(dict.fromkeys(r["perturbation"] for r in records))
+    perts = order or list(dict.fromkeys(r.perturbation for r in records))
     written = roc_curves(records, out)
     written += bars(summary, out, perturbation=perts[0] if perts else "none")
     written += robustness(summary, out, order=perts)

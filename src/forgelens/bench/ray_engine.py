@@ -1,4 +1,4 @@
-"""Run benchmark tasks on Ray: the same ``run_task`` as the local pool, so results are identical.
+"""Run benchmark tasks on Ray (chosen by ``engines.run``): the same ``task.run_task`` as the local pool, so results are identical.
 
 Ray is the optional extra ``scale`` (``pip install 'forgelens[scale]'``).
 
@@ -19,17 +19,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from forgelens.bench.runner import Task, run_task
+from forgelens.bench.records import ImageRecord
+from forgelens.bench.task import Task, run_task
 
 
 def run_ray(
     tasks: list[Task],
     *,
     address: str | None = None,
-    on_result: Callable[[dict], None] | None = None,
+    on_result: Callable[[ImageRecord], None] | None = None,
     num_cpus: int | None = None,
-) -> list[dict[str, Any]]:
-    """Run every task as a Ray task; returns the per-image records (completion order).
+) -> list[ImageRecord]:
+    """Run every task as a Ray task; returns the records (completion order).
 
     Raises
     ------
@@ -53,7 +54,7 @@ def run_ray(
     try:
         remote = ray.remote(num_cpus=1)(run_task)
         pending = [remote.remote(t) for t in tasks]
-        results: list[dict[str, Any]] = []
+        results: list[ImageRecord] = []
         while pending:
             done, pending = ray.wait(pending, num_returns=1)
             for ref in done:

@@ -24,6 +24,7 @@ import numpy as np
 
 from forgelens import __version__
 from forgelens.bench.metrics import IMAGE_METRICS, PIXEL_METRICS, image_scores, nanmean
+from forgelens.bench.records import DetectorResult, ImageRecord
 
 METRIC_TITLES = {
     "f1": "F1@0.5",
@@ -68,14 +69,14 @@ class Summary:
         return None
 
 
-def _groups(records: list[dict]) -> dict[tuple[str, str, str], list[tuple[dict, dict | None]]]:
-    """(dataset, detector, perturbation) → [(record, detector entry or None for a failed image)]."""
-    detectors = sorted({d for r in records for d in r["detectors"]})
-    out: dict[tuple[str, str, str], list[tuple[dict, dict | None]]] = {}
+def _groups(records: list[ImageRecord]) -> dict[tuple[str, str, str], list[tuple[ImageRecord, DetectorResult | None]]]:
+    """(dataset, detector, perturbation) → [(record, detector result or None for a failed image)]."""
+    detectors = sorted({d for r in records for d in r.detectors})
+    out: dict[tuple[str, str, str], list[tuple[ImageRecord, DetectorResult | None]]] = {}
     for r in records:
-        names = detectors if r.get("error") else list(r["detectors"])
+        names = detectors if r.error else list(r.detectors)
         for d in names:
-            out.setdefault((r["dataset"], d, r["perturbation"]), []).append((r, r["detectors"].get(d)))
+            out.setdefault((r.dataset, d, r.perturbation), []).append((r, r.detectors.get(d)))
     return out
 
 
@@ -99,7 +100,7 @@ def _image_rows(ds: str, det: str, pert: str, items: list[tuple[int, float | Non
     return rows
 
 
-def aggregate(records: list[dict], pairings: dict[str, list[str]] | None = None) -> Summary:
+def aggregate(records: list[ImageRecord], pairings: dict[str, list[str]] | None = None) -> Summary:
     """Metric rows for every (dataset, detector, perturbation); ``pairings`` adds paired image-level rows.
 
     ``pairings = {"nist16": ["pristine-extra"]}`` adds rows for the dataset
@@ -110,25 +111,25 @@ def aggregate(records: list[dict], pairings: dict[str, list[str]] | None = None)
     groups = _groups(records)
     for (ds, det, pert), pairs in sorted(groups.items()):
         skipped: Counter[str] = Counter()
-        counts: Counter[str] = Counter(r["label"] for r, _ in pairs)
+        counts: Counter[str] = Counter(r.label for r, _ in pairs)
         per_metric: dict[str, list[float | None]] = {m: [] for m in PIXEL_METRICS}
         scores: list[tuple[int, float | None]] = []
         for r, e in pairs:
-            if r.get("error") or e is None:
-                skipped[r.get("reason") or "failed"] += 1
+            if r.error or e is None:
+                skipped[r.reason or "failed"] += 1
                 continue
-            if e.get("error"):
+            if e.error:
                 skipped["detector error"] += 1
-            elif e.get("score") is None:
-                skipped["no score" if e.get("applicable") else "not applicable (no score)"] += 1
-            scores.append((int(r["label"] != "authentic"), e.get("score")))
-            if r["label"] == "manipulated":
-                if e.get("pixel") is None:
-                    if e.get("pixel_reason") and not e.get("error"):
-                        skipped[f"pixel: {e['pixel_reason']}"] += 1
+            elif e.score is None:
+                skipped["no score" if e.applicable else "not applicable (no score)"] += 1
+            scores.append((int(r.positive), e.score))
+            if r.label == "manipulated":
+                if e.pixel is None:
+                    if e.pixel_reason and not e.error:
+                        skipped[f"pixel: {e.pixel_reason}"] += 1
                     continue
                 for m in PIXEL_METRICS:
-                    per_metric[m].append(e["pixel"].get(m))
+                    per_metric[m].append(e.pixel.get(m))
         if counts.get("manipulated"):
             for m in PIXEL_METRICS:
                 v, n = nanmean(per_metric[m])
@@ -149,8 +150,8 @@ def aggregate(records: list[dict], pairings: dict[str, list[str]] | None = None)
                 if ds != pos_ds:
                     continue
                 negs = groups.get((neg_ds, det, pert), [])
-                items = [(1, e.get("score")) for r, e in pairs if e and not r.get("error") and r["label"] != "authentic"]
-                items += [(0, e.get("score")) for r, e in negs if e and not r.get("error") and r["label"] == "authentic"]
+                items = [(1, e.score) for r, e in pairs if e and not r.error and r.positive]
+                items += [(0, e.score) for r, e in negs if e and not r.error and not r.positive]
                 note = f"paired: positives from {pos_ds}, authentic from {neg_ds} (different sources)"
                 summary.rows += _image_rows(name, det, pert, items, note)
     return summary

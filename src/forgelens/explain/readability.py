@@ -10,7 +10,7 @@ textstat, fragments of two words or fewer are not counted as sentences.
 Why not textstat itself at run time: every release either imports ``pkg_resources``
 (≤ 0.7.5; gone from setuptools ≥ 81), ships a broken wheel (0.7.6), installs a top-level
 ``tests`` package that shadows this project's tests (0.7.7–0.7.13), or downloads its word
-list from the network at first use (≥ 0.7.10). ``benchmarks/readability.py`` checks this
+list from the network at first use (≥ 0.7.10). ``benchmarks/studies/readability.py`` checks this
 function against textstat 0.7.8 installed outside the environment (``--target``).
 """
 

@@ -5,7 +5,7 @@ Starts `forgelens serve --no-auth` on loopback with a temporary data folder and 
 detectors, runs the schemathesis CLI against /openapi.json, prints its summary, stops the server.
 
     pip install schemathesis
-    python benchmarks/service_fuzz.py --max-examples 25
+    python benchmarks/studies/service_fuzz.py --max-examples 25
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/_local_server.py
 from _local_server import start_server  # noqa: E402
 
 

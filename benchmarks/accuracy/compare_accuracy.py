@@ -15,7 +15,7 @@ Retrieval: the originals are indexed among distractors to 1,000 and then (increm
 cameras/exif-samples, unused pristine photos) and cheap variants of them (random crops of 30-90 %,
 mirrors, colour shifts, rescales): none shows an original's scene.
 
-Run:  OMP_NUM_THREADS=1 nice -n 10 python benchmarks/compare_accuracy.py --pairs 80 --blind 8
+Run:  OMP_NUM_THREADS=1 nice -n 10 python benchmarks/accuracy/compare_accuracy.py --pairs 80 --blind 8
 Prints Markdown tables; writes --out JSON with every per-pair row.
 """
 
@@ -35,7 +35,7 @@ import numpy as np
 from PIL import Image, ImageOps
 from sklearn.metrics import roc_auc_score
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "src"))
 DATA = REPO.parent / "shared" / "datasets"
 SIDE = 1024
@@ -203,15 +203,10 @@ def f1(pred: np.ndarray, gt: np.ndarray) -> float:
     return 2 * tp / max(float(pred.sum() + gt.sum()), 1.0)
 
 
-def centre_prior(shape):
-    h, w = shape
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    return np.exp(-(((yy - h / 2) / (h / 4)) ** 2 + ((xx - w / 2) / (w / 4)) ** 2) / 2)
-
-
 # ---- experiments -----------------------------------------------------------------------------------
 
 def run_pairs(orig: list[Path], donors: list[Path], seed: int, blind: int):
+    from forgelens.bench import metrics  # the one centre prior of every benchmark
     from forgelens.compare.core import compare
     from forgelens.compare.difference import ABS_FLOOR
 
@@ -254,7 +249,7 @@ def run_pairs(orig: list[Path], donors: list[Path], seed: int, blind: int):
                     naive = np.sqrt(((cv2.resize(r.suspect_work, heat.shape[::-1]).astype(np.float32)
                                       - cv2.resize(r.reference_work, heat.shape[::-1]).astype(np.float32)) ** 2)
                                     .sum(axis=2))
-                    row["auc_centre_prior"] = float(roc_auc_score(g, centre_prior(heat.shape)[valid]))
+                    row["auc_centre_prior"] = float(roc_auc_score(g, metrics.centre_prior(heat.shape)[valid]))
                     row["auc_plain_difference"] = float(roc_auc_score(g, naive[valid]))
                     row["f1_plain_difference"] = f1((naive > ABS_FLOOR)[valid], g)
                     if blind_left > 0:

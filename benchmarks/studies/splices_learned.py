@@ -11,7 +11,7 @@ the score (splice vs its untouched host crop saved at q90) and the false-alarm
 rate (fraction of pixels >= 0.5) on those host crops and on the authentic
 images of casia1-samples, toolkit-samples and the held-out synth test.
 
-    python benchmarks/splices_learned.py --seeds 32 NEW.safetensors OLD.safetensors
+    python benchmarks/studies/splices_learned.py --seeds 32 NEW.safetensors OLD.safetensors
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[2] / "shared" / "datasets"
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+ROOT = Path(__file__).resolve().parents[3] / "shared" / "datasets"
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
 
 
 def _decode(data: bytes) -> np.ndarray:

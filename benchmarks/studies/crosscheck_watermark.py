@@ -3,7 +3,7 @@
 The package's top-level import needs torch/onnxruntime (for rivaGan); its dwtDct code
 (``imwatermark/maxDct.py``) needs only numpy, OpenCV and PyWavelets, so it is loaded by path.
 Setup: pip install --no-deps invisible-watermark   (or pass the path of an unpacked wheel's imwatermark/)
-Usage: python benchmarks/crosscheck_watermark.py [path/to/imwatermark]
+Usage: python benchmarks/studies/crosscheck_watermark.py [path/to/imwatermark]
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from PIL import Image
 
 from forgelens.provenance import watermark as W
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+SHARED = Path(__file__).resolve().parents[3] / "shared"
 
 
 def load_maxdct(arg: str | None):

@@ -4,9 +4,9 @@ Used to check that a speed/memory change leaves what the detectors find unchange
 max |difference| of every heatmap, reliability map and extra map, and of every score,
 plus whether the finding kinds/messages match.
 
-    python benchmarks/compare_outputs.py save before.npz      # before the change
-    python benchmarks/compare_outputs.py save after.npz       # after it
-    python benchmarks/compare_outputs.py compare before.npz after.npz
+    python benchmarks/studies/compare_outputs.py save before.npz      # before the change
+    python benchmarks/studies/compare_outputs.py save after.npz       # after it
+    python benchmarks/studies/compare_outputs.py compare before.npz after.npz
 
 The images: three synthetic composites made here (a q60 region pasted into a q90 photo,
 grid-aligned; a misaligned q70 paste into a q75 image saved as PNG; a noisier pasted blob),
@@ -26,7 +26,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 

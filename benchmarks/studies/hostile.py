@@ -13,9 +13,9 @@ Prints two tables:
    ``--before-memory`` GB (default 3; the machine is shared), so a "before" that hangs or
    explodes shows as stopped at that bound, not as its full cost.
 
-    python benchmarks/hostile.py                       # cheap detectors on the corpus (-d ela,metadata)
-    python benchmarks/hostile.py --detectors default   # the full default analysis on the corpus (slow)
-    python benchmarks/hostile.py --skip-before         # after only
+    python benchmarks/studies/hostile.py                       # cheap detectors on the corpus (-d ela,metadata)
+    python benchmarks/studies/hostile.py --detectors default   # the full default analysis on the corpus (slow)
+    python benchmarks/studies/hostile.py --skip-before         # after only
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 
 from _hostile_corpus import _jpeg_insert, _save, _segment, flat_png, make_corpus, picture, png_chunk  # noqa: E402

@@ -9,8 +9,8 @@ worker processes every 0.2 s. Everything stops at --deadline seconds.
 Prints: accepted at first try / refused at first try (429) / too large (413) / failed,
 p50 and p95 seconds from first try to result, health latency (p50, p95, max), peak RSS.
 
-    python benchmarks/service_load.py                        # 50 × 1 MP + 10 × 12 MP, default detectors
-    python benchmarks/service_load.py --small 10 --large 0 --detectors ela,metadata
+    python benchmarks/speed/service_load.py                        # 50 × 1 MP + 10 × 12 MP, default detectors
+    python benchmarks/speed/service_load.py --small 10 --large 0 --detectors ela,metadata
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/_local_server.py
 from _local_server import start_server  # noqa: E402
 
 

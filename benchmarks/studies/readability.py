@@ -7,7 +7,7 @@ image with the default detectors and measure the journalist summary: Flesch–Ki
 per summary, the numbers the text cites that were checked against the report (and any not
 found), and sentences that claim more than the verdict (faithfulness.overclaims).
 
-    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/readability.py --per-set 6
+    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/studies/readability.py --per-set 6
 
 Prints one row per set with counts; nothing is fitted or tuned on these images.
 """
@@ -27,7 +27,7 @@ from forgelens.explain import faithfulness, summary
 from forgelens.explain.readability import fk_grade
 from forgelens.pipeline import analyze
 
-ROOT = Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets"
+ROOT = Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets"
 SETS = ("casia1-samples", "toolkit-samples", "nist16", "gan-examples", "aigen-sd12", "pristine-extra", "cameras")
 
 

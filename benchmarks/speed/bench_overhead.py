@@ -1,6 +1,6 @@
 """The benchmark harness's own cost per image, beyond the detectors.
 
-    python benchmarks/bench_overhead.py [--dataset nist16] [--n 20]
+    python benchmarks/speed/bench_overhead.py [--dataset nist16] [--n 20]
 
 Runs ``forgelens bench`` machinery with only the ``baseline`` pseudo-detector (a centre prior:
 no detector time to speak of), in one process, without cache, and prints the mean seconds per
@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def main() -> int:

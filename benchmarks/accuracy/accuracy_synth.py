@@ -18,7 +18,7 @@ Make the dev set first (not in the repo)::
 
 then::
 
-    python benchmarks/accuracy_synth.py --data /work/synth-dev --per-kind 20 --out /work/synth-bench
+    python benchmarks/accuracy/accuracy_synth.py --data /work/synth-dev --per-kind 20 --out /work/synth-bench
 
 Results are cached in OUT/cache, so a rerun with a larger ``--per-kind`` only
 computes the new images. Prints Markdown tables.
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -64,8 +63,7 @@ def main() -> None:
     ap.add_argument("--grid", action="store_true", help="also print the full kind x post grid")
     args = ap.parse_args()
 
-    from forgelens.bench import expand_detectors
-    from forgelens.bench import runner as bench_runner
+    from forgelens.bench import engines, expand_detectors, task, writers
     from forgelens.bench.datasets import Dataset, Item
     from forgelens.bench.metrics import image_auc
     from forgelens.bench.perturb import parse
@@ -76,20 +74,19 @@ def main() -> None:
     dets = expand_detectors(args.detectors)
     if "baseline" not in dets:
         dets.append("baseline")
-    tasks = bench_runner.make_tasks([ds], dets, parse(None), args.out)
+    tasks = task.make_tasks([ds], dets, parse(None), args.out)
     t0 = time.perf_counter()
-    records, wall = bench_runner.run(tasks, workers=args.workers)
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "per_image.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    records, wall = engines.run(tasks, workers=args.workers)
+    writers.write_per_image(records, args.out / "per_image.jsonl")
 
-    fresh = [r for r in records if not r.get("cached") and not r.get("error")]
-    mp = [r["shape"][0] * r["shape"][1] / 1e6 for r in records if r.get("shape")]
+    fresh = [r for r in records if not r.cached and not r.error]
+    mp = [r.pixels / 1e6 for r in records if r.shape]
     print(f"# forgelens synth dev set: {args.data} ({len(rows)} images, {np.mean(mp):.2f} MP mean)")
     print(f"bench wall {time.perf_counter() - t0:.0f} s for {len(fresh)} fresh images; "
-          f"mean per fresh image {np.mean([r['seconds']['total'] for r in fresh]) if fresh else float('nan'):.1f} s")
-    errors = [r for r in records if r.get("error")]
+          f"mean per fresh image {np.mean([r.seconds['total'] for r in fresh]) if fresh else float('nan'):.1f} s")
+    errors = [r for r in records if r.error]
     if errors:
-        print(f"{len(errors)} images unreadable: {errors[0]['error']}")
+        print(f"{len(errors)} images unreadable: {errors[0].error}")
 
     kinds = [k for k in ("splice", "copymove", "removal-inpaint", "removal-exemplar", "local")
              if any(r["kind"] == k for r in rows)]
@@ -98,20 +95,20 @@ def main() -> None:
     def group_stats(det: str, kind: str | None, post: str | None):
         pos, neg, pa, pf = [], [], [], []
         for rec in records:
-            meta = by_image[rec["image"]]
+            meta = by_image[rec.image]
             if post is not None and meta["post"] != post:
                 continue
-            e = rec["detectors"].get(det)
+            e = rec.detectors.get(det)
             if e is None:
                 continue
-            s = e.get("score")
+            s = e.score
             if meta["label"] == "authentic":
                 neg.append(s)
                 continue
             if kind is not None and meta["kind"] != kind:
                 continue
             pos.append(s)
-            px = e.get("pixel")
+            px = e.pixel
             if px:
                 if px.get("pixel_auc") is not None:
                     pa.append(px["pixel_auc"])

@@ -4,8 +4,8 @@ The scores are the input of the stacked fusion (benchmarks/fit_fusion.py) and of
 false-alarm tables. One JSON line per image, resumable (images already in the
 output are skipped).
 
-    python benchmarks/collect_scores.py /work/synth-dev benchmarks/out/scores-synth-dev.jsonl
-    python benchmarks/collect_scores.py ../shared/datasets/casia1-samples benchmarks/out/scores-casia1.jsonl
+    python benchmarks/studies/collect_scores.py /work/synth-dev benchmarks/out/scores-synth-dev.jsonl
+    python benchmarks/studies/collect_scores.py ../shared/datasets/casia1-samples benchmarks/out/scores-casia1.jsonl
 """
 
 from __future__ import annotations

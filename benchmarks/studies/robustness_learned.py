@@ -11,7 +11,7 @@ images: the learned localizer (shipped weights), the same detector with
 localizer on these sets) and the centred-blob prior. Printed: mean pixel AUC
 and best-F1 per perturbation, with counts; written: a PNG plot (``--plot``).
 
-    python benchmarks/robustness_learned.py --old-weights OLD.safetensors --limit 20 \
+    python benchmarks/studies/robustness_learned.py --old-weights OLD.safetensors --limit 20 \
         --plot benchmarks/robustness_learned.png
 """
 
@@ -25,9 +25,10 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
-from _accuracy import centre_prior
 
-ROOT = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+from forgelens.bench.metrics import centre_prior
+
+ROOT = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 JPEG = ("none", "jpeg:95", "jpeg:85", "jpeg:75", "jpeg:65", "jpeg:50")
 RESIZE = ("none", "resize:0.9", "resize:0.75", "resize:0.6", "resize:0.5")
 MAPS = ("learned_localizer", "learned_old", "ela", "centre_prior")
@@ -117,7 +118,7 @@ def main() -> None:
     ap.add_argument("--old-weights", default="")
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--plot", default="", help="PNG to write")
-    ap.add_argument("--json", default=str(Path(__file__).resolve().parent / "out" / "learned" / "robustness.json"))
+    ap.add_argument("--json", default=str(Path(__file__).resolve().parents[1] / "out" / "learned" / "robustness.json"))
     args = ap.parse_args()
     sets = [("casia1-samples", ROOT / "casia1-samples")]
     if args.synth_test:

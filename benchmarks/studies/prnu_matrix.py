@@ -6,7 +6,7 @@ with its own unit must exceed 60 and beat the other unit's by a clear margin. Al
 the PRNU detector (residual + PCE + localisation map) per megapixel on these 6 MP photos,
 and reports how much of each natural shot the localisation map flags (all are authentic).
 
-    python benchmarks/prnu_matrix.py
+    python benchmarks/studies/prnu_matrix.py
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "cameras" / "prnu"
+ROOT = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "cameras" / "prnu"
 UNITS = ("Nikon_D70s_0", "Nikon_D70s_1")
 
 

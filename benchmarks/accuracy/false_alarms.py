@@ -5,8 +5,8 @@ Runs the whole default analysis over every authentic image of a dataset folder
 each verdict label, with the count, plus per-detector mean scores, so a false
 alarm can be traced to the detector that raised it.
 
-    python benchmarks/false_alarms.py                       # cameras
-    python benchmarks/false_alarms.py --dataset pristine-extra --limit 40
+    python benchmarks/accuracy/false_alarms.py                       # cameras
+    python benchmarks/accuracy/false_alarms.py --dataset pristine-extra --limit 40
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+ROOT = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 
 
 def run_one(path: str) -> tuple[str, str | None, dict[str, float], str | None, float]:

@@ -13,15 +13,20 @@ disk (radius 40-90 px) copied elsewhere with, per group, a plain shift, a rotati
 copy; the authentic counterpart of every forged image is the same photo through the same
 chain (so image AUC compares like with like).
 
-Figures: pixel AUC and best-threshold F1 per image (oracle threshold, an upper bound),
-averaged over manipulated images; image AUC (score) where authentic images exist. Trivial
-baselines beside: a centred Gaussian map (pixel) and the mean gradient magnitude (image).
+Figures: pixel AUC and best-threshold F1 per image (oracle threshold over every distinct map
+value, an upper bound), averaged over manipulated images; image AUC (score) where authentic
+images exist. Trivial baselines beside: the engine's centre prior (pixel;
+``forgelens.bench.metrics.centre_prior``) and the mean gradient magnitude (image). A spec
+(detectors x datasets) run by the benchmark engine (``forgelens.bench``), then printed; cached
+under benchmarks/out/accuracy/copymove[-synth-n<N>], the synthetic images written once to
+benchmarks/out/accuracy/copymove-synth-n<N>/. A map a detector does not give scores as an
+all-zero map; a missing score as 0.
 Ground truth note: CASIA masks mark only the pasted copy while the detectors light up both
 the source and the copy, which caps pixel F1 there.
 
-    python benchmarks/accuracy_copymove.py                 # everything (~10-15 min on 2 cores)
-    python benchmarks/accuracy_copymove.py --n 6 --skip-speed
-    python benchmarks/accuracy_copymove.py --speed-only
+    python benchmarks/accuracy/accuracy_copymove.py                 # everything (~10-15 min on 2 cores)
+    python benchmarks/accuracy/accuracy_copymove.py --n 6 --skip-speed
+    python benchmarks/accuracy/accuracy_copymove.py --speed-only
 """
 
 from __future__ import annotations
@@ -35,36 +40,21 @@ import tracemalloc
 import warnings
 from pathlib import Path
 
+import _accuracy as acc
 import cv2
 import numpy as np
-from _accuracy import centre_prior
 from PIL import Image
 from sklearn.metrics import roc_auc_score
 
+from forgelens.bench.datasets import Dataset
 from forgelens.detectors import run
 from forgelens.evidence import load
 
 DETECTORS = ("copymove_sift", "copymove_dense")
-ROOT = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+ROOT = acc.DATA
 
 
 # ----------------------------------------------------------------------------- metrics
-
-
-def pixel_metrics(heat: np.ndarray, gt: np.ndarray) -> tuple[float | None, float]:
-    gt = gt.ravel().astype(bool)
-    x = heat.ravel().astype(np.float32)
-    auc = roc_auc_score(gt, x) if 0 < gt.sum() < gt.size and np.ptp(x) > 0 else (0.5 if 0 < gt.sum() < gt.size else None)
-    best = 0.0
-    ths = np.unique(np.quantile(x, np.linspace(0, 1, 41)))
-    for t in ths:
-        p = x >= t
-        tp = float((p & gt).sum())
-        if tp == 0:
-            continue
-        prec, rec = tp / p.sum(), tp / gt.sum()
-        best = max(best, 2 * prec * rec / (prec + rec))
-    return auc, best
 
 
 def grad_score(img: np.ndarray) -> float:
@@ -75,35 +65,31 @@ def grad_score(img: np.ndarray) -> float:
 # ----------------------------------------------------------------------------- data
 
 
-def read_mask(path: Path, shape) -> np.ndarray:
-    m = np.asarray(Image.open(path).convert("L"))
-    if m.shape != shape:
-        m = cv2.resize(m, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
-    return m >= 128
-
-
-def real_sets():
-    """Yield (dataset, image path, mask path or None, label)."""
+def real_sets() -> list[Dataset]:
+    """casia1 ``Sp_S`` images, casia2 ``Tp_S_`` images with a mask, nist16 images whose mask has two regions."""
+    out = []
     d = ROOT / "casia1-samples"
     if d.exists():
-        for r in csv.DictReader(open(d / "index.csv")):
-            if "Sp_S" in Path(r["image"]).name:
-                yield "casia1-samples", d / r["image"], (d / r["mask"]) if r["mask"] else None, r["label"]
+        ds = acc.dataset("casia1-samples")
+        out.append(Dataset(ds.name, ds.root, [it for it in ds.items if "Sp_S" in Path(it.image).name], ds.layout))
     d = ROOT / "casia2-samples"
     if d.exists():
-        for r in csv.DictReader(open(d / "index.csv")):
-            if Path(r["image"]).name.startswith("Tp_S_") and r["mask"]:
-                yield "casia2-samples", d / r["image"], d / r["mask"], r["label"]
+        ds = acc.dataset("casia2-samples")
+        out.append(Dataset(ds.name, ds.root, [it for it in ds.items if Path(it.image).name.startswith("Tp_S_")
+                                              and it.mask], ds.layout))
     d = ROOT / "nist16"
     if d.exists():
-        for r in csv.DictReader(open(d / "index.csv")):
-            if not r["mask"]:
+        ds = acc.dataset("nist16")
+        keep = []
+        for it in ds.items:
+            if not it.mask:
                 continue
-            m = np.asarray(Image.open(d / r["mask"]).convert("L")) >= 128
+            m = np.asarray(Image.open(d / it.mask).convert("L")) >= 128
             n, lab, st, _ = cv2.connectedComponentsWithStats(m.astype(np.uint8), connectivity=8)
-            big = (st[1:, cv2.CC_STAT_AREA] >= 0.001 * m.size).sum()
-            if big == 2:
-                yield "nist16", d / r["image"], d / r["mask"], r["label"]
+            if (st[1:, cv2.CC_STAT_AREA] >= 0.001 * m.size).sum() == 2:
+                keep.append(it)
+        out.append(Dataset(ds.name, ds.root, keep, ds.layout))
+    return out
 
 
 def clone(img, rng, kind):
@@ -161,42 +147,75 @@ def camera_photos(n):
 # ----------------------------------------------------------------------------- runs
 
 
-def evaluate(items):
-    """items: list of (group, bytes, gt mask or None, label). Returns per-group rows."""
-    res = {}
-    for group, data, gt, label in items:
-        ev = load(data)
-        r = res.setdefault(group, {"pix": {d: [] for d in DETECTORS + ("centre_prior",)},
-                                    "img": {d: [] for d in DETECTORS + ("gradient",)}})
-        y = 1 if label == "manipulated" else 0
-        r["img"]["gradient"].append((y, grad_score(np.asarray(ev.pixels))))
-        if gt is not None:
-            r["pix"]["centre_prior"].append(pixel_metrics(centre_prior(ev.shape), gt))
-        for d in DETECTORS:
-            tr = run(d, ev)
-            heat = tr.heatmap if tr.heatmap is not None else np.zeros(ev.shape, np.float32)
-            r["img"][d].append((y, float(tr.score or 0.0)))
-            if gt is not None:
-                r["pix"][d].append(pixel_metrics(heat, gt))
-    return res
+def synthetic_sets(n: int) -> list[Dataset]:
+    """The synthetic clones as four datasets (one per group), written once to benchmarks/out/accuracy/.
+
+    Deterministic (photos shuffled with seed 0, clones drawn with seed 1), so a rerun finds the same
+    files and the engine's cache.
+    """
+    folder = acc.OUT / f"copymove-synth-n{n}"
+    index = folder / "index.csv"
+    if not index.is_file():
+        rng = np.random.default_rng(1)
+        photos = list(itertools.islice(camera_photos(4 * n), 4 * n))
+        rows = []
+        for gi, kind in enumerate(("shift", "rotate", "scale", "jpeg")):
+            for i, (_name, img) in enumerate(photos[gi * n : (gi + 1) * n]):
+                forged, gt = clone(img, rng, kind)
+                q = int(rng.integers(70, 96)) if kind == "jpeg" else None
+                ext = "png" if q is None else "jpg"
+                for label, pixels in (("manipulated", forged), ("authentic", img)):
+                    rel = f"{kind}/{i:03d}-{label[:3]}.{ext}"
+                    (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+                    (folder / rel).write_bytes(encode(pixels, q))
+                    mask = ""
+                    if label == "manipulated":
+                        mask = f"{kind}/{i:03d}-mask.png"
+                        Image.fromarray(gt.astype(np.uint8) * 255).save(folder / mask)
+                    rows.append((rel, mask, label, kind))
+        tmp = index.with_suffix(".tmp")
+        with open(tmp, "w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["image", "mask", "label", "source"])
+            w.writerows(rows)
+        tmp.replace(index)
+    ds = acc.dataset(folder.name, root=folder)
+    return [Dataset(kind, folder, [it for it in ds.items if it.source == kind], ds.layout)
+            for kind in ("shift", "rotate", "scale", "jpeg")]
 
 
-def print_table(title, res):
+def gradient_scores(datasets: list[Dataset]) -> dict[tuple[str, str], float]:
+    """The image-level trivial baseline: mean gradient magnitude of each (dataset, image)."""
+    out = {}
+    for ds in datasets:
+        for it in ds.items:
+            try:
+                out[(ds.name, it.image)] = grad_score(np.asarray(load(ds.path(it.image)).pixels))
+            except Exception:  # unreadable: the engine's record says why
+                continue
+    return out
+
+
+def print_table(title: str, records: list, grads: dict[tuple[str, str], float]) -> None:
     print(f"\n## {title}\n")
     print("| group | n manip | n auth | method | pixel AUC | pixel F1 (best thr) | image AUC | detected@0.5 (manip / auth) |")
     print("|---|---|---|---|---|---|---|---|")
-    for group, r in res.items():
+    for group in dict.fromkeys(r.dataset for r in records):
+        recs = [r for r in acc.select(records, group) if not r.error]
+        pix = acc.scored(recs)
+        ys = np.array([r.label == "manipulated" for r in recs])
+        n1, n0 = int(ys.sum()), int((~ys).sum())
         for d in DETECTORS + ("baseline",):
-            pix = r["pix"]["centre_prior" if d == "baseline" else d]
-            img = r["img"]["gradient" if d == "baseline" else d]
-            ys = np.array([a for a, _ in img])
-            ss = np.array([b for _, b in img])
-            n1, n0 = int((ys == 1).sum()), int((ys == 0).sum())
-            aucs = [a for a, _ in pix if a is not None]
-            f1s = [f for _, f in pix]
+            px = [acc.pixel_values(r, "centre_prior" if d == "baseline" else d) for r in pix]
+            aucs = [p["pixel_auc"] for p in px if p.get("pixel_auc") is not None]
+            f1s = [p["best_f1"] for p in px]
+            if d == "baseline":
+                ss = np.array([grads.get((r.dataset, r.image), np.nan) for r in recs])
+            else:
+                ss = np.array([acc.score_or_zero(r.detectors.get(d)) for r in recs])
             iauc = f"{roc_auc_score(ys, ss):.3f}" if n0 and n1 else "–"
-            det = f"{(ss[ys == 1] >= 0.5).mean():.2f} / {(ss[ys == 0] >= 0.5).mean():.2f}" if d != "baseline" and n0 else (
-                f"{(ss[ys == 1] >= 0.5).mean():.2f} / –" if d != "baseline" else "–")
+            det = f"{(ss[ys] >= 0.5).mean():.2f} / {(ss[~ys] >= 0.5).mean():.2f}" if d != "baseline" and n0 else (
+                f"{(ss[ys] >= 0.5).mean():.2f} / –" if d != "baseline" else "–")
             name = "baseline (centre prior / gradient)" if d == "baseline" else d
             print(f"| {group} | {n1} | {n0} | {name} | {np.mean(aucs) if aucs else float('nan'):.3f} | "
                   f"{np.mean(f1s) if f1s else float('nan'):.3f} | {iauc} | {det} |")
@@ -227,32 +246,24 @@ def speed():
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=10, help="camera photos per synthetic transform group")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--force", action="store_true", help="ignore the cache in benchmarks/out/accuracy/copymove")
     ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--speed-only", action="store_true")
     ap.add_argument("--skip-real", action="store_true")
+    ap.add_argument("--skip-synthetic", action="store_true")
     a = ap.parse_args()
     warnings.filterwarnings("ignore", category=UserWarning)
     if not a.speed_only:
         if not a.skip_real:
-            items = []
-            for ds, ip, mp, label in real_sets():
-                data = ip.read_bytes()
-                gt = None
-                if mp is not None and label == "manipulated":
-                    shape = load(data).shape
-                    gt = read_mask(mp, shape)
-                items.append((ds, data, gt, label))
-            print_table("Real copy-moves (shared data)", evaluate(items))
-        rng = np.random.default_rng(1)
-        items = []
-        photos = list(itertools.islice(camera_photos(4 * a.n), 4 * a.n))
-        for gi, kind in enumerate(("shift", "rotate", "scale", "jpeg")):
-            for _name, img in photos[gi * a.n : (gi + 1) * a.n]:
-                forged, gt = clone(img, rng, kind)
-                q = int(rng.integers(70, 96)) if kind == "jpeg" else None
-                items.append((kind, encode(forged, q), gt, "manipulated"))
-                items.append((kind, encode(img, q), None, "authentic"))
-        print_table(f"Synthetic clones from cameras photos (~1 MP, {a.n} per group)", evaluate(items))
+            sets = real_sets()
+            records = acc.run(acc.Spec("copymove", DETECTORS, sets), workers=a.jobs, force=a.force)
+            print_table("Real copy-moves (shared data)", records, gradient_scores(sets))
+        if not a.skip_synthetic:
+            sets = synthetic_sets(a.n)
+            records = acc.run(acc.Spec(f"copymove-synth-n{a.n}", DETECTORS, sets), workers=a.jobs, force=a.force)
+            print_table(f"Synthetic clones from cameras photos (~1 MP, {a.n} per group)", records,
+                        gradient_scores(sets))
     if not a.skip_speed:
         speed()
 
