@@ -386,7 +386,8 @@ def _from_trace(trace) -> tuple[np.ndarray | None, dict[str, Any]]:
     if trace is None:
         return None, {"score": None, "applicable": False, "seconds": 0.0, "note": "not run", "error": "trace missing"}
     err = trace.error.splitlines()[0] if trace.error else None
-    return trace.heatmap, {"score": None if trace.score is None else float(trace.score), "applicable": trace.applicable,
+    heatmap = None if trace.heatmap is None else trace.pixels(trace.heatmap)
+    return heatmap, {"score": None if trace.score is None else float(trace.score), "applicable": trace.applicable,
                            "seconds": trace.seconds, "note": trace.note, "error": err}
 
 
