@@ -7,7 +7,7 @@ environment, in a subprocess, only to time it here:
     # once: the snapshot of github.com/photoholmes/photoholmes unpacked in /work/photoholmes-src
     python3 -m venv /work/phvenv
     /work/phvenv/bin/pip install torch==2.13.0 numpy scipy scikit-image scikit-learn \\
-        opencv-python-headless pyyaml pydantic typing_extensions pillow mpmath tqdm
+        opencv-python-headless pyyaml pydantic typing_extensions pillow mpmath tqdm jpegio matplotlib
     /work/phvenv/bin/pip install --no-deps /work/photoholmes-src
 
     python benchmarks/speed_photoholmes.py                       # a 6 MP Nikon D70s shot from ../shared
