@@ -174,7 +174,7 @@ def evaluate(items):
             r["pix"]["centre_prior"].append(pixel_metrics(centre_prior(ev.shape), gt))
         for d in DETECTORS:
             tr = run(d, ev)
-            heat = tr.heatmap if tr.heatmap is not None else np.zeros(ev.shape, np.float32)
+            heat = tr.pixels(tr.heatmap) if tr.heatmap is not None else np.zeros(ev.shape, np.float32)
             r["img"][d].append((y, float(tr.score or 0.0)))
             if gt is not None:
                 r["pix"][d].append(pixel_metrics(heat, gt))

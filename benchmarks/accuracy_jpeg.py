@@ -57,7 +57,7 @@ def score_one(args: tuple[str, str, str]) -> dict:
         tr = run(name, ev)
         out[f"{name}_applicable"] = bool(tr.applicable)
         out[f"{name}_error"] = tr.error.splitlines()[0] if tr.error else None
-        maps[name] = tr.heatmap if tr.heatmap is not None else np.zeros(ev.shape, np.float32)
+        maps[name] = tr.pixels(tr.heatmap) if tr.heatmap is not None else np.zeros(ev.shape, np.float32)
     for name, m in maps.items():
         out[f"{name}_auc"] = float(pixel_auc(m, gt))
         out[f"{name}_f1"] = float(best_f1(m, gt))

@@ -84,7 +84,7 @@ def score_one(args: tuple[str, str, str, str, tuple[str, ...], str]) -> dict:
         out[f"{name}_score"] = tr.score
         out[f"{name}_seconds"] = tr.seconds
         out[f"{name}_error"] = tr.error.splitlines()[0] if tr.error else None
-        maps[name] = tr.heatmap if tr.heatmap is not None else np.zeros(ev.shape, np.float32)
+        maps[name] = tr.pixels(tr.heatmap) if tr.heatmap is not None else np.zeros(ev.shape, np.float32)
     if mask:
         gt = usable_mask(out, mask, ev.shape)
         if gt is None:

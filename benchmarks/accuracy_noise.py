@@ -61,7 +61,7 @@ def score_one(args: tuple[str, str, str, str]) -> dict:
         out[f"{name}_seconds"] = tr.seconds
         out[f"{name}_error"] = tr.error.splitlines()[0] if tr.error else None
     if mask:
-        maps = {name: tr.heatmap if tr.heatmap is not None else np.zeros(ev.shape, np.float32)
+        maps = {name: tr.pixels(tr.heatmap) if tr.heatmap is not None else np.zeros(ev.shape, np.float32)
                 for name, tr in traces.items()}
         score_maps(out, maps, mask, ev.shape)
     return out
