@@ -28,9 +28,10 @@ _LARGE_WORKING_SET = ("learned_localizer", "cfa", "splicebuster", "jpeg_grid", "
 #: at 24 MP divided by 24 (``benchmarks/memory.py --sizes 24 --no-whole``, docs/notes/issue-16.md).
 #: Others count ``_OTHER_MB_PER_MP``.
 _WORKING_SET_MB_PER_MP = {"cfa": 35.4, "jpeg_grid": 29.7, "copymove_sift": 28.7, "learned_localizer": 27.0,
-                          "splicebuster": 24.0, "clip_probe": 22.9, "jpeg_ghost": 21.4, "ela": 19.5,
-                          "jpeg_adq": 15.3, "noise_local": 15.0}
-_OTHER_MB_PER_MP = 10.0
+                          "splicebuster": 26.7, "clip_probe": 22.9, "jpeg_ghost": 21.5, "resampling": 19.8,
+                          "ela": 19.5, "jpeg_adq": 15.3, "noise_local": 14.2, "noise_median": 12.5,
+                          "median_filter": 11.4, "noise_wavelet": 9.6}
+_OTHER_MB_PER_MP = 3.0
 #: With ``workers > 1``, detectors run side by side only while their working sets add up to at most
 #: this: the 2 GB goal less what a 24 MP analysis holds anyway (picture and luminance ~370 MB, maps
 #: kept by the traces ~570 MB). Below ~8 MP every pair fits; at 24 MP the large ones run one at a time.
