@@ -33,9 +33,12 @@ _WORKING_SET_MB_PER_MP = {"cfa": 35.4, "jpeg_grid": 29.7, "copymove_sift": 28.7,
                           "median_filter": 11.4, "noise_wavelet": 9.6}
 _OTHER_MB_PER_MP = 3.0
 #: With ``workers > 1``, detectors run side by side only while their working sets add up to at most
-#: this: the 2 GB goal less what a 24 MP analysis holds anyway (picture and luminance ~370 MB, maps
-#: kept by the traces ~570 MB). Below ~8 MP every pair fits; at 24 MP the large ones run one at a time.
-PARALLEL_WORKING_SET_MB = 1100.0
+#: this. Measured at 24 MP with 2 workers (docs/notes/issue-16.md): 1100 → peak 2 155 MB, 600 → 1 916 MB
+#: (1 853 MB with one worker): besides the picture (~370 MB) and the kept maps (~570 MB), threads
+#: keep freed memory in their own malloc arenas, so the sum of working sets is not the whole story.
+#: At 600, every pair fits below ~8 MP (the 6 MP schedule is unchanged); at 24 MP the large
+#: detectors run one at a time.
+PARALLEL_WORKING_SET_MB = 600.0
 
 # 1.1: verdict.probabilities, verdict.generation, verdict.laundering
 # 1.2: verdict.likelihood_ratios/support/prior/decision/not_applicable_reason; verdict.explanation removed
