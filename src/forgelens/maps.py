@@ -80,9 +80,8 @@ def to_pixels(m: np.ndarray, shape: tuple[int, int], block: int = 1,
     returns the map itself (as float32). Callers that need pixels of a large picture ask
     for bands of ``rows`` so no full-resolution copy of every map exists at once.
 
-    >>> to_pixels(np.array([[0.0, 1.0]], np.float16), (3, 3), 2)
+    >>> to_pixels(np.array([[0.0, 1.0]], np.float16), (2, 3), 2)
     array([[0., 0., 1.],
-           [0., 0., 1.],
            [0., 0., 1.]], dtype=float32)
     """
     r0, r1 = (0, int(shape[0])) if rows is None else (int(rows[0]), int(rows[1]))
