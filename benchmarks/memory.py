@@ -21,6 +21,7 @@ load baseline.
     python benchmarks/memory.py                       # 12 and 24 MP, every default detector
     python benchmarks/memory.py --sizes 12 --detectors ela,jpeg_ghost
     python benchmarks/memory.py --sizes 24 --whole-only                  # load + whole analysis only
+    python benchmarks/memory.py --sizes 24 --whole-only --workers 2      # as the CLI runs one file on 2 CPUs
 """
 
 from __future__ import annotations
@@ -100,12 +101,12 @@ def child_detector(path: str, name: str) -> dict:
     }
 
 
-def child_whole(path: str, detectors: str = "") -> dict:
+def child_whole(path: str, detectors: str = "", workers: str = "1") -> dict:
     from forgelens.pipeline import analyze
 
     r0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
-    report = analyze(path, detectors=[d for d in detectors.split(",") if d] or None)
+    report = analyze(path, detectors=[d for d in detectors.split(",") if d] or None, workers=int(workers))
     wall = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_SELF)
     kept = 0
@@ -145,6 +146,8 @@ def main() -> None:
     ap.add_argument("--no-whole", action="store_true", help="skip the whole-analysis row")
     ap.add_argument("--whole-only", action="store_true",
                     help="only the load and whole-analysis rows (with --detectors: analyse with those)")
+    ap.add_argument("--workers", type=int, default=1,
+                    help="detectors run at once in the whole analysis (the CLI runs one file with one per CPU)")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -169,7 +172,8 @@ def main() -> None:
                 row[n] = _spawn("--child", "det", path, n)
                 print(f"  {mp} MP {n}: {row[n]}", file=sys.stderr, flush=True)
             if not args.no_whole:
-                row["whole"] = _spawn("--child", "whole", path, args.detectors if args.whole_only else "")
+                row["whole"] = _spawn("--child", "whole", path, args.detectors if args.whole_only else "",
+                                      str(args.workers))
             results[mp] = row
             os.unlink(path)
 

@@ -1,12 +1,17 @@
-"""Seconds per megapixel (wall) for every default detector and for the whole default analysis,
-with peak memory, at 1, 12 and 24 MP (issue 2's targets: ≤ 1 s/MP, ≤ 2 GB at 24 MP).
+"""Seconds per megapixel (wall and CPU) for every default detector and for the whole default
+analysis, with peak memory, at 1, 6, 12 and 24 MP (targets: ≤ 1 s/MP wall at 6 MP on 2 cores,
+≤ 2 GB at 24 MP).
 
 Each size runs in a fresh process so its peak resident memory (ru_maxrss) is its own.
 CPU seconds (user + system, all threads) are printed too: on a loaded machine they are
 the fairer figure, and on an idle 2-core machine wall time lies between CPU/2 and CPU.
+Per-detector CPU seconds are measured around each ``registry.run`` call (the analysis runs
+the detectors one after the other, ``workers=1``, so the process's CPU delta is the detector's).
+The first table is the compact one to paste (with the machine's load average beside it).
 
-    python benchmarks/speed.py                 # 1, 12, 24 MP, all default detectors
+    python benchmarks/speed.py --sizes 1 6 12 24   # all default detectors
     python benchmarks/speed.py --sizes 1 12 --detectors ela,jpeg_ghost
+    python benchmarks/speed.py --sizes 6 --workers 2
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -37,15 +43,32 @@ def photo_like(mp: float, seed: int = 0) -> bytes:
     return buf.getvalue()
 
 
-def one(mp: float, detectors: list[str] | None) -> dict:
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def one(mp: float, detectors: list[str] | None, workers: int = 1) -> dict:
+    from forgelens import pipeline
     from forgelens.detectors import registry
-    from forgelens.pipeline import analyze
 
     data = photo_like(mp)
     names = detectors or registry.default_names()
+    cpu_of: dict[str, float] = {}
+    run = registry.run
+
+    def timed_run(name, *a, **k):  # CPU of each detector (meaningful with workers=1 only)
+        c0 = _cpu()
+        try:
+            return run(name, *a, **k)
+        finally:
+            cpu_of[name] = _cpu() - c0
+
+    if workers == 1:
+        pipeline.registry.run = timed_run
     r0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
-    report = analyze(data, detectors=names, name=f"{mp}MP")
+    report = pipeline.analyze(data, detectors=names, name=f"{mp}MP", workers=workers)
     total = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
@@ -58,6 +81,8 @@ def one(mp: float, detectors: list[str] | None) -> dict:
         "load_s": report.seconds["load"],
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "detectors": {t.name: t.seconds / real_mp for t in report.traces},
+        "detectors_cpu": {n: c / real_mp for n, c in cpu_of.items()},
+        "fusion_s_per_mp": report.seconds["fusion"] / real_mp,
         "failed": {t.name: t.error.splitlines()[0] for t in report.traces if t.error},
     }
 
@@ -66,25 +91,38 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", nargs="+", type=float, default=[1, 12, 24])
     ap.add_argument("--detectors", default="")
+    ap.add_argument("--workers", type=int, default=1, help="detectors run at once (pipeline.analyze)")
     ap.add_argument("--one", type=float, help=argparse.SUPPRESS)
     args = ap.parse_args()
     dets = [d for d in args.detectors.split(",") if d] or None
     if args.one:
-        print(json.dumps(one(args.one, dets)))
+        print(json.dumps(one(args.one, dets, args.workers)))
         return
     rows = []
     for mp in args.sizes:
-        cmd = [sys.executable, __file__, "--one", str(mp)] + (["--detectors", args.detectors] if dets else [])
+        cmd = [sys.executable, __file__, "--one", str(mp), "--workers", str(args.workers)]
+        cmd += ["--detectors", args.detectors] if dets else []
         res = subprocess.run(cmd, capture_output=True, text=True)
         if res.returncode != 0:
             print(f"{mp} MP failed:\n{res.stderr[-2000:]}")
             continue
         rows.append(json.loads(res.stdout.strip().splitlines()[-1]))
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"whole default analysis, photo-like JPEG q90, workers={args.workers}, {os.cpu_count()} CPUs, "
+          f"load average {load} (at the end)")
+    print("| MP | wall s/MP | CPU s/MP | peak RSS MB |")
+    print("|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['mp']} | {r['total_s_per_mp']:.3f} | {r['cpu_s_per_mp']:.3f} | {r['peak_rss_mb']:.0f} |")
+    print()
     names = sorted({n for r in rows for n in r["detectors"]})
-    print("| detector | " + " | ".join(f"s/MP @ {r['mp']} MP" for r in rows) + " |")
+    print("| detector | " + " | ".join(f"wall / CPU s/MP @ {r['mp']} MP" for r in rows) + " |")
     print("|---|" + "---|" * len(rows))
+    nan = float("nan")
     for n in names:
-        print(f"| {n} | " + " | ".join(f"{r['detectors'].get(n, float('nan')):.3f}" for r in rows) + " |")
+        print(f"| {n} | " + " | ".join(f"{r['detectors'].get(n, nan):.3f} / {r['detectors_cpu'].get(n, nan):.3f}"
+                                       for r in rows) + " |")
+    print("| fusion (wall) | " + " | ".join(f"{r['fusion_s_per_mp']:.3f}" for r in rows) + " |")
     print("| **whole analysis, wall** | " + " | ".join(f"**{r['total_s_per_mp']:.3f}**" for r in rows) + " |")
     print("| whole analysis, CPU (all threads) | " + " | ".join(f"{r['cpu_s_per_mp']:.3f}" for r in rows) + " |")
     print("| load (s) | " + " | ".join(f"{r['load_s']:.2f}" for r in rows) + " |")

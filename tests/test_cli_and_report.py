@@ -143,7 +143,9 @@ def test_extra_maps_and_reliability_are_half_precision_and_written(tmp_path):
     report = analyze(EXAMPLE, detectors=["ela", "noise_wavelet"])
     ela = report.trace("ela")
     assert ela.extra_maps["ela"].dtype == np.float16 and ela.extra_maps["ela"].shape == (512, 512)
-    assert ela.heatmap.dtype == np.float32  # the contract's heatmap stays float32
+    # the contract: block maps kept on their native grid (8x8 cells here), heatmap float32
+    assert ela.block == 8 and ela.heatmap.shape == (64, 64) and ela.heatmap.dtype == np.float32
+    assert ela.pixels(ela.heatmap).shape == (512, 512)
     assert ela.reliability.dtype == np.float16 and 0 <= ela.reliability.min() <= ela.reliability.max() <= 1
     paths = write_report(report, tmp_path / "r")
     assert paths["extra:ela.ela"].name == "ela.ela.png" and paths["extra:ela.ela"].is_file()

@@ -41,7 +41,7 @@ def test_cfa_finds_region_with_other_demosaicing(kind):
     forged[MASK] = other[MASK]
     t = run("cfa", evidence_from(forged), catch=False)
     assert t.applicable
-    assert auc(MASK, t.heatmap) >= 0.9
+    assert auc(MASK, t.pixels(t.heatmap)) >= 0.9
     assert t.score > 0.5
     assert any(f.kind == "cfa_inconsistent" for f in t.findings)
 
@@ -49,7 +49,7 @@ def test_cfa_finds_region_with_other_demosaicing(kind):
 def test_cfa_quiet_on_clean_demosaiced_image():
     t = run("cfa", evidence_from(bayer_demosaic(scene(H, W, 1))), catch=False)
     assert t.applicable and t.score < 0.5
-    assert float((t.heatmap > 0.5).mean()) < 0.01
+    assert float((t.pixels(t.heatmap) > 0.5).mean()) < 0.01
 
 
 def test_cfa_declines_without_any_cfa_trace():
@@ -68,14 +68,14 @@ def test_resampling_finds_upscaled_region():
     forged = base.copy()
     forged[MASK] = big[:H, :W][MASK]
     t = run("resampling", evidence_from(forged), catch=False)
-    assert auc(MASK, t.heatmap) >= 0.9
+    assert auc(MASK, t.pixels(t.heatmap)) >= 0.9
     assert t.score > 0.5
 
 
 def test_resampling_quiet_on_clean_image():
     t = run("resampling", evidence_from(scene(H, W, 0)), catch=False)
     assert t.score < 0.5
-    assert float((t.heatmap > 0.5).mean()) < 0.02
+    assert float((t.pixels(t.heatmap) > 0.5).mean()) < 0.02
 
 
 # ---------------------------------------------------------------- PRNU
@@ -124,7 +124,7 @@ def test_prnu_localises_region_from_another_sensor(prnu_setup):
     forged = np.where(MASK[..., None], _shoot(K2, 7), _shoot(K1, 8))
     t = run("prnu", evidence_from(forged), _prnu_cfg(path), catch=False)
     assert any(f.kind == "camera_match" for f in t.findings)
-    assert auc(MASK, t.heatmap) >= 0.9
+    assert auc(MASK, t.pixels(t.heatmap)) >= 0.9
     assert t.score > 0.5
 
 
@@ -202,4 +202,4 @@ def test_contrast_enhancement_local_map():
     forged = clean.copy()
     forged[MASK] = to_u8(255 * (clean[MASK] / 255.0) ** 0.6)
     t = run("contrast_enhancement", evidence_from(forged), catch=False)
-    assert auc(MASK, t.heatmap) >= 0.9
+    assert auc(MASK, t.pixels(t.heatmap)) >= 0.9

@@ -52,8 +52,8 @@ def test_npr_trace_valid_and_deterministic():
     t1 = registry.run("npr_trace", ev, catch=False)
     t2 = registry.run("npr_trace", ev, catch=False)
     assert t1.applicable and 0.0 <= t1.score <= 1.0 and t1.score == t2.score
-    assert t1.heatmap.shape == ev.shape and t1.heatmap.dtype == np.float32
-    assert t1.reliability.shape == ev.shape
+    assert t1.pixels(t1.heatmap).shape == ev.shape and t1.heatmap.dtype == np.float32
+    assert t1.reliability.shape == t1.heatmap.shape
     assert t1.findings and "p_generated" in t1.findings[0].values
 
 

@@ -40,6 +40,20 @@ def test_blocks_to_pixels_matches_repeat_and_edge_pad():
         assert np.array_equal(maps.blocks_to_pixels(bm, (h, w), b, off), ref)
 
 
+def test_native_grid_upsamples_to_the_same_pixels():
+    """A Trace keeps a block map on its native grid; ``to_pixels`` (whole or in row bands)
+    gives exactly the pixels ``blocks_to_pixels`` gave before (offsets, partial edge blocks)."""
+    rng = np.random.default_rng(2)
+    for h, w, b, off in [(101, 133, 8, (0, 0)), (97, 70, 16, (4, 8)), (64, 65, 2, (1, 0)), (50, 90, 32, (16, 16))]:
+        bm = rng.random(((h - off[0]) // b, (w - off[1]) // b)).astype(np.float32)
+        grid, k = maps.native_grid(bm, (h, w), b, off)
+        assert grid.shape == maps.grid_shape((h, w), k) and b % k == 0
+        ref = maps.blocks_to_pixels(bm, (h, w), b, off)
+        assert np.array_equal(maps.to_pixels(grid, (h, w), k), ref)
+        bands = [maps.to_pixels(grid, (h, w), k, (r, min(h, r + 7))) for r in range(0, h, 7)]
+        assert np.array_equal(np.concatenate(bands), ref)
+
+
 def test_channel_masks_match_reductions():
     rgb = np.random.default_rng(2).integers(0, 256, (57, 83, 3), dtype=np.uint8)
     v = np.arange(256)

@@ -95,7 +95,8 @@ def save(path: str, detectors: list[str] | None) -> None:
             }
             for k, m in [("heatmap", t.heatmap), ("reliability", t.reliability), *t.extra_maps.items()]:
                 if m is not None:
-                    arrays[f"{key}|{k}"] = np.asarray(m, np.float32)
+                    # at pixels, so runs of code that keeps block grids and of code that did not compare
+                    arrays[f"{key}|{k}"] = t.pixels(m) if hasattr(t, "pixels") else np.asarray(m, np.float32)
         print(f"{name}: {rep.evidence.width}x{rep.evidence.height}", file=sys.stderr)
     np.savez_compressed(path, meta=np.array(json.dumps(meta)), **arrays)
 

@@ -59,7 +59,7 @@ def main() -> None:
                 pces[u] = f.values["pce"]
                 if u == unit_of(p):
                     spmp = dt / ev.megapixels
-                    flagged = 100 * float((tr.heatmap > 0.5).mean()) if tr.heatmap is not None else float("nan")
+                    flagged = 100 * float((tr.pixels(tr.heatmap) > 0.5).mean()) if tr.heatmap is not None else float("nan")
             true = unit_of(p)
             other = [u for u in UNITS if u != true][0]
             ok = pces[true] > 60 and pces[true] > pces[other]

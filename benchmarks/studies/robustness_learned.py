@@ -34,6 +34,11 @@ RESIZE = ("none", "resize:0.9", "resize:0.75", "resize:0.6", "resize:0.5")
 MAPS = ("learned_localizer", "learned_old", "ela", "centre_prior")
 
 
+def _pixels(trace):
+    """A trace's heatmap at the picture's resolution (block methods keep their block grid)."""
+    return trace.pixels(trace.heatmap)
+
+
 def _one(args: tuple[str, str, str, str, tuple[str, ...]]) -> list[dict]:
     import warnings
 
@@ -53,7 +58,7 @@ def _one(args: tuple[str, str, str, str, tuple[str, ...]]) -> list[dict]:
         if gt.all() or not gt.any():
             continue
         maps = {"learned_localizer": registry.run("learned_localizer", ev).heatmap,
-                "ela": registry.run("ela", ev).heatmap, "centre_prior": centre_prior(ev.shape)}
+                "ela": _pixels(registry.run("ela", ev)), "centre_prior": centre_prior(ev.shape)}
         if old_weights:
             cfg = registry.get("learned_localizer").make_config({"weights_path": old_weights})
             maps["learned_old"] = registry.run("learned_localizer", ev, cfg).heatmap

@@ -1,14 +1,18 @@
 """Maps on the ground floor: block → pixel upsampling, robust z-scores, scaling to [0, 1].
 
-Detectors keep block maps; fusion, the report and the explanations bring them to
-the picture's size and a common scale with these. Imports nothing from forgelens.
+Detectors keep block maps (a Trace stores them at their native grid, see ``native_grid``);
+fusion, the report and the explanations bring them to the picture's size with ``to_pixels``
+(in row bands for large pictures) and to a common scale with these. Imports nothing from forgelens.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-__all__ = ["MAD_TO_SIGMA", "blocks_to_pixels", "robust_center_spread", "outlier_map", "robust_unit"]
+__all__ = ["MAD_TO_SIGMA", "blocks_to_pixels", "grid_shape", "native_grid", "to_pixels", "robust_center_spread",
+           "outlier_map", "robust_unit"]
 
 #: 1 / Φ⁻¹(3/4): the median absolute deviation times this estimates σ of a normal sample.
 MAD_TO_SIGMA = 1.4826
@@ -31,6 +35,64 @@ def blocks_to_pixels(block_map: np.ndarray, shape: tuple[int, int], block: int, 
     cols = np.clip((np.arange(w) - ox) // block, 0, bm.shape[1] - 1)
     out = np.empty((h, w), dtype=np.float32)
     np.take(bm[:, cols], rows, axis=0, out=out)
+    return out
+
+
+def grid_shape(shape: tuple[int, int], block: int) -> tuple[int, int]:
+    """Shape of a map with one cell per ``block``×``block`` pixels: (ceil(h/k), ceil(w/k)).
+
+    The last row/column of cells covers the picture's partial edge blocks.
+
+    >>> grid_shape((1000, 1500), 8)
+    (125, 188)
+    """
+    k = int(block)
+    return -(-int(shape[0]) // k), -(-int(shape[1]) // k)
+
+
+def native_grid(block_map: np.ndarray, shape: tuple[int, int], block: int,
+                offset: tuple[int, int] = (0, 0)) -> tuple[np.ndarray, int]:
+    """A per-block map as a Trace stores it: cells aligned on pixel (0, 0), and their size.
+
+    Returns ``(grid, k)`` such that ``to_pixels(grid, shape, k)`` equals
+    ``blocks_to_pixels(block_map, shape, block, offset)`` exactly. Blocks that start at a
+    shifted ``offset`` give cells of ``k = gcd(block, offset)`` pixels (a cell never straddles
+    two blocks); with no offset, ``k = block``.
+    """
+    oy, ox = (int(o) for o in offset)
+    k = math.gcd(int(block), oy, ox)
+    bm = np.asarray(block_map, dtype=np.float32)
+    gh, gw = grid_shape(shape, k)
+    if bm.size == 0:
+        return np.zeros((gh, gw), np.float32), k
+    rows = np.clip((np.arange(gh) * k - oy) // block, 0, bm.shape[0] - 1)
+    cols = np.clip((np.arange(gw) * k - ox) // block, 0, bm.shape[1] - 1)
+    return bm[np.ix_(rows, cols)], k
+
+
+def to_pixels(m: np.ndarray, shape: tuple[int, int], block: int = 1,
+              rows: tuple[int, int] | None = None) -> np.ndarray:
+    """A Trace's map at the picture's resolution (float32), whole or for pixel rows ``rows``.
+
+    The one way to read a heatmap, reliability or extra map that a detector kept at its
+    native resolution (``block`` pixels per cell, see :func:`grid_shape`): each pixel takes
+    its cell's value (nearest — a block method measured one number per block). ``block=1``
+    returns the map itself (as float32). Callers that need pixels of a large picture ask
+    for bands of ``rows`` so no full-resolution copy of every map exists at once.
+
+    >>> to_pixels(np.array([[0.0, 1.0]], np.float16), (2, 3), 2)
+    array([[0., 0., 1.],
+           [0., 0., 1.]], dtype=float32)
+    """
+    r0, r1 = (0, int(shape[0])) if rows is None else (int(rows[0]), int(rows[1]))
+    if int(block) == 1:
+        return np.asarray(m[r0:r1], dtype=np.float32)
+    k = int(block)
+    if m.shape != grid_shape(shape, k):
+        raise ValueError(f"map of shape {m.shape} is not a {k}-pixel grid of a {shape} picture")
+    cols = np.arange(int(shape[1])) // k
+    out = np.empty((r1 - r0, int(shape[1])), np.float32)
+    np.take(np.asarray(m, np.float32)[:, cols], np.arange(r0, r1) // k, axis=0, out=out)
     return out
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import os
 import platform
+import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +24,21 @@ from forgelens.trace import Trace, _jsonable
 #: Detectors whose working set at 24 MP is ≥ 0.6 GB (docs/notes/issue-2-perf.md, benchmarks/memory.py),
 #: largest first.
 _LARGE_WORKING_SET = ("learned_localizer", "cfa", "splicebuster", "jpeg_grid", "copymove_sift", "ela", "jpeg_ghost")
+#: Working set of each costly default detector, MB per megapixel: its peak RSS over the loaded picture
+#: at 24 MP divided by 24 (``benchmarks/memory.py --sizes 24 --no-whole``, docs/notes/issue-16.md).
+#: Others count ``_OTHER_MB_PER_MP``.
+_WORKING_SET_MB_PER_MP = {"cfa": 35.4, "jpeg_grid": 29.7, "copymove_sift": 28.7, "learned_localizer": 27.0,
+                          "splicebuster": 26.7, "clip_probe": 22.9, "jpeg_ghost": 21.5, "resampling": 19.8,
+                          "ela": 19.5, "jpeg_adq": 15.3, "noise_local": 14.2, "noise_median": 12.5,
+                          "median_filter": 11.4, "noise_wavelet": 9.6}
+_OTHER_MB_PER_MP = 3.0
+#: With ``workers > 1``, detectors run side by side only while their working sets add up to at most
+#: this. Measured at 24 MP with 2 workers (docs/notes/issue-16.md): 1100 → peak 2 155 MB, 600 → 1 916 MB
+#: (1 853 MB with one worker): besides the picture (~370 MB) and the kept maps (~570 MB), threads
+#: keep freed memory in their own malloc arenas, so the sum of working sets is not the whole story.
+#: At 600, every pair fits below ~8 MP (the 6 MP schedule is unchanged); at 24 MP the large
+#: detectors run one at a time.
+PARALLEL_WORKING_SET_MB = 600.0
 
 # 1.1: verdict.probabilities, verdict.generation, verdict.laundering
 # 1.2: verdict.likelihood_ratios/support/prior/decision/not_applicable_reason; verdict.explanation removed
@@ -125,8 +142,9 @@ def analyze(
     order = sorted(names, key=lambda n: _LARGE_WORKING_SET.index(n) if n in _LARGE_WORKING_SET else len(_LARGE_WORKING_SET))
     if workers > 1 and len(names) > 1:
         _ = evidence.luminance  # shared by most detectors: build it once, before the threads
-        with ThreadPoolExecutor(max_workers=int(workers)) as pool:
-            done = dict(zip(order, pool.map(lambda n: registry.run(n, evidence, cfgs[n]), order), strict=True))
+        mb = {n: _WORKING_SET_MB_PER_MP.get(n, _OTHER_MB_PER_MP) * evidence.megapixels for n in order}
+        done = run_side_by_side(order, lambda n: registry.run(n, evidence, cfgs[n]), int(workers), mb,
+                                PARALLEL_WORKING_SET_MB)
     else:
         done = {n: registry.run(n, evidence, cfgs[n]) for n in order}
     traces = [done[n] for n in names]
@@ -142,6 +160,46 @@ def analyze(
         seconds["comparison"] = t_compare
     seconds["total"] = time.perf_counter() - t0
     return Report(evidence, traces, verdict, seconds, rows, comparison)
+
+
+def run_side_by_side(order: list[str], run: Callable[[str], Any], workers: int, working_set_mb: dict[str, float],
+                     budget_mb: float) -> dict[str, Any]:
+    """``{name: run(name)}`` on ``workers`` threads, bounded in memory.
+
+    A free thread takes the first pending name in ``order`` whose working set fits beside those
+    running (their sum ≤ ``budget_mb``); one alone always runs. So a picture whose large detectors
+    would together pass the budget has them one at a time, while the small ones fill the other
+    threads. The results do not depend on the schedule (detectors share nothing but the Evidence).
+    """
+    pending, done = list(order), {}
+    running: dict[str, float] = {}
+    cond = threading.Condition()
+
+    def take() -> str | None:
+        with cond:
+            while pending:
+                used = sum(running.values())
+                pick = next((n for n in pending if not running or used + working_set_mb[n] <= budget_mb), None)
+                if pick is not None:
+                    pending.remove(pick)
+                    running[pick] = working_set_mb[pick]
+                    return pick
+                cond.wait()
+            return None
+
+    def worker() -> None:
+        while (name := take()) is not None:
+            try:
+                done[name] = run(name)
+            finally:
+                with cond:
+                    del running[name]
+                    cond.notify_all()
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for f in [pool.submit(worker) for _ in range(workers)]:
+            f.result()  # re-raises what a thread raised (registry.run itself records detector errors)
+    return done
 
 
 def why_not_applicable(evidence: Evidence) -> str | None:

@@ -367,6 +367,7 @@ def _from_trace(key: str, trace) -> tuple[np.ndarray | None, DetectorResult]:
     if trace is None:
         return None, DetectorResult(key, note="not run", error="trace missing")
     err = trace.error.splitlines()[0] if trace.error else None
-    return trace.heatmap, DetectorResult(key, score=None if trace.score is None else float(trace.score),
+    heatmap = None if trace.heatmap is None else trace.pixels(trace.heatmap)
+    return heatmap, DetectorResult(key, score=None if trace.score is None else float(trace.score),
                                          applicable=trace.applicable, seconds=trace.seconds, note=trace.note,
                                          error=err)

@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 from scipy import ndimage as ndi
 
+from forgelens.maps import grid_shape
 from forgelens.trace import Finding, Trace
 
 #: How many matched point pairs a finding carries for the report to draw as lines.
@@ -211,7 +212,8 @@ def nothing_found(shape: tuple[int, int], note: str, score: float = 0.0) -> Trac
     """An applicable Trace with an empty heatmap: the method ran and found no clone."""
     return Trace(
         name="",
-        heatmap=np.zeros(shape, np.float32),
+        heatmap=np.zeros(grid_shape(shape, 8), np.float32),  # all zero: any grid reads the same
+        block=8,
         score=float(score),
         findings=[],
         note=note,

@@ -26,7 +26,7 @@ from scipy import ndimage as ndi
 
 from forgelens.detectors._maps import block_view, channels_any
 from forgelens.evidence import Evidence
-from forgelens.maps import blocks_to_pixels
+from forgelens.maps import grid_shape, native_grid
 from forgelens.trace import Finding, Trace
 
 #: Pixels at or beyond these luminance values are treated as clipped.
@@ -164,11 +164,12 @@ def level_inconsistency(
     return Inconsistency(z.astype(np.float32), sus.astype(np.float32), float(centre), float(spread))
 
 
-def to_pixels(block_map: np.ndarray, shape: tuple[int, int], block: int, offset=(0, 0)) -> np.ndarray:
-    """Block map → full-resolution float32 map (nearest, edges padded)."""
+def native(block_map: np.ndarray, shape: tuple[int, int], block: int, offset=(0, 0)) -> tuple[np.ndarray, int]:
+    """Block map → the Trace's native grid and its cell size (``maps.native_grid``; empty → zeros)."""
     if block_map.size == 0:
-        return np.zeros(shape, np.float32)
-    return blocks_to_pixels(block_map, shape, block, offset)
+        k = native_grid(np.zeros((1, 1), np.float32), shape, block, offset)[1]
+        return np.zeros(grid_shape(shape, k), np.float32), k
+    return native_grid(block_map, shape, block, offset)
 
 
 def regions_and_score(
@@ -258,7 +259,7 @@ def finish_level_trace(
             f"no analysable area: {100 * analysable:.0f}% of blocks are neither clipped nor flat "
             f"(median noise σ {global_sigma:.2f}); a noise comparison needs several such blocks",
         )
-        t.reliability = np.zeros(shape, np.float32)
+        t.reliability, t.block = np.zeros(grid_shape(shape, 8), np.float32), 8  # nothing reliable anywhere
         return t
     with np.errstate(divide="ignore"):
         log_sigma = np.log(np.maximum(sigma, 1e-3))
@@ -297,11 +298,12 @@ def finish_level_trace(
             },
         ),
     )
-    sigma_px = to_pixels(sigma, shape, px_block, offset)
+    sigma_px, k = native(sigma, shape, px_block, offset)
     return Trace(
         name=name,
-        heatmap=to_pixels(inc.suspicion, shape, px_block, offset),
-        reliability=to_pixels(rel, shape, px_block, offset),
+        heatmap=native(inc.suspicion, shape, px_block, offset)[0],
+        reliability=native(rel, shape, px_block, offset)[0],
+        block=k,
         score=score,
         findings=findings,
         extra_maps={"noise_sigma": np.clip(sigma_px / max(4.0 * global_sigma, 1e-3), 0, 1)},

@@ -22,7 +22,7 @@ from scipy.special import expit
 
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
-from forgelens.maps import blocks_to_pixels
+from forgelens.maps import native_grid
 from forgelens.trace import Finding, Trace
 
 
@@ -196,8 +196,8 @@ def cfa(evidence: Evidence, config: CFAConfig) -> Trace:
     relw = cv2.blur(reliable.astype(np.float32), (n, n))
     post = expit(np.clip(agg, -50, 50))
     heat_b = post * (relw > 0.25)
-    heat = blocks_to_pixels(heat_b, shape, 2)  # nearest 2x2 expansion, edges padded
-    rel = blocks_to_pixels(relw, shape, 2)
+    heat = native_grid(heat_b, shape, 2)[0]  # one cell per 2x2 block (edges padded), kept at that grid
+    rel = native_grid(relw, shape, 2)[0]
     hot = heat_b > 0.5
     area = float(hot.mean())
     score = float(np.clip(area / (2 * config.min_area), 0, 1))  # 0.5 at min_area
@@ -226,4 +226,4 @@ def cfa(evidence: Evidence, config: CFAConfig) -> Trace:
             )
         )
     note = f"CFA pattern found (log variance ratio {mu1:.2f}); {area * 100:.2f}% of blocks inconsistent"
-    return Trace("cfa", heat.astype(np.float32), rel.astype(np.float32), score, findings, note=note)
+    return Trace("cfa", heat.astype(np.float32), rel.astype(np.float32), score, findings, note=note, block=2)

@@ -70,7 +70,7 @@ import numpy as np
 
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
-from forgelens.maps import blocks_to_pixels
+from forgelens.maps import grid_shape
 from forgelens.trace import Finding, Trace
 
 _WEIGHTS = Path(__file__).resolve().parents[1] / "learned" / "weights" / "clip_probe.json"
@@ -94,11 +94,11 @@ def _probe(path: str):
 
 
 def patch_reliability(scored: np.ndarray, shape: tuple[int, int], patch: int) -> np.ndarray:
-    """1 on pixels of scored patches, 0 on flat ones and beyond the last whole patch."""
-    h, w = shape
-    ch, cw = min(scored.shape[0] * patch, h), min(scored.shape[1] * patch, w)
-    rel = np.zeros((h, w), np.float32)
-    rel[:ch, :cw] = blocks_to_pixels(scored.astype(np.float32), (ch, cw), patch)
+    """1 on scored patches, 0 on flat ones and beyond the last whole patch: one cell per patch
+    (the Trace's native grid, ``maps.grid_shape(shape, patch)``)."""
+    rel = np.zeros(grid_shape(shape, patch), np.float32)
+    rows, cols = min(scored.shape[0], rel.shape[0]), min(scored.shape[1], rel.shape[1])
+    rel[:rows, :cols] = scored[:rows, :cols]
     return rel
 
 

@@ -15,7 +15,7 @@ from forgelens.detectors._jpeg_common import (
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
 from forgelens.jpeg import estimate_jpeg_quality, recompress
-from forgelens.maps import blocks_to_pixels, robust_center_spread
+from forgelens.maps import native_grid, robust_center_spread, to_pixels
 from forgelens.trace import Finding, Trace
 
 __all__ = ["ElaConfig", "ela", "error_level", "estimate_jpeg_quality"]
@@ -132,8 +132,8 @@ def ela(evidence: Evidence, config: ElaConfig) -> Trace:
     mad = max(mad, config.min_sigma)
     z = (blocks - med) / mad
     heat_blk = np.clip(z / config.z_outlier, 0.0, 1.0) * rel_blk
-    heatmap = blocks_to_pixels(heat_blk, (h, w), b)
-    reliability = blocks_to_pixels(rel_blk.astype(np.float32), (h, w), b)
+    heatmap = native_grid(heat_blk, (h, w), b)[0]  # one cell per block: the Trace keeps this grid
+    reliability = native_grid(rel_blk.astype(np.float32), (h, w), b)[0]
     uneven = float(np.mean(z[rel_blk] >= config.z_outlier)) if rel_blk.any() else 0.0
 
     findings: list[Finding] = []
@@ -154,12 +154,12 @@ def ela(evidence: Evidence, config: ElaConfig) -> Trace:
         note = (
             f"{evidence.format} input: error level of a first JPEG save at quality {config.quality}"
         )
-    err_px = blocks_to_pixels(blocks, (h, w), b)
+    err_px = to_pixels(native_grid(blocks, (h, w), b)[0], (h, w), b)
     # One fact, one finding: the outlying blocks, with the largest of their regions as its place
     # and the others listed; its strength is the detector's own score (the outlier share), not
     # the map's 1.0 inside every outlier region (which read as "strength 1.00" beside a 0.07).
     regions = region_findings(
-        heatmap,
+        to_pixels(heatmap, (h, w), b),
         1.0,
         "ela_high_error",
         "",
@@ -183,6 +183,7 @@ def ela(evidence: Evidence, config: ElaConfig) -> Trace:
         name="ela",
         heatmap=heatmap,
         reliability=reliability,
+        block=b,
         score=uneven,
         findings=findings,
         note=note,

@@ -72,7 +72,7 @@ from forgelens.detectors.clip_probe import (
 )
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
-from forgelens.maps import blocks_to_pixels
+from forgelens.maps import native_grid
 from forgelens.trace import Trace
 
 
@@ -130,7 +130,7 @@ def gen_trace(evidence: Evidence, config: GenTraceConfig) -> Trace:
     if not r["scored"].any():
         return Trace.not_applicable("gen_trace", "every patch is flat: nothing to measure")
     patch, p, thr = r["patch"], r["p"], r["threshold"]
-    heat = blocks_to_pixels(r["patch_p"], (h, w), patch)
+    heat = native_grid(r["patch_p"], (h, w), patch)[0]  # one cell per patch: the Trace keeps this grid
     rel = patch_reliability(r["scored"], (h, w), patch)
     heat *= rel
     share = float(np.mean(r["patch_p"][r["scored"]] >= thr))
@@ -140,4 +140,4 @@ def gen_trace(evidence: Evidence, config: GenTraceConfig) -> Trace:
                                  "share_patches_above_threshold": round(share, 4)})]
     if p >= thr:
         findings.append(strongest_patch_finding(r["patch_p"], r["z"], r["scored"], patch))
-    return Trace("gen_trace", heatmap=heat, reliability=rel, score=p, findings=findings)
+    return Trace("gen_trace", heatmap=heat, reliability=rel, score=p, findings=findings, block=patch)

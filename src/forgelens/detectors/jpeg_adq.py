@@ -20,7 +20,7 @@ from forgelens.detectors._jpeg_common import block_dct, region_findings
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
 from forgelens.jpeg import ZIGZAG, estimate_jpeg_quality, ijg_qtable
-from forgelens.maps import blocks_to_pixels
+from forgelens.maps import grid_shape, native_grid, to_pixels
 from forgelens.trace import Finding, Trace
 
 __all__ = ["AdqConfig", "jpeg_adq", "fit_primary_step"]
@@ -243,8 +243,9 @@ def jpeg_adq(evidence: Evidence, config: AdqConfig) -> Trace:
     if used == 0:
         return Trace(
             name="jpeg_adq",
-            heatmap=np.zeros((h, w), np.float32),
-            reliability=np.zeros((h, w), np.float32),
+            heatmap=np.zeros(grid_shape((h, w), 8), np.float32),
+            reliability=np.zeros(grid_shape((h, w), 8), np.float32),
+            block=8,
             score=0.0,
             note="no aligned double quantisation found: the file looks compressed once "
             "(or first at a finer quality, or on another grid)",
@@ -265,11 +266,11 @@ def jpeg_adq(evidence: Evidence, config: AdqConfig) -> Trace:
     if k > 1:
         loglr = cv2.blur(loglr, (k, k), borderType=cv2.BORDER_REFLECT)
     p_single = expit(-np.clip(loglr, -50, 50))
-    heatmap = blocks_to_pixels(p_single, (h, w), 8)
+    heatmap = native_grid(p_single, (h, w), 8)[0]  # one cell per 8x8 block: the Trace keeps this grid
     rel = informative.astype(np.float32)
     if k > 1:
         rel = cv2.blur(rel, (k, k), borderType=cv2.BORDER_REFLECT)
-    reliability = blocks_to_pixels(rel, (h, w), 8)
+    reliability = native_grid(rel, (h, w), 8)[0]
 
     # primary quality: the IJG table that best matches the fitted steps
     pos = list(q1_est)
@@ -295,7 +296,7 @@ def jpeg_adq(evidence: Evidence, config: AdqConfig) -> Trace:
         )
     )
     regions = region_findings(
-        heatmap * (reliability > 0.2),
+        to_pixels(heatmap * (reliability > 0.2), (h, w), 8),
         0.5,
         "single_compressed_region",
         "{area_pct}% of the image lacks the first-compression trace the rest shows "
@@ -307,6 +308,7 @@ def jpeg_adq(evidence: Evidence, config: AdqConfig) -> Trace:
         name="jpeg_adq",
         heatmap=heatmap,
         reliability=reliability,
+        block=8,
         score=max((f.strength for f in regions), default=0.0),
         findings=findings,
     )

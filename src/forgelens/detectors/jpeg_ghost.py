@@ -12,7 +12,7 @@ from forgelens.detectors._jpeg_common import pillow_subsampling, region_findings
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
 from forgelens.jpeg import estimate_jpeg_quality, recompress
-from forgelens.maps import blocks_to_pixels
+from forgelens.maps import blocks_to_pixels, grid_shape, native_grid, to_pixels
 from forgelens.trace import Finding, Trace
 
 __all__ = ["GhostConfig", "jpeg_ghost", "ghost_differences"]
@@ -166,8 +166,9 @@ def jpeg_ghost(evidence: Evidence, config: GhostConfig) -> Trace:
     if not usable.any():
         return Trace(
             name="jpeg_ghost",
-            heatmap=np.zeros((h, w), np.float32),
-            reliability=np.zeros((h, w), np.float32),
+            heatmap=np.zeros(grid_shape((h, w), 8), np.float32),
+            reliability=np.zeros(grid_shape((h, w), 8), np.float32),
+            block=8,
             score=0.0,
             note=f"file quality ≈ {q_last}: no sweep quality lies below it",
         )
@@ -182,8 +183,8 @@ def jpeg_ghost(evidence: Evidence, config: GhostConfig) -> Trace:
     q_at = qualities[usable][best].astype(np.float32)
     heat_blk = np.clip((zmax - config.z_low) / (config.z_high - config.z_low), 0.0, 1.0) * reliable
     # the block lattice is sampled at block origins; a k-block window is centred there
-    heatmap = blocks_to_pixels(heat_blk, (h, w), 8)
-    reliability = blocks_to_pixels(reliable.astype(np.float32), (h, w), 8)
+    heatmap = native_grid(heat_blk, (h, w), 8)[0]  # one cell per 8x8 block: the Trace keeps this grid
+    reliability = native_grid(reliable.astype(np.float32), (h, w), 8)[0]
     q_map = blocks_to_pixels(np.where(heat_blk > 0, q_at, np.nan), (h, w), 8)
 
     findings: list[Finding] = []
@@ -194,7 +195,7 @@ def jpeg_ghost(evidence: Evidence, config: GhostConfig) -> Trace:
             )
         )
     regions = region_findings(
-        heatmap,
+        to_pixels(heatmap, (h, w), 8),
         0.5,
         "jpeg_ghost",
         "JPEG ghost at quality {quality}: {area_pct}% of the image lost "
@@ -210,12 +211,13 @@ def jpeg_ghost(evidence: Evidence, config: GhostConfig) -> Trace:
         di = d[i]
         lo, hi = float(di.min()), float(di.max())
         farid = (di - lo) / (hi - lo) if hi > lo else np.zeros_like(di)
-        extra[f"difference_q{int(qualities[i])}"] = blocks_to_pixels(farid, (h, w), 8)
+        extra[f"difference_q{int(qualities[i])}"] = native_grid(farid, (h, w), 8)[0]
     score = max((f.strength for f in regions), default=0.0)
     return Trace(
         name="jpeg_ghost",
         heatmap=heatmap,
         reliability=reliability,
+        block=8,
         score=score,
         findings=findings,
         extra_maps=extra,

@@ -20,6 +20,7 @@ from scipy.stats import binom
 from forgelens.detectors._jpeg_common import dct_matrix, region_findings
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
+from forgelens.maps import grid_shape
 from forgelens.trace import Finding, Trace
 
 __all__ = ["GridConfig", "jpeg_grid", "grid_votes", "block_artifact_grid"]
@@ -321,8 +322,9 @@ def jpeg_grid(evidence: Evidence, config: GridConfig) -> Trace:
     if n_valid == 0 or log_nfa > config.log_nfa_max:
         return Trace(
             name="jpeg_grid",
-            heatmap=np.zeros((h, w), np.float32),
-            reliability=np.zeros((h, w), np.float32),
+            heatmap=np.zeros(grid_shape((h, w), 8), np.float32),  # all zero: any grid reads the same
+            reliability=np.zeros(grid_shape((h, w), 8), np.float32),
+            block=8,
             score=0.0,
             note="no JPEG grid found in the pixels (never JPEG-compressed, resampled, or very high quality)",
             extra_maps=extra,

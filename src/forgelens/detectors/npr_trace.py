@@ -71,7 +71,7 @@ from forgelens.detectors.clip_probe import (
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
 from forgelens.learned.npr_features import patch_features
-from forgelens.maps import blocks_to_pixels
+from forgelens.maps import native_grid
 from forgelens.trace import Trace
 
 _WEIGHTS = Path(__file__).resolve().parents[1] / "learned" / "weights" / "npr_probe.json"
@@ -126,11 +126,11 @@ def npr_trace(evidence: Evidence, config: NprTraceConfig) -> Trace:
     zi = float(zs.mean())
     p = float(probe.prob(zi))
     patch_p = np.where(ok, probe.prob(z), 0.0).astype(np.float32)
-    heat = blocks_to_pixels(patch_p, (h, w), config.patch)
+    heat = native_grid(patch_p, (h, w), config.patch)[0]  # one cell per patch: the Trace keeps this grid
     rel = patch_reliability(ok, (h, w), config.patch)
     findings = [verdict_finding("Up-sampling trace", p, probe.threshold, config.inconclusive_band,
                                 {"logit": round(zi, 4), "patches": int(ok.sum()),
                                  "share_patches_above_threshold": round(float(np.mean(probe.prob(z[ok]) >= probe.threshold)), 4)})]
     if p >= probe.threshold:
         findings.append(strongest_patch_finding(patch_p, z, ok, config.patch))
-    return Trace("npr_trace", heatmap=heat, reliability=rel, score=p, findings=findings)
+    return Trace("npr_trace", heatmap=heat, reliability=rel, score=p, findings=findings, block=config.patch)

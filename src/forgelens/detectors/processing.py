@@ -27,7 +27,7 @@ import numpy as np
 from forgelens.detectors._maps import block_region
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
-from forgelens.maps import blocks_to_pixels
+from forgelens.maps import native_grid
 from forgelens.trace import Finding, Trace
 
 # --------------------------------------------------------------------------------------
@@ -140,8 +140,8 @@ def median_filter(evidence: Evidence, config: MedianFilterConfig) -> Trace:
     t = config.threshold
     # suspicion rises as rho falls below 1 and is 0.5 at the threshold
     block_s = np.clip(0.5 + (t - rho_b) / (2 * config.scale), 0, 1) * (weight > 0)
-    heat = blocks_to_pixels(block_s, shape, config.block)
-    rel = blocks_to_pixels(np.clip(weight * 2, 0, 1), shape, config.block)
+    heat = native_grid(block_s, shape, config.block)[0]  # one cell per block: the Trace keeps this grid
+    rel = native_grid(np.clip(weight * 2, 0, 1), shape, config.block)[0]
     score = float(np.clip(0.5 + (t - rho) / (2 * config.scale), 0, 1))
     findings = []
     if rho < t:
@@ -154,7 +154,7 @@ def median_filter(evidence: Evidence, config: MedianFilterConfig) -> Trace:
             )
         )
     note = f"rho = h1/h0 = {rho:.3f} over {int((weight > 0).sum())} textured blocks"
-    return Trace("median_filter", heat, rel, score, findings, note=note, extra_maps={})
+    return Trace("median_filter", heat, rel, score, findings, note=note, extra_maps={}, block=config.block)
 
 
 # --------------------------------------------------------------------------------------
@@ -297,6 +297,7 @@ def contrast_enhancement(evidence: Evidence, config: ContrastEnhancementConfig) 
     # local map
     heat = None
     rel = None
+    cell = 1
     if min(shape) >= config.block:
         bh = [_block_histograms(c, config.block, config.step) for c in chans]
         hist = np.stack([b[0] for b in bh])  # (C, R, K, 256)
@@ -310,8 +311,8 @@ def contrast_enhancement(evidence: Evidence, config: ContrastEnhancementConfig) 
         blk_s = np.where(valid, np.clip(0.5 + 0.5 * np.tanh((np.nan_to_num(blk) - t) / (t * 0.5)), 0, 1), 0)
         # overlapping blocks of size block at step: centre each block's value on its central cell
         off = (config.block - config.step) // 2
-        heat = blocks_to_pixels(blk_s, shape, config.step, offset=(off, off))
-        rel = blocks_to_pixels(valid.astype(np.float32), shape, config.step, offset=(off, off))
+        heat, cell = native_grid(blk_s, shape, config.step, offset=(off, off))  # kept at that grid
+        rel = native_grid(valid.astype(np.float32), shape, config.step, offset=(off, off))[0]
         if score is not None and fn_img <= t and valid.any():
             hot = valid & (blk > t)
             if hot.sum() >= 2:
@@ -327,4 +328,4 @@ def contrast_enhancement(evidence: Evidence, config: ContrastEnhancementConfig) 
                     )
                 )
     note = f"histogram HF energy {fn_img:.2f}x smooth level" if np.isfinite(fn_img) else "histogram too narrow"
-    return Trace("contrast_enhancement", heat, rel, score, findings, note=note)
+    return Trace("contrast_enhancement", heat, rel, score, findings, note=note, block=cell)

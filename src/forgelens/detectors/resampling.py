@@ -21,7 +21,7 @@ import scipy.fft
 from forgelens.detectors._maps import block_region
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
-from forgelens.maps import blocks_to_pixels
+from forgelens.maps import native_grid
 from forgelens.trace import Finding, Trace
 
 #: Kirchner's fixed linear predictor (2008): weights of the 8 neighbours.
@@ -177,8 +177,8 @@ def resampling(evidence: Evidence, config: ResamplingConfig) -> Trace:
     lo, hi = -np.log10(config.alpha), -np.log10(config.alpha_full)
     heat_b = np.clip((lp - lo) / (hi - lo), 0, 1) * (rel_b > 0.2)
     off = (config.block - config.step) // 2
-    heat = blocks_to_pixels(heat_b, shape, config.step, offset=(off, off))
-    rel = blocks_to_pixels(rel_b, shape, config.step, offset=(off, off))
+    heat, cell = native_grid(heat_b, shape, config.step, offset=(off, off))  # the Trace keeps this grid
+    rel = native_grid(rel_b, shape, config.step, offset=(off, off))[0]
     flagged = (pval < config.alpha_full) & (rel_b > 0.2)
     area = float(flagged.mean())
     score = float(np.clip(area / (2 * config.min_area), 0, 1))
@@ -214,4 +214,4 @@ def resampling(evidence: Evidence, config: ResamplingConfig) -> Trace:
             )
         )
     note = f"{area * 100:.2f}% of blocks periodic at p < {config.alpha_full:g}; global peak ratio {g_peak:.1f}"
-    return Trace("resampling", heat, rel, score, findings, note=note)
+    return Trace("resampling", heat, rel, score, findings, note=note, block=cell)

@@ -9,9 +9,10 @@ import cv2
 import numpy as np
 from scipy.special import expit
 
-from forgelens.detectors._noise_common import clipped_mask, regions_and_score, to_pixels
+from forgelens.detectors._noise_common import clipped_mask, native, regions_and_score
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
+from forgelens.maps import grid_shape
 from forgelens.trace import Finding, Trace
 
 
@@ -314,7 +315,7 @@ def splicebuster(evidence: Evidence, config: SplicebusterConfig) -> Trace:
         t = Trace.not_applicable(
             name, f"only {int(usable.sum())} windows with ≥{config.min_valid:.0%} unclipped pixels"
         )
-        t.reliability = np.zeros(evidence.shape, np.float32)
+        t.reliability, t.block = np.zeros(grid_shape(evidence.shape, 8), np.float32), 8  # nothing reliable
         return t
     rng = np.random.default_rng(config.seed)
     idx = np.flatnonzero(usable)
@@ -329,7 +330,7 @@ def splicebuster(evidence: Evidence, config: SplicebusterConfig) -> Trace:
     keep = [k for k in order[:dims] if evals[k] > 1e-12 * max(evals.max(), 1e-30)]
     if len(keep) < 2:
         t = Trace.not_applicable(name, "residual features are constant (flat or synthetic image)")
-        t.reliability = np.zeros(evidence.shape, np.float32)
+        t.reliability, t.block = np.zeros(grid_shape(evidence.shape, 8), np.float32), 8  # nothing reliable
         return t
     ratio = float(evals.max() / max(float(np.median(evals)), 1e-30))
     lo, hi = np.log10(config.structure_ratio[0]), np.log10(config.structure_ratio[1])
@@ -388,10 +389,11 @@ def splicebuster(evidence: Evidence, config: SplicebusterConfig) -> Trace:
     mscale = float(np.percentile(cell_maha[rel > 0], 99)) if (rel > 0).any() else 1.0
     return Trace(
         name=name,
-        heatmap=to_pixels(sus, evidence.shape, s, off),
-        reliability=to_pixels(rel, evidence.shape, s, off),
+        heatmap=native(sus, evidence.shape, s, off)[0],
+        reliability=native(rel, evidence.shape, s, off)[0],
+        block=native(rel, evidence.shape, s, off)[1],
         score=score,
         findings=findings,
-        extra_maps={"mahalanobis": to_pixels(cell_maha / max(mscale, 1e-6), evidence.shape, s, off)},
+        extra_maps={"mahalanobis": native(cell_maha / max(mscale, 1e-6), evidence.shape, s, off)[0]},
         note="; ".join(notes),
     )

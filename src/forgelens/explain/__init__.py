@@ -50,11 +50,11 @@ def write_report(report: Any, outdir: str | Path) -> dict[str, Path]:
     for t in report.traces:
         if t.heatmap is not None:
             p = out / "maps" / f"{t.name}.png"
-            save_map_png(t.heatmap, p)
+            save_map_png(t.pixels(t.heatmap), p)
             paths[f"map:{t.name}"] = p
         for key, m in t.extra_maps.items():
             p = out / "maps" / f"{t.name}.{key}.png"
-            save_map_png(display_unit(m), p)
+            save_map_png(display_unit(t.pixels(m)), p)
             paths[f"extra:{t.name}.{key}"] = p
     paths["json"] = out / "report.json"
     paths["json"].write_text(json.dumps(report.to_dict(), indent=2, allow_nan=False))

@@ -79,10 +79,10 @@ def _cards(report: Any, evidence: list[facts.Item], previews: Previews) -> list[
             "not applicable: " + t.note if not t.applicable else ("" if has_something else "nothing found"))
         maps = []
         if has_something and t.heatmap is not None:
-            maps.append({"src": previews.overlay_uri(t.heatmap, 800), "alt": f"{t.name} map over the picture",
+            maps.append({"src": previews.overlay_uri(t.pixels(t.heatmap), 800), "alt": f"{t.name} map over the picture",
                          "caption": f"{t.name} map over the picture (maps/{t.name}.png)"})
         for key, m in list(t.extra_maps.items())[:4]:  # the analyst's views, also inside a collapsed card
-            m = display_unit(m)
+            m = display_unit(t.pixels(m))
             src = previews.overlay_uri(m, 800) if has_something and m.shape == shape else data_uri(m, 400)
             maps.append({"src": src, "alt": f"{t.name} {key}", "caption": f"{key} (maps/{t.name}.{key}.png)"})
         cards.append({
@@ -125,7 +125,7 @@ def _generation(report: Any, previews: Previews) -> dict[str, Any] | None:
     for t in traces:
         kind = "P" if getattr(t, "calibrated", False) else "uncalibrated score"
         figs.append({"name": t.name, "score": None if t.score is None else f"{kind} {t.score:.2f}",
-                     "src": previews.overlay_uri(t.heatmap, 800) if t.heatmap is not None else None})
+                     "src": previews.overlay_uri(t.pixels(t.heatmap), 800) if t.heatmap is not None else None})
     # issue 18: the likely generator family, a hint and never a verdict (only above the "not generated" band)
     attribution = g.get("attribution") if g.get("band") not in (None, "not generated") else None
     return {"g": g, "laundering": lw if lw and lw.get("classes") else None, "figs": figs,

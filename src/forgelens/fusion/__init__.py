@@ -92,7 +92,11 @@ from forgelens.fusion.detection import (
 )
 from forgelens.fusion.generation import GenerationAssessment, assess
 from forgelens.fusion.stacking import StackingModel
+from forgelens.maps import to_pixels
 from forgelens.trace import Finding, Trace, _jsonable
+
+#: Rows of pixels fused at a time (bounded memory at 24 MP; the result does not depend on it).
+_BAND_ROWS = 512
 
 LABELS = ("authentic", "manipulated", "generated", "inconclusive", "not_applicable")
 _HARD_GENERATION_KINDS = ("ai_declared", "generator_signature")
@@ -213,12 +217,14 @@ def fuse_maps(traces: list[Trace], shape: tuple[int, int], weights: dict[str, fl
         w = np.float32(weights.get(t.name, 1.0) * evidence_weight)
         if w <= 0:
             continue
-        r = t.reliability if t.reliability is not None else np.float32(1.0)
-        num += w * r * t.heatmap
-        den += w * r
+        for r0 in range(0, shape[0], _BAND_ROWS):  # maps kept at their native grid: pixels one band at a time
+            rows = (r0, min(shape[0], r0 + _BAND_ROWS))
+            r = np.float32(1.0) if t.reliability is None else to_pixels(t.reliability, shape, t.block, rows)
+            num[rows[0]:rows[1]] += w * r * to_pixels(t.heatmap, shape, t.block, rows)
+            den[rows[0]:rows[1]] += w * r
     if not den.any():
         return None, None
-    heatmap = np.where(den > 0, num / np.maximum(den, 1e-6), 0.0).astype(np.float32)
+    heatmap = np.divide(num, np.maximum(den, 1e-6, out=den), out=num)  # den == 0 ⇒ num == 0 ⇒ 0, in place
     return heatmap, heatmap >= cfg.mask_threshold
 
 

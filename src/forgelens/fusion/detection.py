@@ -42,6 +42,7 @@ import cv2
 import numpy as np
 
 from forgelens.fusion.calibration import apply_platt
+from forgelens.maps import to_pixels
 from forgelens.trace import Trace
 
 DETECTION_PATH = Path(__file__).with_name("detection.json")
@@ -135,7 +136,7 @@ def summarise(traces: list[Trace], fused: np.ndarray | None = None) -> MapSummar
     """Shrink the manipulation traces' maps (and the fused map) to the pooling grid."""
     s = MapSummary()
     live = [t for t in traces if t.applicable and t.error is None]
-    shape = next((t.heatmap.shape for t in live if t.heatmap is not None), None)
+    shape = next((t.shape or t.heatmap.shape for t in live if t.heatmap is not None), None)
     if fused is not None:
         shape = fused.shape
     gshape = _grid_shape(shape) if shape is not None else None
@@ -147,12 +148,12 @@ def summarise(traces: list[Trace], fused: np.ndarray | None = None) -> MapSummar
             s.provenance_strength = max([s.provenance_strength, *strengths])
         if t.heatmap is None or t.family in _NOT_MANIPULATION or gshape is None:
             continue
-        s.maps[t.name] = _shrink(t.heatmap, gshape).astype(np.float16)
+        s.maps[t.name] = _shrink(to_pixels(t.heatmap, shape, t.block), gshape).astype(np.float16)
         if t.reliability is not None:
-            s.reliability[t.name] = _shrink(t.reliability, gshape).astype(np.float16)
+            s.reliability[t.name] = _shrink(to_pixels(t.reliability, shape, t.block), gshape).astype(np.float16)
     if fused is not None and gshape is not None:
         s.fused = _shrink(fused, gshape).astype(np.float16)
-    s.facts = finding_facts([(t.family, f.kind, f.values, t.heatmap.shape if t.heatmap is not None else shape or (1, 1))
+    s.facts = finding_facts([(t.family, f.kind, f.values, t.shape or (t.heatmap.shape if t.heatmap is not None else shape or (1, 1)))
                              for t in live for f in t.findings])
     return s
 

@@ -37,7 +37,7 @@ def map_statistics(prob: np.ndarray, conf: np.ndarray) -> np.ndarray:
     h, w = (prob.shape[0] // k) * k, (prob.shape[1] // k) * k
 
     def pool(a: np.ndarray) -> np.ndarray:
-        return a[:h, :w].astype(np.float32).reshape(h // k, k, w // k, k).mean(axis=(1, 3)).ravel()
+        return a[:h, :w].astype(np.float32, copy=False).reshape(h // k, k, w // k, k).mean(axis=(1, 3)).ravel()
 
     flat, cflat = pool(prob), pool(conf)
     top = max(1, int(0.02 * flat.size))
