@@ -22,15 +22,13 @@ from __future__ import annotations
 
 import argparse
 import csv
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 from scipy.special import expit
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _accuracy import centre_prior  # noqa: E402
+from forgelens.bench.metrics import centre_prior
 
 ROOT = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 LOC_SETS = ("casia1-samples", "casia2-samples", "toolkit-samples", "nist16")

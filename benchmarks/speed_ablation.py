@@ -21,7 +21,6 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 #: the default detectors that cost most CPU per MP (speed.py at 6 MP) and draw a manipulation map
@@ -45,9 +44,8 @@ def main() -> None:
     if not DATA.is_dir():
         raise SystemExit(f"{DATA} absent")
 
-    from _accuracy import centre_prior, usable_mask
-
-    from forgelens.bench.metrics import best_f1, pixel_auc
+    from forgelens.bench.datasets import read_mask
+    from forgelens.bench.metrics import best_f1, centre_prior, pixel_auc
     from forgelens.fusion import fuse
     from forgelens.pipeline import analyze
 
@@ -57,7 +55,9 @@ def main() -> None:
         items = []
         for r in _rows(name, args.limit):
             rep = analyze(DATA / name / r["image"])
-            gt = usable_mask({}, str(DATA / name / r["mask"]), rep.evidence.shape) if r["mask"] else None
+            gt = read_mask(DATA / name / r["mask"], rep.evidence.shape)[0] if r["mask"] else None
+            if gt is not None and (gt.all() or not gt.any()):
+                gt = None  # a mask of one class cannot score a map
             items.append((rep.traces, rep.evidence.shape, r["label"] == "manipulated", gt))
             print(f"  {name}: {r['image']}", file=sys.stderr, flush=True)
         labels = [y for _, _, y, _ in items]
