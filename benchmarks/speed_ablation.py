@@ -21,7 +21,6 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 #: the default detectors that cost most CPU per MP (speed.py at 6 MP) and draw a manipulation map
 COSTLY = ("jpeg_grid", "jpeg_ghost", "splicebuster", "copymove_sift", "noise_local", "cfa", "jpeg_adq",
