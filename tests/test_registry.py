@@ -30,8 +30,6 @@ def test_a_misspelt_option_suggests_the_closest_one():
 SHARED_MODULES = {
     "baseline": "the four trivial baselines (baseline_brightness, _saturation, _size, _format)",
     "noise": "noise_wavelet and noise_median: one block noise-level map with two residuals",
-    "processing": "median_filter and contrast_enhancement (global processing traces); to be split into "
-                  "two files once the concurrent detector edits of issue 16 are merged",
 }
 #: Public modules of the package that register no detector, with why.
 HELPER_MODULES = {"generation_attribution": "the generator-family model, read by clip_probe and by fusion"}
