@@ -10,7 +10,8 @@ reserved repository and is used only to *measure* false alarms, never to fit):
 
 From each half, ``forgelens synth`` makes half authentic (through the same chains: JPEG,
 resize, social, WebP, blur, noise) and half forgeries (splice, copy-move, two removals,
-local edits) at ≈ 0.5 MP, and this script adds **hard negatives**, all authentic:
+local edits) at ≈ 0.5 MP (training: two such draws, ``synth-train`` and ``synth-train2``, plus
+``synth-train-auth``, authentic only), and this script adds **hard negatives**, all authentic:
 smoothed/denoised "phone" photos, screenshots (the photo in a window with flat bars and
 text), and scenes with genuinely repeated objects (the same sign drawn two to four times
 on the photo, each copy with its own sensor noise, then JPEG) — what a copy-move
@@ -162,9 +163,9 @@ def hard_negatives(split: str, out: Path, seed: int) -> None:
         wr.writerows(rows)
 
 
-def synth(split: str, out: Path, seed: int) -> None:
-    cmd = [sys.executable, "-m", "forgelens", "synth", "-n", str(N_SYNTH[split]), "--seed", str(seed),
-           "--kinds", KINDS_HALF_AUTHENTIC, "--max-pixels", str(MAX_PIXELS), "-j", "1", "--force", "-o", str(out)]
+def synth(split: str, out: Path, seed: int, n: int | None = None, kinds: str = KINDS_HALF_AUTHENTIC) -> None:
+    cmd = [sys.executable, "-m", "forgelens", "synth", "-n", str(n or N_SYNTH[split]), "--seed", str(seed),
+           "--kinds", kinds, "--max-pixels", str(MAX_PIXELS), "-j", "1", "--force", "-o", str(out)]
     for p in hosts(split):
         cmd += ["-p", str(p)]
     subprocess.run(cmd, check=True)
@@ -180,6 +181,13 @@ def main() -> None:
         if not (args.out / f"synth-{split}" / "index.csv").exists():  # deterministic: made once
             synth(split, args.out / f"synth-{split}", seed)
         hard_negatives(split, args.out / f"hard-{split}", seed)
+    # More training data on the same training hosts: a second half-authentic draw and an
+    # authentic-only draw (other seeds). The authentic images give the operating threshold
+    # enough negatives (it is set on out-of-fold scores of the training data, folds grouped by host).
+    for name, seed, kinds in (("synth-train2", args.seed + 100, KINDS_HALF_AUTHENTIC),
+                              ("synth-train-auth", args.seed + 200, "authentic")):
+        if not (args.out / name / "index.csv").exists():
+            synth("train", args.out / name, seed, N_SYNTH["train"], kinds)
 
 
 if __name__ == "__main__":
