@@ -1,22 +1,24 @@
 """Fit the image-level detection model (``src/forgelens/fusion/detection.json``) — one command.
 
-    python benchmarks/fit_detection.py all          # data + extraction + fit (≈ 1 h on one core)
+    forgelens train detection            # = python benchmarks/fit_detection.py all
 
-Steps (each resumable, each callable alone):
+Steps (each resumable, each callable alone: ``python -m forgelens.training.detection STEP``):
 
-1. ``data``: ``benchmarks/detection_data.py`` makes the train / validation synth sets and hard
-   negatives from a camera-disjoint host split (see that script) under ``benchmarks/data/detection``.
+1. ``data``: ``forgelens.training.detection_data`` makes the train / validation synth sets and
+   hard negatives from a camera-disjoint host split under ``benchmarks/data/detection``.
 2. ``extract NAME FOLDER``: the default analysis once per image; the maps shrunk to the pooling
    grid, the scores and findings are cached as one ``.npz`` per image under
    ``benchmarks/out/detection-cache/NAME`` (the fit and the benchmarks read only the cache).
-3. ``fit``: standardised logistic regression (C by 5-fold CV grouped by host photo, on the
-   training data only) on the training sets (train synth + hard negatives
-   + nist16 / casia2 forgeries as extra positives), Platt scaling fitted on the validation sets
-   (camera-disjoint synth + hard negatives), thresholds on the calibrated probability:
-   ``manipulated_at`` calls ≤ 3 % of the validation authentic images manipulated,
-   ``authentic_below`` calls ≤ 20 % of them not-authentic (between the two: inconclusive).
-   casia1, toolkit, cameras and pristine-extra are never read here (evaluation only:
-   ``benchmarks/verdict_accuracy.py``).
+3. ``fit``: gradient-boosted trees (scikit-learn ``HistGradientBoostingClassifier``, exported to
+   JSON by ``fusion.trees``; ``--model logistic`` for the standardised logistic regression) on
+   the training sets (synth-train, synth-train2, synth-train-auth, hard-train, nist16 / casia2
+   forgeries; the synth "local" filter edits left out). Every training image is scored out of
+   fold (5 folds grouped by host photo), and those honest scores choose the settings, fit the
+   Platt scaling and set the thresholds: ``manipulated_at`` calls ≤ 3 % of the training
+   authentic images manipulated, ``authentic_below`` calls ≤ 20 % of them not-authentic
+   (between the two: inconclusive). The validation sets (camera-disjoint synth-val, hard-val)
+   are only measured; casia1, toolkit, cameras and pristine-extra are never read here
+   (evaluation only: ``benchmarks/verdict_accuracy.py``).
 
 Every folder fitted on passes ``../shared/tools/heldout_guard.py`` first.
 """
@@ -34,7 +36,8 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+#: The repository root (the recipe runs from a checkout: data and caches live beside the code).
+ROOT = Path(__file__).resolve().parents[3]
 DATA = ROOT / ".." / "shared" / "datasets"
 CACHE = ROOT / "benchmarks" / "out" / "detection-cache"
 GEN = ROOT / "benchmarks" / "data" / "detection"
@@ -272,7 +275,28 @@ def guard(folder: Path) -> None:
         raise SystemExit(f"heldout_guard flagged {folder}: drop the flagged files first")
 
 
-def main() -> None:
+def register(app) -> None:
+    """Add ``forgelens train detection`` to the CLI (the ``train`` group, shared if one exists)."""
+    import typer
+
+    from forgelens.cli_groups import command_group
+
+    train_app = command_group(app, "train", "Train forgelens' learned components.")
+
+    @train_app.command("detection")
+    def detection_cmd(
+        step: str = typer.Argument("all", help="all (data + extraction + fit), data, or fit (reads the cache only)."),
+        model: str = typer.Option("trees", "--model", help="trees (gradient boosting) or logistic."),
+        out: Path = typer.Option(None, "--out", "-o", help="Write the model here instead of fusion/detection.json."),
+    ) -> None:
+        """Fit the image-level detection model (fusion/detection.json) from map statistics."""
+        if step not in ("all", "data", "fit") or model not in ("trees", "logistic"):
+            raise typer.BadParameter("step: all, data or fit; --model: trees or logistic")
+        args = [step] + (["--model", model] + (["--out", str(out)] if out else []) if step == "fit" else [])
+        main(args)
+
+
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
     sub.add_parser("data")
@@ -291,9 +315,11 @@ def main() -> None:
                    help=f"synth kind left out of training (repeatable; default {', '.join(DROP_KINDS)}; 'none')")
     f.add_argument("--without", action="append", default=[], help="training set left out (repeatable)")
     sub.add_parser("all")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     if args.cmd in ("data", "all"):
-        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "detection_data.py"), str(GEN)], check=True)
+        from forgelens.training.detection_data import make_all
+
+        make_all(GEN)
     if args.cmd == "extract":
         extract(args.name, args.folder, args.limit, args.label, args.reverse, args.match, args.max_bytes)
     if args.cmd == "all":

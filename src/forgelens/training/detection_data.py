@@ -34,7 +34,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets"
+DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "datasets"
 KINDS_HALF_AUTHENTIC = ("authentic,splice,authentic,copymove,authentic,removal-inpaint,authentic,"
                         "removal-exemplar,authentic,local")
 #: Images per split (synth) and hard negatives per kind per split: a few hundred in all,
@@ -171,23 +171,28 @@ def synth(split: str, out: Path, seed: int, n: int | None = None, kinds: str = K
     subprocess.run(cmd, check=True)
 
 
+def make_all(out: Path, seed: int = 14) -> None:
+    """Every set of the recipe under ``out`` (synth sets are made once: deterministic)."""
+    for split, sd in (("train", seed), ("val", seed + 1)):
+        print(split, len(hosts(split)), "hosts", flush=True)
+        if not (out / f"synth-{split}" / "index.csv").exists():
+            synth(split, out / f"synth-{split}", sd)
+        hard_negatives(split, out / f"hard-{split}", sd)
+    # More training data on the same training hosts: a second half-authentic draw and an
+    # authentic-only draw (other seeds). The authentic images give the operating threshold
+    # enough negatives (it is set on out-of-fold scores of the training data, folds grouped by host).
+    for name, sd, kinds in (("synth-train2", seed + 100, KINDS_HALF_AUTHENTIC),
+                            ("synth-train-auth", seed + 200, "authentic")):
+        if not (out / name / "index.csv").exists():
+            synth("train", out / name, sd, N_SYNTH["train"], kinds)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("out", type=Path)
     ap.add_argument("--seed", type=int, default=14)
     args = ap.parse_args()
-    for split, seed in (("train", args.seed), ("val", args.seed + 1)):
-        print(split, len(hosts(split)), "hosts", flush=True)
-        if not (args.out / f"synth-{split}" / "index.csv").exists():  # deterministic: made once
-            synth(split, args.out / f"synth-{split}", seed)
-        hard_negatives(split, args.out / f"hard-{split}", seed)
-    # More training data on the same training hosts: a second half-authentic draw and an
-    # authentic-only draw (other seeds). The authentic images give the operating threshold
-    # enough negatives (it is set on out-of-fold scores of the training data, folds grouped by host).
-    for name, seed, kinds in (("synth-train2", args.seed + 100, KINDS_HALF_AUTHENTIC),
-                              ("synth-train-auth", args.seed + 200, "authentic")):
-        if not (args.out / name / "index.csv").exists():
-            synth("train", args.out / name, seed, N_SYNTH["train"], kinds)
+    make_all(args.out, args.seed)
 
 
 if __name__ == "__main__":
