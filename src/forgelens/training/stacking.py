@@ -5,7 +5,7 @@ Training data: the image scores that `collect_scores.py` gathered on a
 benchmarks, which stay held out). Cross-validation is grouped by host photo,
 so a photo's authentic version and its forgeries never sit on both sides.
 The fitted model is written to src/forgelens/fusion/stacking.json and then
-evaluated, unchanged, on held-out real sets.
+evaluated, unchanged, on held-out real sets (``python -m forgelens.training.stacking`` = the script below).
 
     python benchmarks/fit_fusion.py benchmarks/out/scores-synth-dev.jsonl --write \
         --eval casia1=benchmarks/out/scores-casia1-samples.jsonl=../shared/datasets/casia1-samples \
