@@ -55,7 +55,10 @@ class LinearProbe:
         """The probe in a JSON file (either layout); ForgeLensError naming the file when it is not one."""
         from forgelens.errors import ForgeLensError
 
-        mf = model_file.read(path, "probe")
+        try:
+            mf = model_file.read(path, "probe")
+        except ForgeLensError as exc:
+            raise ForgeLensError(str(path), f"unreadable probe weights: {exc.detail}") from exc
         try:
             p = mf.parameters
             return cls.from_json({**p, "platt_a": mf.calibration["a"], "platt_b": mf.calibration["b"],
