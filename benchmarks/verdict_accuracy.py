@@ -204,7 +204,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--json", type=Path, default=OUT / "RESULTS-verdict.json")
     ap.add_argument("--png", type=Path, default=OUT / "reliability_verdict.png")
+    ap.add_argument("--detection-model", type=Path, default=None,
+                    help="measure this detection model file instead of the shipped fusion/detection.json")
     args = ap.parse_args()
+    if args.detection_model is not None:
+        from forgelens.fusion import detection
+
+        detection._MODEL[:] = [detection.DetectionModel.load(args.detection_model)]
     results = [r for name, (cache, keep) in SETS.items() if (r := evaluate(name, cache, keep))]
     print("| set | n (auth/manip) | AUC 1−P(auth) | previous fusion | size | format | brightness | false alarms |"
           " called manipulated | ECE |")
@@ -243,6 +249,21 @@ def main() -> None:
     print("\nVerbal steps: likelihood-ratio range and the P(manipulated | not generated) range (prior 0.5):")
     for key, lr, pr in enfsi_table():
         print(f"  {key:18s} LR {lr:22s} P {pr}")
+    print("\nGoals (issue 14):")
+    for r in results:
+        fa, d = r.get("false_alarm"), r.get("forgeries_without_local")
+        if d:
+            print(f"  {r['set']:38s} exact-mask forgeries: AUC {fmt(d['auc'])}, called manipulated "
+                  f"{d['called_manipulated']}/{d['n']} ({d['called_manipulated'] / max(1, d['n']):.0%}); "
+                  f"authentic called manipulated/generated {fa['called_manipulated_or_generated']}/{fa['n']}")
+        elif fa and not r.get("detected"):
+            print(f"  {r['set']:38s} false alarms {fa['called_manipulated_or_generated']}/{fa['n']} "
+                  f"({fa['rate']:.1%})")
+        elif r.get("auc") is not None:
+            print(f"  {r['set']:38s} AUC {fmt(r['auc'])}, called manipulated {r['detected']['called_manipulated']}/"
+                  f"{r['detected']['n']}, false alarms {fa['called_manipulated_or_generated']}/{fa['n']}")
+        elif r.get("detected"):
+            print(f"  {r['set']:38s} called manipulated {r['detected']['called_manipulated']}/{r['detected']['n']}")
     reliability_png(results, args.png)
     args.json.write_text(json.dumps({"results": results, "enfsi": enfsi_table()}, indent=1))
     print(f"\nwrote {args.json.name}, {args.png.name}")

@@ -184,3 +184,43 @@ def test_detection_model_round_trip_and_bounded_likelihood_ratio(tmp_path):
 
     with pytest.raises(ForgeLensError, match="bad.json"):
         DetectionModel.load(tmp_path / "bad.json")
+
+
+def test_detection_model_with_trees_round_trips_and_credits_the_map_that_decided(tmp_path):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from forgelens.fusion.detection import DetectionModel, features, summarise
+    from forgelens.fusion.trees import export
+
+    def feats_of(level):
+        t = registry.stamp(Trace("ela", heatmap=_map((10, 30, 10, 30), level), score=level))
+        return features(summarise([t], t.heatmap), ["ela"])
+
+    names = sorted(feats_of(0.5))
+    rng = np.random.default_rng(0)
+    levels = rng.random(120)
+    X = np.array([[feats_of(v)[n] for n in names] for v in levels])
+    gb = HistGradientBoostingClassifier(max_iter=20, max_leaf_nodes=4, min_samples_leaf=5).fit(X, levels > 0.5)
+    m = DetectionModel(detectors=["ela"], features=names, platt={"a": 1.0, "b": 0.0},
+                       thresholds={"manipulated_at": 0.8, "authentic_below": 0.3}, trees=export(gb))
+    hot, cold = feats_of(0.95), feats_of(0.05)
+    assert m.raw(hot) == pytest.approx(gb.decision_function([[hot[n] for n in names]])[0], abs=1e-9)
+    assert m.probability(hot) > 0.8 > 0.3 > m.probability(cold)
+    assert max(m.contributions(hot).values()) > 0  # something pushed it up, and it is an ela feature
+    m.save(tmp_path / "trees.json")
+    back = DetectionModel.load(tmp_path / "trees.json")
+    assert back.method == "gradient-boosted trees" and back.probability(hot) == m.probability(hot)
+
+
+def test_label_and_probabilities_agree_when_generation_evidence_is_middling():
+    """A manipulation model and a generation model both calibrated: the three probabilities come
+    from their likelihood ratios with one prior, so the labelled class is the most probable."""
+    from forgelens.fusion import _probabilities
+
+    p = _probabilities(0.54, 0.943, gen_prior=0.5, manip_prior=0.5)  # the bundled example's numbers
+    assert p["manipulated"] > p["generated"] and p["manipulated"] > p["authentic"]
+    assert sum(p.values()) == pytest.approx(1, abs=1e-3)
+    lr_m, lr_g = 0.943 / 0.057, 0.54 / 0.46
+    assert p["manipulated"] / p["generated"] == pytest.approx(lr_m / lr_g, rel=1e-2)
+    # a declaration's strength (no calibrated generation model): P(generated) taken as is
+    assert _probabilities(0.95, 0.9)["generated"] == 0.95

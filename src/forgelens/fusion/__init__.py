@@ -55,13 +55,22 @@ Declared partial AI edits
     the domain "AI edit or inpainting (declared)".
 Label
     generated if provenance says so or P(generated) reaches the combiner's threshold;
-    else manipulated if the manipulation score ≥ ``manipulated_at``; else authentic
+    else manipulated if the manipulation score ≥ ``manipulated_at`` (and outweighs the
+    generation evidence, see Coherence); else authentic
     if it is below ``authentic_below`` and P(generated) is below the inconclusive band;
     else inconclusive.
 Probabilities
-    ``probabilities`` = P(generated), then (1 − P(generated)) split by P(manipulated)
-    into manipulated / authentic — three numbers summing to 1, the one set every
-    output uses.
+    ``probabilities`` = P(authentic), P(manipulated), P(generated), summing to 1, the one
+    set every output uses. Where both calibrated models spoke they come from one model:
+    each model's likelihood ratio (generated vs camera photo; manipulated vs authentic)
+    with the same prior for the three classes, so P ∝ (1, LR_manipulated, LR_generated)
+    and the label's class is never outweighed by another one the reader sees. Where the
+    label is "generated" (the table's first question answered yes), or P(generated) is a
+    declaration's strength, P(generated) is taken as is (≥ its threshold ≥ 0.5) and
+    (1 − P(generated)) is split by P(manipulated | not generated).
+Coherence
+    "manipulated" needs LR_manipulated ≥ LR_generated as well as the threshold: when the
+    generation evidence is the stronger, the picture is inconclusive, not manipulated.
 Strength of evidence
     ``likelihood_ratios`` = posterior odds / prior odds of each calibrated model's own
     output (P(manipulated | not generated), P(generated)), with the prior the model was
@@ -365,16 +374,24 @@ def _decide(sc: _Scores, ranked: list[tuple[str, Finding]], families: dict[str, 
         deciders = [n for _, n in sc.ranked_manip[:2]]
         thresholds = dict(sc.thresholds)
         gen_doubt = bool(a and a.band == "inconclusive")
-        if score >= thresholds["manipulated_at"]:
+        gen_outweighs = bool(lr_from_gen and lr_from_manip and
+                             likelihood_ratio(a.p_generated, a.prior or 0.5) >
+                             likelihood_ratio(score, sc.model_prior or 0.5))
+        if score >= thresholds["manipulated_at"] and not gen_outweighs:
             label = "manipulated"
             domain = _domain(sc.ranked_manip, ranked, families, thresholds["manipulated_at"])
         elif score < thresholds["authentic_below"] and not gen_doubt:
             label, domain = "authentic", None
         else:
             label, domain = "inconclusive", None
-        if gen_doubt:
+        if gen_doubt or gen_outweighs:
             thresholds.update(gen_thresholds)
-    probabilities = _probabilities(p_generated, p_manipulated)
+    # once the table's first question ("generated?") is answered yes, P(generated) is read first;
+    # otherwise both calibrated models speak through their likelihood ratios (see Probabilities)
+    one_model = lr_from_gen and lr_from_manip and label != "generated"
+    probabilities = _probabilities(p_generated, p_manipulated,
+                                   gen_prior=(a.prior or 0.5) if one_model and a else None,
+                                   manip_prior=(sc.model_prior or 0.5) if one_model else None)
     if probabilities and probabilities.get("authentic") is not None:
         score = 1.0 - probabilities["authentic"]
     lr_m = likelihood_ratio(p_manipulated, sc.model_prior or 0.5) if lr_from_manip else None
@@ -403,13 +420,15 @@ def _decide(sc: _Scores, ranked: list[tuple[str, Finding]], families: dict[str, 
     )
 
 
-def _probabilities(p_generated: float | None, p_manipulated: float | None) -> dict[str, float | None] | None:
+def _probabilities(p_generated: float | None, p_manipulated: float | None, *, gen_prior: float | None = None,
+                   manip_prior: float | None = None) -> dict[str, float | None] | None:
     """P(authentic), P(manipulated), P(generated) summing to 1.
 
-    P(generated) comes first (the generation combiner, or a declared-AI finding's
-    strength); the stacked P(manipulated) is read as conditional on "not generated".
-    When one of the two was not measured the other still splits its side and the missing
-    class is None (the note in the report says so).
+    Both from calibrated models (their priors given): one equal prior over the three classes
+    and each model's likelihood ratio — P ∝ (1, LR_manipulated, LR_generated), the generation
+    model's "not generated" being a camera photo. Otherwise P(generated) first (a declaration's
+    strength) and (1 − P(generated)) split by P(manipulated | not generated). When one of the
+    two was not measured the other still splits its side and the missing class is None.
     """
     if p_generated is None and p_manipulated is None:
         return None
@@ -417,6 +436,11 @@ def _probabilities(p_generated: float | None, p_manipulated: float | None) -> di
         return {"authentic": round(1 - p_manipulated, 4), "manipulated": round(p_manipulated, 4), "generated": None}
     if p_manipulated is None:
         return {"authentic": None, "manipulated": None, "generated": round(p_generated, 4)}
+    if gen_prior is not None and manip_prior is not None:
+        lr_m, lr_g = likelihood_ratio(p_manipulated, manip_prior), likelihood_ratio(p_generated, gen_prior)
+        total = 1.0 + lr_m + lr_g
+        return {"authentic": round(1.0 / total, 4), "manipulated": round(lr_m / total, 4),
+                "generated": round(lr_g / total, 4)}
     rest = 1.0 - p_generated
     return {"authentic": round(rest * (1 - p_manipulated), 4), "manipulated": round(rest * p_manipulated, 4),
             "generated": round(p_generated, 4)}

@@ -25,23 +25,26 @@ left out: in the training data they record how each set was written (synth outpu
 screenshots), not whether a picture was edited, so a model would learn the data, not the edit;
 declarations (C2PA, XMP) decide through the decision table instead.
 
-``DetectionModel`` is a standardised logistic regression over that vector with Platt
-scaling fitted on held-out validation data (``fusion.calibration``), stored as JSON
-(``detection.json``, no pickle) by ``benchmarks/fit_detection.py``. Its output is
+``DetectionModel`` is gradient-boosted trees (``fusion.trees``) or a standardised logistic
+regression over that vector, with Platt scaling fitted on held-out scores
+(``fusion.calibration``), stored as JSON (``detection.json``, ``forgelens.model_file``, no
+pickle) by ``benchmarks/fit_detection.py``. Its output is
 P(manipulated | not generated) for the prior it records (0.5, balanced classes).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 
+from forgelens import model_file
 from forgelens.fusion.calibration import apply_platt
+from forgelens.fusion.trees import BoostedTrees
 from forgelens.maps import to_pixels
 from forgelens.trace import Trace
 
@@ -226,39 +229,67 @@ def features(s: MapSummary, detectors: list[str]) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class DetectionModel:
-    """Standardised logistic regression + Platt scaling, as data."""
+    """A standardised logistic regression *or* gradient-boosted trees (``fusion.trees``) over the
+    feature vector, then Platt scaling, as data (``forgelens.model_file``, kind ``detection``)."""
 
     detectors: list[str]
     features: list[str]
-    mean: list[float]
-    scale: list[float]
-    coef: list[float]
-    intercept: float
     platt: dict[str, float]
     #: {"manipulated_at": ..., "authentic_below": ...} on the calibrated probability.
     thresholds: dict[str, float]
+    #: Logistic regression (empty when ``trees`` is set).
+    mean: list[float] = field(default_factory=list)
+    scale: list[float] = field(default_factory=list)
+    coef: list[float] = field(default_factory=list)
+    intercept: float = 0.0
+    #: Exported gradient-boosted trees (``fusion.trees.export``), or None for the logistic model.
+    trees: dict[str, Any] | None = None
     prior: float = 0.5
-    #: [min, max] likelihood ratio the validation data can support: a model checked on n images
+    #: [min, max] likelihood ratio the calibration data can support: a model checked on n images
     #: of a class cannot show an LR beyond about n (the idea of the empirical lower and upper
     #: bounds, Vergeer et al., Science & Justice 2016, simplified to 1/n_manipulated … n_authentic).
     lr_bounds: tuple[float, float] | list[float] = (0.0, float("inf"))
     fitted: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if self.trees is not None:
+            booster = BoostedTrees(self.trees)
+            if int(self.trees["n_features"]) != len(self.features):
+                raise ValueError("the trees expect another number of features")
+        else:
+            booster = None
+            if not (len(self.features) == len(self.mean) == len(self.scale) == len(self.coef)):
+                raise ValueError("detection model vectors differ in length")
+        object.__setattr__(self, "_booster", booster)
+
+    @property
+    def method(self) -> str:
+        return "gradient-boosted trees" if self.trees is not None else "logistic regression"
+
+    def _vector(self, feats: dict[str, float]) -> np.ndarray:
+        return np.array([feats.get(f, 0.0) for f in self.features], np.float64)
+
     def raw(self, feats: dict[str, float]) -> float:
-        x = (np.array([feats.get(f, 0.0) for f in self.features]) - np.asarray(self.mean)) / np.asarray(self.scale)
+        if self._booster is not None:
+            return float(self._booster.raw(self._vector(feats))[0])
+        x = (self._vector(feats) - np.asarray(self.mean)) / np.asarray(self.scale)
         return float(x @ np.asarray(self.coef) + self.intercept)
 
     def probability(self, feats: dict[str, float]) -> float:
         """Calibrated P(manipulated | not generated) for the model's prior, kept inside the
-        likelihood-ratio bounds the validation data supports."""
+        likelihood-ratio bounds the calibration data supports."""
         p = float(apply_platt(self.platt, self.raw(feats)))
         odds_prior = self.prior / (1 - self.prior)
         lo, hi = (b * odds_prior for b in self.lr_bounds)
         return float(np.clip(p, lo / (1 + lo), hi / (1 + hi) if np.isfinite(hi) else 1.0))
 
     def contributions(self, feats: dict[str, float]) -> dict[str, float]:
-        """Each feature's push on the logit (coef × standardised value): what decided."""
-        x = (np.array([feats.get(f, 0.0) for f in self.features]) - np.asarray(self.mean)) / np.asarray(self.scale)
+        """Each feature's push on the raw score — what decided: coef × standardised value for the
+        logistic model, the path decomposition (``BoostedTrees.contributions``) for trees."""
+        if self._booster is not None:
+            parts = self._booster.contributions(self._vector(feats))[0]
+            return {f: float(c) for f, c in zip(self.features, parts, strict=True)}
+        x = (self._vector(feats) - np.asarray(self.mean)) / np.asarray(self.scale)
         return {f: float(c * v) for f, c, v in zip(self.features, self.coef, x, strict=True)}
 
     def applies(self, ran: set[str]) -> bool:
@@ -266,22 +297,39 @@ class DetectionModel:
         return sum(d in ran for d in self.detectors) * 2 >= len(self.detectors)
 
     def save(self, path: Path = DETECTION_PATH) -> None:
-        path.write_text(json.dumps(asdict(self), indent=1) + "\n")
+        params: dict[str, Any] = {"detectors": list(self.detectors)}
+        if self.trees is not None:
+            params["trees"] = self.trees
+            description = ("gradient-boosted trees over map statistics (forgelens.fusion.trees) → Platt "
+                           "scaling → P(manipulated | not generated)")
+        else:
+            params.update(mean=list(self.mean), scale=list(self.scale), coef=list(self.coef),
+                          intercept=float(self.intercept))
+            description = "standardised logistic regression over map statistics → Platt scaling"
+        model_file.write(path, model_file.ModelFile(
+            "detection", params, features=list(self.features),
+            calibration={"method": "platt", **self.platt, "lr_bounds": list(self.lr_bounds)},
+            thresholds=dict(self.thresholds), prior=self.prior, provenance=dict(self.fitted),
+            description=description))
 
     @classmethod
     def load(cls, path: Path = DETECTION_PATH) -> DetectionModel | None:
+        """The model in ``path`` (None when absent); ForgeLensError naming a broken file."""
         if not path.is_file():
             return None
         from forgelens.errors import ForgeLensError
 
+        mf = model_file.read(path, "detection")
         try:
-            raw = json.loads(path.read_text())
-            model = cls(**raw)
-        except (ValueError, TypeError) as exc:
-            raise ForgeLensError(str(path), f"unreadable detection model ({exc})") from exc
-        if not (len(model.features) == len(model.mean) == len(model.scale) == len(model.coef)):
-            raise ForgeLensError(str(path), "detection model vectors differ in length")
-        return model
+            p, cal = mf.parameters, dict(mf.calibration)
+            return cls(detectors=list(p["detectors"]), features=mf.features,
+                       platt={"a": float(cal["a"]), "b": float(cal["b"])}, thresholds=dict(mf.thresholds),
+                       mean=p.get("mean", []), scale=p.get("scale", []), coef=p.get("coef", []),
+                       intercept=float(p.get("intercept", 0.0)), trees=p.get("trees"),
+                       prior=0.5 if mf.prior is None else mf.prior,
+                       lr_bounds=cal.get("lr_bounds", (0.0, float("inf"))), fitted=mf.provenance)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ForgeLensError(str(path), f"unreadable detection model ({type(exc).__name__}: {exc})") from exc
 
 
 _MODEL: list[DetectionModel | None] = []

@@ -22,7 +22,6 @@ reported but never decide).
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +29,7 @@ from typing import Any
 
 from scipy.special import expit
 
+from forgelens import model_file
 from forgelens.trace import Trace
 
 GENERATION_PATH = Path(__file__).with_name("generation.json")
@@ -68,22 +68,36 @@ class GenerationCombiner:
 
     @classmethod
     def load(cls, path: Path = GENERATION_PATH) -> GenerationCombiner | None:
-        """The shipped combiner, or None when no ``generation.json`` is shipped."""
+        """The shipped combiner, or None when no ``generation.json`` is shipped (either layout:
+        ``forgelens.model_file``)."""
         if not path.is_file():
             return None
-        raw = json.loads(path.read_text())
+        mf = model_file.read(path, "generation")
+        ops = mf.thresholds.get("models") or []
+        if len(ops) != len(mf.parameters["models"]):
+            raise ValueError(f"{path}: one operating point per generation model expected")
         models = tuple(
             _Model(tuple(m["detectors"]), tuple(float(c) for c in m["coef"]), float(m["intercept"]),
-                   float(m["generated_at"]), float(m["authentic_below"]), m.get("heldout_fpr"))
-            for m in raw["models"]
+                   float(op["generated_at"]), float(op["authentic_below"]), op.get("heldout_fpr"))
+            for m, op in zip(mf.parameters["models"], ops, strict=True)
         )
         for m in models:
             if len(m.detectors) != len(m.coef) or not 0 <= m.authentic_below <= m.generated_at <= 1:
                 raise ValueError(f"{path}: inconsistent generation model {m}")
-        laundering = raw.get("laundering") or {}
-        return cls(models, laundering.get("trace"), laundering.get("semantic"),
-                   raw.get("fitted", {}), raw.get("description", ""),
-                   float(raw.get("prior", 0.5)))
+        laundering = mf.parameters.get("laundering") or {}
+        return cls(models, laundering.get("trace"), laundering.get("semantic"), mf.provenance, mf.description,
+                   0.5 if mf.prior is None else mf.prior)
+
+    def save(self, path: Path = GENERATION_PATH) -> None:
+        model_file.write(path, model_file.ModelFile(
+            "generation",
+            {"models": [{"detectors": list(m.detectors), "coef": list(m.coef), "intercept": m.intercept}
+                        for m in self.models],
+             "laundering": {"trace": self.laundering_trace, "semantic": self.laundering_semantic}},
+            thresholds={"models": [{"generated_at": m.generated_at, "authentic_below": m.authentic_below,
+                                    "heldout_fpr": m.heldout_fpr} for m in self.models]},
+            prior=self.prior, provenance=dict(self.fitted), description=self.description,
+            calibration={"method": "none: the combiner is a logistic model fitted class-balanced"}))
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Stacking (Wolpert 1992) with a logistic combiner is the standard way to turn
 several uncalibrated scores into one probability (Platt 1999). The model is
-fitted by ``benchmarks/fit_fusion.py`` on a ``forgelens synth`` set made from
+fitted by ``forgelens.training.stacking`` (``benchmarks/fit_fusion.py``) on a ``forgelens synth`` set made from
 camera originals, with cross-validation grouped by host photo, and shipped as
 ``stacking.json`` beside this file; the public benchmarks stay held out.
 
@@ -16,12 +16,13 @@ arbitrary picture to be fake".
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from scipy.special import expit
+
+from forgelens import model_file
 
 STACKING_PATH = Path(__file__).with_name("stacking.json")
 
@@ -59,10 +60,20 @@ class StackingModel:
         return max(self.coef[2 * i] / self.scale[2 * i], 0.0)
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps(asdict(self), indent=1))
+        model_file.write(path, model_file.ModelFile(
+            "stacking", {"mean": list(self.mean), "scale": list(self.scale), "coef": list(self.coef),
+                         "intercept": float(self.intercept)},
+            features=list(self.features), prior=self.prior, provenance={"trained_on": self.trained_on},
+            calibration={"method": "none: logistic regression fitted class-balanced"},
+            description="logistic regression over [score, missing] of each listed detector"))
 
     @classmethod
     def load(cls, path: Path = STACKING_PATH) -> StackingModel | None:
+        """The combiner in ``path`` (None when absent); ForgeLensError naming a broken file."""
         if not path.is_file():
             return None
-        return cls(**json.loads(path.read_text()))
+        mf = model_file.read(path, "stacking")
+        p = mf.parameters
+        return cls(features=mf.features, mean=p["mean"], scale=p["scale"], coef=p["coef"],
+                   intercept=float(p["intercept"]), trained_on=str(mf.provenance.get("trained_on", "")),
+                   prior=0.5 if mf.prior is None else mf.prior)

@@ -5,12 +5,13 @@ The probe is a small JSON file fitted by ``forgelens.training.probes``; inferenc
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from scipy.special import expit
+
+from forgelens import model_file
 
 __all__ = ["LinearProbe"]
 
@@ -46,15 +47,21 @@ class LinearProbe:
                    float(d["platt_b"]), float(d["threshold"]), d.get("meta", {}))
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.to_json(), indent=1) + "\n")
+        """Write the probe in the common model-file format (``forgelens.model_file``)."""
+        model_file.write(path, model_file.from_legacy(self.to_json()))
 
     @classmethod
     def load(cls, path: Path) -> LinearProbe:
-        """The probe in a JSON file; ForgeLensError naming the file when it is not one."""
+        """The probe in a JSON file (either layout); ForgeLensError naming the file when it is not one."""
         from forgelens.errors import ForgeLensError
 
         try:
-            return cls.from_json(json.loads(Path(path).read_text()))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+            mf = model_file.read(path, "probe")
+        except ForgeLensError as exc:
+            raise ForgeLensError(str(path), f"unreadable probe weights: {exc.detail}") from exc
+        try:
+            p = mf.parameters
+            return cls.from_json({**p, "platt_a": mf.calibration["a"], "platt_b": mf.calibration["b"],
+                                  "threshold": mf.thresholds["decision"], "meta": mf.provenance})
+        except (ValueError, KeyError, TypeError) as exc:
             raise ForgeLensError(str(path), f"unreadable probe weights: {type(exc).__name__}: {exc}") from exc

@@ -1,23 +1,25 @@
-"""Calibration shared by the training recipes: Platt scaling and a threshold at a false-positive rate."""
+"""The training recipes' calling convention for the one set of calibration helpers.
+
+The arithmetic lives in ``forgelens.fusion.calibration`` (Platt scaling, threshold at a
+false-positive rate); this module only adapts it to what the generation recipes expect: Platt
+as an ``(a, b)`` pair, and a decision threshold kept within [0.5, 0.999].
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
+from forgelens.fusion import calibration
+
 __all__ = ["fit_platt", "threshold_at_fpr"]
 
 
 def fit_platt(z: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    from sklearn.linear_model import LogisticRegression
-
-    lr = LogisticRegression(C=1e4, max_iter=1000)
-    lr.fit(np.asarray(z, np.float64).reshape(-1, 1), y)
-    return float(lr.coef_[0, 0]), float(lr.intercept_[0])
+    """Platt scaling (``fusion.calibration.fit_platt``) as (a, b): p = sigmoid(a·z + b)."""
+    p = calibration.fit_platt(z, y)
+    return p["a"], p["b"]
 
 
 def threshold_at_fpr(p_real: np.ndarray, fpr: float = 0.03) -> float:
-    """Smallest threshold t with mean(p_real >= t) <= fpr."""
-    s = np.sort(np.asarray(p_real))[::-1]
-    k = int(np.floor(fpr * len(s)))  # number of reals allowed at or above t
-    t = s[k] + 1e-6 if k < len(s) else 0.0
-    return float(min(max(t, 0.5), 0.999))
+    """Smallest threshold t with mean(p_real >= t) <= fpr, kept within [0.5, 0.999]."""
+    return float(min(max(calibration.threshold_at_fpr(p_real, fpr), 0.5), 0.999))
