@@ -1,7 +1,7 @@
 """Generation detection on families never trained on, false alarms per real source, robustness,
 attribution, laundering and speed (issue 18). Prints markdown tables.
 
-    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/accuracy_generation.py --data /work/gen-data
+    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/accuracy/accuracy_generation.py --data /work/gen-data
 
 Data: the *validation* split of ``forgelens.training.generation_data`` — whole generator
 families held out of every fit (Seedream 5, Midjourney v7, Flux.1-dev, Grok) and 40 % of
@@ -30,7 +30,7 @@ import numpy as np
 from scipy.special import expit
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fit"))
 
 from fit_generation import (  # noqa: E402
     FAMILIES_JSON,

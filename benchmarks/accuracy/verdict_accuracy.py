@@ -1,13 +1,13 @@
 """Verdict accuracy: image-level AUC, label confusion, false alarms, calibration, ENFSI steps.
 
-Reads the per-image caches written by ``benchmarks/fit_detection.py extract`` (one full default
+Reads the per-image caches written by ``benchmarks/fit/fit_detection.py extract`` (one full default
 analysis per image, maps pooled to the detection grid) and re-fuses each image with the
 *current* fusion code — ``forgelens.fusion.fuse`` on the cached scores, findings and pooled
 maps — so the labels printed are the ones ``forgelens analyze`` gives (the not_applicable
 decision is the one made at extraction).
 
-    python benchmarks/fit_detection.py extract casia1 ../shared/datasets/casia1-samples     # etc.
-    python benchmarks/verdict_accuracy.py            # prints the tables, writes the PNG and JSON
+    python benchmarks/fit/fit_detection.py extract casia1 ../shared/datasets/casia1-samples     # etc.
+    python benchmarks/accuracy/verdict_accuracy.py            # prints the tables, writes the PNG and JSON
 
 Per set: counts, AUC of 1 − P(authentic) beside trivial baselines on the same images
 (size = megapixels, format = lossless or not, brightness = mean luma), the label confusion
@@ -19,21 +19,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fit_detection import CACHE  # noqa: E402
-
 from forgelens.fusion import fuse  # noqa: E402
 from forgelens.fusion.calibration import ENFSI_STEPS, expected_calibration_error  # noqa: E402
 from forgelens.fusion.detection import MapSummary  # noqa: E402
 from forgelens.trace import Finding, Trace  # noqa: E402
+from forgelens.training.detection import CACHE  # noqa: E402
 
-OUT = Path(__file__).resolve().parent
+OUT = Path(__file__).resolve().parents[1]  # benchmarks/: the RESULTS-verdict files
 #: Camera models the learned localizer never trained on (docs/notes/issue-10.md, held-out excludes).
 LOCALIZER_HELDOUT = ("fujifilm", "kodak", "tests_42", "tests_35", "tests_36", "hdr_iphone", "jolla")
 

@@ -1,9 +1,9 @@
 """Fit the image-level detection model: ``forgelens.training.detection`` (kept here as the benchmark
 scripts' entry point; ``forgelens train detection`` is the same recipe).
 
-    python benchmarks/fit_detection.py all
-    python benchmarks/fit_detection.py extract NAME FOLDER
-    python benchmarks/fit_detection.py fit [--model trees|logistic] [--out PATH]
+    python benchmarks/fit/fit_detection.py all
+    python benchmarks/fit/fit_detection.py extract NAME FOLDER
+    python benchmarks/fit/fit_detection.py fit [--model trees|logistic] [--out PATH]
 """
 
 from forgelens.training.detection import CACHE, load_cache, main  # noqa: F401  (CACHE: verdict_accuracy)

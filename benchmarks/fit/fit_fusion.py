@@ -1,7 +1,7 @@
 """Fit the stacked fusion (``fusion/stacking.json``): ``forgelens.training.stacking``, kept here as the
 benchmarks' entry point.
 
-    python benchmarks/fit_fusion.py benchmarks/out/scores-synth-dev.jsonl --write --eval NAME=scores.jsonl[=folder]
+    python benchmarks/fit/fit_fusion.py benchmarks/out/scores-synth-dev.jsonl --write --eval NAME=scores.jsonl[=folder]
 """
 
 from forgelens.training.stacking import main

@@ -1,9 +1,9 @@
 """Fit the CLIP probe, the generator-family attribution and the generation combiner (issue 18).
 
     python -m forgelens.training.generation_data --out /work/gen-data --shared ../shared
-    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/generation_cache.py --data /work/gen-data
-    OMP_NUM_THREADS=1 python benchmarks/fit_generation.py --data /work/gen-data          # writes
-    OMP_NUM_THREADS=1 python benchmarks/fit_generation.py --data /work/gen-data --no-write
+    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/fit/generation_cache.py --data /work/gen-data
+    OMP_NUM_THREADS=1 python benchmarks/fit/fit_generation.py --data /work/gen-data          # writes
+    OMP_NUM_THREADS=1 python benchmarks/fit/fit_generation.py --data /work/gen-data --no-write
 
 Training data = the *train* split of the multi-generator set (families never in
 validation; real photos of every style, 60 % of each source), one processed view per
@@ -52,7 +52,7 @@ from forgelens.learned import clip_encoder  # noqa: E402
 from forgelens.training import probes as tg  # noqa: E402
 from forgelens.training.generation_data import load_features, load_manifest  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 OUT_JSON = ROOT / "src" / "forgelens" / "fusion" / "generation.json"
 PROBE_JSON = ROOT / "src" / "forgelens" / "learned" / "weights" / "clip_probe.json"
 FAMILIES_JSON = ROOT / "src" / "forgelens" / "learned" / "weights" / "generation_families.json"
@@ -256,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
                               "emb = final embedding, cls = CLS token after each encoder block (RINE), [a:b] = "
                               "blocks a..b-1; every 224 px tile encoded alone",
                   "cv_leave_family_out": cv, "n_train": int(tr.sum()),
-                  "encoder_sha256": clip_encoder.model_sha256(), "fitted_by": "benchmarks/fit_generation.py",
+                  "encoder_sha256": clip_encoder.model_sha256(), "fitted_by": "benchmarks/fit/fit_generation.py",
                   "date": dt.date.today().isoformat(), "data": "issue-18 multi-generator set (train split)"}
     fam = fit_attribution(t, tr, parts, c)
     models = fit_combiner(t, tr, p_oof)
@@ -270,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     out = {
         "schema": 1,
         "description": old.get("description", ""),
-        "fitted": {"script": "benchmarks/fit_generation.py", "date": dt.date.today().isoformat(),
+        "fitted": {"script": "benchmarks/fit/fit_generation.py", "date": dt.date.today().isoformat(),
                    "data": "issue-18 multi-generator set, train split (forgelens.training.generation_data): "
                            "families " + ", ".join(sorted(set(t.family[tr & (t.y == 1)]))) +
                            "; real sources " + ", ".join(sorted(set(t.family[tr & (t.y == 0)]))),

@@ -1,6 +1,6 @@
 """Per-view features of the issue-18 generation set, cached once (CLIP costs ~0.15 s a tile).
 
-    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/generation_cache.py --data /work/gen-data
+    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/fit/generation_cache.py --data /work/gen-data
 
 Reads ``DATA/manifest.jsonl`` (written by ``forgelens.training.generation_data``) and, for
 every processed view (and the validation robustness copies, at most ``--robust-cap`` per

@@ -1,6 +1,6 @@
 """Per-block CLIP CLS tokens (RINE) and four-crop native-resolution features of the cached views.
 
-    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/generation_cache_layers.py --data /work/gen-data
+    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/fit/generation_cache_layers.py --data /work/gen-data
 
 For every view already in the feature cache of ``generation_cache.py`` (same pictures, same
 robustness copies), 224 px tiles, each encoded alone (``clip_encoder.encode_tiles``), so the

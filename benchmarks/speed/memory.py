@@ -18,10 +18,10 @@ The last rows run the whole default analysis (``pipeline.analyze``) in one proce
 report its peak RSS (VmHWM: ru_maxrss would include the parent's size at fork) and the
 load baseline.
 
-    python benchmarks/memory.py                       # 12 and 24 MP, every default detector
-    python benchmarks/memory.py --sizes 12 --detectors ela,jpeg_ghost
-    python benchmarks/memory.py --sizes 24 --whole-only                  # load + whole analysis only
-    python benchmarks/memory.py --sizes 24 --whole-only --workers 2      # as the CLI runs one file on 2 CPUs
+    python benchmarks/speed/memory.py                       # 12 and 24 MP, every default detector
+    python benchmarks/speed/memory.py --sizes 12 --detectors ela,jpeg_ghost
+    python benchmarks/speed/memory.py --sizes 24 --whole-only                  # load + whole analysis only
+    python benchmarks/speed/memory.py --sizes 24 --whole-only --workers 2      # as the CLI runs one file on 2 CPUs
 """
 
 from __future__ import annotations

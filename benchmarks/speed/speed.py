@@ -9,9 +9,9 @@ Per-detector CPU seconds are measured around each ``registry.run`` call (the ana
 the detectors one after the other, ``workers=1``, so the process's CPU delta is the detector's).
 The first table is the compact one to paste (with the machine's load average beside it).
 
-    python benchmarks/speed.py --sizes 1 6 12 24   # all default detectors
-    python benchmarks/speed.py --sizes 1 12 --detectors ela,jpeg_ghost
-    python benchmarks/speed.py --sizes 6 --workers 2
+    python benchmarks/speed/speed.py --sizes 1 6 12 24   # all default detectors
+    python benchmarks/speed/speed.py --sizes 1 12 --detectors ela,jpeg_ghost
+    python benchmarks/speed/speed.py --sizes 6 --workers 2
 """
 
 from __future__ import annotations

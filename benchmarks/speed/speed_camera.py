@@ -1,8 +1,8 @@
 """Seconds per megapixel of the camera-trace detectors (cfa, resampling, median_filter,
 contrast_enhancement, prnu with a same-size fingerprint) at 1 and 12 MP, with peak RSS.
 
-    python benchmarks/speed_camera.py            # 1 and 12 MP
-    python benchmarks/speed_camera.py --mp 1 3   # other sizes
+    python benchmarks/speed/speed_camera.py            # 1 and 12 MP
+    python benchmarks/speed/speed_camera.py --mp 1 3   # other sizes
 """
 
 from __future__ import annotations

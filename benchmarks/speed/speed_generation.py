@@ -1,7 +1,7 @@
 """Seconds for the whole generated-image pass (every detector the combined P(generated) uses).
 
-    python benchmarks/speed_generation.py                 # 1 MP and 12 MP, 1 thread per detector
-    python benchmarks/speed_generation.py --threads 2 --repeat 5
+    python benchmarks/speed/speed_generation.py                 # 1 MP and 12 MP, 1 thread per detector
+    python benchmarks/speed/speed_generation.py --threads 2 --repeat 5
 
 Uses a camera photo of ../shared/datasets/cameras (resized to 1 MP / 12 MP) or, where it is
 absent, a synthetic textured image. Prints per detector and total wall seconds (median of
@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "datasets"
 
 

@@ -1,7 +1,7 @@
 """Whole analysis on one real photo: CPU and wall s/MP, peak RSS (VmHWM) and s/MP per detector.
 
-    python benchmarks/speed_photo.py ../shared/datasets/cameras/exif-samples/hdr_iphone_hdr_YES.jpg
-    python benchmarks/speed_photo.py PHOTO --detectors ela,jpeg_ghost
+    python benchmarks/speed/speed_photo.py ../shared/datasets/cameras/exif-samples/hdr_iphone_hdr_YES.jpg
+    python benchmarks/speed/speed_photo.py PHOTO --detectors ela,jpeg_ghost
 """
 
 from __future__ import annotations

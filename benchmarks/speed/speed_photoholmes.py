@@ -10,8 +10,8 @@ environment, in a subprocess, only to time it here:
         opencv-python-headless pyyaml pydantic typing_extensions pillow mpmath tqdm jpegio matplotlib
     /work/phvenv/bin/pip install --no-deps /work/photoholmes-src
 
-    python benchmarks/speed_photoholmes.py                       # a 6 MP Nikon D70s shot from ../shared
-    python benchmarks/speed_photoholmes.py --image X.jpg --repeat 3 --workers 1
+    python benchmarks/speed/speed_photoholmes.py                       # a 6 MP Nikon D70s shot from ../shared
+    python benchmarks/speed/speed_photoholmes.py --image X.jpg --repeat 3 --workers 1
 
 Each method runs in a fresh process of its own, one after the other, ``--repeat`` times; the
 process imports its library and reads the file first, and only the analysis call is timed
@@ -33,7 +33,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CAMERAS = ROOT.parent / "shared" / "datasets" / "cameras"
 
 _FORGELENS_CHILD = r"""

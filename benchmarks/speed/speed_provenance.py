@@ -3,7 +3,7 @@ per image, excluding the decode (Evidence is loaded once beforehand), and peak e
 
 Inputs: the largest camera JPEGs in ../shared/datasets/cameras (12 MP class) and a synthetic 12 MP JPEG
 (4000x3000) with EXIF + thumbnail + XMP built here; the C2PA fixtures for the manifest-reading cost.
-Usage: python benchmarks/speed_provenance.py
+Usage: python benchmarks/speed/speed_provenance.py
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from PIL import Image
 from forgelens.detectors import registry
 from forgelens.evidence import load
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests"))
+SHARED = Path(__file__).resolve().parents[3] / "shared"
 PROV = ("metadata", "quant_tables", "c2pa_manifest", "generator_signature", "watermark")
 
 

@@ -5,7 +5,7 @@ output is a ~1 MP crop, makes N images in this process (wall and CPU time per
 image, so a busy shared machine still gives a usable CPU figure), writes them
 to a temporary folder, and prints a table. Reproduce::
 
-    python benchmarks/speed_synth.py --pristine ../shared/datasets/cameras -n 60
+    python benchmarks/speed/speed_synth.py --pristine ../shared/datasets/cameras -n 60
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import numpy as np
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--pristine", default=str(Path(__file__).resolve().parents[2] / "shared/datasets/cameras"))
+    ap.add_argument("--pristine", default=str(Path(__file__).resolve().parents[3] / "shared/datasets/cameras"))
     ap.add_argument("-n", type=int, default=60)
     ap.add_argument("--min-side", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=1)

@@ -1,6 +1,6 @@
 """Run the default analysis over a dataset folder and keep every detector's image score.
 
-The scores are the input of the stacked fusion (benchmarks/fit_fusion.py) and of
+The scores are the input of the stacked fusion (benchmarks/fit/fit_fusion.py) and of
 false-alarm tables. One JSON line per image, resumable (images already in the
 output are skipped).
 

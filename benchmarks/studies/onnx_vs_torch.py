@@ -13,9 +13,9 @@ gen_trace, per dataset: image AUC (generated vs authentic), the share of authent
 called generated at the shipped threshold (false alarms) and of generated ones (detections),
 for each backend, beside the pixel-count baseline; the largest |Δ P(generated)|.
 
-    python benchmarks/onnx_vs_torch.py                    # first 30 per label per set (~10 min on 2 loaded cores)
-    python benchmarks/onnx_vs_torch.py --limit 0          # every image
-    python benchmarks/onnx_vs_torch.py --only speed       # CPU s/MP of each backend, one thread, 1 and 6 MP
+    python benchmarks/studies/onnx_vs_torch.py                    # first 30 per label per set (~10 min on 2 loaded cores)
+    python benchmarks/studies/onnx_vs_torch.py --limit 0          # every image
+    python benchmarks/studies/onnx_vs_torch.py --only speed       # CPU s/MP of each backend, one thread, 1 and 6 MP
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from scipy.special import expit
 
 from forgelens.bench.metrics import centre_prior
 
-ROOT = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+ROOT = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 LOC_SETS = ("casia1-samples", "casia2-samples", "toolkit-samples", "nist16")
 GEN_SETS = (("aigen-sd12", "cameras"), ("gan-examples", "gan-examples"), ("aigen-playground", "aigen-playground"))
 

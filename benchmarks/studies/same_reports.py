@@ -5,9 +5,9 @@ the provenance detectors on every file and the full default analysis on a few; `
 lists every value that differs between two dumps. Run ``dump`` once per tree (PYTHONPATH picks
 the tree), then ``compare``:
 
-    PYTHONPATH=/path/to/old/src python benchmarks/same_reports.py dump old.json
-    PYTHONPATH=src python benchmarks/same_reports.py dump new.json
-    python benchmarks/same_reports.py compare old.json new.json
+    PYTHONPATH=/path/to/old/src python benchmarks/studies/same_reports.py dump old.json
+    PYTHONPATH=src python benchmarks/studies/same_reports.py dump new.json
+    python benchmarks/studies/same_reports.py compare old.json new.json
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import json
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT.parent / "shared" / "fixtures"
 PROVENANCE = ["metadata", "quant_tables", "c2pa_manifest", "generator_signature", "watermark"]
 FULL = 5  # files given the full default analysis (the example, then the first readable fixtures)

@@ -7,8 +7,8 @@ with a usable mask) and the image AUC of the manipulation probability, beside th
 (pixel) and the pixel count (image) baselines, with counts. A detector that costs much CPU
 (``speed.py``) and moves none of these is a candidate to leave out of the default set.
 
-    python benchmarks/speed_ablation.py                                  # casia1, toolkit, nist16 (first 40)
-    python benchmarks/speed_ablation.py --sets casia1-samples --limit 20
+    python benchmarks/studies/speed_ablation.py                                  # casia1, toolkit, nist16 (first 40)
+    python benchmarks/studies/speed_ablation.py --sets casia1-samples --limit 20
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+DATA = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 #: the default detectors that cost most CPU per MP (speed.py at 6 MP) and draw a manipulation map
 COSTLY = ("jpeg_grid", "jpeg_ghost", "splicebuster", "copymove_sift", "noise_local", "cfa", "jpeg_adq",
           "resampling", "ela", "noise_median", "noise_wavelet", "median_filter", "learned_localizer")

@@ -95,7 +95,7 @@ def _seconds_text(s: float) -> str:
 
 # ---------------------------------------------------------------- memory estimate
 
-#: Peak bytes of the default analysis per pixel, from ``benchmarks/memory.py --sizes 6 12
+#: Peak bytes of the default analysis per pixel, from ``benchmarks/speed/memory.py --sizes 6 12
 #: --whole-only`` (peak RSS 1356 MB at 6 MP, 1947 MB at 12 MP: ~98 B/px above ~765 MB).
 #: With the 4 GB default this admits ~33 MP (the default analysis at ~3.5 s/MP also needs
 #: about the 120 s default for that size on one core).

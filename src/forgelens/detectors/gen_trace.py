@@ -41,7 +41,7 @@ Assumes the image is near its native resolution. Resizing, heavy JPEG, screensho
 upscaling erase or imitate the trace; a real photo re-rendered by an AI autoencoder
 (laundered) carries a real decoder trace and scores high — it is real content, AI-re-rendered.
 Trained on SD 1.x/2.x and TAEF2 only: other generator families are what the benchmark
-(``benchmarks/accuracy_generation.py``) measures.
+(``benchmarks/accuracy/accuracy_generation.py``) measures.
 
 References
 ----------

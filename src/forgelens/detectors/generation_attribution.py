@@ -7,7 +7,7 @@ Two sources, in order of trust:
    file (easily stripped, also easily copied).
 2. **CLIP features** — a multinomial logistic regression over the families it was trained
    on (``learned/weights/generation_families.json``, fitted by
-   ``benchmarks/fit_generation.py``), on the same frozen CLIP features as the
+   ``benchmarks/fit/fit_generation.py``), on the same frozen CLIP features as the
    ``clip_probe``. Closed-set classifiers always name *some* family; following the
    maximum-softmax-probability baseline for open-set recognition (Hendrycks & Gimpel,
    ICLR 2017) a top probability under ``p_min`` reads **"unknown/other"**. ``p_min`` is set

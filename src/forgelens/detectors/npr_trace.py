@@ -97,7 +97,7 @@ def _probe(path: str):
     "npr_trace",
     config=NprTraceConfig,
     family="generation",
-    default=False,  # experimental: see benchmarks/accuracy_generation.py
+    default=False,  # experimental: see benchmarks/accuracy/accuracy_generation.py
     description="NPR-style up-sampling trace: patch probe on periodic pixel-difference statistics",
     how_to_read="Bright patches carry the periodic pixel pattern of a generator's (or an AI "
     "autoencoder's) up-sampler. The score is a calibrated probability for the whole image.",

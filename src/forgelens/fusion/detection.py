@@ -28,7 +28,7 @@ declarations (C2PA, XMP) decide through the decision table instead.
 ``DetectionModel`` is gradient-boosted trees (``fusion.trees``) or a standardised logistic
 regression over that vector, with Platt scaling fitted on held-out scores
 (``fusion.calibration``), stored as JSON (``detection.json``, ``forgelens.model_file``, no
-pickle) by ``benchmarks/fit_detection.py``. Its output is
+pickle) by ``benchmarks/fit/fit_detection.py``. Its output is
 P(manipulated | not generated) for the prior it records (0.5, balanced classes).
 """
 

@@ -1,7 +1,7 @@
 """Generation detectors' scores → one calibrated P(generated), and the laundering split.
 
 The combiner is data, not code: ``generation.json`` beside this file is written by
-``benchmarks/fit_generation.py`` (issue 9) and holds one or more logistic models over the
+``benchmarks/fit/fit_generation.py`` (issue 9) and holds one or more logistic models over the
 logits of generation-detector scores, each with its decision threshold. The models are
 tried in order and the first whose detectors all gave a score is used, so an install
 without the CLIP extra falls back to the low-level trace model alone.

@@ -15,7 +15,7 @@ detectors that look at different things:
 P(real content re-synthesised by an autoencoder | generated traces) = 1 − P_clip. A laundered
 image must be reported as "real content, AI-re-rendered", never as "this scene never existed".
 The combination is a transparent rule, not a fitted model: its separating power is what
-``benchmarks/accuracy_generation.py`` measures (laundering section).
+``benchmarks/accuracy/accuracy_generation.py`` measures (laundering section).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Stacking (Wolpert 1992) with a logistic combiner is the standard way to turn
 several uncalibrated scores into one probability (Platt 1999). The model is
-fitted by ``forgelens.training.stacking`` (``benchmarks/fit_fusion.py``) on a ``forgelens synth`` set made from
+fitted by ``forgelens.training.stacking`` (``benchmarks/fit/fit_fusion.py``) on a ``forgelens synth`` set made from
 camera originals, with cross-validation grouped by host photo, and shipped as
 ``stacking.json`` beside this file; the public benchmarks stay held out.
 

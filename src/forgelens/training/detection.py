@@ -1,6 +1,6 @@
 """Fit the image-level detection model (``src/forgelens/fusion/detection.json``) — one command.
 
-    forgelens train detection            # = python benchmarks/fit_detection.py all
+    forgelens train detection            # = python benchmarks/fit/fit_detection.py all
 
 Steps (each resumable, each callable alone: ``python -m forgelens.training.detection STEP``):
 
@@ -19,7 +19,7 @@ Steps (each resumable, each callable alone: ``python -m forgelens.training.detec
    calls ≤ 20 % of them not-authentic (between the two: inconclusive); the hard negatives are
    trained on but do not set the operating point (their false alarms are measured on hard-val). The validation sets (camera-disjoint synth-val, hard-val)
    are only measured; casia1, toolkit, cameras and pristine-extra are never read here
-   (evaluation only: ``benchmarks/verdict_accuracy.py``).
+   (evaluation only: ``benchmarks/accuracy/verdict_accuracy.py``).
 
 Every folder fitted on passes ``../shared/tools/heldout_guard.py`` first.
 """
@@ -253,7 +253,7 @@ def fit(kind: str = "trees", out: Path | None = None, drop_kinds=DROP_KINDS, wit
     Xv, yv, _ = matrix(val, detectors, names)
     auc_val = roc_auc_score(yv, final.decision_function(Xv)) if len(set(yv.tolist())) == 2 else None
     per_set = {n: sum(1 for r in train if r[1].get("_set") == n) for n in sets}
-    info = {"script": "benchmarks/fit_detection.py", "model": kind, "settings": best,
+    info = {"script": "benchmarks/fit/fit_detection.py", "model": kind, "settings": best,
             "fixed": TREE_FIXED if kind == "trees" else {"class_weight": "balanced"},
             "grouped_cv_auc": cv, "train_sets": per_set, "dropped_kinds": list(drop_kinds),
             "counts": {"authentic": n_auth, "manipulated": n_manip},

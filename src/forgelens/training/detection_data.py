@@ -17,7 +17,7 @@ text), and scenes with genuinely repeated objects (the same sign drawn two to fo
 on the photo, each copy with its own sensor noise, then JPEG) — what a copy-move
 detector matches although nothing was cloned.
 
-    python benchmarks/detection_data.py benchmarks/data/detection   # ≈ 2 minutes
+    python benchmarks/fit/detection_data.py benchmarks/data/detection   # ≈ 2 minutes
 """
 
 from __future__ import annotations

@@ -389,7 +389,7 @@ def load_manifest(out: Path) -> list[Record]:
         return [Record(**json.loads(line)) for line in f if line.strip()]
 
 
-#: Per-block CLS features, each tile encoded alone (benchmarks/generation_cache_layers.py); read
+#: Per-block CLS features, each tile encoded alone (benchmarks/fit/generation_cache_layers.py); read
 #: last, so its embeddings replace the older cache's batch-encoded ones for the same view.
 LAYER_CACHE = "features-rine.npz"
 

@@ -7,7 +7,7 @@ so a photo's authentic version and its forgeries never sit on both sides.
 The fitted model is written to src/forgelens/fusion/stacking.json and then
 evaluated, unchanged, on held-out real sets (``python -m forgelens.training.stacking`` = the script below).
 
-    python benchmarks/fit_fusion.py benchmarks/out/scores-synth-dev.jsonl --write \
+    python benchmarks/fit/fit_fusion.py benchmarks/out/scores-synth-dev.jsonl --write \
         --eval casia1=benchmarks/out/scores-casia1-samples.jsonl=../shared/datasets/casia1-samples \
         --eval toolkit=benchmarks/out/scores-toolkit-samples.jsonl=../shared/datasets/toolkit-samples \
         --eval pristine=benchmarks/out/scores-pristine-extra.jsonl
