@@ -13,6 +13,7 @@ whose mask is refused or missing.
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,17 @@ def run(spec: Spec, *, workers: int = 2, force: bool = False) -> list[ImageRecor
     records, _ = engines.run(tasks, workers=workers)
     return records
 
+
+
+def arguments(doc: str, datasets: tuple[str, ...], detectors: tuple[str, ...], cache: str) -> argparse.ArgumentParser:
+    """The options every accuracy spec script shares (datasets, limit, jobs, detectors, force)."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    ap.add_argument("--datasets", nargs="*", default=list(datasets))
+    ap.add_argument("--limit", type=int, default=0, help="first N manipulated images per dataset")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--detectors", default=",".join(detectors), help="comma-separated ('' = the baselines only)")
+    ap.add_argument("--force", action="store_true", help=f"ignore the cache in benchmarks/out/accuracy/{cache}")
+    return ap
 
 def select(records: list[ImageRecord], dataset: str, perturbation: str = "none") -> list[ImageRecord]:
     return [r for r in records if r.dataset == dataset and r.perturbation == perturbation]

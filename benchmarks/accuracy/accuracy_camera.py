@@ -20,7 +20,6 @@ cached under benchmarks/out/accuracy/camera.
 
 from __future__ import annotations
 
-import argparse
 import time
 
 from _accuracy import (
@@ -34,6 +33,9 @@ from _accuracy import (
     scored,
     select,
     skipped_lines,
+)
+from _accuracy import (
+    arguments as acc_arguments,
 )
 
 DETECTORS = ("cfa", "resampling", "median_filter", "contrast_enhancement")
@@ -50,12 +52,7 @@ def spec(datasets: list[str], limit: int, false_alarms: bool, detectors: tuple[s
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--datasets", nargs="*", default=list(DATASETS))
-    ap.add_argument("--limit", type=int, default=0, help="first N manipulated images per dataset")
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--detectors", default=",".join(DETECTORS), help="comma-separated ('' = the baselines only)")
-    ap.add_argument("--force", action="store_true", help="ignore the cache in benchmarks/out/accuracy/camera")
+    ap = acc_arguments(__doc__, DATASETS, DETECTORS, "camera")
     ap.add_argument("--no-false-alarms", action="store_true")
     args = ap.parse_args()
     if not DATA.is_dir():

@@ -16,12 +16,12 @@ benchmarks/out/accuracy/jpeg.
 
 from __future__ import annotations
 
-import argparse
 import io
 import time
 
 import numpy as np
 from _accuracy import DATA, Spec, dataset, pixel_table, run, scored, select, skipped_lines
+from _accuracy import arguments as acc_arguments
 
 DETECTORS = ("ela", "jpeg_ghost", "jpeg_adq", "jpeg_grid")
 DATASETS = ("nist16", "casia1-samples", "casia2-samples")
@@ -81,12 +81,7 @@ def speed(sizes=(1.0, 12.0)) -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--datasets", nargs="*", default=list(DATASETS))
-    ap.add_argument("--limit", type=int, default=0, help="first N manipulated images per dataset")
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--detectors", default=",".join(DETECTORS), help="comma-separated ('' = the baselines only)")
-    ap.add_argument("--force", action="store_true", help="ignore the cache in benchmarks/out/accuracy/jpeg")
+    ap = acc_arguments(__doc__, DATASETS, DETECTORS, "jpeg")
     ap.add_argument("--speed", action="store_true", help="also time the detectors at 1 and 12 MP")
     ap.add_argument("--no-accuracy", action="store_true")
     args = ap.parse_args()

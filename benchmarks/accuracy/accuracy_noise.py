@@ -24,7 +24,6 @@ Python-tracked (NumPy) memory.
 
 from __future__ import annotations
 
-import argparse
 import time
 import tracemalloc
 
@@ -40,6 +39,9 @@ from _accuracy import (
     scored,
     select,
     skipped_lines,
+)
+from _accuracy import (
+    arguments as acc_arguments,
 )
 
 DETECTORS = ("noise_wavelet", "noise_median", "noise_local", "splicebuster")
@@ -89,13 +91,8 @@ def speed_table() -> str:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--datasets", nargs="*", default=list(DATASETS))
-    ap.add_argument("--limit", type=int, default=0, help="first N manipulated images per dataset")
+    ap = acc_arguments(__doc__, DATASETS, DETECTORS, "noise")
     ap.add_argument("--fa-limit", type=int, default=0, help="every k-th camera photo so that about N are used")
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--detectors", default=",".join(DETECTORS), help="comma-separated ('' = the baselines only)")
-    ap.add_argument("--force", action="store_true", help="ignore the cache in benchmarks/out/accuracy/noise")
     ap.add_argument("--only", choices=("accuracy", "false-alarms", "speed"), default=None)
     args = ap.parse_args()
     if args.only in (None, "speed"):
