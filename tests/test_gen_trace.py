@@ -194,18 +194,21 @@ def test_train_generated_cli_end_to_end(tmp_path):
 
 # ------------------------------------------------------------------ combined P(generated) data
 def test_generation_json_schema():
+    from forgelens.fusion.generation import GenerationCombiner
+
     doc = json.loads(GEN_JSON.read_text())
-    assert doc["schema"] == 1 and doc["description"]
+    assert doc["format"] == "forgelens-model" and doc["kind"] == "generation" and doc["description"]
     for k in ("script", "data", "date", "n_real", "n_generated", "heldout_real", "heldout_fpr"):
-        assert k in doc["fitted"]
-    assert doc["laundering"] == {"trace": "gen_trace", "semantic": "clip_probe"}
-    dets = [m["detectors"] for m in doc["models"]]
+        assert k in doc["provenance"]
+    combiner = GenerationCombiner.load(GEN_JSON)
+    assert (combiner.laundering_trace, combiner.laundering_semantic) == ("gen_trace", "clip_probe")
+    dets = [list(m.detectors) for m in combiner.models]
     assert dets[0] == ["gen_trace", "clip_probe"] and ["gen_trace"] in dets  # full model first, then fallbacks
-    for m in doc["models"]:
-        assert len(m["coef"]) == len(m["detectors"])
-        assert 0 <= m["authentic_below"] <= m["generated_at"] <= 1 and m["generated_at"] >= 0.5
-        assert m["heldout_fpr"] <= 0.03 + 1e-9
-        assert all(registry.get(d).family == "generation" for d in m["detectors"])
+    for m in combiner.models:
+        assert len(m.coef) == len(m.detectors)
+        assert 0 <= m.authentic_below <= m.generated_at <= 1 and m.generated_at >= 0.5
+        assert m.heldout_fpr <= 0.03 + 1e-9
+        assert all(registry.get(d).family == "generation" for d in m.detectors)
 
 
 def test_three_way_laundered_vs_synthetic():
