@@ -302,7 +302,10 @@ def register(app) -> None:
         limit: int = typer.Option(0, "--limit", help="Use at most this many images per group (0 = all)."),
         seed: int = typer.Option(0, "--seed"),
         kinds: str = typer.Option("trace", "--kinds",
-                                  help="What to train: trace (the gen_trace CNN), clip, npr (the CLIP and NPR-feature probes)."),
+                                  help="What to train: trace (the gen_trace CNN), clip, npr (the CLIP and NPR-feature probes). "
+                                       "'clip' fits the earlier one-view UnivFD probe on the shared sets; the shipped "
+                                       "clip_probe.json (RINE blocks on the multi-generator set) comes from "
+                                       "benchmarks/fit/fit_generation.py."),
         aligned: bool = typer.Option(True, "--aligned/--no-aligned",
                                      help="Add TAEF2 reconstructions of real crops as positives (aligned pairs)."),
         steps: int = typer.Option(6000, "--steps", help="gen_trace: optimisation steps (64 crops each)."),
