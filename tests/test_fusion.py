@@ -224,3 +224,22 @@ def test_label_and_probabilities_agree_when_generation_evidence_is_middling():
     assert p["manipulated"] / p["generated"] == pytest.approx(lr_m / lr_g, rel=1e-2)
     # a declaration's strength (no calibrated generation model): P(generated) taken as is
     assert _probabilities(0.95, 0.9)["generated"] == 0.95
+
+
+@pytest.mark.parametrize("p_generated, expect", [(0.2, "authentic"), (0.6, "inconclusive")])
+def test_authentic_is_said_only_when_it_is_the_most_probable_class(p_generated, expect):
+    """A low calibrated P(manipulated) and generation evidence below the generation model's own
+    inconclusive band: the picture reads "authentic" only while the generation evidence does not
+    lean towards "generated" (LR ≤ 1), so P(authentic) is the largest probability shown."""
+    from forgelens.fusion import FusionConfig, _decide, _Scores
+    from forgelens.fusion.generation import GenerationAssessment
+
+    a = GenerationAssessment(p_generated, generated_at=0.83, authentic_below=0.67, detectors=("clip_probe",),
+                             calibrated=True, method="combiner", prior=0.5)
+    sc = _Scores(manipulation=0.2, ranked_manip=[(0.2, "ela")], model_calibrated=True, model_prior=0.5,
+                 method="detection", thresholds={"manipulated_at": 0.82, "authentic_below": 0.5},
+                 assessment=a, generation_score=p_generated)
+    v = _decide(sc, [], {}, None, None, FusionConfig())
+    p = v.probabilities
+    assert v.label == expect and sum(p.values()) == pytest.approx(1, abs=1e-3)
+    assert (max(p, key=p.get) == "authentic") == (expect == "authentic")

@@ -71,6 +71,8 @@ Probabilities
 Coherence
     "manipulated" needs LR_manipulated ≥ LR_generated as well as the threshold: when the
     generation evidence is the stronger, the picture is inconclusive, not manipulated.
+    "authentic" needs LR_generated ≤ 1 as well (its threshold already keeps LR_manipulated
+    below 1), so P(authentic) is then the largest of the three probabilities shown.
 Strength of evidence
     ``likelihood_ratios`` = posterior odds / prior odds of each calibrated model's own
     output (P(manipulated | not generated), P(generated)), with the prior the model was
@@ -336,7 +338,7 @@ def _decide(sc: _Scores, ranked: list[tuple[str, Finding]], families: dict[str, 
     4. ``no_score``: no manipulation score at all → inconclusive.
     5. ``manipulation_model`` (calibrated) / ``manipulation_rule``: manipulated at or above
        ``manipulated_at``; authentic below ``authentic_below`` unless P(generated) sits in
-       its inconclusive band; otherwise inconclusive.
+       its inconclusive band or leans towards generated (LR > 1); otherwise inconclusive.
     """
     a = sc.assessment
     hard = [(d, f) for d, f in ranked if f.kind in _HARD_GENERATION_KINDS and f.strength >= 0.9]
@@ -374,17 +376,20 @@ def _decide(sc: _Scores, ranked: list[tuple[str, Finding]], families: dict[str, 
         deciders = [n for _, n in sc.ranked_manip[:2]]
         thresholds = dict(sc.thresholds)
         gen_doubt = bool(a and a.band == "inconclusive")
-        gen_outweighs = bool(lr_from_gen and lr_from_manip and
-                             likelihood_ratio(a.p_generated, a.prior or 0.5) >
-                             likelihood_ratio(score, sc.model_prior or 0.5))
+        lr_gen = likelihood_ratio(a.p_generated, a.prior or 0.5) if lr_from_gen and lr_from_manip else None
+        gen_outweighs = lr_gen is not None and lr_gen > likelihood_ratio(score, sc.model_prior or 0.5)
+        # "authentic" is said only when P(authentic) is the largest of the three a person reads:
+        # generation evidence that leans towards "generated" (LR > 1), even below the model's
+        # inconclusive band, makes the picture inconclusive, not authentic
+        gen_leans = lr_gen is not None and lr_gen > 1.0
         if score >= thresholds["manipulated_at"] and not gen_outweighs:
             label = "manipulated"
             domain = _domain(sc.ranked_manip, ranked, families, thresholds["manipulated_at"])
-        elif score < thresholds["authentic_below"] and not gen_doubt:
+        elif score < thresholds["authentic_below"] and not gen_doubt and not gen_leans:
             label, domain = "authentic", None
         else:
             label, domain = "inconclusive", None
-        if gen_doubt or gen_outweighs:
+        if gen_doubt or gen_outweighs or gen_leans:
             thresholds.update(gen_thresholds)
     # once the table's first question ("generated?") is answered yes, P(generated) is read first;
     # otherwise both calibrated models speak through their likelihood ratios (see Probabilities)
