@@ -65,7 +65,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from forgelens.detectors.clip_probe import (
+from forgelens.detectors._generation_common import (
     patch_reliability,
     strongest_patch_finding,
     verdict_finding,

@@ -63,7 +63,7 @@ from pathlib import Path
 
 import numpy as np
 
-from forgelens.detectors.clip_probe import (
+from forgelens.detectors._generation_common import (
     patch_reliability,
     strongest_patch_finding,
     verdict_finding,
