@@ -115,3 +115,14 @@ def test_writers(two_images: Dataset, tmp_path: Path):
     assert [r["image"] for r in rows] == ["two/m.png", "two/a.png"] and all(float(r["score"]) > 0 for r in rows)
     path = writers.write_per_image(records, tmp_path / "per_image.jsonl")
     assert writers.read_per_image(path) == records
+
+
+def test_written_index_reads_back_and_leaves_no_temporary_file(tmp_path):
+    from forgelens.bench.datasets import read_index_csv, write_index_csv
+
+    for name in ("a.png", "b.png"):
+        Image.fromarray(np.zeros((8, 8), np.uint8)).save(tmp_path / name)
+    write_index_csv(tmp_path, [("a.png", "", "authentic", "cam"), ("b.png", "", "manipulated", "edit")])
+    ds = read_index_csv(tmp_path, "t")
+    assert [(it.label, it.source) for it in ds.items] == [("authentic", "cam"), ("manipulated", "edit")]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "b.png", "index.csv"]

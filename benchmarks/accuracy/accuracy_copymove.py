@@ -46,7 +46,7 @@ import numpy as np
 from PIL import Image
 from sklearn.metrics import roc_auc_score
 
-from forgelens.bench.datasets import Dataset
+from forgelens.bench.datasets import Dataset, write_index_csv
 from forgelens.detectors import run
 from forgelens.evidence import load
 
@@ -173,12 +173,7 @@ def synthetic_sets(n: int) -> list[Dataset]:
                         mask = f"{kind}/{i:03d}-mask.png"
                         Image.fromarray(gt.astype(np.uint8) * 255).save(folder / mask)
                     rows.append((rel, mask, label, kind))
-        tmp = index.with_suffix(".tmp")
-        with open(tmp, "w", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(["image", "mask", "label", "source"])
-            w.writerows(rows)
-        tmp.replace(index)
+        write_index_csv(folder, rows)
     ds = acc.dataset(folder.name, root=folder)
     return [Dataset(kind, folder, [it for it in ds.items if it.source == kind], ds.layout)
             for kind in ("shift", "rotate", "scale", "jpeg")]

@@ -28,7 +28,7 @@ import numpy as np
 from PIL import Image
 from sklearn.metrics import roc_auc_score
 
-from forgelens.bench.datasets import Dataset
+from forgelens.bench.datasets import Dataset, write_index_csv
 from forgelens.evidence import load
 
 SHARED = acc.DATA
@@ -60,12 +60,7 @@ def protocol_set(ds: str, protocol: str) -> Dataset:
             (folder / rel).parent.mkdir(parents=True, exist_ok=True)
             (folder / rel).write_bytes(_prep(SHARED / ds / r["image"], protocol))
             out.append((rel, "", r["label"], r["image"]))
-        tmp = index.with_suffix(".tmp")
-        with open(tmp, "w", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(["image", "mask", "label", "source"])
-            w.writerows(out)
-        tmp.replace(index)
+        write_index_csv(folder, out)
     return acc.dataset(ds, root=folder, labels=("generated", "authentic"))
 
 

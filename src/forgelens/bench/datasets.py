@@ -100,6 +100,17 @@ def default_root() -> Path | None:
     return Path(env) if env else None
 
 
+def write_index_csv(folder: Path, rows: list[tuple[str, str, str, str]]) -> None:
+    """Write ``folder/index.csv`` (image, mask, label, source — the layout ``read_index_csv`` reads)
+    under a temporary name and rename it, so an interrupted run never leaves half an index."""
+    tmp = folder / "index.csv.tmp"
+    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["image", "mask", "label", "source"])
+        w.writerows(rows)
+    tmp.replace(folder / "index.csv")
+
+
 def read_index_csv(folder: Path, name: str | None = None) -> Dataset:
     items, problems = [], []
     with open(folder / "index.csv", newline="", encoding="utf-8") as fh:

@@ -23,7 +23,6 @@ detector matches although nothing was cloned.
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import subprocess
 import sys
@@ -33,6 +32,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 from PIL import Image
+
+from forgelens.bench.datasets import write_index_csv
 
 DATA = Path(__file__).resolve().parents[3] / ".." / "shared" / "datasets"
 KINDS_HALF_AUTHENTIC = ("authentic,splice,authentic,copymove,authentic,removal-inpaint,authentic,"
@@ -156,11 +157,8 @@ def hard_negatives(split: str, out: Path, seed: int) -> None:
             ext = "png" if data[:4] == b"\x89PNG" else "jpg"
             name = f"images/{kind}_{i:03d}.{ext}"
             (out / name).write_bytes(data)
-            rows.append({"image": name, "mask": "", "label": "authentic", "source": f"{kind}:{host.name}"})
-    with open(out / "index.csv", "w", newline="") as fh:
-        wr = csv.DictWriter(fh, ["image", "mask", "label", "source"])
-        wr.writeheader()
-        wr.writerows(rows)
+            rows.append((name, "", "authentic", f"{kind}:{host.name}"))
+    write_index_csv(out, rows)
 
 
 def synth(split: str, out: Path, seed: int, n: int | None = None, kinds: str = KINDS_HALF_AUTHENTIC) -> None:
