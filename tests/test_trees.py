@@ -49,3 +49,25 @@ def test_export_refuses_what_it_cannot_represent():
     bad["left"] = bad["left"][:-1]
     with pytest.raises(ValueError, match="differ in length"):
         BoostedTrees(bad)
+
+
+def test_a_damaged_tree_that_would_loop_is_refused_and_the_model_file_names_itself(tmp_path):
+    from forgelens.errors import ForgeLensError
+    from forgelens.fusion.detection import DetectionModel
+
+    m, X, _ = _fitted()
+    looped = export(m)
+    root = looped["roots"][0]
+    looped["left"][root] = root  # a split that points back at itself
+    with pytest.raises(ValueError, match="points backwards"):
+        BoostedTrees(looped)
+    names = [f"f{i}" for i in range(X.shape[1])]
+    good = DetectionModel(detectors=["ela"], features=names, mean=[], scale=[], coef=[], intercept=0.0,
+                          platt={"a": 1.0, "b": 0.0}, thresholds={"manipulated_at": 0.8, "authentic_below": 0.5},
+                          trees=export(m))
+    good.save(tmp_path / "d.json")
+    doc = json.loads((tmp_path / "d.json").read_text())
+    doc["parameters"]["trees"]["left"][root] = root
+    (tmp_path / "d.json").write_text(json.dumps(doc))
+    with pytest.raises(ForgeLensError, match="d.json"):
+        DetectionModel.load(tmp_path / "d.json")

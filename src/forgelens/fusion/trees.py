@@ -84,6 +84,13 @@ class BoostedTrees:
             raise ValueError("tree node arrays differ in length")
         if any(not 0 <= int(r) < n for r in p["roots"]):
             raise ValueError("tree root outside the node table")
+        # every split points forward to nodes in the table (``export`` writes each tree in
+        # pre-order), so walking a tree ends at a leaf: a damaged file cannot make it loop
+        feature, left, right = (np.asarray(p[k], np.int64) for k in ("feature", "left", "right"))
+        inner = np.flatnonzero(feature >= 0)
+        if inner.size and not ((left[inner] > inner) & (right[inner] > inner) & (left[inner] < n)
+                               & (right[inner] < n)).all():
+            raise ValueError("a tree split points backwards or outside the node table")
 
     def _arrays(self) -> tuple[np.ndarray, ...]:
         p = self.params
