@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from forgelens.detectors.graphic_content import FEATURES, graphic_features, probability, threshold
+from forgelens.detectors.graphic_content import graphic_features, probability, threshold
 from forgelens.errors import ForgeLensError
 from forgelens.evidence import load
 from forgelens.fusion.calibration import threshold_at_fpr
