@@ -11,9 +11,16 @@ file's bytes per pixel alone (smaller = graphic).
   authentic, aigen-playground real, the exif-samples camera files (never fitted: where camera
   false alarms are measured) — the goal is ≤ 1 % flagged on each;
 - AI-generated pictures (the cost: the AI-image detectors would not decide on those flagged):
-  the generation data's val split per family, aigen-sd12 and aigen-playground fake.
+  the generation data's val and train splits per family (the gate was fitted on no generated
+  picture, so both are unseen by it), aigen-sd12 and aigen-playground fake.
 
     python benchmarks/accuracy/accuracy_graphics.py --graphics /tmp/gate/data --gen-data /work/gen-data
+
+With ``--verdicts``: camera false alarms before / after the gate instead (the default analysis of
+every exif-samples file ≤ 1.5 MB and the first ``--limit`` pristine-extra photos; "before" is the
+same analysis fused without the gate's trace), the files whose label changed listed by name::
+
+    python benchmarks/accuracy/accuracy_graphics.py --verdicts --limit 40
 
 ``--graphics`` holds ``graphics-heldout`` (made here with ``render --seed 1`` when missing) and
 ``graphics-found`` (``python -m forgelens.training.graphic_content found``). Also prints the gate's
@@ -77,12 +84,61 @@ def measure(paths: list[Path]) -> list[dict]:
     return rows
 
 
+def _labels(path: Path) -> tuple[str, str | None, str | None]:
+    """(label with the gate, label without it, the gate's P(graphic)) of one default analysis."""
+    from forgelens.fusion import fuse, not_applicable
+    from forgelens.pipeline import analyze, why_not_applicable
+
+    try:
+        rep = analyze(path)
+    except ForgeLensError:
+        return "unreadable", None, None
+    traces = [t for t in rep.traces if t.name != "graphic_content"]
+    before = fuse(traces, rep.evidence.shape)
+    reason = why_not_applicable(rep.evidence)
+    if reason and not before.decision.get("rule", "").startswith("provenance_"):
+        before = not_applicable(reason, traces)
+    gate = next((t.score for t in rep.traces if t.name == "graphic_content"), None)
+    return rep.verdict.label, before.label, gate
+
+
+def verdicts(limit: int, jobs: int) -> None:
+    from collections import Counter
+    from concurrent.futures import ProcessPoolExecutor
+
+    sets = {"cameras exif-samples ≤ 1.5 MB": [p for p in _shared("cameras", lambda r: "exif-samples" in r["image"])
+                                             if p.stat().st_size <= 1_500_000],
+            "pristine-extra": _shared("pristine-extra")[:limit]}
+    print("| set | n | false alarms before (manipulated / generated) | after | labels before | labels after |")
+    print("|---|---|---|---|---|---|")
+    changed = []
+    with ProcessPoolExecutor(jobs) as pool:
+        for name, paths in sets.items():
+            res = list(pool.map(_labels, paths))
+            after = Counter(r[0] for r in res)
+            before = Counter(r[1] or r[0] for r in res)
+            fa = {k: f"{c['manipulated']} / {c['generated']}" for k, c in (("b", before), ("a", after))}
+            n = len(paths) - after["unreadable"]
+            print(f"| {name} | {n} | {fa['b']} ({(before['manipulated'] + before['generated']) / n:.1%}) | "
+                  f"{fa['a']} ({(after['manipulated'] + after['generated']) / n:.1%}) | "
+                  f"{dict(before.most_common())} | {dict(after.most_common())} |")
+            changed += [(p.name, r[1], r[0], r[2]) for p, r in zip(paths, res, strict=True) if r[1] and r[1] != r[0]]
+    for name, b, a, g in changed:
+        print(f"- {name}: {b} → {a} (P(graphic) {g:.3f})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--verdicts", action="store_true", help="camera false alarms before / after the gate")
+    ap.add_argument("--limit", type=int, default=40, help="pristine-extra pictures (--verdicts)")
+    ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--graphics", type=Path, default=Path("/tmp/gate/data"))
     ap.add_argument("--gen-data", type=Path, default=Path("/work/gen-data"))
     ap.add_argument("--json", type=Path, default=None, help="write every picture's score here")
     a = ap.parse_args()
+    if a.verdicts:
+        verdicts(a.limit, a.jobs)
+        return
     held = a.graphics / "graphics-heldout"
     if not (held / "index.csv").is_file():
         tg.render(held, [p for p, _ in tg.training_photos(a.gen_data, "train")], n_per_kind=20, seed=1)
@@ -102,6 +158,8 @@ def main() -> None:
              ("photo", "toolkit authentic", _shared("toolkit-samples", lambda r: r["label"] == "authentic")),
              ("photo", "aigen-playground real", _shared("aigen-playground", lambda r: r["label"] == "authentic"))]
     sets += [("generated", f"gen-data val: {k}", v) for k, v in _gen_data(a.gen_data, "val", "generated").items()]
+    # the gate never saw a generated picture: the train split's families are unseen by it too
+    sets += [("generated", f"gen-data train: {k}", v) for k, v in _gen_data(a.gen_data, "train", "generated").items()]
     sets += [("generated", "aigen-sd12", _shared("aigen-sd12")),
              ("generated", "aigen-playground fake", _shared("aigen-playground", lambda r: r["label"] == "generated"))]
 

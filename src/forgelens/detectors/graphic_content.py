@@ -54,7 +54,7 @@ MODEL_PATH = Path(__file__).resolve().parent.parent / "learned" / "weights" / "g
 FEATURES = (
     "colours_log", "top_colour", "top10_colours", "fn_zero", "fn_flat", "fn_sharp", "sharp_ratio",
     "saturation_mean", "saturation_high", "aspect_log", "flat_blocks", "plateau_blocks",
-    "largest_plateau", "luma_step", "text_blocks",
+    "largest_plateau", "luma_step", "text_blocks", "text_blocks_coarse",
 )
 #: Features that are not shares in [0, 1] (entered as they are; the shares enter as logits).
 _NOT_SHARES = ("colours_log", "aspect_log", "luma_step")
@@ -90,20 +90,22 @@ def colour_features(px: np.ndarray, cfg: GraphicContentConfig = GraphicContentCo
     if h < 2 or w < 2:
         raise ValueError("picture too small for colour features")
     ys, xs = _sample_grid(h, w, cfg.max_samples)
-    here = px[ys[:, None], xs[None, :]].astype(np.int16)
-    right = px[ys[:, None], xs[None, :] + 1].astype(np.int16)
-    below = px[ys[:, None] + 1, xs[None, :]].astype(np.int16)
-    n = here.shape[0] * here.shape[1]
+    yy, xx = ys[:, None], xs[None, :]
+    # one channel plane at a time: reductions over a last axis of 3 are slow in NumPy
+    here = [px[yy, xx, c].astype(np.int16) for c in range(3)]
+    d_right = sum(np.abs(here[c] - px[yy, xx + 1, c]) for c in range(3))
+    d_below = sum(np.abs(here[c] - px[yy + 1, xx, c]) for c in range(3))
+    n = here[0].size
     # farthest neighbour: the larger of the right and lower neighbours' L1 colour distance
-    fn = np.maximum(np.abs(here - right).sum(axis=2), np.abs(here - below).sum(axis=2))
+    fn = np.maximum(d_right, d_below)
     fn_flat = float((fn <= cfg.flat_distance).mean())
     fn_sharp = float((fn >= cfg.sharp_distance).mean())
-    flat = here.reshape(-1, 3).astype(np.int32)
-    exact = (flat[:, 0] << 16) | (flat[:, 1] << 8) | flat[:, 2]
-    n_colours = len(np.unique(exact))
-    coarse = ((flat[:, 0] >> 3) << 10) | ((flat[:, 1] >> 3) << 5) | (flat[:, 2] >> 3)
+    r, g, b = (ch.ravel().astype(np.int32) for ch in here)
+    n_colours = len(np.unique((r << 16) | (g << 8) | b))
+    coarse = ((r >> 3) << 10) | ((g >> 3) << 5) | (b >> 3)
     counts = np.sort(np.bincount(coarse, minlength=1 << 15))[::-1]
-    mx, mn = here.max(axis=2).astype(np.float32), here.min(axis=2).astype(np.float32)
+    mx = np.maximum(np.maximum(here[0], here[1]), here[2]).astype(np.float32)
+    mn = np.minimum(np.minimum(here[0], here[1]), here[2]).astype(np.float32)
     sat = np.where(mx > 0, (mx - mn) / np.maximum(mx, 1.0), 0.0)
     return {
         "colours_log": float(np.log(n_colours) / np.log(max(n, 2))),
@@ -156,6 +158,16 @@ def text_blocks(lum: np.ndarray, cfg: GraphicContentConfig = GraphicContentConfi
     return float(((strokes >= cfg.stroke_edges) & (flat >= 16)).mean())
 
 
+def coarse_text_blocks(lum: np.ndarray, cfg: GraphicContentConfig = GraphicContentConfig()) -> float:
+    """``text_blocks`` of the luma averaged over 4×4 pixels: large lettering (a poster's title)
+    has strokes too thick for the full-resolution reading."""
+    h4, w4 = (lum.shape[0] // 4) * 4, (lum.shape[1] // 4) * 4
+    if h4 < 32 or w4 < 64:
+        return 0.0
+    small = lum[:h4, :w4].reshape(h4 // 4, 4, w4 // 4, 4).mean(axis=(1, 3))
+    return text_blocks(small, cfg)
+
+
 def block_features(evidence: Evidence) -> dict[str, float]:
     """JPEG-aware flatness: flat 8×8 luma blocks, plateaus of equal flat blocks, the luma step."""
     jpeg = evidence.jpeg
@@ -184,8 +196,9 @@ def block_features(evidence: Evidence) -> dict[str, float]:
 
 def graphic_features(evidence: Evidence, cfg: GraphicContentConfig = GraphicContentConfig()) -> dict[str, float]:
     """Every feature of ``FEATURES`` for one picture."""
+    lum = np.asarray(evidence.luminance)
     feats = {**colour_features(np.asarray(evidence.pixels), cfg), **block_features(evidence),
-             "text_blocks": text_blocks(np.asarray(evidence.luminance), cfg)}
+             "text_blocks": text_blocks(lum, cfg), "text_blocks_coarse": coarse_text_blocks(lum, cfg)}
     return {k: feats[k] for k in FEATURES}
 
 

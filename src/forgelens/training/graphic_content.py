@@ -185,13 +185,17 @@ def render_banner(rng: np.random.Generator, photos: list[Path]) -> tuple[Image.I
 
 
 def render_poster(rng: np.random.Generator, photos: list[Path]) -> tuple[Image.Image, str]:
+    """A film or event poster: a large photograph (often desaturated, sometimes a cut-out) on a
+    flat ground, a title in large bold letters, a block of small credits at the bottom."""
     w = int(rng.integers(300, 900))
     h = int(w * rng.uniform(1.3, 1.6))
     im = _background(rng, (w, h))
     d = ImageDraw.Draw(im)
-    pw, ph = int(w * rng.uniform(0.5, 1.0)), int(h * rng.uniform(0.4, 0.8))
+    pw, ph = int(w * rng.uniform(0.5, 1.0)), int(h * rng.uniform(0.4, 0.85))
     panel, used = _photo(photos, rng, (pw, ph))
-    x0, y0 = int(rng.integers(0, w - pw + 1)), int(rng.integers(h // 5, h - ph + 1))
+    if rng.random() < 0.4:
+        panel = panel.convert("L").convert("RGB")
+    x0, y0 = int(rng.integers(0, w - pw + 1)), int(rng.integers(0, h - ph + 1))
     if rng.random() < 0.5:  # a cut-out figure: an elliptic mask on the flat background
         mask = Image.new("L", (pw, ph), 0)
         ImageDraw.Draw(mask).ellipse((0, 0, pw, ph), fill=255)
@@ -199,10 +203,14 @@ def render_poster(rng: np.random.Generator, photos: list[Path]) -> tuple[Image.I
     else:
         im.paste(panel, (x0, y0))
     fill = _colour(rng)
-    for i in range(int(rng.integers(1, 4))):
-        _text(d, rng, (int(w * 0.05), int(h * 0.03 + i * w * 0.12)), int(w * rng.uniform(0.07, 0.12)), int(rng.integers(1, 3)), fill)
+    bold = [p for p in _fonts() if "Bold" in p.name]
+    size = int(w * rng.uniform(0.08, 0.16))
+    font = ImageFont.truetype(str(bold[int(rng.integers(len(bold)))]), size)
+    top = int(rng.integers(0, max(1, h // 3)))
+    for i in range(int(rng.integers(1, 5))):
+        d.text((int(w * 0.05), top + int(i * size * 1.1)), str(rng.choice(WORDS)).upper(), font=font, fill=fill)
     for i in range(int(rng.integers(2, 6))):
-        _text(d, rng, (int(w * 0.05), int(h * 0.88 + i * 10)), 9, int(rng.integers(6, 14)))
+        _text(d, rng, (int(w * 0.05), int(h * 0.9 + i * 10)), 9, int(rng.integers(6, 14)))
     return im, used
 
 
