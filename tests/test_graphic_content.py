@@ -136,3 +136,16 @@ def test_renderers_draw_every_kind(tmp_path):
     rows = tg.read_index(tmp_path / "g")
     assert {r["kind"] for r in rows} == set(tg.KINDS)
     assert all((tmp_path / "g" / r["image"]).stat().st_size > 0 for r in rows)
+
+
+def test_report_page_shows_the_generation_reading_as_not_used():
+    from forgelens.explain.html import render_report_html
+    from forgelens.pipeline import Report
+
+    ev = load(_graphic(), name="banner.jpg")
+    traces = [registry.run("graphic_content", ev), registry.stamp(Trace("ela", score=0.05)),
+              *_generation_says_generated()]
+    report = Report(ev, traces, fuse(traces, ev.shape, NO_COMBINER))
+    page = render_report_html(report)
+    assert text.GRAPHIC_GATE_SENTENCE in page and "not used" in page
+    assert "P(generated) 0.97" in page  # shown, and said to be unused
