@@ -481,6 +481,29 @@ def fit(graphics: Path, gen_data: Path, out: Path = WEIGHTS, *, guard: Path | No
     return {"out": str(out), "threshold": thr, **figures}
 
 
+def register(app) -> None:
+    """Add ``forgelens train graphics`` to the CLI (the shared ``train`` group)."""
+    import typer
+
+    from forgelens.cli_groups import command_group
+
+    train_app = command_group(app, "train", "Train forgelens' learned components.")
+
+    @train_app.command("graphics")
+    def graphics_cmd(
+        data: Path = typer.Argument(..., help="Folder for the rendered and found graphics (made when missing)."),
+        gen_data: Path = typer.Option(Path("/work/gen-data"), "--gen-data", help="The generation data set (photos)."),
+        out: Path = typer.Option(WEIGHTS, "--out", "-o", help="Where to write the gate's model file."),
+    ) -> None:
+        """Fit the designed-graphic gate (graphic_content.json): render graphics, then fit against photographs."""
+        rendered = data / "graphics-rendered"
+        if not (rendered / "index.csv").is_file():
+            main(["render", "--out", str(rendered), "--gen-data", str(gen_data)])
+        if not (data / "graphics-found" / "index.csv").is_file():
+            main(["found", "--out", str(data / "graphics-found")])
+        main(["fit", "--graphics", str(rendered), "--gen-data", str(gen_data), "--out", str(out)])
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m forgelens.training.graphic_content", description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
