@@ -22,8 +22,9 @@ same analysis fused without the gate's trace), the files whose label changed lis
 
     python benchmarks/accuracy/accuracy_graphics.py --verdicts --limit 40
 
-``--graphics`` holds ``graphics-heldout`` (made here with ``render --seed 1`` when missing) and
-``graphics-found`` (``python -m forgelens.training.graphic_content found``). Also prints the gate's
+``--graphics`` holds ``graphics-heldout`` (made here with ``render --seed 1`` when missing),
+``graphics-found`` (``python -m forgelens.training.graphic_content found``) and, when made,
+``graphics-explore`` (``found --repo <github/explore snapshot> --limit 200``: topic logos, CC-BY-4.0). Also prints the gate's
 seconds per megapixel.
 """
 
@@ -146,8 +147,10 @@ def main() -> None:
     for r in tg.read_index(held):
         by_kind[r["kind"]].append(held / r["image"])
     found: dict[str, list[Path]] = defaultdict(list)
-    for r in tg.read_index(a.graphics / "graphics-found"):
-        found[r["licence"].split("(")[-1].rstrip(")")].append(a.graphics / "graphics-found" / r["image"])
+    for folder in ("graphics-found", "graphics-explore"):  # the second: a fetched repository, when there
+        if (a.graphics / folder / "index.csv").is_file():
+            for r in tg.read_index(a.graphics / folder):
+                found[r["licence"].split("(")[-1].rstrip(")")].append(a.graphics / folder / r["image"])
     sets: list[tuple[str, str, list[Path]]] = []
     sets += [("graphic", f"rendered, new seed: {k}", v) for k, v in sorted(by_kind.items())]
     sets += [("graphic", f"found: {k}", v) for k, v in sorted(found.items())]

@@ -383,6 +383,51 @@ def found(out: Path, seed: int = 0, min_side: int = 64) -> int:
     return len(rows)
 
 
+def found_in_repo(repo_git: Path, out: Path, *, licence: str, limit: int = 200, seed: int = 0,
+                  min_side: int = 64, exclude: frozenset[str] = frozenset(), kind: str = "found") -> int:
+    """Raster graphics of a fetched repository snapshot (a bare git directory), read with ``git show``:
+    up to ``limit`` PNG/JPEG files drawn at random (seeded), composited on white and brought through
+    ``as_users_meet_it``; repository, commit, path and licence per file in ``index.csv``. Paths in
+    ``exclude`` are skipped (e.g. those of a held-out folder drawn from the same repository)."""
+    def git(*args: str) -> bytes:
+        return subprocess.run(["git", "--git-dir", str(repo_git), *args], capture_output=True, check=True).stdout
+
+    commit = git("rev-parse", "HEAD").decode().strip()
+    names = [n for n in git("ls-tree", "-r", "--name-only", "HEAD").decode().splitlines()
+             if n.lower().endswith((".png", ".jpg", ".jpeg"))]
+    pick = np.random.default_rng(seed).permutation(len(names))
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for i in pick:
+        if len(rows) >= limit:
+            break
+        if names[i] in exclude:
+            continue
+        try:
+            with Image.open(io.BytesIO(git("show", f"HEAD:{names[i]}"))) as im:
+                im.load()
+                if min(im.size) < min_side:
+                    continue
+                rgba = im.convert("RGBA")
+        except (OSError, subprocess.CalledProcessError):
+            continue
+        rng = np.random.default_rng([seed, int(i)])
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        data, ext, steps = as_users_meet_it(Image.alpha_composite(white, rgba).convert("RGB"), rng)
+        name = f"repo_{len(rows):03d}{ext}"
+        (out / name).write_bytes(data)
+        rows.append({"image": name, "kind": kind, "seed": f"{seed},{int(i)}", "photo": "",
+                     "steps": json.dumps({"source": f"{repo_git.parent.name}@{commit[:12]}:{names[i]}", **steps}),
+                     "licence": licence})
+    _write_index(out, rows)
+    return len(rows)
+
+
+def sources_of(folder: Path) -> frozenset[str]:
+    """The repository paths a ``found_in_repo`` folder was drawn from."""
+    return frozenset(json.loads(r["steps"])["source"].split(":", 1)[1] for r in read_index(folder))
+
+
 def _write_index(out: Path, rows: list[dict]) -> None:
     with open(out / "index.csv", "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=list(rows[0]) if rows else ["image"])
@@ -422,7 +467,7 @@ def guard_drop(folder: Path, guard: Path | None) -> set[str]:
     return {Path(tok).name for line in res.stdout.splitlines() for tok in line.split() if folder.name in tok}
 
 
-def fit(graphics: Path, gen_data: Path, out: Path = WEIGHTS, *, guard: Path | None = None,
+def fit(graphics: Path | list[Path], gen_data: Path, out: Path = WEIGHTS, *, guard: Path | None = None,
         photo_fpr: float = 0.005, seed: int = 0) -> dict:
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedGroupKFold
@@ -433,9 +478,14 @@ def fit(graphics: Path, gen_data: Path, out: Path = WEIGHTS, *, guard: Path | No
     from forgelens.training.calibration import fit_platt
 
     t0 = time.time()
-    flagged = guard_drop(graphics, guard)
-    g_rows = [r for r in read_index(graphics) if r["image"] not in flagged]
-    g_paths = [graphics / r["image"] for r in g_rows]
+    folders = [graphics] if isinstance(graphics, Path) else list(graphics)
+    g_rows, g_paths, flagged = [], [], []
+    for folder in folders:
+        drop = guard_drop(folder, guard)
+        flagged += [f"{folder.name}/{n}" for n in sorted(drop)]
+        kept = [r for r in read_index(folder) if r["image"] not in drop]
+        g_rows += kept
+        g_paths += [folder / r["image"] for r in kept]
     photos = training_photos(gen_data, "train")
     p_paths = [p for p, _ in photos]
     x_g, ok_g = features_of(g_paths)
@@ -470,7 +520,7 @@ def fit(graphics: Path, gen_data: Path, out: Path = WEIGHTS, *, guard: Path | No
                                              "training photographs"},
         prior=0.5,
         provenance={"script": "python -m forgelens.training.graphic_content fit", "date": time.strftime("%Y-%m-%d"),
-                    "graphics": str(graphics), "photos": f"{gen_data}/manifest.jsonl split=train authentic "
+                    "graphics": [str(f) for f in folders], "photos": f"{gen_data}/manifest.jsonl split=train authentic "
                     "(no exif-samples)", "guard_dropped": sorted(flagged), "figures": figures,
                     "seconds": round(time.time() - t0, 1)},
         description=("Designed graphic vs photograph: standardised Athitsos et al. (1997) colour features and "
@@ -512,10 +562,16 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--gen-data", type=Path, default=Path("/work/gen-data"))
     r.add_argument("--n", type=int, default=60, help="pictures per kind")
     r.add_argument("--seed", type=int, default=0)
-    f = sub.add_parser("found", help="open-licensed graphics installed on this machine")
+    f = sub.add_parser("found", help="open-licensed graphics installed on this machine (or in --repo)")
     f.add_argument("--out", type=Path, required=True)
+    f.add_argument("--repo", type=Path, default=None, help="a fetched repository's bare git directory instead")
+    f.add_argument("--licence", default="", help="the repository's licence (recorded per file)")
+    f.add_argument("--limit", type=int, default=200)
+    f.add_argument("--exclude", type=Path, default=None, help="a folder drawn from the same repository: skip its files")
+    f.add_argument("--seed", type=int, default=0)
+    f.add_argument("--kind", default="found", help="recorded kind (the fit's cross-validation group)")
     t = sub.add_parser("fit", help="fit the gate and write its model file")
-    t.add_argument("--graphics", type=Path, required=True)
+    t.add_argument("--graphics", type=Path, required=True, nargs="+", help="one or more graphics folders")
     t.add_argument("--gen-data", type=Path, default=Path("/work/gen-data"))
     t.add_argument("--out", type=Path, default=WEIGHTS)
     t.add_argument("--guard", type=Path, default=Path("../shared/tools/heldout_guard.py"))
@@ -523,6 +579,10 @@ def main(argv: list[str] | None = None) -> int:
     if a.cmd == "render":
         photos = [p for p, _ in training_photos(a.gen_data, "train")]
         print(render(a.out, photos, a.n, a.seed), "graphics written to", a.out)
+    elif a.cmd == "found" and a.repo is not None:
+        skip = sources_of(a.exclude) if a.exclude else frozenset()
+        print(found_in_repo(a.repo, a.out, licence=a.licence, limit=a.limit, seed=a.seed, exclude=skip, kind=a.kind),
+              "graphics written to", a.out)
     elif a.cmd == "found":
         print(found(a.out), "graphics written to", a.out)
     else:
