@@ -23,7 +23,8 @@ err = Console(stderr=True)
 COMMAND_MODULES: list[str] = ["forgelens.synth.cli", "forgelens.bench.cli", "forgelens.camera.cli",
                                  "forgelens.training.localizer", "forgelens.training.probes",
                                  "forgelens.training.export", "forgelens.compare.cli",
-                                 "forgelens.service.cli", "forgelens.training.detection"]
+                                 "forgelens.service.cli", "forgelens.training.detection",
+                                 "forgelens.training.graphic_content"]
 
 
 def _parse_sets(sets: list[str]) -> dict[str, dict[str, str]]:

@@ -25,6 +25,7 @@ FAMILY_TITLES = {
     "camera": "Camera pipeline (demosaicing, resampling, filtering, sensor pattern)",
     "learned": "Learned localizer",
     "generation": "AI-generation traces",
+    "content": "Picture type (photograph or designed graphic)",
 }
 
 #: What a journalist is told each family saw (one short clause).
@@ -67,7 +68,7 @@ ALTERNATIVES_BY_FAMILY = {
 
 #: Facts with no strength worth keeping as context (observed, but neither for nor against).
 CONTEXT_KINDS = ("jpeg_quality", "double_compression", "c2pa_valid", "camera_match", "camera_mismatch",
-                 "authentic-looking", "jpeg_grid_main", "qtable_match")
+                 "authentic-looking", "jpeg_grid_main", "qtable_match", "graphic_content")
 #: Kinds that state a conclusion drawn from a threshold rather than a measurement.
 INFERRED_KINDS = ("generated", "authentic-looking", "inconclusive", "camera_fields_missing")
 #: Kinds that are always evidence when present, whatever their strength (stated when run).
@@ -205,6 +206,12 @@ def declared_ai(report: Any) -> dict[str, Any] | None:
         if f.strength >= 0.9:
             return {"detector": det, "valid": None, "scope": "full", "where": "metadata", "message": f.message}
     return None
+
+
+def graphic_gate(report: Any) -> dict[str, Any] | None:
+    """The content gate's facts when the verdict treated the picture as a designed graphic
+    (``decision["graphic_gate"]``: detector, p_graphic, threshold), else None."""
+    return (getattr(report.verdict, "decision", None) or {}).get("graphic_gate")
 
 
 def proof_of_origin(report: Any) -> str | None:

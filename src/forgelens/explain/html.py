@@ -128,8 +128,10 @@ def _generation(report: Any, previews: Previews) -> dict[str, Any] | None:
                      "src": previews.overlay_uri(t.pixels(t.heatmap), 800) if t.heatmap is not None else None})
     # issue 18: the likely generator family, a hint and never a verdict (only above the "not generated" band)
     attribution = g.get("attribution") if g.get("band") not in (None, "not generated") else None
+    # a designed graphic: the photo-trained detectors' reading is shown as such, never as P(generated)
+    gated = text.GRAPHIC_GATE_SENTENCE if facts.graphic_gate(report) is not None else None
     return {"g": g, "laundering": lw if lw and lw.get("classes") else None, "figs": figs,
-            "attribution": attribution}
+            "attribution": None if gated else attribution, "gated": gated}
 
 
 def _comparison(report: Any) -> dict[str, Any] | None:

@@ -44,6 +44,12 @@ def _probs(report: Any) -> dict[str, float | None]:
     return _v(report, "probabilities") or {}
 
 
+#: Said whenever the content gate kept the AI-image detectors out of the verdict (issue 14/18).
+GRAPHIC_GATE_SENTENCE = ("This looks like a designed graphic (flat colours, few distinct colours), not a "
+                         "photograph; the AI-image detectors are trained on photographs and were not used "
+                         "for the verdict.")
+
+
 def headline(report: Any) -> str:
     """The label in words, as the CLI, the verdict box and the web page show it."""
     v = report.verdict
@@ -156,8 +162,12 @@ def summary(report: Any) -> str:
             s.append("We found no clear sign that this picture was edited.")
             s.append(f"Also, {proof}.")
         else:
-            s.append("We found no clear sign that this picture was edited or made by AI." if pg is not None else
-                     "We found no clear sign that this picture was edited, and no check for AI pictures was run.")
+            if facts.graphic_gate(report) is not None:
+                s.append("We found no clear sign that this picture was edited.")
+            else:
+                s.append("We found no clear sign that this picture was edited or made by AI." if pg is not None
+                         else "We found no clear sign that this picture was edited, and no check for AI "
+                         "pictures was run.")
             s.append("That does not prove the picture is real.")
         s.append(_chances(report, pm, pg))
         strong = [it for it in evidence if it.family not in ("provenance", "generation")
@@ -174,6 +184,8 @@ def summary(report: Any) -> str:
         if r:
             s.append(r)
         s.append("Treat the picture as not checked, and look for its source.")
+    if facts.graphic_gate(report) is not None:
+        s.insert(1, GRAPHIC_GATE_SENTENCE)
     prnu = facts.prnu_result(report)
     if prnu is not None and not (v.label == "authentic" and facts.proof_of_origin(report)):
         s.insert(1, "It carries the sensor pattern of the reference camera." if prnu[0] == "camera_match"
@@ -287,6 +299,11 @@ def combined(report: Any) -> list[dict[str, Any]]:
         lw = _v(report, "laundering")
         add(f"p_laundered {lw['p_laundered']:.2f}: the content looks like a real photo re-rendered by an AI "
             "autoencoder, not a scene that never existed.", "laundering")
+    gate = facts.graphic_gate(report)
+    if gate is not None:
+        add(f"{GRAPHIC_GATE_SENTENCE} The content check ({gate['detector']}) gives P(designed graphic) "
+            f"{words.fmt_p(gate.get('p_graphic'))}, at or above its threshold {words.fmt_p(gate.get('threshold'))}; "
+            "P(generated) from those detectors is therefore not part of the probabilities.", "graphic_gate")
     if v.label == "not_applicable":
         add(f"Not applicable: {_v(report, 'not_applicable_reason') or 'nothing can be judged'}.", "not_applicable")
     return out

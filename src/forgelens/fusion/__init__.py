@@ -30,6 +30,14 @@ Generation score
     spectral trace, which JPEG blocking also excites) are reported, not obeyed. The
     combiner also splits pristine / laundered / fully synthetic (``laundering``): a
     laundered picture is reported as real content, AI-re-rendered.
+Designed-graphic gate
+    The generation detectors were trained on photographs. When the content gate
+    (``graphic_content``, family "content") calls the picture a designed graphic (logo, banner,
+    poster, chart, screenshot), their P(generated) does not decide: it cannot make the label
+    "generated", is not part of the probabilities (P(generated) is None: not measured for a
+    graphic), and is reported in ``generation`` with ``used`` False and the reason;
+    ``decision["graphic_gate"]`` records the gate's P(graphic) and threshold. Provenance
+    declarations (C2PA, XMP, generator metadata, watermark) still decide.
 Provenance overrides
     A finding of kind ``ai_declared`` (C2PA / XMP declares AI generation) or
     ``generator_signature`` (generator metadata or watermark) with strength ≥
@@ -112,7 +120,9 @@ _BAND_ROWS = 512
 LABELS = ("authentic", "manipulated", "generated", "inconclusive", "not_applicable")
 _HARD_GENERATION_KINDS = ("ai_declared", "generator_signature")
 #: Families whose image scores say nothing about a local manipulation.
-_NOT_MANIPULATION = ("generation", "provenance", "baseline")
+_NOT_MANIPULATION = ("generation", "provenance", "baseline", "content")
+#: The content gate's finding kind (``forgelens.detectors.graphic_content``).
+_GRAPHIC_KIND = "graphic_content"
 
 
 @dataclass(frozen=True)
@@ -251,6 +261,21 @@ class _Scores:
     thresholds: dict[str, float]
     assessment: GenerationAssessment | None
     generation_score: float | None
+    #: The content gate's facts when it calls the picture a designed graphic, else None.
+    graphic_gate: dict[str, Any] | None = None
+
+
+def graphic_gate(live: list[Trace]) -> dict[str, Any] | None:
+    """{"detector", "p_graphic", "threshold"} when a content-family trace calls the picture a
+    designed graphic (the photo-trained generation detectors then do not decide), else None."""
+    for t in live:
+        if t.family != "content":
+            continue
+        for f in t.findings:
+            if f.kind == _GRAPHIC_KIND and f.values.get("is_graphic"):
+                return {"detector": t.name, "p_graphic": f.values.get("p_graphic"),
+                        "threshold": f.values.get("threshold")}
+    return None
 
 
 def _scores(live: list[Trace], fused: list[Trace], model: StackingModel | None, cfg: FusionConfig,
@@ -317,6 +342,7 @@ def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | Non
     if detection is not None and summary is None:
         summary = summarise(live, heatmap)
     sc = _scores(live, fused, model, cfg, detection, summary)
+    sc.graphic_gate = graphic_gate(live)
     ranked: list[tuple[str, Finding]] = sorted(
         ((t.name, f) for t in live for f in t.findings), key=lambda p: -p[1].strength
     )
@@ -339,8 +365,16 @@ def _decide(sc: _Scores, ranked: list[tuple[str, Finding]], families: dict[str, 
     5. ``manipulation_model`` (calibrated) / ``manipulation_rule``: manipulated at or above
        ``manipulated_at``; authentic below ``authentic_below`` unless P(generated) sits in
        its inconclusive band or leans towards generated (LR > 1); otherwise inconclusive.
+
+    A designed graphic (``sc.graphic_gate``) skips row 2 and every use of P(generated): the
+    generation detectors' assessment is reported (``used`` False), not obeyed.
     """
     a = sc.assessment
+    gated_generation = None
+    if sc.graphic_gate is not None and a is not None:
+        gated_generation = {**a.to_dict(), "used": False,
+                            "not_used_because": "designed graphic: the AI-image detectors are trained on photographs"}
+        a = None
     hard = [(d, f) for d, f in ranked if f.kind in _HARD_GENERATION_KINDS and f.strength >= 0.9]
     partial_ai = [(d, f) for d, f in ranked if f.kind == "ai_declared" and f.values.get("scope") == "partial"]
     laundered = bool(a and a.laundering and a.laundering["p_laundered"] >= 0.5)
@@ -408,20 +442,21 @@ def _decide(sc: _Scores, ranked: list[tuple[str, Finding]], families: dict[str, 
         label=label,
         score=float(score),
         manipulation_score=sc.manipulation,
-        generation_score=sc.generation_score,
+        generation_score=None if sc.graphic_gate is not None else sc.generation_score,
         domain=domain,
         heatmap=heatmap,
         mask=mask,
         findings=ranked[:20],
         calibrated=calibrated,
         probabilities=probabilities,
-        generation=a.to_dict() if a else None,
+        generation=a.to_dict() if a else gated_generation,
         laundering=a.laundering if show_laundering else None,
         likelihood_ratios={"manipulated": lr_m, "generated": lr_g},
         support={"manipulated": enfsi_support(lr_m), "generated": enfsi_support(lr_g)},
         prior={"manipulated": sc.model_prior if lr_from_manip else None, "generated": gen_prior if lr_from_gen else None},
         decision={"rule": rule, "detectors": deciders, "thresholds": thresholds,
-                  "model": _MODEL_FILES.get(sc.method) if rule == "manipulation_model" else None},
+                  "model": _MODEL_FILES.get(sc.method) if rule == "manipulation_model" else None,
+                  **({"graphic_gate": sc.graphic_gate} if sc.graphic_gate is not None else {})},
     )
 
 

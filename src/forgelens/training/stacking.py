@@ -26,7 +26,7 @@ from sklearn.model_selection import GroupKFold
 
 from forgelens.fusion.stacking import STACKING_PATH, StackingModel, feature_vector
 
-EXCLUDED_FAMILIES = ("generation", "provenance", "baseline")
+EXCLUDED_FAMILIES = ("generation", "provenance", "baseline", "content")
 
 
 def read(path: str) -> list[dict]:
