@@ -6,6 +6,7 @@ so a figure in a benchmark table is produced by exactly the code a user runs.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import threading
@@ -143,8 +144,9 @@ def analyze(
     if workers > 1 and len(names) > 1:
         _ = evidence.luminance  # shared by most detectors: build it once, before the threads
         mb = {n: _WORKING_SET_MB_PER_MP.get(n, _OTHER_MB_PER_MP) * evidence.megapixels for n in order}
-        done = run_side_by_side(order, lambda n: registry.run(n, evidence, cfgs[n]), int(workers), mb,
-                                PARALLEL_WORKING_SET_MB)
+        with one_blas_thread():  # the cores are taken by the detector threads already
+            done = run_side_by_side(order, lambda n: registry.run(n, evidence, cfgs[n]), int(workers), mb,
+                                    PARALLEL_WORKING_SET_MB)
     else:
         done = {n: registry.run(n, evidence, cfgs[n]) for n in order}
     traces = [done[n] for n in names]
@@ -200,6 +202,22 @@ def run_side_by_side(order: list[str], run: Callable[[str], Any], workers: int, 
         for f in [pool.submit(worker) for _ in range(workers)]:
             f.result()  # re-raises what a thread raised (registry.run itself records detector errors)
     return done
+
+
+def one_blas_thread() -> contextlib.AbstractContextManager:
+    """BLAS (OpenBLAS under NumPy/SciPy) limited to one thread while detectors run side by side.
+
+    Each detector thread that multiplies matrices would otherwise wake BLAS threads of its own for
+    cores the other detectors are using: small products then wait on the scheduler (a 72×266 by
+    266×354 product took 48 ms instead of 0.4 ms on the loaded 2-core box) and spinning threads
+    burn CPU. The same reason the ONNX sessions run one intra-op thread. The products themselves
+    are the same (OpenBLAS splits the output, not the sums).
+    """
+    try:
+        from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
+    except ImportError:  # pragma: no cover
+        return contextlib.nullcontext()
+    return threadpool_limits(1, user_api="blas")
 
 
 def why_not_applicable(evidence: Evidence) -> str | None:
