@@ -141,14 +141,14 @@ def analyze(
     # Peak memory is max over detectors of (maps already kept + the detector's own working set):
     # run the ones with large working sets first, while little is kept. The report keeps `names` order.
     order = sorted(names, key=lambda n: _LARGE_WORKING_SET.index(n) if n in _LARGE_WORKING_SET else len(_LARGE_WORKING_SET))
-    if workers > 1 and len(names) > 1:
-        _ = evidence.luminance  # shared by most detectors: build it once, before the threads
-        mb = {n: _WORKING_SET_MB_PER_MP.get(n, _OTHER_MB_PER_MP) * evidence.megapixels for n in order}
-        with one_blas_thread():  # the cores are taken by the detector threads already
+    with one_blas_thread():
+        if workers > 1 and len(names) > 1:
+            _ = evidence.luminance  # shared by most detectors: build it once, before the threads
+            mb = {n: _WORKING_SET_MB_PER_MP.get(n, _OTHER_MB_PER_MP) * evidence.megapixels for n in order}
             done = run_side_by_side(order, lambda n: registry.run(n, evidence, cfgs[n]), int(workers), mb,
                                     PARALLEL_WORKING_SET_MB)
-    else:
-        done = {n: registry.run(n, evidence, cfgs[n]) for n in order}
+        else:
+            done = {n: registry.run(n, evidence, cfgs[n]) for n in order}
     traces = [done[n] for n in names]
     t1 = time.perf_counter()
     verdict = fuse(traces, evidence.shape, fusion)
@@ -205,13 +205,14 @@ def run_side_by_side(order: list[str], run: Callable[[str], Any], workers: int, 
 
 
 def one_blas_thread() -> contextlib.AbstractContextManager:
-    """BLAS (OpenBLAS under NumPy/SciPy) limited to one thread while detectors run side by side.
+    """BLAS (OpenBLAS under NumPy/SciPy) limited to one thread while the detectors run.
 
-    Each detector thread that multiplies matrices would otherwise wake BLAS threads of its own for
-    cores the other detectors are using: small products then wait on the scheduler (a 72×266 by
-    266×354 product took 48 ms instead of 0.4 ms on the loaded 2-core box) and spinning threads
-    burn CPU. The same reason the ONNX sessions run one intra-op thread. The products themselves
-    are the same (OpenBLAS splits the output, not the sums).
+    The detectors' products are many small ones (8×8 block DCTs, per-cell fits): BLAS threads
+    cost more to wake than they save, and beside a second detector thread they wait on the
+    scheduler for a core that is busy — on the loaded 2-core box jpeg_adq's block DCT took
+    0.2-0.55 s with OpenBLAS' threads and 0.05 s with one, a 72×266 by 266×354 product 48 ms
+    instead of 0.4 ms. The same reason the ONNX sessions run one intra-op thread. The products
+    are the same (OpenBLAS splits the output, not the sums: reports compared identical).
     """
     try:
         from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
