@@ -174,7 +174,7 @@ def edited_graph() -> bytes:
             pass
     graph, _ = with_layer_outputs(model.read_bytes())
     if cached is not None:
-        tmp = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
+        tmp = cached.with_name(f"{cached.name}.{os.getpid()}.{threading.get_ident()}.tmp")  # one per writer
         try:
             cached.parent.mkdir(parents=True, exist_ok=True)
             tmp.write_bytes(graph)
