@@ -92,7 +92,10 @@ def to_pixels(m: np.ndarray, shape: tuple[int, int], block: int = 1,
         raise ValueError(f"map of shape {m.shape} is not a {k}-pixel grid of a {shape} picture")
     cols = np.arange(int(shape[1])) // k
     out = np.empty((r1 - r0, int(shape[1])), np.float32)
-    np.take(np.asarray(m, np.float32)[:, cols], np.arange(r0, r1) // k, axis=0, out=out)
+    if r1 <= r0:
+        return out
+    g0, g1 = r0 // k, (r1 - 1) // k + 1  # only the grid rows this band covers are widened
+    np.take(np.asarray(m[g0:g1], np.float32)[:, cols], np.arange(r0, r1) // k - g0, axis=0, out=out)
     return out
 
 
