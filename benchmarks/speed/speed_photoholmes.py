@@ -47,7 +47,8 @@ data = open(path, "rb").read()
 c0, t0 = cpu(), time.perf_counter()
 report = analyze(data, name=path, workers=workers)
 wall, c = time.perf_counter() - t0, cpu() - c0
-print(json.dumps({"wall": wall, "cpu": c, "mp": report.evidence.megapixels, "label": report.verdict.label}))
+print(json.dumps({"wall": wall, "cpu": c, "mp": report.evidence.megapixels, "label": report.verdict.label,
+                  "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 _PHOTOHOLMES_CHILD = r"""
@@ -64,7 +65,8 @@ out = Splicebuster().predict(**inp)
 wall, c = time.perf_counter() - t0, cpu() - c0
 mp = image.shape[-1] * image.shape[-2] / 1e6
 heat = out[0] if isinstance(out, tuple) else out
-print(json.dumps({"wall": wall, "cpu": c, "mp": mp, "map_shape": list(np.asarray(heat).shape)}))
+print(json.dumps({"wall": wall, "cpu": c, "mp": mp, "map_shape": list(np.asarray(heat).shape),
+                  "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
@@ -104,17 +106,18 @@ def main() -> None:
     for _ in range(args.repeat):
         runs["forgelens"].append(_run(sys.executable, _FORGELENS_CHILD, [str(image), str(args.workers)], env))
         runs["photoholmes"].append(_run(str(ph_python), _PHOTOHOLMES_CHILD, [str(image)], ph_env))
-    med = {k: {m: statistics.median(r[m] for r in v) for m in ("wall", "cpu", "mp")} for k, v in runs.items()}
+    med = {k: {m: statistics.median(r[m] for r in v) for m in ("wall", "cpu", "mp", "rss")} for k, v in runs.items()}
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"image: {image.name} ({med['forgelens']['mp']:.2f} MP); {os.cpu_count()} CPUs; load average {load}; "
           f"median of {args.repeat} run(s); forgelens workers={args.workers}; "
           f"forgelens verdict: {runs['forgelens'][0]['label']}")
-    print("| method | wall s | wall s/MP | CPU s | CPU s/MP |")
-    print("|---|---|---|---|---|")
+    print("| method | wall s | wall s/MP | CPU s | CPU s/MP | peak RSS MB (whole process) |")
+    print("|---|---|---|---|---|---|")
     for name, label in (("forgelens", "forgelens, full default analysis"),
                         ("photoholmes", "PhotoHolmes Splicebuster (defaults)")):
         m = med[name]
-        print(f"| {label} | {m['wall']:.1f} | {m['wall'] / m['mp']:.2f} | {m['cpu']:.1f} | {m['cpu'] / m['mp']:.2f} |")
+        print(f"| {label} | {m['wall']:.1f} | {m['wall'] / m['mp']:.2f} | {m['cpu']:.1f} | {m['cpu'] / m['mp']:.2f} "
+              f"| {m['rss']:.0f} |")
     fl, ph = med["forgelens"], med["photoholmes"]
     print(f"forgelens is {ph['wall'] / fl['wall']:.2f}x faster in wall time and "
           f"{ph['cpu'] / fl['cpu']:.2f}x in CPU time (goal: >= 10x)")

@@ -11,8 +11,8 @@ import math
 
 import numpy as np
 
-__all__ = ["MAD_TO_SIGMA", "blocks_to_pixels", "grid_shape", "native_grid", "to_pixels", "robust_center_spread",
-           "outlier_map", "robust_unit"]
+__all__ = ["MAD_TO_SIGMA", "area_shrink", "area_weights", "blocks_to_pixels", "grid_shape", "native_grid",
+           "to_pixels", "robust_center_spread", "outlier_map", "robust_unit"]
 
 #: 1 / Φ⁻¹(3/4): the median absolute deviation times this estimates σ of a normal sample.
 MAD_TO_SIGMA = 1.4826
@@ -92,8 +92,53 @@ def to_pixels(m: np.ndarray, shape: tuple[int, int], block: int = 1,
         raise ValueError(f"map of shape {m.shape} is not a {k}-pixel grid of a {shape} picture")
     cols = np.arange(int(shape[1])) // k
     out = np.empty((r1 - r0, int(shape[1])), np.float32)
-    np.take(np.asarray(m, np.float32)[:, cols], np.arange(r0, r1) // k, axis=0, out=out)
+    if r1 <= r0:
+        return out
+    g0, g1 = r0 // k, (r1 - 1) // k + 1  # only the grid rows this band covers are widened
+    np.take(np.asarray(m[g0:g1], np.float32)[:, cols], np.arange(r0, r1) // k - g0, axis=0, out=out)
     return out
+
+
+def area_weights(n: int, m: int) -> np.ndarray:
+    """(m, n) weights of an area-average shrink of ``n`` samples to ``m`` (m ≤ n), float64.
+
+    Output sample ``i`` averages the input interval [i·n/m, (i+1)·n/m) by overlap, as OpenCV's
+    ``INTER_AREA`` does when it shrinks: slivers of at most 1e-3 of a pixel are left out and the
+    weights are divided by the cell's width (``min(n/m, n - i·n/m)``).
+
+    >>> area_weights(4, 2)
+    array([[0.5, 0.5, 0. , 0. ],
+           [0. , 0. , 0.5, 0.5]])
+    """
+    scale = n / m
+    start = np.arange(m, dtype=np.float64)[:, None] * scale
+    px = np.arange(n, dtype=np.float64)[None, :]
+    overlap = np.clip(np.minimum(px + 1, start + scale) - np.maximum(px, start), 0.0, None)
+    overlap[overlap <= 1e-3] = 0.0
+    return overlap / np.minimum(scale, n - start)
+
+
+def area_shrink(m: np.ndarray, shape: tuple[int, int], block: int, out_shape: tuple[int, int]) -> np.ndarray:
+    """``cv2.resize(to_pixels(m, shape, block), out_shape, INTER_AREA)`` without the pixels.
+
+    A map kept on a ``block``-pixel grid is constant within each cell, so the area average of its
+    pixels is a product of three small matrices: (area weights summed per cell) · grid ·
+    (the same for columns)ᵀ — about 100× less work than expanding the map first. Equal to the
+    OpenCV result within float32 rounding (≤ ~4e-7); ``out_shape`` must not exceed ``shape``.
+    """
+    h, w = int(shape[0]), int(shape[1])
+    oh, ow = int(out_shape[0]), int(out_shape[1])
+    if oh > h or ow > w:
+        raise ValueError(f"area_shrink shrinks only: {shape} → {out_shape}")
+    k = int(block)
+    if np.shape(m) != grid_shape(shape, k):
+        raise ValueError(f"map of shape {np.shape(m)} is not a {k}-pixel grid of a {shape} picture")
+    from scipy import sparse  # the weights are banded: a sparse product, no BLAS threads to wake
+
+    wy = sparse.csr_matrix(np.add.reduceat(area_weights(h, oh), np.arange(0, h, k), axis=1))  # (oh, grid rows)
+    wx = sparse.csr_matrix(np.add.reduceat(area_weights(w, ow), np.arange(0, w, k), axis=1))  # (ow, grid cols)
+    rows = wy @ np.asarray(m, np.float64)  # (oh, grid cols)
+    return np.asarray((wx @ rows.T).T, np.float32)
 
 
 def robust_center_spread(x: np.ndarray) -> tuple[float, float]:

@@ -6,6 +6,7 @@ so a figure in a benchmark table is produced by exactly the code a user runs.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import threading
@@ -32,6 +33,12 @@ _WORKING_SET_MB_PER_MP = {"cfa": 35.4, "jpeg_grid": 29.7, "copymove_sift": 28.7,
                           "ela": 19.5, "jpeg_adq": 15.3, "noise_local": 14.2, "noise_median": 12.5,
                           "median_filter": 11.4, "noise_wavelet": 9.6}
 _OTHER_MB_PER_MP = 3.0
+#: CPU seconds per megapixel of the default detectors outside ``_LARGE_WORKING_SET`` (speed.py at 6 MP,
+#: workers=1, issue 16 session 5): with workers > 1 they start longest first, so the last job to
+#: start is a short one and no core idles long at the end. Unlisted ones count 0.
+_CPU_S_PER_MP = {"noise_local": 0.11, "clip_probe": 0.08, "jpeg_adq": 0.07, "resampling": 0.06,
+                 "noise_wavelet": 0.03, "noise_median": 0.02, "gen_trace": 0.02, "spectrum": 0.015,
+                 "median_filter": 0.006}
 #: With ``workers > 1``, detectors run side by side only while their working sets add up to at most
 #: this. Measured at 24 MP with 2 workers (docs/notes/issue-16.md): 1100 → peak 2 155 MB, 600 → 1 916 MB
 #: (1 853 MB with one worker): besides the picture (~370 MB) and the kept maps (~570 MB), threads
@@ -139,14 +146,17 @@ def analyze(
         registry.get(n)  # raises ConfigError for a misspelt detector name
     # Peak memory is max over detectors of (maps already kept + the detector's own working set):
     # run the ones with large working sets first, while little is kept. The report keeps `names` order.
-    order = sorted(names, key=lambda n: _LARGE_WORKING_SET.index(n) if n in _LARGE_WORKING_SET else len(_LARGE_WORKING_SET))
-    if workers > 1 and len(names) > 1:
-        _ = evidence.luminance  # shared by most detectors: build it once, before the threads
-        mb = {n: _WORKING_SET_MB_PER_MP.get(n, _OTHER_MB_PER_MP) * evidence.megapixels for n in order}
-        done = run_side_by_side(order, lambda n: registry.run(n, evidence, cfgs[n]), int(workers), mb,
-                                PARALLEL_WORKING_SET_MB)
-    else:
-        done = {n: registry.run(n, evidence, cfgs[n]) for n in order}
+    # Then the rest, longest first (with workers > 1 the last job to start is then a short one).
+    order = sorted(names, key=lambda n: (_LARGE_WORKING_SET.index(n) if n in _LARGE_WORKING_SET
+                                         else len(_LARGE_WORKING_SET), -_CPU_S_PER_MP.get(n, 0.0)))
+    with one_blas_thread():
+        if workers > 1 and len(names) > 1:
+            _ = evidence.luminance  # shared by most detectors: build it once, before the threads
+            mb = {n: _WORKING_SET_MB_PER_MP.get(n, _OTHER_MB_PER_MP) * evidence.megapixels for n in order}
+            done = run_side_by_side(order, lambda n: registry.run(n, evidence, cfgs[n]), int(workers), mb,
+                                    PARALLEL_WORKING_SET_MB)
+        else:
+            done = {n: registry.run(n, evidence, cfgs[n]) for n in order}
     traces = [done[n] for n in names]
     t1 = time.perf_counter()
     verdict = fuse(traces, evidence.shape, fusion)
@@ -200,6 +210,23 @@ def run_side_by_side(order: list[str], run: Callable[[str], Any], workers: int, 
         for f in [pool.submit(worker) for _ in range(workers)]:
             f.result()  # re-raises what a thread raised (registry.run itself records detector errors)
     return done
+
+
+def one_blas_thread() -> contextlib.AbstractContextManager:
+    """BLAS (OpenBLAS under NumPy/SciPy) limited to one thread while the detectors run.
+
+    The detectors' products are many small ones (8×8 block DCTs, per-cell fits): BLAS threads
+    cost more to wake than they save, and beside a second detector thread they wait on the
+    scheduler for a core that is busy — on the loaded 2-core box jpeg_adq's block DCT took
+    0.2-0.55 s with OpenBLAS' threads and 0.05 s with one, a 72×266 by 266×354 product 48 ms
+    instead of 0.4 ms. The same reason the ONNX sessions run one intra-op thread. The products
+    are the same (OpenBLAS splits the output, not the sums: reports compared identical).
+    """
+    try:
+        from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
+    except ImportError:  # pragma: no cover
+        return contextlib.nullcontext()
+    return threadpool_limits(1, user_api="blas")
 
 
 def why_not_applicable(evidence: Evidence) -> str | None:

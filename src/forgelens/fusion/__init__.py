@@ -238,11 +238,20 @@ def fuse_maps(traces: list[Trace], shape: tuple[int, int], weights: dict[str, fl
         w = np.float32(weights.get(t.name, 1.0) * evidence_weight)
         if w <= 0:
             continue
-        for r0 in range(0, shape[0], _BAND_ROWS):  # maps kept at their native grid: pixels one band at a time
+        if t.block > 1:  # w·r and w·r·h on the trace's own grid: the same float32 products, cell by cell
+            wr = w * (np.float32(1.0) if t.reliability is None else np.asarray(t.reliability, np.float32))
+            heat, rel, block = wr * np.asarray(t.heatmap, np.float32), wr, t.block
+        else:
+            heat, rel, block = t.heatmap, t.reliability, 1
+        for r0 in range(0, shape[0], _BAND_ROWS):  # expanded to pixels one band at a time
             rows = (r0, min(shape[0], r0 + _BAND_ROWS))
-            r = np.float32(1.0) if t.reliability is None else to_pixels(t.reliability, shape, t.block, rows)
-            num[rows[0]:rows[1]] += w * r * to_pixels(t.heatmap, shape, t.block, rows)
-            den[rows[0]:rows[1]] += w * r
+            if block > 1:
+                num[rows[0]:rows[1]] += to_pixels(heat, shape, block, rows)
+                den[rows[0]:rows[1]] += rel if t.reliability is None else to_pixels(rel, shape, block, rows)
+            else:
+                r = np.float32(1.0) if rel is None else to_pixels(rel, shape, 1, rows)
+                num[rows[0]:rows[1]] += w * r * to_pixels(heat, shape, 1, rows)
+                den[rows[0]:rows[1]] += w * r
     if not den.any():
         return None, None
     heatmap = np.divide(num, np.maximum(den, 1e-6, out=den), out=num)  # den == 0 ⇒ num == 0 ⇒ 0, in place

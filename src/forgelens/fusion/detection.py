@@ -45,7 +45,7 @@ import numpy as np
 from forgelens import model_file
 from forgelens.fusion.calibration import apply_platt
 from forgelens.fusion.trees import BoostedTrees
-from forgelens.maps import to_pixels
+from forgelens.maps import area_shrink, to_pixels
 from forgelens.trace import Trace
 
 DETECTION_PATH = Path(__file__).with_name("detection.json")
@@ -135,6 +135,15 @@ def _shrink(m: np.ndarray, gshape: tuple[int, int]) -> np.ndarray:
     return cv2.resize(np.asarray(m, np.float32), (gshape[1], gshape[0]), interpolation=cv2.INTER_AREA)
 
 
+def _shrink_map(m: np.ndarray, shape: tuple[int, int], block: int, gshape: tuple[int, int]) -> np.ndarray:
+    """A trace's map (on its ``block``-pixel grid) area-averaged onto the pooling grid: on the grid
+    itself when it is coarser than a pixel (``maps.area_shrink``, the same numbers within float
+    rounding), else through OpenCV."""
+    if block > 1 and gshape[0] <= shape[0] and gshape[1] <= shape[1]:
+        return area_shrink(m, shape, block, gshape)
+    return _shrink(to_pixels(m, shape, block), gshape)
+
+
 def summarise(traces: list[Trace], fused: np.ndarray | None = None) -> MapSummary:
     """Shrink the manipulation traces' maps (and the fused map) to the pooling grid."""
     s = MapSummary()
@@ -151,9 +160,9 @@ def summarise(traces: list[Trace], fused: np.ndarray | None = None) -> MapSummar
             s.provenance_strength = max([s.provenance_strength, *strengths])
         if t.heatmap is None or t.family in _NOT_MANIPULATION or gshape is None:
             continue
-        s.maps[t.name] = _shrink(to_pixels(t.heatmap, shape, t.block), gshape).astype(np.float16)
+        s.maps[t.name] = _shrink_map(t.heatmap, shape, t.block, gshape).astype(np.float16)
         if t.reliability is not None:
-            s.reliability[t.name] = _shrink(to_pixels(t.reliability, shape, t.block), gshape).astype(np.float16)
+            s.reliability[t.name] = _shrink_map(t.reliability, shape, t.block, gshape).astype(np.float16)
     if fused is not None and gshape is not None:
         s.fused = _shrink(fused, gshape).astype(np.float16)
     s.facts = finding_facts([(t.family, f.kind, f.values, t.shape or (t.heatmap.shape if t.heatmap is not None else shape or (1, 1)))

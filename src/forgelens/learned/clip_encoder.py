@@ -25,6 +25,7 @@ so a probe fitted here is tied to this exact file; its SHA-256 is recorded with 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import os
@@ -130,6 +131,60 @@ def with_layer_outputs(model_bytes: bytes) -> tuple[bytes, int]:
     return m.SerializeToString(), len(layers)
 
 
+#: Bump when ``with_layer_outputs`` changes what it writes (names the cached edited graphs).
+_EDIT_VERSION = 1
+
+
+def cache_dir() -> Path | None:
+    """Where edited graphs are kept between runs: ``$FORGELENS_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/forgelens``, else ``~/.cache/forgelens``; None when
+    ``FORGELENS_CACHE_DIR`` is set empty (no cache on disk)."""
+    env = os.environ.get("FORGELENS_CACHE_DIR")
+    if env is not None:
+        return Path(env).expanduser() if env.strip() else None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base).expanduser() / "forgelens"
+
+
+def _cached_graph_path(model: Path) -> Path | None:
+    """The cache file of ``model``'s edited graph, named by the model file's identity
+    (resolved path, size, modification time) and the edit's version."""
+    root = cache_dir()
+    if root is None:
+        return None
+    st = model.stat()
+    key = hashlib.sha256(f"{model.resolve()}|{st.st_size}|{st.st_mtime_ns}|{_EDIT_VERSION}".encode()).hexdigest()
+    return root / "clip" / f"clip_cls_layers-{key[:24]}.onnx"
+
+
+def edited_graph() -> bytes:
+    """``with_layer_outputs`` of the encoder file, cached on disk (``cache_dir``).
+
+    Building it needs ``import onnx`` and a parse of the 90 MB graph (~0.9 s of CPU, paid by
+    every process, i.e. by every CLI run); the cached bytes are exactly what the edit
+    produced, so the session and its outputs are the same. A cache that cannot be written
+    (read-only home) is skipped silently: the graph is then built in memory each time.
+    """
+    model = Path(model_path())
+    cached = _cached_graph_path(model)
+    if cached is not None and cached.is_file():
+        try:
+            return cached.read_bytes()
+        except OSError:
+            pass
+    graph, _ = with_layer_outputs(model.read_bytes())
+    if cached is not None:
+        tmp = cached.with_name(f"{cached.name}.{os.getpid()}.{threading.get_ident()}.tmp")  # one per writer
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(graph)
+            os.replace(tmp, cached)  # atomic: a reader never sees half a file
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+    return graph
+
+
 @lru_cache(maxsize=2)
 def _session(threads: int):
     """The encoder with the per-block CLS outputs added (``with_layer_outputs``); outputs 0 and 1
@@ -140,8 +195,16 @@ def _session(threads: int):
     so.intra_op_num_threads = max(1, threads)
     so.inter_op_num_threads = 1
     so.log_severity_level = 3
-    graph, _ = with_layer_outputs(Path(model_path()).read_bytes())
-    return ort.InferenceSession(graph, sess_options=so, providers=["CPUExecutionProvider"])
+    # no spin-waiting: idle ORT threads would burn the core another detector is using
+    so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    try:
+        return ort.InferenceSession(edited_graph(), sess_options=so, providers=["CPUExecutionProvider"])
+    except Exception:  # a damaged cache file: build the graph again, without the cache
+        graph, _ = with_layer_outputs(Path(model_path()).read_bytes())
+        path = _cached_graph_path(Path(model_path()))
+        if path is not None:
+            path.unlink(missing_ok=True)
+        return ort.InferenceSession(graph, sess_options=so, providers=["CPUExecutionProvider"])
 
 
 def centre_tile(rgb: np.ndarray) -> np.ndarray:

@@ -87,6 +87,26 @@ def _starts(n: int, tile: int, stride: int) -> list[int]:
     return s
 
 
+def _even_layout(n: int, tile: int, overlap: int) -> tuple[int, list[int]]:
+    """(side, starts) of the fewest tiles of at most ``tile`` px that cover ``n`` px with at least
+    ``overlap`` px shared by neighbours (up to 7 px less after snapping to the 8-px grid), the side
+    cut to the smallest multiple of ``STRIDE`` that still covers, the starts spread evenly on
+    multiples of 8 (the last one ends at ``n``).
+
+    The fixed layout (``_starts``) keeps ``tile`` and puts the last tile at ``n - tile``, which can
+    overlap its neighbour by most of a tile: at 3008 × 2000 px, 512-px tiles cover 1.52× the picture;
+    evenly spread ones of up to 768 px cover it 1.23×.
+    """
+    if n <= tile:
+        return min(tile, -(-n // STRIDE) * STRIDE), [0]
+    count = -(-(n - overlap) // (tile - overlap))
+    need = -(-(n + (count - 1) * overlap) // count)  # ceil: the side that just covers
+    side = min(tile, -(-need // STRIDE) * STRIDE)
+    step = (n - side) / (count - 1)
+    starts = [int(round(i * step / 8)) * 8 for i in range(count - 1)] + [n - side]
+    return side, starts
+
+
 def _ramp(n: int, overlap: int) -> np.ndarray:
     """1-D blending weights: linear ramp over ``overlap`` px at both ends, floor 1e-3."""
     if overlap <= 0:
@@ -103,7 +123,8 @@ def _pad(patch: np.ndarray, th: int, tw: int) -> np.ndarray:
     return np.pad(patch, ((0, th - ph), (0, tw - pw), (0, 0)), mode=mode)
 
 
-def localize(net, rgb: np.ndarray, tile: int = 512, overlap: int = 64) -> tuple[np.ndarray, np.ndarray, float]:
+def localize(net, rgb: np.ndarray, tile: int = 512, overlap: int = 64,
+             even: bool = False) -> tuple[np.ndarray, np.ndarray, float]:
     """Run the localizer on a full-resolution RGB image, tiled with blended overlaps.
 
     Parameters
@@ -114,6 +135,9 @@ def localize(net, rgb: np.ndarray, tile: int = 512, overlap: int = 64) -> tuple[
     tile, overlap : int
         Tile side (multiple of 32) and overlap (multiple of 8, so every tile keeps the image's
         8x8 JPEG grid phase). Images smaller than a tile are padded, never resized.
+    even : bool
+        Spread the fewest tiles of at most ``tile`` px evenly (``_even_layout``) instead of
+        ``tile``-px tiles every ``tile - overlap`` px with the last one flush with the edge.
 
     Returns
     -------
@@ -125,8 +149,11 @@ def localize(net, rgb: np.ndarray, tile: int = 512, overlap: int = 64) -> tuple[
     if tile % STRIDE or overlap % 8 or overlap >= tile:
         raise ValueError(f"tile must be a multiple of {STRIDE} and overlap a multiple of 8 below it")
     h, w = rgb.shape[:2]
-    th, tw = min(tile, -(-h // STRIDE) * STRIDE), min(tile, -(-w // STRIDE) * STRIDE)
-    ys, xs = _starts(h, th, th - overlap), _starts(w, tw, tw - overlap)
+    if even:
+        (th, ys), (tw, xs) = _even_layout(h, tile, overlap), _even_layout(w, tile, overlap)
+    else:
+        th, tw = min(tile, -(-h // STRIDE) * STRIDE), min(tile, -(-w // STRIDE) * STRIDE)
+        ys, xs = _starts(h, th, th - overlap), _starts(w, tw, tw - overlap)
     ramp_y, ramp_x = _ramp(min(th, h), overlap if h > th else 0), _ramp(min(tw, w), overlap if w > tw else 0)
     # The tiles form a grid, so the summed blending weight is separable: (Σ y-ramps) ⊗ (Σ x-ramps).
     # Two vectors instead of a third full-resolution buffer (96 MB at 24 MP).
