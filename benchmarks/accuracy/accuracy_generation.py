@@ -114,6 +114,23 @@ def table(t: Table, sc: Scorers, title: str) -> None:
         g = real & (t.family == src)
         print(f"| {src} | {int(g.sum())} | " + " | ".join(f"{np.mean(s[n][0][g] >= s[n][1]):.1%}" for n in names) + " |")
     print("| thresholds | | " + " | ".join(f"{s[n][1]:.3f}" for n in names) + " |")
+    bands(t, s["combined"][0], sc.comb[0])
+
+
+def bands(t: Table, p: np.ndarray, model: dict) -> None:
+    """Share of each held-out family / real source in the combined score's three bands."""
+    val = t.split == "val"
+    hi, lo = model["generated_at"], model["authentic_below"]
+    print(f"\nCombined score's bands (generated ≥ {hi:.3f}, inconclusive ≥ {lo:.3f}, else not generated):\n")
+    print("| held-out group | n | generated | inconclusive | not generated |")
+    print("|---|---|---|---|---|")
+    gen = sorted(set(t.family[val & (t.y == 1)]))
+    real = sorted(set(t.family[val & (t.y == 0)]))
+    for name, g in ([(f, val & (t.family == f)) for f in gen] + [("all unseen families", val & (t.y == 1))]
+                    + [(f"real: {f}", val & (t.family == f)) for f in real] + [("all real", val & (t.y == 0))]):
+        q = p[g]
+        print(f"| {name} | {int(g.sum())} | {np.mean(q >= hi):.0%} | {np.mean((q >= lo) & (q < hi)):.0%} | "
+              f"{np.mean(q < lo):.0%} |")
 
 
 def attribution(t: Table, sc: Scorers) -> None:
