@@ -44,6 +44,7 @@ from fit_generation import (  # noqa: E402
 )
 
 from forgelens.detectors.generation_attribution import UNKNOWN, FamilyModel  # noqa: E402
+from forgelens.fusion.generation import GenerationCombiner  # noqa: E402
 from forgelens.training import probes as tg  # noqa: E402
 
 OLD_PROBE_COMMIT = "e41737b"  # the probe shipped before issue 18
@@ -59,7 +60,9 @@ class Scorers:
     def __init__(self, train: Table):
         self.probe = tg.LinearProbe.load(PROBE_JSON)
         self.parts = tuple(self.probe.meta["parts"])
-        self.comb = json.loads(OUT_JSON.read_text())["models"]
+        self.comb = [{"detectors": list(m.detectors), "coef": list(m.coef), "intercept": m.intercept,
+                      "generated_at": m.generated_at, "authentic_below": m.authentic_below}
+                     for m in GenerationCombiner.load(OUT_JSON).models]  # either file layout
         self.old = old_probe()
         tr = train.split == "train"
         x = train.parts["trivial"][tr]
