@@ -18,8 +18,8 @@ the view stays the real's — and a square larger than ``--max-side`` (768 px) i
 at that size and resized back (area down, bicubic up): the fake then is "a generator output
 of ≤ 768 px that the chain resized", as generated pictures in the wild are (outputs of ~1 MP,
 then resized by whoever posts them). TAEF2 costs ~10 s per megapixel on one loaded core; the
-cap keeps a pair at ≤ ~6 s; the probe's tile (224 px from the short side) reads nothing finer. Files go to ``DATA/pairs/`` (run the
-held-out guard on that folder), features (``g_emb``/``g_tok``/``g_cls``, each tile encoded
+cap keeps a pair at ≤ ~6 s; the probe's tile (224 px across the same square) reads nothing
+finer. Files go to ``DATA/pairs/`` (run the held-out guard on that folder), features (``g_emb``/``g_tok``/``g_cls``, each tile encoded
 alone, as in the per-block cache) to ``DATA/pairs-rine.npz`` under ``<id>_<kind>|<part>``.
 The first picture is also re-processed without the hook and compared with the stored view
 (the chain must reproduce it byte for byte). Resumable.
