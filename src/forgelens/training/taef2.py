@@ -15,6 +15,8 @@ References
        Diffusion-Generated Images", ICLR 2025.
 .. [2] "When Synthetic Traces Hide Real Content: Analysis of Stable Diffusion Image
        Laundering" (Politecnico di Milano), 2024.
+.. [3] R. Chen, J. Xi, Z. Yan et al., "Dual Data Alignment Makes AI-Generated Image Detector
+       Easier Generalizable", NeurIPS 2025 (frequency-level alignment: ``aligned_fake(kind="dda")``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import numpy as np
 
 from forgelens.errors import ForgeLensError
 
-__all__ = ["default_dir", "available", "load", "launder"]
+__all__ = ["default_dir", "available", "load", "launder", "round_trip", "aligned_fake", "HIGH_BAND"]
 
 
 def default_dir() -> Path:
@@ -124,3 +126,78 @@ def launder(rgb: np.ndarray, directory: str | None = None) -> np.ndarray:
     with torch.inference_mode():
         y = dec(enc(x)).clamp(0, 1)
     return (y[0].permute(1, 2, 0).numpy() * 255.0 + 0.5).astype(np.uint8)
+
+
+#: DCT frequencies u + v ≥ this (of an 8×8 block, 0..14) form the high band that ``aligned_fake(kind="dda")``
+#: takes from the real picture: 28 of the 64 coefficients.
+HIGH_BAND = 8
+ROUND_TRIP_TILE = 768  # larger pictures are round-tripped in tiles (bounded memory)
+ROUND_TRIP_MARGIN = 64  # context kept around each tile and cut away after decoding
+
+
+def round_trip(rgb: np.ndarray, directory: str | None = None, tile: int = ROUND_TRIP_TILE,
+               margin: int = ROUND_TRIP_MARGIN) -> np.ndarray:
+    """Encoder → decoder of a picture of any size, same size out (edge-padded to multiples of 8).
+
+    Pictures larger than ``tile`` on a side go through in ``tile``-sized pieces with ``margin``
+    pixels of context each side, so memory stays bounded (64 float channels at full size).
+    """
+    h, w = rgb.shape[:2]
+    ph, pw = -h % 8, -w % 8
+    x = np.pad(np.asarray(rgb)[..., :3], ((0, ph), (0, pw), (0, 0)), mode="edge")
+    hh, ww = x.shape[:2]
+    if max(hh, ww) <= tile:
+        return launder(x, directory)[:h, :w]
+    out = np.empty_like(x)
+    for y0 in range(0, hh, tile):
+        for x0 in range(0, ww, tile):
+            y1, x1 = min(hh, y0 + tile), min(ww, x0 + tile)
+            a, b = max(0, y0 - margin), max(0, x0 - margin)
+            c, d = min(hh, y1 + margin), min(ww, x1 + margin)
+            piece = launder(x[a:c, b:d], directory)
+            out[y0:y1, x0:x1] = piece[y0 - a:y1 - a, x0 - b:x1 - b]
+    return out[:h, :w]
+
+
+def _block_dct(x: np.ndarray) -> np.ndarray:
+    """8×8 block DCT-II (orthonormal) of an (H, W, C) float array, H and W multiples of 8."""
+    k = np.arange(8)
+    d = np.cos(np.pi * (2 * k[None, :] + 1) * k[:, None] / 16) * np.sqrt(2 / 8)
+    d[0] /= np.sqrt(2)
+    h, w, c = x.shape
+    b = x.reshape(h // 8, 8, w // 8, 8, c)
+    return np.einsum("ui,aibjc,vj->aubvc", d, b, d, optimize=True), d
+
+
+def _block_idct(coef: np.ndarray, d: np.ndarray) -> np.ndarray:
+    a, _, b, _, c = coef.shape
+    return np.einsum("ui,aubvc,vj->aibjc", d, coef, d, optimize=True).reshape(a * 8, b * 8, c)
+
+
+def high_band_from(real: np.ndarray, fake: np.ndarray, band: int = HIGH_BAND) -> np.ndarray:
+    """DDA frequency alignment: ``fake`` with the 8×8-block DCT coefficients of frequency u + v ≥ ``band``
+    replaced by ``real``'s, so the pair differs only in the lower frequencies (the decoder's
+    colour/texture rendering), not in how much fine detail each carries."""
+    h, w = real.shape[:2]
+    ph, pw = -h % 8, -w % 8
+    pad = ((0, ph), (0, pw), (0, 0))
+    cr, d = _block_dct(np.pad(real[..., :3].astype(np.float32), pad, mode="edge"))
+    cf, _ = _block_dct(np.pad(fake[..., :3].astype(np.float32), pad, mode="edge"))
+    k = np.arange(8)
+    high = (k[:, None] + k[None, :]) >= band  # (u, v)
+    cf = np.where(high[None, :, None, :, None], cr, cf)
+    return np.clip(_block_idct(cf, d)[:h, :w] + 0.5, 0, 255).astype(np.uint8)
+
+
+def aligned_fake(real: np.ndarray, kind: str = "pair", directory: str | None = None) -> np.ndarray:
+    """The generated counterpart of a real picture with the same content (aligned pair).
+
+    ``"pair"``: its TAEF2 round trip (Rajan et al. [1]); ``"dda"``: the round trip with the real
+    picture's high-frequency band put back (Chen et al. [3], frequency-level alignment).
+    """
+    fake = round_trip(real, directory)
+    if kind == "pair":
+        return fake
+    if kind == "dda":
+        return high_band_from(real, fake)
+    raise ValueError(f"aligned_fake: unknown kind {kind!r} (pair, dda)")
