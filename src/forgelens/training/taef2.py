@@ -195,9 +195,7 @@ def aligned_fake(real: np.ndarray, kind: str = "pair", directory: str | None = N
     ``"pair"``: its TAEF2 round trip (Rajan et al. [1]); ``"dda"``: the round trip with the real
     picture's high-frequency band put back (Chen et al. [3], frequency-level alignment).
     """
+    if kind not in ("pair", "dda"):  # checked before the (slow, torch-needing) round trip
+        raise ValueError(f"aligned_fake: unknown kind {kind!r} (pair, dda)")
     fake = round_trip(real, directory)
-    if kind == "pair":
-        return fake
-    if kind == "dda":
-        return high_band_from(real, fake)
-    raise ValueError(f"aligned_fake: unknown kind {kind!r} (pair, dda)")
+    return fake if kind == "pair" else high_band_from(real, fake)
