@@ -243,6 +243,59 @@ def laundering(data: Path, n: int) -> None:
           f"{np.mean(~np.isnan(la[:, 2])):.0%} |")
 
 
+def cameras(data: Path, limit_bytes: int = 1_500_000) -> None:
+    """Issue 14's camera set: the exif-samples JPEGs of ``../shared/datasets/cameras`` ≤ 1.5 MB, each
+    through the gate, gen_trace and clip_probe and the *shipped* combiner (the generation row of the
+    verdict only, not the whole analysis: it comes before the manipulation rows, so a call here is a
+    "generated" label unless a provenance declaration decides first); pictures the pipeline does not
+    judge (``why_not_applicable``: under 128 px a side, flat) are counted apart, as the analysis
+    labels them "not_applicable". Says which files a generation fit saw (train split of DATA)."""
+    import csv
+
+    from forgelens.detectors import registry
+    from forgelens.errors import ForgeLensError
+    from forgelens.evidence import load
+    from forgelens.fusion import graphic_gate
+    from forgelens.fusion.generation import assess, shipped_combiner
+    from forgelens.pipeline import why_not_applicable
+    from forgelens.training.generation_data import load_manifest
+
+    root = ROOT.parent / "shared" / "datasets" / "cameras"
+    if not root.is_dir():
+        print(f"\n(cameras skipped: {root} absent)")
+        return
+    with open(root / "index.csv", newline="") as fh:
+        paths = [root / r["image"] for r in csv.DictReader(fh) if "exif-samples" in r["image"]]
+    paths = [p for p in paths if p.stat().st_size <= limit_bytes]
+    fitted_on = {Path(r.path).name for r in load_manifest(data)
+                 if not r.dropped and r.split == "train" and str(r.path).startswith("exif-samples/")}
+    left_out = (shipped_combiner().fitted or {}).get("left_out_of_training", "")
+    seen = set() if "exif-samples" in left_out else fitted_on
+    calls, gated, unread, n, not_judged = [], [], 0, 0, []
+    for p in paths:
+        try:
+            ev = load(p)
+        except ForgeLensError:
+            unread += 1
+            continue
+        n += 1
+        if why_not_applicable(ev):
+            not_judged.append(p.name)
+            continue
+        traces = [registry.run(d, ev) for d in ("graphic_content", "gen_trace", "clip_probe")]
+        a = assess(traces[1:])
+        if graphic_gate(traces[:1]):
+            gated.append(p.name)
+        elif a is not None and a.p_generated >= a.generated_at:
+            calls.append(f"{p.name} (P {a.p_generated:.2f}{', fitted on' if p.name in seen else ''})")
+    print(f"\n### Camera originals: exif-samples ≤ 1.5 MB ({n} readable, {unread} unreadable), generation row only\n")
+    print(f"- called generated: {len(calls)}/{n} ({len(calls) / max(n, 1):.1%}): {', '.join(calls) or 'none'}")
+    print(f"- not judged (label not_applicable: too small or flat): {len(not_judged)}")
+    print(f"- gated (designed graphic, no generation verdict): {len(gated)}: {', '.join(gated) or 'none'}")
+    print(f"- exif-samples files in the generation fit's training split: {len(seen)}"
+          + (f" (the shipped combiner says: {left_out})" if left_out else ""))
+
+
 def speed(data: Path, n: int = 6) -> None:
     from forgelens.detectors import registry
     from forgelens.evidence import load
@@ -273,10 +326,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--models", type=Path, default=None,
                     help="folder with clip_probe.json, generation_families.json and generation.json to score "
                          "instead of the shipped files (fit_generation.py --out)")
+    ap.add_argument("--cameras", action="store_true",
+                    help="only the exif-samples camera originals ≤ 1.5 MB through the shipped models (issue 14's set)")
     ap.add_argument("--summary", action="store_true",
                     help="only one row per view for the combined score (the comparison table of the notes)")
     a = ap.parse_args(argv)
     gate = not a.no_gate
+    if a.cameras:
+        cameras(a.data)
+        return 0
     base = Table(a.data, gate=gate)
     sc = Scorers(base, a.models)
     print(f"models: {a.models or 'shipped'}; gate {'on' if gate else 'off'} (threshold {base.gate_threshold:.3f})")
