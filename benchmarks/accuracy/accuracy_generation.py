@@ -13,6 +13,13 @@ Thresholds are the shipped ones (fitted on the training split only). Scorers:
 - ``univfd-old``: the probe shipped before issue 18 (SD 1.x/2.x + camera photos, one resized view);
 - ``trivial``: logistic regression on log size, JPEG or not, brightness, saturation and
   sharpness, fitted on the same training split, threshold by the same per-style rule.
+
+Gate (session 5b): as in the pipeline, a view the shipped ``graphic_content`` gate calls a designed
+graphic gets no generation verdict (``generation_cache_gate.py`` caches the gate's features). The
+tables give "gated" as its own column: a gated generated picture is not counted as called generated,
+a gated real one is not a false alarm; AUCs are over the pictures the gate passes. ``--no-gate``
+gives the earlier accounting (every picture scored). ``--models DIR`` scores the three model files
+in DIR (a candidate written by ``fit_generation.py --out DIR``) instead of the shipped ones.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fit"))
 
 from fit_generation import (  # noqa: E402
     FAMILIES_JSON,
+    FPR,
     OUT_JSON,
     PROBE_JSON,
     ROOT,
@@ -57,18 +65,21 @@ def old_probe() -> tg.LinearProbe:
 
 
 class Scorers:
-    def __init__(self, train: Table):
-        self.probe = tg.LinearProbe.load(PROBE_JSON)
+    def __init__(self, train: Table, models: Path | None = None):
+        probe_json, out_json = (models / PROBE_JSON.name, models / OUT_JSON.name) if models else (PROBE_JSON, OUT_JSON)
+        self.families_json = models / FAMILIES_JSON.name if models else FAMILIES_JSON
+        self.probe = tg.LinearProbe.load(probe_json)
         self.parts = tuple(self.probe.meta["parts"])
         self.comb = [{"detectors": list(m.detectors), "coef": list(m.coef), "intercept": m.intercept,
                       "generated_at": m.generated_at, "authentic_below": m.authentic_below}
-                     for m in GenerationCombiner.load(OUT_JSON).models]  # either file layout
+                     for m in GenerationCombiner.load(out_json).models]  # either file layout
         self.old = old_probe()
         tr = train.split == "train"
         x = train.parts["trivial"][tr]
         self.triv = tg.fit_linear(x, train.y[tr], c=1.0)
         p = expit(self.triv.logit(x))
-        self.triv_thr = per_source_threshold(p[train.y[tr] == 0], train.family[tr][train.y[tr] == 0])
+        r = train.y[tr] == 0
+        self.triv_thr = per_source_threshold(p[r], train.family[tr][r], gated=train.gated[tr][r])
 
     def scores(self, t: Table) -> dict[str, tuple[np.ndarray, float]]:
         p_clip = self.probe.prob(self.probe.logit(t.x(self.parts)))
@@ -97,27 +108,49 @@ def table(t: Table, sc: Scorers, title: str) -> None:
     s = sc.scores(t)
     names = list(s)
     real = val & (t.y == 0)
+    ok = ~t.gated  # the gate passes it: the generation detectors decide
     print(f"\n### {title}\n")
-    print("| held-out family | n | " + " | ".join(f"{n} AUC / TPR" for n in names) + " |")
-    print("|---|---|" + "---|" * len(names))
+    print("| held-out family | n | gated | " + " | ".join(f"{n} AUC / TPR" for n in names) + " |")
+    print("|---|---|---|" + "---|" * len(names))
     fams = sorted(set(t.family[val & (t.y == 1)]))
     for fam in fams + ["all unseen families"]:
         g = val & (t.y == 1) & ((t.family == fam) if fam != "all unseen families" else True)
         cells = []
         for n in names:
             p, thr = s[n]
-            sel = g | real
-            cells.append(f"{auc(t.y[sel], p[sel]):.3f} / {np.mean(p[g] >= thr):.0%}")
-        print(f"| {fam} | {int(g.sum())} | " + " | ".join(cells) + " |")
-    print(f"\n(AUC against all {int(real.sum())} held-out real photos of this view; TPR = share called "
-          "generated at the shipped threshold)\n")
-    print("| real source (held out) | n | " + " | ".join(f"{n} FPR" for n in names) + " |")
-    print("|---|---|" + "---|" * len(names))
+            sel = (g | real) & ok
+            cells.append(f"{auc(t.y[sel], p[sel]):.3f} / {np.mean((p[g] >= thr) & ok[g]):.0%}")
+        print(f"| {fam} | {int(g.sum())} | {int((g & t.gated).sum())} | " + " | ".join(cells) + " |")
+    print(f"\n(AUC against the {int((real & ok).sum())} of {int(real.sum())} held-out real photos of this view "
+          "the gate passes, over the pictures it passes; TPR = share of all n called generated at the "
+          "model's threshold — a gated picture gets no generation verdict)\n")
+    print("| real source (held out) | n | gated | " + " | ".join(f"{n} FPR" for n in names) + " |")
+    print("|---|---|---|" + "---|" * len(names))
     for src in sorted(set(t.family[real])):
         g = real & (t.family == src)
-        print(f"| {src} | {int(g.sum())} | " + " | ".join(f"{np.mean(s[n][0][g] >= s[n][1]):.1%}" for n in names) + " |")
-    print("| thresholds | | " + " | ".join(f"{s[n][1]:.3f}" for n in names) + " |")
+        print(f"| {src} | {int(g.sum())} | {int((g & t.gated).sum())} | "
+              + " | ".join(f"{np.mean((s[n][0][g] >= s[n][1]) & ok[g]):.1%} ({int(((s[n][0] >= s[n][1]) & g & ok).sum())})"
+                           for n in names) + " |")
+    print("| thresholds | | | " + " | ".join(f"{s[n][1]:.3f}" for n in names) + " |")
     bands(t, s["combined"][0], sc.comb[0])
+
+
+def summary_row(t: Table, sc: Scorers, view: str) -> str:
+    """One markdown row: the combined score on the unseen families and the real sources of one view."""
+    p, thr = sc.scores(t)["combined"]
+    val, ok = t.split == "val", ~t.gated
+    gen, real = val & (t.y == 1), val & (t.y == 0)
+    sel = (gen | real) & ok
+    called = gen & ok & (p >= thr)
+    lo = sc.comb[0]["authentic_below"]
+    fa = {s: (int((real & ok & (t.family == s) & (p >= thr)).sum()), int((real & (t.family == s)).sum()))
+          for s in sorted(set(t.family[real]))}
+    worst = max(fa, key=lambda s: fa[s][0] / fa[s][1])
+    over = [f"{s} {a}/{n}" for s, (a, n) in fa.items() if a > FPR * n]
+    return (f"| {view} | {auc(t.y[sel], p[sel]):.4f} | {int(called.sum())}/{int(gen.sum())} ({called.sum() / gen.sum():.0%}) | "
+            f"{np.mean(gen & ok & (p >= lo) & (p < thr)) / np.mean(gen):.0%} | {int((gen & t.gated).sum())} / "
+            f"{int((real & t.gated).sum())} | {int((real & ok & (p >= thr)).sum())}/{int(real.sum())} | "
+            f"{worst} {fa[worst][0]}/{fa[worst][1]} | {', '.join(over) or 'none'} | {thr:.3f} / {lo:.3f} |")
 
 
 def bands(t: Table, p: np.ndarray, model: dict) -> None:
@@ -125,15 +158,15 @@ def bands(t: Table, p: np.ndarray, model: dict) -> None:
     val = t.split == "val"
     hi, lo = model["generated_at"], model["authentic_below"]
     print(f"\nCombined score's bands (generated ≥ {hi:.3f}, inconclusive ≥ {lo:.3f}, else not generated):\n")
-    print("| held-out group | n | generated | inconclusive | not generated |")
-    print("|---|---|---|---|---|")
+    print("| held-out group | n | gated (no verdict) | generated | inconclusive | not generated |")
+    print("|---|---|---|---|---|---|")
     gen = sorted(set(t.family[val & (t.y == 1)]))
     real = sorted(set(t.family[val & (t.y == 0)]))
     for name, g in ([(f, val & (t.family == f)) for f in gen] + [("all unseen families", val & (t.y == 1))]
                     + [(f"real: {f}", val & (t.family == f)) for f in real] + [("all real", val & (t.y == 0))]):
-        q = p[g]
-        print(f"| {name} | {int(g.sum())} | {np.mean(q >= hi):.0%} | {np.mean((q >= lo) & (q < hi)):.0%} | "
-              f"{np.mean(q < lo):.0%} |")
+        q, ok = p[g], ~t.gated[g]
+        print(f"| {name} | {int(g.sum())} | {np.mean(~ok):.0%} | {np.mean((q >= hi) & ok):.0%} | "
+              f"{np.mean((q >= lo) & (q < hi) & ok):.0%} | {np.mean((q < lo) & ok):.0%} |")
 
 
 def attribution(t: Table, sc: Scorers) -> None:
@@ -141,7 +174,7 @@ def attribution(t: Table, sc: Scorers) -> None:
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
 
-    fam = FamilyModel.load(FAMILIES_JSON)
+    fam = FamilyModel.load(sc.families_json)
     x = t.x(fam.parts)
     known = (t.split == "train") & np.isin(t.family, fam.families)
     xk, yk = x[known], t.family[known]
@@ -210,6 +243,59 @@ def laundering(data: Path, n: int) -> None:
           f"{np.mean(~np.isnan(la[:, 2])):.0%} |")
 
 
+def cameras(data: Path, limit_bytes: int = 1_500_000) -> None:
+    """Issue 14's camera set: the exif-samples JPEGs of ``../shared/datasets/cameras`` ≤ 1.5 MB, each
+    through the gate, gen_trace and clip_probe and the *shipped* combiner (the generation row of the
+    verdict only, not the whole analysis: it comes before the manipulation rows, so a call here is a
+    "generated" label unless a provenance declaration decides first); pictures the pipeline does not
+    judge (``why_not_applicable``: under 128 px a side, flat) are counted apart, as the analysis
+    labels them "not_applicable". Says which files a generation fit saw (train split of DATA)."""
+    import csv
+
+    from forgelens.detectors import registry
+    from forgelens.errors import ForgeLensError
+    from forgelens.evidence import load
+    from forgelens.fusion import graphic_gate
+    from forgelens.fusion.generation import assess, shipped_combiner
+    from forgelens.pipeline import why_not_applicable
+    from forgelens.training.generation_data import load_manifest
+
+    root = ROOT.parent / "shared" / "datasets" / "cameras"
+    if not root.is_dir():
+        print(f"\n(cameras skipped: {root} absent)")
+        return
+    with open(root / "index.csv", newline="") as fh:
+        paths = [root / r["image"] for r in csv.DictReader(fh) if "exif-samples" in r["image"]]
+    paths = [p for p in paths if p.stat().st_size <= limit_bytes]
+    fitted_on = {Path(r.path).name for r in load_manifest(data)
+                 if not r.dropped and r.split == "train" and str(r.path).startswith("exif-samples/")}
+    left_out = (shipped_combiner().fitted or {}).get("left_out_of_training", "")
+    seen = set() if "exif-samples" in left_out else fitted_on
+    calls, gated, unread, n, not_judged = [], [], 0, 0, []
+    for p in paths:
+        try:
+            ev = load(p)
+        except ForgeLensError:
+            unread += 1
+            continue
+        n += 1
+        if why_not_applicable(ev):
+            not_judged.append(p.name)
+            continue
+        traces = [registry.run(d, ev) for d in ("graphic_content", "gen_trace", "clip_probe")]
+        a = assess(traces[1:])
+        if graphic_gate(traces[:1]):
+            gated.append(p.name)
+        elif a is not None and a.p_generated >= a.generated_at:
+            calls.append(f"{p.name} (P {a.p_generated:.2f}{', fitted on' if p.name in seen else ''})")
+    print(f"\n### Camera originals: exif-samples ≤ 1.5 MB ({n} readable, {unread} unreadable), generation row only\n")
+    print(f"- called generated: {len(calls)}/{n} ({len(calls) / max(n, 1):.1%}): {', '.join(calls) or 'none'}")
+    print(f"- not judged (label not_applicable: too small or flat): {len(not_judged)}")
+    print(f"- gated (designed graphic, no generation verdict): {len(gated)}: {', '.join(gated) or 'none'}")
+    print(f"- exif-samples files in the generation fit's training split: {len(seen)}"
+          + (f" (the shipped combiner says: {left_out})" if left_out else ""))
+
+
 def speed(data: Path, n: int = 6) -> None:
     from forgelens.detectors import registry
     from forgelens.evidence import load
@@ -236,13 +322,33 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=Path("/work/gen-data"))
     ap.add_argument("--launder-n", type=int, default=24)
     ap.add_argument("--skip-slow", action="store_true")
+    ap.add_argument("--no-gate", action="store_true", help="score every picture (accounting before session 5b)")
+    ap.add_argument("--models", type=Path, default=None,
+                    help="folder with clip_probe.json, generation_families.json and generation.json to score "
+                         "instead of the shipped files (fit_generation.py --out)")
+    ap.add_argument("--cameras", action="store_true",
+                    help="only the exif-samples camera originals ≤ 1.5 MB through the shipped models (issue 14's set)")
+    ap.add_argument("--summary", action="store_true",
+                    help="only one row per view for the combined score (the comparison table of the notes)")
     a = ap.parse_args(argv)
-    base = Table(a.data)
-    sc = Scorers(base)
+    gate = not a.no_gate
+    if a.cameras:
+        cameras(a.data)
+        return 0
+    base = Table(a.data, gate=gate)
+    sc = Scorers(base, a.models)
+    print(f"models: {a.models or 'shipped'}; gate {'on' if gate else 'off'} (threshold {base.gate_threshold:.3f})")
+    if a.summary:
+        print("\n| view | unseen AUC | called generated | inconclusive | gated gen / real | real called generated | "
+              "worst real source | sources over 3 % | generated_at / authentic_below |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for view in ("proc", "jpeg75", "half", "social"):
+            print(summary_row(base if view == "proc" else Table(a.data, view, gate=gate), sc, view))
+        return 0
     table(base, sc, "Processed views (crop to aspect bucket, ×0.5–1.5, JPEG/WebP 60–100 or social)")
     for view, what in (("jpeg75", "then JPEG q75"), ("half", "then ×0.5 resize"), ("social", "then a social chain "
                                                                                               "(JPEG 90 → long side ≤1080 → JPEG 75)")):
-        table(Table(a.data, view), sc, f"Robustness: processed view {what} (≤6 per family/source: --robust-cap of generation_cache.py)")
+        table(Table(a.data, view, gate=gate), sc, f"Robustness: processed view {what} (≤6 per family/source: --robust-cap of generation_cache.py)")
     attribution(base, sc)
     if not a.skip_slow:
         laundering(a.data, a.launder_n)

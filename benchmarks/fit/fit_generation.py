@@ -32,6 +32,16 @@ picture (shared aspect crop, ×0.5–1.5, JPEG/WebP 60–100 or social chain, bo
    are scored, so every candidate is scored on the same pictures. The CV picked ``dda`` pairs
    (0.769 vs 0.762) but the validation check failed (unseen AUC 0.894 vs 0.916), so the shipped
    files come from the default run, without pairs.
+Gate (session 5b): the ``graphic_content`` gate keeps the generation detectors out of the verdict
+on designed graphics, so every threshold here (probe, combiner ``generated_at`` / ``authentic_below``)
+is set on the real pictures the shipped gate passes (``generation_cache_gate.py`` caches the gate's
+features per view in ``DATA/gate.npz``); the probes and the combiner weights are still fitted on every
+training picture. ``--no-gate`` restores the earlier thresholds-on-everything rule.
+``--drop-train PREFIX`` removes training records whose source path starts with PREFIX; by default
+``exif-samples/`` (a copy of a reserved evaluation set, 36 camera files of the training split; the
+shipped files are fitted without them); ``--shipped-choice`` skips the CV and refits the shipped
+feature set and C.
+
 4. **Combiner** — logistic regression on logit(gen_trace) and the out-of-fold logit(clip_probe),
    thresholds by the same per-source rule; ``authentic_below`` = the lowest P below which at
    least 80 % of every real source's training pictures fall (so at most 20 % of real photos of
@@ -54,7 +64,12 @@ from scipy.special import expit
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from generation_cache_gate import GATE_CACHE, gate_p  # noqa: E402
+
 from forgelens.detectors import clip_probe as gc  # noqa: E402
+from forgelens.detectors import graphic_content as gcont  # noqa: E402
 from forgelens.detectors.generation_attribution import FamilyModel  # noqa: E402
 from forgelens.fusion.generation import GenerationCombiner, _Model  # noqa: E402
 from forgelens.learned import clip_encoder  # noqa: E402
@@ -78,6 +93,9 @@ PAIRS_C_GRID = (0.0005,) + C_GRID
 ALIGNED = ((), ("pair",), ("dda",), ("pair", "dda"))
 ALIGNED_PARTS = (("g_cls[6:12]",), ("g_cls",), ("g_cls[9:12]",), ("g_emb", "g_cls[6:12]"))
 PAIRS_CACHE = "pairs-rine.npz"
+#: ``cameras/exif-samples`` is a copy of ianare/exif-samples, reserved for independent evaluation (issue 14
+#: measures camera false alarms on it): never fitted on since session 5b.
+RESERVED_PREFIX = "exif-samples/"
 FPR = 0.03
 EPS = 1e-4
 MIN_FAMILY = 20
@@ -94,10 +112,12 @@ class Table:
     """Per-view rows of the cached features with their record's label, family, style and split.
 
     When the per-block cache (``generation_cache_layers.py``) is there, only its views are used,
-    so every CLIP part comes from the same one-tile-at-a-time encoding.
+    so every CLIP part comes from the same one-tile-at-a-time encoding. ``gated``: the shipped
+    designed-graphic gate calls the view a graphic (no generation verdict at inference); all False
+    with ``gate=False`` or without the gate cache.
     """
 
-    def __init__(self, data: Path, view: str = "proc"):
+    def __init__(self, data: Path, view: str = "proc", gate: bool = True):
         cache = load_features(data)
         keys = set(cache)
         need = "g_cls" if any(k.endswith("|g_cls") for k in keys) else "g_emb"
@@ -114,6 +134,14 @@ class Table:
         self.style = np.array([r.style for r, _ in self.rows])
         self.split = np.array([r.split for r, _ in self.rows])
         self.ids = [r.id for r, _ in self.rows]
+        self.files = [f for _, f in self.rows]
+        self.path = np.array([str(r.path) for r, _ in self.rows], dtype=object)
+        pg = gate_p(data) if gate else {}
+        if gate and not pg:
+            print(f"no gate cache ({Path(data) / GATE_CACHE}): run generation_cache_gate.py; nothing gated", flush=True)
+        self.p_graphic = np.array([pg.get(f, np.nan) for f in self.files], float)
+        self.gate_threshold = gcont.threshold()
+        self.gated = np.nan_to_num(self.p_graphic, nan=0.0) >= self.gate_threshold
         names = sorted({k.split("|", 1)[1] for k in keys} - {"gen_trace"})
         self.parts = {p: np.stack([cache[f"{f}|{p}"] for _, f in self.rows]).astype(np.float32)
                       for p in names if self.rows and all(f"{f}|{p}" in keys for _, f in self.rows)}
@@ -191,8 +219,12 @@ def auc(y: np.ndarray, s: np.ndarray) -> float:
     return float(roc_auc_score(y, s)) if 0 < y.sum() < len(y) else float("nan")
 
 
-def per_source_threshold(p_real: np.ndarray, source: np.ndarray, fpr: float = FPR) -> float:
-    """Smallest threshold keeping every real source's rate at or above it ≤ ``fpr``."""
+def per_source_threshold(p_real: np.ndarray, source: np.ndarray, fpr: float = FPR,
+                         gated: np.ndarray | None = None) -> float:
+    """Smallest threshold keeping every real source's rate at or above it ≤ ``fpr``, over the real
+    pictures the designed-graphic gate passes (``gated`` True = no generation verdict at inference)."""
+    keep = np.ones(len(p_real), bool) if gated is None else ~np.asarray(gated, bool)
+    p_real, source = np.asarray(p_real)[keep], np.asarray(source)[keep]
     return max(tg.threshold_at_fpr(p_real[source == s], fpr) for s in np.unique(source))
 
 
@@ -246,9 +278,10 @@ def validation_line(t: Table, tr: np.ndarray, x: np.ndarray, z_oof: np.ndarray, 
     probe = fit_with_pairs(x[tr], t.y[tr], x_pairs if x_pairs is not None else np.zeros((0, x.shape[1])), c)
     probe.platt_a, probe.platt_b = tg.fit_platt(z_oof, t.y[tr])
     p_oof = probe.prob(z_oof)
-    thr = per_source_threshold(p_oof[t.y[tr] == 0], t.family[tr][t.y[tr] == 0])
+    r = t.y[tr] == 0
+    thr = per_source_threshold(p_oof[r], t.family[tr][r], gated=t.gated[tr][r])
     va = t.split == "val"
-    p = probe.prob(probe.logit(x[va]))
+    p = np.where(t.gated[va], 0.0, probe.prob(probe.logit(x[va])))  # gated: no verdict
     y, fam = t.y[va], t.family[va]
     fpr = {s: float(np.mean(p[(y == 0) & (fam == s)] >= thr)) for s in np.unique(fam[y == 0])}
     worst = max(fpr, key=fpr.get)
@@ -269,7 +302,7 @@ def fit_probe(t: Table, tr: np.ndarray, parts, c: float, pairs: Pairs | None = N
     probe = fit_with_pairs(x, y, xp, c)
     probe.platt_a, probe.platt_b = tg.fit_platt(z, y)
     p_oof = probe.prob(z)
-    probe.threshold = per_source_threshold(p_oof[y == 0], t.family[tr][y == 0])
+    probe.threshold = per_source_threshold(p_oof[y == 0], t.family[tr][y == 0], gated=t.gated[tr][y == 0])
     return probe, p_oof
 
 
@@ -307,6 +340,8 @@ def fit_combiner(t: Table, tr: np.ndarray, p_clip_oof: np.ndarray) -> list[dict]
     for dets in (("gen_trace", "clip_probe"), ("clip_probe",), ("gen_trace",)):
         m = ok if "gen_trace" in dets else np.ones_like(ok)
         y, style = t.y[tr][m], t.family[tr][m]  # real pictures: their source
+        # thresholds on the real pictures the designed-graphic gate passes (gated: no verdict)
+        passed = ~t.gated[tr][m]
         xs = {"gen_trace": logit(t.gen_trace[tr][m]), "clip_probe": logit(p_clip_oof[m])}
         x = np.stack([xs[d] for d in dets], 1)
         if len(dets) > 1:
@@ -315,12 +350,13 @@ def fit_combiner(t: Table, tr: np.ndarray, p_clip_oof: np.ndarray) -> list[dict]
         else:
             coef, icpt = [1.0], 0.0
         p = expit(x @ np.array(coef) + icpt)
-        thr = per_source_threshold(p[y == 0], style[y == 0])
-        below = float(min(thr, max(np.quantile(p[(y == 0) & (style == s)], 1 - INCONCLUSIVE_REAL)
-                                   for s in np.unique(style[y == 0]))))
+        r = (y == 0) & passed
+        thr = per_source_threshold(p[r], style[r])
+        below = float(min(thr, max(np.quantile(p[r & (style == s)], 1 - INCONCLUSIVE_REAL)
+                                   for s in np.unique(style[r]))))
         models.append({"detectors": list(dets), "coef": [round(c, 5) for c in coef], "intercept": round(icpt, 5),
                        "generated_at": round(thr, 5), "authentic_below": round(below, 5),
-                       "heldout_fpr": round(float(np.mean(p[y == 0] >= thr)), 5)})
+                       "heldout_fpr": round(float(np.mean(p[r] >= thr)), 5)})
     return models
 
 
@@ -335,20 +371,42 @@ def main(argv: list[str] | None = None) -> int:
                          "fitted without (see docs/notes/issue-18.md)")
     ap.add_argument("--aligned-only", action="store_true",
                     help="without pairs compare only the ALIGNED_PARTS feature sets (the others lost in session 2)")
+    ap.add_argument("--no-gate", action="store_true",
+                    help="thresholds on every real training picture (before session 5b), not only those the "
+                         "designed-graphic gate passes")
+    ap.add_argument("--drop-train", default=RESERVED_PREFIX, metavar="PREFIX",
+                    help="leave out of the fit the training records whose source path starts with PREFIX "
+                         f"(default {RESERVED_PREFIX}: a copy of a reserved evaluation set; '' keeps them)")
+    ap.add_argument("--shipped-choice", action="store_true",
+                    help="skip the CV: refit the shipped probe's feature parts and C")
+    ap.add_argument("--out", type=Path, default=None,
+                    help="write the three model files into this folder instead of the shipped locations")
     a = ap.parse_args(argv)
-    t = Table(a.data)
+    t = Table(a.data, gate=not a.no_gate)
     tr = t.split == "train"
+    if a.drop_train:
+        drop = tr & np.array([p.startswith(a.drop_train) for p in t.path], bool)
+        print(f"left out of the fit: {int(drop.sum())} training pictures with path {a.drop_train}*")
+        tr &= ~drop
+    print(f"gated (designed graphic) training pictures: {int((tr & t.gated).sum())} "
+          f"({int((tr & t.gated & (t.y == 0)).sum())} real); thresholds on the rest")
     print(f"training split: {int(tr.sum())} pictures ({int(t.y[tr].sum())} generated, "
           f"{int((1 - t.y[tr]).sum())} real); families {', '.join(sorted(set(t.family[tr & (t.y == 1)])))}")
     pairs = Pairs(a.data) if a.pairs else None
-    parts, c, aligned, cv = choose_features(t, tr, study=a.study, pairs=pairs, aligned_only=a.aligned_only)
+    if a.shipped_choice:
+        shipped = tg.LinearProbe.load(PROBE_JSON).meta
+        parts, c, aligned = tuple(shipped["parts"]), float(shipped["C"]), ()
+        cv = shipped.get("cv_leave_family_out", {})
+    else:
+        parts, c, aligned, cv = choose_features(t, tr, study=a.study, pairs=pairs, aligned_only=a.aligned_only)
     print(f"chosen: {name_of(parts, aligned)} C={c}")
     probe, p_oof = fit_probe(t, tr, parts, c, pairs, aligned)
     n_pairs = len(aligned_rows(t, pairs, aligned, parts)[0])
     probe.meta = {"parts": list(parts), "C": c, "oof_auc": round(auc(t.y[tr], p_oof), 4),
                   "calibration": "Platt scaling on leave-family-out out-of-fold logits (training split)",
                   "threshold_rule": "smallest P at which every real-photo source's out-of-fold rate at or above "
-                                    "it is <= 3 %",
+                                    "it is <= 3 %" + ("" if a.no_gate else
+                                                      ", over the real pictures the graphic_content gate passes"),
                   "features": "parts of clip_probe.clip_features: g_* = resized view, c_* = native crops; "
                               "emb = final embedding, cls = CLS token after each encoder block (RINE), [a:b] = "
                               "blocks a..b-1; every 224 px tile encoded alone",
@@ -364,17 +422,27 @@ def main(argv: list[str] | None = None) -> int:
     models = fit_combiner(t, tr, p_oof)
     print(f"probe threshold {probe.threshold:.3f}; attribution families {fam.families} p_min {fam.p_min:.3f}")
     print(json.dumps(models, indent=1))
+    if a.drop_train:
+        probe.meta["left_out_of_training"] = f"records whose source path starts with {a.drop_train}"
     if a.no_write:
         return 0
-    probe.save(PROBE_JSON)
-    fam.save(FAMILIES_JSON)
+    probe_json, families_json, out_json = ((a.out / PROBE_JSON.name, a.out / FAMILIES_JSON.name, a.out / OUT_JSON.name)
+                                           if a.out else (PROBE_JSON, FAMILIES_JSON, OUT_JSON))
+    if a.out:
+        a.out.mkdir(parents=True, exist_ok=True)
+    probe.save(probe_json)
+    fam.save(families_json)
     old = GenerationCombiner.load(OUT_JSON) if OUT_JSON.is_file() else None
     fitted = {"script": "benchmarks/fit/fit_generation.py", "date": dt.date.today().isoformat(),
               "data": "issue-18 multi-generator set, train split (forgelens.training.generation_data): "
                       "families " + ", ".join(sorted(set(t.family[tr & (t.y == 1)]))) +
                       "; real sources " + ", ".join(sorted(set(t.family[tr & (t.y == 0)]))),
               "n_real": int((tr & (t.y == 0)).sum()), "n_generated": int((tr & (t.y == 1)).sum()),
-              "threshold_rule": "every real source's out-of-fold rate at or above generated_at <= 3 %",
+              "threshold_rule": "every real source's out-of-fold rate at or above generated_at <= 3 %" +
+                                ("" if a.no_gate else "; thresholds over the real pictures the graphic_content gate "
+                                                      "passes (a gated picture gets no generation verdict)"),
+              **({"left_out_of_training": f"records whose source path starts with {a.drop_train}"}
+                 if a.drop_train else {}),
               "heldout_real": "training-split real photos of every source, scored out of fold (leave-family-out "
                               "folds); validation-split FPR per source in benchmarks/RESULTS-generation.md",
               "heldout_fpr": models[0]["heldout_fpr"],
@@ -385,8 +453,8 @@ def main(argv: list[str] | None = None) -> int:
         tuple(_Model(tuple(m["detectors"]), tuple(m["coef"]), m["intercept"], m["generated_at"],
                      m["authentic_below"], m["heldout_fpr"]) for m in models),
         old.laundering_trace if old else "gen_trace", old.laundering_semantic if old else "clip_probe",
-        fitted, old.description if old else "").save(OUT_JSON)
-    print(f"wrote {PROBE_JSON}, {FAMILIES_JSON}, {OUT_JSON}")
+        fitted, old.description if old else "").save(out_json)
+    print(f"wrote {probe_json}, {families_json}, {out_json}")
     return 0
 
 

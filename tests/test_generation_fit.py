@@ -1,0 +1,59 @@
+"""The generation fit treats a picture the designed-graphic gate calls a graphic as the pipeline does."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from forgelens.detectors import graphic_content as gcont
+from forgelens.evidence import load
+
+FIT_DIR = Path(__file__).resolve().parents[1] / "benchmarks" / "fit"
+
+
+def _fit_module(name: str):
+    if str(FIT_DIR) not in sys.path:
+        sys.path.insert(0, str(FIT_DIR))
+    return importlib.import_module(name)
+
+
+def test_per_source_threshold_ignores_gated_real_pictures():
+    fit = _fit_module("fit_generation")
+    rng = np.random.default_rng(0)
+    # two real sources of 40 photos each, low scores; source "b" also holds two designed graphics
+    # the generation detectors score high (as the banner and the blue square did)
+    p = np.r_[rng.uniform(0.05, 0.6, 40), rng.uniform(0.05, 0.6, 40), 0.97, 0.95]
+    source = np.array(["a"] * 40 + ["b"] * 42)
+    gated = np.r_[np.zeros(80, bool), True, True]
+
+    every = fit.per_source_threshold(p, source)
+    passed = fit.per_source_threshold(p, source, gated=gated)
+    photos_only = fit.per_source_threshold(p[:80], source[:80])
+
+    assert every > 0.9  # the two graphics set the threshold when counted (2/42 > 3 %)
+    assert passed == photos_only < 0.65  # gated pictures get no verdict, so they set nothing
+    assert fit.per_source_threshold(p, source, gated=np.zeros(82, bool)) == every
+
+
+def test_gate_cache_gives_shipped_p_graphic(tmp_path):
+    gate = _fit_module("generation_cache_gate")
+    assert gate.gate_p(tmp_path) == {}  # no cache: nothing gated
+    flat = np.zeros((64, 96, 3), np.uint8)
+    flat[:, 48:] = (20, 60, 200)  # two flat colours: a designed graphic
+    rng = np.random.default_rng(1)
+    noisy = np.clip(rng.normal(120, 30, (64, 96, 3)), 0, 255).astype(np.uint8)
+    rows = {}
+    for name, px in (("flat_proc.png", flat), ("noisy_proc.png", noisy)):
+        Image.fromarray(px).save(tmp_path / name)
+        feats = gcont.graphic_features(load(tmp_path / name))
+        rows[name] = np.array([feats[k] for k in gcont.FEATURES])
+    np.savez(tmp_path / gate.GATE_CACHE, **rows)
+    p = gate.gate_p(tmp_path)
+    for name, row in rows.items():
+        assert abs(p[name] - gcont.probability(dict(zip(gcont.FEATURES, row, strict=True)))) < 1e-6
+    assert p["flat_proc.png"] > p["noisy_proc.png"]
+
