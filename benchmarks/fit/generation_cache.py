@@ -26,7 +26,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 from forgelens.detectors import clip_probe as gc  # noqa: E402
 from forgelens.detectors import registry  # noqa: E402
 from forgelens.evidence import load  # noqa: E402
-from forgelens.training.generation_data import load_features, load_manifest  # noqa: E402
+from forgelens.training.generation_data import load_features, load_manifest, save_features  # noqa: E402
 from forgelens.training.probes import trivial_stats  # noqa: E402
 
 
@@ -76,8 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         cache[f"{f}|gen_trace"] = np.array([np.nan if tr.score is None else tr.score], np.float32)
         cache[f"{f}|trivial"] = trivial_stats(rgb, f.endswith(".jpg"))
         if (i + 1) % a.save_every == 0 or i + 1 == len(todo):
-            np.savez(path.with_suffix(".tmp.npz"), **cache)
-            os.replace(path.with_suffix(".tmp.npz"), path)
+            save_features(path, cache)
             print(f"{i + 1}/{len(todo)} {(time.time() - t0) / (i + 1):.2f} s/view", flush=True)
     return 0
 

@@ -24,7 +24,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from forgelens.detectors import graphic_content as gcont  # noqa: E402
 from forgelens.evidence import load  # noqa: E402
-from forgelens.training.generation_data import load_features, load_manifest  # noqa: E402
+from forgelens.training.generation_data import load_features, load_manifest, save_features  # noqa: E402
 
 GATE_CACHE = "gate.npz"
 
@@ -66,8 +66,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         cache[f] = np.array([feats[n] for n in gcont.FEATURES], np.float64)
         if k % 200 == 0 or k == len(todo):
-            np.savez(path.with_suffix(".tmp.npz"), **cache)
-            os.replace(path.with_suffix(".tmp.npz"), path)
+            save_features(path, cache)
             print(f"{k}/{len(todo)} ({(time.perf_counter() - t0) / k:.3f} s/view)", flush=True)
     return 0
 

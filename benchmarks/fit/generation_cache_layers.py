@@ -28,7 +28,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from forgelens.detectors import clip_probe as gc  # noqa: E402
 from forgelens.evidence import load  # noqa: E402
-from forgelens.training.generation_data import load_features  # noqa: E402
+from forgelens.training.generation_data import load_features, save_features  # noqa: E402
 
 OUT = "features-rine.npz"
 
@@ -66,8 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         for k, v in parts.items():
             cache[f"{f}|{k}"] = v.astype(np.float16)
         if (i + 1) % a.save_every == 0 or i + 1 == len(todo):
-            np.savez(path.with_suffix(".tmp.npz"), **cache)
-            os.replace(path.with_suffix(".tmp.npz"), path)
+            save_features(path, cache)
             print(f"{i + 1}/{len(todo)} {(time.time() - t0) / (i + 1):.2f} s/view; cosine to the batched "
                   f"embedding: median {np.median(diff):.4f}, min {np.min(diff):.4f}", flush=True)
     return 0

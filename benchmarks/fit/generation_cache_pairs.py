@@ -139,8 +139,7 @@ def main(argv: list[str] | None = None) -> int:
             for k, v in gc.view_parts(rgb, a.threads).items():
                 cache[f"{rec.id}_{kind}|{k}"] = v.astype(np.float16)
         if (i + 1) % a.save_every == 0 or i + 1 == len(todo):
-            np.savez(path.with_suffix(".tmp.npz"), **cache)
-            os.replace(path.with_suffix(".tmp.npz"), path)
+            gd.save_features(path, cache)
             print(f"{i + 1}/{len(todo)} {(time.time() - t0) / (i + 1):.2f} s/picture", flush=True)
     return 0
 

@@ -36,6 +36,7 @@ import argparse
 import csv
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -409,6 +410,15 @@ def load_features(out: Path) -> dict[str, np.ndarray]:
             with np.load(p) as z:
                 merged.update({k: z[k] for k in z.files})
     return merged
+
+
+def save_features(path: Path, cache: dict[str, np.ndarray]) -> None:
+    """Write a feature cache atomically (``NAME.tmp.npz`` then rename): a run stopped while saving
+    leaves the previous checkpoint, and ``load_features`` skips the temporary file."""
+    path = Path(path)
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez(tmp, **cache)
+    os.replace(tmp, path)
 
 
 def summary(records: list[Record]) -> str:
