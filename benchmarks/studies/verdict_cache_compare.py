@@ -52,6 +52,19 @@ def _auc(rows: list[dict], key: str, exact_mask: bool = False) -> float | None:
     return va.auc(y[ok], s[ok])
 
 
+def paired_bootstrap(old: list[dict], new: list[dict], key: str, exact_mask: bool, n: int = 2000,
+                     seed: int = 0) -> tuple[float, float]:
+    """95 % interval of AUC(new) − AUC(old), resampling the same images for both (percentile)."""
+    rng = np.random.default_rng(seed)
+    diffs = []
+    for _ in range(n):
+        idx = rng.integers(0, len(old), len(old))
+        a, b = _auc([old[i] for i in idx], key, exact_mask), _auc([new[i] for i in idx], key, exact_mask)
+        if a is not None and b is not None:
+            diffs.append(b - a)
+    return float(np.percentile(diffs, 2.5)), float(np.percentile(diffs, 97.5))
+
+
 def summarise(rows: list[dict]) -> dict:
     auth = [r for r in rows if r["truth"] == "authentic"]
     forg = [r for r in rows if r["truth"] == "manipulated"]
@@ -60,6 +73,7 @@ def summarise(rows: list[dict]) -> dict:
         "n": len(rows),
         "auc_p_not_authentic": _auc(rows, "p_not_auth"),
         "auc_manipulation_score": _auc(rows, "manipulation"),
+        "exact_mask_auc_p_not_authentic": _auc(rows, "p_not_auth", True) if exact else None,
         "exact_mask_auc_manipulation_score": _auc(rows, "manipulation", True) if exact else None,
         "false_alarms": f"{sum(r['label'] in ('manipulated', 'generated') for r in auth)}/{len(auth)}" if auth else "—",
         "called_manipulated": f"{sum(r['label'] == 'manipulated' for r in forg)}/{len(forg)}" if forg else "—",
@@ -73,10 +87,12 @@ def main() -> None:
     ap.add_argument("old", type=Path)
     ap.add_argument("new", type=Path)
     args = ap.parse_args()
-    cols = ("auc_p_not_authentic", "auc_manipulation_score", "exact_mask_auc_manipulation_score",
+    cols = ("auc_p_not_authentic", "auc_manipulation_score", "exact_mask_auc_p_not_authentic",
+            "exact_mask_auc_manipulation_score",
             "false_alarms", "called_manipulated", "exact_called_manipulated", "called_generated")
     print("| set | n | " + " | ".join(f"{c} old → new" for c in cols) + " |")
     print("|---" * (len(cols) + 2) + "|")
+    intervals = []
     for name, (cache, keep) in va.SETS.items():
         old, new = _scores(args.old, cache, keep), _scores(args.new, cache, keep)
         common = sorted(set(old) & set(new))
@@ -86,6 +102,14 @@ def main() -> None:
         cells = [f"{va.fmt(a[c]) if isinstance(a[c], float) or a[c] is None else a[c]} → "
                  f"{va.fmt(b[c]) if isinstance(b[c], float) or b[c] is None else b[c]}" for c in cols]
         print(f"| {name} | {len(common)} | " + " | ".join(cells) + " |")
+        if b["auc_manipulation_score"] is not None:
+            ro, rn = [old[k] for k in common], [new[k] for k in common]
+            exact = b["exact_mask_auc_manipulation_score"] is not None
+            lo, hi = paired_bootstrap(ro, rn, "manipulation", exact)
+            intervals.append(f"{name}: {'exact-mask ' if exact else ''}AUC of manipulation_score, new − old, "
+                             f"95 % paired bootstrap [{lo:+.3f}, {hi:+.3f}]")
+    print()
+    print("\n".join(intervals))
 
 
 if __name__ == "__main__":
