@@ -40,7 +40,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
-def _hwm_mb() -> float:
+def peak_rss_mb() -> float:
     """Peak RSS of this process image (VmHWM). Unlike ru_maxrss, it does not carry over the
     parent's resident size from fork() across execve()."""
     with open("/proc/self/status") as fh:
@@ -114,7 +114,7 @@ def child_whole(path: str, detectors: str = "", workers: str = "1") -> dict:
         kept += sum(m.nbytes for m in (t.heatmap, t.reliability) if m is not None)
         kept += sum(m.nbytes for m in t.extra_maps.values())
     return {
-        "peak_rss_mb": _hwm_mb(),
+        "peak_rss_mb": peak_rss_mb(),
         "kept_mb": kept / 2**20,
         "wall_s_per_mp": wall / report.evidence.megapixels,
         "cpu_s_per_mp": ((r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)) / report.evidence.megapixels,
@@ -126,9 +126,9 @@ def child_load(path: str) -> dict:
 
     ev = load(path)
     after_load = _rss_mb()
-    load_peak = _hwm_mb()
+    load_peak = peak_rss_mb()
     _ = ev.luminance
-    return {"load_peak_mb": load_peak, "luminance_peak_mb": _hwm_mb(),
+    return {"load_peak_mb": load_peak, "luminance_peak_mb": peak_rss_mb(),
             "after_load_mb": after_load, "after_luminance_mb": _rss_mb()}
 
 

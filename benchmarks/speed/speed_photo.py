@@ -12,16 +12,10 @@ import resource
 import time
 import warnings
 
+from memory import peak_rss_mb  # this folder: the one VmHWM reader
+
 from forgelens.evidence import load
 from forgelens.pipeline import analyze
-
-
-def _hwm_mb() -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> None:
@@ -43,7 +37,7 @@ def main() -> None:
         "mp": round(mp, 2),
         "wall_s_per_mp": round(wall / mp, 3),
         "cpu_s_per_mp": round((r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime) / mp, 3),
-        "peak_rss_mb": round(_hwm_mb()),
+        "peak_rss_mb": round(peak_rss_mb()),
         "detectors": {t.name: round(t.seconds / mp, 3) for t in rep.traces},
     }, indent=1))
 
