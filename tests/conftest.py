@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import io
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +14,7 @@ from scipy import ndimage
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
+HELDOUT_GUARD = SHARED / "tools" / "heldout_guard.py"
 
 
 def natural_image(h: int = 256, w: int = 256, seed: int = 0, noise: float = 2.0) -> np.ndarray:
@@ -52,3 +55,18 @@ def shared_datasets() -> Path:
     if not d.is_dir():
         pytest.skip(f"shared datasets absent ({d}); run from a checkout beside ../shared")
     return d
+
+
+@pytest.fixture
+def guard(tmp_path) -> tuple[Path, object]:
+    """A copy of the shared guard with a reserved-hash list made here (it reads the list beside itself)."""
+    if not HELDOUT_GUARD.is_file():
+        pytest.skip(f"evaluation guard absent ({HELDOUT_GUARD}); run from a checkout beside ../shared")
+    d = tmp_path / "guard"
+    d.mkdir()
+    shutil.copy(HELDOUT_GUARD, d / "heldout_guard.py")
+    spec = importlib.util.spec_from_file_location("guard_copy", d / "heldout_guard.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    (d / "reserved_phashes.txt").write_text("# test\n")
+    return d / "heldout_guard.py", mod

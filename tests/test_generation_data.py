@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
-import shutil
 import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from forgelens.training import generation_data as gd
-
-GUARD = Path(__file__).resolve().parents[1].parent / "shared" / "tools" / "heldout_guard.py"
 
 
 def picture(seed: int, h: int = 300, w: int = 400) -> np.ndarray:
@@ -36,21 +31,6 @@ def png(rgb: np.ndarray) -> bytes:
 
 def rec(i: int, label: str = "generated", family: str = "fam-a") -> gd.Record:
     return gd.Record(f"{i:08x}", "test/repo", "0" * 40, f"img{i}.png", label, family, "test", "MIT")
-
-
-@pytest.fixture
-def guard(tmp_path) -> tuple[Path, object]:
-    """A copy of the shared guard with a reserved-hash list made here (it reads the list beside itself)."""
-    if not GUARD.is_file():
-        pytest.skip(f"evaluation guard absent ({GUARD}); run from a checkout beside ../shared")
-    d = tmp_path / "guard"
-    d.mkdir()
-    shutil.copy(GUARD, d / "heldout_guard.py")
-    spec = importlib.util.spec_from_file_location("guard_copy", d / "heldout_guard.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    (d / "reserved_phashes.txt").write_text("# test\n")
-    return d / "heldout_guard.py", mod
 
 
 def test_build_runs_the_guard_and_drops_what_it_flags(tmp_path, guard):

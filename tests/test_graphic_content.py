@@ -149,3 +149,18 @@ def test_report_page_shows_the_generation_reading_as_not_used():
     page = render_report_html(report)
     assert text.GRAPHIC_GATE_SENTENCE in page and "not used" in page
     assert "P(generated) 0.97" in page  # shown, and said to be unused
+
+
+def test_fit_drops_the_pictures_the_evaluation_guard_flags(tmp_path, guard):
+    """``guard_drop`` names exactly the files the held-out guard reports (a reserved hash made here)."""
+    from forgelens.training.graphic_content import guard_drop
+
+    script, mod = guard
+    folder = tmp_path / "graphics"
+    folder.mkdir()
+    for i, data in enumerate((_graphic(), _natural_texture(1))):
+        (folder / f"g{i}.jpg").write_bytes(data)
+    assert guard_drop(folder, script) == set()
+    (script.parent / "reserved_phashes.txt").write_text(f"{mod.phash(Image.open(folder / 'g1.jpg').convert('RGB')):016x}\n")
+    assert guard_drop(folder, script) == {"g1.jpg"}
+    assert guard_drop(folder, None) == set()  # no guard given: nothing dropped (the fit records it)

@@ -463,8 +463,9 @@ def guard_drop(folder: Path, guard: Path | None) -> set[str]:
     """Names the evaluation guard flags in ``folder`` (empty when there is no guard)."""
     if guard is None or not guard.is_file():
         return set()
-    res = subprocess.run([sys.executable, str(guard), str(folder)], capture_output=True, text=True)
-    return {Path(tok).name for line in res.stdout.splitlines() for tok in line.split() if folder.name in tok}
+    from forgelens.training.generation_data import run_guard  # the one parser of the guard's report
+
+    return {Path(p).name for p in run_guard(folder, guard)}
 
 
 def fit(graphics: Path | list[Path], gen_data: Path, out: Path = WEIGHTS, *, guard: Path | None = None,
