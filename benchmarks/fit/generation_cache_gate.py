@@ -40,13 +40,8 @@ def gate_p(data: Path) -> dict[str, float]:
     path = Path(data) / GATE_CACHE
     if not path.is_file():
         return {}
-    cache = np.load(path)
-    files = list(cache.files)
-    if not files:
-        return {}
-    model = gcont._model()
-    rows = np.stack([gcont.design_row(dict(zip(gcont.FEATURES, cache[f].tolist(), strict=True))) for f in files])
-    return dict(zip(files, model.prob(model.logit(rows)).tolist(), strict=True))
+    with np.load(path) as cache:
+        return {f: gcont.probability(dict(zip(gcont.FEATURES, cache[f].tolist(), strict=True))) for f in cache.files}
 
 
 def main(argv: list[str] | None = None) -> int:
