@@ -164,3 +164,22 @@ def test_fit_drops_the_pictures_the_evaluation_guard_flags(tmp_path, guard):
     (script.parent / "reserved_phashes.txt").write_text(f"{mod.phash(Image.open(folder / 'g1.jpg').convert('RGB')):016x}\n")
     assert guard_drop(folder, script) == {"g1.jpg"}
     assert guard_drop(folder, None) == set()  # no guard given: nothing dropped (the fit records it)
+
+
+def test_a_damaged_gate_model_gives_one_error_naming_the_file(tmp_path, monkeypatch):
+    from forgelens import model_file
+    from forgelens.detectors import graphic_content as gc
+    from forgelens.errors import ForgeLensError
+
+    assert model_file.read(gc.MODEL_PATH).kind == "probe"  # the shipped file is in the common format
+    bad = tmp_path / "graphic_content.json"
+    bad.write_text("{not json")
+    monkeypatch.setattr(gc, "MODEL_PATH", bad)
+    gc._model.cache_clear()
+    try:
+        with pytest.raises(ForgeLensError, match="graphic_content.json"):
+            registry.run("graphic_content", load(_graphic()), catch=False)
+        trace = registry.run("graphic_content", load(_graphic()))  # in an analysis: one error, the rest runs
+        assert not trace.applicable and "graphic_content.json" in trace.error
+    finally:
+        gc._model.cache_clear()  # the next test loads the shipped file again
