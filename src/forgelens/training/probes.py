@@ -1,4 +1,4 @@
-"""Training recipe for the generated-image probes (``clip_probe`` and ``npr_trace``).
+"""Training recipe for the NPR-feature probe of ``npr_trace`` (``npr_probe.json``).
 
 Deterministic (seeded) and re-runnable on a user's own data: ``forgelens train generated --kinds npr``
 or ``python -m forgelens.training.probes``. The shipped ``clip_probe.json`` is *not* fitted here
@@ -7,17 +7,15 @@ any more: since issue 18 it is the RINE probe on the multi-generator set, writte
 probe is refused with a message naming that script. What it does:
 
 1. lists authentic and generated images (``gen_data.list_items``), each with its group;
-2. CLIP probe (UnivFD recipe): frozen CLIP ViT-B/16 embeddings of two views of every image
-   (as stored, and the levelled ``square512`` view), logistic regression on them;
-3. NPR probe: patch features (``npr_features``) of random native-resolution crops with the
+2. NPR probe: patch features (``npr_features``) of random native-resolution crops with the
    same augmentation for both classes (resize 0.5–1.5, JPEG 65–100), *plus aligned pairs*:
    every camera crop also passed through the TAEF2 autoencoder as a positive (Rajan et al.,
    ICLR 2025), so the probe learns the decoder trace, not content; logistic regression;
-4. calibration: out-of-fold scores (group-wise folds) → Platt scaling → probability;
+3. calibration: out-of-fold scores (group-wise folds) → Platt scaling → probability;
    the "generated" threshold is the smallest probability giving ≤ 3 % false positives on
    out-of-fold authentic camera photos; stored with how it was fitted.
 
-The probes are written as small JSON files (``learned/weights/*.json``).
+The probe is written as a small JSON file (``learned/weights/npr_probe.json``).
 """
 
 from __future__ import annotations
@@ -56,7 +54,6 @@ CLIP_PROBE_WRITER = (
 class Features:
     """Per-image features, computed once (cached by the benchmark)."""
 
-    clip: dict[str, np.ndarray] = field(default_factory=dict)  # view → (512,)
     npr: dict[str, list[np.ndarray]] = field(default_factory=dict)  # view → [patch feats (n, F)]
     stats: dict[str, np.ndarray] = field(default_factory=dict)  # view → trivial statistics
 
@@ -89,28 +86,17 @@ def f_dim() -> int:
     return N_FEATURES
 
 
-def _square256(rgb: np.ndarray) -> np.ndarray:
-    import cv2
-
-    s = min(rgb.shape[:2])
-    y0, x0 = (rgb.shape[0] - s) // 2, (rgb.shape[1] - s) // 2
-    sq = np.ascontiguousarray(rgb[y0:y0 + s, x0:x0 + s])
-    return cv2.resize(sq, (256, 256), interpolation=cv2.INTER_AREA if s > 256 else cv2.INTER_CUBIC)
-
-
 def compute_features(item: gen_data.Item, *, seed: int, n_aug: int = 2, launder: bool = True,
-                     launder_clip: bool = False, clip: bool = True, max_side: int = 1024) -> Features:
+                     max_side: int = 1024) -> Features:
     """All features one image contributes to training and evaluation.
 
     ``as_is`` NPR features are taken on the native-resolution centre ``max_side`` crop (the
     detector itself reads the whole image); ``launder`` adds the TAEF2 aligned pair of the
-    native centre 256 crop (authentic images only), ``launder_clip`` also a laundered
-    256² whole-scene view for the CLIP probe.
+    native centre 256 crop (authentic images only).
     """
-    from forgelens.learned import clip_encoder
     from forgelens.training import taef2
 
-    try:  # torch runs only the TAEF2 pairs; the NPR and CLIP features need none
+    try:  # torch runs only the TAEF2 pairs; the NPR features need none
         import torch
 
         torch.set_num_threads(1)  # on a loaded 2-core machine one thread is several times faster
@@ -138,15 +124,6 @@ def compute_features(item: gen_data.Item, *, seed: int, n_aug: int = 2, launder:
         ft.npr["crop256_orig"] = [npr_patches(crop)]
         ft.npr["crop256_laund"] = [npr_patches(lau)]
         ft.npr["aug_laund"] = [npr_patches(recompress(lau, int(rng.integers(65, 101))))]
-    if clip and clip_encoder.unavailable_reason() is None:
-        ims = [rgb, views["square512"]]
-        if launder_clip and can:
-            sq = _square256(rgb)
-            ims += [sq, taef2.launder(sq)]
-        e = clip_encoder.embed(ims, threads=1)
-        ft.clip["as_is"], ft.clip["square512"] = e[0], e[1]
-        if len(e) == 4:
-            ft.clip["sq256_orig"], ft.clip["sq256_laund"] = e[2], e[3]
     return ft
 
 
@@ -163,12 +140,6 @@ def fit_linear(x: np.ndarray, y: np.ndarray, c: float = 1.0, standardise: bool =
                        lr.coef_[0].astype(np.float32), float(lr.intercept_[0]))
 
 
-# The two probes differ only in how an image becomes training rows and a score.
-def clip_rows(ft: Features, train: bool) -> np.ndarray:
-    views = ("as_is", "square512") if train else ("as_is",)
-    return np.stack([ft.clip[v] for v in views if v in ft.clip]) if ft.clip else np.zeros((0, 512))
-
-
 def npr_rows(ft: Features, train: bool, laundered: bool = False) -> np.ndarray:
     keys = ("aug_laund",) if laundered else ("aug",)
     parts = [p for k in keys for p in ft.npr.get(k, []) if len(p)]
@@ -182,31 +153,23 @@ def npr_image_logit(probe: LinearProbe, patches: np.ndarray) -> float:
     return float(np.mean(probe.logit(patches)))
 
 
-def train_probe(kind: str, items: Sequence[gen_data.Item], feats: Sequence[Features],
-                aligned: bool = True, c: float | None = None) -> LinearProbe:
+def train_probe(items: Sequence[gen_data.Item], feats: Sequence[Features],
+                aligned: bool = True, c: float = 0.1) -> LinearProbe:
     xs, ys = [], []
     for it, ft in zip(items, feats, strict=True):
-        if kind == "clip":
-            r = clip_rows(ft, train=True)
-        else:
-            r = npr_rows(ft, train=True)
-            if aligned and it.label == 0:
-                rl = npr_rows(ft, train=True, laundered=True)
-                if len(rl):
-                    xs.append(rl)
-                    ys.append(np.ones(len(rl)))
+        r = npr_rows(ft, train=True)
+        if aligned and it.label == 0:
+            rl = npr_rows(ft, train=True, laundered=True)
+            if len(rl):
+                xs.append(rl)
+                ys.append(np.ones(len(rl)))
         if len(r):
             xs.append(r)
             ys.append(np.full(len(r), it.label))
-    x, y = np.concatenate(xs), np.concatenate(ys)
-    if kind == "clip":  # UnivFD: linear probe on the normalised embedding, no standardising
-        return fit_linear(x, y, c=c or 10.0, standardise=False)
-    return fit_linear(x, y, c=c or 0.1)
+    return fit_linear(np.concatenate(xs), np.concatenate(ys), c=c)
 
 
-def image_logit(kind: str, probe: LinearProbe, ft: Features, view: str = "as_is") -> float:
-    if kind == "clip":
-        return float(probe.logit(ft.clip[view][None])[0]) if view in ft.clip else float("nan")
+def image_logit(probe: LinearProbe, ft: Features, view: str = "as_is") -> float:
     return npr_image_logit(probe, ft.npr[view][0]) if view in ft.npr else float("nan")
 
 
@@ -224,26 +187,26 @@ def group_folds(items: Sequence[gen_data.Item], k: int, seed: int) -> np.ndarray
     return fold
 
 
-def out_of_fold(kind: str, items, feats, k: int = 5, seed: int = 0, view: str = "as_is") -> np.ndarray:
+def out_of_fold(items, feats, k: int = 5, seed: int = 0, view: str = "as_is") -> np.ndarray:
     fold = group_folds(items, k, seed)
     z = np.full(len(items), np.nan)
     for f in range(k):
         tr = [i for i in range(len(items)) if fold[i] != f]
-        probe = train_probe(kind, [items[i] for i in tr], [feats[i] for i in tr])
+        probe = train_probe([items[i] for i in tr], [feats[i] for i in tr])
         for i in np.flatnonzero(fold == f):
-            z[i] = image_logit(kind, probe, feats[i], view)
+            z[i] = image_logit(probe, feats[i], view)
     return z
 
 
-def fit_and_calibrate(kind: str, items, feats, seed: int = 0, k: int = 5) -> tuple[LinearProbe, dict]:
+def fit_and_calibrate(items, feats, seed: int = 0, k: int = 5) -> tuple[LinearProbe, dict]:
     """Final probe on everything; Platt and threshold from out-of-fold scores."""
     from sklearn.metrics import roc_auc_score
 
-    z = out_of_fold(kind, items, feats, k=k, seed=seed)
+    z = out_of_fold(items, feats, k=k, seed=seed)
     y = np.array([it.label for it in items])
     ok = np.isfinite(z)
     a, b = fit_platt(z[ok], y[ok])
-    probe = train_probe(kind, items, feats)
+    probe = train_probe(items, feats)
     probe.platt_a, probe.platt_b = a, b
     cams = np.array([it.group in REAL_FPR_GROUPS for it in items]) & ok
     probe.threshold = threshold_at_fpr(probe.prob(z[cams]), 0.03)
@@ -269,12 +232,12 @@ def train_all(items: Sequence[gen_data.Item] | None = None, out_dir: Path = WEIG
     t0 = time.perf_counter()
     feats = []
     for i, it in enumerate(items):
-        feats.append(cache(it) if cache else compute_features(it, seed=seed, launder=aligned, clip=False))
+        feats.append(cache(it) if cache else compute_features(it, seed=seed, launder=aligned))
         if (i + 1) % 25 == 0:
             log(f"features {i + 1}/{len(items)} ({time.perf_counter() - t0:.0f} s)")
     written = {}
     for kind in kinds:
-        probe, info = fit_and_calibrate(kind, items, feats, seed=seed)
+        probe, info = fit_and_calibrate(items, feats, seed=seed)
         groups = sorted({it.group for it in items})
         probe.meta = {
             "recipe": "forgelens.training.probes", "seed": seed, "groups": groups,
