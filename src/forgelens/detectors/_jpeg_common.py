@@ -26,13 +26,14 @@ def pillow_subsampling(evidence) -> int:
     return 2
 
 
-def dct_matrix() -> np.ndarray:
-    """Orthonormal 8-point DCT-II matrix (the JPEG FDCT up to libjpeg's scaling)."""
+def dct_matrix(dtype: type = np.float32) -> np.ndarray:
+    """Orthonormal 8-point DCT-II matrix (the JPEG FDCT up to libjpeg's scaling), computed in
+    float64 and returned as ``dtype``."""
     k = np.arange(8)[:, None]
     n = np.arange(8)[None, :]
     d = np.cos((2 * n + 1) * k * np.pi / 16) * np.sqrt(2 / 8)
     d[0] /= np.sqrt(2)
-    return d.astype(np.float32)
+    return d.astype(dtype)
 
 
 def block_dct(plane: np.ndarray, offset: tuple[int, int] = (0, 0)) -> np.ndarray:

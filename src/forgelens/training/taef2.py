@@ -161,9 +161,9 @@ def round_trip(rgb: np.ndarray, directory: str | None = None, tile: int = ROUND_
 
 def _block_dct(x: np.ndarray) -> np.ndarray:
     """8×8 block DCT-II (orthonormal) of an (H, W, C) float array, H and W multiples of 8."""
-    k = np.arange(8)
-    d = np.cos(np.pi * (2 * k[None, :] + 1) * k[:, None] / 16) * np.sqrt(2 / 8)
-    d[0] /= np.sqrt(2)
+    from forgelens.detectors._jpeg_common import dct_matrix
+
+    d = dct_matrix(np.float64)
     h, w, c = x.shape
     b = x.reshape(h // 8, 8, w // 8, 8, c)
     return np.einsum("ui,aibjc,vj->aubvc", d, b, d, optimize=True), d
