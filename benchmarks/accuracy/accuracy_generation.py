@@ -45,10 +45,12 @@ from fit_generation import (  # noqa: E402
     OUT_JSON,
     PROBE_JSON,
     ROOT,
+    SINGLE_VIEW,
     Table,
     auc,
     logit,
     per_source_threshold,
+    view_logit,
 )
 
 from forgelens.detectors.generation_attribution import UNKNOWN, FamilyModel  # noqa: E402
@@ -70,6 +72,7 @@ class Scorers:
         self.families_json = models / FAMILIES_JSON.name if models else FAMILIES_JSON
         self.probe = tg.LinearProbe.load(probe_json)
         self.parts = tuple(self.probe.meta["parts"])
+        self.views = tuple(self.probe.meta.get("views", SINGLE_VIEW))  # session 6: logit averaged over test-time views
         self.comb = [{"detectors": list(m.detectors), "coef": list(m.coef), "intercept": m.intercept,
                       "generated_at": m.generated_at, "authentic_below": m.authentic_below}
                      for m in GenerationCombiner.load(out_json).models]  # either file layout
@@ -82,7 +85,7 @@ class Scorers:
         self.triv_thr = per_source_threshold(p[r], train.family[tr][r], gated=train.gated[tr][r])
 
     def scores(self, t: Table) -> dict[str, tuple[np.ndarray, float]]:
-        p_clip = self.probe.prob(self.probe.logit(t.x(self.parts)))
+        p_clip = self.probe.prob(view_logit(self.probe, t.xv(self.parts, self.views)))
         m = self.comb[0]
         z = m["intercept"] + m["coef"][0] * logit(t.gen_trace) + m["coef"][1] * logit(p_clip)
         gt = next(mm for mm in self.comb if mm["detectors"] == ["gen_trace"])

@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     t = Table(a.data)
     sc = Scorers(t, a.models)
     tr = (t.split == "train") & ~np.array([p.startswith(RESERVED_PREFIX) for p in t.path], bool)
-    probe, p_oof = fit_probe(t, tr, sc.parts, float(sc.probe.meta["C"]))
+    probe, p_oof = fit_probe(t, tr, sc.parts, float(sc.probe.meta["C"]), views=sc.views)
     m = sc.comb[0]
     gt = t.gen_trace[tr]
     ok = np.isfinite(gt)
