@@ -164,6 +164,14 @@ class Table:
         return all(f"{gc.VIEW_PREFIX[v]}_cls" in self.parts for v in views)
 
 
+def views_of(meta: dict) -> tuple[tuple[str, ...], bool]:
+    """(views the probe was fitted on, centre_only) from a probe's meta: ``views`` = read at test time too,
+    ``train_views`` = train-time augmentation only (the centre view is read)."""
+    if "train_views" in meta:
+        return tuple(meta["train_views"]), True
+    return tuple(meta.get("views", SINGLE_VIEW)), False
+
+
 def stacked(xs: list[np.ndarray], rows: np.ndarray | slice = slice(None)) -> np.ndarray:
     """The rows of every view one under the other (train-time augmentation with the test-time views)."""
     return np.concatenate([x[rows] for x in xs])
@@ -226,11 +234,13 @@ def groups_for(fam: np.ndarray, y: np.ndarray, ids: list[str]) -> np.ndarray:
 
 
 def oof_logits(x: np.ndarray | list[np.ndarray], y: np.ndarray, groups: np.ndarray, c: float, k: int = 5,
-               pair_owner: np.ndarray | None = None, x_pairs: np.ndarray | None = None) -> np.ndarray:
+               pair_owner: np.ndarray | None = None, x_pairs: np.ndarray | None = None,
+               centre_only: bool = False) -> np.ndarray:
     """Out-of-fold logits of the rows of ``x``; aligned pairs (``x_pairs``, their real picture's row of
     ``x`` in ``pair_owner``) join the training folds in which their real picture trains. With ``x`` a
     list (one matrix per test-time view) a picture's views share its fold, the probe is fitted on every
-    view of the training pictures and a scored picture's logit is the mean over its views."""
+    view of the training pictures and a scored picture's logit is the mean over its views (``centre_only``:
+    the first view's logit alone — the views as train-time augmentation only)."""
     from sklearn.model_selection import GroupKFold
 
     xs = x if isinstance(x, list) else [x]
@@ -239,7 +249,7 @@ def oof_logits(x: np.ndarray | list[np.ndarray], y: np.ndarray, groups: np.ndarr
         if len(set(y[tr])) == 2:  # a fold without both classes cannot be fitted; its pictures score 0
             xp = (x_pairs[np.isin(pair_owner, tr)] if x_pairs is not None and len(x_pairs)
                   else np.zeros((0, xs[0].shape[1])))
-            z[te] = view_logit(fit_with_pairs([v[tr] for v in xs], y[tr], xp, c), xs, te)
+            z[te] = view_logit(fit_with_pairs([v[tr] for v in xs], y[tr], xp, c), xs[:1] if centre_only else xs, te)
     return z
 
 
@@ -258,29 +268,35 @@ def per_source_threshold(p_real: np.ndarray, source: np.ndarray, fpr: float = FP
     return max(tg.threshold_at_fpr(p_real[source == s], fpr) for s in np.unique(source))
 
 
-Candidate = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]  # (feature parts, aligned pairs, views)
+#: (feature parts, aligned pairs, views, centre_only): ``centre_only`` = the views train the probe
+#: (augmentation) but only the centre view is read at test time.
+Candidate = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], bool]
 
 
-def candidates(aligned_only: bool, pairs: Pairs | None, view_sets: tuple[tuple[str, ...], ...] = ()) -> list[Candidate]:
-    """(feature parts, aligned-pair kinds, test-time views) to compare: every ``CANDIDATES`` set without
-    pairs (or only the ``ALIGNED_PARTS`` ones with ``aligned_only``), then ``ALIGNED_PARTS`` with each
-    pair set cached, then ``ALIGNED_PARTS`` with each of ``view_sets`` (no pairs)."""
+def candidates(aligned_only: bool, pairs: Pairs | None, view_sets: tuple[tuple[str, ...], ...] = (),
+               augment_sets: tuple[tuple[str, ...], ...] = ()) -> list[Candidate]:
+    """Candidates to compare: every ``CANDIDATES`` set without pairs (or only the ``ALIGNED_PARTS`` ones
+    with ``aligned_only``), then ``ALIGNED_PARTS`` with each pair set cached, then ``ALIGNED_PARTS`` with
+    each of ``view_sets`` (test-time views) and of ``augment_sets`` (views for training only)."""
     have = pairs.kinds() if pairs is not None else set()
     plain = ALIGNED_PARTS if aligned_only else CANDIDATES
-    return ([(p, (), SINGLE_VIEW) for p in plain]
-            + [(p, al, SINGLE_VIEW) for p in ALIGNED_PARTS for al in ALIGNED if al and set(al) <= have]
-            + [(p, (), vs) for vs in view_sets for p in ALIGNED_PARTS])
+    return ([(p, (), SINGLE_VIEW, False) for p in plain]
+            + [(p, al, SINGLE_VIEW, False) for p in ALIGNED_PARTS for al in ALIGNED if al and set(al) <= have]
+            + [(p, (), vs, False) for vs in view_sets for p in ALIGNED_PARTS]
+            + [(p, (), vs, True) for vs in augment_sets for p in ALIGNED_PARTS])
 
 
-def name_of(parts: tuple[str, ...], aligned: tuple[str, ...], views: tuple[str, ...] = SINGLE_VIEW) -> str:
+def name_of(parts: tuple[str, ...], aligned: tuple[str, ...], views: tuple[str, ...] = SINGLE_VIEW,
+            centre_only: bool = False) -> str:
     return ("+".join(parts) + (f" & pairs:{'+'.join(aligned)}" if aligned else "")
-            + (f" @ views:{'+'.join(views)}" if tuple(views) != SINGLE_VIEW else ""))
+            + (f" @ {'train ' if centre_only else ''}views:{'+'.join(views)}" if tuple(views) != SINGLE_VIEW else ""))
 
 
 def choose_features(t: Table, tr: np.ndarray, log=print, study: bool = False, pairs: Pairs | None = None,
                     aligned_only: bool = False, view_sets: tuple[tuple[str, ...], ...] = (),
                     record_only: tuple[tuple[str, ...], ...] = (),
-                    multi_view_only: bool = False) -> tuple[tuple[str, ...], float, tuple[str, ...], tuple[str, ...], dict]:
+                    multi_view_only: bool = False, augment_sets: tuple[tuple[str, ...], ...] = (),
+                    ) -> tuple[tuple[str, ...], float, tuple[str, ...], tuple[str, ...], bool, dict]:
     """The candidate (feature set, aligned pairs, test-time views) and C with the best leave-family-out
     CV AUC on the training split (scored on the original training pictures only). View sets in
     ``record_only`` (over the speed budget) are scored and printed but never chosen; with
@@ -294,7 +310,8 @@ def choose_features(t: Table, tr: np.ndarray, log=print, study: bool = False, pa
     g = groups_for(t.family[tr], t.y[tr], [t.ids[i] for i in idx])
     local = {row: j for j, row in enumerate(idx)}  # Table row -> row of x[tr]
     scores, record = {}, {}
-    for parts, aligned, views in candidates(aligned_only, pairs, tuple(view_sets) + tuple(record_only)):
+    for parts, aligned, views, centre_only in candidates(aligned_only, pairs, tuple(view_sets) + tuple(record_only),
+                                                         augment_sets):
         if not all(p.split("[")[0] in t.parts for p in parts) or not t.has_views(views):
             continue
         xs = t.xv(parts, views)
@@ -303,22 +320,23 @@ def choose_features(t: Table, tr: np.ndarray, log=print, study: bool = False, pa
         own, xp = np.array([local[o] for o in own[keep]], int), xp[keep]
         grid = C_GRID if pairs is None else PAIRS_C_GRID
         for c in (VIEWS_C_GRID if views != SINGLE_VIEW else grid):
-            z = oof_logits([x[tr] for x in xs], t.y[tr], g, c, pair_owner=own, x_pairs=xp)
+            z = oof_logits([x[tr] for x in xs], t.y[tr], g, c, pair_owner=own, x_pairs=xp, centre_only=centre_only)
             a = auc(t.y[tr], z)
-            out = views in record_only or (multi_view_only and views == SINGLE_VIEW)
-            (record if out else scores)[(parts, aligned, views, c)] = a
-            line = (f"  leave-family-out CV  {name_of(parts, aligned, views):60s} C={c:<6} AUC {a:.3f}"
-                    + ("  (over the speed budget: not chosen)" if views in record_only else ""))
+            over = views in record_only and not centre_only
+            out = over or (multi_view_only and views == SINGLE_VIEW)
+            (record if out else scores)[(parts, aligned, views, centre_only, c)] = a
+            line = (f"  leave-family-out CV  {name_of(parts, aligned, views, centre_only):66s} C={c:<6} AUC {a:.3f}"
+                    + ("  (over the speed budget: not chosen)" if over else ""))
             if study:
-                line += "  | validation " + validation_line(t, tr, xs, z, c, xp)
+                line += "  | validation " + validation_line(t, tr, xs, z, c, xp, centre_only)
             log(line)
-    (parts, aligned, views, c), _ = max(scores.items(), key=lambda kv: kv[1])
-    return parts, c, aligned, views, {f"{name_of(k[0], k[1], k[2])} C={k[3]}": round(v, 4)
-                                      for k, v in {**scores, **record}.items()}
+    (parts, aligned, views, centre_only, c), _ = max(scores.items(), key=lambda kv: kv[1])
+    return parts, c, aligned, views, centre_only, {f"{name_of(*k[:4])} C={k[4]}": round(v, 4)
+                                                   for k, v in {**scores, **record}.items()}
 
 
 def validation_line(t: Table, tr: np.ndarray, x: np.ndarray | list[np.ndarray], z_oof: np.ndarray, c: float,
-                    x_pairs: np.ndarray | None = None) -> str:
+                    x_pairs: np.ndarray | None = None, centre_only: bool = False) -> str:
     """Unseen-family AUC, share called generated and worst real-source FPR of one candidate probe."""
     xs = x if isinstance(x, list) else [x]
     probe = fit_with_pairs([v[tr] for v in xs], t.y[tr],
@@ -328,7 +346,7 @@ def validation_line(t: Table, tr: np.ndarray, x: np.ndarray | list[np.ndarray], 
     r = t.y[tr] == 0
     thr = per_source_threshold(p_oof[r], t.family[tr][r], gated=t.gated[tr][r])
     va = t.split == "val"
-    p = np.where(t.gated[va], 0.0, probe.prob(view_logit(probe, xs, va)))  # gated: no verdict
+    p = np.where(t.gated[va], 0.0, probe.prob(view_logit(probe, xs[:1] if centre_only else xs, va)))  # gated: no verdict
     y, fam = t.y[va], t.family[va]
     fpr = {s: float(np.mean(p[(y == 0) & (fam == s)] >= thr)) for s in np.unique(fam[y == 0])}
     worst = max(fpr, key=fpr.get)
@@ -337,7 +355,8 @@ def validation_line(t: Table, tr: np.ndarray, x: np.ndarray | list[np.ndarray], 
 
 
 def fit_probe(t: Table, tr: np.ndarray, parts, c: float, pairs: Pairs | None = None,
-              aligned: tuple[str, ...] = (), views: tuple[str, ...] = SINGLE_VIEW) -> tuple[tg.LinearProbe, np.ndarray]:
+              aligned: tuple[str, ...] = (), views: tuple[str, ...] = SINGLE_VIEW,
+              centre_only: bool = False) -> tuple[tg.LinearProbe, np.ndarray]:
     idx = np.flatnonzero(tr)
     x, y = [v[tr] for v in t.xv(parts, views)], t.y[tr]
     g = groups_for(t.family[tr], y, [t.ids[i] for i in idx])
@@ -345,7 +364,7 @@ def fit_probe(t: Table, tr: np.ndarray, parts, c: float, pairs: Pairs | None = N
     keep = np.isin(own, idx)
     local = {row: j for j, row in enumerate(idx)}
     own, xp = np.array([local[o] for o in own[keep]], int), xp[keep]
-    z = oof_logits(x, y, g, c, pair_owner=own, x_pairs=xp)
+    z = oof_logits(x, y, g, c, pair_owner=own, x_pairs=xp, centre_only=centre_only)
     probe = fit_with_pairs(x, y, xp, c)
     probe.platt_a, probe.platt_b = tg.fit_platt(z, y)
     p_oof = probe.prob(z)
@@ -427,6 +446,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--views", action="store_true",
                     help="session 6: also try test-time view sets (generation_cache_views.py): the probe fitted on "
                          "every view of a picture, its logit averaged over them")
+    ap.add_argument("--augment-views", action="store_true",
+                    help="session 6 (3c): also try the view sets as train-time augmentation only (the probe reads "
+                         "the centre view at test time)")
     ap.add_argument("--multi-view-only", action="store_true",
                     help="with --views, choose among the multi-view candidates only (for the record)")
     ap.add_argument("--shipped-choice", action="store_true",
@@ -448,15 +470,16 @@ def main(argv: list[str] | None = None) -> int:
     if a.shipped_choice:
         shipped = tg.LinearProbe.load(PROBE_JSON).meta
         parts, c, aligned = tuple(shipped["parts"]), float(shipped["C"]), ()
-        views = tuple(shipped.get("views", SINGLE_VIEW))
+        views, centre_only = views_of(shipped)
         cv = shipped.get("cv_leave_family_out", {})
     else:
-        parts, c, aligned, views, cv = choose_features(
+        parts, c, aligned, views, centre_only, cv = choose_features(
             t, tr, study=a.study, pairs=pairs, aligned_only=a.aligned_only,
             view_sets=VIEW_SETS if a.views else (), record_only=OVER_BUDGET_VIEWS if a.views else (),
-            multi_view_only=a.multi_view_only)
-    print(f"chosen: {name_of(parts, aligned, views)} C={c}")
-    probe, p_oof = fit_probe(t, tr, parts, c, pairs, aligned, views)
+            multi_view_only=a.multi_view_only,
+            augment_sets=VIEW_SETS + OVER_BUDGET_VIEWS if a.augment_views else ())
+    print(f"chosen: {name_of(parts, aligned, views, centre_only)} C={c}")
+    probe, p_oof = fit_probe(t, tr, parts, c, pairs, aligned, views, centre_only)
     n_pairs = len(aligned_rows(t, pairs, aligned, parts)[0])
     probe.meta = {"parts": list(parts), "C": c, "oof_auc": round(auc(t.y[tr], p_oof), 4),
                   "calibration": "Platt scaling on leave-family-out out-of-fold logits (training split)",
@@ -469,7 +492,11 @@ def main(argv: list[str] | None = None) -> int:
                   "cv_leave_family_out": cv, "n_train": int(tr.sum()),
                   "encoder_sha256": clip_encoder.model_sha256(), "fitted_by": "benchmarks/fit/fit_generation.py",
                   "date": dt.date.today().isoformat(), "data": "issue-18 multi-generator set (train split)"}
-    if views != SINGLE_VIEW:
+    if views != SINGLE_VIEW and centre_only:
+        probe.meta["train_views"] = list(views)
+        probe.meta["train_views_rule"] = ("train-time augmentation: the probe is fitted on every listed view of each "
+                                          "training picture and reads the centre view only")
+    elif views != SINGLE_VIEW:
         probe.meta["views"] = list(views)
         probe.meta["views_rule"] = ("test-time views (clip_probe.VIEW_PREFIX): the probe is fitted on every view of "
                                     "each training picture and its logit is the mean over the views")

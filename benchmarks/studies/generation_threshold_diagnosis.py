@@ -43,6 +43,7 @@ from fit_generation import (  # noqa: E402
     Table,
     fit_probe,
     logit,
+    views_of,
 )
 
 from forgelens.training.calibration import threshold_at_fpr  # noqa: E402
@@ -73,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     t = Table(a.data)
     sc = Scorers(t, a.models)
     tr = (t.split == "train") & ~np.array([p.startswith(RESERVED_PREFIX) for p in t.path], bool)
-    probe, p_oof = fit_probe(t, tr, sc.parts, float(sc.probe.meta["C"]), views=sc.views)
+    probe, p_oof = fit_probe(t, tr, sc.parts, float(sc.probe.meta["C"]), None, (), *views_of(sc.probe.meta))
     m = sc.comb[0]
     gt = t.gen_trace[tr]
     ok = np.isfinite(gt)

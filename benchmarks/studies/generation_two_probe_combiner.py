@@ -30,13 +30,13 @@ from fit_generation import (  # noqa: E402
     INCONCLUSIVE_REAL,
     PROBE_JSON,
     RESERVED_PREFIX,
-    SINGLE_VIEW,
     Table,
     auc,
     fit_probe,
     logit,
     per_source_threshold,
     view_logit,
+    views_of,
 )
 
 from forgelens.training import probes as tg  # noqa: E402
@@ -55,10 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     metas = {"A": tg.LinearProbe.load(PROBE_JSON).meta, "B": tg.LinearProbe.load(a.views_models / PROBE_JSON.name).meta}
     z_tr, z_va = {}, {}
     for k, meta in metas.items():
-        parts, views = tuple(meta["parts"]), tuple(meta.get("views", SINGLE_VIEW))
-        probe, p_oof = fit_probe(t, tr, parts, float(meta["C"]), views=views)
+        parts, (views, centre_only) = tuple(meta["parts"]), views_of(meta)
+        probe, p_oof = fit_probe(t, tr, parts, float(meta["C"]), views=views, centre_only=centre_only)
         z_tr[k] = logit(p_oof)
-        z_va[k] = logit(probe.prob(view_logit(probe, t.xv(parts, views), va)))
+        z_va[k] = logit(probe.prob(view_logit(probe, t.xv(parts, views[:1] if centre_only else views), va)))
         print(f"probe {k}: parts {'+'.join(parts)}, views {'+'.join(views)}, C {meta['C']}")
     ok_tr, ok_va = np.isfinite(t.gen_trace[tr]), np.isfinite(t.gen_trace[va])
     g_tr, g_va = logit(t.gen_trace[tr]), logit(t.gen_trace[va])
