@@ -65,12 +65,43 @@ def rule_thresholds(p: np.ndarray, src: np.ndarray) -> dict[str, float]:
             f"per source, sources of ≥ {math.ceil(1 / FPR)} only": max(per[s] for s in big)}
 
 
+def compare(a) -> int:
+    """Paired bootstrap (generated pictures resampled within family, the same resample for both models) of
+    the difference in called-generated share, each model at its own ``generated_at``; real false alarms beside."""
+    t = Table(a.data)
+    sc = {"A": Scorers(t, a.models), "B": Scorers(t, a.compare)}
+    va = t.split == "val"
+    gen, real, ok = va & (t.y == 1), va & (t.y == 0), ~t.gated
+    called = {}
+    for k, s in sc.items():
+        p, thr = s.scores(t)["combined"]
+        called[k] = ok & (p >= thr)
+        print(f"{k} = {(a.models or 'shipped') if k == 'A' else a.compare}: called {int(called[k][gen].sum())}/{int(gen.sum())}, "
+              f"real false alarms {int(called[k][real].sum())}/{int(real.sum())}")
+    rng = np.random.default_rng(a.seed)
+    rows = [np.flatnonzero(gen & (t.family == f)) for f in sorted(set(t.family[gen]))]
+    d = []
+    for _ in range(N_BOOT):
+        r = np.concatenate([rng.choice(x, len(x)) for x in rows])
+        d.append(called["B"][r].mean() - called["A"][r].mean())
+    lo, hi = np.percentile(d, [2.5, 97.5])
+    both = called["A"] & called["B"] & gen
+    print(f"B − A called share: {np.mean(called['B'][gen]) - np.mean(called['A'][gen]):+.1%}, paired 95 % "
+          f"[{lo:+.1%}, {hi:+.1%}] ({N_BOOT} resamples); called by both {int(both.sum())}, only A "
+          f"{int((called['A'] & ~called['B'] & gen).sum())}, only B {int((called['B'] & ~called['A'] & gen).sum())}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=Path("/work/gen-data"))
     ap.add_argument("--models", type=Path, default=None, help="candidate model files (fit_generation.py --out)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--compare", type=Path, default=None,
+                    help="only: paired bootstrap of the called-generated difference, --models (or shipped) vs this folder")
     a = ap.parse_args(argv)
+    if a.compare is not None:
+        return compare(a)
     t = Table(a.data)
     sc = Scorers(t, a.models)
     tr = (t.split == "train") & ~np.array([p.startswith(RESERVED_PREFIX) for p in t.path], bool)
