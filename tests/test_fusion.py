@@ -248,6 +248,8 @@ def test_authentic_is_said_only_when_it_is_the_most_probable_class(p_generated, 
 
 
 def _band_case(p_generated, cfg=None, authentic_below=0.67):
+    """A verdict with generation evidence ``p_generated`` (band from ``authentic_below`` to 0.83)
+    under the band-LR option (``FusionConfig(generation_band_lr=True)`` unless ``cfg``)."""
     from forgelens.fusion import FusionConfig, _decide, _Scores
     from forgelens.fusion.generation import GenerationAssessment
 
@@ -256,7 +258,7 @@ def _band_case(p_generated, cfg=None, authentic_below=0.67):
     sc = _Scores(manipulation=0.6, ranked_manip=[(0.6, "ela")], model_calibrated=True, model_prior=0.5,
                  method="detection", thresholds={"manipulated_at": 0.82, "authentic_below": 0.5},
                  assessment=a, generation_score=p_generated)
-    return _decide(sc, [], {}, None, None, cfg or FusionConfig())
+    return _decide(sc, [], {}, None, None, cfg or FusionConfig(generation_band_lr=True))
 
 
 @pytest.fixture
@@ -293,6 +295,7 @@ def test_the_band_lr_is_used_only_below_the_band_and_for_its_own_model(band_file
     assert other_model.likelihood_ratios["generated"] == pytest.approx(0.3 / 0.7, rel=1e-6)
     off = _band_case(0.3, FusionConfig(generation_band_lr=False))
     assert off.likelihood_ratios["generated"] == pytest.approx(0.3 / 0.7, rel=1e-6)
+    assert FusionConfig().generation_band_lr is False  # not shipped (issue 14, session 6 rule)
 
 
 def test_a_broken_generation_band_file_names_itself(tmp_path, monkeypatch):

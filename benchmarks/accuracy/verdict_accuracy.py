@@ -59,7 +59,7 @@ SETS = {
 LABELS = ("authentic", "manipulated", "generated", "inconclusive", "not_applicable")
 
 
-#: The fusion settings measured (``--no-generation-band``: the generation LR as before session 6).
+#: The fusion settings measured (``--generation-band``: the band-LR option of session 6).
 CONFIG: list = []
 
 
@@ -210,13 +210,13 @@ def main() -> None:
     ap.add_argument("--png", type=Path, default=OUT / "reliability_verdict.png")
     ap.add_argument("--detection-model", type=Path, default=None,
                     help="measure this detection model file instead of the shipped fusion/detection.json")
-    ap.add_argument("--no-generation-band", action="store_true",
-                    help="below the generation band use the combiner's own LR (fusion before session 6)")
+    ap.add_argument("--generation-band", action="store_true",
+                    help="below the generation band use the measured LR of 'below the band' (candidate C1, session 6)")
     args = ap.parse_args()
-    if args.no_generation_band:
+    if args.generation_band:
         from forgelens.fusion import FusionConfig
 
-        CONFIG[:] = [FusionConfig(generation_band_lr=False)]
+        CONFIG[:] = [FusionConfig(generation_band_lr=True)]
     if args.detection_model is not None:
         from forgelens.fusion import detection
 

@@ -373,19 +373,22 @@ def why_section(ok: list[dict]) -> str:
     lines = ["### Why forgeries are missed (all pictures measured)", "",
              "Per family of manipulation traces: AUC of the family's image score (maximum over its traces) "
              "and of its map's top-2 % mean (the detection model's `top` feature), exact-mask forgeries vs "
-             "authentic; how often the family's map peaks on the forged region.", "",
-             "| family | AUC score | AUC map top-2 % | map peak on region |", "|---|---|---|---|"]
+             "authentic; how often the family's map peaks on the forged region (a flat map points nowhere), and how many "
+             "of those the verdict does not call manipulated.", "",
+             "| family | AUC score | AUC map top-2 % | map peak on region | of those, not called manipulated |",
+             "|---|---|---|---|---|"]
     for fam in TRACE_FAMILIES:
         if not any(fam in r["family_score"] or fam in r["family_top"] for r in forg):
             continue
         members = sorted({t for r in ok for t, f in r["families"].items() if f == fam})
-        hits = [r["family_hit"].get(fam, False) for r in forg if "family_hit" in r]
+        hit_rows = [r for r in forg if r.get("family_hit", {}).get(fam, False)]
+        missed = sum(r["verdict"] != "manipulated" for r in hit_rows)
         lines.append(f"| {fam} ({', '.join(members)}) "
                      f"| {fmt_ci(auc_row(ok, forg, lambda r, f=fam: r['family_score'].get(f, 0.0)))} "
                      f"| {fmt_ci(auc_row(ok, forg, lambda r, f=fam: r['family_top'].get(f, 0.0)))} "
-                     f"| {sum(hits)}/{len(hits)} |")
+                     f"| {len(hit_rows)}/{len(forg)} | {missed}/{len(hit_rows)} |")
     lines.append(f"| agreement (best IoU of two families' top regions) "
-                 f"| {fmt_ci(auc_row(ok, forg, lambda r: r['agree_best_iou']))} | | |")
+                 f"| {fmt_ci(auc_row(ok, forg, lambda r: r['agree_best_iou']))} | | | |")
     traces = sorted({k[6:-6] for r in ok for k in r if k.startswith("trace.") and k.endswith(".score")})
     lines += ["", "Per trace, AUC of its image score (same pictures; a trace that did not run scores 0):", "",
               "| trace | AUC score |", "|---|---|"]
@@ -461,8 +464,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--all-hosts", action="store_true",
                     help="measure: keep hosts some model trained on (synth-val's Sun-Hays and Dresden photos)")
     ap.add_argument("--detection-model", type=Path, default=None, help="measure this detection model file instead")
-    ap.add_argument("--no-generation-band", action="store_true",
-                    help="below the generation band use the combiner's own LR (fusion before session 6)")
+    ap.add_argument("--generation-band", action="store_true",
+                    help="below the generation band use the measured LR of 'below the band' (candidate C1)")
     ap.add_argument("--md", type=Path, default=None, help="measure: also write the tables here")
     ap.add_argument("--json", type=Path, default=None, help="measure: the per-picture rows")
     args = ap.parse_args(argv)
@@ -471,11 +474,11 @@ def main(argv: list[str] | None = None) -> None:
     elif args.step == "extract":
         extract(args.root, args.reverse)
     else:
-        if args.no_generation_band:
+        if args.generation_band:
             from benchmarks.accuracy import verdict_accuracy
             from forgelens.fusion import FusionConfig
 
-            verdict_accuracy.CONFIG[:] = [FusionConfig(generation_band_lr=False)]
+            verdict_accuracy.CONFIG[:] = [FusionConfig(generation_band_lr=True)]
         if args.detection_model is not None:
             from forgelens.fusion import detection
 

@@ -81,7 +81,7 @@ Coherence
     generation evidence is the stronger, the picture is inconclusive, not manipulated.
     "authentic" needs LR_generated ≤ 1 as well (its threshold already keeps LR_manipulated
     below 1), so P(authentic) is then the largest of the three probabilities shown.
-Generation evidence below its band
+Generation evidence below its band (``generation_band_lr``, off by default)
     Below the generation combiner's inconclusive band the decision table reads P(generated)
     as one statement, "not generated"; LR_generated is then that statement's likelihood
     ratio, P(below | generated) / P(below | real photo), measured on the combiner's training
@@ -159,8 +159,10 @@ class FusionConfig:
     #: for P(manipulated); its own thresholds replace ``manipulated_at`` / ``authentic_below``.
     use_detection: bool = True
     #: Below the generation band, LR_generated = the measured LR of "below the band"
-    #: (``generation_band.json``; see "Generation evidence below its band").
-    generation_band_lr: bool = True
+    #: (``generation_band.json``; see "Generation evidence below its band"). Off: measured in
+    #: issue 14 session 6 (casia1 AUC +0.048, held-out exact-mask +0.002) but toolkit's AUC
+    #: fell 0.517 → 0.500, which the declared ship rule does not allow.
+    generation_band_lr: bool = False
 
 
 @dataclass
