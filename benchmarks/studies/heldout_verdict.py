@@ -108,7 +108,8 @@ NEVER_SEEN = ("web", "kodak", "camera")
 def host_of(source: str) -> str:
     """The cluster a picture belongs to in the bootstrap: its host photo (the iPhone 6 HDR on/off
     pair is one scene, so one host)."""
-    return re.sub(r"hdr_iphone_hdr_(NO|YES)", "hdr_iphone_hdr", source.split(":", 1)[-1])
+    where = re.sub(r"~\d+", "", source.split(":", 1)[-1])  # synth's pool index: not part of the photo
+    return re.sub(r"hdr_iphone_hdr_(NO|YES)", "hdr_iphone_hdr", where)
 
 
 def _mask_on_grid(path: Path, gshape: tuple[int, int]) -> tuple[float, np.ndarray]:
