@@ -38,7 +38,8 @@ LOCALIZER_HELDOUT = ("fujifilm", "kodak", "tests_42", "tests_35", "tests_36", "h
 def _never_seen_host(meta: dict) -> bool:
     """Synth hosts no fitted model has seen: Kodak 13–24 (never in any training) and the
     aigen-playground real photos (only in this validation split)."""
-    return "kodak" in meta["source"].lower() or "real~" in meta["source"]
+    where = meta["source"].split(":", 1)[-1].lower()
+    return where.startswith(("kodak", "real~", "real/"))
 
 
 #: name shown → (cache name, which rows): every set is reported separately, never pooled.
@@ -58,8 +59,14 @@ SETS = {
 LABELS = ("authentic", "manipulated", "generated", "inconclusive", "not_applicable")
 
 
+#: The fusion settings measured (``--generation-band``: the band-LR option of session 6).
+CONFIG: list = []
+
+
 def refuse(summary: MapSummary, meta: dict, config=None):
     """The current fusion's verdict for one cached analysis."""
+    if config is None and CONFIG:
+        config = CONFIG[0]
     traces = []
     for t in meta["traces"]:
         tr = Trace(t["name"], score=t["score"], applicable=t["applicable"], error=t["error"],
@@ -203,7 +210,13 @@ def main() -> None:
     ap.add_argument("--png", type=Path, default=OUT / "reliability_verdict.png")
     ap.add_argument("--detection-model", type=Path, default=None,
                     help="measure this detection model file instead of the shipped fusion/detection.json")
+    ap.add_argument("--generation-band", action="store_true",
+                    help="below the generation band use the measured LR of 'below the band' (candidate C1, session 6)")
     args = ap.parse_args()
+    if args.generation_band:
+        from forgelens.fusion import FusionConfig
+
+        CONFIG[:] = [FusionConfig(generation_band_lr=True)]
     if args.detection_model is not None:
         from forgelens.fusion import detection
 
