@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
@@ -246,78 +244,3 @@ def test_authentic_is_said_only_when_it_is_the_most_probable_class(p_generated, 
     assert v.label == expect and sum(p.values()) == pytest.approx(1, abs=1e-3)
     assert (max(p, key=p.get) == "authentic") == (expect == "authentic")
 
-
-def _band_case(p_generated, cfg=None, authentic_below=0.67):
-    """A verdict with generation evidence ``p_generated`` (band from ``authentic_below`` to 0.83)
-    under the band-LR option (``FusionConfig(generation_band_lr=True)`` unless ``cfg``)."""
-    from forgelens.fusion import FusionConfig, _decide, _Scores
-    from forgelens.fusion.generation import GenerationAssessment
-
-    a = GenerationAssessment(p_generated, generated_at=0.83, authentic_below=authentic_below,
-                             detectors=("gen_trace", "clip_probe"), calibrated=True, method="combiner", prior=0.5)
-    sc = _Scores(manipulation=0.6, ranked_manip=[(0.6, "ela")], model_calibrated=True, model_prior=0.5,
-                 method="detection", thresholds={"manipulated_at": 0.82, "authentic_below": 0.5},
-                 assessment=a, generation_score=p_generated)
-    return _decide(sc, [], {}, None, None, cfg or FusionConfig(generation_band_lr=True))
-
-
-@pytest.fixture
-def band_file(tmp_path, monkeypatch):
-    import forgelens.fusion as fusion
-
-    path = tmp_path / "generation_band.json"
-    path.write_text(json.dumps({"format": "forgelens-generation-band", "version": 1, "models": [
-        {"detectors": ["gen_trace", "clip_probe"], "generated_at": 0.83, "authentic_below": 0.67,
-         "lr_below_band": 0.5}]}))
-    monkeypatch.setattr(fusion, "GENERATION_BAND_PATH", path)
-    monkeypatch.setattr(fusion, "_GENERATION_BAND", [])
-    monkeypatch.setattr(fusion.generation_band_models, "__defaults__", (path,))
-    return path
-
-
-@pytest.mark.parametrize("p_generated", [0.1, 0.3, 0.6])
-def test_below_the_generation_band_one_measured_lr_enters_the_probabilities(band_file, p_generated):
-    """Below its band the generation evidence is one statement with one measured LR: every
-    P(generated) there gives the same three probabilities, P ∝ (1, LR_m, LR_band)."""
-    v = _band_case(p_generated)
-    lr_m = 0.6 / 0.4
-    assert v.likelihood_ratios["generated"] == pytest.approx(0.5)
-    assert v.probabilities["authentic"] == pytest.approx(1 / (1 + lr_m + 0.5), abs=1e-4)
-    assert v.probabilities["generated"] == pytest.approx(0.5 / (1 + lr_m + 0.5), abs=1e-4)
-
-
-def test_the_band_lr_is_used_only_below_the_band_and_for_its_own_model(band_file):
-    from forgelens.fusion import FusionConfig
-
-    inside = _band_case(0.7)  # in the inconclusive band: the model's own LR
-    assert inside.likelihood_ratios["generated"] == pytest.approx(0.7 / 0.3, rel=1e-6)
-    other_model = _band_case(0.3, authentic_below=0.6)  # thresholds of another fit: not this entry
-    assert other_model.likelihood_ratios["generated"] == pytest.approx(0.3 / 0.7, rel=1e-6)
-    off = _band_case(0.3, FusionConfig(generation_band_lr=False))
-    assert off.likelihood_ratios["generated"] == pytest.approx(0.3 / 0.7, rel=1e-6)
-    assert FusionConfig().generation_band_lr is False  # not shipped (issue 14, session 6 rule)
-
-
-def test_a_broken_generation_band_file_names_itself(tmp_path, monkeypatch):
-    import forgelens.fusion as fusion
-    from forgelens.errors import ForgeLensError
-
-    bad = tmp_path / "generation_band.json"
-    bad.write_text('{"models": [{"detectors": ["gen_trace"]}]}')
-    monkeypatch.setattr(fusion, "_GENERATION_BAND", [])
-    with pytest.raises(ForgeLensError, match="generation_band.json"):
-        fusion.generation_band_models(bad)
-
-
-def test_shipped_generation_band_was_measured_for_the_shipped_combiner():
-    """Refit ``generation_band.json`` (``python -m forgelens.training.detection_genband``) whenever
-    ``generation.json`` is refitted: an entry for another fit is never used."""
-    import forgelens.fusion as fusion
-    from forgelens.fusion.generation import shipped_combiner
-
-    comb = shipped_combiner()
-    if comb is None or not fusion.GENERATION_BAND_PATH.is_file():
-        pytest.skip("no shipped generation combiner or band file")
-    entries = {(tuple(m["detectors"]), m["generated_at"], m["authentic_below"]) for m in fusion.generation_band_models()}
-    for m in comb.models:
-        assert (tuple(m.detectors), m.generated_at, m.authentic_below) in entries

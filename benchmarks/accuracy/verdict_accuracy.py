@@ -59,14 +59,8 @@ SETS = {
 LABELS = ("authentic", "manipulated", "generated", "inconclusive", "not_applicable")
 
 
-#: The fusion settings measured (``--generation-band``: the band-LR option of session 6).
-CONFIG: list = []
-
-
 def refuse(summary: MapSummary, meta: dict, config=None):
     """The current fusion's verdict for one cached analysis."""
-    if config is None and CONFIG:
-        config = CONFIG[0]
     traces = []
     for t in meta["traces"]:
         tr = Trace(t["name"], score=t["score"], applicable=t["applicable"], error=t["error"],
@@ -210,13 +204,7 @@ def main() -> None:
     ap.add_argument("--png", type=Path, default=OUT / "reliability_verdict.png")
     ap.add_argument("--detection-model", type=Path, default=None,
                     help="measure this detection model file instead of the shipped fusion/detection.json")
-    ap.add_argument("--generation-band", action="store_true",
-                    help="below the generation band use the measured LR of 'below the band' (candidate C1, session 6)")
     args = ap.parse_args()
-    if args.generation_band:
-        from forgelens.fusion import FusionConfig
-
-        CONFIG[:] = [FusionConfig(generation_band_lr=True)]
     if args.detection_model is not None:
         from forgelens.fusion import detection
 

@@ -465,8 +465,6 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--all-hosts", action="store_true",
                     help="measure: keep hosts some model trained on (synth-val's Sun-Hays and Dresden photos)")
     ap.add_argument("--detection-model", type=Path, default=None, help="measure this detection model file instead")
-    ap.add_argument("--generation-band", action="store_true",
-                    help="below the generation band use the measured LR of 'below the band' (candidate C1)")
     ap.add_argument("--md", type=Path, default=None, help="measure: also write the tables here")
     ap.add_argument("--json", type=Path, default=None, help="measure: the per-picture rows")
     args = ap.parse_args(argv)
@@ -475,11 +473,6 @@ def main(argv: list[str] | None = None) -> None:
     elif args.step == "extract":
         extract(args.root, args.reverse)
     else:
-        if args.generation_band:
-            from benchmarks.accuracy import verdict_accuracy
-            from forgelens.fusion import FusionConfig
-
-            verdict_accuracy.CONFIG[:] = [FusionConfig(generation_band_lr=True)]
         if args.detection_model is not None:
             from forgelens.fusion import detection
 

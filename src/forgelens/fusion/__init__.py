@@ -81,14 +81,6 @@ Coherence
     generation evidence is the stronger, the picture is inconclusive, not manipulated.
     "authentic" needs LR_generated ≤ 1 as well (its threshold already keeps LR_manipulated
     below 1), so P(authentic) is then the largest of the three probabilities shown.
-Generation evidence below its band (``generation_band_lr``, off by default)
-    Below the generation combiner's inconclusive band the decision table reads P(generated)
-    as one statement, "not generated"; LR_generated is then that statement's likelihood
-    ratio, P(below | generated) / P(below | real photo), measured on the combiner's training
-    data (``generation_band.json``, ``forgelens.training.detection_genband``), for exactly the
-    combiner model it was measured for (otherwise the model's own LR). Why: there its exact
-    value follows the picture's content, not whether it was edited, and would move
-    1 − P(authentic) as much as the manipulation evidence does (issue 14, session 6).
 Strength of evidence
     ``likelihood_ratios`` = posterior odds / prior odds of each calibrated model's own
     output (P(manipulated | not generated), P(generated)), with the prior the model was
@@ -104,14 +96,11 @@ Decision
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from forgelens.errors import ForgeLensError
 from forgelens.fusion.calibration import enfsi_support, likelihood_ratio
 from forgelens.fusion.detection import (
     DetectionModel,
@@ -158,11 +147,6 @@ class FusionConfig:
     #: Use the shipped image-level detection model (``detection.json``, ``forgelens.fusion.detection``)
     #: for P(manipulated); its own thresholds replace ``manipulated_at`` / ``authentic_below``.
     use_detection: bool = True
-    #: Below the generation band, LR_generated = the measured LR of "below the band"
-    #: (``generation_band.json``; see "Generation evidence below its band"). Off: measured in
-    #: issue 14 session 6 (casia1 AUC +0.048, held-out exact-mask +0.002) but toolkit's AUC
-    #: fell 0.517 → 0.500, which the declared ship rule does not allow.
-    generation_band_lr: bool = False
 
 
 @dataclass
@@ -230,36 +214,6 @@ def stacking_model() -> StackingModel | None:
     if not _STACKING:
         _STACKING.append(StackingModel.load())
     return _STACKING[0]
-
-
-GENERATION_BAND_PATH = Path(__file__).with_name("generation_band.json")
-_GENERATION_BAND: list[list[dict[str, Any]]] = []
-
-
-def generation_band_models(path: Path = GENERATION_BAND_PATH) -> list[dict[str, Any]]:
-    """The entries of ``generation_band.json`` (read once; [] when the file is not shipped)."""
-    if not _GENERATION_BAND:
-        models: list[dict[str, Any]] = []
-        if path.is_file():
-            try:
-                models = list(json.loads(path.read_text())["models"])
-                for m in models:
-                    float(m["lr_below_band"]), float(m["authentic_below"]), float(m["generated_at"])
-            except (ValueError, KeyError, TypeError) as exc:
-                raise ForgeLensError(str(path), f"not a generation band file ({type(exc).__name__}: {exc})") from exc
-        _GENERATION_BAND.append(models)
-    return _GENERATION_BAND[0]
-
-
-def generation_lr(a: GenerationAssessment, cfg: FusionConfig) -> float | None:
-    """LR_generated as the verdict uses it: below the band, the measured LR of "below the band"
-    when one was measured for this very combiner model; otherwise the model's own LR."""
-    if cfg.generation_band_lr and a.p_generated < a.authentic_below:
-        for m in generation_band_models():
-            if (tuple(m["detectors"]) == tuple(a.detectors) and abs(m["authentic_below"] - a.authentic_below) < 1e-9
-                    and abs(m["generated_at"] - a.generated_at) < 1e-9):
-                return float(m["lr_below_band"])
-    return likelihood_ratio(a.p_generated, a.prior or 0.5)
 
 
 def not_applicable(reason: str, traces: list[Trace] | None = None) -> Verdict:
@@ -465,7 +419,7 @@ def _decide(sc: _Scores, ranked: list[tuple[str, Finding]], families: dict[str, 
         deciders = [n for _, n in sc.ranked_manip[:2]]
         thresholds = dict(sc.thresholds)
         gen_doubt = bool(a and a.band == "inconclusive")
-        lr_gen = generation_lr(a, cfg) if lr_from_gen and lr_from_manip else None
+        lr_gen = likelihood_ratio(a.p_generated, a.prior or 0.5) if lr_from_gen and lr_from_manip else None
         gen_outweighs = lr_gen is not None and lr_gen > likelihood_ratio(score, sc.model_prior or 0.5)
         # "authentic" is said only when P(authentic) is the largest of the three a person reads:
         # generation evidence that leans towards "generated" (LR > 1), even below the model's
@@ -483,15 +437,14 @@ def _decide(sc: _Scores, ranked: list[tuple[str, Finding]], families: dict[str, 
     # once the table's first question ("generated?") is answered yes, P(generated) is read first;
     # otherwise both calibrated models speak through their likelihood ratios (see Probabilities)
     one_model = lr_from_gen and lr_from_manip and label != "generated"
-    lr_g = generation_lr(a, cfg) if lr_from_gen and a else None
     probabilities = _probabilities(p_generated, p_manipulated,
                                    gen_prior=(a.prior or 0.5) if one_model and a else None,
-                                   manip_prior=(sc.model_prior or 0.5) if one_model else None,
-                                   lr_generated=lr_g if one_model else None)
+                                   manip_prior=(sc.model_prior or 0.5) if one_model else None)
     if probabilities and probabilities.get("authentic") is not None:
         score = 1.0 - probabilities["authentic"]
     lr_m = likelihood_ratio(p_manipulated, sc.model_prior or 0.5) if lr_from_manip else None
     gen_prior = a.prior if a else None
+    lr_g = likelihood_ratio(p_generated, gen_prior or 0.5) if lr_from_gen else None
     # laundering is about generated pictures: shown only where P(generated) is not negligible
     show_laundering = bool(a and a.laundering and (p_generated or 0.0) >= a.authentic_below)
     return Verdict(
@@ -517,7 +470,7 @@ def _decide(sc: _Scores, ranked: list[tuple[str, Finding]], families: dict[str, 
 
 
 def _probabilities(p_generated: float | None, p_manipulated: float | None, *, gen_prior: float | None = None,
-                   manip_prior: float | None = None, lr_generated: float | None = None) -> dict[str, float | None] | None:
+                   manip_prior: float | None = None) -> dict[str, float | None] | None:
     """P(authentic), P(manipulated), P(generated) summing to 1.
 
     Both from calibrated models (their priors given): one equal prior over the three classes
@@ -525,8 +478,6 @@ def _probabilities(p_generated: float | None, p_manipulated: float | None, *, ge
     model's "not generated" being a camera photo. Otherwise P(generated) first (a declaration's
     strength) and (1 − P(generated)) split by P(manipulated | not generated). When one of the
     two was not measured the other still splits its side and the missing class is None.
-    ``lr_generated``: the LR of the generation evidence when it is not ``p_generated``'s own
-    (below the band, see ``generation_lr``).
     """
     if p_generated is None and p_manipulated is None:
         return None
@@ -535,8 +486,7 @@ def _probabilities(p_generated: float | None, p_manipulated: float | None, *, ge
     if p_manipulated is None:
         return {"authentic": None, "manipulated": None, "generated": round(p_generated, 4)}
     if gen_prior is not None and manip_prior is not None:
-        lr_m = likelihood_ratio(p_manipulated, manip_prior)
-        lr_g = lr_generated if lr_generated is not None else likelihood_ratio(p_generated, gen_prior)
+        lr_m, lr_g = likelihood_ratio(p_manipulated, manip_prior), likelihood_ratio(p_generated, gen_prior)
         total = 1.0 + lr_m + lr_g
         return {"authentic": round(1.0 / total, 4), "manipulated": round(lr_m / total, 4),
                 "generated": round(lr_g / total, 4)}
