@@ -59,6 +59,10 @@ DATASETS = REPO / ".." / "shared" / "datasets"
 TRAIN_SETS = ("synth-train", "synth-train2", "synth-train-auth", "hard-train")
 HELDOUT_SETS = tuple(hv.DRAWS)
 CAMERA_SETS = ("cameras-exif", "pristine-extra")
+#: The detection model's validation sets (pictures under ``--val-root``) and their verdict caches: only
+#: their Dresden D70s #1 and odd-CRC Sun-Hays hosts (none in the held-out pictures) fit the stack below.
+STACK_SETS = {"synth-val": Path("/work/caches/detection-cache-flush-tiles/synth-val"),
+              "hard-val": Path("/work/caches/detection-cache/hard-val")}
 #: Intermediate tensors of the shipped localizer graph exposed as extra outputs.
 ENCODER = "/m/blocks.15/_project_conv/Conv_output_0"  # (N, 320, H/32, W/32), last encoder stage
 DECODER = "/m/fuse/fuse.2/Relu_output_0"  # (N, 64, H/4, W/4), fused decoder features before the heads
@@ -171,7 +175,8 @@ def _key(image: str) -> str:
     return hashlib.sha1(image.encode()).hexdigest()[:16]
 
 
-def picture_lists(root: Path, heldout_root: Path) -> dict[str, tuple[Path, list[dict]]]:
+def picture_lists(root: Path, heldout_root: Path, val_root: Path = Path("/work/caches/detection-data")
+                  ) -> dict[str, tuple[Path, list[dict]]]:
     """set → (folder the image paths are relative to, rows with image / label / source / kind / mask / post)."""
     out = {}
     for name in TRAIN_SETS:
@@ -180,6 +185,10 @@ def picture_lists(root: Path, heldout_root: Path) -> dict[str, tuple[Path, list[
             out[name] = (folder, list(csv.DictReader(open(folder / "index.csv"))))
     for name in HELDOUT_SETS:
         folder = heldout_root / "data" / name
+        if (folder / "index.csv").exists():
+            out[name] = (folder, list(csv.DictReader(open(folder / "index.csv"))))
+    for name in STACK_SETS:
+        folder = val_root / name
         if (folder / "index.csv").exists():
             out[name] = (folder, list(csv.DictReader(open(folder / "index.csv"))))
     cams = sorted(p for p in (DATASETS / "cameras" / "exif-samples").glob("*")
@@ -192,8 +201,8 @@ def picture_lists(root: Path, heldout_root: Path) -> dict[str, tuple[Path, list[
     return out
 
 
-def _cached_rows(cache: str):
-    """(summary, meta) of the verdict benchmark's cached analyses of a camera set (the same pictures)."""
+def _cached_rows(cache: str | Path):
+    """(summary, meta) of the verdict benchmark's cached analyses of a set (the same pictures)."""
     from forgelens.fusion.detection import MapSummary
 
     rows = []
@@ -311,6 +320,113 @@ def score(fitted: dict, rows: list[dict]) -> np.ndarray:
     return fitted["model"].decision_function(design(rows, fitted["groups"]))
 
 
+# ---------------------------------------------------------------- stacking with the detection model
+
+
+def stack_host_ok(source: str) -> bool:
+    """A validation host that no held-out picture uses: Dresden D70s #1 or an odd-CRC Sun-Hays photo."""
+    name = host_name(source)
+    return "_sun_" in name or "D70s_1" in name
+
+
+def _logit(p) -> np.ndarray:
+    p = np.clip(np.asarray(p, float), 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+LOCALIZER_ONLY = "localizer's own score"
+
+
+def stack_fit(root: Path, fits: dict) -> tuple[dict, tuple[int, int]]:
+    """Per head (and the shipped localizer score): a logistic regression on [logit(detection-model
+    score), head score], fitted on the detection model's validation pictures from hosts the held-out
+    set does not use; threshold: ≤ 3 % of those authentic pictures above (in-sample, 3 parameters)."""
+    from benchmarks.accuracy.verdict_accuracy import refuse
+
+    pairs = []
+    for name, cache in STACK_SETS.items():
+        det = {meta["image"]: refuse(s, meta).manipulation_score for s, meta in _cached_rows(cache)}
+        for fr in load_feats(root, name):
+            if det.get(fr["image"]) is not None and stack_host_ok(fr["source"]):
+                pairs.append((fr, det[fr["image"]]))
+    if not pairs:
+        return {}, (0, 0)
+    y = np.array([fr["label"] != "authentic" for fr, _ in pairs], int)
+    d = _logit([dv for _, dv in pairs])
+    heads = {f: score(ft, [fr for fr, _ in pairs]) for f, ft in fits.items()}
+    heads[LOCALIZER_ONLY] = _logit([float(fr["score"]) for fr, _ in pairs])
+    out = {}
+    for f, h in heads.items():
+        x = np.column_stack([d, h])
+        m = _model(1.0).fit(x, y)
+        neg = np.sort(m.decision_function(x)[y == 0])
+        k = int(np.floor(FALSE_ALARM * neg.size))
+        out[f] = {"model": m, "threshold": float(neg[neg.size - k - 1]) + 1e-9,
+                  "coef": m[-1].coef_[0] / m[0].scale_}
+    return out, (int((y == 0).sum()), int((y == 1).sum()))
+
+
+def stack_score(st: dict, det, head) -> np.ndarray:
+    return st["model"].decision_function(np.column_stack([_logit(det), np.asarray(head, float)]))
+
+
+def stack_section(stacks: dict, counts: tuple[int, int], rows: list[dict], cams: dict[str, list[dict]],
+                  chosen: str) -> list[str]:
+    if not stacks:
+        return []
+    forg = [r for r in rows if hv._exact(r)]
+    auth = [r for r in rows if r["label"] == "authentic"]
+    lines = ["", "### Exploratory: the head stacked with the detection model's score", "",
+             f"A logistic regression on [logit(detection-model score), head score], fitted on {counts[0]} authentic + "
+             f"{counts[1]} forged pictures of the detection model's validation sets (synth-val, hard-val) from the "
+             "hosts no held-out picture uses (Dresden D70s #1, odd-CRC Sun-Hays); threshold: ≤ 3 % of those authentic "
+             "pictures above (in-sample). The held-out pictures are scored with it unchanged.", "",
+             "Δ AUC: stack minus the detection model's score alone, paired over the same host resamples.", "",
+             "| stacked with | weights (per unit of detection logit, head) | held-out AUC | Δ AUC | forgeries called "
+             "| held-out authentic called | cameras-exif called | pristine-extra called |", "|---|---|---|---|---|---|---|---|"]
+    for f, st in stacks.items():
+        hk = "loc_logit" if f == LOCALIZER_ONLY else f"head:{f}"
+        for r in rows:
+            r[f"stack:{f}"] = float(stack_score(st, [r["manipulation_score"]], [r[hk]])[0])
+        key, thr = f"stack:{f}", st["threshold"]
+        cam_cells = []
+        for name in CAMERA_SETS:
+            crow = [r for r in cams.get(name, []) if r["det"] is not None and r["det"][0] is not None]
+            hs = [r["loc_logit"] if f == LOCALIZER_ONLY else r[hk] for r in crow]
+            sc = stack_score(st, [r["det"][0] for r in crow], hs) if crow else np.zeros(0)
+            cam_cells.append(f"{int((sc > thr).sum())}/{len(crow)}")
+        mark = " (chosen head)" if f == chosen else ""
+        lines.append(f"| {f}{mark} | {st['coef'][0]:.2f}, {st['coef'][1]:.2f} "
+                     f"| {hv.fmt_ci(hv.auc_row(rows, forg, lambda r, k=key: r[k]))} "
+                     f"| {_delta(rows, key)} | {sum(r[key] > thr for r in forg)}/{len(forg)} = "
+                     f"{hv.fmt_ci(hv.share_row(forg, lambda r, k=key, t=thr: r[k] > t), True)} "
+                     f"| {sum(r[key] > thr for r in auth)}/{len(auth)} | {cam_cells[0]} | {cam_cells[1]} |")
+    lines.append(f"| (detection model's score alone) | | {hv.fmt_ci(hv.auc_row(rows, forg, lambda r: r['manipulation_score']))} "
+                 "| | | | | |")
+    key, thr = f"stack:{chosen}", stacks[chosen]["threshold"]
+    lines += ["", f"Stack with the chosen head ({chosen}) per kind and forged area (AUC against all authentic pictures):", "",
+              "| slice | n | AUC stack | AUC detection model | stack: called | verdict: called manipulated |",
+              "|---|---|---|---|---|---|"]
+    slices = [(f"kind {k}", [r for r in forg if r["kind"] == k]) for k in sorted({r["kind"] for r in forg})]
+    slices += [(f"area {lab}", [r for r in forg if lo <= r.get("area", -1) < hi]) for lo, hi, lab in hv.AREA_BUCKETS]
+    for title, sel in slices:
+        if sel:
+            lines.append(f"| {title} | {len(sel)} | {hv.fmt_ci(hv.auc_row(rows, sel, lambda r: r[key]))} "
+                         f"| {hv.fmt_ci(hv.auc_row(rows, sel, lambda r: r['manipulation_score']))} "
+                         f"| {sum(r[key] > thr for r in sel)}/{len(sel)} | {sum(r['verdict'] == 'manipulated' for r in sel)}/{len(sel)} |")
+    return lines
+
+
+def _delta(rows: list[dict], key: str) -> str:
+    """AUC(key) − AUC(detection score), exact-mask forgeries vs authentic, paired host bootstrap."""
+    sel = [r for r in rows if hv._exact(r) or r["label"] == "authentic"]
+    y = np.array([r["label"] != "authentic" for r in sel], int)
+    a = np.array([r[key] for r in sel], float)
+    b = np.array([r["manipulation_score"] for r in sel], float)
+    t = hv.Boot([r["host"] for r in sel]).interval(lambda yy, aa, bb, w: hv.wauc(yy, aa, w) - hv.wauc(yy, bb, w), y, a, b)
+    return f"{t[0]:+.3f} [{t[1]:+.3f}, {t[2]:+.3f}]"
+
+
 # ---------------------------------------------------------------- measuring
 
 
@@ -326,6 +442,7 @@ def heldout_rows(root: Path, heldout_root: Path, fits: dict) -> list[dict]:
         for i, fr in enumerate(feats):
             r = dict(base[(name, fr["image"])])
             r["loc_score"] = float(fr["score"])
+            r["loc_logit"] = float(_logit([fr["score"]])[0])
             r["tiles"] = int(fr["tiles"])
             for f in fits:
                 r[f"head:{f}"] = float(scores[f][i])
@@ -348,7 +465,8 @@ def camera_rows(root: Path, fits: dict) -> dict[str, list[dict]]:
         scores = {f: score(fit_, feats) for f, fit_ in fits.items()}
         rows = []
         for i, fr in enumerate(feats):
-            r = {"image": fr["image"], "loc_score": float(fr["score"]), "mp": fr["shape"][0] * fr["shape"][1] / 1e6,
+            r = {"image": fr["image"], "loc_score": float(fr["score"]), "loc_logit": float(_logit([fr["score"]])[0]),
+                 "mp": fr["shape"][0] * fr["shape"][1] / 1e6,
                  "det": det.get(fr["image"])}
             for f in fits:
                 r[f"head:{f}"] = float(scores[f][i])
@@ -357,7 +475,7 @@ def camera_rows(root: Path, fits: dict) -> dict[str, list[dict]]:
     return out
 
 
-def report(fitres: dict, rows: list[dict], cams: dict[str, list[dict]], speed: str) -> str:
+def report(fitres: dict, rows: list[dict], cams: dict[str, list[dict]], speed: str, stacked=({}, (0, 0))) -> str:
     fits, chosen = fitres["fits"], fitres["chosen"]
     n_auth, n_forg = fitres["n"]
     lines = ["### Training (out-of-fold, 5 folds grouped by host photo)", "",
@@ -430,6 +548,7 @@ def report(fitres: dict, rows: list[dict], cams: dict[str, list[dict]], speed: s
         lines.append(f"| {name} | {len(crow)} | {sum(r[key] > thr for r in crow)}/{len(crow)} "
                      f"({sum(r[key] > thr for r in crow) / max(len(crow), 1):.1%}) | {other} "
                      f"| {sum(d[1] == 'manipulated' for d in dets)}/{len(dets)} |")
+    lines += stack_section(stacked[0], stacked[1], rows, cams, chosen)
     lines += ["", speed]
     return "\n".join(lines)
 
@@ -476,7 +595,8 @@ def main(argv: list[str] | None = None) -> None:
         rows = heldout_rows(args.root, args.heldout_root, fitres["fits"])
         cams = camera_rows(args.root, fitres["fits"])
         some = sorted((args.heldout_root / "data" / "heldout-web" / "images").glob("*"))[:10]
-        text = report(fitres, rows, cams, timing(some))
+        stacked = stack_fit(args.root, fitres["fits"])
+        text = report(fitres, rows, cams, timing(some), stacked)
         print(text)
         if args.md:
             args.md.write_text(text + "\n")
