@@ -61,8 +61,10 @@ HELDOUT_SETS = tuple(hv.DRAWS)
 CAMERA_SETS = ("cameras-exif", "pristine-extra")
 #: The detection model's validation sets (pictures under ``--val-root``) and their verdict caches: only
 #: their Dresden D70s #1 and odd-CRC Sun-Hays hosts (none in the held-out pictures) fit the stack below.
-STACK_SETS = {"synth-val": Path("/work/caches/detection-cache-flush-tiles/synth-val"),
-              "hard-val": Path("/work/caches/detection-cache/hard-val")}
+#: The verdict benchmark's caches of full analyses (``verdict_accuracy.py``; outside the repository):
+#: the detection model's score for the camera sets and the stack's fit pictures comes from there.
+VERDICT_CACHE = Path("/work/caches/detection-cache")
+STACK_SETS = {"synth-val": "../detection-cache-flush-tiles/synth-val", "hard-val": "hard-val"}
 #: Intermediate tensors of the shipped localizer graph exposed as extra outputs.
 ENCODER = "/m/blocks.15/_project_conv/Conv_output_0"  # (N, 320, H/32, W/32), last encoder stage
 DECODER = "/m/fuse/fuse.2/Relu_output_0"  # (N, 64, H/4, W/4), fused decoder features before the heads
@@ -206,19 +208,20 @@ def _cached_rows(cache: str | Path):
     from forgelens.fusion.detection import MapSummary
 
     rows = []
-    for p in sorted((Path("/work/caches/detection-cache") / cache).glob("*.npz")):
+    for p in sorted((VERDICT_CACHE / cache).glob("*.npz")):
         s, meta = MapSummary.from_npz(p)
         if "error" not in meta:
             rows.append((s, meta))
     return rows
 
 
-def extract(root: Path, heldout_root: Path, sets: list[str], reverse: bool = False) -> None:
+def extract(root: Path, heldout_root: Path, sets: list[str], reverse: bool = False,
+            val_root: Path = Path("/work/caches/detection-data")) -> None:
     from forgelens.errors import ForgeLensError
     from forgelens.evidence import load
 
     net = FeatureLocalizer(threads=1)
-    lists = picture_lists(root, heldout_root)
+    lists = picture_lists(root, heldout_root, val_root)
     for name in sets:
         if name not in lists:
             print(f"{name}: no index.csv, skipped", flush=True)
@@ -580,6 +583,10 @@ def main(argv: list[str] | None = None) -> None:
                     help="heldout_verdict.py's root: its data/ and cache/ (read only)")
     ap.add_argument("--sets", nargs="*", default=list(TRAIN_SETS + HELDOUT_SETS + CAMERA_SETS))
     ap.add_argument("--reverse", action="store_true")
+    ap.add_argument("--val-root", type=Path, default=Path("/work/caches/detection-data"),
+                    help="extract: where synth-val/ and hard-val/ (the stack's fit pictures) are")
+    ap.add_argument("--verdict-cache", type=Path, default=VERDICT_CACHE,
+                    help="measure: the verdict benchmark's cache (cameras-exif/, pristine-extra/, hard-val/)")
     ap.add_argument("--md", type=Path, default=None)
     ap.add_argument("--exact-only", action="store_true",
                     help="measure: leave the 'local' filter edits (no exact mask) out of the training forgeries")
@@ -587,8 +594,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.step == "data":
         make_data(args.root)
     elif args.step == "extract":
-        extract(args.root, args.heldout_root, args.sets, args.reverse)
+        extract(args.root, args.heldout_root, args.sets, args.reverse, args.val_root)
     else:
+        globals()["VERDICT_CACHE"] = args.verdict_cache
         train = [r for s in TRAIN_SETS for r in load_feats(args.root, s)
                  if not (args.exact_only and r["label"] != "authentic" and r.get("kind") == "local")]
         fitres = fit(train)
