@@ -1,0 +1,614 @@
+"""A learned image-level head on the learned localizer's own features (issue 14 item 1): a study.
+
+Why: on exact-mask forgeries from hosts no model saw (``heldout_verdict.py``), the localizer's
+fused map usually peaks on the forged region, but the image-level read-outs are weak: the
+localizer's 6→16→1 head on six map statistics reaches AUC 0.761, the detection model over all
+traces 0.836. TruFor's detection head pools the network's *features* (not only its map) over the
+picture; this study asks whether pooled features of our localizer, read out by a logistic
+regression, rank forgeries above authentic pictures better. Nothing in the analysis changes.
+
+What it does:
+
+1. ``data``: the training recipe of ``forgelens.training.detection_data`` on the TRAINING hosts only
+   (``synth-train`` seed 14, ``synth-train2`` seed 114, ``synth-train-auth`` seed 214, ``hard-train``
+   seed 14; ≈ 0.5 MP crops, every chain), written under ``ROOT/data``.
+2. ``extract``: a copy of the shipped localizer graph, edited in memory to also output the last
+   encoder stage (``blocks.15`` projection, 320 channels at stride 32) and the decoder's fused
+   features before the prediction convolutions (``fuse``, 64 channels at stride 4) and the
+   pre-sigmoid probability/confidence logits at stride 4. The picture is tiled exactly as the
+   shipped detector tiles it (512-px tiles, 64-px overlap, last tile flush with the edge). Per
+   tile and channel: mean, max, mean of the top positions (10 % encoder, 2 % decoder) and the mean
+   weighted by the localizer's own probability (decoder also by probability × confidence, the
+   TruFor-style weighting); over tiles: max and mean. Also the six map statistics and the head's
+   logit of the shipped localizer (the same numbers as its trace). One ``.npz`` per picture.
+3. ``measure``: standardised logistic regression per feature set, C chosen by 5-fold GroupKFold
+   over host photos (out-of-fold AUC), the feature set chosen the same way; the operating threshold
+   is the out-of-fold score with ≤ 3 % of the training authentic pictures at or above it. Then,
+   on i14v's held-out pictures (never fitted or tuned on): AUC and share called, with 95 %
+   host-bootstrap intervals, per kind and forged area, beside the localizer's own score, the
+   detection model's score and the trivial baselines; and false alarms on the camera sets
+   (exif-samples ≤ 1.5 MB, pristine-extra first 40) at the same threshold.
+
+    python benchmarks/studies/localizer_head.py data --root /work/caches/i14h
+    python ../shared/tools/heldout_guard.py /work/caches/i14h/data/synth-train   # etc., each folder
+    python benchmarks/studies/localizer_head.py extract --root /work/caches/i14h --heldout-root /work/caches/i14v
+    python benchmarks/studies/localizer_head.py measure --root /work/caches/i14h --heldout-root /work/caches/i14v \\
+        --md benchmarks/RESULTS-localizer-head.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[2]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.studies import heldout_verdict as hv  # noqa: E402
+
+DATASETS = REPO / ".." / "shared" / "datasets"
+#: name → (synth seed, kinds or None for the hard negatives); the documented training draws.
+TRAIN_SETS = ("synth-train", "synth-train2", "synth-train-auth", "hard-train")
+HELDOUT_SETS = tuple(hv.DRAWS)
+CAMERA_SETS = ("cameras-exif", "pristine-extra")
+#: The detection model's validation sets (pictures under ``--val-root``) and their verdict caches: only
+#: their Dresden D70s #1 and odd-CRC Sun-Hays hosts (none in the held-out pictures) fit the stack below.
+#: The verdict benchmark's caches of full analyses (``verdict_accuracy.py``; outside the repository):
+#: the detection model's score for the camera sets and the stack's fit pictures comes from there.
+VERDICT_CACHE = Path("/work/caches/detection-cache")
+STACK_SETS = {"synth-val": "../detection-cache-flush-tiles/synth-val", "hard-val": "hard-val"}
+#: Intermediate tensors of the shipped localizer graph exposed as extra outputs.
+ENCODER = "/m/blocks.15/_project_conv/Conv_output_0"  # (N, 320, H/32, W/32), last encoder stage
+DECODER = "/m/fuse/fuse.2/Relu_output_0"  # (N, 64, H/4, W/4), fused decoder features before the heads
+LOC_LOGIT = "/m/loc_head/Conv_output_0"  # (N, 1, H/4, W/4), probability logit before upsampling
+CONF_LOGIT = "/m/conf_head/Conv_output_0"  # (N, 1, H/4, W/4), confidence logit
+EXTRA = (ENCODER, DECODER, LOC_LOGIT, CONF_LOGIT)
+TOP_ENC, TOP_DEC = 0.10, 0.02
+FEATURE_SETS = {
+    "maps (6 map statistics + shipped head logit)": ("maps",),
+    "decoder": ("dec",),
+    "encoder": ("enc",),
+    "decoder + encoder": ("dec", "enc"),
+    "decoder + encoder + maps": ("dec", "enc", "maps"),
+    "gradient boosting: decoder + maps": ("dec", "maps"),
+}
+C_GRID = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
+#: Gradient boosting: learning rates tried (the "C" column of the report), 200 trees of ≤ 15 leaves.
+LR_GRID = (0.03, 0.1)
+FALSE_ALARM = 0.03
+
+
+# ---------------------------------------------------------------- data
+
+
+def make_data(root: Path) -> None:
+    from forgelens.training import detection_data as dd
+
+    out = root / "data"
+    dd.hard_negatives("train", out / "hard-train", 14)
+    for name, seed, kinds in (("synth-train", 14, dd.KINDS_HALF_AUTHENTIC), ("synth-train2", 114, dd.KINDS_HALF_AUTHENTIC),
+                              ("synth-train-auth", 214, "authentic")):
+        if not (out / name / "index.csv").exists():
+            dd.synth("train", out / name, seed, dd.N_SYNTH["train"], kinds)
+
+
+# ---------------------------------------------------------------- features
+
+
+class FeatureLocalizer:
+    """The shipped localizer with extra graph outputs; ``maps`` pools each tile's features as it goes,
+    so ``localizer.localize`` tiles it exactly like the detector does."""
+
+    def __init__(self, threads: int = 1) -> None:
+        import onnx
+        import onnxruntime as ort
+        from onnx import TensorProto, helper
+
+        from forgelens.learned import localizer, onnx_models
+
+        self.shipped = localizer.load(threads=threads)  # detection-head weights (metadata) and checks
+        m = onnx.load(str(onnx_models.SHIPPED["localizer"]))  # an in-memory copy; the file is not touched
+        for name in EXTRA:
+            m.graph.output.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, None))
+        self.session = ort.InferenceSession(m.SerializeToString(), onnx_models.session_options(threads),
+                                            providers=["CPUExecutionProvider"])
+        self.valid = (512, 512)
+        self.tiles: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def maps(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        prob, conf, enc, dec, loc, cnf = self.session.run(None, {"rgb": np.ascontiguousarray(x, np.float32)})
+        vh, vw = min(self.valid[0], x.shape[2]), min(self.valid[1], x.shape[3])  # padding only on small pictures
+        self.tiles.append(pool_tile(enc[0], dec[0], loc[0, 0], cnf[0, 0], vh, vw))
+        return prob, conf
+
+    def detect(self, prob: np.ndarray, conf: np.ndarray) -> float:
+        return self.shipped.detect(prob, conf)
+
+    def features(self, rgb: np.ndarray) -> dict[str, np.ndarray]:
+        from forgelens.learned.localizer import localize, map_statistics
+
+        self.tiles, self.valid = [], rgb.shape[:2]
+        prob, conf, score = localize(self, rgb, 512, 64, False)
+        enc = np.stack([t[0] for t in self.tiles])
+        dec = np.stack([t[1] for t in self.tiles])
+        logit = float(np.log(max(score, 1e-7) / max(1 - score, 1e-7)))
+        return {"enc": np.stack([enc.max(0), enc.mean(0)]).astype(np.float32),  # (2, 4, 320)
+                "dec": np.stack([dec.max(0), dec.mean(0)]).astype(np.float32),  # (2, 5, 64)
+                "maps": np.append(map_statistics(prob, conf), logit).astype(np.float32),
+                "score": np.float32(score), "tiles": np.int32(len(self.tiles))}
+
+
+def _top_mean(flat: np.ndarray, share: float) -> np.ndarray:
+    k = max(1, int(np.ceil(share * flat.shape[1])))
+    return np.partition(flat, flat.shape[1] - k, axis=1)[:, flat.shape[1] - k:].mean(axis=1)
+
+
+def pool_tile(enc: np.ndarray, dec: np.ndarray, loc: np.ndarray, cnf: np.ndarray, vh: int, vw: int):
+    """Pooled features of one tile, on its valid (unpadded) part: encoder (4, C) = mean, max, top-10 %
+    mean, probability-weighted mean; decoder (5, C) = the same with top 2 % and a probability ×
+    confidence-weighted mean."""
+    from scipy.special import expit
+
+    eh, ew = -(-vh // 32), -(-vw // 32)
+    dh, dw = -(-vh // 4), -(-vw // 4)
+    e = enc[:, :eh, :ew].reshape(enc.shape[0], -1)
+    d = dec[:, :dh, :dw].reshape(dec.shape[0], -1)
+    p = expit(loc[:dh, :dw].astype(np.float32))
+    c = expit(cnf[:dh, :dw].astype(np.float32))
+    # probability on the encoder grid: mean over each 8×8 block of the stride-4 grid
+    ph, pw = eh * 8, ew * 8
+    pp = np.pad(p, ((0, ph - dh), (0, pw - dw)), mode="edge").reshape(eh, 8, ew, 8).mean(axis=(1, 3)).ravel()
+    pf, pc = p.ravel(), (p * c).ravel()
+    e_feats = np.stack([e.mean(1), e.max(1), _top_mean(e, TOP_ENC), e @ pp / max(pp.sum(), 1e-6)])
+    d_feats = np.stack([d.mean(1), d.max(1), _top_mean(d, TOP_DEC), d @ pf / max(pf.sum(), 1e-6),
+                        d @ pc / max(pc.sum(), 1e-6)])
+    return e_feats, d_feats
+
+
+def _key(image: str) -> str:
+    return hashlib.sha1(image.encode()).hexdigest()[:16]
+
+
+def picture_lists(root: Path, heldout_root: Path, val_root: Path = Path("/work/caches/detection-data")
+                  ) -> dict[str, tuple[Path, list[dict]]]:
+    """set → (folder the image paths are relative to, rows with image / label / source / kind / mask / post)."""
+    out = {}
+    for name in TRAIN_SETS:
+        folder = root / "data" / name
+        if (folder / "index.csv").exists():
+            out[name] = (folder, list(csv.DictReader(open(folder / "index.csv"))))
+    for name in HELDOUT_SETS:
+        folder = heldout_root / "data" / name
+        if (folder / "index.csv").exists():
+            out[name] = (folder, list(csv.DictReader(open(folder / "index.csv"))))
+    for name in STACK_SETS:
+        folder = val_root / name
+        if (folder / "index.csv").exists():
+            out[name] = (folder, list(csv.DictReader(open(folder / "index.csv"))))
+    cams = sorted(p for p in (DATASETS / "cameras" / "exif-samples").glob("*")
+                  if p.is_file() and p.stat().st_size <= 1_500_000)
+    out["cameras-exif"] = (DATASETS / "cameras", [{"image": f"exif-samples/{p.name}", "label": "authentic",
+                                                   "source": "exif-samples"} for p in cams])
+    pe = [r[1]["image"] for r in _cached_rows("pristine-extra")]
+    out["pristine-extra"] = (DATASETS / "pristine-extra", [{"image": i, "label": "authentic", "source": "pristine-extra"}
+                                                           for i in pe])
+    return out
+
+
+def _cached_rows(cache: str | Path):
+    """(summary, meta) of the verdict benchmark's cached analyses of a set (the same pictures)."""
+    from forgelens.fusion.detection import MapSummary
+
+    rows = []
+    for p in sorted((VERDICT_CACHE / cache).glob("*.npz")):
+        s, meta = MapSummary.from_npz(p)
+        if "error" not in meta:
+            rows.append((s, meta))
+    return rows
+
+
+def extract(root: Path, heldout_root: Path, sets: list[str], reverse: bool = False,
+            val_root: Path = Path("/work/caches/detection-data")) -> None:
+    from forgelens.errors import ForgeLensError
+    from forgelens.evidence import load
+
+    net = FeatureLocalizer(threads=1)
+    lists = picture_lists(root, heldout_root, val_root)
+    for name in sets:
+        if name not in lists:
+            print(f"{name}: no index.csv, skipped", flush=True)
+            continue
+        folder, rows = lists[name]
+        out = root / "feats" / name
+        out.mkdir(parents=True, exist_ok=True)
+        t0, done = time.time(), 0
+        for row in (reversed(rows) if reverse else rows):
+            path = out / f"{_key(row['image'])}.npz"
+            if path.exists():
+                continue
+            meta = {k: row.get(k, "") for k in ("image", "label", "source", "kind", "mask", "post")}
+            try:
+                rgb = np.asarray(load(str(folder / row["image"])).pixels)
+                feats = net.features(rgb)
+                meta["shape"] = list(rgb.shape[:2])
+            except (ForgeLensError, OSError, ValueError) as exc:
+                meta["error"] = str(exc).splitlines()[0]
+                feats = {}
+            np.savez(path, meta=np.array(json.dumps(meta)), **feats)
+            done += 1
+        print(f"{name}: {done} pictures in {time.time() - t0:.0f} s", flush=True)
+
+
+def load_feats(root: Path, name: str) -> list[dict]:
+    rows = []
+    for p in sorted((root / "feats" / name).glob("*.npz")):
+        z = np.load(p)
+        meta = json.loads(str(z["meta"]))
+        if "error" in meta:
+            continue
+        meta.update({k: z[k] for k in ("enc", "dec", "maps", "score", "tiles")})
+        meta["set"] = name
+        rows.append(meta)
+    return rows
+
+
+def design(rows: list[dict], groups: tuple[str, ...]) -> np.ndarray:
+    return np.stack([np.concatenate([np.ravel(r[g]) for g in groups]) for r in rows]).astype(np.float64)
+
+
+def host_name(source: str) -> str:
+    """The host photo of a training picture (synth ``real~22/x.jpg`` and a hard negative ``x.jpg`` share it)."""
+    return Path(hv.host_of(source)).name
+
+
+# ---------------------------------------------------------------- fitting
+
+
+def _model(c: float, boosting: bool = False):
+    if boosting:
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        return HistGradientBoostingClassifier(learning_rate=c, max_iter=200, max_leaf_nodes=15, l2_regularization=1.0,
+                                              early_stopping=False, random_state=0)
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    return make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=3000))
+
+
+def fit(train: list[dict], log=print) -> dict:
+    """Every feature set: C by grouped out-of-fold AUC; returns the fits and the chosen one."""
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import GroupKFold
+
+    y = np.array([r["label"] != "authentic" for r in train], int)
+    g = np.array([host_name(r["source"]) for r in train])
+    folds = list(GroupKFold(n_splits=5).split(np.zeros(len(y)), y, g))
+    fits = {}
+    for fname, groups in FEATURE_SETS.items():
+        x = design(train, groups)
+        boosting = fname.startswith("gradient boosting")
+        best = None
+        for c in (LR_GRID if boosting else C_GRID):
+            oof = np.zeros(len(y))
+            for tr, te in folds:
+                oof[te] = _model(c, boosting).fit(x[tr], y[tr]).decision_function(x[te])
+            auc = roc_auc_score(y, oof)
+            log(f"  {fname}: C={c:g} out-of-fold AUC {auc:.3f}")
+            if best is None or auc > best[0] + 1e-9:
+                best = (auc, c, oof)
+        auc, c, oof = best
+        neg = np.sort(oof[y == 0])
+        k = int(np.floor(FALSE_ALARM * neg.size))  # authentic pictures allowed at or above
+        thr = float(neg[neg.size - k - 1]) + 1e-9 if k < neg.size else float(neg[0])
+        model = _model(c, boosting).fit(x, y)
+        fits[fname] = {"groups": groups, "C": c, "oof_auc": auc, "threshold": thr, "model": model,
+                       "oof_called": float((oof[y == 1] > thr).mean()), "oof_fa": float((oof[y == 0] > thr).mean()),
+                       "n_features": x.shape[1]}
+    chosen = max(fits, key=lambda f: fits[f]["oof_auc"])
+    return {"fits": fits, "chosen": chosen, "n": (int((y == 0).sum()), int((y == 1).sum())),
+            "hosts": len(set(g))}
+
+
+def score(fitted: dict, rows: list[dict]) -> np.ndarray:
+    return fitted["model"].decision_function(design(rows, fitted["groups"]))
+
+
+# ---------------------------------------------------------------- stacking with the detection model
+
+
+def stack_host_ok(source: str) -> bool:
+    """A validation host that no held-out picture uses: Dresden D70s #1 or an odd-CRC Sun-Hays photo."""
+    name = host_name(source)
+    return "_sun_" in name or "D70s_1" in name
+
+
+def _logit(p) -> np.ndarray:
+    p = np.clip(np.asarray(p, float), 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+LOCALIZER_ONLY = "localizer's own score"
+
+
+def stack_fit(root: Path, fits: dict) -> tuple[dict, tuple[int, int]]:
+    """Per head (and the shipped localizer score): a logistic regression on [logit(detection-model
+    score), head score], fitted on the detection model's validation pictures from hosts the held-out
+    set does not use; threshold: ≤ 3 % of those authentic pictures above (in-sample, 3 parameters)."""
+    from benchmarks.accuracy.verdict_accuracy import refuse
+
+    pairs = []
+    for name, cache in STACK_SETS.items():
+        det = {meta["image"]: refuse(s, meta).manipulation_score for s, meta in _cached_rows(cache)}
+        for fr in load_feats(root, name):
+            if det.get(fr["image"]) is not None and stack_host_ok(fr["source"]):
+                pairs.append((fr, det[fr["image"]]))
+    if not pairs:
+        return {}, (0, 0)
+    y = np.array([fr["label"] != "authentic" for fr, _ in pairs], int)
+    d = _logit([dv for _, dv in pairs])
+    heads = {f: score(ft, [fr for fr, _ in pairs]) for f, ft in fits.items()}
+    heads[LOCALIZER_ONLY] = _logit([float(fr["score"]) for fr, _ in pairs])
+    out = {}
+    for f, h in heads.items():
+        x = np.column_stack([d, h])
+        m = _model(1.0).fit(x, y)
+        neg = np.sort(m.decision_function(x)[y == 0])
+        k = int(np.floor(FALSE_ALARM * neg.size))
+        out[f] = {"model": m, "threshold": float(neg[neg.size - k - 1]) + 1e-9,
+                  "coef": m[-1].coef_[0] / m[0].scale_}
+    return out, (int((y == 0).sum()), int((y == 1).sum()))
+
+
+def stack_score(st: dict, det, head) -> np.ndarray:
+    return st["model"].decision_function(np.column_stack([_logit(det), np.asarray(head, float)]))
+
+
+def stack_section(stacks: dict, counts: tuple[int, int], rows: list[dict], cams: dict[str, list[dict]],
+                  chosen: str) -> list[str]:
+    if not stacks:
+        return []
+    forg = [r for r in rows if hv._exact(r)]
+    auth = [r for r in rows if r["label"] == "authentic"]
+    lines = ["", "### Exploratory: the head stacked with the detection model's score", "",
+             f"A logistic regression on [logit(detection-model score), head score], fitted on {counts[0]} authentic + "
+             f"{counts[1]} forged pictures of the detection model's validation sets (synth-val, hard-val) from the "
+             "hosts no held-out picture uses (Dresden D70s #1, odd-CRC Sun-Hays); threshold: ≤ 3 % of those authentic "
+             "pictures above (in-sample). The held-out pictures are scored with it unchanged.", "",
+             "Δ AUC: stack minus the detection model's score alone, paired over the same host resamples.", "",
+             "| stacked with | weights (per unit of detection logit, head) | held-out AUC | Δ AUC | forgeries called "
+             "| held-out authentic called | cameras-exif called | pristine-extra called |", "|---|---|---|---|---|---|---|---|"]
+    for f, st in stacks.items():
+        hk = "loc_logit" if f == LOCALIZER_ONLY else f"head:{f}"
+        for r in rows:
+            r[f"stack:{f}"] = float(stack_score(st, [r["manipulation_score"]], [r[hk]])[0])
+        key, thr = f"stack:{f}", st["threshold"]
+        cam_cells = []
+        for name in CAMERA_SETS:
+            crow = [r for r in cams.get(name, []) if r["det"] is not None and r["det"][0] is not None]
+            hs = [r["loc_logit"] if f == LOCALIZER_ONLY else r[hk] for r in crow]
+            sc = stack_score(st, [r["det"][0] for r in crow], hs) if crow else np.zeros(0)
+            cam_cells.append(f"{int((sc > thr).sum())}/{len(crow)}")
+        mark = " (chosen head)" if f == chosen else ""
+        lines.append(f"| {f}{mark} | {st['coef'][0]:.2f}, {st['coef'][1]:.2f} "
+                     f"| {hv.fmt_ci(hv.auc_row(rows, forg, lambda r, k=key: r[k]))} "
+                     f"| {_delta(rows, key)} | {sum(r[key] > thr for r in forg)}/{len(forg)} = "
+                     f"{hv.fmt_ci(hv.share_row(forg, lambda r, k=key, t=thr: r[k] > t), True)} "
+                     f"| {sum(r[key] > thr for r in auth)}/{len(auth)} | {cam_cells[0]} | {cam_cells[1]} |")
+    lines.append(f"| (detection model's score alone) | | {hv.fmt_ci(hv.auc_row(rows, forg, lambda r: r['manipulation_score']))} "
+                 "| | | | | |")
+    key, thr = f"stack:{chosen}", stacks[chosen]["threshold"]
+    lines += ["", f"Stack with the chosen head ({chosen}) per kind and forged area (AUC against all authentic pictures):", "",
+              "| slice | n | AUC stack | AUC detection model | stack: called | verdict: called manipulated |",
+              "|---|---|---|---|---|---|"]
+    slices = [(f"kind {k}", [r for r in forg if r["kind"] == k]) for k in sorted({r["kind"] for r in forg})]
+    slices += [(f"area {lab}", [r for r in forg if lo <= r.get("area", -1) < hi]) for lo, hi, lab in hv.AREA_BUCKETS]
+    for title, sel in slices:
+        if sel:
+            lines.append(f"| {title} | {len(sel)} | {hv.fmt_ci(hv.auc_row(rows, sel, lambda r: r[key]))} "
+                         f"| {hv.fmt_ci(hv.auc_row(rows, sel, lambda r: r['manipulation_score']))} "
+                         f"| {sum(r[key] > thr for r in sel)}/{len(sel)} | {sum(r['verdict'] == 'manipulated' for r in sel)}/{len(sel)} |")
+    return lines
+
+
+def _delta(rows: list[dict], key: str) -> str:
+    """AUC(key) − AUC(detection score), exact-mask forgeries vs authentic, paired host bootstrap."""
+    sel = [r for r in rows if hv._exact(r) or r["label"] == "authentic"]
+    y = np.array([r["label"] != "authentic" for r in sel], int)
+    a = np.array([r[key] for r in sel], float)
+    b = np.array([r["manipulation_score"] for r in sel], float)
+    t = hv.Boot([r["host"] for r in sel]).interval(lambda yy, aa, bb, w: hv.wauc(yy, aa, w) - hv.wauc(yy, bb, w), y, a, b)
+    return f"{t[0]:+.3f} [{t[1]:+.3f}, {t[2]:+.3f}]"
+
+
+# ---------------------------------------------------------------- measuring
+
+
+def heldout_rows(root: Path, heldout_root: Path, fits: dict) -> list[dict]:
+    """i14v's held-out rows (verdict, detection score, baselines) joined with the head's scores."""
+    base = {(r["set"], r["image"]): r for r in hv.records(heldout_root, list(HELDOUT_SETS)) if "error" not in r}
+    rows = []
+    for name in HELDOUT_SETS:
+        feats = [r for r in load_feats(root, name) if (name, r["image"]) in base]
+        if not feats:
+            continue
+        scores = {f: score(fit_, feats) for f, fit_ in fits.items()}
+        for i, fr in enumerate(feats):
+            r = dict(base[(name, fr["image"])])
+            r["loc_score"] = float(fr["score"])
+            r["loc_logit"] = float(_logit([fr["score"]])[0])
+            r["tiles"] = int(fr["tiles"])
+            for f in fits:
+                r[f"head:{f}"] = float(scores[f][i])
+            rows.append(r)
+    return rows
+
+
+def camera_rows(root: Path, fits: dict) -> dict[str, list[dict]]:
+    from benchmarks.accuracy.verdict_accuracy import refuse
+
+    out = {}
+    for name in CAMERA_SETS:
+        feats = load_feats(root, name)
+        if not feats:
+            continue
+        det = {}
+        for s, meta in _cached_rows(name):
+            v = refuse(s, meta)
+            det[meta["image"]] = (v.manipulation_score, v.label, v.decision.get("thresholds", {}).get("manipulated_at"))
+        scores = {f: score(fit_, feats) for f, fit_ in fits.items()}
+        rows = []
+        for i, fr in enumerate(feats):
+            r = {"image": fr["image"], "loc_score": float(fr["score"]), "loc_logit": float(_logit([fr["score"]])[0]),
+                 "mp": fr["shape"][0] * fr["shape"][1] / 1e6,
+                 "det": det.get(fr["image"])}
+            for f in fits:
+                r[f"head:{f}"] = float(scores[f][i])
+            rows.append(r)
+        out[name] = rows
+    return out
+
+
+def report(fitres: dict, rows: list[dict], cams: dict[str, list[dict]], speed: str, stacked=({}, (0, 0))) -> str:
+    fits, chosen = fitres["fits"], fitres["chosen"]
+    n_auth, n_forg = fitres["n"]
+    lines = ["### Training (out-of-fold, 5 folds grouped by host photo)", "",
+             f"{n_auth} authentic + {n_forg} forged training pictures from {fitres['hosts']} host photos. "
+             f"Feature set chosen by out-of-fold AUC before any held-out picture was scored: **{chosen}**.", "",
+             "| feature set | features | C | OOF AUC | OOF threshold (≤ 3 % of training authentic above) "
+             "| OOF forgeries above | OOF authentic above |", "|---|---|---|---|---|---|---|"]
+    for f, ft in fits.items():
+        lines.append(f"| {f} | {ft['n_features']} | {ft['C']:g} | {ft['oof_auc']:.3f} | {ft['threshold']:.3f} "
+                     f"| {ft['oof_called']:.0%} | {ft['oof_fa']:.1%} |")
+    ok = rows
+    forg = [r for r in ok if hv._exact(r)]
+    auth = [r for r in ok if r["label"] == "authentic"]
+    lines += ["", "### Held-out exact-mask forgeries vs authentic (i14v's 368 pictures; 95 % host bootstrap, "
+              f"{hv.RESAMPLES} resamples)", "",
+              f"{len(auth)} authentic / {len(forg)} exact-mask forgeries from {len({r['host'] for r in ok})} hosts. "
+              "'called' = head score above its training threshold.", "",
+              "| score | AUC | forgeries called | authentic called (false alarms) |", "|---|---|---|---|"]
+
+    def called(key, thr):
+        return (f"{sum(r[key] > thr for r in forg)}/{len(forg)} = {hv.fmt_ci(hv.share_row(forg, lambda r: r[key] > thr), True)}",
+                f"{sum(r[key] > thr for r in auth)}/{len(auth)} = {hv.fmt_ci(hv.share_row(auth, lambda r: r[key] > thr), True)}")
+
+    for f, ft in fits.items():
+        key = f"head:{f}"
+        c1, c2 = called(key, ft["threshold"])
+        mark = " (chosen)" if f == chosen else ""
+        lines.append(f"| head: {f}{mark} | {hv.fmt_ci(hv.auc_row(ok, forg, lambda r, k=key: r[k]))} | {c1} | {c2} |")
+    lines.append(f"| localizer's own score (shipped 6→16→1 head) | {hv.fmt_ci(hv.auc_row(ok, forg, lambda r: r['loc_score']))} | | |")
+    det_c = (f"{sum(r['verdict'] == 'manipulated' for r in forg)}/{len(forg)}",
+             f"{sum(r['verdict'] in ('manipulated', 'generated') for r in auth)}/{len(auth)}")
+    lines.append(f"| detection model's score (all traces) | "
+                 f"{hv.fmt_ci(hv.auc_row(ok, forg, lambda r: r['manipulation_score']))} | verdict 'manipulated' {det_c[0]} "
+                 f"| verdict manipulated/generated {det_c[1]} |")
+    lines.append(f"| 1 − P(authentic) (today's verdict) | {hv.fmt_ci(hv.auc_row(ok, forg, lambda r: r['p_not_authentic']))} | | |")
+    for k, lab in (("megapixels", "trivial: size (MP)"), ("lossless", "trivial: format (lossless)"),
+                   ("brightness", "trivial: brightness"), ("bits_per_pixel", "trivial: bits per pixel")):
+        lines.append(f"| {lab} | {hv.fmt_ci(hv.auc_row(ok, forg, lambda r, k=k: r[k]))} | | |")
+    # per host group, kind and area: the chosen head beside the two shipped scores
+    key, thr = f"head:{chosen}", fits[chosen]["threshold"]
+    lines += ["", f"Per host group, kind and forged area (chosen head: {chosen}; AUC against all authentic pictures "
+              "of the group):", "",
+              "| slice | n forgeries | AUC head | AUC localizer | AUC detection model | head: called | verdict: called manipulated |",
+              "|---|---|---|---|---|---|---|"]
+    slices = [(f"hosts {s}", [r for r in ok if r["stratum"] == s], True) for s in hv.NEVER_SEEN]
+    slices += [(f"kind {k}", [r for r in forg if r["kind"] == k], False) for k in sorted({r["kind"] for r in forg})]
+    slices += [(f"area {lab}", [r for r in forg if lo <= r.get("area", -1) < hi], False) for lo, hi, lab in hv.AREA_BUCKETS]
+    for title, sel, group in slices:
+        pos = [r for r in sel if hv._exact(r)]
+        if not pos:
+            continue
+        ref = sel if group else ok
+        lines.append(f"| {title} | {len(pos)} | {hv.fmt_ci(hv.auc_row(ref, pos, lambda r: r[key]))} "
+                     f"| {hv.fmt_ci(hv.auc_row(ref, pos, lambda r: r['loc_score']))} "
+                     f"| {hv.fmt_ci(hv.auc_row(ref, pos, lambda r: r['manipulation_score']))} "
+                     f"| {sum(r[key] > thr for r in pos)}/{len(pos)} | {sum(r['verdict'] == 'manipulated' for r in pos)}/{len(pos)} |")
+    # oracle ceiling: the threshold at ≤ 3 % of these authentic pictures (chosen on the evaluation set: not a result)
+    a_s = np.sort([r[key] for r in auth])
+    kk = int(np.floor(FALSE_ALARM * a_s.size))
+    cut = a_s[a_s.size - kk - 1]
+    lines += ["", f"Oracle ceiling (threshold chosen on these very pictures, ≤ 3 % of the {a_s.size} authentic above; "
+              f"not a result): {sum(r[key] > cut for r in forg)}/{len(forg)} forgeries above."]
+    lines += ["", "### False alarms on camera pictures at the training threshold", "",
+              "| set | n | head (chosen) above threshold | each other head | detection model: verdict manipulated |",
+              "|---|---|---|---|---|"]
+    for name, crow in cams.items():
+        other = "; ".join(f"{f}: {sum(r[f'head:{f}'] > ft['threshold'] for r in crow)}" for f, ft in fits.items()
+                          if f != chosen)
+        dets = [r["det"] for r in crow if r["det"] is not None]
+        lines.append(f"| {name} | {len(crow)} | {sum(r[key] > thr for r in crow)}/{len(crow)} "
+                     f"({sum(r[key] > thr for r in crow) / max(len(crow), 1):.1%}) | {other} "
+                     f"| {sum(d[1] == 'manipulated' for d in dets)}/{len(dets)} |")
+    lines += stack_section(stacked[0], stacked[1], rows, cams, chosen)
+    lines += ["", speed]
+    return "\n".join(lines)
+
+
+def timing(paths: list[Path]) -> str:
+    from forgelens.evidence import load
+    from forgelens.learned.localizer import localize
+
+    net = FeatureLocalizer(threads=1)
+    t_feat = t_plain = mp = 0.0
+    for p in paths:
+        rgb = np.asarray(load(str(p)).pixels)
+        mp += rgb.shape[0] * rgb.shape[1] / 1e6
+        t = time.perf_counter()
+        net.features(rgb)
+        t_feat += time.perf_counter() - t
+        t = time.perf_counter()
+        localize(net.shipped, rgb, 512, 64, False)
+        t_plain += time.perf_counter() - t
+    return (f"Speed (one ONNX Runtime thread, shared 2-core box, {len(paths)} pictures, {mp:.1f} MP): features + "
+            f"pooling {t_feat / mp:.2f} s/MP; the shipped localizer alone {t_plain / mp:.2f} s/MP on the same pictures.")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("step", choices=("data", "extract", "measure"))
+    ap.add_argument("--root", type=Path, required=True, help="data/ and feats/ live here (outside the repository)")
+    ap.add_argument("--heldout-root", type=Path, default=Path("/work/caches/i14v"),
+                    help="heldout_verdict.py's root: its data/ and cache/ (read only)")
+    ap.add_argument("--sets", nargs="*", default=list(TRAIN_SETS + HELDOUT_SETS + CAMERA_SETS))
+    ap.add_argument("--reverse", action="store_true")
+    ap.add_argument("--val-root", type=Path, default=Path("/work/caches/detection-data"),
+                    help="extract: where synth-val/ and hard-val/ (the stack's fit pictures) are")
+    ap.add_argument("--verdict-cache", type=Path, default=VERDICT_CACHE,
+                    help="measure: the verdict benchmark's cache (cameras-exif/, pristine-extra/, hard-val/)")
+    ap.add_argument("--md", type=Path, default=None)
+    ap.add_argument("--exact-only", action="store_true",
+                    help="measure: leave the 'local' filter edits (no exact mask) out of the training forgeries")
+    args = ap.parse_args(argv)
+    if args.step == "data":
+        make_data(args.root)
+    elif args.step == "extract":
+        extract(args.root, args.heldout_root, args.sets, args.reverse, args.val_root)
+    else:
+        globals()["VERDICT_CACHE"] = args.verdict_cache
+        train = [r for s in TRAIN_SETS for r in load_feats(args.root, s)
+                 if not (args.exact_only and r["label"] != "authentic" and r.get("kind") == "local")]
+        fitres = fit(train)
+        rows = heldout_rows(args.root, args.heldout_root, fitres["fits"])
+        cams = camera_rows(args.root, fitres["fits"])
+        some = sorted((args.heldout_root / "data" / "heldout-web" / "images").glob("*"))[:10]
+        stacked = stack_fit(args.root, fitres["fits"])
+        text = report(fitres, rows, cams, timing(some), stacked)
+        print(text)
+        if args.md:
+            args.md.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
