@@ -138,6 +138,48 @@ def test_unreadable_weights_are_not_applicable_naming_the_file(tmp_path, content
     assert bad.read_bytes() == before  # the file is left as it was
 
 
+# ------------------------------------------------------------------ split: reserved pictures never fitted on
+def _split_items(root: Path) -> list:
+    from forgelens.training import gen_data
+
+    items = []
+    for i in range(40):  # camera originals of a reserved copy (ianare/exif-samples) and of the Dresden units
+        items.append(gen_data.Item(root / "cameras" / "exif-samples" / f"model_{i}.jpg", 0, "cameras", "cameras"))
+        items.append(gen_data.Item(root / "cameras" / "exif-samples" / f"ff_{i}.jpg", 0, "cameras-flatfield", "cameras"))
+    for unit in (0, 1):
+        items.append(gen_data.Item(root / "cameras" / "prnu" / f"nat-jpg__Nikon_D70s_{unit}_1.JPG", 0, "cameras", "cameras"))
+    for i in range(8):
+        items.append(gen_data.Item(root / "pristine-extra" / "sun-hays80" / f"p{i}.jpg", 0, "pristine-sun-hays80",
+                                   "pristine-extra"))
+        items.append(gen_data.Item(root / "aigen-sd12" / f"sd_{i}.png", 1, "sd12", "aigen-sd12"))
+    return items
+
+
+def _fit_lists(items: list) -> list:
+    from forgelens.training import gen_pairs, gen_trace
+
+    return [*gen_pairs.training_items(items), *gen_pairs.calibration_items(items), *gen_trace.heldout_sets(items)]
+
+
+def test_no_exif_samples_picture_enters_training_or_calibration(tmp_path):
+    from forgelens.training import gen_data, gen_pairs
+
+    items = _split_items(tmp_path)
+    lists = _fit_lists(items)
+    used = [it for lst in lists for it in lst]
+    assert used and not any("exif-samples" in it.path.as_posix() for it in used)
+    assert all(gen_pairs.is_reserved(it) and gen_pairs.is_heldout(it) for it in items if "exif-samples" in str(it.path))
+    train_real, _, cal_real, _ = lists[:4]
+    assert {it.path.name for it in train_real if it.dataset == "cameras"} == {"nat-jpg__Nikon_D70s_0_1.JPG"}
+    assert {it.path.name for it in cal_real if it.dataset == "cameras"} == {"nat-jpg__Nikon_D70s_1_1.JPG"}
+    assert not {it.path for it in train_real} & {it.path for it in cal_real}  # disjoint
+    if CAMERAS.is_dir():  # the real shared lists too
+        shared = gen_data.list_items(SHARED / "datasets")
+        used = [it for lst in _fit_lists(shared) for it in lst]
+        assert used and not any("exif-samples" in it.path.as_posix() for it in used)
+        assert any("exif-samples" in it.path.as_posix() for it in shared)
+
+
 # ------------------------------------------------------------------ training command
 def _tiny_dataset(root: Path) -> None:
     for ds, label in (("cameras", "authentic"), ("aigen-sd12", "generated")):

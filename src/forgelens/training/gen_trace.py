@@ -10,10 +10,11 @@ Deterministic for a seed (one torch thread, seeded NumPy and torch generators). 
    real crops and 16 SD crops, each augmented (``gen_pairs.augment_pair``: resize 0.5–1.5,
    crop 64, blur, noise, JPEG/WebP 60–100); binary cross-entropy on every 8×8 cell logit;
    Adam, cosine learning rate;
-4. calibration on held-out images only: image logit = mean reliable-patch logit; Platt
-   scaling on held-out camera photos (negatives) vs held-out SD images and TAEF2
-   reconstructions of held-out camera crops (positives); the threshold is the smallest
-   probability (≥ 0.5) calling ≤ 3 % of the held-out camera photos generated;
+4. calibration on held-out images only (``gen_pairs.calibration_items``; never a picture of a
+   reserved repository): image logit = mean reliable-patch logit; Platt scaling on held-out
+   real photos (negatives: D70s unit #1, odd-CRC Sun-Hays, Kodak 13–24) vs held-out SD images
+   and TAEF2 reconstructions of held-out real crops (positives); the threshold is the smallest
+   probability (≥ 0.5) calling ≤ 3 % of those held-out real photos generated;
 5. fp16 safetensors with the recipe, counts and calibration in its header.
 """
 
@@ -111,10 +112,8 @@ def calibrate(z_neg: np.ndarray, z_pos: np.ndarray, z_thr: np.ndarray, fpr: floa
 
 
 def heldout_sets(items: Sequence[gen_data.Item]) -> tuple[list, list]:
-    """Held-out camera photos (threshold, negatives) and held-out SD images (positives)."""
-    cams = [it for it in items if it.group in ("cameras", "cameras-flatfield") and gen_pairs.is_heldout(it)]
-    sd = [it for it in items if it.group == "sd12" and gen_pairs.is_heldout(it)]
-    return cams, sd
+    """Held-out real photos (threshold, negatives) and held-out SD images (positives); no reserved picture."""
+    return gen_pairs.calibration_items(items)
 
 
 def train_trace(items: Sequence[gen_data.Item], out: Path = gen_trace_net.SOURCE, *, steps: int = 6000,
@@ -157,7 +156,7 @@ def train_trace(items: Sequence[gen_data.Item], out: Path = gen_trace_net.SOURCE
     if aligned:
         from forgelens.training import taef2
 
-        for it in cams[:n_launder_calib]:
+        for it in cams[::max(1, len(cams) // n_launder_calib)][:n_launder_calib]:  # spread over the sources
             a = gen_data.read_rgb(it.path)
             if min(a.shape[:2]) >= 136:
                 c = gen_data._centre(a, min(256, a.shape[0]) // 8 * 8, min(256, a.shape[1]) // 8 * 8)
@@ -174,13 +173,16 @@ def train_trace(items: Sequence[gen_data.Item], out: Path = gen_trace_net.SOURCE
         "n_pairs": int(len(data["pairs"])), "n_native_pairs": int(len(data.get("npairs", ()))), "n_native_real": int(len(data["native"])), "n_generated_crops": int(len(data["gen"])),
         "n_train_real_images": len(real), "n_train_generated_images": len(gen),
         "train_groups": sorted({it.group for it in real + gen}),
-        "heldout_cameras": len(cams), "heldout_sd": len(sd), "heldout_laundered_crops": len(z_lau),
-        "heldout_sd_vs_camera_auc": auc_sd, **cal,
-        "calibration": "Platt on held-out camera photos vs held-out SD images + TAEF2 reconstructions of held-out camera crops",
-        "threshold_rule": "smallest probability >= 0.5 calling <= 3% of held-out camera photos generated",
+        "heldout_real": len(cams), "heldout_real_groups": sorted({it.group for it in cams}),
+        "heldout_sd": len(sd), "heldout_laundered_crops": len(z_lau),
+        "heldout_sd_vs_real_auc": auc_sd, **cal,
+        "reserved_never_used": "cameras/exif-samples (copy of ianare/exif-samples): not in training, calibration or threshold",
+        "calibration": "Platt on held-out real photos (Nikon D70s unit 1, odd-CRC Sun-Hays, Kodak 13-24) vs held-out "
+                       "SD images + TAEF2 reconstructions of held-out real crops",
+        "threshold_rule": "smallest probability >= 0.5 calling <= 3% of those held-out real photos generated",
     }
     gen_trace_net.save(model, meta, Path(out))
-    log(f"gen_trace: held-out SD vs camera AUC {auc_sd:.3f}, threshold {cal['threshold']:.3f} "
-        f"(held-out camera FPR {cal['heldout_fpr']:.3f}) → {out} ({time.perf_counter() - t0:.0f} s); "
+    log(f"gen_trace: held-out SD vs real AUC {auc_sd:.3f}, threshold {cal['threshold']:.3f} "
+        f"(held-out real FPR {cal['heldout_fpr']:.3f}) → {out} ({time.perf_counter() - t0:.0f} s); "
         f"make the ONNX file inference runs with: forgelens train export {out}")
     return meta
