@@ -284,3 +284,30 @@ def test_rescore_writes_a_copy_and_leaves_the_original(tmp_path):
     assert (dst / "views" / "a_proc.png").stat().st_ino == (src / "views" / "a_proc.png").stat().st_ino
     with pytest.raises(ValueError):
         gen_trace_rescore.link_copy(src, src)
+
+
+def test_threshold_holds_every_source_and_never_reads_reserved_or_validation_pictures(tmp_path):
+    from forgelens.training import gen_trace
+
+    p = {"a": np.r_[np.linspace(0.1, 0.6, 99), 0.95], "b": np.linspace(0.2, 0.8, 40)}
+    thr = gen_trace.per_source_threshold(p)
+    assert all(np.mean(v >= thr) <= 0.03 for v in p.values())
+    assert thr > gen_trace.per_source_threshold({"a": p["a"]})  # source b binds
+    assert gen_trace.per_source_threshold({"a": np.full(5, 0.1)}) == 0.5  # never below 0.5
+
+    def rec(i, repo, split, family="stock-unsplash", label="authentic"):
+        return json.dumps({"id": f"{i:08x}", "repo": repo, "commit": "-", "path": f"x/{i}.jpg", "label": label,
+                           "family": family, "style": "", "licence": "", "split": split,
+                           "views": [{"view": "proc", "file": f"{i}_proc.jpg"}, {"view": "jpeg75", "file": f"{i}_j.jpg"}]})
+
+    gd = tmp_path / "gen"
+    gd.mkdir()
+    (gd / "manifest.jsonl").write_text("\n".join([
+        rec(1, "TeenBiscuits/RealOrAI", "train"), rec(2, "TeenBiscuits/RealOrAI", "val"),
+        rec(3, "../shared/datasets/cameras", "train", "camera-original"),
+        rec(4, "vicliv/deepfake-survey", "train", "flux-1-dev", "generated")]) + "\n")
+    src = gen_trace.threshold_sources(_split_items(tmp_path / "shared"), gd)
+    paths = [str(p) for v in src.values() for p in v]
+    assert src["gen-data:stock-unsplash"] == [gd / "views" / "1_proc.jpg"]
+    assert not any("exif-samples" in p or "2_proc" in p or "3_proc" in p or "4_proc" in p or "_j.jpg" in p for p in paths)
+    assert src["cameras"] and all("D70s_1" in str(p) for p in src["cameras"])  # held-out shared photos, by group

@@ -186,3 +186,89 @@ def train_trace(items: Sequence[gen_data.Item], out: Path = gen_trace_net.SOURCE
         f"(held-out real FPR {cal['heldout_fpr']:.3f}) → {out} ({time.perf_counter() - t0:.0f} s); "
         f"make the ONNX file inference runs with: forgelens train export {out}")
     return meta
+
+
+# --------------------------------------------------------------------------- threshold on every real source
+def threshold_sources(items: Sequence[gen_data.Item], gen_data_dir: Path | None = None) -> dict[str, list]:
+    """Real pictures that set the detector's own threshold, by source; never a reserved picture.
+
+    The held-out real photos of the shared sets (``gen_pairs.calibration_items``, by group) and, when
+    ``gen_data_dir`` (a folder written by ``forgelens.training.generation_data``) is given, the processed
+    views of its *training-split* real pictures from outside ``../shared`` (stock, portraits, web
+    photos: the styles users meet), by family. Shared-set copies there are left out (their split
+    differs from ``gen_pairs``', and its camera originals are ``exif-samples``); so is the validation
+    split, which stays for measuring.
+    """
+    real, _ = gen_pairs.calibration_items(items)
+    out: dict[str, list] = {}
+    for it in real:
+        out.setdefault(it.group, []).append(it.path)
+    if gen_data_dir is not None:
+        from forgelens.training.generation_data import load_manifest
+
+        for rec in load_manifest(gen_data_dir):
+            if rec.dropped or rec.split != "train" or rec.label != "authentic" or "shared" in rec.repo:
+                continue
+            for v in rec.views:
+                if v["view"] == "proc":
+                    out.setdefault(f"gen-data:{rec.family}", []).append(Path(gen_data_dir) / "views" / v["file"])
+    return out
+
+
+def per_source_threshold(p_by_source: dict[str, np.ndarray], fpr: float = 0.03) -> float:
+    """Smallest probability ≥ 0.5 that calls at most ``fpr`` of *each* source generated (max over sources)."""
+    from forgelens.training.calibration import threshold_at_fpr
+
+    thr = [threshold_at_fpr(np.asarray(p, float)[np.isfinite(p)], fpr) for p in p_by_source.values()
+           if np.isfinite(p).any()]
+    return float(max(thr)) if thr else 0.5
+
+
+def set_threshold(weights: Path, items: Sequence[gen_data.Item], gen_data_dir: Path | None = None,
+                  fpr: float = 0.03, log: Callable[[str], None] = print) -> dict:
+    """Re-set the stored threshold of a trained ``gen_trace.safetensors`` by the per-source rule.
+
+    The weights and the Platt scaling are left as they are (so every score is unchanged); the
+    scores are those of the stored fp16 weights, which the exported ONNX reproduces to ~1e-5.
+    Rewrites ``weights`` (then run ``forgelens train export`` again) and returns its metadata.
+    """
+    import torch
+
+    torch.set_num_threads(1)
+    model, meta = gen_trace_net.load_torch(weights)
+    a, b = float(meta["platt_a"]), float(meta["platt_b"])
+    p_by = {}
+    for src, paths in threshold_sources(items, gen_data_dir).items():
+        z = np.array([image_logit(model, gen_data.read_rgb(p)) for p in paths])
+        p_by[src] = expit(a * z + b)
+    thr = per_source_threshold(p_by, fpr)
+    rates = {s: f"{int(np.sum(p[np.isfinite(p)] >= thr))}/{int(np.isfinite(p).sum())}" for s, p in p_by.items()}
+    meta.update({"threshold": thr, "threshold_pooled_rule": meta.get("threshold"),
+                 "threshold_rule": f"smallest probability >= 0.5 calling <= {fpr:.0%} of each real source generated "
+                                   "(held-out shared photos by group; processed training-split real views of the "
+                                   "multi-generator set by family, outside ../shared); no reserved picture",
+                 "threshold_sources": rates, "heldout_fpr": max(
+                     float(np.mean(p[np.isfinite(p)] >= thr)) for p in p_by.values() if np.isfinite(p).any())})
+    gen_trace_net.save(model, meta, Path(weights))
+    log(f"gen_trace threshold {thr:.3f} (was {meta['threshold_pooled_rule']}); called generated per source: {rates}")
+    return meta
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m forgelens.training.gen_trace threshold WEIGHTS [--gen-data DIR]``."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description="Re-set a trained gen_trace's threshold by the per-source rule.")
+    ap.add_argument("command", choices=["threshold"])
+    ap.add_argument("weights", type=Path, help="gen_trace.safetensors written by forgelens train generated")
+    ap.add_argument("--gen-data", type=Path, default=None, help="multi-generator set (training-split real views)")
+    ap.add_argument("--data", type=Path, default=None, help="datasets folder (default ../shared/datasets)")
+    a = ap.parse_args(argv)
+    set_threshold(a.weights, gen_data.list_items(a.data), a.gen_data)
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())
