@@ -254,6 +254,59 @@ def test_probe_parts_name_blocks_and_crops():
     assert gc.crops_needed(("g_cls", "c4_cls")) == 4
 
 
+def test_clip_test_time_views_are_deterministic_tiles_and_average_the_logit():
+    from forgelens.detectors import clip_probe as gc
+    from forgelens.learned import clip_encoder
+    from forgelens.learned.probe import LinearProbe
+
+    rgb = photo(300, 420)
+    centre = gc.view_tile(rgb, "centre")
+    assert np.array_equal(centre, clip_encoder.centre_tile(rgb))
+    assert np.array_equal(gc.view_tile(rgb, "mirror"), centre[:, ::-1])
+    tl, br = gc.view_tile(rgb, "crop_tl"), gc.view_tile(rgb, "crop_br")
+    assert tl.shape == br.shape == (gc.TILE, gc.TILE, 3) and tl.dtype == np.uint8
+    assert not np.array_equal(tl, br)
+    assert np.array_equal(gc.view_tile(rgb, "crop_br"), br)  # deterministic
+    with pytest.raises(ValueError, match="unknown CLIP view"):
+        gc.view_tile(rgb, "rotate")
+    assert gc.view_part("g_cls[6:12]", "mirror") == "gm_cls[6:12]"
+    assert gc.view_part("g_cls[6:12]", "centre") == "g_cls[6:12]"
+    assert gc.view_part("c_cls", "crop_tl") == "c_cls"  # native crops are the same for every view
+    # the logit over several views is the mean of the one-view logits
+    rng = np.random.default_rng(0)
+    feats = {f"{p}_cls": rng.normal(size=(12, 4)).astype(np.float32) for p in ("g", "gm", "gtl")}
+    probe = LinearProbe(np.zeros(24, np.float32), np.ones(24, np.float32),
+                        rng.normal(size=24).astype(np.float32), 0.3)
+    parts = ("g_cls[6:12]",)
+    one = [gc.probe_logit(probe, feats, parts, (v,)) for v in ("centre", "mirror", "crop_tl")]
+    assert gc.probe_logit(probe, feats, parts) == pytest.approx(one[0])
+    assert gc.probe_logit(probe, feats, parts, ("centre", "mirror", "crop_tl")) == pytest.approx(np.mean(one), abs=1e-5)
+
+
+def test_clip_probe_with_views_reads_them_deterministically(tmp_path):
+    """A probe whose meta names test-time views runs every view's tile and averages the logits."""
+    from forgelens.detectors import clip_probe as gc
+    from forgelens.learned import clip_encoder
+    from forgelens.learned.probe import LinearProbe
+
+    if clip_encoder.unavailable_reason():
+        pytest.skip(clip_encoder.unavailable_reason())
+    rng = np.random.default_rng(1)
+    n = 6 * 768
+    probe = LinearProbe(np.zeros(n, np.float32), np.ones(n, np.float32),
+                        (rng.normal(size=n) * 0.01).astype(np.float32), 0.0,
+                        meta={"parts": ["g_cls[6:12]"], "views": ["centre", "mirror"]})
+    path = tmp_path / "probe.json"
+    probe.save(path)
+    ev = load(encode(photo(256, 320)))
+    cfg = registry.get("clip_probe").config_cls(probe_path=str(path), threads=1)
+    a, b = registry.run("clip_probe", ev, config=cfg), registry.run("clip_probe", ev, config=cfg)
+    assert a.score == b.score and 0.0 <= a.score <= 1.0
+    feats = gc.clip_features(np.asarray(ev.pixels), threads=1, n_crops=0, views=("centre", "mirror"))
+    z = gc.probe_logit(probe, feats, ("g_cls[6:12]",), ("centre", "mirror"))
+    assert a.findings[0].values["logit"] == pytest.approx(z, abs=1e-3)
+
+
 def test_train_generated_refuses_the_old_clip_recipe_and_names_the_writer(tmp_path):
     """One writer of the shipped clip_probe.json: `forgelens train generated --kinds clip` and
     ``train_all(kinds=("clip",))`` refuse and point to benchmarks/fit/fit_generation.py."""

@@ -145,3 +145,21 @@ def test_aligned_counterpart_has_the_views_chain_and_the_real_high_band():
     assert np.abs(np.where(lo, cm - cb, 0)).max() < 6
     with pytest.raises(ValueError, match="unknown kind"):
         taef2.aligned_fake(a, "blend")
+
+
+def test_load_features_reads_the_rescored_gen_trace_last(tmp_path):
+    """Scores written by generation_cache_gen_trace.py replace those cached with an older gen_trace."""
+    from forgelens.training.generation_data import (
+        GEN_TRACE_CACHE,
+        LAYER_CACHE,
+        load_features,
+        save_features,
+    )
+
+    save_features(tmp_path / "features.npz", {"v|gen_trace": np.array([0.1]), "v|trivial": np.ones(2)})
+    save_features(tmp_path / "features-0.npz", {"v|gen_trace": np.array([0.2])})
+    save_features(tmp_path / GEN_TRACE_CACHE, {"v|gen_trace": np.array([0.9])})
+    save_features(tmp_path / LAYER_CACHE, {"v|g_cls": np.zeros(3)})
+    merged = load_features(tmp_path)
+    assert float(merged["v|gen_trace"][0]) == 0.9
+    assert set(merged) == {"v|gen_trace", "v|trivial", "v|g_cls"}

@@ -57,3 +57,23 @@ def test_gate_cache_gives_shipped_p_graphic(tmp_path):
         assert abs(p[name] - gcont.probability(dict(zip(gcont.FEATURES, row, strict=True)))) < 1e-6
     assert p["flat_proc.png"] > p["noisy_proc.png"]
 
+
+
+def test_views_train_as_augmentation_and_average_the_logit():
+    """With test-time views the probe is fitted on every view of the training pictures (a picture's
+    views in one fold) and a picture's logit is the mean over its views: two identical views are the
+    one-view fit with the loss counted twice (C doubled); a view of noise pulls the logit halfway."""
+    fit = _fit_module("fit_generation")
+    rng = np.random.default_rng(0)
+    y = np.r_[np.ones(60, int), np.zeros(60, int)]
+    x = (rng.normal(size=(120, 8)) + y[:, None] * 0.8).astype(np.float32)
+    groups = np.array([f"g{i % 5}" for i in range(120)])
+    one = fit.oof_logits(x, y, groups, c=0.2)
+    twice = fit.oof_logits([x, x], y, groups, c=0.1)
+    assert np.allclose(one, twice, atol=1e-3)
+    probe = fit.fit_with_pairs([x, x], y, np.zeros((0, 8)), 0.1)
+    noise = rng.normal(size=x.shape).astype(np.float32)
+    z = fit.view_logit(probe, [x, noise])
+    assert np.allclose(z, (probe.logit(x) + probe.logit(noise)) / 2)
+    assert fit.name_of(("g_cls[6:12]",), (), ("centre", "mirror")).endswith("@ views:centre+mirror")
+    assert fit.name_of(("g_cls[6:12]",), ()) == "g_cls[6:12]"

@@ -45,10 +45,12 @@ from fit_generation import (  # noqa: E402
     OUT_JSON,
     PROBE_JSON,
     ROOT,
+    SINGLE_VIEW,
     Table,
     auc,
     logit,
     per_source_threshold,
+    view_logit,
 )
 
 from forgelens.detectors.generation_attribution import UNKNOWN, FamilyModel  # noqa: E402
@@ -70,6 +72,7 @@ class Scorers:
         self.families_json = models / FAMILIES_JSON.name if models else FAMILIES_JSON
         self.probe = tg.LinearProbe.load(probe_json)
         self.parts = tuple(self.probe.meta["parts"])
+        self.views = tuple(self.probe.meta.get("views", SINGLE_VIEW))  # session 6: logit averaged over test-time views
         self.comb = [{"detectors": list(m.detectors), "coef": list(m.coef), "intercept": m.intercept,
                       "generated_at": m.generated_at, "authentic_below": m.authentic_below}
                      for m in GenerationCombiner.load(out_json).models]  # either file layout
@@ -82,7 +85,7 @@ class Scorers:
         self.triv_thr = per_source_threshold(p[r], train.family[tr][r], gated=train.gated[tr][r])
 
     def scores(self, t: Table) -> dict[str, tuple[np.ndarray, float]]:
-        p_clip = self.probe.prob(self.probe.logit(t.x(self.parts)))
+        p_clip = self.probe.prob(view_logit(self.probe, t.xv(self.parts, self.views)))
         m = self.comb[0]
         z = m["intercept"] + m["coef"][0] * logit(t.gen_trace) + m["coef"][1] * logit(p_clip)
         gt = next(mm for mm in self.comb if mm["detectors"] == ["gen_trace"])
@@ -296,13 +299,15 @@ def cameras(data: Path, limit_bytes: int = 1_500_000) -> None:
           + (f" (the shipped combiner says: {left_out})" if left_out else ""))
 
 
-def speed(data: Path, n: int = 6) -> None:
+def speed(data: Path, n: int = 6, models: Path | None = None) -> None:
     from forgelens.detectors import registry
     from forgelens.evidence import load
 
     files = sorted((data / "views").glob("*_proc.*"))[:: 97][:n]
+    cfg = {"gen_trace": None,
+           "clip_probe": registry.get("clip_probe").config_cls(probe_path=str(models / PROBE_JSON.name)) if models else None}
     for d in ("gen_trace", "clip_probe"):
-        registry.run(d, load(files[0]))
+        registry.run(d, load(files[0]), config=cfg[d])
     tt = defaultdict(list)
     mp = []
     for f in files:
@@ -310,7 +315,7 @@ def speed(data: Path, n: int = 6) -> None:
         mp.append(np.asarray(ev.pixels).shape[0] * np.asarray(ev.pixels).shape[1] / 1e6)
         for d in ("gen_trace", "clip_probe"):
             t0 = time.perf_counter()
-            registry.run(d, ev)
+            registry.run(d, ev, config=cfg[d])
             tt[d].append(time.perf_counter() - t0)
     print(f"\n### Seconds per image ({n} processed views, {np.mean(mp):.2f} MP mean, one thread, machine under load)\n")
     for d, v in tt.items():
@@ -328,12 +333,16 @@ def main(argv: list[str] | None = None) -> int:
                          "instead of the shipped files (fit_generation.py --out)")
     ap.add_argument("--cameras", action="store_true",
                     help="only the exif-samples camera originals ≤ 1.5 MB through the shipped models (issue 14's set)")
+    ap.add_argument("--speed", action="store_true", help="only the seconds per image (of --models' probe when given)")
     ap.add_argument("--summary", action="store_true",
                     help="only one row per view for the combined score (the comparison table of the notes)")
     a = ap.parse_args(argv)
     gate = not a.no_gate
     if a.cameras:
         cameras(a.data)
+        return 0
+    if a.speed:
+        speed(a.data, models=a.models)
         return 0
     base = Table(a.data, gate=gate)
     sc = Scorers(base, a.models)
@@ -352,7 +361,7 @@ def main(argv: list[str] | None = None) -> int:
     attribution(base, sc)
     if not a.skip_slow:
         laundering(a.data, a.launder_n)
-        speed(a.data)
+        speed(a.data, models=a.models)
     return 0
 
 

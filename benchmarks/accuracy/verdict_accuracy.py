@@ -38,7 +38,8 @@ LOCALIZER_HELDOUT = ("fujifilm", "kodak", "tests_42", "tests_35", "tests_36", "h
 def _never_seen_host(meta: dict) -> bool:
     """Synth hosts no fitted model has seen: Kodak 13–24 (never in any training) and the
     aigen-playground real photos (only in this validation split)."""
-    return "kodak" in meta["source"].lower() or "real~" in meta["source"]
+    where = meta["source"].split(":", 1)[-1].lower()
+    return where.startswith(("kodak", "real~", "real/"))
 
 
 #: name shown → (cache name, which rows): every set is reported separately, never pooled.

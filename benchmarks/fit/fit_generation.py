@@ -93,6 +93,12 @@ PAIRS_C_GRID = (0.0005,) + C_GRID
 ALIGNED = ((), ("pair",), ("dda",), ("pair", "dda"))
 ALIGNED_PARTS = (("g_cls[6:12]",), ("g_cls",), ("g_cls[9:12]",), ("g_emb", "g_cls[6:12]"))
 PAIRS_CACHE = "pairs-rine.npz"
+SINGLE_VIEW = ("centre",)
+#: Session 6: test-time view sets (``--views``); the probe is fitted on every view of a picture and its
+#: logit averaged over them. The last set (+3 tiles) is over the +0.3 s budget: measured, never chosen.
+VIEW_SETS = (("centre", "mirror"), ("centre", "crop_tl", "crop_br"))
+OVER_BUDGET_VIEWS = (("centre", "mirror", "crop_tl", "crop_br"),)
+VIEWS_C_GRID = (0.0005, 0.002, 0.01)
 #: ``cameras/exif-samples`` is a copy of ianare/exif-samples, reserved for independent evaluation (issue 14
 #: measures camera false alarms on it): never fitted on since session 5b.
 RESERVED_PREFIX = "exif-samples/"
@@ -150,6 +156,31 @@ class Table:
     def x(self, parts: tuple[str, ...]) -> np.ndarray:
         return np.concatenate([gc.part_array(self.parts, p).reshape(len(self.rows), -1) for p in parts], axis=1)
 
+    def xv(self, parts: tuple[str, ...], views: tuple[str, ...] = SINGLE_VIEW) -> list[np.ndarray]:
+        """One feature matrix per test-time view (``clip_probe.VIEW_PREFIX``), rows aligned with ``x``."""
+        return [self.x(tuple(gc.view_part(p, v) for p in parts)) for v in views]
+
+    def has_views(self, views: tuple[str, ...]) -> bool:
+        return all(f"{gc.VIEW_PREFIX[v]}_cls" in self.parts for v in views)
+
+
+def views_of(meta: dict) -> tuple[tuple[str, ...], bool]:
+    """(views the probe was fitted on, centre_only) from a probe's meta: ``views`` = read at test time too,
+    ``train_views`` = train-time augmentation only (the centre view is read)."""
+    if "train_views" in meta:
+        return tuple(meta["train_views"]), True
+    return tuple(meta.get("views", SINGLE_VIEW)), False
+
+
+def stacked(xs: list[np.ndarray], rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """The rows of every view one under the other (train-time augmentation with the test-time views)."""
+    return np.concatenate([x[rows] for x in xs])
+
+
+def view_logit(probe: tg.LinearProbe, xs: list[np.ndarray], rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+    """The probe's logit averaged over the views (``clip_probe.probe_logit`` for many pictures)."""
+    return np.mean([probe.logit(x[rows]) for x in xs], axis=0)
+
 
 class Pairs:
     """Aligned generated counterparts of real training pictures (``generation_cache_pairs.py``).
@@ -187,8 +218,11 @@ def aligned_rows(t: Table, pairs: Pairs | None, kinds: tuple[str, ...], parts: t
     return np.concatenate(owners), np.concatenate(xs)
 
 
-def fit_with_pairs(x: np.ndarray, y: np.ndarray, x_pairs: np.ndarray, c: float) -> tg.LinearProbe:
-    """The probe on the original pictures plus aligned pairs (label generated)."""
+def fit_with_pairs(x: np.ndarray | list[np.ndarray], y: np.ndarray, x_pairs: np.ndarray, c: float) -> tg.LinearProbe:
+    """The probe on the original pictures (every view of them when ``x`` is a list) plus aligned pairs
+    (label generated)."""
+    if isinstance(x, list):
+        x, y = stacked(x), np.tile(y, len(x))
     if len(x_pairs):
         x, y = np.concatenate([x, x_pairs]), np.concatenate([y, np.ones(len(x_pairs), int)])
     return tg.fit_linear(x, y, c=c)
@@ -199,17 +233,23 @@ def groups_for(fam: np.ndarray, y: np.ndarray, ids: list[str]) -> np.ndarray:
     return np.array([f if yy else f"real-{zlib.crc32(i.encode()) % 5}" for f, yy, i in zip(fam, y, ids, strict=True)])
 
 
-def oof_logits(x: np.ndarray, y: np.ndarray, groups: np.ndarray, c: float, k: int = 5,
-               pair_owner: np.ndarray | None = None, x_pairs: np.ndarray | None = None) -> np.ndarray:
+def oof_logits(x: np.ndarray | list[np.ndarray], y: np.ndarray, groups: np.ndarray, c: float, k: int = 5,
+               pair_owner: np.ndarray | None = None, x_pairs: np.ndarray | None = None,
+               centre_only: bool = False) -> np.ndarray:
     """Out-of-fold logits of the rows of ``x``; aligned pairs (``x_pairs``, their real picture's row of
-    ``x`` in ``pair_owner``) join the training folds in which their real picture trains."""
+    ``x`` in ``pair_owner``) join the training folds in which their real picture trains. With ``x`` a
+    list (one matrix per test-time view) a picture's views share its fold, the probe is fitted on every
+    view of the training pictures and a scored picture's logit is the mean over its views (``centre_only``:
+    the first view's logit alone — the views as train-time augmentation only)."""
     from sklearn.model_selection import GroupKFold
 
+    xs = x if isinstance(x, list) else [x]
     z = np.zeros(len(y))
-    for tr, te in GroupKFold(n_splits=k).split(x, y, groups):
+    for tr, te in GroupKFold(n_splits=k).split(xs[0], y, groups):
         if len(set(y[tr])) == 2:  # a fold without both classes cannot be fitted; its pictures score 0
-            xp = x_pairs[np.isin(pair_owner, tr)] if x_pairs is not None and len(x_pairs) else np.zeros((0, x.shape[1]))
-            z[te] = fit_with_pairs(x[tr], y[tr], xp, c).logit(x[te])
+            xp = (x_pairs[np.isin(pair_owner, tr)] if x_pairs is not None and len(x_pairs)
+                  else np.zeros((0, xs[0].shape[1])))
+            z[te] = view_logit(fit_with_pairs([v[tr] for v in xs], y[tr], xp, c), xs[:1] if centre_only else xs, te)
     return z
 
 
@@ -228,23 +268,39 @@ def per_source_threshold(p_real: np.ndarray, source: np.ndarray, fpr: float = FP
     return max(tg.threshold_at_fpr(p_real[source == s], fpr) for s in np.unique(source))
 
 
-def candidates(aligned_only: bool, pairs: Pairs | None) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
-    """(feature parts, aligned-pair kinds) to compare: every ``CANDIDATES`` set without pairs (or only
-    the ``ALIGNED_PARTS`` ones with ``aligned_only``), then ``ALIGNED_PARTS`` with each pair set cached."""
+#: (feature parts, aligned pairs, views, centre_only): ``centre_only`` = the views train the probe
+#: (augmentation) but only the centre view is read at test time.
+Candidate = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], bool]
+
+
+def candidates(aligned_only: bool, pairs: Pairs | None, view_sets: tuple[tuple[str, ...], ...] = (),
+               augment_sets: tuple[tuple[str, ...], ...] = ()) -> list[Candidate]:
+    """Candidates to compare: every ``CANDIDATES`` set without pairs (or only the ``ALIGNED_PARTS`` ones
+    with ``aligned_only``), then ``ALIGNED_PARTS`` with each pair set cached, then ``ALIGNED_PARTS`` with
+    each of ``view_sets`` (test-time views) and of ``augment_sets`` (views for training only)."""
     have = pairs.kinds() if pairs is not None else set()
     plain = ALIGNED_PARTS if aligned_only else CANDIDATES
-    return [(p, ()) for p in plain] + [(p, al) for p in ALIGNED_PARTS for al in ALIGNED
-                                       if al and set(al) <= have]
+    return ([(p, (), SINGLE_VIEW, False) for p in plain]
+            + [(p, al, SINGLE_VIEW, False) for p in ALIGNED_PARTS for al in ALIGNED if al and set(al) <= have]
+            + [(p, (), vs, False) for vs in view_sets for p in ALIGNED_PARTS]
+            + [(p, (), vs, True) for vs in augment_sets for p in ALIGNED_PARTS])
 
 
-def name_of(parts: tuple[str, ...], aligned: tuple[str, ...]) -> str:
-    return "+".join(parts) + (f" & pairs:{'+'.join(aligned)}" if aligned else "")
+def name_of(parts: tuple[str, ...], aligned: tuple[str, ...], views: tuple[str, ...] = SINGLE_VIEW,
+            centre_only: bool = False) -> str:
+    return ("+".join(parts) + (f" & pairs:{'+'.join(aligned)}" if aligned else "")
+            + (f" @ {'train ' if centre_only else ''}views:{'+'.join(views)}" if tuple(views) != SINGLE_VIEW else ""))
 
 
 def choose_features(t: Table, tr: np.ndarray, log=print, study: bool = False, pairs: Pairs | None = None,
-                    aligned_only: bool = False) -> tuple[tuple[str, ...], float, tuple[str, ...], dict]:
-    """The candidate (feature set, aligned pairs) and C with the best leave-family-out CV AUC on the
-    training split (scored on the original training pictures only).
+                    aligned_only: bool = False, view_sets: tuple[tuple[str, ...], ...] = (),
+                    record_only: tuple[tuple[str, ...], ...] = (),
+                    multi_view_only: bool = False, augment_sets: tuple[tuple[str, ...], ...] = (),
+                    ) -> tuple[tuple[str, ...], float, tuple[str, ...], tuple[str, ...], bool, dict]:
+    """The candidate (feature set, aligned pairs, test-time views) and C with the best leave-family-out
+    CV AUC on the training split (scored on the original training pictures only). View sets in
+    ``record_only`` (over the speed budget) are scored and printed but never chosen; with
+    ``multi_view_only`` neither are the single-view candidates.
 
     With ``study``, each candidate is also fitted on the whole training split and scored on the
     validation split (unseen families; FPR of the worst real source at the per-source threshold)
@@ -253,35 +309,44 @@ def choose_features(t: Table, tr: np.ndarray, log=print, study: bool = False, pa
     idx = np.flatnonzero(tr)
     g = groups_for(t.family[tr], t.y[tr], [t.ids[i] for i in idx])
     local = {row: j for j, row in enumerate(idx)}  # Table row -> row of x[tr]
-    scores = {}
-    for parts, aligned in candidates(aligned_only, pairs):
-        if not all(p.split("[")[0] in t.parts for p in parts):
+    scores, record = {}, {}
+    for parts, aligned, views, centre_only in candidates(aligned_only, pairs, tuple(view_sets) + tuple(record_only),
+                                                         augment_sets):
+        if not all(p.split("[")[0] in t.parts for p in parts) or not t.has_views(views):
             continue
-        x = t.x(parts)
+        xs = t.xv(parts, views)
         own, xp = aligned_rows(t, pairs, aligned, parts)
         keep = np.isin(own, idx)
         own, xp = np.array([local[o] for o in own[keep]], int), xp[keep]
-        for c in (PAIRS_C_GRID if pairs is not None else C_GRID):
-            z = oof_logits(x[tr], t.y[tr], g, c, pair_owner=own, x_pairs=xp)
-            scores[(parts, aligned, c)] = a = auc(t.y[tr], z)
-            line = f"  leave-family-out CV  {name_of(parts, aligned):44s} C={c:<5} AUC {a:.3f}"
+        grid = C_GRID if pairs is None else PAIRS_C_GRID
+        for c in (VIEWS_C_GRID if views != SINGLE_VIEW else grid):
+            z = oof_logits([x[tr] for x in xs], t.y[tr], g, c, pair_owner=own, x_pairs=xp, centre_only=centre_only)
+            a = auc(t.y[tr], z)
+            over = views in record_only and not centre_only
+            out = over or (multi_view_only and views == SINGLE_VIEW)
+            (record if out else scores)[(parts, aligned, views, centre_only, c)] = a
+            line = (f"  leave-family-out CV  {name_of(parts, aligned, views, centre_only):66s} C={c:<6} AUC {a:.3f}"
+                    + ("  (over the speed budget: not chosen)" if over else ""))
             if study:
-                line += "  | validation " + validation_line(t, tr, x, z, c, xp)
+                line += "  | validation " + validation_line(t, tr, xs, z, c, xp, centre_only)
             log(line)
-    (parts, aligned, c), _ = max(scores.items(), key=lambda kv: kv[1])
-    return parts, c, aligned, {f"{name_of(k[0], k[1])} C={k[2]}": round(v, 4) for k, v in scores.items()}
+    (parts, aligned, views, centre_only, c), _ = max(scores.items(), key=lambda kv: kv[1])
+    return parts, c, aligned, views, centre_only, {f"{name_of(*k[:4])} C={k[4]}": round(v, 4)
+                                                   for k, v in {**scores, **record}.items()}
 
 
-def validation_line(t: Table, tr: np.ndarray, x: np.ndarray, z_oof: np.ndarray, c: float,
-                    x_pairs: np.ndarray | None = None) -> str:
+def validation_line(t: Table, tr: np.ndarray, x: np.ndarray | list[np.ndarray], z_oof: np.ndarray, c: float,
+                    x_pairs: np.ndarray | None = None, centre_only: bool = False) -> str:
     """Unseen-family AUC, share called generated and worst real-source FPR of one candidate probe."""
-    probe = fit_with_pairs(x[tr], t.y[tr], x_pairs if x_pairs is not None else np.zeros((0, x.shape[1])), c)
+    xs = x if isinstance(x, list) else [x]
+    probe = fit_with_pairs([v[tr] for v in xs], t.y[tr],
+                           x_pairs if x_pairs is not None else np.zeros((0, xs[0].shape[1])), c)
     probe.platt_a, probe.platt_b = tg.fit_platt(z_oof, t.y[tr])
     p_oof = probe.prob(z_oof)
     r = t.y[tr] == 0
     thr = per_source_threshold(p_oof[r], t.family[tr][r], gated=t.gated[tr][r])
     va = t.split == "val"
-    p = np.where(t.gated[va], 0.0, probe.prob(probe.logit(x[va])))  # gated: no verdict
+    p = np.where(t.gated[va], 0.0, probe.prob(view_logit(probe, xs[:1] if centre_only else xs, va)))  # gated: no verdict
     y, fam = t.y[va], t.family[va]
     fpr = {s: float(np.mean(p[(y == 0) & (fam == s)] >= thr)) for s in np.unique(fam[y == 0])}
     worst = max(fpr, key=fpr.get)
@@ -290,15 +355,16 @@ def validation_line(t: Table, tr: np.ndarray, x: np.ndarray, z_oof: np.ndarray, 
 
 
 def fit_probe(t: Table, tr: np.ndarray, parts, c: float, pairs: Pairs | None = None,
-              aligned: tuple[str, ...] = ()) -> tuple[tg.LinearProbe, np.ndarray]:
+              aligned: tuple[str, ...] = (), views: tuple[str, ...] = SINGLE_VIEW,
+              centre_only: bool = False) -> tuple[tg.LinearProbe, np.ndarray]:
     idx = np.flatnonzero(tr)
-    x, y = t.x(parts)[tr], t.y[tr]
+    x, y = [v[tr] for v in t.xv(parts, views)], t.y[tr]
     g = groups_for(t.family[tr], y, [t.ids[i] for i in idx])
     own, xp = aligned_rows(t, pairs, aligned, parts)
     keep = np.isin(own, idx)
     local = {row: j for j, row in enumerate(idx)}
     own, xp = np.array([local[o] for o in own[keep]], int), xp[keep]
-    z = oof_logits(x, y, g, c, pair_owner=own, x_pairs=xp)
+    z = oof_logits(x, y, g, c, pair_owner=own, x_pairs=xp, centre_only=centre_only)
     probe = fit_with_pairs(x, y, xp, c)
     probe.platt_a, probe.platt_b = tg.fit_platt(z, y)
     p_oof = probe.prob(z)
@@ -377,6 +443,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--drop-train", default=RESERVED_PREFIX, metavar="PREFIX",
                     help="leave out of the fit the training records whose source path starts with PREFIX "
                          f"(default {RESERVED_PREFIX}: a copy of a reserved evaluation set; '' keeps them)")
+    ap.add_argument("--views", action="store_true",
+                    help="session 6: also try test-time view sets (generation_cache_views.py): the probe fitted on "
+                         "every view of a picture, its logit averaged over them")
+    ap.add_argument("--augment-views", action="store_true",
+                    help="session 6 (3c): also try the view sets as train-time augmentation only (the probe reads "
+                         "the centre view at test time)")
+    ap.add_argument("--multi-view-only", action="store_true",
+                    help="with --views, choose among the multi-view candidates only (for the record)")
     ap.add_argument("--shipped-choice", action="store_true",
                     help="skip the CV: refit the shipped probe's feature parts and C")
     ap.add_argument("--out", type=Path, default=None,
@@ -396,11 +470,16 @@ def main(argv: list[str] | None = None) -> int:
     if a.shipped_choice:
         shipped = tg.LinearProbe.load(PROBE_JSON).meta
         parts, c, aligned = tuple(shipped["parts"]), float(shipped["C"]), ()
+        views, centre_only = views_of(shipped)
         cv = shipped.get("cv_leave_family_out", {})
     else:
-        parts, c, aligned, cv = choose_features(t, tr, study=a.study, pairs=pairs, aligned_only=a.aligned_only)
-    print(f"chosen: {name_of(parts, aligned)} C={c}")
-    probe, p_oof = fit_probe(t, tr, parts, c, pairs, aligned)
+        parts, c, aligned, views, centre_only, cv = choose_features(
+            t, tr, study=a.study, pairs=pairs, aligned_only=a.aligned_only,
+            view_sets=VIEW_SETS if a.views else (), record_only=OVER_BUDGET_VIEWS if a.views else (),
+            multi_view_only=a.multi_view_only,
+            augment_sets=VIEW_SETS + OVER_BUDGET_VIEWS if a.augment_views else ())
+    print(f"chosen: {name_of(parts, aligned, views, centre_only)} C={c}")
+    probe, p_oof = fit_probe(t, tr, parts, c, pairs, aligned, views, centre_only)
     n_pairs = len(aligned_rows(t, pairs, aligned, parts)[0])
     probe.meta = {"parts": list(parts), "C": c, "oof_auc": round(auc(t.y[tr], p_oof), 4),
                   "calibration": "Platt scaling on leave-family-out out-of-fold logits (training split)",
@@ -413,6 +492,14 @@ def main(argv: list[str] | None = None) -> int:
                   "cv_leave_family_out": cv, "n_train": int(tr.sum()),
                   "encoder_sha256": clip_encoder.model_sha256(), "fitted_by": "benchmarks/fit/fit_generation.py",
                   "date": dt.date.today().isoformat(), "data": "issue-18 multi-generator set (train split)"}
+    if views != SINGLE_VIEW and centre_only:
+        probe.meta["train_views"] = list(views)
+        probe.meta["train_views_rule"] = ("train-time augmentation: the probe is fitted on every listed view of each "
+                                          "training picture and reads the centre view only")
+    elif views != SINGLE_VIEW:
+        probe.meta["views"] = list(views)
+        probe.meta["views_rule"] = ("test-time views (clip_probe.VIEW_PREFIX): the probe is fitted on every view of "
+                                    "each training picture and its logit is the mean over the views")
     if aligned:
         probe.meta["aligned_pairs"] = {"kinds": list(aligned), "n": n_pairs,
                                        "recipe": "benchmarks/fit/generation_cache_pairs.py: TAEF2 round trip of real "

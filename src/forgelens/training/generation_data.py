@@ -400,12 +400,16 @@ def load_manifest(out: Path) -> list[Record]:
 #: Per-block CLS features, each tile encoded alone (benchmarks/fit/generation_cache_layers.py); read
 #: last, so its embeddings replace the older cache's batch-encoded ones for the same view.
 LAYER_CACHE = "features-rine.npz"
+#: gen_trace scores recomputed with the gen_trace shipped *now* (``generation_cache_gen_trace.py``): read last,
+#: so after a gen_trace retrain they replace the scores cached with the model of the time.
+GEN_TRACE_CACHE = "features-gen_trace.npz"
 
 
 def load_features(out: Path) -> dict[str, np.ndarray]:
-    """Cached per-view features (``features.npz``, per-worker ``features-K.npz``, then ``LAYER_CACHE``) merged."""
+    """Cached per-view features (``features.npz``, per-worker ``features-K.npz``, then ``LAYER_CACHE``, then
+    ``GEN_TRACE_CACHE``) merged; a later file's key replaces an earlier one's."""
     merged: dict[str, np.ndarray] = {}
-    for p in sorted(Path(out).glob("features*.npz"), key=lambda p: (p.name == LAYER_CACHE, p.name)):
+    for p in sorted(Path(out).glob("features*.npz"), key=lambda p: (p.name == GEN_TRACE_CACHE, p.name == LAYER_CACHE, p.name)):
         if ".tmp" not in p.name:
             with np.load(p) as z:
                 merged.update({k: z[k] for k in z.files})
