@@ -263,29 +263,6 @@ def test_three_way_laundered_vs_synthetic():
     assert lau["p_laundered_given_traces"] > syn["p_laundered_given_traces"]
 
 
-def test_rescore_writes_a_copy_and_leaves_the_original(tmp_path):
-    """Re-scoring the cached gen_trace feature with other weights: the copy changes, the original does not."""
-    from forgelens.training import gen_trace_rescore
-
-    src = tmp_path / "data"
-    (src / "views").mkdir(parents=True)
-    Image.fromarray(photo(256, 320)).save(src / "views" / "a_proc.png")
-    np.savez(src / "features-0.npz", **{"a_proc.png|gen_trace": np.array([0.123], np.float32),
-                                        "a_proc.png|trivial": np.ones(3, np.float32)})
-    (src / "manifest.jsonl").write_text("{}\n")
-    before = (src / "features-0.npz").read_bytes()
-    dst = tmp_path / "copy"
-    assert gen_trace_rescore.main(["--src", str(src), "--dst", str(dst), "--weights", str(gen_model.SHIPPED)]) == 0
-    assert (src / "features-0.npz").read_bytes() == before
-    with np.load(dst / "features-0.npz") as z:
-        new, triv = float(z["a_proc.png|gen_trace"][0]), z["a_proc.png|trivial"]
-    want = registry.run("gen_trace", load(src / "views" / "a_proc.png")).score
-    assert new == pytest.approx(want, abs=1e-6) and np.array_equal(triv, np.ones(3))
-    assert (dst / "views" / "a_proc.png").stat().st_ino == (src / "views" / "a_proc.png").stat().st_ino
-    with pytest.raises(ValueError):
-        gen_trace_rescore.link_copy(src, src)
-
-
 def test_threshold_holds_every_source_and_never_reads_reserved_or_validation_pictures(tmp_path):
     from forgelens.training import gen_trace
 
