@@ -184,7 +184,8 @@ def train_trace(items: Sequence[gen_data.Item], out: Path = gen_trace_net.SOURCE
     gen_trace_net.save(model, meta, Path(out))
     log(f"gen_trace: held-out SD vs real AUC {auc_sd:.3f}, threshold {cal['threshold']:.3f} "
         f"(held-out real FPR {cal['heldout_fpr']:.3f}) → {out} ({time.perf_counter() - t0:.0f} s); "
-        f"make the ONNX file inference runs with: forgelens train export {out}")
+        f"then set the per-source threshold (python -m forgelens.training.gen_trace threshold {out} "
+        f"--gen-data DIR) and make the ONNX file inference runs with: forgelens train export {out}")
     return meta
 
 
