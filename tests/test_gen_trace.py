@@ -288,3 +288,22 @@ def test_threshold_holds_every_source_and_never_reads_reserved_or_validation_pic
     assert src["gen-data:stock-unsplash"] == [gd / "views" / "1_proc.jpg"]
     assert not any("exif-samples" in p or "2_proc" in p or "3_proc" in p or "4_proc" in p or "_j.jpg" in p for p in paths)
     assert src["cameras"] and all("D70s_1" in str(p) for p in src["cameras"])  # held-out shared photos, by group
+
+
+def test_multigen_crops_read_only_training_split_pictures_from_outside_shared(tmp_path):
+    from forgelens.training import gen_trace_multigen
+
+    gd = tmp_path / "gen"
+    (gd / "views").mkdir(parents=True)
+    rows = [("1", "TeenBiscuits/RealOrAI", "train", "authentic"), ("2", "vicliv/deepfake-survey", "train", "generated"),
+            ("3", "vicliv/deepfake-survey", "val", "generated"), ("4", "../shared/datasets/aigen-sd12", "train", "generated")]
+    lines = []
+    for i, repo, split, label in rows:
+        Image.fromarray(photo(200, 200, seed=int(i))).save(gd / "views" / f"{i}_proc.png")
+        lines.append(json.dumps({"id": i, "repo": repo, "commit": "-", "path": f"{i}.png", "label": label, "family": "f",
+                                 "style": "", "licence": "", "split": split, "views": [{"view": "proc", "file": f"{i}_proc.png"}]}))
+    (gd / "manifest.jsonl").write_text("\n".join(lines) + "\n")
+    real, gen = gen_trace_multigen.multigen_crops(gd, per_generated=2, per_real=3)
+    assert real.shape == (3, 128, 128, 3) and gen.shape == (2, 128, 128, 3)  # pictures 3 (val) and 4 (shared) left out
+    first = np.asarray(Image.open(gd / "views" / "2_proc.png"))
+    assert any((first[y:y + 128, x:x + 128] == gen[0]).all() for y in range(73) for x in range(73))
