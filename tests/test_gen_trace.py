@@ -138,6 +138,48 @@ def test_unreadable_weights_are_not_applicable_naming_the_file(tmp_path, content
     assert bad.read_bytes() == before  # the file is left as it was
 
 
+# ------------------------------------------------------------------ split: reserved pictures never fitted on
+def _split_items(root: Path) -> list:
+    from forgelens.training import gen_data
+
+    items = []
+    for i in range(40):  # camera originals of a reserved copy (ianare/exif-samples) and of the Dresden units
+        items.append(gen_data.Item(root / "cameras" / "exif-samples" / f"model_{i}.jpg", 0, "cameras", "cameras"))
+        items.append(gen_data.Item(root / "cameras" / "exif-samples" / f"ff_{i}.jpg", 0, "cameras-flatfield", "cameras"))
+    for unit in (0, 1):
+        items.append(gen_data.Item(root / "cameras" / "prnu" / f"nat-jpg__Nikon_D70s_{unit}_1.JPG", 0, "cameras", "cameras"))
+    for i in range(8):
+        items.append(gen_data.Item(root / "pristine-extra" / "sun-hays80" / f"p{i}.jpg", 0, "pristine-sun-hays80",
+                                   "pristine-extra"))
+        items.append(gen_data.Item(root / "aigen-sd12" / f"sd_{i}.png", 1, "sd12", "aigen-sd12"))
+    return items
+
+
+def _fit_lists(items: list) -> list:
+    from forgelens.training import gen_pairs, gen_trace
+
+    return [*gen_pairs.training_items(items), *gen_pairs.calibration_items(items), *gen_trace.heldout_sets(items)]
+
+
+def test_no_exif_samples_picture_enters_training_or_calibration(tmp_path):
+    from forgelens.training import gen_data, gen_pairs
+
+    items = _split_items(tmp_path)
+    lists = _fit_lists(items)
+    used = [it for lst in lists for it in lst]
+    assert used and not any("exif-samples" in it.path.as_posix() for it in used)
+    assert all(gen_pairs.is_reserved(it) and gen_pairs.is_heldout(it) for it in items if "exif-samples" in str(it.path))
+    train_real, _, cal_real, _ = lists[:4]
+    assert {it.path.name for it in train_real if it.dataset == "cameras"} == {"nat-jpg__Nikon_D70s_0_1.JPG"}
+    assert {it.path.name for it in cal_real if it.dataset == "cameras"} == {"nat-jpg__Nikon_D70s_1_1.JPG"}
+    assert not {it.path for it in train_real} & {it.path for it in cal_real}  # disjoint
+    if CAMERAS.is_dir():  # the real shared lists too
+        shared = gen_data.list_items(SHARED / "datasets")
+        used = [it for lst in _fit_lists(shared) for it in lst]
+        assert used and not any("exif-samples" in it.path.as_posix() for it in used)
+        assert any("exif-samples" in it.path.as_posix() for it in shared)
+
+
 # ------------------------------------------------------------------ training command
 def _tiny_dataset(root: Path) -> None:
     for ds, label in (("cameras", "authentic"), ("aigen-sd12", "generated")):
@@ -219,3 +261,49 @@ def test_three_way_laundered_vs_synthetic():
         assert abs(d["p_pristine"] + d["p_laundered"] + d["p_synthetic"] - 1) < 1e-9
     assert lau["p_laundered"] > 0.8 and syn["p_synthetic"] > 0.8 and pri["p_pristine"] > 0.8
     assert lau["p_laundered_given_traces"] > syn["p_laundered_given_traces"]
+
+
+def test_threshold_holds_every_source_and_never_reads_reserved_or_validation_pictures(tmp_path):
+    from forgelens.training import gen_trace
+
+    p = {"a": np.r_[np.linspace(0.1, 0.6, 99), 0.95], "b": np.linspace(0.2, 0.8, 40)}
+    thr = gen_trace.per_source_threshold(p)
+    assert all(np.mean(v >= thr) <= 0.03 for v in p.values())
+    assert thr > gen_trace.per_source_threshold({"a": p["a"]})  # source b binds
+    assert gen_trace.per_source_threshold({"a": np.full(5, 0.1)}) == 0.5  # never below 0.5
+
+    def rec(i, repo, split, family="stock-unsplash", label="authentic"):
+        return json.dumps({"id": f"{i:08x}", "repo": repo, "commit": "-", "path": f"x/{i}.jpg", "label": label,
+                           "family": family, "style": "", "licence": "", "split": split,
+                           "views": [{"view": "proc", "file": f"{i}_proc.jpg"}, {"view": "jpeg75", "file": f"{i}_j.jpg"}]})
+
+    gd = tmp_path / "gen"
+    gd.mkdir()
+    (gd / "manifest.jsonl").write_text("\n".join([
+        rec(1, "TeenBiscuits/RealOrAI", "train"), rec(2, "TeenBiscuits/RealOrAI", "val"),
+        rec(3, "../shared/datasets/cameras", "train", "camera-original"),
+        rec(4, "vicliv/deepfake-survey", "train", "flux-1-dev", "generated")]) + "\n")
+    src = gen_trace.threshold_sources(_split_items(tmp_path / "shared"), gd)
+    paths = [str(p) for v in src.values() for p in v]
+    assert src["gen-data:stock-unsplash"] == [gd / "views" / "1_proc.jpg"]
+    assert not any("exif-samples" in p or "2_proc" in p or "3_proc" in p or "4_proc" in p or "_j.jpg" in p for p in paths)
+    assert src["cameras"] and all("D70s_1" in str(p) for p in src["cameras"])  # held-out shared photos, by group
+
+
+def test_multigen_crops_read_only_training_split_pictures_from_outside_shared(tmp_path):
+    from forgelens.training import gen_trace_multigen
+
+    gd = tmp_path / "gen"
+    (gd / "views").mkdir(parents=True)
+    rows = [("1", "TeenBiscuits/RealOrAI", "train", "authentic"), ("2", "vicliv/deepfake-survey", "train", "generated"),
+            ("3", "vicliv/deepfake-survey", "val", "generated"), ("4", "../shared/datasets/aigen-sd12", "train", "generated")]
+    lines = []
+    for i, repo, split, label in rows:
+        Image.fromarray(photo(200, 200, seed=int(i))).save(gd / "views" / f"{i}_proc.png")
+        lines.append(json.dumps({"id": i, "repo": repo, "commit": "-", "path": f"{i}.png", "label": label, "family": "f",
+                                 "style": "", "licence": "", "split": split, "views": [{"view": "proc", "file": f"{i}_proc.png"}]}))
+    (gd / "manifest.jsonl").write_text("\n".join(lines) + "\n")
+    real, gen = gen_trace_multigen.multigen_crops(gd, per_generated=2, per_real=3)
+    assert real.shape == (3, 128, 128, 3) and gen.shape == (2, 128, 128, 3)  # pictures 3 (val) and 4 (shared) left out
+    first = np.asarray(Image.open(gd / "views" / "2_proc.png"))
+    assert any((first[y:y + 128, x:x + 128] == gen[0]).all() for y in range(73) for x in range(73))

@@ -10,7 +10,8 @@ Runtime) trained on
 camera JPEG grid survives — and the same crops passed through the TAEF2 latent autoencoder,
 with the same augmentation on both sides, plus Stable Diffusion 1.x/2.x crops. Every 64 px
 patch is scored on its own; the image logit is the mean over textured patches, calibrated
-(Platt) on held-out camera photos.
+(Platt) on held-out real photos; the threshold holds ≤ 3 % false alarms on each real source
+it was set on (see the model card).
 
 Parameters
 ----------
@@ -106,7 +107,7 @@ def score_rgb(rgb: np.ndarray, config: GenTraceConfig = GenTraceConfig()) -> dic
     "gen_trace",
     config=GenTraceConfig,
     family="generation",
-    calibrated=True,  # Platt-scaled; threshold fitted on held-out camera photos
+    calibrated=True,  # Platt-scaled on held-out real photos; per-source threshold (model card)
     default=True,  # ≤ 0.05 s per MP; false positives in benchmarks/RESULTS-generation.md
     description="Generator up-sampling trace: residual CNN on NPR residuals, trained on TAEF2-aligned pairs",
     how_to_read="Bright patches carry the pixel pattern a generator's or an AI autoencoder's up-sampler "

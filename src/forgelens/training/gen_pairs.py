@@ -17,11 +17,12 @@ Two unpaired sets complete the data: native-resolution crops of the same trainin
 (negatives, so the model meets camera JPEG/demosaicing at native resolution as *real*) and
 native crops of Stable Diffusion 1.x/2.x outputs (positives).
 
-Split (fixed, deterministic): camera photos of the second Dresden Nikon D70s unit and of
-every camera model whose CRC32 is odd are *held out* (never in training; they set the
-threshold and measure the false-positive rate); likewise the odd-numbered Sun-Hays photos,
-Kodak images 13–24 and every 4th SD image. Every other shared set (playground, GAN
-examples, CASIA, toolkit) is never used in training.
+Split (fixed, deterministic): camera photos of the second Dresden Nikon D70s unit are *held
+out* (never in training; with the odd-CRC Sun-Hays photos and Kodak images 13–24 they set the
+threshold and measure the false-positive rate), as is every 4th SD image. ``cameras/exif-samples``
+is a copy of ``ianare/exif-samples``, a repository reserved for independent evaluation: its files
+are never trained on *and* never used for calibration (``is_reserved``); they only measure.
+Every other shared set (playground, GAN examples, CASIA, toolkit) is never used in training.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from PIL import Image
 from forgelens.jpeg import recompress
 from forgelens.training import gen_data
 
-__all__ = ["is_heldout", "training_items", "make_pairs", "augment_pair", "PAIR"]
+__all__ = ["is_heldout", "is_reserved", "training_items", "calibration_items", "make_pairs", "augment_pair", "PAIR"]
 
 PAIR = 128  # side of stored crops
 MIN_LEVEL = 1.5  # mean |luma difference| below this: a flat crop, not used
@@ -58,9 +59,20 @@ def _camera_models(cameras_dir: str) -> dict[str, tuple[str, str]]:
     return out
 
 
+RESERVED_SUBSETS = {"cameras": ("exif-samples",)}  # dataset → sub-folders copied from reserved repositories
+
+
+def is_reserved(item: gen_data.Item) -> bool:
+    """True for pictures copied from a repository reserved for independent evaluation (never fit on)."""
+    return item.path.parent.name in RESERVED_SUBSETS.get(item.dataset, ()) or any(
+        f"{item.dataset}/{sub}/" in item.path.as_posix() for sub in RESERVED_SUBSETS.get(item.dataset, ()))
+
+
 def is_heldout(item: gen_data.Item) -> bool:
     """True for images that training never sees (the fixed split described in the module)."""
     name = item.path.name
+    if is_reserved(item):
+        return True
     if item.dataset == "cameras":
         ds = item.path.parent.parent  # cameras/<subset>/<file>
         model, device = _camera_models(str(ds)).get(f"{item.path.parent.name}/{name}", ("", ""))
@@ -82,9 +94,22 @@ TRAIN_REAL_GROUPS = ("cameras", "cameras-flatfield", "pristine-sun-hays80", "pri
 
 
 def training_items(items: Sequence[gen_data.Item]) -> tuple[list[gen_data.Item], list[gen_data.Item]]:
-    """(real, generated) training images: non-held-out photos and SD 1.x/2.x outputs."""
-    real = [it for it in items if it.label == 0 and it.group in TRAIN_REAL_GROUPS and not is_heldout(it)]
-    gen = [it for it in items if it.label == 1 and it.group == "sd12" and not is_heldout(it)]
+    """(real, generated) training images: non-held-out photos and SD 1.x/2.x outputs (never a reserved one)."""
+    real = [it for it in items if it.label == 0 and it.group in TRAIN_REAL_GROUPS
+            and not is_heldout(it) and not is_reserved(it)]
+    gen = [it for it in items if it.label == 1 and it.group == "sd12" and not is_heldout(it) and not is_reserved(it)]
+    return real, gen
+
+
+def calibration_items(items: Sequence[gen_data.Item]) -> tuple[list[gen_data.Item], list[gen_data.Item]]:
+    """(real, generated) held-out images that calibrate and set the threshold; never a reserved one.
+
+    Real: the second Nikon D70s unit (natural + flat field), odd-CRC Sun-Hays photos, Kodak
+    13–24. Generated: every 4th SD 1.x/2.x image.
+    """
+    real = [it for it in items if it.label == 0 and it.group in TRAIN_REAL_GROUPS
+            and is_heldout(it) and not is_reserved(it)]
+    gen = [it for it in items if it.label == 1 and it.group == "sd12" and is_heldout(it) and not is_reserved(it)]
     return real, gen
 
 

@@ -10,10 +10,11 @@ Deterministic for a seed (one torch thread, seeded NumPy and torch generators). 
    real crops and 16 SD crops, each augmented (``gen_pairs.augment_pair``: resize 0.5–1.5,
    crop 64, blur, noise, JPEG/WebP 60–100); binary cross-entropy on every 8×8 cell logit;
    Adam, cosine learning rate;
-4. calibration on held-out images only: image logit = mean reliable-patch logit; Platt
-   scaling on held-out camera photos (negatives) vs held-out SD images and TAEF2
-   reconstructions of held-out camera crops (positives); the threshold is the smallest
-   probability (≥ 0.5) calling ≤ 3 % of the held-out camera photos generated;
+4. calibration on held-out images only (``gen_pairs.calibration_items``; never a picture of a
+   reserved repository): image logit = mean reliable-patch logit; Platt scaling on held-out
+   real photos (negatives: D70s unit #1, odd-CRC Sun-Hays, Kodak 13–24) vs held-out SD images
+   and TAEF2 reconstructions of held-out real crops (positives); the threshold is the smallest
+   probability (≥ 0.5) calling ≤ 3 % of those held-out real photos generated;
 5. fp16 safetensors with the recipe, counts and calibration in its header.
 """
 
@@ -111,10 +112,8 @@ def calibrate(z_neg: np.ndarray, z_pos: np.ndarray, z_thr: np.ndarray, fpr: floa
 
 
 def heldout_sets(items: Sequence[gen_data.Item]) -> tuple[list, list]:
-    """Held-out camera photos (threshold, negatives) and held-out SD images (positives)."""
-    cams = [it for it in items if it.group in ("cameras", "cameras-flatfield") and gen_pairs.is_heldout(it)]
-    sd = [it for it in items if it.group == "sd12" and gen_pairs.is_heldout(it)]
-    return cams, sd
+    """Held-out real photos (threshold, negatives) and held-out SD images (positives); no reserved picture."""
+    return gen_pairs.calibration_items(items)
 
 
 def train_trace(items: Sequence[gen_data.Item], out: Path = gen_trace_net.SOURCE, *, steps: int = 6000,
@@ -157,7 +156,7 @@ def train_trace(items: Sequence[gen_data.Item], out: Path = gen_trace_net.SOURCE
     if aligned:
         from forgelens.training import taef2
 
-        for it in cams[:n_launder_calib]:
+        for it in cams[::max(1, len(cams) // n_launder_calib)][:n_launder_calib]:  # spread over the sources
             a = gen_data.read_rgb(it.path)
             if min(a.shape[:2]) >= 136:
                 c = gen_data._centre(a, min(256, a.shape[0]) // 8 * 8, min(256, a.shape[1]) // 8 * 8)
@@ -174,13 +173,103 @@ def train_trace(items: Sequence[gen_data.Item], out: Path = gen_trace_net.SOURCE
         "n_pairs": int(len(data["pairs"])), "n_native_pairs": int(len(data.get("npairs", ()))), "n_native_real": int(len(data["native"])), "n_generated_crops": int(len(data["gen"])),
         "n_train_real_images": len(real), "n_train_generated_images": len(gen),
         "train_groups": sorted({it.group for it in real + gen}),
-        "heldout_cameras": len(cams), "heldout_sd": len(sd), "heldout_laundered_crops": len(z_lau),
-        "heldout_sd_vs_camera_auc": auc_sd, **cal,
-        "calibration": "Platt on held-out camera photos vs held-out SD images + TAEF2 reconstructions of held-out camera crops",
-        "threshold_rule": "smallest probability >= 0.5 calling <= 3% of held-out camera photos generated",
+        "heldout_real": len(cams), "heldout_real_groups": sorted({it.group for it in cams}),
+        "heldout_sd": len(sd), "heldout_laundered_crops": len(z_lau),
+        "heldout_sd_vs_real_auc": auc_sd, **cal,
+        "reserved_never_used": "cameras/exif-samples (copy of ianare/exif-samples): not in training, calibration or threshold",
+        "calibration": "Platt on held-out real photos (Nikon D70s unit 1, odd-CRC Sun-Hays, Kodak 13-24) vs held-out "
+                       "SD images + TAEF2 reconstructions of held-out real crops",
+        "threshold_rule": "smallest probability >= 0.5 calling <= 3% of those held-out real photos generated",
     }
     gen_trace_net.save(model, meta, Path(out))
-    log(f"gen_trace: held-out SD vs camera AUC {auc_sd:.3f}, threshold {cal['threshold']:.3f} "
-        f"(held-out camera FPR {cal['heldout_fpr']:.3f}) → {out} ({time.perf_counter() - t0:.0f} s); "
-        f"make the ONNX file inference runs with: forgelens train export {out}")
+    log(f"gen_trace: held-out SD vs real AUC {auc_sd:.3f}, threshold {cal['threshold']:.3f} "
+        f"(held-out real FPR {cal['heldout_fpr']:.3f}) → {out} ({time.perf_counter() - t0:.0f} s); "
+        f"then set the per-source threshold (python -m forgelens.training.gen_trace threshold {out} "
+        f"--gen-data DIR) and make the ONNX file inference runs with: forgelens train export {out}")
     return meta
+
+
+# --------------------------------------------------------------------------- threshold on every real source
+def threshold_sources(items: Sequence[gen_data.Item], gen_data_dir: Path | None = None) -> dict[str, list]:
+    """Real pictures that set the detector's own threshold, by source; never a reserved picture.
+
+    The held-out real photos of the shared sets (``gen_pairs.calibration_items``, by group) and, when
+    ``gen_data_dir`` (a folder written by ``forgelens.training.generation_data``) is given, the processed
+    views of its *training-split* real pictures from outside ``../shared`` (stock, portraits, web
+    photos: the styles users meet), by family. Shared-set copies there are left out (their split
+    differs from ``gen_pairs``', and its camera originals are ``exif-samples``); so is the validation
+    split, which stays for measuring.
+    """
+    real, _ = gen_pairs.calibration_items(items)
+    out: dict[str, list] = {}
+    for it in real:
+        out.setdefault(it.group, []).append(it.path)
+    if gen_data_dir is not None:
+        from forgelens.training.generation_data import load_manifest
+
+        for rec in load_manifest(gen_data_dir):
+            if rec.dropped or rec.split != "train" or rec.label != "authentic" or "shared" in rec.repo:
+                continue
+            for v in rec.views:
+                if v["view"] == "proc":
+                    out.setdefault(f"gen-data:{rec.family}", []).append(Path(gen_data_dir) / "views" / v["file"])
+    return out
+
+
+def per_source_threshold(p_by_source: dict[str, np.ndarray], fpr: float = 0.03) -> float:
+    """Smallest probability ≥ 0.5 that calls at most ``fpr`` of *each* source generated (max over sources)."""
+    from forgelens.training.calibration import threshold_at_fpr
+
+    thr = [threshold_at_fpr(np.asarray(p, float)[np.isfinite(p)], fpr) for p in p_by_source.values()
+           if np.isfinite(p).any()]
+    return float(max(thr)) if thr else 0.5
+
+
+def set_threshold(weights: Path, items: Sequence[gen_data.Item], gen_data_dir: Path | None = None,
+                  fpr: float = 0.03, log: Callable[[str], None] = print) -> dict:
+    """Re-set the stored threshold of a trained ``gen_trace.safetensors`` by the per-source rule.
+
+    The weights and the Platt scaling are left as they are (so every score is unchanged); the
+    scores are those of the stored fp16 weights, which the exported ONNX reproduces to ~1e-5.
+    Rewrites ``weights`` (then run ``forgelens train export`` again) and returns its metadata.
+    """
+    import torch
+
+    torch.set_num_threads(1)
+    model, meta = gen_trace_net.load_torch(weights)
+    a, b = float(meta["platt_a"]), float(meta["platt_b"])
+    p_by = {}
+    for src, paths in threshold_sources(items, gen_data_dir).items():
+        z = np.array([image_logit(model, gen_data.read_rgb(p)) for p in paths])
+        p_by[src] = expit(a * z + b)
+    thr = per_source_threshold(p_by, fpr)
+    rates = {s: f"{int(np.sum(p[np.isfinite(p)] >= thr))}/{int(np.isfinite(p).sum())}" for s, p in p_by.items()}
+    meta.update({"threshold": thr, "threshold_pooled_rule": meta.get("threshold"),
+                 "threshold_rule": f"smallest probability >= 0.5 calling <= {fpr:.0%} of each real source generated "
+                                   "(held-out shared photos by group; processed training-split real views of the "
+                                   "multi-generator set by family, outside ../shared); no reserved picture",
+                 "threshold_sources": rates, "heldout_fpr": max(
+                     float(np.mean(p[np.isfinite(p)] >= thr)) for p in p_by.values() if np.isfinite(p).any())})
+    gen_trace_net.save(model, meta, Path(weights))
+    log(f"gen_trace threshold {thr:.3f} (was {meta['threshold_pooled_rule']}); called generated per source: {rates}")
+    return meta
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m forgelens.training.gen_trace threshold WEIGHTS [--gen-data DIR]``."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description="Re-set a trained gen_trace's threshold by the per-source rule.")
+    ap.add_argument("command", choices=["threshold"])
+    ap.add_argument("weights", type=Path, help="gen_trace.safetensors written by forgelens train generated")
+    ap.add_argument("--gen-data", type=Path, default=None, help="multi-generator set (training-split real views)")
+    ap.add_argument("--data", type=Path, default=None, help="datasets folder (default ../shared/datasets)")
+    a = ap.parse_args(argv)
+    set_threshold(a.weights, gen_data.list_items(a.data), a.gen_data)
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())
