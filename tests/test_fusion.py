@@ -243,4 +243,3 @@ def test_authentic_is_said_only_when_it_is_the_most_probable_class(p_generated, 
     p = v.probabilities
     assert v.label == expect and sum(p.values()) == pytest.approx(1, abs=1e-3)
     assert (max(p, key=p.get) == "authentic") == (expect == "authentic")
-
