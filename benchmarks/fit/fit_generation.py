@@ -160,6 +160,11 @@ class Table:
         """One feature matrix per test-time view (``clip_probe.VIEW_PREFIX``), rows aligned with ``x``."""
         return [self.x(tuple(gc.view_part(p, v) for p in parts)) for v in views]
 
+    def training_rows(self, drop_prefix: str = RESERVED_PREFIX) -> np.ndarray:
+        """The training split without the pictures whose path starts with ``drop_prefix`` ('' keeps all)."""
+        tr = self.split == "train"
+        return tr & ~np.array([bool(drop_prefix) and p.startswith(drop_prefix) for p in self.path], bool)
+
     def has_views(self, views: tuple[str, ...]) -> bool:
         return all(f"{gc.VIEW_PREFIX[v]}_cls" in self.parts for v in views)
 

@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fit"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "accuracy"))
 
 from accuracy_generation import Scorers  # noqa: E402
-from fit_generation import FPR, RESERVED_PREFIX, Table, auc, fit_probe, logit, views_of  # noqa: E402
+from fit_generation import FPR, Table, auc, fit_probe, logit, views_of  # noqa: E402
 
 from forgelens.training.calibration import threshold_at_fpr  # noqa: E402
 
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     t = Table(a.data)
     sc = Scorers(t, a.models)
-    tr = (t.split == "train") & ~np.array([p.startswith(RESERVED_PREFIX) for p in t.path], bool)
+    tr = t.training_rows()
     _, p_oof = fit_probe(t, tr, sc.parts, float(sc.probe.meta["C"]), None, (), *views_of(sc.probe.meta))
     m = sc.comb[0]
     gt = t.gen_trace[tr]

@@ -39,7 +39,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "accuracy"))
 from accuracy_generation import Scorers  # noqa: E402
 from fit_generation import (  # noqa: E402
     FPR,
-    RESERVED_PREFIX,
     Table,
     fit_probe,
     logit,
@@ -104,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         return compare(a)
     t = Table(a.data)
     sc = Scorers(t, a.models)
-    tr = (t.split == "train") & ~np.array([p.startswith(RESERVED_PREFIX) for p in t.path], bool)
+    tr = t.training_rows()
     probe, p_oof = fit_probe(t, tr, sc.parts, float(sc.probe.meta["C"]), None, (), *views_of(sc.probe.meta))
     m = sc.comb[0]
     gt = t.gen_trace[tr]

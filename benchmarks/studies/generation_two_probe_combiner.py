@@ -29,7 +29,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fit"))
 from fit_generation import (  # noqa: E402
     INCONCLUSIVE_REAL,
     PROBE_JSON,
-    RESERVED_PREFIX,
     Table,
     auc,
     fit_probe,
@@ -50,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--views-models", type=Path, required=True)
     a = ap.parse_args(argv)
     t = Table(a.data)
-    tr = (t.split == "train") & ~np.array([p.startswith(RESERVED_PREFIX) for p in t.path], bool)
+    tr = t.training_rows()
     va = t.split == "val"
     metas = {"A": tg.LinearProbe.load(PROBE_JSON).meta, "B": tg.LinearProbe.load(a.views_models / PROBE_JSON.name).meta}
     z_tr, z_va = {}, {}
