@@ -28,7 +28,7 @@ from forgelens.fusion import fuse  # noqa: E402
 from forgelens.fusion.calibration import ENFSI_STEPS, expected_calibration_error  # noqa: E402
 from forgelens.fusion.detection import MapSummary  # noqa: E402
 from forgelens.trace import Finding, Trace  # noqa: E402
-from forgelens.training.detection import CACHE  # noqa: E402
+from forgelens.training import detection as detection_training  # noqa: E402
 
 OUT = Path(__file__).resolve().parents[1]  # benchmarks/: the RESULTS-verdict files
 #: Camera models the learned localizer never trained on (docs/notes/issue-10.md, held-out excludes).
@@ -85,7 +85,7 @@ def auc(y: np.ndarray, s: np.ndarray) -> float | None:
 
 def rows_of(cache: str) -> list[tuple[MapSummary, dict]]:
     out = []
-    for p in sorted((CACHE / cache).glob("*.npz")):
+    for p in sorted((detection_training.CACHE / cache).glob("*.npz")):
         s, meta = MapSummary.from_npz(p)
         if "error" not in meta:
             out.append((s, meta))
@@ -204,7 +204,11 @@ def main() -> None:
     ap.add_argument("--png", type=Path, default=OUT / "reliability_verdict.png")
     ap.add_argument("--detection-model", type=Path, default=None,
                     help="measure this detection model file instead of the shipped fusion/detection.json")
+    ap.add_argument("--cache", type=Path, default=None,
+                    help=f"folder of the per-picture caches (default {detection_training.CACHE})")
     args = ap.parse_args()
+    if args.cache is not None:
+        detection_training.CACHE = args.cache
     if args.detection_model is not None:
         from forgelens.fusion import detection
 

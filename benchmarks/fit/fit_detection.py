@@ -4,9 +4,10 @@ scripts' entry point; ``forgelens train detection`` is the same recipe).
     python benchmarks/fit/fit_detection.py all
     python benchmarks/fit/fit_detection.py extract NAME FOLDER
     python benchmarks/fit/fit_detection.py fit [--model trees|logistic] [--out PATH]
+    python benchmarks/fit/fit_detection.py --cache DIR fit ...     # caches kept elsewhere (e.g. /work/caches/i14c/cache)
 """
 
-from forgelens.training.detection import CACHE, load_cache, main  # noqa: F401  (CACHE: verdict_accuracy)
+from forgelens.training.detection import load_cache, main  # noqa: F401
 
 if __name__ == "__main__":
     main()

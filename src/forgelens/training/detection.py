@@ -306,7 +306,10 @@ def register(app) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    global CACHE
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cache", type=Path, default=None,
+                    help=f"folder of the per-picture caches, one sub-folder per set (default {CACHE})")
     sub = ap.add_subparsers(dest="cmd", required=True)
     sub.add_parser("data")
     e = sub.add_parser("extract")
@@ -325,6 +328,8 @@ def main(argv: list[str] | None = None) -> None:
     f.add_argument("--without", action="append", default=[], help="training set left out (repeatable)")
     sub.add_parser("all")
     args = ap.parse_args(argv)
+    if args.cache is not None:
+        CACHE = args.cache
     if args.cmd in ("data", "all"):
         from forgelens.training.detection_data import make_all
 
