@@ -27,14 +27,15 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from scipy.special import expit
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fit"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "accuracy"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from accuracy_generation import Scorers  # noqa: E402
-from fit_generation import FPR, Table, auc, fit_probe, logit, views_of  # noqa: E402
+from fit_generation import FPR, Table, auc  # noqa: E402
+from generation_threshold_diagnosis import training_combined  # noqa: E402
 
 from forgelens.training.calibration import threshold_at_fpr  # noqa: E402
 
@@ -59,12 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     t = Table(a.data)
     sc = Scorers(t, a.models)
-    tr = t.training_rows()
-    _, p_oof = fit_probe(t, tr, sc.parts, float(sc.probe.meta["C"]), None, (), *views_of(sc.probe.meta))
-    m = sc.comb[0]
-    gt = t.gen_trace[tr]
-    p_tr = expit(m["intercept"] + m["coef"][0] * logit(gt) + m["coef"][1] * logit(p_oof))
-    real = np.isfinite(gt) & (t.y[tr] == 0) & ~t.gated[tr]
+    tr, _, p_tr = training_combined(t, sc)
+    real = np.isfinite(t.gen_trace[tr]) & (t.y[tr] == 0) & ~t.gated[tr]
     x = t.x(sc.parts)
     x_real, src = x[tr][real], t.family[tr][real]
     p_real = p_tr[real]
@@ -73,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     for a_, b_ in StratifiedKFold(5, shuffle=True, random_state=0).split(x_real, src):
         pred[b_] = style_model(x_real[a_], src[a_]).predict(x_real[b_])
     print(f"style taxonomy, out-of-fold accuracy on {len(src)} real training pictures: {np.mean(pred == src):.0%}")
-    hi, lo = m["generated_at"], m["authentic_below"]
+    hi, lo = sc.comb[0]["generated_at"], sc.comb[0]["authentic_below"]
     thr = {}
     print("\n| predicted style | real training pictures in it | own 3 % point | threshold used |")
     print("|---|---|---|---|")

@@ -91,6 +91,15 @@ def compare(a) -> int:
     return 0
 
 
+
+def training_combined(t: Table, sc: Scorers):
+    """(training rows, refitted probe, combined P(generated) of those rows) with the probe's P taken out of
+    fold (leave-family-out, as ``fit_generation`` fits it) and the shipped combiner's weights."""
+    tr = t.training_rows()
+    probe, p_oof = fit_probe(t, tr, sc.parts, float(sc.probe.meta["C"]), None, (), *views_of(sc.probe.meta))
+    m = sc.comb[0]
+    return tr, probe, expit(m["intercept"] + m["coef"][0] * logit(t.gen_trace[tr]) + m["coef"][1] * logit(p_oof))
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=Path("/work/gen-data"))
@@ -103,13 +112,9 @@ def main(argv: list[str] | None = None) -> int:
         return compare(a)
     t = Table(a.data)
     sc = Scorers(t, a.models)
-    tr = t.training_rows()
-    probe, p_oof = fit_probe(t, tr, sc.parts, float(sc.probe.meta["C"]), None, (), *views_of(sc.probe.meta))
+    tr, probe, p_tr = training_combined(t, sc)
     m = sc.comb[0]
-    gt = t.gen_trace[tr]
-    ok = np.isfinite(gt)
-    p_tr = expit(m["intercept"] + m["coef"][0] * logit(gt) + m["coef"][1] * logit(p_oof))
-    real = ok & (t.y[tr] == 0) & ~t.gated[tr]
+    real = np.isfinite(t.gen_trace[tr]) & (t.y[tr] == 0) & ~t.gated[tr]
     src, pr = t.family[tr][real], p_tr[real]
     files = np.array(t.files, dtype=object)[tr][real]
     print(f"models: {a.models or 'shipped'}; probe threshold refitted {probe.threshold:.4f} vs file "
