@@ -265,12 +265,13 @@ def test_three_way_laundered_vs_synthetic():
 
 def test_threshold_holds_every_source_and_never_reads_reserved_or_validation_pictures(tmp_path):
     from forgelens.training import gen_trace
+    from forgelens.training.calibration import per_source_threshold
 
     p = {"a": np.r_[np.linspace(0.1, 0.6, 99), 0.95], "b": np.linspace(0.2, 0.8, 40)}
-    thr = gen_trace.per_source_threshold(p)
+    thr = per_source_threshold(np.r_[p["a"], p["b"]], np.array(["a"] * 100 + ["b"] * 40))
     assert all(np.mean(v >= thr) <= 0.03 for v in p.values())
-    assert thr > gen_trace.per_source_threshold({"a": p["a"]})  # source b binds
-    assert gen_trace.per_source_threshold({"a": np.full(5, 0.1)}) == 0.5  # never below 0.5
+    assert thr > per_source_threshold(p["a"], np.array(["a"] * 100))  # source b binds
+    assert per_source_threshold(np.full(5, 0.1), np.array(["a"] * 5)) == 0.5  # never below 0.5
 
     def rec(i, repo, split, family="stock-unsplash", label="authentic"):
         return json.dumps({"id": f"{i:08x}", "repo": repo, "commit": "-", "path": f"x/{i}.jpg", "label": label,

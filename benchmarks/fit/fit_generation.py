@@ -73,6 +73,7 @@ from forgelens.detectors import graphic_content as gcont  # noqa: E402
 from forgelens.detectors.generation_attribution import FamilyModel  # noqa: E402
 from forgelens.fusion.generation import GenerationCombiner, _Model  # noqa: E402
 from forgelens.learned import clip_encoder  # noqa: E402
+from forgelens.training import calibration  # noqa: E402
 from forgelens.training import probes as tg  # noqa: E402
 from forgelens.training.generation_data import load_features, load_manifest  # noqa: E402
 
@@ -269,8 +270,7 @@ def per_source_threshold(p_real: np.ndarray, source: np.ndarray, fpr: float = FP
     """Smallest threshold keeping every real source's rate at or above it ≤ ``fpr``, over the real
     pictures the designed-graphic gate passes (``gated`` True = no generation verdict at inference)."""
     keep = np.ones(len(p_real), bool) if gated is None else ~np.asarray(gated, bool)
-    p_real, source = np.asarray(p_real)[keep], np.asarray(source)[keep]
-    return max(tg.threshold_at_fpr(p_real[source == s], fpr) for s in np.unique(source))
+    return calibration.per_source_threshold(np.asarray(p_real)[keep], np.asarray(source)[keep], fpr)
 
 
 #: (feature parts, aligned pairs, views, centre_only): ``centre_only`` = the views train the probe
@@ -462,11 +462,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="write the three model files into this folder instead of the shipped locations")
     a = ap.parse_args(argv)
     t = Table(a.data, gate=not a.no_gate)
-    tr = t.split == "train"
+    tr = t.training_rows(a.drop_train)
     if a.drop_train:
-        drop = tr & np.array([p.startswith(a.drop_train) for p in t.path], bool)
-        print(f"left out of the fit: {int(drop.sum())} training pictures with path {a.drop_train}*")
-        tr &= ~drop
+        print(f"left out of the fit: {int((t.split == 'train').sum() - tr.sum())} training pictures with path {a.drop_train}*")
     print(f"gated (designed graphic) training pictures: {int((tr & t.gated).sum())} "
           f"({int((tr & t.gated & (t.y == 0)).sum())} real); thresholds on the rest")
     print(f"training split: {int(tr.sum())} pictures ({int(t.y[tr].sum())} generated, "

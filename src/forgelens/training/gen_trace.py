@@ -216,15 +216,6 @@ def threshold_sources(items: Sequence[gen_data.Item], gen_data_dir: Path | None 
     return out
 
 
-def per_source_threshold(p_by_source: dict[str, np.ndarray], fpr: float = 0.03) -> float:
-    """Smallest probability ≥ 0.5 that calls at most ``fpr`` of *each* source generated (max over sources)."""
-    from forgelens.training.calibration import threshold_at_fpr
-
-    thr = [threshold_at_fpr(np.asarray(p, float)[np.isfinite(p)], fpr) for p in p_by_source.values()
-           if np.isfinite(p).any()]
-    return float(max(thr)) if thr else 0.5
-
-
 def set_threshold(weights: Path, items: Sequence[gen_data.Item], gen_data_dir: Path | None = None,
                   fpr: float = 0.03, log: Callable[[str], None] = print) -> dict:
     """Re-set the stored threshold of a trained ``gen_trace.safetensors`` by the per-source rule.
@@ -235,6 +226,8 @@ def set_threshold(weights: Path, items: Sequence[gen_data.Item], gen_data_dir: P
     """
     import torch
 
+    from forgelens.training.calibration import per_source_threshold
+
     torch.set_num_threads(1)
     model, meta = gen_trace_net.load_torch(weights)
     a, b = float(meta["platt_a"]), float(meta["platt_b"])
@@ -242,7 +235,8 @@ def set_threshold(weights: Path, items: Sequence[gen_data.Item], gen_data_dir: P
     for src, paths in threshold_sources(items, gen_data_dir).items():
         z = np.array([image_logit(model, gen_data.read_rgb(p)) for p in paths])
         p_by[src] = expit(a * z + b)
-    thr = per_source_threshold(p_by, fpr)
+    thr = per_source_threshold(np.concatenate(list(p_by.values())),
+                               np.concatenate([[s] * len(p) for s, p in p_by.items()]), fpr)
     rates = {s: f"{int(np.sum(p[np.isfinite(p)] >= thr))}/{int(np.isfinite(p).sum())}" for s, p in p_by.items()}
     meta.update({"threshold": thr, "threshold_pooled_rule": meta.get("threshold"),
                  "threshold_rule": f"smallest probability >= 0.5 calling <= {fpr:.0%} of each real source generated "
