@@ -163,3 +163,20 @@ def test_load_features_reads_the_rescored_gen_trace_last(tmp_path):
     merged = load_features(tmp_path)
     assert float(merged["v|gen_trace"][0]) == 0.9
     assert set(merged) == {"v|gen_trace", "v|trivial", "v|g_cls"}
+
+
+def test_view_cache_pass_fills_what_is_missing_and_saves(tmp_path):
+    """The resumable per-view pass: pending views (processed first), parts stored as float16 under
+    FILE|PART, the cache written where ``load_features`` reads it."""
+    (tmp_path / "views").mkdir()
+    for name, level in (("a_proc.png", 10), ("b_jpeg75.png", 200), ("c_proc.png", 90)):
+        Image.fromarray(np.full((64, 80, 3), level, np.uint8)).save(tmp_path / "views" / name)
+    cache = {"c_proc.png|mean": np.zeros(1, np.float16)}
+    todo = gd.pending_views(["b_jpeg75.png", "c_proc.png", "a_proc.png"], cache, "mean")
+    assert todo == ["a_proc.png", "b_jpeg75.png"]
+    assert gd.pending_views(["b_jpeg75.png", "a_proc.png"], cache, "mean", proc_only=True) == ["a_proc.png"]
+    path = tmp_path / "features-test.npz"
+    gd.fill_view_cache(tmp_path, path, cache, todo, lambda f, rgb: {"mean": np.array([rgb.mean()])}, save_every=1)
+    saved = gd.load_features(tmp_path)
+    assert saved["a_proc.png|mean"].dtype == np.float16 and float(saved["a_proc.png|mean"][0]) == 10.0
+    assert float(saved["b_jpeg75.png|mean"][0]) == 200.0 and "c_proc.png|mean" in saved

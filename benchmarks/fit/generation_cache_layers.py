@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -27,8 +26,7 @@ import numpy as np
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from forgelens.detectors import clip_probe as gc  # noqa: E402
-from forgelens.evidence import load  # noqa: E402
-from forgelens.training.generation_data import load_features, save_features  # noqa: E402
+from forgelens.training.generation_data import fill_view_cache, load_features, pending_views  # noqa: E402
 
 OUT = "features-rine.npz"
 
@@ -51,24 +49,20 @@ def main(argv: list[str] | None = None) -> int:
     cache: dict[str, np.ndarray] = dict(np.load(path)) if path.is_file() else {}
     base = load_features(a.data)
     views = sorted({k.split("|")[0] for k in base if k.endswith("|g_emb")})
-    # processed views first (training and validation), robustness copies last
     key = "g_cls" if a.crops == 0 else ("c_cls" if a.crops == 2 else "c4_cls")
-    todo = sorted((f for f in views if f"{f}|{key}" not in cache and (not a.proc_only or "_proc" in f)),
-                  key=lambda f: ("_proc" not in f, f))
+    todo = pending_views(views, cache, key, a.proc_only)
     print(f"{len(todo)} views to compute, {len({k.split('|')[0] for k in cache})} cached", flush=True)
-    t0, diff = time.time(), []
-    for i, f in enumerate(todo):
-        rgb = np.asarray(load(a.data / "views" / f).pixels)[..., :3]
+    diff = []
+
+    def parts_of(f: str, rgb: np.ndarray) -> dict[str, np.ndarray]:
         parts = layer_parts(rgb, a.threads, a.crops)
         # how far one-tile-at-a-time encoding moves the embedding from the older batched cache
         k = "g_emb" if a.crops == 0 else "c_emb"
         diff.append(float(parts[k] @ base[f"{f}|{k}"].astype(np.float32)))
-        for k, v in parts.items():
-            cache[f"{f}|{k}"] = v.astype(np.float16)
-        if (i + 1) % a.save_every == 0 or i + 1 == len(todo):
-            save_features(path, cache)
-            print(f"{i + 1}/{len(todo)} {(time.time() - t0) / (i + 1):.2f} s/view; cosine to the batched "
-                  f"embedding: median {np.median(diff):.4f}, min {np.min(diff):.4f}", flush=True)
+        return parts
+
+    fill_view_cache(a.data, path, cache, todo, parts_of, a.save_every,
+                    lambda: f"; cosine to the batched embedding: median {np.median(diff):.4f}, min {np.min(diff):.4f}")
     return 0
 
 

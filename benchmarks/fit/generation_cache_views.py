@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -25,8 +24,7 @@ import numpy as np
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from forgelens.detectors import clip_probe as gc  # noqa: E402
-from forgelens.evidence import load  # noqa: E402
-from forgelens.training.generation_data import load_features, save_features  # noqa: E402
+from forgelens.training.generation_data import fill_view_cache, load_features, pending_views  # noqa: E402
 
 VIEWS = tuple(v for v in gc.VIEW_PREFIX if v != "centre")
 PARTS = ("emb", "cls")  # the mean patch token (tok) lost every comparison of session 2: not stored
@@ -46,25 +44,21 @@ def main(argv: list[str] | None = None) -> int:
     base = load_features(a.data)
     views = sorted(k.split("|")[0] for k in base if k.endswith("|g_cls"))
     views = [f for i, f in enumerate(views) if i % a.workers == a.worker]
-    last = f"{gc.VIEW_PREFIX[VIEWS[-1]]}_cls"
-    todo = sorted((f for f in views if f"{f}|{last}" not in cache and (not a.proc_only or "_proc" in f)),
-                  key=lambda f: ("_proc" not in f, f))  # processed views first, robustness copies last
+    todo = pending_views(views, cache, f"{gc.VIEW_PREFIX[VIEWS[-1]]}_cls", a.proc_only)
     print(f"worker {a.worker}/{a.workers}: {len(todo)} views to compute", flush=True)
-    t0, diff = time.time(), []
-    for i, f in enumerate(todo):
-        rgb = np.asarray(load(a.data / "views" / f).pixels)[..., :3]
+    diff = []
+
+    def parts_of(f: str, rgb: np.ndarray) -> dict[str, np.ndarray]:
         parts = gc.view_parts(rgb, a.threads, VIEWS)
         # how far the mirror moves the block-11 CLS token from the cached centre view's
         c0 = base[f"{f}|g_cls"][-1].astype(np.float32)
         c1 = parts["gm_cls"][-1]
         diff.append(float(c0 @ c1 / (np.linalg.norm(c0) * np.linalg.norm(c1) + 1e-12)))
-        for k, v in parts.items():
-            if k.split("_", 1)[1] in PARTS:
-                cache[f"{f}|{k}"] = v.astype(np.float16)
-        if (i + 1) % a.save_every == 0 or i + 1 == len(todo):
-            save_features(path, cache)
-            print(f"{i + 1}/{len(todo)} {(time.time() - t0) / (i + 1):.2f} s/view ({len(VIEWS)} tiles); cosine "
-                  f"centre vs mirror (block 11 CLS): median {np.median(diff):.4f}, min {np.min(diff):.4f}", flush=True)
+        return {k: v for k, v in parts.items() if k.split("_", 1)[1] in PARTS}
+
+    fill_view_cache(a.data, path, cache, todo, parts_of, a.save_every,
+                    lambda: f" ({len(VIEWS)} tiles); cosine centre vs mirror (block 11 CLS): "
+                            f"median {np.median(diff):.4f}, min {np.min(diff):.4f}")
     return 0
 
 

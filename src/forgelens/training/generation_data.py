@@ -40,6 +40,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -423,6 +424,32 @@ def save_features(path: Path, cache: dict[str, np.ndarray]) -> None:
     tmp = path.with_suffix(".tmp.npz")
     np.savez(tmp, **cache)
     os.replace(tmp, path)
+
+
+def pending_views(views, cache: dict[str, np.ndarray], done_part: str, proc_only: bool = False) -> list[str]:
+    """The cached views whose ``done_part`` is not in ``cache`` yet: processed views first (training and
+    validation), robustness copies last (``proc_only``: none of those)."""
+    return sorted((f for f in views if f"{f}|{done_part}" not in cache and (not proc_only or "_proc" in f)),
+                  key=lambda f: ("_proc" not in f, f))
+
+
+def fill_view_cache(data: Path, path: Path, cache: dict[str, np.ndarray], todo: list[str],
+                    parts_of: Callable[[str, np.ndarray], dict[str, np.ndarray]], save_every: int = 100,
+                    progress: Callable[[], str] = lambda: "") -> None:
+    """Add ``parts_of(view file, its RGB pixels)`` of every view in ``todo`` to ``cache`` (keys
+    ``FILE|PART``, float16) and save it to ``path`` every ``save_every`` views and at the end
+    (``save_features``), printing the time per view and ``progress()``: the per-view loop of the
+    resumable feature-cache passes (``benchmarks/fit/generation_cache_*.py``)."""
+    from forgelens.evidence import load
+
+    t0 = time.time()
+    for i, f in enumerate(todo):
+        rgb = np.asarray(load(Path(data) / "views" / f).pixels)[..., :3]
+        for k, v in parts_of(f, rgb).items():
+            cache[f"{f}|{k}"] = v.astype(np.float16)
+        if (i + 1) % save_every == 0 or i + 1 == len(todo):
+            save_features(path, cache)
+            print(f"{i + 1}/{len(todo)} {(time.time() - t0) / (i + 1):.2f} s/view{progress()}", flush=True)
 
 
 def summary(records: list[Record]) -> str:
