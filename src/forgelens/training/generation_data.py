@@ -412,8 +412,8 @@ def split_by_repository(records: list[Record]) -> dict[str, str]:
     return out
 
 
-def extend(out: Path, mirrors: Path, sources: tuple[Source, ...], guard: Path, *, seed: int = 0,
-           tag: str = "stock-web", robust: bool = True) -> list[Record]:
+def extend(out: Path, mirrors: Path | None, sources: tuple[Source, ...], guard: Path, *, seed: int = 0,
+           tag: str = "stock-web", robust: bool = True, extra: list[tuple[Record, bytes]] | None = None) -> list[Record]:
     """Add the real pictures of ``sources`` to the set in ``out`` without touching its records.
 
     The same steps as ``build`` for the new pictures only: size/flatness filter, the evaluation guard
@@ -428,22 +428,25 @@ def extend(out: Path, mirrors: Path, sources: tuple[Source, ...], guard: Path, *
     raw_dir, view_dir = out / f"raw-{tag}", out / "views"
     raw_dir.mkdir(parents=True, exist_ok=True)
     view_dir.mkdir(parents=True, exist_ok=True)
+    items = list(extra or [])
+    if mirrors is not None:
+        for src in sources:
+            items += list_source(src, mirrors)
     records, pixels = [], []
-    for src in sources:
-        for rec, data in list_source(src, mirrors):
-            if rec.id in known:
-                continue
-            known.add(rec.id)
-            raw = raw_dir / f"{rec.id}{Path(rec.path).suffix.lower()}"
-            raw.write_bytes(data)
-            rec.raw = str(raw.resolve())
-            rgb = _decode(data)
-            if rgb is None:
-                rec.dropped = "unreadable"
-            elif min(rgb.shape[:2]) < MIN_SIDE or float(rgb.std()) < 4.0:
-                rec.dropped = "too small or flat"
-            records.append(rec)
-            pixels.append(rgb)
+    for rec, data in items:
+        if rec.id in known:
+            continue
+        known.add(rec.id)
+        raw = raw_dir / f"{rec.id}{Path(rec.path).suffix.lower()}"
+        raw.write_bytes(data)
+        rec.raw = str(raw.resolve())
+        rgb = _decode(data)
+        if rgb is None:
+            rec.dropped = "unreadable"
+        elif min(rgb.shape[:2]) < MIN_SIDE or float(rgb.std()) < 4.0:
+            rec.dropped = "too small or flat"
+        records.append(rec)
+        pixels.append(rgb)
     flagged = run_guard(raw_dir, guard)
     for rec in records:
         if rec.raw in flagged:
