@@ -9,12 +9,18 @@ real validation pictures of the sources before session 7 and against the ``stock
 repositories never in training); the stock-web false alarms at the model's ``generated_at`` (listed); and, for scale
 only (thresholds set on validation, not a rule), how many of the unseen-family pictures would be called if the
 threshold allowed 3 % of the stock-web validation half, or 3 % of every real validation source of ≥ 34 pictures.
+
+``--make-swapped DIR`` writes a copy of the data directory (hard links; its own manifest) in which the stock-web
+repositories of the two halves change places — the second fold of a two-fold by-repository check: refit there
+(``fit_generation.py --data DIR --aligned-only --out ...``) and run this study on DIR.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -27,6 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "accuracy"))
 from accuracy_generation import Scorers  # noqa: E402
 from fit_generation import FPR, Table, auc  # noqa: E402
 
+from forgelens.training.generation_data import load_manifest, write_manifest  # noqa: E402
+
 FAMILY = "stock-web"
 MIN_SOURCE = 34
 
@@ -38,11 +46,31 @@ def allowing(p: np.ndarray, share: float = FPR) -> float:
     return float(s[k]) + 1e-9 if k < len(s) else float(s[-1])
 
 
+def make_swapped(data: Path, out: Path) -> None:
+    """Hard-linked copy of ``data`` with the stock-web training and validation halves exchanged."""
+    if out.exists():
+        raise FileExistsError(f"{out}: exists; refusing to overwrite")
+    subprocess.run(["cp", "-al", str(data), str(out)], check=True)
+    (out / "manifest.jsonl").unlink()  # its own manifest, never the linked one
+    shutil.copyfile(data / "manifest.jsonl", out / "manifest.jsonl")
+    recs = load_manifest(out)
+    for r in recs:
+        if r.family == FAMILY and r.split:
+            r.split = "val" if r.split == "train" else "train"
+    write_manifest(out, recs)
+    n = sum(r.family == FAMILY and not r.dropped for r in recs)
+    print(f"wrote {out}: {n} {FAMILY} pictures with their split exchanged")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=Path("/work/gen-data-i18s"))
     ap.add_argument("--models", action="append", default=None, help="'shipped' or a fit_generation.py --out folder")
+    ap.add_argument("--make-swapped", type=Path, default=None, metavar="DIR")
     a = ap.parse_args(argv)
+    if a.make_swapped:
+        make_swapped(a.data, a.make_swapped)
+        return 0
     t = Table(a.data)
     val = (t.split == "val") & ~t.gated
     gen, real = val & (t.y == 1), val & (t.y == 0)
