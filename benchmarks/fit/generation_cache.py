@@ -60,8 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--shard", type=int, default=0, help="this worker's share (k %% nshards == shard)")
     ap.add_argument("--nshards", type=int, default=1)
     ap.add_argument("--family", action="append", default=None,
-                    help="only views of records of this family (repeatable), e.g. a source just added by "
-                         "generation_data --add-stock-web")
+                    help="only views of records of this family (repeatable), e.g. the source added by "
+                         "training.gen_sources_stock")
     a = ap.parse_args(argv)
     path = a.data / ("features.npz" if a.nshards == 1 else f"features-{a.shard}.npz")
     cache: dict[str, np.ndarray] = dict(np.load(path)) if path.is_file() else {}

@@ -15,11 +15,18 @@ Licence per repository as stated in its LICENSE / readme (photos: the stated sto
 
 Split: by *repository* (``split_by_repository``), so validation measures photographers, cameras and
 processing never seen in training.
+
+Usage (adds them to an existing set, e.g. a ``cp -al`` copy of one; see ``generation_data.extend``)::
+
+    python -m forgelens.training.gen_sources_stock --mirrors /work/.mirror --shared ../shared --out /work/gen-data-i18s
 """
 
 from __future__ import annotations
 
-from forgelens.training.generation_data import Source
+import argparse
+from pathlib import Path
+
+from forgelens.training.generation_data import Source, extend, summary
 
 R = "authentic"
 FAMILY = "stock-web"
@@ -114,3 +121,20 @@ STOCK_WEB_SOURCES: tuple[Source, ...] = (
            "MIT (repository); demo photos",
            ((r"^demo/img/large/[^/]+\.jpg$", R, FAMILY, "stock"),), cap_per_family=CAP_PER_REPO),
 )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="add the stock/web real photos to an issue-18 generation set")
+    ap.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
+    ap.add_argument("--shared", type=Path, default=Path("../shared"))
+    ap.add_argument("--out", type=Path, required=True, help="an existing set (its manifest.jsonl is extended)")
+    ap.add_argument("--guard", type=Path, default=None, help="heldout_guard.py (default: SHARED/tools/)")
+    ap.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args(argv)
+    guard = a.guard or a.shared / "tools" / "heldout_guard.py"
+    print(summary(extend(a.out, a.mirrors, STOCK_WEB_SOURCES, guard, seed=a.seed, tag=FAMILY)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

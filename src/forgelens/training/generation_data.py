@@ -565,15 +565,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--guard", type=Path, default=None, help="heldout_guard.py (default: SHARED/tools/)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--add-stock-web", action="store_true",
-                    help="add the real stock/web photos of training.gen_sources_stock to the set in --out")
     a = ap.parse_args(argv)
     guard = a.guard or a.shared / "tools" / "heldout_guard.py"
-    if a.add_stock_web:
-        from forgelens.training.gen_sources_stock import STOCK_WEB_SOURCES
-
-        print(summary(extend(a.out, a.mirrors, STOCK_WEB_SOURCES, guard, seed=a.seed)))
-        return 0
     records = build(a.out, a.mirrors, a.shared, guard, seed=a.seed)
     print(summary(records))
     return 0
