@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 
 import numpy as np
@@ -180,3 +181,44 @@ def test_view_cache_pass_fills_what_is_missing_and_saves(tmp_path):
     saved = gd.load_features(tmp_path)
     assert saved["a_proc.png|mean"].dtype == np.float16 and float(saved["a_proc.png|mean"][0]) == 10.0
     assert float(saved["b_jpeg75.png|mean"][0]) == 200.0 and "c_proc.png|mean" in saved
+
+
+def test_extend_adds_a_source_without_touching_the_set_and_splits_by_repository(tmp_path, guard):
+    script, mod = guard
+    out = tmp_path / "out"
+    base = gd.build(out, None, None, script, extra=[(rec(i, "authentic", "real-x"), png(picture(i + 40))) for i in range(3)],
+                    robust=False)
+    before = (out / "manifest.jsonl").read_text()
+    linked = tmp_path / "linked-manifest.jsonl"  # as in a `cp -al` copy of a data directory
+    os.link(out / "manifest.jsonl", linked)
+
+    def new(i: int, repo: str) -> gd.Record:
+        return gd.Record(f"{100 + i:08x}", repo, "1" * 40, f"p{i}.jpg", "authentic", "stock-web", "stock", "MIT")
+
+    reserved = picture(60)
+    (script.parent / "reserved_phashes.txt").write_text(f"{mod.phash(Image.fromarray(reserved)):016x}\n")
+    extra = [(new(0, "o/a"), png(picture(40))),  # near-copy of a picture already in the set
+             (new(1, "o/a"), png(reserved))]  # flagged by the guard
+    extra += [(new(i, repo), png(picture(i + 70))) for i, repo in zip(range(2, 9), "aabbbcd", strict=True)]
+    added = gd.extend(out, None, (), script, extra=extra)
+    assert linked.read_text() == before  # the hard-linked manifest is replaced, not rewritten
+    assert (out / "manifest.jsonl").read_text().startswith(before)
+    by_id = {r.id: r for r in added}
+    assert by_id[f"{100:08x}"].dropped == f"near-duplicate of {base[0].id}"
+    assert "heldout_guard" in by_id[f"{101:08x}"].dropped
+    kept = [r for r in added if not r.dropped]
+    assert len(kept) == 7 and {r.split for r in kept} == {"train", "val"}
+    assert all(len({r.split for r in kept if r.repo == repo}) == 1 for repo in {r.repo for r in kept})
+    assert all((out / "views" / v["file"]).is_file() for r in kept for v in r.views)
+    assert all(len(r.views) == (4 if r.split == "val" else 1) for r in kept)
+    assert gd.split_by_repository(kept) == {r.repo: r.split for r in kept}
+
+
+def test_stock_web_sources_are_real_photos_pinned_and_licensed():
+    from forgelens.training.gen_sources_stock import STOCK_WEB_SOURCES
+
+    repos = [s.repo for s in STOCK_WEB_SOURCES]
+    assert len(set(repos)) == len(repos) >= 10
+    for s in STOCK_WEB_SOURCES:
+        assert len(s.commit) == 40 and s.licence and 0 < s.cap_per_family <= 40
+        assert all(label == "authentic" and family == "stock-web" for _, label, family, _ in s.rules)

@@ -77,3 +77,24 @@ def test_views_train_as_augmentation_and_average_the_logit():
     assert np.allclose(z, (probe.logit(x) + probe.logit(noise)) / 2)
     assert fit.name_of(("g_cls[6:12]",), (), ("centre", "mirror")).endswith("@ views:centre+mirror")
     assert fit.name_of(("g_cls[6:12]",), ()) == "g_cls[6:12]"
+
+
+def test_cv_groups_keep_a_repository_of_the_grouped_source_in_one_fold():
+    fit = _fit_module("fit_generation")
+    fam = np.array(["gen-a"] * 4 + ["stock-web"] * 6 + ["stock-lab"] * 4, dtype=object)
+    y = np.r_[np.ones(4, int), np.zeros(10, int)]
+    ids = [f"{i:08x}" for i in range(14)]
+    repos = np.array(["g/x"] * 4 + ["o/a"] * 3 + ["o/b"] * 3 + ["lab/r"] * 4, dtype=object)
+
+    plain = fit.groups_for(fam, y, ids)
+    grouped = fit.groups_for(fam, y, ids, repos, frozenset({"stock-web"}))
+
+    assert list(plain) == list(fit.groups_for(fam, y, ids, repos))  # no source named: the hash groups as before
+    assert set(grouped[:4]) == {"gen-a"} and set(grouped[4:7]) == {"real-repo-o/a"} and set(grouped[7:10]) == {"real-repo-o/b"}
+    assert list(grouped[10:]) == list(plain[10:])  # other real sources keep their hash groups
+    from sklearn.model_selection import GroupKFold
+
+    for _, te in GroupKFold(n_splits=3).split(np.zeros((14, 1)), y, grouped):
+        scored = set(repos[te][fam[te] == "stock-web"])
+        trained = set(repos[np.setdiff1d(np.arange(14), te)][fam[np.setdiff1d(np.arange(14), te)] == "stock-web"])
+        assert not scored & trained  # a stock-web picture is never scored by a probe that saw its repository

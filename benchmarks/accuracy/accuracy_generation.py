@@ -255,12 +255,7 @@ def cameras(data: Path, limit_bytes: int = 1_500_000) -> None:
     labels them "not_applicable". Says which files a generation fit saw (train split of DATA)."""
     import csv
 
-    from forgelens.detectors import registry
-    from forgelens.errors import ForgeLensError
-    from forgelens.evidence import load
-    from forgelens.fusion import graphic_gate
-    from forgelens.fusion.generation import assess, shipped_combiner
-    from forgelens.pipeline import why_not_applicable
+    from forgelens.fusion.generation import shipped_combiner
     from forgelens.training.generation_data import load_manifest
 
     root = ROOT.parent / "shared" / "datasets" / "cameras"
@@ -274,6 +269,36 @@ def cameras(data: Path, limit_bytes: int = 1_500_000) -> None:
                  if not r.dropped and r.split == "train" and str(r.path).startswith("exif-samples/")}
     left_out = (shipped_combiner().fitted or {}).get("left_out_of_training", "")
     seen = set() if "exif-samples" in left_out else fitted_on
+    calls, gated, unread, n, not_judged = generation_calls(paths, seen)
+    print(f"\n### Camera originals: exif-samples ≤ 1.5 MB ({n} readable, {unread} unreadable), generation row only\n")
+    print(f"- called generated: {len(calls)}/{n} ({len(calls) / max(n, 1):.1%}): {', '.join(calls) or 'none'}")
+    print(f"- not judged (label not_applicable: too small or flat): {len(not_judged)}")
+    print(f"- gated (designed graphic, no generation verdict): {len(gated)}: {', '.join(gated) or 'none'}")
+    print(f"- exif-samples files in the generation fit's training split: {len(seen)}"
+          + (f" (the shipped combiner says: {left_out})" if left_out else ""))
+    casia = ROOT.parent / "shared" / "datasets" / "casia1-samples"
+    if not (casia / "index.csv").is_file():
+        print(f"\n(CASIA1 skipped: {casia} absent)")
+        return
+    with open(casia / "index.csv", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    print("\n### CASIA1 samples, generation row only (same models)\n")
+    for label in ("authentic", "manipulated"):
+        calls, gated, unread, n, not_judged = generation_calls([casia / r["image"] for r in rows if r["label"] == label], set())
+        print(f"- {label}: called generated {len(calls)}/{n}: {', '.join(calls) or 'none'}; gated {len(gated)}; "
+              f"not judged {len(not_judged)}; unreadable {unread}")
+
+
+def generation_calls(paths: list[Path], seen: set[str]) -> tuple[list[str], list[str], int, int, list[str]]:
+    """The generation row of the verdict for each file (gate, gen_trace, clip_probe, shipped combiner):
+    (files called generated, files gated, unreadable count, readable count, files not judged)."""
+    from forgelens.detectors import registry
+    from forgelens.errors import ForgeLensError
+    from forgelens.evidence import load
+    from forgelens.fusion import graphic_gate
+    from forgelens.fusion.generation import assess
+    from forgelens.pipeline import why_not_applicable
+
     calls, gated, unread, n, not_judged = [], [], 0, 0, []
     for p in paths:
         try:
@@ -291,12 +316,7 @@ def cameras(data: Path, limit_bytes: int = 1_500_000) -> None:
             gated.append(p.name)
         elif a is not None and a.p_generated >= a.generated_at:
             calls.append(f"{p.name} (P {a.p_generated:.2f}{', fitted on' if p.name in seen else ''})")
-    print(f"\n### Camera originals: exif-samples ≤ 1.5 MB ({n} readable, {unread} unreadable), generation row only\n")
-    print(f"- called generated: {len(calls)}/{n} ({len(calls) / max(n, 1):.1%}): {', '.join(calls) or 'none'}")
-    print(f"- not judged (label not_applicable: too small or flat): {len(not_judged)}")
-    print(f"- gated (designed graphic, no generation verdict): {len(gated)}: {', '.join(gated) or 'none'}")
-    print(f"- exif-samples files in the generation fit's training split: {len(seen)}"
-          + (f" (the shipped combiner says: {left_out})" if left_out else ""))
+    return calls, gated, unread, n, not_judged
 
 
 def speed(data: Path, n: int = 6, models: Path | None = None) -> None:
@@ -332,7 +352,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="folder with clip_probe.json, generation_families.json and generation.json to score "
                          "instead of the shipped files (fit_generation.py --out)")
     ap.add_argument("--cameras", action="store_true",
-                    help="only the exif-samples camera originals ≤ 1.5 MB through the shipped models (issue 14's set)")
+                    help="only the exif-samples camera originals ≤ 1.5 MB (issue 14's set) and the CASIA1 samples "
+                         "through the shipped models (their generation row)")
     ap.add_argument("--speed", action="store_true", help="only the seconds per image (of --models' probe when given)")
     ap.add_argument("--summary", action="store_true",
                     help="only one row per view for the combined score (the comparison table of the notes)")

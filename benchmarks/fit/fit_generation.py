@@ -143,6 +143,9 @@ class Table:
         self.ids = [r.id for r, _ in self.rows]
         self.files = [f for _, f in self.rows]
         self.path = np.array([str(r.path) for r, _ in self.rows], dtype=object)
+        self.repo = np.array([str(r.repo) for r, _ in self.rows], dtype=object)
+        #: real sources whose CV groups are their repositories (``--group-real-by-repo``); empty = hash groups
+        self.group_by_repo: frozenset[str] = frozenset()
         pg = gate_p(data) if gate else {}
         if gate and not pg:
             print(f"no gate cache ({Path(data) / GATE_CACHE}): run generation_cache_gate.py; nothing gated", flush=True)
@@ -160,6 +163,12 @@ class Table:
     def xv(self, parts: tuple[str, ...], views: tuple[str, ...] = SINGLE_VIEW) -> list[np.ndarray]:
         """One feature matrix per test-time view (``clip_probe.VIEW_PREFIX``), rows aligned with ``x``."""
         return [self.x(tuple(gc.view_part(p, v) for p in parts)) for v in views]
+
+    def cv_groups(self, rows: np.ndarray) -> np.ndarray:
+        """CV groups of the rows ``rows`` (a mask): ``groups_for`` with this table's repository grouping."""
+        idx = np.flatnonzero(rows)
+        return groups_for(self.family[rows], self.y[rows], [self.ids[i] for i in idx], self.repo[rows],
+                          self.group_by_repo)
 
     def training_rows(self, drop_prefix: str = RESERVED_PREFIX) -> np.ndarray:
         """The training split without the pictures whose path starts with ``drop_prefix`` ('' keeps all)."""
@@ -234,9 +243,20 @@ def fit_with_pairs(x: np.ndarray | list[np.ndarray], y: np.ndarray, x_pairs: np.
     return tg.fit_linear(x, y, c=c)
 
 
-def groups_for(fam: np.ndarray, y: np.ndarray, ids: list[str]) -> np.ndarray:
-    """Generated pictures grouped by family (leave-family-out); real pictures in 5 hash groups."""
-    return np.array([f if yy else f"real-{zlib.crc32(i.encode()) % 5}" for f, yy, i in zip(fam, y, ids, strict=True)])
+def groups_for(fam: np.ndarray, y: np.ndarray, ids: list[str], repos: np.ndarray | None = None,
+               by_repo: frozenset[str] = frozenset()) -> np.ndarray:
+    """Generated pictures grouped by family (leave-family-out); real pictures in 5 hash groups, except the
+    real sources in ``by_repo`` (with ``repos``), grouped by repository: scored out of repository, as their
+    validation half (whole repositories, ``generation_data.split_by_repository``) is."""
+    out = []
+    for k, (f, yy, i) in enumerate(zip(fam, y, ids, strict=True)):
+        if yy:
+            out.append(f)
+        elif repos is not None and f in by_repo:
+            out.append(f"real-repo-{repos[k]}")
+        else:
+            out.append(f"real-{zlib.crc32(i.encode()) % 5}")
+    return np.array(out)
 
 
 def oof_logits(x: np.ndarray | list[np.ndarray], y: np.ndarray, groups: np.ndarray, c: float, k: int = 5,
@@ -312,7 +332,7 @@ def choose_features(t: Table, tr: np.ndarray, log=print, study: bool = False, pa
     — printed for the record, never used for the choice.
     """
     idx = np.flatnonzero(tr)
-    g = groups_for(t.family[tr], t.y[tr], [t.ids[i] for i in idx])
+    g = t.cv_groups(tr)
     local = {row: j for j, row in enumerate(idx)}  # Table row -> row of x[tr]
     scores, record = {}, {}
     for parts, aligned, views, centre_only in candidates(aligned_only, pairs, tuple(view_sets) + tuple(record_only),
@@ -364,7 +384,7 @@ def fit_probe(t: Table, tr: np.ndarray, parts, c: float, pairs: Pairs | None = N
               centre_only: bool = False) -> tuple[tg.LinearProbe, np.ndarray]:
     idx = np.flatnonzero(tr)
     x, y = [v[tr] for v in t.xv(parts, views)], t.y[tr]
-    g = groups_for(t.family[tr], y, [t.ids[i] for i in idx])
+    g = t.cv_groups(tr)
     own, xp = aligned_rows(t, pairs, aligned, parts)
     keep = np.isin(own, idx)
     local = {row: j for j, row in enumerate(idx)}
@@ -460,8 +480,14 @@ def main(argv: list[str] | None = None) -> int:
                     help="skip the CV: refit the shipped probe's feature parts and C")
     ap.add_argument("--out", type=Path, default=None,
                     help="write the three model files into this folder instead of the shipped locations")
+    ap.add_argument("--group-real-by-repo", action="append", default=None, metavar="SOURCE",
+                    help="CV groups of this real source's pictures are their repositories (repeatable; session 7: "
+                         "stock-web, whose validation half is whole repositories)")
     a = ap.parse_args(argv)
     t = Table(a.data, gate=not a.no_gate)
+    t.group_by_repo = frozenset(a.group_real_by_repo or ())
+    if t.group_by_repo:
+        print(f"CV groups by repository for the real sources: {', '.join(sorted(t.group_by_repo))}")
     tr = t.training_rows(a.drop_train)
     if a.drop_train:
         print(f"left out of the fit: {int((t.split == 'train').sum() - tr.sum())} training pictures with path {a.drop_train}*")
@@ -514,6 +540,8 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(models, indent=1))
     if a.drop_train:
         probe.meta["left_out_of_training"] = f"records whose source path starts with {a.drop_train}"
+    if t.group_by_repo:
+        probe.meta["cv_groups_by_repository"] = sorted(t.group_by_repo)
     if a.no_write:
         return 0
     probe_json, families_json, out_json = ((a.out / PROBE_JSON.name, a.out / FAMILIES_JSON.name, a.out / OUT_JSON.name)
@@ -538,7 +566,9 @@ def main(argv: list[str] | None = None) -> int:
               "heldout_fpr": models[0]["heldout_fpr"],
               "heldout_families": sorted(set(t.family[(t.split == 'val') & (t.y == 1)])),
               "clip_inputs": "clip_probe scores of training pictures are leave-family-out out-of-fold",
-              **({"clip_probe_aligned_pairs": probe.meta["aligned_pairs"]} if aligned else {})}
+              **({"clip_probe_aligned_pairs": probe.meta["aligned_pairs"]} if aligned else {}),
+              **({"cv_groups_by_repository": f"real sources {', '.join(sorted(t.group_by_repo))}: their training "
+                                             "pictures are scored out of repository"} if t.group_by_repo else {})}
     GenerationCombiner(
         tuple(_Model(tuple(m["detectors"]), tuple(m["coef"]), m["intercept"], m["generated_at"],
                      m["authentic_below"], m["heldout_fpr"]) for m in models),

@@ -59,12 +59,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--save-every", type=int, default=50)
     ap.add_argument("--shard", type=int, default=0, help="this worker's share (k %% nshards == shard)")
     ap.add_argument("--nshards", type=int, default=1)
+    ap.add_argument("--family", action="append", default=None,
+                    help="only views of records of this family (repeatable), e.g. the source added by "
+                         "training.gen_sources_stock")
     a = ap.parse_args(argv)
     path = a.data / ("features.npz" if a.nshards == 1 else f"features-{a.shard}.npz")
     cache: dict[str, np.ndarray] = dict(np.load(path)) if path.is_file() else {}
     done = set(load_features(a.data)) | set(cache)
-    todo = [(rid, f) for k, (rid, f) in enumerate(wanted_views(a.data, a.robust_cap, a.train_cap))
-            if f"{f}|g_emb" not in done and k % a.nshards == a.shard]
+    wanted = wanted_views(a.data, a.robust_cap, a.train_cap)
+    if a.family:
+        fam = {r.id: r.family for r in load_manifest(a.data)}
+        wanted = [(rid, f) for rid, f in wanted if fam[rid] in a.family]
+    todo = [(rid, f) for k, (rid, f) in enumerate(wanted) if f"{f}|g_emb" not in done and k % a.nshards == a.shard]
     print(f"{len(todo)} views to compute, {len(cache) // 6} cached", flush=True)
     t0 = time.time()
     for i, (_rid, f) in enumerate(todo):

@@ -44,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     base = load_features(a.data)
     views = sorted(k.split("|")[0] for k in base if k.endswith("|g_cls"))
     views = [f for i, f in enumerate(views) if i % a.workers == a.worker]
-    todo = pending_views(views, cache, f"{gc.VIEW_PREFIX[VIEWS[-1]]}_cls", a.proc_only)
+    # pending against every view cache (any worker's file): views added later shift the worker shares
+    todo = pending_views(views, base | cache, f"{gc.VIEW_PREFIX[VIEWS[-1]]}_cls", a.proc_only)
     print(f"worker {a.worker}/{a.workers}: {len(todo)} views to compute", flush=True)
     diff = []
 

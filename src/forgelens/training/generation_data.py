@@ -56,7 +56,8 @@ from forgelens.synth import jpeg_history as jh
 from forgelens.synth.postprocess import apply_chain, sample_chain
 
 __all__ = ["Source", "Record", "SOURCES", "HELDOUT_FAMILIES", "phash", "dedup", "run_guard",
-           "process", "robust_copies", "split_of", "build", "load_manifest", "load_features"]
+           "process", "robust_copies", "split_of", "build", "extend", "split_by_repository", "load_manifest",
+           "load_features"]
 
 IMAGE_RE = re.compile(r"\.(jpe?g|png|webp)$", re.IGNORECASE)
 HELDOUT_FAMILIES = frozenset({"seedream-5", "midjourney-v7", "flux-1-dev", "grok"})
@@ -388,9 +389,103 @@ def drop_guarded_views(records: list[Record], view_dir: Path, guard: Path,
 
 
 def write_manifest(out: Path, records: list[Record]) -> None:
-    with open(Path(out) / "manifest.jsonl", "w") as f:
+    """Write ``out/manifest.jsonl`` atomically (a new file renamed over the old one), so a manifest
+    hard-linked from another data directory (``cp -al``) is replaced here, never rewritten in place."""
+    tmp = Path(out) / "manifest.jsonl.tmp"
+    with open(tmp, "w") as f:
         for rec in records:
             f.write(json.dumps(asdict(rec)) + "\n")
+    os.replace(tmp, Path(out) / "manifest.jsonl")
+
+
+def split_by_repository(records: list[Record]) -> dict[str, str]:
+    """Whole repositories to one split: largest first, each into the split holding fewer pictures so far
+    (ties: training), so the two halves are about equal and never share a repository (its photographers,
+    cameras and processing)."""
+    counts = Counter(r.repo for r in records)
+    total = {"train": 0, "val": 0}
+    out = {}
+    for repo, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        split = "train" if total["train"] <= total["val"] else "val"
+        out[repo] = split
+        total[split] += n
+    return out
+
+
+def extend(out: Path, mirrors: Path | None, sources: tuple[Source, ...], guard: Path, *, seed: int = 0,
+           tag: str = "stock-web", robust: bool = True, extra: list[tuple[Record, bytes]] | None = None) -> list[Record]:
+    """Add the real pictures of ``sources`` to the set in ``out`` without touching its records.
+
+    The same steps as ``build`` for the new pictures only: size/flatness filter, the evaluation guard
+    on their extracted folder (``out/raw-TAG``) and on their processed views, perceptual-hash dedup
+    against every kept picture already in the set (those keep their place) and among themselves,
+    ``split_by_repository``, and the same processing chain (``process``, seeded by the record id as in
+    ``build``) with robustness copies for validation pictures. Returns the new records (kept and dropped);
+    the manifest is rewritten with the old records first, unchanged.
+    """
+    old = load_manifest(out)
+    known = {r.id for r in old}
+    raw_dir, view_dir = out / f"raw-{tag}", out / "views"
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    view_dir.mkdir(parents=True, exist_ok=True)
+    items = list(extra or [])
+    if mirrors is not None:
+        for src in sources:
+            items += list_source(src, mirrors)
+    records, pixels = [], []
+    for rec, data in items:
+        if rec.id in known:
+            continue
+        known.add(rec.id)
+        raw = raw_dir / f"{rec.id}{Path(rec.path).suffix.lower()}"
+        raw.write_bytes(data)
+        rec.raw = str(raw.resolve())
+        rgb = _decode(data)
+        if rgb is None:
+            rec.dropped = "unreadable"
+        elif min(rgb.shape[:2]) < MIN_SIDE or float(rgb.std()) < 4.0:
+            rec.dropped = "too small or flat"
+        records.append(rec)
+        pixels.append(rgb)
+    flagged = run_guard(raw_dir, guard)
+    for rec in records:
+        if rec.raw in flagged:
+            rec.dropped = "reserved for evaluation (heldout_guard)"
+    kept_old = [r for r in old if not r.dropped and r.phash]
+    live = [i for i, r in enumerate(records) if not r.dropped]
+    for i in live:
+        records[i].phash = f"{phash(pixels[i]):016x}"
+    owners = [r.id for r in kept_old] + [records[i].id for i in live]
+    dups = dedup([int(r.phash, 16) for r in kept_old] + [int(records[i].phash, 16) for i in live])
+    for i, d in zip(live, dups[len(kept_old):], strict=True):
+        if d >= 0:
+            records[i].dropped = f"near-duplicate of {owners[d]}"
+    splits = split_by_repository([r for r in records if not r.dropped])
+    for rec, rgb in zip(records, pixels, strict=True):
+        if rec.dropped:
+            continue
+        rec.split = splits[rec.repo]
+        rng = np.random.default_rng([seed, int(rec.id, 16)])
+        data, ext, dec, steps = process(rgb, rng)
+        name = f"{rec.id}_proc.{ext}"
+        (view_dir / name).write_bytes(data)
+        rec.views.append({"view": "proc", "file": name, "steps": steps, "size": [dec.shape[1], dec.shape[0]]})
+        if robust and rec.split == "val":
+            for kind, (d2, e2) in robust_copies(dec).items():
+                n2 = f"{rec.id}_{kind}.{e2}"
+                (view_dir / n2).write_bytes(d2)
+                rec.views.append({"view": kind, "file": n2})
+    staging = out / f"guard-views-{tag}"  # hard links of the new views only: the guard reads just those
+    staging.mkdir(exist_ok=True)
+    for rec in records:
+        for v in rec.views:
+            link = staging / v["file"]
+            if not link.exists():
+                os.link(view_dir / v["file"], link)
+    hit = {Path(p).name for p in run_guard(staging, guard)}
+    drop_guarded_views(records, view_dir, guard, flagged={str((view_dir / n).resolve()) for n in hit})
+    write_manifest(out, old + records)
+    return records
 
 
 def load_manifest(out: Path) -> list[Record]:
