@@ -54,6 +54,8 @@ SOURCES = (
     ("dfawok/Photogrammetry", "8ab90f8f6f410a1f781e9ffe33a4805c5a21734c", "Test_1/", "none stated", "bottle"),
     ("LycheeOrg/Lychee", "b8e4d1e832ca4eed9432a7acfaf9a36f69e68472", "tests/Samples/", "MIT (repository LICENSE)",
      "lychee-samples"),
+    ("mapillary/mapillary_tools", "847fd0e6418ec253c6ec5e02c3bb780df8518559", "tests/data/images/",
+     "BSD-style (repository LICENSE, (c) 2018 mapillary)", "mapillary-tests"),
 )
 #: Camera models only measured (a held-out camera false-alarm set), declared before measuring.
 HELD_OUT_MODELS = ("Apple iPhone 7", "Canon Canon EOS REBEL T3", "LGE Nexus 5X")
@@ -91,7 +93,7 @@ def camera_facts(data: bytes) -> dict:
     facts = {"make": make, "model": model, "software": software, "width": im.width, "height": im.height,
              "exif_size": "x".join(str(v) for v in exif_size) if all(exif_size) else "", "format": im.format}
     why = ""
-    if im.format != "JPEG":
+    if im.format not in ("JPEG", "MPO"):  # MPO: a camera JPEG with extra pictures appended (Sony, Fujifilm)
         why = f"not a JPEG ({im.format})"
     elif not make or not model:
         why = "EXIF names no camera"
