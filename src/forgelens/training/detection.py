@@ -49,7 +49,7 @@ GEN = ROOT / "benchmarks" / "data" / "detection"
 TRAIN_SETS = {"synth-train": GEN / "synth-train", "synth-train2": GEN / "synth-train2",
               "synth-train-auth": GEN / "synth-train-auth", "hard-train": GEN / "hard-train",
               "nist16": DATA / "nist16", "casia2": DATA / "casia2-samples",
-              "camera-train": GEN / "camera-originals" / "train", "small-train-auth": GEN / "small-train-auth"}
+              "camera-train": GEN / "camera-originals" / "train"}
 #: Training sets made from public repositories' mirrors (``forgelens.training.camera_originals``), not by
 #: ``data``: extracted by ``all`` only when their folder exists; fitted on when their cache exists.
 MIRROR_SETS = ("camera-train",)
@@ -175,7 +175,7 @@ def _host(meta: dict) -> str:
     """The photo an image was made from (synth rows and hard negatives name it in ``source``), for
     grouped folds; a public-set image (nist16, casia2: ``source`` names a split) is its own group."""
     src = meta.get("source", "")
-    if src.startswith(("synth:", "smoothed:", "screenshot:", "repeated:", "small:")):
+    if src.startswith(("synth:", "smoothed:", "screenshot:", "repeated:")):
         return src.split(":", 1)[-1]
     if src.startswith("camera:"):  # full-size camera originals: grouped by camera model
         return src
@@ -255,12 +255,11 @@ def fit(kind: str = "trees", out: Path | None = None, drop_kinds=DROP_KINDS, wit
     # trained on, and their false alarms measured on hard-val, but do not set the threshold
     camera = np.array([m.get("_set", "").startswith("synth-") for _, m in train])
     originals = np.array([m.get("_set", "") in MIRROR_SETS for _, m in train])
-    small = np.array([m.get("_set", "") == "small-train-auth" for _, m in train])
     neg = p_oof[(y == 0) & camera]
     # exact floats: rounding could move a threshold across a calibration image. With full-size camera
-    # originals or small pictures in training, manipulated_at is the largest of the sources' 3 % points.
-    source = np.where(originals, "camera-originals", np.where(small, "small", "synth"))
-    sel = (y == 0) & (camera | originals | small)
+    # originals in training, manipulated_at is the larger of the two sources' 3 % points.
+    source = np.where(originals, "camera-originals", "synth")
+    sel = (y == 0) & (camera | originals)
     thresholds = {"manipulated_at": max(0.5, per_source_threshold(p_oof[sel], source[sel], TARGET_FPR)),
                   "authentic_below": min(0.5, threshold_at_fpr(neg, INCONCLUSIVE_FPR))}
     final = _learner(kind, best).fit(X, y)
@@ -277,22 +276,17 @@ def fit(kind: str = "trees", out: Path | None = None, drop_kinds=DROP_KINDS, wit
             "thresholds": (f"manipulated_at: <= {TARGET_FPR:.0%} of the {neg.size} authentic camera photos of the "
                            "training synth sets (out-of-fold) at or above"
                            + (f", and <= {TARGET_FPR:.0%} of the {int(((y == 0) & originals).sum())} full-size camera "
-                              "originals (out-of-fold, folds grouped by camera model)" if originals.any() else "")
-                           + (f", and <= {TARGET_FPR:.0%} of the {int(((y == 0) & small).sum())} small (0.05-0.3 MP) "
-                              "authentic pictures (out-of-fold)" if small.any() else "")
-                           + (": the largest" if originals.any() or small.any() else "")
+                              "originals (out-of-fold, folds grouped by camera model): the larger of the two"
+                              if originals.any() else "")
                            + f", floored at 0.5; authentic_below: <= {INCONCLUSIVE_FPR:.0%} of the synth ones at or "
                            "above, capped at 0.5"),
             "out_of_fold_fpr_at_manipulated_at": round(float((neg >= thresholds["manipulated_at"]).mean()), 4),
             "out_of_fold_fpr_hard_negatives_at_manipulated_at":
-                round(float((p_oof[(y == 0) & ~camera & ~originals & ~small] >= thresholds["manipulated_at"]).mean()),
-                      4) if ((y == 0) & ~camera & ~originals & ~small).any() else None,
+                round(float((p_oof[(y == 0) & ~camera & ~originals] >= thresholds["manipulated_at"]).mean()), 4)
+                if ((y == 0) & ~camera & ~originals).any() else None,
             **({"out_of_fold_fpr_camera_originals_at_manipulated_at":
                 round(float((p_oof[(y == 0) & originals] >= thresholds["manipulated_at"]).mean()), 4)}
                if ((y == 0) & originals).any() else {}),
-            **({"out_of_fold_fpr_small_pictures_at_manipulated_at":
-                round(float((p_oof[(y == 0) & small] >= thresholds["manipulated_at"]).mean()), 4)}
-               if ((y == 0) & small).any() else {}),
             "out_of_fold_tpr_at_manipulated_at":
                 round(float((p_oof[y == 1] >= thresholds["manipulated_at"]).mean()), 4),
             "evaluation_only_validation": {"sets": {n: len(load_cache(n)) for n in VAL_SETS},

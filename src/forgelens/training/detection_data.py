@@ -142,30 +142,6 @@ def repeated(rgb: np.ndarray, rng: np.random.Generator) -> bytes:
 
 
 HARD = {"smoothed": smoothed, "screenshot": screenshot, "repeated": repeated}
-#: Small authentic pictures (thumbnails, web copies): their size range in pixels and how many a split.
-SMALL_PIXELS = (50_000, 300_000)
-N_SMALL = 200
-
-
-def small_authentic(split: str, out: Path, seed: int, n: int = N_SMALL) -> None:
-    """Authentic small pictures: a whole host photo downscaled (area interpolation) to 0.05–0.3 MP and
-    saved as JPEG at quality 70–95 — the size of a thumbnail or a web copy, below the ≈ 0.5 MP synth
-    crops, where the refitted detection models raised false alarms (docs/notes/issue-14.md, session 7)."""
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "images").mkdir(exist_ok=True)
-    pool = hosts(split)
-    rows = []
-    for i in range(n):
-        rng = np.random.default_rng([seed, i])
-        host = pool[int(rng.integers(len(pool)))]
-        im = np.asarray(Image.open(host).convert("RGB"))
-        h, w = im.shape[:2]
-        f = min(1.0, (float(rng.uniform(*SMALL_PIXELS)) / (h * w)) ** 0.5)
-        small = cv2.resize(im, (max(64, round(w * f)), max(64, round(h * f))), interpolation=cv2.INTER_AREA)
-        name = f"images/small_{i:03d}.jpg"
-        (out / name).write_bytes(_jpeg(small, int(rng.integers(70, 96))))
-        rows.append((name, "", "authentic", f"small:{host.name}"))
-    write_index_csv(out, rows)
 
 
 def hard_negatives(split: str, out: Path, seed: int) -> None:
@@ -207,8 +183,6 @@ def make_all(out: Path, seed: int = 14) -> None:
                             ("synth-train-auth", seed + 200, "authentic")):
         if not (out / name / "index.csv").exists():
             synth("train", out / name, sd, N_SYNTH["train"], kinds)
-    if not (out / "small-train-auth" / "index.csv").exists():
-        small_authentic("train", out / "small-train-auth", seed + 300)
 
 
 def main() -> None:
