@@ -38,6 +38,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[3]
 SHARED = ROOT / ".." / "shared"
 MIRRORS = Path("/work/.mirror")
+_MIRRORS = [MIRRORS]  # the folder in use (``--mirrors``)
 
 #: (repository, commit, folder inside it, licence, scene name). Checked against the reserved list
 #: of the project before fetching: none of these is reserved for evaluation.
@@ -68,7 +69,7 @@ EDITORS = re.compile(r"photoshop|lightroom|gimp|darktable|paint\.net|capture nx|
 
 
 def _git(repo: str, *args: str) -> bytes:
-    return subprocess.run(["git", "-C", str(MIRRORS / repo.replace("/", "+") / "repo"), *args],
+    return subprocess.run(["git", "-C", str(_MIRRORS[0] / repo.replace("/", "+") / "repo"), *args],
                           capture_output=True, check=False).stdout
 
 
@@ -191,7 +192,10 @@ def build(out: Path) -> list[dict]:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("out", type=Path)
+    ap.add_argument("--mirrors", type=Path, default=MIRRORS,
+                    help="folder of the bare mirrors, one OWNER+NAME/repo each (default %(default)s)")
     args = ap.parse_args(argv)
+    _MIRRORS[0] = args.mirrors
     rows = build(args.out)
     from collections import Counter
 
