@@ -54,6 +54,8 @@ SETS = {
                                                  lambda m: any(k in m["image"].lower() for k in LOCALIZER_HELDOUT)),
     "cameras Dresden D70s natural": ("cameras-dresden", None),
     "pristine-extra (40)": ("pristine-extra", None),
+    # full-size originals of camera models no model trained on (training.camera_originals.HELD_OUT_MODELS)
+    "camera originals, held-out cameras": ("camera-val", None),
     "examples/splice.jpg": ("examples", None),
 }
 LABELS = ("authentic", "manipulated", "generated", "inconclusive", "not_applicable")

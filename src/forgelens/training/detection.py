@@ -15,8 +15,10 @@ Steps (each resumable, each callable alone: ``python -m forgelens.training.detec
    forgeries; the synth "local" filter edits left out). Every training image is scored out of
    fold (5 folds grouped by host photo), and those honest scores choose the settings, fit the
    Platt scaling and set the thresholds: ``manipulated_at`` calls ≤ 3 % of the training
-   authentic camera photos (the synth sets' authentic images) manipulated, ``authentic_below``
-   calls ≤ 20 % of them not-authentic (between the two: inconclusive); the hard negatives are
+   authentic camera photos (the synth sets' authentic images) manipulated — and ≤ 3 % of the
+   full-size camera originals of ``camera-train`` when that set is fitted (the larger of the two
+   3 % points, ``training.calibration.per_source_threshold``) —, ``authentic_below``
+   calls ≤ 20 % of the synth authentic images not-authentic (between the two: inconclusive); the hard negatives are
    trained on but do not set the operating point (their false alarms are measured on hard-val). The validation sets (camera-disjoint synth-val, hard-val)
    are only measured; casia1, toolkit, cameras and pristine-extra are never read here
    (evaluation only: ``benchmarks/accuracy/verdict_accuracy.py``).
@@ -46,7 +48,11 @@ GEN = ROOT / "benchmarks" / "data" / "detection"
 #: name → (folder, row filter). Training and validation sets for the fit.
 TRAIN_SETS = {"synth-train": GEN / "synth-train", "synth-train2": GEN / "synth-train2",
               "synth-train-auth": GEN / "synth-train-auth", "hard-train": GEN / "hard-train",
-              "nist16": DATA / "nist16", "casia2": DATA / "casia2-samples"}
+              "nist16": DATA / "nist16", "casia2": DATA / "casia2-samples",
+              "camera-train": GEN / "camera-originals" / "train"}
+#: Training sets made from public repositories' mirrors (``forgelens.training.camera_originals``), not by
+#: ``data``: extracted by ``all`` only when their folder exists; fitted on when their cache exists.
+MIRROR_SETS = ("camera-train",)
 VAL_SETS = {"synth-val": GEN / "synth-val", "hard-val": GEN / "hard-val"}
 #: Forgeries of nist16 used as extra positives (a fixed subset: the analysis costs ≈ 5 s each).
 NIST16_LIMIT = 60
@@ -171,6 +177,8 @@ def _host(meta: dict) -> str:
     src = meta.get("source", "")
     if src.startswith(("synth:", "smoothed:", "screenshot:", "repeated:")):
         return src.split(":", 1)[-1]
+    if src.startswith("camera:"):  # full-size camera originals: grouped by camera model
+        return src
     return meta["image"]
 
 
@@ -219,6 +227,7 @@ def fit(kind: str = "trees", out: Path | None = None, drop_kinds=DROP_KINDS, wit
 
     from forgelens.fusion.calibration import apply_platt, fit_platt, threshold_at_fpr
     from forgelens.fusion.detection import DETECTION_PATH
+    from forgelens.training.calibration import per_source_threshold
 
     sets = [n for n in TRAIN_SETS if n not in without]
     train = [r for n in sets for r in load_cache(n)
@@ -245,9 +254,13 @@ def fit(kind: str = "trees", out: Path | None = None, drop_kinds=DROP_KINDS, wit
     # synth chains); the deliberately hard negatives (screenshots, repeated signs, denoised) are
     # trained on, and their false alarms measured on hard-val, but do not set the threshold
     camera = np.array([m.get("_set", "").startswith("synth-") for _, m in train])
+    originals = np.array([m.get("_set", "") in MIRROR_SETS for _, m in train])
     neg = p_oof[(y == 0) & camera]
-    # exact floats: rounding could move a threshold across a calibration image
-    thresholds = {"manipulated_at": max(0.5, threshold_at_fpr(neg, TARGET_FPR)),
+    # exact floats: rounding could move a threshold across a calibration image. With full-size camera
+    # originals in training, manipulated_at is the larger of the two sources' 3 % points.
+    source = np.where(originals, "camera-originals", "synth")
+    sel = (y == 0) & (camera | originals)
+    thresholds = {"manipulated_at": max(0.5, per_source_threshold(p_oof[sel], source[sel], TARGET_FPR)),
                   "authentic_below": min(0.5, threshold_at_fpr(neg, INCONCLUSIVE_FPR))}
     final = _learner(kind, best).fit(X, y)
     Xv, yv, _ = matrix(val, detectors, names)
@@ -261,12 +274,19 @@ def fit(kind: str = "trees", out: Path | None = None, drop_kinds=DROP_KINDS, wit
             "calibration": ("Platt scaling on the out-of-fold scores of the training data (folds grouped by "
                             "host photo), classes re-weighted to 50/50"),
             "thresholds": (f"manipulated_at: <= {TARGET_FPR:.0%} of the {neg.size} authentic camera photos of the "
-                           "training synth sets (out-of-fold) at or above, floored at 0.5; authentic_below: <= "
-                           f"{INCONCLUSIVE_FPR:.0%} at or above, capped at 0.5"),
+                           "training synth sets (out-of-fold) at or above"
+                           + (f", and <= {TARGET_FPR:.0%} of the {int(((y == 0) & originals).sum())} full-size camera "
+                              "originals (out-of-fold, folds grouped by camera model): the larger of the two"
+                              if originals.any() else "")
+                           + f", floored at 0.5; authentic_below: <= {INCONCLUSIVE_FPR:.0%} of the synth ones at or "
+                           "above, capped at 0.5"),
             "out_of_fold_fpr_at_manipulated_at": round(float((neg >= thresholds["manipulated_at"]).mean()), 4),
             "out_of_fold_fpr_hard_negatives_at_manipulated_at":
-                round(float((p_oof[(y == 0) & ~camera] >= thresholds["manipulated_at"]).mean()), 4)
-                if ((y == 0) & ~camera).any() else None,
+                round(float((p_oof[(y == 0) & ~camera & ~originals] >= thresholds["manipulated_at"]).mean()), 4)
+                if ((y == 0) & ~camera & ~originals).any() else None,
+            **({"out_of_fold_fpr_camera_originals_at_manipulated_at":
+                round(float((p_oof[(y == 0) & originals] >= thresholds["manipulated_at"]).mean()), 4)}
+               if ((y == 0) & originals).any() else {}),
             "out_of_fold_tpr_at_manipulated_at":
                 round(float((p_oof[y == 1] >= thresholds["manipulated_at"]).mean()), 4),
             "evaluation_only_validation": {"sets": {n: len(load_cache(n)) for n in VAL_SETS},
@@ -338,6 +358,9 @@ def main(argv: list[str] | None = None) -> None:
         extract(args.name, args.folder, args.limit, args.label, args.reverse, args.match, args.max_bytes)
     if args.cmd == "all":
         for name, folder in {**TRAIN_SETS, **VAL_SETS}.items():
+            if name in MIRROR_SETS and not folder.exists():
+                print(f"{name}: {folder} absent (python -m forgelens.training.camera_originals DIR); not fitted")
+                continue
             guard(folder)
             extract(name, folder, NIST16_LIMIT if name == "nist16" else 0)
     if args.cmd in ("fit", "all"):
