@@ -315,27 +315,17 @@ def _decode(data: bytes) -> np.ndarray | None:
     return rgb
 
 
-def build(out: Path, mirrors: Path | None, shared: Path | None, guard: Path, *, seed: int = 0,
-          sources: tuple[Source, ...] = SOURCES, extra: list[tuple[Record, bytes]] | None = None,
-          robust: bool = True) -> list[Record]:
-    """Extract, guard, deduplicate, split and process; writes ``out/manifest.jsonl`` and the views."""
-    raw_dir, view_dir = out / "raw", out / "views"
-    raw_dir.mkdir(parents=True, exist_ok=True)
-    view_dir.mkdir(parents=True, exist_ok=True)
-    items: list[tuple[Record, bytes]] = list(extra or [])
-    if mirrors is not None:
-        for src in sources:
-            items += list_source(src, mirrors)
-    if shared is not None:
-        items += shared_records(shared)
+def _read_and_guard(items: list[tuple[Record, bytes]], raw_dir: Path, guard: Path,
+                    seen: set[str]) -> tuple[list[Record], list[np.ndarray | None]]:
+    """Write each new picture to ``raw_dir``, decode it, drop the unreadable, too small or flat ones
+    and those the evaluation guard flags (reason recorded). Ids in ``seen`` are skipped (and new ids
+    added to it). Returns the records and their pixels, in order."""
     records, pixels = [], []
-    seen: set[str] = set()
     for rec, data in items:
         if rec.id in seen:
             continue
         seen.add(rec.id)
-        ext = Path(rec.path).suffix.lower()
-        raw = raw_dir / f"{rec.id}{ext}"
+        raw = raw_dir / f"{rec.id}{Path(rec.path).suffix.lower()}"
         raw.write_bytes(data)
         rec.raw = str(raw.resolve())
         rgb = _decode(data)
@@ -349,17 +339,16 @@ def build(out: Path, mirrors: Path | None, shared: Path | None, guard: Path, *, 
     for rec in records:
         if rec.raw in flagged:
             rec.dropped = "reserved for evaluation (heldout_guard)"
-    live = [i for i, r in enumerate(records) if not r.dropped]
-    for i in live:
-        records[i].phash = f"{phash(pixels[i]):016x}"
-    dups = dedup([int(records[i].phash, 16) for i in live])
-    for i, d in zip(live, dups, strict=True):
-        if d >= 0:
-            records[i].dropped = f"near-duplicate of {records[live[d]].id}"
+    return records, pixels
+
+
+def _write_views(records: list[Record], pixels: list[np.ndarray | None], view_dir: Path, seed: int,
+                 robust: bool) -> None:
+    """The processed view of every kept record (``process``, seeded by the record id) and, for
+    validation records, its robustness copies; appended to ``rec.views``."""
     for rec, rgb in zip(records, pixels, strict=True):
         if rec.dropped:
             continue
-        rec.split = split_of(rec)
         rng = np.random.default_rng([seed, int(rec.id, 16)])
         data, ext, dec, steps = process(rgb, rng)
         name = f"{rec.id}_proc.{ext}"
@@ -370,6 +359,33 @@ def build(out: Path, mirrors: Path | None, shared: Path | None, guard: Path, *, 
                 n2 = f"{rec.id}_{kind}.{e2}"
                 (view_dir / n2).write_bytes(d2)
                 rec.views.append({"view": kind, "file": n2})
+
+
+def build(out: Path, mirrors: Path | None, shared: Path | None, guard: Path, *, seed: int = 0,
+          sources: tuple[Source, ...] = SOURCES, extra: list[tuple[Record, bytes]] | None = None,
+          robust: bool = True) -> list[Record]:
+    """Extract, guard, deduplicate, split and process; writes ``out/manifest.jsonl`` and the views."""
+    raw_dir, view_dir = out / "raw", out / "views"
+    raw_dir.mkdir(parents=True, exist_ok=True)
+    view_dir.mkdir(parents=True, exist_ok=True)
+    items: list[tuple[Record, bytes]] = list(extra or [])
+    if mirrors is not None:
+        for src in sources:
+            items += list_source(src, mirrors)
+    if shared is not None:
+        items += shared_records(shared)
+    records, pixels = _read_and_guard(items, raw_dir, guard, seen=set())
+    live = [i for i, r in enumerate(records) if not r.dropped]
+    for i in live:
+        records[i].phash = f"{phash(pixels[i]):016x}"
+    dups = dedup([int(records[i].phash, 16) for i in live])
+    for i, d in zip(live, dups, strict=True):
+        if d >= 0:
+            records[i].dropped = f"near-duplicate of {records[live[d]].id}"
+    for rec in records:
+        if not rec.dropped:
+            rec.split = split_of(rec)
+    _write_views(records, pixels, view_dir, seed, robust)
     drop_guarded_views(records, view_dir, guard)
     write_manifest(out, records)
     return records
@@ -432,25 +448,7 @@ def extend(out: Path, mirrors: Path | None, sources: tuple[Source, ...], guard: 
     if mirrors is not None:
         for src in sources:
             items += list_source(src, mirrors)
-    records, pixels = [], []
-    for rec, data in items:
-        if rec.id in known:
-            continue
-        known.add(rec.id)
-        raw = raw_dir / f"{rec.id}{Path(rec.path).suffix.lower()}"
-        raw.write_bytes(data)
-        rec.raw = str(raw.resolve())
-        rgb = _decode(data)
-        if rgb is None:
-            rec.dropped = "unreadable"
-        elif min(rgb.shape[:2]) < MIN_SIDE or float(rgb.std()) < 4.0:
-            rec.dropped = "too small or flat"
-        records.append(rec)
-        pixels.append(rgb)
-    flagged = run_guard(raw_dir, guard)
-    for rec in records:
-        if rec.raw in flagged:
-            rec.dropped = "reserved for evaluation (heldout_guard)"
+    records, pixels = _read_and_guard(items, raw_dir, guard, seen=known)
     kept_old = [r for r in old if not r.dropped and r.phash]
     live = [i for i, r in enumerate(records) if not r.dropped]
     for i in live:
@@ -461,20 +459,10 @@ def extend(out: Path, mirrors: Path | None, sources: tuple[Source, ...], guard: 
         if d >= 0:
             records[i].dropped = f"near-duplicate of {owners[d]}"
     splits = split_by_repository([r for r in records if not r.dropped])
-    for rec, rgb in zip(records, pixels, strict=True):
-        if rec.dropped:
-            continue
-        rec.split = splits[rec.repo]
-        rng = np.random.default_rng([seed, int(rec.id, 16)])
-        data, ext, dec, steps = process(rgb, rng)
-        name = f"{rec.id}_proc.{ext}"
-        (view_dir / name).write_bytes(data)
-        rec.views.append({"view": "proc", "file": name, "steps": steps, "size": [dec.shape[1], dec.shape[0]]})
-        if robust and rec.split == "val":
-            for kind, (d2, e2) in robust_copies(dec).items():
-                n2 = f"{rec.id}_{kind}.{e2}"
-                (view_dir / n2).write_bytes(d2)
-                rec.views.append({"view": kind, "file": n2})
+    for rec in records:
+        if not rec.dropped:
+            rec.split = splits[rec.repo]
+    _write_views(records, pixels, view_dir, seed, robust)
     staging = out / f"guard-views-{tag}"  # hard links of the new views only: the guard reads just those
     staging.mkdir(exist_ok=True)
     for rec in records:
