@@ -27,8 +27,6 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
-
 BY_REPOSITORY = ("stock-web",)
 
 
