@@ -9,8 +9,8 @@ that has cached CLIP features and writes ``DATA/features-gen_trace.npz``
 (``fit_generation.py``) and the benchmark (``accuracy_generation.py``) use the new scores. The sha256 of the
 gen_trace weights is written beside them (``features-gen_trace.sha256``). Not resumable: ~0.05–0.1 s a view.
 
-Out-of-fold scores (``--oof H0.onnx H1.onnx``, ``training/gen_trace_oof.py``): each training view is scored
-by the half model that did not see its half, every other view by ``--weights`` (the full model), so the
+Out-of-fold scores (``--oof X0.onnx X1.onnx ...``, ``training/gen_trace_oof.py``): each training view is
+scored by the fold model that did not see its fold, every other view by ``--weights`` (the full model), so the
 combiner is fitted on gen_trace scores of pictures gen_trace did not train on. ``--part train|other`` scores
 one of the two groups only (two passes can run at different times; ``--merge`` joins their files).
 """
@@ -45,21 +45,22 @@ def weights_sha(path: Path | None = None) -> str:
     return hashlib.sha256(f.read_bytes()).hexdigest() if f.is_file() else "absent"
 
 
-def view_scorers(data: Path) -> dict[str, str]:
-    """View file → "full", "h0" or "h1": the model that scores it out of fold (``gen_trace_oof.Halves``)."""
-    from forgelens.training.gen_trace_oof import Halves
+def view_scorers(data: Path, k: int) -> dict[str, str]:
+    """View file → "full" or "x{j}": the model that scores it out of fold (``gen_trace_oof.Folds``)."""
+    from forgelens.training.gen_trace_oof import Folds
 
     records = load_manifest(data)
-    halves = Halves(records)
-    return {v["file"]: halves.scorer(r) for r in records for v in r.views}
+    folds = Folds(records, k)
+    return {v["file"]: folds.scorer(r) for r in records for v in r.views}
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=Path("/work/gen-data-i18v"))
     ap.add_argument("--weights", type=Path, default=None, help="gen_trace ONNX file (default: the shipped one)")
-    ap.add_argument("--oof", type=Path, nargs=2, metavar=("H0", "H1"), default=None,
-                    help="ONNX files of the two half models: training views are scored out of fold")
+    ap.add_argument("--oof", type=Path, nargs="+", metavar="X", default=None,
+                    help="ONNX files of the fold models x0 .. x(k-1) (x_j trained without fold j, k = their "
+                         "number): training views are scored out of fold")
     ap.add_argument("--part", choices=("all", "train", "other"), default="all",
                     help="with --oof: score only training views (train) or only the others")
     ap.add_argument("--out", type=Path, default=None, help=f"default DATA/{GEN_TRACE_CACHE}")
@@ -78,8 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     weights = {"full": a.weights}
     if a.oof:
-        weights.update(h0=a.oof[0], h1=a.oof[1])
-    scorer = view_scorers(a.data) if a.oof else {}
+        weights.update({f"x{j}": w for j, w in enumerate(a.oof)})
+    scorer = view_scorers(a.data, len(a.oof)) if a.oof else {}
     views = sorted({k.split("|")[0] for k in load_features(a.data) if k.endswith("|g_cls")})
     if a.oof and a.part != "all":
         views = [f for f in views if (scorer.get(f, "full") != "full") == (a.part == "train")]
