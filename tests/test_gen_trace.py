@@ -312,7 +312,7 @@ def test_multigen_crops_read_only_training_split_pictures_from_outside_shared(tm
 
 def test_oof_halves_keep_each_family_and_repository_in_one_half_and_score_out_of_fold(tmp_path):
     from forgelens.training import gen_trace_multigen
-    from forgelens.training.gen_trace_oof import Halves
+    from forgelens.training.gen_trace_oof import Folds
     from forgelens.training.generation_data import load_manifest
 
     gd = tmp_path / "gen"
@@ -331,17 +331,21 @@ def test_oof_halves_keep_each_family_and_repository_in_one_half_and_score_out_of
                                  "views": [{"view": "proc", "file": f"{rid}_proc.png"}]}))
     (gd / "manifest.jsonl").write_text("\n".join(lines) + "\n")
     records = {r.id: r for r in load_manifest(gd)}
-    halves = Halves(records.values())
+    halves = Folds(records.values(), k=2)
     # greedy by size: the largest family alone in half 0, the next two together in half 1
     assert halves.families == {"big": 0, "mid": 1, "small": 1}
     assert halves.repos == {"s/one": 0, "s/two": 1}
-    assert {halves.half(records[i]) for i in ("g1", "g2", "g3")} == {0}
-    assert halves.half(records["w1"]) == halves.half(records["w2"]) != halves.half(records["w3"])
+    assert {halves.fold(records[i]) for i in ("g1", "g2", "g3")} == {0}
+    assert halves.fold(records["w1"]) == halves.fold(records["w2"]) != halves.fold(records["w3"])
     # a training picture is scored by the model of the other half; validation pictures by the full model
-    assert halves.scorer(records["g1"]) == "h1" and halves.scorer(records["g4"]) == "h0"
+    assert halves.scorer(records["g1"]) == "x0" and halves.scorer(records["g4"]) == "x1"
     assert halves.scorer(records["v1"]) == halves.scorer(records["v2"]) == "full"
     # each half's crops come from its own training pictures only
-    real0, gen0 = gen_trace_multigen.multigen_crops(gd, per_generated=1, per_real=1, keep=lambda r: halves.half(r) == 0)
-    real1, gen1 = gen_trace_multigen.multigen_crops(gd, per_generated=1, per_real=1, keep=lambda r: halves.half(r) == 1)
+    real0, gen0 = gen_trace_multigen.multigen_crops(gd, per_generated=1, per_real=1, keep=lambda r: halves.fold(r) == 0)
+    real1, gen1 = gen_trace_multigen.multigen_crops(gd, per_generated=1, per_real=1, keep=lambda r: halves.fold(r) == 1)
     assert len(gen0) == 3 and len(gen1) == 3
     assert len(real0) + len(real1) == 4  # w1, w2, w3, r1; validation pictures in neither
+    # k folds: every family in exactly one fold, each fold's model trained on the others
+    folds = Folds(records.values(), k=3)
+    assert sorted(folds.families.values()) == [0, 1, 2]
+    assert {folds.scorer(records[i]) for i in ("g4", "g5")} == {f"x{folds.families['mid']}"}
