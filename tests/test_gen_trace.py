@@ -308,3 +308,44 @@ def test_multigen_crops_read_only_training_split_pictures_from_outside_shared(tm
     assert real.shape == (3, 128, 128, 3) and gen.shape == (2, 128, 128, 3)  # pictures 3 (val) and 4 (shared) left out
     first = np.asarray(Image.open(gd / "views" / "2_proc.png"))
     assert any((first[y:y + 128, x:x + 128] == gen[0]).all() for y in range(73) for x in range(73))
+
+
+def test_oof_halves_keep_each_family_and_repository_in_one_half_and_score_out_of_fold(tmp_path):
+    from forgelens.training import gen_trace_multigen
+    from forgelens.training.gen_trace_oof import Folds
+    from forgelens.training.generation_data import load_manifest
+
+    gd = tmp_path / "gen"
+    (gd / "views").mkdir(parents=True)
+    rows = [("g1", "a/x", "train", "generated", "big"), ("g2", "a/x", "train", "generated", "big"),
+            ("g3", "a/x", "train", "generated", "big"), ("g4", "a/y", "train", "generated", "mid"),
+            ("g5", "a/y", "train", "generated", "mid"), ("g6", "a/z", "train", "generated", "small"),
+            ("w1", "s/one", "train", "authentic", "stock-web"), ("w2", "s/one", "train", "authentic", "stock-web"),
+            ("w3", "s/two", "train", "authentic", "stock-web"), ("r1", "a/x", "train", "authentic", "stock"),
+            ("v1", "a/x", "val", "generated", "big"), ("v2", "a/x", "val", "authentic", "stock")]
+    lines = []
+    for i, (rid, repo, split, label, family) in enumerate(rows):
+        Image.fromarray(photo(160, 160, seed=i)).save(gd / "views" / f"{rid}_proc.png")
+        lines.append(json.dumps({"id": rid, "repo": repo, "commit": "-", "path": f"{rid}.png", "label": label,
+                                 "family": family, "style": "", "licence": "", "split": split,
+                                 "views": [{"view": "proc", "file": f"{rid}_proc.png"}]}))
+    (gd / "manifest.jsonl").write_text("\n".join(lines) + "\n")
+    records = {r.id: r for r in load_manifest(gd)}
+    halves = Folds(records.values(), k=2)
+    # greedy by size: the largest family alone in half 0, the next two together in half 1
+    assert halves.families == {"big": 0, "mid": 1, "small": 1}
+    assert halves.repos == {"s/one": 0, "s/two": 1}
+    assert {halves.fold(records[i]) for i in ("g1", "g2", "g3")} == {0}
+    assert halves.fold(records["w1"]) == halves.fold(records["w2"]) != halves.fold(records["w3"])
+    # a training picture is scored by the model of the other half; validation pictures by the full model
+    assert halves.scorer(records["g1"]) == "x0" and halves.scorer(records["g4"]) == "x1"
+    assert halves.scorer(records["v1"]) == halves.scorer(records["v2"]) == "full"
+    # each half's crops come from its own training pictures only
+    real0, gen0 = gen_trace_multigen.multigen_crops(gd, per_generated=1, per_real=1, keep=lambda r: halves.fold(r) == 0)
+    real1, gen1 = gen_trace_multigen.multigen_crops(gd, per_generated=1, per_real=1, keep=lambda r: halves.fold(r) == 1)
+    assert len(gen0) == 3 and len(gen1) == 3
+    assert len(real0) + len(real1) == 4  # w1, w2, w3, r1; validation pictures in neither
+    # k folds: every family in exactly one fold, each fold's model trained on the others
+    folds = Folds(records.values(), k=3)
+    assert sorted(folds.families.values()) == [0, 1, 2]
+    assert {folds.scorer(records[i]) for i in ("g4", "g5")} == {f"x{folds.families['mid']}"}

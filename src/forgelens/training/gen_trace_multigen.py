@@ -24,15 +24,18 @@ import numpy as np
 from forgelens.training import gen_data, gen_pairs
 
 
-def multigen_crops(gen_data_dir: Path, seed: int = 0, per_generated: int = 2,
-                   per_real: int = 3) -> tuple[np.ndarray, np.ndarray]:
-    """(real crops, generated crops) from the training split's processed views; textured crops only."""
+def multigen_crops(gen_data_dir: Path, seed: int = 0, per_generated: int = 2, per_real: int = 3,
+                   keep=None) -> tuple[np.ndarray, np.ndarray]:
+    """(real crops, generated crops) from the training split's processed views; textured crops only.
+    ``keep(record)``: only records it accepts (``gen_trace_oof``'s halves); None = all."""
     from forgelens.training.generation_data import load_manifest
 
     rng = np.random.default_rng(seed)
     real, gen = [], []
     for rec in load_manifest(gen_data_dir):
         if rec.dropped or rec.split != "train" or "shared" in rec.repo:  # shared copies: gen_pairs splits them
+            continue
+        if keep is not None and not keep(rec):
             continue
         for v in rec.views:
             if v["view"] != "proc":
@@ -47,7 +50,7 @@ def multigen_crops(gen_data_dir: Path, seed: int = 0, per_generated: int = 2,
     return (np.stack(real) if real else z), (np.stack(gen) if gen else z)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, keep=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cache", type=Path, required=True, help="crop cache of forgelens train generated (.npz)")
     ap.add_argument("--gen-data", type=Path, required=True)
@@ -56,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
     with np.load(a.cache) as f:
         data = {k: f[k] for k in f.files}
-    real, gen = multigen_crops(a.gen_data, a.seed)
+    real, gen = multigen_crops(a.gen_data, a.seed, keep=keep)
     data["native"] = np.concatenate([data["native"], real])
     data["gen"] = np.concatenate([data["gen"], gen])
     np.savez(a.out, **data)
