@@ -67,16 +67,22 @@ def main(argv: list[str] | None = None) -> int:
     n = int(fresh.sum())
     print(f"fresh photos: {n} from {len(repos)} repositories ({int((fresh & t.gated).sum())} gated); "
           f"unseen-family generated: {int(gen.sum())} ({int((gen & t.gated).sum())} gated)\n")
-    print("| model | false alarms on fresh photos (95 % Wilson) | AUC unseen families vs fresh photos | generated_at |")
-    print("|---|---|---|---|")
+    print("| model | false alarms on fresh photos (95 % Wilson) | AUC unseen families vs fresh photos | "
+          "unseen-family pictures called generated | generated_at |")
+    print("|---|---|---|---|---|")
     called, aucs, fas = {}, [], []
+    p, thr = Scorers(t, None).scores(t)["trivial"]  # size / format / brightness / saturation / sharpness
+    sel = (gen | fresh) & ok
+    k = int((fresh & ok & (p >= thr)).sum())
+    print(f"| trivial baseline (logistic on image statistics) | {k}/{n} = {k / n:.1%} [{wilson(k, n)[0]:.1%}, "
+          f"{wilson(k, n)[1]:.1%}] | {auc(t.y[sel], p[sel]):.4f} | {int((gen & ok & (p >= thr)).sum())}/{int(gen.sum())} | {thr:.3f} |")
     for m in models:
         p, thr = Scorers(t, None if m == "shipped" else Path(m)).scores(t)["combined"]
         c = fresh & ok & (p >= thr)
         sel = (gen | fresh) & ok
         au = auc(t.y[sel], p[sel])
         lo, hi = wilson(int(c.sum()), n)
-        print(f"| {m} | {int(c.sum())}/{n} = {c.sum() / n:.1%} [{lo:.1%}, {hi:.1%}] | {au:.4f} | {thr:.3f} |")
+        print(f"| {m} | {int(c.sum())}/{n} = {c.sum() / n:.1%} [{lo:.1%}, {hi:.1%}] | {au:.4f} | {int((gen & ok & (p >= thr)).sum())}/{int(gen.sum())} | {thr:.3f} |")
         called[m] = (c, p)
         aucs.append(au)
         fas.append(int(c.sum()))

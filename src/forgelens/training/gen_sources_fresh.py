@@ -85,6 +85,15 @@ FRESH_SOURCES: tuple[Source, ...] = (
     _src("mapillary/OpenSfM", "238744cdf3b5d50149c50d136a87f7fea25ad5cd",
          "BSD-2-Clause (repository); sample street photos (Berlin, Lund)", r"^data/(berlin|lund)/images/[^/]+\.jpg$",
          "phone", cap=6),  # one street walked: a few of its near-identical frames
+    _src("StartBootstrap/startbootstrap-business-casual", "b6f928934386a54e08c2e7f40ebd9e4d7510bba4",
+         "MIT (repository); demo photos (Unsplash)", r"^src/assets/img/[^/]+\.jpg$", "stock"),
+    _src("hustvl/YOLOP", "8d8f68df318c71f01d6f813c024df646c7d1978f",
+         "MIT (repository); BDD100K dash-camera demo frames", r"^inference/images/[^/]+\.jpg$", "phone"),
+    _src("magicleap/SuperGluePretrainedNetwork", "ddcf11f42e7e0732a0c4607648f9448ea8d73590",
+         "SuperGlue academic licence (repository); phototourism sample photos (YFCC100M, Flickr)",
+         r"^assets/phototourism_sample_images/[^/]+\.jpg$", "web"),
+    _src("lengstrom/fast-style-transfer", "0d3d981f7ab948253d355585bdbdfa914247b4d0",
+         "none stated (repository); content photos of the examples", r"^examples/content/[^/]+\.jpg$", "web"),
 )
 
 
