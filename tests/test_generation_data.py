@@ -222,3 +222,31 @@ def test_stock_web_sources_are_real_photos_pinned_and_licensed():
     for s in STOCK_WEB_SOURCES:
         assert len(s.commit) == 40 and s.licence and 0 < s.cap_per_family <= 40
         assert all(label == "authentic" and family == "stock-web" for _, label, family, _ in s.rules)
+
+
+def test_extend_with_a_split_puts_every_new_picture_there(tmp_path, guard):
+    script, _ = guard
+    out = tmp_path / "out"
+    gd.build(out, None, None, script, extra=[(rec(i, "authentic", "real-x"), png(picture(i + 40))) for i in range(2)],
+             robust=False)
+    extra = [(gd.Record(f"{200 + i:08x}", repo, "2" * 40, f"q{i}.jpg", "authentic", "fresh-web", "web", "MIT"),
+              png(picture(i + 80))) for i, repo in zip(range(4), "abcd", strict=True)]
+    with pytest.raises(ValueError, match="split"):
+        gd.extend(out, None, (), script, extra=extra, split="test")
+    kept = [r for r in gd.extend(out, None, (), script, extra=extra, split="val", tag="fresh") if not r.dropped]
+    assert len(kept) == 4 and {r.split for r in kept} == {"val"}  # four repositories, none to training
+    assert all(len(r.views) == 4 for r in kept)  # validation pictures get their robustness copies
+    assert {r.id for r in gd.load_manifest(out) if r.split == "val" and r.family == "fresh-web"} == {r.id for r in kept}
+
+
+def test_fresh_sources_are_new_repositories_pinned_and_licensed():
+    from forgelens.training.camera_originals import SOURCES as CAMERA_SOURCES
+    from forgelens.training.gen_sources_fresh import FRESH_SOURCES
+    from forgelens.training.gen_sources_stock import STOCK_WEB_SOURCES
+
+    repos = [s.repo for s in FRESH_SOURCES]
+    used = {s.repo for s in STOCK_WEB_SOURCES + gd.SOURCES} | {row[0] for row in CAMERA_SOURCES}
+    assert len(set(repos)) == len(repos) >= 10 and not set(repos) & used
+    for s in FRESH_SOURCES:
+        assert len(s.commit) == 40 and s.licence and 0 < s.cap_per_family <= 20
+        assert all(label == "authentic" and family == "fresh-web" for _, label, family, _ in s.rules)

@@ -98,3 +98,18 @@ def test_cv_groups_keep_a_repository_of_the_grouped_source_in_one_fold():
         scored = set(repos[te][fam[te] == "stock-web"])
         trained = set(repos[np.setdiff1d(np.arange(14), te)][fam[np.setdiff1d(np.arange(14), te)] == "stock-web"])
         assert not scored & trained  # a stock-web picture is never scored by a probe that saw its repository
+
+
+def test_fresh_check_rule_and_wilson_interval():
+    studies, acc = FIT_DIR.parent / "studies", FIT_DIR.parent / "accuracy"
+    for d in (studies, acc, FIT_DIR):
+        if str(d) not in sys.path:
+            sys.path.insert(0, str(d))
+    check = importlib.import_module("generation_fresh_check")
+    lo, hi = check.wilson(1, 189)
+    assert 0.0 < lo < 1 / 189 < hi < 0.03  # one in 189: the upper bound stays under 3 %
+    assert check.wilson(0, 10)[0] == 0.0
+    assert all(ok for _, ok in check.rule(189, 21, (5, 1), (0.880, 0.933)))
+    failed = [text for text, ok in check.rule(189, 21, (5, 6), (0.880, 0.874)) if not ok]
+    assert len(failed) == 2  # more false alarms than the reference, and AUC below reference − 0.005
+    assert not check.rule(140, 21, (5, 1), (0.88, 0.93))[0][1]  # under 150 photos: the size condition fails

@@ -43,8 +43,16 @@ def _host(seed: int = 1, quality: int = 70) -> np.ndarray:
     return decode(jpeg_bytes(natural_image(SIDE, SIDE, seed=seed, noise=3.0), quality)).copy()
 
 
-def _verdict(rgb: np.ndarray, quality: int = 90):
-    return analyze(jpeg_bytes(rgb, quality)).verdict
+def _verdict(rgb: np.ndarray, quality: int = 90, detectors: list[str] | None = None):
+    return analyze(jpeg_bytes(rgb, quality), detectors=detectors).verdict
+
+
+def _manipulation_detectors() -> list[str]:
+    """The default detectors less the generation family (the hosts here are procedural textures, not photographs)."""
+    from forgelens.detectors import registry
+
+    info = registry.available()
+    return [n for n in registry.default_names() if info[n].family != "generation"]
 
 
 def _points_at_box(v) -> bool:
@@ -69,7 +77,9 @@ def test_a_splice_from_another_jpeg_history_is_called_manipulated():
     donor = decode(jpeg_bytes(natural_image(SIDE, SIDE, seed=7, noise=0.5), 97))
     y0, y1, x0, x1 = BOX
     host[y0:y1, x0:x1] = donor[y0 + 10:y1 + 10, x0 - 20:x1 - 20]
-    v = _verdict(host)
+    # Since issue 18 session 7 (B) the generation models read this spliced procedural texture as generated
+    # (P 0.79 >= 0.755), which is their call on a synthetic picture; this test is about the detection model.
+    v = _verdict(host, detectors=_manipulation_detectors())
     assert v.label == "manipulated" and _points_at_box(v)
 
 

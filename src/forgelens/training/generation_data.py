@@ -143,6 +143,8 @@ def _rid(*parts: str) -> str:
 def list_source(src: Source, mirrors: Path) -> list[tuple[Record, bytes]]:
     """The pictures of one source at its pinned commit (absent blobs — LFS, ≥ 4 MiB — skipped)."""
     git_dir = mirrors / src.repo.replace("/", "+") / "repo"
+    if (git_dir / ".git").is_dir():  # a snapshot with a work tree
+        git_dir = git_dir / ".git"
     if not git_dir.is_dir():
         raise FileNotFoundError(f"{git_dir}: mirror of {src.repo} absent (fetch github:{src.repo})")
     ls = subprocess.run(["git", f"--git-dir={git_dir}", "ls-tree", "-r", "--name-only", src.commit],
@@ -429,16 +431,20 @@ def split_by_repository(records: list[Record]) -> dict[str, str]:
 
 
 def extend(out: Path, mirrors: Path | None, sources: tuple[Source, ...], guard: Path, *, seed: int = 0,
-           tag: str = "stock-web", robust: bool = True, extra: list[tuple[Record, bytes]] | None = None) -> list[Record]:
+           tag: str = "stock-web", robust: bool = True, extra: list[tuple[Record, bytes]] | None = None,
+           split: str = "") -> list[Record]:
     """Add the real pictures of ``sources`` to the set in ``out`` without touching its records.
 
     The same steps as ``build`` for the new pictures only: size/flatness filter, the evaluation guard
     on their extracted folder (``out/raw-TAG``) and on their processed views, perceptual-hash dedup
     against every kept picture already in the set (those keep their place) and among themselves,
     ``split_by_repository``, and the same processing chain (``process``, seeded by the record id as in
-    ``build``) with robustness copies for validation pictures. Returns the new records (kept and dropped);
+    ``build``) with robustness copies for validation pictures. ``split`` ("train" or "val") puts every new
+    picture in that split instead (a check set nothing is fitted on). Returns the new records (kept and dropped);
     the manifest is rewritten with the old records first, unchanged.
     """
+    if split not in ("", "train", "val"):
+        raise ValueError(f"split must be 'train' or 'val', not {split!r}")
     old = load_manifest(out)
     known = {r.id for r in old}
     raw_dir, view_dir = out / f"raw-{tag}", out / "views"
@@ -461,7 +467,7 @@ def extend(out: Path, mirrors: Path | None, sources: tuple[Source, ...], guard: 
     splits = split_by_repository([r for r in records if not r.dropped])
     for rec in records:
         if not rec.dropped:
-            rec.split = splits[rec.repo]
+            rec.split = split or splits[rec.repo]
     _write_views(records, pixels, view_dir, seed, robust)
     staging = out / f"guard-views-{tag}"  # hard links of the new views only: the guard reads just those
     staging.mkdir(exist_ok=True)
