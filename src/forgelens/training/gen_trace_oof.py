@@ -28,17 +28,9 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from forgelens.training.generation_data import greedy_folds
+
 BY_REPOSITORY = ("stock-web",)
-
-
-def _greedy(counts: Counter, k: int) -> dict[str, int]:
-    """Keys to folds 0..k-1: largest first, each into the fold holding fewest pictures so far (ties: lowest)."""
-    total, out = [0] * k, {}
-    for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        f = total.index(min(total))
-        out[key] = f
-        total[f] += n
-    return out
 
 
 def _trainable(rec) -> bool:
@@ -54,9 +46,9 @@ class Folds:
     def __init__(self, records, k: int = 2) -> None:
         recs = [r for r in records if _trainable(r)]
         self.k = k
-        self.families = _greedy(Counter(r.family for r in recs
+        self.families = greedy_folds(Counter(r.family for r in recs
                                         if r.label == "generated" and "shared" not in r.repo), k)
-        self.repos = _greedy(Counter(r.repo for r in recs if r.family in BY_REPOSITORY), k)
+        self.repos = greedy_folds(Counter(r.repo for r in recs if r.family in BY_REPOSITORY), k)
 
     def fold(self, rec) -> int:
         if rec.label == "generated" and "shared" not in rec.repo and rec.family in self.families:

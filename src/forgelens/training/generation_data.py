@@ -56,7 +56,7 @@ from forgelens.synth import jpeg_history as jh
 from forgelens.synth.postprocess import apply_chain, sample_chain
 
 __all__ = ["Source", "Record", "SOURCES", "HELDOUT_FAMILIES", "phash", "dedup", "run_guard",
-           "process", "robust_copies", "split_of", "build", "extend", "split_by_repository", "load_manifest",
+           "process", "robust_copies", "split_of", "build", "extend", "split_by_repository", "greedy_folds", "load_manifest",
            "load_features"]
 
 IMAGE_RE = re.compile(r"\.(jpe?g|png|webp)$", re.IGNORECASE)
@@ -420,13 +420,17 @@ def split_by_repository(records: list[Record]) -> dict[str, str]:
     """Whole repositories to one split: largest first, each into the split holding fewer pictures so far
     (ties: training), so the two halves are about equal and never share a repository (its photographers,
     cameras and processing)."""
-    counts = Counter(r.repo for r in records)
-    total = {"train": 0, "val": 0}
-    out = {}
-    for repo, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        split = "train" if total["train"] <= total["val"] else "val"
-        out[repo] = split
-        total[split] += n
+    return {repo: ("train", "val")[f] for repo, f in greedy_folds(Counter(r.repo for r in records), 2).items()}
+
+
+def greedy_folds(counts: Counter, k: int) -> dict[str, int]:
+    """Keys (repositories, families) to folds 0..k-1, largest first, each into the fold holding the fewest
+    pictures so far (ties: the lowest fold): folds of about equal size that never share a key."""
+    total, out = [0] * k, {}
+    for key, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        f = total.index(min(total))
+        out[key] = f
+        total[f] += n
     return out
 
 
