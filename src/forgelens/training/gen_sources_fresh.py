@@ -21,10 +21,7 @@ Usage (adds them to a ``cp -al`` copy of a set)::
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
-from forgelens.training.generation_data import Source, extend, summary
+from forgelens.training.generation_data import Source, extend_cli
 
 R = "authentic"
 FAMILY = "fresh-web"
@@ -98,16 +95,8 @@ FRESH_SOURCES: tuple[Source, ...] = (
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="add the fresh real-photo check set (validation only) to a generation set")
-    ap.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
-    ap.add_argument("--shared", type=Path, default=Path("../shared"))
-    ap.add_argument("--out", type=Path, required=True, help="an existing set (its manifest.jsonl is extended)")
-    ap.add_argument("--guard", type=Path, default=None, help="heldout_guard.py (default: SHARED/tools/)")
-    ap.add_argument("--seed", type=int, default=0)
-    a = ap.parse_args(argv)
-    guard = a.guard or a.shared / "tools" / "heldout_guard.py"
-    print(summary(extend(a.out, a.mirrors, FRESH_SOURCES, guard, seed=a.seed, tag=FAMILY, split="val")))
-    return 0
+    return extend_cli(argv, FRESH_SOURCES, FAMILY,
+                      "add the fresh real-photo check set (validation only) to a generation set", split="val")
 
 
 if __name__ == "__main__":

@@ -23,10 +23,7 @@ Usage (adds them to an existing set, e.g. a ``cp -al`` copy of one; see ``genera
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
-from forgelens.training.generation_data import Source, extend, summary
+from forgelens.training.generation_data import Source, extend_cli
 
 R = "authentic"
 FAMILY = "stock-web"
@@ -124,16 +121,7 @@ STOCK_WEB_SOURCES: tuple[Source, ...] = (
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="add the stock/web real photos to an issue-18 generation set")
-    ap.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
-    ap.add_argument("--shared", type=Path, default=Path("../shared"))
-    ap.add_argument("--out", type=Path, required=True, help="an existing set (its manifest.jsonl is extended)")
-    ap.add_argument("--guard", type=Path, default=None, help="heldout_guard.py (default: SHARED/tools/)")
-    ap.add_argument("--seed", type=int, default=0)
-    a = ap.parse_args(argv)
-    guard = a.guard or a.shared / "tools" / "heldout_guard.py"
-    print(summary(extend(a.out, a.mirrors, STOCK_WEB_SOURCES, guard, seed=a.seed, tag=FAMILY)))
-    return 0
+    return extend_cli(argv, STOCK_WEB_SOURCES, FAMILY, "add the stock/web real photos to an issue-18 generation set")
 
 
 if __name__ == "__main__":

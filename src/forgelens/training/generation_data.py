@@ -556,6 +556,22 @@ def summary(records: list[Record]) -> str:
     return "\n".join(lines)
 
 
+def extend_cli(argv: list[str] | None, sources: tuple[Source, ...], tag: str, description: str,
+               split: str = "") -> int:
+    """The command line of a module that adds ``sources`` to an existing set (``extend``): prints the summary."""
+    import argparse
+
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
+    ap.add_argument("--shared", type=Path, default=Path("../shared"))
+    ap.add_argument("--out", type=Path, required=True, help="an existing set (its manifest.jsonl is extended)")
+    ap.add_argument("--guard", type=Path, default=None, help="heldout_guard.py (default: SHARED/tools/)")
+    ap.add_argument("--seed", type=int, default=0)
+    a = ap.parse_args(argv)
+    guard = a.guard or a.shared / "tools" / "heldout_guard.py"
+    print(summary(extend(a.out, a.mirrors, sources, guard, seed=a.seed, tag=tag, split=split)))
+    return 0
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
