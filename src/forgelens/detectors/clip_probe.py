@@ -263,11 +263,11 @@ def clip_probe(evidence: Evidence, config: ClipProbeConfig) -> Trace:
     parts = tuple(probe.meta.get("parts", ()))
     attribution = None
     if parts:  # issue-18 probes: named CLIP feature parts (resized view and native-resolution crops)
-        views = tuple(probe.meta.get("views", ("centre",)))  # test-time views: logit averaged over them
-        if "centre" not in views:
-            views = ("centre",) + views  # attribution reads the centre view
+        probe_views = tuple(probe.meta.get("views", ("centre",)))  # test-time views: logit averaged over them
+        # attribution reads the centre view, so it is encoded even when the probe does not average it
+        views = probe_views if "centre" in probe_views else ("centre",) + probe_views
         feats = clip_features(px, threads=config.threads, n_crops=crops_needed(parts), views=views)
-        z = probe_logit(probe, feats, parts, tuple(probe.meta.get("views", ("centre",))))
+        z = probe_logit(probe, feats, parts, probe_views)
         from forgelens.detectors.generation_attribution import attribute_features
 
         attribution = attribute_features(feats)

@@ -94,10 +94,10 @@ TRAIN_REAL_GROUPS = ("cameras", "cameras-flatfield", "pristine-sun-hays80", "pri
 
 
 def training_items(items: Sequence[gen_data.Item]) -> tuple[list[gen_data.Item], list[gen_data.Item]]:
-    """(real, generated) training images: non-held-out photos and SD 1.x/2.x outputs (never a reserved one)."""
-    real = [it for it in items if it.label == 0 and it.group in TRAIN_REAL_GROUPS
-            and not is_heldout(it) and not is_reserved(it)]
-    gen = [it for it in items if it.label == 1 and it.group == "sd12" and not is_heldout(it) and not is_reserved(it)]
+    """(real, generated) training images: non-held-out photos and SD 1.x/2.x outputs (never a reserved one:
+    ``is_heldout`` is true for every reserved picture)."""
+    real = [it for it in items if it.label == 0 and it.group in TRAIN_REAL_GROUPS and not is_heldout(it)]
+    gen = [it for it in items if it.label == 1 and it.group == "sd12" and not is_heldout(it)]
     return real, gen
 
 

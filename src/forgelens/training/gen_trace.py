@@ -205,14 +205,11 @@ def threshold_sources(items: Sequence[gen_data.Item], gen_data_dir: Path | None 
     for it in real:
         out.setdefault(it.group, []).append(it.path)
     if gen_data_dir is not None:
-        from forgelens.training.generation_data import load_manifest
+        from forgelens.training.generation_data import training_views
 
-        for rec in load_manifest(gen_data_dir):
-            if rec.dropped or rec.split != "train" or rec.label != "authentic" or "shared" in rec.repo:
-                continue
-            for v in rec.views:
-                if v["view"] == "proc":
-                    out.setdefault(f"gen-data:{rec.family}", []).append(Path(gen_data_dir) / "views" / v["file"])
+        for rec, view in training_views(gen_data_dir):
+            if rec.label == "authentic":
+                out.setdefault(f"gen-data:{rec.family}", []).append(view)
     return out
 
 

@@ -28,24 +28,19 @@ def multigen_crops(gen_data_dir: Path, seed: int = 0, per_generated: int = 2, pe
                    keep=None) -> tuple[np.ndarray, np.ndarray]:
     """(real crops, generated crops) from the training split's processed views; textured crops only.
     ``keep(record)``: only records it accepts (``gen_trace_oof``'s halves); None = all."""
-    from forgelens.training.generation_data import load_manifest
+    from forgelens.training.generation_data import training_views
 
     rng = np.random.default_rng(seed)
     real, gen = [], []
-    for rec in load_manifest(gen_data_dir):
-        if rec.dropped or rec.split != "train" or "shared" in rec.repo:  # shared copies: gen_pairs splits them
-            continue
+    for rec, view in training_views(gen_data_dir):
         if keep is not None and not keep(rec):
             continue
-        for v in rec.views:
-            if v["view"] != "proc":
-                continue
-            rgb = gen_data.read_rgb(Path(gen_data_dir) / "views" / v["file"])
-            n, out = (per_generated, gen) if rec.label == "generated" else (per_real, real)
-            for _ in range(n):
-                c = gen_pairs._random_crop(rgb, rng, gen_pairs.PAIR)
-                if c is not None:
-                    out.append(c)
+        rgb = gen_data.read_rgb(view)
+        n, out = (per_generated, gen) if rec.label == "generated" else (per_real, real)
+        for _ in range(n):
+            c = gen_pairs._random_crop(rgb, rng, gen_pairs.PAIR)
+            if c is not None:
+                out.append(c)
     z = np.zeros((0, gen_pairs.PAIR, gen_pairs.PAIR, 3), np.uint8)
     return (np.stack(real) if real else z), (np.stack(gen) if gen else z)
 

@@ -57,6 +57,7 @@ from forgelens.synth.postprocess import apply_chain, sample_chain
 
 __all__ = ["Source", "Record", "SOURCES", "HELDOUT_FAMILIES", "phash", "dedup", "run_guard",
            "process", "robust_copies", "split_of", "build", "extend", "split_by_repository", "greedy_folds", "load_manifest",
+           "training_views",
            "load_features"]
 
 IMAGE_RE = re.compile(r"\.(jpe?g|png|webp)$", re.IGNORECASE)
@@ -317,6 +318,30 @@ def _decode(data: bytes) -> np.ndarray | None:
     return rgb
 
 
+def _source_items(sources: tuple[Source, ...], mirrors: Path | None,
+                  extra: list[tuple[Record, bytes]] | None) -> list[tuple[Record, bytes]]:
+    """``extra`` then every picture of ``sources`` read from the mirrors (none when ``mirrors`` is None)."""
+    items = list(extra or [])
+    if mirrors is not None:
+        for src in sources:
+            items += list_source(src, mirrors)
+    return items
+
+
+def _mark_near_duplicates(records: list[Record], pixels: list[np.ndarray | None],
+                          earlier: list[Record] = ()) -> None:
+    """Give every kept record its perceptual hash and drop it as a near-duplicate of the first picture it
+    matches: a kept ``earlier`` record (already in the set, keeps its place) or a kept record before it."""
+    live = [i for i, r in enumerate(records) if not r.dropped]
+    for i in live:
+        records[i].phash = f"{phash(pixels[i]):016x}"
+    owners = [r.id for r in earlier] + [records[i].id for i in live]
+    dups = dedup([int(r.phash, 16) for r in earlier] + [int(records[i].phash, 16) for i in live])
+    for i, d in zip(live, dups[len(earlier):], strict=True):
+        if d >= 0:
+            records[i].dropped = f"near-duplicate of {owners[d]}"
+
+
 def _read_and_guard(items: list[tuple[Record, bytes]], raw_dir: Path, guard: Path,
                     seen: set[str]) -> tuple[list[Record], list[np.ndarray | None]]:
     """Write each new picture to ``raw_dir``, decode it, drop the unreadable, too small or flat ones
@@ -370,20 +395,11 @@ def build(out: Path, mirrors: Path | None, shared: Path | None, guard: Path, *, 
     raw_dir, view_dir = out / "raw", out / "views"
     raw_dir.mkdir(parents=True, exist_ok=True)
     view_dir.mkdir(parents=True, exist_ok=True)
-    items: list[tuple[Record, bytes]] = list(extra or [])
-    if mirrors is not None:
-        for src in sources:
-            items += list_source(src, mirrors)
+    items = _source_items(sources, mirrors, extra)
     if shared is not None:
         items += shared_records(shared)
     records, pixels = _read_and_guard(items, raw_dir, guard, seen=set())
-    live = [i for i, r in enumerate(records) if not r.dropped]
-    for i in live:
-        records[i].phash = f"{phash(pixels[i]):016x}"
-    dups = dedup([int(records[i].phash, 16) for i in live])
-    for i, d in zip(live, dups, strict=True):
-        if d >= 0:
-            records[i].dropped = f"near-duplicate of {records[live[d]].id}"
+    _mark_near_duplicates(records, pixels)
     for rec in records:
         if not rec.dropped:
             rec.split = split_of(rec)
@@ -454,20 +470,8 @@ def extend(out: Path, mirrors: Path | None, sources: tuple[Source, ...], guard: 
     raw_dir, view_dir = out / f"raw-{tag}", out / "views"
     raw_dir.mkdir(parents=True, exist_ok=True)
     view_dir.mkdir(parents=True, exist_ok=True)
-    items = list(extra or [])
-    if mirrors is not None:
-        for src in sources:
-            items += list_source(src, mirrors)
-    records, pixels = _read_and_guard(items, raw_dir, guard, seen=known)
-    kept_old = [r for r in old if not r.dropped and r.phash]
-    live = [i for i, r in enumerate(records) if not r.dropped]
-    for i in live:
-        records[i].phash = f"{phash(pixels[i]):016x}"
-    owners = [r.id for r in kept_old] + [records[i].id for i in live]
-    dups = dedup([int(r.phash, 16) for r in kept_old] + [int(records[i].phash, 16) for i in live])
-    for i, d in zip(live, dups[len(kept_old):], strict=True):
-        if d >= 0:
-            records[i].dropped = f"near-duplicate of {owners[d]}"
+    records, pixels = _read_and_guard(_source_items(sources, mirrors, extra), raw_dir, guard, seen=known)
+    _mark_near_duplicates(records, pixels, earlier=[r for r in old if not r.dropped and r.phash])
     splits = split_by_repository([r for r in records if not r.dropped])
     for rec in records:
         if not rec.dropped:
@@ -489,6 +493,15 @@ def extend(out: Path, mirrors: Path | None, sources: tuple[Source, ...], guard: 
 def load_manifest(out: Path) -> list[Record]:
     with open(Path(out) / "manifest.jsonl") as f:
         return [Record(**json.loads(line)) for line in f if line.strip()]
+
+
+def training_views(out: Path) -> list[tuple[Record, Path]]:
+    """(record, processed view file) of every kept training-split record from outside ``../shared`` (those
+    copies are split by ``gen_pairs`` instead): what gen_trace's multi-generator crops and its per-source
+    threshold read."""
+    return [(rec, Path(out) / "views" / v["file"]) for rec in load_manifest(out)
+            if not rec.dropped and rec.split == "train" and "shared" not in rec.repo
+            for v in rec.views if v["view"] == "proc"]
 
 
 #: Per-block CLS features, each tile encoded alone (benchmarks/fit/generation_cache_layers.py); read
