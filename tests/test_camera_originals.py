@@ -55,3 +55,10 @@ def test_camera_originals_are_grouped_by_camera_model_in_the_folds():
     c = {"source": "camera:HMD Global Nokia G21", "image": "images/bottle_IMG_3.jpg"}
     assert detection._host(a) == detection._host(b) != detection._host(c)
     assert "camera-train" in detection.TRAIN_SETS and "camera-train" in detection.MIRROR_SETS
+
+
+def test_a_broken_file_is_left_out_with_its_reason_not_fatal():
+    good = _jpeg()
+    for broken in (b"", b"not an image at all", good[:200], good[: len(good) // 2]):
+        assert camera_facts(broken)["why_left_out"].startswith("unreadable")
+    assert camera_facts(good)["why_left_out"] == ""

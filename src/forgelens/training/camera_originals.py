@@ -38,7 +38,6 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[3]
 SHARED = ROOT / ".." / "shared"
 MIRRORS = Path("/work/.mirror")
-_MIRRORS = [MIRRORS]  # the folder in use (``--mirrors``)
 
 #: (repository, commit, folder inside it, licence, scene name). Checked against the reserved list
 #: of the project before fetching: none of these is reserved for evaluation.
@@ -68,15 +67,17 @@ EDITORS = re.compile(r"photoshop|lightroom|gimp|darktable|paint\.net|capture nx|
                      r"capture one|windows|pixelmator|preview|photos \d", re.I)
 
 
-def _git(repo: str, *args: str) -> bytes:
-    return subprocess.run(["git", "-C", str(_MIRRORS[0] / repo.replace("/", "+") / "repo"), *args],
+def _git(mirrors: Path, repo: str, *args: str) -> bytes:
+    from forgelens.training.generation_data import mirror_git_dir
+
+    return subprocess.run(["git", f"--git-dir={mirror_git_dir(mirrors, repo)}", *args],
                           capture_output=True, check=False).stdout
 
 
-def _files(repo: str, commit: str, folder: str) -> list[tuple[str, str]]:
+def _files(mirrors: Path, repo: str, commit: str, folder: str) -> list[tuple[str, str]]:
     """(path, blob id) of every JPEG under ``folder`` at ``commit`` (HEAD of the mirror when empty)."""
     out = []
-    for line in _git(repo, "ls-tree", "-r", commit or "HEAD", folder).decode().splitlines():
+    for line in _git(mirrors, repo, "ls-tree", "-r", commit or "HEAD", folder).decode().splitlines():
         meta, path = line.split("\t", 1)
         if path.lower().endswith((".jpg", ".jpeg")) and "/" not in path[len(folder):]:
             out.append((path, meta.split()[2]))
@@ -85,9 +86,14 @@ def _files(repo: str, commit: str, folder: str) -> list[tuple[str, str]]:
 
 def camera_facts(data: bytes) -> dict:
     """Make, model, software and sizes from a JPEG's EXIF, and why it is not a camera original (or '')."""
-    im = Image.open(io.BytesIO(data))
-    exif = im.getexif()
-    sub = exif.get_ifd(0x8769)
+    try:
+        im = Image.open(io.BytesIO(data))
+        im.load()  # the whole picture decodes: a truncated file is no camera original
+        exif = im.getexif()
+        sub = exif.get_ifd(0x8769)
+    except Exception as exc:  # noqa: BLE001 - a broken file is left out with its reason, never fatal
+        return {"make": "", "model": "", "software": "", "width": "", "height": "", "exif_size": "", "format": "",
+                "why_left_out": f"unreadable ({type(exc).__name__}: {str(exc)[:80]})"}
     make, model = str(exif.get(271) or "").strip(), str(exif.get(272) or "").strip()
     software = str(exif.get(305) or "").strip()
     exif_size = (sub.get(40962), sub.get(40963))
@@ -139,7 +145,7 @@ def near_copy(path: Path, reference: list[int], guard) -> bool:
     return any(bin(a ^ b).count("1") <= guard.MAX_DISTANCE for a in mine for b in reference)
 
 
-def build(out: Path) -> list[dict]:
+def build(out: Path, mirrors: Path = MIRRORS) -> list[dict]:
     """Write ``out/{train,val}`` and ``out/manifest.tsv``; return the manifest rows."""
     from forgelens.bench.datasets import write_index_csv
 
@@ -147,10 +153,10 @@ def build(out: Path) -> list[dict]:
     shared_sha, shared_hash = shared_fingerprints()
     rows, kept = [], {"train": [], "val": []}
     for repo, commit, folder, licence, scene in SOURCES:
-        head = commit or _git(repo, "rev-parse", "HEAD").decode().strip()
+        head = commit or _git(mirrors, repo, "rev-parse", "HEAD").decode().strip()
         ok = []
-        for path, blob in _files(repo, head, folder):
-            data = _git(repo, "cat-file", "blob", blob)
+        for path, blob in _files(mirrors, repo, head, folder):
+            data = _git(mirrors, repo, "cat-file", "blob", blob)
             row = {"repository": repo, "commit": head, "path": path, "licence": licence, "scene": scene}
             if not data:
                 rows.append({**row, "why_left_out": "not in the mirror (≥ 4 MiB)"})
@@ -195,8 +201,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--mirrors", type=Path, default=MIRRORS,
                     help="folder of the bare mirrors, one OWNER+NAME/repo each (default %(default)s)")
     args = ap.parse_args(argv)
-    _MIRRORS[0] = args.mirrors
-    rows = build(args.out)
+    rows = build(args.out, args.mirrors)
     from collections import Counter
 
     for split in ("train", "val"):

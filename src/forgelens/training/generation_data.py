@@ -56,7 +56,7 @@ from forgelens.synth import jpeg_history as jh
 from forgelens.synth.postprocess import apply_chain, sample_chain
 
 __all__ = ["Source", "Record", "SOURCES", "HELDOUT_FAMILIES", "phash", "dedup", "run_guard",
-           "process", "robust_copies", "split_of", "build", "extend", "split_by_repository", "greedy_folds", "load_manifest",
+           "mirror_git_dir", "process", "robust_copies", "split_of", "build", "extend", "split_by_repository", "greedy_folds", "load_manifest",
            "training_views",
            "load_features"]
 
@@ -141,11 +141,16 @@ def _rid(*parts: str) -> str:
     return f"{zlib.crc32('|'.join(parts).encode()):08x}"
 
 
+def mirror_git_dir(mirrors: Path, repo: str) -> Path:
+    """The git directory of ``repo``'s snapshot under ``mirrors`` (the fetch verb's ``OWNER+NAME/repo``
+    layout: a bare mirror, or a snapshot with a work tree whose ``.git`` it is)."""
+    git_dir = Path(mirrors) / repo.replace("/", "+") / "repo"
+    return git_dir / ".git" if (git_dir / ".git").is_dir() else git_dir
+
+
 def list_source(src: Source, mirrors: Path) -> list[tuple[Record, bytes]]:
     """The pictures of one source at its pinned commit (absent blobs — LFS, ≥ 4 MiB — skipped)."""
-    git_dir = mirrors / src.repo.replace("/", "+") / "repo"
-    if (git_dir / ".git").is_dir():  # a snapshot with a work tree
-        git_dir = git_dir / ".git"
+    git_dir = mirror_git_dir(mirrors, src.repo)
     if not git_dir.is_dir():
         raise FileNotFoundError(f"{git_dir}: mirror of {src.repo} absent (fetch github:{src.repo})")
     ls = subprocess.run(["git", f"--git-dir={git_dir}", "ls-tree", "-r", "--name-only", src.commit],
