@@ -13,8 +13,10 @@ scores replaced by a fresh run on the same picture; every other field is copied 
         --out /work/caches/s7/cache/heldout
 
 A cache entry whose picture is missing, or that recorded an analysis error, is copied unchanged
-and counted. The detectors must not produce maps the summary uses (their maps are not refreshed):
-the script refuses a detector whose cached trace has a map in the summary.
+and counted; a cache file that cannot be read, or a picture the analysis rejects, is named with the
+reason and left out of the copy (the cache itself is never written). The detectors must not produce
+maps the summary uses (their maps are not refreshed): the script refuses a detector whose cached
+trace has a map in the summary.
 """
 
 from __future__ import annotations
@@ -63,14 +65,23 @@ def main(argv: list[str] | None = None) -> int:
     if a.out.resolve() == a.cache.resolve():
         raise SystemExit("--out must differ from --cache (the cache is kept as it was)")
     a.out.mkdir(parents=True, exist_ok=True)
+    from forgelens.errors import ForgeLensError
+
     counts: dict[str, int] = {}
     for src in sorted(a.cache.glob("*.npz")):
         dest = a.out / src.name
         if dest.exists():
             counts["already done"] = counts.get("already done", 0) + 1
             continue
-        meta = json.loads(str(np.load(src, allow_pickle=False)["meta"]))
-        what = refresh_one(src, a.images / meta.get("image", ""), a.detector, dest)
+        try:
+            meta = json.loads(str(np.load(src, allow_pickle=False)["meta"]))
+            what = refresh_one(src, a.images / meta.get("image", ""), a.detector, dest)
+        except ForgeLensError as exc:
+            print(f"{src}: picture rejected by the analysis ({exc}); not copied")
+            what = "left out (picture rejected)"
+        except (OSError, ValueError, KeyError) as exc:  # not an npz, no meta, broken JSON
+            print(f"{src}: unreadable cache file ({type(exc).__name__}: {exc}); not copied")
+            what = "left out (unreadable cache file)"
         counts[what] = counts.get(what, 0) + 1
     print(f"{a.cache} → {a.out}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     return 0
