@@ -171,12 +171,15 @@ def table(args) -> None:
     sets = sorted({r["set"] for r in recs})
     print(f"{len(recs)} pictures above the limit: " + ", ".join(
         f"{s} {sum(r['set'] == s for r in recs)}" for s in sets))
-    print("\n| variant | fused F1 (mean) | fused pixel AUC | localizer pixel AUC | localizer F1@0.5 | n masks |")
-    print("|---|---|---|---|---|---|")
-    for var in variants:
-        px = [r["variants"][var] for r in recs if "fused_f1" in r["variants"][var]]
-        print(f"| {var} | {np.mean([x['fused_f1'] for x in px]):.3f} | {np.nanmean([x['fused_auc'] for x in px]):.3f} "
-              f"| {np.nanmean([x['loc_auc'] for x in px]):.3f} | {np.mean([x['loc_f1'] for x in px]):.3f} | {len(px)} |")
+    print("\n| set | variant | fused mask F1 (mean) | fused pixel AUC | localizer pixel AUC | localizer F1@0.5 | n masks |")
+    print("|---|---|---|---|---|---|---|")
+    for set_ in sets:
+        for var in variants:
+            px = [r["variants"][var] for r in recs if r["set"] == set_ and "fused_f1" in r["variants"][var]]
+            if px:
+                print(f"| {set_} | {var} | {np.mean([x['fused_f1'] for x in px]):.3f} "
+                      f"| {np.nanmean([x['fused_auc'] for x in px]):.3f} | {np.nanmean([x['loc_auc'] for x in px]):.3f} "
+                      f"| {np.mean([x['loc_f1'] for x in px]):.3f} | {len(px)} |")
     pos, neg = "fullsize-val", "fullsize-val-auth"
     print(f"\n| variant | AUC 1 − P(authentic), {pos} vs {neg} | called manipulated ({pos}) | "
           "false alarms (manip./gen.) on every authentic picture | per set | localizer s/MP (median, wall of one thread) |")
@@ -193,6 +196,16 @@ def table(args) -> None:
                         for s_ in sets if any(r["set"] == s_ for r in aut))
         cpu = np.median([r["variants"][var]["loc_wall_s"] / r["megapixels"] for r in recs])
         print(f"| {var} | {_auc(y, s):.3f} | {called}/{n_pos} | {len(fa)}/{len(aut)} | {per} | {cpu:.3f} |")
+    for var in [v for v in VARIANTS if v not in variants and any(v in r["variants"] for r in recs)]:
+        sub = [r for r in recs if var in r["variants"] and "fused_f1" in r["variants"][var]]
+        print(f"\n{var} ran on {len(sub)} pictures with a mask only (same pictures, native → {var}): " + ", ".join(
+            f"{key} {np.nanmean([r['variants']['native'][key] for r in sub]):.3f} → "
+            f"{np.nanmean([r['variants'][var][key] for r in sub]):.3f}"
+            for key in ("fused_f1", "fused_auc", "loc_auc", "loc_f1")) + "; called manipulated "
+            f"{sum(r['variants']['native']['label'] == 'manipulated' for r in sub)} → "
+            f"{sum(r['variants'][var]['label'] == 'manipulated' for r in sub)}; localizer s/MP (median) "
+            f"{np.median([r['variants']['native']['loc_wall_s'] / r['megapixels'] for r in sub]):.3f} → "
+            f"{np.median([r['variants'][var]['loc_wall_s'] / r['megapixels'] for r in sub]):.3f}")
     if args.list:
         for var in variants:
             fa = [r for r in recs if r["label"] == "authentic"
