@@ -88,3 +88,15 @@ def test_a_large_picture_goes_through_the_working_resolution_and_finds_the_paste
 
     v = fuse([t], ev.shape)
     assert v.heatmap.shape == (512, 1024)
+
+
+def test_a_picture_between_the_target_and_the_trigger_is_untouched():
+    ev = load(jpeg_bytes(textured_photo(300, 520, seed=4)))  # 156 000 px
+    info = registry.get("learned_localizer")
+    native = registry.run("learned_localizer", ev, info.make_config({"max_pixels": "0"}), catch=False)
+    held = registry.run("learned_localizer", ev, info.make_config({"max_pixels": "50000", "resize_above": "200000"}),
+                        catch=False)
+    assert held.block == 1 and np.array_equal(held.heatmap, native.heatmap) and held.score == native.score
+    moved = registry.run("learned_localizer", ev, info.make_config({"max_pixels": "50000", "resize_above": "100000"}),
+                         catch=False)
+    assert moved.block == localizer.working_factor((300, 520), 50_000) == 2

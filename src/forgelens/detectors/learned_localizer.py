@@ -49,8 +49,12 @@ class LearnedLocalizerConfig:
         smallest integer k that brings it to at most this many pixels,
         ``localizer.working_factor``) and its maps are kept on that k-pixel
         grid (read at the picture's size through ``Trace.pixels``, like any
-        block map). 0 = always native. Pictures at or below the limit are
-        analysed exactly as before (byte-identical maps).
+        block map). 0 = always native. Pictures at or below the limit (and at
+        or below ``resize_above``) are analysed exactly as before
+        (byte-identical maps).
+    resize_above : int
+        Only pictures of more pixels than this (and than ``max_pixels``) are
+        brought to ``max_pixels``; 0 = every picture above ``max_pixels``.
     threads : int
         ONNX Runtime intra-op threads (0 = its default). 1 by default: the
         analysis already runs detectors side by side on the cores.
@@ -63,6 +67,7 @@ class LearnedLocalizerConfig:
     overlap: int = 64
     even_tiles: bool = False
     max_pixels: int = 0
+    resize_above: int = 0
     threads: int = 1
     threshold: float = 0.5
 
@@ -119,7 +124,7 @@ def learned_localizer(evidence: Evidence, config: LearnedLocalizerConfig) -> Tra
     net = localizer.load(config.weights_path or None, threads=config.threads)
     rgb = np.asarray(evidence.pixels)
     h, w = rgb.shape[:2]
-    k = localizer.working_factor((h, w), config.max_pixels)
+    k = localizer.working_factor((h, w), config.max_pixels, config.resize_above)
     if k > 1:
         rgb = localizer.downscale(rgb, k)
     prob, conf, score = localize(net, rgb, config.tile, config.overlap, config.even_tiles)

@@ -79,16 +79,19 @@ def load(path: str | Path | None = None, threads: int = 1) -> OnnxLocalizer:
     return OnnxLocalizer(onnx_models.load("localizer", path, threads))
 
 
-def working_factor(shape: tuple[int, int], max_pixels: int) -> int:
-    """The smallest integer k with ceil(h/k)·ceil(w/k) ≤ ``max_pixels`` (1 when the picture fits or
-    ``max_pixels`` is 0): the localizer then sees one pixel per k×k block, so its maps are a
-    ``k``-pixel grid of the picture (``maps.grid_shape``) that the Trace can store as it is.
+def working_factor(shape: tuple[int, int], max_pixels: int, above: int = 0) -> int:
+    """The smallest integer k with ceil(h/k)·ceil(w/k) ≤ ``max_pixels`` for a picture of more than
+    ``max(above, max_pixels)`` pixels, else 1 (also when ``max_pixels`` is 0): the localizer then sees
+    one pixel per k×k block, so its maps are a ``k``-pixel grid of the picture (``maps.grid_shape``)
+    that the Trace can store as it is.
 
     >>> working_factor((2000, 3008), 2_000_000), working_factor((3024, 4032), 1_000_000)
     (2, 4)
+    >>> working_factor((1200, 1600), 1_000_000, above=2_000_000)  # 1.9 MP: not above the trigger
+    1
     """
     h, w = int(shape[0]), int(shape[1])
-    if max_pixels <= 0 or h * w <= max_pixels:
+    if max_pixels <= 0 or h * w <= max(max_pixels, above):
         return 1
     k = max(2, int(np.ceil(np.sqrt(h * w / max_pixels))))
     while -(-h // k) * -(-w // k) > max_pixels:
