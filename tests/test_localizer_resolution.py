@@ -57,7 +57,9 @@ def test_pictures_at_or_below_the_limit_are_untouched(limit):
 def test_the_shipped_default_leaves_pictures_up_to_its_limit_untouched():
     cfg = registry.get("learned_localizer").make_config()
     ev = load(jpeg_bytes(textured_photo(200, 360, seed=3)))
-    assert cfg.max_pixels == 0 or cfg.max_pixels >= 1_000_000
+    assert (cfg.max_pixels, cfg.resize_above) == (1_000_000, 2_000_000)  # candidate R1, issue-16 note session 8
+    assert localizer.working_factor((1000, 2000), cfg.max_pixels, cfg.resize_above) == 1  # 2 MP: untouched
+    assert localizer.working_factor((1000, 2001), cfg.max_pixels, cfg.resize_above) == 2
     a = registry.run("learned_localizer", ev, cfg, catch=False)
     b = registry.run("learned_localizer", ev, registry.get("learned_localizer").make_config({"max_pixels": "0"}),
                      catch=False)
@@ -74,7 +76,7 @@ def test_a_large_picture_goes_through_the_working_resolution_and_finds_the_paste
     picture = np.hstack([host, spliced])  # 512 × 1024: not square, the paste in the right half
     truth = np.hstack([np.zeros_like(mask), mask])
     ev = load(cv2.imencode(".png", picture)[1].tobytes())
-    cfg = registry.get("learned_localizer").make_config({"max_pixels": "200000"})
+    cfg = registry.get("learned_localizer").make_config({"max_pixels": "200000", "resize_above": "0"})
     t = registry.run("learned_localizer", ev, cfg, catch=False)
     assert t.block == 2 and t.heatmap.shape == grid_shape((512, 1024), 2) == (256, 512)
     assert "1/2 scale" in t.note
