@@ -53,12 +53,15 @@ class LearnedLocalizerConfig:
         or below ``resize_above``) are analysed exactly as before
         (byte-identical maps). Default 1 000 000 above 2 000 000 (candidate
         "R1" of docs/notes/issue-16.md, session 8, chosen by a rule declared
-        before measuring): the network was trained on ≤ 1 MP crops, and on
-        149 pictures above 2 MP it was 7–14× cheaper there (0.06 vs 0.86 CPU
-        s/MP) with better maps on 36 full-size forgeries (fused mask F1 0.522
-        → 0.550, fused pixel AUC 0.885 → 0.931, its own map 0.690 → 0.850),
-        image AUC 0.872 → 0.884, 21 instead of 14 of 36 called, and as many
-        false alarms (1 of 107 authentic pictures).
+        before measuring): the network was trained on ≤ 1 MP crops; at 6–24
+        MP it costs 0.04–0.11 instead of 0.67–0.69 CPU s/MP (the whole
+        analysis 1.2–1.3 instead of 1.8–2.0), and on 149 pictures above 2 MP
+        it drew better maps of 36 full-size forgeries (fused mask F1 0.522 →
+        0.550, fused pixel AUC 0.885 → 0.931, its own map 0.690 → 0.850),
+        image AUC 0.872 → 0.884, 21 instead of 14 of 36 called, as many false
+        alarms (1 of 107 authentic pictures) — but 15 more of those 107 read
+        "inconclusive" instead of "authentic" (the detection model was fitted
+        on native-resolution maps).
     resize_above : int
         Only pictures of more pixels than this (and than ``max_pixels``) are
         brought to ``max_pixels``; 0 = every picture above ``max_pixels``.
