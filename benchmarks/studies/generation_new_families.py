@@ -16,6 +16,11 @@ gate takes gets no generation verdict: never a false alarm, left out of the AUC,
   (``accuracy_generation.py --cameras``: exif-samples and CASIA1 called generated) is run separately.
 
 ``--leave-out`` lines (``NAME=FOLDER``) add models of a leave-one-new-family-out study, measured on item 1 only.
+``--at FOLDER=THRESHOLD`` adds a row of a model read at another threshold, and every model is also read at the
+threshold that gives it the reference's count of validation false alarms (set on the validation split: for the
+record, never a rule). ``--make-lofo DIR --family F ...`` writes such a study's data directory: a hard-linked copy of ``--data`` whose
+manifest (a new file) marks the training pictures of families F dropped, so ``fit_generation.py --data DIR`` fits
+without them (the caches are shared, keyed by view file).
 """
 
 from __future__ import annotations
@@ -32,9 +37,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fit"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "accuracy"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import subprocess  # noqa: E402
+
 from accuracy_generation import Scorers  # noqa: E402
 from fit_generation import Table, auc  # noqa: E402
 from generation_fresh_check import wilson  # noqa: E402
+
+from forgelens.training.generation_data import load_manifest, write_manifest  # noqa: E402
 
 FRESH = "fresh-web"
 MAX_SHARE, AUC_SLACK, MIN_SOURCE, CAMERA = 0.03, 0.005, 34, "camera-original"
@@ -91,14 +100,37 @@ def fmt(k: int, n: int) -> str:
     return f"{k}/{n} [{lo:.0%}, {hi:.0%}]"
 
 
+def make_lofo(data: Path, out: Path, families: list[str]) -> int:
+    """A hard-linked copy of ``data`` with the training pictures of ``families`` marked dropped; returns how many."""
+    if out.exists():
+        raise FileExistsError(f"{out}: exists")
+    subprocess.run(["cp", "-al", f"{data}/.", str(out)], check=True)
+    records = load_manifest(out)
+    n = 0
+    for r in records:
+        if r.family in families and r.split == "train" and not r.dropped:
+            r.dropped, n = f"left out (leave-one-new-family-out study: {', '.join(families)})", n + 1
+    write_manifest(out, records)  # a new file renamed over the link: the source manifest is untouched
+    return n
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=Path("/work/gen-data-i18n"))
-    ap.add_argument("--models", action="append", required=True,
+    ap.add_argument("--models", action="append", default=[],
                     help="'shipped' or a fit_generation.py --out folder; first = reference, second = candidate")
     ap.add_argument("--leave-out", action="append", default=[], metavar="NAME=FOLDER",
                     help="a leave-one-new-family-out refit, measured on item 1 only")
+    ap.add_argument("--at", action="append", default=[], metavar="FOLDER=THRESHOLD",
+                    help="also read this model at this threshold (a row of its own)")
+    ap.add_argument("--make-lofo", type=Path, default=None, metavar="DIR")
+    ap.add_argument("--family", action="append", default=[], help="with --make-lofo: a family to leave out")
     a = ap.parse_args(argv)
+    if a.make_lofo:
+        print(f"{a.make_lofo}: {make_lofo(a.data, a.make_lofo, a.family)} training pictures left out")
+        return 0
+    if not a.models:
+        ap.error("--models is required")
     t = Table(a.data)
     scorers = {m: Scorers(t, None if m == "shipped" else Path(m)) for m in a.models}
     res = {}
@@ -106,6 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     res["trivial baseline"] = measure(t, p, thr)
     for m, sc in scorers.items():
         res[m] = measure(t, *sc.scores(t)["combined"])
+    for spec in a.at:
+        folder, thr_s = spec.rsplit("=", 1)
+        res[f"{folder} at {float(thr_s):.3f}"] = measure(t, Scorers(t, Path(folder)).scores(t)["combined"][0], float(thr_s))
     for spec in a.leave_out:
         name, folder = spec.split("=", 1)
         res[name] = measure(t, *Scorers(t, Path(folder)).scores(t)["combined"])
@@ -120,6 +155,17 @@ def main(argv: list[str] | None = None) -> int:
         r = res[m]
         print(f"| {m} | {r['thr']:.3f} | " + " | ".join(fmt(*r["families"][f]) for f in fams)
               + f" | {fmt(r['called'], r['n_gen'])} | {r['auc']:.4f} [{r['auc_ci'][0]:.3f}, {r['auc_ci'][1]:.3f}] |")
+    val_real = (t.split == "val") & (t.y == 0) & ~t.gated
+    ref_fa = sum(k for k, _ in res[a.models[0]]["sources"].values())
+    print(f"\nAt the reference's count of validation false alarms ({ref_fa}/{int(((t.split == 'val') & (t.y == 0)).sum())}; "
+          "threshold set on the validation split, for the record only):\n")
+    print("| model | threshold | unseen called generated | validation real called |")
+    print("|---|---|---|---|")
+    for m, sc in scorers.items():
+        p, _ = sc.scores(t)["combined"]
+        thr_m = float(np.sort(p[val_real])[::-1][ref_fa]) + 1e-9  # just above the (ref_fa+1)-th highest real picture
+        r = measure(t, p, thr_m)
+        print(f"| {m} | {thr_m:.3f} | {fmt(r['called'], r['n_gen'])} | {sum(k for k, _ in r['sources'].values())} |")
     srcs = list(res[a.models[0]]["sources"])
     print("\n| real validation source | n | " + " | ".join(f"{m} called generated" for m in names[:len(a.models) + 1]) + " |")
     print("|---|---|" + "---|" * (len(a.models) + 1))
