@@ -167,11 +167,12 @@ def main(argv: list[str] | None = None) -> int:
         r = measure(t, p, thr_m)
         print(f"| {m} | {thr_m:.3f} | {fmt(r['called'], r['n_gen'])} | {sum(k for k, _ in r['sources'].values())} |")
     srcs = list(res[a.models[0]]["sources"])
-    print("\n| real validation source | n | " + " | ".join(f"{m} called generated" for m in names[:len(a.models) + 1]) + " |")
-    print("|---|---|" + "---|" * (len(a.models) + 1))
+    shown = names[:len(a.models) + 1 + len(a.at)]  # baseline, models, --at rows (not the leave-out refits)
+    print("\n| real validation source | n | " + " | ".join(f"{m} called generated" for m in shown) + " |")
+    print("|---|---|" + "---|" * len(shown))
     for s in srcs:
         n = res[a.models[0]]["sources"][s][1]
-        print(f"| {s} | {n} | " + " | ".join(fmt(*res[m]["sources"][s]) for m in names[:len(a.models) + 1]) + " |")
+        print(f"| {s} | {n} | " + " | ".join(fmt(*res[m]["sources"][s]) for m in shown) + " |")
     if len(a.models) >= 2:
         items = rule(res[a.models[0]], res[a.models[1]])
         print(f"\nDeclared rule, items 1-3, candidate {a.models[1]} against {a.models[0]}:")
