@@ -81,3 +81,45 @@ def test_a_held_out_family_stops_the_command_before_anything_is_written(tmp_path
     with pytest.raises(ValueError, match="grok"):
         gsf.main(["--out", str(tmp_path / "out")])
     assert not (tmp_path / "out").exists()
+
+
+def _study(name: str):
+    import importlib
+    import sys
+    from pathlib import Path
+
+    bench = Path(__file__).resolve().parents[1] / "benchmarks"
+    for d in (bench / "studies", bench / "accuracy", bench / "fit"):
+        if str(d) not in sys.path:
+            sys.path.insert(0, str(d))
+    return importlib.import_module(name)
+
+
+def _result(called: int, auc: float, sources: dict) -> dict:
+    return {"called": called, "n_gen": 182, "auc": auc, "sources": sources}
+
+
+def test_session8_rule_needs_more_calls_and_no_worse_real_sources():
+    rule = _study("generation_new_families").rule
+    base = {"fresh-web": (1, 189), "stock-web": (4, 153), "camera-original": (1, 24), "web-laion": (1, 10)}
+    ref = _result(79, 0.9206, base)
+    assert all(ok for _, ok in rule(ref, _result(80, 0.9160, dict(base, **{"fresh-web": (2, 189)}))))
+    failed = [t for t, ok in rule(ref, _result(75, 0.9428, base)) if not ok]
+    assert len(failed) == 1 and failed[0].startswith("1a.")  # better ranking, fewer called: fails
+    worse = dict(base, **{"stock-web": (5, 153), "camera-original": (2, 24), "fresh-web": (3, 189)})
+    failed = [t[:2] for t, ok in rule(ref, _result(90, 0.9300, worse)) if not ok]
+    assert failed == ["2.", "3a", "3b"]  # 3/189 > 1 + 1; 5/153 > 3 %; camera 2 > 1; a 10-picture source is not judged
+
+
+def test_binding_source_is_the_one_whose_own_point_is_highest():
+    import numpy as np
+
+    points = _study("generation_binding_source").source_points
+    p = np.r_[np.linspace(0.1, 0.5, 40), [0.9], np.linspace(0.2, 0.6, 10)]
+    src = np.array(["big"] * 41 + ["tiny"] * 10, dtype=object)
+    names = np.array([f"pic{i}" for i in range(51)], dtype=object)
+    rows = points(p, src, names)
+    big = next(r for r in rows if r[0] == "big")
+    assert big[2] == 1 and big[3] == 0.5 and big[5] == "pic40"  # 3 % of 41 allows one picture: the 0.9 one
+    tiny = next(r for r in rows if r[0] == "tiny")
+    assert tiny[2] == 0 and tiny[3] == 0.6 and rows[0][0] == "tiny"  # none allowed: its highest picture is its point

@@ -38,13 +38,17 @@ from forgelens.fusion.generation import GenerationCombiner  # noqa: E402
 from forgelens.training import probes as tg  # noqa: E402
 
 
-def source_points(p: np.ndarray, source: np.ndarray, fpr: float = FPR) -> list[tuple[str, int, int, float, list[float]]]:
-    """Per source: (name, n, pictures allowed above, own point, three highest P), highest point first."""
+def source_points(p: np.ndarray, source: np.ndarray, names: np.ndarray,
+                  fpr: float = FPR) -> list[tuple[str, int, int, float, list[float], str]]:
+    """Per source: (name, n, pictures allowed above, own point, three highest P, its highest picture), highest
+    point first."""
     out = []
     for s in np.unique(source):
-        q = np.sort(p[source == s])[::-1]
+        order = np.argsort(-p[source == s])
+        q = p[source == s][order]
         allowed = int(np.floor(fpr * len(q)))
-        out.append((str(s), len(q), allowed, float(q[allowed]) if allowed < len(q) else 0.0, [float(v) for v in q[:3]]))
+        out.append((str(s), len(q), allowed, float(q[allowed]) if allowed < len(q) else 0.0, [float(v) for v in q[:3]],
+                    str(names[source == s][order[0]])))
     return sorted(out, key=lambda r: -r[3])
 
 
@@ -69,11 +73,12 @@ def main(argv: list[str] | None = None) -> int:
         thr = per_source_threshold(p[real], src[real])
         print(f"### {m}\n\ngenerated_at recomputed {thr:.4f} (file {comb.generated_at:.4f}); real training pictures "
               f"the gate passes: {int(real.sum())}\n")
-        print("| real source | n | 3 % allows | own 3 % point | highest P |")
-        print("|---|---|---|---|---|")
-        for s, n, allowed, point, top in source_points(p[real], src[real]):
+        names = np.array([f"{r} {q}" for r, q in zip(t.repo[tr][ok], t.path[tr][ok], strict=True)], dtype=object)
+        print("| real source | n | 3 % allows | own 3 % point | highest P | its highest picture |")
+        print("|---|---|---|---|---|---|")
+        for s, n, allowed, point, top, first in source_points(p[real], src[real], names[real]):
             mark = " (binds)" if abs(point - thr) < 1e-9 else ""
-            print(f"| {s} | {n} | {allowed} | {point:.3f}{mark} | {', '.join(f'{v:.3f}' for v in top)} |")
+            print(f"| {s} | {n} | {allowed} | {point:.3f}{mark} | {', '.join(f'{v:.3f}' for v in top)} | {first} |")
         print()
     return 0
 
