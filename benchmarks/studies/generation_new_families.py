@@ -70,7 +70,11 @@ def measure(t: Table, p: np.ndarray, thr: float) -> dict:
             for f in sorted(set(t.family[gen]))}
     srcs = {s: (int((called & real & (t.family == s)).sum()), int((real & (t.family == s)).sum()))
             for s in sorted(set(t.family[real]))}
-    return {"families": fams, "called": int((called & gen).sum()), "n_gen": int(gen.sum()),
+    fam_auc = {}
+    for f in fams:
+        sf = ((gen & (t.family == f)) | real) & ok
+        fam_auc[f] = (auc(t.y[sf], p[sf]), bootstrap_auc(t.y[sf], p[sf], t.family[sf], n=1000))
+    return {"families": fams, "family_auc": fam_auc, "called": int((called & gen).sum()), "n_gen": int(gen.sum()),
             "sources": srcs, "auc": auc(t.y[sel], p[sel]),
             "auc_ci": bootstrap_auc(t.y[sel], p[sel], t.family[sel]), "thr": thr}
 
@@ -155,6 +159,12 @@ def main(argv: list[str] | None = None) -> int:
         r = res[m]
         print(f"| {m} | {r['thr']:.3f} | " + " | ".join(fmt(*r["families"][f]) for f in fams)
               + f" | {fmt(r['called'], r['n_gen'])} | {r['auc']:.4f} [{r['auc_ci'][0]:.3f}, {r['auc_ci'][1]:.3f}] |")
+    print("\nAUC of each unseen family vs every real validation picture [95 % bootstrap, 1 000]:\n")
+    print("| model | " + " | ".join(fams) + " |")
+    print("|---|" + "---|" * len(fams))
+    for m in names[:len(a.models) + 1]:
+        fa = res[m]["family_auc"]
+        print(f"| {m} | " + " | ".join(f"{fa[f][0]:.3f} [{fa[f][1][0]:.3f}, {fa[f][1][1]:.3f}]" for f in fams) + " |")
     val_real = (t.split == "val") & (t.y == 0) & ~t.gated
     ref_fa = sum(k for k, _ in res[a.models[0]]["sources"].values())
     print(f"\nAt the reference's count of validation false alarms ({ref_fa}/{int(((t.split == 'val') & (t.y == 0)).sum())}; "
