@@ -423,11 +423,12 @@ def splicebuster(evidence: Evidence, config: SplicebusterConfig) -> Trace:
         ),
     )
     mscale = float(np.percentile(cell_maha[rel > 0], 99)) if (rel > 0).any() else 1.0
+    rel_grid, cell = native(rel, evidence.shape, s, off)
     return Trace(
         name=name,
         heatmap=native(sus, evidence.shape, s, off)[0],
-        reliability=native(rel, evidence.shape, s, off)[0],
-        block=native(rel, evidence.shape, s, off)[1],
+        reliability=rel_grid,
+        block=cell,
         score=score,
         findings=findings,
         extra_maps={"mahalanobis": native(cell_maha / max(mscale, 1e-6), evidence.shape, s, off)[0]},
