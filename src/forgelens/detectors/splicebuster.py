@@ -177,11 +177,12 @@ def cell_histograms(y: np.ndarray, valid: np.ndarray, cfg: SplicebusterConfig):
         nbin = nrow * cols * 2 * ncls
         if base_idx is None or base_idx.shape[0] != hr:  # first bin of each pixel's cell (same for full strips)
             base_idx = ((np.arange(hr) // s)[:, None] * cols + cell_col[None, :]) * (2 * ncls)
+            idx = np.empty_like(base_idx)  # one bin-index buffer, reused by every map and strip
         spare = None if v.all() else ~v
         acc = np.zeros(nbin + 1, np.int64)
         for code, across in maps:
             cls = cv2.LUT(np.ascontiguousarray(code), tables[across]) if small else lut[code] + across * ncls
-            idx = base_idx + cls
+            np.add(base_idx, cls, out=idx)
             if spare is not None:
                 idx[spare] = nbin
             acc += np.bincount(idx.ravel(), minlength=nbin + 1)
