@@ -130,11 +130,18 @@ def fit_primary_step(
         return 1, 0.0, 0.0, ks, p_ndq, p_ndq
     # Every candidate Q1's EM runs at once, one row each: the same operations in the same order
     # per row (row sums are the same pairwise sums as 1-D ones), so the same alphas and gains.
+    # Two reused buffers: no fresh (Q1s × bins) temporaries in the 30 iterations.
     p_dq = np.stack([_pdq(cdf, q1, q2, ks, sigma, eps) for q1 in q1s])
     alpha = np.full((len(q1s), 1), 0.5)
+    mix, resp = np.empty_like(p_dq), np.empty_like(p_dq)
     for _ in range(iterations):
-        mix = alpha * p_dq + (1 - alpha) * p_ndq
-        alpha = ((counts * alpha * p_dq / mix).sum(axis=1) / n)[:, None]
+        np.multiply(alpha, p_dq, out=mix)  # mix = α·p_DQ + (1 − α)·p_NDQ
+        np.multiply(1 - alpha, p_ndq, out=resp)
+        mix += resp
+        np.multiply(counts, alpha, out=resp)  # counts·α·p_DQ / mix
+        resp *= p_dq
+        resp /= mix
+        alpha = (resp.sum(axis=1) / n)[:, None]
     ll = (counts * np.log(alpha * p_dq + (1 - alpha) * p_ndq)).sum(axis=1)
     gains = (ll - ll0) / n
     for i, q1 in enumerate(q1s):  # the first Q1 with the largest gain, as a loop over Q1 keeps it
