@@ -198,7 +198,8 @@ def resampling(evidence: Evidence, config: ResamplingConfig) -> Trace:
     # global: does the image's median spectrum itself have an isolated peak?
     band = shape_spec > 0
     sv = shape_spec[band]
-    g_peak = float(sv.max() / (np.median(sv) + 1e-12))
+    # a flat picture has no prediction residual, so no spectrum to have a peak
+    g_peak = float(sv.max() / (np.median(sv) + 1e-12)) if sv.size else 0.0
     if g_peak > config.global_peak:
         iy, ix = np.unravel_index(np.argmax(np.where(band, shape_spec, 0)), shape_spec.shape)
         fy = (iy if iy <= config.block // 2 else iy - config.block) / config.block
