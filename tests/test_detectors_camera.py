@@ -78,6 +78,12 @@ def test_resampling_quiet_on_clean_image():
     assert float((t.pixels(t.heatmap) > 0.5).mean()) < 0.02
 
 
+def test_resampling_on_a_flat_picture_finds_nothing_instead_of_failing():
+    t = run("resampling", evidence_from(np.full((H, W), 128.0)), catch=False)
+    assert t.error is None and t.score == 0.0
+    assert not any(f.kind == "global_resampling" for f in t.findings)
+
+
 # ---------------------------------------------------------------- PRNU
 
 

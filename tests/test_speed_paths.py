@@ -79,6 +79,7 @@ def test_clip_graph_cache_gives_the_same_features_and_survives_damage(tmp_path, 
         first = clip_encoder.encode_tiles([tile], threads=1)  # builds the graph, writes the cache
         files = list((tmp_path / "clip").glob("*.onnx"))
         assert len(files) == 1 and not list((tmp_path / "clip").glob("*.tmp"))
+        assert clip_encoder.edited_graph_source() == str(files[0])  # ONNX Runtime reads the file itself
         clip_encoder._session.cache_clear()
         again = clip_encoder.encode_tiles([tile], threads=1)  # from the cached file
         files[0].write_bytes(files[0].read_bytes()[:1000])  # damaged: truncated

@@ -125,20 +125,30 @@ def fit_primary_step(
     p_ndq = _pndq(cdf, q2, ks, eps)
     ll0 = float((counts * np.log(p_ndq)).sum())
     best = (1, 0.0, 0.0, p_ndq)
-    for q1 in range(1, int(q1_max) + 1):
-        if q1 == int(q2):
-            continue
-        p_dq = _pdq(cdf, q1, q2, ks, sigma, eps)
-        alpha = 0.5
-        for _ in range(iterations):
-            mix = alpha * p_dq + (1 - alpha) * p_ndq
-            alpha = float((counts * alpha * p_dq / mix).sum() / n)
-        ll = float((counts * np.log(alpha * p_dq + (1 - alpha) * p_ndq)).sum())
-        gain = (ll - ll0) / n
-        if gain > best[2]:
-            best = (q1, alpha, gain, p_dq)
-    q1, alpha, gain, p_dq = best
-    return q1, alpha, gain, ks, p_dq, p_ndq
+    q1s = [q1 for q1 in range(1, int(q1_max) + 1) if q1 != int(q2)]
+    if not q1s:
+        return 1, 0.0, 0.0, ks, p_ndq, p_ndq
+    # Every candidate Q1's EM runs at once, one row each: the same operations in the same order
+    # per row (row sums are the same pairwise sums as 1-D ones), so the same alphas and gains.
+    # Two reused buffers: no fresh (Q1s × bins) temporaries in the 30 iterations.
+    p_dq = np.stack([_pdq(cdf, q1, q2, ks, sigma, eps) for q1 in q1s])
+    alpha = np.full((len(q1s), 1), 0.5)
+    mix, resp = np.empty_like(p_dq), np.empty_like(p_dq)
+    for _ in range(iterations):
+        np.multiply(alpha, p_dq, out=mix)  # mix = α·p_DQ + (1 − α)·p_NDQ
+        np.multiply(1 - alpha, p_ndq, out=resp)
+        mix += resp
+        np.multiply(counts, alpha, out=resp)  # counts·α·p_DQ / mix
+        resp *= p_dq
+        resp /= mix
+        alpha = (resp.sum(axis=1) / n)[:, None]
+    ll = (counts * np.log(alpha * p_dq + (1 - alpha) * p_ndq)).sum(axis=1)
+    gains = (ll - ll0) / n
+    for i, q1 in enumerate(q1s):  # the first Q1 with the largest gain, as a loop over Q1 keeps it
+        if gains[i] > best[2]:
+            best = (q1, float(alpha[i, 0]), float(gains[i]), p_dq[i])
+    q1, alpha_best, gain, p_best = best
+    return q1, alpha_best, gain, ks, p_best, p_ndq
 
 
 @register(

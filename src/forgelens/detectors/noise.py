@@ -110,6 +110,16 @@ class NoiseMedianConfig:
     view_gain: float = 10.0
 
 
+def finest_diagonal(y: np.ndarray, wavelet: str) -> np.ndarray:
+    """HH1 of ``pywt.dwt2(y, wavelet, mode="periodization")``, without the three subbands not used.
+
+    ``dwt2`` filters along rows first, then along columns of both halves; HH1 needs only the
+    column pass of the row detail. Same one-axis transforms in the same order: the same numbers.
+    """
+    detail_rows = pywt.dwt(y, wavelet, mode="periodization", axis=0)[1]
+    return pywt.dwt(detail_rows, wavelet, mode="periodization", axis=1)[1]
+
+
 @register(
     "noise_wavelet",
     config=NoiseWaveletConfig,
@@ -180,7 +190,7 @@ def noise_wavelet(evidence: Evidence, config: NoiseWaveletConfig) -> Trace:
     if small is not None:
         return small
     y = np.asarray(evidence.luminance, dtype=np.float32)
-    _, (_, _, hh) = pywt.dwt2(y, config.wavelet, mode="periodization")
+    hh = finest_diagonal(y, config.wavelet)
     rows = min(hh.shape[0] // b, evidence.height // px)
     cols = min(hh.shape[1] // b, evidence.width // px)
     v = np.abs(hh[: rows * b, : cols * b]).reshape(rows, b, cols, b).swapaxes(1, 2).reshape(rows, cols, b * b)

@@ -149,6 +149,20 @@ def block_periodicity(p: np.ndarray, block: int = 64, step: int = 32, low: int =
     return peak, np.clip(pval, 1e-300, 1.0), shape_spec
 
 
+def block_saturation_and_std(y: np.ndarray, block: int, step: int, rows_per_pass: int = 4):
+    """Per analysis block: share of pixels ≥ 250 and the standard deviation of ``y``.
+
+    The same NumPy reductions over the same block views, a few block rows at a time: each block's
+    result depends only on its own pixels, so it is the same to the last bit, and the temporaries
+    (a bool and a float32 copy of every block: ~4× the picture, blocks overlap by half) stay small.
+    """
+    yv = np.lib.stride_tricks.sliding_window_view(y, (block, block))[::step, ::step]
+    parts = [yv[r0 : r0 + rows_per_pass] for r0 in range(0, yv.shape[0], rows_per_pass)]
+    sat = np.concatenate([(part >= 250).mean(axis=(2, 3)) for part in parts])
+    sd = np.concatenate([part.std(axis=(2, 3)) for part in parts])
+    return sat, sd
+
+
 @register(
     "resampling",
     config=ResamplingConfig,
@@ -169,9 +183,7 @@ def resampling(evidence: Evidence, config: ResamplingConfig) -> Trace:
     guard = config.jpeg_guard if evidence.format == "JPEG" else None
     peak, pval, shape_spec = block_periodicity(p, config.block, config.step, config.low_freq, guard)
     # reliability: saturated / flat blocks give a p-map of all ones
-    yv = np.lib.stride_tricks.sliding_window_view(y, (config.block, config.block))[:: config.step, :: config.step]
-    sat = (yv >= 250).mean(axis=(2, 3))
-    sd = yv.std(axis=(2, 3))
+    sat, sd = block_saturation_and_std(y, config.block, config.step)
     rel_b = np.clip((1 - 2 * sat) * np.clip(sd / 3.0, 0, 1), 0, 1)
     lp = -np.log10(pval)
     lo, hi = -np.log10(config.alpha), -np.log10(config.alpha_full)
@@ -186,7 +198,8 @@ def resampling(evidence: Evidence, config: ResamplingConfig) -> Trace:
     # global: does the image's median spectrum itself have an isolated peak?
     band = shape_spec > 0
     sv = shape_spec[band]
-    g_peak = float(sv.max() / (np.median(sv) + 1e-12))
+    # a flat picture has no prediction residual, so no spectrum to have a peak
+    g_peak = float(sv.max() / (np.median(sv) + 1e-12)) if sv.size else 0.0
     if g_peak > config.global_peak:
         iy, ix = np.unravel_index(np.argmax(np.where(band, shape_spec, 0)), shape_spec.shape)
         fy = (iy if iy <= config.block // 2 else iy - config.block) / config.block

@@ -45,7 +45,6 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from scipy.ndimage import median_filter
 from scipy.special import expit
 
 from forgelens.detectors.registry import register
@@ -92,10 +91,30 @@ def averaged_residual_spectrum(y: np.ndarray, tile: int, max_tiles: int) -> tupl
     return np.fft.fftshift(spec.mean(axis=0)), tiles.shape[0]
 
 
+def wrapped_median(a: np.ndarray, size: int, rows_per_pass: int = 32) -> np.ndarray:
+    """``scipy.ndimage.median_filter(a, size=size, mode="wrap")`` for an odd ``size``, 2-D.
+
+    A median of an odd count is one of the values (the middle order statistic), so selecting it
+    with ``np.partition`` over the periodically padded windows gives the same numbers; about twice
+    as fast as the generic rank filter on the 256² spectrum. Rows a few at a time: bounded memory.
+    """
+    if size % 2 == 0 or a.ndim != 2:
+        from scipy.ndimage import median_filter
+
+        return median_filter(a, size=size, mode="wrap")
+    r, mid = size // 2, size * size // 2
+    windows = np.lib.stride_tricks.sliding_window_view(np.pad(a, r, mode="wrap"), (size, size))
+    out = np.empty(a.shape, a.dtype)
+    for r0 in range(0, a.shape[0], rows_per_pass):
+        part = windows[r0 : r0 + rows_per_pass].reshape(-1, a.shape[1], size * size)
+        out[r0 : r0 + rows_per_pass] = np.partition(part, mid, axis=-1)[..., mid]
+    return out
+
+
 def peak_statistics(spec: np.ndarray, background: int, top_k: int, low_cut: float) -> dict:
     n = spec.shape[0]
     logs = 10.0 * np.log10(spec + 1e-12)
-    bg = median_filter(logs, size=background, mode="wrap")
+    bg = wrapped_median(logs, background)
     p = logs - bg
     f = (np.arange(n) - n // 2) / (n / 2)
     rr = np.hypot(f[:, None], f[None, :])

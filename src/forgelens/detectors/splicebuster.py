@@ -100,14 +100,35 @@ def symmetry_classes(T: int, order: int) -> tuple[np.ndarray, int]:
 
 
 def _codes(qr: np.ndarray, axis: int, order: int, base: int) -> np.ndarray:
-    """Co-occurrence code of ``order`` consecutive quantised residuals along ``axis``."""
+    """Co-occurrence code of ``order`` consecutive quantised residuals along ``axis``.
+
+    Accumulated in uint8 when every code fits (base**order ≤ 256: 81 for the published T = 1,
+    order 4), else int32: the same integers, a quarter of the memory traffic.
+    """
     n = qr.shape[axis] - order + 1
-    code = np.zeros([n if a == axis else s for a, s in enumerate(qr.shape)], np.int32)
+    dtype = np.uint8 if base**order <= 256 else np.int32
+    code = np.zeros([n if a == axis else s for a, s in enumerate(qr.shape)], dtype)
     for k in range(order):
         sl = [slice(None), slice(None)]
         sl[axis] = slice(k, k + n)
-        code += qr[tuple(sl)].astype(np.int32) * (base**k)
+        code += qr[tuple(sl)].astype(dtype) * dtype(base**k)
     return code
+
+
+def _quantise(r: np.ndarray, step: float, T: int) -> np.ndarray:
+    """``clip(rint(r / step), −T, T) + T`` as small integers (0 … 2T).
+
+    For T = 1 (published) by two comparisons: rint rounds half to even, so rint(x) clipped to
+    [−1, 1] is +1 exactly when x > 0.5 and −1 exactly when x < −0.5 — the same integers as the
+    general formula (asserted in tests), without three float passes.
+    """
+    x = r / step
+    if T == 1:
+        q = (x > 0.5).astype(np.int8)
+        q += 1
+        q -= x < -0.5
+        return q
+    return (np.clip(np.rint(x), -T, T) + T).astype(np.int8)
 
 
 def cell_histograms(y: np.ndarray, valid: np.ndarray, cfg: SplicebusterConfig):
@@ -117,11 +138,17 @@ def cell_histograms(y: np.ndarray, valid: np.ndarray, cfg: SplicebusterConfig):
     where the first n_classes bins pool the co-occurrences taken along the
     residual's own direction (horizontal residual read horizontally, vertical
     vertically) and the second those taken across it. Processed in horizontal
-    strips so memory stays bounded on large images.
+    strips so memory stays bounded on large images. Clipped pixels (``valid`` false)
+    are counted into one spare bin past the last cell and dropped, which gives the
+    same counts as leaving them out.
     """
     s, order, T = cfg.stride, cfg.order, cfg.T
     base = 2 * T + 1
     lut, ncls = symmetry_classes(T, order)
+    small = base**order <= 256
+    if small:  # code → class (along) and class + ncls (across), one 256-entry table each
+        tables = [np.zeros(256, np.uint8) for _ in range(2)]
+        tables[0][: lut.size], tables[1][: lut.size] = lut, lut + ncls
     margin = 3 + order - 1  # residual support + co-occurrence span
     h, w = y.shape
     rows, cols = (h - margin) // s, (w - margin) // s
@@ -130,29 +157,36 @@ def cell_histograms(y: np.ndarray, valid: np.ndarray, cfg: SplicebusterConfig):
     step = 3.0 * cfg.q
     strip = max(1, 512 // s) * s
     cell_col = (np.arange(cols * s) // s).astype(np.int64)
+    base_idx = None
     for r0 in range(0, rows * s, strip):
         r1 = min(rows * s, r0 + strip)
         yy = y[r0 : r1 + margin, : cols * s + margin]
         rh = yy[:, :-3] - 3 * yy[:, 1:-2] + 3 * yy[:, 2:-1] - yy[:, 3:]
         rv = yy[:-3] - 3 * yy[1:-2] + 3 * yy[2:-1] - yy[3:]
-        qh = (np.clip(np.rint(rh / step), -T, T) + T).astype(np.int8)
-        qv = (np.clip(np.rint(rv / step), -T, T) + T).astype(np.int8)
+        qh = _quantise(rh, step, T)
+        qv = _quantise(rv, step, T)
         hr, wc = r1 - r0, cols * s
         maps = (
             (_codes(qh, 1, order, base)[:hr, :wc], 0),  # along
             (_codes(qv, 0, order, base)[:hr, :wc], 0),  # along
-            (_codes(qh, 0, order, base)[:hr, :wc], ncls),  # across
-            (_codes(qv, 1, order, base)[:hr, :wc], ncls),  # across
+            (_codes(qh, 0, order, base)[:hr, :wc], 1),  # across
+            (_codes(qv, 1, order, base)[:hr, :wc], 1),  # across
         )
         v = valid[r0:r1, :wc]
-        cell = ((np.arange(hr) // s)[:, None] * cols + cell_col[None, :])[v]
         nrow = (r1 - r0) // s
         nbin = nrow * cols * 2 * ncls
-        acc = np.zeros(nbin, np.int64)
-        for code, off in maps:
-            idx = cell * (2 * ncls) + off + lut[code[v]]
-            acc += np.bincount(idx, minlength=nbin)
-        counts[r0 // s : r0 // s + nrow] = acc.reshape(nrow, cols, 2 * ncls)
+        if base_idx is None or base_idx.shape[0] != hr:  # first bin of each pixel's cell (same for full strips)
+            base_idx = ((np.arange(hr) // s)[:, None] * cols + cell_col[None, :]) * (2 * ncls)
+            idx = np.empty_like(base_idx)  # one bin-index buffer, reused by every map and strip
+        spare = None if v.all() else ~v
+        acc = np.zeros(nbin + 1, np.int64)
+        for code, across in maps:
+            cls = cv2.LUT(np.ascontiguousarray(code), tables[across]) if small else lut[code] + across * ncls
+            np.add(base_idx, cls, out=idx)
+            if spare is not None:
+                idx[spare] = nbin
+            acc += np.bincount(idx.ravel(), minlength=nbin + 1)
+        counts[r0 // s : r0 // s + nrow] = acc[:nbin].reshape(nrow, cols, 2 * ncls)
         nvalid[r0 // s : r0 // s + nrow] = v.reshape(nrow, s, cols, s).sum(axis=(1, 3))
     return counts, nvalid, margin
 
@@ -203,11 +237,13 @@ def gaussian_uniform_em(x: np.ndarray, iters: int) -> tuple[np.ndarray, np.ndarr
     return mu, cov, pi, log_u
 
 
-def _log_gauss(x: np.ndarray, mu: np.ndarray, cov: np.ndarray) -> np.ndarray:
+def _log_gauss(x: np.ndarray, mu: np.ndarray, cov: np.ndarray, maha: np.ndarray | None = None) -> np.ndarray:
+    """Gaussian log density; ``maha`` = ``_mahalanobis2(x, mu, cov)`` when the caller has it already."""
     d = x.shape[1]
     chol = np.linalg.cholesky(cov)
-    z = np.linalg.solve(chol, (x - mu).T)
-    maha = (z * z).sum(0)
+    if maha is None:
+        z = np.linalg.solve(chol, (x - mu).T)
+        maha = (z * z).sum(0)
     logdet = 2.0 * np.log(np.diag(chol)).sum()
     return -0.5 * (d * np.log(2 * np.pi) + logdet + maha)
 
@@ -339,10 +375,11 @@ def splicebuster(evidence: Evidence, config: SplicebusterConfig) -> Trace:
     z_fit = (x_fit - mean) @ proj
     mu, cov, pi, log_u = gaussian_uniform_em(z_fit, config.em_iterations)
     z_all = (x_all - mean) @ proj
-    log_n = _log_gauss(z_all, mu, cov)
+    maha2 = _mahalanobis2(z_all, mu, cov)  # one triangular solve serves the density and the distance
+    log_n = _log_gauss(z_all, mu, cov, maha2)
     llr = (np.log1p(-pi) + log_u) - (np.log(pi) + log_n)
     post = expit(np.clip(llr, -50, 50))
-    maha = np.sqrt(_mahalanobis2(z_all, mu, cov))
+    maha = np.sqrt(maha2)
     post = np.where(usable, post, 0.0).reshape(R, C)
     maha = np.where(usable, maha, 0.0).reshape(R, C)
     use = usable.reshape(R, C).astype(np.float64)
@@ -387,11 +424,12 @@ def splicebuster(evidence: Evidence, config: SplicebusterConfig) -> Trace:
         ),
     )
     mscale = float(np.percentile(cell_maha[rel > 0], 99)) if (rel > 0).any() else 1.0
+    rel_grid, cell = native(rel, evidence.shape, s, off)
     return Trace(
         name=name,
         heatmap=native(sus, evidence.shape, s, off)[0],
-        reliability=native(rel, evidence.shape, s, off)[0],
-        block=native(rel, evidence.shape, s, off)[1],
+        reliability=rel_grid,
+        block=cell,
         score=score,
         findings=findings,
         extra_maps={"mahalanobis": native(cell_maha / max(mscale, 1e-6), evidence.shape, s, off)[0]},
