@@ -12,6 +12,7 @@ The first table is the compact one to paste (with the machine's load average bes
     python benchmarks/speed/speed.py --sizes 1 6 12 24   # all default detectors
     python benchmarks/speed/speed.py --sizes 1 12 --detectors ela,jpeg_ghost
     python benchmarks/speed/speed.py --sizes 6 --workers 2
+    python benchmarks/speed/speed.py --sizes 6 12 24 --set learned_localizer.max_pixels=2000000
 """
 
 from __future__ import annotations
@@ -48,7 +49,17 @@ def _cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def one(mp: float, detectors: list[str] | None, workers: int = 1) -> dict:
+def _configs(sets: list[str]) -> dict[str, dict[str, str]]:
+    """``["det.option=value", ...]`` → ``{det: {option: value}}`` (as ``forgelens analyze --set``)."""
+    out: dict[str, dict[str, str]] = {}
+    for s in sets:
+        key, _, value = s.partition("=")
+        det, _, opt = key.partition(".")
+        out.setdefault(det, {})[opt] = value
+    return out
+
+
+def one(mp: float, detectors: list[str] | None, workers: int = 1, sets: list[str] | None = None) -> dict:
     from forgelens import pipeline
     from forgelens.detectors import registry
 
@@ -68,7 +79,7 @@ def one(mp: float, detectors: list[str] | None, workers: int = 1) -> dict:
         pipeline.registry.run = timed_run
     r0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
-    report = pipeline.analyze(data, detectors=names, name=f"{mp}MP", workers=workers)
+    report = pipeline.analyze(data, detectors=names, name=f"{mp}MP", workers=workers, configs=_configs(sets or []))
     total = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
@@ -92,16 +103,19 @@ def main() -> None:
     ap.add_argument("--sizes", nargs="+", type=float, default=[1, 12, 24])
     ap.add_argument("--detectors", default="")
     ap.add_argument("--workers", type=int, default=1, help="detectors run at once (pipeline.analyze)")
+    ap.add_argument("--set", action="append", default=[], metavar="DET.OPTION=VALUE",
+                    help="a detector option for this run (repeatable), e.g. learned_localizer.max_pixels=2000000")
     ap.add_argument("--one", type=float, help=argparse.SUPPRESS)
     args = ap.parse_args()
     dets = [d for d in args.detectors.split(",") if d] or None
     if args.one:
-        print(json.dumps(one(args.one, dets, args.workers)))
+        print(json.dumps(one(args.one, dets, args.workers, args.set)))
         return
     rows = []
     for mp in args.sizes:
         cmd = [sys.executable, __file__, "--one", str(mp), "--workers", str(args.workers)]
         cmd += ["--detectors", args.detectors] if dets else []
+        cmd += [f"--set={s}" for s in args.set]
         res = subprocess.run(cmd, capture_output=True, text=True)
         if res.returncode != 0:
             print(f"{mp} MP failed:\n{res.stderr[-2000:]}")
@@ -109,7 +123,7 @@ def main() -> None:
         rows.append(json.loads(res.stdout.strip().splitlines()[-1]))
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"whole default analysis, photo-like JPEG q90, workers={args.workers}, {os.cpu_count()} CPUs, "
-          f"load average {load} (at the end)")
+          f"load average {load} (at the end)" + (f", options {' '.join(args.set)}" if args.set else ""))
     print("| MP | wall s/MP | CPU s/MP | peak RSS MB |")
     print("|---|---|---|---|")
     for r in rows:

@@ -288,7 +288,8 @@ def graphic_gate(live: list[Trace]) -> dict[str, Any] | None:
 
 
 def _scores(live: list[Trace], fused: list[Trace], model: StackingModel | None, cfg: FusionConfig,
-            detection: DetectionModel | None = None, summary: MapSummary | None = None) -> _Scores:
+            detection: DetectionModel | None = None, summary: MapSummary | None = None,
+            shape: tuple[int, int] = (0, 0)) -> _Scores:
     manip = sorted(
         (t.score, t.name) for t in fused
         if t.score is not None and t.name not in cfg.map_only and t.family not in _NOT_MANIPULATION
@@ -303,7 +304,7 @@ def _scores(live: list[Trace], fused: list[Trace], model: StackingModel | None, 
         feats = features(summary, detection.detectors)
         manipulation = detection.probability(feats)
         calibrated, prior, method = True, detection.prior, "detection"
-        thresholds = dict(detection.thresholds)
+        thresholds = detection.thresholds_for(shape)  # per size class (DetectionModel.thresholds_for)
         # the detectors whose features pushed the probability up most, strongest first
         push: dict[str, float] = {}
         for f, c in detection.contributions(feats).items():
@@ -350,7 +351,7 @@ def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | Non
         detection = None
     if detection is not None and summary is None:
         summary = summarise(live, heatmap)
-    sc = _scores(live, fused, model, cfg, detection, summary)
+    sc = _scores(live, fused, model, cfg, detection, summary, shape)
     sc.graphic_gate = graphic_gate(live)
     ranked: list[tuple[str, Finding]] = sorted(
         ((t.name, f) for t in live for f in t.findings), key=lambda p: -p[1].strength

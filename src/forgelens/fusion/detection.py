@@ -275,6 +275,25 @@ class DetectionModel:
     def method(self) -> str:
         return "gradient-boosted trees" if self.trees is not None else "logistic regression"
 
+    def thresholds_for(self, shape: tuple[int, int]) -> dict[str, float]:
+        """The operating thresholds for a picture of ``shape`` (h, w).
+
+        Conditional (Mondrian) calibration by picture size (Vovk, Gammerman and Shafer, *Algorithmic
+        Learning in a Random World*, 2005, ch. 4): when the model file holds ``large_above_pixels``
+        and ``large_manipulated_at`` (fitted by ``fit_detection.py large-threshold`` on full-size
+        authentic training pictures only), a picture of more pixels than that is called manipulated
+        at its own size class's threshold, so ≤ 3 % false alarms hold *within* the class instead of
+        only on the ≈ 0.5 MP crops that set ``manipulated_at``. Smaller pictures, or a file
+        without the fields, get ``manipulated_at`` / ``authentic_below`` unchanged.
+        """
+        out = {k: v for k, v in self.thresholds.items() if not k.startswith("large_")}
+        above = self.thresholds.get("large_above_pixels")
+        if above is not None and int(shape[0]) * int(shape[1]) > above and "large_manipulated_at" in self.thresholds:
+            out["manipulated_at"] = float(self.thresholds["large_manipulated_at"])
+            out["authentic_below"] = min(float(out["authentic_below"]), out["manipulated_at"])
+            out["size_class_above_pixels"] = float(above)
+        return out
+
     def _vector(self, feats: dict[str, float]) -> np.ndarray:
         return np.array([feats.get(f, 0.0) for f in self.features], np.float64)
 

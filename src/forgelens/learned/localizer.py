@@ -20,7 +20,7 @@ from scipy.special import expit
 
 from forgelens.learned import onnx_models
 
-__all__ = ["STRIDE", "OnnxLocalizer", "load", "localize", "map_statistics"]
+__all__ = ["STRIDE", "OnnxLocalizer", "downscale", "load", "localize", "map_statistics", "working_factor"]
 
 #: Multiple the input size must have (the encoder's total stride).
 STRIDE = 32
@@ -77,6 +77,42 @@ class OnnxLocalizer:
 def load(path: str | Path | None = None, threads: int = 1) -> OnnxLocalizer:
     """The localizer from a local ``.onnx`` file or the shipped one (see ``onnx_models.load``)."""
     return OnnxLocalizer(onnx_models.load("localizer", path, threads))
+
+
+def working_factor(shape: tuple[int, int], max_pixels: int, above: int = 0) -> int:
+    """The smallest integer k with ceil(h/k)·ceil(w/k) ≤ ``max_pixels`` for a picture of more than
+    ``max(above, max_pixels)`` pixels, else 1 (also when ``max_pixels`` is 0): the localizer then sees
+    one pixel per k×k block, so its maps are a ``k``-pixel grid of the picture (``maps.grid_shape``)
+    that the Trace can store as it is.
+
+    >>> working_factor((2000, 3008), 2_000_000), working_factor((3024, 4032), 1_000_000)
+    (2, 4)
+    >>> working_factor((1200, 1600), 1_000_000, above=2_000_000)  # 1.9 MP: not above the trigger
+    1
+    """
+    h, w = int(shape[0]), int(shape[1])
+    if max_pixels <= 0 or h * w <= max(max_pixels, above):
+        return 1
+    k = max(2, int(np.ceil(np.sqrt(h * w / max_pixels))))
+    while -(-h // k) * -(-w // k) > max_pixels:
+        k += 1
+    return k
+
+
+def downscale(rgb: np.ndarray, k: int) -> np.ndarray:
+    """The (ceil(h/k), ceil(w/k), 3) area average of ``rgb`` over k×k blocks aligned on pixel (0, 0).
+
+    OpenCV ``INTER_AREA`` at an exact integer factor (each output pixel = the mean of its block,
+    rounded to uint8); a partial last row/column of blocks is completed by repeating the edge pixels.
+    """
+    import cv2
+
+    h, w = rgb.shape[:2]
+    ph, pw = -h % k, -w % k
+    img = np.ascontiguousarray(rgb[..., :3])
+    if ph or pw:
+        img = cv2.copyMakeBorder(img, 0, ph, 0, pw, cv2.BORDER_REPLICATE)
+    return cv2.resize(img, ((w + pw) // k, (h + ph) // k), interpolation=cv2.INTER_AREA)
 
 
 def _starts(n: int, tile: int, stride: int) -> list[int]:

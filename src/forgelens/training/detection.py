@@ -304,6 +304,54 @@ def guard(folder: Path) -> None:
         raise SystemExit(f"heldout_guard flagged {folder}: drop the flagged files first")
 
 
+#: Full-size authentic *training* pictures that set the size-class threshold (``large_threshold``): the
+#: camera-train originals and the same hosts re-saved through the synth set's saving
+#: (``forgelens synth --kinds authentic --post none,jpeg --max-pixels 30000000``). Never the val cameras.
+LARGE_SETS = ("camera-train", "fullsize-train-auth")
+#: Pictures of more pixels than this form the "large" size class.
+LARGE_ABOVE_PIXELS = 2_000_000
+
+
+def large_threshold(model_path: Path, out: Path | None = None, sets: tuple[str, ...] = LARGE_SETS,
+                    above: int = LARGE_ABOVE_PIXELS) -> dict:
+    """Add a size-class threshold to a fitted detection model (conditional — Mondrian — calibration,
+    Vovk et al. 2005, ch. 4): ``large_manipulated_at`` = the 3 % point (within [0.5, 0.999]) of the
+    model's P(manipulated) over the full-size authentic training pictures of ``sets`` above ``above``
+    pixels; pictures of that size class are called manipulated at it (``DetectionModel.thresholds_for``).
+    The model itself is not refitted. Returns what was written to the file's provenance."""
+    import dataclasses
+
+    from forgelens.fusion.detection import DetectionModel, MapSummary, features
+    from forgelens.training.calibration import threshold_at_fpr
+
+    model = DetectionModel.load(model_path)
+    if model is None:
+        raise SystemExit(f"{model_path}: no detection model")
+    p, counts = [], {}
+    for name in sets:
+        files = sorted((CACHE / name).glob("*.npz"))
+        if not files:
+            raise SystemExit(f"{CACHE / name}: no cached analyses (fit_detection.py extract {name} FOLDER)")
+        for f in files:
+            s, meta = MapSummary.from_npz(f)
+            if "error" in meta or meta.get("label") != "authentic" or meta["shape"][0] * meta["shape"][1] <= above:
+                continue
+            p.append(model.probability(features(s, model.detectors)))
+            counts[name] = counts.get(name, 0) + 1
+    p = np.asarray(p)
+    thr = threshold_at_fpr(p, TARGET_FPR)
+    info = {"above_pixels": above, "manipulated_at": thr, "authentic_pictures": counts,
+            "called_at_threshold": int((p >= thr).sum()), "p_median": float(np.median(p)), "p_max": float(p.max()),
+            "rule": f"the {TARGET_FPR:.0%} point of P(manipulated) over the {p.size} full-size authentic training "
+                    f"pictures above {above} pixels ({', '.join(f'{k} {v}' for k, v in counts.items())}), "
+                    "within [0.5, 0.999] (conditional calibration by size class, Vovk et al. 2005, ch. 4)"}
+    thresholds = {**model.thresholds, "large_above_pixels": above, "large_manipulated_at": thr}
+    new = dataclasses.replace(model, thresholds=thresholds, fitted={**model.fitted, "large_pictures": info})
+    new.save(out or model_path)
+    print(json.dumps(info, indent=1))
+    return info
+
+
 def register(app) -> None:
     """Add ``forgelens train detection`` to the CLI (the ``train`` group, shared if one exists)."""
     import typer
@@ -346,6 +394,9 @@ def main(argv: list[str] | None = None) -> None:
     f.add_argument("--drop-kind", action="append", default=None,
                    help=f"synth kind left out of training (repeatable; default {', '.join(DROP_KINDS)}; 'none')")
     f.add_argument("--without", action="append", default=[], help="training set left out (repeatable)")
+    lt = sub.add_parser("large-threshold", help="add the size-class threshold to a fitted model (large_threshold)")
+    lt.add_argument("--model-file", type=Path, required=True, help="the fitted detection model to read")
+    lt.add_argument("--out", type=Path, default=None, help="write here instead of over --model-file")
     sub.add_parser("all")
     args = ap.parse_args(argv)
     if args.cache is not None:
@@ -363,6 +414,8 @@ def main(argv: list[str] | None = None) -> None:
                 continue
             guard(folder)
             extract(name, folder, NIST16_LIMIT if name == "nist16" else 0)
+    if args.cmd == "large-threshold":
+        large_threshold(args.model_file, args.out)
     if args.cmd in ("fit", "all"):
         drop = tuple(k for k in (getattr(args, "drop_kind", None) or DROP_KINDS) if k != "none")
         fit(getattr(args, "model", "trees"), getattr(args, "out", None), drop, tuple(getattr(args, "without", ())))
