@@ -1,21 +1,20 @@
 """The learned localizer's working resolution on pictures above 2 MP: each variant vs native (issue 16).
 
 Every picture above ``--min-pixels`` of the given sets is analysed once with the default detectors
-(``pipeline.analyze``, the localizer at native resolution); then, for each other variant, only the
-localizer is run again on the same ``Evidence`` with that variant's configuration, its trace replaces
-the native one and the verdict is fused again (``fusion.fuse``, the same step ``analyze`` ends with).
+(``pipeline.analyze``); then, for each variant, only the localizer is run again on the same
+``Evidence`` with that variant's configuration, its trace replaces the default one and the verdict is
+fused again (``fusion.fuse``, the same step ``analyze`` ends with).
 Everything else is equal by construction. Per picture and variant it keeps:
 
 - the pixel scores on pictures with a mask: per-picture F1 of the fused binary mask (``verdict.mask``),
   pixel AUC of the fused map (``verdict.heatmap``), the localizer's own map's pixel AUC and F1 at 0.5
   (``bench.metrics``, exact);
 - the verdict: label, probabilities, 1 − P(authentic);
-- the localizer's seconds (wall of the one-thread run: the trace's own ``seconds`` for native, which
-  ran inside ``analyze``; ``time.perf_counter`` around ``registry.run`` for the others; CPU too);
+- the localizer's seconds (``time.perf_counter`` and CPU time around its ``registry.run``);
 - a cache row in the format of ``fit_detection.py extract`` (``training.detection.extract_one``), under
   ``OUT/<variant>/cache/<set>/``, so ``heldout_verdict.py measure`` / ``verdict_accuracy.py`` can read it.
 
-Variants: ``native`` (the shipped configuration when this was written), ``R2`` / ``R1``
+Variants: ``native`` (``max_pixels`` 0: the shipped configuration before session 8), ``R2`` / ``R1``
 (``max_pixels`` 2 000 000 / 1 000 000: area-averaged by an integer factor to at most 2 / 1 MP),
 ``E`` (native resolution, ``even_tiles``).
 
@@ -30,20 +29,15 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import json
 import time
 from pathlib import Path
 
 import numpy as np
 
-VARIANTS = {"native": {}, "R2": {"max_pixels": 2_000_000}, "R1": {"max_pixels": 1_000_000},
-            "E": {"even_tiles": True}}
+VARIANTS = {"native": {"max_pixels": 0}, "R2": {"max_pixels": 2_000_000}, "R1": {"max_pixels": 1_000_000},
+            "E": {"max_pixels": 0, "even_tiles": True}}
 LOCALIZER = "learned_localizer"
-
-
-def _key(image: str) -> str:  # the cache file name of training.detection (``_key``)
-    return hashlib.sha1(image.encode()).hexdigest()[:16]
 
 
 def _pixels_of(path: Path) -> int:
@@ -51,25 +45,6 @@ def _pixels_of(path: Path) -> int:
 
     with Image.open(path) as im:
         return im.size[0] * im.size[1]
-
-
-def write_cache_row(rep, row: dict, path: Path) -> None:
-    """One cache file as ``training.detection.extract_one`` writes it (same fields)."""
-    from forgelens.fusion.detection import summarise
-
-    ev = rep.evidence
-    meta = {"image": row["image"], "label": row["label"], "mask": row.get("mask", ""),
-            "source": row.get("source", ""), "kind": row.get("kind", ""), "post": row.get("post", "")}
-    summary = summarise(rep.traces, rep.verdict.heatmap)
-    meta.update({
-        "shape": list(ev.shape), "format": ev.format, "megapixels": ev.megapixels,
-        "brightness": float(ev.luminance[::4, ::4].mean()), "seconds": rep.seconds.get("total"),
-        "traces": [{"name": t.name, "family": t.family, "calibrated": t.calibrated, "applicable": t.applicable,
-                    "error": None if t.error is None else t.error.splitlines()[0], "score": t.score,
-                    "findings": [f.to_dict() for f in t.findings]} for t in rep.traces],
-        "verdict_at_extraction": {k: v for k, v in rep.verdict.to_dict().items() if k != "findings"},
-    })
-    summary.to_npz(path, **meta)
 
 
 def pixel_scores(rep, gt: np.ndarray) -> dict:
@@ -94,6 +69,8 @@ def run(args) -> None:
     from forgelens.evidence import load
     from forgelens.fusion import fuse, not_applicable
     from forgelens.pipeline import Report, analyze, why_not_applicable
+    from forgelens.training.detection import _key as cache_key
+    from forgelens.training.detection import write_cache_row
 
     shard, nshards = (int(x) for x in args.shard.split("/"))
     out = Path(args.out)
@@ -125,23 +102,20 @@ def run(args) -> None:
         rec = {"set": name, "image": r["image"], "label": r["label"], "kind": r.get("kind", ""),
                "megapixels": ev.megapixels, "cpu_analysis_native": cpu_all, "variants": {}}
         for var in variants:
-            if var == "native" and not VARIANTS[var]:
-                rep, cpu, wall = base, None, base.trace(LOCALIZER).seconds
-            else:
-                c0, w0 = time.process_time(), time.perf_counter()
-                t = registry.run(LOCALIZER, ev, registry.get(LOCALIZER).make_config(VARIANTS[var]))
-                cpu, wall = time.process_time() - c0, time.perf_counter() - w0
-                if t.error or not t.applicable:
-                    raise SystemExit(f"{r['image']}: {var}: the localizer failed: {t.error or t.note}")
-                traces = [t if x.name == LOCALIZER else x for x in base.traces]
-                verdict = fuse(traces, ev.shape, None)
-                reason = why_not_applicable(ev)
-                if reason and not verdict.decision.get("rule", "").startswith("provenance_"):
-                    verdict = not_applicable(reason, traces)
-                rep = Report(ev, traces, verdict, {"total": base.seconds["total"]}, [], None)
+            c0, w0 = time.process_time(), time.perf_counter()
+            t = registry.run(LOCALIZER, ev, registry.get(LOCALIZER).make_config(VARIANTS[var]))
+            cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+            if t.error or not t.applicable:
+                raise SystemExit(f"{r['image']}: {var}: the localizer failed: {t.error or t.note}")
+            traces = [t if x.name == LOCALIZER else x for x in base.traces]
+            verdict = fuse(traces, ev.shape, None)
+            reason = why_not_applicable(ev)
+            if reason and not verdict.decision.get("rule", "").startswith("provenance_"):
+                verdict = not_applicable(reason, traces)
+            rep = Report(ev, traces, verdict, {"total": base.seconds["total"]}, [], None)
             cdir = out / var / "cache" / name
             cdir.mkdir(parents=True, exist_ok=True)
-            write_cache_row(rep, r, cdir / f"{_key(r['image'])}.npz")
+            write_cache_row(rep, r, cdir / f"{cache_key(r['image'])}.npz")
             v = rep.verdict
             p = v.probabilities or {}
             item = {"label": v.label, "p_authentic": p.get("authentic"), "p_manipulated": p.get("manipulated"),

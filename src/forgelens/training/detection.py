@@ -74,24 +74,18 @@ def _key(image: str) -> str:
     return hashlib.sha1(image.encode()).hexdigest()[:16]
 
 
-def extract_one(folder: Path, row: dict, out: Path) -> None:
-    """Analyse one image and cache what the detection model and the verdict benchmark need."""
-    from forgelens.errors import ForgeLensError
-    from forgelens.fusion.detection import summarise
-    from forgelens.pipeline import analyze
-
-    path = out / f"{_key(row['image'])}.npz"
-    if path.exists():
-        return
-    meta = {"image": row["image"], "label": row["label"], "mask": row.get("mask", ""),
+def _row_meta(row: dict) -> dict:
+    return {"image": row["image"], "label": row["label"], "mask": row.get("mask", ""),
             "source": row.get("source", ""), "kind": row.get("kind", ""), "post": row.get("post", "")}
-    try:
-        rep = analyze(str(folder / row["image"]))
-    except ForgeLensError as exc:
-        meta["error"] = str(exc)
-        np.savez_compressed(path, meta=np.array(json.dumps(meta)))
-        return
+
+
+def write_cache_row(rep, row: dict, path: Path) -> None:
+    """Write one cache file: the map summary of the analysis ``rep`` of ``row``'s image, its traces' scores
+    and findings and the verdict at extraction (what the detection fit and the verdict benchmarks read)."""
+    from forgelens.fusion.detection import summarise
+
     ev = rep.evidence
+    meta = _row_meta(row)
     summary = summarise(rep.traces, rep.verdict.heatmap)
     meta.update({
         "shape": list(ev.shape), "format": ev.format, "megapixels": ev.megapixels,
@@ -102,6 +96,24 @@ def extract_one(folder: Path, row: dict, out: Path) -> None:
         "verdict_at_extraction": {k: v for k, v in rep.verdict.to_dict().items() if k != "findings"},
     })
     summary.to_npz(path, **meta)
+
+
+def extract_one(folder: Path, row: dict, out: Path) -> None:
+    """Analyse one image and cache what the detection model and the verdict benchmark need."""
+    from forgelens.errors import ForgeLensError
+    from forgelens.pipeline import analyze
+
+    path = out / f"{_key(row['image'])}.npz"
+    if path.exists():
+        return
+    try:
+        rep = analyze(str(folder / row["image"]))
+    except ForgeLensError as exc:
+        meta = _row_meta(row)
+        meta["error"] = str(exc)
+        np.savez_compressed(path, meta=np.array(json.dumps(meta)))
+        return
+    write_cache_row(rep, row, path)
 
 
 def extract(name: str, folder: Path, limit: int = 0, label: str | None = None, reverse: bool = False,
