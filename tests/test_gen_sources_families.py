@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 from PIL import Image
 
 from forgelens.training import gen_sources_families as gsf
 from forgelens.training import generation_data as gd
-from tests.test_generation_data import picture, png, rec
+from tests.test_generation_data import bare_mirror, picture, png, rec
 
 
 def test_family_sources_are_new_generated_families_pinned_and_licensed():
@@ -51,13 +49,7 @@ def test_new_families_go_to_training_from_a_made_up_mirror(tmp_path, guard, monk
         (work / path).parent.mkdir(parents=True, exist_ok=True)
         (work / path).write_bytes(png(rgb))
     (script.parent / "reserved_phashes.txt").write_text(f"{mod.phash(Image.fromarray(reserved)):016x}\n")
-    git = ["git", "-c", "user.email=t@t", "-c", "user.name=t"]
-    subprocess.run([*git, "init", "-q", str(work)], check=True)
-    subprocess.run([*git, "-C", str(work), "add", "-A"], check=True)
-    subprocess.run([*git, "-C", str(work), "commit", "-qm", "x"], check=True)
-    commit = subprocess.run(["git", "-C", str(work), "rev-parse", "HEAD"], capture_output=True, text=True,
-                            check=True).stdout.strip()
-    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(tmp_path / "m" / "o+n" / "repo")], check=True)
+    commit = bare_mirror(work, tmp_path / "m")
     src = gd.Source("o/n", commit, "MIT", ((r"^assets/", "generated", "fam-new", "photoreal"),
                                            (r"^other/", "generated", "fam-other", "mixed")), exclude=r"grid")
     monkeypatch.setattr(gsf, "FAMILY_SOURCES", (src,))

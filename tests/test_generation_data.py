@@ -66,18 +66,25 @@ def test_near_duplicates_within_and_across_sources_are_dropped(tmp_path, guard):
     assert dropped[f"{1:08x}"] == "" and dropped[f"{3:08x}"] == ""
 
 
-def test_pinned_commit_provenance_from_a_bare_mirror(tmp_path):
-    work = tmp_path / "work"
-    (work / "gen").mkdir(parents=True)
-    (work / "gen" / "a.png").write_bytes(png(picture(1)))
-    (work / "real.jpg").write_bytes(b"not read")
+def bare_mirror(work, mirrors) -> str:
+    """Commit the folder ``work`` and clone it bare as the mirror of repository "o/n" under ``mirrors``
+    (the layout ``fetch`` leaves); returns the commit."""
     git = ["git", "-c", "user.email=t@t", "-c", "user.name=t"]
     subprocess.run([*git, "init", "-q", str(work)], check=True)
     subprocess.run([*git, "-C", str(work), "add", "-A"], check=True)
     subprocess.run([*git, "-C", str(work), "commit", "-qm", "x"], check=True)
     commit = subprocess.run(["git", "-C", str(work), "rev-parse", "HEAD"], capture_output=True, text=True,
                             check=True).stdout.strip()
-    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(tmp_path / "m" / "o+n" / "repo")], check=True)
+    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(mirrors / "o+n" / "repo")], check=True)
+    return commit
+
+
+def test_pinned_commit_provenance_from_a_bare_mirror(tmp_path):
+    work = tmp_path / "work"
+    (work / "gen").mkdir(parents=True)
+    (work / "gen" / "a.png").write_bytes(png(picture(1)))
+    (work / "real.jpg").write_bytes(b"not read")
+    commit = bare_mirror(work, tmp_path / "m")
     src = gd.Source("o/n", commit, "CC0-1.0", ((r"^gen/", "generated", "fam-z", "photoreal"),))
     [(r, data)] = gd.list_source(src, tmp_path / "m")
     assert (r.repo, r.commit, r.path, r.family, r.licence) == ("o/n", commit, "gen/a.png", "fam-z", "CC0-1.0")
