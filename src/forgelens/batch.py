@@ -78,6 +78,8 @@ def _describe_content(path: Path) -> str:
 def expand(items: Iterable[str], exclude: Path | None = None) -> Expansion:
     """Files as given; folders walked recursively (image suffixes, else sniffed by content);
     globs expanded. Files under ``exclude`` (the output folder) are left out."""
+    from forgelens.evidence import path_problem
+
     ex = Expansion()
     excl = exclude.resolve() if exclude is not None else None
 
@@ -89,6 +91,9 @@ def expand(items: Iterable[str], exclude: Path | None = None) -> Expansion:
         if p.is_dir():
             found = []
             for q in sorted(p.rglob("*")):
+                if q.is_symlink() and not q.exists():  # a loop or a dangling link: say so, do not follow
+                    ex.skipped.append((str(q), path_problem(q) or "unreadable link"))
+                    continue
                 if not q.is_file() or excluded(q):
                     continue
                 if q.suffix.lower() in IMAGE_SUFFIXES or sniff_image(q):
@@ -107,7 +112,7 @@ def expand(items: Iterable[str], exclude: Path | None = None) -> Expansion:
                 ex.problems.append((item, "pattern matches no file"))
             ex.files += found
         else:
-            ex.problems.append((item, "no such file"))
+            ex.problems.append((item, path_problem(p) or "no such file"))
     seen: set[Path] = set()
     ex.files = [f for f in ex.files if not (f.resolve() in seen or seen.add(f.resolve()))]
     return ex
