@@ -8,6 +8,7 @@ as such, and float / 32-bit integer TIFFs keep their contrast instead of turning
 from __future__ import annotations
 
 import io
+import json
 import os
 import threading
 
@@ -113,3 +114,23 @@ def test_16bit_tiff_scaling_is_unchanged():
     ev = load(_tiff(arr))
     expected = np.clip(np.rint(arr / 257.0), 0, 255)
     assert np.abs(ev.luminance - expected).max() <= 1
+
+
+def test_inputs_that_cannot_be_opened_are_listed_in_errors_txt(tmp_path):
+    from typer.testing import CliRunner
+
+    from forgelens.cli import app
+
+    good = tmp_path / "good.png"
+    Image.fromarray(np.random.default_rng(2).integers(0, 256, (80, 96, 3), np.uint8)).save(good)
+    missing = tmp_path / "missing.jpg"
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["analyze", str(good), str(missing), "-o", str(out), "-d", "ela",
+                                 "--time-limit", "0", "--memory-limit", "0"])
+    assert r.exit_code == 1
+    errors = (out / "errors.txt").read_text().splitlines()
+    assert errors == [f"{missing}: no such file"]  # the batch went on: good.png has its report
+    assert (out / "good" / "report.json").is_file()
+    rows = json.loads((out / "batch.json").read_text())
+    rows = rows["files"] if isinstance(rows, dict) else rows
+    assert any(row["path"] == str(missing) and row["error"] for row in rows)

@@ -105,8 +105,8 @@ def valid_inputs() -> dict[str, bytes]:
         "two_levels.png": _save(Image.fromarray(np.where(np.arange(400)[None, :, None] < 200, 0, 255)
                                                 .repeat(300, 0).repeat(3, 2).astype(np.uint8)), "PNG"),
         "noise.png": _save(Image.fromarray(np.random.default_rng(1).integers(0, 256, (300, 400, 3), np.uint8)), "PNG"),
-        "grey16.png": _save(Image.fromarray((pic[..., 0].astype(np.uint16) * 257)), "PNG"),
-        "grey16.tif": _save(Image.fromarray((pic[..., 1].astype(np.uint16) * 257)), "TIFF"),
+        "grey16.png": _save(Image.fromarray(pic[..., 0].astype(np.uint16) * 257), "PNG"),
+        "grey16.tif": _save(Image.fromarray(pic[..., 1].astype(np.uint16) * 257), "TIFF"),
         "rgba_transparent.png": _save(Image.fromarray(np.dstack([pic, np.where(np.arange(400) < 200, 0, 255)[None, :]
                                                                   .repeat(300, 0).astype(np.uint8)])), "PNG"),
         "palette.png": _save(im.convert("P", palette=Image.ADAPTIVE, colors=64), "PNG"),
@@ -208,7 +208,63 @@ def make_inputs(folder: Path) -> list[tuple[str, Path]]:
     loop = folder / "loop.jpg"
     os.symlink(loop, loop)
     out.append(("broken", loop))
+    dangling = folder / "dangling.jpg"
+    os.symlink(folder / "gone.jpg", dangling)
+    out.append(("broken", dangling))
+    fifo = folder / "named_pipe.jpg"
+    os.mkfifo(fifo)
+    out.append(("broken", fifo))
+    if os.path.exists("/dev/zero"):
+        zero = folder / "dev_zero.jpg"
+        os.symlink("/dev/zero", zero)
+        out.append(("broken", zero))
     return out
+
+
+SERVICE_CODE = r"""
+import json, sys, tempfile
+from pathlib import Path
+from fastapi.testclient import TestClient
+from forgelens.service.app import create_app
+from forgelens.service.settings import Settings
+paths = [Path(p) for p in sys.argv[1:]]
+with tempfile.TemporaryDirectory() as tmp:
+    app = create_app(Settings(data_dir=Path(tmp) / "data", auth=False, workers=1, detectors="default"))
+    with TestClient(app) as c:
+        for p in paths:
+            try:
+                data = p.read_bytes()
+            except OSError as exc:
+                print(json.dumps({"name": p.name, "out": f"(not uploadable: {exc.strerror})"}), flush=True)
+                continue
+            r = c.post("/api/analyze", files={"file": (p.name, data, "application/octet-stream")},
+                       params={"maps": "false"})
+            if r.status_code == 200:
+                out = f"200, {r.json()['report']['verdict']['label']}"
+            else:
+                out = f"{r.status_code}: {str(r.json().get('detail'))[:110]}"
+            print(json.dumps({"name": p.name, "out": out}), flush=True)
+"""
+
+
+def run_service(paths: list[Path], timeout: float) -> dict[str, str]:
+    """Every regular file uploaded to POST /api/analyze (FastAPI TestClient, one app, default detectors)."""
+    regular = [p for p in paths if p.is_file() and not p.is_symlink()]
+    try:
+        p = subprocess.run([PY, "-c", SERVICE_CODE, *map(str, regular)], capture_output=True, text=True,
+                           timeout=timeout, env=_env(), preexec_fn=_cap_memory)
+        lines = p.stdout
+    except subprocess.TimeoutExpired as exc:
+        lines = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+    got = {}
+    for ln in lines.splitlines():
+        try:
+            d = json.loads(ln)
+            got[d["name"]] = d["out"]
+        except (ValueError, KeyError):
+            continue
+    return {q.name: got.get(q.name, "HANG or CRASH") if q in regular else "(not a regular file: nothing to upload)"
+            for q in paths}
 
 
 API_CODE = r"""
@@ -229,13 +285,20 @@ else:
 
 
 def _env() -> dict[str, str]:
-    env = dict(os.environ, PYTHONPATH=f"{ROOT / 'src'}", OMP_NUM_THREADS="1")
-    return env
+    return dict(os.environ, PYTHONPATH=f"{ROOT / 'src'}", OMP_NUM_THREADS="1")
+
+
+def _cap_memory() -> None:
+    """A 4 GB address-space cap on each child (as the batch workers): an endless read cannot take the machine."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
 
 
 def run_api(path: Path, timeout: float, detectors: str) -> str:
     try:
-        p = subprocess.run([PY, "-c", API_CODE, str(path), detectors], capture_output=True, text=True, timeout=timeout, env=_env())
+        p = subprocess.run([PY, "-c", API_CODE, str(path), detectors], capture_output=True, text=True, timeout=timeout, env=_env(),
+                           preexec_fn=_cap_memory)
     except subprocess.TimeoutExpired:
         return f"HANG (> {timeout:.0f} s)"
     if p.returncode != 0 or not p.stdout.strip():
@@ -253,7 +316,7 @@ def run_api(path: Path, timeout: float, detectors: str) -> str:
 def run_cli(path: Path, timeout: float) -> str:
     try:
         p = subprocess.run([PY, "-m", "forgelens", "analyze", str(path), "--format", "json"], capture_output=True,
-                           text=True, timeout=timeout, env=_env())
+                           text=True, timeout=timeout, env=_env(), preexec_fn=_cap_memory)
     except subprocess.TimeoutExpired:
         return f"HANG (> {timeout:.0f} s)"
     if p.returncode == 0:
@@ -281,9 +344,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--timeout", type=float, default=120.0)
     ap.add_argument("--detectors", default="default", help="API column: 'default', 'all' or names")
-    ap.add_argument("--only", choices=["api", "cli", "batch"], action="append")
+    ap.add_argument("--only", choices=["api", "cli", "batch", "service"], action="append")
     args = ap.parse_args()
-    only = set(args.only or ["api", "cli", "batch"])
+    only = set(args.only or ["api", "cli", "batch", "service"])
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "inputs"
         folder.mkdir()
@@ -293,8 +356,15 @@ def main() -> None:
         for kind, p in inputs:
             api = run_api(p, args.timeout, args.detectors) if "api" in only else ""
             cli = run_cli(p, args.timeout) if "cli" in only else ""
-            rows.append((kind, p.name, api, cli))
+            rows.append([kind, p.name, api, cli])
             print(f"  {p.name}: {api} | {cli}", file=sys.stderr, flush=True)
+        if "service" in only:
+            svc = run_service([p for _, p in inputs], args.timeout * 4)
+            for row in rows:
+                row.append(svc[row[1]])
+        else:
+            for row in rows:
+                row.append("")
         batch_line = ""
         if "batch" in only:
             out = Path(tmp) / "out"
@@ -308,10 +378,10 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 batch_line = f"batch HANG (> {args.timeout * 4:.0f} s)"
         changed = [p.name for _, p in inputs if fingerprint(p) != before[p]]
-    print("| kind | input | API (default detectors) | CLI `analyze --format json` |")
-    print("|---|---|---|---|")
-    for kind, name, api, cli in rows:
-        print(f"| {kind} | {name} | {api.replace('|', '/')} | {cli.replace('|', '/')} |")
+    print(f"| kind | input | API (-d {args.detectors}) | CLI `analyze --format json` | service POST /api/analyze |")
+    print("|---|---|---|---|---|")
+    for kind, name, api, cli, svc in rows:
+        print(f"| {kind} | {name} | {api.replace('|', '/')} | {cli.replace('|', '/')} | {svc.replace('|', '/')} |")
     print()
     if batch_line:
         print(batch_line)

@@ -276,10 +276,13 @@ def run_batch(
     on_result: Callable[[ItemResult], None] | None = None,
     limits: Limits | None = Limits(),
     skipped: list[tuple[str, str]] | None = None,
+    problems: list[tuple[str, str]] | None = None,
 ) -> list[ItemResult]:
     """Analyse ``files`` (reports under ``out``), each in an isolated worker under ``limits``
     (``None``: in this process, without limits). ``skipped`` (path, reason) pairs are recorded
-    as skipped. On Ctrl-C, running analyses are stopped, the summary is written and
+    as skipped; ``problems`` (input, reason) pairs, inputs that could not be opened at all (a
+    missing path, a symbolic-link loop), as errors, so that errors.txt lists every input not
+    analysed. On Ctrl-C, running analyses are stopped, the summary is written and
     KeyboardInterrupt is raised again."""
     dirs = output_dirs(files, out) if out is not None else {f: None for f in files}
     results: list[ItemResult] = []
@@ -295,6 +298,8 @@ def run_batch(
 
     for path, reason in skipped or []:
         record(ItemResult(path, None, skipped=True, skip_reason=reason))
+    for item, reason in problems or []:
+        record(ItemResult(item, None, error=f"{item}: {reason}"))
     todo: list[Path] = []
     for f in files:
         d = dirs[f]
