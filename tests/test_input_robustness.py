@@ -134,3 +134,20 @@ def test_inputs_that_cannot_be_opened_are_listed_in_errors_txt(tmp_path):
     rows = json.loads((out / "batch.json").read_text())
     rows = rows["files"] if isinstance(rows, dict) else rows
     assert any(row["path"] == str(missing) and row["error"] for row in rows)
+
+
+def test_file_name_that_is_not_utf8_gets_a_report_and_a_summary(tmp_path):
+    from forgelens.batch import run_batch
+
+    name = os.fsdecode(b"bad\xff\xfename.png")  # POSIX allows any bytes in a name
+    try:
+        Image.fromarray(np.random.default_rng(3).integers(0, 256, (80, 96, 3), np.uint8)).save(tmp_path / name)
+    except (OSError, UnicodeError):
+        pytest.skip("this file system refuses names that are not UTF-8")
+    missing = os.fsdecode(str(tmp_path).encode() + b"/gone\xff.jpg")
+    out = tmp_path / "out"
+    results = run_batch([tmp_path / name], out, {"detectors": ["ela"], "configs": {}}, limits=None,
+                        problems=[(missing, "no such file")])
+    assert [r.error for r in results if r.path != missing] == [None]  # before: internal error writing report.html
+    assert (out / "batch.json").is_file()  # before: the summary itself crashed
+    assert (out / "errors.txt").read_text(encoding="utf-8").strip().endswith("gone\\udcff.jpg: no such file")

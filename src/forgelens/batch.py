@@ -391,7 +391,7 @@ def write_summary(results: list[ItemResult], out: Path) -> None:
 
 def _atomic_write(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8", errors="backslashreplace")  # file names need not be UTF-8
     os.replace(tmp, path)
 
 
