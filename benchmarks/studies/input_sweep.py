@@ -197,6 +197,11 @@ def make_inputs(folder: Path) -> list[tuple[str, Path]]:
             p = folder / name
             p.write_bytes(data)
             out.append((kind, p))
+    odd_names = [os.fsdecode(b"name_not_utf8_\xff\xfe.png"), "name_with\nnewline.png", "-leading_dash.png"]
+    for name in odd_names:  # a valid picture under a name that is awkward to print, store or pass
+        p = folder / name
+        p.write_bytes(_save(Image.fromarray(_rgb(300, 400, 4)), "PNG"))
+        out.append(("valid", p))
     d = folder / "a_directory"
     d.mkdir()
     out.append(("broken", d))
@@ -237,7 +242,8 @@ with tempfile.TemporaryDirectory() as tmp:
             except OSError as exc:
                 print(json.dumps({"name": p.name, "out": f"(not uploadable: {exc.strerror})"}), flush=True)
                 continue
-            r = c.post("/api/analyze", files={"file": (p.name, data, "application/octet-stream")},
+            upload_name = p.name.encode("utf-8", "backslashreplace").decode()
+            r = c.post("/api/analyze", files={"file": (upload_name, data, "application/octet-stream")},
                        params={"maps": "false"})
             if r.status_code == 200:
                 out = f"200, {r.json()['report']['verdict']['label']}"
@@ -285,7 +291,13 @@ else:
 
 
 def _env() -> dict[str, str]:
-    return dict(os.environ, PYTHONPATH=f"{ROOT / 'src'}", OMP_NUM_THREADS="1")
+    return dict(os.environ, PYTHONPATH=f"{ROOT / 'src'}", OMP_NUM_THREADS="1",
+                PYTHONIOENCODING="utf-8:backslashreplace")
+
+
+def shown(name: str) -> str:
+    """A file name as printable text: bytes that are not UTF-8 as \\xff, a newline as \\n."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace").replace("\n", "\\n")
 
 
 def _cap_memory() -> None:
@@ -357,7 +369,7 @@ def main() -> None:
             api = run_api(p, args.timeout, args.detectors) if "api" in only else ""
             cli = run_cli(p, args.timeout) if "cli" in only else ""
             rows.append([kind, p.name, api, cli])
-            print(f"  {p.name}: {api} | {cli}", file=sys.stderr, flush=True)
+            print(f"  {shown(p.name)}: {api} | {cli}", file=sys.stderr, flush=True)
         if "service" in only:
             svc = run_service([p for _, p in inputs], args.timeout * 4)
             for row in rows:
@@ -377,11 +389,12 @@ def main() -> None:
                               f"{len(errs)} error lines, traceback in output: {'Traceback' in b.stderr}")
             except subprocess.TimeoutExpired:
                 batch_line = f"batch HANG (> {args.timeout * 4:.0f} s)"
-        changed = [p.name for _, p in inputs if fingerprint(p) != before[p]]
+        changed = [shown(p.name) for _, p in inputs if fingerprint(p) != before[p]]
     print(f"| kind | input | API (-d {args.detectors}) | CLI `analyze --format json` | service POST /api/analyze |")
     print("|---|---|---|---|---|")
     for kind, name, api, cli, svc in rows:
-        print(f"| {kind} | {name} | {api.replace('|', '/')} | {cli.replace('|', '/')} | {svc.replace('|', '/')} |")
+        print(f"| {kind} | {shown(name)} | {shown(api).replace('|', '/')} | {shown(cli).replace('|', '/')} "
+              f"| {shown(svc).replace('|', '/')} |")
     print()
     if batch_line:
         print(batch_line)
