@@ -78,6 +78,8 @@ def _describe_content(path: Path) -> str:
 def expand(items: Iterable[str], exclude: Path | None = None) -> Expansion:
     """Files as given; folders walked recursively (image suffixes, else sniffed by content);
     globs expanded. Files under ``exclude`` (the output folder) are left out."""
+    from forgelens.evidence import path_problem
+
     ex = Expansion()
     excl = exclude.resolve() if exclude is not None else None
 
@@ -89,6 +91,9 @@ def expand(items: Iterable[str], exclude: Path | None = None) -> Expansion:
         if p.is_dir():
             found = []
             for q in sorted(p.rglob("*")):
+                if q.is_symlink() and not q.exists():  # a loop or a dangling link: say so, do not follow
+                    ex.skipped.append((str(q), path_problem(q) or "unreadable link"))
+                    continue
                 if not q.is_file() or excluded(q):
                     continue
                 if q.suffix.lower() in IMAGE_SUFFIXES or sniff_image(q):
@@ -107,7 +112,7 @@ def expand(items: Iterable[str], exclude: Path | None = None) -> Expansion:
                 ex.problems.append((item, "pattern matches no file"))
             ex.files += found
         else:
-            ex.problems.append((item, "no such file"))
+            ex.problems.append((item, path_problem(p) or "no such file"))
     seen: set[Path] = set()
     ex.files = [f for f in ex.files if not (f.resolve() in seen or seen.add(f.resolve()))]
     return ex
@@ -271,10 +276,13 @@ def run_batch(
     on_result: Callable[[ItemResult], None] | None = None,
     limits: Limits | None = Limits(),
     skipped: list[tuple[str, str]] | None = None,
+    problems: list[tuple[str, str]] | None = None,
 ) -> list[ItemResult]:
     """Analyse ``files`` (reports under ``out``), each in an isolated worker under ``limits``
     (``None``: in this process, without limits). ``skipped`` (path, reason) pairs are recorded
-    as skipped. On Ctrl-C, running analyses are stopped, the summary is written and
+    as skipped; ``problems`` (input, reason) pairs, inputs that could not be opened at all (a
+    missing path, a symbolic-link loop), as errors, so that errors.txt lists every input not
+    analysed. On Ctrl-C, running analyses are stopped, the summary is written and
     KeyboardInterrupt is raised again."""
     dirs = output_dirs(files, out) if out is not None else {f: None for f in files}
     results: list[ItemResult] = []
@@ -290,6 +298,8 @@ def run_batch(
 
     for path, reason in skipped or []:
         record(ItemResult(path, None, skipped=True, skip_reason=reason))
+    for item, reason in problems or []:
+        record(ItemResult(item, None, error=f"{item}: {reason}"))
     todo: list[Path] = []
     for f in files:
         d = dirs[f]
@@ -381,7 +391,7 @@ def write_summary(results: list[ItemResult], out: Path) -> None:
 
 def _atomic_write(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8", errors="backslashreplace")  # file names need not be UTF-8
     os.replace(tmp, path)
 
 

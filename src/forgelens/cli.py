@@ -85,9 +85,9 @@ def analyze(
     outdir = None if (fmt == "json" and out is None) else (out or Path("forgelens-out"))
     expansion = expand(paths, exclude=outdir)
     files, problems = expansion.files, expansion.problems
-    for item, reason in problems:
-        err.print(f"forgelens: {item}: {reason}", highlight=False)
     if not files:
+        for item, reason in problems:
+            err.print(f"forgelens: {item}: {reason}", highlight=False, soft_wrap=True)
         raise typer.Exit(1)
     limits = None
     if time_limit or memory_limit:  # each file in an isolated worker process
@@ -116,7 +116,7 @@ def analyze(
 
         try:
             run_batch(files, outdir, options, workers=workers, force=force, on_result=on_result, limits=limits,
-                      skipped=expansion.skipped)
+                      skipped=expansion.skipped, problems=problems)  # recorded and printed as errors
         except KeyboardInterrupt:
             where = f"; results so far in {outdir / 'batch.json'}" if outdir is not None else ""
             err.print(f"forgelens: interrupted{where}", highlight=False)

@@ -14,10 +14,12 @@ the reason.
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
 import io
 import os
 import re
+import stat
 import warnings
 import zlib
 from dataclasses import dataclass, field
@@ -162,10 +164,9 @@ def _read_source(src: str | os.PathLike | bytes, name: str | None, limits: LoadL
         return bytes(src), (name or "<bytes>")
     path = Path(src)
     label = name or str(path)
-    if not path.exists():
-        raise UnreadableImageError(label, "no such file")
-    if path.is_dir():
-        raise UnreadableImageError(label, "is a directory, not an image file")
+    problem = path_problem(path)
+    if problem:
+        raise UnreadableImageError(label, problem)
     size = path.stat().st_size
     if size > limits.max_file_bytes:
         raise DecompressionBombError(label, f"file is {size} bytes, over the {limits.max_file_bytes}-byte limit")
@@ -175,6 +176,28 @@ def _read_source(src: str | os.PathLike | bytes, name: str | None, limits: LoadL
     except OSError as exc:
         raise UnreadableImageError(label, f"cannot read file: {exc.strerror or exc}") from exc
     return data, label
+
+
+def path_problem(path: str | os.PathLike) -> str | None:
+    """Why ``path`` cannot be read as an image file, or None for a regular file.
+
+    Checked with ``stat`` before any ``open``: opening a named pipe blocks until a writer comes
+    and a device such as /dev/zero never ends, so only regular files are read."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop (too many levels of symbolic links)"
+        if exc.errno == errno.ENOENT:
+            return "broken symbolic link (its target does not exist)" if os.path.islink(path) else "no such file"
+        return f"cannot read file: {exc.strerror or exc}"
+    if stat.S_ISDIR(st.st_mode):
+        return "is a directory, not an image file"
+    if not stat.S_ISREG(st.st_mode):
+        kind = ("a named pipe" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode)
+                else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "a special file")
+        return f"not a regular file ({kind}), so it is not read"
+    return None
 
 
 def _to_rgb8(im: Image.Image, label: str) -> tuple[np.ndarray, np.ndarray | None, list[str]]:
@@ -192,10 +215,16 @@ def _to_rgb8(im: Image.Image, label: str) -> tuple[np.ndarray, np.ndarray | None
         notes.append("alpha channel kept aside; analysis uses the colour channels")
     elif mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
         arr = np.asarray(im).astype(np.float64)
-        if mode == "F":
-            lo, hi = float(np.nanmin(arr)), float(np.nanmax(arr))
-            arr = (arr - lo) / (hi - lo + 1e-12) * 255.0
-            notes.append("32-bit float image rescaled to 8 bits")
+        if mode == "F" or arr.min(initial=0) < 0 or arr.max(initial=0) > 65535:
+            # float or true 32-bit integer data: stretch the finite range to 0..255 (NaN/inf would
+            # otherwise poison the range, and dividing by 257 would saturate 32-bit values)
+            finite = np.isfinite(arr)
+            lo, hi = (float(arr[finite].min()), float(arr[finite].max())) if finite.any() else (0.0, 0.0)
+            arr = (np.where(finite, arr, lo) - lo) / (hi - lo + 1e-12) * 255.0
+            notes.append("32-bit float image rescaled to 8 bits" if mode == "F"
+                         else f"{mode} 32-bit integer image rescaled from {lo:g}..{hi:g} to 8 bits")
+            if not finite.all():
+                notes.append(f"{int((~finite).sum())} non-finite pixel values (NaN or infinity) set to the lowest level")
         elif arr.max(initial=0) > 255:
             arr = arr / 257.0
             notes.append(f"{mode} high-bit-depth image reduced to 8 bits")

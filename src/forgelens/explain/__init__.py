@@ -59,5 +59,6 @@ def write_report(report: Any, outdir: str | Path) -> dict[str, Path]:
     paths["json"] = out / "report.json"
     paths["json"].write_text(json.dumps(report.to_dict(), indent=2, allow_nan=False))
     paths["html"] = out / "report.html"
-    paths["html"].write_text(render_report_html(report), encoding="utf-8")
+    # a file name that is not valid UTF-8 (POSIX allows any bytes) is shown escaped, \udcff
+    paths["html"].write_text(render_report_html(report), encoding="utf-8", errors="backslashreplace")
     return paths
