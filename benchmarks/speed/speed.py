@@ -27,8 +27,11 @@ import sys
 import time
 
 import numpy as np
+import typer
 from PIL import Image
 from scipy import ndimage
+
+from forgelens.cli import _parse_sets
 
 
 def photo_like(mp: float, seed: int = 0) -> bytes:
@@ -47,16 +50,6 @@ def photo_like(mp: float, seed: int = 0) -> bytes:
 def _cpu() -> float:
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime
-
-
-def _configs(sets: list[str]) -> dict[str, dict[str, str]]:
-    """``["det.option=value", ...]`` → ``{det: {option: value}}`` (as ``forgelens analyze --set``)."""
-    out: dict[str, dict[str, str]] = {}
-    for s in sets:
-        key, _, value = s.partition("=")
-        det, _, opt = key.partition(".")
-        out.setdefault(det, {})[opt] = value
-    return out
 
 
 def one(mp: float, detectors: list[str] | None, workers: int = 1, sets: list[str] | None = None) -> dict:
@@ -79,7 +72,7 @@ def one(mp: float, detectors: list[str] | None, workers: int = 1, sets: list[str
         pipeline.registry.run = timed_run
     r0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
-    report = pipeline.analyze(data, detectors=names, name=f"{mp}MP", workers=workers, configs=_configs(sets or []))
+    report = pipeline.analyze(data, detectors=names, name=f"{mp}MP", workers=workers, configs=_parse_sets(sets or []))
     total = time.perf_counter() - t0
     r1 = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
@@ -108,6 +101,10 @@ def main() -> None:
     ap.add_argument("--one", type=float, help=argparse.SUPPRESS)
     args = ap.parse_args()
     dets = [d for d in args.detectors.split(",") if d] or None
+    try:
+        _parse_sets(args.set)  # as `forgelens analyze --set`: a malformed option stops here, not in each run
+    except typer.BadParameter as exc:
+        ap.error(exc.format_message())
     if args.one:
         print(json.dumps(one(args.one, dets, args.workers, args.set)))
         return

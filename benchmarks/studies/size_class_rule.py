@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from forgelens.training.detection import LARGE_ABOVE_PIXELS
+
 
 def verdicts(model_path: Path, folder: Path) -> list[dict]:
     from benchmarks.accuracy.verdict_accuracy import refuse
@@ -55,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
             aut = [r for r in rows if r["label"] == "authentic"]
             called = sum(r["verdict"] == "manipulated" for r in man)
             fa = sum(r["verdict"] in ("manipulated", "generated") for r in aut)
-            big = sum(r["pixels"] > 2_000_000 for r in rows)
+            big = sum(r["pixels"] > LARGE_ABOVE_PIXELS for r in rows)
             t = totals.setdefault(tag, [0, 0, 0, 0])
             t[0] += called
             t[1] += len(man)
@@ -68,12 +70,12 @@ def main(argv: list[str] | None = None) -> int:
         name, folder = spec.split("=", 1)
         x, y = verdicts(a.base, Path(folder)), verdicts(a.candidate, Path(folder))
         same = [(p["verdict"], p["score"]) == (q["verdict"], q["score"]) for p, q in zip(x, y, strict=True)]
-        small = [p["pixels"] <= 2_000_000 for p in x]
+        small = [p["pixels"] <= LARGE_ABOVE_PIXELS for p in x]
         changed = [p["image"] for p, s_, sm in zip(x, same, small, strict=True) if sm and not s_]
         print(f"{name}: {sum(small)} pictures ≤ 2 MP, verdicts identical under both models: {not changed}")
         if changed:
             raise SystemExit(f"{name}: pictures ≤ 2 MP changed: {changed[:5]}")
-    print(json.dumps({k: v for k, v in totals.items()}))
+    print(json.dumps(totals))
     return 0
 
 
