@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import io
 import json
 import os
 import struct
@@ -40,6 +39,8 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parents[2]
 PY = sys.executable
+sys.path.insert(0, str(ROOT / "tests"))
+from _hostile_corpus import _jpeg_insert, _save, _segment, png_chunk  # noqa: E402
 
 
 def _rgb(h: int, w: int, seed: int = 0) -> np.ndarray:
@@ -48,25 +49,6 @@ def _rgb(h: int, w: int, seed: int = 0) -> np.ndarray:
     y, x = np.mgrid[0:h, 0:w].astype(np.float32)
     base = np.stack([128 + 80 * np.sin(x / 23.0), 128 + 80 * np.cos(y / 31.0), 128 + 60 * np.sin((x + y) / 41.0)], -1)
     return np.clip(base + rng.normal(0, 6, (h, w, 3)), 0, 255).astype(np.uint8)
-
-
-def _save(im: Image.Image, fmt: str, **kw) -> bytes:
-    buf = io.BytesIO()
-    im.save(buf, format=fmt, **kw)
-    return buf.getvalue()
-
-
-def _png_chunk(ctype: bytes, body: bytes, crc: int | None = None) -> bytes:
-    c = zlib.crc32(ctype + body) if crc is None else crc
-    return struct.pack(">I", len(body)) + ctype + body + struct.pack(">I", c & 0xFFFFFFFF)
-
-
-def _app1(payload: bytes) -> bytes:
-    return b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
-
-
-def _with_segment(jpeg: bytes, seg: bytes) -> bytes:
-    return jpeg[:2] + seg + jpeg[2:]
 
 
 def _tiff_exif(entries: list[tuple[int, int, int, bytes]], ifd1: list[tuple[int, int, int, bytes]] | None = None,
@@ -143,13 +125,13 @@ def valid_inputs() -> dict[str, bytes]:
         ex[0x0112] = o
         files[f"orientation_{o}.jpg"] = _save(im, "JPEG", quality=90, exif=ex.tobytes())
     # malformed EXIF: the header, then a TIFF header whose IFD offset points far outside
-    files["exif_malformed.jpg"] = _with_segment(jpg, _app1(b"Exif\x00\x00II*\x00\xff\xff\xff\x7f" + b"\x00" * 16))
+    files["exif_malformed.jpg"] = _jpeg_insert(jpg, _segment(0xE1, b"Exif\x00\x00II*\x00\xff\xff\xff\x7f" + b"\x00" * 16))
     # huge EXIF: one IFD0 entry with a 60 000-byte UNDEFINED value (maker-note-like)
     big = 60000
-    files["exif_huge.jpg"] = _with_segment(jpg, _app1(b"Exif\x00\x00" + _tiff_exif(
+    files["exif_huge.jpg"] = _jpeg_insert(jpg, _segment(0xE1, b"Exif\x00\x00" + _tiff_exif(
         [(0x927C, 7, big, struct.pack("<I", 26))], tail=os.urandom(big))))
     # bogus thumbnail: IFD1 says a 5 000-byte JPEG thumbnail lies at an offset past the end
-    files["exif_bogus_thumbnail.jpg"] = _with_segment(jpg, _app1(b"Exif\x00\x00" + _tiff_exif(
+    files["exif_bogus_thumbnail.jpg"] = _jpeg_insert(jpg, _segment(0xE1, b"Exif\x00\x00" + _tiff_exif(
         [(0x0112, 3, 1, struct.pack("<H", 1))],
         ifd1=[(0x0201, 4, 1, struct.pack("<I", 40000)), (0x0202, 4, 1, struct.pack("<I", 5000))])))
     # a 1 MB ICC profile of junk (Pillow splits it over many APP2 segments)
@@ -175,8 +157,8 @@ def broken_inputs() -> dict[str, bytes]:
     ihdr_at = 8
     bad_crc = bytearray(png)
     bad_crc[ihdr_at + 8 + 13 + 3] ^= 0xFF  # last CRC byte of IHDR
-    bomb = (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", struct.pack(">IIBBBBB", 30000, 30000, 8, 2, 0, 0, 0))
-            + _png_chunk(b"IDAT", zlib.compress(b"\x00" * 90001)) + _png_chunk(b"IEND", b""))
+    bomb = (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", 30000, 30000, 8, 2, 0, 0, 0))
+            + png_chunk(b"IDAT", zlib.compress(b"\x00" * 90001)) + png_chunk(b"IEND", b""))
     return {
         "empty.jpg": b"",
         "text.jpg": b"This is not a picture, only some text.\n" * 20,
