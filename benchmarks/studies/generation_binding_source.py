@@ -34,7 +34,6 @@ from fit_generation import (  # noqa: E402
     views_of,
 )
 
-from forgelens.fusion.calibration import threshold_at_fpr  # noqa: E402
 from forgelens.fusion.generation import GenerationCombiner  # noqa: E402
 from forgelens.training import probes as tg  # noqa: E402
 
@@ -47,8 +46,8 @@ def source_points(p: np.ndarray, source: np.ndarray, names: np.ndarray,
     for s in np.unique(source):
         order = np.argsort(-p[source == s])
         q = p[source == s][order]
-        allowed = int(np.floor(fpr * len(q) + 1e-9))  # as calibration.threshold_at_fpr counts them
-        out.append((str(s), len(q), allowed, threshold_at_fpr(q, fpr), [float(v) for v in q[:3]],
+        allowed = int(np.floor(fpr * len(q)))
+        out.append((str(s), len(q), allowed, float(q[allowed]) if allowed < len(q) else 0.0, [float(v) for v in q[:3]],
                     str(names[source == s][order[0]])))
     return sorted(out, key=lambda r: -r[3])
 
