@@ -18,7 +18,10 @@ picture (shared aspect crop, ×0.5–1.5, JPEG/WebP 60–100 or social chain, bo
    logits (``learned/weights/clip_probe.json``). Threshold: the smallest P at which, for
    *every* real-photo source (camera originals, Unsplash and Laboratoriet stock, LAION web photos,
    deepface portraits, Flickr re-saves, Kodak scans), at most 3 % of that source's out-of-fold
-   scores lie at or above it (per source since this refit; per style before).
+   scores lie at or above it (per source since this refit; per style before). Session 9
+   (``--pool-small-real-sources N``, default off): sources of fewer than N training pictures are one
+   source for this rule (``pooled_sources``), so a 14-picture source's single highest picture no
+   longer sets the threshold on its own.
 3. **Attribution** — multinomial logistic regression over the training families with ≥ 20
    pictures, on the same features; open-set rejection: a top probability under ``p_min``
    reads "unknown/other", ``p_min`` set so that 80 % of the pictures of families the model
