@@ -31,6 +31,7 @@ from fit_generation import (  # noqa: E402
     fit_probe,
     logit,
     per_source_threshold,
+    pooled_sources,
     views_of,
 )
 
@@ -70,9 +71,13 @@ def main(argv: list[str] | None = None) -> int:
         p = expit(comb.intercept + comb.coef[0] * logit(t.gen_trace[tr][ok]) + comb.coef[1] * logit(p_oof[ok]))
         real = (t.y[tr][ok] == 0) & ~t.gated[tr][ok]
         src = t.family[tr][ok]
-        thr = per_source_threshold(p[real], src[real])
+        pool = int(meta.get("threshold_pooled_below", 0))  # session 9: small sources pooled for the 3 % rule
+        thr = per_source_threshold(p[real], src[real], pool_below=pool)
+        if pool:
+            src = src.astype(object)
+            src[real] = pooled_sources(src[real], pool)
         print(f"### {m}\n\ngenerated_at recomputed {thr:.4f} (file {comb.generated_at:.4f}); real training pictures "
-              f"the gate passes: {int(real.sum())}\n")
+              f"the gate passes: {int(real.sum())}" + (f"; sources of < {pool} pooled" if pool else "") + "\n")
         names = np.array([f"{r} {q}" for r, q in zip(t.repo[tr][ok], t.path[tr][ok], strict=True)], dtype=object)
         print("| real source | n | 3 % allows | own 3 % point | highest P | its highest picture |")
         print("|---|---|---|---|---|---|")

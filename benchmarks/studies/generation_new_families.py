@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=Path("/work/gen-data-i18n"))
     ap.add_argument("--models", action="append", default=[],
-                    help="'shipped' or a fit_generation.py --out folder; first = reference, second = candidate")
+                    help="'shipped' or a fit_generation.py --out folder; first = reference, every further one a candidate")
     ap.add_argument("--leave-out", action="append", default=[], metavar="NAME=FOLDER",
                     help="a leave-one-new-family-out refit, measured on item 1 only")
     ap.add_argument("--at", action="append", default=[], metavar="FOLDER=THRESHOLD",
@@ -183,9 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     for s in srcs:
         n = res[a.models[0]]["sources"][s][1]
         print(f"| {s} | {n} | " + " | ".join(fmt(*res[m]["sources"][s]) for m in shown) + " |")
-    if len(a.models) >= 2:
-        items = rule(res[a.models[0]], res[a.models[1]])
-        print(f"\nDeclared rule, items 1-3, candidate {a.models[1]} against {a.models[0]}:")
+    for cand in a.models[1:]:  # every further model is a candidate against the first (session 9: P and Pp)
+        items = rule(res[a.models[0]], res[cand])
+        print(f"\nDeclared rule, items 1-3, candidate {cand} against {a.models[0]}:")
         for text, passed in items:
             print(f"- {text}: {'pass' if passed else 'FAIL'}")
         print("=> items 1-3 " + ("pass (item 4: accuracy_generation.py --cameras)" if all(p for _, p in items)
