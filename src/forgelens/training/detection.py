@@ -324,18 +324,35 @@ LARGE_SETS = ("camera-train", "fullsize-train-auth")
 LARGE_ABOVE_PIXELS = 2_000_000
 
 
+def large_authentic_below(p_authentic) -> float:
+    """The size class's ``authentic_below``, computed as the fit computes the shipped one from its authentic
+    rows: the point calling ≤ ``INCONCLUSIVE_FPR`` (20 %) of them not-authentic
+    (``fusion.calibration.threshold_at_fpr``), capped at 0.5."""
+    from forgelens.fusion.calibration import threshold_at_fpr
+
+    return min(0.5, threshold_at_fpr(np.asarray(p_authentic, float), INCONCLUSIVE_FPR))
+
+
+#: What ``large_threshold`` may set for the size class: S = ``manipulated_at`` (session 8), A = ``authentic_below``.
+LARGE_KEYS = ("manipulated_at", "authentic_below")
+
+
 def large_threshold(model_path: Path, out: Path | None = None, sets: tuple[str, ...] = LARGE_SETS,
-                    above: int = LARGE_ABOVE_PIXELS) -> dict:
-    """Add a size-class threshold to a fitted detection model (conditional — Mondrian — calibration,
-    Vovk et al. 2005, ch. 4): ``large_manipulated_at`` = the 3 % point (within [0.5, 0.999]) of the
-    model's P(manipulated) over the full-size authentic training pictures of ``sets`` above ``above``
-    pixels; pictures of that size class are called manipulated at it (``DetectionModel.thresholds_for``).
-    The model itself is not refitted. Returns what was written to the file's provenance."""
+                    above: int = LARGE_ABOVE_PIXELS, keys: tuple[str, ...] = ("manipulated_at",)) -> dict:
+    """Add size-class thresholds to a fitted detection model (conditional — Mondrian — calibration,
+    Vovk et al. 2005, ch. 4), from the model's P(manipulated) over the full-size authentic training
+    pictures of ``sets`` above ``above`` pixels: ``large_manipulated_at`` = their 3 % point (within
+    [0.5, 0.999]; candidate S) and / or ``large_authentic_below`` = their 20 % point capped at 0.5
+    (``large_authentic_below``; candidate A), as ``keys`` says. Pictures of that size class are judged at
+    them (``DetectionModel.thresholds_for``). The model itself is not refitted. Returns what was written
+    to the file's provenance."""
     import dataclasses
 
     from forgelens.fusion.detection import DetectionModel, MapSummary, features
     from forgelens.training.calibration import threshold_at_fpr
 
+    if not keys or any(k not in LARGE_KEYS for k in keys):
+        raise SystemExit(f"size-class thresholds: one or more of {', '.join(LARGE_KEYS)}")
     model = DetectionModel.load(model_path)
     if model is None:
         raise SystemExit(f"{model_path}: no detection model")
@@ -351,13 +368,24 @@ def large_threshold(model_path: Path, out: Path | None = None, sets: tuple[str, 
             p.append(model.probability(features(s, model.detectors)))
             counts[name] = counts.get(name, 0) + 1
     p = np.asarray(p)
-    thr = threshold_at_fpr(p, TARGET_FPR)
-    info = {"above_pixels": above, "manipulated_at": thr, "authentic_pictures": counts,
-            "called_at_threshold": int((p >= thr).sum()), "p_median": float(np.median(p)), "p_max": float(p.max()),
-            "rule": f"the {TARGET_FPR:.0%} point of P(manipulated) over the {p.size} full-size authentic training "
-                    f"pictures above {above} pixels ({', '.join(f'{k} {v}' for k, v in counts.items())}), "
-                    "within [0.5, 0.999] (conditional calibration by size class, Vovk et al. 2005, ch. 4)"}
-    thresholds = {**model.thresholds, "large_above_pixels": above, "large_manipulated_at": thr}
+    pictures = (f"the {p.size} full-size authentic training pictures above {above} pixels "
+                f"({', '.join(f'{k} {v}' for k, v in counts.items())})")
+    info: dict = {"above_pixels": above, "authentic_pictures": counts, "p_median": float(np.median(p)),
+                  "p_max": float(p.max())}
+    rules, new_thresholds = [], {"large_above_pixels": above}
+    if "manipulated_at" in keys:
+        thr = threshold_at_fpr(p, TARGET_FPR)
+        info.update(manipulated_at=thr, called_at_threshold=int((p >= thr).sum()))
+        new_thresholds["large_manipulated_at"] = thr
+        rules.append(f"manipulated_at: the {TARGET_FPR:.0%} point of P(manipulated) over {pictures}, within [0.5, 0.999]")
+    if "authentic_below" in keys:
+        low = large_authentic_below(p)
+        info.update(authentic_below=low, authentic_at_threshold=int((p < low).sum()))
+        new_thresholds["large_authentic_below"] = low
+        rules.append(f"authentic_below: the {INCONCLUSIVE_FPR:.0%} point of P(manipulated) over {pictures}, "
+                     "capped at 0.5")
+    info["rule"] = "; ".join(rules) + " (conditional calibration by size class, Vovk et al. 2005, ch. 4)"
+    thresholds = {**model.thresholds, **new_thresholds}
     new = dataclasses.replace(model, thresholds=thresholds, fitted={**model.fitted, "large_pictures": info})
     new.save(out or model_path)
     print(json.dumps(info, indent=1))
@@ -409,6 +437,8 @@ def main(argv: list[str] | None = None) -> None:
     lt = sub.add_parser("large-threshold", help="add the size-class threshold to a fitted model (large_threshold)")
     lt.add_argument("--model-file", type=Path, required=True, help="the fitted detection model to read")
     lt.add_argument("--out", type=Path, default=None, help="write here instead of over --model-file")
+    lt.add_argument("--set", dest="large_keys", action="append", choices=LARGE_KEYS, default=None,
+                    help="which size-class threshold to fit (repeatable; default manipulated_at)")
     sub.add_parser("all")
     args = ap.parse_args(argv)
     if args.cache is not None:
@@ -427,7 +457,7 @@ def main(argv: list[str] | None = None) -> None:
             guard(folder)
             extract(name, folder, NIST16_LIMIT if name == "nist16" else 0)
     if args.cmd == "large-threshold":
-        large_threshold(args.model_file, args.out)
+        large_threshold(args.model_file, args.out, keys=tuple(args.large_keys or ("manipulated_at",)))
     if args.cmd in ("fit", "all"):
         drop = tuple(k for k in (getattr(args, "drop_kind", None) or DROP_KINDS) if k != "none")
         fit(getattr(args, "model", "trees"), getattr(args, "out", None), drop, tuple(getattr(args, "without", ())))
