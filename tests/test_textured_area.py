@@ -1,0 +1,81 @@
+"""A picture with too little texture to judge is not_applicable, with its reason (issue 14, candidate F)."""
+
+from __future__ import annotations
+
+import re
+
+import cv2
+import numpy as np
+from conftest import jpeg_bytes, natural_image, png_bytes
+
+from forgelens.detectors import registry
+from forgelens.evidence import load
+from forgelens.pipeline import FLAT_LUMA_STD, MIN_JUDGEABLE_SIDE, analyze, textured_pixels, why_not_applicable
+
+CHEAP = ["ela", "noise_wavelet", "jpeg_grid"]
+
+
+def flat_rectangle() -> np.ndarray:
+    """A plain blue rectangle on white, like a designed graphic (e.g. exif-samples' xmp_BlueSquare)."""
+    rgb = np.full((216, 360, 3), 255, np.uint8)
+    rgb[60:160, 100:260] = (30, 60, 200)
+    return rgb
+
+
+def text_page() -> np.ndarray:
+    """A few lines of black text on a white page, about 0.5 MP."""
+    page = np.full((600, 840, 3), 255, np.uint8)
+    for i, line in enumerate(["Minutes of the meeting held on 4 March", "1. The budget was approved as proposed.",
+                              "2. The next meeting is set for 12 April.", "3. Any other business: none raised."]):
+        cv2.putText(page, line, (40, 80 + 40 * i), cv2.FONT_HERSHEY_SIMPLEX, 0.9, (0, 0, 0), 2, cv2.LINE_AA)
+    return page
+
+
+def sky_photo() -> np.ndarray:
+    """A photo-like picture whose upper two thirds are a uniform sky."""
+    rgb = natural_image(384, 512, seed=3)
+    rgb[:256] = (135, 180, 230)
+    return rgb
+
+
+def test_flat_rectangle_is_not_applicable_with_the_textured_pixels_in_the_reason():
+    r = analyze(jpeg_bytes(flat_rectangle(), 90), detectors=CHEAP)
+    assert r.verdict.label == "not_applicable"
+    reason = r.verdict.not_applicable_reason
+    n = textured_pixels(r.evidence.luminance)
+    assert 0 < n < MIN_JUDGEABLE_SIDE**2
+    assert reason == why_not_applicable(r.evidence)
+    assert f"only {n:,} px of the picture carry texture" in reason
+    assert f"{MIN_JUDGEABLE_SIDE} × {MIN_JUDGEABLE_SIDE} px" in reason
+    assert r.to_dict()["explanation"]["headline"] == f"Cannot be judged: {reason}"
+
+
+def test_texture_text_and_sky_pictures_are_judged_as_before():
+    for rgb in (natural_image(256, 256, seed=1), text_page(), sky_photo()):
+        ev = load(png_bytes(rgb))
+        assert textured_pixels(ev.luminance) >= MIN_JUDGEABLE_SIDE**2
+        assert why_not_applicable(ev) is None
+    r = analyze(jpeg_bytes(text_page(), 92), detectors=CHEAP)
+    assert r.verdict.label != "not_applicable"
+
+
+def test_textured_pixels_counts_whole_8x8_blocks_at_the_flat_threshold():
+    y = np.zeros((35, 42), np.float32)  # 4 × 5 whole blocks; the partial edge blocks are left out
+    y[0:8, 0:8] = np.tile([0.0, 2.0], 32).reshape(8, 8)  # std 1.0: textured (at least the threshold)
+    y[8:16, 8:16] = np.tile([0.0, 1.9], 32).reshape(8, 8)  # std 0.95: uniform
+    y[32:35, :] = 50 * np.arange(42)  # only the partial bottom rows vary
+    y[:, 40:42] = 100.0
+    y[16:24, 16:24] = np.random.default_rng(0).normal(100, 5, (8, 8))
+    assert FLAT_LUMA_STD == 1.0
+    assert textured_pixels(y) == 2 * 64
+
+
+def test_the_check_runs_no_detector(monkeypatch):
+    ev = load(jpeg_bytes(flat_rectangle(), 90))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a detector ran")
+
+    monkeypatch.setattr(registry, "run", refuse)
+    reason = why_not_applicable(ev)
+    assert reason and re.search(r"only [\d,]+ px", reason)
