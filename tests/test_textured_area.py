@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import cv2
@@ -10,7 +11,13 @@ from conftest import jpeg_bytes, natural_image, png_bytes
 
 from forgelens.detectors import registry
 from forgelens.evidence import load
-from forgelens.pipeline import FLAT_LUMA_STD, MIN_JUDGEABLE_SIDE, analyze, textured_pixels, why_not_applicable
+from forgelens.pipeline import (
+    FLAT_LUMA_STD,
+    MIN_JUDGEABLE_SIDE,
+    analyze,
+    textured_pixels,
+    why_not_applicable,
+)
 
 CHEAP = ["ela", "noise_wavelet", "jpeg_grid"]
 
@@ -79,3 +86,16 @@ def test_the_check_runs_no_detector(monkeypatch):
     monkeypatch.setattr(registry, "run", refuse)
     reason = why_not_applicable(ev)
     assert reason and re.search(r"only [\d,]+ px", reason)
+
+
+def test_a_declaration_in_the_metadata_still_decides_on_a_flat_picture():
+    from PIL import Image, PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("parameters", "a blue square on white\nSteps: 20, Sampler: Euler a, CFG scale: 7, Seed: 1, "
+                                "Size: 360x216, Model: sd_xl_base_1.0")
+    buf = io.BytesIO()
+    Image.fromarray(flat_rectangle()).save(buf, "PNG", pnginfo=info)
+    r = analyze(buf.getvalue(), detectors=["generator_signature", *CHEAP])
+    assert why_not_applicable(r.evidence).startswith("only ")
+    assert r.verdict.label == "generated" and r.verdict.decision["rule"] == "provenance_declared_ai"

@@ -76,7 +76,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="NAME=CACHE_DIR of the same pictures analysed before R1, measured with --base (repeatable)")
     ap.add_argument("--small", action="append", default=[], help="NAME=CACHE_DIR of pictures ≤ the limit")
     ap.add_argument("--json", type=Path, default=None, help="also write the counts here")
+    ap.add_argument("--not-applicable", type=Path, default=None, help="textured_area.py --json rows: pictures it flags read not_applicable (candidate F)")
     a = ap.parse_args(argv)
+    if a.not_applicable:
+        from benchmarks.accuracy.verdict_accuracy import read_not_applicable
+
+        read_not_applicable(a.not_applicable)
     models = {"base": a.base, **dict(_named(s, "with S") for s in a.candidate)}
     print(f"Pictures above {LARGE_ABOVE_PIXELS} pixels only.\n")
     print("| set | pictures | above the limit | model | forgeries called manipulated | forgeries read authentic "

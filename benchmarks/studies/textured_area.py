@@ -57,6 +57,7 @@ def measure(name: str, root: Path) -> list[dict]:
         textured = textured_pixels(ev.luminance) if min(h, w) >= MIN_JUDGEABLE_SIDE else None
         reason = why_not_applicable(ev)
         rows.append({"set": name, "image": str(path.relative_to(root)), "label": label, "width": w, "height": h,
+                     "brightness": float(ev.luminance[::4, ::4].mean()),  # as the analysis caches record it
                      "textured_px": textured, "textured_share": None if textured is None else textured / (h * w),
                      "reason": reason, "flagged_by_f": bool(reason and reason.startswith("only ")),
                      "seconds": time.perf_counter() - t0})
