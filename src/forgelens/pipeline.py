@@ -58,7 +58,8 @@ SCHEMA_VERSION = "1.2"
 #: 128 px, block statistics need several 8×8 rows, the localizer works on 128-px patches.
 MIN_JUDGEABLE_SIDE = 128
 #: A picture whose luminance varies by less than this (grey levels, standard deviation) is flat:
-#: no trace of any family can show in it.
+#: no trace of any family can show in it. An 8×8 block below it is uniform (``textured_pixels``):
+#: a picture whose textured blocks cover less than ``MIN_JUDGEABLE_SIDE``² px cannot be judged either.
 FLAT_LUMA_STD = 1.0
 
 
