@@ -11,6 +11,7 @@ from conftest import jpeg_bytes, natural_image, png_bytes
 
 from forgelens.detectors import registry
 from forgelens.evidence import load
+from forgelens.explain import faithfulness
 from forgelens.pipeline import (
     FLAT_LUMA_STD,
     MIN_JUDGEABLE_SIDE,
@@ -55,6 +56,7 @@ def test_flat_rectangle_is_not_applicable_with_the_textured_pixels_in_the_reason
     assert f"only {n:,} px of the picture carry texture" in reason
     assert f"{MIN_JUDGEABLE_SIDE} × {MIN_JUDGEABLE_SIDE} px" in reason
     assert r.to_dict()["explanation"]["headline"] == f"Cannot be judged: {reason}"
+    assert faithfulness.cited_numbers(r)[1] == [] and faithfulness.overclaims(r) == []  # the count is the report's
 
 
 def test_texture_text_and_sky_pictures_are_judged_as_before():
