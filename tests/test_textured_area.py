@@ -101,3 +101,29 @@ def test_a_declaration_in_the_metadata_still_decides_on_a_flat_picture():
     r = analyze(buf.getvalue(), detectors=["generator_signature", *CHEAP])
     assert why_not_applicable(r.evidence).startswith("only ")
     assert r.verdict.label == "generated" and r.verdict.decision["rule"] == "provenance_declared_ai"
+
+
+def test_study_rows_mark_the_cached_analysis_not_applicable(tmp_path):
+    """benchmarks: textured_area.py's flagged rows reach verdict_accuracy.refuse (caches made before the check)."""
+    import json
+
+    from benchmarks.accuracy import verdict_accuracy as va
+    from benchmarks.studies import textured_area
+
+    (tmp_path / "set" / "images").mkdir(parents=True)
+    (tmp_path / "set" / "images" / "flat.jpg").write_bytes(jpeg_bytes(flat_rectangle(), 90))
+    (tmp_path / "set" / "images" / "photo.jpg").write_bytes(jpeg_bytes(natural_image(256, 256, seed=2), 90))
+    (tmp_path / "set" / "index.csv").write_text("image,mask,label\nimages/flat.jpg,,authentic\nimages/photo.jpg,,authentic\n")
+    rows = textured_area.measure("set", tmp_path / "set")
+    assert [r["flagged_by_f"] for r in rows] == [True, False]
+    (tmp_path / "rows.json").write_text(json.dumps(rows))
+    saved = dict(va.NOT_APPLICABLE)
+    try:
+        va.NOT_APPLICABLE.clear()
+        assert va.read_not_applicable(tmp_path / "rows.json") == 1
+        flat = rows[0]
+        key = va.picture_key("images/flat.jpg", (flat["height"], flat["width"]), flat["brightness"])
+        assert va.NOT_APPLICABLE[key].startswith("only ")
+    finally:
+        va.NOT_APPLICABLE.clear()
+        va.NOT_APPLICABLE.update(saved)
