@@ -61,6 +61,25 @@ SETS = {
 LABELS = ("authentic", "manipulated", "generated", "inconclusive", "not_applicable")
 
 
+#: Pictures to report as not_applicable whatever their cache says: {picture key: reason}. Filled by
+#: ``read_not_applicable`` (a check added to ``pipeline.why_not_applicable`` after the caches were made,
+#: measured from the pictures themselves by benchmarks/studies/textured_area.py). Empty = the caches as made.
+NOT_APPLICABLE: dict[tuple, str] = {}
+
+
+def picture_key(image: str, shape, brightness: float) -> tuple:
+    """A cached analysis's picture: file name, shape and mean luminance (as the caches record it)."""
+    return (Path(image).name, tuple(int(v) for v in shape), round(float(brightness), 2))
+
+
+def read_not_applicable(path: Path) -> int:
+    """Fill ``NOT_APPLICABLE`` from textured_area.py's JSON rows (those it flags); returns how many."""
+    for r in json.loads(Path(path).read_text()):
+        if r.get("flagged_by_f"):
+            NOT_APPLICABLE[picture_key(r["image"], (r["height"], r["width"]), r["brightness"])] = r["reason"]
+    return len(NOT_APPLICABLE)
+
+
 def refuse(summary: MapSummary, meta: dict, config=None):
     """The current fusion's verdict for one cached analysis."""
     traces = []
@@ -74,6 +93,12 @@ def refuse(summary: MapSummary, meta: dict, config=None):
         from forgelens.fusion import not_applicable
 
         v = not_applicable(meta["verdict_at_extraction"].get("not_applicable_reason") or "not applicable")
+    elif NOT_APPLICABLE and not v.decision.get("rule", "").startswith("provenance_"):
+        reason = NOT_APPLICABLE.get(picture_key(meta["image"], meta["shape"], meta["brightness"]))
+        if reason:  # as analyze does: declarations in the metadata still decide
+            from forgelens.fusion import not_applicable
+
+            v = not_applicable(reason)
     return v
 
 
@@ -208,7 +233,10 @@ def main() -> None:
                     help="measure this detection model file instead of the shipped fusion/detection.json")
     ap.add_argument("--cache", type=Path, default=None,
                     help=f"folder of the per-picture caches (default {detection_training.CACHE})")
+    ap.add_argument("--not-applicable", type=Path, default=None, help="textured_area.py --json rows: pictures it flags read not_applicable (candidate F)")
     args = ap.parse_args()
+    if args.not_applicable:
+        read_not_applicable(args.not_applicable)
     if args.cache is not None:
         detection_training.CACHE = args.cache
     if args.detection_model is not None:

@@ -5,6 +5,8 @@ scripts' entry point; ``forgelens train detection`` is the same recipe).
     python benchmarks/fit/fit_detection.py extract NAME FOLDER
     python benchmarks/fit/fit_detection.py fit [--model trees|logistic] [--out PATH]
     python benchmarks/fit/fit_detection.py --cache DIR fit ...     # caches kept elsewhere (e.g. /work/caches/i14c/cache)
+    python benchmarks/fit/fit_detection.py fit --with fullsize-train-auth [--size-class-authentic]   # + re-saved full-size hosts
+    python benchmarks/fit/fit_detection.py large-threshold --model-file M [--set manipulated_at] [--set authentic_below]
 """
 
 from forgelens.training.detection import load_cache, main  # noqa: F401

@@ -136,7 +136,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--verdict-cache", type=Path, required=True, help="caches of the verdict sets (one folder each)")
     ap.add_argument("--model", action="append", default=[], help="NAME=PATH of a candidate model (repeatable)")
     ap.add_argument("--md", type=Path, default=None, help="also write the table here")
+    ap.add_argument("--not-applicable", type=Path, default=None, help="textured_area.py --json rows: pictures it flags read not_applicable (candidate F)")
     args = ap.parse_args(argv)
+    if args.not_applicable:
+        from benchmarks.accuracy.verdict_accuracy import read_not_applicable
+
+        read_not_applicable(args.not_applicable)
     models: dict[str, Path | None] = {"shipped": None}
     for spec in args.model:
         name, path = spec.split("=", 1)

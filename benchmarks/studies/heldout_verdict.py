@@ -467,7 +467,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--detection-model", type=Path, default=None, help="measure this detection model file instead")
     ap.add_argument("--md", type=Path, default=None, help="measure: also write the tables here")
     ap.add_argument("--json", type=Path, default=None, help="measure: the per-picture rows")
+    ap.add_argument("--not-applicable", type=Path, default=None, help="textured_area.py --json rows: pictures it flags read not_applicable (candidate F)")
     args = ap.parse_args(argv)
+    if args.not_applicable:
+        from benchmarks.accuracy.verdict_accuracy import read_not_applicable
+
+        read_not_applicable(args.not_applicable)
     if args.step == "data":
         make_data(args.root)
     elif args.step == "extract":

@@ -16,6 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from forgelens import __version__
 from forgelens.detectors import registry
 from forgelens.evidence import Evidence, LoadLimits, load
@@ -56,7 +58,8 @@ SCHEMA_VERSION = "1.2"
 #: 128 px, block statistics need several 8×8 rows, the localizer works on 128-px patches.
 MIN_JUDGEABLE_SIDE = 128
 #: A picture whose luminance varies by less than this (grey levels, standard deviation) is flat:
-#: no trace of any family can show in it.
+#: no trace of any family can show in it. An 8×8 block below it is uniform (``textured_pixels``):
+#: a picture whose textured blocks cover less than ``MIN_JUDGEABLE_SIDE``² px cannot be judged either.
 FLAT_LUMA_STD = 1.0
 
 
@@ -237,7 +240,31 @@ def why_not_applicable(evidence: Evidence) -> str | None:
     std = float(evidence.luminance[::4, ::4].std())
     if std < FLAT_LUMA_STD:
         return f"image is flat (luminance standard deviation {std:.2f} grey levels)"
+    textured = textured_pixels(evidence.luminance)
+    if textured < MIN_JUDGEABLE_SIDE**2:
+        return (f"only {textured:,} px of the picture carry texture (the rest is uniform), below the "
+                f"{MIN_JUDGEABLE_SIDE} × {MIN_JUDGEABLE_SIDE} px the detectors need")
     return None
+
+
+def textured_pixels(luminance: np.ndarray, block: int = 8) -> int:
+    """Pixels in the 8×8 blocks (whole-picture grid) whose luminance std is at least ``FLAT_LUMA_STD``.
+
+    A flat graphic (a plain shape on a plain ground) has enough pixels but almost no texture: every
+    trace the detectors read (noise residuals, the JPEG grid, CFA, the localizer's patches) lives in
+    the textured blocks. When those cover less than the smallest picture the detectors judge
+    (``MIN_JUDGEABLE_SIDE``²), nothing can be judged. Partial blocks at the right and bottom edges are
+    left out. Bands of rows keep the float64 working copy small on a large picture.
+    """
+    h, w = luminance.shape
+    h8, w8 = h - h % block, w - w % block
+    band = 32 * block  # rows per band: a multiple of the block
+    count = 0
+    for r0 in range(0, h8, band):
+        rows = luminance[r0 : min(r0 + band, h8), :w8].astype(np.float64)
+        b = rows.reshape(rows.shape[0] // block, block, w8 // block, block)
+        count += int(np.count_nonzero(b.std(axis=(1, 3)) >= FLAT_LUMA_STD))
+    return count * block * block
 
 
 def _provenance_rows(evidence: Evidence, traces: list[Trace]) -> list[dict[str, Any]]:

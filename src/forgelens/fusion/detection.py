@@ -280,17 +280,20 @@ class DetectionModel:
 
         Conditional (Mondrian) calibration by picture size (Vovk, Gammerman and Shafer, *Algorithmic
         Learning in a Random World*, 2005, ch. 4): when the model file holds ``large_above_pixels``
-        and ``large_manipulated_at`` (fitted by ``fit_detection.py large-threshold`` on full-size
-        authentic training pictures only), a picture of more pixels than that is called manipulated
-        at its own size class's threshold, so ≤ 3 % false alarms hold *within* the class instead of
-        only on the ≈ 0.5 MP crops that set ``manipulated_at``. Smaller pictures, or a file
-        without the fields, get ``manipulated_at`` / ``authentic_below`` unchanged.
+        and ``large_manipulated_at`` and / or ``large_authentic_below`` (fitted by ``fit_detection.py
+        large-threshold`` on full-size authentic training pictures only), a picture of more pixels
+        than that is judged at its own size class's thresholds, so the false-alarm share (3 %) and
+        the undecided share (20 %) hold *within* the class instead of only on the ≈ 0.5 MP crops
+        that set ``manipulated_at`` / ``authentic_below``. ``authentic_below`` never exceeds
+        ``manipulated_at``. Smaller pictures, or a file without the fields, get the thresholds unchanged.
         """
         out = {k: v for k, v in self.thresholds.items() if not k.startswith("large_")}
         above = self.thresholds.get("large_above_pixels")
-        if above is not None and int(shape[0]) * int(shape[1]) > above and "large_manipulated_at" in self.thresholds:
-            out["manipulated_at"] = float(self.thresholds["large_manipulated_at"])
-            out["authentic_below"] = min(float(out["authentic_below"]), out["manipulated_at"])
+        own = {k: float(self.thresholds[f"large_{k}"]) for k in ("manipulated_at", "authentic_below")
+               if f"large_{k}" in self.thresholds}
+        if above is not None and own and int(shape[0]) * int(shape[1]) > above:
+            out.update(own)
+            out["authentic_below"] = min(float(out["authentic_below"]), float(out["manipulated_at"]))
             out["size_class_above_pixels"] = float(above)
         return out
 

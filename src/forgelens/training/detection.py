@@ -53,6 +53,10 @@ TRAIN_SETS = {"synth-train": GEN / "synth-train", "synth-train2": GEN / "synth-t
 #: Training sets made from public repositories' mirrors (``forgelens.training.camera_originals``), not by
 #: ``data``: extracted by ``all`` only when their folder exists; fitted on when their cache exists.
 MIRROR_SETS = ("camera-train",)
+#: Training sets fitted only when ``fit --with NAME`` asks (the default recipe stays as it is): the camera-train
+#: originals' hosts re-saved through the synth set's saving at native size (``forgelens synth --kinds authentic
+#: --post none,jpeg --max-pixels 30000000``; issue 14, sessions 8–9).
+OPTIONAL_SETS = {"fullsize-train-auth": GEN / "camera-originals" / "fullsize-train-auth"}
 VAL_SETS = {"synth-val": GEN / "synth-val", "hard-val": GEN / "hard-val"}
 #: Forgeries of nist16 used as extra positives (a fixed subset: the analysis costs ≈ 5 s each).
 NIST16_LIMIT = 60
@@ -183,12 +187,15 @@ DROP_KINDS = ("local",)
 FOLDS = 5
 
 
-def _host(meta: dict) -> str:
+def _host(meta: dict, cameras: dict[str, str] | None = None) -> str:
     """The photo an image was made from (synth rows and hard negatives name it in ``source``), for
-    grouped folds; a public-set image (nist16, casia2: ``source`` names a split) is its own group."""
+    grouped folds; a public-set image (nist16, casia2: ``source`` names a split) is its own group. A
+    picture made from a camera original (``cameras``: original's image → ``camera:<model>``) is grouped
+    with its camera, as the original is."""
     src = meta.get("source", "")
     if src.startswith(("synth:", "smoothed:", "screenshot:", "repeated:")):
-        return src.split(":", 1)[-1]
+        host = src.split(":", 1)[-1]
+        return (cameras or {}).get(host, host)
     if src.startswith("camera:"):  # full-size camera originals: grouped by camera model
         return src
     return meta["image"]
@@ -230,24 +237,34 @@ def _to_model(kind: str, fitted, detectors, names, platt, thresholds, lr_bounds,
                           intercept=float(lr.intercept_[0]), prior=0.5, lr_bounds=lr_bounds, fitted=info)
 
 
-def fit(kind: str = "trees", out: Path | None = None, drop_kinds=DROP_KINDS, without=()) -> None:
+def fit(kind: str = "trees", out: Path | None = None, drop_kinds=DROP_KINDS, without=(), with_sets=(),
+        size_class_authentic: bool = False) -> None:
     """Fit, calibrate and set the thresholds on the training data's out-of-fold scores.
+
+    ``with_sets``: ``OPTIONAL_SETS`` fitted as well (their authentic rows join the full-size source of
+    the ``manipulated_at`` rule). ``size_class_authentic``: also write ``large_authentic_below`` (the
+    20 % point, capped at 0.5, of the out-of-fold P of the full-size authentic training pictures above
+    ``LARGE_ABOVE_PIXELS``; ``DetectionModel.thresholds_for``).
 
     The validation sets (synth-val, hard-val) are only *measured* here (printed and recorded),
     never used to choose, calibrate or threshold anything: they stay an evaluation set."""
     from sklearn.metrics import roc_auc_score
 
     from forgelens.fusion.calibration import apply_platt, fit_platt, threshold_at_fpr
-    from forgelens.fusion.detection import DETECTION_PATH
+    from forgelens.fusion.detection import DETECTION_PATH, shape_of
     from forgelens.training.calibration import per_source_threshold
 
-    sets = [n for n in TRAIN_SETS if n not in without]
+    unknown = [n for n in with_sets if n not in OPTIONAL_SETS]
+    if unknown:
+        raise SystemExit(f"--with: unknown set(s) {unknown}; optional sets: {', '.join(OPTIONAL_SETS)}")
+    sets = [n for n in TRAIN_SETS if n not in without] + [n for n in OPTIONAL_SETS if n in with_sets]
     train = [r for n in sets for r in load_cache(n)
              if r[1]["label"] in ("authentic", "manipulated") and r[1].get("kind") not in drop_kinds]
     val = [r for n in VAL_SETS for r in load_cache(n) if r[1]["label"] in ("authentic", "manipulated")]
     detectors = detectors_of(train)
     X, y, names = matrix(train, detectors)
-    groups = [_host(m) for _, m in train]
+    cameras = {m["image"]: m["source"] for _, m in train if str(m.get("source", "")).startswith("camera:")}
+    groups = [_host(m, cameras) for _, m in train]
     grid = TREE_GRID if kind == "trees" else tuple({"C": c} for c in C_GRID)
     cv = {}
     for hyper in grid:
@@ -266,7 +283,7 @@ def fit(kind: str = "trees", out: Path | None = None, drop_kinds=DROP_KINDS, wit
     # synth chains); the deliberately hard negatives (screenshots, repeated signs, denoised) are
     # trained on, and their false alarms measured on hard-val, but do not set the threshold
     camera = np.array([m.get("_set", "").startswith("synth-") for _, m in train])
-    originals = np.array([m.get("_set", "") in MIRROR_SETS for _, m in train])
+    originals = np.array([m.get("_set", "") in LARGE_SETS for _, m in train])
     neg = p_oof[(y == 0) & camera]
     # exact floats: rounding could move a threshold across a calibration image. With full-size camera
     # originals in training, manipulated_at is the larger of the two sources' 3 % points.
@@ -274,6 +291,11 @@ def fit(kind: str = "trees", out: Path | None = None, drop_kinds=DROP_KINDS, wit
     sel = (y == 0) & (camera | originals)
     thresholds = {"manipulated_at": max(0.5, per_source_threshold(p_oof[sel], source[sel], TARGET_FPR)),
                   "authentic_below": min(0.5, threshold_at_fpr(neg, INCONCLUSIVE_FPR))}
+    large = originals & (y == 0) & np.array([np.prod(shape_of(m)) > LARGE_ABOVE_PIXELS for _, m in train])
+    if size_class_authentic:
+        if not large.any():
+            raise SystemExit("--size-class-authentic: no full-size authentic training picture in the fit")
+        thresholds.update(large_above_pixels=LARGE_ABOVE_PIXELS, large_authentic_below=large_authentic_below(p_oof[large]))
     final = _learner(kind, best).fit(X, y)
     Xv, yv, _ = matrix(val, detectors, names)
     auc_val = roc_auc_score(yv, final.decision_function(Xv)) if len(set(yv.tolist())) == 2 else None
@@ -287,8 +309,8 @@ def fit(kind: str = "trees", out: Path | None = None, drop_kinds=DROP_KINDS, wit
                             "host photo), classes re-weighted to 50/50"),
             "thresholds": (f"manipulated_at: <= {TARGET_FPR:.0%} of the {neg.size} authentic camera photos of the "
                            "training synth sets (out-of-fold) at or above"
-                           + (f", and <= {TARGET_FPR:.0%} of the {int(((y == 0) & originals).sum())} full-size camera "
-                              "originals (out-of-fold, folds grouped by camera model): the larger of the two"
+                           + (f", and <= {TARGET_FPR:.0%} of the {int(((y == 0) & originals).sum())} full-size camera pictures "
+                              "(originals, and their re-saved copies when fitted; out-of-fold, folds grouped by camera model): the larger of the two"
                               if originals.any() else "")
                            + f", floored at 0.5; authentic_below: <= {INCONCLUSIVE_FPR:.0%} of the synth ones at or "
                            "above, capped at 0.5"),
@@ -299,6 +321,15 @@ def fit(kind: str = "trees", out: Path | None = None, drop_kinds=DROP_KINDS, wit
             **({"out_of_fold_fpr_camera_originals_at_manipulated_at":
                 round(float((p_oof[(y == 0) & originals] >= thresholds["manipulated_at"]).mean()), 4)}
                if ((y == 0) & originals).any() else {}),
+            **({"size_class_authentic_below": (
+                f"large_authentic_below: the {INCONCLUSIVE_FPR:.0%} point of the out-of-fold P of the {int(large.sum())} "
+                f"full-size authentic training pictures above {LARGE_ABOVE_PIXELS} pixels, capped at 0.5 "
+                "(conditional calibration by size class, Vovk et al. 2005, ch. 4)")} if size_class_authentic else {}),
+            **({"out_of_fold_p_full_size_authentic": {
+                "n": int(large.sum()), "median": round(float(np.median(p_oof[large])), 4),
+                "max": round(float(p_oof[large].max()), 4),
+                "below_authentic_below": int((p_oof[large] < thresholds["authentic_below"]).sum())}}
+               if large.any() else {}),
             "out_of_fold_tpr_at_manipulated_at":
                 round(float((p_oof[y == 1] >= thresholds["manipulated_at"]).mean()), 4),
             "evaluation_only_validation": {"sets": {n: len(load_cache(n)) for n in VAL_SETS},
@@ -324,18 +355,35 @@ LARGE_SETS = ("camera-train", "fullsize-train-auth")
 LARGE_ABOVE_PIXELS = 2_000_000
 
 
+def large_authentic_below(p_authentic) -> float:
+    """The size class's ``authentic_below``, computed as the fit computes the shipped one from its authentic
+    rows: the point calling ≤ ``INCONCLUSIVE_FPR`` (20 %) of them not-authentic
+    (``fusion.calibration.threshold_at_fpr``), capped at 0.5."""
+    from forgelens.fusion.calibration import threshold_at_fpr
+
+    return min(0.5, threshold_at_fpr(np.asarray(p_authentic, float), INCONCLUSIVE_FPR))
+
+
+#: What ``large_threshold`` may set for the size class: S = ``manipulated_at`` (session 8), A = ``authentic_below``.
+LARGE_KEYS = ("manipulated_at", "authentic_below")
+
+
 def large_threshold(model_path: Path, out: Path | None = None, sets: tuple[str, ...] = LARGE_SETS,
-                    above: int = LARGE_ABOVE_PIXELS) -> dict:
-    """Add a size-class threshold to a fitted detection model (conditional — Mondrian — calibration,
-    Vovk et al. 2005, ch. 4): ``large_manipulated_at`` = the 3 % point (within [0.5, 0.999]) of the
-    model's P(manipulated) over the full-size authentic training pictures of ``sets`` above ``above``
-    pixels; pictures of that size class are called manipulated at it (``DetectionModel.thresholds_for``).
-    The model itself is not refitted. Returns what was written to the file's provenance."""
+                    above: int = LARGE_ABOVE_PIXELS, keys: tuple[str, ...] = ("manipulated_at",)) -> dict:
+    """Add size-class thresholds to a fitted detection model (conditional — Mondrian — calibration,
+    Vovk et al. 2005, ch. 4), from the model's P(manipulated) over the full-size authentic training
+    pictures of ``sets`` above ``above`` pixels: ``large_manipulated_at`` = their 3 % point (within
+    [0.5, 0.999]; candidate S) and / or ``large_authentic_below`` = their 20 % point capped at 0.5
+    (``large_authentic_below``; candidate A), as ``keys`` says. Pictures of that size class are judged at
+    them (``DetectionModel.thresholds_for``). The model itself is not refitted. Returns what was written
+    to the file's provenance."""
     import dataclasses
 
     from forgelens.fusion.detection import DetectionModel, MapSummary, features
     from forgelens.training.calibration import threshold_at_fpr
 
+    if not keys or any(k not in LARGE_KEYS for k in keys):
+        raise SystemExit(f"size-class thresholds: one or more of {', '.join(LARGE_KEYS)}")
     model = DetectionModel.load(model_path)
     if model is None:
         raise SystemExit(f"{model_path}: no detection model")
@@ -351,13 +399,24 @@ def large_threshold(model_path: Path, out: Path | None = None, sets: tuple[str, 
             p.append(model.probability(features(s, model.detectors)))
             counts[name] = counts.get(name, 0) + 1
     p = np.asarray(p)
-    thr = threshold_at_fpr(p, TARGET_FPR)
-    info = {"above_pixels": above, "manipulated_at": thr, "authentic_pictures": counts,
-            "called_at_threshold": int((p >= thr).sum()), "p_median": float(np.median(p)), "p_max": float(p.max()),
-            "rule": f"the {TARGET_FPR:.0%} point of P(manipulated) over the {p.size} full-size authentic training "
-                    f"pictures above {above} pixels ({', '.join(f'{k} {v}' for k, v in counts.items())}), "
-                    "within [0.5, 0.999] (conditional calibration by size class, Vovk et al. 2005, ch. 4)"}
-    thresholds = {**model.thresholds, "large_above_pixels": above, "large_manipulated_at": thr}
+    pictures = (f"the {p.size} full-size authentic training pictures above {above} pixels "
+                f"({', '.join(f'{k} {v}' for k, v in counts.items())})")
+    info: dict = {"above_pixels": above, "authentic_pictures": counts, "p_median": float(np.median(p)),
+                  "p_max": float(p.max())}
+    rules, new_thresholds = [], {"large_above_pixels": above}
+    if "manipulated_at" in keys:
+        thr = threshold_at_fpr(p, TARGET_FPR)
+        info.update(manipulated_at=thr, called_at_threshold=int((p >= thr).sum()))
+        new_thresholds["large_manipulated_at"] = thr
+        rules.append(f"manipulated_at: the {TARGET_FPR:.0%} point of P(manipulated) over {pictures}, within [0.5, 0.999]")
+    if "authentic_below" in keys:
+        low = large_authentic_below(p)
+        info.update(authentic_below=low, authentic_at_threshold=int((p < low).sum()))
+        new_thresholds["large_authentic_below"] = low
+        rules.append(f"authentic_below: the {INCONCLUSIVE_FPR:.0%} point of P(manipulated) over {pictures}, "
+                     "capped at 0.5")
+    info["rule"] = "; ".join(rules) + " (conditional calibration by size class, Vovk et al. 2005, ch. 4)"
+    thresholds = {**model.thresholds, **new_thresholds}
     new = dataclasses.replace(model, thresholds=thresholds, fitted={**model.fitted, "large_pictures": info})
     new.save(out or model_path)
     print(json.dumps(info, indent=1))
@@ -406,9 +465,15 @@ def main(argv: list[str] | None = None) -> None:
     f.add_argument("--drop-kind", action="append", default=None,
                    help=f"synth kind left out of training (repeatable; default {', '.join(DROP_KINDS)}; 'none')")
     f.add_argument("--without", action="append", default=[], help="training set left out (repeatable)")
+    f.add_argument("--with", dest="with_sets", action="append", default=[], choices=tuple(OPTIONAL_SETS),
+                   help="optional training set fitted as well (repeatable)")
+    f.add_argument("--size-class-authentic", action="store_true",
+                   help="also write large_authentic_below from the full-size authentic training pictures")
     lt = sub.add_parser("large-threshold", help="add the size-class threshold to a fitted model (large_threshold)")
     lt.add_argument("--model-file", type=Path, required=True, help="the fitted detection model to read")
     lt.add_argument("--out", type=Path, default=None, help="write here instead of over --model-file")
+    lt.add_argument("--set", dest="large_keys", action="append", choices=LARGE_KEYS, default=None,
+                    help="which size-class threshold to fit (repeatable; default manipulated_at)")
     sub.add_parser("all")
     args = ap.parse_args(argv)
     if args.cache is not None:
@@ -427,10 +492,11 @@ def main(argv: list[str] | None = None) -> None:
             guard(folder)
             extract(name, folder, NIST16_LIMIT if name == "nist16" else 0)
     if args.cmd == "large-threshold":
-        large_threshold(args.model_file, args.out)
+        large_threshold(args.model_file, args.out, keys=tuple(args.large_keys or ("manipulated_at",)))
     if args.cmd in ("fit", "all"):
         drop = tuple(k for k in (getattr(args, "drop_kind", None) or DROP_KINDS) if k != "none")
-        fit(getattr(args, "model", "trees"), getattr(args, "out", None), drop, tuple(getattr(args, "without", ())))
+        fit(getattr(args, "model", "trees"), getattr(args, "out", None), drop, tuple(getattr(args, "without", ())),
+            tuple(getattr(args, "with_sets", ())), getattr(args, "size_class_authentic", False))
 
 
 if __name__ == "__main__":
