@@ -130,8 +130,22 @@ def _generation(report: Any, previews: Previews) -> dict[str, Any] | None:
     attribution = g.get("attribution") if g.get("band") not in (None, "not generated") else None
     # a designed graphic: the photo-trained detectors' reading is shown as such, never as P(generated)
     gated = text.GRAPHIC_GATE_SENTENCE if facts.graphic_gate(report) is not None else None
-    return {"g": g, "laundering": lw if lw and lw.get("classes") else None, "figs": figs,
-            "attribution": None if gated else attribution, "gated": gated}
+    # the laundering split is conditional on generator traces being there: not shown when the verdict's
+    # P(generated) is negligible (an untouched photo must not read "fully synthetic 0.50")
+    p_gen = (v.probabilities or {}).get("generated")
+    show_split = bool(lw and lw.get("classes")) and p_gen is not None and p_gen >= text.NEGLIGIBLE_GENERATED
+    return {"g": g, "laundering": lw if show_split else None, "figs": figs,
+            "attribution": None if gated else attribution, "gated": gated,
+            "band_text": _band_text(g.get("band")), "p_verdict": p_gen}
+
+
+def _band_text(band: str | None) -> str:
+    """The generation model's band in words that claim no more than it measures: below its
+    inconclusive band it found no trace it knows, which is not proof that no AI tool made the picture."""
+    if band == "not generated":
+        return ("below its inconclusive band: it found no generator trace it knows, which does not show "
+                "that no AI tool made the picture")
+    return band or "not decided"
 
 
 def _comparison(report: Any) -> dict[str, Any] | None:

@@ -64,7 +64,8 @@ def headline(report: Any) -> str:
         return "No evidence of manipulation found — which does not prove the picture is authentic"
     if label == "manipulated":
         dom = v.domain
-        return "Signs of local manipulation" + (f" ({dom})" if dom else "")
+        # the generic domain repeats the label ("Signs of local manipulation (local manipulation)")
+        return "Signs of local manipulation" + (f" ({dom})" if dom and dom != "local manipulation" else "")
     if label == "generated":
         decl = facts.declared_ai(report)
         if decl is not None:
@@ -275,8 +276,12 @@ def combined(report: Any) -> list[dict[str, Any]]:
         out.append({"status": "inferred", "kind": kind, "statement": statement})
 
     # the three probabilities themselves are stated once, in the verdict box / report["verdict"]
-    add("The probabilities are calibrated on held-out data." if v.calibrated else
-        "The probabilities were not set by a calibrated model: read them as a ranking.", "calibration")
+    if v.label == "not_applicable":  # no probability at all: nothing to call calibrated or a ranking
+        add("The detectors' readings below were not used for the verdict: on such a picture they mean "
+            "little.", "calibration")
+    else:
+        add("The probabilities are calibrated on held-out data." if v.calibrated else
+            "The probabilities were not set by a calibrated model: read them as a ranking.", "calibration")
     for _prop, sentence in support_sentences(report).items():
         add(sentence, "support")
     dec = _v(report, "decision") or {}

@@ -86,6 +86,7 @@ class JobOut(BaseModel):
     finished_at: str | None = None
     seconds: dict[str, Any] | None = None
     label: str | None = None
+    headline: str | None = Field(None, description="The label in words, as the CLI line and report.html say it.")
     probabilities: dict[str, Any] | None = None
     error: str | None = None
     original_kept: bool = False
@@ -304,8 +305,11 @@ def create_app(settings: Settings | None = None, *, runner=None, max_upload_byte
             out.progress = jobs.progress(job_id) or {"state": job.status}
             out.status = out.progress.get("state", job.status)
             out.progress["elapsed_s"] = round(time.time() - job.created_at, 1)
-        if report and "report.json" in files:
-            out.report = json.loads(store.read(files["report.json"]))
+        if "report.json" in files:  # the words the CLI and report.html use, never the bare label
+            rep = json.loads(store.read(files["report.json"]))
+            out.headline = (rep.get("explanation") or {}).get("headline")
+            if report:
+                out.report = rep
         return out
 
     def job_file(job_id: str, name: str, who: Caller, download: bool) -> FileResponse:
