@@ -48,6 +48,7 @@ def test_laundering_split_only_when_p_generated_is_not_negligible(reports):
                 shown += 1
             else:
                 assert "p_laundered =" not in html and "fully synthetic" not in html
+                assert "Generator hint" not in html
                 hidden += 1
         else:
             assert "p_laundered =" not in html
@@ -131,3 +132,19 @@ def test_flat_picture_made_here_is_not_applicable_with_its_reason():
     rep, ex = _tiny_or_flat_report(np.full((200, 300, 3), 128, np.uint8))
     assert rep.verdict.label == "not_applicable"
     assert ex["headline"].startswith("Cannot be judged: image is flat")
+
+
+def test_generator_hint_only_when_p_generated_is_not_negligible(reports):
+    hint = {"family": "sd-1.x", "probability": 0.6, "method": "test", "known_families": ["sd-1.x"]}
+    seen = set()
+    for r in reports:
+        g = r.verdict.generation
+        if not g or g.get("band") in (None, "not generated") or facts.graphic_gate(r) is not None:
+            continue
+        r.verdict.generation = {**g, "attribution": hint}
+        pg = (r.verdict.probabilities or {}).get("generated")
+        shown = pg is not None and pg >= text.NEGLIGIBLE_GENERATED
+        assert ("Generator hint" in render_report_html(r)) == shown
+        seen.add(shown)
+        r.verdict.generation = g
+    assert seen == {True, False}

@@ -126,14 +126,15 @@ def _generation(report: Any, previews: Previews) -> dict[str, Any] | None:
         kind = "P" if getattr(t, "calibrated", False) else "uncalibrated score"
         figs.append({"name": t.name, "score": None if t.score is None else f"{kind} {t.score:.2f}",
                      "src": previews.overlay_uri(t.pixels(t.heatmap), 800) if t.heatmap is not None else None})
+    # the laundering split and the generator hint are conditional on generator traces being there: not
+    # shown when the verdict's P(generated) is negligible (a splice must not read "fully synthetic 0.50")
+    p_gen = (v.probabilities or {}).get("generated")
+    not_negligible = p_gen is not None and p_gen >= text.NEGLIGIBLE_GENERATED
+    show_split = bool(lw and lw.get("classes")) and not_negligible
     # issue 18: the likely generator family, a hint and never a verdict (only above the "not generated" band)
-    attribution = g.get("attribution") if g.get("band") not in (None, "not generated") else None
+    attribution = g.get("attribution") if g.get("band") not in (None, "not generated") and not_negligible else None
     # a designed graphic: the photo-trained detectors' reading is shown as such, never as P(generated)
     gated = text.GRAPHIC_GATE_SENTENCE if facts.graphic_gate(report) is not None else None
-    # the laundering split is conditional on generator traces being there: not shown when the verdict's
-    # P(generated) is negligible (an untouched photo must not read "fully synthetic 0.50")
-    p_gen = (v.probabilities or {}).get("generated")
-    show_split = bool(lw and lw.get("classes")) and p_gen is not None and p_gen >= text.NEGLIGIBLE_GENERATED
     return {"g": g, "laundering": lw if show_split else None, "figs": figs,
             "attribution": None if gated else attribution, "gated": gated,
             "band_text": _band_text(g.get("band")), "p_verdict": p_gen}
