@@ -148,3 +148,15 @@ def test_generator_hint_only_when_p_generated_is_not_negligible(reports):
         seen.add(shown)
         r.verdict.generation = g
     assert seen == {True, False}
+
+
+def test_generation_support_names_its_alternative_a_real_photograph():
+    """The generation LR is generated vs a real photograph: "rather than not" read as support for AI
+    beside P(generated) 0.11 on a splice (the edit's evidence lowers the three-way P, not that LR)."""
+    from forgelens.explain import words
+
+    pos = words.formal_support("weak", 2.15, "generated")
+    assert pos.endswith("made or re-rendered by an AI generator, rather than that it is a real photograph.")
+    neg = words.formal_support("against", 1 / 5.0, "generated")
+    assert "proposition that the image is a real photograph, rather than that it was made" in neg
+    assert "rather than not" in words.formal_support("moderate", 16.4, "manipulated")
