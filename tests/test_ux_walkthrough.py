@@ -160,3 +160,22 @@ def test_generation_support_names_its_alternative_a_real_photograph():
     neg = words.formal_support("against", 1 / 5.0, "generated")
     assert "proposition that the image is a real photograph, rather than that it was made" in neg
     assert "rather than not" in words.formal_support("moderate", 16.4, "manipulated")
+
+
+def test_unread_content_credentials_are_said_in_the_verdict_box():
+    """Without the provenance extra a file's C2PA manifest is not read: the DALL-E picture whose valid
+    manifest declares AI read "Signs of AI generation" from pixels alone, the manifest unmentioned
+    outside a collapsed card. The verdict box must say that Credentials are there, unread."""
+    from forgelens.explain import verdict_box_html
+
+    ev = load(jpeg_bytes(natural_image(192, 256, seed=6), 90))
+    msg = "c2pa-python not installed: Content Credentials not checked (pip install 'forgelens[provenance]')"
+    unread = Trace("c2pa_manifest", family="provenance", applicable=False, note=msg,
+                   findings=[Finding("c2pa_unavailable", msg, 0.0)])
+    noise = Trace("noise_wavelet", family="noise", score=0.2, findings=[])
+    rep = Report(ev, [unread, noise], fuse([unread, noise], ev.shape))
+    box = verdict_box_html(rep)
+    assert "Content Credentials (a C2PA manifest) that were not read" in box
+    assert "forgelens[provenance]" in box
+    plain = Report(ev, [noise], fuse([noise], ev.shape))
+    assert "Content Credentials" not in verdict_box_html(plain)

@@ -231,6 +231,14 @@ def proof_of_origin(report: Any) -> str | None:
     return None
 
 
+def c2pa_unread(report: Any) -> bool:
+    """The file holds a C2PA (JUMBF) block that this installation could not read: c2pa-python, the
+    ``provenance`` extra, is not installed. The manifest may declare how the picture was made (an AI
+    generator, a camera capture), the strongest evidence there is, so the reader must be told."""
+    return any(t.name == "c2pa_manifest" and any(f.kind == "c2pa_unavailable" for f in t.findings)
+               for t in report.traces)
+
+
 def prnu_result(report: Any) -> tuple[str, Any] | None:
     for kind in ("camera_match", "camera_mismatch"):
         for _, f in findings_of(report, kind):

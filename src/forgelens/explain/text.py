@@ -50,6 +50,12 @@ GRAPHIC_GATE_SENTENCE = ("This looks like a designed graphic (flat colours, few 
                          "for the verdict.")
 
 
+#: Said whenever the file carries Content Credentials this installation could not read.
+C2PA_UNREAD_SENTENCE = ("The file carries Content Credentials (a C2PA manifest) that were not read, because "
+                        "c2pa-python is not installed (pip install 'forgelens[provenance]'); they may declare "
+                        "how the picture was made, and the verdict above does not weigh them.")
+
+
 def headline(report: Any) -> str:
     """The label in words, as the CLI, the verdict box and the web page show it."""
     v = report.verdict
@@ -297,6 +303,8 @@ def combined(report: Any) -> list[dict[str, Any]]:
                "the claim cannot be confirmed; a declaration of AI is still strong evidence, since it is "
                "rarely added falsely", None: "it is unsigned metadata"}[decl["valid"]]
         add(f"The {decl['where']} declares AI generation ({decl['scope']}): {sig}.", "declared_ai")
+    if facts.c2pa_unread(report):
+        add(C2PA_UNREAD_SENTENCE, "c2pa_unread")
     prnu = facts.prnu_result(report)
     if prnu is not None:
         add(f"Camera sensor pattern (PRNU): {prnu[1].message}.", prnu[0])
