@@ -69,7 +69,7 @@ def test_generation_band_never_reads_not_generated_in_bold_and_names_both_p(repo
         pg = (r.verdict.probabilities or {}).get("generated")
         assert f"P(generated) {g['p_generated']:.2f}" in html  # the model's own reading, stated
         if pg is not None and f"{pg:.2f}" != f"{g['p_generated']:.2f}":
-            assert f"The P(generated) of the verdict box, {pg:.2f}, also weighs" in html
+            assert f"The P(generated) of the verdict box, {pg:.2f}, is worked out together" in html
             differ += 1
     assert below and differ
 
@@ -87,6 +87,10 @@ def test_not_applicable_does_not_call_missing_probabilities_a_ranking():
     said = " ".join(c["statement"] for c in ex["analyst"]["combined"])
     assert "ranking" not in said and "calibrated" not in said
     assert "not used for the verdict" in said
+    from forgelens.explain import verdict_box_html
+
+    box = verdict_box_html(rep)
+    assert "no probability measured" in box and "a ranking, not a probability" not in box
 
 
 def test_a_finding_its_detector_does_not_score_is_context_not_evidence():

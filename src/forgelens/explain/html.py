@@ -43,6 +43,7 @@ def verdict_context(report: Any, previews: Previews | None = None) -> dict[str, 
         "headline": text.headline(report),
         "probability_line": words.probability_text(v.probabilities),
         "calibrated": bool(v.calibrated),
+        "has_probabilities": any(x is not None for x in (v.probabilities or {}).values()),
         "support": text.support_sentences(report),
         "summary": text.summary(report),
         # facts that weigh on their own: a declaration of AI, the PRNU result, laundering
