@@ -130,6 +130,10 @@ def test_web_page_job_carries_the_headline(tmp_path):
         assert brief["report"] is None
         assert brief["headline"] == j["report"]["explanation"]["headline"]
         assert brief["headline"] != brief["label"]  # words, not the bare label
+        case = c.post("/v1/cases", json={"name": "walk"}).json()["id"]
+        assert c.post(f"/v1/cases/{case}/items", json={"job_id": job_id}).status_code == 201
+        (item,) = c.get(f"/v1/cases/{case}").json()["items"]
+        assert item["headline"] == brief["headline"]  # the case table shows the same words
 
 
 def test_flat_picture_made_here_is_not_applicable_with_its_reason():

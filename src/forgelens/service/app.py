@@ -410,11 +410,22 @@ def create_app(settings: Settings | None = None, *, runner=None, max_upload_byte
 
     @app.get("/v1/cases/{case_id}", tags=["cases"])
     def get_case(case_id: str, who: Caller = Depends(caller)) -> dict[str, Any]:
-        """The case, its pictures (with notes) and its audit log."""
+        """The case, its pictures (with notes and the verdict in words) and its audit log."""
         try:
-            return case_ops.case_view(db, case_id)
+            view = case_ops.case_view(db, case_id)
         except case_ops.NotFound as exc:
             raise HTTPException(404, str(exc)) from None
+        for it in view["items"]:
+            it["headline"] = report_headline(it["job_id"])
+        return view
+
+    def report_headline(job_id: str) -> str | None:
+        """The label in words from the stored report (None before it exists)."""
+        with db.session() as s:
+            f = s.get(JobFile, (job_id, "report.json"))
+        if f is None:
+            return None
+        return (json.loads(store.read(f.sha256)).get("explanation") or {}).get("headline")
 
     @app.post("/v1/cases/{case_id}/items", status_code=201, tags=["cases"])
     def add_item(case_id: str, body: ItemIn, who: Caller = Depends(caller)) -> dict[str, str]:
