@@ -106,7 +106,8 @@ def test_a_finding_its_detector_does_not_score_is_context_not_evidence():
     assert [i.kind for i in evidence] == ["noise_region"]
     assert [i.kind for i in context] == ["global_resampling"]
     html = render_report_html(rep)
-    assert "strength 1.00, detector score 0.00" not in html
+    assert "finding strength 1.00" not in html  # was "(strength 1.00, detector score 0.00)"
+    assert "(finding strength 0.80; the detector's score for the whole picture 0.80" in html
     assert "periodic (peak 52.5x)" in html  # still stated, as a fact that points neither way
 
 
