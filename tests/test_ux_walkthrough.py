@@ -6,6 +6,7 @@ error messages that keep [brackets], and the web page's words instead of the bar
 
 from __future__ import annotations
 
+import html as html_lib
 from types import SimpleNamespace
 
 import numpy as np
@@ -188,3 +189,19 @@ def test_unread_content_credentials_are_said_in_the_verdict_box():
     assert "forgelens[provenance]" in box
     plain = Report(ev, [noise], fuse([noise], ev.shape))
     assert "Content Credentials" not in verdict_box_html(plain)
+
+
+def test_declared_ai_probabilities_are_called_a_declaration_not_a_ranking():
+    """A generator's metadata sets P(generated) 1.00 with no calibrated model: the box said "a ranking,
+    not a probability" beside it; it is the strength given to the file's own declaration."""
+    from forgelens.explain import verdict_box_html
+
+    ev = load(jpeg_bytes(natural_image(192, 256, seed=7), 90))
+    sig = Trace("generator_signature", family="provenance", score=1.0, findings=[Finding(
+        "generator_signature", "ComfyUI metadata in PNG text 'prompt'+'workflow'", 1.0, values={"n_nodes": 12})])
+    rep = Report(ev, [sig], fuse([sig], ev.shape))
+    assert rep.verdict.label == "generated" and not rep.verdict.calibrated
+    box = html_lib.unescape(verdict_box_html(rep))
+    assert text.DECLARED_NOTE in box and "a ranking" not in box
+    said = " ".join(c["statement"] for c in text.combined(rep))
+    assert "read them as a ranking" not in said and "a declaration can be false" in said

@@ -56,6 +56,11 @@ C2PA_UNREAD_SENTENCE = ("The file carries Content Credentials (a C2PA manifest) 
                         "how the picture was made, and the verdict above does not weigh them.")
 
 
+#: Where a declaration of AI set the probabilities (no calibrated model): what the numbers are.
+DECLARED_NOTE = ("the probabilities stand for the file's own declaration, not for a measurement: they are "
+                 "not a calibrated chance, and a declaration can be false")
+
+
 def headline(report: Any) -> str:
     """The label in words, as the CLI, the verdict box and the web page show it."""
     v = report.verdict
@@ -285,6 +290,8 @@ def combined(report: Any) -> list[dict[str, Any]]:
     if v.label == "not_applicable":  # no probability at all: nothing to call calibrated or a ranking
         add("The detectors' readings below were not used for the verdict: on such a picture they mean "
             "little.", "calibration")
+    elif not v.calibrated and facts.declared_ai(report) is not None:
+        add(DECLARED_NOTE[0].upper() + DECLARED_NOTE[1:] + ".", "calibration")
     else:
         add("The probabilities are calibrated on held-out data." if v.calibrated else
             "The probabilities were not set by a calibrated model: read them as a ranking.", "calibration")
