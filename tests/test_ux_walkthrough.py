@@ -36,6 +36,8 @@ def test_headline_does_not_repeat_the_generic_domain():
     assert headline(verdict("local manipulation")) == "Signs of local manipulation"
     assert headline(verdict("classic edit: copy-move")) == "Signs of local manipulation (classic edit: copy-move)"
     assert headline(verdict(None)) == "Signs of local manipulation"
+    assert headline(verdict("AI edit or inpainting (declared)")) == \
+        "Signs of local manipulation (AI edit or inpainting, declared)"
 
 
 def test_laundering_split_only_when_p_generated_is_not_negligible(reports):
@@ -205,3 +207,20 @@ def test_declared_ai_probabilities_are_called_a_declaration_not_a_ranking():
     assert text.DECLARED_NOTE in box and "a ranking" not in box
     said = " ".join(c["statement"] for c in text.combined(rep))
     assert "read them as a ranking" not in said and "a declaration can be false" in said
+
+
+def test_graphic_gate_sentence_does_not_split_a_declaration_from_its_signature():
+    """rs__sdk_ocsp.jpg (a designed graphic, valid C2PA manifest declaring AI parts) read "…made with an AI
+    tool. This looks like a designed graphic … Its signature checks out", "Its" then meaning the graphic."""
+    from forgelens.explain import summary
+
+    ev = load(jpeg_bytes(natural_image(192, 256, seed=8), 90))
+    dst = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
+    c2pa = Trace("c2pa_manifest", family="provenance", score=0.8, findings=[Finding(
+        "ai_declared", "valid C2PA manifest declares AI-generated parts", 0.8,
+        values={"scope": "partial", "digital_source_types": [dst]})])
+    rep = Report(ev, [c2pa], fuse([c2pa], ev.shape))
+    rep.verdict.decision = {**(rep.verdict.decision or {}),
+                            "graphic_gate": {"detector": "graphic_content", "p_graphic": 1.0, "threshold": 0.96}}
+    said = summary(rep)
+    assert said.index("Its signature checks out") < said.index("This looks like a designed graphic")

@@ -76,7 +76,9 @@ def headline(report: Any) -> str:
     if label == "manipulated":
         dom = v.domain
         # the generic domain repeats the label ("Signs of local manipulation (local manipulation)")
-        return "Signs of local manipulation" + (f" ({dom})" if dom and dom != "local manipulation" else "")
+        if not dom or dom == "local manipulation":
+            return "Signs of local manipulation"
+        return f"Signs of local manipulation ({dom.replace(' (declared)', ', declared')})"  # no nested brackets
     if label == "generated":
         decl = facts.declared_ai(report)
         if decl is not None:
@@ -197,7 +199,9 @@ def summary(report: Any) -> str:
             s.append(r)
         s.append("Treat the picture as not checked, and look for its source.")
     if facts.graphic_gate(report) is not None:
-        s.insert(1, GRAPHIC_GATE_SENTENCE)
+        # after the declaration's own two sentences (its "Its signature…" refers to the label)
+        declared_first = v.label in ("manipulated", "generated") and facts.declared_ai(report) is not None
+        s.insert(2 if declared_first else 1, GRAPHIC_GATE_SENTENCE)
     prnu = facts.prnu_result(report)
     if prnu is not None and not (v.label == "authentic" and facts.proof_of_origin(report)):
         s.insert(1, "It carries the sensor pattern of the reference camera." if prnu[0] == "camera_match"
