@@ -17,7 +17,7 @@ from forgelens.errors import ForgeLensError
 from forgelens.progress import progress_bar
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Image forensics: was it manipulated or generated, where, and why.")
-err = Console(stderr=True)
+err = Console(stderr=True, markup=False)  # paths and messages hold [brackets] (extras, file names)
 
 #: Modules that add their own commands through ``register(app)``.
 COMMAND_MODULES: list[str] = ["forgelens.synth.cli", "forgelens.bench.cli", "forgelens.camera.cli",

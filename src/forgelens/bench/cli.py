@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-err = Console(stderr=True)
+err = Console(stderr=True, markup=False)  # paths and messages hold [brackets] (extras, file names)
 
 
 def _pairings(items: list[str]) -> dict[str, list[str]]:

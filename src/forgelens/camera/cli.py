@@ -37,7 +37,7 @@ def register(app: typer.Typer) -> None:
         from forgelens.camera.prnu import estimate_fingerprint, save_fingerprint
         from forgelens.errors import ForgeLensError
 
-        err = Console(stderr=True)
+        err = Console(stderr=True, markup=False)
         files = _expand(refs)
         if not files:
             err.print("forgelens: no reference images found", highlight=False)

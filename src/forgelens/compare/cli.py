@@ -11,7 +11,7 @@ from rich.table import Table
 
 from forgelens.errors import ForgeLensError
 
-err = Console(stderr=True)
+err = Console(stderr=True, markup=False)  # paths and messages hold [brackets] (extras, file names)
 
 
 def register(app: typer.Typer) -> None:

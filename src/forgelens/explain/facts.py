@@ -141,8 +141,13 @@ def items(report: Any) -> tuple[list[Item], list[Item]]:
         for kind, fs in by_kind.items():
             fs = sorted(fs, key=lambda f: -f.strength)
             top = fs[0]
-            is_evidence = top.strength >= MIN_STRENGTH or kind in ALWAYS_KINDS
-            if not is_evidence and kind not in CONTEXT_KINDS:
+            # a finding its own detector gives no weight (score below the floor: e.g. a whole-image
+            # resampling peak, strength 1.00, under a resampling score of 0.00) is a fact, not evidence:
+            # "strength 1.00" beside "detector score 0.00" would claim more than the detector does
+            weightless = (t.score is not None and t.score < MIN_STRENGTH and kind not in ALWAYS_KINDS
+                          and top.strength >= MIN_STRENGTH)
+            is_evidence = (top.strength >= MIN_STRENGTH or kind in ALWAYS_KINDS) and not weightless
+            if not is_evidence and kind not in CONTEXT_KINDS and not weightless:
                 continue  # filler: a zero-strength note ("nothing found", "proves nothing")
             if not is_evidence:
                 if kind in seen_context:  # e.g. the JPEG quality read by three detectors: once
@@ -224,6 +229,14 @@ def proof_of_origin(report: Any) -> str | None:
                 f.values.get("digital_source_types")):
             return "a valid C2PA manifest declares a camera capture"
     return None
+
+
+def c2pa_unread(report: Any) -> bool:
+    """The file holds a C2PA (JUMBF) block that this installation could not read: c2pa-python, the
+    ``provenance`` extra, is not installed. The manifest may declare how the picture was made (an AI
+    generator, a camera capture), the strongest evidence there is, so the reader must be told."""
+    return any(t.name == "c2pa_manifest" and any(f.kind == "c2pa_unavailable" for f in t.findings)
+               for t in report.traces)
 
 
 def prnu_result(report: Any) -> tuple[str, Any] | None:

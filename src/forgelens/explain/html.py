@@ -43,11 +43,14 @@ def verdict_context(report: Any, previews: Previews | None = None) -> dict[str, 
         "headline": text.headline(report),
         "probability_line": words.probability_text(v.probabilities),
         "calibrated": bool(v.calibrated),
+        "has_probabilities": any(x is not None for x in (v.probabilities or {}).values()),
+        "uncalibrated_note": (text.DECLARED_NOTE if facts.declared_ai(report) is not None
+                              else "not decided by a calibrated model: a ranking, not a probability"),
         "support": text.support_sentences(report),
         "summary": text.summary(report),
         # facts that weigh on their own: a declaration of AI, the PRNU result, laundering
         "facts": [c["statement"] for c in text.combined(report)
-                  if c["kind"] in ("declared_ai", "camera_match", "camera_mismatch", "laundering")
+                  if c["kind"] in ("declared_ai", "camera_match", "camera_mismatch", "laundering", "c2pa_unread")
                   or (c["kind"] == "domain" and "copy-move" in c["statement"])],
         "picture": data_uri(outline(previews.base(1600), v.mask), fmt="JPEG"),
         "size": f"{ev.width}×{ev.height} px, {ev.format}",
@@ -126,12 +129,27 @@ def _generation(report: Any, previews: Previews) -> dict[str, Any] | None:
         kind = "P" if getattr(t, "calibrated", False) else "uncalibrated score"
         figs.append({"name": t.name, "score": None if t.score is None else f"{kind} {t.score:.2f}",
                      "src": previews.overlay_uri(t.pixels(t.heatmap), 800) if t.heatmap is not None else None})
+    # the laundering split and the generator hint are conditional on generator traces being there: not
+    # shown when the verdict's P(generated) is negligible (a splice must not read "fully synthetic 0.50")
+    p_gen = (v.probabilities or {}).get("generated")
+    not_negligible = p_gen is not None and p_gen >= text.NEGLIGIBLE_GENERATED
+    show_split = bool(lw and lw.get("classes")) and not_negligible
     # issue 18: the likely generator family, a hint and never a verdict (only above the "not generated" band)
-    attribution = g.get("attribution") if g.get("band") not in (None, "not generated") else None
+    attribution = g.get("attribution") if g.get("band") not in (None, "not generated") and not_negligible else None
     # a designed graphic: the photo-trained detectors' reading is shown as such, never as P(generated)
     gated = text.GRAPHIC_GATE_SENTENCE if facts.graphic_gate(report) is not None else None
-    return {"g": g, "laundering": lw if lw and lw.get("classes") else None, "figs": figs,
-            "attribution": None if gated else attribution, "gated": gated}
+    return {"g": g, "laundering": lw if show_split else None, "figs": figs,
+            "attribution": None if gated else attribution, "gated": gated,
+            "band_text": _band_text(g.get("band")), "p_verdict": p_gen}
+
+
+def _band_text(band: str | None) -> str:
+    """The generation model's band in words that claim no more than it measures: below its
+    inconclusive band it found no trace it knows, which is not proof that no AI tool made the picture."""
+    if band == "not generated":
+        return ("below its inconclusive band: it found no generator trace it knows, which does not show "
+                "that no AI tool made the picture")
+    return band or "not decided"
 
 
 def _comparison(report: Any) -> dict[str, Any] | None:

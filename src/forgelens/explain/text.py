@@ -50,6 +50,17 @@ GRAPHIC_GATE_SENTENCE = ("This looks like a designed graphic (flat colours, few 
                          "for the verdict.")
 
 
+#: Said whenever the file carries Content Credentials this installation could not read.
+C2PA_UNREAD_SENTENCE = ("The file carries Content Credentials (a C2PA manifest) that were not read, because "
+                        "c2pa-python is not installed (pip install 'forgelens[provenance]'); they may declare "
+                        "how the picture was made, and the verdict above does not weigh them.")
+
+
+#: Where a declaration of AI set the probabilities (no calibrated model): what the numbers are.
+DECLARED_NOTE = ("the probabilities stand for the file's own declaration, not for a measurement: they are "
+                 "not a calibrated chance, and a declaration can be false")
+
+
 def headline(report: Any) -> str:
     """The label in words, as the CLI, the verdict box and the web page show it."""
     v = report.verdict
@@ -64,7 +75,10 @@ def headline(report: Any) -> str:
         return "No evidence of manipulation found — which does not prove the picture is authentic"
     if label == "manipulated":
         dom = v.domain
-        return "Signs of local manipulation" + (f" ({dom})" if dom else "")
+        # the generic domain repeats the label ("Signs of local manipulation (local manipulation)")
+        if not dom or dom == "local manipulation":
+            return "Signs of local manipulation"
+        return f"Signs of local manipulation ({dom.replace(' (declared)', ', declared')})"  # no nested brackets
     if label == "generated":
         decl = facts.declared_ai(report)
         if decl is not None:
@@ -185,7 +199,9 @@ def summary(report: Any) -> str:
             s.append(r)
         s.append("Treat the picture as not checked, and look for its source.")
     if facts.graphic_gate(report) is not None:
-        s.insert(1, GRAPHIC_GATE_SENTENCE)
+        # after the declaration's own two sentences (its "Its signature…" refers to the label)
+        declared_first = v.label in ("manipulated", "generated") and facts.declared_ai(report) is not None
+        s.insert(2 if declared_first else 1, GRAPHIC_GATE_SENTENCE)
     prnu = facts.prnu_result(report)
     if prnu is not None and not (v.label == "authentic" and facts.proof_of_origin(report)):
         s.insert(1, "It carries the sensor pattern of the reference camera." if prnu[0] == "camera_match"
@@ -275,8 +291,14 @@ def combined(report: Any) -> list[dict[str, Any]]:
         out.append({"status": "inferred", "kind": kind, "statement": statement})
 
     # the three probabilities themselves are stated once, in the verdict box / report["verdict"]
-    add("The probabilities are calibrated on held-out data." if v.calibrated else
-        "The probabilities were not set by a calibrated model: read them as a ranking.", "calibration")
+    if v.label == "not_applicable":  # no probability at all: nothing to call calibrated or a ranking
+        add("The detectors' readings below were not used for the verdict: on such a picture they mean "
+            "little.", "calibration")
+    elif not v.calibrated and facts.declared_ai(report) is not None:
+        add(DECLARED_NOTE[0].upper() + DECLARED_NOTE[1:] + ".", "calibration")
+    else:
+        add("The probabilities are calibrated on held-out data." if v.calibrated else
+            "The probabilities were not set by a calibrated model: read them as a ranking.", "calibration")
     for _prop, sentence in support_sentences(report).items():
         add(sentence, "support")
     dec = _v(report, "decision") or {}
@@ -292,6 +314,8 @@ def combined(report: Any) -> list[dict[str, Any]]:
                "the claim cannot be confirmed; a declaration of AI is still strong evidence, since it is "
                "rarely added falsely", None: "it is unsigned metadata"}[decl["valid"]]
         add(f"The {decl['where']} declares AI generation ({decl['scope']}): {sig}.", "declared_ai")
+    if facts.c2pa_unread(report):
+        add(C2PA_UNREAD_SENTENCE, "c2pa_unread")
     prnu = facts.prnu_result(report)
     if prnu is not None:
         add(f"Camera sensor pattern (PRNU): {prnu[1].message}.", prnu[0])

@@ -23,12 +23,19 @@ from forgelens.fusion.calibration import ENFSI_STEPS, enfsi_support
 #: The scale's keys in words ("moderately_strong" → "moderately strong").
 ENFSI_WORDS = {k: k.replace("_", " ") for _, k in ENFSI_STEPS if k not in ("against", "none")}
 
-#: The two propositions a verdict weighs, formal (analyst) and plain (journalist).
+#: The two propositions a verdict weighs, formal (analyst) and plain (journalist): (proposition, the
+#: alternative its likelihood ratio is against). The generation model's LR is generated vs a real
+#: photograph, not vs "not generated": a splice can read "weak support for AI, rather than a real
+#: photograph" and still have a low P(generated) once the evidence of the edit is weighed too.
 PROPOSITIONS = {
     "manipulated": ("the image was locally manipulated", "the image was not locally manipulated"),
     "generated": ("the image was made or re-rendered by an AI generator",
-                  "the image was not made or re-rendered by an AI generator"),
+                  "the image is a real photograph"),
 }
+#: "rather than …" after a proposition, in the order (supported, alternative).
+_RATHER = {"manipulated": ("rather than not", "rather than that it was"),
+           "generated": ("rather than that it is a real photograph",
+                         "rather than that it was made or re-rendered by an AI generator")}
 PLAIN_PROPOSITIONS = {"manipulated": "part of the picture was edited",
                       "generated": "the picture was made by an AI tool"}
 PLAIN_AGAINST = {"manipulated": "the picture was not edited",
@@ -65,14 +72,15 @@ def formal_support(step: str | None, lr: float | None, prop: str) -> str | None:
     if step is None:
         return None
     if step == "none":
-        return f"The findings support neither the proposition that {yes} nor its opposite."
+        opposite = "its opposite" if prop == "manipulated" else f"that {no}"
+        return f"The findings support neither the proposition that {yes} nor {opposite}."
     if step == "against":
         inv = against_step(lr)
         if inv in ENFSI_WORDS:
             return (f"The findings give {ENFSI_WORDS[inv]} support to the proposition that {no}, "
-                    "rather than that it was.")
+                    f"{_RATHER[prop][1]}.")
         return f"The findings point away from the proposition that {yes}."
-    return f"The findings give {ENFSI_WORDS[step]} support to the proposition that {yes}, rather than not."
+    return f"The findings give {ENFSI_WORDS[step]} support to the proposition that {yes}, {_RATHER[prop][0]}."
 
 
 def plain_support(step: str | None, lr: float | None, prop: str) -> str | None:

@@ -86,6 +86,7 @@ class JobOut(BaseModel):
     finished_at: str | None = None
     seconds: dict[str, Any] | None = None
     label: str | None = None
+    headline: str | None = Field(None, description="The label in words, as the CLI line and report.html say it.")
     probabilities: dict[str, Any] | None = None
     error: str | None = None
     original_kept: bool = False
@@ -304,8 +305,11 @@ def create_app(settings: Settings | None = None, *, runner=None, max_upload_byte
             out.progress = jobs.progress(job_id) or {"state": job.status}
             out.status = out.progress.get("state", job.status)
             out.progress["elapsed_s"] = round(time.time() - job.created_at, 1)
-        if report and "report.json" in files:
-            out.report = json.loads(store.read(files["report.json"]))
+        if "report.json" in files:  # the words the CLI and report.html use, never the bare label
+            rep = json.loads(store.read(files["report.json"]))
+            out.headline = (rep.get("explanation") or {}).get("headline")
+            if report:
+                out.report = rep
         return out
 
     def job_file(job_id: str, name: str, who: Caller, download: bool) -> FileResponse:
@@ -406,11 +410,22 @@ def create_app(settings: Settings | None = None, *, runner=None, max_upload_byte
 
     @app.get("/v1/cases/{case_id}", tags=["cases"])
     def get_case(case_id: str, who: Caller = Depends(caller)) -> dict[str, Any]:
-        """The case, its pictures (with notes) and its audit log."""
+        """The case, its pictures (with notes and the verdict in words) and its audit log."""
         try:
-            return case_ops.case_view(db, case_id)
+            view = case_ops.case_view(db, case_id)
         except case_ops.NotFound as exc:
             raise HTTPException(404, str(exc)) from None
+        for it in view["items"]:
+            it["headline"] = report_headline(it["job_id"])
+        return view
+
+    def report_headline(job_id: str) -> str | None:
+        """The label in words from the stored report (None before it exists)."""
+        with db.session() as s:
+            f = s.get(JobFile, (job_id, "report.json"))
+        if f is None:
+            return None
+        return (json.loads(store.read(f.sha256)).get("explanation") or {}).get("headline")
 
     @app.post("/v1/cases/{case_id}/items", status_code=201, tags=["cases"])
     def add_item(case_id: str, body: ItemIn, who: Caller = Depends(caller)) -> dict[str, str]:

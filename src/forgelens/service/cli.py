@@ -15,7 +15,7 @@ from rich.console import Console
 from forgelens.errors import ForgeLensError
 from forgelens.service.settings import describe, load_settings
 
-err = Console(stderr=True)
+err = Console(stderr=True, markup=False)  # paths and messages hold [brackets] (extras, file names)
 
 
 def _fail(msg: str, code: int = 2) -> typer.Exit:

@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
         from forgelens.errors import ForgeLensError
         from forgelens.synth import CHAINS, KINDS, Options, synthesize
 
-        err = Console(stderr=True)
+        err = Console(stderr=True, markup=False)
         kind_list = KINDS if kinds == "all" else tuple(k.strip() for k in kinds.split(",") if k.strip())
         chain_list = CHAINS if post == "all" else tuple(c.strip() for c in post.split(",") if c.strip())
         opts = Options(max_pixels=max_pixels, min_side=min_side)

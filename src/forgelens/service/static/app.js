@@ -62,7 +62,7 @@ async function showCase(id) {
   const tb = $('case-items'); tb.replaceChildren();
   for (const it of c.items) {
     const tr = el('tr');
-    tr.append(el('td', {}, it.filename), el('td', {class: it.label || ''}, it.label || it.status),
+    tr.append(el('td', {}, it.filename), el('td', {class: it.label || ''}, it.headline || it.label || it.status),
               el('td', {}, ''), el('td', {}, it.note || ''));
     tr.children[2].appendChild(el('code', {}, it.input_sha256));
     const td = el('td'), b = el('button', {type: 'button'}, 'Show report');
@@ -126,7 +126,7 @@ async function poll(item) {
     if (j.status === 'queued') setItem(item, 'queued' + (j.progress && j.progress.queue_position ? ' (position ' + j.progress.queue_position + ')' : ''), 0.25);
     else if (j.status === 'running') setItem(item, 'analysing…', 0.6);
     else if (j.status === 'done') {
-      setItem(item, 'done: ' + j.label, 1, j.label); item.showB.disabled = false;
+      setItem(item, 'done: ' + (j.headline || j.label), 1, j.label); item.showB.disabled = false;
       if (!state.shown) show(item);
       if (item.caseId && !$('case').hidden) showCase(item.caseId);
       return;
@@ -150,7 +150,7 @@ async function show(item) {
   const j = await json(base + '?report=false');
   $('result').hidden = false;
   $('result-h').textContent = 'Report: ' + j.filename;
-  $('result-line').textContent = `${j.filename}: ${j.input_format || ''}, ${j.input_size} bytes, SHA-256 ${j.input_sha256}, analysed in ${(j.seconds && j.seconds.total || 0).toFixed(2)} s by forgelens ${j.tool_version}.`;
+  $('result-line').textContent = (j.headline ? j.headline + '. ' : '') + `${j.filename}: ${j.input_format || ''}, ${j.input_size} bytes, SHA-256 ${j.input_sha256}, analysed in ${(j.seconds && j.seconds.total || 0).toFixed(2)} s by forgelens ${j.tool_version}.`;
   const before = $('before'), layer = $('layer');
   before.hidden = !item.objectUrl;
   if (item.objectUrl) before.src = item.objectUrl;

@@ -1,0 +1,226 @@
+"""What a new user met on a walk through forgelens (docs/notes/ux-walkthrough.md), pinned:
+no tautological headline, no laundering split or bold "not generated" when generation evidence
+is negligible, the generation model's own P beside the verdict's, no "strength 1.00" evidence row
+under a detector score of 0.00, no "read the probabilities as a ranking" where there is none,
+error messages that keep [brackets], and the web page's words instead of the bare label."""
+
+from __future__ import annotations
+
+import html as html_lib
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from forgelens.cli import app
+from forgelens.evidence import load
+from forgelens.explain import facts, headline, render_report_html, text
+from forgelens.fusion import fuse
+from forgelens.pipeline import Report, analyze
+from forgelens.trace import Finding, Trace
+from tests.conftest import jpeg_bytes, natural_image
+from tests.test_explain import synthetic_report
+
+
+@pytest.fixture(scope="module")
+def reports():
+    ev = load(jpeg_bytes(natural_image(192, 256, seed=5), 90))
+    return [synthetic_report(s, ev) for s in range(80)]
+
+
+def test_headline_does_not_repeat_the_generic_domain():
+    def verdict(domain):
+        return SimpleNamespace(verdict=SimpleNamespace(label="manipulated", domain=domain))
+
+    assert headline(verdict("local manipulation")) == "Signs of local manipulation"
+    assert headline(verdict("classic edit: copy-move")) == "Signs of local manipulation (classic edit: copy-move)"
+    assert headline(verdict(None)) == "Signs of local manipulation"
+    assert headline(verdict("AI edit or inpainting (declared)")) == \
+        "Signs of local manipulation (AI edit or inpainting, declared)"
+
+
+def test_laundering_split_only_when_p_generated_is_not_negligible(reports):
+    hidden = shown = 0
+    for r in reports:
+        html = render_report_html(r)
+        pg = (r.verdict.probabilities or {}).get("generated")
+        if r.verdict.laundering and r.verdict.laundering.get("classes"):
+            if pg is not None and pg >= text.NEGLIGIBLE_GENERATED:
+                assert "p_laundered =" in html
+                shown += 1
+            else:
+                assert "p_laundered =" not in html and "fully synthetic" not in html
+                assert "Generator hint" not in html
+                hidden += 1
+        else:
+            assert "p_laundered =" not in html
+    assert hidden and shown  # both sides were exercised
+
+
+def test_generation_band_never_reads_not_generated_in_bold_and_names_both_p(reports):
+    below = differ = 0
+    for r in reports:
+        g = r.verdict.generation
+        if not g or g.get("generated_at") is None:
+            continue
+        html = render_report_html(r)
+        assert "<b>not generated</b>" not in html
+        if g["band"] == "not generated":
+            assert "does not show that no AI tool made the picture" in html
+            below += 1
+        pg = (r.verdict.probabilities or {}).get("generated")
+        assert f"P(generated) {g['p_generated']:.2f}" in html  # the model's own reading, stated
+        if pg is not None and f"{pg:.2f}" != f"{g['p_generated']:.2f}":
+            assert f"The P(generated) of the verdict box, {pg:.2f}, is worked out together" in html
+            differ += 1
+    assert below and differ
+
+
+def _tiny_or_flat_report(pixels):
+    from forgelens.explain import explanation
+
+    rep = analyze(jpeg_bytes(pixels, 90), detectors=["ela", "noise_wavelet"])
+    return rep, explanation(rep)
+
+
+def test_not_applicable_does_not_call_missing_probabilities_a_ranking():
+    rep, ex = _tiny_or_flat_report(natural_image(68, 100, seed=2))
+    assert rep.verdict.label == "not_applicable"
+    said = " ".join(c["statement"] for c in ex["analyst"]["combined"])
+    assert "ranking" not in said and "calibrated" not in said
+    assert "not used for the verdict" in said
+    from forgelens.explain import verdict_box_html
+
+    box = verdict_box_html(rep)
+    assert "no probability measured" in box and "a ranking, not a probability" not in box
+
+
+def test_a_finding_its_detector_does_not_score_is_context_not_evidence():
+    ev = load(jpeg_bytes(natural_image(192, 256, seed=3), 90))
+    whole = Finding("global_resampling", "the whole image's prediction residual is periodic (peak 52.5x)", 1.0,
+                    values={"peak": 52.5})
+    local = Finding("noise_region", "noise σ 2.9 inside vs 0.9 outside (1.8% of the area)", 0.8,
+                    (10, 10, 60, 60), {"inside": 2.9, "outside": 0.9})
+    traces = [Trace("resampling", family="camera", score=0.0, findings=[whole]),
+              Trace("noise_median", family="noise", score=0.8, findings=[local])]
+    rep = Report(ev, traces, fuse(traces, ev.shape))
+    evidence, context = facts.items(rep)
+    assert [i.kind for i in evidence] == ["noise_region"]
+    assert [i.kind for i in context] == ["global_resampling"]
+    html = render_report_html(rep)
+    assert "finding strength 1.00" not in html  # was "(strength 1.00, detector score 0.00)"
+    assert "(finding strength 0.80; the detector's score for the whole picture 0.80" in html
+    assert "periodic (peak 52.5x)" in html  # still stated, as a fact that points neither way
+
+
+def test_cli_error_keeps_bracketed_text(tmp_path):
+    res = CliRunner().invoke(app, ["analyze", str(tmp_path / "missing [x].jpg"), "-o", str(tmp_path / "out")])
+    assert res.exit_code == 1
+    assert "missing [x].jpg" in res.output  # Rich markup must not eat "[x]" (nor "[service]" in hints)
+
+
+def test_web_page_job_carries_the_headline(tmp_path):
+    pytest.importorskip("fastapi")
+    pytest.importorskip("httpx")
+    pytest.importorskip("sqlalchemy")
+    from tests.test_service import make_client, submit, wait
+
+    with make_client(tmp_path) as c:
+        job_id = submit(c, data=jpeg_bytes(natural_image(144, 160, seed=4), 85)).json()["id"]
+        j = wait(c, job_id)
+        assert j["status"] == "done", j
+        brief = c.get(f"/v1/analyses/{job_id}", params={"report": "false"}).json()
+        assert brief["report"] is None
+        assert brief["headline"] == j["report"]["explanation"]["headline"]
+        assert brief["headline"] != brief["label"]  # words, not the bare label
+        case = c.post("/v1/cases", json={"name": "walk"}).json()["id"]
+        assert c.post(f"/v1/cases/{case}/items", json={"job_id": job_id}).status_code == 201
+        (item,) = c.get(f"/v1/cases/{case}").json()["items"]
+        assert item["headline"] == brief["headline"]  # the case table shows the same words
+
+
+def test_flat_picture_made_here_is_not_applicable_with_its_reason():
+    rep, ex = _tiny_or_flat_report(np.full((200, 300, 3), 128, np.uint8))
+    assert rep.verdict.label == "not_applicable"
+    assert ex["headline"].startswith("Cannot be judged: image is flat")
+
+
+def test_generator_hint_only_when_p_generated_is_not_negligible(reports):
+    hint = {"family": "sd-1.x", "probability": 0.6, "method": "test", "known_families": ["sd-1.x"]}
+    seen = set()
+    for r in reports:
+        g = r.verdict.generation
+        if not g or g.get("band") in (None, "not generated") or facts.graphic_gate(r) is not None:
+            continue
+        r.verdict.generation = {**g, "attribution": hint}
+        pg = (r.verdict.probabilities or {}).get("generated")
+        shown = pg is not None and pg >= text.NEGLIGIBLE_GENERATED
+        assert ("Generator hint" in render_report_html(r)) == shown
+        seen.add(shown)
+        r.verdict.generation = g
+    assert seen == {True, False}
+
+
+def test_generation_support_names_its_alternative_a_real_photograph():
+    """The generation LR is generated vs a real photograph: "rather than not" read as support for AI
+    beside P(generated) 0.11 on a splice (the edit's evidence lowers the three-way P, not that LR)."""
+    from forgelens.explain import words
+
+    pos = words.formal_support("weak", 2.15, "generated")
+    assert pos.endswith("made or re-rendered by an AI generator, rather than that it is a real photograph.")
+    neg = words.formal_support("against", 1 / 5.0, "generated")
+    assert "proposition that the image is a real photograph, rather than that it was made" in neg
+    assert "rather than not" in words.formal_support("moderate", 16.4, "manipulated")
+
+
+def test_unread_content_credentials_are_said_in_the_verdict_box():
+    """Without the provenance extra a file's C2PA manifest is not read: the DALL-E picture whose valid
+    manifest declares AI read "Signs of AI generation" from pixels alone, the manifest unmentioned
+    outside a collapsed card. The verdict box must say that Credentials are there, unread."""
+    from forgelens.explain import verdict_box_html
+
+    ev = load(jpeg_bytes(natural_image(192, 256, seed=6), 90))
+    msg = "c2pa-python not installed: Content Credentials not checked (pip install 'forgelens[provenance]')"
+    unread = Trace("c2pa_manifest", family="provenance", applicable=False, note=msg,
+                   findings=[Finding("c2pa_unavailable", msg, 0.0)])
+    noise = Trace("noise_wavelet", family="noise", score=0.2, findings=[])
+    rep = Report(ev, [unread, noise], fuse([unread, noise], ev.shape))
+    box = verdict_box_html(rep)
+    assert "Content Credentials (a C2PA manifest) that were not read" in box
+    assert "forgelens[provenance]" in box
+    plain = Report(ev, [noise], fuse([noise], ev.shape))
+    assert "Content Credentials" not in verdict_box_html(plain)
+
+
+def test_declared_ai_probabilities_are_called_a_declaration_not_a_ranking():
+    """A generator's metadata sets P(generated) 1.00 with no calibrated model: the box said "a ranking,
+    not a probability" beside it; it is the strength given to the file's own declaration."""
+    from forgelens.explain import verdict_box_html
+
+    ev = load(jpeg_bytes(natural_image(192, 256, seed=7), 90))
+    sig = Trace("generator_signature", family="provenance", score=1.0, findings=[Finding(
+        "generator_signature", "ComfyUI metadata in PNG text 'prompt'+'workflow'", 1.0, values={"n_nodes": 12})])
+    rep = Report(ev, [sig], fuse([sig], ev.shape))
+    assert rep.verdict.label == "generated" and not rep.verdict.calibrated
+    box = html_lib.unescape(verdict_box_html(rep))
+    assert text.DECLARED_NOTE in box and "a ranking" not in box
+    said = " ".join(c["statement"] for c in text.combined(rep))
+    assert "read them as a ranking" not in said and "a declaration can be false" in said
+
+
+def test_graphic_gate_sentence_does_not_split_a_declaration_from_its_signature():
+    """rs__sdk_ocsp.jpg (a designed graphic, valid C2PA manifest declaring AI parts) read "…made with an AI
+    tool. This looks like a designed graphic … Its signature checks out", "Its" then meaning the graphic."""
+    from forgelens.explain import summary
+
+    ev = load(jpeg_bytes(natural_image(192, 256, seed=8), 90))
+    dst = "http://cv.iptc.org/newscodes/digitalsourcetype/compositeWithTrainedAlgorithmicMedia"
+    c2pa = Trace("c2pa_manifest", family="provenance", score=0.8, findings=[Finding(
+        "ai_declared", "valid C2PA manifest declares AI-generated parts", 0.8,
+        values={"scope": "partial", "digital_source_types": [dst]})])
+    rep = Report(ev, [c2pa], fuse([c2pa], ev.shape))
+    rep.verdict.decision = {**(rep.verdict.decision or {}),
+                            "graphic_gate": {"detector": "graphic_content", "p_graphic": 1.0, "threshold": 0.96}}
+    said = summary(rep)
+    assert said.index("Its signature checks out") < said.index("This looks like a designed graphic")
