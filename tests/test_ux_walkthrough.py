@@ -42,19 +42,24 @@ def test_headline_does_not_repeat_the_generic_domain():
 
 def test_laundering_split_only_when_p_generated_is_not_negligible(reports):
     hidden = shown = 0
+    split = next(r.verdict.laundering for r in reports if r.verdict.laundering)
     for r in reports:
-        html = render_report_html(r)
         pg = (r.verdict.probabilities or {}).get("generated")
-        if r.verdict.laundering and r.verdict.laundering.get("classes"):
-            if pg is not None and pg >= text.NEGLIGIBLE_GENERATED:
-                assert "p_laundered =" in html
+        if pg is not None and pg >= text.NEGLIGIBLE_GENERATED:
+            if r.verdict.laundering and r.verdict.laundering.get("classes"):
+                assert "p_laundered =" in render_report_html(r)
                 shown += 1
-            else:
-                assert "p_laundered =" not in html and "fully synthetic" not in html
-                assert "Generator hint" not in html
-                hidden += 1
-        else:
-            assert "p_laundered =" not in html
+            continue
+        # fusion leaves the split out of the JSON (issue 18 point 4), and the page would not show one
+        assert r.verdict.laundering is None
+        assert (r.verdict.generation or {}).get("attribution") is None
+        if pg is not None:
+            r.verdict.laundering = split
+            html = render_report_html(r)
+            r.verdict.laundering = None
+            assert "p_laundered =" not in html and "fully synthetic" not in html
+            assert "Generator hint" not in html
+            hidden += 1
     assert hidden and shown  # both sides were exercised
 
 
