@@ -248,3 +248,15 @@ def test_a_picture_under_64_px_a_side_cannot_be_judged_like_one_under_128(tmp_pa
     for side in (1, 8):  # no detector error, however small
         r = analyze(jpeg_bytes(natural_image(side, 300, seed=1), 90))
         assert r.verdict.label == "not_applicable" and not any(t.error for t in r.traces)
+
+
+def test_the_example_splice_json_has_no_laundering_split_at_negligible_p_generated():
+    from pathlib import Path
+
+    rep = analyze(str(Path(__file__).parent.parent / "examples" / "splice.jpg"))
+    d = rep.to_dict()["verdict"]
+    pg = d["probabilities"]["generated"]
+    negligible = pg < text.NEGLIGIBLE_GENERATED  # 0.11 on the walk
+    assert (d["laundering"] is None) or not negligible
+    assert (d["generation"]["attribution"] is None) or not negligible
+    assert d["label"] == "manipulated"
