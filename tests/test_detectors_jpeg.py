@@ -148,3 +148,34 @@ def test_odd_sizes_and_png_give_full_resolution_maps(name):
         for m in tr.extra_maps.values():
             assert tr.pixels(m).shape == (101, 133)
         tr.to_dict()  # JSON-able
+
+
+def test_grid_sentence_claims_cropping_only_as_far_as_the_votes_go():
+    texture = natural_texture(H + 8, W + 8, 1)
+    cropped = jpeg_roundtrip(texture, 75)[5 : 5 + H, 3 : 3 + W]  # origin moves to (5, 3)
+    cases = {
+        "cropped": png_bytes(cropped),
+        "aligned": jpeg_bytes(texture[:H, :W], 75),
+        "never_compressed": png_bytes(texture[:H, :W]),
+    }
+    said = {}
+    for name, data in cases.items():
+        tr = run("jpeg_grid", load(data), catch=False)
+        main = [f for f in tr.findings if f.kind == "jpeg_grid_main"]
+        said[name] = main[0].message if main else tr.note
+        assert "the image was cropped after compression" not in said[name]
+        assert "% of vot" in said[name] and "by chance" in said[name]
+    assert "starts at (5, 3), not (0, 0): consistent with cropping after JPEG" in said["cropped"]
+    assert "starts at (0, 0), as in an uncropped JPEG" in said["aligned"]
+    # a PNG never compressed: no grid, or only a faint one, never a statement of cropping
+    weak = said["never_compressed"]
+    assert "consistent with cropping" not in weak
+    assert weak.startswith("A faint 8×8 grid") or weak.startswith("no significant 8×8 JPEG grid")
+
+
+def test_grid_note_when_not_significant_names_the_best_candidate():
+    from forgelens.detectors.jpeg_grid import _no_grid_note
+
+    note = _no_grid_note(9, 110, 6400)  # origin code 9 = (x 1, y 1), 1.7% of the votes
+    assert note.startswith("no significant 8×8 JPEG grid was found")
+    assert "origin (1, 1), gathers only 1.7% of votes" in note

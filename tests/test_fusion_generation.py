@@ -138,3 +138,27 @@ def test_generation_patch_maps_stay_out_of_the_manipulation_map(combiner, monkey
     patch[:16, :16] = 1.0
     v = _fuse_with(combiner, _quiet() + [Trace("gen_trace", heatmap=patch, score=0.99)], monkeypatch)
     assert v.heatmap is not None and v.heatmap.max() < 0.5
+
+
+@pytest.mark.parametrize("score, reported", [(0.18, False), (0.6, True)])
+def test_laundering_and_attribution_reported_only_at_non_negligible_p_generated(tmp_path, monkeypatch, score,
+                                                                               reported):
+    from forgelens.fusion import NEGLIGIBLE_GENERATED
+
+    # a combiner whose "not generated" band ends at 0.1: at P 0.25 the model computes the split and
+    # the hint, yet generation evidence is negligible for the verdict (issue 18 point 4)
+    spec = {"schema": 1, "description": "test", "fitted": {"script": "test"},
+            "models": [{"detectors": ["trace_x", "clip_probe"], "coef": [1.0, 1.0], "intercept": 0.0,
+                        "generated_at": 0.9, "authentic_below": 0.1}],
+            "laundering": {"trace": "trace_x", "semantic": "clip_probe"}}
+    (tmp_path / "g.json").write_text(json.dumps(spec))
+    hint = {"family": "sd-1.x", "probability": 0.6, "method": "test", "known_families": ["sd-1.x"]}
+    clip = Trace("clip_probe", score=0.6, findings=[Finding("generated", "probe", 0.6, values={"attribution": hint})])
+    v = _fuse_with(GenerationCombiner.load(tmp_path / "g.json"), _quiet() + [Trace("trace_x", score=score), clip],
+                   monkeypatch)
+    pg = v.probabilities["generated"]
+    assert (pg >= NEGLIGIBLE_GENERATED) == reported
+    d = v.to_dict()
+    assert (d["laundering"] is not None) == reported
+    assert (d["generation"]["attribution"] is not None) == reported
+    assert d["generation"]["p_generated"] == pytest.approx(pg, abs=1e-3)  # the model's P is still reported

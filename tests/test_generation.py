@@ -333,3 +333,19 @@ def test_train_generated_refuses_the_old_clip_recipe_and_names_the_writer(tmp_pa
     assert res.exit_code == 2 and "fit_generation.py" in res.output
     assert (WEIGHTS_DIR / "clip_probe.json").read_bytes() == shipped
     assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("p, kind, says", [
+    (0.93, "inconclusive", "P(generated) 0.93 is within the uncertain band 0.65–0.95 around the threshold 0.80"),
+    (0.66, "inconclusive", "within the uncertain band 0.65–0.95"),
+    (0.96, "generated", "P(generated) 0.96 ≥ threshold 0.80"),
+    (0.40, "authentic-looking", "below threshold 0.80"),
+])
+def test_generation_sentence_gives_the_uncertain_band_numbers(p, kind, says):
+    from forgelens.detectors._generation_common import verdict_finding
+
+    f = verdict_finding("probe", p, 0.80, 0.15, {})
+    assert f.kind == kind and says in f.message and "near the threshold" not in f.message
+    # a band that passes 1: uncertain only below the threshold, its top edge is the threshold itself
+    g = verdict_finding("probe", 0.85, 0.90, 0.15, {})
+    assert g.kind == "inconclusive" and "band 0.75–0.90 around the threshold 0.90" in g.message

@@ -438,3 +438,18 @@ def test_spectrum_peaks_from_upsampling_checkerboard():
     assert s.shape == (256, 256) and s.dtype == np.float32 and 0 <= s.min() and s.max() <= 1
     assert t_gen.heatmap is None
     assert not registry.run("spectrum", load(png_of(natural_image(128, 128))), catch=False).applicable
+
+
+@pytest.mark.parametrize("blend, wording", [(0.0, "looks like a different picture"),
+                                            (0.5, "agrees only loosely with the image")])
+def test_thumbnail_called_another_picture_only_when_correlation_is_very_low(blend, wording):
+    rgb = natural_image(480, 640, seed=5)
+    src = (blend * rgb + (1 - blend) * rgb[::-1, ::-1]).astype(np.uint8)  # 0.0: another picture
+    thumb = np.asarray(Image.fromarray(src).resize((160, 120), Image.LANCZOS))
+    t = registry.run("metadata", load(_camera_jpeg(rgb, thumb)), catch=False)
+    f = [x for x in t.findings if x.kind == "thumbnail_mismatch"]
+    assert len(f) == 1 and wording in f[0].message
+    assert f"correlation {f[0].values['correlation']:.2f} with the image, below 0.70" in f[0].message
+    assert "shows a different picture" not in f[0].message
+    if blend:
+        assert "cropped its thumbnail differently" in f[0].message

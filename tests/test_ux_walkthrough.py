@@ -42,19 +42,24 @@ def test_headline_does_not_repeat_the_generic_domain():
 
 def test_laundering_split_only_when_p_generated_is_not_negligible(reports):
     hidden = shown = 0
+    split = next(r.verdict.laundering for r in reports if r.verdict.laundering)
     for r in reports:
-        html = render_report_html(r)
         pg = (r.verdict.probabilities or {}).get("generated")
-        if r.verdict.laundering and r.verdict.laundering.get("classes"):
-            if pg is not None and pg >= text.NEGLIGIBLE_GENERATED:
-                assert "p_laundered =" in html
+        if pg is not None and pg >= text.NEGLIGIBLE_GENERATED:
+            if r.verdict.laundering and r.verdict.laundering.get("classes"):
+                assert "p_laundered =" in render_report_html(r)
                 shown += 1
-            else:
-                assert "p_laundered =" not in html and "fully synthetic" not in html
-                assert "Generator hint" not in html
-                hidden += 1
-        else:
-            assert "p_laundered =" not in html
+            continue
+        # fusion leaves the split out of the JSON (issue 18 point 4), and the page would not show one
+        assert r.verdict.laundering is None
+        assert (r.verdict.generation or {}).get("attribution") is None
+        if pg is not None:
+            r.verdict.laundering = split
+            html = render_report_html(r)
+            r.verdict.laundering = None
+            assert "p_laundered =" not in html and "fully synthetic" not in html
+            assert "Generator hint" not in html
+            hidden += 1
     assert hidden and shown  # both sides were exercised
 
 
@@ -224,3 +229,34 @@ def test_graphic_gate_sentence_does_not_split_a_declaration_from_its_signature()
                             "graphic_gate": {"detector": "graphic_content", "p_graphic": 1.0, "threshold": 0.96}}
     said = summary(rep)
     assert said.index("Its signature checks out") < said.index("This looks like a designed graphic")
+
+
+def test_a_picture_under_64_px_a_side_cannot_be_judged_like_one_under_128(tmp_path):
+    tiny = tmp_path / "thumb 59x100.jpg"
+    tiny.write_bytes(jpeg_bytes(natural_image(100, 59, seed=4), 90))
+    res = CliRunner().invoke(app, ["analyze", str(tiny), "-o", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    assert "Cannot be judged: image is 59×100 px, below the 128 px a side the detectors need" in res.output
+    rep = analyze(str(tiny))
+    assert rep.verdict.label == "not_applicable"
+    by_name = {t.name: t for t in rep.traces}
+    assert not by_name["ela"].applicable and "59×100 px" in by_name["ela"].note  # not run, and says why
+    assert by_name["metadata"].error is None  # the provenance readers still read the file
+    # 64-127 px: the pixel detectors still run (unchanged), the verdict is the same "cannot be judged"
+    mid = analyze(jpeg_bytes(natural_image(68, 100, seed=2), 90), detectors=["ela", "metadata"])
+    assert mid.traces[0].applicable and mid.verdict.label == "not_applicable"
+    for side in (1, 8):  # no detector error, however small
+        r = analyze(jpeg_bytes(natural_image(side, 300, seed=1), 90))
+        assert r.verdict.label == "not_applicable" and not any(t.error for t in r.traces)
+
+
+def test_the_example_splice_json_has_no_laundering_split_at_negligible_p_generated():
+    from pathlib import Path
+
+    rep = analyze(str(Path(__file__).parent.parent / "examples" / "splice.jpg"))
+    d = rep.to_dict()["verdict"]
+    pg = d["probabilities"]["generated"]
+    negligible = pg < text.NEGLIGIBLE_GENERATED  # 0.11 on the walk
+    assert (d["laundering"] is None) or not negligible
+    assert (d["generation"]["attribution"] is None) or not negligible
+    assert d["label"] == "manipulated"

@@ -61,6 +61,11 @@ MIN_JUDGEABLE_SIDE = 128
 #: no trace of any family can show in it. An 8×8 block below it is uniform (``textured_pixels``):
 #: a picture whose textured blocks cover less than ``MIN_JUDGEABLE_SIDE``² px cannot be judged either.
 FLAT_LUMA_STD = 1.0
+#: ``analyze`` decodes any picture, however small (a thumbnail is "cannot be judged", not an
+#: error); below the loader's usual floor (64 px a side) the pixel detectors are not even run,
+#: only the provenance readers (a declaration in the metadata still counts).
+_ANALYSIS_LIMITS = LoadLimits(min_side=1)
+_PIXEL_FLOOR = LoadLimits().min_side
 
 
 @dataclass
@@ -133,7 +138,7 @@ def analyze(
         For bad input (unreadable, truncated, bomb, too small) or an unknown detector/option.
     """
     t0 = time.perf_counter()
-    evidence = src if isinstance(src, Evidence) else load(src, name=name, limits=limits)
+    evidence = src if isinstance(src, Evidence) else load(src, name=name, limits=limits or _ANALYSIS_LIMITS)
     t_load = time.perf_counter() - t0
     comparison, t_compare = None, 0.0
     if reference is not None or archive is not None:  # first: a bad reference fails before the detectors run
@@ -152,14 +157,20 @@ def analyze(
     # Then the rest, longest first (with workers > 1 the last job to start is then a short one).
     order = sorted(names, key=lambda n: (_LARGE_WORKING_SET.index(n) if n in _LARGE_WORKING_SET
                                          else len(_LARGE_WORKING_SET), -_CPU_S_PER_MP.get(n, 0.0)))
+    skipped = {}
+    if min(evidence.shape) < _PIXEL_FLOOR:  # too few pixels for any pixel trace: say so, run none
+        reason = why_not_applicable(evidence)
+        skipped = {n: Trace.not_applicable(n, reason) for n in order if registry.get(n).family != "provenance"}
+        order = [n for n in order if n not in skipped]
     with one_blas_thread():
-        if workers > 1 and len(names) > 1:
+        if workers > 1 and len(order) > 1:
             _ = evidence.luminance  # shared by most detectors: build it once, before the threads
             mb = {n: _WORKING_SET_MB_PER_MP.get(n, _OTHER_MB_PER_MP) * evidence.megapixels for n in order}
             done = run_side_by_side(order, lambda n: registry.run(n, evidence, cfgs[n]), int(workers), mb,
                                     PARALLEL_WORKING_SET_MB)
         else:
             done = {n: registry.run(n, evidence, cfgs[n]) for n in order}
+    done.update(skipped)
     traces = [done[n] for n in names]
     t1 = time.perf_counter()
     verdict = fuse(traces, evidence.shape, fusion)

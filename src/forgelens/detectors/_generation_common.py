@@ -31,8 +31,10 @@ def verdict_finding(name: str, p: float, thr: float, band: float, values: dict) 
     values = {"p_generated": round(p, 4), "threshold": round(thr, 4), **values}
     if p >= thr + band or (p >= thr and thr + band >= 1.0):
         return Finding("generated", f"{name}: P(generated) {p:.2f} ≥ threshold {thr:.2f}", p, None, values)
-    if p >= max(thr - band, 0.0):
-        return Finding("inconclusive", f"{name}: P(generated) {p:.2f} is near the threshold {thr:.2f}",
-                       0.5 * p, None, values)
+    low = max(thr - band, 0.0)
+    if p >= low:
+        high = thr + band if thr + band < 1.0 else thr  # above it (or at thr when the band passes 1): "generated"
+        return Finding("inconclusive", f"{name}: P(generated) {p:.2f} is within the uncertain band "
+                       f"{low:.2f}–{high:.2f} around the threshold {thr:.2f}", 0.5 * p, None, values)
     return Finding("authentic-looking", f"{name}: P(generated) {p:.2f} below threshold {thr:.2f}", 0.0,
                    None, values)

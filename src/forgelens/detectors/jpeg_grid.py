@@ -240,6 +240,50 @@ def _foreign_origin_candidates(votes, valid_density, config, counts, main, n_val
     return out
 
 
+_CHANCE_SHARE = 1 / 64  # vote share of any one origin when the pixels hold no grid
+_FAINT_SHARE = 0.10  # wording only: below it a significant grid is called faint
+
+
+def _nfa_text(log_nfa: float) -> str:
+    return "NFA < 10^-300" if log_nfa <= -300 else f"NFA 10^{log_nfa:.0f}"
+
+
+def _no_grid_note(main: int, k: int, n_valid: int) -> str:
+    """Why no grid is reported: the a contrario test found no origin above chance."""
+    if n_valid == 0:
+        return "no JPEG grid found in the pixels (no 8×8 block could vote)"
+    dy, dx = divmod(main, 8)
+    return (
+        f"no significant 8×8 JPEG grid was found (the best candidate, origin ({dx}, {dy}), "
+        f"gathers only {100 * k / n_valid:.1f}% of votes, {100 * _CHANCE_SHARE:.1f}% by chance): "
+        "never JPEG-compressed, resampled, or very high quality"
+    )
+
+
+def _main_grid_sentence(dx: int, dy: int, share: float, log_nfa: float) -> str:
+    """What the significant main grid says, no more: a faint one is not proof of JPEG history."""
+    measured = (
+        f"{100 * share:.1f}% of voting pixels agree "
+        f"({100 * _CHANCE_SHARE:.1f}% by chance; {_nfa_text(log_nfa)})"
+    )
+    shifted = (dx, dy) != (0, 0)
+    if share < _FAINT_SHARE:
+        head = f"A faint 8×8 grid starts at ({dx}, {dy})" + (", not (0, 0)" if shifted else "")
+        tail = (
+            ": if the picture was JPEG-compressed, it was cropped afterwards, but so weak a grid "
+            "may also come from texture or resampling"
+            if shifted
+            else ""
+        )
+        return f"{head}: only {measured}{tail}."
+    if shifted:
+        return (
+            f"The picture's 8×8 JPEG grid starts at ({dx}, {dy}), not (0, 0): consistent with "
+            f"cropping after JPEG compression; {measured}."
+        )
+    return f"The picture's 8×8 JPEG grid starts at (0, 0), as in an uncropped JPEG; {measured}."
+
+
 @register(
     "jpeg_grid",
     config=GridConfig,
@@ -326,7 +370,7 @@ def jpeg_grid(evidence: Evidence, config: GridConfig) -> Trace:
             reliability=np.zeros(grid_shape((h, w), 8), np.float32),
             block=8,
             score=0.0,
-            note="no JPEG grid found in the pixels (never JPEG-compressed, resampled, or very high quality)",
+            note=_no_grid_note(main, k, n_valid),
             extra_maps=extra,
         )
 
@@ -334,9 +378,7 @@ def jpeg_grid(evidence: Evidence, config: GridConfig) -> Trace:
     findings = [
         Finding(
             "jpeg_grid_main",
-            f"Main JPEG grid origin at ({dx}, {dy})"
-            + ("" if main == 0 else " — not (0, 0): the image was cropped after compression")
-            + f"; {100 * k / n_valid:.1f}% of voting pixels agree.",
+            _main_grid_sentence(dx, dy, k / n_valid, float(log_nfa)),
             0.0 if main == 0 else 0.5,
             None,
             {

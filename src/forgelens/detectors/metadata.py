@@ -50,6 +50,19 @@ class MetadataConfig:
     strength_missing_camera_fields: float = 0.2
 
 
+_UNRELATED_CORRELATION = 0.3  # wording only: below it the thumbnail is called another picture
+
+
+def _low_correlation_sentence(correlation: float, threshold: float) -> str:
+    """Only a very low correlation is called another picture: camera rendering and crops lower it too."""
+    measured = f"correlation {correlation:.2f} with the image, below {threshold:.2f}"
+    if correlation < _UNRELATED_CORRELATION:
+        return (f"EXIF thumbnail looks like a different picture ({measured}): the picture was replaced or "
+                "heavily edited after the thumbnail was written, or the thumbnail was swapped")
+    return (f"EXIF thumbnail agrees only loosely with the image ({measured}): the pixels may have changed after "
+            "the thumbnail was written, or the camera rendered or cropped its thumbnail differently")
+
+
 @register(
     "metadata",
     config=MetadataConfig,
@@ -93,7 +106,7 @@ def detect_metadata(evidence: Evidence, config: MetadataConfig) -> Trace:
                               int(np.ceil(x1 * evidence.width)), int(np.ceil(y1 * evidence.height)))
                 if cmp_.correlation < config.thumb_min_correlation:
                     findings.append(Finding("thumbnail_mismatch",
-                                            f"EXIF thumbnail shows a different picture (correlation {cmp_.correlation:.2f})",
+                                            _low_correlation_sentence(cmp_.correlation, config.thumb_min_correlation),
                                             config.strength_thumbnail, values=vals))
                 elif cmp_.changed_fraction > config.thumb_changed_fraction:
                     findings.append(Finding("thumbnail_mismatch",

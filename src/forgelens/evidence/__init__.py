@@ -304,7 +304,7 @@ def load(
                 )
             check_fits(label, w, h)  # inside an isolated worker: refuse what cannot fit its memory limit
             if min(w, h) < limits.min_side:
-                raise ImageTooSmallError(label, f"{w}x{h}; forensic traces need at least {limits.min_side} px a side")
+                raise ImageTooSmallError(label, f"{w}×{h} px, below the {limits.min_side} px a side forensic traces need")
 
             n_frames = int(getattr(im, "n_frames", 1) or 1)
             notes: list[str] = []

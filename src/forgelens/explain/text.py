@@ -17,10 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 from forgelens.explain import facts, words
+from forgelens.fusion import NEGLIGIBLE_GENERATED  # below it: no laundering split, no "made by AI"
 
-#: Below this P(generated) the laundering split and "made by AI" are not mentioned (the split is conditional on
-#: generator traces being there at all).
-NEGLIGIBLE_GENERATED = 0.3
 #: A single manipulation trace this high is named even when the verdict is not "manipulated".
 STRONG_SINGLE = 0.9
 

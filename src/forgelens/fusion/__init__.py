@@ -114,6 +114,10 @@ from forgelens.fusion.stacking import StackingModel
 from forgelens.maps import to_pixels
 from forgelens.trace import Finding, Trace, _jsonable
 
+#: Below this verdict P(generated) the laundering split and the generator hint are neither reported nor
+#: shown (both are conditional on generator traces being there at all); ``explain.text`` reads it too.
+NEGLIGIBLE_GENERATED = 0.3
+
 #: Rows of pixels fused at a time (bounded memory at 24 MP; the result does not depend on it).
 _BAND_ROWS = 512
 
@@ -446,8 +450,14 @@ def _decide(sc: _Scores, ranked: list[tuple[str, Finding]], families: dict[str, 
     lr_m = likelihood_ratio(p_manipulated, sc.model_prior or 0.5) if lr_from_manip else None
     gen_prior = a.prior if a else None
     lr_g = likelihood_ratio(p_generated, gen_prior or 0.5) if lr_from_gen else None
-    # laundering is about generated pictures: shown only where P(generated) is not negligible
-    show_laundering = bool(a and a.laundering and (p_generated or 0.0) >= a.authentic_below)
+    # laundering and the generator hint are about generated pictures: reported only where the verdict's
+    # P(generated) is not negligible (issue 18 point 4; the HTML hides them by the same constant)
+    pg_verdict = (probabilities or {}).get("generated")
+    generation_evidence = pg_verdict is not None and pg_verdict >= NEGLIGIBLE_GENERATED
+    show_laundering = bool(a and a.laundering and (p_generated or 0.0) >= a.authentic_below) and generation_evidence
+    generation = a.to_dict() if a else gated_generation
+    if generation and generation.get("attribution") is not None and not generation_evidence:
+        generation = {**generation, "attribution": None}
     return Verdict(
         label=label,
         score=float(score),
@@ -459,7 +469,7 @@ def _decide(sc: _Scores, ranked: list[tuple[str, Finding]], families: dict[str, 
         findings=ranked[:20],
         calibrated=calibrated,
         probabilities=probabilities,
-        generation=a.to_dict() if a else gated_generation,
+        generation=generation,
         laundering=a.laundering if show_laundering else None,
         likelihood_ratios={"manipulated": lr_m, "generated": lr_g},
         support={"manipulated": enfsi_support(lr_m), "generated": enfsi_support(lr_g)},
