@@ -8,6 +8,7 @@ of the pool (a long detector started last shows there).
 
     python benchmarks/speed/timeline.py                     # the 6 MP Nikon D70s JPEG of speed_photoholmes.py
     python benchmarks/speed/timeline.py --image X.jpg --workers 2 --repeat 3
+    python benchmarks/speed/timeline.py --set jpeg_ghost.large_q_step=2     # a detector option, as speed.py --set
 
 Wall figures are honest only on a quiet machine: the load average is printed.
 """
@@ -24,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
-def one_run(path: Path, workers: int) -> dict:
+def one_run(path: Path, workers: int, configs: dict | None = None) -> dict:
     from forgelens import pipeline
     from forgelens.detectors import registry
     from forgelens.evidence import load
@@ -50,7 +51,7 @@ def one_run(path: Path, workers: int) -> dict:
         t_load = time.perf_counter()
         _ = ev.luminance
         t_lum = time.perf_counter()
-        rep = pipeline.analyze(ev, workers=workers)
+        rep = pipeline.analyze(ev, workers=workers, configs=configs)
         t_end = time.perf_counter()
         _ = rep.to_dict()
         t_dict = time.perf_counter()
@@ -92,15 +93,20 @@ def main() -> None:
     ap.add_argument("--image", type=Path)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--set", action="append", default=[], metavar="DET.OPTION=VALUE",
+                    help="a detector option for these runs (repeatable), e.g. jpeg_ghost.large_q_step=2")
     args = ap.parse_args()
+    from forgelens.cli import _parse_sets
+
+    configs = _parse_sets(args.set)
     image = args.image or default_image()
     print(f"image: {image.name}; load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}; "
-          f"workers={args.workers}")
+          f"workers={args.workers}" + (f"; options {' '.join(args.set)}" if args.set else ""))
     print("first analysis in this process (as speed_photoholmes.py times it: model sessions load inside):")
-    show(one_run(image, args.workers))
+    show(one_run(image, args.workers, configs))
     for _ in range(args.repeat):
         print("again, warm:")
-        show(one_run(image, args.workers))
+        show(one_run(image, args.workers, configs))
 
 
 if __name__ == "__main__":
