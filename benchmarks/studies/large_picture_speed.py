@@ -1,7 +1,7 @@
 """Method-level speed candidates on pictures above 2 MP: each variant vs main, everything else equal (issue 16).
 
-Every picture above ``--min-pixels`` of the given sets is analysed once with the shipped defaults
-(``pipeline.analyze``: main). Then the detectors a variant changes are run again on the same
+Every picture above ``--min-pixels`` of the given sets is analysed once with main's configuration
+(``pipeline.analyze`` with ``MAIN``: the defaults before session 9). Then the detectors a variant changes are run again on the same
 ``Evidence`` with that variant's options, their traces replace main's and the verdict is fused again
 (``fusion.fuse`` + the not-applicable check, the steps ``analyze`` ends with) — everything else equal
 by construction. A variant made of several candidates reuses the single candidates' traces (a
@@ -36,6 +36,8 @@ import numpy as np
 #: single candidates: {name: {detector: options}}
 CANDIDATES = {"G4": {"jpeg_ghost": {"large_q_step": 4}},
               "C15": {"copymove_sift": {"large_max_pixels": 1.5e6}}}
+#: main: the configuration before session 9 (explicit, since G4 is the shipped default now)
+MAIN = {"jpeg_ghost": {"large_q_step": 2}, "copymove_sift": {"large_max_pixels": 3.0e6}}
 #: variants: the candidates they combine (main = none)
 VARIANTS = {"main": (), "G4+C15": ("G4", "C15"), "G4": ("G4",), "C15": ("C15",)}
 
@@ -101,7 +103,7 @@ def run(args) -> None:
         gt = read_mask(folder / r["mask"], ev.shape)[0] if r.get("mask") else None
         has_mask = gt is not None and gt.any() and not gt.all()
         c0 = time.process_time()
-        base = analyze(ev)
+        base = analyze(ev, configs=MAIN)
         rec = {"set": name, "image": r["image"], "label": r["label"], "kind": r.get("kind", ""),
                "megapixels": ev.megapixels, "cpu_analysis_main": time.process_time() - c0, "variants": {},
                "seconds_main": {t.name: t.seconds for t in base.traces}, "seconds": {}}
