@@ -35,11 +35,12 @@ import numpy as np
 
 #: single candidates: {name: {detector: options}}
 CANDIDATES = {"G4": {"jpeg_ghost": {"large_q_step": 4}},
-              "C15": {"copymove_sift": {"large_max_pixels": 1.5e6}}}
+              "C15": {"copymove_sift": {"large_max_pixels": 1.5e6}},
+              "C2": {"copymove_sift": {"large_max_pixels": 2.0e6}}}
 #: main: the configuration before session 9 (explicit, since G4 is the shipped default now)
 MAIN = {"jpeg_ghost": {"large_q_step": 2}, "copymove_sift": {"large_max_pixels": 3.0e6}}
 #: variants: the candidates they combine (main = none)
-VARIANTS = {"main": (), "G4+C15": ("G4", "C15"), "G4": ("G4",), "C15": ("C15",)}
+VARIANTS = {"main": (), "G4+C15": ("G4", "C15"), "G4": ("G4",), "C15": ("C15",), "G4+C2": ("G4", "C2"), "C2": ("C2",)}
 
 
 def _pixels_of(path: Path) -> int:
@@ -93,6 +94,8 @@ def run(args) -> None:
     done = set()
     if rows_path.exists():
         done = {(r["set"], r["image"]) for r in map(json.loads, rows_path.read_text().splitlines())}
+    variants = {v: VARIANTS[v] for v in args.variants.split(",")}
+    needed = {c for cands in variants.values() for c in cands}
     todo = todo_list(args.set, args.min_pixels)[shard::nshards]
     print(f"shard {shard}/{nshards}: {len(todo)} pictures, {len(done)} done", flush=True)
     for name, folder, r in todo:
@@ -109,6 +112,8 @@ def run(args) -> None:
                "seconds_main": {t.name: t.seconds for t in base.traces}, "seconds": {}}
         changed = {}  # candidate -> {detector: trace}
         for cand, opts in CANDIDATES.items():
+            if cand not in needed:
+                continue
             changed[cand] = {}
             for det, o in opts.items():
                 c0, w0 = time.thread_time(), time.perf_counter()
@@ -117,7 +122,7 @@ def run(args) -> None:
                 if t.error:
                     raise SystemExit(f"{r['image']}: {cand}: {det} failed: {t.error}")
                 changed[cand][det] = t
-        for var, cands in VARIANTS.items():
+        for var, cands in variants.items():
             swap = {det: t for c in cands for det, t in changed[c].items()}
             traces = [swap.get(x.name, x) for x in base.traces]
             verdict = base.verdict if not swap else fuse(traces, ev.shape, None)
@@ -129,9 +134,9 @@ def run(args) -> None:
             p = v.probabilities or {}
             item = {"label": v.label, "p_authentic": p.get("authentic"), "p_manipulated": p.get("manipulated"),
                     "p_generated": p.get("generated"), "manipulation_score": v.manipulation_score,
-                    "scores": {d: rep.trace(d).score for c in CANDIDATES.values() for d in c}}
+                    "scores": {d: rep.trace(d).score for d in {d for c in CANDIDATES.values() for d in c}}}
             if has_mask:
-                item.update(pixel_scores(rep, gt, [d for c in CANDIDATES.values() for d in c]))
+                item.update(pixel_scores(rep, gt, sorted({d for c in CANDIDATES.values() for d in c})))
             rec["variants"][var] = item
         rec["wall_s"] = time.time() - t0
         with open(rows_path, "a") as fh:
@@ -151,7 +156,7 @@ def table(args) -> None:
     recs = [json.loads(line) for f in sorted(Path(args.out).glob("rows-*.jsonl")) for line in f.read_text().splitlines()]
     variants = [v for v in VARIANTS if all(v in r["variants"] for r in recs)]
     sets = sorted({r["set"] for r in recs})
-    dets = [d for c in CANDIDATES.values() for d in c]
+    dets = sorted({d for c in CANDIDATES.values() for d in c})
     print(f"{len(recs)} pictures above the limit: " + ", ".join(f"{s} {sum(r['set'] == s for r in recs)}" for s in sets))
     print("\n| set | variant | fused mask F1 (mean) | fused pixel AUC | "
           + " | ".join(f"{d} pixel AUC | {d} F1@0.5" for d in dets) + " | n masks |")
@@ -184,6 +189,8 @@ def table(args) -> None:
           "candidates: wall / CPU of the thread):")
     for cand, opts in CANDIDATES.items():
         for det in opts:
+            if not all(f"{cand}:{det}" in r["seconds"] for r in recs):
+                continue
             m = np.median([r["seconds_main"][det] / r["megapixels"] for r in recs])
             cw = np.median([r["seconds"][f"{cand}:{det}"]["wall"] / r["megapixels"] for r in recs])
             cc = np.median([r["seconds"][f"{cand}:{det}"]["cpu"] / r["megapixels"] for r in recs])
@@ -205,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     a = sub.add_parser("run")
     a.add_argument("--out", required=True)
     a.add_argument("--set", action="append", required=True, help="NAME=FOLDER (with index.csv); repeatable")
+    a.add_argument("--variants", default="main,G4+C15,G4,C15", help="comma-separated names of VARIANTS")
     a.add_argument("--min-pixels", type=int, default=2_000_000)
     a.add_argument("--shard", default="0/1", help="i/n: every n-th picture from the i-th")
     b = sub.add_parser("table")
