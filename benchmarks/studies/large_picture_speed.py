@@ -28,10 +28,14 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from localizer_resolution import _auc, _pixels_of, pixel_scores  # noqa: E402  (the harness this one generalises)
 
 #: single candidates: {name: {detector: options}}
 CANDIDATES = {"G4": {"jpeg_ghost": {"large_q_step": 4}},
@@ -41,31 +45,6 @@ CANDIDATES = {"G4": {"jpeg_ghost": {"large_q_step": 4}},
 MAIN = {"jpeg_ghost": {"large_q_step": 2}, "copymove_sift": {"large_max_pixels": 3.0e6}}
 #: variants: the candidates they combine (main = none)
 VARIANTS = {"main": (), "G4+C15": ("G4", "C15"), "G4": ("G4",), "C15": ("C15",), "G4+C2": ("G4", "C2"), "C2": ("C2",)}
-
-
-def _pixels_of(path: Path) -> int:
-    from PIL import Image
-
-    with Image.open(path) as im:
-        return im.size[0] * im.size[1]
-
-
-def pixel_scores(rep, gt: np.ndarray, detectors: list[str]) -> dict:
-    """Fused mask F1 and map AUC, and each named detector's own map AUC and F1 at 0.5."""
-    from forgelens.bench.metrics import curve, f1_at, pixel_auc
-
-    v = rep.verdict
-    out = {}
-    if v.heatmap is not None:
-        out["fused_auc"] = pixel_auc(None, None, _curve=curve(v.heatmap, gt))
-        out["fused_f1"] = f1_at(v.mask.astype(np.float32), gt)
-    for name in detectors:
-        t = rep.trace(name)
-        if t is not None and t.heatmap is not None and t.applicable:
-            m = t.pixels(t.heatmap)
-            out[f"{name}_auc"] = pixel_auc(None, None, _curve=curve(m, gt))
-            out[f"{name}_f1"] = f1_at(m, gt)
-    return out
 
 
 def todo_list(specs: list[str], min_pixels: int) -> list[tuple[str, Path, dict]]:
@@ -144,12 +123,6 @@ def run(args) -> None:
         print(f"{name} {r['image']} {ev.megapixels:.1f} MP {rec['wall_s']:.0f} s "
               + " ".join(f"{k}:{x['label'][:4]}/{x.get('fused_f1', float('nan')):.2f}"
                          for k, x in rec["variants"].items()), flush=True)
-
-
-def _auc(y: np.ndarray, s: np.ndarray) -> float:
-    from sklearn.metrics import roc_auc_score
-
-    return float(roc_auc_score(y, s)) if 0 < y.sum() < len(y) else float("nan")
 
 
 def table(args) -> None:

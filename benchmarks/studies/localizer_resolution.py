@@ -47,7 +47,11 @@ def _pixels_of(path: Path) -> int:
         return im.size[0] * im.size[1]
 
 
-def pixel_scores(rep, gt: np.ndarray) -> dict:
+def pixel_scores(rep, gt: np.ndarray, detectors: list[str] | None = None) -> dict:
+    """Fused mask F1 and map AUC, and each named detector's own map AUC and F1 at 0.5.
+
+    Without ``detectors``, the localizer's, under the keys ``loc_auc`` / ``loc_f1`` this study's rows hold.
+    """
     from forgelens.bench.metrics import curve, f1_at, pixel_auc
 
     v = rep.verdict
@@ -55,11 +59,13 @@ def pixel_scores(rep, gt: np.ndarray) -> dict:
     if v.heatmap is not None:
         out["fused_auc"] = pixel_auc(None, None, _curve=curve(v.heatmap, gt))
         out["fused_f1"] = f1_at(v.mask.astype(np.float32), gt)
-    loc = rep.trace(LOCALIZER)
-    if loc is not None and loc.heatmap is not None:
-        m = loc.pixels(loc.heatmap)
-        out["loc_auc"] = pixel_auc(None, None, _curve=curve(m, gt))
-        out["loc_f1"] = f1_at(m, gt)
+    keys = {name: name for name in detectors} if detectors is not None else {LOCALIZER: "loc"}
+    for name, key in keys.items():
+        t = rep.trace(name)
+        if t is not None and t.heatmap is not None and t.applicable:
+            m = t.pixels(t.heatmap)
+            out[f"{key}_auc"] = pixel_auc(None, None, _curve=curve(m, gt))
+            out[f"{key}_f1"] = f1_at(m, gt)
     return out
 
 
