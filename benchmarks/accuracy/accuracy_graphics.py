@@ -87,18 +87,14 @@ def measure(paths: list[Path]) -> list[dict]:
 
 def _labels(path: Path) -> tuple[str, str | None, str | None]:
     """(label with the gate, label without it, the gate's P(graphic)) of one default analysis."""
-    from forgelens.fusion import fuse, not_applicable
-    from forgelens.pipeline import analyze, why_not_applicable
+    from forgelens.pipeline import analyze, verdict_for
 
     try:
         rep = analyze(path)
     except ForgeLensError:
         return "unreadable", None, None
     traces = [t for t in rep.traces if t.name != "graphic_content"]
-    before = fuse(traces, rep.evidence.shape)
-    reason = why_not_applicable(rep.evidence)
-    if reason and not before.decision.get("rule", "").startswith("provenance_"):
-        before = not_applicable(reason, traces)
+    before = verdict_for(rep.evidence, traces)
     gate = next((t.score for t in rep.traces if t.name == "graphic_content"), None)
     return rep.verdict.label, before.label, gate
 

@@ -26,7 +26,6 @@ Rows go to ``OUT/rows-<shard>.jsonl`` (resumable: a picture already there is ski
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 import time
@@ -35,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from localizer_resolution import _auc, _pixels_of, pixel_scores  # noqa: E402  (the harness this one generalises)
+from localizer_resolution import _auc, pixel_scores, rows_done, todo_list  # noqa: E402  (the harness this one generalises)
 
 #: single candidates: {name: {detector: options}}
 CANDIDATES = {"G4": {"jpeg_ghost": {"large_q_step": 4}},
@@ -47,32 +46,17 @@ MAIN = {"jpeg_ghost": {"large_q_step": 2}, "copymove_sift": {"large_max_pixels":
 VARIANTS = {"main": (), "G4+C15": ("G4", "C15"), "G4": ("G4",), "C15": ("C15",), "G4+C2": ("G4", "C2"), "C2": ("C2",)}
 
 
-def todo_list(specs: list[str], min_pixels: int) -> list[tuple[str, Path, dict]]:
-    todo = []
-    for spec in specs:
-        name, folder = spec.split("=", 1)
-        folder = Path(folder)
-        with open(folder / "index.csv", newline="") as fh:
-            for r in csv.DictReader(fh):
-                if r["label"] in ("manipulated", "authentic") and _pixels_of(folder / r["image"]) > min_pixels:
-                    todo.append((name, folder, r))
-    return todo
-
-
 def run(args) -> None:
     from forgelens.bench.datasets import read_mask
     from forgelens.detectors import registry
     from forgelens.evidence import load
-    from forgelens.fusion import fuse, not_applicable
-    from forgelens.pipeline import Report, analyze, why_not_applicable
+    from forgelens.pipeline import Report, analyze, verdict_for
 
     shard, nshards = (int(x) for x in args.shard.split("/"))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rows_path = out / f"rows-{shard}.jsonl"
-    done = set()
-    if rows_path.exists():
-        done = {(r["set"], r["image"]) for r in map(json.loads, rows_path.read_text().splitlines())}
+    done = rows_done(rows_path)
     variants = {v: VARIANTS[v] for v in args.variants.split(",")}
     needed = {c for cands in variants.values() for c in cands}
     todo = todo_list(args.set, args.min_pixels)[shard::nshards]
@@ -104,10 +88,7 @@ def run(args) -> None:
         for var, cands in variants.items():
             swap = {det: t for c in cands for det, t in changed[c].items()}
             traces = [swap.get(x.name, x) for x in base.traces]
-            verdict = base.verdict if not swap else fuse(traces, ev.shape, None)
-            reason = why_not_applicable(ev)
-            if swap and reason and not verdict.decision.get("rule", "").startswith("provenance_"):
-                verdict = not_applicable(reason, traces)
+            verdict = verdict_for(ev, traces) if swap else base.verdict
             rep = Report(ev, traces, verdict, {}, [], None)
             v = rep.verdict
             p = v.probabilities or {}

@@ -69,12 +69,31 @@ def pixel_scores(rep, gt: np.ndarray, detectors: list[str] | None = None) -> dic
     return out
 
 
+def todo_list(specs: list[str], min_pixels: int) -> list[tuple[str, Path, dict]]:
+    """(set name, folder, index row) of every authentic or manipulated picture above ``min_pixels``."""
+    todo = []
+    for spec in specs:
+        name, folder = spec.split("=", 1)
+        folder = Path(folder)
+        with open(folder / "index.csv", newline="") as fh:
+            for r in csv.DictReader(fh):
+                if r["label"] in ("manipulated", "authentic") and _pixels_of(folder / r["image"]) > min_pixels:
+                    todo.append((name, folder, r))
+    return todo
+
+
+def rows_done(rows_path: Path) -> set[tuple[str, str]]:
+    """(set, image) of the rows a shard already wrote: a rerun resumes after them."""
+    if not rows_path.exists():
+        return set()
+    return {(r["set"], r["image"]) for r in map(json.loads, rows_path.read_text().splitlines())}
+
+
 def run(args) -> None:
     from forgelens.bench.datasets import read_mask
     from forgelens.detectors import registry
     from forgelens.evidence import load
-    from forgelens.fusion import fuse, not_applicable
-    from forgelens.pipeline import Report, analyze, why_not_applicable
+    from forgelens.pipeline import Report, analyze, verdict_for
     from forgelens.training.detection import _key as cache_key
     from forgelens.training.detection import write_cache_row
 
@@ -82,18 +101,8 @@ def run(args) -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rows_path = out / f"rows-{shard}.jsonl"
-    done = set()
-    if rows_path.exists():
-        done = {(r["set"], r["image"]) for r in map(json.loads, rows_path.read_text().splitlines())}
-    todo = []
-    for spec in args.set:
-        name, folder = spec.split("=", 1)
-        folder = Path(folder)
-        with open(folder / "index.csv", newline="") as fh:
-            for r in csv.DictReader(fh):
-                if r["label"] in ("manipulated", "authentic") and _pixels_of(folder / r["image"]) > args.min_pixels:
-                    todo.append((name, folder, r))
-    todo = todo[shard::nshards]
+    done = rows_done(rows_path)
+    todo = todo_list(args.set, args.min_pixels)[shard::nshards]
     variants = args.variants.split(",")
     print(f"shard {shard}/{nshards}: {len(todo)} pictures, {len(done)} done", flush=True)
     for name, folder, r in todo:
@@ -114,11 +123,7 @@ def run(args) -> None:
             if t.error or not t.applicable:
                 raise SystemExit(f"{r['image']}: {var}: the localizer failed: {t.error or t.note}")
             traces = [t if x.name == LOCALIZER else x for x in base.traces]
-            verdict = fuse(traces, ev.shape, None)
-            reason = why_not_applicable(ev)
-            if reason and not verdict.decision.get("rule", "").startswith("provenance_"):
-                verdict = not_applicable(reason, traces)
-            rep = Report(ev, traces, verdict, {"total": base.seconds["total"]}, [], None)
+            rep = Report(ev, traces, verdict_for(ev, traces), {"total": base.seconds["total"]}, [], None)
             cdir = out / var / "cache" / name
             cdir.mkdir(parents=True, exist_ok=True)
             write_cache_row(rep, r, cdir / f"{cache_key(r['image'])}.npz")

@@ -173,11 +173,7 @@ def analyze(
     done.update(skipped)
     traces = [done[n] for n in names]
     t1 = time.perf_counter()
-    verdict = fuse(traces, evidence.shape, fusion)
-    reason = why_not_applicable(evidence)
-    if reason and not verdict.decision.get("rule", "").startswith("provenance_"):
-        # declarations in the metadata still count on a thumbnail; the pixels cannot be judged
-        verdict = not_applicable(reason, traces)
+    verdict = verdict_for(evidence, traces, fusion)
     rows = _provenance_rows(evidence, traces)
     seconds = {"load": t_load, "detectors": sum(t.seconds for t in traces), "fusion": time.perf_counter() - t1}
     if comparison is not None:
@@ -241,6 +237,17 @@ def one_blas_thread() -> contextlib.AbstractContextManager:
     except ImportError:  # pragma: no cover
         return contextlib.nullcontext()
     return threadpool_limits(1, user_api="blas")
+
+
+def verdict_for(evidence: Evidence, traces: list[Trace], fusion: FusionConfig | None = None) -> Verdict:
+    """The verdict ``analyze`` gives for these traces of this picture: fused, then ``not_applicable``
+    when the pixels cannot be judged (``why_not_applicable``), unless a declaration in the metadata
+    decided (it still counts on a thumbnail). Studies that swap traces re-decide through this."""
+    verdict = fuse(traces, evidence.shape, fusion)
+    reason = why_not_applicable(evidence)
+    if reason and not verdict.decision.get("rule", "").startswith("provenance_"):
+        verdict = not_applicable(reason, traces)
+    return verdict
 
 
 def why_not_applicable(evidence: Evidence) -> str | None:
