@@ -106,3 +106,51 @@ def test_lifecycle_case_and_audit_on_postgresql(postgres_url, tmp_path):
             conn.execute(text("UPDATE audit SET actor = 'mallory'"))
         assert c.delete(f"/v1/analyses/{job_id}").json()["status"] == "deleted"
         assert c.get(f"/v1/analyses/{job_id}").json()["status"] == "deleted"  # kept as a row: it is in a case
+
+
+def test_headline_column_upgrade_and_downgrade_on_postgresql(postgres_url, tmp_path):
+    """Migration 0002 on PostgreSQL: a database at 0001 with a finished job gets the job's headline
+    from its stored report.json; the downgrade drops the column; the audit log stays append-only."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import create_engine, inspect, text
+
+    from forgelens.service.app import create_app
+    from forgelens.service.settings import Settings
+    from forgelens.service.storage import ContentStore, Database
+    from tests.conftest import jpeg_bytes, natural_image
+
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("CREATE DATABASE headline_upgrade"))
+    admin.dispose()
+    url = postgres_url.rsplit("/", 1)[0] + "/headline_upgrade"
+    settings = Settings(data_dir=tmp_path / "data", database_url=url, auth=False, workers=1, detectors="ela,metadata")
+    with TestClient(create_app(settings)) as c:
+        case = c.post("/v1/cases", json={"name": "pg headline"}).json()["id"]
+        job_id = c.post("/v1/analyses", params={"case_id": case},
+                        files={"file": ("p.jpg", jpeg_bytes(natural_image(144, 160), 85), "image/jpeg")}).json()["id"]
+        t0 = time.monotonic()
+        while (j := c.get(f"/v1/analyses/{job_id}").json())["status"] in ("queued", "running"):
+            assert time.monotonic() - t0 < 60
+            time.sleep(0.1)
+        words = j["report"]["explanation"]["headline"]
+        assert j["headline"] == words and c.get(f"/v1/cases/{case}").json()["items"][0]["headline"] == words
+        assert next(x for x in c.get("/v1/analyses").json() if x["id"] == job_id)["headline"] == words
+    db = Database(url)
+    try:
+        def headline_column() -> bool:
+            with db.engine.connect() as conn:
+                return "headline" in {col["name"] for col in inspect(conn).get_columns("jobs")}
+
+        db.downgrade("0001")
+        assert not headline_column()
+        db.upgrade(ContentStore(tmp_path / "data"))
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT headline FROM jobs WHERE id = :i"), {"i": job_id}).scalar() == words
+        for sql in ("UPDATE audit SET actor = 'mallory'", "DELETE FROM audit"):
+            with pytest.raises(Exception, match="append-only"), db.engine.begin() as conn:
+                conn.execute(text(sql))
+        db.downgrade("0001")
+        assert not headline_column()
+    finally:
+        db.dispose()

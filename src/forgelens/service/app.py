@@ -43,7 +43,7 @@ from forgelens.service import cases as case_ops
 from forgelens.service.auth import Authenticator, Caller, quota_problem
 from forgelens.service.jobs import ACTIVE, JobManager, QueueFull, Submission, apply_retention
 from forgelens.service.settings import Settings
-from forgelens.service.storage import ContentStore, Database, Job, JobFile, iso
+from forgelens.service.storage import ContentStore, Database, Job, JobFile, headline_fields, iso
 from forgelens.service.uploads import declared_length, read_upload, too_large
 
 MAX_UPLOAD_BYTES = Settings.max_upload_bytes
@@ -86,7 +86,10 @@ class JobOut(BaseModel):
     finished_at: str | None = None
     seconds: dict[str, Any] | None = None
     label: str | None = None
-    headline: str | None = Field(None, description="The label in words, as the CLI line and report.html say it.")
+    headline: str | None = Field(None, description="The label in words, as the CLI line and report.html say it "
+                                "(report.json's explanation.headline, stored when the job finished).")
+    headline_missing: str | None = Field(None, description="Why a finished job has no headline (its report.json "
+                                         "was missing or unreadable when the headline was recorded); else null.")
     probabilities: dict[str, Any] | None = None
     error: str | None = None
     original_kept: bool = False
@@ -120,8 +123,8 @@ def create_app(settings: Settings | None = None, *, runner=None, max_upload_byte
         settings = replace(settings, max_upload_bytes=max_upload_bytes)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.db_url)
-    db.upgrade()
     store = ContentStore(settings.data_dir)
+    db.upgrade(store)
     kwargs = {"runner": runner} if runner else {}
     jobs = JobManager(db, store, settings.data_dir / "tmp", workers=settings.workers, queue_size=settings.queue_size,
                       limits=Limits(seconds=settings.job_seconds, memory_bytes=settings.job_memory_bytes), **kwargs)
@@ -287,7 +290,7 @@ def create_app(settings: Settings | None = None, *, runner=None, max_upload_byte
             q = select(Job).where(Job.status != "deleted").order_by(Job.created_at.desc()).limit(limit_)
             if who.authenticated:
                 q = q.where(Job.token_name == who.name)
-            return [{"id": j.id, "filename": j.filename, "status": j.status, "label": j.label,
+            return [{"id": j.id, "filename": j.filename, "status": j.status, "label": j.label, **headline_fields(j),
                      "created_at": iso(j.created_at)} for j in s.scalars(q)]
 
     @app.get("/v1/analyses/{job_id}", response_model=JobOut, tags=["analyses"])
@@ -300,16 +303,13 @@ def create_app(settings: Settings | None = None, *, runner=None, max_upload_byte
                      input_size=job.input_size, input_format=job.input_format, tool_version=job.tool_version,
                      options=job.options, created_at=iso(job.created_at), finished_at=iso(job.finished_at),
                      seconds=job.seconds, label=job.label, probabilities=job.probabilities, error=job.error,
-                     original_kept=job.original_sha256 is not None, files=sorted(files))
+                     original_kept=job.original_sha256 is not None, files=sorted(files), **headline_fields(job))
         if job.status in ACTIVE:
             out.progress = jobs.progress(job_id) or {"state": job.status}
             out.status = out.progress.get("state", job.status)
             out.progress["elapsed_s"] = round(time.time() - job.created_at, 1)
-        if "report.json" in files:  # the words the CLI and report.html use, never the bare label
-            rep = json.loads(store.read(files["report.json"]))
-            out.headline = (rep.get("explanation") or {}).get("headline")
-            if report:
-                out.report = rep
+        if report and "report.json" in files:
+            out.report = json.loads(store.read(files["report.json"]))
         return out
 
     def job_file(job_id: str, name: str, who: Caller, download: bool) -> FileResponse:
@@ -412,20 +412,9 @@ def create_app(settings: Settings | None = None, *, runner=None, max_upload_byte
     def get_case(case_id: str, who: Caller = Depends(caller)) -> dict[str, Any]:
         """The case, its pictures (with notes and the verdict in words) and its audit log."""
         try:
-            view = case_ops.case_view(db, case_id)
+            return case_ops.case_view(db, case_id)
         except case_ops.NotFound as exc:
             raise HTTPException(404, str(exc)) from None
-        for it in view["items"]:
-            it["headline"] = report_headline(it["job_id"])
-        return view
-
-    def report_headline(job_id: str) -> str | None:
-        """The label in words from the stored report (None before it exists)."""
-        with db.session() as s:
-            f = s.get(JobFile, (job_id, "report.json"))
-        if f is None:
-            return None
-        return (json.loads(store.read(f.sha256)).get("explanation") or {}).get("headline")
 
     @app.post("/v1/cases/{case_id}/items", status_code=201, tags=["cases"])
     def add_item(case_id: str, body: ItemIn, who: Caller = Depends(caller)) -> dict[str, str]:

@@ -23,6 +23,7 @@ from forgelens.service.storage import (
     Database,
     Job,
     JobFile,
+    headline_fields,
     iso,
 )
 
@@ -88,7 +89,8 @@ def case_view(db: Database, case_id: str) -> dict[str, Any]:
         for item, job in s.execute(select(CaseItem, Job).join(Job, Job.id == CaseItem.job_id)
                                    .where(CaseItem.case_id == case_id).order_by(CaseItem.added_at)):
             items.append({"job_id": job.id, "filename": job.filename, "status": job.status, "label": job.label,
-                          "input_sha256": job.input_sha256, "note": item.note, "added_at": iso(item.added_at),
+                          **headline_fields(job), "input_sha256": job.input_sha256, "note": item.note,
+                          "added_at": iso(item.added_at),
                           "added_by": item.added_by, "original_kept": job.original_sha256 is not None})
         return {"id": case.id, "name": case.name, "description": case.description,
                 "created_at": iso(case.created_at), "created_by": case.created_by, "items": items,

@@ -26,12 +26,12 @@ def _fail(msg: str, code: int = 2) -> typer.Exit:
 @contextmanager
 def _database(settings):
     """The settings' database, migrated, closed afterwards."""
-    from forgelens.service.storage import Database
+    from forgelens.service.storage import ContentStore, Database
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = Database(settings.db_url)
     try:
-        db.upgrade()
+        db.upgrade(ContentStore(settings.data_dir))
         yield db
     finally:
         db.dispose()

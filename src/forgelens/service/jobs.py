@@ -27,7 +27,7 @@ from sqlalchemy import delete, select
 from forgelens import __version__
 from forgelens.errors import ForgeLensError
 from forgelens.isolation import IsolatedPool, Limits
-from forgelens.service.storage import CaseItem, ContentStore, Database, Job, JobFile
+from forgelens.service.storage import CaseItem, ContentStore, Database, Job, JobFile, headline_of
 from forgelens.service.worker import run_analysis
 
 ACTIVE = ("queued", "running")
@@ -202,20 +202,24 @@ class JobManager:
             else:
                 result = fut.result()
         files: list[tuple[str, str, int]] = []
+        headline = None
         if result is not None:
             out = workdir / "out"
             with self.store_lock:
                 for p in sorted(out.rglob("*")):
                     if p.is_file():
-                        sha, size = self.store.put_file(p)
-                        files.append((p.relative_to(out).as_posix(), sha, size))
+                        data, name = p.read_bytes(), p.relative_to(out).as_posix()
+                        sha, size = self.store.put_bytes(data)
+                        files.append((name, sha, size))
+                        if name == "report.json":  # the headline is the stored report's, word for word
+                            headline = headline_of(data)
         with self.db.session() as s:
             job = s.get(Job, job_id)
             if job is None:
                 return
             job.status, job.error, job.finished_at = status, error, now
             if result is not None:
-                job.label, job.probabilities = result["label"], result["probabilities"]
+                job.label, job.probabilities, job.headline = result["label"], result["probabilities"], headline
                 job.input_format, job.seconds = result["format"], result["seconds"]
                 job.started_at = result["started_at"]
                 with self._lock:

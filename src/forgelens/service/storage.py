@@ -3,13 +3,15 @@ and the content-addressed file store under the data folder.
 
 Times are UNIX seconds (float, UTC) so SQLite and PostgreSQL store them alike. Files (reports,
 maps, kept originals) live once each at ``objects/<sha256[:2]>/<sha256>``, read-only; rows name
-them by hash. The audit table is append-only: the migration installs triggers that refuse
+them by hash. A finished job's ``headline`` (the verdict in words, report.json's
+``explanation.headline``) is a column, stored with its label, so listing jobs never reads a report. The audit table is append-only: the migration installs triggers that refuse
 UPDATE and DELETE on it, and each entry carries the SHA-256 of the case's entry before it (a hash chain per case).
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 import threading
@@ -57,9 +59,32 @@ class Job(Base):
     finished_at: Mapped[float | None] = mapped_column(Float)
     seconds: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     label: Mapped[str | None] = mapped_column(String(32))
+    headline: Mapped[str | None] = mapped_column(Text)  # migration 0002; report.json's explanation.headline
     probabilities: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
     original_sha256: Mapped[str | None] = mapped_column(String(64))  # set while the original is kept
+
+
+#: What the API says beside a finished job whose headline column is empty.
+HEADLINE_MISSING = ("no headline: this job's report.json was missing or unreadable when its headline was recorded "
+                    "(the label still stands)")
+
+
+def headline_of(report_json: bytes) -> str | None:
+    """``explanation.headline`` of a stored report.json's bytes; None where it is unreadable or has none."""
+    try:
+        rep = json.loads(report_json)
+    except (ValueError, UnicodeDecodeError):  # JSONDecodeError is a ValueError
+        return None
+    expl = rep.get("explanation") if isinstance(rep, dict) else None
+    h = expl.get("headline") if isinstance(expl, dict) else None
+    return h if isinstance(h, str) else None
+
+
+def headline_fields(job: Job) -> dict[str, str | None]:
+    """``headline`` and, for a finished job without one, ``headline_missing`` saying why (else None)."""
+    missing = HEADLINE_MISSING if job.status == "done" and job.headline is None else None
+    return {"headline": job.headline, "headline_missing": missing}
 
 
 class JobFile(Base):
@@ -111,7 +136,7 @@ class AuditEntry(Base):
 
 
 class Database:
-    """One engine and session factory; ``upgrade()`` brings the schema to the newest migration."""
+    """One engine and session factory; ``upgrade(store)`` brings the schema to the newest migration."""
 
     def __init__(self, url: str):
         self.url = url
@@ -124,7 +149,17 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.audit_lock = threading.Lock()
 
-    def upgrade(self) -> None:
+    def upgrade(self, store: ContentStore | None = None, revision: str = "head") -> None:
+        """Migrate the schema to ``revision``. ``store`` is the content store the job rows name:
+        migration 0002 reads each finished job's stored report.json once to fill its ``headline``
+        (it refuses to run without the store when there are reports to read)."""
+        self._alembic("upgrade", revision, store)
+
+    def downgrade(self, revision: str) -> None:
+        """Migrate the schema back to ``revision`` (e.g. ``"0001"``)."""
+        self._alembic("downgrade", revision, None)
+
+    def _alembic(self, verb: str, revision: str, store: ContentStore | None) -> None:
         from alembic import command
         from alembic.config import Config
 
@@ -132,7 +167,8 @@ class Database:
         cfg.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.begin() as conn:
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            cfg.attributes["store_root"] = store.root if store is not None else None
+            getattr(command, verb)(cfg, revision)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
