@@ -61,10 +61,30 @@ def test_path_rules_keep_photographs_and_leave_out_reserved_sets_collages_and_he
     assert _kept(old, "test_images/old_w_scratch/a.png") == gsr.FILM
     assert _kept(old, "test_images/old/g.png") is None  # a two-photo collage
     assert _kept(old, "imgs/HR.png") is None  # a figure
+    inet = _source("EliSchwartz/imagenet-sample-images")
+    assert _kept(inet, "n01440764_tench.JPEG") == gsr.WEB
+    assert _kept(inet, "n02422106_hartebeest.JPEG") is None  # a collage of four photos
+    assert _kept(_source("h2non/bimg"), "testdata/test_exif.jpg") is None  # a copy of a reserved picture
     lychee = _source("LycheeOrg/Lychee")
     assert _kept(lychee, "tests/Samples/train.jpg") == gsr.CAMERA
     for path in ("tests/Samples/aarhus.jpg", "tests/Samples/orientation-90.jpg", "tests/Samples/undefined-exif-tag.jpg"):
         assert _kept(lychee, path) is None  # a held-out camera model, a GIMP save, a darktable edit
+
+
+SCENES = {  # the frames each camera-scene rule keeps (structure-from-motion / drone / object sequences)
+    "openMVG/ImageDataset_SceauxCastle": [f"images/100_71{n}.JPG" for n in ("00", "03", "06", "10")],
+    "OpenDroneMap-ja/odm_data_snowpeak": [f"img/IMG_{n}.JPG" for n in (2168, 2186, 2244, 2282)],
+    "dfawok/Photogrammetry": [f"Test_1/IMG_20230503_175{n}.jpg" for n in (657, 738, 757)],
+}
+
+
+@pytest.mark.parametrize("repo", sorted(SCENES))
+def test_the_frames_of_one_camera_scene_land_in_one_split(repo):
+    src = _source(repo)
+    assert all(_kept(src, p) == gsr.CAMERA for p in SCENES[repo])
+    splits = {gd.split_of(gd.Record(gd._rid(repo, p), repo, src.commit, p, "authentic", gsr.CAMERA, "camera", ""))
+              for p in SCENES[repo]}
+    assert len(splits) == 1, (repo, splits)  # a scene is never in both splits
 
 
 def test_new_pictures_split_per_picture_deduplicated_against_shared_and_guarded(tmp_path, guard, monkeypatch):

@@ -13,16 +13,22 @@ itself grows (not a new tiny source beside it):
   benchmark (Corel stock photographs, 35 mm film scans at 481×321; Martin et al., ICCV 2001), the
   old-print scans of "Bringing Old Photos Back to Life" (Wan et al., CVPR 2020) and a film-photography
   portfolio's own 35 mm scans;
+- ``web-laion`` (style ``web``): web photographs of the ImageNet sample (one picture per ILSVRC class,
+  collected from Flickr and image search engines, as LAION's pictures were from the web: pets, products,
+  street scenes, portraits, in every size and JPEG quality);
 - ``camera-original`` (style ``camera``): a few camera and phone JPEGs as the camera wrote them
   (structure-from-motion / drone sample sets and a photo-app's test photos), at most a few frames of a
   scene because the frames of one scene are nearly the same picture.
 
-No LAION-like web photos are added: the one sizeable candidate found (Urban100, Flickr web photos of the
-same SR benchmark repository) is a reserved evaluation set — the held-out guard flags 50 of 50 at distance
-0 — and is left out by rule; a LAION-Aesthetics sample repository holds only 10×10 thumbnails, its full
-copy is over the snapshot limit. Press / documentary photos and messenger re-shares were searched for and
-not found as files in a snapshot in usable numbers (docs/notes/issue-18.md, session 10); re-shares already
-have 52 training pictures (``reshared-flickr``).
+Left out: Urban100 (Flickr web photos of the same SR benchmark repository) is a reserved evaluation
+set — the held-out guard flags 50 of 50 at distance 0; the Dresden natural shots of
+``polimi-ispl/prnu-python`` and the phone photos of ``MikeKovarik/exifr`` are flagged by the guard too
+(copies of reserved pictures); a LAION-Aesthetics sample repository holds only 10×10 thumbnails and its
+full copy is over the snapshot limit. Camera originals stay few (diverse, unedited, non-reserved camera
+JPEGs are rare as files in snapshots: a scene's frames are near-copies, test photos come one or two a
+repository). Press / documentary photos and messenger re-shares were searched for and not found as
+files in a snapshot in usable numbers (docs/notes/issue-18.md, session 10); re-shares already have 52
+training pictures (``reshared-flickr``).
 
 Each ``Source`` is one repository at a pinned commit with path rules that keep photographs only (each
 repository's contact sheet was looked at: collages, figures, icons, screenshots, low-resolution inputs
@@ -55,15 +61,15 @@ from forgelens.training.generation_data import Record, Source
 R = "authentic"
 TAG = "real-styles"
 #: The real-style source keys this module may add to (families of authentic records in the set).
-FILM, CAMERA = "film-kodak", "camera-original"
-REAL_STYLES = frozenset({FILM, CAMERA, "web-laion"})
+FILM, WEB, CAMERA = "film-kodak", "web-laion", "camera-original"
+REAL_STYLES = frozenset({FILM, WEB, CAMERA})
 #: Repositories the project's notes name as reserved for independent evaluation (issue 18's list as quoted in
 #: docs/notes/issue-18.md); the held-out guard catches copies of their pictures elsewhere.
 RESERVED_REPOSITORIES = frozenset({"ianare/exif-samples", "drewnoakes/metadata-extractor-images"})
 #: At most this many pictures of one style from one benchmark repository (they hold 100 each).
 CAP_BENCHMARK = 50
-#: At most this many frames of one camera scene (a structure-from-motion sequence is one scene).
-CAP_SCENE = 4
+#: At most this many web photos of the ImageNet sample (one picture per class; 1000 in the repository).
+CAP_WEB = 80
 
 
 def _src(repo: str, commit: str, licence: str, rules: tuple[tuple[str, str, str], ...], cap: int = 0,
@@ -90,22 +96,37 @@ REAL_SOURCES: tuple[Source, ...] = (
     _src("fymmot/film-photography-archive", "768e300bb4449bac910b8971231ece97819a8c65",
          "MIT (repository, (c) 2025 Tommy Feldt); the author's film scans",
          ((r"^src/assets/images/photos/[^/]+\.jpg$", FILM, "scan"),)),
-    # Camera originals: Kodak Z612 frames of Sceaux castle (openMVG SfM sample).
+    # Web photos: one ImageNet picture per class (a collage of four photos is left out).
+    _src("EliSchwartz/imagenet-sample-images", "bc69043e2862758a1906c6a24a792bb28c6bb2ff",
+         "none stated (research use); ImageNet pictures (web photos; ImageNet terms: non-commercial research)",
+         ((r"^n\d{8}_[^/]+\.JPEG$", WEB, "web"),), cap=CAP_WEB, exclude=r"^n02422106_hartebeest\.JPEG$"),
+    # Camera originals. The frames of one structure-from-motion scene are nearly the same picture and split_of
+    # splits camera originals by path, so each scene keeps at most four frames spread over the sequence, all in
+    # the split of the scene's first frame (a scene is never in both splits).
+    # Kodak Z612 frames of Sceaux castle (openMVG SfM sample; its first frame falls in validation).
     _src("openMVG/ImageDataset_SceauxCastle", "fde7f5faba555e3c54700477c304488613346a19",
          "none stated (Readme: photographs (c) 2012 Pierre Moulon, openMVG SfM sample)",
-         ((r"^images/[^/]+\.JPG$", CAMERA, "camera"),), cap=CAP_SCENE),
-    # Camera originals: Canon IXUS 125 HS aerial frames (OpenDroneMap sample): 4 of the 11 frames
-    # under 4 MiB (the others are absent from a snapshot), spread over the flight.
+         ((r"^images/100_71(00|03|06|10)\.JPG$", CAMERA, "camera"),)),
+    # Canon IXUS 125 HS aerial frames (OpenDroneMap sample; first frame: training): 4 of the frames under 4 MiB
+    # (most are absent from a snapshot), spread over the flight.
     _src("OpenDroneMap-ja/odm_data_snowpeak", "9dc007eed05f92e1281907affdf1bce823063702",
          "none stated (OpenDroneMap-ja sample dataset)",
-         ((r"^img/IMG_(2168|2212|2244|2282)\.JPG$", CAMERA, "camera"),)),
-    # Camera originals: Nokia G21 phone photos of one object (photogrammetry test set).
+         ((r"^img/IMG_(2168|2186|2244|2282)\.JPG$", CAMERA, "camera"),)),
+    # Nokia G21 phone photos of one object (photogrammetry test set; first frame: validation).
     _src("dfawok/Photogrammetry", "8ab90f8f6f410a1f781e9ffe33a4805c5a21734c", "none stated",
-         ((r"^Test_1/IMG_\d+_\d+\.jpg$", CAMERA, "camera"),), cap=3),
-    # Camera originals: the iPhone 6s test photo of a photo manager (the Nexus 5X files are issue 14's held-out
+         ((r"^Test_1/IMG_20230503_175(657|738|757)\.jpg$", CAMERA, "camera"),)),
+    # Two Sony HDR-AS300 action-camera frames of two streets (a street-imagery tool's test data).
+    _src("mapillary/mapillary_tools", "847fd0e6418ec253c6ec5e02c3bb780df8518559",
+         "BSD-style (repository LICENSE, (c) 2018 mapillary)",
+         ((r"^tests/data/images/DSC00(001|497)\.JPG$", CAMERA, "camera"),)),
+    # The iPhone 6s test photo of a photo manager (the Nexus 5X files are issue 14's held-out
     # camera model; the GIMP / darktable saved, orientation-variant and stripped files are left out).
     _src("LycheeOrg/Lychee", "b8e4d1e832ca4eed9432a7acfaf9a36f69e68472", "MIT (repository LICENSE)",
          ((r"^tests/Samples/train\.jpg$", CAMERA, "camera"),)),
+    # The iPhone XS photo of an image library's tests (its Jolla photo is a copy of a reserved
+    # exif-samples picture: left out).
+    _src("h2non/bimg", "a14e08d5604db4c866680d816be631d43954371a", "MIT (repository)",
+         ((r"^testdata/test_exif_full\.jpg$", CAMERA, "camera"),)),
 )
 
 
