@@ -64,6 +64,9 @@ def test_path_rules_keep_photographs_and_leave_out_reserved_sets_collages_and_he
     inet = _source("EliSchwartz/imagenet-sample-images")
     assert _kept(inet, "n01440764_tench.JPEG") == gsr.WEB
     assert _kept(inet, "n02422106_hartebeest.JPEG") is None  # a collage of four photos
+    faces = _source("Linzaer/Ultra-Light-Fast-Generic-Face-Detector-1MB")
+    assert _kept(faces, "imgs/1.jpg") == gsr.WEB
+    assert _kept(faces, "imgs/22.jpg") is None and _kept(faces, "readme_imgs/1.jpg") is None  # a render; boxes drawn
     assert _kept(_source("h2non/bimg"), "testdata/test_exif.jpg") is None  # a copy of a reserved picture
     lychee = _source("LycheeOrg/Lychee")
     assert _kept(lychee, "tests/Samples/train.jpg") == gsr.CAMERA

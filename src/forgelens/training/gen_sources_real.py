@@ -15,7 +15,8 @@ itself grows (not a new tiny source beside it):
   portfolio's own 35 mm scans;
 - ``web-laion`` (style ``web``): web photographs of the ImageNet sample (one picture per ILSVRC class,
   collected from Flickr and image search engines, as LAION's pictures were from the web: pets, products,
-  street scenes, portraits, in every size and JPEG quality);
+  street scenes, portraits, in every size and JPEG quality) and a face detector's sample web photos of
+  groups and events;
 - ``camera-original`` (style ``camera``): a few camera and phone JPEGs as the camera wrote them
   (structure-from-motion / drone sample sets and a photo-app's test photos), at most a few frames of a
   scene because the frames of one scene are nearly the same picture.
@@ -100,6 +101,11 @@ REAL_SOURCES: tuple[Source, ...] = (
     _src("EliSchwartz/imagenet-sample-images", "bc69043e2862758a1906c6a24a792bb28c6bb2ff",
          "none stated (research use); ImageNet pictures (web photos; ImageNet terms: non-commercial research)",
          ((r"^n\d{8}_[^/]+\.JPEG$", WEB, "web"),), cap=CAP_WEB, exclude=r"^n02422106_hartebeest\.JPEG$"),
+    # Web photos of groups and events (the face detector's sample pictures; imgs/22.jpg, a rendered advert, and the
+    # result pictures with drawn boxes are left out).
+    _src("Linzaer/Ultra-Light-Fast-Generic-Face-Detector-1MB", "dffdddda9794a50607cba8f318507a28c1c27cab",
+         "MIT (repository); sample web photos of groups", ((r"^imgs/\d+\.jpg$", WEB, "web"),),
+         exclude=r"^imgs/22\.jpg$"),
     # Camera originals. The frames of one structure-from-motion scene are nearly the same picture and split_of
     # splits camera originals by path, so each scene keeps at most four frames spread over the sequence, all in
     # the split of the scene's first frame (a scene is never in both splits).
