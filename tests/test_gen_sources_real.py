@@ -29,6 +29,8 @@ def test_real_sources_are_pinned_licensed_real_styles_and_new_repositories():
     gsr.check_real_sources()
     assert not gsr.overlapping_repositories()
     assert not {s.repo for s in gsr.REAL_SOURCES} & gsr.RESERVED_REPOSITORIES
+    assert not [s.repo for s in gsr.REAL_SOURCES if gsr.reserved(s.repo)]
+    assert gsr.reserved("contentauth/c2pa-rs") and gsr.reserved("IANARE/EXIF-SAMPLES")
     for s in gsr.REAL_SOURCES:
         assert len(s.commit) == 40 and s.licence
         for _, label, family, _ in s.rules:
