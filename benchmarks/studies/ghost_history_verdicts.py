@@ -1,16 +1,20 @@
-"""Rule 3 of the s10ghost ship rule: full-analysis verdicts on the shared forgery sets with JPEG history,
-main's jpeg_ghost versus a candidate's, everything else equal (issue 14, session 10).
+"""Rule 3 of the s10ghost ship rule (issue 14, session 10): full-analysis verdicts on the shared forgery sets with
+JPEG history (casia1-samples, nist16, toolkit-samples), main's jpeg_ghost versus each candidate's, everything else
+equal.
 
-Phase ``main`` runs the whole default analysis once per picture (casia1-samples, nist16, toolkit-samples) and
-pickles its traces; phase ``compare`` re-runs only ``jpeg_ghost`` with the candidate's options, swaps that
-trace in and re-decides through ``pipeline.verdict_for`` (the one place that fuses), so the two verdicts differ
-only by the ghost. Main's verdict is also re-decided from the pickled traces (it must equal the recorded one).
+Per picture, ``jpeg_ghost`` is run with main's options and with each candidate's (the difference curves are shared).
+Where a candidate's trace equals main's (heatmap, reliability, score and findings), the fused verdict is the same by
+construction: nothing else in the analysis changed. The whole default analysis is run (once, its traces pickled in
+``--cache``) only for pictures where some candidate's trace differs, and for the authentic pictures (their false
+alarms are counted); the candidate's trace is swapped in and the verdict re-decided through
+``pipeline.verdict_for`` (the one place that fuses).
 
-    PYTHONPATH=<main snapshot>/src python benchmarks/studies/ghost_history_verdicts.py main --out DIR
-    PYTHONPATH=src python benchmarks/studies/ghost_history_verdicts.py compare --out DIR --option history_test=true
+    PYTHONPATH=src python benchmarks/studies/ghost_history_verdicts.py --cache DIR \\
+        --config M:require_minimum=true --config H:history_test=true [--result rows.json]
 
-Prints per set: pictures, verdicts changed (listed with main → candidate and the ghost's score both ways),
-false alarms (label ``manipulated`` or ``generated``) on the authentic pictures, main vs candidate.
+Prints per set and candidate: pictures, ghost traces that differ from main's, verdicts changed (listed below with
+main → candidate, the ghost's score both ways and P(manipulated)), false alarms (label manipulated or generated) on
+the authentic pictures, main → candidate.
 """
 
 from __future__ import annotations
@@ -22,8 +26,14 @@ import pickle
 import sys
 from pathlib import Path
 
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ghost_history import _memo_differences, parse_configs  # noqa: E402
+
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
 SETS = ("casia1-samples", "nist16", "toolkit-samples")
+FALSE_ALARM = {"manipulated", "generated"}
 
 
 def pictures(data: Path):
@@ -33,92 +43,106 @@ def pictures(data: Path):
                 yield s, row["image"], row["label"]
 
 
-def key(s: str, image: str) -> str:
-    return f"{s}__{image.replace('/', '__')}"
+def same(a, b) -> bool:
+    return (a.score == b.score and np.array_equal(np.asarray(a.heatmap), np.asarray(b.heatmap))
+            and np.array_equal(np.asarray(a.reliability), np.asarray(b.reliability))
+            and [f.to_dict() for f in a.findings] == [f.to_dict() for f in b.findings])
 
 
-def run_main(data: Path, out: Path) -> None:
-    from forgelens.errors import ForgeLensError
+def main_traces(path: Path, cache: Path, key: str):
+    """The default analysis' traces and verdict label (pickled once per picture)."""
     from forgelens.pipeline import analyze
 
-    out.mkdir(parents=True, exist_ok=True)
-    for s, image, label in pictures(data):
-        dest = out / (key(s, image) + ".pkl")
-        if dest.exists():
-            continue
-        try:
-            rep = analyze(str(data / s / image))
-        except ForgeLensError as e:
-            print(f"{s}/{image}: {e}", file=sys.stderr)
-            continue
-        rec = {"set": s, "image": image, "label": label, "traces": rep.traces,
-               "verdict": rep.verdict.label, "p": rep.verdict.probabilities}
-        with open(dest.with_suffix(".tmp"), "wb") as fh:
-            pickle.dump(rec, fh)
-        dest.with_suffix(".tmp").rename(dest)
-        print(f"{s}/{image}: {rep.verdict.label}", flush=True)
+    dest = cache / (key + ".pkl")
+    if dest.exists():
+        with open(dest, "rb") as fh:
+            return pickle.load(fh)
+    rep = analyze(str(path))
+    rec = {"traces": rep.traces, "verdict": rep.verdict.label}
+    with open(dest.with_suffix(".tmp"), "wb") as fh:
+        pickle.dump(rec, fh)
+    dest.with_suffix(".tmp").rename(dest)
+    return rec
 
 
-def run_compare(data: Path, out: Path, options: dict[str, str], result: Path | None) -> None:
+def run(data: Path, cache: Path, configs: dict, result: Path | None) -> None:
     from forgelens.detectors import registry
+    from forgelens.errors import ForgeLensError
     from forgelens.evidence import load
     from forgelens.pipeline import _ANALYSIS_LIMITS, verdict_for
 
+    cache.mkdir(parents=True, exist_ok=True)
     info = registry.get("jpeg_ghost")
-    cfg = info.make_config(options)
+    cfg_main = info.make_config({})
+    cfgs = {n: info.make_config(o) for n, o in configs.items()}
     rows = []
+    nf = lambda t: sum(f.kind == "jpeg_ghost" for f in t.findings)  # noqa: E731
     for s, image, label in pictures(data):
-        src = out / (key(s, image) + ".pkl")
-        if not src.exists():
+        path = data / s / image
+        key = f"{s}__{image.replace('/', '__')}"
+        try:
+            ev = load(str(path), limits=_ANALYSIS_LIMITS)
+        except ForgeLensError as e:
+            print(f"{s}/{image}: {e}", file=sys.stderr)
             continue
-        with open(src, "rb") as fh:
-            rec = pickle.load(fh)
-        ev = load(str(data / s / image), limits=_ANALYSIS_LIMITS)
-        traces = rec["traces"]
-        i = next(j for j, t in enumerate(traces) if t.name == "jpeg_ghost")
-        old = traces[i]
-        v_main = verdict_for(ev, traces)
-        new = registry.run("jpeg_ghost", ev, cfg)
-        v_cand = verdict_for(ev, traces[:i] + [new] + traces[i + 1:])
-        nf = lambda t: sum(f.kind == "jpeg_ghost" for f in t.findings)  # noqa: E731
-        rows.append({"set": s, "image": image, "label": label, "recorded": rec["verdict"],
-                     "main": v_main.label, "cand": v_cand.label,
-                     "ghost_main": old.score, "ghost_cand": new.score,
-                     "find_main": nf(old), "find_cand": nf(new),
-                     "pm_main": (v_main.probabilities or {}).get("manipulated"),
-                     "pm_cand": (v_cand.probabilities or {}).get("manipulated")})
+        g_main = registry.run("jpeg_ghost", ev, cfg_main)
+        g = {n: registry.run("jpeg_ghost", ev, c) for n, c in cfgs.items()}
+        differs = {n: not same(g_main, t) for n, t in g.items()}
+        row = {"set": s, "image": image, "label": label, "ghost_main": g_main.score, "find_main": nf(g_main)}
+        if any(differs.values()) or label == "authentic":
+            rec = main_traces(path, cache, key)
+            traces = rec["traces"]
+            i = next(j for j, t in enumerate(traces) if t.name == "jpeg_ghost")
+            row["pickled_ghost_equal"] = same(traces[i], g_main)
+            v_main = verdict_for(ev, traces)
+            row["recorded"], row["main"] = rec["verdict"], v_main.label
+            row["pm_main"] = (v_main.probabilities or {}).get("manipulated")
+            for n, t in g.items():
+                v = verdict_for(ev, traces[:i] + [t] + traces[i + 1:]) if differs[n] else v_main
+                row[f"{n}_verdict"], row[f"{n}_pm"] = v.label, (v.probabilities or {}).get("manipulated")
+        for n, t in g.items():
+            row[f"{n}_differs"], row[f"{n}_ghost"], row[f"{n}_find"] = differs[n], t.score, nf(t)
+        rows.append(row)
+        print(f"{s}/{image}: " + " ".join(f"{n}:{'≠' if d else '='}" for n, d in differs.items()), flush=True)
     if result:
-        result.write_text(json.dumps(rows, indent=1, default=float))
-    fa = {"manipulated", "generated"}
-    print(f"candidate options: {options}")
-    print("| set | pictures | main re-decided = recorded | verdicts changed | ghost findings main → cand "
+        result.write_text(json.dumps(rows, indent=0, default=float))
+    report(rows, list(configs))
+
+
+def report(rows, names) -> None:
+    print("\n| set | candidate | pictures | ghost trace differs | ghost findings main → cand | verdicts changed "
           "| authentic | false alarms main → cand |")
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for s in SETS:
         r = [x for x in rows if x["set"] == s]
         a = [x for x in r if x["label"] == "authentic"]
-        print(f"| {s} | {len(r)} | {sum(x['main'] == x['recorded'] for x in r)} | "
-              f"{sum(x['main'] != x['cand'] for x in r)} | {sum(x['find_main'] > 0 for x in r)} → "
-              f"{sum(x['find_cand'] > 0 for x in r)} | {len(a)} | {sum(x['main'] in fa for x in a)} → "
-              f"{sum(x['cand'] in fa for x in a)} |")
-    for x in rows:
-        if x["main"] != x["cand"]:
-            print(f"changed: {x['set']}/{x['image']} ({x['label']}): {x['main']} → {x['cand']}; ghost score "
-                  f"{x['ghost_main']:.2f} → {x['ghost_cand']:.2f}; P(manipulated) {x['pm_main']} → {x['pm_cand']}")
+        for n in names:
+            changed = [x for x in r if "main" in x and x["main"] != x[f"{n}_verdict"]]
+            print(f"| {s} | {n} | {len(r)} | {sum(x[f'{n}_differs'] for x in r)} | "
+                  f"{sum(x['find_main'] > 0 for x in r)} → {sum(x[f'{n}_find'] > 0 for x in r)} | {len(changed)} | "
+                  f"{len(a)} | {sum(x['main'] in FALSE_ALARM for x in a)} → "
+                  f"{sum(x[f'{n}_verdict'] in FALSE_ALARM for x in a)} |")
+    checked = [x for x in rows if "main" in x]
+    print(f"\nsanity: {len(checked)} fully analysed; main re-decided = recorded on "
+          f"{sum(x['main'] == x['recorded'] for x in checked)}; pickled ghost = fresh main ghost on "
+          f"{sum(x['pickled_ghost_equal'] for x in checked)}")
+    for n in names:
+        for x in rows:
+            if "main" in x and x["main"] != x[f"{n}_verdict"]:
+                print(f"{n} changed: {x['set']}/{x['image']} ({x['label']}): {x['main']} → {x[f'{n}_verdict']}; "
+                      f"ghost score {x['ghost_main']:.2f} → {x[f'{n}_ghost']:.2f}; P(manipulated) "
+                      f"{x['pm_main']} → {x[f'{n}_pm']}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("phase", choices=["main", "compare"])
-    ap.add_argument("--out", type=Path, required=True, help="folder of the pickled main traces")
+    ap.add_argument("--cache", type=Path, required=True, help="folder of the pickled default analyses")
     ap.add_argument("--data", type=Path, default=DATA)
-    ap.add_argument("--option", action="append", default=[], help="jpeg_ghost option name=value (compare)")
-    ap.add_argument("--result", type=Path, help="write the per-picture rows here (compare)")
+    ap.add_argument("--config", action="append", default=[], help="candidate NAME:opt=v,opt=v")
+    ap.add_argument("--result", type=Path, help="write the per-picture rows (JSON) here")
     a = ap.parse_args()
-    if a.phase == "main":
-        run_main(a.data, a.out)
-    else:
-        run_compare(a.data, a.out, dict(o.split("=", 1) for o in a.option), a.result)
+    _memo_differences()
+    run(a.data, a.cache, parse_configs(a.config), a.result)
 
 
 if __name__ == "__main__":

@@ -52,6 +52,12 @@ class GhostConfig:
     flat_level : float
         Mean squared difference (grey levels²) over the sweep below which a block is too
         flat to carry a ghost (reliability 0).
+    require_minimum : bool
+        Candidate M (issue 14, session 10): keep heat only in connected regions whose median
+        difference curve has a true local minimum at their ghost quality (Farid's ghost).
+    history_test : bool
+        Candidate H (issue 14, session 10): a file without a JPEG header must show a JPEG
+        history in the median curve of its textured blocks (a local minimum), else no heat.
     """
 
     q_min: int = 50
@@ -65,6 +71,8 @@ class GhostConfig:
     z_high: float = 6.0
     dip_min: float = 0.25
     flat_level: float = 1.0
+    require_minimum: bool = False
+    history_test: bool = False
 
 
 def ghost_differences(
@@ -100,6 +108,39 @@ def ghost_differences(
 
 
 _BAND = 512  # rows per band of the difference computation (multiple of 8)
+
+
+def rises_again(curve: np.ndarray, margin: float) -> np.ndarray:
+    """Where a difference curve d(q) (axis 0, rising q) has a local minimum: d(q) <= (1 - margin) *
+    max over the higher qualities of d. A picture never compressed loses less at every higher
+    quality (d falls steadily with q); a ghost at q1 rises again for q1 < q < q2 (Farid 2009, Fig. 1).
+    The last quality has no higher one and is never a minimum."""
+    later = np.maximum.accumulate(curve[::-1], axis=0)[::-1]  # max over q' >= q
+    out = np.zeros(curve.shape, bool)
+    out[:-1] = curve[:-1] <= (1.0 - margin) * later[1:]
+    return out
+
+
+def _keep_minima(heat_blk, d_usable, q_idx, margin):
+    """Candidate M: zero the heat of each 8-connected region (heat > 0) whose median difference
+    curve over the usable sweep has no local minimum (``rises_again``) at the region's ghost
+    quality (the mode of its blocks' sweep indices) or one sweep step either side."""
+    n, labels = cv2.connectedComponents((heat_blk > 0).astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return heat_blk
+    keep = np.zeros(n, bool)
+    flat = labels.ravel()
+    dq = d_usable.reshape(len(d_usable), -1)
+    qi = q_idx.ravel()
+    order = np.argsort(flat, kind="stable")
+    bounds = np.searchsorted(flat[order], np.arange(n + 1))
+    for lab in range(1, n):  # one median curve per region (a handful of regions per picture)
+        idx = order[bounds[lab]:bounds[lab + 1]]
+        curve = np.median(dq[:, idx], axis=1)
+        mode = int(np.bincount(qi[idx]).argmax())
+        ok = rises_again(curve, margin)
+        keep[lab] = bool(ok[max(0, mode - 1): mode + 2].any())
+    return heat_blk * keep[labels]
 
 
 @register(
@@ -167,6 +208,17 @@ def jpeg_ghost(evidence: Evidence, config: GhostConfig) -> Trace:
 
     energy = d.mean(axis=0)
     reliable = energy >= config.flat_level
+    if config.history_test and evidence.jpeg is None:
+        whole = np.median(d[:, reliable] if reliable.sum() >= 16 else d.reshape(len(d), -1), axis=1)
+        if not rises_again(whole, config.dip_min).any():
+            return Trace(
+                name="jpeg_ghost",
+                heatmap=np.zeros(grid_shape((h, w), 8), np.float32),
+                reliability=np.zeros(grid_shape((h, w), 8), np.float32),
+                block=8,
+                score=0.0,
+                note="no JPEG history found: the picture's re-compression error falls steadily with quality",
+            )
     prof = d / (d.sum(axis=0, keepdims=True) + 1e-6)
     ref = prof[:, reliable] if reliable.sum() >= 16 else prof.reshape(len(qualities), -1)
     med = np.median(ref, axis=1)
@@ -194,6 +246,8 @@ def jpeg_ghost(evidence: Evidence, config: GhostConfig) -> Trace:
     zmax = np.take_along_axis(z, best[None], axis=0)[0]
     q_at = qualities[usable][best].astype(np.float32)
     heat_blk = np.clip((zmax - config.z_low) / (config.z_high - config.z_low), 0.0, 1.0) * reliable
+    if config.require_minimum:
+        heat_blk = _keep_minima(heat_blk, d[usable], best, config.dip_min)
     # the block lattice is sampled at block origins; a k-block window is centred there
     heatmap = native_grid(heat_blk, (h, w), 8)[0]  # one cell per 8x8 block: the Trace keeps this grid
     reliability = native_grid(reliable.astype(np.float32), (h, w), 8)[0]
