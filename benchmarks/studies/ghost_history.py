@@ -13,7 +13,9 @@ and (controls) pictures with any ghost finding. Beside them the centre-prior AUC
 Information only: the same paste into the 24 never-compressed kodak24 PNGs, saved as PNG (a JPEG region in a
 picture with no JPEG history).
 
-Each configuration is a set of ``jpeg_ghost`` options (``--config NAME:opt=v,opt=v``; ``main`` = defaults).
+Each configuration is a set of ``jpeg_ghost`` options (``--config NAME:opt=v,opt=v``; ``NAME:`` = defaults). Since
+commit 5d71edc the default is candidate H (``history_test`` on): main's behaviour is ``history_test=false``; candidate
+M's option ``require_minimum`` exists only at commit a7968b8, where the commands below were run.
 The difference curves d(x, y, q) depend only on the pixels, sweep and subsampling, so they are computed once
 per picture and shared by the configurations (the options compared change only what follows).
 

@@ -12,7 +12,8 @@ alarms are counted); the candidate's trace is swapped in and the verdict re-deci
     PYTHONPATH=src python benchmarks/studies/ghost_history_verdicts.py --cache DIR \\
         --config M:require_minimum=true --config H:history_test=true [--result rows.json]
 
-Prints per set and candidate: pictures, ghost traces that differ from main's, verdicts changed (listed below with
+("main" is the defaults: on the shipped code pass the old behaviour as a candidate, ``--config off:history_test=false``;
+``require_minimum`` exists only at commit a7968b8, where the command above was run.) Prints per set and candidate: pictures, ghost traces that differ from main's, verdicts changed (listed below with
 main → candidate, the ghost's score both ways and P(manipulated)), false alarms (label manipulated or generated) on
 the authentic pictures, main → candidate.
 """
