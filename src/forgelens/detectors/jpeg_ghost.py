@@ -52,6 +52,15 @@ class GhostConfig:
     flat_level : float
         Mean squared difference (grey levels²) over the sweep below which a block is too
         flat to carry a ghost (reliability 0).
+    history_test : bool
+        A file without a JPEG header (PNG, TIFF, …) must show a JPEG history in the detector's
+        own curves: the median d(q) of its reliable blocks must have a local minimum (it falls
+        to a minimum at some q and rises again above it by ``dip_min``, see ``rises_again``),
+        as the last JPEG save of a "JPEG, then PNG" picture leaves at its quality. A picture
+        never JPEG-compressed loses less at every higher quality and has none: then the trace
+        has no heat and says so. Without the test, near-flat areas of such pictures (whose
+        curves fall more slowly than the picture's) read as ghosts (issue 14, session 10:
+        45 of 83 never-compressed pictures had a ghost finding, 1 with the test).
     """
 
     q_min: int = 50
@@ -65,6 +74,7 @@ class GhostConfig:
     z_high: float = 6.0
     dip_min: float = 0.25
     flat_level: float = 1.0
+    history_test: bool = True
 
 
 def ghost_differences(
@@ -102,6 +112,17 @@ def ghost_differences(
 _BAND = 512  # rows per band of the difference computation (multiple of 8)
 
 
+def rises_again(curve: np.ndarray, margin: float) -> np.ndarray:
+    """Where a difference curve d(q) (axis 0, rising q) has a local minimum: d(q) <= (1 - margin) *
+    max over the higher qualities of d. A picture never compressed loses less at every higher
+    quality (d falls steadily with q); a ghost at q1 rises again for q1 < q < q2 (Farid 2009, Fig. 1).
+    The last quality has no higher one and is never a minimum."""
+    later = np.maximum.accumulate(curve[::-1], axis=0)[::-1]  # max over q' >= q
+    out = np.zeros(curve.shape, bool)
+    out[:-1] = curve[:-1] <= (1.0 - margin) * later[1:]
+    return out
+
+
 @register(
     "jpeg_ghost",
     config=GhostConfig,
@@ -113,7 +134,9 @@ _BAND = 512  # rows per band of the difference computation (multiple of 8)
     ),
     caveat=(
         "Needs the pasted region on the same 8x8 grid and saved earlier at a lower quality than the "
-        "final image; blurred or very flat areas can dip too."
+        "final image; blurred or very flat areas can dip too. A PNG or TIFF is read only when its own "
+        "re-compression errors show a JPEG history: a JPEG region pasted into a picture never "
+        "JPEG-compressed is not looked for."
     ),
 )
 def jpeg_ghost(evidence: Evidence, config: GhostConfig) -> Trace:
@@ -130,13 +153,21 @@ def jpeg_ghost(evidence: Evidence, config: GhostConfig) -> Trace:
     quality at which it occurs is reported per region. Farid's normalised difference
     map at that quality is kept in ``extra_maps``.
 
+    A file without a JPEG header is first tested for a JPEG history from the same curves
+    (``history_test``): Farid's ghost is a local minimum of d(q) (his Fig. 1: d falls to a
+    minimum at the first save's q1, rises for q1 < q < q2, falls to 0 at the last save's q2),
+    and a "JPEG, then PNG" picture shows one at its last quality in the median curve of its
+    textured blocks. A picture never JPEG-compressed shows none (d falls steadily with q) and
+    gets no heat.
+
     Parameters
     ----------
     evidence : Evidence
         The image (JPEG or a decoded copy of one).
     config : GhostConfig
         Sweep 50..98 step 2 (step 4 above 2 MP), ``window`` = 16 (Farid), ``min_gap`` = 4,
-        ``z_low`` = 3, ``z_high`` = 6, ``dip_min`` = 0.25, ``flat_level`` = 1.
+        ``z_low`` = 3, ``z_high`` = 6, ``dip_min`` = 0.25, ``flat_level`` = 1,
+        ``history_test`` on.
 
     Returns
     -------
@@ -150,6 +181,9 @@ def jpeg_ghost(evidence: Evidence, config: GhostConfig) -> Trace:
     Assumes the composite was last saved at a higher quality than the pasted
     region's first save and that the paste kept the 8x8 grid alignment (Farid
     handles misalignment by searching shifts; not done here, see ``jpeg_grid``).
+    A file without a JPEG header is analysed only when its whole-picture curve shows a
+    JPEG history (a last save at q <= ``q_max``): a JPEG region pasted into a picture
+    never JPEG-compressed, or a PNG whose only JPEG save was above the sweep, is not read.
 
     References
     ----------
@@ -167,6 +201,17 @@ def jpeg_ghost(evidence: Evidence, config: GhostConfig) -> Trace:
 
     energy = d.mean(axis=0)
     reliable = energy >= config.flat_level
+    if config.history_test and evidence.jpeg is None:
+        whole = np.median(d[:, reliable] if reliable.sum() >= 16 else d.reshape(len(d), -1), axis=1)
+        if not rises_again(whole, config.dip_min).any():
+            return Trace(
+                name="jpeg_ghost",
+                heatmap=np.zeros(grid_shape((h, w), 8), np.float32),
+                reliability=np.zeros(grid_shape((h, w), 8), np.float32),
+                block=8,
+                score=0.0,
+                note="no JPEG history found: the picture's re-compression error falls steadily with quality",
+            )
     prof = d / (d.sum(axis=0, keepdims=True) + 1e-6)
     ref = prof[:, reliable] if reliable.sum() >= 16 else prof.reshape(len(qualities), -1)
     med = np.median(ref, axis=1)
