@@ -9,8 +9,8 @@ verdict's ``domain`` tag — and max |delta P(manipulated)|, |delta P(generated)
 
     # detectors, base = another tree's src/ (e.g. the main worktree) and new = this tree's src/
     python benchmarks/speed/identity_check.py --detectors jpeg_grid,noise_local --base-src /work/main/src
-    # base = a git revision of this repository (extracted once into the cache)
-    python benchmarks/speed/identity_check.py --detectors splicebuster --base-rev main
+    # base = a git revision of this repository (extracted once into the cache); new = a commit, likewise
+    python benchmarks/speed/identity_check.py --detectors splicebuster --base-rev main --new-rev HEAD
     # the full default analysis (every default detector, fused verdict)
     python benchmarks/speed/identity_check.py --full --base-src /work/main/src
     python benchmarks/speed/identity_check.py --detectors ela --base-rev main --limit 10   # a quick look
@@ -336,6 +336,7 @@ def main() -> None:
     ap.add_argument("--base-src", type=Path, help="the base tree's src/ folder")
     ap.add_argument("--base-rev", help="or a git revision of this repository (its src/ is extracted into the cache)")
     ap.add_argument("--new-src", type=Path, default=ROOT / "src", help="the new tree's src/ (default: this tree's)")
+    ap.add_argument("--new-rev", help="or a git revision of this repository (a snapshot: safe to edit the tree meanwhile)")
     ap.add_argument("--workers", type=int, default=1, help="pipeline.analyze workers")
     ap.add_argument("--parallel", action="store_true", help="run the two trees at once (two processes)")
     ap.add_argument("--limit", type=int, help="only the first N pictures (a quick look; not the rule's set)")
@@ -354,7 +355,7 @@ def main() -> None:
     if (args.base_src is None) == (args.base_rev is None):
         ap.error("give one of --base-src DIR or --base-rev REV")
     base_src = (args.base_src or src_of_rev(args.base_rev, args.cache)).resolve()
-    new_src = args.new_src.resolve()
+    new_src = (src_of_rev(args.new_rev, args.cache) if args.new_rev else args.new_src).resolve()
     for s in (base_src, new_src):
         if not (s / "forgelens" / "__init__.py").exists():
             ap.error(f"{s}: not a source tree (no forgelens/__init__.py)")
