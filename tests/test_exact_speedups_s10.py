@@ -1,0 +1,123 @@
+"""Session-10 speed-ups of jpeg_grid, noise_local and splicebuster give the same numbers bit for bit (issue 16).
+
+Each faster path is compared with the code it replaced, kept here as the reference, on pictures made
+in the test: ``np.array_equal`` everywhere (the changes compute the same float operations on the same
+values, in bands or in place instead of on whole-picture temporaries). Band sizes are shrunk with
+``monkeypatch`` so that small pictures cross several band boundaries and end on a partial band.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from forgelens.detectors import jpeg_grid
+from forgelens.detectors._jpeg_common import dct_matrix
+from forgelens.detectors.registry import get
+from forgelens.evidence import load
+from tests.conftest import jpeg_bytes, natural_image
+
+
+def _luma_jpeg(h: int, w: int, seed: int, q: int = 80) -> np.ndarray:
+    """The luminance of a JPEG-compressed made picture (at least 64 px a side, then cropped), writable."""
+    ev = load(jpeg_bytes(natural_image(max(h, 64), max(w, 64), seed=seed), q))
+    return np.array(ev.luminance[:h, :w], dtype=np.float32)
+
+
+# --- jpeg_grid: the dense DCT zero counts, in bands ---------------------------------------------
+
+
+def _reference_dense_zero_counts(y, thr):
+    """The whole-picture version (main before session 10): 72 full-size filter2D passes."""
+    d = dct_matrix()
+    src = np.ascontiguousarray(y - 128.0, dtype=np.float32)
+    h, w = src.shape
+    lim = float(np.nextafter(np.float32(thr), np.float32(0)))
+    zeros = np.zeros((h - 7, w - 7), np.uint8)
+    mask = np.empty((h - 7, w - 7), np.uint8)
+    coef = np.empty((h, w), np.float32)
+    for u in range(8):
+        row = cv2.filter2D(src, -1, d[u][None, :], anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
+        for v in range(8):
+            cv2.filter2D(row, -1, d[v][:, None], dst=coef, anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
+            cv2.inRange(coef[: h - 7, : w - 7], -lim, lim, dst=mask)
+            np.subtract(zeros, mask, out=zeros)
+    return zeros
+
+
+@pytest.mark.parametrize("band", [5, 16, 64])
+@pytest.mark.parametrize("shape", [(8, 8), (9, 40), (71, 90), (72, 90), (135, 77), (203, 150)])
+def test_dense_zero_counts_in_bands_are_the_whole_picture_counts(monkeypatch, band, shape):
+    monkeypatch.setattr(jpeg_grid, "_DCT_BAND", band)
+    y = _luma_jpeg(*shape, seed=shape[0])
+    got = jpeg_grid._dense_zero_counts(y, 0.5)
+    want = _reference_dense_zero_counts(y, 0.5)
+    assert got.dtype == np.uint8 and np.array_equal(got, want)
+    if shape[0] > 60:
+        assert want.max() > 40  # the JPEG's own grid: many zeros, the counts are doing their job
+
+
+# --- jpeg_grid: Li et al.'s block artifact grid without whole-picture temporaries ----------------
+
+
+def _reference_median5(a, b, c, d, e):
+    f = np.maximum(np.minimum(a, b), np.minimum(c, d))
+    g = np.minimum(np.maximum(a, b), np.maximum(c, d))
+    return np.maximum(np.minimum(e, f), np.minimum(np.maximum(e, f), g))
+
+
+def _reference_bag(y, window=33):
+    f = np.asarray(y, dtype=np.float32)
+
+    def second(f, axis):
+        out = 2 * f
+        out -= np.roll(f, 1, axis=axis)
+        out -= np.roll(f, -1, axis=axis)
+        return np.abs(out)
+
+    def periodic(e, axis):
+        n = e.shape[axis]
+        ep = np.concatenate([np.take(e, range(n - 16, n), axis=axis), e, np.take(e, range(16), axis=axis)], axis=axis)
+        sh = []
+        for s in (-16, -8, 0, 8, 16):
+            sl = [slice(None), slice(None)]
+            sl[axis] = slice(16 - s, 16 - s + n)
+            sh.append(ep[tuple(sl)])
+        return e - _reference_median5(*sh)
+
+    dh, dv = second(f, 1), second(f, 0)
+    cap = float(np.percentile(dh, 90) + np.percentile(dv, 90)) / 2 + 1e-3
+    dh, dv = np.minimum(dh, cap), np.minimum(dv, cap)
+    gh = periodic(cv2.boxFilter(dh, -1, (1, window), normalize=False), 1)
+    gv = periodic(cv2.boxFilter(dv, -1, (window, 1), normalize=False), 0)
+    return np.maximum(gh, 0) + np.maximum(gv, 0)
+
+
+@pytest.mark.parametrize("shape", [(64, 64), (101, 77), (230, 190)])
+def test_block_artifact_grid_is_the_plain_formula(shape):
+    y = _luma_jpeg(*shape, seed=3)
+    got = jpeg_grid.block_artifact_grid(y, 33)
+    assert got.dtype == np.float32 and np.array_equal(got, _reference_bag(y, 33))
+
+
+def test_median5_network_is_the_reference_network():
+    x = np.random.default_rng(4).normal(0, 3, (5, 3000)).astype(np.float32)
+    x[:, :100] = np.round(x[:, :100])  # ties
+    assert np.array_equal(jpeg_grid._median5(*x), _reference_median5(*x))
+
+
+def test_jpeg_grid_trace_keeps_the_plain_extra_map_and_reliability(monkeypatch):
+    """The bag map normalised in place and the reliability built without copies read as before."""
+    monkeypatch.setattr(jpeg_grid, "_DCT_BAND", 24)
+    data = jpeg_bytes(natural_image(180, 230, seed=7), 75)
+    ev = load(data)
+    t = get("jpeg_grid").fn(ev, jpeg_grid.GridConfig())
+    y = np.asarray(ev.luminance, dtype=np.float32)
+    bag = _reference_bag(y, 33)
+    hi = float(np.percentile(bag, 99.5)) or 1.0
+    assert np.array_equal(t.extra_maps["bag"], np.clip(bag / hi, 0, 1).astype(np.float32))
+    votes = jpeg_grid.grid_votes(y, 0.5)
+    vd = cv2.boxFilter((votes >= 0).astype(np.float32), -1, (32, 32))
+    assert t.findings and t.findings[0].kind == "jpeg_grid_main"  # a real grid: the full path ran
+    assert np.array_equal(t.reliability, np.clip(vd * 2.0, 0.0, 1.0).astype(np.float32))
