@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
-from forgelens.detectors import jpeg_grid
+from forgelens.detectors import jpeg_grid, noise_local
 from forgelens.detectors._jpeg_common import dct_matrix
 from forgelens.detectors.registry import get
 from forgelens.evidence import load
@@ -121,3 +121,58 @@ def test_jpeg_grid_trace_keeps_the_plain_extra_map_and_reliability(monkeypatch):
     vd = cv2.boxFilter((votes >= 0).astype(np.float32), -1, (32, 32))
     assert t.findings and t.findings[0].kind == "jpeg_grid_main"  # a real grid: the full path ran
     assert np.array_equal(t.reliability, np.clip(vd * 2.0, 0.0, 1.0).astype(np.float32))
+
+
+# --- noise_local: the channel moments in bands ---------------------------------------------------
+
+
+def _reference_local_noise_variance(y, cfg):
+    """main before session 10: three full-size buffers per channel, cell sums of the whole picture."""
+    m, cell = cfg.window_cells, cfg.cell
+    rows, cols = y.shape[0] // cell, y.shape[1] // cell
+    n = float(m * m * cell * cell)
+    sums = []
+    r = np.empty(y.shape, np.float32)
+    r2 = np.empty(y.shape, np.float32)
+    rk = np.empty(y.shape, np.float32)
+    for f in noise_local.dct_filters(cfg.filter_size):
+        cv2.filter2D(y, cv2.CV_32F, f, dst=r, borderType=cv2.BORDER_REFLECT)
+        np.multiply(r, r, out=r2)
+        cs = [noise_local._cell_sums(a, cell, rows, cols)
+              for a in (r, r2, np.multiply(r2, r, out=rk).copy(), np.multiply(r2, r2, out=rk))]
+        m1, m2, m3, m4 = (noise_local._window_sums(c, m) / n for c in cs)
+        var = np.maximum(m2 - m1 * m1, 1e-6)
+        c4 = m4 - 4 * m1 * m3 + 6 * m1 * m1 * m2 - 3 * m1**4
+        sk = np.sqrt(np.maximum(c4 / (var * var) - 3.0, 0.0))
+        sums.append((sk, 1.0 / var, var))
+    sk_sum, a_sum, a2_sum, ska_sum, min_var = sums[0][0], sums[0][1], sums[0][1] * sums[0][1], sums[0][0] * sums[0][1], sums[0][2]
+    for sk, a, var in sums[1:]:
+        sk_sum = sk_sum + sk
+        a_sum = a_sum + a
+        a2_sum = a2_sum + a * a
+        ska_sum = ska_sum + sk * a
+        min_var = np.minimum(min_var, var)
+    k = float(len(sums))
+    mean_sk, mean_a, mean_a2, mean_ska = sk_sum / k, a_sum / k, a2_sum / k, ska_sum / k
+    den = mean_a2 - mean_a * mean_a
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = (mean_sk * mean_a - mean_ska) / den
+        u = mean_sk + v * mean_a
+        noise_var = v / u
+    bad = ~np.isfinite(noise_var) | (u <= 1e-6) | (noise_var < 0) | (den <= 1e-18)
+    noise_var = np.where(bad, min_var, np.minimum(noise_var, min_var))
+    return noise_var.astype(np.float32), min_var.astype(np.float32)
+
+
+@pytest.mark.parametrize("band_pixels", [1, 3000, noise_local._BAND_PIXELS])
+@pytest.mark.parametrize("shape", [(40, 40), (83, 61), (200, 257)])
+def test_local_noise_variance_in_bands_is_the_whole_picture_fit(monkeypatch, band_pixels, shape):
+    monkeypatch.setattr(noise_local, "_BAND_PIXELS", band_pixels)
+    y = _luma_jpeg(*shape, seed=shape[1], q=92)
+    y[: shape[0] // 3, : shape[1] // 3] = 250.0  # a flat patch: the degenerate-fit fallback runs too
+    cfg = noise_local.NoiseLocalConfig()
+    got = noise_local.local_noise_variance(y, cfg)
+    want = _reference_local_noise_variance(y, cfg)
+    for g, wnt in zip(got, want, strict=True):
+        assert g.dtype == np.float32 and np.array_equal(g, wnt)
+    assert np.isfinite(got[0]).all() and got[0].max() > 0
