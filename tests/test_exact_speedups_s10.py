@@ -11,6 +11,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+import pywt
 
 from forgelens.detectors import jpeg_grid, noise_local
 from forgelens.detectors._jpeg_common import dct_matrix
@@ -176,3 +177,19 @@ def test_local_noise_variance_in_bands_is_the_whole_picture_fit(monkeypatch, ban
     for g, wnt in zip(got, want, strict=True):
         assert g.dtype == np.float32 and np.array_equal(g, wnt)
     assert np.isfinite(got[0]).all() and got[0].max() > 0
+
+
+# --- noise_wavelet: the finest diagonal band on the transposed picture ----------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_finest_diagonal_on_views_is_the_plain_two_pass_transform(dtype):
+    from forgelens.detectors import noise
+
+    big = np.random.default_rng(9).normal(120, 25, (181, 243)).astype(dtype)
+    for y in (big, big[3:170, 5:200], big[:, ::2]):  # contiguous, a crop and a strided view
+        for wavelet in ("db8", "haar"):
+            rows = pywt.dwt(y, wavelet, mode="periodization", axis=0)[1]
+            want = pywt.dwt(rows, wavelet, mode="periodization", axis=1)[1]
+            got = noise.finest_diagonal(y, wavelet)
+            assert got.dtype == want.dtype and np.array_equal(got, want)
