@@ -193,3 +193,26 @@ def test_finest_diagonal_on_views_is_the_plain_two_pass_transform(dtype):
             want = pywt.dwt(rows, wavelet, mode="periodization", axis=1)[1]
             got = noise.finest_diagonal(y, wavelet)
             assert got.dtype == want.dtype and np.array_equal(got, want)
+
+
+# --- splicebuster: co-occurrence counts in cache-sized strips -------------------------------------
+
+
+@pytest.mark.parametrize("clip", [False, True])
+def test_cell_histograms_do_not_depend_on_the_strip_height(monkeypatch, clip):
+    from forgelens.detectors import splicebuster
+
+    y = _luma_jpeg(300, 211, seed=11, q=90)
+    valid = np.ones((y.shape[0] - 2, y.shape[1] - 2), bool)
+    if clip:
+        valid[40:131, 17:90] = False  # clipped pixels: the spare bin, and cells partly valid
+    cfg = splicebuster.SplicebusterConfig()
+    out = {}
+    for rows in (512, 32, 8):  # 512: session 9's strips (the picture in one); 8: one cell row per strip
+        monkeypatch.setattr(splicebuster, "_STRIP_ROWS", rows)
+        out[rows] = splicebuster.cell_histograms(y, valid, cfg)
+    for rows in (32, 8):
+        assert np.array_equal(out[rows][0], out[512][0]) and np.array_equal(out[rows][1], out[512][1])
+    want_valid = valid[: out[512][1].shape[0] * 8, : out[512][1].shape[1] * 8]
+    want_valid = want_valid.reshape(out[512][1].shape[0], 8, -1, 8).sum(axis=(1, 3))
+    assert out[32][1].dtype == np.float64 and np.array_equal(out[32][1], want_valid)
