@@ -1,8 +1,9 @@
-"""Session-10 speed-ups of jpeg_grid, noise_local and splicebuster give the same numbers bit for bit (issue 16).
+"""Session-10 speed-ups of jpeg_grid, noise_local, noise_wavelet and splicebuster: the same numbers (issue 16).
 
 Each faster path is compared with the code it replaced, kept here as the reference, on pictures made
-in the test: ``np.array_equal`` everywhere (the changes compute the same float operations on the same
-values, in bands or in place instead of on whole-picture temporaries). Band sizes are shrunk with
+in the test: ``np.array_equal`` (the changes compute the same float operations on the same values, in
+bands or in place instead of on whole-picture temporaries), except noise_local's m1⁴ = (m1²)², a
+rule-B change (float rounding only), compared within float32 rounding. Band sizes are shrunk with
 ``monkeypatch`` so that small pictures cross several band boundaries and end on a partial band.
 """
 
@@ -165,17 +166,42 @@ def _reference_local_noise_variance(y, cfg):
     return noise_var.astype(np.float32), min_var.astype(np.float32)
 
 
+def _reference_cell_moments(y, filters, cell):
+    rows, cols = y.shape[0] // cell, y.shape[1] // cell
+    out = []
+    for f in filters:
+        r = cv2.filter2D(y, cv2.CV_32F, f, borderType=cv2.BORDER_REFLECT)
+        r2 = r * r
+        out.append([cv2.resize(np.ascontiguousarray(a[: rows * cell, : cols * cell]), (cols, rows),
+                               interpolation=cv2.INTER_AREA) for a in (r, r2, r2 * r, r2 * r2)])
+    return np.array(out, np.float32)
+
+
 @pytest.mark.parametrize("band_pixels", [1, 3000, noise_local._BAND_PIXELS])
 @pytest.mark.parametrize("shape", [(40, 40), (83, 61), (200, 257)])
-def test_local_noise_variance_in_bands_is_the_whole_picture_fit(monkeypatch, band_pixels, shape):
+def test_channel_moments_in_bands_are_the_whole_picture_moments(monkeypatch, band_pixels, shape):
+    """Exact: the banded filter / products / cell sums give the whole-picture numbers bit for bit."""
     monkeypatch.setattr(noise_local, "_BAND_PIXELS", band_pixels)
+    y = _luma_jpeg(*shape, seed=shape[1], q=92)
+    filters = noise_local.dct_filters(4)
+    got = noise_local.channel_cell_moments(y, filters, 8)
+    assert got.dtype == np.float32 and np.array_equal(got, _reference_cell_moments(y, filters, 8))
+
+
+@pytest.mark.parametrize("shape", [(40, 40), (83, 61), (200, 257)])
+def test_local_noise_variance_is_the_whole_picture_fit_within_rounding(monkeypatch, shape):
+    """Rule B (float rounding only): m1⁴ is now (m1²)², within an ulp of ``m1**4`` in float64; the
+    float32 noise variances agree to float32 rounding (here: exactly, on these pictures)."""
+    monkeypatch.setattr(noise_local, "_BAND_PIXELS", 3000)
     y = _luma_jpeg(*shape, seed=shape[1], q=92)
     y[: shape[0] // 3, : shape[1] // 3] = 250.0  # a flat patch: the degenerate-fit fallback runs too
     cfg = noise_local.NoiseLocalConfig()
     got = noise_local.local_noise_variance(y, cfg)
     want = _reference_local_noise_variance(y, cfg)
     for g, wnt in zip(got, want, strict=True):
-        assert g.dtype == np.float32 and np.array_equal(g, wnt)
+        assert g.dtype == np.float32 and g.shape == wnt.shape
+        np.testing.assert_allclose(g, wnt, rtol=1e-6, atol=0)
+    assert np.array_equal(got[1], want[1])  # the smallest channel variance does not use m1⁴: exact
     assert np.isfinite(got[0]).all() and got[0].max() > 0
 
 
