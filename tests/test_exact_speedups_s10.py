@@ -96,11 +96,34 @@ def _reference_bag(y, window=33):
     return np.maximum(gh, 0) + np.maximum(gv, 0)
 
 
-@pytest.mark.parametrize("shape", [(64, 64), (101, 77), (230, 190)])
+@pytest.mark.parametrize("shape", [(64, 64), (101, 77), (300, 260)])  # the last above _percentile's floor
 def test_block_artifact_grid_is_the_plain_formula(shape):
     y = _luma_jpeg(*shape, seed=3)
     got = jpeg_grid.block_artifact_grid(y, 33)
     assert got.dtype == np.float32 and np.array_equal(got, _reference_bag(y, 33))
+
+
+def _same_scalar(x, y) -> bool:
+    return type(x) is type(y) and np.asarray(x).tobytes() == np.asarray(y).tobytes()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_percentile_from_a_bracket_is_numpys(dtype):
+    rng = np.random.default_rng(12)
+    arrays = [
+        rng.normal(0, 1, 200_001),
+        rng.integers(0, 20, 150_000).astype(float),  # heavy ties
+        np.sort(rng.exponential(1, 90_000)),  # sorted
+        rng.pareto(1.5, (400, 300)),  # 2-D, heavy tail
+        rng.normal(0, 1, 1000),  # below the floor: np.percentile itself
+    ]
+    for a in arrays:
+        a = a.astype(dtype)
+        for q in (90, 99.5, 50, 0.5, 0, 100, 37.25, np.float64(90)):
+            assert _same_scalar(jpeg_grid._percentile(a, q), np.percentile(a, q)), (a.shape, q)
+    a = arrays[0].astype(dtype)
+    a[17] = np.nan  # NaN: falls back to NumPy, which answers NaN
+    assert np.isnan(jpeg_grid._percentile(a, 90)) and np.isnan(np.percentile(a, 90))
 
 
 def test_median5_network_is_the_reference_network():
@@ -242,3 +265,13 @@ def test_cell_histograms_do_not_depend_on_the_strip_height(monkeypatch, clip):
     want_valid = valid[: out[512][1].shape[0] * 8, : out[512][1].shape[1] * 8]
     want_valid = want_valid.reshape(out[512][1].shape[0], 8, -1, 8).sum(axis=(1, 3))
     assert out[32][1].dtype == np.float64 and np.array_equal(out[32][1], want_valid)
+
+
+def test_vote_counts_are_the_bincount_of_the_votes():
+    rng = np.random.default_rng(13)
+    for shape in ((7, 5), (300, 4000), (1100, 1000)):  # one band, several, a partial last band
+        votes = rng.integers(-1, 64, shape).astype(np.int16)
+        votes[: shape[0] // 2] = np.where(votes[: shape[0] // 2] > 30, -1, 5)
+        want = np.bincount(votes[votes >= 0].astype(np.int64), minlength=64)
+        got = jpeg_grid._vote_counts(votes)
+        assert got.dtype == want.dtype and np.array_equal(got, want)

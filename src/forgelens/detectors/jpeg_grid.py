@@ -135,6 +135,18 @@ def grid_votes(y: np.ndarray, zero_threshold: float = 0.5) -> np.ndarray:
     return votes
 
 
+def _vote_counts(votes: np.ndarray) -> np.ndarray:
+    """Votes per origin (0..63), int64: ``np.bincount(votes[votes >= 0], minlength=64)`` counted in
+    bands of rows (bin 0 = no vote, dropped) instead of gathering the voting pixels into a copy."""
+    band = max(1, (1 << 20) // max(1, votes.shape[1]))
+    counts = np.zeros(65, np.int64)
+    for r0 in range(0, votes.shape[0], band):
+        chunk = votes[r0 : r0 + band].astype(np.intp)
+        chunk += 1
+        counts += np.bincount(chunk.ravel(), minlength=65)
+    return counts[1:]
+
+
 def _median5(a, b, c, d, e):
     """Element-wise median of five arrays (exact; min/max network, no stacking, three buffers)."""
     f = np.minimum(a, b)
@@ -181,11 +193,42 @@ def _periodic_part(e: np.ndarray, axis: int) -> np.ndarray:
     return np.subtract(e, med, out=med)
 
 
-def _percentile_scratch(a: np.ndarray, q: float, scratch: np.ndarray):
-    """``np.percentile(a, q)`` (the same NumPy scalar) computed on ``scratch``, a buffer of a's size
-    that is overwritten: the same partition of the same values, without allocating a copy."""
-    np.copyto(scratch, a)
-    return np.percentile(scratch, q, overwrite_input=True)
+def _percentile(a: np.ndarray, q: float):
+    """``np.percentile(a, q)`` (linear method), the same NumPy scalar bit for bit, without partitioning
+    a whole copy of ``a``.
+
+    NumPy's result is the linear interpolation, with weight ``gamma``, between the order statistics
+    of ``a`` at ranks ``floor((n − 1)·q/100)`` and the next. Those two values are found among the
+    values of a narrow bracket around the rank (its bounds read from a regular sample of ``a``, the
+    values below it counted), and NumPy itself then interpolates them: the quantile ``gamma`` of the
+    two-value array [lower, upper] is that same interpolation (index (2 − 1)·gamma = gamma). Falls back
+    to ``np.percentile`` on small arrays, when a rank falls outside the bracket, or on NaN.
+    """
+    flat = np.asarray(a).reshape(-1)
+    n = flat.size
+    if n < 65_536 or not np.issubdtype(flat.dtype, np.floating):
+        return np.percentile(a, q)
+    vi = (n - 1) * np.true_divide(q, 100, out=...)  # as NumPy's virtual index
+    lo_rank = int(np.floor(vi))
+    if not 0 <= lo_rank < n - 1:
+        return np.percentile(a, q)
+    hi_rank = lo_rank + 1
+    step = n // 32_768
+    sample = np.sort(flat[::step])
+    m = sample.size
+    r = int(round(lo_rank / step))
+    margin = int(8 * np.sqrt(m)) + 32
+    lo, hi = sample[max(0, r - margin)], sample[min(m - 1, r + margin)]
+    below = int(np.count_nonzero(flat < lo))
+    inside = (flat >= lo) & (flat <= hi)
+    cand = flat[inside]
+    above = int(np.count_nonzero(flat > hi))
+    if below + cand.size + above != n or not below <= lo_rank < hi_rank < below + cand.size:
+        return np.percentile(a, q)  # NaN present, or the ranks outside the bracket
+    part = np.partition(cand, (lo_rank - below, hi_rank - below))
+    pair = np.array([part[lo_rank - below], part[hi_rank - below]], dtype=flat.dtype)
+    gamma = vi - lo_rank
+    return np.quantile(pair, float(gamma) if type(q) in (int, float) else gamma)
 
 
 def block_artifact_grid(y: np.ndarray, window: int = 33) -> np.ndarray:
@@ -199,9 +242,7 @@ def block_artifact_grid(y: np.ndarray, window: int = 33) -> np.ndarray:
     dh = _abs_second_difference(f, 1)
     dv = _abs_second_difference(f, 0)
     # strong edges are not block artifacts: clip at a robust level
-    scratch = np.empty(dh.shape, np.float32)
-    cap = float(_percentile_scratch(dh, 90, scratch) + _percentile_scratch(dv, 90, scratch)) / 2 + 1e-3
-    del scratch
+    cap = float(_percentile(dh, 90) + _percentile(dv, 90)) / 2 + 1e-3
     np.minimum(dh, cap, out=dh)
     np.minimum(dv, cap, out=dv)
     eh = cv2.boxFilter(dh, -1, (1, window), normalize=False)
@@ -387,9 +428,7 @@ def jpeg_grid(evidence: Evidence, config: GridConfig) -> Trace:
     votes = grid_votes(y, config.zero_threshold)
     valid = votes >= 0
     n_valid = int(valid.sum())
-    counts = (
-        np.bincount(votes[valid].astype(np.int64), minlength=64) if n_valid else np.zeros(64, int)
-    )
+    counts = _vote_counts(votes) if n_valid else np.zeros(64, int)
     main = int(np.argmax(counts))
     k = int(counts[main])
     log_nfa = (
@@ -399,7 +438,7 @@ def jpeg_grid(evidence: Evidence, config: GridConfig) -> Trace:
     )
     log_nfa = max(float(log_nfa), -300.0)
     bag = block_artifact_grid(y, config.bag_window)
-    hi = float(np.percentile(bag, 99.5)) or 1.0
+    hi = float(_percentile(bag, 99.5)) or 1.0
     np.divide(bag, hi, out=bag)  # in place: the same float32 values as bag / hi, clipped, without copies
     extra = {"bag": np.clip(bag, 0, 1, out=bag)}
     win = (int(config.window), int(config.window))
