@@ -69,30 +69,32 @@ def _reference_median5(a, b, c, d, e):
     return np.maximum(np.minimum(e, f), np.minimum(np.maximum(e, f), g))
 
 
+def _reference_second(f, axis):
+    out = 2 * f
+    out -= np.roll(f, 1, axis=axis)
+    out -= np.roll(f, -1, axis=axis)
+    return np.abs(out)
+
+
+def _reference_periodic(e, axis):
+    n = e.shape[axis]
+    ep = np.concatenate([np.take(e, range(n - 16, n), axis=axis), e, np.take(e, range(16), axis=axis)], axis=axis)
+    sh = []
+    for s in (-16, -8, 0, 8, 16):
+        sl = [slice(None), slice(None)]
+        sl[axis] = slice(16 - s, 16 - s + n)
+        sh.append(ep[tuple(sl)])
+    return e - _reference_median5(*sh)
+
+
 def _reference_bag(y, window=33):
     f = np.asarray(y, dtype=np.float32)
 
-    def second(f, axis):
-        out = 2 * f
-        out -= np.roll(f, 1, axis=axis)
-        out -= np.roll(f, -1, axis=axis)
-        return np.abs(out)
-
-    def periodic(e, axis):
-        n = e.shape[axis]
-        ep = np.concatenate([np.take(e, range(n - 16, n), axis=axis), e, np.take(e, range(16), axis=axis)], axis=axis)
-        sh = []
-        for s in (-16, -8, 0, 8, 16):
-            sl = [slice(None), slice(None)]
-            sl[axis] = slice(16 - s, 16 - s + n)
-            sh.append(ep[tuple(sl)])
-        return e - _reference_median5(*sh)
-
-    dh, dv = second(f, 1), second(f, 0)
+    dh, dv = _reference_second(f, 1), _reference_second(f, 0)
     cap = float(np.percentile(dh, 90) + np.percentile(dv, 90)) / 2 + 1e-3
     dh, dv = np.minimum(dh, cap), np.minimum(dv, cap)
-    gh = periodic(cv2.boxFilter(dh, -1, (1, window), normalize=False), 1)
-    gv = periodic(cv2.boxFilter(dv, -1, (window, 1), normalize=False), 0)
+    gh = _reference_periodic(cv2.boxFilter(dh, -1, (1, window), normalize=False), 1)
+    gv = _reference_periodic(cv2.boxFilter(dv, -1, (window, 1), normalize=False), 0)
     return np.maximum(gh, 0) + np.maximum(gv, 0)
 
 
@@ -101,6 +103,24 @@ def test_block_artifact_grid_is_the_plain_formula(shape):
     y = _luma_jpeg(*shape, seed=3)
     got = jpeg_grid.block_artifact_grid(y, 33)
     assert got.dtype == np.float32 and np.array_equal(got, _reference_bag(y, 33))
+
+
+@pytest.mark.parametrize("band", [5, 32])
+@pytest.mark.parametrize("shape", [(40, 70), (101, 77), (33, 200)])
+def test_periodic_part_in_bands_is_the_whole_array_network(monkeypatch, band, shape):
+    monkeypatch.setattr(jpeg_grid, "_PERIODIC_BAND", band)
+    e = np.random.default_rng(shape[0]).normal(0, 10, shape).astype(np.float32)
+    e[:, :9] = np.round(e[:, :9])  # ties
+    for axis in (0, 1):
+        got = jpeg_grid._periodic_part(e, axis)
+        assert got.dtype == np.float32 and np.array_equal(got, _reference_periodic(e, axis))
+
+
+@pytest.mark.parametrize("shape", [(50, 64), (71, 90)])
+def test_abs_second_difference_is_the_rolled_formula(shape):
+    f = np.random.default_rng(1).normal(100, 30, shape).astype(np.float32)
+    for axis in (0, 1):
+        assert np.array_equal(jpeg_grid._abs_second_difference(f, axis), _reference_second(f, axis))
 
 
 def _same_scalar(x, y) -> bool:

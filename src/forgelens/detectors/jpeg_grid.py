@@ -179,18 +179,37 @@ def _abs_second_difference(f: np.ndarray, axis: int) -> np.ndarray:
     return np.abs(out, out=out)
 
 
+#: Rows per band in ``_periodic_part``: a band's shifted copies and network buffers stay in cache.
+_PERIODIC_BAND = 32
+
+
 def _periodic_part(e: np.ndarray, axis: int) -> np.ndarray:
-    """e minus the median of e shifted by -16, -8, 0, 8, 16 along ``axis`` (wrap-around)."""
+    """e minus the median of e shifted by -16, -8, 0, 8, 16 along ``axis`` (wrap-around).
+
+    Computed in bands of ``_PERIODIC_BAND`` rows (each with its 16 wrapped rows above and below when
+    the shifts run along the rows): the same min/max network on the same values as on the whole
+    array at once, without five-array-sized temporaries.
+    """
+    e = np.asarray(e)
     n = e.shape[axis]
-    ep = np.concatenate([np.take(e, range(n - 16, n), axis=axis), e, np.take(e, range(16), axis=axis)], axis=axis)
-
-    def shifted(s):  # np.roll(e, s)[k] = e[k - s]
-        sl = [slice(None), slice(None)]
-        sl[axis] = slice(16 - s, 16 - s + n)
-        return ep[tuple(sl)]
-
-    med = _median5(*(shifted(s) for s in (-16, -8, 0, 8, 16)))
-    return np.subtract(e, med, out=med)
+    out = np.empty_like(e)
+    h = e.shape[0]
+    if axis == 1:
+        idx = np.concatenate([np.arange(n - 16, n), np.arange(n), np.arange(16)]) % n
+        for r0 in range(0, h, _PERIODIC_BAND):
+            band = e[r0 : r0 + _PERIODIC_BAND]
+            ep = band[:, idx]  # columns wrapped: ep[:, 16 + k] = band[:, k]
+            sh = [ep[:, 16 - s : 16 - s + n] for s in (-16, -8, 0, 8, 16)]  # np.roll(band, s, 1)
+            med = _median5(*sh)
+            np.subtract(band, med, out=out[r0 : r0 + _PERIODIC_BAND])
+        return out
+    for r0 in range(0, h, _PERIODIC_BAND):
+        r1 = min(h, r0 + _PERIODIC_BAND)
+        ep = e[np.arange(r0 - 16, r1 + 16) % n]  # rows r0-16 .. r1+15, wrapped
+        sh = [ep[16 - s : 16 - s + (r1 - r0)] for s in (-16, -8, 0, 8, 16)]  # np.roll(e, s, 0)[r0:r1]
+        med = _median5(*sh)
+        np.subtract(e[r0:r1], med, out=out[r0:r1])
+    return out
 
 
 def _percentile(a: np.ndarray, q: float):
@@ -473,10 +492,14 @@ def jpeg_grid(evidence: Evidence, config: GridConfig) -> Trace:
         )
     ]
     heat = np.zeros((h, w), np.float32)
-    origin = np.full((h, w), np.nan, np.float32)
-    denom = np.maximum(valid_density, 1e-3)
-    gate = valid_density > 0.05
-    for g, boxes in _foreign_origin_candidates(votes, valid_density, config, counts, main, n_valid):
+    candidates = _foreign_origin_candidates(votes, valid_density, config, counts, main, n_valid)
+    if candidates:
+        origin = np.full((h, w), np.nan, np.float32)
+        denom = np.maximum(valid_density, 1e-3)
+        gate = valid_density > 0.05
+    else:  # no foreign origin can reach share_low: the heat stays 0 and no region reads the origins
+        origin = np.broadcast_to(np.float32(np.nan), (h, w))
+    for g, boxes in candidates:
         for (y0, y1, x0, x1), (oy0, oy1, ox0, ox1) in boxes:
             # window vote counts are integers: exact whatever the crop, away from its edges
             share = cv2.boxFilter((votes[oy0:oy1, ox0:ox1] == g).astype(np.float32), -1, win)
