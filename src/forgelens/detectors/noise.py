@@ -115,7 +115,14 @@ def finest_diagonal(y: np.ndarray, wavelet: str) -> np.ndarray:
 
     ``dwt2`` filters along rows first, then along columns of both halves; HH1 needs only the
     column pass of the row detail. Same one-axis transforms in the same order: the same numbers.
+    The pass along axis 0 runs on the transposed picture, along its contiguous rows (PyWavelets
+    gathers a strided column per signal otherwise: twice the time); each 1-D signal and its
+    transform are the same, so the coefficients are too.
     """
+    y = np.asarray(y)
+    if y.ndim == 2 and y.dtype in (np.float32, np.float64):
+        detail_cols = pywt.dwt(cv2.transpose(y), wavelet, mode="periodization", axis=1)[1]
+        return pywt.dwt(cv2.transpose(detail_cols), wavelet, mode="periodization", axis=1)[1]
     detail_rows = pywt.dwt(y, wavelet, mode="periodization", axis=0)[1]
     return pywt.dwt(detail_rows, wavelet, mode="periodization", axis=1)[1]
 

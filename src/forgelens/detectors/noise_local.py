@@ -80,6 +80,50 @@ def _window_sums(c: np.ndarray, m: int) -> np.ndarray:
     return out
 
 
+#: Pixels (float32) of one band's full-width buffers in ``channel_cell_moments``: ~384 KB each, so a
+#: band's filter output and its products stay in the CPU cache while its cells are summed.
+_BAND_PIXELS = 98_304
+
+
+def channel_cell_moments(y: np.ndarray, filters: list[np.ndarray], cell: int) -> np.ndarray:
+    """Per-cell sums of r, r², r³, r⁴ for each band-pass channel r = filter2D(y, f), as float32
+    cell means (``cv2.resize`` INTER_AREA; ``_cell_sums`` = that × cell², in float64).
+
+    Returns an array (len(filters), 4, rows, cols). Computed in bands of whole cell rows: each band
+    filters the pixel rows its cells hold plus the two above and one below that the 4×4 kernel reads
+    (BORDER_REFLECT at the picture's own top and bottom only), over the full width. Every value is
+    the same float32 arithmetic on the same pixels as filtering the whole picture at once, so the
+    result is identical bit for bit — without three full-resolution buffers streamed through memory
+    once per channel.
+    """
+    h, w = y.shape
+    rows, cols = h // cell, w // cell
+    out = np.empty((len(filters), 4, rows, cols), np.float32)
+    kh, kw = filters[0].shape
+    above, below = kh // 2, kh - 1 - kh // 2  # rows the kernel reads around its anchor (OpenCV: ksize // 2)
+    band = max(1, _BAND_PIXELS // (w * cell))  # cell rows per band
+    bufs = [np.empty((band * cell + above + below, w), np.float32) for _ in range(3)]
+    wc = cols * cell
+    for c0 in range(0, rows, band):
+        nc = min(band, rows - c0)
+        p0, p1 = c0 * cell, (c0 + nc) * cell
+        i0, i1 = max(0, p0 - above), min(h, p1 + below)
+        src = y[i0:i1]
+        r_buf, r2_buf, rk_buf = (b[: i1 - i0] for b in bufs)
+        top = p0 - i0
+        for k, f in enumerate(filters):
+            cv2.filter2D(src, cv2.CV_32F, f, dst=r_buf, borderType=cv2.BORDER_REFLECT)
+            r = r_buf[top : top + nc * cell, :wc]
+            r2 = np.multiply(r, r, out=r2_buf[: nc * cell, :wc])
+            rk = rk_buf[: nc * cell, :wc]
+            o = out[k, :, c0 : c0 + nc]
+            cv2.resize(r, (cols, nc), dst=o[0], interpolation=cv2.INTER_AREA)
+            cv2.resize(r2, (cols, nc), dst=o[1], interpolation=cv2.INTER_AREA)
+            cv2.resize(np.multiply(r2, r, out=rk), (cols, nc), dst=o[2], interpolation=cv2.INTER_AREA)
+            cv2.resize(np.multiply(r2, r2, out=rk), (cols, nc), dst=o[3], interpolation=cv2.INTER_AREA)
+    return out
+
+
 def local_noise_variance(y: np.ndarray, cfg: NoiseLocalConfig) -> tuple[np.ndarray, np.ndarray]:
     """Noise variance per sliding window, and each window's smallest channel variance.
 
@@ -90,24 +134,17 @@ def local_noise_variance(y: np.ndarray, cfg: NoiseLocalConfig) -> tuple[np.ndarr
     estimate falls back to the smallest channel variance (an upper bound).
     """
     m, cell = cfg.window_cells, cfg.cell
-    rows, cols = y.shape[0] // cell, y.shape[1] // cell
     n = float(m * m * cell * cell)
     filters = dct_filters(cfg.filter_size)
+    moments = channel_cell_moments(y, filters, cell)
     sk_sum = a_sum = a2_sum = ska_sum = None
     min_var = None
-    # full-size buffers reused for every filter (no fresh allocation per moment)
-    r = np.empty(y.shape, np.float32)
-    r2 = np.empty(y.shape, np.float32)
-    rk = np.empty(y.shape, np.float32)
-    for f in filters:
-        cv2.filter2D(y, cv2.CV_32F, f, dst=r, borderType=cv2.BORDER_REFLECT)
-        np.multiply(r, r, out=r2)
-        m1 = _window_sums(_cell_sums(r, cell, rows, cols), m) / n
-        m2 = _window_sums(_cell_sums(r2, cell, rows, cols), m) / n
-        m3 = _window_sums(_cell_sums(np.multiply(r2, r, out=rk), cell, rows, cols), m) / n
-        m4 = _window_sums(_cell_sums(np.multiply(r2, r2, out=rk), cell, rows, cols), m) / n
-        var = np.maximum(m2 - m1 * m1, 1e-6)
-        c4 = m4 - 4 * m1 * m3 + 6 * m1 * m1 * m2 - 3 * m1**4
+    for cm in moments:
+        m1, m2, m3, m4 = (_window_sums(c.astype(np.float64) * (cell * cell), m) / n for c in cm)
+        m1sq = m1 * m1
+        var = np.maximum(m2 - m1sq, 1e-6)
+        # m1⁴ as (m1²)²: two products instead of a libm pow per value (10× faster; within an ulp)
+        c4 = m4 - 4 * m1 * m3 + 6 * m1 * m1 * m2 - 3 * (m1sq * m1sq)
         sk = np.sqrt(np.maximum(c4 / (var * var) - 3.0, 0.0))
         a = 1.0 / var
         if sk_sum is None:
@@ -118,6 +155,7 @@ def local_noise_variance(y: np.ndarray, cfg: NoiseLocalConfig) -> tuple[np.ndarr
             a2_sum += a * a
             ska_sum += sk * a
             min_var = np.minimum(min_var, var)
+    del moments
     k = float(len(filters))
     mean_sk, mean_a, mean_a2, mean_ska = sk_sum / k, a_sum / k, a2_sum / k, ska_sum / k
     den = mean_a2 - mean_a * mean_a
