@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from forgelens.detectors import registry, run
+from forgelens.detectors import registry
 from forgelens.detectors.jpeg_ghost import rises_again
 from forgelens.evidence import load
 from tests._jpeg_helpers import composite, jpeg_bytes, jpeg_roundtrip, natural_texture, png_bytes
@@ -23,6 +23,18 @@ BOX = (160, 96, 320, 256)  # on the 8x8 grid, 13 % of the picture
 @pytest.fixture(scope="module")
 def textures():
     return natural_texture(H, W, 1), natural_texture(H, W, 2)
+
+
+def _with_test(ev):
+    """The ghost with the history test on (an option, off by default until the detection model is refitted)."""
+    return registry.run("jpeg_ghost", ev, registry.get("jpeg_ghost").make_config({"history_test": "true"}),
+                        catch=False)
+
+
+def test_history_test_is_off_by_default():
+    """The shipped detection model was fitted on ghost traces without the test; with it on, authentic PNGs
+    read as more manipulated (session 10: Kodak24 false alarms 2 -> 5 of 24). On again after a refit."""
+    assert registry.get("jpeg_ghost").make_config({}).history_test is False
 
 
 def _ghosts(tr):
@@ -45,13 +57,13 @@ def test_rises_again_marks_farid_minimum_not_a_steady_fall():
 def test_ghost_still_found_when_the_composite_was_saved_as_png(textures):
     bg, donor = textures
     comp, mask = composite(jpeg_roundtrip(bg, 90), jpeg_roundtrip(donor, 60), BOX)
-    tr = run("jpeg_ghost", load(png_bytes(jpeg_roundtrip(comp, 90))), catch=False)  # JPEG q90, then PNG
+    tr = _with_test(load(png_bytes(jpeg_roundtrip(comp, 90))))  # JPEG q90, then PNG
     assert roc_auc_score(mask.ravel(), tr.pixels(tr.heatmap).ravel()) >= 0.9
     assert abs(_ghosts(tr)[0].values["quality"] - 60) <= 2
 
 
 def test_never_compressed_picture_has_no_ghost_heat_and_says_why(textures):
-    tr = run("jpeg_ghost", load(png_bytes(textures[0])), catch=False)
+    tr = _with_test(load(png_bytes(textures[0])))
     assert not _ghosts(tr) and tr.score == 0.0
     assert float(np.max(tr.heatmap)) == 0.0 and "no JPEG history" in tr.note
 
@@ -72,7 +84,7 @@ def test_jpeg_region_in_a_never_compressed_png_is_not_read(textures):
     history, so a region first saved as JPEG and pasted into it is not looked for."""
     bg, donor = textures
     comp, _ = composite(bg, jpeg_roundtrip(donor, 60), BOX)
-    tr = run("jpeg_ghost", load(png_bytes(comp)), catch=False)
+    tr = _with_test(load(png_bytes(comp)))
     assert not _ghosts(tr) and "no JPEG history" in tr.note
 
 
@@ -81,7 +93,7 @@ def test_generator_png_reported_in_the_walkthrough_has_no_ghost(shared_datasets)
     if not path.is_file():
         pytest.skip(f"{path} absent")
     ev = load(str(path))
-    tr = run("jpeg_ghost", ev, catch=False)
+    tr = _with_test(ev)
     assert not _ghosts(tr) and tr.score == 0.0
     old = registry.run("jpeg_ghost", ev, registry.get("jpeg_ghost").make_config({"history_test": "false"}),
                        catch=False)
