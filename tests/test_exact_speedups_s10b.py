@@ -178,3 +178,75 @@ def test_a_truncated_jpeg_still_gives_one_clear_error_or_loads():
         if t.name == "forgelens-jpeg-internals":
             t.join(timeout=10)
             assert not t.is_alive()
+
+
+def _warm_threads():
+    import threading
+
+    return [t for t in threading.enumerate() if t.name == "forgelens-warm-up"]
+
+
+def test_warm_up_is_skipped_without_clip_probe_and_never_raises(monkeypatch):
+    from forgelens import pipeline
+    from forgelens.detectors import clip_probe
+
+    calls = []
+    monkeypatch.setattr(clip_probe, "warm_up", lambda config: calls.append(config))
+    pipeline.warm_up_models(["ela", "jpeg_grid"], None)
+    pipeline.warm_up_models(None, {"clip_probe": {"no_such_option": 1}})  # a bad option: left to the run
+    for t in _warm_threads():
+        t.join(timeout=30)
+    assert calls == []
+    pipeline.warm_up_models(["clip_probe"], {"clip_probe": {"threads": 1}})
+    for t in _warm_threads():
+        t.join(timeout=30)
+    assert [c.threads for c in calls] == [1]
+
+
+def test_warm_up_errors_are_swallowed(monkeypatch):
+    from forgelens import pipeline
+    from forgelens.detectors import clip_probe
+
+    def boom(config):
+        raise RuntimeError("model file damaged")
+
+    monkeypatch.setattr(clip_probe, "warm_up", boom)
+    pipeline.warm_up_models(None, None)  # the default analysis holds clip_probe
+    for t in _warm_threads():
+        t.join(timeout=30)
+
+
+needs_clip = pytest.mark.skipif(
+    __import__("forgelens.learned.clip_encoder", fromlist=["x"]).unavailable_reason() is not None,
+    reason="CLIP encoder absent")
+
+
+@needs_clip
+def test_clip_session_made_once_when_asked_from_two_threads():
+    """The warm-up and the detector may ask at once: one session, the same object for both."""
+    import threading
+
+    from forgelens.learned import clip_encoder
+
+    clip_encoder._session.cache_clear()
+    got = []
+    ts = [threading.Thread(target=lambda: got.append(clip_encoder.session(1))) for _ in range(2)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert len(got) == 2 and got[0] is got[1] and clip_encoder._session.cache_info().misses == 1
+    clip_encoder._session.cache_clear()
+
+
+@needs_clip
+def test_clip_probe_trace_same_with_and_without_the_warm_up():
+    from forgelens.learned import clip_encoder
+    from forgelens.pipeline import analyze
+
+    data = jpeg_bytes(natural_image(240, 320, seed=6), 90)
+    clip_encoder._session.cache_clear()
+    a = analyze(data, detectors=["clip_probe"]).trace("clip_probe")  # warm-up beside the decode
+    clip_encoder._session.cache_clear()
+    b = run("clip_probe", load(data), catch=False)  # made by the detector itself
+    assert a.score == b.score and [f.to_dict() for f in a.findings] == [f.to_dict() for f in b.findings]
