@@ -228,6 +228,17 @@ def feature_vector(feats: dict[str, np.ndarray], parts: tuple[str, ...]) -> np.n
     return np.concatenate([part_array(feats, p).ravel() for p in parts])
 
 
+def warm_up(config: ClipProbeConfig) -> None:
+    """Make the CLIP encoder's ONNX Runtime session now (a no-op once made, or when the encoder is
+    unavailable: the detector says why). ``pipeline.analyze`` calls it in a thread of its own while
+    the picture is decoded, when one core would otherwise wait (issue 16, session 10): the session
+    is the same one the detector would make (same file, same options), so its outputs are too."""
+    from forgelens.learned import clip_encoder
+
+    if clip_encoder.unavailable_reason() is None:
+        clip_encoder.session(config.threads)
+
+
 @register(
     "clip_probe",
     config=ClipProbeConfig,

@@ -201,25 +201,33 @@ def _g2nn_pairs(pts: np.ndarray, desc: np.ndarray, ratio: float, k: int, min_dis
     A keypoint whose nearest and second-nearest distances already fail the ratio test
     has no g2NN match, so the k-nearest search (a partial sort per row) runs only on the
     rows that pass it; both nearest distances come from two row minima.
+
+    The squared distances are formed in place (the same float32 operations in the same order
+    as ``sq_i + sq_j - 2 * d_i . d_j``), and the keypoints closer than ``min_dist`` (itself and
+    duplicates) are found once for the whole image by ``_close_pairs`` instead of from a dense
+    n x n table of coordinate differences per chunk: the same pairs are excluded, so the matches
+    are identical (issue 16, session 10).
     """
     n = desc.shape[0]
     k = int(min(k, n - 1))
     sq = (desc * desc).sum(1)
     out = []
     chunk = max(1, int(4_000_000 // max(n, 1)))
-    lim2 = min_dist * min_dist
-    for a in range(0, n, chunk):
+    close_i, close_j = _close_pairs(pts, min_dist)
+    bounds = np.searchsorted(close_i, np.arange(0, n + chunk, chunk))
+    buf = np.empty((min(chunk, n), n), np.float32)
+    for ci, a in enumerate(range(0, n, chunk)):
         b = min(n, a + chunk)
-        d2 = sq[a:b, None] + sq[None, :] - 2.0 * desc[a:b] @ desc.T
+        d2 = buf[: b - a]
+        prod = desc[a:b] @ desc.T
+        np.multiply(prod, 2.0, out=prod)
+        np.add(sq[a:b, None], sq[None, :], out=d2)
+        np.subtract(d2, prod, out=d2)
+        del prod
         np.maximum(d2, 0.0, out=d2)
         # exclude itself and keypoints at (nearly) the same place
-        dx = pts[a:b, None, 0] - pts[None, :, 0]
-        dy = pts[a:b, None, 1] - pts[None, :, 1]
-        np.multiply(dx, dx, out=dx)
-        np.multiply(dy, dy, out=dy)
-        dx += dy
-        d2[dx < lim2] = np.inf
-        del dx, dy
+        lo, hi = bounds[ci], bounds[ci + 1]
+        d2[close_i[lo:hi] - a, close_j[lo:hi]] = np.inf
         # rows whose first ratio d1 / d2 fails (most of them) cannot match
         rows_all = np.arange(b - a)
         first = d2.argmin(axis=1)
@@ -232,9 +240,9 @@ def _g2nn_pairs(pts: np.ndarray, desc: np.ndarray, ratio: float, k: int, min_dis
         cand = np.nonzero((np.nan_to_num(r1, nan=1.0) < ratio) & np.isfinite(m1))[0]
         if cand.size == 0:
             continue
-        d2 = d2[cand]
-        idx = np.argpartition(d2, k, axis=1)[:, : k + 1]
-        dk = np.take_along_axis(d2, idx, axis=1)
+        dc = d2[cand]
+        idx = np.argpartition(dc, k, axis=1)[:, : k + 1]
+        dk = np.take_along_axis(dc, idx, axis=1)
         order = np.argsort(dk, axis=1)
         idx = np.take_along_axis(idx, order, axis=1)
         d = np.sqrt(np.take_along_axis(dk, order, axis=1))
@@ -248,6 +256,34 @@ def _g2nn_pairs(pts: np.ndarray, desc: np.ndarray, ratio: float, k: int, min_dis
     pairs = np.sort(pairs, axis=1)
     pairs = np.unique(pairs, axis=0)
     return pairs[pairs[:, 0] != pairs[:, 1]]
+
+
+def _close_pairs(pts: np.ndarray, min_dist: float) -> tuple[np.ndarray, np.ndarray]:
+    """Every ordered pair (i, j), i itself included, whose squared distance computed in float32 as
+    ``(x_i - x_j)**2 + (y_i - y_j)**2`` is below ``min_dist**2``, sorted by i.
+
+    A k-d tree lists the pairs within a slightly larger radius (float32 rounding moves a squared
+    distance by a few parts in 10^7); the float32 test, the same operations on the same values as a
+    dense table of differences would do, then decides each one.
+    """
+    from scipy.spatial import cKDTree
+
+    n = pts.shape[0]
+    lim2 = min_dist * min_dist
+    r = float(min_dist) * (1.0 + 1e-4) + 1e-6
+    near = cKDTree(pts.astype(np.float64)).query_pairs(r, output_type="ndarray") if n > 1 else np.zeros((0, 2), int)
+    diag = np.arange(n)
+    i = np.concatenate([diag, near[:, 0], near[:, 1]]).astype(np.intp)
+    j = np.concatenate([diag, near[:, 1], near[:, 0]]).astype(np.intp)
+    dx = pts[i, 0] - pts[j, 0]
+    dy = pts[i, 1] - pts[j, 1]
+    np.multiply(dx, dx, out=dx)
+    np.multiply(dy, dy, out=dy)
+    dx += dy
+    hit = dx < lim2
+    i, j = i[hit], j[hit]
+    order = np.argsort(i, kind="stable")
+    return i[order], j[order]
 
 
 def _cluster(pts: np.ndarray, pairs: np.ndarray, config: CopyMoveSiftConfig) -> dict[int, int]:

@@ -195,6 +195,17 @@ def edited_graph_source() -> str | bytes:
     return edited_graph()
 
 
+_SESSION_LOCK = threading.Lock()
+
+
+def session(threads: int):
+    """The encoder's ONNX Runtime session (``_session``), made once per thread count. Thread-safe: a
+    session being made (by ``pipeline.analyze``'s warm-up, beside the decode) is waited for, not made
+    a second time."""
+    with _SESSION_LOCK:
+        return _session(threads)
+
+
 @lru_cache(maxsize=2)
 def _session(threads: int):
     """The encoder with the per-block CLS outputs added (``with_layer_outputs``); outputs 0 and 1
@@ -244,7 +255,7 @@ def embed(images: list[np.ndarray] | np.ndarray, threads: int = 2, batch: int = 
     why = unavailable_reason()
     if why:
         raise RuntimeError(why)
-    sess = _session(threads)
+    sess = session(threads)
     name = sess.get_inputs()[0].name
     out = []
     for i in range(0, len(images), batch):
@@ -272,7 +283,7 @@ def encode_tiles(tiles: list[np.ndarray], threads: int = 2) -> dict[str, np.ndar
     why = unavailable_reason()
     if why:
         raise RuntimeError(why)
-    sess = _session(threads)
+    sess = session(threads)
     name = sess.get_inputs()[0].name
     outs = [o.name for o in sess.get_outputs()]
     cls_outs = sorted((o for o in outs if o.startswith("cls_layer_")), key=lambda o: int(o.rsplit("_", 1)[1]))
