@@ -43,8 +43,11 @@ def read_jpeg_internals(data: bytes) -> tuple[JpegInternals | None, str | None]:
     tmp_dir = memfd = None
     try:
         # jpeglib reads from a path: hand it the very bytes that were hashed, from memory
-        # (a memfd, never on disk) where the OS has them, else from a private temporary
-        # folder that is removed below (never the original path: it may have changed since)
+        # (a memfd) where the OS has them, else from a private temporary folder that is
+        # removed below (never the original path: it may have changed since). jpeglib itself
+        # then copies the bytes it read into a temporary file of its own (``tempfile``'s
+        # folder, mode 0600, removed after reading); the service points that folder at each
+        # job's private folder, which is removed with the job (``service/worker.py``).
         if hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd"):
             memfd = os.memfd_create("forgelens-jpeg", getattr(os, "MFD_CLOEXEC", 0))
             view = memoryview(data)
