@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import io
 import json
 import os
 import socket
@@ -32,24 +31,10 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-from PIL import Image
-
 HERE = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-def photo_jpeg(h: int, w: int, seed: int) -> bytes:
-    """A photo-like picture (gradients, 8×8 texture, noise), JPEG quality 90 (as service_load.py)."""
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    base = 60 + 80 * (xx / w) + 40 * np.sin(yy / 37.0)
-    small = rng.normal(0, 1, (h // 8 + 1, w // 8 + 1)).astype(np.float32)
-    tex = np.kron(small, np.ones((8, 8), np.float32))[:h, :w] * 25
-    img = np.stack([base + tex, base * 0.9 + tex + 10, base * 0.7 + tex * 0.8 + 25], axis=2)
-    img += rng.normal(0, 2, img.shape).astype(np.float32)
-    buf = io.BytesIO()
-    Image.fromarray(np.clip(img, 0, 255).astype(np.uint8)).save(buf, format="JPEG", quality=90)
-    return buf.getvalue()
+from service_load import photo_jpeg  # noqa: E402  (the same photo-like JPEG as the load benchmark)
 
 
 def start(src: Path, data: Path, detectors: str) -> tuple[subprocess.Popen, str, float]:

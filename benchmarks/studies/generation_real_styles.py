@@ -39,6 +39,9 @@ from pathlib import Path
 import numpy as np
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from generation_fresh_check import wilson  # noqa: E402  (one Wilson interval for the generation studies)
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "datasets"
@@ -47,16 +50,6 @@ FPR = 0.03
 TRIVIAL_SETS = (("aigen-sd12", "generated"), ("aigen-playground", "generated"), ("gan-examples", "generated"),
                 ("pristine-extra", "authentic"), ("aigen-playground", "authentic"),
                 ("gan-examples", "authentic"), ("casia1-samples", "authentic"))
-
-
-def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """95 % Wilson score interval of a proportion k/n."""
-    if n == 0:
-        return 0.0, 1.0
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def cell(k: int, n: int) -> str:

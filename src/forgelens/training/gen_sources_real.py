@@ -53,7 +53,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 from pathlib import Path
 
 from forgelens.training import generation_data as gd
@@ -223,15 +222,7 @@ def extend_real(out: Path, mirrors: Path | None, sources: tuple[Source, ...], gu
         if not rec.dropped:
             rec.split = gd.split_of(rec)
     gd._write_views(records, pixels, view_dir, seed, robust)
-    staging = Path(out) / f"guard-views-{tag}"  # hard links of the new views only: the guard reads just those
-    staging.mkdir(exist_ok=True)
-    for rec in records:
-        for v in rec.views:
-            link = staging / v["file"]
-            if not link.exists():
-                os.link(view_dir / v["file"], link)
-    hit = {Path(p).name for p in gd.run_guard(staging, guard)}
-    gd.drop_guarded_views(records, view_dir, guard, flagged={str((view_dir / n).resolve()) for n in hit})
+    gd.guard_new_views(records, Path(out), tag, guard)
     gd.write_manifest(out, old + records)
     return records
 

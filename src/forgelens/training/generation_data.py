@@ -482,6 +482,15 @@ def extend(out: Path, mirrors: Path | None, sources: tuple[Source, ...], guard: 
         if not rec.dropped:
             rec.split = split or splits[rec.repo]
     _write_views(records, pixels, view_dir, seed, robust)
+    guard_new_views(records, Path(out), tag, guard)
+    write_manifest(out, old + records)
+    return records
+
+
+def guard_new_views(records: list[Record], out: Path, tag: str, guard: Path) -> None:
+    """Run the evaluation guard on the processed views of ``records`` only (hard links of them in
+    ``out/guard-views-TAG``) and drop the views it flags (``drop_guarded_views``)."""
+    view_dir = out / "views"
     staging = out / f"guard-views-{tag}"  # hard links of the new views only: the guard reads just those
     staging.mkdir(exist_ok=True)
     for rec in records:
@@ -491,8 +500,6 @@ def extend(out: Path, mirrors: Path | None, sources: tuple[Source, ...], guard: 
                 os.link(view_dir / v["file"], link)
     hit = {Path(p).name for p in run_guard(staging, guard)}
     drop_guarded_views(records, view_dir, guard, flagged={str((view_dir / n).resolve()) for n in hit})
-    write_manifest(out, old + records)
-    return records
 
 
 def load_manifest(out: Path) -> list[Record]:
