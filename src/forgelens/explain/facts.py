@@ -45,6 +45,9 @@ ALTERNATIVES_BY_KIND = {
     "copy_move": "Two genuinely identical objects (signs, tiles, windows, printed patterns) match the same "
                  "way; and which of the two copies is the original cannot be told.",
     "ela_high_error": "Texture, edges and saturated colours raise the error level of authentic areas too.",
+    "jpeg_ghost": "Near-flat areas (sky, walls, smooth gradients) lose little at every quality and can dip the "
+                  "same way; in a file never saved as JPEG (a PNG or TIFF straight from a camera, scanner or "
+                  "generator) this is common.",
     "editing_software": "The software may only have converted, resized or exported the picture.",
     "thumbnail_mismatch": "Cameras and phones render their thumbnails differently, and a rotation or crop "
                           "without a thumbnail update does this too.",
