@@ -295,3 +295,31 @@ def test_vote_counts_are_the_bincount_of_the_votes():
         want = np.bincount(votes[votes >= 0].astype(np.int64), minlength=64)
         got = jpeg_grid._vote_counts(votes)
         assert got.dtype == want.dtype and np.array_equal(got, want)
+
+
+def test_fuse_pools_the_maps_beside_the_fusion_with_the_same_summary_and_verdict(monkeypatch):
+    """fuse() pools the traces' maps for the detection model in a second thread while it fuses them, then adds
+    the fused map: the summary and the verdict equal the serial order (summarise with the fused map)."""
+    from forgelens import fusion
+    from forgelens.fusion import detection
+    from forgelens.pipeline import analyze
+
+    rgb = natural_image(320, 416, seed=5)
+    rgb[100:180, 120:220] = natural_image(80, 100, seed=9)  # a pasted block
+    rep = analyze(jpeg_bytes(rgb, 85))
+    live = [t for t in rep.traces if t.applicable and t.error is None]
+    serial = detection.summarise(live, rep.verdict.heatmap)
+    split = detection.summarise(live, None, rep.evidence.shape)
+    detection.add_fused(split, rep.verdict.heatmap)
+    assert serial.maps.keys() == split.maps.keys() and serial.reliability.keys() == split.reliability.keys()
+    for name in serial.maps:
+        assert np.array_equal(serial.maps[name], split.maps[name])
+    for name in serial.reliability:
+        assert np.array_equal(serial.reliability[name], split.reliability[name])
+    assert np.array_equal(serial.fused, split.fused) and serial.facts == split.facts
+    assert serial.scores == split.scores and serial.provenance_strength == split.provenance_strength
+
+    # the verdict with the summary made in the serial order (the fused map first) is the same verdict
+    a = fusion.fuse(rep.traces, rep.evidence.shape).to_dict()
+    b = fusion.fuse(rep.traces, rep.evidence.shape, summary=serial).to_dict()
+    assert a == b

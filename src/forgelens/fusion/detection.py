@@ -59,7 +59,7 @@ AGREEMENT_FAMILIES = ("learned", "noise", "jpeg", "copymove", "camera")
 _NOT_MANIPULATION = ("generation", "provenance", "baseline")
 _PROVENANCE_IGNORED = ("ai_declared", "generator_signature")
 
-__all__ = ["DetectionModel", "MapSummary", "detection_model", "features", "summarise"]
+__all__ = ["DetectionModel", "MapSummary", "add_fused", "detection_model", "features", "summarise"]
 
 
 @dataclass
@@ -144,11 +144,15 @@ def _shrink_map(m: np.ndarray, shape: tuple[int, int], block: int, gshape: tuple
     return _shrink(to_pixels(m, shape, block), gshape)
 
 
-def summarise(traces: list[Trace], fused: np.ndarray | None = None) -> MapSummary:
-    """Shrink the manipulation traces' maps (and the fused map) to the pooling grid."""
+def summarise(traces: list[Trace], fused: np.ndarray | None = None, shape: tuple[int, int] | None = None) -> MapSummary:
+    """Shrink the manipulation traces' maps (and the fused map) to the pooling grid.
+
+    ``shape``: the picture's, when the fused map is added later (``add_fused``) — ``fuse`` pools the
+    traces' maps while it fuses them, in a second thread; the same numbers as with ``fused`` given."""
     s = MapSummary()
     live = [t for t in traces if t.applicable and t.error is None]
-    shape = next((t.shape or t.heatmap.shape for t in live if t.heatmap is not None), None)
+    if shape is None:
+        shape = next((t.shape or t.heatmap.shape for t in live if t.heatmap is not None), None)
     if fused is not None:
         shape = fused.shape
     gshape = _grid_shape(shape) if shape is not None else None
@@ -163,11 +167,16 @@ def summarise(traces: list[Trace], fused: np.ndarray | None = None) -> MapSummar
         s.maps[t.name] = _shrink_map(t.heatmap, shape, t.block, gshape).astype(np.float16)
         if t.reliability is not None:
             s.reliability[t.name] = _shrink_map(t.reliability, shape, t.block, gshape).astype(np.float16)
-    if fused is not None and gshape is not None:
-        s.fused = _shrink(fused, gshape).astype(np.float16)
+    if fused is not None:
+        add_fused(s, fused)
     s.facts = finding_facts([(t.family, f.kind, f.values, t.shape or (t.heatmap.shape if t.heatmap is not None else shape or (1, 1)))
                              for t in live for f in t.findings])
     return s
+
+
+def add_fused(s: MapSummary, fused: np.ndarray) -> None:
+    """The fused map, shrunk to the pooling grid of ``fused``'s shape, into the summary."""
+    s.fused = _shrink(fused, _grid_shape(fused.shape)).astype(np.float16)
 
 
 def _map_stats(m: np.ndarray, r: np.ndarray | None) -> dict[str, float]:
