@@ -128,6 +128,18 @@ def rises_again(curve: np.ndarray, margin: float) -> np.ndarray:
     return out
 
 
+def _reference(a: np.ndarray, reliable: np.ndarray) -> np.ndarray:
+    """The per-quality values (axis 0) of the reliable blocks, or of every block when fewer than 16
+    are reliable: the population the picture-wide medians are taken over."""
+    return a[:, reliable] if reliable.sum() >= 16 else a.reshape(len(a), -1)
+
+
+def _no_heat(shape: tuple[int, int], note: str) -> Trace:
+    """A trace with no heat and no reliability on the 8×8 grid, saying why in ``note``."""
+    return Trace(name="jpeg_ghost", heatmap=np.zeros(grid_shape(shape, 8), np.float32),
+                 reliability=np.zeros(grid_shape(shape, 8), np.float32), block=8, score=0.0, note=note)
+
+
 @register(
     "jpeg_ghost",
     config=GhostConfig,
@@ -205,18 +217,12 @@ def jpeg_ghost(evidence: Evidence, config: GhostConfig) -> Trace:
     energy = d.mean(axis=0)
     reliable = energy >= config.flat_level
     if config.history_test and evidence.jpeg is None:
-        whole = np.median(d[:, reliable] if reliable.sum() >= 16 else d.reshape(len(d), -1), axis=1)
+        whole = np.median(_reference(d, reliable), axis=1)
         if not rises_again(whole, config.dip_min).any():
-            return Trace(
-                name="jpeg_ghost",
-                heatmap=np.zeros(grid_shape((h, w), 8), np.float32),
-                reliability=np.zeros(grid_shape((h, w), 8), np.float32),
-                block=8,
-                score=0.0,
-                note="no JPEG history found: the picture's re-compression error falls steadily with quality",
-            )
+            return _no_heat((h, w), "no JPEG history found: the picture's re-compression error falls steadily "
+                                    "with quality")
     prof = d / (d.sum(axis=0, keepdims=True) + 1e-6)
-    ref = prof[:, reliable] if reliable.sum() >= 16 else prof.reshape(len(qualities), -1)
+    ref = _reference(prof, reliable)
     med = np.median(ref, axis=1)
     usable = (
         qualities <= (q_last - config.min_gap)
@@ -224,16 +230,9 @@ def jpeg_ghost(evidence: Evidence, config: GhostConfig) -> Trace:
         else np.ones(len(qualities), bool)
     )
     if not usable.any():
-        return Trace(
-            name="jpeg_ghost",
-            heatmap=np.zeros(grid_shape((h, w), 8), np.float32),
-            reliability=np.zeros(grid_shape((h, w), 8), np.float32),
-            block=8,
-            score=0.0,
-            note=f"file quality ≈ {q_last}: no sweep quality lies below it",
-        )
+        return _no_heat((h, w), f"file quality ≈ {q_last}: no sweep quality lies below it")
     dip = 1.0 - prof[usable] / (med[usable, None, None] + 1e-9)
-    ref_dip = dip[:, reliable] if reliable.sum() >= 16 else dip.reshape(len(dip), -1)
+    ref_dip = _reference(dip, reliable)
     centre = np.median(ref_dip, axis=1)
     spread = 1.4826 * np.median(np.abs(ref_dip - centre[:, None]), axis=1)
     z = (dip - centre[:, None, None]) / np.maximum(spread, 0.02)[:, None, None]
