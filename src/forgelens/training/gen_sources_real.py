@@ -51,7 +51,6 @@ Usage (adds them to a ``cp -al`` copy of a set; prints the provenance summary)::
 
 from __future__ import annotations
 
-import argparse
 import csv
 from pathlib import Path
 
@@ -238,13 +237,7 @@ def counts(records: list[Record]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="add real photographs of the small real styles to a generation set")
-    ap.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
-    ap.add_argument("--shared", type=Path, default=Path("../shared"))
-    ap.add_argument("--out", type=Path, required=True, help="an existing set (its manifest.jsonl is extended)")
-    ap.add_argument("--guard", type=Path, default=None, help="heldout_guard.py (default: SHARED/tools/)")
-    ap.add_argument("--seed", type=int, default=0)
-    a = ap.parse_args(argv)
+    a = gd.extend_arguments("add real photographs of the small real styles to a generation set").parse_args(argv)
     check_real_sources(REAL_SOURCES)
     if overlapping_repositories(REAL_SOURCES):
         raise SystemExit(f"repositories already read by another source list: {sorted(overlapping_repositories())}")

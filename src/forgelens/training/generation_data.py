@@ -581,9 +581,8 @@ def summary(records: list[Record]) -> str:
     return "\n".join(lines)
 
 
-def extend_cli(argv: list[str] | None, sources: tuple[Source, ...], tag: str, description: str,
-               split: str = "") -> int:
-    """The command line of a module that adds ``sources`` to an existing set (``extend``): prints the summary."""
+def extend_arguments(description: str):
+    """The options of every command that adds pictures to an existing set (mirrors, shared, out, guard, seed)."""
     import argparse
 
     ap = argparse.ArgumentParser(description=description)
@@ -592,7 +591,13 @@ def extend_cli(argv: list[str] | None, sources: tuple[Source, ...], tag: str, de
     ap.add_argument("--out", type=Path, required=True, help="an existing set (its manifest.jsonl is extended)")
     ap.add_argument("--guard", type=Path, default=None, help="heldout_guard.py (default: SHARED/tools/)")
     ap.add_argument("--seed", type=int, default=0)
-    a = ap.parse_args(argv)
+    return ap
+
+
+def extend_cli(argv: list[str] | None, sources: tuple[Source, ...], tag: str, description: str,
+               split: str = "") -> int:
+    """The command line of a module that adds ``sources`` to an existing set (``extend``): prints the summary."""
+    a = extend_arguments(description).parse_args(argv)
     guard = a.guard or a.shared / "tools" / "heldout_guard.py"
     print(summary(extend(a.out, a.mirrors, sources, guard, seed=a.seed, tag=tag, split=split)))
     return 0
