@@ -103,16 +103,18 @@ def pixel_std(px: np.ndarray) -> float:
 
     The counts are OpenCV's ``calcHist``, which releases the GIL (``np.bincount`` holds it,
     ~0.03 s at 6 MP, stalling the detector beside it; issue 16, session 11). Its float32 counts
-    are exact integers: a band holds at most 2**24 values, so no bin passes float32's exact range.
+    are exact integers: each call counts at most 2**24 values, so no bin passes float32's exact range.
     """
     if px.dtype != np.uint8:
         return float(px.std())
     counts = np.zeros(256, np.int64)
-    per_row = max(1, px[:1].size)
-    band = max(1, (1 << 24) // per_row)
+    chunk = 1 << 24
+    band = max(1, chunk // max(1, px[:1].size))
     for r0 in range(0, px.shape[0], band):
-        values = np.ascontiguousarray(px[r0:r0 + band]).reshape(-1, 1)
-        counts += cv2.calcHist([values], [0], None, [256], [0, 256]).ravel().astype(np.int64)
+        values = np.ascontiguousarray(px[r0:r0 + band]).reshape(-1)
+        for c0 in range(0, values.size, chunk):  # more than one chunk only for a row over 2**24 values
+            part = values[c0:c0 + chunk].reshape(-1, 1)
+            counts += cv2.calcHist([part], [0], None, [256], [0, 256]).ravel().astype(np.int64)
     levels = np.arange(256, dtype=np.float64)
     n = max(int(counts.sum()), 1)
     mean = counts @ levels / n
