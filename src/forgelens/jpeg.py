@@ -14,6 +14,7 @@ pixels equal Pillow's decoder (same IJG islow IDCT and fancy upsampling).
 from __future__ import annotations
 
 import io
+import os
 from functools import lru_cache
 
 import cv2
@@ -154,9 +155,35 @@ def encode_jpeg(pixels: np.ndarray | Image.Image, quality: int, subsampling: int
     Pillow's code 0, 1, 2; it is ignored for gray pixels.
     """
     im = pixels if isinstance(pixels, Image.Image) else Image.fromarray(np.ascontiguousarray(pixels))
-    buf = io.BytesIO()
-    im.save(buf, "JPEG", quality=int(quality), subsampling=_subsampling_code(subsampling), optimize=False)
-    return buf.getvalue()
+    options = {"quality": int(quality), "subsampling": _subsampling_code(subsampling), "optimize": False}
+    fd = _memory_file()
+    if fd is None:
+        buf = io.BytesIO()
+        im.save(buf, "JPEG", **options)
+        return buf.getvalue()
+    with open(fd, "w+b") as f:  # closes fd
+        im.save(f, "JPEG", **options)
+        f.seek(0)
+        return f.read()
+
+
+def _memory_file() -> int | None:
+    """A file descriptor of an anonymous in-memory file (Linux ``memfd_create``), or None.
+
+    Pillow encodes into a real file with ``encode_to_file``, which releases the GIL while
+    libjpeg works; into a ``BytesIO`` it calls ``encode`` chunk by chunk holding the GIL
+    (Pillow's ``encode.c``). Same encoder, same settings, same bytes — but with detectors
+    running side by side (``pipeline.analyze(workers=2)``), the other thread is no longer
+    stalled by JPEG-ghost's quality sweep (issue 16, session 11). None where the system has no
+    ``memfd_create`` (then ``BytesIO``: same bytes, GIL held).
+    """
+    create = getattr(os, "memfd_create", None)
+    if create is None:
+        return None
+    try:
+        return create("forgelens-jpeg", getattr(os, "MFD_CLOEXEC", 0))
+    except OSError:
+        return None
 
 
 _IMREAD_RGB = getattr(cv2, "IMREAD_COLOR_RGB", None)

@@ -167,8 +167,9 @@ def analyze(
         if workers > 1 and len(order) > 1:
             _ = evidence.luminance  # shared by most detectors: build it once, before the threads
             mb = {n: _WORKING_SET_MB_PER_MP.get(n, _OTHER_MB_PER_MP) * evidence.megapixels for n in order}
-            done = run_side_by_side(order, lambda n: registry.run(n, evidence, cfgs[n]), int(workers), mb,
-                                    PARALLEL_WORKING_SET_MB)
+            with one_opencv_thread():
+                done = run_side_by_side(order, lambda n: registry.run(n, evidence, cfgs[n]), int(workers), mb,
+                                        PARALLEL_WORKING_SET_MB)
         else:
             done = {n: registry.run(n, evidence, cfgs[n]) for n in order}
     done.update(skipped)
@@ -262,6 +263,38 @@ def one_blas_thread() -> contextlib.AbstractContextManager:
     except ImportError:  # pragma: no cover
         return contextlib.nullcontext()
     return threadpool_limits(1, user_api="blas")
+
+
+@contextlib.contextmanager
+def one_opencv_thread():
+    """OpenCV's own thread pool off (``cv2.setNumThreads(1)``) while detectors run side by side.
+
+    With ``workers`` detector threads already on the cores, OpenCV's pool adds a third busy
+    thread: a ``parallel_for_`` hands half its stripes to the pool's worker, which then waits for
+    a core held by the other detector while the calling detector waits for it (plus the pool's
+    spin-then-yield wait). Measured on the D70s (issue 16, session 11): that worker burnt ~0.55
+    CPU s per analysis beside two detector threads. Same functions, same stripes, results
+    unchanged (the identity set compared byte for byte). The setting is process-wide: analyses
+    overlapping in threads (the service) share one count, and the last to leave restores it.
+    """
+    import cv2
+
+    with _OPENCV_LOCK:
+        if _OPENCV_HOLDERS[0] == 0:
+            _OPENCV_HOLDERS[1] = cv2.getNumThreads()
+            cv2.setNumThreads(1)
+        _OPENCV_HOLDERS[0] += 1
+    try:
+        yield
+    finally:
+        with _OPENCV_LOCK:
+            _OPENCV_HOLDERS[0] -= 1
+            if _OPENCV_HOLDERS[0] == 0:
+                cv2.setNumThreads(_OPENCV_HOLDERS[1])
+
+
+_OPENCV_LOCK = threading.Lock()
+_OPENCV_HOLDERS = [0, 0]  # analyses inside one_opencv_thread, OpenCV's thread count before the first
 
 
 def verdict_for(evidence: Evidence, traces: list[Trace], fusion: FusionConfig | None = None) -> Verdict:
