@@ -113,3 +113,36 @@ def test_fresh_check_rule_and_wilson_interval():
     failed = [text for text, ok in check.rule(189, 21, (5, 6), (0.880, 0.874)) if not ok]
     assert len(failed) == 2  # more false alarms than the reference, and AUC below reference − 0.005
     assert not check.rule(140, 21, (5, 1), (0.88, 0.93))[0][1]  # under 150 photos: the size condition fails
+
+
+def test_session_11_rule_counts_each_fresh_set_and_each_small_style():
+    studies, acc = FIT_DIR.parent / "studies", FIT_DIR.parent / "accuracy"
+    for d in (studies, acc, FIT_DIR):
+        if str(d) not in sys.path:
+            sys.path.insert(0, str(d))
+    s11 = importlib.import_module("generation_rule_s11")
+
+    def res(called, auc, sources):
+        return {"called": called, "n_gen": 182, "auc": auc, "sources": sources}
+
+    src = {"stock-web": (4, 153), "camera-original": (1, 33), "film-kodak": (1, 35), "web-laion": (1, 57)}
+    ref = res(79, 0.921, src)
+    sets_ref = {"i18f fresh (fresh-web)": (1, 189, []), "s10real validation photos": (1, 83, [])}
+    assert all(ok for _, ok in s11.rule(ref, res(90, 0.917, src), sets_ref, sets_ref))
+    failed = [t for t, ok in s11.rule(ref, res(79, 0.90, src), sets_ref, sets_ref) if not ok]
+    assert [t[:2] for t in failed] == ["1a", "1b"]  # a tie is not "more", and AUC below B − 0.005
+    # s10real 3/83 = 3.6 %: over 3 % (and over B + 1 = 2)
+    worse = {"i18f fresh (fresh-web)": (2, 189, []), "s10real validation photos": (3, 83, [])}
+    failed = [t for t, ok in s11.rule(ref, res(90, 0.93, src), sets_ref, worse) if not ok]
+    assert len(failed) == 1 and "s10real" in failed[0]  # fresh 2/189 passes (≤ 3 % and ≤ B + 1)
+    # a small style counted over all its validation pictures: one more false alarm than B fails it
+    more = dict(src, **{"camera-original": (2, 33)})
+    failed = [t for t, ok in s11.rule(ref, res(90, 0.93, more), sets_ref, sets_ref) if not ok]
+    assert len(failed) == 1 and "camera-original" in failed[0]
+    # a source of ≥ 34 pictures over 3 %: web-laion 2/57 = 3.5 %
+    over = dict(src, **{"web-laion": (2, 57)})
+    failed = [t for t, ok in s11.rule(ref, res(90, 0.93, over), sets_ref, sets_ref) if not ok]
+    assert any(t.startswith("3a") for t in failed) and any("web-laion" in t and t.startswith("3b") for t in failed)
+    # a set that was not rebuilt (no picture) cannot be measured: the clause fails
+    empty = dict(sets_ref, **{"s10real validation photos": (0, 0, [])})
+    assert not all(ok for _, ok in s11.rule(ref, res(90, 0.93, src), sets_ref, empty))
