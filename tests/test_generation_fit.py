@@ -100,12 +100,16 @@ def test_cv_groups_keep_a_repository_of_the_grouped_source_in_one_fold():
         assert not scored & trained  # a stock-web picture is never scored by a probe that saw its repository
 
 
-def test_fresh_check_rule_and_wilson_interval():
-    studies, acc = FIT_DIR.parent / "studies", FIT_DIR.parent / "accuracy"
-    for d in (studies, acc, FIT_DIR):
+def _study(name: str):
+    """A benchmark study module (benchmarks/ is not a package: its folders go on sys.path)."""
+    for d in (FIT_DIR.parent / "studies", FIT_DIR.parent / "accuracy", FIT_DIR):
         if str(d) not in sys.path:
             sys.path.insert(0, str(d))
-    check = importlib.import_module("generation_fresh_check")
+    return importlib.import_module(name)
+
+
+def test_fresh_check_rule_and_wilson_interval():
+    check = _study("generation_fresh_check")
     lo, hi = check.wilson(1, 189)
     assert 0.0 < lo < 1 / 189 < hi < 0.03  # one in 189: the upper bound stays under 3 %
     assert check.wilson(0, 10)[0] == 0.0
@@ -116,11 +120,7 @@ def test_fresh_check_rule_and_wilson_interval():
 
 
 def test_session_11_rule_counts_each_fresh_set_and_each_small_style():
-    studies, acc = FIT_DIR.parent / "studies", FIT_DIR.parent / "accuracy"
-    for d in (studies, acc, FIT_DIR):
-        if str(d) not in sys.path:
-            sys.path.insert(0, str(d))
-    s11 = importlib.import_module("generation_rule_s11")
+    s11 = _study("generation_rule_s11")
 
     def res(called, auc, sources):
         return {"called": called, "n_gen": 182, "auc": auc, "sources": sources}

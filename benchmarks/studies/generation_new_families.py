@@ -104,6 +104,16 @@ def fmt(k: int, n: int) -> str:
     return f"{k}/{n} [{lo:.0%}, {hi:.0%}]"
 
 
+def print_family_table(res: dict, names: list[str], fams: list[str]) -> None:
+    """The markdown table of each model's threshold, calls per unseen family, all unseen and AUC."""
+    print("| model | generated_at | " + " | ".join(fams) + " | all unseen | AUC vs validation real [95 % bootstrap] |")
+    print("|---|---|" + "---|" * (len(fams) + 2))
+    for m in names:
+        r = res[m]
+        print(f"| {m} | {r['thr']:.3f} | " + " | ".join(fmt(*r["families"][f]) for f in fams)
+              + f" | {fmt(r['called'], r['n_gen'])} | {r['auc']:.4f} [{r['auc_ci'][0]:.3f}, {r['auc_ci'][1]:.3f}] |")
+
+
 def make_lofo(data: Path, out: Path, families: list[str]) -> int:
     """A hard-linked copy of ``data`` with the training pictures of ``families`` marked dropped; returns how many."""
     if out.exists():
@@ -153,12 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"unseen validation families, gate on; training pictures: {int((t.split == 'train').sum())} "
           f"({int(((t.split == 'train') & (t.y == 1)).sum())} generated of "
           f"{len(set(t.family[(t.split == 'train') & (t.y == 1)]))} families)\n")
-    print("| model | generated_at | " + " | ".join(fams) + " | all unseen | AUC vs validation real [95 % bootstrap] |")
-    print("|---|---|" + "---|" * (len(fams) + 2))
-    for m in names:
-        r = res[m]
-        print(f"| {m} | {r['thr']:.3f} | " + " | ".join(fmt(*r["families"][f]) for f in fams)
-              + f" | {fmt(r['called'], r['n_gen'])} | {r['auc']:.4f} [{r['auc_ci'][0]:.3f}, {r['auc_ci'][1]:.3f}] |")
+    print_family_table(res, names, fams)
     print("\nAUC of each unseen family vs every real validation picture [95 % bootstrap, 1 000]:\n")
     print("| model | " + " | ".join(fams) + " |")
     print("|---|" + "---|" * len(fams))

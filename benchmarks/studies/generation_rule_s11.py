@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from accuracy_generation import Scorers  # noqa: E402
 from fit_generation import Table  # noqa: E402
-from generation_new_families import fmt, measure  # noqa: E402
+from generation_new_families import fmt, measure, print_family_table  # noqa: E402
 
 from forgelens.training.gen_sources_real import REAL_SOURCES  # noqa: E402
 
@@ -107,12 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     tr = t.split == "train"
     print(f"training pictures: {int(tr.sum())} ({int((tr & (t.y == 1)).sum())} generated of "
           f"{len(set(t.family[tr & (t.y == 1)]))} families, {int((tr & (t.y == 0)).sum())} real); gate on\n")
-    print("| model | generated_at | " + " | ".join(fams) + " | all unseen | AUC vs validation real [95 % bootstrap] |")
-    print("|---|---|" + "---|" * (len(fams) + 2))
-    for m in names:
-        r = res[m]
-        print(f"| {m} | {r['thr']:.3f} | " + " | ".join(fmt(*r["families"][f]) for f in fams)
-              + f" | {fmt(r['called'], r['n_gen'])} | {r['auc']:.4f} [{r['auc_ci'][0]:.3f}, {r['auc_ci'][1]:.3f}] |")
+    print_family_table(res, names, fams)
     print("\n| fresh real set | " + " | ".join(names) + " |")
     print("|---|" + "---|" * len(names))
     for k in masks:
