@@ -266,8 +266,8 @@ def table(res: dict) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--heldout-root", type=Path, required=True, help="i14v's root (data/ and cache/)")
-    ap.add_argument("--verdict-cache", type=Path, required=True, help="caches of the verdict sets (one folder each)")
+    ap.add_argument("--heldout-root", type=Path, default=None, help="i14v's root (data/ and cache/); s7 rule")
+    ap.add_argument("--verdict-cache", type=Path, default=None, help="caches of the verdict sets (one folder each); s7 rule")
     ap.add_argument("--model", action="append", default=[], help="NAME=PATH of a candidate model (repeatable)")
     ap.add_argument("--md", type=Path, default=None, help="also write the table here")
     ap.add_argument("--not-applicable", type=Path, default=None, help="textured_area.py --json rows: pictures it flags read not_applicable (candidate F)")
@@ -279,6 +279,8 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     if args.rule == "s11":
         return main_s11(args)
+    if args.heldout_root is None or args.verdict_cache is None:
+        ap.error("--heldout-root and --verdict-cache are required (s7 rule)")
     if args.not_applicable:
         from benchmarks.accuracy.verdict_accuracy import read_not_applicable
 
