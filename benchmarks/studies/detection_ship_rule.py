@@ -16,6 +16,18 @@ declared in docs/notes/issue-14.md (session 7):
 
 The numbers are the ones ``heldout_verdict.py measure`` and ``verdict_accuracy.py`` print for the same
 model (same code: their functions are called); this script only puts them side by side.
+
+Session 11 (``--rule s11``, issue 14: a refit together with ``jpeg_ghost.history_test``): a candidate's
+analyses differ from the shipped model's (the ghost trace of files without a JPEG header), so each model
+reads its own caches — the shipped model ``--baseline ROOT`` (analyses made with the test off), the
+candidates ``--candidates ROOT`` (made with it on); each ROOT holds ``heldout/`` (i14v's layout: data/,
+cache/), ``verdict/`` (one cache per set) and ``fullsize/`` (data/, cache/ of fullsize-val and
+fullsize-val-auth). It adds the false alarms on casia1, toolkit, hard-val, kodak24, s10real and the
+authentic pictures above 2 MP (``LARGE_SETS``), the full-size exact-mask clause and a pass / fail per
+clause of the rule declared for session 11 (docs/notes/issue-14.md)::
+
+    python benchmarks/studies/detection_ship_rule.py --rule s11 --baseline OFF --candidates ON \
+        --model G9=G9.json --model G7=G7.json --md table.md
 """
 
 from __future__ import annotations
@@ -27,6 +39,16 @@ import numpy as np
 
 FALSE_ALARM_SETS = ("cameras-exif", "pristine-extra", "camera-val")
 AUC_SETS = ("casia1", "toolkit")
+#: Session 11: every set whose authentic pictures' false alarms the rule counts (clause 2); "above 2 MP" is
+#: the authentic pictures of ``LARGE_SETS`` with more than ``LARGE_PIXELS`` pixels.
+S11_FALSE_ALARM_SETS = ("cameras-exif", "pristine-extra", "camera-val", "casia1", "toolkit", "hard-val", "kodak24",
+                        "s10real", "above 2 MP")
+S11_RATE_SETS = ("cameras-exif", "pristine-extra", "camera-val")
+LARGE_SETS = ("cameras-large", "camera-val", "fullsize-val-auth")
+LARGE_PIXELS = 2_000_000
+FULLSIZE_SETS = ("fullsize-val", "fullsize-val-auth")
+#: (forgeries, authentic) of a whole set: a clause read on part of a set does not pass.
+HELDOUT_N, FULLSIZE_N = (184, 184), (36, 18)
 RESAMPLES = 2000
 
 
@@ -47,16 +69,128 @@ def heldout(root: Path) -> dict:
             "false_alarms": sum(r["verdict"] in ("manipulated", "generated") for r in auth), "n_auth": len(auth)}
 
 
-def verdict_rows(cache: str) -> list[tuple[str, float, str]]:
-    """(true label, 1 − P(authentic), verdict label) of every analysed picture of a cache."""
+def verdict_rows(cache: str, with_meta: bool = False) -> list[tuple]:
+    """(true label, 1 − P(authentic), verdict label) of every analysed picture of a cache (and its cache meta
+    with ``with_meta``)."""
     from benchmarks.accuracy.verdict_accuracy import refuse, rows_of
 
     out = []
     for s, meta in rows_of(cache):
         v = refuse(s, meta)
         pa = (v.probabilities or {}).get("authentic")
-        out.append((meta["label"], np.nan if pa is None else 1.0 - pa, v.label))
+        row = (meta["label"], np.nan if pa is None else 1.0 - pa, v.label)
+        out.append(row + (meta,) if with_meta else row)
     return out
+
+
+def fullsize(root: Path) -> dict:
+    """The full-size exact-mask set (fullsize-val forgeries / fullsize-val-auth, every host): AUC of
+    1 − P(authentic) with its host-bootstrap interval, forgeries called manipulated."""
+    from benchmarks.studies.heldout_verdict import _exact, auc_row, records
+
+    rows = [r for r in records(root, list(FULLSIZE_SETS), all_hosts=True) if "error" not in r]
+    forg = [r for r in rows if _exact(r)]
+    auth = [r for r in rows if r["label"] == "authentic"]
+    return {"auc": auc_row(rows, forg, lambda r: r["p_not_authentic"]),
+            "called": sum(r["verdict"] == "manipulated" for r in forg), "n_forged": len(forg),
+            "false_alarms": sum(r["verdict"] in ("manipulated", "generated") for r in auth), "n_auth": len(auth)}
+
+
+def measure_s11(models: dict[str, Path | None], roots: dict[str, Path]) -> dict:
+    """Session 11: each model on its own analyses (``roots[name]``: heldout/, verdict/, fullsize/)."""
+    from forgelens.training import detection as detection_training
+
+    res = {}
+    for name, path in models.items():
+        root = roots[name]
+        _use(path)
+        detection_training.CACHE = root / "verdict"
+        r = {"heldout": heldout(root / "heldout"), "fullsize": fullsize(root / "fullsize"), "false_alarms": {},
+             "images": {}}
+        for cache in AUC_SETS:
+            rows = verdict_rows(cache, with_meta=True)
+            r[cache] = [x[:3] for x in rows]
+            r["images"][cache] = [x[3]["image"] for x in rows]
+        for cache in S11_FALSE_ALARM_SETS:
+            if cache == "above 2 MP":
+                rows = [x for c in LARGE_SETS for x in verdict_rows(c, with_meta=True)
+                        if x[3]["shape"][0] * x[3]["shape"][1] > LARGE_PIXELS]
+            else:
+                rows = verdict_rows(cache, with_meta=True)
+            auth = [x for x in rows if x[0] == "authentic"]
+            alarms = [x[3]["image"] for x in auth if x[2] in ("manipulated", "generated")]
+            r["false_alarms"][cache] = {"n": len(auth), "alarms": alarms}
+        res[name] = r
+    _use(None)
+    return res
+
+
+def decide_s11(res: dict, baseline: str = "shipped") -> dict[str, dict[str, tuple[bool, str]]]:
+    """Clauses 1–3 of the session-11 rule for every candidate against ``baseline`` (clause 4, the test
+    suite, is run separately): {candidate: {clause: (passes, why)}}."""
+    base = res[baseline]
+    out = {}
+    for name, r in res.items():
+        if name == baseline or name.startswith("shipped"):
+            continue
+        c = {}
+        h, hb = r["heldout"], base["heldout"]
+        same = (h["n_forged"], h["n_auth"]) == (hb["n_forged"], hb["n_auth"]) == HELDOUT_N  # a set measured whole
+        c["1a held-out AUC higher"] = (same and h["auc"][0] > hb["auc"][0],
+                                       f"{h['auc'][0]:.3f} vs {hb['auc'][0]:.3f}; n {h['n_forged']}/{h['n_auth']}")
+        c["1b held-out called higher"] = (same and h["called"] > hb["called"], f"{h['called']} vs {hb['called']}")
+        for cache in AUC_SETS:
+            y = np.array([t != "authentic" for t, _, _ in r[cache]], int)
+            a = _auc(y, np.array([p for _, p, _ in r[cache]], float))
+            b = _auc(np.array([t != "authentic" for t, _, _ in base[cache]], int),
+                     np.array([p for _, p, _ in base[cache]], float))
+            c[f"1c {cache} AUC not lower by > 0.03"] = (a >= b - 0.03, f"{a:.3f} vs {b:.3f} ({a - b:+.3f})")
+        for cache in S11_FALSE_ALARM_SETS:
+            f, fb = r["false_alarms"][cache], base["false_alarms"][cache]
+            n, nb = len(f["alarms"]), len(fb["alarms"])
+            ok, why = n <= nb, f"{n}/{f['n']} vs {nb}/{fb['n']}"
+            if cache in S11_RATE_SETS:
+                ok, why = ok and n <= 0.03 * f["n"], why + f" ({n / max(1, f['n']):.1%} ≤ 3 %?)"
+            c[f"2 {cache} false alarms"] = (ok and f["n"] == fb["n"] and f["n"] > 0, why)
+        fs, fb = r["fullsize"], base["fullsize"]
+        same = (fs["n_forged"], fs["n_auth"]) == (fb["n_forged"], fb["n_auth"]) == FULLSIZE_N
+        c["3a full-size AUC not lower"] = (same and fs["auc"][0] >= fb["auc"][0],
+                                          f"{fs['auc'][0]:.3f} vs {fb['auc'][0]:.3f}; n {fs['n_forged']}/{fs['n_auth']}")
+        c["3b full-size called not fewer"] = (same and fs["called"] >= fb["called"], f"{fs['called']} vs {fb['called']}")
+        out[name] = c
+    return out
+
+
+def table_s11(res: dict) -> str:
+    names = list(res)
+    lines = ["| model (analyses) | held-out AUC 1 − P(auth) [95 %] | held-out called | casia1 AUC | toolkit AUC "
+             "| full-size AUC [95 %] | full-size called | full-size authentic called |",
+             "|---|---|---|---|---|---|---|---|"]
+    for name in names:
+        r = res[name]
+        h, fs = r["heldout"], r["fullsize"]
+        cells = [f"{h['auc'][0]:.3f} [{h['auc'][1]:.3f}, {h['auc'][2]:.3f}]", f"{h['called']}/{h['n_forged']}"]
+        for cache in AUC_SETS:
+            y = np.array([t != "authentic" for t, _, _ in r[cache]], int)
+            a = auc_interval(y, np.array([p for _, p, _ in r[cache]], float))
+            cells.append(f"{a['auc']:.3f} [{a['ci'][0]:.3f}, {a['ci'][1]:.3f}]")
+        cells += [f"{fs['auc'][0]:.3f} [{fs['auc'][1]:.3f}, {fs['auc'][2]:.3f}]", f"{fs['called']}/{fs['n_forged']}",
+                  f"{fs['false_alarms']}/{fs['n_auth']}"]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += ["", "False alarms (authentic called manipulated or generated), per set:", "",
+              "| model (analyses) | " + " | ".join(S11_FALSE_ALARM_SETS) + " |",
+              "|---|" + "---|" * len(S11_FALSE_ALARM_SETS)]
+    for name in names:
+        fa = res[name]["false_alarms"]
+        lines.append(f"| {name} | " + " | ".join(
+            f"{len(fa[c]['alarms'])}/{fa[c]['n']} = {len(fa[c]['alarms']) / max(1, fa[c]['n']):.1%}"
+            for c in S11_FALSE_ALARM_SETS) + " |")
+    lines += ["", "Pictures called (false alarms):"]
+    for name in names:
+        for c in S11_FALSE_ALARM_SETS:
+            if res[name]["false_alarms"][c]["alarms"]:
+                lines.append(f"- {name}, {c}: " + ", ".join(res[name]["false_alarms"][c]["alarms"]))
+    return "\n".join(lines)
 
 
 def _auc(y: np.ndarray, s: np.ndarray) -> float:
@@ -132,12 +266,21 @@ def table(res: dict) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--heldout-root", type=Path, required=True, help="i14v's root (data/ and cache/)")
-    ap.add_argument("--verdict-cache", type=Path, required=True, help="caches of the verdict sets (one folder each)")
+    ap.add_argument("--heldout-root", type=Path, default=None, help="i14v's root (data/ and cache/); s7 rule")
+    ap.add_argument("--verdict-cache", type=Path, default=None, help="caches of the verdict sets (one folder each); s7 rule")
     ap.add_argument("--model", action="append", default=[], help="NAME=PATH of a candidate model (repeatable)")
     ap.add_argument("--md", type=Path, default=None, help="also write the table here")
     ap.add_argument("--not-applicable", type=Path, default=None, help="textured_area.py --json rows: pictures it flags read not_applicable (candidate F)")
+    ap.add_argument("--rule", choices=("s7", "s11"), default="s7",
+                    help="s11: the session-11 rule (each model on its own analyses; --baseline / --candidates)")
+    ap.add_argument("--baseline", type=Path, default=None, help="s11: the shipped model's analyses (history test off)")
+    ap.add_argument("--candidates", type=Path, default=None, help="s11: the candidates' analyses (history test on)")
+    ap.add_argument("--json", type=Path, default=None, help="s11: the measured rows and clauses")
     args = ap.parse_args(argv)
+    if args.rule == "s11":
+        return main_s11(args)
+    if args.heldout_root is None or args.verdict_cache is None:
+        ap.error("--heldout-root and --verdict-cache are required (s7 rule)")
     if args.not_applicable:
         from benchmarks.accuracy.verdict_accuracy import read_not_applicable
 
@@ -150,6 +293,33 @@ def main(argv: list[str] | None = None) -> None:
     print(text)
     if args.md:
         args.md.write_text(text + "\n")
+
+
+def main_s11(args) -> None:
+    import json
+
+    if args.baseline is None or args.candidates is None:
+        raise SystemExit("--rule s11 needs --baseline and --candidates")
+    models: dict[str, Path | None] = {"shipped": None, "shipped (candidates' analyses, for information)": None}
+    roots = {"shipped": args.baseline, "shipped (candidates' analyses, for information)": args.candidates}
+    for spec in args.model:
+        name, path = spec.split("=", 1)
+        models[name], roots[name] = Path(path), args.candidates
+    res = measure_s11(models, roots)
+    for name in res:  # paired sets: the same pictures in the same order under every model
+        for cache in AUC_SETS:
+            assert res[name]["images"][cache] == res["shipped"]["images"][cache], (name, cache)
+    clauses = decide_s11(res)
+    text = table_s11(res) + "\n\nClauses 1–3 of the session-11 rule (clause 4: the test suite):\n"
+    for name, c in clauses.items():
+        text += f"\n{name}: {'PASSES' if all(ok for ok, _ in c.values()) else 'FAILS'} clauses 1–3\n"
+        text += "\n".join(f"  - {k}: {'pass' if ok else 'FAIL'} ({why})" for k, (ok, why) in c.items()) + "\n"
+    print(text)
+    if args.md:
+        args.md.write_text(text + "\n")
+    if args.json:
+        args.json.write_text(json.dumps({"results": {n: {k: v for k, v in r.items()} for n, r in res.items()},
+                                         "clauses": clauses}, indent=1, default=str))
 
 
 if __name__ == "__main__":
