@@ -29,12 +29,14 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
-import io
 import json
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
+
+from forgelens.jpeg import encode_jpeg
+from forgelens.synth.jpeg_history import decode, encode_png
 
 DATA = Path(__file__).resolve().parents[2].parent / "shared" / "datasets"
 Q1S = (60, 70, 80)
@@ -126,27 +128,11 @@ def centre_crop(rgb: np.ndarray, side: int = 1024) -> np.ndarray:
     return np.ascontiguousarray(rgb[y0:y0 + ch, x0:x0 + cw])
 
 
-def jpeg(rgb: np.ndarray, q: int) -> bytes:
-    b = io.BytesIO()
-    Image.fromarray(rgb).save(b, "JPEG", quality=q)
-    return b.getvalue()
-
-
-def png(rgb: np.ndarray) -> bytes:
-    b = io.BytesIO()
-    Image.fromarray(rgb).save(b, "PNG")
-    return b.getvalue()
-
-
-def decode(by: bytes) -> np.ndarray:
-    return np.asarray(Image.open(io.BytesIO(by)).convert("RGB"))
-
-
 def paste(crop: np.ndarray, q1: int, rng) -> tuple[np.ndarray, np.ndarray]:
     h, w = crop.shape[:2]
     y = int(rng.integers(0, (h - SIDE) // 8 + 1)) * 8
     x = int(rng.integers(0, (w - SIDE) // 8 + 1)) * 8
-    low = decode(jpeg(crop, q1))
+    low = decode(encode_jpeg(crop, q1))
     comp = crop.copy()
     comp[y:y + SIDE, x:x + SIDE] = low[y:y + SIDE, x:x + SIDE]
     mask = np.zeros((h, w), bool)
@@ -186,17 +172,17 @@ def paste_bench(configs, data: Path, limit: int, out: Path | None) -> None:
         rng = np.random.default_rng(1000 + i)
         for q1 in Q1S:
             comp, mask = paste(crop, q1, rng)
-            jb = jpeg(comp, Q2)
+            jb = encode_jpeg(comp, Q2)
             yy, xx = np.mgrid[: mask.shape[0] // 8, : mask.shape[1] // 8]
             centre = -np.hypot(yy - yy.mean(), xx - xx.mean())
-            for fmt, by in (("jpeg", jb), ("png", png(decode(jb)))):
+            for fmt, by in (("jpeg", jb), ("png", encode_png(decode(jb)))):
                 for n, t in ghosts(load(by), configs).items():
                     rows.append({"picture": p, "case": f"Q1={q1}", "format": fmt, "config": n,
                                  "auc": pixel_auc(t.heatmap, mask), "centre_auc": pixel_auc(centre, mask),
                                  "detected": overlaps(t, mask),
                                  "any": any(f.kind == "jpeg_ghost" for f in t.findings)})
-        jb = jpeg(crop, Q2)
-        for fmt, by in (("jpeg", jb), ("png", png(decode(jb)))):
+        jb = encode_jpeg(crop, Q2)
+        for fmt, by in (("jpeg", jb), ("png", encode_png(decode(jb)))):
             for n, t in ghosts(load(by), configs).items():
                 rows.append({"picture": p, "case": "control", "format": fmt, "config": n,
                              "any": any(f.kind == "jpeg_ghost" for f in t.findings), "score": t.score})
@@ -208,7 +194,7 @@ def paste_bench(configs, data: Path, limit: int, out: Path | None) -> None:
         rng = np.random.default_rng(5000 + i)
         for q1 in Q1S:
             comp, mask = paste(img, q1, rng)
-            for n, t in ghosts(load(png(comp)), configs).items():
+            for n, t in ghosts(load(encode_png(comp)), configs).items():
                 rows.append({"picture": f.name, "case": f"Q1={q1}", "format": "kodak-png", "config": n,
                              "auc": pixel_auc(t.heatmap, mask), "detected": overlaps(t, mask),
                              "any": any(x.kind == "jpeg_ghost" for x in t.findings)})
