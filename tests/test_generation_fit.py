@@ -146,3 +146,21 @@ def test_session_11_rule_counts_each_fresh_set_and_each_small_style():
     # a set that was not rebuilt (no picture) cannot be measured: the clause fails
     empty = dict(sets_ref, **{"s10real validation photos": (0, 0, [])})
     assert not all(ok for _, ok in s11.rule(ref, res(90, 0.93, src), sets_ref, empty))
+
+
+def test_session_12_rule_adds_the_new_real_validation_photos_counted_together():
+    s12 = _study("generation_rule_s12")
+
+    def res(called, auc, sources):
+        return {"called": called, "n_gen": 182, "auc": auc, "sources": sources}
+
+    src = {"stock-web": (2, 274), "camera-original": (1, 33), "film-kodak": (0, 35), "web-laion": (0, 57)}
+    ref = res(83, 0.957, src)
+    sets = {"i18f fresh (fresh-web)": (0, 189, []), "s10real validation photos": (0, 84, [])}
+    assert all(ok for _, ok in s12.rule(ref, res(90, 0.955, src), sets, sets, (3, 121)))  # 3/121 = 2.5 %
+    failed = [t for t, ok in s12.rule(ref, res(90, 0.955, src), sets, sets, (4, 121)) if not ok]
+    assert len(failed) == 1 and failed[0].startswith("5.")  # 4/121 = 3.3 %: over 3 %
+    assert not s12.clause5(0, 0)[1]  # no new validation picture: cannot be measured, fails
+    # clauses 1-3 are session 11's, unchanged: a tie on the unseen families is not "more"
+    failed = [t for t, ok in s12.rule(ref, res(83, 0.96, src), sets, sets, (0, 121)) if not ok]
+    assert [t[:2] for t in failed] == ["1a"]

@@ -1,0 +1,121 @@
+"""The lead's declared ship rule of session 12 (issue 18: more training data — new real photo sources and
+generated pictures of ``training.gen_sources_s12``).
+
+    OMP_NUM_THREADS=1 nice -n 15 python benchmarks/studies/generation_rule_s12.py --data /work/gen-data-s12 \
+        --models /work/gen-data-s12/shipped-B --models /work/gen-data-s12/s12-candN1 --models /work/gen-data-s12/s12-candN2
+
+Reads the caches only; nothing is fitted. Gate on, as ``generation_rule_s11.py`` (whose items 1-3 it applies
+unchanged, with B = the shipped R of session 11) and ``generation_new_families.measure``. The first ``--models`` is
+the reference B, every further one a candidate. The rule (declared by the lead at 21:45 UTC, before any
+measurement; verbatim in docs/notes/issue-18.md, "Session 12"): session 11's clauses 1-4 on the extended set —
+clause 1 on the same 182 unseen-family pictures, clause 3 on every real validation source of ≥ 34 pictures, the
+new ones included — and
+
+5. the new real validation pictures (the validation pictures of the repositories of
+   ``gen_sources_s12.REAL_SOURCES``), counted together, have false alarms ≤ 3 % under the candidate.
+
+Clause 4 (``accuracy_generation.py --cameras``) is run separately. Every false alarm on the new real validation
+pictures is listed by file, with the per-repository counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fit"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "accuracy"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from accuracy_generation import Scorers  # noqa: E402
+from fit_generation import Table  # noqa: E402
+from generation_new_families import fmt, measure, print_family_table  # noqa: E402
+from generation_rule_s11 import MAX_SHARE, false_alarms, real_set_masks  # noqa: E402
+from generation_rule_s11 import rule as rule_s11  # noqa: E402
+
+from forgelens.training.gen_sources_s12 import REAL_SOURCES  # noqa: E402
+
+NEW_REAL = "s12 new real validation photos"
+
+
+def new_real_mask(t: Table) -> np.ndarray:
+    """The validation real pictures of the repositories of ``gen_sources_s12.REAL_SOURCES``."""
+    return (t.split == "val") & (t.y == 0) & np.isin(t.repo, sorted({s.repo for s in REAL_SOURCES}))
+
+
+def clause5(k: int, n: int) -> tuple[str, bool]:
+    """Clause 5: the new real validation pictures together ≤ 3 % false alarms (none measured fails)."""
+    return (f"5. {NEW_REAL}: false alarms {k}/{n} ≤ 3 % ({MAX_SHARE * n:.2f})", n > 0 and k <= MAX_SHARE * n)
+
+
+def rule(ref: dict, cand: dict, sets_ref: dict, sets_cand: dict, new_cand: tuple[int, int]) -> list[tuple[str, bool]]:
+    """Clauses 1-3 (session 11's items, unchanged) and clause 5, (text, passed) each."""
+    return rule_s11(ref, cand, sets_ref, sets_cand) + [clause5(*new_cand)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--models", action="append", required=True,
+                    help="'shipped' or a fit_generation.py --out folder; first = B, every further one a candidate")
+    a = ap.parse_args(argv)
+    t = Table(a.data)
+    scorers = {m: Scorers(t, None if m == "shipped" else Path(m)) for m in a.models}
+    masks = real_set_masks(t)
+    new = new_real_mask(t)
+    res, sets, news, called = {}, {}, {}, {}
+    p, thr = next(iter(scorers.values())).scores(t)["trivial"]
+    called["trivial baseline"] = ~t.gated & (p >= thr)
+    res["trivial baseline"] = measure(t, p, thr)
+    sets["trivial baseline"] = {k: false_alarms(t, p, thr, m) for k, m in masks.items()}
+    news["trivial baseline"] = false_alarms(t, p, thr, new)
+    for m, sc in scorers.items():
+        p, thr = sc.scores(t)["combined"]
+        called[m] = ~t.gated & (p >= thr)
+        res[m] = measure(t, p, thr)
+        sets[m] = {k: false_alarms(t, p, thr, mk) for k, mk in masks.items()}
+        news[m] = false_alarms(t, p, thr, new)
+    names = list(res)
+    fams = list(res[a.models[0]]["families"])
+    tr = t.split == "train"
+    print(f"training pictures: {int(tr.sum())} ({int((tr & (t.y == 1)).sum())} generated of "
+          f"{len(set(t.family[tr & (t.y == 1)]))} families, {int((tr & (t.y == 0)).sum())} real); gate on\n")
+    print_family_table(res, names, fams)
+    print("\n| fresh real set | " + " | ".join(names) + " |")
+    print("|---|" + "---|" * len(names))
+    for k in masks:
+        print(f"| {k} | " + " | ".join(fmt(*sets[m][k][:2]) for m in names) + " |")
+    print(f"| {NEW_REAL} | " + " | ".join(fmt(*news[m][:2]) for m in names) + " |")
+    srcs = list(res[a.models[0]]["sources"])
+    print("\n| real validation source | n | " + " | ".join(names) + " |")
+    print("|---|---|" + "---|" * len(names))
+    for s in srcs:
+        print(f"| {s} | {res[a.models[0]]['sources'][s][1]} | " + " | ".join(fmt(*res[m]["sources"][s]) for m in names) + " |")
+    repos = sorted(set(t.repo[new]))
+    print("\n| new real validation repository | n | " + " | ".join(names) + " |")
+    print("|---|---|" + "---|" * len(names))
+    for r in repos:
+        mk = new & (t.repo == r)
+        print(f"| {r} | {int(mk.sum())} | " + " | ".join(fmt(int((called[m] & mk).sum()), int(mk.sum())) for m in names) + " |")
+    print("\nFalse alarms on the fresh sets and the new real validation photos, by file:\n")
+    for m in a.models:
+        for k in masks:
+            print(f"- {m}, {k}: " + ("; ".join(sets[m][k][2]) or "none"))
+        print(f"- {m}, {NEW_REAL}: " + ("; ".join(news[m][2]) or "none"))
+    for cand in a.models[1:]:
+        items = rule(res[a.models[0]], res[cand], sets[a.models[0]], sets[cand], news[cand][:2])
+        print(f"\nDeclared rule (session 12), clauses 1-3 and 5, candidate {cand} against {a.models[0]}:")
+        for text, passed in items:
+            print(f"- {text}: {'pass' if passed else 'FAIL'}")
+        good = all(p for _, p in items)
+        print("=> clauses 1-3 and 5 " + ("pass (clause 4: accuracy_generation.py --cameras)" if good else "FAIL"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
