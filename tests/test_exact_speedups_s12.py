@@ -179,3 +179,40 @@ def test_verdict_for_equals_fusion_then_the_judgeable_check():
     flat = load(_png(np.full((160, 200, 3), 128, np.uint8)))
     v2 = pipeline.verdict_for(flat, traces)
     assert v2.label == "not_applicable" and "flat" in v2.not_applicable_reason
+
+
+def _jpeg(rgb, q=90) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, "JPEG", quality=q)
+    return buf.getvalue()
+
+
+def test_load_builds_the_same_luminance_beside_the_jpeg_reader():
+    rng = np.random.default_rng(9)
+    rgb = (rng.random((300, 410, 3)) * 255).astype(np.uint8)
+    for data in (_jpeg(rgb), _png(rgb)):
+        plain = load(data)
+        early = load(data, luminance=True)
+        y = plain.luminance
+        assert early.luminance.tobytes() == y.tobytes() and not early.luminance.flags.writeable
+        assert early.luminance is early.luminance  # cached, not rebuilt
+        assert early.sha256 == plain.sha256 and early.segments == plain.segments
+        assert early.structure_error == plain.structure_error and early.jpeg_error == plain.jpeg_error
+        if plain.jpeg is not None:
+            assert all(a.tobytes() == b.tobytes() for a, b in zip(plain.jpeg.coefficients, early.jpeg.coefficients,
+                                                                   strict=True))
+
+
+def test_area_shrink_kept_weights_give_the_same_numbers():
+    from forgelens.maps import area_shrink, area_weights
+
+    rng = np.random.default_rng(4)
+    for shape, k, out in (((203, 517), 8, (20, 40)), ((600, 641), 3, (64, 64)), ((2000, 3008), 16, (64, 96))):
+        g = rng.random(grid_shape(shape, k)).astype(np.float32)
+        wy = np.add.reduceat(area_weights(shape[0], out[0]), np.arange(0, shape[0], k), axis=1)
+        wx = np.add.reduceat(area_weights(shape[1], out[1]), np.arange(0, shape[1], k), axis=1)
+        from scipy import sparse
+
+        want = np.asarray((sparse.csr_matrix(wx) @ (sparse.csr_matrix(wy) @ g.astype(np.float64)).T).T, np.float32)
+        for _ in range(2):  # the second call reads the kept matrices
+            assert area_shrink(g, shape, k, out).tobytes() == want.tobytes()
