@@ -16,7 +16,6 @@ Wall figures are honest only on a quiet machine: the load average is printed.
 from __future__ import annotations
 
 import argparse
-import inspect
 import os
 import sys
 import threading
@@ -48,9 +47,7 @@ def one_run(path: Path, workers: int, configs: dict | None = None) -> dict:
     registry.run = timed_run
     try:
         c0, t0 = time.process_time(), time.perf_counter()
-        # as pipeline.analyze loads (a tree whose load builds the luminance beside the JPEG reader is asked to)
-        ev = load(data, name=str(path), **({"luminance": True} if "luminance" in inspect.signature(load).parameters
-                                           else {}))
+        ev = load(data, name=str(path))
         t_load = time.perf_counter()
         _ = ev.luminance
         t_lum = time.perf_counter()
