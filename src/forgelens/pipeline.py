@@ -139,8 +139,7 @@ def analyze(
     """
     t0 = time.perf_counter()
     warm_up_models(detectors, configs)
-    evidence = src if isinstance(src, Evidence) else load(src, name=name, limits=limits or _ANALYSIS_LIMITS,
-                                                          luminance=True)
+    evidence = src if isinstance(src, Evidence) else load(src, name=name, limits=limits or _ANALYSIS_LIMITS)
     t_load = time.perf_counter() - t0
     comparison, t_compare = None, 0.0
     if reference is not None or archive is not None:  # first: a bad reference fails before the detectors run

@@ -119,7 +119,25 @@ class Evidence:
     @cached_property
     def luminance(self) -> np.ndarray:
         """ITU-R BT.601 luma as float32 (the Y that JPEG encoders use), read-only."""
-        return _luminance(self.pixels)
+        h, w = self.shape
+        y = np.empty((h, w), np.float32)
+        # in bands of rows that stay in the CPU cache, into two reused buffers: the float32 arithmetic of
+        # 0.299 * R + 0.587 * G + 0.114 * B (each product rounded to float32, summed left to right)
+        band = 64
+        a = np.empty((min(h, band), w), np.float32)
+        b = np.empty_like(a)
+        kr, kg, kb = np.float32(0.299), np.float32(0.587), np.float32(0.114)
+        for r0 in range(0, h, band):
+            p = self.pixels[r0 : r0 + band]
+            n = p.shape[0]
+            t, u = a[:n], b[:n]
+            np.multiply(p[..., 0], kr, out=t, dtype=np.float32)
+            np.multiply(p[..., 1], kg, out=u, dtype=np.float32)
+            np.add(t, u, out=t)
+            np.multiply(p[..., 2], kb, out=u, dtype=np.float32)
+            np.add(t, u, out=y[r0 : r0 + n])
+        y.setflags(write=False)
+        return y
 
     @cached_property
     def provenance(self) -> ProvenanceRecord:
@@ -241,36 +259,11 @@ def _to_rgb8(im: Image.Image, label: str) -> tuple[np.ndarray, np.ndarray | None
     return arr, alpha, notes
 
 
-def _luminance(pixels: np.ndarray) -> np.ndarray:
-    """``Evidence.luminance`` of uint8 RGB ``pixels``: float32, read-only.
-
-    In bands of rows that stay in the CPU cache, into two reused buffers: the float32 arithmetic of
-    0.299 * R + 0.587 * G + 0.114 * B (each product rounded to float32, summed left to right)."""
-    h, w = pixels.shape[:2]
-    y = np.empty((h, w), np.float32)
-    band = 64
-    a = np.empty((min(h, band), w), np.float32)
-    b = np.empty_like(a)
-    kr, kg, kb = np.float32(0.299), np.float32(0.587), np.float32(0.114)
-    for r0 in range(0, h, band):
-        p = pixels[r0 : r0 + band]
-        n = p.shape[0]
-        t, u = a[:n], b[:n]
-        np.multiply(p[..., 0], kr, out=t, dtype=np.float32)
-        np.multiply(p[..., 1], kg, out=u, dtype=np.float32)
-        np.add(t, u, out=t)
-        np.multiply(p[..., 2], kb, out=u, dtype=np.float32)
-        np.add(t, u, out=y[r0 : r0 + n])
-    y.setflags(write=False)
-    return y
-
-
 def load(
     src: str | os.PathLike | bytes,
     *,
     name: str | None = None,
     limits: LoadLimits | None = None,
-    luminance: bool = False,
 ) -> Evidence:
     """Read an image file (or its bytes) into immutable Evidence.
 
@@ -282,11 +275,6 @@ def load(
         Label used in errors and reports (defaults to the path, or "<bytes>").
     limits : LoadLimits, optional
         Pixel-count, file-size and minimum-side limits.
-    luminance : bool, optional
-        Also build ``Evidence.luminance`` (the same array it would build on first use) while a
-        JPEG's DCT coefficients are still being read beside the decode — time the main thread
-        would otherwise spend waiting. ``pipeline.analyze`` asks for it; other formats build it
-        on first use as before.
 
     Raises
     ------
@@ -361,10 +349,6 @@ def load(
     if alpha is not None:
         alpha.setflags(write=False)
 
-    # while the JPEG reader thread (jpeglib, the longer of the two reads) finishes: the luminance when asked
-    # for (``pipeline.analyze`` needs it first) and the container walk, both from what is already read
-    luma = _luminance(pixels) if luminance and jpeg_read is not None else None
-    segs, structure_error = walk(data, fmt) if fmt in WALKED_FORMATS else ([], None)
     jpeg, jpeg_error = (None, None)
     if fmt in ("JPEG", "MPO"):
         jpeg, jpeg_error = jpeg_read.result() if jpeg_read is not None else read_jpeg_internals(data)
@@ -373,8 +357,9 @@ def load(
             if by * 8 < pixels.shape[0] or bx * 8 < pixels.shape[1]:
                 jpeg_error = f"DCT grid {by}x{bx} blocks does not cover {pixels.shape[1]}x{pixels.shape[0]} pixels"
                 jpeg = None
+    segs, structure_error = walk(data, fmt) if fmt in WALKED_FORMATS else ([], None)
 
-    ev = Evidence(
+    return Evidence(
         source=label,
         data=data,
         sha256=hashlib.sha256(data).hexdigest(),
@@ -390,9 +375,6 @@ def load(
         segments=tuple(segs),
         structure_error=structure_error,
     )
-    if luma is not None:
-        ev.__dict__["luminance"] = luma  # the cached property's slot: as if read once already
-    return ev
 
 
 class _Beside:
