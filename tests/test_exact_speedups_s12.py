@@ -181,28 +181,6 @@ def test_verdict_for_equals_fusion_then_the_judgeable_check():
     assert v2.label == "not_applicable" and "flat" in v2.not_applicable_reason
 
 
-def _jpeg(rgb, q=90) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(rgb).save(buf, "JPEG", quality=q)
-    return buf.getvalue()
-
-
-def test_load_builds_the_same_luminance_beside_the_jpeg_reader():
-    rng = np.random.default_rng(9)
-    rgb = (rng.random((300, 410, 3)) * 255).astype(np.uint8)
-    for data in (_jpeg(rgb), _png(rgb)):
-        plain = load(data)
-        early = load(data, luminance=True)
-        y = plain.luminance
-        assert early.luminance.tobytes() == y.tobytes() and not early.luminance.flags.writeable
-        assert early.luminance is early.luminance  # cached, not rebuilt
-        assert early.sha256 == plain.sha256 and early.segments == plain.segments
-        assert early.structure_error == plain.structure_error and early.jpeg_error == plain.jpeg_error
-        if plain.jpeg is not None:
-            assert all(a.tobytes() == b.tobytes() for a, b in zip(plain.jpeg.coefficients, early.jpeg.coefficients,
-                                                                   strict=True))
-
-
 def test_area_shrink_kept_weights_give_the_same_numbers():
     from forgelens.maps import area_shrink, area_weights
 
