@@ -87,14 +87,21 @@ def identity_set(cache: Path) -> list[tuple[str, Path]]:
 # --- one tree's outputs (runs in a child process whose PYTHONPATH is that tree) ------------------
 
 
-def _trace_record(t, src: str) -> dict:
+def _digest(m) -> np.ndarray:
+    """32 bytes (uint8) that equal another map's only when shape, dtype and every byte are equal."""
+    a = np.ascontiguousarray(m)
+    return np.frombuffer(hashlib.sha256(f"{a.shape}{a.dtype.str}".encode() + a.tobytes()).digest(), np.uint8)
+
+
+def _trace_record(t, src: str, digest: bool = False) -> dict:
+    keep = _digest if digest else np.asarray
     maps = {}
     if t.heatmap is not None:
-        maps["heatmap"] = np.asarray(t.heatmap)
+        maps["heatmap"] = keep(t.heatmap)
     if t.reliability is not None:
-        maps["reliability"] = np.asarray(t.reliability)
+        maps["reliability"] = keep(t.reliability)
     for k, m in t.extra_maps.items():
-        maps[f"extra:{k}"] = np.asarray(m)
+        maps[f"extra:{k}"] = keep(m)
     return {
         "name": t.name, "score": t.score, "applicable": t.applicable, "note": t.note,
         "error": None if t.error is None else t.error.replace(src, "<SRC>"),
@@ -106,7 +113,8 @@ def _trace_record(t, src: str) -> dict:
     }
 
 
-def worker(out: Path, detectors: list[str] | None, full: bool, workers: int, keys: list[str], paths: list[str]) -> None:
+def worker(out: Path, detectors: list[str] | None, full: bool, workers: int, keys: list[str], paths: list[str],
+           digest: bool = False) -> None:
     from forgelens import pipeline
     from forgelens.errors import ForgeLensError
 
@@ -122,9 +130,12 @@ def worker(out: Path, detectors: list[str] | None, full: bool, workers: int, key
         else:
             v = rep.verdict
             rec = {"key": key, "shape": tuple(rep.evidence.shape),
-                   "traces": {t.name: _trace_record(t, src) for t in rep.traces},
+                   "traces": {t.name: _trace_record(t, src, digest) for t in rep.traces},
                    "verdict": {"label": v.label, "kind": v.domain, "probabilities": v.probabilities,
-                               "json": json.dumps(v.to_dict(), sort_keys=True, default=str)}}
+                               "json": json.dumps(v.to_dict(), sort_keys=True, default=str),
+                               # the fused map and mask the report shows (not in the verdict's JSON)
+                               "fused_maps": [None if m is None else _digest(m).tobytes()
+                                              for m in (v.heatmap, v.mask)]}}
         tmp = dest.with_suffix(f".{os.getpid()}.tmp")  # the cache may be shared: no clash between runs
         with tmp.open("wb") as f:
             pickle.dump(rec, f, protocol=5)
@@ -156,7 +167,7 @@ def src_of_rev(rev: str, cache: Path) -> Path:
 
 
 def run_tree(src: Path, mode: str, detectors: list[str] | None, full: bool, workers: int,
-             pics: list[tuple[str, Path]], cache: Path) -> tuple[Path, subprocess.Popen | None]:
+             pics: list[tuple[str, Path]], cache: Path, digest: bool = False) -> tuple[Path, subprocess.Popen | None]:
     out = cache / tree_hash(src) / mode
     out.mkdir(parents=True, exist_ok=True)
     todo = [(k, p) for k, p in pics if not (out / (hashlib.sha1(k.encode()).hexdigest()[:16] + ".pkl")).exists()]
@@ -169,6 +180,7 @@ def run_tree(src: Path, mode: str, detectors: list[str] | None, full: bool, work
     env.setdefault("OMP_NUM_THREADS", "1")
     cmd = [sys.executable, __file__, "--worker", str(out), "--list", lst.name, "--workers", str(workers)]
     cmd += ["--full"] if full else ["--detectors", ",".join(detectors or [])]
+    cmd += ["--digest"] if digest else []
     print(f"running {len(todo)} pictures under {src} -> {out}", file=sys.stderr, flush=True)
     return out, subprocess.Popen(cmd, env=env)
 
@@ -220,6 +232,11 @@ class Tally:
                 diff.append(f"{name} (shape/dtype)")
                 self.maps.setdefault(kind, [0.0, 0.0, 0.0, 0.0])[2] = float("inf")
                 continue
+            if ma.ndim == 1 and ma.dtype == np.uint8 and ma.size == 32:  # --digest: equal or not, no delta
+                if ma.tobytes() != mb.tobytes():
+                    diff.append(f"{name} (digest)")
+                    self.maps.setdefault(kind, [0.0, 0.0, 0.0, 0.0])[2] = float("inf")
+                continue
             if ma.tobytes() == mb.tobytes():
                 wts = _cell_weights(ma, b["block"], b["shape"])
                 self.maps.setdefault(kind, [0.0, 0.0, 0.0, 0.0])[1] += ma.size if wts is None else wts.sum()
@@ -269,7 +286,8 @@ def _p(v: dict, k: str) -> float | None:
 
 def compare(pics: list[tuple[str, Path]], base: Path, new: Path, full: bool) -> int:
     tallies: dict[str, Tally] = {}
-    verdict = {"n": 0, "label": 0, "kind": 0, "json": 0, "dpm": 0.0, "dpg": 0.0, "load": 0, "diff": []}
+    verdict = {"n": 0, "label": 0, "kind": 0, "json": 0, "fused": 0, "fused_n": 0, "dpm": 0.0, "dpg": 0.0, "load": 0,
+               "diff": []}
     for key, _ in pics:
         a, b = _load(base, key), _load(new, key)
         if "load_error" in a or "load_error" in b:
@@ -285,6 +303,9 @@ def compare(pics: list[tuple[str, Path]], base: Path, new: Path, full: bool) -> 
             verdict["label"] += va["label"] == vb["label"]
             verdict["kind"] += va["kind"] == vb["kind"]
             verdict["json"] += va["json"] == vb["json"]
+            if "fused_maps" in va and "fused_maps" in vb:
+                verdict["fused_n"] += 1
+                verdict["fused"] += va["fused_maps"] == vb["fused_maps"]
             for k, slot in (("manipulated", "dpm"), ("generated", "dpg")):
                 pa, pb = _p(va, k), _p(vb, k)
                 if (pa is None) != (pb is None):
@@ -317,7 +338,8 @@ def compare(pics: list[tuple[str, Path]], base: Path, new: Path, full: bool) -> 
     if full:
         v = verdict
         print(f"\nfused verdict: {v['n']} pictures; same label {v['label']}, same kind {v['kind']}, "
-              f"verdict JSON identical {v['json']}; max |d P(manipulated)| {v['dpm']:.4g}, "
+              f"verdict JSON identical {v['json']}; fused map and mask byte-identical {v['fused']} of "
+              f"{v['fused_n']} recorded; max |d P(manipulated)| {v['dpm']:.4g}, "
               f"max |d P(generated)| {v['dpg']:.4g}")
         for d in v["diff"]:
             print(f"  CHANGED {d}")
@@ -341,6 +363,9 @@ def main() -> None:
     ap.add_argument("--parallel", action="store_true", help="run the two trees at once (two processes)")
     ap.add_argument("--limit", type=int, help="only the first N pictures (a quick look; not the rule's set)")
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    ap.add_argument("--digest", action="store_true",
+                    help="keep a SHA-256 of each map instead of the map (rule A only: a differing map shows as "
+                         "changed with an unknown delta; rerun without --digest for rule B's numbers)")
     ap.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--list", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -348,7 +373,7 @@ def main() -> None:
     if args.worker:
         job = json.loads(args.list.read_text())
         args.list.unlink()
-        worker(args.worker, dets or None, args.full, args.workers, job["keys"], job["paths"])
+        worker(args.worker, dets or None, args.full, args.workers, job["keys"], job["paths"], args.digest)
         return
     if not args.full and not dets:
         ap.error("name --detectors a,b or --full")
@@ -363,12 +388,14 @@ def main() -> None:
     if args.limit:
         pics = pics[: args.limit]
     mode = "full" if args.full else "det-" + "-".join(sorted(dets))
+    if args.digest:
+        mode += "-digest"
     if args.workers != 1:
         mode += f"-w{args.workers}"
-    base_out, p1 = run_tree(base_src, mode, dets, args.full, args.workers, pics, args.cache)
+    base_out, p1 = run_tree(base_src, mode, dets, args.full, args.workers, pics, args.cache, args.digest)
     if p1 is not None and not args.parallel:
         p1.wait()
-    new_out, p2 = run_tree(new_src, mode, dets, args.full, args.workers, pics, args.cache)
+    new_out, p2 = run_tree(new_src, mode, dets, args.full, args.workers, pics, args.cache, args.digest)
     for p in (p1, p2):
         if p is not None and p.wait() != 0:
             sys.exit(f"a tree's run failed (exit {p.returncode})")

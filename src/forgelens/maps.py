@@ -7,6 +7,7 @@ fusion, the report and the explanations bring them to the picture's size with ``
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -118,6 +119,17 @@ def area_weights(n: int, m: int) -> np.ndarray:
     return overlap / np.minimum(scale, n - start)
 
 
+@functools.lru_cache(maxsize=64)
+def _cell_weights(n: int, m: int, k: int):
+    """``area_weights(n, m)`` summed over cells of ``k`` samples, as a sparse (m, ceil(n/k)) matrix.
+
+    Kept (read-only) for the next map of the same picture: fusion pools every trace's heatmap and
+    reliability onto one grid, so the same few matrices are asked for dozens of times per analysis."""
+    from scipy import sparse  # the weights are banded: a sparse product, no BLAS threads to wake
+
+    return sparse.csr_matrix(np.add.reduceat(area_weights(n, m), np.arange(0, n, k), axis=1))
+
+
 def area_shrink(m: np.ndarray, shape: tuple[int, int], block: int, out_shape: tuple[int, int]) -> np.ndarray:
     """``cv2.resize(to_pixels(m, shape, block), out_shape, INTER_AREA)`` without the pixels.
 
@@ -133,10 +145,8 @@ def area_shrink(m: np.ndarray, shape: tuple[int, int], block: int, out_shape: tu
     k = int(block)
     if np.shape(m) != grid_shape(shape, k):
         raise ValueError(f"map of shape {np.shape(m)} is not a {k}-pixel grid of a {shape} picture")
-    from scipy import sparse  # the weights are banded: a sparse product, no BLAS threads to wake
-
-    wy = sparse.csr_matrix(np.add.reduceat(area_weights(h, oh), np.arange(0, h, k), axis=1))  # (oh, grid rows)
-    wx = sparse.csr_matrix(np.add.reduceat(area_weights(w, ow), np.arange(0, w, k), axis=1))  # (ow, grid cols)
+    wy = _cell_weights(h, oh, k)  # (oh, grid rows)
+    wx = _cell_weights(w, ow, k)  # (ow, grid cols)
     rows = wy @ np.asarray(m, np.float64)  # (oh, grid cols)
     return np.asarray((wx @ rows.T).T, np.float32)
 

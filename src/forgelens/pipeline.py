@@ -301,8 +301,11 @@ def verdict_for(evidence: Evidence, traces: list[Trace], fusion: FusionConfig | 
     """The verdict ``analyze`` gives for these traces of this picture: fused, then ``not_applicable``
     when the pixels cannot be judged (``why_not_applicable``), unless a declaration in the metadata
     decided (it still counts on a thumbnail). Studies that swap traces re-decide through this."""
-    verdict = fuse(traces, evidence.shape, fusion)
-    reason = why_not_applicable(evidence)
+    # the picture's own check needs only the pixels: beside fusion, in a second thread (the same result)
+    with ThreadPoolExecutor(1, thread_name_prefix="forgelens-judgeable") as pool:
+        pending = pool.submit(why_not_applicable, evidence)
+        verdict = fuse(traces, evidence.shape, fusion)
+        reason = pending.result()
     if reason and not verdict.decision.get("rule", "").startswith("provenance_"):
         verdict = not_applicable(reason, traces)
     return verdict

@@ -106,12 +106,18 @@ class Trace:
             if not m.flags.writeable:
                 m = m.copy()
             # in place: a 24 MP map is 96 MB, and every detector's map passes through here
-            np.nan_to_num(m, copy=False, nan=0.0, posinf=1.0, neginf=0.0)
+            if not np.isfinite(m).all():  # (on finite values nan_to_num changes nothing: skip its passes)
+                np.nan_to_num(m, copy=False, nan=0.0, posinf=1.0, neginf=0.0)
             np.clip(m, 0.0, 1.0, out=m)
             setattr(self, attr, m.astype(np.float16) if attr == "reliability" else m)
         for key, m in list(self.extra_maps.items()):
-            m = np.nan_to_num(np.asarray(m, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
-            self.extra_maps[key] = m.astype(np.float16) if m.shape in (shape, grid) else m
+            m = np.asarray(m, dtype=np.float32)
+            # a new array either way (nan_to_num copies; on finite values it changes nothing)
+            m = np.nan_to_num(m, nan=0.0, posinf=0.0, neginf=0.0) if not np.isfinite(m).all() else m
+            if m.shape in (shape, grid):
+                self.extra_maps[key] = m.astype(np.float16)
+            else:
+                self.extra_maps[key] = m.copy() if np.may_share_memory(m, self.extra_maps[key]) else m
         if self.score is not None:
             s = float(self.score)
             self.score = float(np.clip(s, 0.0, 1.0)) if np.isfinite(s) else None

@@ -121,10 +121,21 @@ class Evidence:
         """ITU-R BT.601 luma as float32 (the Y that JPEG encoders use), read-only."""
         h, w = self.shape
         y = np.empty((h, w), np.float32)
-        # in bands of rows: the same float32 arithmetic, without a float copy of all pixels
-        for r0 in range(0, h, 256):
-            p = self.pixels[r0 : r0 + 256].astype(np.float32)
-            y[r0 : r0 + 256] = 0.299 * p[..., 0] + 0.587 * p[..., 1] + 0.114 * p[..., 2]
+        # in bands of rows that stay in the CPU cache, into two reused buffers: the float32 arithmetic of
+        # 0.299 * R + 0.587 * G + 0.114 * B (each product rounded to float32, summed left to right)
+        band = 64
+        a = np.empty((min(h, band), w), np.float32)
+        b = np.empty_like(a)
+        kr, kg, kb = np.float32(0.299), np.float32(0.587), np.float32(0.114)
+        for r0 in range(0, h, band):
+            p = self.pixels[r0 : r0 + band]
+            n = p.shape[0]
+            t, u = a[:n], b[:n]
+            np.multiply(p[..., 0], kr, out=t, dtype=np.float32)
+            np.multiply(p[..., 1], kg, out=u, dtype=np.float32)
+            np.add(t, u, out=t)
+            np.multiply(p[..., 2], kb, out=u, dtype=np.float32)
+            np.add(t, u, out=y[r0 : r0 + n])
         y.setflags(write=False)
         return y
 
