@@ -130,7 +130,7 @@ def measure_s11(models: dict[str, Path | None], roots: dict[str, Path], sets=S11
             rows = verdict_rows(cache, with_meta=True)
             r[cache] = [x[:3] for x in rows]
             r["images"][cache] = [x[3]["image"] for x in rows]
-        for cache in S11_FALSE_ALARM_SETS:
+        for cache in sets:
             if cache == "above 2 MP":
                 rows = [x for c in LARGE_SETS for x in verdict_rows(c, with_meta=True)
                         if x[3]["shape"][0] * x[3]["shape"][1] > LARGE_PIXELS]
