@@ -28,6 +28,16 @@ clause of the rule declared for session 11 (docs/notes/issue-14.md)::
 
     python benchmarks/studies/detection_ship_rule.py --rule s11 --baseline OFF --candidates ON \
         --model G9=G9.json --model G7=G7.json --md table.md
+
+Session 12 (``--rule s12``, declared for the refit with small authentic web photos as training rows): the
+session-11 rule with two changes — (a) s10real is counted only on its pictures that are NOT training rows of
+the candidates (``--train-index``: the index.csv of every set the candidates were fitted on beyond session 11's;
+a picture is left out when its file name's stem — the generation manifest's id — matches a training
+row; the same subset for the baseline), (b) ``fresh-web`` (i18f's fresh web photos) joins clause 2's sets,
+with the 3 % cap::
+
+    python benchmarks/studies/detection_ship_rule.py --rule s12 --baseline OFF --candidates ON \
+        --train-index web-train-auth/index.csv --model W9=W9.json --model W7=W7.json --md table.md
 """
 
 from __future__ import annotations
@@ -44,6 +54,11 @@ AUC_SETS = ("casia1", "toolkit")
 S11_FALSE_ALARM_SETS = ("cameras-exif", "pristine-extra", "camera-val", "casia1", "toolkit", "hard-val", "kodak24",
                         "s10real", "above 2 MP")
 S11_RATE_SETS = ("cameras-exif", "pristine-extra", "camera-val")
+#: Session 12: the session-11 sets with s10real read on the pictures no candidate trained on, and fresh-web.
+S12_S10REAL = "s10real (not trained on)"
+S12_FALSE_ALARM_SETS = ("cameras-exif", "pristine-extra", "camera-val", "casia1", "toolkit", "hard-val", "kodak24",
+                        S12_S10REAL, "above 2 MP", "fresh-web")
+S12_RATE_SETS = S11_RATE_SETS + ("fresh-web",)
 LARGE_SETS = ("cameras-large", "camera-val", "fullsize-val-auth")
 LARGE_PIXELS = 2_000_000
 FULLSIZE_SETS = ("fullsize-val", "fullsize-val-auth")
@@ -96,8 +111,12 @@ def fullsize(root: Path) -> dict:
             "false_alarms": sum(r["verdict"] in ("manipulated", "generated") for r in auth), "n_auth": len(auth)}
 
 
-def measure_s11(models: dict[str, Path | None], roots: dict[str, Path]) -> dict:
-    """Session 11: each model on its own analyses (``roots[name]``: heldout/, verdict/, fullsize/)."""
+def measure_s11(models: dict[str, Path | None], roots: dict[str, Path], sets=S11_FALSE_ALARM_SETS,
+                exclude: dict[str, set[str]] | None = None) -> dict:
+    """Session 11: each model on its own analyses (``roots[name]``: heldout/, verdict/, fullsize/).
+    ``sets``: the false-alarm sets (``S12_S10REAL`` reads the s10real cache without the pictures of
+    ``exclude["s10real"]``, cache meta ``image`` values)."""
+    exclude = exclude or {}
     from forgelens.training import detection as detection_training
 
     res = {}
@@ -111,10 +130,13 @@ def measure_s11(models: dict[str, Path | None], roots: dict[str, Path]) -> dict:
             rows = verdict_rows(cache, with_meta=True)
             r[cache] = [x[:3] for x in rows]
             r["images"][cache] = [x[3]["image"] for x in rows]
-        for cache in S11_FALSE_ALARM_SETS:
+        for cache in sets:
             if cache == "above 2 MP":
                 rows = [x for c in LARGE_SETS for x in verdict_rows(c, with_meta=True)
                         if x[3]["shape"][0] * x[3]["shape"][1] > LARGE_PIXELS]
+            elif cache == S12_S10REAL:
+                rows = [x for x in verdict_rows("s10real", with_meta=True)
+                        if x[3]["image"] not in exclude.get("s10real", set())]
             else:
                 rows = verdict_rows(cache, with_meta=True)
             auth = [x for x in rows if x[0] == "authentic"]
@@ -125,9 +147,11 @@ def measure_s11(models: dict[str, Path | None], roots: dict[str, Path]) -> dict:
     return res
 
 
-def decide_s11(res: dict, baseline: str = "shipped") -> dict[str, dict[str, tuple[bool, str]]]:
+def decide_s11(res: dict, baseline: str = "shipped", sets=S11_FALSE_ALARM_SETS,
+               rate_sets=S11_RATE_SETS) -> dict[str, dict[str, tuple[bool, str]]]:
     """Clauses 1–3 of the session-11 rule for every candidate against ``baseline`` (clause 4, the test
-    suite, is run separately): {candidate: {clause: (passes, why)}}."""
+    suite, is run separately): {candidate: {clause: (passes, why)}}. Session 12: ``sets`` / ``rate_sets``
+    = ``S12_FALSE_ALARM_SETS`` / ``S12_RATE_SETS``."""
     base = res[baseline]
     out = {}
     for name, r in res.items():
@@ -145,11 +169,11 @@ def decide_s11(res: dict, baseline: str = "shipped") -> dict[str, dict[str, tupl
             b = _auc(np.array([t != "authentic" for t, _, _ in base[cache]], int),
                      np.array([p for _, p, _ in base[cache]], float))
             c[f"1c {cache} AUC not lower by > 0.03"] = (a >= b - 0.03, f"{a:.3f} vs {b:.3f} ({a - b:+.3f})")
-        for cache in S11_FALSE_ALARM_SETS:
+        for cache in sets:
             f, fb = r["false_alarms"][cache], base["false_alarms"][cache]
             n, nb = len(f["alarms"]), len(fb["alarms"])
             ok, why = n <= nb, f"{n}/{f['n']} vs {nb}/{fb['n']}"
-            if cache in S11_RATE_SETS:
+            if cache in rate_sets:
                 ok, why = ok and n <= 0.03 * f["n"], why + f" ({n / max(1, f['n']):.1%} ≤ 3 %?)"
             c[f"2 {cache} false alarms"] = (ok and f["n"] == fb["n"] and f["n"] > 0, why)
         fs, fb = r["fullsize"], base["fullsize"]
@@ -161,7 +185,7 @@ def decide_s11(res: dict, baseline: str = "shipped") -> dict[str, dict[str, tupl
     return out
 
 
-def table_s11(res: dict) -> str:
+def table_s11(res: dict, sets=S11_FALSE_ALARM_SETS) -> str:
     names = list(res)
     lines = ["| model (analyses) | held-out AUC 1 − P(auth) [95 %] | held-out called | casia1 AUC | toolkit AUC "
              "| full-size AUC [95 %] | full-size called | full-size authentic called |",
@@ -178,16 +202,16 @@ def table_s11(res: dict) -> str:
                   f"{fs['false_alarms']}/{fs['n_auth']}"]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += ["", "False alarms (authentic called manipulated or generated), per set:", "",
-              "| model (analyses) | " + " | ".join(S11_FALSE_ALARM_SETS) + " |",
-              "|---|" + "---|" * len(S11_FALSE_ALARM_SETS)]
+              "| model (analyses) | " + " | ".join(sets) + " |",
+              "|---|" + "---|" * len(sets)]
     for name in names:
         fa = res[name]["false_alarms"]
         lines.append(f"| {name} | " + " | ".join(
             f"{len(fa[c]['alarms'])}/{fa[c]['n']} = {len(fa[c]['alarms']) / max(1, fa[c]['n']):.1%}"
-            for c in S11_FALSE_ALARM_SETS) + " |")
+            for c in sets) + " |")
     lines += ["", "Pictures called (false alarms):"]
     for name in names:
-        for c in S11_FALSE_ALARM_SETS:
+        for c in sets:
             if res[name]["false_alarms"][c]["alarms"]:
                 lines.append(f"- {name}, {c}: " + ", ".join(res[name]["false_alarms"][c]["alarms"]))
     return "\n".join(lines)
@@ -271,13 +295,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--model", action="append", default=[], help="NAME=PATH of a candidate model (repeatable)")
     ap.add_argument("--md", type=Path, default=None, help="also write the table here")
     ap.add_argument("--not-applicable", type=Path, default=None, help="textured_area.py --json rows: pictures it flags read not_applicable (candidate F)")
-    ap.add_argument("--rule", choices=("s7", "s11"), default="s7",
+    ap.add_argument("--rule", choices=("s7", "s11", "s12"), default="s7",
                     help="s11: the session-11 rule (each model on its own analyses; --baseline / --candidates)")
     ap.add_argument("--baseline", type=Path, default=None, help="s11: the shipped model's analyses (history test off)")
     ap.add_argument("--candidates", type=Path, default=None, help="s11: the candidates' analyses (history test on)")
     ap.add_argument("--json", type=Path, default=None, help="s11: the measured rows and clauses")
+    ap.add_argument("--train-index", type=Path, action="append", default=[],
+                    help="s12: index.csv of a set the candidates trained on (its pictures leave s10real; repeatable)")
     args = ap.parse_args(argv)
-    if args.rule == "s11":
+    if args.rule in ("s11", "s12"):
         return main_s11(args)
     if args.heldout_root is None or args.verdict_cache is None:
         ap.error("--heldout-root and --verdict-cache are required (s7 rule)")
@@ -305,12 +331,22 @@ def main_s11(args) -> None:
     for spec in args.model:
         name, path = spec.split("=", 1)
         models[name], roots[name] = Path(path), args.candidates
-    res = measure_s11(models, roots)
+    s12 = args.rule == "s12"
+    sets, rate_sets = (S12_FALSE_ALARM_SETS, S12_RATE_SETS) if s12 else (S11_FALSE_ALARM_SETS, S11_RATE_SETS)
+    exclude = {}
+    if s12:
+        if not args.train_index:
+            raise SystemExit("--rule s12 needs --train-index (the web training rows' index.csv)")
+        exclude["s10real"] = trained_on(args.baseline / "verdict" / "s10real", args.train_index)
+        print(f"s10real: {len(exclude['s10real'])} pictures are training rows of the candidates, left out on both sides")
+    res = measure_s11(models, roots, sets, exclude)
     for name in res:  # paired sets: the same pictures in the same order under every model
         for cache in AUC_SETS:
             assert res[name]["images"][cache] == res["shipped"]["images"][cache], (name, cache)
-    clauses = decide_s11(res)
-    text = table_s11(res) + "\n\nClauses 1–3 of the session-11 rule (clause 4: the test suite):\n"
+    clauses = decide_s11(res, sets=sets, rate_sets=rate_sets)
+    text = table_s11(res, sets) + f"\n\nClauses 1–3 of the session-{args.rule[1:]} rule (clause 4: the test suite):\n"
+    if s12:
+        text = f"s10real: {len(exclude['s10real'])} pictures are training rows of the candidates, left out on both sides\n\n" + text
     for name, c in clauses.items():
         text += f"\n{name}: {'PASSES' if all(ok for ok, _ in c.values()) else 'FAILS'} clauses 1–3\n"
         text += "\n".join(f"  - {k}: {'pass' if ok else 'FAIL'} ({why})" for k, (ok, why) in c.items()) + "\n"
@@ -319,8 +355,25 @@ def main_s11(args) -> None:
         args.md.write_text(text + "\n")
     if args.json:
         args.json.write_text(json.dumps({"results": {n: {k: v for k, v in r.items()} for n, r in res.items()},
-                                         "clauses": clauses}, indent=1, default=str))
+                                         "clauses": clauses,
+                                         "excluded": {k: sorted(v) for k, v in exclude.items()}}, indent=1, default=str))
 
+
+def trained_on(cache: Path, indexes: list[Path]) -> set[str]:
+    """The cache meta ``image`` values of the pictures in ``cache`` (one set's analyses) that are training rows
+    listed in ``indexes`` (index.csv files): the same file-name stem (both s10real's and the web training rows'
+    files are named by the generation manifest's id)."""
+    import csv
+
+    from forgelens.fusion.detection import MapSummary
+
+    stems = {Path(row["image"]).stem for index in indexes for row in csv.DictReader(open(index))}
+    out = set()
+    for f in sorted(cache.glob("*.npz")):
+        _, meta = MapSummary.from_npz(f)
+        if Path(meta["image"]).stem in stems:
+            out.add(meta["image"])
+    return out
 
 if __name__ == "__main__":
     main()

@@ -56,7 +56,13 @@ MIRROR_SETS = ("camera-train",)
 #: Training sets fitted only when ``fit --with NAME`` asks (the default recipe stays as it is): the camera-train
 #: originals' hosts re-saved through the synth set's saving at native size (``forgelens synth --kinds authentic
 #: --post none,jpeg --max-pixels 30000000``; issue 14, sessions 8–9).
-OPTIONAL_SETS = {"fullsize-train-auth": GEN / "camera-originals" / "fullsize-train-auth"}
+#: ``web-train-auth``: small authentic web photos of the generation set's training split, at most 20 per
+#: repository (``benchmarks/fit/detection_web_data.py``; issue 14, session 12), grouped by repository in the folds
+#: and, like the hard negatives, trained on without setting the operating point.
+OPTIONAL_SETS = {"fullsize-train-auth": GEN / "camera-originals" / "fullsize-train-auth",
+                 "web-train-auth": GEN / "web-train-auth"}
+#: Optional sets whose rows are grouped by the repository they came from (``source`` ``web:<owner/name>``).
+WEB_SETS = ("web-train-auth",)
 VAL_SETS = {"synth-val": GEN / "synth-val", "hard-val": GEN / "hard-val"}
 #: Forgeries of nist16 used as extra positives (a fixed subset: the analysis costs ≈ 5 s each).
 NIST16_LIMIT = 60
@@ -189,7 +195,7 @@ FOLDS = 5
 
 def _host(meta: dict, cameras: dict[str, str] | None = None) -> str:
     """The photo an image was made from (synth rows and hard negatives name it in ``source``), for
-    grouped folds; a public-set image (nist16, casia2: ``source`` names a split) is its own group. A
+    grouped folds; a web photo (``source`` ``web:<repository>``) is grouped with its repository; a public-set image (nist16, casia2: ``source`` names a split) is its own group. A
     picture made from a camera original (``cameras``: original's image → ``camera:<model>``) is grouped
     with its camera, as the original is."""
     src = meta.get("source", "")
@@ -197,6 +203,8 @@ def _host(meta: dict, cameras: dict[str, str] | None = None) -> str:
         host = src.split(":", 1)[-1]
         return (cameras or {}).get(host, host)
     if src.startswith("camera:"):  # full-size camera originals: grouped by camera model
+        return src
+    if src.startswith("web:"):  # web photos (web-train-auth): grouped by the repository they were fetched from
         return src
     return meta["image"]
 
@@ -284,6 +292,7 @@ def fit(kind: str = "trees", out: Path | None = None, drop_kinds=DROP_KINDS, wit
     # trained on, and their false alarms measured on hard-val, but do not set the threshold
     camera = np.array([m.get("_set", "").startswith("synth-") for _, m in train])
     originals = np.array([m.get("_set", "") in LARGE_SETS for _, m in train])
+    web = np.array([m.get("_set", "") in WEB_SETS for _, m in train])
     neg = p_oof[(y == 0) & camera]
     # exact floats: rounding could move a threshold across a calibration image. With full-size camera
     # originals in training, manipulated_at is the larger of the two sources' 3 % points.
@@ -316,8 +325,12 @@ def fit(kind: str = "trees", out: Path | None = None, drop_kinds=DROP_KINDS, wit
                            "above, capped at 0.5"),
             "out_of_fold_fpr_at_manipulated_at": round(float((neg >= thresholds["manipulated_at"]).mean()), 4),
             "out_of_fold_fpr_hard_negatives_at_manipulated_at":
-                round(float((p_oof[(y == 0) & ~camera & ~originals] >= thresholds["manipulated_at"]).mean()), 4)
-                if ((y == 0) & ~camera & ~originals).any() else None,
+                round(float((p_oof[(y == 0) & ~camera & ~originals & ~web] >= thresholds["manipulated_at"]).mean()), 4)
+                if ((y == 0) & ~camera & ~originals & ~web).any() else None,
+            **({"out_of_fold_fpr_web_at_manipulated_at":
+                round(float((p_oof[(y == 0) & web] >= thresholds["manipulated_at"]).mean()), 4),
+                "out_of_fold_web_not_authentic": round(float((p_oof[(y == 0) & web] >= thresholds["authentic_below"]).mean()), 4)}
+               if ((y == 0) & web).any() else {}),
             **({"out_of_fold_fpr_camera_originals_at_manipulated_at":
                 round(float((p_oof[(y == 0) & originals] >= thresholds["manipulated_at"]).mean()), 4)}
                if ((y == 0) & originals).any() else {}),
