@@ -158,3 +158,58 @@ def test_main_splits_real_repositories_whole_generated_to_training_guarded_and_d
         if not r.dropped:
             assert [v["view"] for v in r.views] == (["proc"] if r.split == "train" else ["proc", "jpeg75", "half", "social"])
     assert (out / "raw-s12-real").is_dir() and (out / "raw-s12-gen").is_dir() and (out / "guard-views-s12-real").is_dir()
+
+
+def _style_source(repo: str) -> gd.Source:
+    return next(s for s in s12.REAL_STYLE_SOURCES if s.repo == repo)
+
+
+def test_round_2_style_sources_are_new_pinned_licensed_and_carry_the_small_styles_keys():
+    from forgelens.training import gen_sources_real as gsr
+
+    s12.check_style_sources()
+    assert not s12.style_overlaps()  # no repository any other list reads, round 1's included
+    assert len({s.repo for s in s12.REAL_STYLE_SOURCES}) >= 6
+    fams = {fam for s in s12.REAL_STYLE_SOURCES for _, _, fam, _ in s.rules}
+    assert fams == set(gsr.REAL_STYLES)  # film scans, LAION-like web and camera originals, each under its own key
+    for bad in ((r"^x/", "authentic", "stock-web", "s"), (r"^x/", "generated", "film-kodak", "s")):
+        with pytest.raises(ValueError, match="small-style"):
+            s12.check_style_sources((gd.Source("o/n", "0" * 40, "MIT", (bad,)),))
+    with pytest.raises(ValueError, match="reserved"):
+        s12.check_style_sources((gd.Source("ianare/exif-samples", "0" * 40, "MIT", ((r"^x/", "authentic", gsr.CAMERA, "c"),)),))
+    with pytest.raises(ValueError, match="pinned"):
+        s12.check_style_sources((gd.Source("o/n", "HEAD", "MIT", ((r"^x/", "authentic", gsr.CAMERA, "c"),)),))
+
+
+def test_round_2_path_rules_keep_photographs_and_leave_out_frames_renders_and_reshares():
+    film = ("authentic", "film-kodak")
+    web = ("authentic", "web-laion")
+    cam = ("authentic", "camera-original")
+    bsd = _style_source("jiny2001/dcscn-super-resolution")
+    assert _kept(bsd, "data/bsd200/100075.png") == film
+    assert _kept(bsd, "data/bsd100/img_001.png") is None and _kept(bsd, "data/set14/baboon.png") is None
+    assert _kept(_style_source("ajschumacher/imagen"), "imagen/n01443537_2625_goldfish.jpg") == web
+    det = _style_source("facebookresearch/Detectron")
+    assert _kept(det, "demo/15673749081_767a7fa63a_k.jpg") == web
+    assert _kept(det, "demo/output/17790319373_bd19b24cfc_k_example_output.jpg") is None  # boxes drawn on
+    mmp = _style_source("open-mmlab/mmpose")
+    assert _kept(mmp, "tests/data/coco/000000040083.jpg") == web
+    for p in ("tests/data/mpii/004645041.jpg", "tests/data/h36m/S1_Directions_1.54138969_000001.jpg",
+              "tests/data/humanart/2D_virtual_human/digital_art/000000001648.jpg", "tests/data/rhd/00111.png"):
+        assert _kept(mmp, p) is None  # video frames, lab captures, drawings, renders
+    mono = _style_source("alicevision/dataset_monstree")
+    assert _kept(mono, "full/IMG_1025.JPG") == cam and _kept(mono, "full/IMG_1026.JPG") is None  # 4 frames
+    assert _kept(mono, "mini6/IMG_1040.JPG") is None
+    cart = _style_source("Tech4Tracing/CartridgeOCR")
+    assert _kept(cart, "imagesForTesting/deviceComparison/iPhone11/IMG_5809.JPG") == cam
+    assert _kept(cart, "imagesForTesting/2021-05-18/PXL_20210518_205445284.jpg") == cam
+    assert _kept(cart, "imagesForTesting/deviceComparison/receivedWhatsApp/a722d489-5195-47ab-ba75-0b72e7e82d9f.jpg") is None
+
+
+def test_round_2_repository_split_is_seeded_and_recorded():
+    repos = [s.repo for s in s12.REAL_STYLE_SOURCES]
+    split = s12.seeded_repository_split(repos)
+    assert sum(v == "val" for v in split.values()) == len(repos) // 2
+    # the split recorded in docs/notes/issue-18.md (session 12, round 2), seed 12
+    assert {r for r, v in split.items() if v == "val"} == {
+        "Tech4Tracing/CartridgeOCR", "ajschumacher/imagen", "open-mmlab/mmpose"}

@@ -164,3 +164,47 @@ def test_session_12_rule_adds_the_new_real_validation_photos_counted_together():
     # clauses 1-3 are session 11's, unchanged: a tie on the unseen families is not "more"
     failed = [t for t, ok in s12.rule(ref, res(83, 0.96, src), sets, sets, (0, 121)) if not ok]
     assert [t[:2] for t in failed] == ["1a"]
+
+
+def test_fpr_option_sets_the_training_side_target_and_defaults_to_three_percent():
+    fit = _fit_module("fit_generation")
+    assert fit.FPR == 0.03 and fit.pct(0.03) == "3 %" and fit.pct(0.02) == "2 %"
+    rng = np.random.default_rng(1)
+    # one real source of 100 photos: at 3 % three photos may score at or above the threshold, at 2 % two
+    p = rng.uniform(0.05, 0.95, 100)
+    source = np.array(["a"] * 100)
+    t3 = fit.per_source_threshold(p, source)
+    t2 = fit.per_source_threshold(p, source, fpr=0.02)
+    assert t3 == fit.per_source_threshold(p, source, fpr=0.03)  # the default is today's rule
+    assert np.sum(p >= t3) <= 3 and np.sum(p >= t2) <= 2 and t2 > t3  # a lower target: a higher threshold
+    with np.testing.assert_raises(SystemExit):  # a rate outside (0, 1) is refused before any data is read
+        fit.main(["--data", "/nonexistent", "--fpr", "2"])
+
+
+def test_session_12_round_2_rule_counts_both_rounds_new_photos_together():
+    s12 = _study("generation_rule_s12")
+    from forgelens.training import gen_sources_s12 as src_s12
+
+    class T:  # the columns new_real_mask reads
+        split = np.array(["val", "val", "val", "train", "val"])
+        y = np.array([0, 0, 0, 0, 1])
+        repo = np.array([src_s12.REAL_SOURCES[0].repo, src_s12.REAL_STYLE_SOURCES[0].repo, "other/repo",
+                         src_s12.REAL_STYLE_SOURCES[0].repo, src_s12.REAL_STYLE_SOURCES[0].repo])
+
+    assert s12.new_real_mask(T).tolist() == [True, False, False, False, False]  # round 1 only (the default)
+    assert s12.new_real_mask(T, round2=True).tolist() == [True, True, False, False, False]  # val, real, both rounds
+
+    def res(called, auc, sources):
+        return {"called": called, "n_gen": 182, "auc": auc, "sources": sources}
+
+    src = {"stock-web": (3, 274), "camera-original": (1, 45), "film-kodak": (0, 35), "web-laion": (0, 134)}
+    ref = res(83, 0.95, src)
+    sets = {"i18f fresh (fresh-web)": (0, 189, []), "s10real validation photos": (0, 84, [])}
+    ok = s12.rule(ref, res(100, 0.95, src), sets, sets, (6, 210), name=s12.NEW_REAL_R2)
+    assert all(p for _, p in ok) and s12.NEW_REAL_R2 in ok[-1][0]  # 6/210 = 2.9 %
+    failed = [t for t, p in s12.rule(ref, res(100, 0.95, src), sets, sets, (7, 210), name=s12.NEW_REAL_R2) if not p]
+    assert len(failed) == 1 and failed[0].startswith("5.")  # 7/210 = 3.3 %
+    # a small style that grew past 34 validation pictures is also held to 3a's 3 %: camera 2/45 = 4.4 %
+    cam = dict(src, **{"camera-original": (2, 45)})
+    failed = [t for t, p in s12.rule(ref, res(100, 0.95, cam), sets, sets, (0, 210)) if not p]
+    assert any(t.startswith("3a") for t in failed) and any(t.startswith("3b") and "camera" in t for t in failed)

@@ -108,6 +108,12 @@ VIEWS_C_GRID = (0.0005, 0.002, 0.01)
 RESERVED_PREFIX = "exif-samples/"
 FPR = 0.03
 EPS = 1e-4
+
+
+def pct(fpr: float) -> str:
+    """``fpr`` as the threshold rules write it: 0.03 -> "3 %"."""
+    return f"{round(fpr * 100, 6):g} %"
+
 MIN_FAMILY = 20
 INCONCLUSIVE_REAL = 0.20  # at most this share of each real source's pictures reads "inconclusive" or above
 UNKNOWN_FAMILY = "other-modern"  # modern generators of the Laboratoriet game, not named per picture
@@ -412,7 +418,8 @@ def validation_line(t: Table, tr: np.ndarray, x: np.ndarray | list[np.ndarray], 
 
 def fit_probe(t: Table, tr: np.ndarray, parts, c: float, pairs: Pairs | None = None,
               aligned: tuple[str, ...] = (), views: tuple[str, ...] = SINGLE_VIEW,
-              centre_only: bool = False, pool_below: int = 0) -> tuple[tg.LinearProbe, np.ndarray]:
+              centre_only: bool = False, pool_below: int = 0,
+              fpr: float = FPR) -> tuple[tg.LinearProbe, np.ndarray]:
     idx = np.flatnonzero(tr)
     x, y = [v[tr] for v in t.xv(parts, views)], t.y[tr]
     g = t.cv_groups(tr)
@@ -424,7 +431,7 @@ def fit_probe(t: Table, tr: np.ndarray, parts, c: float, pairs: Pairs | None = N
     probe = fit_with_pairs(x, y, xp, c)
     probe.platt_a, probe.platt_b = tg.fit_platt(z, y)
     p_oof = probe.prob(z)
-    probe.threshold = per_source_threshold(p_oof[y == 0], t.family[tr][y == 0], gated=t.gated[tr][y == 0],
+    probe.threshold = per_source_threshold(p_oof[y == 0], t.family[tr][y == 0], fpr=fpr, gated=t.gated[tr][y == 0],
                                            pool_below=pool_below)
     return probe, p_oof
 
@@ -455,7 +462,8 @@ def fit_attribution(t: Table, tr: np.ndarray, parts, c: float) -> FamilyModel:
                         "unseen_rejected_at_p_min": 0.8, "n_unseen_for_p_min": len(unseen_top)})
 
 
-def fit_combiner(t: Table, tr: np.ndarray, p_clip_oof: np.ndarray, pool_below: int = 0) -> list[dict]:
+def fit_combiner(t: Table, tr: np.ndarray, p_clip_oof: np.ndarray, pool_below: int = 0,
+                 fpr: float = FPR) -> list[dict]:
     from sklearn.linear_model import LogisticRegression
 
     ok = np.isfinite(t.gen_trace[tr])  # gen_trace gives no score on some pictures (too small/flat)
@@ -474,7 +482,7 @@ def fit_combiner(t: Table, tr: np.ndarray, p_clip_oof: np.ndarray, pool_below: i
             coef, icpt = [1.0], 0.0
         p = expit(x @ np.array(coef) + icpt)
         r = (y == 0) & passed
-        thr = per_source_threshold(p[r], style[r], pool_below=pool_below)
+        thr = per_source_threshold(p[r], style[r], fpr=fpr, pool_below=pool_below)
         below = float(min(thr, max(np.quantile(p[r & (style == s)], 1 - INCONCLUSIVE_REAL)
                                    for s in np.unique(style[r]))))
         models.append({"detectors": list(dets), "coef": [round(c, 5) for c in coef], "intercept": round(icpt, 5),
@@ -519,7 +527,13 @@ def main(argv: list[str] | None = None) -> int:
                     help="session 9: the 3 %% thresholds (probe, combiner generated_at) over real sources of >= N "
                          "training pictures each, the smaller ones pooled into one source (a pool of < N joins the "
                          "largest source); authentic_below stays per source. 0 (default) = every source on its own")
+    ap.add_argument("--fpr", type=float, default=FPR, metavar="RATE",
+                    help="session 12 (round 2): the training-side false-alarm target of the per-source thresholds "
+                         "(probe threshold and the combiner's generated_at): every real source's out-of-fold rate "
+                         "at or above them <= RATE. Default 0.03 (the rule since session 2)")
     a = ap.parse_args(argv)
+    if not 0.0 < a.fpr < 1.0:
+        ap.error(f"--fpr {a.fpr}: a rate between 0 and 1")
     t = Table(a.data, gate=not a.no_gate)
     t.group_by_repo = frozenset(a.group_real_by_repo or ())
     if t.group_by_repo:
@@ -550,12 +564,14 @@ def main(argv: list[str] | None = None) -> int:
         merged = dict(zip(t.family[real], pooled_sources(t.family[real], pool), strict=True))
         print(f"3 % thresholds: real sources of < {pool} gate-passed training pictures pooled: "
               + ", ".join(f"{s} -> {m}" for s, m in sorted(merged.items()) if s != m))
-    probe, p_oof = fit_probe(t, tr, parts, c, pairs, aligned, views, centre_only, pool_below=pool)
+    if a.fpr != FPR:
+        print(f"per-source thresholds at a {pct(a.fpr)} out-of-fold false-alarm target (default {pct(FPR)})")
+    probe, p_oof = fit_probe(t, tr, parts, c, pairs, aligned, views, centre_only, pool_below=pool, fpr=a.fpr)
     n_pairs = len(aligned_rows(t, pairs, aligned, parts)[0])
     probe.meta = {"parts": list(parts), "C": c, "oof_auc": round(auc(t.y[tr], p_oof), 4),
                   "calibration": "Platt scaling on leave-family-out out-of-fold logits (training split)",
                   "threshold_rule": "smallest P at which every real-photo source's out-of-fold rate at or above "
-                                    "it is <= 3 %" + ("" if a.no_gate else
+                                    f"it is <= {pct(a.fpr)}" + ("" if a.no_gate else
                                                       ", over the real pictures the graphic_content gate passes"),
                   "features": "parts of clip_probe.clip_features: g_* = resized view, c_* = native crops; "
                               "emb = final embedding, cls = CLS token after each encoder block (RINE), [a:b] = "
@@ -577,7 +593,7 @@ def main(argv: list[str] | None = None) -> int:
                                                  "training pictures through the same chain (pair); dda = with the "
                                                  "real's high DCT band put back"}
     fam = fit_attribution(t, tr, parts, c)
-    models = fit_combiner(t, tr, p_oof, pool_below=pool)
+    models = fit_combiner(t, tr, p_oof, pool_below=pool, fpr=a.fpr)
     print(f"probe threshold {probe.threshold:.3f}; attribution families {fam.families} p_min {fam.p_min:.3f}")
     print(json.dumps(models, indent=1))
     if a.drop_train:
@@ -600,7 +616,7 @@ def main(argv: list[str] | None = None) -> int:
                       "families " + ", ".join(sorted(set(t.family[tr & (t.y == 1)]))) +
                       "; real sources " + ", ".join(sorted(set(t.family[tr & (t.y == 0)]))),
               "n_real": int((tr & (t.y == 0)).sum()), "n_generated": int((tr & (t.y == 1)).sum()),
-              "threshold_rule": "every real source's out-of-fold rate at or above generated_at <= 3 %" +
+              "threshold_rule": f"every real source's out-of-fold rate at or above generated_at <= {pct(a.fpr)}" +
                                 ("" if a.no_gate else "; thresholds over the real pictures the graphic_content gate "
                                                       "passes (a gated picture gets no generation verdict)"),
               **({"left_out_of_training": f"records whose source path starts with {a.drop_train}"}

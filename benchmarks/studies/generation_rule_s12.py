@@ -16,6 +16,15 @@ new ones included — and
 
 Clause 4 (``accuracy_generation.py --cameras``) is run separately. Every false alarm on the new real validation
 pictures is listed by file, with the per-repository counts.
+
+``--round2`` (session 12, round 2; rule declared by the lead at 22:14 UTC, before any measurement; verbatim in
+docs/notes/issue-18.md, "Session 12, round 2"): the same clauses on the set extended by both rounds, clause 5 over
+the new real validation pictures of rounds 1 AND 2 counted together (the repositories of
+``gen_sources_s12.REAL_SOURCES`` and ``REAL_STYLE_SOURCES``); clause 3b counts each small style over all its
+validation pictures, round 2's included (they carry the style's source key).
+
+    OMP_NUM_THREADS=1 nice -n 15 python benchmarks/studies/generation_rule_s12.py --round2 --data /work/gen-data-s12b \
+        --models /work/gen-data-s12b/shipped-B --models /work/gen-data-s12b/s12-candN3 --models /work/gen-data-s12b/s12-candN3m
 """
 
 from __future__ import annotations
@@ -38,24 +47,28 @@ from generation_new_families import fmt, measure, print_family_table  # noqa: E4
 from generation_rule_s11 import MAX_SHARE, false_alarms, real_set_masks  # noqa: E402
 from generation_rule_s11 import rule as rule_s11  # noqa: E402
 
-from forgelens.training.gen_sources_s12 import REAL_SOURCES  # noqa: E402
+from forgelens.training.gen_sources_s12 import REAL_SOURCES, REAL_STYLE_SOURCES  # noqa: E402
 
 NEW_REAL = "s12 new real validation photos"
+NEW_REAL_R2 = "s12 new real validation photos, rounds 1 + 2"
 
 
-def new_real_mask(t: Table) -> np.ndarray:
-    """The validation real pictures of the repositories of ``gen_sources_s12.REAL_SOURCES``."""
-    return (t.split == "val") & (t.y == 0) & np.isin(t.repo, sorted({s.repo for s in REAL_SOURCES}))
+def new_real_mask(t: Table, round2: bool = False) -> np.ndarray:
+    """The validation real pictures of the repositories of ``gen_sources_s12.REAL_SOURCES`` (and, with ``round2``,
+    of ``REAL_STYLE_SOURCES``)."""
+    sources = REAL_SOURCES + (REAL_STYLE_SOURCES if round2 else ())
+    return (t.split == "val") & (t.y == 0) & np.isin(t.repo, sorted({s.repo for s in sources}))
 
 
-def clause5(k: int, n: int) -> tuple[str, bool]:
+def clause5(k: int, n: int, name: str = NEW_REAL) -> tuple[str, bool]:
     """Clause 5: the new real validation pictures together ≤ 3 % false alarms (none measured fails)."""
-    return (f"5. {NEW_REAL}: false alarms {k}/{n} ≤ 3 % ({MAX_SHARE * n:.2f})", n > 0 and k <= MAX_SHARE * n)
+    return (f"5. {name}: false alarms {k}/{n} ≤ 3 % ({MAX_SHARE * n:.2f})", n > 0 and k <= MAX_SHARE * n)
 
 
-def rule(ref: dict, cand: dict, sets_ref: dict, sets_cand: dict, new_cand: tuple[int, int]) -> list[tuple[str, bool]]:
+def rule(ref: dict, cand: dict, sets_ref: dict, sets_cand: dict, new_cand: tuple[int, int],
+         name: str = NEW_REAL) -> list[tuple[str, bool]]:
     """Clauses 1-3 (session 11's items, unchanged) and clause 5, (text, passed) each."""
-    return rule_s11(ref, cand, sets_ref, sets_cand) + [clause5(*new_cand)]
+    return rule_s11(ref, cand, sets_ref, sets_cand) + [clause5(*new_cand, name=name)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,11 +76,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("--models", action="append", required=True,
                     help="'shipped' or a fit_generation.py --out folder; first = B, every further one a candidate")
+    ap.add_argument("--round2", action="store_true",
+                    help="round 2: clause 5 over the new real validation pictures of rounds 1 and 2 together")
     a = ap.parse_args(argv)
     t = Table(a.data)
     scorers = {m: Scorers(t, None if m == "shipped" else Path(m)) for m in a.models}
     masks = real_set_masks(t)
-    new = new_real_mask(t)
+    new = new_real_mask(t, a.round2)
+    new_name = NEW_REAL_R2 if a.round2 else NEW_REAL
     res, sets, news, called = {}, {}, {}, {}
     p, thr = next(iter(scorers.values())).scores(t)["trivial"]
     called["trivial baseline"] = ~t.gated & (p >= thr)
@@ -90,7 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|" + "---|" * len(names))
     for k in masks:
         print(f"| {k} | " + " | ".join(fmt(*sets[m][k][:2]) for m in names) + " |")
-    print(f"| {NEW_REAL} | " + " | ".join(fmt(*news[m][:2]) for m in names) + " |")
+    print(f"| {new_name} | " + " | ".join(fmt(*news[m][:2]) for m in names) + " |")
+    if a.round2:
+        for label, mk in (("round 1 only", new_real_mask(t)), ("round 2 only", new & ~new_real_mask(t))):
+            print(f"| ({label}) | " + " | ".join(fmt(int((called[m] & mk).sum()), int(mk.sum())) for m in names) + " |")
     srcs = list(res[a.models[0]]["sources"])
     print("\n| real validation source | n | " + " | ".join(names) + " |")
     print("|---|---|" + "---|" * len(names))
@@ -106,10 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     for m in a.models:
         for k in masks:
             print(f"- {m}, {k}: " + ("; ".join(sets[m][k][2]) or "none"))
-        print(f"- {m}, {NEW_REAL}: " + ("; ".join(news[m][2]) or "none"))
+        print(f"- {m}, {new_name}: " + ("; ".join(news[m][2]) or "none"))
     for cand in a.models[1:]:
-        items = rule(res[a.models[0]], res[cand], sets[a.models[0]], sets[cand], news[cand][:2])
-        print(f"\nDeclared rule (session 12), clauses 1-3 and 5, candidate {cand} against {a.models[0]}:")
+        items = rule(res[a.models[0]], res[cand], sets[a.models[0]], sets[cand], news[cand][:2], name=new_name)
+        print(f"\nDeclared rule (session 12{', round 2' if a.round2 else ''}), clauses 1-3 and 5, candidate {cand} "
+              f"against {a.models[0]}:")
         for text, passed in items:
             print(f"- {text}: {'pass' if passed else 'FAIL'}")
         good = all(p for _, p in items)

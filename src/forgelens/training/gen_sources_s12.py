@@ -50,10 +50,31 @@ every other source list of the project (``overlapping_repositories``); the evalu
 extracted pictures and on their processed views; near-duplicates are dropped against the set's kept
 pictures and every picture of ``../shared/datasets``.
 
+ROUND 2 (``REAL_STYLE_SOURCES``, issue 18 session 12, round 2): real photographs of the three small real styles
+whose false alarms rose when round 1's stock photos lowered the threshold, each labelled with its style's existing
+source key (as ``gen_sources_real`` does), so that it counts in that style's per-source threshold and in the
+small-style clause of the ship rule:
+
+- ``film-kodak`` (style ``scan``): ``jiny2001/dcscn-super-resolution``'s ``bsd200`` — the 200 training pictures
+  of the Berkeley segmentation set (BSD300 train: Corel stock photographs, 35 mm film scans at 481x321; Martin et
+  al., ICCV 2001), disjoint from the BSD100 (= BSD300 test) pictures of ``gen_sources_real``;
+- ``web-laion`` (style ``web``): ``ajschumacher/imagen`` — ImageNet web photographs, five for each of the 200
+  ILSVRC detection categories (a different sample from ``EliSchwartz/imagenet-sample-images``),
+  ``facebookresearch/Detectron``'s demo photographs (US government Flickr photos, public domain) and the web
+  photographs among ``open-mmlab/mmpose``'s test pictures (COCO, AI Challenger, CrowdPose, OCHuman, AP-10K,
+  MacaquePose, LaPa and WFLW samples; its video frames, lab captures, renders and drawings are left out);
+- ``camera-original`` (style ``camera``): ``alicevision/dataset_monstree`` — iPhone 7 photographs (4032x3024, as
+  the phone wrote them) of one scene, four frames spread over the sequence (a scene's frames are near-copies) —
+  and ``Tech4Tracing/CartridgeOCR``'s test photographs (Pixel 5 and iPhone 11 JPEGs as the phones wrote them).
+
+Split: by repository, seeded (``seeded_repository_split`` over the round-2 repositories, seed 12); at most
+``CAP_STYLE_REPO`` pictures of one style from one repository.
+
 Usage (adds them to a copy of a set; prints the provenance summary)::
 
     python -m forgelens.training.gen_sources_s12 --mirrors /work/.mirror --shared ../shared --out /work/gen-data-s12
     python -m forgelens.training.gen_sources_s12 --out D --only real        # the real sources only
+    python -m forgelens.training.gen_sources_s12 --out D --only styles      # round 2: the small real styles
 """
 
 from __future__ import annotations
@@ -68,13 +89,16 @@ from forgelens.training.generation_data import HELDOUT_FAMILIES, Record, Source
 
 R, G = "authentic", "generated"
 FAMILY = "stock-web"
-TAG_REAL, TAG_GEN = "s12-real", "s12-gen"
+TAG_REAL, TAG_GEN, TAG_STYLES = "s12-real", "s12-gen", "s12-styles"
 #: At most this many pictures of one family from one repository (diversity over volume; as gen_sources_stock).
 CAP_PER_REPO = 40
 #: The generated families this module may add (all already in training; never a held-out one).
 GEN_FAMILIES = frozenset({"nano-banana-pro", "gpt-4o"})
 #: Seed of the repository split of the new real sources (fixed before any count).
 SPLIT_SEED = 12
+#: Round 2: at most this many pictures of one small style from one repository (fewer repositories of these styles
+#: were found than of stock photos, so a larger cap than ``CAP_PER_REPO``; fixed before any count).
+CAP_STYLE_REPO = 60
 
 
 def _real(repo: str, commit: str, licence: str, pattern: str, style: str, exclude: str = r"$^") -> Source:
@@ -129,6 +153,62 @@ GENERATED_SOURCES: tuple[Source, ...] = (
 )
 
 
+def _style(repo: str, commit: str, licence: str, pattern: str, family: str, style: str,
+           exclude: str = r"$^", cap: int = CAP_STYLE_REPO) -> Source:
+    return Source(repo, commit, licence, ((pattern, R, family, style),), exclude=exclude, cap_per_family=cap)
+
+
+#: Round 2: real photographs of the three small real styles, each under its style's existing source key.
+REAL_STYLE_SOURCES: tuple[Source, ...] = (
+    # BSD300's 200 training pictures (Corel 35 mm film scans), lossless PNG copies; the bsd100 folder beside them
+    # (BSD300 test, already read through jbhuang0604/SelfExSR) and set5 / set14 / yang91 are left out.
+    _style("jiny2001/dcscn-super-resolution", "d382bc30d41c94ac72f8cb148d61cc4864b3b380",
+           "MIT (repository, (c) 2017 jiny2001); BSD pictures: Berkeley segmentation dataset (Corel), research use",
+           r"^data/bsd200/\d+\.png$", gsr.FILM, "scan"),
+    # ImageNet web photographs, five per ILSVRC detection category.
+    _style("ajschumacher/imagen", "2e8718956e3bb046db9a8e488c2254fd9846b6c5",
+           "none stated (README: sampled from ImageNet, no copyright claim made; ImageNet terms: research use)",
+           r"^imagen/n\d{8}_\d+_[^/]+\.jpg$", gsr.WEB, "web"),
+    # The detector's demo photographs (US government works, Flickr; demo/NOTICE); the drawn output/ copies and
+    # projects/ figures are left out.
+    _style("facebookresearch/Detectron", "04155a01a6ea68f22ac27c79a822066457941ece",
+           "Apache-2.0 (repository); demo photographs: United States government works (demo/NOTICE)",
+           r"^demo/\d+_[0-9a-f]+_k\.jpg$", gsr.WEB, "web"),
+    # Web photographs among a pose estimator's test pictures (dataset samples: COCO / Flickr, AI Challenger,
+    # CrowdPose, OCHuman, AP-10K, MacaquePose, LaPa, WFLW / WIDER); video frames (MPII, PoseTrack, JHMDB, 300VW),
+    # lab and studio captures (H36M, Panoptic, fly, locust, zebra, FreiHAND, InterHand), renders and drawings
+    # (HumanArt's virtual humans, RHD) and the pre-cropped face sets are left out.
+    _style("open-mmlab/mmpose", "759b39c13fea6ba094afc1fa932f51dc1b11cbf9",
+           "Apache-2.0 (repository); dataset sample pictures (research use, per each dataset's terms)",
+           r"^tests/data/(coco|aic|crowdpose|ochuman|ap10k|macaque|lapa|wflw)/[^/]+\.jpg$", gsr.WEB, "web"),
+    # iPhone 7 photographs of one scene (3D-reconstruction sample); four frames spread over the sequence.
+    _style("alicevision/dataset_monstree", "c697b936be47d6b78ce58d7eb4188e6908503ee2",
+           "none stated (AliceVision sample dataset for 3D reconstruction)",
+           r"^full/IMG_10(25|36|47|57)\.JPG$", gsr.CAMERA, "camera"),
+    # Pixel 5 and iPhone 11 photographs of cartridge heads (an OCR project's test photos, as the phones wrote them);
+    # at most 12 (the photos are of similar objects), the WhatsApp re-share and the Canon folder (absent) left out.
+    _style("Tech4Tracing/CartridgeOCR", "a93185a9ff5d6d490ce367cd01b5d0fd697967e2",
+           "MIT (repository LICENSE); the project's own test photographs",
+           r"^imagesForTesting/(2021-05-1[58]|deviceComparison/(androidPixel5|iPhone11))/(PXL|IMG)_[^/]+\.(jpg|JPG)$",
+           gsr.CAMERA, "camera", cap=12),
+)
+
+
+def check_style_sources(sources: tuple[Source, ...] = REAL_STYLE_SOURCES) -> None:
+    """Round 2: refuse an unpinned, unlicensed or reserved source, or a rule that is not an authentic picture of
+    one of the three small real styles (``gen_sources_real.REAL_STYLES``)."""
+    for s in sources:
+        if len(s.commit) != 40:
+            raise ValueError(f"{s.repo}: commit {s.commit!r} is not a pinned 40-digit commit")
+        if not s.licence:
+            raise ValueError(f"{s.repo}: licence not recorded")
+        if gsr.reserved(s.repo):
+            raise ValueError(f"{s.repo}: reserved for independent evaluation")
+        for _p, label, family, _style in s.rules:
+            if label != R or family not in gsr.REAL_STYLES:
+                raise ValueError(f"{s.repo}: {label} / {family} is not a real small-style rule")
+
+
 def check_s12_sources(real: tuple[Source, ...] = REAL_SOURCES,
                       generated: tuple[Source, ...] = GENERATED_SOURCES) -> None:
     """Refuse an unpinned or unlicensed source, a reserved repository, a real source that is not an authentic
@@ -150,8 +230,10 @@ def check_s12_sources(real: tuple[Source, ...] = REAL_SOURCES,
                 raise ValueError(f"{s.repo}: {label} / {family} cannot go to the training split")
 
 
-def overlapping_repositories(sources: tuple[Source, ...] = REAL_SOURCES + GENERATED_SOURCES) -> set[str]:
-    """Repositories of ``sources`` that another source list of the project already reads: must stay empty."""
+def overlapping_repositories(sources: tuple[Source, ...] = REAL_SOURCES + GENERATED_SOURCES,
+                             others_extra: tuple[Source, ...] = ()) -> set[str]:
+    """Repositories of ``sources`` that another source list of the project (or ``others_extra``) already reads:
+    must stay empty."""
     from forgelens.training import (
         gen_sources_commercial,
         gen_sources_families,
@@ -160,8 +242,17 @@ def overlapping_repositories(sources: tuple[Source, ...] = REAL_SOURCES + GENERA
     )
 
     others = (gd.SOURCES + gen_sources_stock.STOCK_WEB_SOURCES + gen_sources_fresh.FRESH_SOURCES
-              + gen_sources_families.FAMILY_SOURCES + gen_sources_commercial.COMMERCIAL_SOURCES + gsr.REAL_SOURCES)
+              + gen_sources_families.FAMILY_SOURCES + gen_sources_commercial.COMMERCIAL_SOURCES + gsr.REAL_SOURCES
+              + others_extra)
     return {s.repo for s in sources} & {s.repo for s in others}
+
+
+def style_overlaps() -> set[str]:
+    """Round 2's repositories that any other source list reads, round 1's included, or that appear twice: must
+    stay empty."""
+    repos = [s.repo for s in REAL_STYLE_SOURCES]
+    twice = {r for r in repos if repos.count(r) > 1}
+    return overlapping_repositories(REAL_STYLE_SOURCES, REAL_SOURCES + GENERATED_SOURCES) | twice
 
 
 def seeded_repository_split(repos: list[str], seed: int = SPLIT_SEED) -> dict[str, str]:
@@ -210,8 +301,20 @@ def counts(records: list[Record]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = gd.extend_arguments("add session 12's real photo sources and generated pictures to a generation set")
-    ap.add_argument("--only", choices=("real", "generated", "both"), default="both")
+    ap.add_argument("--only", choices=("real", "generated", "both", "styles"), default="both")
     a = ap.parse_args(argv)
+    if a.only == "styles":
+        check_style_sources()
+        if style_overlaps():
+            raise SystemExit(f"repositories already read by another source list: {sorted(style_overlaps())}")
+        guard = a.guard or a.shared / "tools" / "heldout_guard.py"
+        split = seeded_repository_split([s.repo for s in REAL_STYLE_SOURCES])
+        pairs = ", ".join(f"{r} → {s}" for r, s in sorted(split.items()))
+        print(f"round 2 repository split (seed {SPLIT_SEED}): {pairs}")
+        recs = extend_s12(a.out, a.mirrors, REAL_STYLE_SOURCES, guard, split=split, shared=a.shared, seed=a.seed,
+                          tag=TAG_STYLES)
+        print(gd.summary(recs), "\n", counts(recs), sep="\n")
+        return 0
     check_s12_sources()
     if overlapping_repositories():
         raise SystemExit(f"repositories already read by another source list: {sorted(overlapping_repositories())}")
