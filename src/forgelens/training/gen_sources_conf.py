@@ -104,13 +104,7 @@ CONF_REAL: tuple[Source, ...] = (
 def check_conf_sources(generated: tuple[Source, ...] = CONF_GENERATED, real: tuple[Source, ...] = CONF_REAL) -> None:
     """Refuse an unpinned or unlicensed source, a reserved repository, a generated rule outside
     ``CONF_GEN_FAMILIES`` or a real rule that is not an authentic ``fresh-conf`` picture."""
-    for s in generated + real:
-        if len(s.commit) != 40:
-            raise ValueError(f"{s.repo}: commit {s.commit!r} is not a pinned 40-digit commit")
-        if not s.licence:
-            raise ValueError(f"{s.repo}: licence not recorded")
-        if gsr.reserved(s.repo):
-            raise ValueError(f"{s.repo}: reserved for independent evaluation")
+    gsr.check_provenance(generated + real)
     for s in generated:
         for _p, label, family, _style in s.rules:
             if label != G or family not in CONF_GEN_FAMILIES:

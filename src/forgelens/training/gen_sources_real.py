@@ -149,8 +149,9 @@ REAL_SOURCES: tuple[Source, ...] = (
 )
 
 
-def check_real_sources(sources: tuple[Source, ...] = REAL_SOURCES) -> None:
-    """Refuse a source that is not a real photograph of one of the small styles, or has no pinned commit."""
+def check_provenance(sources: tuple[Source, ...]) -> None:
+    """Refuse a source without a pinned 40-digit commit or a recorded licence, or one reserved for independent
+    evaluation: what every source list that adds pictures to the generation set must hold."""
     for s in sources:
         if len(s.commit) != 40:
             raise ValueError(f"{s.repo}: commit {s.commit!r} is not a pinned 40-digit commit")
@@ -158,6 +159,12 @@ def check_real_sources(sources: tuple[Source, ...] = REAL_SOURCES) -> None:
             raise ValueError(f"{s.repo}: licence not recorded")
         if reserved(s.repo):
             raise ValueError(f"{s.repo}: reserved for independent evaluation")
+
+
+def check_real_sources(sources: tuple[Source, ...] = REAL_SOURCES) -> None:
+    """Refuse a source that is not a real photograph of one of the small styles, or has no pinned commit."""
+    check_provenance(sources)
+    for s in sources:
         for _pattern, label, family, _style in s.rules:
             if label != R or family not in REAL_STYLES:
                 raise ValueError(f"{s.repo}: {label} / {family} is not a real style this module adds to")
@@ -200,13 +207,15 @@ def shared_hash_records(shared: Path | None) -> list[Record]:
 
 def extend_real(out: Path, mirrors: Path | None, sources: tuple[Source, ...], guard: Path, *,
                 shared: Path | None = None, seed: int = 0, tag: str = TAG, robust: bool = True,
-                extra: list[tuple[Record, bytes]] | None = None) -> list[Record]:
-    """Add the real pictures of ``sources`` to the set in ``out``, each split by ``split_of``.
+                extra: list[tuple[Record, bytes]] | None = None,
+                split: str | dict[str, str] | None = None) -> list[Record]:
+    """Add the pictures of ``sources`` to the set in ``out``, each split by ``split_of`` (or by ``split``:
+    "train" / "val" for every new picture, or a repository → split map).
 
     The steps of ``generation_data.extend`` for the new pictures only — size/flatness filter, the
     evaluation guard on ``out/raw-TAG`` and on the new processed views, the same processing chain with
     robustness copies for validation pictures — except that near-duplicates are dropped against the kept
-    pictures of the set AND every picture of ``shared``/datasets, and the split is per picture
+    pictures of the set AND every picture of ``shared``/datasets, and by default the split is per picture
     (``split_of``), not per repository. The old records stay first and unchanged. Returns the new records.
     """
     old = gd.load_manifest(out)
@@ -219,7 +228,7 @@ def extend_real(out: Path, mirrors: Path | None, sources: tuple[Source, ...], gu
     gd._mark_near_duplicates(records, pixels, earlier=earlier)
     for rec in records:
         if not rec.dropped:
-            rec.split = gd.split_of(rec)
+            rec.split = gd.split_of(rec) if split is None else split if isinstance(split, str) else split[rec.repo]
     gd._write_views(records, pixels, view_dir, seed, robust)
     gd.guard_new_views(records, Path(out), tag, guard)
     gd.write_manifest(out, old + records)

@@ -197,13 +197,8 @@ REAL_STYLE_SOURCES: tuple[Source, ...] = (
 def check_style_sources(sources: tuple[Source, ...] = REAL_STYLE_SOURCES) -> None:
     """Round 2: refuse an unpinned, unlicensed or reserved source, or a rule that is not an authentic picture of
     one of the three small real styles (``gen_sources_real.REAL_STYLES``)."""
+    gsr.check_provenance(sources)
     for s in sources:
-        if len(s.commit) != 40:
-            raise ValueError(f"{s.repo}: commit {s.commit!r} is not a pinned 40-digit commit")
-        if not s.licence:
-            raise ValueError(f"{s.repo}: licence not recorded")
-        if gsr.reserved(s.repo):
-            raise ValueError(f"{s.repo}: reserved for independent evaluation")
         for _p, label, family, _style in s.rules:
             if label != R or family not in gsr.REAL_STYLES:
                 raise ValueError(f"{s.repo}: {label} / {family} is not a real small-style rule")
@@ -213,13 +208,7 @@ def check_s12_sources(real: tuple[Source, ...] = REAL_SOURCES,
                       generated: tuple[Source, ...] = GENERATED_SOURCES) -> None:
     """Refuse an unpinned or unlicensed source, a reserved repository, a real source that is not an authentic
     ``stock-web`` rule, or a generated source of a held-out (or undeclared) family."""
-    for s in real + generated:
-        if len(s.commit) != 40:
-            raise ValueError(f"{s.repo}: commit {s.commit!r} is not a pinned 40-digit commit")
-        if not s.licence:
-            raise ValueError(f"{s.repo}: licence not recorded")
-        if gsr.reserved(s.repo):
-            raise ValueError(f"{s.repo}: reserved for independent evaluation")
+    gsr.check_provenance(real + generated)
     for s in real:
         for _p, label, family, _style in s.rules:
             if label != R or family != FAMILY:
@@ -268,25 +257,11 @@ def extend_s12(out: Path, mirrors: Path | None, sources: tuple[Source, ...], gua
                shared: Path | None = None, seed: int = 0, tag: str = TAG_REAL, robust: bool = True,
                extra: list[tuple[Record, bytes]] | None = None) -> list[Record]:
     """Add the pictures of ``sources`` to the set in ``out``: ``split`` is "train" / "val" for every new picture,
-    or a repository → split map. The steps of ``generation_data.extend`` (size/flatness filter, the evaluation
-    guard on ``out/raw-TAG`` and on the new processed views, the same processing chain with robustness copies for
-    validation pictures) with near-duplicates dropped against the kept pictures of the set AND every picture of
-    ``shared``/datasets (``gen_sources_real.shared_hash_records``). The old records stay first and unchanged."""
-    old = gd.load_manifest(out)
-    raw_dir, view_dir = Path(out) / f"raw-{tag}", Path(out) / "views"
-    raw_dir.mkdir(parents=True, exist_ok=True)
-    view_dir.mkdir(parents=True, exist_ok=True)
-    records, pixels = gd._read_and_guard(gd._source_items(sources, mirrors, extra), raw_dir, guard,
-                                         seen={r.id for r in old})
-    earlier = [r for r in old if not r.dropped and r.phash] + gsr.shared_hash_records(shared)
-    gd._mark_near_duplicates(records, pixels, earlier=earlier)
-    for rec in records:
-        if not rec.dropped:
-            rec.split = split if isinstance(split, str) else split[rec.repo]
-    gd._write_views(records, pixels, view_dir, seed, robust)
-    gd.guard_new_views(records, Path(out), tag, guard)
-    gd.write_manifest(out, old + records)
-    return records
+    or a repository → split map; otherwise ``gen_sources_real.extend_real`` (the steps of
+    ``generation_data.extend``, near-duplicates dropped against the set AND ``shared``/datasets, the guard on the
+    raw pictures and the new views). The old records stay first and unchanged."""
+    return gsr.extend_real(out, mirrors, sources, guard, shared=shared, seed=seed, tag=tag, robust=robust,
+                           extra=extra, split=split)
 
 
 def counts(records: list[Record]) -> str:
