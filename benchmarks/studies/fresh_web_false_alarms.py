@@ -262,7 +262,7 @@ def md_what_if(recs, model, Xa, forged_cache: Path | None) -> str:
     → after (no refit)."""
     med = np.median(Xa, axis=0)
     alarms = [r for r in recs if r["label"] == "manipulated"]
-    lines = ["| cause read at the authentic training median | fresh false alarms (manipulated) removed | "
+    lines = ["| cause read at the authentic training median | false alarms (manipulated) removed | "
              "other pictures of the set newly above manipulated_at | held-out forgeries called (detection model) | "
              "full-size forgeries called |", "|---|---|---|---|---|"]
     base_forged = forged_probabilities(model, forged_cache) if forged_cache else None
@@ -325,7 +325,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--model", type=Path, default=None, help="detection model file (default: the shipped one)")
     ap.add_argument("--train-cache", type=Path, required=True, help="cache of the model's training sets")
     ap.add_argument("--forged-cache", type=Path, default=None, help="cache of the held-out / full-size forgeries")
-    ap.add_argument("--sheet", type=Path, default=None, help="contact sheet (PNG) of the first set's false alarms")
+    ap.add_argument("--sheet", type=Path, default=None, help="contact sheet (PNG) of the first set's false alarms (other sets: SHEET-NAME.png)")
     ap.add_argument("--manifest", type=Path, default=None,
                     help="the generation manifest (jsonl): names each picture's repository by its id (file stem)")
     ap.add_argument("--json", type=Path, default=None)
@@ -357,8 +357,8 @@ def main(argv: list[str] | None = None) -> None:
                   "Contributions summed per cause (logits):\n", md_cause_table(recs, base),
                   "What-if per cause (no refit):\n",
                   md_what_if(recs, model, Xa, a.forged_cache if k == 0 else None)]
-        if k == 0 and a.sheet and images:
-            contact_sheet(recs, Path(images), a.sheet)
+        if a.sheet and images:  # the first set's sheet at --sheet, the others beside it (-NAME)
+            contact_sheet(recs, Path(images), a.sheet if k == 0 else a.sheet.with_name(f"{a.sheet.stem}-{name}.png"))
         dump[name] = [{"image": r["image"], "label": r["label"], "p": r["p"], "cause": r["cause"],
                        "causes": r["causes"], "facts": r["facts"], "region": r["region"]}
                       for r in recs]
