@@ -85,6 +85,35 @@ def rule(ref: dict, cand: dict, sets_ref: dict, sets_cand: dict) -> list[tuple[s
     return out
 
 
+def score(t: Table, scorers: dict, masks: dict[str, np.ndarray]) -> tuple[dict, dict, dict]:
+    """The trivial baseline's (the first scorer's ``trivial``) and every model's measures, false alarms per
+    set of ``masks`` and the pictures each calls generated (gate-passed, P ≥ its threshold)."""
+    res, sets, called = {}, {}, {}
+    first = next(iter(scorers.values()))
+    for name, key, sc in [("trivial baseline", "trivial", first)] + [(m, "combined", sc) for m, sc in scorers.items()]:
+        p, thr = sc.scores(t)[key]
+        called[name] = ~t.gated & (p >= thr)
+        res[name] = measure(t, p, thr)
+        sets[name] = {k: false_alarms(t, p, thr, mk) for k, mk in masks.items()}
+    return res, sets, called
+
+
+def print_training_and_families(t: Table, res: dict, names: list[str], first: str) -> None:
+    """The training split's counts, then the unseen-family table (``print_family_table``)."""
+    tr = t.split == "train"
+    print(f"training pictures: {int(tr.sum())} ({int((tr & (t.y == 1)).sum())} generated of "
+          f"{len(set(t.family[tr & (t.y == 1)]))} families, {int((tr & (t.y == 0)).sum())} real); gate on\n")
+    print_family_table(res, names, list(res[first]["families"]))
+
+
+def print_sources(res: dict, names: list[str], first: str) -> None:
+    """False alarms per real validation source."""
+    print("\n| real validation source | n | " + " | ".join(names) + " |")
+    print("|---|---|" + "---|" * len(names))
+    for s in res[first]["sources"]:
+        print(f"| {s} | {res[first]['sources'][s][1]} | " + " | ".join(fmt(*res[m]["sources"][s]) for m in names) + " |")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, required=True)
@@ -94,29 +123,14 @@ def main(argv: list[str] | None = None) -> int:
     t = Table(a.data)
     scorers = {m: Scorers(t, None if m == "shipped" else Path(m)) for m in a.models}
     masks = real_set_masks(t)
-    res, sets = {}, {}
-    p, thr = next(iter(scorers.values())).scores(t)["trivial"]
-    res["trivial baseline"] = measure(t, p, thr)
-    sets["trivial baseline"] = {k: false_alarms(t, p, thr, m) for k, m in masks.items()}
-    for m, sc in scorers.items():
-        p, thr = sc.scores(t)["combined"]
-        res[m] = measure(t, p, thr)
-        sets[m] = {k: false_alarms(t, p, thr, mk) for k, mk in masks.items()}
+    res, sets, _called = score(t, scorers, masks)
     names = list(res)
-    fams = list(res[a.models[0]]["families"])
-    tr = t.split == "train"
-    print(f"training pictures: {int(tr.sum())} ({int((tr & (t.y == 1)).sum())} generated of "
-          f"{len(set(t.family[tr & (t.y == 1)]))} families, {int((tr & (t.y == 0)).sum())} real); gate on\n")
-    print_family_table(res, names, fams)
+    print_training_and_families(t, res, names, a.models[0])
     print("\n| fresh real set | " + " | ".join(names) + " |")
     print("|---|" + "---|" * len(names))
     for k in masks:
         print(f"| {k} | " + " | ".join(fmt(*sets[m][k][:2]) for m in names) + " |")
-    srcs = list(res[a.models[0]]["sources"])
-    print("\n| real validation source | n | " + " | ".join(names) + " |")
-    print("|---|---|" + "---|" * len(names))
-    for s in srcs:
-        print(f"| {s} | {res[a.models[0]]['sources'][s][1]} | " + " | ".join(fmt(*res[m]["sources"][s]) for m in names) + " |")
+    print_sources(res, names, a.models[0])
     print("\nFalse alarms on the two fresh sets, by file:\n")
     for m in a.models:
         for k in masks:

@@ -43,8 +43,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from accuracy_generation import Scorers  # noqa: E402
 from fit_generation import Table  # noqa: E402
-from generation_new_families import fmt, measure, print_family_table  # noqa: E402
-from generation_rule_s11 import MAX_SHARE, false_alarms, real_set_masks  # noqa: E402
+from generation_new_families import fmt  # noqa: E402
+from generation_rule_s11 import (  # noqa: E402
+    MAX_SHARE,
+    print_sources,
+    print_training_and_families,
+    real_set_masks,
+    score,
+)
 from generation_rule_s11 import rule as rule_s11  # noqa: E402
 
 from forgelens.training.gen_sources_s12 import REAL_SOURCES, REAL_STYLE_SOURCES  # noqa: E402
@@ -84,24 +90,10 @@ def main(argv: list[str] | None = None) -> int:
     masks = real_set_masks(t)
     new = new_real_mask(t, a.round2)
     new_name = NEW_REAL_R2 if a.round2 else NEW_REAL
-    res, sets, news, called = {}, {}, {}, {}
-    p, thr = next(iter(scorers.values())).scores(t)["trivial"]
-    called["trivial baseline"] = ~t.gated & (p >= thr)
-    res["trivial baseline"] = measure(t, p, thr)
-    sets["trivial baseline"] = {k: false_alarms(t, p, thr, m) for k, m in masks.items()}
-    news["trivial baseline"] = false_alarms(t, p, thr, new)
-    for m, sc in scorers.items():
-        p, thr = sc.scores(t)["combined"]
-        called[m] = ~t.gated & (p >= thr)
-        res[m] = measure(t, p, thr)
-        sets[m] = {k: false_alarms(t, p, thr, mk) for k, mk in masks.items()}
-        news[m] = false_alarms(t, p, thr, new)
+    res, sets, called = score(t, scorers, {**masks, new_name: new})
+    news = {m: sets[m].pop(new_name) for m in sets}
     names = list(res)
-    fams = list(res[a.models[0]]["families"])
-    tr = t.split == "train"
-    print(f"training pictures: {int(tr.sum())} ({int((tr & (t.y == 1)).sum())} generated of "
-          f"{len(set(t.family[tr & (t.y == 1)]))} families, {int((tr & (t.y == 0)).sum())} real); gate on\n")
-    print_family_table(res, names, fams)
+    print_training_and_families(t, res, names, a.models[0])
     print("\n| fresh real set | " + " | ".join(names) + " |")
     print("|---|" + "---|" * len(names))
     for k in masks:
@@ -110,11 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.round2:
         for label, mk in (("round 1 only", new_real_mask(t)), ("round 2 only", new & ~new_real_mask(t))):
             print(f"| ({label}) | " + " | ".join(fmt(int((called[m] & mk).sum()), int(mk.sum())) for m in names) + " |")
-    srcs = list(res[a.models[0]]["sources"])
-    print("\n| real validation source | n | " + " | ".join(names) + " |")
-    print("|---|---|" + "---|" * len(names))
-    for s in srcs:
-        print(f"| {s} | {res[a.models[0]]['sources'][s][1]} | " + " | ".join(fmt(*res[m]["sources"][s]) for m in names) + " |")
+    print_sources(res, names, a.models[0])
     repos = sorted(set(t.repo[new]))
     print("\n| new real validation repository | n | " + " | ".join(names) + " |")
     print("|---|---|" + "---|" * len(names))
