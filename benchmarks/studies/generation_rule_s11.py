@@ -114,6 +114,14 @@ def print_sources(res: dict, names: list[str], first: str) -> None:
         print(f"| {s} | {res[first]['sources'][s][1]} | " + " | ".join(fmt(*res[m]["sources"][s]) for m in names) + " |")
 
 
+def print_rule(title: str, items: list[tuple[str, bool]], what: str, then: str) -> None:
+    """A declared rule's items, pass / FAIL each, and the verdict line ("=> WHAT pass (THEN)" or "=> WHAT FAIL")."""
+    print(f"\n{title}:")
+    for text, passed in items:
+        print(f"- {text}: {'pass' if passed else 'FAIL'}")
+    print(f"=> {what} " + (f"pass ({then})" if all(p for _, p in items) else "FAIL"))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, required=True)
@@ -137,11 +145,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"- {m}, {k}: " + ("; ".join(sets[m][k][2]) or "none"))
     for cand in a.models[1:]:
         items = rule(res[a.models[0]], res[cand], sets[a.models[0]], sets[cand])
-        print(f"\nDeclared rule (session 11), items 1-3, candidate {cand} against {a.models[0]}:")
-        for text, passed in items:
-            print(f"- {text}: {'pass' if passed else 'FAIL'}")
-        good = all(p for _, p in items)
-        print("=> items 1-3 " + ("pass (item 4: accuracy_generation.py --cameras)" if good else "FAIL"))
+        print_rule(f"Declared rule (session 11), items 1-3, candidate {cand} against {a.models[0]}", items,
+                   "items 1-3", "item 4: accuracy_generation.py --cameras")
     return 0
 
 

@@ -46,6 +46,7 @@ from fit_generation import Table  # noqa: E402
 from generation_new_families import fmt  # noqa: E402
 from generation_rule_s11 import (  # noqa: E402
     MAX_SHARE,
+    print_rule,
     print_sources,
     print_training_and_families,
     real_set_masks,
@@ -116,12 +117,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"- {m}, {new_name}: " + ("; ".join(news[m][2]) or "none"))
     for cand in a.models[1:]:
         items = rule(res[a.models[0]], res[cand], sets[a.models[0]], sets[cand], news[cand][:2], name=new_name)
-        print(f"\nDeclared rule (session 12{', round 2' if a.round2 else ''}), clauses 1-3 and 5, candidate {cand} "
-              f"against {a.models[0]}:")
-        for text, passed in items:
-            print(f"- {text}: {'pass' if passed else 'FAIL'}")
-        good = all(p for _, p in items)
-        print("=> clauses 1-3 and 5 " + ("pass (clause 4: accuracy_generation.py --cameras)" if good else "FAIL"))
+        print_rule(f"Declared rule (session 12{', round 2' if a.round2 else ''}), clauses 1-3 and 5, candidate {cand} "
+                   f"against {a.models[0]}", items, "clauses 1-3 and 5", "clause 4: accuracy_generation.py --cameras")
     return 0
 
 
