@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-__all__ = ["MAD_TO_SIGMA", "area_shrink", "area_weights", "blocks_to_pixels", "grid_shape", "native_grid",
+__all__ = ["MAD_TO_SIGMA", "area_shrink", "area_weights", "blocks_to_pixels", "check_grid", "grid_shape", "native_grid",
            "to_pixels", "robust_center_spread", "outlier_map", "robust_unit"]
 
 #: 1 / Φ⁻¹(3/4): the median absolute deviation times this estimates σ of a normal sample.
@@ -71,6 +71,14 @@ def native_grid(block_map: np.ndarray, shape: tuple[int, int], block: int,
     return bm[np.ix_(rows, cols)], k
 
 
+def check_grid(m: np.ndarray, shape: tuple[int, int], block: int, what: str = "map") -> None:
+    """Refuse a map that is not the ``block``-pixel grid of a ``shape`` picture (:func:`grid_shape`);
+    ``what`` names it in the error (e.g. the detector's name)."""
+    k = int(block)
+    if np.shape(m) != grid_shape(shape, k):
+        raise ValueError(f"{what} of shape {np.shape(m)} is not a {k}-pixel grid of a {shape} picture")
+
+
 def to_pixels(m: np.ndarray, shape: tuple[int, int], block: int = 1,
               rows: tuple[int, int] | None = None) -> np.ndarray:
     """A Trace's map at the picture's resolution (float32), whole or for pixel rows ``rows``.
@@ -89,8 +97,7 @@ def to_pixels(m: np.ndarray, shape: tuple[int, int], block: int = 1,
     if int(block) == 1:
         return np.asarray(m[r0:r1], dtype=np.float32)
     k = int(block)
-    if m.shape != grid_shape(shape, k):
-        raise ValueError(f"map of shape {m.shape} is not a {k}-pixel grid of a {shape} picture")
+    check_grid(m, shape, k)
     cols = np.arange(int(shape[1])) // k
     out = np.empty((r1 - r0, int(shape[1])), np.float32)
     if r1 <= r0:
@@ -143,8 +150,7 @@ def area_shrink(m: np.ndarray, shape: tuple[int, int], block: int, out_shape: tu
     if oh > h or ow > w:
         raise ValueError(f"area_shrink shrinks only: {shape} → {out_shape}")
     k = int(block)
-    if np.shape(m) != grid_shape(shape, k):
-        raise ValueError(f"map of shape {np.shape(m)} is not a {k}-pixel grid of a {shape} picture")
+    check_grid(m, shape, k)
     wy = _cell_weights(h, oh, k)  # (oh, grid rows)
     wx = _cell_weights(w, ow, k)  # (ow, grid cols)
     rows = wy @ np.asarray(m, np.float64)  # (oh, grid cols)

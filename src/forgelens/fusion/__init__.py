@@ -113,7 +113,7 @@ from forgelens.fusion.detection import (
 )
 from forgelens.fusion.generation import GenerationAssessment, assess
 from forgelens.fusion.stacking import StackingModel
-from forgelens.maps import grid_shape
+from forgelens.maps import check_grid
 from forgelens.trace import Finding, Trace, _jsonable
 
 #: Below this verdict P(generated) the laundering split and the generator hint are neither reported nor
@@ -252,18 +252,16 @@ def fuse_maps(traces: list[Trace], shape: tuple[int, int], weights: dict[str, fl
             continue
         k = int(t.block)
         if k > 1:  # w·r and w·r·h on the trace's own grid: the same float32 products, cell by cell
-            if t.heatmap.shape != grid_shape(shape, k):
-                raise ValueError(f"{t.name}: map of shape {t.heatmap.shape} is not a {k}-pixel grid of a "
-                                 f"{shape} picture")
+            check_grid(t.heatmap, shape, k, f"{t.name}: map")
             wr = w * (np.float32(1.0) if t.reliability is None else np.asarray(t.reliability, np.float32))
             terms.append((k, wr * np.asarray(t.heatmap, np.float32), wr, w))
         else:
             terms.append((1, t.heatmap, t.reliability, w))
+    if not terms:
+        return None, None
     h, wd = shape
     num = np.zeros(shape, np.float32)
     den = np.zeros(shape, np.float32)
-    if not terms:
-        return None, None
     mask = np.empty(shape, bool)
     band = np.empty((min(h, _CACHE_ROWS), wd), np.float32)
     any_weight = False
