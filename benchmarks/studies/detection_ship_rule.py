@@ -338,7 +338,6 @@ def main_s11(args) -> None:
         if not args.train_index:
             raise SystemExit("--rule s12 needs --train-index (the web training rows' index.csv)")
         exclude["s10real"] = trained_on(args.baseline / "verdict" / "s10real", args.train_index)
-        print(f"s10real: {len(exclude['s10real'])} pictures are training rows of the candidates, left out on both sides")
     res = measure_s11(models, roots, sets, exclude)
     for name in res:  # paired sets: the same pictures in the same order under every model
         for cache in AUC_SETS:
@@ -367,7 +366,8 @@ def trained_on(cache: Path, indexes: list[Path]) -> set[str]:
 
     from forgelens.fusion.detection import MapSummary
 
-    stems = {Path(row["image"]).stem for index in indexes for row in csv.DictReader(open(index))}
+    stems = {Path(row["image"]).stem for index in indexes
+             for row in csv.DictReader(Path(index).read_text().splitlines())}
     out = set()
     for f in sorted(cache.glob("*.npz")):
         _, meta = MapSummary.from_npz(f)
