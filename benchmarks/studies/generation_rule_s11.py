@@ -106,6 +106,14 @@ def print_training_and_families(t: Table, res: dict, names: list[str], first: st
     print_family_table(res, names, list(res[first]["families"]))
 
 
+def print_fresh_sets(sets: dict, names: list[str]) -> None:
+    """False alarms per fresh real set (every set of ``sets``' models, in order)."""
+    print("\n| fresh real set | " + " | ".join(names) + " |")
+    print("|---|" + "---|" * len(names))
+    for k in sets[names[0]]:
+        print(f"| {k} | " + " | ".join(fmt(*sets[m][k][:2]) for m in names) + " |")
+
+
 def print_sources(res: dict, names: list[str], first: str) -> None:
     """False alarms per real validation source."""
     print("\n| real validation source | n | " + " | ".join(names) + " |")
@@ -134,10 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     res, sets, _called = score(t, scorers, masks)
     names = list(res)
     print_training_and_families(t, res, names, a.models[0])
-    print("\n| fresh real set | " + " | ".join(names) + " |")
-    print("|---|" + "---|" * len(names))
-    for k in masks:
-        print(f"| {k} | " + " | ".join(fmt(*sets[m][k][:2]) for m in names) + " |")
+    print_fresh_sets(sets, names)
     print_sources(res, names, a.models[0])
     print("\nFalse alarms on the two fresh sets, by file:\n")
     for m in a.models:

@@ -46,6 +46,7 @@ from fit_generation import Table  # noqa: E402
 from generation_new_families import fmt  # noqa: E402
 from generation_rule_s11 import (  # noqa: E402
     MAX_SHARE,
+    print_fresh_sets,
     print_rule,
     print_sources,
     print_training_and_families,
@@ -92,14 +93,10 @@ def main(argv: list[str] | None = None) -> int:
     new = new_real_mask(t, a.round2)
     new_name = NEW_REAL_R2 if a.round2 else NEW_REAL
     res, sets, called = score(t, scorers, {**masks, new_name: new})
-    news = {m: sets[m].pop(new_name) for m in sets}
     names = list(res)
     print_training_and_families(t, res, names, a.models[0])
-    print("\n| fresh real set | " + " | ".join(names) + " |")
-    print("|---|" + "---|" * len(names))
-    for k in masks:
-        print(f"| {k} | " + " | ".join(fmt(*sets[m][k][:2]) for m in names) + " |")
-    print(f"| {new_name} | " + " | ".join(fmt(*news[m][:2]) for m in names) + " |")
+    print_fresh_sets(sets, names)  # the fresh sets, then the new real validation photos
+    news = {m: sets[m].pop(new_name) for m in sets}
     if a.round2:
         for label, mk in (("round 1 only", new_real_mask(t)), ("round 2 only", new & ~new_real_mask(t))):
             print(f"| ({label}) | " + " | ".join(fmt(int((called[m] & mk).sum()), int(mk.sum())) for m in names) + " |")
