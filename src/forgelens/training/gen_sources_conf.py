@@ -34,9 +34,27 @@ photographs), and the stock photos of four website themes not read by ``gen_sour
 ``themefisher/kross-hugo``; logos, icons, client marks, cut-outs on white and pattern backgrounds left out). At most
 ``CAP_PER_REPO`` pictures of one repository (fixed before any count or score).
 
+SECOND SET (session 13; ``CONF2_GENERATED`` / ``CONF2_REAL``, real key ``fresh-conf2``, tag ``s13conf``): the same
+checks, cap, processing and dedupe (now also against session 12's confirmation pictures, which the copied set holds),
+from repositories no source list reads — session 12's confirmation set included (``conf2_overlaps``):
+
+- generated, all Flux (a held-out family, in three versions), model stated per picture or for the whole repository:
+  ``VincentGourbin/flux-2-swift-mlx`` (the MLX port's own FLUX.2 [dev] / [klein] text-to-image examples; edits,
+  denoising checkpoints, quantized near-copies, lettered comic pictures and training photos left out),
+  ``XLabs-AI/x-flux`` (README outputs of XLabs' FLUX.1 [dev] realism LoRAs), ``filipstrand/mflux`` (the test suite's
+  reference text-to-image outputs, model in the file name, at the last commit holding FLUX.1's; edits, image-to-image,
+  ControlNet and other families left out) and ``kagura-agent/flux-prompt-gallery`` (every example "generated locally
+  ... using Flux Schnell Q4 GGUF"; only its photographic subjects — interiors, food, flat-lays, products, landscapes);
+- real: two photographers' sites (``kalandjl/photography-portfolio``: sports and portraits, posters and graphics left
+  out; ``MattiaPARRINELLO/photography-portfolio``: phone and camera photos, at the commit that still held them) and
+  the stock photos of three website themes (``themefisher/newsbit-bootstrap``, ``themefisher/medic-bootstrap``,
+  ``themefisher/novena-bootstrap``; logos, designed thumbnails and cut-outs on white left out).
+
 Usage::
 
     python -m forgelens.training.gen_sources_conf --mirrors /work/.mirror --shared ../shared --out /work/gen-data-s12conf
+    python -m forgelens.training.gen_sources_conf --set conf2 --mirrors /work/.mirror --shared ../shared \
+        --out /work/gen-data-s13conf
 """
 
 from __future__ import annotations
@@ -124,15 +142,121 @@ def conf_overlaps() -> set[str]:
     return s12.overlapping_repositories(mine, s12.REAL_SOURCES + s12.GENERATED_SOURCES + s12.REAL_STYLE_SOURCES) | twice
 
 
+# --- Session 13: a second fresh confirmation set (``CONF2_*``), built the same way, from repositories that no source
+# list of the project (session 12's confirmation set included) reads. Same checks, same cap, every picture to ``val``.
+
+#: Source key of the second set's fresh real photographs (not a key any fit reads).
+FAMILY_REAL2 = "fresh-conf2"
+TAG2 = "s13conf"
+#: Generated families the second set may hold: Flux in three versions (FLUX.1 [dev] and [schnell], FLUX.2 — Flux of
+#: any version is a held-out family). Bria FIBO (cartoon renders only) and Krea 2 (one picture, not at the pinned
+#: commit) were looked at and left out.
+CONF2_GEN_FAMILIES = frozenset({"flux-1-dev", "flux-1-schnell", "flux-2"})
+
+_VG_FLUX2 = (r"^docs/examples/(quantization-benchmark/images/(dev|klein4b|klein9b)_bf16"
+             r"|flux2-dev/cat_beach_standard/final"
+             r"|flux2-klein-4b/klein_4b/(beaver_1024|eagle_1536x1024)"
+             r"|flux2-klein-9b/klein_9b/(beaver_1024|eagle_1536x1024)"
+             r"|flux2-klein-9b-kv/klein_9b_kv/(beaver_512|fox_photo)"
+             r"|lora_turbo/(output|standard_28steps)"
+             r"|vlm-scoring/(baseline|step100)_prompt[01]|profiling_output/profiled_output"
+             r"|small-decoder/images/klein4b_standard_vae|evaluate-lora/cattoy_baseline"
+             r"|cat-toy-results/progression/step_000_notrigger)\.png$")
+
+_KAGURA = (r"^(assets/batch3/14-interior-(japanese-bedroom|scandinavian-living)"
+           r"|assets/promptbase-examples/batch2/(09-food-(avocado|ramen)|10-flatlay-(artist|tech))"
+           r"|assets/promptbase-examples/p2-wallpaper/example-[124]|assets/promptbase-examples/p4-product-photo/example-[1-4]"
+           r"|examples/product-photo/product-perfume|examples/food/09-food-ramen|examples/wallpaper/wallpaper-enchanted)\.png$")
+
+CONF2_GENERATED: tuple[Source, ...] = (
+    Source("VincentGourbin/flux-2-swift-mlx", "7770e93e9546aeb76e61a0662cf2c69ec33dbade",
+           "MIT ((c) 2025 Vincent Gourbin); the port's own FLUX.2 [dev] / [klein] 4B / 9B example outputs",
+           ((_VG_FLUX2, G, "flux-2", "mixed"),), cap_per_family=CAP_PER_REPO),
+    Source("XLabs-AI/x-flux", "47495425dbed499be1e8e5a6e52628b07349cba2",
+           "Apache-2.0 (LICENSE); README example outputs of XLabs' FLUX.1 [dev] LoRAs",
+           ((r"^assets/readme/examples/(picture-[567]-rev1|result_13)\.png$", G, "flux-1-dev", "mixed"),),
+           cap_per_family=CAP_PER_REPO),
+    Source("filipstrand/mflux", "a9625b1a3e08b3a6e74f6d460228228cc7c5c299",
+           "MIT (LICENSE); the test suite's reference text-to-image outputs, model stated in the file name "
+           "(the commit before FLUX.1's tests were removed)",
+           ((r"^tests/resources/reference_(dev|dev_lora|dev_lora_multiple)\.png$", G, "flux-1-dev", "mixed"),
+            (r"^tests/resources/reference_schnell\.png$", G, "flux-1-schnell", "mixed"),
+            (r"^tests/resources/reference_flux2_klein(_9b)?_tiger_swim\.png$", G, "flux-2", "mixed")),
+           cap_per_family=CAP_PER_REPO),
+    Source("kagura-agent/flux-prompt-gallery", "71d445d620399cb4066685765a02c16139495f58",
+           "prompts free to use; example images 'generated outputs, use them as reference, not as redistributable "
+           "assets' (README); every example generated with Flux Schnell Q4 GGUF (README)",
+           ((_KAGURA, G, "flux-1-schnell", "mixed"),), cap_per_family=CAP_PER_REPO),
+)
+
+
+def _real2(repo: str, commit: str, licence: str, pattern: str, style: str, exclude: str = r"$^") -> Source:
+    return Source(repo, commit, licence, ((pattern, R, FAMILY_REAL2, style),), exclude=exclude,
+                  cap_per_family=CAP_PER_REPO)
+
+
+CONF2_REAL: tuple[Source, ...] = (
+    _real2("kalandjl/photography-portfolio", "f9a14b2d317c07234b94d0db2aef97306c8c0b62",
+           "none stated (a sports / portrait photographer's site)",
+           r"^public/(pictures|portraits|testimonials)/.+\.(jpe?g|JPG|png)$", "stock",
+           exclude=r"BCSS 2025 media|Jmai\.png"),
+    _real2("MattiaPARRINELLO/photography-portfolio", "cd800e287c38c4725dae5a3fa3d77fe6b05dcdc6",
+           "none stated (a photographer's site; phone and camera photos)", r"^photos/(thumbnails/)?[^/]+\.jpe?g$",
+           "stock"),
+    _real2("themefisher/newsbit-bootstrap", "9ebd17f617825c3e9db4638a428d6084a566a5fe",
+           "MIT (LICENSE); theme demo stock photos",
+           r"^source/images/(news/(news-\d+|img-\d+)\.jpg|news/video-thumb/thumb-06\.jpg|team/team-\d\.jpg)$", "stock"),
+    _real2("themefisher/medic-bootstrap", "a3ad508c134804aeb9b6e41c96e9b1913cff493f",
+           "MIT (LICENSE); theme demo stock photos",
+           r"^source/images/(about|background|blog|gallery|services|slider|testimonials)/[^/]+\.jpg$", "stock",
+           exclude=r"background/3\.jpg|post-thumb"),
+    _real2("themefisher/novena-bootstrap", "429c4c7c36a7cb3c0ae3073106a19086dd23d6fb",
+           "MIT (LICENSE); theme demo stock photos", r"^source/images/(about|bg|blog|service|team)/[^/]+\.jpg$",
+           "stock"),
+)
+
+
+def check_conf2_sources(generated: tuple[Source, ...] = CONF2_GENERATED,
+                        real: tuple[Source, ...] = CONF2_REAL) -> None:
+    """``check_conf_sources`` for the second set: generated rules in ``CONF2_GEN_FAMILIES``, real rules authentic
+    ``fresh-conf2`` pictures."""
+    gsr.check_provenance(generated + real)
+    for s in generated:
+        for _p, label, family, _style in s.rules:
+            if label != G or family not in CONF2_GEN_FAMILIES:
+                raise ValueError(f"{s.repo}: {label} / {family} is not a confirmation generated rule")
+    for s in real:
+        for _p, label, family, _style in s.rules:
+            if label != R or family != FAMILY_REAL2:
+                raise ValueError(f"{s.repo}: {label} / {family} is not a {FAMILY_REAL2} rule")
+
+
+def conf2_overlaps() -> set[str]:
+    """Repositories of the second set that any other source list reads — session 12's confirmation set
+    included — or that appear twice: must stay empty."""
+    mine = CONF2_GENERATED + CONF2_REAL
+    repos = [s.repo for s in mine]
+    twice = {r for r in repos if repos.count(r) > 1}
+    return s12.overlapping_repositories(
+        mine, s12.REAL_SOURCES + s12.GENERATED_SOURCES + s12.REAL_STYLE_SOURCES + CONF_GENERATED + CONF_REAL) | twice
+
+
 def main(argv: list[str] | None = None) -> int:
-    ap = gd.extend_arguments("add session 12's confirmation pictures (all validation) to a copy of a generation set")
+    ap = gd.extend_arguments("add a confirmation set's pictures (all validation) to a copy of a generation set")
+    ap.add_argument("--set", choices=("conf", "conf2"), default="conf",
+                    help="conf: session 12's set; conf2: session 13's second set")
     a = ap.parse_args(argv)
-    check_conf_sources()
-    if conf_overlaps():
-        raise SystemExit(f"repositories already read by another source list: {sorted(conf_overlaps())}")
+    if a.set == "conf2":
+        check_conf2_sources()
+        overlaps, sources, tag = conf2_overlaps(), CONF2_GENERATED + CONF2_REAL, TAG2
+    else:
+        check_conf_sources()
+        overlaps, sources, tag = conf_overlaps(), CONF_GENERATED + CONF_REAL, TAG
+    if overlaps:
+        raise SystemExit(f"repositories already read by another source list: {sorted(overlaps)}")
     guard = a.guard or a.shared / "tools" / "heldout_guard.py"
-    recs = s12.extend_s12(a.out, a.mirrors, CONF_GENERATED + CONF_REAL, guard, split="val", shared=a.shared,
-                          seed=a.seed, tag=TAG, robust=False)
+    recs = s12.extend_s12(a.out, a.mirrors, sources, guard, split="val", shared=a.shared, seed=a.seed, tag=tag,
+                          robust=False)
     print(gd.summary(recs), "\n", s12.counts(recs), sep="\n")
     return 0
 
