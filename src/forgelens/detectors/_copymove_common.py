@@ -222,3 +222,94 @@ def nothing_found(shape: tuple[int, int], note: str, score: float = 0.0) -> Trac
 
 def fill_holes(mask: np.ndarray) -> np.ndarray:
     return ndi.binary_fill_holes(mask)
+
+
+#: Periodic repetition (session 13): at least this many pairs whose shifts are k × one shift, k = 1 … PERIODIC_K.
+PERIODIC_MIN = 3
+PERIODIC_K = 4
+
+
+def working_scale(shape: tuple[int, int], max_pixels: float) -> float:
+    """The factor ``s`` ``working_gray`` uses for a picture of ``shape`` (working = full * s)."""
+    h, w = int(shape[0]), int(shape[1])
+    if not max_pixels or h * w <= max_pixels:
+        return 1.0
+    s = math.sqrt(max_pixels / float(h * w))
+    return max(1, round(w * s)) / w
+
+
+def match_tolerance(method: str, shape: tuple[int, int]) -> float:
+    """The detector's own matching tolerance in full-resolution pixels: copymove_sift's RANSAC reprojection
+    threshold (Amerini et al. 2011), copymove_dense's per-offset error allowed by its dense linear fitting
+    (sqrt(T_eps^2 / (2 · π r^2)): the summed squared error spread over both offset components of the fitting
+    disk; Cozzolino et al. 2015), each divided by the working scale."""
+    if method == "copymove_dense":
+        from forgelens.detectors.copymove_dense import CopyMoveDenseConfig
+
+        c = CopyMoveDenseConfig()
+        return math.sqrt(c.dlf_threshold / (2.0 * math.pi * c.dlf_radius ** 2)) / working_scale(shape, c.max_pixels)
+    from forgelens.detectors.copymove_sift import CopyMoveSiftConfig
+
+    c = CopyMoveSiftConfig()
+    large = int(shape[0]) * int(shape[1]) > c.large_above
+    return c.ransac_threshold / working_scale(shape, c.large_max_pixels if large else c.max_pixels)
+
+
+def _overlap(a, b) -> bool:
+    return a is not None and b is not None and min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+def repetition_facts(pairs: list[dict], method: str, shape: tuple[int, int]) -> list[dict]:
+    """Per ``copy_move`` pair (its finding values): whether it reads as repeated real structure, not a clone.
+
+    - ``periodic_repeats``: how many times the pair's translation recurs, the larger of (1) the most pairs
+      of the trace whose shift vectors are k × one pair's shift (k = ±1 … ±``PERIODIC_K``; a pair's direction
+      is undetermined) within ``match_tolerance``, this pair among them, and (2) the instances chained inside
+      the pair: matched points (``lines``) whose copy is itself the source of another match by the same
+      shift (object 1 → 2 → 3 …: the longest chain of matches plus one; what a row of identical objects
+      matched as one pair gives); ``periodic``: at least ``PERIODIC_MIN`` — the same translation recurring
+      is a row of identical objects (a railing, windows, tiles; the repetition argument of session 12's D70s
+      diagnosis), which a single copy-move does not leave.
+    - ``self_overlap``: the pair's source and target boxes overlap — a region matched onto a shifted copy of
+      itself is periodic texture, not a region pasted elsewhere.
+
+    Christlein et al. (IEEE TIFS 2012, an evaluation of copy-move detection) report repeated structures as
+    the main cause of copy-move false positives on real photographs.
+    """
+    tol = match_tolerance(method, shape)
+    v = np.array([[float(p.get("shift_x", 0.0)), float(p.get("shift_y", 0.0))] for p in pairs], np.float64).reshape(-1, 2)
+    ks = np.array([k for k in range(-PERIODIC_K, PERIODIC_K + 1) if k], np.float64)
+    # member[i, j]: pair j's shift is k × pair i's shift for some k (within the tolerance)
+    cand = ks[None, :, None] * v[:, None, :]  # (base i, k, 2)
+    dist = np.linalg.norm(v[None, None, :, :] - cand[:, :, None, :], axis=-1)  # (i, k, j)
+    member = (dist <= tol).any(axis=1) & (np.linalg.norm(v, axis=1) > tol)[:, None]
+    counts = member.sum(axis=1)
+    out = []
+    for j, p in enumerate(pairs):
+        bases = member[:, j]
+        rep = max(int(counts[bases].max()) if bases.any() else 1, _chained(p.get("lines") or [], tol))
+        out.append({"periodic_repeats": rep, "periodic": rep >= PERIODIC_MIN,
+                    "self_overlap": _overlap(p.get("source_bbox"), p.get("target_bbox")),
+                    "match_tolerance_px": round(tol, 3)})
+    return out
+
+
+def _chained(lines: list, tol: float) -> int:
+    """1 + the longest chain of matches (xs, ys, xd, yd) in which each match's copy is the next one's source
+    (within ``tol``): 2 for a copy of one region, k + 1 for k links of a repeated row; at most ``PERIODIC_K`` + 1."""
+    m = np.asarray(lines, np.float64).reshape(-1, 4)
+    if m.shape[0] < 2:
+        return 1 + int(m.shape[0] > 0)
+    link = np.linalg.norm(m[:, None, 2:] - m[None, :, :2], axis=-1) <= tol  # link[i, j]: i's copy is j's source
+    np.fill_diagonal(link, False)
+    depth = np.ones(m.shape[0], int)
+    for _ in range(PERIODIC_K):  # longest path, bounded (each step follows one more link)
+        depth = 1 + np.where(link, depth[None, :], 0).max(axis=1)
+    return int(depth.max()) + 1
+
+
+def add_repetition_facts(findings: list[Finding], method: str, shape: tuple[int, int]) -> None:
+    """Record ``repetition_facts`` on each ``copy_move`` finding (its values), so a report can cite them."""
+    pairs = [f for f in findings if f.kind == "copy_move"]
+    for f, facts in zip(pairs, repetition_facts([f.values for f in pairs], method, shape), strict=True):
+        f.values.update(facts)
