@@ -210,7 +210,6 @@ def copymove_dense(evidence: Evidence, config: CopyMoveDenseConfig) -> Trace:
     largest = max(p[0].sum() for p in pairs)
     score = 0.5 + 0.5 * float(np.tanh(largest / (4.0 * min_region)))
     findings.sort(key=lambda f: -f.strength)
-    cm.add_repetition_facts(findings, "copymove_dense", shape)  # periodic repetition / self-overlap (fusion reads)
     return Trace(
         name="copymove_dense",
         heatmap=cm.to_full(heat, shape),

@@ -96,9 +96,7 @@ def copymove_sift(evidence: Evidence, config: CopyMoveSiftConfig) -> Trace:
         ``score``: >= 0.5 when at least one clone was validated, growing with the
         inlier count, below 0.5 otherwise; ``findings``: one ``copy_move`` finding
         per pair with source/target boxes, shift, rotation, scale, match count
-        and matched points (``lines``) for drawing, and whether the pair reads as repeated
-        real structure (``periodic_repeats`` / ``periodic``, ``self_overlap``:
-        ``_copymove_common.repetition_facts``); ``extra_maps["copymove_pairs"]``:
+        and matched points (``lines``) for drawing; ``extra_maps["copymove_pairs"]``:
         both regions of pair k carry the value (k+1)/n.
 
     Notes
@@ -179,7 +177,6 @@ def copymove_sift(evidence: Evidence, config: CopyMoveSiftConfig) -> Trace:
     best = max(f.values["match_count"] for f in findings)
     score = 0.5 + 0.5 * float(np.tanh(best / 20.0))
     findings.sort(key=lambda f: -f.strength)
-    cm.add_repetition_facts(findings, "copymove_sift", shape)  # periodic repetition / self-overlap (fusion reads)
     return Trace(
         name="copymove_sift",
         heatmap=cm.to_full(heat, shape),

@@ -20,7 +20,6 @@ from scipy.stats import binom
 from forgelens.detectors._jpeg_common import dct_matrix, region_findings
 from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
-from forgelens.jpeg import estimate_jpeg_quality
 from forgelens.maps import grid_shape
 from forgelens.trace import Finding, Trace
 
@@ -489,9 +488,6 @@ def jpeg_grid(evidence: Evidence, config: GridConfig) -> Trace:
                 "origin_y": dy,
                 "vote_share": k / n_valid,
                 "log10_nfa": float(log_nfa),
-                # the last save's quality (its quantisation table, as jpeg_ghost reads it): at >= 98 an older
-                # grid shows through all texture and fusion reads this trace as no local evidence
-                "file_quality": None if evidence.jpeg is None else int(estimate_jpeg_quality(evidence.jpeg.qtables[0])[0]),
             },
         )
     ]

@@ -38,13 +38,6 @@ Designed-graphic gate
     graphic), and is reported in ``generation`` with ``used`` False and the reason;
     ``decision["graphic_gate"]`` records the gate's P(graphic) and threshold. Provenance
     declarations (C2PA, XMP, generator metadata, watermark) still decide.
-No local evidence (``no_local_evidence``, ``forgelens.fusion.local_evidence``)
-    A trace whose findings say its map is about the whole file or the scene, not a region —
-    jpeg_adq's single-compressed area over half the picture, jpeg_grid under a last save at
-    quality ≥ 98, copy-move pairs that are all a periodic repetition or self-overlapping —
-    is read as an empty map: it leaves the localisation map, its map-derived detection
-    features take an all-zero map's values (a copy-move trace also its score and pair facts
-    as "nothing matched"), and ``decision["no_local_evidence"]`` records why, with the number.
 Provenance overrides
     A finding of kind ``ai_declared`` (C2PA / XMP declares AI generation) or
     ``generator_signature`` (generator metadata or watermark) with strength ≥
@@ -119,7 +112,6 @@ from forgelens.fusion.detection import (
     summarise,
 )
 from forgelens.fusion.generation import GenerationAssessment, assess
-from forgelens.fusion.local_evidence import apply_to_summary, no_local_evidence
 from forgelens.fusion.stacking import StackingModel
 from forgelens.maps import check_grid
 from forgelens.trace import Finding, Trace, _jsonable
@@ -162,10 +154,6 @@ class FusionConfig:
     #: Use the shipped image-level detection model (``detection.json``, ``forgelens.fusion.detection``)
     #: for P(manipulated); its own thresholds replace ``manipulated_at`` / ``authentic_below``.
     use_detection: bool = True
-    #: Read traces under a "no local evidence" condition (``fusion.local_evidence``: a JPEG history of the
-    #: whole file, repeated real structure for copy-move) as empty maps: out of the fused map and the
-    #: detection features, with the reason in ``decision["no_local_evidence"]``.
-    no_local_evidence: bool = True
 
 
 @dataclass
@@ -336,8 +324,6 @@ class _Scores:
     generation_score: float | None
     #: The content gate's facts when it calls the picture a designed graphic, else None.
     graphic_gate: dict[str, Any] | None = None
-    #: Traces read as no local evidence (``fusion.local_evidence``): their reasons, for the decision.
-    no_local_evidence: list[dict[str, Any]] = field(default_factory=list)
 
 
 def graphic_gate(live: list[Trace]) -> dict[str, Any] | None:
@@ -403,8 +389,7 @@ def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | Non
     cfg = config or FusionConfig()
     weights = dict(cfg.weights)
     live = [t for t in traces if t.applicable and t.error is None]
-    nle = no_local_evidence(live, shape) if cfg.no_local_evidence else {}
-    fused = [t for t in live if weights.get(t.name, 1.0) > 0 and t.name not in nle]
+    fused = [t for t in live if weights.get(t.name, 1.0) > 0]
     model = stacking_model() if cfg.use_stacking else None
     ran = {t.name for t in traces}
     if model is not None and sum(f in ran for f in model.features) * 2 < len(model.features):
@@ -421,15 +406,12 @@ def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | Non
         with ThreadPoolExecutor(1, thread_name_prefix="forgelens-summarise") as pool:
             pending = pool.submit(summarise, live, None, shape)
             heatmap, mask = fuse_maps(fused, shape, weights, cfg)
-            summary = apply_to_summary(pending.result(), nle, live, shape)
+            summary = pending.result()
         if heatmap is not None:
             add_fused(summary, heatmap)
     else:
         heatmap, mask = fuse_maps(fused, shape, weights, cfg)
-        if summary is not None:  # cached pooled maps (a benchmark re-fusing): the pooled fused map is rebuilt
-            summary = apply_to_summary(summary, nle, live, shape, refused=(weights, cfg))
     sc = _scores(live, fused, model, cfg, detection, summary, shape)
-    sc.no_local_evidence = [n.to_dict() for n in nle.values()]
     sc.graphic_gate = graphic_gate(live)
     ranked: list[tuple[str, Finding]] = sorted(
         ((t.name, f) for t in live for f in t.findings), key=lambda p: -p[1].strength
@@ -550,8 +532,7 @@ def _decide(sc: _Scores, ranked: list[tuple[str, Finding]], families: dict[str, 
         prior={"manipulated": sc.model_prior if lr_from_manip else None, "generated": gen_prior if lr_from_gen else None},
         decision={"rule": rule, "detectors": deciders, "thresholds": thresholds,
                   "model": _MODEL_FILES.get(sc.method) if rule == "manipulation_model" else None,
-                  **({"graphic_gate": sc.graphic_gate} if sc.graphic_gate is not None else {}),
-                  **({"no_local_evidence": sc.no_local_evidence} if sc.no_local_evidence else {})},
+                  **({"graphic_gate": sc.graphic_gate} if sc.graphic_gate is not None else {})},
     )
 
 
