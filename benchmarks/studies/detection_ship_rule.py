@@ -29,6 +29,17 @@ clause of the rule declared for session 11 (docs/notes/issue-14.md)::
     python benchmarks/studies/detection_ship_rule.py --rule s11 --baseline OFF --candidates ON \
         --model G9=G9.json --model G7=G7.json --md table.md
 
+Session 13 (issue 14, the "no local evidence" candidates JA / JB, declared 00:12 UTC): each code is measured in
+its own process (``--measure-s13 NAME OUT.json``: the baseline with main's code on PYTHONPATH, a candidate with its
+code and ``--conditions JA|JB``) on the same cached analyses of the shipped setting (``--baseline ROOT``) and on the
+q98 variant of the held-out set (``--q98 ROOT``, written by ``--build-q98 SRC_DATA DST_DATA`` and analysed with the
+shipped setting); ``--decide-s13 B.json JB.json JA.json`` prints the tables, each clause and the pictures whose
+call changed::
+
+    python benchmarks/studies/detection_ship_rule.py --build-q98 HELDOUT/data Q98/data
+    python benchmarks/studies/detection_ship_rule.py --measure-s13 B B.json --baseline ROOT --q98 Q98 --train-index I
+    python benchmarks/studies/detection_ship_rule.py --decide-s13 B.json JB.json JA.json --md rule.md
+
 Session 12 (``--rule s12``, declared for the refit with small authentic web photos as training rows): the
 session-11 rule with two changes — (a) s10real is counted only on its pictures that are NOT training rows of
 the candidates (``--train-index``: the index.csv of every set the candidates were fitted on beyond session 11's;
@@ -540,8 +551,13 @@ def main_measure_s13(args) -> None:
     if args.baseline is None or args.q98 is None or not args.train_index:
         raise SystemExit("--measure-s13 needs --baseline ROOT, --q98 ROOT and --train-index")
     if args.conditions:
-        from forgelens.fusion import local_evidence
+        import importlib
 
+        try:  # the candidates' module exists only in their code (this branch's commit f6bb443; not shipped)
+            local_evidence = importlib.import_module("forgelens.fusion.local_evidence")
+        except ImportError:
+            raise SystemExit("--conditions needs the session-13 candidates' code on PYTHONPATH "
+                             "(git archive f6bb443 src; docs/notes/issue-14.md, session 13)") from None
         local_evidence.TRACES = local_evidence.CONDITION_SETS[args.conditions]
     name, out = args.measure_s13
     exclude = trained_on(args.baseline / "verdict" / "s10real", args.train_index)
