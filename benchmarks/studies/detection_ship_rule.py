@@ -29,6 +29,17 @@ clause of the rule declared for session 11 (docs/notes/issue-14.md)::
     python benchmarks/studies/detection_ship_rule.py --rule s11 --baseline OFF --candidates ON \
         --model G9=G9.json --model G7=G7.json --md table.md
 
+Session 13 (issue 14, the "no local evidence" candidates JA / JB, declared 00:12 UTC): each code is measured in
+its own process (``--measure-s13 NAME OUT.json``: the baseline with main's code on PYTHONPATH, a candidate with its
+code and ``--conditions JA|JB``) on the same cached analyses of the shipped setting (``--baseline ROOT``) and on the
+q98 variant of the held-out set (``--q98 ROOT``, written by ``--build-q98 SRC_DATA DST_DATA`` and analysed with the
+shipped setting); ``--decide-s13 B.json JB.json JA.json`` prints the tables, each clause and the pictures whose
+call changed::
+
+    python benchmarks/studies/detection_ship_rule.py --build-q98 HELDOUT/data Q98/data
+    python benchmarks/studies/detection_ship_rule.py --measure-s13 B B.json --baseline ROOT --q98 Q98 --train-index I
+    python benchmarks/studies/detection_ship_rule.py --decide-s13 B.json JB.json JA.json --md rule.md
+
 Session 12 (``--rule s12``, declared for the refit with small authentic web photos as training rows): the
 session-11 rule with two changes — (a) s10real is counted only on its pictures that are NOT training rows of
 the candidates (``--train-index``: the index.csv of every set the candidates were fitted on beyond session 11's;
@@ -302,7 +313,24 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--json", type=Path, default=None, help="s11: the measured rows and clauses")
     ap.add_argument("--train-index", type=Path, action="append", default=[],
                     help="s12: index.csv of a set the candidates trained on (its pictures leave s10real; repeatable)")
+    ap.add_argument("--build-q98", nargs=2, type=Path, metavar=("SRC_DATA", "DST_DATA"), default=None,
+                    help="s13: write the q98 variant of the held-out data (build_q98) and stop")
+    ap.add_argument("--measure-s13", nargs=2, metavar=("NAME", "OUT_JSON"), default=None,
+                    help="s13: measure the code on PYTHONPATH (--baseline ROOT, --q98 ROOT, --train-index) into a JSON")
+    ap.add_argument("--conditions", choices=("JA", "JB", "none"), default=None,
+                    help="s13: which no-local-evidence conditions the measured code reads (JA: JPEG only; JB: all; "
+                    "none: a check that the code without them reads as B)")
+    ap.add_argument("--q98", type=Path, default=None, help="s13: the q98 variant's held-out root (data/, cache/)")
+    ap.add_argument("--decide-s13", nargs="+", type=Path, default=None, metavar="JSON",
+                    help="s13: the baseline's JSON first, then the candidates' (JB before JA): tables and clauses")
     args = ap.parse_args(argv)
+    if args.measure_s13:
+        return main_measure_s13(args)
+    if args.decide_s13:
+        return main_decide_s13(args)
+    if args.build_q98:
+        print(build_q98(*args.build_q98))
+        return None
     if args.rule in ("s11", "s12"):
         return main_s11(args)
     if args.heldout_root is None or args.verdict_cache is None:
@@ -356,6 +384,210 @@ def main_s11(args) -> None:
         args.json.write_text(json.dumps({"results": {n: {k: v for k, v in r.items()} for n, r in res.items()},
                                          "clauses": clauses,
                                          "excluded": {k: sorted(v) for k, v in exclude.items()}}, indent=1, default=str))
+
+
+def build_q98(src: Path, dst: Path, quality: int = 98) -> dict[str, int]:
+    """Session 13's q98 variant of the held-out exact-mask set: every picture the held-out clause reads (the
+    never-seen hosts of i14v's four draws, forgeries and their authentic side) re-saved ONCE as JPEG
+    ``quality`` through ``forgelens.jpeg.encode_jpeg`` (IJG tables, default 4:2:0 chroma), masks hard-linked,
+    one ``index.csv`` per draw naming the new files (``post`` gains ``+q98``). ``src`` / ``dst``: a held-out
+    root's ``data/`` folder. Returns {draw: pictures written}."""
+    import csv
+    import os
+
+    from PIL import Image
+
+    from benchmarks.studies.heldout_verdict import DRAWS, NEVER_SEEN, stratum
+    from forgelens.jpeg import encode_jpeg
+
+    out = {}
+    for draw in DRAWS:
+        rows = list(csv.DictReader(open(src / draw / "index.csv")))
+        keep = [r for r in rows if stratum(r.get("source", "")) in NEVER_SEEN]
+        (dst / draw / "images").mkdir(parents=True, exist_ok=True)
+        (dst / draw / "masks").mkdir(parents=True, exist_ok=True)
+        new = []
+        for r in keep:
+            with Image.open(src / draw / r["image"]) as im:
+                rgb = np.asarray(im.convert("RGB"))
+            name = str(Path(r["image"]).with_suffix(".jpg"))
+            (dst / draw / name).write_bytes(encode_jpeg(rgb, quality))
+            if r.get("mask"):
+                m = dst / draw / r["mask"]
+                if not m.exists():
+                    os.link(src / draw / r["mask"], m)
+            new.append({**r, "image": name, "post": f"{r.get('post') or 'none'}+q{quality}"})
+        with open(dst / draw / "index.csv", "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+            w.writeheader()
+            w.writerows(new)
+        out[draw] = len(new)
+    return out
+
+
+#: Session 13 (issue 14, "no local evidence" conditions, declared 00:12 UTC): clause 2's authentic sets.
+S13_FALSE_ALARM_SETS = ("cameras-exif", "pristine-extra", "camera-val", "casia1", "toolkit", "hard-val", "kodak24",
+                        S12_S10REAL, "above 2 MP")
+S13_RATE_SETS = S11_RATE_SETS
+S13_FORGED_SETS = ("casia1", "toolkit")
+#: clause 3's allowances: held-out called ≥ B − 2, AUC ≥ B − 0.01; full size ≥ B − 1; casia1 / toolkit
+#: forgeries ≥ B − 1 each; q98 variant forgeries ≥ B − 3 (its authentic pictures: not more false alarms).
+S13_SLACK = {"heldout_called": 2, "heldout_auc": 0.01, "fullsize_called": 1, "forged_called": 1, "q98_called": 3}
+
+
+def measure_s13(root: Path, q98: Path, exclude: set[str]) -> dict:
+    """Session 13: one code (whatever ``forgelens`` is on the path) on the shipped setting's analyses
+    (``root``: heldout/, verdict/, fullsize/ as in session 11) and on the q98 variant (``q98``: a held-out
+    root). Every count keeps the pictures it counts, so the decision can list what left / stayed / appeared."""
+    from forgelens.training import detection as detection_training
+
+    detection_training.CACHE = root / "verdict"
+    r = {"heldout": heldout(root / "heldout"), "fullsize": fullsize(root / "fullsize"), "q98": heldout(q98),
+         "false_alarms": {}, "forged": {}}
+    for key in ("heldout", "fullsize", "q98"):
+        r[key]["auc"] = list(r[key]["auc"])
+    for cache in S13_FORGED_SETS:
+        rows = verdict_rows(cache, with_meta=True)
+        forg = [x for x in rows if x[0] == "manipulated"]
+        r["forged"][cache] = {"n": len(forg), "called": sorted(x[3]["image"] for x in forg if x[2] == "manipulated")}
+    for cache in S13_FALSE_ALARM_SETS + ("fresh-web",):
+        if cache == "above 2 MP":
+            rows = [x for c in LARGE_SETS for x in verdict_rows(c, with_meta=True)
+                    if x[3]["shape"][0] * x[3]["shape"][1] > LARGE_PIXELS]
+        elif cache == S12_S10REAL:
+            rows = [x for x in verdict_rows("s10real", with_meta=True) if x[3]["image"] not in exclude]
+        else:
+            rows = verdict_rows(cache, with_meta=True)
+        auth = [x for x in rows if x[0] == "authentic"]
+        r["false_alarms"][cache] = {"n": len(auth), "alarms": sorted(x[3]["image"] for x in auth
+                                                                      if x[2] in ("manipulated", "generated"))}
+    return r
+
+
+def decide_s13(base: dict, cand: dict) -> dict[str, tuple[bool, str]]:
+    """The session-13 rule's clauses 1–3 for one candidate against the baseline B (clause 4: the test suite)."""
+    c: dict[str, tuple[bool, str]] = {}
+    fw, fb = cand["false_alarms"]["fresh-web"], base["false_alarms"]["fresh-web"]
+    c["1 fresh-web false alarms strictly fewer"] = (
+        fw["n"] == fb["n"] == 194 and len(fw["alarms"]) < len(fb["alarms"]),
+        f"{len(fw['alarms'])}/{fw['n']} vs {len(fb['alarms'])}/{fb['n']}")
+    for cache in S13_FALSE_ALARM_SETS:
+        f, b = cand["false_alarms"][cache], base["false_alarms"][cache]
+        n, nb = len(f["alarms"]), len(b["alarms"])
+        ok, why = n <= nb, f"{n}/{f['n']} vs {nb}/{b['n']}"
+        if cache in S13_RATE_SETS:
+            ok, why = ok and n <= 0.03 * f["n"], why + f" ({n / max(1, f['n']):.1%} ≤ 3 %?)"
+        c[f"2 {cache} false alarms not more"] = (ok and f["n"] == b["n"] and f["n"] > 0, why)
+    h, hb = cand["heldout"], base["heldout"]
+    whole = (h["n_forged"], h["n_auth"]) == (hb["n_forged"], hb["n_auth"]) == HELDOUT_N
+    c["3 held-out called ≥ B − 2"] = (whole and h["called"] >= hb["called"] - S13_SLACK["heldout_called"],
+                                     f"{h['called']} vs {hb['called']}; n {h['n_forged']}/{h['n_auth']}")
+    c["3 held-out AUC ≥ B − 0.01"] = (whole and h["auc"][0] >= hb["auc"][0] - S13_SLACK["heldout_auc"],
+                                     f"{h['auc'][0]:.3f} vs {hb['auc'][0]:.3f}")
+    fs, fsb = cand["fullsize"], base["fullsize"]
+    whole = (fs["n_forged"], fs["n_auth"]) == (fsb["n_forged"], fsb["n_auth"]) == FULLSIZE_N
+    c["3 full-size called ≥ B − 1"] = (whole and fs["called"] >= fsb["called"] - S13_SLACK["fullsize_called"],
+                                      f"{fs['called']} vs {fsb['called']}; n {fs['n_forged']}/{fs['n_auth']}")
+    for cache in S13_FORGED_SETS:
+        f, b = cand["forged"][cache], base["forged"][cache]
+        c[f"3 {cache} forgeries called ≥ B − 1"] = (
+            f["n"] == b["n"] > 0 and len(f["called"]) >= len(b["called"]) - S13_SLACK["forged_called"],
+            f"{len(f['called'])}/{f['n']} vs {len(b['called'])}/{b['n']}")
+    q, qb = cand["q98"], base["q98"]
+    whole = (q["n_forged"], q["n_auth"]) == (qb["n_forged"], qb["n_auth"]) == HELDOUT_N
+    c["3 q98 variant forgeries called ≥ B − 3"] = (whole and q["called"] >= qb["called"] - S13_SLACK["q98_called"],
+                                                  f"{q['called']} vs {qb['called']}; n {q['n_forged']}/{q['n_auth']}")
+    c["3 q98 variant authentic false alarms not more"] = (whole and q["false_alarms"] <= qb["false_alarms"],
+                                                         f"{q['false_alarms']}/{q['n_auth']} vs {qb['false_alarms']}/{qb['n_auth']}")
+    return c
+
+
+def table_s13(res: dict[str, dict]) -> str:
+    """Per model: the clause-3 figures, then the false alarms per set (clause 1 and 2)."""
+    lines = ["| code | held-out AUC 1 − P(auth) [95 %] | held-out called | full-size AUC | full-size called "
+             "| casia1 forgeries called | toolkit forgeries called | q98 AUC | q98 called | q98 authentic called |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for name, r in res.items():
+        h, fs, q = r["heldout"], r["fullsize"], r["q98"]
+        lines.append(f"| {name} | {h['auc'][0]:.3f} [{h['auc'][1]:.3f}, {h['auc'][2]:.3f}] | {h['called']}/{h['n_forged']} "
+                     f"| {fs['auc'][0]:.3f} | {fs['called']}/{fs['n_forged']} | "
+                     + " | ".join(f"{len(r['forged'][c]['called'])}/{r['forged'][c]['n']}" for c in S13_FORGED_SETS)
+                     + f" | {q['auc'][0]:.3f} | {q['called']}/{q['n_forged']} | {q['false_alarms']}/{q['n_auth']} |")
+    sets = ("fresh-web",) + S13_FALSE_ALARM_SETS
+    lines += ["", "False alarms (authentic called manipulated or generated):", "",
+              "| code | " + " | ".join(sets) + " |", "|---|" + "---|" * len(sets)]
+    for name, r in res.items():
+        fa = r["false_alarms"]
+        lines.append(f"| {name} | " + " | ".join(
+            f"{len(fa[c]['alarms'])}/{fa[c]['n']} = {len(fa[c]['alarms']) / max(1, fa[c]['n']):.1%}" for c in sets) + " |")
+    return "\n".join(lines)
+
+
+def _stem(image: str) -> str:
+    return Path(image).stem
+
+
+def changes_s13(base: dict, cand: dict) -> list[str]:
+    """Per set, the pictures whose call changed: false alarms that left / appeared, forgeries lost / gained."""
+    out = []
+    for cache, b in base["false_alarms"].items():
+        a = cand["false_alarms"][cache]
+        left, came = sorted(set(b["alarms"]) - set(a["alarms"])), sorted(set(a["alarms"]) - set(b["alarms"]))
+        stayed = sorted(set(a["alarms"]) & set(b["alarms"]))
+        if cache == "fresh-web" or left or came:
+            out.append(f"- {cache}: left {[_stem(x) for x in left]}; appeared {[_stem(x) for x in came]}; "
+                       f"stayed {[_stem(x) for x in stayed]}")
+    for cache, b in base["forged"].items():
+        a = cand["forged"][cache]
+        lost, gained = sorted(set(b["called"]) - set(a["called"])), sorted(set(a["called"]) - set(b["called"]))
+        if lost or gained:
+            out.append(f"- {cache} forgeries: no longer called {lost}; newly called {gained}")
+    return out
+
+
+def main_measure_s13(args) -> None:
+    import json
+
+    if args.baseline is None or args.q98 is None or not args.train_index:
+        raise SystemExit("--measure-s13 needs --baseline ROOT, --q98 ROOT and --train-index")
+    if args.conditions:
+        import importlib
+
+        try:  # the candidates' module exists only in their code (this branch's commit f6bb443; not shipped)
+            local_evidence = importlib.import_module("forgelens.fusion.local_evidence")
+        except ImportError:
+            raise SystemExit("--conditions needs the session-13 candidates' code on PYTHONPATH "
+                             "(git archive f6bb443 src; docs/notes/issue-14.md, session 13)") from None
+        local_evidence.TRACES = local_evidence.CONDITION_SETS[args.conditions]
+    name, out = args.measure_s13
+    exclude = trained_on(args.baseline / "verdict" / "s10real", args.train_index)
+    r = measure_s13(args.baseline, args.q98, exclude)
+    import forgelens
+
+    r["code"] = {"name": name, "forgelens": forgelens.__file__, "conditions": args.conditions,
+                 "s10real_left_out": len(exclude)}
+    Path(out).write_text(json.dumps(r, indent=1, default=str))
+    print(f"{name}: wrote {out}")
+
+
+def main_decide_s13(args) -> None:
+    import json
+
+    res = {json.loads(p.read_text())["code"]["name"]: json.loads(p.read_text()) for p in args.decide_s13}
+    names = list(res)
+    base = res[names[0]]
+    text = (f"s10real: {base['code']['s10real_left_out']} pictures are web-train-auth rows, left out on every side\n\n"
+            + table_s13(res) + "\n")
+    verdicts = {}
+    for name in names[1:]:
+        c = decide_s13(base, res[name])
+        verdicts[name] = all(ok for ok, _ in c.values())
+        text += f"\n{name}: {'PASSES' if verdicts[name] else 'FAILS'} clauses 1–3 (clause 4: the test suite)\n"
+        text += "\n".join(f"  - {k}: {'pass' if ok else 'FAIL'} ({why})" for k, (ok, why) in c.items()) + "\n"
+        text += f"\nWhat changed, {name} vs {names[0]}:\n" + "\n".join(changes_s13(base, res[name])) + "\n"
+    print(text)
+    if args.md:
+        args.md.write_text(text + "\n")
 
 
 def trained_on(cache: Path, indexes: list[Path]) -> set[str]:
