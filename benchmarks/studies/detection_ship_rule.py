@@ -622,7 +622,8 @@ def main_decide_s13(args) -> None:
     for name in names[1:]:
         c = decide_s13(base, res[name])
         verdicts[name] = all(ok for ok, _ in c.values())
-        text += f"\n{name}: {'PASSES' if verdicts[name] else 'FAILS'} clauses 1–3 (clause 4: the test suite)\n"
+        which = "1–3 and 5" if "conf" in base else "1–3"
+        text += f"\n{name}: {'PASSES' if verdicts[name] else 'FAILS'} clauses {which} (clause 4: the test suite)\n"
         text += "\n".join(f"  - {k}: {'pass' if ok else 'FAIL'} ({why})" for k, (ok, why) in c.items()) + "\n"
         text += f"\nWhat changed, {name} vs {names[0]}:\n" + "\n".join(changes_s13(base, res[name])) + "\n"
     print(text)
