@@ -11,6 +11,7 @@ import numpy as np
 from PIL import Image
 
 from benchmarks.studies.detection_ship_rule import (
+    S13_CONF_SETS,
     S13_FALSE_ALARM_SETS,
     build_q98,
     changes_s13,
@@ -76,6 +77,29 @@ def test_changes_list_the_pictures_that_left_stayed_and_appeared():
     text = "\n".join(changes_s13(base, cand))
     assert "fresh-web: left ['web-0', 'web-2']; appeared ['web-9']; stayed ['web-1']" in text
     assert "casia1 forgeries: no longer called ['c0']" in text
+
+
+def _with_conf(code, conf=2, conf2=1):
+    code["conf"] = {"fresh-conf": {"n": 164, "alarms": [f"cf-{i}" for i in range(conf)], "errors": 0},
+                    "fresh-conf2": {"n": 122, "alarms": [f"cg-{i}" for i in range(conf2)], "errors": 0}}
+    return code
+
+
+def test_clause_five_the_confirmation_sets_not_more_on_each():
+    # candidate JC's rule: clause 5 is read whenever the baseline measured the confirmation sets
+    base = _with_conf(_code())
+    assert _failed(base, _with_conf(_code(fresh=8))) == []
+    assert _failed(base, _with_conf(_code(fresh=8), conf=1, conf2=0)) == []
+    assert _failed(base, _with_conf(_code(fresh=8), conf=3)) == ["5 fresh-conf false alarms not more"]
+    assert _failed(base, _with_conf(_code(fresh=8), conf2=2)) == ["5 fresh-conf2 false alarms not more"]
+    # a candidate not measured on them, or on fewer pictures, fails clause 5; the JA / JB rule (no baseline sets) has none
+    assert _failed(base, _code(fresh=8)) == [f"5 {c} false alarms not more" for c in S13_CONF_SETS]
+    cand = _with_conf(_code(fresh=8))
+    cand["conf"]["fresh-conf2"]["n"] = 121
+    assert _failed(base, cand) == ["5 fresh-conf2 false alarms not more"]
+    assert not any(k.startswith("5 ") for k in decide_s13(_code(), _code(fresh=8)))
+    text = "\n".join(changes_s13(base, _with_conf(_code(), conf=0)))
+    assert "fresh-conf: left ['cf-0', 'cf-1']; appeared []; stayed []" in text
 
 
 def test_q98_variant_resaves_every_never_seen_picture_once(tmp_path):

@@ -40,6 +40,14 @@ call changed::
     python benchmarks/studies/detection_ship_rule.py --measure-s13 B B.json --baseline ROOT --q98 Q98 --train-index I
     python benchmarks/studies/detection_ship_rule.py --decide-s13 B.json JB.json JA.json --md rule.md
 
+Session 13, candidate JC (condition (a) alone, declared 00:41 UTC): ``--conditions JC`` with JC's code on PYTHONPATH;
+the rule adds clause 5, the false alarms on issue 18's two confirmation sets of fresh real photos (``S13_CONF_SETS``,
+``ROOT/verdict/fresh-conf`` and ``fresh-conf2``), measured whenever those caches exist and decided whenever the
+baseline's JSON holds them (a candidate JSON without them fails clause 5)::
+
+    python benchmarks/studies/detection_ship_rule.py --measure-s13 JC JC.json --conditions JC --baseline ROOT ...
+    python benchmarks/studies/detection_ship_rule.py --decide-s13 B.json JC.json --md rule.md
+
 Session 12 (``--rule s12``, declared for the refit with small authentic web photos as training rows): the
 session-11 rule with two changes — (a) s10real is counted only on its pictures that are NOT training rows of
 the candidates (``--train-index``: the index.csv of every set the candidates were fitted on beyond session 11's;
@@ -317,9 +325,9 @@ def main(argv: list[str] | None = None) -> None:
                     help="s13: write the q98 variant of the held-out data (build_q98) and stop")
     ap.add_argument("--measure-s13", nargs=2, metavar=("NAME", "OUT_JSON"), default=None,
                     help="s13: measure the code on PYTHONPATH (--baseline ROOT, --q98 ROOT, --train-index) into a JSON")
-    ap.add_argument("--conditions", choices=("JA", "JB", "none"), default=None,
+    ap.add_argument("--conditions", choices=("JA", "JB", "JC", "none"), default=None,
                     help="s13: which no-local-evidence conditions the measured code reads (JA: JPEG only; JB: all; "
-                    "none: a check that the code without them reads as B)")
+                    "JC: jpeg_adq's host region only, JC's code; none: a check that the code without them reads as B)")
     ap.add_argument("--q98", type=Path, default=None, help="s13: the q98 variant's held-out root (data/, cache/)")
     ap.add_argument("--decide-s13", nargs="+", type=Path, default=None, metavar="JSON",
                     help="s13: the baseline's JSON first, then the candidates' (JB before JA): tables and clauses")
@@ -433,6 +441,9 @@ S13_FORGED_SETS = ("casia1", "toolkit")
 #: clause 3's allowances: held-out called ≥ B − 2, AUC ≥ B − 0.01; full size ≥ B − 1; casia1 / toolkit
 #: forgeries ≥ B − 1 each; q98 variant forgeries ≥ B − 3 (its authentic pictures: not more false alarms).
 S13_SLACK = {"heldout_called": 2, "heldout_auc": 0.01, "fullsize_called": 1, "forged_called": 1, "q98_called": 3}
+#: Candidate JC's clause 5 (declared 00:41 UTC): issue 18's two confirmation sets of fresh real photos (never used by
+#: issue 14), analysed with main's code: the candidate's false alarms not more than B's on each.
+S13_CONF_SETS = ("fresh-conf", "fresh-conf2")
 
 
 def measure_s13(root: Path, q98: Path, exclude: set[str]) -> dict:
@@ -444,13 +455,16 @@ def measure_s13(root: Path, q98: Path, exclude: set[str]) -> dict:
     detection_training.CACHE = root / "verdict"
     r = {"heldout": heldout(root / "heldout"), "fullsize": fullsize(root / "fullsize"), "q98": heldout(q98),
          "false_alarms": {}, "forged": {}}
+    conf = [c for c in S13_CONF_SETS if (root / "verdict" / c).is_dir()]
+    if conf:
+        r["conf"] = {}
     for key in ("heldout", "fullsize", "q98"):
         r[key]["auc"] = list(r[key]["auc"])
     for cache in S13_FORGED_SETS:
         rows = verdict_rows(cache, with_meta=True)
         forg = [x for x in rows if x[0] == "manipulated"]
         r["forged"][cache] = {"n": len(forg), "called": sorted(x[3]["image"] for x in forg if x[2] == "manipulated")}
-    for cache in S13_FALSE_ALARM_SETS + ("fresh-web",):
+    for cache in S13_FALSE_ALARM_SETS + ("fresh-web",) + tuple(conf):
         if cache == "above 2 MP":
             rows = [x for c in LARGE_SETS for x in verdict_rows(c, with_meta=True)
                     if x[3]["shape"][0] * x[3]["shape"][1] > LARGE_PIXELS]
@@ -459,8 +473,12 @@ def measure_s13(root: Path, q98: Path, exclude: set[str]) -> dict:
         else:
             rows = verdict_rows(cache, with_meta=True)
         auth = [x for x in rows if x[0] == "authentic"]
-        r["false_alarms"][cache] = {"n": len(auth), "alarms": sorted(x[3]["image"] for x in auth
-                                                                      if x[2] in ("manipulated", "generated"))}
+        counted = {"n": len(auth), "alarms": sorted(x[3]["image"] for x in auth if x[2] in ("manipulated", "generated"))}
+        if cache in conf:  # clause 5's sets, apart from clause 2's; the analyses with an error are counted too
+            counted["errors"] = len(list((root / "verdict" / cache).glob("*.npz"))) - len(rows)
+            r["conf"][cache] = counted
+        else:
+            r["false_alarms"][cache] = counted
     return r
 
 
@@ -499,6 +517,13 @@ def decide_s13(base: dict, cand: dict) -> dict[str, tuple[bool, str]]:
                                                   f"{q['called']} vs {qb['called']}; n {q['n_forged']}/{q['n_auth']}")
     c["3 q98 variant authentic false alarms not more"] = (whole and q["false_alarms"] <= qb["false_alarms"],
                                                          f"{q['false_alarms']}/{q['n_auth']} vs {qb['false_alarms']}/{qb['n_auth']}")
+    if "conf" in base:  # candidate JC's clause 5: every set the baseline measured, the same pictures on both sides
+        for cache in S13_CONF_SETS:
+            b, f = base["conf"].get(cache), cand.get("conf", {}).get(cache)
+            ok = b is not None and f is not None and f["n"] == b["n"] > 0 and len(f["alarms"]) <= len(b["alarms"])
+            why = "not measured" if b is None or f is None else (
+                f"{len(f['alarms'])}/{f['n']} vs {len(b['alarms'])}/{b['n']}")
+            c[f"5 {cache} false alarms not more"] = (ok, why)
     return c
 
 
@@ -520,6 +545,15 @@ def table_s13(res: dict[str, dict]) -> str:
         fa = r["false_alarms"]
         lines.append(f"| {name} | " + " | ".join(
             f"{len(fa[c]['alarms'])}/{fa[c]['n']} = {len(fa[c]['alarms']) / max(1, fa[c]['n']):.1%}" for c in sets) + " |")
+    if any("conf" in r for r in res.values()):
+        lines += ["", "Clause 5 (issue 18's confirmation sets of fresh real photos; analyses with an error in brackets):", "",
+                  "| code | " + " | ".join(S13_CONF_SETS) + " |", "|---|" + "---|" * len(S13_CONF_SETS)]
+        for name, r in res.items():
+            cf = r.get("conf", {})
+            lines.append(f"| {name} | " + " | ".join(
+                "not measured" if c not in cf else
+                f"{len(cf[c]['alarms'])}/{cf[c]['n']} = {len(cf[c]['alarms']) / max(1, cf[c]['n']):.1%} "
+                f"({cf[c].get('errors', 0)} errors)" for c in S13_CONF_SETS) + " |")
     return "\n".join(lines)
 
 
@@ -530,8 +564,11 @@ def _stem(image: str) -> str:
 def changes_s13(base: dict, cand: dict) -> list[str]:
     """Per set, the pictures whose call changed: false alarms that left / appeared, forgeries lost / gained."""
     out = []
-    for cache, b in base["false_alarms"].items():
-        a = cand["false_alarms"][cache]
+    for cache, b in list(base["false_alarms"].items()) + list(base.get("conf", {}).items()):
+        a = cand["false_alarms"][cache] if cache in base["false_alarms"] else cand.get("conf", {}).get(cache)
+        if a is None:
+            out.append(f"- {cache}: not measured for the candidate")
+            continue
         left, came = sorted(set(b["alarms"]) - set(a["alarms"])), sorted(set(a["alarms"]) - set(b["alarms"]))
         stayed = sorted(set(a["alarms"]) & set(b["alarms"]))
         if cache == "fresh-web" or left or came:
@@ -553,11 +590,14 @@ def main_measure_s13(args) -> None:
     if args.conditions:
         import importlib
 
-        try:  # the candidates' module exists only in their code (this branch's commit f6bb443; not shipped)
+        try:  # the candidates' module exists only in their code (JA / JB: commit f6bb443; JC: its own code)
             local_evidence = importlib.import_module("forgelens.fusion.local_evidence")
         except ImportError:
             raise SystemExit("--conditions needs the session-13 candidates' code on PYTHONPATH "
                              "(git archive f6bb443 src; docs/notes/issue-14.md, session 13)") from None
+        if args.conditions not in local_evidence.CONDITION_SETS:
+            raise SystemExit(f"--conditions {args.conditions}: the code on PYTHONPATH has only "
+                             f"{sorted(local_evidence.CONDITION_SETS)} ({local_evidence.__file__})")
         local_evidence.TRACES = local_evidence.CONDITION_SETS[args.conditions]
     name, out = args.measure_s13
     exclude = trained_on(args.baseline / "verdict" / "s10real", args.train_index)
@@ -582,7 +622,8 @@ def main_decide_s13(args) -> None:
     for name in names[1:]:
         c = decide_s13(base, res[name])
         verdicts[name] = all(ok for ok, _ in c.values())
-        text += f"\n{name}: {'PASSES' if verdicts[name] else 'FAILS'} clauses 1–3 (clause 4: the test suite)\n"
+        which = "1–3 and 5" if "conf" in base else "1–3"
+        text += f"\n{name}: {'PASSES' if verdicts[name] else 'FAILS'} clauses {which} (clause 4: the test suite)\n"
         text += "\n".join(f"  - {k}: {'pass' if ok else 'FAIL'} ({why})" for k, (ok, why) in c.items()) + "\n"
         text += f"\nWhat changed, {name} vs {names[0]}:\n" + "\n".join(changes_s13(base, res[name])) + "\n"
     print(text)

@@ -303,6 +303,8 @@ def combined(report: Any) -> list[dict[str, Any]]:
     if dec.get("rule"):
         who = ", ".join(dec.get("detectors") or []) or "no detector"
         add(f"Label {v.label}: decided by the rule {dec['rule']} from {who}.", "decision")
+    for n in dec.get("no_local_evidence") or []:  # traces read as empty maps (fusion.local_evidence)
+        add(f"No local evidence — {n['why']}", "no_local_evidence")
     if v.domain:
         alt = facts.ALTERNATIVES_BY_KIND["copy_move"] if "copy-move" in v.domain else ""
         add(f"Kind of change: {v.domain}." + (f" {alt}" if alt else ""), "domain")

@@ -38,6 +38,12 @@ Designed-graphic gate
     graphic), and is reported in ``generation`` with ``used`` False and the reason;
     ``decision["graphic_gate"]`` records the gate's P(graphic) and threshold. Provenance
     declarations (C2PA, XMP, generator metadata, watermark) still decide.
+No local evidence (``no_local_evidence``, ``forgelens.fusion.local_evidence``)
+    A trace whose findings say its map is about the whole file, not a region — jpeg_adq's
+    single-compressed area over half the picture (the host, a whole-picture re-save) — is
+    read as an empty map: it leaves the localisation map, its map-derived detection features
+    take an all-zero map's values (its reliability and global score kept), and
+    ``decision["no_local_evidence"]`` records why, with the measured area.
 Provenance overrides
     A finding of kind ``ai_declared`` (C2PA / XMP declares AI generation) or
     ``generator_signature`` (generator metadata or watermark) with strength ≥
@@ -112,6 +118,7 @@ from forgelens.fusion.detection import (
     summarise,
 )
 from forgelens.fusion.generation import GenerationAssessment, assess
+from forgelens.fusion.local_evidence import apply_to_summary, no_local_evidence
 from forgelens.fusion.stacking import StackingModel
 from forgelens.maps import check_grid
 from forgelens.trace import Finding, Trace, _jsonable
@@ -154,6 +161,10 @@ class FusionConfig:
     #: Use the shipped image-level detection model (``detection.json``, ``forgelens.fusion.detection``)
     #: for P(manipulated); its own thresholds replace ``manipulated_at`` / ``authentic_below``.
     use_detection: bool = True
+    #: Read traces under a "no local evidence" condition (``fusion.local_evidence``: jpeg_adq's
+    #: single-compressed area over half the picture) as empty maps: out of the fused map and the
+    #: detection features, with the reason in ``decision["no_local_evidence"]``.
+    no_local_evidence: bool = True
 
 
 @dataclass
@@ -324,6 +335,8 @@ class _Scores:
     generation_score: float | None
     #: The content gate's facts when it calls the picture a designed graphic, else None.
     graphic_gate: dict[str, Any] | None = None
+    #: Traces read as no local evidence (``fusion.local_evidence``): their reasons, for the decision.
+    no_local_evidence: list[dict[str, Any]] = field(default_factory=list)
 
 
 def graphic_gate(live: list[Trace]) -> dict[str, Any] | None:
@@ -389,7 +402,8 @@ def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | Non
     cfg = config or FusionConfig()
     weights = dict(cfg.weights)
     live = [t for t in traces if t.applicable and t.error is None]
-    fused = [t for t in live if weights.get(t.name, 1.0) > 0]
+    nle = no_local_evidence(live, shape) if cfg.no_local_evidence else {}
+    fused = [t for t in live if weights.get(t.name, 1.0) > 0 and t.name not in nle]
     model = stacking_model() if cfg.use_stacking else None
     ran = {t.name for t in traces}
     if model is not None and sum(f in ran for f in model.features) * 2 < len(model.features):
@@ -406,12 +420,15 @@ def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | Non
         with ThreadPoolExecutor(1, thread_name_prefix="forgelens-summarise") as pool:
             pending = pool.submit(summarise, live, None, shape)
             heatmap, mask = fuse_maps(fused, shape, weights, cfg)
-            summary = pending.result()
+            summary = apply_to_summary(pending.result(), nle, live, shape)
         if heatmap is not None:
             add_fused(summary, heatmap)
     else:
         heatmap, mask = fuse_maps(fused, shape, weights, cfg)
+        if summary is not None:  # cached pooled maps (a benchmark re-fusing): the pooled fused map is rebuilt
+            summary = apply_to_summary(summary, nle, live, shape, refused=(weights, cfg))
     sc = _scores(live, fused, model, cfg, detection, summary, shape)
+    sc.no_local_evidence = [n.to_dict() for n in nle.values()]
     sc.graphic_gate = graphic_gate(live)
     ranked: list[tuple[str, Finding]] = sorted(
         ((t.name, f) for t in live for f in t.findings), key=lambda p: -p[1].strength
@@ -532,7 +549,8 @@ def _decide(sc: _Scores, ranked: list[tuple[str, Finding]], families: dict[str, 
         prior={"manipulated": sc.model_prior if lr_from_manip else None, "generated": gen_prior if lr_from_gen else None},
         decision={"rule": rule, "detectors": deciders, "thresholds": thresholds,
                   "model": _MODEL_FILES.get(sc.method) if rule == "manipulation_model" else None,
-                  **({"graphic_gate": sc.graphic_gate} if sc.graphic_gate is not None else {})},
+                  **({"graphic_gate": sc.graphic_gate} if sc.graphic_gate is not None else {}),
+                  **({"no_local_evidence": sc.no_local_evidence} if sc.no_local_evidence else {})},
     )
 
 
