@@ -1,0 +1,171 @@
+"""Re-run the learned localizer with other weights over cached analyses, maps included (issue 14, session 13).
+
+``refresh_traces.py`` refreshes detectors whose maps the detection model does not read. The learned
+localizer's map IS read (its own map statistics, the ``agree.learned-*`` features and the fused map), so a
+candidate localizer needs its map, reliability (confidence) map, score and findings replaced, and the fused
+map moved accordingly. This writes copies of the cache files (``fit_detection.py extract`` /
+``MapSummary.to_npz``) where:
+
+* ``map__learned_localizer`` / ``rel__learned_localizer`` are the fresh trace's maps pooled onto the cache's
+  grid by ``fusion.detection.summarise`` (the same code the pipeline pools with);
+* the trace's score, applicability, findings and ``scores`` entry are the fresh trace's (as ``refresh_traces``);
+* ``fused`` (the fused map on the pooling grid) is the cached one plus the change that the new localizer map
+  makes to ``fuse_maps``' weighted mean (Σ w·r·h / Σ w·r, the weights of ``fusion.fuse``: ``FusionConfig``
+  weights, the stacking model's, evidence weight = score floored at ``score_floor``, 1 for ``map_only``)
+  computed on the pooling grid: ``fused_new = fused_cached + F_grid(new) − F_grid(old)``, clipped to [0, 1].
+  The full-resolution maps are not cached, so this is exact only where the weighted mean commutes with the
+  area pooling; ``--check`` prints how far ``F_grid(old)`` is from the cached fused map (the size of the
+  approximation), and running with the cache's own weights must give back the cached map and verdicts.
+
+    python benchmarks/studies/localizer_refresh.py --weights L.onnx --cache CACHE/set --images IMAGES --out OUT/set
+
+Every other field is copied unchanged; a cache entry that recorded an analysis error, or whose picture is
+missing, is copied unchanged and counted; a picture the analysis rejects is named and left out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+NAME = "learned_localizer"
+
+
+def fusion_weights(ran: set[str]):
+    """(weights, cfg) exactly as ``fusion.fuse`` builds them for an analysis that ran ``ran``."""
+    from forgelens.fusion import FusionConfig, stacking_model
+
+    cfg = FusionConfig()
+    weights = dict(cfg.weights)
+    model = stacking_model() if cfg.use_stacking else None
+    if model is not None and sum(f in ran for f in model.features) * 2 < len(model.features):
+        model = None
+    if model is not None:
+        weights.update({n: model.weight(n) for n in model.features if weights.get(n, 1.0) > 0})
+    return weights, cfg
+
+
+def grid_fused(maps: dict[str, np.ndarray], rels: dict[str, np.ndarray], scores: dict[str, float | None],
+               weights: dict[str, float], cfg) -> np.ndarray | None:
+    """``fuse_maps``' weighted mean (Σ w·r·h / Σ w·r) on pooled maps (one grid)."""
+    num = den = None
+    for name, m in maps.items():
+        ew = 1.0 if name in cfg.map_only else max(scores.get(name) or 0.0, cfg.score_floor)
+        w = np.float32(weights.get(name, 1.0) * ew)
+        if w <= 0:
+            continue
+        r = rels[name].astype(np.float32) if name in rels else np.float32(1.0)
+        wr = w * r
+        num = wr * m.astype(np.float32) if num is None else num + wr * m.astype(np.float32)
+        den = (wr + np.zeros_like(num)) if den is None else den + wr
+    if num is None:
+        return None
+    return num / np.maximum(den, 1e-6)
+
+
+def refresh_one(src: Path, image: Path, weights_path: str | None, dest: Path) -> tuple[str, float | None]:
+    """Write ``dest``: ``src`` with the learned localizer re-run with ``weights_path`` (None: the shipped
+    model). Returns (what happened, max |F_grid(old) − cached fused|)."""
+    from forgelens.fusion.detection import shape_of, summarise
+    from forgelens.pipeline import analyze
+
+    z = np.load(src, allow_pickle=False)
+    arrays = {k: z[k] for k in z.files if k != "meta"}
+    meta = json.loads(str(z["meta"]))
+    if "traces" not in meta or not image.is_file():
+        np.savez_compressed(dest, meta=np.array(json.dumps(meta)), **arrays)
+        return "copied (analysis error or picture missing)", None
+    configs = {NAME: {"weights_path": weights_path}} if weights_path else None
+    fresh = {t.name: t for t in analyze(str(image), detectors=[NAME], configs=configs).traces}.get(NAME)
+    if fresh is None:
+        raise ValueError(f"{image}: {NAME} produced no trace")
+    shape = shape_of(meta)
+    ran = {t["name"] for t in meta["traces"]}
+    weights, cfg = fusion_weights(ran)
+
+    def pooled(arr: dict, prefix: str) -> dict[str, np.ndarray]:
+        return {k[len(prefix):]: v for k, v in arr.items() if k.startswith(prefix)}
+
+    scores = dict(meta.get("scores", {}))
+    old = grid_fused(pooled(arrays, "map__"), pooled(arrays, "rel__"), scores, weights, cfg)
+    gap = None if old is None or "fused" not in arrays else float(np.abs(old - arrays["fused"].astype(np.float32)).max())
+    arrays.pop(f"map__{NAME}", None)
+    arrays.pop(f"rel__{NAME}", None)
+    live = fresh.applicable and fresh.error is None
+    if live:
+        s = summarise([fresh], shape=shape)
+        if NAME in s.maps:
+            arrays[f"map__{NAME}"] = s.maps[NAME]
+        if NAME in s.reliability:
+            arrays[f"rel__{NAME}"] = s.reliability[NAME]
+        scores[NAME] = None if fresh.score is None else float(fresh.score)
+    else:
+        scores.pop(NAME, None)
+    new = grid_fused(pooled(arrays, "map__"), pooled(arrays, "rel__"), scores, weights, cfg)
+    if "fused" in arrays and old is not None and new is not None:
+        moved = arrays["fused"].astype(np.float32) + (new - old)
+        arrays["fused"] = np.clip(moved, 0.0, 1.0).astype(np.float16)
+    for t in meta["traces"]:
+        if t["name"] == NAME:
+            t.update(score=fresh.score, applicable=fresh.applicable, calibrated=fresh.calibrated,
+                     error=None if fresh.error is None else fresh.error.splitlines()[0],
+                     findings=[f.to_dict() for f in fresh.findings])
+    if "scores" in meta:
+        meta["scores"] = scores
+    np.savez_compressed(dest, meta=np.array(json.dumps(meta)), **arrays)
+    return "refreshed", gap
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--weights", default=None, help="localizer .onnx (default: the shipped one)")
+    ap.add_argument("--cache", type=Path, required=True, help="folder of cached analyses (*.npz)")
+    ap.add_argument("--images", type=Path, required=True, help="folder the cached 'image' paths are relative to")
+    ap.add_argument("--out", type=Path, required=True, help="new folder for the refreshed copies")
+    ap.add_argument("--limit", type=int, default=0, help="only the first N files (a check)")
+    ap.add_argument("--check", action="store_true", help="print the map change per file")
+    a = ap.parse_args(argv)
+    if a.out.resolve() == a.cache.resolve():
+        raise SystemExit("--out must differ from --cache (the cache is kept as it was)")
+    a.out.mkdir(parents=True, exist_ok=True)
+    from forgelens.errors import ForgeLensError
+
+    counts: dict[str, int] = {}
+    gaps: list[float] = []
+    t0 = time.perf_counter()
+    files = sorted(a.cache.glob("*.npz"))
+    for src in files[: a.limit or None]:
+        dest = a.out / src.name
+        if dest.exists():
+            counts["already done"] = counts.get("already done", 0) + 1
+            continue
+        try:
+            meta = json.loads(str(np.load(src, allow_pickle=False)["meta"]))
+            what, gap = refresh_one(src, a.images / meta.get("image", ""), a.weights, dest)
+            if gap is not None:
+                gaps.append(gap)
+            if a.check and what == "refreshed":
+                z0, z1 = np.load(src), np.load(dest)
+                k = f"map__{NAME}"
+                dm = float(np.abs(z0[k].astype(np.float32) - z1[k].astype(np.float32)).max()) if k in z0 and k in z1 else None
+                df = float(np.abs(z0["fused"].astype(np.float32) - z1["fused"].astype(np.float32)).max())
+                print(f"{src.name}: max |Δ localizer map| {dm}, max |Δ fused| {df:.4f}, grid-fusion gap {gap}")
+        except ForgeLensError as exc:
+            print(f"{src}: picture rejected by the analysis ({exc}); not copied")
+            what = "left out (picture rejected)"
+        except (OSError, ValueError, KeyError) as exc:
+            print(f"{src}: unreadable cache file or picture ({type(exc).__name__}: {exc}); not copied")
+            what = "left out (unreadable)"
+        counts[what] = counts.get(what, 0) + 1
+    g = f"; grid-fusion gap (|F_grid(old) − cached fused|) median {np.median(gaps):.4f}, max {max(gaps):.4f}" if gaps else ""
+    print(f"{a.cache} → {a.out}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+          + f" in {time.perf_counter() - t0:.0f} s{g}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

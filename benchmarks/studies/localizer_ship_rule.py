@@ -1,0 +1,153 @@
+"""Clauses 1–3 of the session-13 ship rule for a fine-tuned learned localizer (issue 14, helper s13loc).
+
+The rule (declared by the lead before any measurement; verbatim in docs/notes/issue-14.md, session 13, s13loc):
+a candidate localizer (L0: the new weights with the shipped ``fusion/detection.json``; L1: the same with a
+refitted ``detection.json``) replaces the shipped one only if, against the baseline B (main's files on the same
+cached analyses), (1) fresh-web's false alarms are strictly fewer; (2) no other authentic set gets a false alarm
+more (exif-samples, pristine-extra, camera-val, casia1, toolkit, hard-val, Kodak24, s10real's untrained subset of
+session 12, authentic pictures above 2 MP) and exif-samples / pristine-extra / camera-val stay ≤ 3 %; (3) held-out
+exact-mask forgeries called ≥ B's with AUC of 1 − P(authentic) ≥ B's − 0.01, full-size forgeries called ≥ B's − 1,
+casia1 and toolkit forgeries called ≥ B's − 1 each. Clauses 4 (pixel AUC, ``accuracy_learned.py``) and 5 (the
+test suite) are measured apart.
+
+Each side reads its own analyses ROOT (``heldout/``, ``verdict/``, ``fullsize/`` as in ``detection_ship_rule.py
+--rule s11``): B the cached analyses, L the same files with the learned localizer re-run with the candidate
+weights (``localizer_refresh.py``). The numbers come from ``detection_ship_rule.measure_s11`` (the same code as
+the session-11 / 12 rules)::
+
+    python benchmarks/studies/localizer_ship_rule.py --baseline ROOT_B --candidates ROOT_L \\
+        --train-index web-train-auth/index.csv --model L1=L1.json --md table.md --json rows.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.studies.detection_ship_rule import (
+    AUC_SETS,
+    FULLSIZE_N,
+    HELDOUT_N,
+    S12_S10REAL,
+    measure_s11,
+    table_s11,
+    trained_on,
+)
+
+#: Clause 2's sets (fresh-web is clause 1's); the first three also carry the 3 % cap.
+S13_SETS = ("cameras-exif", "pristine-extra", "camera-val", "casia1", "toolkit", "hard-val", "kodak24",
+            S12_S10REAL, "above 2 MP", "fresh-web")
+S13_RATE_SETS = ("cameras-exif", "pristine-extra", "camera-val")
+S13_CLAUSE2 = tuple(s for s in S13_SETS if s != "fresh-web")
+
+
+def forgeries_called(rows: list[tuple]) -> tuple[int, int]:
+    """(forgeries called manipulated, forgeries) of (true label, 1 − P(authentic), verdict) rows."""
+    forged = [lab for t, _, lab in rows if t != "authentic"]
+    return sum(lab == "manipulated" for lab in forged), len(forged)
+
+
+def decide(res: dict, baseline: str = "B") -> dict[str, dict[str, tuple[bool, str]]]:
+    """Clauses 1–3 for every candidate against ``baseline``: {candidate: {clause: (passes, why)}}."""
+    base = res[baseline]
+    out = {}
+    for name, r in res.items():
+        if name == baseline:
+            continue
+        c: dict[str, tuple[bool, str]] = {}
+        f, fb = r["false_alarms"]["fresh-web"], base["false_alarms"]["fresh-web"]
+        n, nb = len(f["alarms"]), len(fb["alarms"])
+        c["1 fresh-web false alarms strictly fewer"] = (n < nb and f["n"] == fb["n"] > 0,
+                                                        f"{n}/{f['n']} vs {nb}/{fb['n']}")
+        for cache in S13_CLAUSE2:
+            f, fb = r["false_alarms"][cache], base["false_alarms"][cache]
+            n, nb = len(f["alarms"]), len(fb["alarms"])
+            ok, why = n <= nb, f"{n}/{f['n']} vs {nb}/{fb['n']}"
+            if cache in S13_RATE_SETS:
+                ok, why = ok and n <= 0.03 * f["n"], why + f" ({n / max(1, f['n']):.1%}; ≤ 3 %)"
+            c[f"2 {cache} false alarms not more"] = (ok and f["n"] == fb["n"] and f["n"] > 0, why)
+        h, hb = r["heldout"], base["heldout"]
+        whole = (h["n_forged"], h["n_auth"]) == (hb["n_forged"], hb["n_auth"]) == HELDOUT_N
+        c["3a held-out called ≥ B"] = (whole and h["called"] >= hb["called"], f"{h['called']} vs {hb['called']}")
+        c["3b held-out AUC ≥ B − 0.01"] = (whole and h["auc"][0] >= hb["auc"][0] - 0.01,
+                                          f"{h['auc'][0]:.3f} vs {hb['auc'][0]:.3f}; n {h['n_forged']}/{h['n_auth']}")
+        fs, fsb = r["fullsize"], base["fullsize"]
+        whole = (fs["n_forged"], fs["n_auth"]) == (fsb["n_forged"], fsb["n_auth"]) == FULLSIZE_N
+        c["3c full-size called ≥ B − 1"] = (whole and fs["called"] >= fsb["called"] - 1,
+                                           f"{fs['called']} vs {fsb['called']} of {fs['n_forged']}")
+        for cache in AUC_SETS:
+            k, m = forgeries_called(r[cache])
+            kb, mb = forgeries_called(base[cache])
+            c[f"3d {cache} forgeries called ≥ B − 1"] = (m == mb > 0 and k >= kb - 1, f"{k}/{m} vs {kb}/{mb}")
+        out[name] = c
+    return out
+
+
+def changes(res: dict, cache: str, baseline: str = "B") -> dict[str, dict[str, list[str]]]:
+    """Per candidate: the false alarms of ``cache`` that left, stayed and appeared against ``baseline``."""
+    b = set(res[baseline]["false_alarms"][cache]["alarms"])
+    out = {}
+    for name, r in res.items():
+        if name == baseline:
+            continue
+        a = set(r["false_alarms"][cache]["alarms"])
+        out[name] = {"left": sorted(b - a), "stayed": sorted(b & a), "appeared": sorted(a - b)}
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--baseline", type=Path, required=True, help="B's analyses ROOT")
+    ap.add_argument("--candidates", type=Path, required=True, help="the analyses ROOT with the candidate's localizer")
+    ap.add_argument("--model", action="append", default=[], help="NAME=PATH of a refitted detection.json (L1)")
+    ap.add_argument("--train-index", type=Path, action="append", default=[],
+                    help="index.csv whose pictures leave s10real (session 12's: web-train-auth)")
+    ap.add_argument("--extra-index", type=Path, action="append", default=[],
+                    help="index.csv of further training rows: s10real is ALSO read without them, for information")
+    ap.add_argument("--md", type=Path, default=None)
+    ap.add_argument("--json", type=Path, default=None)
+    a = ap.parse_args(argv)
+    models: dict[str, Path | None] = {"B": None, "L0": None}
+    roots = {"B": a.baseline, "L0": a.candidates}
+    for spec in a.model:
+        name, path = spec.split("=", 1)
+        models[name], roots[name] = Path(path), a.candidates
+    exclude = {"s10real": trained_on(a.baseline / "verdict" / "s10real", a.train_index)} if a.train_index else {}
+    res = measure_s11(models, roots, S13_SETS, exclude)
+    for name in res:  # paired sets: the same pictures in the same order on every side
+        for cache in AUC_SETS:
+            assert res[name]["images"][cache] == res["B"]["images"][cache], (name, cache)
+    clauses = decide(res)
+    text = (f"s10real: {len(exclude.get('s10real', ()))} pictures are session 12's training rows, left out on both "
+            f"sides\n\n" + table_s11(res, S13_SETS))
+    text += "\n\nForgeries called manipulated (casia1 / toolkit):\n"
+    for name, r in res.items():
+        text += f"- {name}: " + ", ".join(f"{c} {'/'.join(map(str, forgeries_called(r[c])))}" for c in AUC_SETS) + "\n"
+    text += "\nfresh-web false alarms against B:\n"
+    for name, ch in changes(res, "fresh-web").items():
+        text += f"- {name}: " + "; ".join(f"{k} {len(v)} ({', '.join(v)})" for k, v in ch.items()) + "\n"
+    if a.extra_index:
+        more = trained_on(a.baseline / "verdict" / "s10real", a.extra_index) | exclude.get("s10real", set())
+        text += f"\ns10real also without the candidate's own training rows ({len(more)} left out; information):\n"
+        for name, r in res.items():
+            alarms = [x for x in r["false_alarms"][S12_S10REAL]["alarms"] if x not in more]
+            n = r["false_alarms"][S12_S10REAL]["n"] - len(more - exclude.get("s10real", set()))
+            text += f"- {name}: {len(alarms)}/{n}\n"
+    text += "\nClauses 1–3 of the session-13 rule (4: accuracy_learned.py pixel AUC; 5: the test suite):\n"
+    for name, c in clauses.items():
+        text += f"\n{name}: {'PASSES' if all(ok for ok, _ in c.values()) else 'FAILS'} clauses 1–3\n"
+        text += "\n".join(f"  - {k}: {'pass' if ok else 'FAIL'} ({why})" for k, (ok, why) in c.items()) + "\n"
+    print(text)
+    if a.md:
+        a.md.write_text(text + "\n")
+    if a.json:
+        a.json.write_text(json.dumps({"results": res, "clauses": clauses,
+                                      "excluded": {k: sorted(v) for k, v in exclude.items()}},
+                                     indent=1, default=lambda o: float(o) if isinstance(o, np.floating) else str(o)))
+
+
+if __name__ == "__main__":
+    main()
