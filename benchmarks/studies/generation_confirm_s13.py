@@ -108,11 +108,25 @@ def report(t: Table, scored: dict[str, tuple[np.ndarray, float]], gen: np.ndarra
     return called, fa, fa_repo
 
 
+#: Clause 6 (session 13, round N5): the candidate calls at least this many more pooled fresh generated pictures.
+CLAUSE6_MORE = 3
+
+
+def clause6(n_gen: int, n_real: int, called: dict, fa: dict, ref: str, cand: str) -> list[tuple[str, bool]]:
+    """Round N5's clause 6 on the two confirmation sets pooled: CAND calls ≥ REF's count + 3 of the ``n_gen`` fresh
+    generated pictures AND CAND's false alarms on the ``n_real`` fresh real photos ≤ REF's count."""
+    return [(f"6a. {cand} calls {called[cand]}/{n_gen} ≥ {ref} {called[ref]} + {CLAUSE6_MORE}",
+             called[cand] >= called[ref] + CLAUSE6_MORE),
+            (f"6b. {cand} false alarms {fa[cand]}/{n_real} ≤ {ref} {fa[ref]}", fa[cand] <= fa[ref])]
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", type=Path, default=Path("/work/gen-data-s13conf"))
     ap.add_argument("--model", action="append", default=None,
                     help="NAME=fit_generation.py --out folder (repeatable); the rule needs N3x and N3")
+    ap.add_argument("--clause6", nargs=2, metavar=("REF", "CAND"), default=None,
+                    help="session 13, round N5: clause 6 on the two sets pooled, CAND against REF (model names)")
     a = ap.parse_args(argv)
     models = dict(m.split("=", 1) for m in (a.model or []))
     t = Table(a.data)
@@ -124,8 +138,15 @@ def main(argv: list[str] | None = None) -> int:
     gen1, real1 = fresh_masks(t, CONF_GENERATED, FAMILY_REAL)
     called, fa, fa_repo = report(t, scored, gen2, real2, "Second fresh set (session 13; binding)")
     report(t, scored, gen1, real1, "Session 12's fresh set (s12conf; beside, not counted)", by_file=False)
-    report(t, scored, gen1 | gen2, real1 | real2, "Both fresh sets pooled (record only, not part of the rule)",
-           by_file=False)
+    pooled = report(t, scored, gen1 | gen2, real1 | real2, "Both fresh sets pooled (record only, not part of the rule)",
+                    by_file=bool(a.clause6))
+    if a.clause6:
+        ref, cand = a.clause6
+        items = clause6(int((gen1 | gen2).sum()), int((real1 | real2).sum()), pooled[0], pooled[1], ref, cand)
+        print(f"\nClause 6 of session 13's round-N5 rule (lead, 01:05 UTC), {cand} against {ref}, both sets pooled:")
+        for text, passed in items:
+            print(f"- {text}: {'pass' if passed else 'FAIL'}")
+        print("=> clause 6 " + ("pass" if all(p for _, p in items) else "FAIL"))
     if {"N3", "N3x"} <= set(scored):
         res, ships = rule(int(gen2.sum()), int(real2.sum()), called, fa, fa_repo["N3"])
         print("\nDeclared rule (lead, 00:12 UTC; s12conf's rule on the second fresh set), N3 against N3x:")

@@ -208,9 +208,11 @@ def shared_hash_records(shared: Path | None) -> list[Record]:
 def extend_real(out: Path, mirrors: Path | None, sources: tuple[Source, ...], guard: Path, *,
                 shared: Path | None = None, seed: int = 0, tag: str = TAG, robust: bool = True,
                 extra: list[tuple[Record, bytes]] | None = None,
-                split: str | dict[str, str] | None = None) -> list[Record]:
+                split: str | dict[str, str] | None = None, also_against: list[Record] | tuple = ()) -> list[Record]:
     """Add the pictures of ``sources`` to the set in ``out``, each split by ``split_of`` (or by ``split``:
-    "train" / "val" for every new picture, or a repository → split map).
+    "train" / "val" for every new picture, or a repository → split map). ``also_against``: more records (with a
+    perceptual hash; e.g. the pictures of a confirmation set kept outside ``out``) the new pictures are
+    deduplicated against (nothing is added from them).
 
     The steps of ``generation_data.extend`` for the new pictures only — size/flatness filter, the
     evaluation guard on ``out/raw-TAG`` and on the new processed views, the same processing chain with
@@ -224,7 +226,8 @@ def extend_real(out: Path, mirrors: Path | None, sources: tuple[Source, ...], gu
     view_dir.mkdir(parents=True, exist_ok=True)
     records, pixels = gd._read_and_guard(gd._source_items(sources, mirrors, extra), raw_dir, guard,
                                          seen={r.id for r in old})
-    earlier = [r for r in old if not r.dropped and r.phash] + shared_hash_records(shared)
+    earlier = ([r for r in old if not r.dropped and r.phash] + shared_hash_records(shared)
+               + [r for r in also_against if not r.dropped and r.phash])
     gd._mark_near_duplicates(records, pixels, earlier=earlier)
     for rec in records:
         if not rec.dropped:
