@@ -73,28 +73,25 @@ def auc_ci(y: np.ndarray, p: np.ndarray, n_boot: int = 1000, seed: int = 0) -> t
     return float(np.nanpercentile(vals, 2.5)), float(np.nanpercentile(vals, 97.5))
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--data", type=Path, default=Path("/work/gen-data-s12conf"))
-    ap.add_argument("--model", action="append", default=None,
-                    help="NAME=fit_generation.py --out folder (repeatable); the rule needs N3x and N3")
-    a = ap.parse_args(argv)
-    models = dict(m.split("=", 1) for m in (a.model or []))
-    t = Table(a.data)
-    val, ok = t.split == "val", ~t.gated
-    gen_repos = {s.repo for s in CONF_GENERATED}
-    gen = val & (t.y == 1) & np.isin(t.repo, list(gen_repos))
-    real = val & (t.y == 0) & (t.family == FAMILY_REAL)
+def fresh_masks(t: Table, generated: tuple, real_key: str) -> tuple[np.ndarray, np.ndarray]:
+    """Validation generated pictures of ``generated``'s repositories and validation real photos of ``real_key``."""
+    val = t.split == "val"
+    gen = val & (t.y == 1) & np.isin(t.repo, [s.repo for s in generated])
+    real = val & (t.y == 0) & (t.family == real_key)
+    return gen, real
+
+
+def report(t: Table, scored: dict[str, tuple[np.ndarray, float]], gen: np.ndarray, real: np.ndarray,
+           title: str = "") -> tuple[dict[str, int], dict[str, int], dict[str, dict]]:
+    """Print one set's tables (under a ``## title`` heading when given); return called / false alarms /
+    per-repository false alarms per model. Shared by the session-12 and session-13 confirmation studies."""
+    ok = ~t.gated
     n_gen, n_real = int(gen.sum()), int(real.sum())
     fams = sorted(set(t.family[gen]))
     repos = sorted(set(t.repo[real]), key=lambda r: (-int((real & (t.repo == r)).sum()), r))
-    print(f"fresh generated: {n_gen} ({int((gen & t.gated).sum())} gated) — "
+    print((f"\n## {title}\n\n" if title else "") + f"fresh generated: {n_gen} ({int((gen & t.gated).sum())} gated) — "
           + ", ".join(f"{f} {int((gen & (t.family == f)).sum())}" for f in fams)
           + f"; fresh real: {n_real} from {len(repos)} repositories ({int((real & t.gated).sum())} gated)\n")
-
-    scored: dict[str, tuple[np.ndarray, float]] = {"trivial baseline": Scorers(t, None).scores(t)["trivial"]}
-    for name, path in models.items():
-        scored[name] = Scorers(t, Path(path)).scores(t)["combined"]
     sel = (gen | real) & ok
     called, fa, fa_repo = {}, {}, {}
     print("| model | threshold | fresh generated called (95 % Wilson) | " + " | ".join(fams)
@@ -106,11 +103,12 @@ def main(argv: list[str] | None = None) -> int:
         called[name], fa[name] = c, k
         fa_repo[name] = {r: (int((real & hit & (t.repo == r)).sum()), int((real & (t.repo == r)).sum())) for r in repos}
         lo, hi = auc_ci(t.y[sel], p[sel])
-        print(f"| {name} | {thr:.3f} | {c}/{n_gen} = {c / max(n_gen, 1):.0%} [{wilson(c, n_gen)[0]:.0%}, {wilson(c, n_gen)[1]:.0%}] | "
-              + " | ".join(f"{int((gen & hit & (t.family == f)).sum())}/{int((gen & (t.family == f)).sum())}" for f in fams)
-              + f" | {k}/{n_real} = {k / max(n_real, 1):.1%} [{wilson(k, n_real)[0]:.1%}, {wilson(k, n_real)[1]:.1%}] | "
+        wg, wr = wilson(c, n_gen), wilson(k, n_real)
+        print(f"| {name} | {thr:.3f} | {c}/{n_gen} = {c / max(n_gen, 1):.0%} [{wg[0]:.0%}, {wg[1]:.0%}] | "
+              + " | ".join(f"{int((gen & hit & (t.family == f)).sum())}/{int((gen & (t.family == f)).sum())}"
+                           for f in fams)
+              + f" | {k}/{n_real} = {k / max(n_real, 1):.1%} [{wr[0]:.1%}, {wr[1]:.1%}] | "
               f"{auc(t.y[sel], p[sel]):.4f} [{lo:.3f}, {hi:.3f}] |")
-
     print("\n| repository (fresh real) | n | gated | " + " | ".join(scored) + " |")
     print("|---|---|---|" + "---|" * len(scored))
     for r in repos:
@@ -123,6 +121,23 @@ def main(argv: list[str] | None = None) -> int:
         g = gen & (t.repo == r)
         print(f"| {r} | {int(g.sum())} | {int((g & t.gated).sum())} | "
               + " | ".join(f"{int((g & ok & (p >= thr)).sum())}" for p, thr in scored.values()) + " |")
+    return called, fa, fa_repo
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", type=Path, default=Path("/work/gen-data-s12conf"))
+    ap.add_argument("--model", action="append", default=None,
+                    help="NAME=fit_generation.py --out folder (repeatable); the rule needs N3x and N3")
+    a = ap.parse_args(argv)
+    models = dict(m.split("=", 1) for m in (a.model or []))
+    t = Table(a.data)
+    ok = ~t.gated
+    gen, real = fresh_masks(t, CONF_GENERATED, FAMILY_REAL)
+    n_gen, n_real = int(gen.sum()), int(real.sum())
+    scored: dict[str, tuple[np.ndarray, float]] = {"trivial baseline": Scorers(t, None).scores(t)["trivial"]}
+    for name, path in models.items():
+        scored[name] = Scorers(t, Path(path)).scores(t)["combined"]
+    called, fa, fa_repo = report(t, scored, gen, real)
     for name, (p, thr) in scored.items():
         if name == "trivial baseline":
             continue

@@ -36,9 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "accuracy"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from accuracy_generation import Scorers  # noqa: E402
-from fit_generation import Table, auc  # noqa: E402
-from generation_confirm_s12 import auc_ci, rule  # noqa: E402
-from generation_fresh_check import wilson  # noqa: E402
+from fit_generation import Table  # noqa: E402
+from generation_confirm_s12 import fresh_masks, rule  # noqa: E402
+from generation_confirm_s12 import report as report_tables  # noqa: E402
 
 from forgelens.training.gen_sources_conf import (  # noqa: E402
     CONF2_GENERATED,
@@ -48,53 +48,11 @@ from forgelens.training.gen_sources_conf import (  # noqa: E402
 )
 
 
-def fresh_masks(t: Table, generated: tuple, real_key: str) -> tuple[np.ndarray, np.ndarray]:
-    """Validation generated pictures of ``generated``'s repositories and validation real photos of ``real_key``."""
-    val = t.split == "val"
-    gen = val & (t.y == 1) & np.isin(t.repo, [s.repo for s in generated])
-    real = val & (t.y == 0) & (t.family == real_key)
-    return gen, real
-
-
 def report(t: Table, scored: dict[str, tuple[np.ndarray, float]], gen: np.ndarray, real: np.ndarray,
            title: str, by_file: bool = True) -> tuple[dict[str, int], dict[str, int], dict[str, dict]]:
-    """Print one set's tables; return called / false alarms / per-repository false alarms per model."""
+    """``generation_confirm_s12.report``'s tables, then (``by_file``) every false alarm and every called picture."""
+    called, fa, fa_repo = report_tables(t, scored, gen, real, title)
     ok = ~t.gated
-    n_gen, n_real = int(gen.sum()), int(real.sum())
-    fams = sorted(set(t.family[gen]))
-    repos = sorted(set(t.repo[real]), key=lambda r: (-int((real & (t.repo == r)).sum()), r))
-    print(f"\n## {title}\n\nfresh generated: {n_gen} ({int((gen & t.gated).sum())} gated) — "
-          + ", ".join(f"{f} {int((gen & (t.family == f)).sum())}" for f in fams)
-          + f"; fresh real: {n_real} from {len(repos)} repositories ({int((real & t.gated).sum())} gated)\n")
-    sel = (gen | real) & ok
-    called, fa, fa_repo = {}, {}, {}
-    print("| model | threshold | fresh generated called (95 % Wilson) | " + " | ".join(fams)
-          + " | fresh real called generated (95 % Wilson) | AUC fresh generated vs fresh real [95 % bootstrap] |")
-    print("|---|---|---|" + "---|" * len(fams) + "---|---|")
-    for name, (p, thr) in scored.items():
-        hit = ok & (p >= thr)
-        c, k = int((gen & hit).sum()), int((real & hit).sum())
-        called[name], fa[name] = c, k
-        fa_repo[name] = {r: (int((real & hit & (t.repo == r)).sum()), int((real & (t.repo == r)).sum())) for r in repos}
-        lo, hi = auc_ci(t.y[sel], p[sel])
-        wg, wr = wilson(c, n_gen), wilson(k, n_real)
-        print(f"| {name} | {thr:.3f} | {c}/{n_gen} = {c / max(n_gen, 1):.0%} [{wg[0]:.0%}, {wg[1]:.0%}] | "
-              + " | ".join(f"{int((gen & hit & (t.family == f)).sum())}/{int((gen & (t.family == f)).sum())}"
-                           for f in fams)
-              + f" | {k}/{n_real} = {k / max(n_real, 1):.1%} [{wr[0]:.1%}, {wr[1]:.1%}] | "
-              f"{auc(t.y[sel], p[sel]):.4f} [{lo:.3f}, {hi:.3f}] |")
-    print("\n| repository (fresh real) | n | gated | " + " | ".join(scored) + " |")
-    print("|---|---|---|" + "---|" * len(scored))
-    for r in repos:
-        g = real & (t.repo == r)
-        print(f"| {r} | {int(g.sum())} | {int((g & t.gated).sum())} | "
-              + " | ".join(f"{fa_repo[m][r][0]}" for m in scored) + " |")
-    print("\n| repository (fresh generated) | n | gated | " + " | ".join(scored) + " |")
-    print("|---|---|---|" + "---|" * len(scored))
-    for r in sorted(set(t.repo[gen])):
-        g = gen & (t.repo == r)
-        print(f"| {r} | {int(g.sum())} | {int((g & t.gated).sum())} | "
-              + " | ".join(f"{int((g & ok & (p >= thr)).sum())}" for p, thr in scored.values()) + " |")
     if by_file:
         for name, (p, thr) in scored.items():
             if name == "trivial baseline":
