@@ -119,18 +119,20 @@ CONF_REAL: tuple[Source, ...] = (
 )
 
 
-def check_conf_sources(generated: tuple[Source, ...] = CONF_GENERATED, real: tuple[Source, ...] = CONF_REAL) -> None:
-    """Refuse an unpinned or unlicensed source, a reserved repository, a generated rule outside
-    ``CONF_GEN_FAMILIES`` or a real rule that is not an authentic ``fresh-conf`` picture."""
+def check_conf_sources(generated: tuple[Source, ...] = CONF_GENERATED, real: tuple[Source, ...] = CONF_REAL, *,
+                       families: frozenset[str] | None = None, real_key: str = FAMILY_REAL) -> None:
+    """Refuse an unpinned or unlicensed source, a reserved repository, a generated rule outside ``families``
+    (default ``CONF_GEN_FAMILIES``) or a real rule that is not an authentic ``real_key`` picture."""
+    families = CONF_GEN_FAMILIES if families is None else families
     gsr.check_provenance(generated + real)
     for s in generated:
         for _p, label, family, _style in s.rules:
-            if label != G or family not in CONF_GEN_FAMILIES:
+            if label != G or family not in families:
                 raise ValueError(f"{s.repo}: {label} / {family} is not a confirmation generated rule")
     for s in real:
         for _p, label, family, _style in s.rules:
-            if label != R or family != FAMILY_REAL:
-                raise ValueError(f"{s.repo}: {label} / {family} is not a {FAMILY_REAL} rule")
+            if label != R or family != real_key:
+                raise ValueError(f"{s.repo}: {label} / {family} is not a {real_key} rule")
 
 
 def conf_overlaps() -> set[str]:
@@ -220,15 +222,7 @@ def check_conf2_sources(generated: tuple[Source, ...] = CONF2_GENERATED,
                         real: tuple[Source, ...] = CONF2_REAL) -> None:
     """``check_conf_sources`` for the second set: generated rules in ``CONF2_GEN_FAMILIES``, real rules authentic
     ``fresh-conf2`` pictures."""
-    gsr.check_provenance(generated + real)
-    for s in generated:
-        for _p, label, family, _style in s.rules:
-            if label != G or family not in CONF2_GEN_FAMILIES:
-                raise ValueError(f"{s.repo}: {label} / {family} is not a confirmation generated rule")
-    for s in real:
-        for _p, label, family, _style in s.rules:
-            if label != R or family != FAMILY_REAL2:
-                raise ValueError(f"{s.repo}: {label} / {family} is not a {FAMILY_REAL2} rule")
+    check_conf_sources(generated, real, families=CONF2_GEN_FAMILIES, real_key=FAMILY_REAL2)
 
 
 def conf2_overlaps() -> set[str]:
