@@ -68,6 +68,8 @@ def _pf(repo: str, commit: str, licence: str, pattern: str, exclude: str = r"$^"
     return Source(repo, commit, licence, ((pattern, R, FAMILY, STYLE),), exclude=exclude, cap_per_family=CAP_PER_REPO)
 
 
+#: N5 (session 13) was fitted on these and did not ship. nino-chavez's README says "all rights reserved": a fit that
+#: is to ship must leave that repository out (lead, session 13).
 PORTFOLIO_SOURCES: tuple[Source, ...] = (
     _pf("nino-chavez/nino-chavez-photography", "fed6153a9c0d02935e4f034847adda40863d14eb",
         "all rights reserved (README: private and proprietary); the photographer's own published photos, read as "
