@@ -25,11 +25,13 @@ def test_each_false_alarm_gets_the_cause_with_the_largest_excess_over_the_quiet_
         return {"label": label, "causes": {**base, **causes}}
 
     recs = [rec("authentic", **{"copy-move": 1.0}), rec("inconclusive", **{"copy-move": 1.0}),
-            rec("manipulated", **{"copy-move": 1.5, "JPEG history": 0.8}), rec("generated")]
+            rec("manipulated", **{"copy-move": 1.5, "JPEG history": 0.8}), rec("generated"),
+            {**rec("manipulated", **{"copy-move": 3.0}), "rule": "provenance_declared_partial_ai"}]
     base = F.assign_causes(recs)
     assert base["copy-move"] == pytest.approx(1.0)
     assert recs[2]["cause"] == "JPEG history"  # +0.8 over the quiet median beats copy-move's +0.5
     assert recs[3]["cause"] == "generation"
+    assert recs[4]["cause"] == "provenance"  # a declaration decided, whatever the detection model's sums
 
 
 def test_the_fused_regions_box_and_the_detectors_that_agree_with_it():

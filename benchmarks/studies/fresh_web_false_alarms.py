@@ -166,7 +166,7 @@ def generation_facts(verdict, meta: dict) -> dict:
             scores[t["name"]] = round(float(t["score"]), 3)
         if t["family"] == "provenance":
             for f in t["findings"]:
-                if f["kind"] in ("c2pa_absent", "editing_software", "qtable_match") or f["kind"].endswith("_absent"):
+                if f["kind"] in ("c2pa_absent", "editing_software", "qtable_match", "metadata_info"):
                     continue
                 v = f.get("values") or {}
                 brief = "; ".join(f"{k}={str(x)[:60]}" for k, x in list(v.items())[:4])
@@ -201,15 +201,16 @@ def md_repos(recs: list[dict]) -> str:
 
 
 def md_generated(recs: list[dict]) -> str:
-    gens = [r for r in recs if r["label"] == "generated"]
+    gens = [r for r in recs if r["label"] == "generated"
+            or (r["label"] == "manipulated" and str(r.get("rule", "")).startswith("provenance_"))]
     if not gens:
         return ""
-    lines = ["| picture (repository) | P(generated), band | decision row / detectors | generation trace scores | "
-             "provenance findings | P(manip) |", "|---|---|---|---|---|---|"]
+    lines = ["| picture (repository) | verdict | P(generated), band | decision row / detectors | generation trace scores | "
+             "provenance findings | P(manip) |", "|---|---|---|---|---|---|---|"]
     for r in sorted(gens, key=lambda r: -(r["gen"]["p_generated"] or 0)):
         g = r["gen"]
         lines.append(f"| {r['image']}" + (f" ({r['facts']['repo']})" if r["facts"].get("repo") else "")
-                     + f" | {g['p_generated']}, {g['band']} | {g['rule']} / {', '.join(g['decision_detectors'] or [])} | "
+                     + f" | {r['label']} | {g['p_generated']}, {g['band']} | {g['rule']} / {', '.join(g['decision_detectors'] or [])} | "
                      + ", ".join(f"{k} {v:.2f}" for k, v in g["trace_scores"].items())
                      + f" | {'; '.join(g['provenance']) or '—'} | {r['p']:.2f} |")
     return "\n".join(lines) + "\n"
@@ -270,17 +271,21 @@ def analyse(rows, model, Xa: np.ndarray) -> list[dict]:
                     "feats": f, "contrib": c, "causes": cause_sums(c), "facts": picture_facts(r["meta"]),
                     "region": region_facts(r["summary"]), "meta": r["meta"], "summary_fused": r["summary"].fused,
                     "p_gen": (r["verdict"].probabilities or {}).get("generated"),
-                    "gen": generation_facts(r["verdict"], r["meta"])})
+                    "gen": generation_facts(r["verdict"], r["meta"]),
+                    "rule": (r["verdict"].decision or {}).get("rule") or ""})
     return out
 
 
 def assign_causes(recs: list[dict]) -> None:
-    """Each false alarm's cause: the one whose sum exceeds the median of the set's pictures not called by most."""
+    """Each false alarm's cause: the one whose sum exceeds the median of the set's pictures not called by most;
+    "generation" for a picture called generated, "provenance" for one a provenance row of the decision table called
+    (a declaration in the file decides, not the detection model)."""
     quiet = [r for r in recs if r["label"] not in ("manipulated", "generated")]
     base = {c: float(np.median([r["causes"][c] for r in quiet])) if quiet else 0.0 for c in recs[0]["causes"]}
     for r in recs:
         r["excess"] = {c: r["causes"][c] - base[c] for c in r["causes"]}
         r["cause"] = ("generation" if r["label"] == "generated"
+                      else "provenance" if str(r.get("rule", "")).startswith("provenance_")
                       else max(r["excess"], key=lambda c: r["excess"][c]))
     return base
 
@@ -299,6 +304,7 @@ def md_alarms(recs: list[dict], top: int = 4) -> str:
         ex = sorted(r["excess"].items(), key=lambda kv: -kv[1])[:2]
         lines.append(
             f"| {r['image']}" + (f" ({fa['repo']})" if fa.get("repo") else "") + f" | {r['label']}" + (f" (P gen {r['p_gen']:.2f})" if r["label"] == "generated" else "")
+            + (f" ({r['rule']})" if str(r.get("rule", "")).startswith("provenance_") else "")
             + f" | {r['p']:.2f} / {r['at']:.2f} | {fa['format']} {fa['shape'][1]}×{fa['shape'][0]} ({fa['mp']:.2f} MP) | "
             f"{fa['quality'] if fa['quality'] is not None else '—'}, {fa['compression'] or '—'}, {fa['foreign_grids']} | "
             f"{fa['p_graphic']:.2f} | {'; '.join(dict.fromkeys(fa['software'])) or '—'} | "
@@ -318,9 +324,10 @@ def md_cause_table(recs: list[dict], base: dict) -> str:
         n = sum(r["cause"] == c for r in alarms)
         lines.append(f"| {c} | {np.median([r['causes'][c] for r in quiet]):+.2f} | "
                      f"{np.median([r['causes'][c] for r in alarms]) if alarms else float('nan'):+.2f} | {n} |")
-    n = sum(r["cause"] == "generation" for r in alarms)
-    if n:
-        lines.append(f"| generation (verdict 'generated') | — | — | {n} |")
+    for c, what in (("generation", "verdict 'generated'"), ("provenance", "a provenance row decided")):
+        n = sum(r["cause"] == c for r in alarms)
+        if n:
+            lines.append(f"| {c} ({what}) | — | — | {n} |")
     return "\n".join(lines) + "\n"
 
 
@@ -329,7 +336,8 @@ def md_what_if(recs, model, Xa, forged_cache: Path | None) -> str:
     features are read at the authentic training median, and the held-out / full-size forgeries called before
     → after (no refit)."""
     med = np.median(Xa, axis=0)
-    alarms = [r for r in recs if r["label"] == "manipulated"]
+    alarms = [r for r in recs if r["label"] == "manipulated"  # a provenance row's call is not the model's
+              and not str(r.get("rule", "")).startswith("provenance_")]
     lines = ["| cause read at the authentic training median | false alarms (manipulated) removed | "
              "other pictures of the set newly above manipulated_at | held-out forgeries called (detection model) | "
              "full-size forgeries called |", "|---|---|---|---|---|"]
@@ -427,7 +435,7 @@ def main(argv: list[str] | None = None) -> None:
                   f"({sum(r['label'] == 'manipulated' for r in alarms)} manipulated, "
                   f"{sum(r['label'] == 'generated' for r in alarms)} generated)\n", md_alarms(recs),
                   "Contributions summed per cause (logits):\n", md_cause_table(recs, base),
-                  "Per repository:\n", md_repos(recs), "Called generated — how:\n", md_generated(recs),
+                  "Per repository:\n", md_repos(recs), "Called generated, or by a provenance row — how:\n", md_generated(recs),
                   "What-if per cause (no refit):\n",
                   md_what_if(recs, model, Xa, a.forged_cache if k == 0 else None)]
         if a.sheet and images:  # the first set's sheet at --sheet, the others beside it (-NAME)
