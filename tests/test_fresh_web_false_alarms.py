@@ -25,11 +25,13 @@ def test_each_false_alarm_gets_the_cause_with_the_largest_excess_over_the_quiet_
         return {"label": label, "causes": {**base, **causes}}
 
     recs = [rec("authentic", **{"copy-move": 1.0}), rec("inconclusive", **{"copy-move": 1.0}),
-            rec("manipulated", **{"copy-move": 1.5, "JPEG history": 0.8}), rec("generated")]
+            rec("manipulated", **{"copy-move": 1.5, "JPEG history": 0.8}), rec("generated"),
+            {**rec("manipulated", **{"copy-move": 3.0}), "rule": "provenance_declared_partial_ai"}]
     base = F.assign_causes(recs)
     assert base["copy-move"] == pytest.approx(1.0)
     assert recs[2]["cause"] == "JPEG history"  # +0.8 over the quiet median beats copy-move's +0.5
     assert recs[3]["cause"] == "generation"
+    assert recs[4]["cause"] == "provenance"  # a declaration decided, whatever the detection model's sums
 
 
 def test_the_fused_regions_box_and_the_detectors_that_agree_with_it():
@@ -60,3 +62,32 @@ def test_picture_facts_read_from_the_cached_findings():
     assert f["quality"] == 94 and f["compression"] == "double (primary q86)" and f["foreign_grids"] == 2
     assert f["software"] == ["tag Adobe Photoshop", "qtable X 1"]
     assert f["copymove_pairs"] == [(9, 0.0, 1.0, 70.6)]
+
+
+def test_repositories_come_from_the_image_folders_index(tmp_path):
+    (tmp_path / "index.csv").write_text("image,label,repo\nimages/a.jpg,authentic,o/r1\nimages/b.jpg,authentic,o/r2\n")
+    assert F.repos_of(tmp_path) == {"images/a.jpg": "o/r1", "images/b.jpg": "o/r2"}
+    assert F.repos_of(tmp_path / "missing") == {} and F.repos_of(None) == {}
+    recs = [{"label": lab, "facts": {"repo": repo}} for lab, repo in
+            [("manipulated", "o/r2"), ("authentic", "o/r2"), ("generated", "o/r1"), ("authentic", "o/r1"),
+             ("authentic", "o/r1")]]
+    lines = F.md_repos(recs).splitlines()
+    assert lines[2] == "| o/r1 | 3 | 0 | 1 |" and lines[3] == "| o/r2 | 2 | 1 | 0 |"
+
+
+def test_generation_facts_name_the_row_the_scores_and_the_provenance_findings():
+    from types import SimpleNamespace
+
+    v = SimpleNamespace(decision={"rule": "provenance_c2pa", "detectors": ["c2pa_manifest"]},
+                        generation={"p_generated": 0.9, "band": "generated", "detectors": ["gen_trace"]})
+    meta = {"traces": [
+        {"name": "gen_trace", "family": "generation", "score": 0.91, "findings": []},
+        {"name": "c2pa_manifest", "family": "provenance", "score": None,
+         "findings": [{"kind": "c2pa_ai_declared", "values": {"source_type": "compositeWithTrainedAlgorithmicMedia"}}]},
+        {"name": "metadata", "family": "provenance", "score": 0.4,
+         "findings": [{"kind": "editing_software", "values": {"software": "GIMP"}}]},
+        {"name": "ela", "family": "jpeg", "score": 0.2, "findings": [{"kind": "ela_high_error"}]}]}
+    g = F.generation_facts(v, meta)
+    assert g["rule"] == "provenance_c2pa" and g["decision_detectors"] == ["c2pa_manifest"]
+    assert g["trace_scores"] == {"gen_trace": 0.91} and g["p_generated"] == 0.9
+    assert g["provenance"] == ["c2pa_manifest:c2pa_ai_declared (source_type=compositeWithTrainedAlgorithmicMedia)"]

@@ -148,6 +148,74 @@ def picture_facts(meta: dict) -> dict:
     return out
 
 
+#: traces whose findings say how a "generated" call was reached (generation detectors and provenance readers)
+GEN_TRACES = ("gen_trace", "clip_probe", "spectrum", "c2pa_manifest", "generator_signature", "watermark", "metadata")
+
+
+def generation_facts(verdict, meta: dict) -> dict:
+    """Why the fusion called a picture generated: the decision-table row and its detectors, P(generated) and the
+    generation assessment's own detectors, each generation trace's score, and the provenance findings other than
+    "nothing found" (C2PA manifest, generator signature, watermark, AI metadata tags) — read from the verdict and
+    the cached findings."""
+    gen = verdict.generation or {}
+    scores, prov = {}, []
+    for t in meta.get("traces", []):
+        if t["name"] not in GEN_TRACES:
+            continue
+        if t["family"] == "generation" and t["score"] is not None:
+            scores[t["name"]] = round(float(t["score"]), 3)
+        if t["family"] == "provenance":
+            for f in t["findings"]:
+                if f["kind"] in ("c2pa_absent", "editing_software", "qtable_match", "metadata_info"):
+                    continue
+                v = f.get("values") or {}
+                brief = "; ".join(f"{k}={str(x)[:60]}" for k, x in list(v.items())[:4])
+                prov.append(f"{t['name']}:{f['kind']}" + (f" ({brief})" if brief else ""))
+    return {"rule": (verdict.decision or {}).get("rule"), "decision_detectors": (verdict.decision or {}).get("detectors"),
+            "p_generated": gen.get("p_generated"), "band": gen.get("band"), "gen_detectors": gen.get("detectors"),
+            "attribution": gen.get("attribution"), "trace_scores": scores, "provenance": prov}
+
+
+def repos_of(images: Path | None) -> dict[str, str]:
+    """{image path as cached: repository} from ``IMAGES/index.csv`` (columns image, …, repo), if there is one."""
+    import csv
+
+    if images is None or not (images / "index.csv").is_file():
+        return {}
+    with open(images / "index.csv", newline="") as fh:
+        return {r["image"]: r.get("repo", "") for r in csv.DictReader(fh)}
+
+
+def md_repos(recs: list[dict]) -> str:
+    """False alarms per repository (manipulated / generated of the repository's pictures)."""
+    per: dict[str, list[int]] = {}
+    for r in recs:
+        n = per.setdefault(r["facts"].get("repo") or "?", [0, 0, 0])
+        n[0] += 1
+        n[1] += r["label"] == "manipulated"
+        n[2] += r["label"] == "generated"
+    lines = ["| repository | pictures | manipulated | generated |", "|---|---|---|---|"]
+    for repo, (n, m, g) in sorted(per.items(), key=lambda kv: (-(kv[1][1] + kv[1][2]), -kv[1][0], kv[0])):
+        lines.append(f"| {repo} | {n} | {m} | {g} |")
+    return "\n".join(lines) + "\n"
+
+
+def md_generated(recs: list[dict]) -> str:
+    gens = [r for r in recs if r["label"] == "generated"
+            or (r["label"] == "manipulated" and str(r.get("rule", "")).startswith("provenance_"))]
+    if not gens:
+        return ""
+    lines = ["| picture (repository) | verdict | P(generated), band | decision row / detectors | generation trace scores | "
+             "provenance findings | P(manip) |", "|---|---|---|---|---|---|---|"]
+    for r in sorted(gens, key=lambda r: -(r["gen"]["p_generated"] or 0)):
+        g = r["gen"]
+        lines.append(f"| {r['image']}" + (f" ({r['facts']['repo']})" if r["facts"].get("repo") else "")
+                     + f" | {r['label']} | {g['p_generated']}, {g['band']} | {g['rule']} / {', '.join(g['decision_detectors'] or [])} | "
+                     + ", ".join(f"{k} {v:.2f}" for k, v in g["trace_scores"].items())
+                     + f" | {'; '.join(g['provenance']) or '—'} | {r['p']:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
 def load_set(cache: Path):
     from benchmarks.accuracy.verdict_accuracy import refuse
     from forgelens.fusion.detection import MapSummary
@@ -202,17 +270,22 @@ def analyse(rows, model, Xa: np.ndarray) -> list[dict]:
                     "p": model.probability(f), "at": model.thresholds_for(tuple(r["meta"]["shape"]))["manipulated_at"],
                     "feats": f, "contrib": c, "causes": cause_sums(c), "facts": picture_facts(r["meta"]),
                     "region": region_facts(r["summary"]), "meta": r["meta"], "summary_fused": r["summary"].fused,
-                    "p_gen": (r["verdict"].probabilities or {}).get("generated")})
+                    "p_gen": (r["verdict"].probabilities or {}).get("generated"),
+                    "gen": generation_facts(r["verdict"], r["meta"]),
+                    "rule": (r["verdict"].decision or {}).get("rule") or ""})
     return out
 
 
 def assign_causes(recs: list[dict]) -> None:
-    """Each false alarm's cause: the one whose sum exceeds the median of the set's pictures not called by most."""
+    """Each false alarm's cause: the one whose sum exceeds the median of the set's pictures not called by most;
+    "generation" for a picture called generated, "provenance" for one a provenance row of the decision table called
+    (a declaration in the file decides, not the detection model)."""
     quiet = [r for r in recs if r["label"] not in ("manipulated", "generated")]
     base = {c: float(np.median([r["causes"][c] for r in quiet])) if quiet else 0.0 for c in recs[0]["causes"]}
     for r in recs:
         r["excess"] = {c: r["causes"][c] - base[c] for c in r["causes"]}
         r["cause"] = ("generation" if r["label"] == "generated"
+                      else "provenance" if str(r.get("rule", "")).startswith("provenance_")
                       else max(r["excess"], key=lambda c: r["excess"][c]))
     return base
 
@@ -231,6 +304,7 @@ def md_alarms(recs: list[dict], top: int = 4) -> str:
         ex = sorted(r["excess"].items(), key=lambda kv: -kv[1])[:2]
         lines.append(
             f"| {r['image']}" + (f" ({fa['repo']})" if fa.get("repo") else "") + f" | {r['label']}" + (f" (P gen {r['p_gen']:.2f})" if r["label"] == "generated" else "")
+            + (f" ({r['rule']})" if str(r.get("rule", "")).startswith("provenance_") else "")
             + f" | {r['p']:.2f} / {r['at']:.2f} | {fa['format']} {fa['shape'][1]}×{fa['shape'][0]} ({fa['mp']:.2f} MP) | "
             f"{fa['quality'] if fa['quality'] is not None else '—'}, {fa['compression'] or '—'}, {fa['foreign_grids']} | "
             f"{fa['p_graphic']:.2f} | {'; '.join(dict.fromkeys(fa['software'])) or '—'} | "
@@ -250,9 +324,10 @@ def md_cause_table(recs: list[dict], base: dict) -> str:
         n = sum(r["cause"] == c for r in alarms)
         lines.append(f"| {c} | {np.median([r['causes'][c] for r in quiet]):+.2f} | "
                      f"{np.median([r['causes'][c] for r in alarms]) if alarms else float('nan'):+.2f} | {n} |")
-    n = sum(r["cause"] == "generation" for r in alarms)
-    if n:
-        lines.append(f"| generation (verdict 'generated') | — | — | {n} |")
+    for c, what in (("generation", "verdict 'generated'"), ("provenance", "a provenance row decided")):
+        n = sum(r["cause"] == c for r in alarms)
+        if n:
+            lines.append(f"| {c} ({what}) | — | — | {n} |")
     return "\n".join(lines) + "\n"
 
 
@@ -261,7 +336,8 @@ def md_what_if(recs, model, Xa, forged_cache: Path | None) -> str:
     features are read at the authentic training median, and the held-out / full-size forgeries called before
     → after (no refit)."""
     med = np.median(Xa, axis=0)
-    alarms = [r for r in recs if r["label"] == "manipulated"]
+    alarms = [r for r in recs if r["label"] == "manipulated"  # a provenance row's call is not the model's
+              and not str(r.get("rule", "")).startswith("provenance_")]
     lines = ["| cause read at the authentic training median | false alarms (manipulated) removed | "
              "other pictures of the set newly above manipulated_at | held-out forgeries called (detection model) | "
              "full-size forgeries called |", "|---|---|---|---|---|"]
@@ -321,7 +397,8 @@ def main(argv: list[str] | None = None) -> None:
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--set", action="append", required=True,
-                    help="NAME=CACHE[:IMAGES] (images: the folder the cache's image paths are relative to)")
+                    help="NAME=CACHE[:IMAGES] (images: the folder the cache's image paths are relative "
+                         "to; its index.csv, if any, names each picture's repository)")
     ap.add_argument("--model", type=Path, default=None, help="detection model file (default: the shipped one)")
     ap.add_argument("--train-cache", type=Path, required=True, help="cache of the model's training sets")
     ap.add_argument("--forged-cache", type=Path, default=None, help="cache of the held-out / full-size forgeries")
@@ -343,6 +420,9 @@ def main(argv: list[str] | None = None) -> None:
         rows = load_set(Path(cache))
         recs = analyse(rows, model, Xa)
         base = assign_causes(recs)
+        index = repos_of(Path(images) if images else None)
+        for r in recs:
+            r["facts"]["repo"] = index.get(r["meta"]["image"], "")
         if a.manifest:
             repo = {}
             for line in open(a.manifest):
@@ -355,12 +435,14 @@ def main(argv: list[str] | None = None) -> None:
                   f"({sum(r['label'] == 'manipulated' for r in alarms)} manipulated, "
                   f"{sum(r['label'] == 'generated' for r in alarms)} generated)\n", md_alarms(recs),
                   "Contributions summed per cause (logits):\n", md_cause_table(recs, base),
+                  "Per repository:\n", md_repos(recs), "Called generated, or by a provenance row — how:\n", md_generated(recs),
                   "What-if per cause (no refit):\n",
                   md_what_if(recs, model, Xa, a.forged_cache if k == 0 else None)]
         if a.sheet and images:  # the first set's sheet at --sheet, the others beside it (-NAME)
             contact_sheet(recs, Path(images), a.sheet if k == 0 else a.sheet.with_name(f"{a.sheet.stem}-{name}.png"))
         dump[name] = [{"image": r["image"], "label": r["label"], "p": r["p"], "cause": r["cause"],
-                       "causes": r["causes"], "facts": r["facts"], "region": r["region"]}
+                       "causes": r["causes"], "facts": r["facts"], "region": r["region"],
+                       "generation": r["gen"], "top": sorted(r["contrib"].items(), key=lambda kv: -kv[1])[:6]}
                       for r in recs]
     if a.model is not None:
         _use(None)
