@@ -57,3 +57,19 @@ def test_changes_lists_left_stayed_appeared():
     l0["false_alarms"]["fresh-web"]["alarms"] = ["f1", "new"]
     ch = rule.changes({"B": b, "L0": l0}, "fresh-web")["L0"]
     assert ch == {"left": ["f0", "f2"], "stayed": ["f1"], "appeared": ["new"]}
+
+
+def test_clause_6_reads_the_confirmation_sets_when_the_baseline_has_them():
+    base, cand = _result(), _result(fresh=9)
+    assert not any(k.startswith("6 ") for k in rule.decide({"B": base, "L2": cand})["L2"])  # without --conf: no clause 6
+    for r, k in ((base, 13), (cand, 13)):
+        r["false_alarms"]["fresh-conf"] = {"n": 164, "alarms": [f"c{i}" for i in range(k)]}
+        r["false_alarms"]["fresh-conf2"] = {"n": 122, "alarms": [f"d{i}" for i in range(8)]}
+    c = rule.decide({"B": base, "L2": cand})["L2"]
+    assert c["6 fresh-conf false alarms ≤ B"][0] and c["6 fresh-conf2 false alarms ≤ B"][0]
+    cand["false_alarms"]["fresh-conf2"]["alarms"].append("new")  # one more on one set fails it
+    c = rule.decide({"B": base, "L2": cand})["L2"]
+    assert [k for k, (ok, _) in c.items() if not ok] == ["6 fresh-conf2 false alarms ≤ B"]
+    del cand["false_alarms"]["fresh-conf"]  # a candidate without the set (or on fewer pictures) fails it
+    c = rule.decide({"B": base, "L2": cand})["L2"]
+    assert not c["6 fresh-conf false alarms ≤ B"][0]

@@ -10,6 +10,10 @@ exact-mask forgeries called ≥ B's with AUC of 1 − P(authentic) ≥ B's − 0
 casia1 and toolkit forgeries called ≥ B's − 1 each. Clauses 4 (pixel AUC, ``accuracy_learned.py``) and 5 (the
 test suite) are measured apart.
 
+Session 13, candidate L2 (helper s13loc2, declared 01:16 UTC): the same clauses plus clause 6 (s13jc's clause 5):
+with ``--conf`` the false alarms of issue 18's confirmation sets (fresh-conf 164, fresh-conf2 122: ``verdict/<set>``
+in both roots) are counted, and the candidate's must be ≤ B's on each (whole sets). ``--name`` names the candidate.
+
 Each side reads its own analyses ROOT (``heldout/``, ``verdict/``, ``fullsize/`` as in ``detection_ship_rule.py
 --rule s11``): B the cached analyses, L the same files with the learned localizer re-run with the candidate
 weights (``localizer_refresh.py``). The numbers come from ``detection_ship_rule.measure_s11`` (the same code as
@@ -32,6 +36,7 @@ from benchmarks.studies.detection_ship_rule import (
     FULLSIZE_N,
     HELDOUT_N,
     S12_S10REAL,
+    S13_CONF_SETS,
     measure_s11,
     table_s11,
     trained_on,
@@ -82,6 +87,12 @@ def decide(res: dict, baseline: str = "B") -> dict[str, dict[str, tuple[bool, st
             k, m = forgeries_called(r[cache])
             kb, mb = forgeries_called(base[cache])
             c[f"3d {cache} forgeries called ≥ B − 1"] = (m == mb > 0 and k >= kb - 1, f"{k}/{m} vs {kb}/{mb}")
+        for cache in S13_CONF_SETS:  # clause 6 (L2's rule): every confirmation set the baseline measured
+            if cache not in base["false_alarms"]:
+                continue
+            f, fb = r["false_alarms"].get(cache, {"n": 0, "alarms": []}), base["false_alarms"][cache]
+            n, nb = len(f["alarms"]), len(fb["alarms"])
+            c[f"6 {cache} false alarms ≤ B"] = (n <= nb and f["n"] == fb["n"] > 0, f"{n}/{f['n']} vs {nb}/{fb['n']}")
         out[name] = c
     return out
 
@@ -107,28 +118,35 @@ def main(argv: list[str] | None = None) -> None:
                     help="index.csv whose pictures leave s10real (session 12's: web-train-auth)")
     ap.add_argument("--extra-index", type=Path, action="append", default=[],
                     help="index.csv of further training rows: s10real is ALSO read without them, for information")
+    ap.add_argument("--name", default="L0", help="the candidate's name in the tables (L0, L2, …)")
+    ap.add_argument("--conf", action="store_true",
+                    help="clause 6: also count the confirmation sets fresh-conf / fresh-conf2 (both roots)")
     ap.add_argument("--md", type=Path, default=None)
     ap.add_argument("--json", type=Path, default=None)
     a = ap.parse_args(argv)
-    models: dict[str, Path | None] = {"B": None, "L0": None}
-    roots = {"B": a.baseline, "L0": a.candidates}
+    models: dict[str, Path | None] = {"B": None, a.name: None}
+    roots = {"B": a.baseline, a.name: a.candidates}
     for spec in a.model:
         name, path = spec.split("=", 1)
         models[name], roots[name] = Path(path), a.candidates
     exclude = {"s10real": trained_on(a.baseline / "verdict" / "s10real", a.train_index)} if a.train_index else {}
-    res = measure_s11(models, roots, S13_SETS, exclude)
+    sets = S13_SETS + (S13_CONF_SETS if a.conf else ())
+    res = measure_s11(models, roots, sets, exclude)
     for name in res:  # paired sets: the same pictures in the same order on every side
         for cache in AUC_SETS:
             assert res[name]["images"][cache] == res["B"]["images"][cache], (name, cache)
     clauses = decide(res)
     text = (f"s10real: {len(exclude.get('s10real', ()))} pictures are session 12's training rows, left out on both "
-            f"sides\n\n" + table_s11(res, S13_SETS))
+            f"sides\n\n" + table_s11(res, sets))
     text += "\n\nForgeries called manipulated (casia1 / toolkit):\n"
     for name, r in res.items():
         text += f"- {name}: " + ", ".join(f"{c} {'/'.join(map(str, forgeries_called(r[c])))}" for c in AUC_SETS) + "\n"
     text += "\nfresh-web false alarms against B:\n"
-    for name, ch in changes(res, "fresh-web").items():
-        text += f"- {name}: " + "; ".join(f"{k} {len(v)} ({', '.join(v)})" for k, v in ch.items()) + "\n"
+    for cache in ("fresh-web",) + (S13_CONF_SETS if a.conf else ()):
+        if cache != "fresh-web":
+            text += f"\n{cache} false alarms against B:\n"
+        for name, ch in changes(res, cache).items():
+            text += f"- {name}: " + "; ".join(f"{k} {len(v)} ({', '.join(v)})" for k, v in ch.items()) + "\n"
     if a.extra_index:
         more = trained_on(a.baseline / "verdict" / "s10real", a.extra_index) | exclude.get("s10real", set())
         text += f"\ns10real also without the candidate's own training rows ({len(more)} left out; information):\n"
@@ -136,9 +154,11 @@ def main(argv: list[str] | None = None) -> None:
             alarms = [x for x in r["false_alarms"][S12_S10REAL]["alarms"] if x not in more]
             n = r["false_alarms"][S12_S10REAL]["n"] - len(more - exclude.get("s10real", set()))
             text += f"- {name}: {len(alarms)}/{n}\n"
-    text += "\nClauses 1–3 of the session-13 rule (4: accuracy_learned.py pixel AUC; 5: the test suite):\n"
+    text += ("\nClauses 1–3" + (" and 6" if a.conf else "") +
+             " of the session-13 rule (4: accuracy_learned.py pixel AUC; 5: the test suite):\n")
     for name, c in clauses.items():
-        text += f"\n{name}: {'PASSES' if all(ok for ok, _ in c.values()) else 'FAILS'} clauses 1–3\n"
+        text += (f"\n{name}: {'PASSES' if all(ok for ok, _ in c.values()) else 'FAILS'} clauses 1–3"
+                 + (" and 6" if a.conf else "") + "\n")
         text += "\n".join(f"  - {k}: {'pass' if ok else 'FAIL'} ({why})" for k, (ok, why) in c.items()) + "\n"
     print(text)
     if a.md:
