@@ -166,6 +166,16 @@ def measure_s11(models: dict[str, Path | None], roots: dict[str, Path], sets=S11
     return res
 
 
+def _false_alarm_clause(f: dict, fb: dict, capped: bool) -> tuple[bool, str]:
+    """Clause 2 of the session-11 / 12 / 13 rules for one set: a candidate's false alarms ``f`` not more than the
+    baseline's ``fb`` on the same whole set (and, when ``capped``, ≤ 3 % of it)."""
+    n, nb = len(f["alarms"]), len(fb["alarms"])
+    ok, why = n <= nb, f"{n}/{f['n']} vs {nb}/{fb['n']}"
+    if capped:
+        ok, why = ok and n <= 0.03 * f["n"], why + f" ({n / max(1, f['n']):.1%} ≤ 3 %?)"
+    return ok and f["n"] == fb["n"] and f["n"] > 0, why
+
+
 def decide_s11(res: dict, baseline: str = "shipped", sets=S11_FALSE_ALARM_SETS,
                rate_sets=S11_RATE_SETS) -> dict[str, dict[str, tuple[bool, str]]]:
     """Clauses 1–3 of the session-11 rule for every candidate against ``baseline`` (clause 4, the test
@@ -189,12 +199,8 @@ def decide_s11(res: dict, baseline: str = "shipped", sets=S11_FALSE_ALARM_SETS,
                      np.array([p for _, p, _ in base[cache]], float))
             c[f"1c {cache} AUC not lower by > 0.03"] = (a >= b - 0.03, f"{a:.3f} vs {b:.3f} ({a - b:+.3f})")
         for cache in sets:
-            f, fb = r["false_alarms"][cache], base["false_alarms"][cache]
-            n, nb = len(f["alarms"]), len(fb["alarms"])
-            ok, why = n <= nb, f"{n}/{f['n']} vs {nb}/{fb['n']}"
-            if cache in rate_sets:
-                ok, why = ok and n <= 0.03 * f["n"], why + f" ({n / max(1, f['n']):.1%} ≤ 3 %?)"
-            c[f"2 {cache} false alarms"] = (ok and f["n"] == fb["n"] and f["n"] > 0, why)
+            c[f"2 {cache} false alarms"] = _false_alarm_clause(r["false_alarms"][cache], base["false_alarms"][cache],
+                                                               cache in rate_sets)
         fs, fb = r["fullsize"], base["fullsize"]
         same = (fs["n_forged"], fs["n_auth"]) == (fb["n_forged"], fb["n_auth"]) == FULLSIZE_N
         c["3a full-size AUC not lower"] = (same and fs["auc"][0] >= fb["auc"][0],
@@ -490,12 +496,8 @@ def decide_s13(base: dict, cand: dict) -> dict[str, tuple[bool, str]]:
         fw["n"] == fb["n"] == 194 and len(fw["alarms"]) < len(fb["alarms"]),
         f"{len(fw['alarms'])}/{fw['n']} vs {len(fb['alarms'])}/{fb['n']}")
     for cache in S13_FALSE_ALARM_SETS:
-        f, b = cand["false_alarms"][cache], base["false_alarms"][cache]
-        n, nb = len(f["alarms"]), len(b["alarms"])
-        ok, why = n <= nb, f"{n}/{f['n']} vs {nb}/{b['n']}"
-        if cache in S13_RATE_SETS:
-            ok, why = ok and n <= 0.03 * f["n"], why + f" ({n / max(1, f['n']):.1%} ≤ 3 %?)"
-        c[f"2 {cache} false alarms not more"] = (ok and f["n"] == b["n"] and f["n"] > 0, why)
+        c[f"2 {cache} false alarms not more"] = _false_alarm_clause(
+            cand["false_alarms"][cache], base["false_alarms"][cache], cache in S13_RATE_SETS)
     h, hb = cand["heldout"], base["heldout"]
     whole = (h["n_forged"], h["n_auth"]) == (hb["n_forged"], hb["n_auth"]) == HELDOUT_N
     c["3 held-out called ≥ B − 2"] = (whole and h["called"] >= hb["called"] - S13_SLACK["heldout_called"],

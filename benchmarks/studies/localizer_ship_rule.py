@@ -37,6 +37,7 @@ from benchmarks.studies.detection_ship_rule import (
     HELDOUT_N,
     S12_S10REAL,
     S13_CONF_SETS,
+    _false_alarm_clause,
     measure_s11,
     table_s11,
     trained_on,
@@ -68,12 +69,8 @@ def decide(res: dict, baseline: str = "B") -> dict[str, dict[str, tuple[bool, st
         c["1 fresh-web false alarms strictly fewer"] = (n < nb and f["n"] == fb["n"] > 0,
                                                         f"{n}/{f['n']} vs {nb}/{fb['n']}")
         for cache in S13_CLAUSE2:
-            f, fb = r["false_alarms"][cache], base["false_alarms"][cache]
-            n, nb = len(f["alarms"]), len(fb["alarms"])
-            ok, why = n <= nb, f"{n}/{f['n']} vs {nb}/{fb['n']}"
-            if cache in S13_RATE_SETS:
-                ok, why = ok and n <= 0.03 * f["n"], why + f" ({n / max(1, f['n']):.1%}; ≤ 3 %)"
-            c[f"2 {cache} false alarms not more"] = (ok and f["n"] == fb["n"] and f["n"] > 0, why)
+            c[f"2 {cache} false alarms not more"] = _false_alarm_clause(
+                r["false_alarms"][cache], base["false_alarms"][cache], cache in S13_RATE_SETS)
         h, hb = r["heldout"], base["heldout"]
         whole = (h["n_forged"], h["n_auth"]) == (hb["n_forged"], hb["n_auth"]) == HELDOUT_N
         c["3a held-out called ≥ B"] = (whole and h["called"] >= hb["called"], f"{h['called']} vs {hb['called']}")
