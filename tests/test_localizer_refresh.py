@@ -12,17 +12,18 @@ from PIL import Image
 
 from benchmarks.studies import localizer_refresh as lr
 from forgelens.fusion import FusionConfig
+from forgelens.fusion.local_evidence import pooled_fused
 
 
 def test_grid_fused_is_the_weighted_mean_of_fuse_maps():
     cfg = FusionConfig()
     a, b = np.full((4, 5), 0.2, np.float16), np.full((4, 5), 0.8, np.float16)
     ra = np.full((4, 5), 0.5, np.float16)
-    got = lr.grid_fused({"ela": a, "learned_localizer": b}, {"ela": ra}, {"ela": 0.6, "learned_localizer": 0.01},
-                        {}, cfg)
+    got = pooled_fused({"ela": a, "learned_localizer": b}, {"ela": ra}, {"ela": 0.6, "learned_localizer": 0.01},
+                       {}, cfg)
     w_ela, w_l = 0.6 * 0.5, 1.0  # ela: score × reliability; the localizer is map_only (evidence weight 1)
     assert np.allclose(got, (w_ela * 0.2 + w_l * 0.8) / (w_ela + w_l), atol=1e-3)
-    low = lr.grid_fused({"ela": a}, {}, {"ela": 0.0}, {}, cfg)  # a score below the floor still counts a little
+    low = pooled_fused({"ela": a}, {}, {"ela": 0.0}, {}, cfg)  # a score below the floor still counts a little
     assert np.allclose(low, 0.2, atol=1e-3)
 
 

@@ -12,7 +12,8 @@ map moved accordingly. This writes copies of the cache files (``fit_detection.py
 * ``fused`` (the fused map on the pooling grid) is the cached one plus the change that the new localizer map
   makes to ``fuse_maps``' weighted mean (Σ w·r·h / Σ w·r, the weights of ``fusion.fuse``: ``FusionConfig``
   weights, the stacking model's, evidence weight = score floored at ``score_floor``, 1 for ``map_only``)
-  computed on the pooling grid: ``fused_new = fused_cached + F_grid(new) − F_grid(old)``, clipped to [0, 1].
+  computed on the pooling grid (``fusion.local_evidence.pooled_fused``):
+  ``fused_new = fused_cached + F_grid(new) − F_grid(old)``, clipped to [0, 1].
   The full-resolution maps are not cached, so this is exact only where the weighted mean commutes with the
   area pooling; ``--check`` prints how far ``F_grid(old)`` is from the cached fused map (the size of the
   approximation), and running with the cache's own weights must give back the cached map and verdicts.
@@ -35,42 +36,12 @@ import numpy as np
 NAME = "learned_localizer"
 
 
-def fusion_weights(ran: set[str]):
-    """(weights, cfg) exactly as ``fusion.fuse`` builds them for an analysis that ran ``ran``."""
-    from forgelens.fusion import FusionConfig, stacking_model
-
-    cfg = FusionConfig()
-    weights = dict(cfg.weights)
-    model = stacking_model() if cfg.use_stacking else None
-    if model is not None and sum(f in ran for f in model.features) * 2 < len(model.features):
-        model = None
-    if model is not None:
-        weights.update({n: model.weight(n) for n in model.features if weights.get(n, 1.0) > 0})
-    return weights, cfg
-
-
-def grid_fused(maps: dict[str, np.ndarray], rels: dict[str, np.ndarray], scores: dict[str, float | None],
-               weights: dict[str, float], cfg) -> np.ndarray | None:
-    """``fuse_maps``' weighted mean (Σ w·r·h / Σ w·r) on pooled maps (one grid)."""
-    num = den = None
-    for name, m in maps.items():
-        ew = 1.0 if name in cfg.map_only else max(scores.get(name) or 0.0, cfg.score_floor)
-        w = np.float32(weights.get(name, 1.0) * ew)
-        if w <= 0:
-            continue
-        r = rels[name].astype(np.float32) if name in rels else np.float32(1.0)
-        wr = w * r
-        num = wr * m.astype(np.float32) if num is None else num + wr * m.astype(np.float32)
-        den = (wr + np.zeros_like(num)) if den is None else den + wr
-    if num is None:
-        return None
-    return num / np.maximum(den, 1e-6)
-
-
 def refresh_one(src: Path, image: Path, weights_path: str | None, dest: Path) -> tuple[str, float | None]:
     """Write ``dest``: ``src`` with the learned localizer re-run with ``weights_path`` (None: the shipped
     model). Returns (what happened, max |F_grid(old) − cached fused|)."""
+    from forgelens.fusion import FusionConfig, fusion_weights
     from forgelens.fusion.detection import shape_of, summarise
+    from forgelens.fusion.local_evidence import pooled_fused
     from forgelens.pipeline import analyze
 
     z = np.load(src, allow_pickle=False)
@@ -85,13 +56,14 @@ def refresh_one(src: Path, image: Path, weights_path: str | None, dest: Path) ->
         raise ValueError(f"{image}: {NAME} produced no trace")
     shape = shape_of(meta)
     ran = {t["name"] for t in meta["traces"]}
-    weights, cfg = fusion_weights(ran)
+    cfg = FusionConfig()
+    weights, _ = fusion_weights(cfg, ran)
 
     def pooled(arr: dict, prefix: str) -> dict[str, np.ndarray]:
         return {k[len(prefix):]: v for k, v in arr.items() if k.startswith(prefix)}
 
     scores = dict(meta.get("scores", {}))
-    old = grid_fused(pooled(arrays, "map__"), pooled(arrays, "rel__"), scores, weights, cfg)
+    old = pooled_fused(pooled(arrays, "map__"), pooled(arrays, "rel__"), scores, weights, cfg)
     gap = None if old is None or "fused" not in arrays else float(np.abs(old - arrays["fused"].astype(np.float32)).max())
     arrays.pop(f"map__{NAME}", None)
     arrays.pop(f"rel__{NAME}", None)
@@ -105,7 +77,7 @@ def refresh_one(src: Path, image: Path, weights_path: str | None, dest: Path) ->
         scores[NAME] = None if fresh.score is None else float(fresh.score)
     else:
         scores.pop(NAME, None)
-    new = grid_fused(pooled(arrays, "map__"), pooled(arrays, "rel__"), scores, weights, cfg)
+    new = pooled_fused(pooled(arrays, "map__"), pooled(arrays, "rel__"), scores, weights, cfg)
     if "fused" in arrays and old is not None and new is not None:
         moved = arrays["fused"].astype(np.float32) + (new - old)
         arrays["fused"] = np.clip(moved, 0.0, 1.0).astype(np.float16)

@@ -234,6 +234,24 @@ def stacking_model() -> StackingModel | None:
     return _STACKING[0]
 
 
+def fusion_weights(cfg: FusionConfig, ran: set[str]) -> tuple[dict[str, float], StackingModel | None]:
+    """Each trace's weight in the fused map for an analysis that ran ``ran``: ``cfg.weights``, updated with
+    the stacking model's weights when that model is used and at least half its features ran (then returned)."""
+    weights = dict(cfg.weights)
+    model = stacking_model() if cfg.use_stacking else None
+    if model is not None and sum(f in ran for f in model.features) * 2 < len(model.features):
+        model = None
+    if model is not None:
+        weights.update({n: model.weight(n) for n in model.features if weights.get(n, 1.0) > 0})
+    return weights, model
+
+
+def evidence_weight(name: str, score: float | None, cfg: FusionConfig) -> float:
+    """How much a trace's map counts in the fused map besides its weight: 1 for ``cfg.map_only`` traces,
+    else its score floored at ``cfg.score_floor``."""
+    return 1.0 if name in cfg.map_only else max(score or 0.0, cfg.score_floor)
+
+
 def not_applicable(reason: str, traces: list[Trace] | None = None) -> Verdict:
     """The verdict when nothing can be judged (e.g. a thumbnail, a flat image), with the reason."""
     ranked = sorted(((t.name, f) for t in traces or [] for f in t.findings), key=lambda p: -p[1].strength)
@@ -257,8 +275,7 @@ def fuse_maps(traces: list[Trace], shape: tuple[int, int], weights: dict[str, fl
         # generation patch maps say where generator traces are, not what was edited: reported apart
         if t.heatmap is None or t.family in _NOT_MANIPULATION:
             continue
-        evidence_weight = 1.0 if t.name in cfg.map_only else max(t.score or 0.0, cfg.score_floor)
-        w = np.float32(weights.get(t.name, 1.0) * evidence_weight)
+        w = np.float32(weights.get(t.name, 1.0) * evidence_weight(t.name, t.score, cfg))
         if w <= 0:
             continue
         k = int(t.block)
@@ -400,16 +417,12 @@ def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | Non
     """Traces → Verdict. ``summary``: the pooled maps when already computed (a benchmark
     re-fusing cached analyses); by default they are pooled here from the traces."""
     cfg = config or FusionConfig()
-    weights = dict(cfg.weights)
     live = [t for t in traces if t.applicable and t.error is None]
     nle = no_local_evidence(live, shape) if cfg.no_local_evidence else {}
-    fused = [t for t in live if weights.get(t.name, 1.0) > 0 and t.name not in nle]
-    model = stacking_model() if cfg.use_stacking else None
+    configured = dict(cfg.weights)  # which traces enter the fused map: the configured weights, before stacking's
+    fused = [t for t in live if configured.get(t.name, 1.0) > 0 and t.name not in nle]
     ran = {t.name for t in traces}
-    if model is not None and sum(f in ran for f in model.features) * 2 < len(model.features):
-        model = None
-    if model is not None:
-        weights.update({n: model.weight(n) for n in model.features if weights.get(n, 1.0) > 0})
+    weights, model = fusion_weights(cfg, ran)
 
     detection = detection_model() if cfg.use_detection else None
     if detection is not None and not detection.applies(ran):

@@ -71,24 +71,22 @@ def no_local_evidence(traces, shape: tuple[int, int]) -> dict[str, NoLocalEviden
     return out
 
 
-def pooled_fused(summary, traces, weights: dict[str, float], cfg, exclude) -> np.ndarray | None:
-    """The fused map on the pooling grid from the pooled trace maps (``fusion.fuse_maps``' weighted mean of
-    heatmaps × reliability, with its weights, on the grid instead of the pixels), leaving out ``exclude``.
-    Used only to re-fuse cached analyses, which keep the pooled maps but not the full-resolution ones; it
-    equals the pooled full-resolution fused map where the reliabilities are constant over each grid cell."""
-    from forgelens.fusion import _NOT_MANIPULATION
+def pooled_fused(maps: dict[str, np.ndarray], reliability: dict[str, np.ndarray], scores: dict[str, float | None],
+                 weights: dict[str, float], cfg) -> np.ndarray | None:
+    """``fusion.fuse_maps``' weighted mean (Σ w·r·h / Σ w·r, its weights and evidence weights) of maps already
+    pooled onto one grid, in the order of ``maps``. Used only to re-fuse cached analyses, which keep the pooled
+    maps but not the full-resolution ones (here, and by ``benchmarks/studies/localizer_refresh.py``); it equals
+    the pooled full-resolution fused map where the reliabilities are constant over each grid cell."""
+    from forgelens.fusion import evidence_weight
 
     num = den = None
-    for t in traces:
-        if t.name in exclude or t.name not in summary.maps or t.family in _NOT_MANIPULATION:
-            continue
-        ev = 1.0 if t.name in cfg.map_only else max(t.score or 0.0, cfg.score_floor)
-        w = np.float32(weights.get(t.name, 1.0) * ev)
+    for name, m in maps.items():
+        w = np.float32(weights.get(name, 1.0) * evidence_weight(name, scores.get(name), cfg))
         if w <= 0:
             continue
-        r = summary.reliability.get(t.name)
+        r = reliability.get(name)
         wr = w * (np.float32(1.0) if r is None else r.astype(np.float32))
-        term = wr * summary.maps[t.name].astype(np.float32)
+        term = wr * m.astype(np.float32)
         num = term if num is None else num + term
         den = (wr + np.zeros_like(term)) if den is None else den + wr
     if num is None:
@@ -107,6 +105,10 @@ def apply_to_summary(summary, nle: dict[str, NoLocalEvidence], traces, shape: tu
     maps = {k: (np.zeros_like(v) if k in nle else v) for k, v in summary.maps.items()}
     out = dataclasses.replace(summary, maps=maps)
     if refused is not None and summary.fused is not None:
-        fused = pooled_fused(summary, traces, refused[0], refused[1], set(nle))
+        from forgelens.fusion import _NOT_MANIPULATION
+
+        kept = [tr for tr in traces if tr.name not in nle and tr.name in summary.maps and tr.family not in _NOT_MANIPULATION]
+        fused = pooled_fused({tr.name: summary.maps[tr.name] for tr in kept}, summary.reliability,
+                             {tr.name: tr.score for tr in kept}, refused[0], refused[1])
         out.fused = None if fused is None else fused.astype(np.float16)
     return out
