@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from forgelens.training import gen_sources_conf as conf
+from forgelens.training import gen_sources_s12 as s12
 from forgelens.training import gen_sources_s13 as s13
 from forgelens.training import generation_data as gd
 from tests.test_gen_sources_s12 import _mirror
@@ -35,7 +36,7 @@ def _kept(src: gd.Source, path: str) -> bool:
 
 
 def _source(repo: str) -> gd.Source:
-    return next(s for s in s13.PORTFOLIO_SOURCES if s.repo == repo)
+    return next(s for s in s13.PORTFOLIO_SOURCES + s13.WITHDRAWN_SOURCES if s.repo == repo)
 
 
 def test_portfolio_sources_are_new_pinned_licensed_real_and_capped():
@@ -91,6 +92,17 @@ def test_path_rules_keep_the_photographers_photos_and_leave_out_copies_graphics_
     assert not _kept(tt, "my-photographer-portfolio-app/src/Assets/Images/navbar/Logo.png")
     tat = _source("Tatwomey/PhotographyPortfolio")
     assert _kept(tat, "public/korn24/a.jpg") and not _kept(tat, "public/logo.png")
+
+
+def test_the_all_rights_reserved_repository_is_withdrawn_and_the_split_of_the_others_unchanged():
+    repos = {s.repo for s in s13.PORTFOLIO_SOURCES}
+    nino = "nino-chavez/nino-chavez-photography"
+    assert nino not in repos and nino in s13.LEFT_OUT and "all rights" in s13.LEFT_OUT_WHY[nino]
+    assert [s.repo for s in s13.WITHDRAWN_SOURCES] == [nino] and "all rights reserved" in s13.WITHDRAWN_SOURCES[0].licence
+    assert s13.LEFT_OUT == frozenset(s13.LEFT_OUT_WHY) >= {"DangK3/Photographer-Portfolio", nino}
+    # the session-13 draw over the nine repositories, restricted to the eight read: nino was a training repository
+    drawn = s12.seeded_repository_split(sorted(repos | {nino}), seed=s13.SPLIT_SEED)
+    assert drawn[nino] == "train" and s13.seeded_split() == {r: drawn[r] for r in repos}
 
 
 def test_repository_split_is_seeded_whole_and_recorded():

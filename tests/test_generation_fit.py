@@ -208,3 +208,63 @@ def test_session_12_round_2_rule_counts_both_rounds_new_photos_together():
     cam = dict(src, **{"camera-original": (2, 45)})
     failed = [t for t, p in s12.rule(ref, res(100, 0.95, cam), sets, sets, (0, 210)) if not p]
     assert any(t.startswith("3a") for t in failed) and any(t.startswith("3b") and "camera" in t for t in failed)
+
+
+def test_ps_threshold_reads_the_pooled_rate_with_a_five_percent_cap_per_source():
+    fit = _fit_module("fit_generation")
+    assert (fit.PS_SOURCE_CAP, fit.PS_POOL_BELOW) == (0.05, 34)
+    # four real sources of 100 photos and a small one of 20: per-source 3 % allows 3 of each 100; pooled 3 % allows 12
+    # of the 420. Source "a" holds 4 high photos (its 97th percentile, the per-source rule's binding point, is high)
+    rng = np.random.default_rng(14)
+    p = np.r_[rng.uniform(0.3, 0.8, 96), [0.95, 0.94, 0.93, 0.92],
+              rng.uniform(0.3, 0.8, 300), rng.uniform(0.3, 0.8, 20)]
+    source = np.array(["a"] * 100 + ["b"] * 100 + ["c"] * 100 + ["d"] * 100 + ["tiny"] * 20)
+    per = fit.per_source_threshold(p, source)
+    ps = fit.pooled_share_threshold(p, source)
+    assert per > 0.92 and ps < 0.8  # the per-source rule is set by "a"'s fourth photo; PS allows it (4 % ≤ 5 %)
+    rates = fit.threshold_rates(p, source, ps, fit.PS_POOL_BELOW)
+    assert rates["all"][0] <= 0.03 * 420 and rates["a"][0] <= 5  # (a) pooled ≤ 3 % and (b) every source ≤ 5 %
+    assert "tiny" not in rates and fit.POOLED_SOURCE not in rates  # a pool of 20 < 34 joins the largest source
+    # (b) binds: "a" with 8 high photos (8 %) needs a threshold above its sixth highest, whatever the pool allows
+    p8 = p.copy()
+    p8[:4] = [0.91, 0.90, 0.89, 0.88]
+    t8 = fit.pooled_share_threshold(p8, source)
+    assert np.sum(p8[:100] >= t8) == 5 and 0.90 < t8 <= 0.91
+    assert t8 == max(fit.calibration.threshold_at_fpr(p8, 0.03),
+                     fit.calibration.per_source_threshold(p8, fit.pooled_sources(source, 34), 0.05))
+    # (a) binds: 15 high photos over 420 (3.6 %) break the pooled 3 % though no source passes 5 % (15 sources of 28
+    # pooled into one of 420)
+    spread = np.r_[rng.uniform(0.05, 0.5, 405), np.linspace(0.80, 0.94, 15)]
+    src15 = np.array([f"s{i % 15}" for i in range(420)], dtype=object)
+    t15 = fit.pooled_share_threshold(spread, src15)
+    assert np.sum(spread >= t15) <= 12 and t15 > 0.8
+    # gated pictures and non-finite scores count for nothing, as in the per-source rule
+    gated = np.r_[np.zeros(420, bool), True]
+    assert fit.pooled_share_threshold(np.r_[p, 0.99], np.append(source, "a"), gated=gated) == ps
+    assert fit.pooled_share_threshold(np.r_[p, np.nan], np.append(source, "a")) == ps
+
+
+def test_ps_option_is_off_by_default_and_not_with_the_session_9_pool(tmp_path):
+    fit = _fit_module("fit_generation")
+    rng = np.random.default_rng(15)
+    p = np.r_[rng.uniform(0.05, 0.5, 96), [0.95, 0.94, 0.93, 0.92], rng.uniform(0.05, 0.5, 100)]
+    source = np.array(["a"] * 100 + ["b"] * 100)
+
+    class T:  # the least of fit_generation.Table that fit_combiner reads
+        y = np.r_[np.zeros(200, int), np.ones(100, int)]
+        family = np.r_[source, ["gen"] * 100].astype(object)
+        gated = np.zeros(300, bool)
+        gen_trace = np.r_[rng.uniform(0.1, 0.6, 200), rng.uniform(0.4, 0.9, 100)]
+
+    tr = np.ones(300, bool)
+    p_clip = np.r_[p, rng.uniform(0.6, 0.99, 100)]
+    today = fit.fit_combiner(T, tr, p_clip)
+    assert today == fit.fit_combiner(T, tr, p_clip, ps=False)  # the default is today's rule, model for model
+    ps = fit.fit_combiner(T, tr, p_clip, ps=True)
+    for m_today, m_ps in zip(today, ps, strict=True):
+        assert m_today["coef"] == m_ps["coef"] and m_ps["generated_at"] <= m_today["generated_at"]
+        assert m_ps["authentic_below"] <= m_ps["generated_at"]
+    clip_only = next(m for m in ps if m["detectors"] == ["clip_probe"])
+    assert clip_only["generated_at"] < 0.9  # "a"'s 4 high photos (4 %) no longer set it
+    with np.testing.assert_raises(SystemExit):  # PS pools at 34 itself: the session-9 pool is refused with it
+        fit.main(["--data", str(tmp_path), "--ps-threshold", "--pool-small-real-sources", "34"])

@@ -50,6 +50,11 @@ feature set and C.
    least 80 % of every real source's training pictures fall (so at most 20 % of real photos of
    any source read "inconclusive" or above), capped at ``generated_at``; fallbacks with one
    detector each (``fusion/generation.json``).
+   Session 14 (``--ps-threshold``, PS; default off = the per-source rule above): ``generated_at`` of each combiner
+   model = the smallest t at which (a) the out-of-fold rate at or above t over ALL gate-passed real training pictures,
+   pooled, is ≤ 3 % (``--fpr``), and (b) every real source of ≥ 34 such pictures (smaller ones pooled into one, as
+   ``--pool-small-real-sources 34``) is ≤ 5 % (``pooled_share_threshold``). The probe's own threshold and
+   ``authentic_below`` are computed as before.
 """
 
 from __future__ import annotations
@@ -307,6 +312,46 @@ def per_source_threshold(p_real: np.ndarray, source: np.ndarray, fpr: float = FP
     return calibration.per_source_threshold(np.asarray(p_real)[keep], source, fpr)
 
 
+#: PS (session 14, ``--ps-threshold``): every real source's cap, and the size under which sources are pooled for it
+PS_SOURCE_CAP = 0.05
+PS_POOL_BELOW = 34
+
+
+def pooled_share_threshold(p_real: np.ndarray, source: np.ndarray, fpr: float = FPR, cap: float = PS_SOURCE_CAP,
+                           pool_below: int = PS_POOL_BELOW, gated: np.ndarray | None = None) -> float:
+    """Threshold reading PS (declared by the lead, session 14, before any measurement): the smallest t such that
+    (a) the rate at or above t over ALL the real pictures (those the designed-graphic gate passes), pooled, is
+    ≤ ``fpr``, AND (b) every real source of ≥ ``pool_below`` pictures (smaller sources pooled into one, exactly as
+    ``pooled_sources``) has a rate at or above t ≤ ``cap``. Both conditions hold from their own smallest threshold
+    upward (a rate at or above t never rises with t), so the answer is the larger of the two; within [0.5, 0.999]
+    as ``calibration.per_source_threshold``. Non-finite scores are not counted.
+
+    Why: the per-source rule reads each source's 97th percentile of ~100 out-of-fold scores, a noisy estimate, and
+    the maximum of a dozen noisy estimates is biased upward (the largest order statistic of estimates with equal
+    means); the pooled 3 % (≈ 22 of ≈ 750 pictures) is a far steadier reading of the same goal, the 5 % cap keeps
+    any one style bounded, and the goal itself (≤ 3 % on every held-out real source) is checked on validation.
+    """
+    keep = np.ones(len(p_real), bool) if gated is None else ~np.asarray(gated, bool)
+    p, src = np.asarray(p_real, float)[keep], np.asarray(source)[keep]
+    ok = np.isfinite(p)
+    if not ok.any():
+        return 0.5
+    pooled = calibration.threshold_at_fpr(p[ok], fpr)
+    per = calibration.per_source_threshold(p[ok], pooled_sources(src[ok], pool_below), cap)
+    return max(pooled, per)
+
+
+def threshold_rates(p_real: np.ndarray, source: np.ndarray, thr: float, pool_below: int = 0) -> dict[str, tuple[int, int]]:
+    """Per real source (pooled below ``pool_below`` when > 0), the out-of-fold pictures at or above ``thr`` and the
+    count, plus ``"all"``: what a threshold reading leaves on each source (finite scores only)."""
+    p, src = np.asarray(p_real, float), np.asarray(source, dtype=object)
+    ok = np.isfinite(p)
+    p, src = p[ok], (pooled_sources(src[ok], pool_below) if pool_below else src[ok])
+    out = {str(s): (int((p[src == s] >= thr).sum()), int((src == s).sum())) for s in np.unique(src)}
+    out["all"] = (int((p >= thr).sum()), len(p))
+    return out
+
+
 #: name of the pooled small real sources (``--pool-small-real-sources``)
 POOLED_SOURCE = "pooled-small-sources"
 
@@ -463,7 +508,10 @@ def fit_attribution(t: Table, tr: np.ndarray, parts, c: float) -> FamilyModel:
 
 
 def fit_combiner(t: Table, tr: np.ndarray, p_clip_oof: np.ndarray, pool_below: int = 0,
-                 fpr: float = FPR) -> list[dict]:
+                 fpr: float = FPR, ps: bool = False, log=None) -> list[dict]:
+    """The combiner and its one-detector fallbacks. ``ps``: each ``generated_at`` by ``pooled_share_threshold``
+    (session 14's PS) instead of the per-source rule; ``log``: a print function for each model's per-source
+    out-of-fold counts at its ``generated_at`` (and, with ``ps``, what the per-source rule would have given)."""
     from sklearn.linear_model import LogisticRegression
 
     ok = np.isfinite(t.gen_trace[tr])  # gen_trace gives no score on some pictures (too small/flat)
@@ -483,6 +531,16 @@ def fit_combiner(t: Table, tr: np.ndarray, p_clip_oof: np.ndarray, pool_below: i
         p = expit(x @ np.array(coef) + icpt)
         r = (y == 0) & passed
         thr = per_source_threshold(p[r], style[r], fpr=fpr, pool_below=pool_below)
+        if ps:
+            old, thr = thr, pooled_share_threshold(p[r], style[r], fpr=fpr)
+            if log:
+                pooled = calibration.threshold_at_fpr(p[r][np.isfinite(p[r])], fpr)
+                log(f"PS {'+'.join(dets)}: generated_at {thr:.5f} (a: pooled {pct(fpr)} point {pooled:.5f}; b: "
+                    f"{pct(PS_SOURCE_CAP)} cap per source of >= {PS_POOL_BELOW} -> "
+                    f"{'a' if thr == pooled else 'b'} binds); the per-source {pct(fpr)} rule would give {old:.5f}")
+        if log:
+            log(f"  {'+'.join(dets)} out-of-fold real at or above {thr:.5f}: " + ", ".join(
+                f"{s} {k}/{n}" for s, (k, n) in threshold_rates(p[r], style[r], thr, PS_POOL_BELOW if ps else 0).items()))
         below = float(min(thr, max(np.quantile(p[r & (style == s)], 1 - INCONCLUSIVE_REAL)
                                    for s in np.unique(style[r]))))
         models.append({"detectors": list(dets), "coef": [round(c, 5) for c in coef], "intercept": round(icpt, 5),
@@ -531,9 +589,18 @@ def main(argv: list[str] | None = None) -> int:
                     help="session 12 (round 2): the training-side false-alarm target of the per-source thresholds "
                          "(probe threshold and the combiner's generated_at): every real source's out-of-fold rate "
                          "at or above them <= RATE. Default 0.03 (the rule since session 2)")
+    ap.add_argument("--ps-threshold", action="store_true",
+                    help="session 14 (PS): each combiner generated_at = the smallest t with the out-of-fold rate at or "
+                         "above t over ALL gate-passed real training pictures pooled <= --fpr (3 %%) AND every real "
+                         f"source of >= {PS_POOL_BELOW} such pictures (smaller ones pooled into one) <= "
+                         f"{pct(PS_SOURCE_CAP).replace('%', '%%')}; the probe threshold and authentic_below as "
+                         "before. Default off = the per-source rule")
     a = ap.parse_args(argv)
     if not 0.0 < a.fpr < 1.0:
         ap.error(f"--fpr {a.fpr}: a rate between 0 and 1")
+    if a.ps_threshold and a.pool_small_real_sources:
+        ap.error(f"--ps-threshold pools the sources of < {PS_POOL_BELOW} pictures itself; "
+                 "not with --pool-small-real-sources")
     t = Table(a.data, gate=not a.no_gate)
     t.group_by_repo = frozenset(a.group_real_by_repo or ())
     if t.group_by_repo:
@@ -593,7 +660,7 @@ def main(argv: list[str] | None = None) -> int:
                                                  "training pictures through the same chain (pair); dda = with the "
                                                  "real's high DCT band put back"}
     fam = fit_attribution(t, tr, parts, c)
-    models = fit_combiner(t, tr, p_oof, pool_below=pool, fpr=a.fpr)
+    models = fit_combiner(t, tr, p_oof, pool_below=pool, fpr=a.fpr, ps=a.ps_threshold, log=print)
     print(f"probe threshold {probe.threshold:.3f}; attribution families {fam.families} p_min {fam.p_min:.3f}")
     print(json.dumps(models, indent=1))
     if a.drop_train:
@@ -616,7 +683,10 @@ def main(argv: list[str] | None = None) -> int:
                       "families " + ", ".join(sorted(set(t.family[tr & (t.y == 1)]))) +
                       "; real sources " + ", ".join(sorted(set(t.family[tr & (t.y == 0)]))),
               "n_real": int((tr & (t.y == 0)).sum()), "n_generated": int((tr & (t.y == 1)).sum()),
-              "threshold_rule": f"every real source's out-of-fold rate at or above generated_at <= {pct(a.fpr)}" +
+              "threshold_rule": (f"PS: the out-of-fold rate at or above generated_at over all real training pictures "
+                                 f"pooled <= {pct(a.fpr)} and every real source's (sources of < {PS_POOL_BELOW} pooled "
+                                 f"into one) <= {pct(PS_SOURCE_CAP)}" if a.ps_threshold else
+                                 f"every real source's out-of-fold rate at or above generated_at <= {pct(a.fpr)}") +
                                 ("" if a.no_gate else "; thresholds over the real pictures the graphic_content gate "
                                                       "passes (a gated picture gets no generation verdict)"),
               **({"left_out_of_training": f"records whose source path starts with {a.drop_train}"}

@@ -83,8 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=Path("/work/gen-data-s13conf"))
     ap.add_argument("--model", action="append", default=None,
                     help="NAME=fit_generation.py --out folder (repeatable); the rule needs N3x and N3")
-    ap.add_argument("--clause6", nargs=2, metavar=("REF", "CAND"), default=None,
-                    help="session 13, round N5: clause 6 on the two sets pooled, CAND against REF (model names)")
+    ap.add_argument("--clause6", nargs=2, metavar=("REF", "CAND"), default=None, action="append",
+                    help="session 13, round N5: clause 6 on the two sets pooled, CAND against REF (model names); "
+                         "repeatable (session 14: one per candidate)")
     a = ap.parse_args(argv)
     models = dict(m.split("=", 1) for m in (a.model or []))
     t = Table(a.data)
@@ -98,8 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     report(t, scored, gen1, real1, "Session 12's fresh set (s12conf; beside, not counted)", by_file=False)
     pooled = report(t, scored, gen1 | gen2, real1 | real2, "Both fresh sets pooled (record only, not part of the rule)",
                     by_file=bool(a.clause6))
-    if a.clause6:
-        ref, cand = a.clause6
+    for ref, cand in a.clause6 or []:
         items = clause6(int((gen1 | gen2).sum()), int((real1 | real2).sum()), pooled[0], pooled[1], ref, cand)
         print(f"\nClause 6 of session 13's round-N5 rule (lead, 01:05 UTC), {cand} against {ref}, both sets pooled:")
         for text, passed in items:

@@ -83,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--models", action="append", required=True,
                     help="a fit_generation.py --out folder: first = the reference (N3x), second = the candidate, "
                          "further ones printed beside")
+    ap.add_argument("--rule-for", action="append", default=None, metavar="MODELS",
+                    help="session 14: apply the rule to each of these --models folders (repeatable) against the "
+                         "first; default the second --models only (session 13)")
     a = ap.parse_args(argv)
     if len(a.models) < 2:
         raise SystemExit("need the reference and a candidate (--models twice)")
@@ -112,13 +115,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"- {m}, {k}: " + ("; ".join(sets[m][k][2]) or "none"))
         print(f"- {m}, {PORTFOLIO}: " + ("; ".join(pfs[m][2]) or "none"))
         print(f"- {m}, {NEW_REAL_R2} (beside): {r12s[m][0]}/{r12s[m][1]}: " + ("; ".join(r12s[m][2]) or "none"))
-    ref, cand = a.models[0], a.models[1]
-    items = rule(res[ref], res[cand], sets[ref], sets[cand], pfs[cand][:2])
-    print_rule(f"Declared rule (session 13, round N5), clauses 1-3 and 5, candidate {cand} against {ref}", items,
-               "clauses 1-3 and 5", "clause 4: accuracy_generation.py --cameras; clause 6: generation_confirm_s13.py")
-    strict = res[cand]["auc"] >= res[ref]["auc"] - AUC_SLACK
-    print(f"(beside, not the rule: 1b with session 11's slack {AUC_SLACK}: {'pass' if strict else 'fail'}; "
-          f"round 2's clause 5 over session 12's new real validation photos: {r12s[cand][0]}/{r12s[cand][1]})")
+    ref = a.models[0]
+    for cand in a.rule_for or [a.models[1]]:
+        if cand not in res:
+            raise SystemExit(f"--rule-for {cand}: not one of the --models")
+        items = rule(res[ref], res[cand], sets[ref], sets[cand], pfs[cand][:2])
+        print_rule(f"Declared rule (session 13, round N5), clauses 1-3 and 5, candidate {cand} against {ref}", items,
+                   "clauses 1-3 and 5", "clause 4: accuracy_generation.py --cameras; clause 6: generation_confirm_s13.py")
+        strict = res[cand]["auc"] >= res[ref]["auc"] - AUC_SLACK
+        print(f"(beside, not the rule: 1b with session 11's slack {AUC_SLACK}: {'pass' if strict else 'fail'}; "
+              f"round 2's clause 5 over session 12's new real validation photos: {r12s[cand][0]}/{r12s[cand][1]})")
     return 0
 
 

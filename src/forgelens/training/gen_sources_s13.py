@@ -12,8 +12,6 @@ exported for the web — from public portfolio repositories that no source list 
 ``PORTFOLIO_SOURCES``: every rule ``authentic``, family (real source key) ``portfolio``, style ``portfolio``, at
 most ``CAP_PER_REPO`` pictures of one repository (picked by path hash, as every source list):
 
-- ``nino-chavez/nino-chavez-photography``: volleyball action and portraits (indoor arena light, graded), the
-  site's hero / portfolio / triptych WebP exports (the ``-mobile`` copies left out);
 - ``ItzLukaas/lukas-svendsen-photography``: handball matches and events (arena light, stage, neon) of a Danish
   sports / event photographer, ``portfolio/`` only (the ``references/`` and ``image-import/`` copies left out);
 - ``fjmillman/millman-photography-v1``: landscapes, portraits, dance on stage, night and long exposures (camera
@@ -32,7 +30,9 @@ most ``CAP_PER_REPO`` pictures of one repository (picked by path hash, as every 
   snapshot; the avatar and logo left out).
 
 Left out after a contact sheet: ``DangK3/Photographer-Portfolio`` (its portrait series carries the four-point
-sparkle mark of an image generator in the corner: not certainly camera photographs).
+sparkle mark of an image generator in the corner: not certainly camera photographs). Withdrawn in session 14:
+``nino-chavez/nino-chavez-photography`` (its README reserves all rights; ``WITHDRAWN_SOURCES``, ``LEFT_OUT_WHY``) —
+it was one of N5's training repositories; the split of the others is unchanged (``seeded_split``).
 
 Split: by REPOSITORY, seeded (``SPLIT_SEED``; half of the repositories, rounded down, to validation), so validation
 measures photographers never seen in training. Near-duplicates are dropped against the set's kept pictures, every
@@ -68,13 +68,18 @@ def _pf(repo: str, commit: str, licence: str, pattern: str, exclude: str = r"$^"
     return Source(repo, commit, licence, ((pattern, R, FAMILY, STYLE),), exclude=exclude, cap_per_family=CAP_PER_REPO)
 
 
-#: N5 (session 13) was fitted on these and did not ship. nino-chavez's README says "all rights reserved": a fit that
-#: is to ship must leave that repository out (lead, session 13).
-PORTFOLIO_SOURCES: tuple[Source, ...] = (
+#: The withdrawn repository (session 14): N5 (session 13) was fitted on it; its README says "all rights reserved", so a
+#: fit that is to ship must leave it out (lead, session 13). Kept here for the record of N5's data and for the draw of
+#: the repository split (``seeded_split``); no picture of it is read (``LEFT_OUT``).
+WITHDRAWN_SOURCES: tuple[Source, ...] = (
     _pf("nino-chavez/nino-chavez-photography", "fed6153a9c0d02935e4f034847adda40863d14eb",
         "all rights reserved (README: private and proprietary); the photographer's own published photos, read as "
         "features only, never redistributed",
         r"^static/images/hero/flickday/((portfolio|triptych)/)?[a-z]+-\d+\.webp$", exclude=r"-mobile\."),
+)
+
+#: The portfolio repositories read. N5 (session 13) was fitted on these and ``WITHDRAWN_SOURCES``; it did not ship.
+PORTFOLIO_SOURCES: tuple[Source, ...] = (
     _pf("ItzLukaas/lukas-svendsen-photography", "fd2d119d77dcf13ed555df123333de62d738b9fa",
         "none stated (photographer's site)", r"^public/images/portfolio/[^/]+/[^/]+\.(webp|jpe?g)$"),
     _pf("fjmillman/millman-photography-v1", "cfa21362330b956f2141ba63ed612df1140417b4",
@@ -96,8 +101,14 @@ PORTFOLIO_SOURCES: tuple[Source, ...] = (
         r"^my-photographer-portfolio-app/src/Assets/Images/(home|showcase/[^/]+)/webp/[^/]+\.webp$"),
 )
 
-#: Looked at (contact sheet) and left out: generator marks on its portraits (see the module docstring).
-LEFT_OUT = frozenset({"DangK3/Photographer-Portfolio"})
+#: Left out, with the reason (repository → why): no picture of these is read.
+LEFT_OUT_WHY: dict[str, str] = {
+    "DangK3/Photographer-Portfolio": "looked at (contact sheet): the four-point sparkle mark of an image generator on "
+                                     "its portraits, not certainly camera photographs (session 13)",
+    "nino-chavez/nino-chavez-photography": "its README reserves all rights (\"private and proprietary\"): a shipped fit "
+                                           "must not use it (session 14; it was in N5's training split)",
+}
+LEFT_OUT = frozenset(LEFT_OUT_WHY)
 
 
 def check_portfolio_sources(sources: tuple[Source, ...] = PORTFOLIO_SOURCES) -> None:
@@ -129,8 +140,11 @@ def portfolio_overlaps() -> set[str]:
 
 
 def seeded_split() -> dict[str, str]:
-    """Whole repositories to one split (``gen_sources_s12.seeded_repository_split`` with ``SPLIT_SEED``)."""
-    return s12.seeded_repository_split([s.repo for s in PORTFOLIO_SOURCES], seed=SPLIT_SEED)
+    """Whole repositories to one split (``gen_sources_s12.seeded_repository_split`` with ``SPLIT_SEED``), of the
+    repositories read. The draw is over those AND ``WITHDRAWN_SOURCES`` (the repositories it was drawn over in session
+    13), so withdrawing a repository after the draw leaves every other one in its recorded split."""
+    drawn = s12.seeded_repository_split([s.repo for s in PORTFOLIO_SOURCES + WITHDRAWN_SOURCES], seed=SPLIT_SEED)
+    return {s.repo: drawn[s.repo] for s in PORTFOLIO_SOURCES}
 
 
 def against_records(sets: list[Path]) -> list[Record]:
