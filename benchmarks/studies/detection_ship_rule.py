@@ -48,6 +48,15 @@ baseline's JSON holds them (a candidate JSON without them fails clause 5)::
     python benchmarks/studies/detection_ship_rule.py --measure-s13 JC JC.json --conditions JC --baseline ROOT ...
     python benchmarks/studies/detection_ship_rule.py --decide-s13 B.json JC.json --md rule.md
 
+Session 14, candidate CMW (weak transformed copy-move pairs, declared 02:49 UTC): ``--conditions`` now builds a
+``FusionConfig`` (``conditions_config``: ``local_evidence_traces`` = the named set; "none" = ``no_local_evidence=False``)
+passed to every re-fusion instead of setting ``local_evidence.TRACES`` (kept only for session-13 code, which has no such
+field); ``ROOT/cm-rot`` (data/, cache/ of ``copymove_rot.py``'s set) is measured when present; ``--decide-s14
+B.json CMW.json`` reads session 14's rule (``decide_s14``)::
+
+    python benchmarks/studies/detection_ship_rule.py --measure-s13 CMW CMW.json --conditions CMW --baseline ROOT ...
+    python benchmarks/studies/detection_ship_rule.py --decide-s14 B.json CMW.json --md rule.md
+
 Session 12 (``--rule s12``, declared for the refit with small authentic web photos as training rows): the
 session-11 rule with two changes — (a) s10real is counted only on its pictures that are NOT training rows of
 the candidates (``--train-index``: the index.csv of every set the candidates were fitted on beyond session 11's;
@@ -458,23 +467,26 @@ S13_CONF_SETS = ("fresh-conf", "fresh-conf2")
 
 
 #: Session 14 (issue 14, candidate CMW, declared 02:49 UTC): the rotated-and-scaled copy-move variant of the held-out
-#: forgeries (``copymove_rot.py``), read from ``ROOT/verdict/cm-rot``.
+#: forgeries (``copymove_rot.py``), a held-out-layout root ``ROOT/cm-rot`` (data/cm-rot, cache/cm-rot).
 CM_ROT = "cm-rot"
 
 
-def cm_rot(config=None) -> dict:
+def cm_rot(root: Path, config=None) -> dict:
     """cm-rot's forgeries called manipulated and its authentic crops called manipulated or generated (pictures
-    listed), with the AUC of 1 − P(authentic) (for information) — ``detection_training.CACHE`` already set."""
-    from benchmarks.accuracy.verdict_accuracy import auc
+    listed), the AUC of 1 − P(authentic) with its host-bootstrap interval and the trivial baselines' AUCs (size,
+    lossless format, brightness, bits per pixel) and centre-prior hits, as ``heldout_verdict`` reads them."""
+    from benchmarks.studies.heldout_verdict import _exact, auc_row, records
 
-    rows = verdict_rows(CM_ROT, with_meta=True, config=config)
-    forg = [x for x in rows if x[0] == "manipulated"]
-    auth = [x for x in rows if x[0] == "authentic"]
-    y = np.array([x[0] == "manipulated" for x in forg + auth], float)
-    sc = np.array([x[1] for x in forg + auth], float)
-    return {"n_forged": len(forg), "called": sorted(x[3]["image"] for x in forg if x[2] == "manipulated"),
-            "n_auth": len(auth), "alarms": sorted(x[3]["image"] for x in auth if x[2] in ("manipulated", "generated")),
-            "auc": auc(y, np.nan_to_num(sc, nan=0.5))}
+    rows = [r for r in records(root, [CM_ROT], all_hosts=True, config=config) if "error" not in r]
+    forg = [r for r in rows if _exact(r)]
+    auth = [r for r in rows if r["label"] == "authentic"]
+    return {"n_forged": len(forg), "called": sorted(r["image"] for r in forg if r["verdict"] == "manipulated"),
+            "n_auth": len(auth), "alarms": sorted(r["image"] for r in auth if r["verdict"] in ("manipulated", "generated")),
+            "auc": list(auc_row(rows, forg, lambda r: r["p_not_authentic"])),
+            "baselines": {k: list(auc_row(rows, forg, lambda r, k=k: r[k]))
+                          for k in ("megapixels", "lossless", "brightness", "bits_per_pixel")},
+            "centre_hits": sum(bool(r.get("centre_hit")) for r in forg),
+            "errors": len(list((root / "cache" / CM_ROT).glob("*.npz"))) - len(rows)}
 
 
 def measure_s13(root: Path, q98: Path, exclude: set[str], config=None) -> dict:
@@ -482,15 +494,15 @@ def measure_s13(root: Path, q98: Path, exclude: set[str], config=None) -> dict:
     (``root``: heldout/, verdict/, fullsize/ as in session 11) and on the q98 variant (``q98``: a held-out
     root). Every count keeps the pictures it counts, so the decision can list what left / stayed / appeared.
     ``config``: the ``FusionConfig`` every picture is re-fused with (default the shipped one). Session 14: when
-    ``ROOT/verdict/cm-rot`` exists (``copymove_rot.py``), its forgeries called and its authentic crops' false
+    ``ROOT/cm-rot/cache/cm-rot`` exists (``copymove_rot.py``), its forgeries called and its authentic crops' false
     alarms are measured too (``cm_rot``)."""
     from forgelens.training import detection as detection_training
 
     detection_training.CACHE = root / "verdict"
     r = {"heldout": heldout(root / "heldout", config), "fullsize": fullsize(root / "fullsize", config),
          "q98": heldout(q98, config), "false_alarms": {}, "forged": {}}
-    if (root / "verdict" / CM_ROT).is_dir():
-        r["cm_rot"] = cm_rot(config)
+    if (root / CM_ROT / "cache" / CM_ROT).is_dir():
+        r["cm_rot"] = cm_rot(root / CM_ROT, config)
     conf = [c for c in S13_CONF_SETS if (root / "verdict" / c).is_dir()]
     if conf:
         r["conf"] = {}
@@ -637,7 +649,8 @@ def table_s13(res: dict[str, dict]) -> str:
         for name, r in res.items():
             cr = r.get("cm_rot")
             lines.append(f"| {name} | not measured | | |" if cr is None else
-                         f"| {name} | {len(cr['called'])}/{cr['n_forged']} | {cr['auc']:.3f} | "
+                         f"| {name} | {len(cr['called'])}/{cr['n_forged']} | {cr['auc'][0]:.3f} "
+                         f"[{cr['auc'][1]:.3f}, {cr['auc'][2]:.3f}] | "
                          f"{len(cr['alarms'])}/{cr['n_auth']} |")
     if any("conf" in r for r in res.values()):
         lines += ["", "Clause 5 (issue 18's confirmation sets of fresh real photos; analyses with an error in brackets):", "",
