@@ -48,6 +48,15 @@ baseline's JSON holds them (a candidate JSON without them fails clause 5)::
     python benchmarks/studies/detection_ship_rule.py --measure-s13 JC JC.json --conditions JC --baseline ROOT ...
     python benchmarks/studies/detection_ship_rule.py --decide-s13 B.json JC.json --md rule.md
 
+Session 14, candidate CMW (weak transformed copy-move pairs, declared 02:49 UTC): ``--conditions`` now builds a
+``FusionConfig`` (``conditions_config``: ``local_evidence_traces`` = the named set; "none" = ``no_local_evidence=False``)
+passed to every re-fusion instead of setting ``local_evidence.TRACES`` (kept only for session-13 code, which has no such
+field); ``ROOT/cm-rot`` (data/, cache/ of ``copymove_rot.py``'s set) is measured when present; ``--decide-s14
+B.json CMW.json`` reads session 14's rule (``decide_s14``)::
+
+    python benchmarks/studies/detection_ship_rule.py --measure-s13 CMW CMW.json --conditions CMW --baseline ROOT ...
+    python benchmarks/studies/detection_ship_rule.py --decide-s14 B.json CMW.json --md rule.md
+
 Session 12 (``--rule s12``, declared for the refit with small authentic web photos as training rows): the
 session-11 rule with two changes — (a) s10real is counted only on its pictures that are NOT training rows of
 the candidates (``--train-index``: the index.csv of every set the candidates were fitted on beyond session 11's;
@@ -92,10 +101,10 @@ def _use(model_path: Path | None) -> None:
     detection._MODEL[:] = [] if model_path is None else [detection.DetectionModel.load(model_path)]
 
 
-def heldout(root: Path) -> dict:
+def heldout(root: Path, config=None) -> dict:
     from benchmarks.studies.heldout_verdict import DRAWS, _exact, auc_row, records
 
-    rows = [r for r in records(root, list(DRAWS)) if "error" not in r]
+    rows = [r for r in records(root, list(DRAWS), config=config) if "error" not in r]
     forg = [r for r in rows if _exact(r)]
     auth = [r for r in rows if r["label"] == "authentic"]
     return {"auc": auc_row(rows, forg, lambda r: r["p_not_authentic"]),
@@ -103,26 +112,26 @@ def heldout(root: Path) -> dict:
             "false_alarms": sum(r["verdict"] in ("manipulated", "generated") for r in auth), "n_auth": len(auth)}
 
 
-def verdict_rows(cache: str, with_meta: bool = False) -> list[tuple]:
+def verdict_rows(cache: str, with_meta: bool = False, config=None) -> list[tuple]:
     """(true label, 1 − P(authentic), verdict label) of every analysed picture of a cache (and its cache meta
-    with ``with_meta``)."""
+    with ``with_meta``), re-fused with ``config`` (a ``FusionConfig``; default the shipped one)."""
     from benchmarks.accuracy.verdict_accuracy import refuse, rows_of
 
     out = []
     for s, meta in rows_of(cache):
-        v = refuse(s, meta)
+        v = refuse(s, meta, config)
         pa = (v.probabilities or {}).get("authentic")
         row = (meta["label"], np.nan if pa is None else 1.0 - pa, v.label)
         out.append(row + (meta,) if with_meta else row)
     return out
 
 
-def fullsize(root: Path) -> dict:
+def fullsize(root: Path, config=None) -> dict:
     """The full-size exact-mask set (fullsize-val forgeries / fullsize-val-auth, every host): AUC of
     1 − P(authentic) with its host-bootstrap interval, forgeries called manipulated."""
     from benchmarks.studies.heldout_verdict import _exact, auc_row, records
 
-    rows = [r for r in records(root, list(FULLSIZE_SETS), all_hosts=True) if "error" not in r]
+    rows = [r for r in records(root, list(FULLSIZE_SETS), all_hosts=True, config=config) if "error" not in r]
     forg = [r for r in rows if _exact(r)]
     auth = [r for r in rows if r["label"] == "authentic"]
     return {"auc": auc_row(rows, forg, lambda r: r["p_not_authentic"]),
@@ -331,13 +340,18 @@ def main(argv: list[str] | None = None) -> None:
                     help="s13: write the q98 variant of the held-out data (build_q98) and stop")
     ap.add_argument("--measure-s13", nargs=2, metavar=("NAME", "OUT_JSON"), default=None,
                     help="s13: measure the code on PYTHONPATH (--baseline ROOT, --q98 ROOT, --train-index) into a JSON")
-    ap.add_argument("--conditions", choices=("JA", "JB", "JC", "none"), default=None,
+    ap.add_argument("--conditions", choices=("JA", "JB", "JC", "CMW", "none"), default=None,
                     help="s13: which no-local-evidence conditions the measured code reads (JA: JPEG only; JB: all; "
-                    "JC: jpeg_adq's host region only, JC's code; none: a check that the code without them reads as B)")
+                    "JC: jpeg_adq's host region only; CMW (s14): JC + weak transformed copy-move pairs; none: a "
+                    "check that the code without them reads as B)")
     ap.add_argument("--q98", type=Path, default=None, help="s13: the q98 variant's held-out root (data/, cache/)")
     ap.add_argument("--decide-s13", nargs="+", type=Path, default=None, metavar="JSON",
                     help="s13: the baseline's JSON first, then the candidates' (JB before JA): tables and clauses")
+    ap.add_argument("--decide-s14", nargs="+", type=Path, default=None, metavar="JSON",
+                    help="s14: the baseline's --measure-s13 JSON first, then the candidate's (CMW): tables and clauses")
     args = ap.parse_args(argv)
+    if args.decide_s14:
+        return main_decide_s13(args, s14=True)
     if args.measure_s13:
         return main_measure_s13(args)
     if args.decide_s13:
@@ -452,32 +466,60 @@ S13_SLACK = {"heldout_called": 2, "heldout_auc": 0.01, "fullsize_called": 1, "fo
 S13_CONF_SETS = ("fresh-conf", "fresh-conf2")
 
 
-def measure_s13(root: Path, q98: Path, exclude: set[str]) -> dict:
+#: Session 14 (issue 14, candidate CMW, declared 02:49 UTC): the rotated-and-scaled copy-move variant of the held-out
+#: forgeries (``copymove_rot.py``), a held-out-layout root ``ROOT/cm-rot`` (data/cm-rot, cache/cm-rot).
+CM_ROT = "cm-rot"
+
+
+def cm_rot(root: Path, config=None) -> dict:
+    """cm-rot's forgeries called manipulated and its authentic crops called manipulated or generated (pictures
+    listed), the AUC of 1 − P(authentic) with its host-bootstrap interval and the trivial baselines' AUCs (size,
+    lossless format, brightness, bits per pixel) and centre-prior hits, as ``heldout_verdict`` reads them."""
+    from benchmarks.studies.heldout_verdict import _exact, auc_row, records
+
+    rows = [r for r in records(root, [CM_ROT], all_hosts=True, config=config) if "error" not in r]
+    forg = [r for r in rows if _exact(r)]
+    auth = [r for r in rows if r["label"] == "authentic"]
+    return {"n_forged": len(forg), "called": sorted(r["image"] for r in forg if r["verdict"] == "manipulated"),
+            "n_auth": len(auth), "alarms": sorted(r["image"] for r in auth if r["verdict"] in ("manipulated", "generated")),
+            "auc": list(auc_row(rows, forg, lambda r: r["p_not_authentic"])),
+            "baselines": {k: list(auc_row(rows, forg, lambda r, k=k: r[k]))
+                          for k in ("megapixels", "lossless", "brightness", "bits_per_pixel")},
+            "centre_hits": sum(bool(r.get("centre_hit")) for r in forg),
+            "errors": len(list((root / "cache" / CM_ROT).glob("*.npz"))) - len(rows)}
+
+
+def measure_s13(root: Path, q98: Path, exclude: set[str], config=None) -> dict:
     """Session 13: one code (whatever ``forgelens`` is on the path) on the shipped setting's analyses
     (``root``: heldout/, verdict/, fullsize/ as in session 11) and on the q98 variant (``q98``: a held-out
-    root). Every count keeps the pictures it counts, so the decision can list what left / stayed / appeared."""
+    root). Every count keeps the pictures it counts, so the decision can list what left / stayed / appeared.
+    ``config``: the ``FusionConfig`` every picture is re-fused with (default the shipped one). Session 14: when
+    ``ROOT/cm-rot/cache/cm-rot`` exists (``copymove_rot.py``), its forgeries called and its authentic crops' false
+    alarms are measured too (``cm_rot``)."""
     from forgelens.training import detection as detection_training
 
     detection_training.CACHE = root / "verdict"
-    r = {"heldout": heldout(root / "heldout"), "fullsize": fullsize(root / "fullsize"), "q98": heldout(q98),
-         "false_alarms": {}, "forged": {}}
+    r = {"heldout": heldout(root / "heldout", config), "fullsize": fullsize(root / "fullsize", config),
+         "q98": heldout(q98, config), "false_alarms": {}, "forged": {}}
+    if (root / CM_ROT / "cache" / CM_ROT).is_dir():
+        r["cm_rot"] = cm_rot(root / CM_ROT, config)
     conf = [c for c in S13_CONF_SETS if (root / "verdict" / c).is_dir()]
     if conf:
         r["conf"] = {}
     for key in ("heldout", "fullsize", "q98"):
         r[key]["auc"] = list(r[key]["auc"])
     for cache in S13_FORGED_SETS:
-        rows = verdict_rows(cache, with_meta=True)
+        rows = verdict_rows(cache, with_meta=True, config=config)
         forg = [x for x in rows if x[0] == "manipulated"]
         r["forged"][cache] = {"n": len(forg), "called": sorted(x[3]["image"] for x in forg if x[2] == "manipulated")}
     for cache in S13_FALSE_ALARM_SETS + ("fresh-web",) + tuple(conf):
         if cache == "above 2 MP":
-            rows = [x for c in LARGE_SETS for x in verdict_rows(c, with_meta=True)
+            rows = [x for c in LARGE_SETS for x in verdict_rows(c, with_meta=True, config=config)
                     if x[3]["shape"][0] * x[3]["shape"][1] > LARGE_PIXELS]
         elif cache == S12_S10REAL:
-            rows = [x for x in verdict_rows("s10real", with_meta=True) if x[3]["image"] not in exclude]
+            rows = [x for x in verdict_rows("s10real", with_meta=True, config=config) if x[3]["image"] not in exclude]
         else:
-            rows = verdict_rows(cache, with_meta=True)
+            rows = verdict_rows(cache, with_meta=True, config=config)
         auth = [x for x in rows if x[0] == "authentic"]
         counted = {"n": len(auth), "alarms": sorted(x[3]["image"] for x in auth if x[2] in ("manipulated", "generated"))}
         if cache in conf:  # clause 5's sets, apart from clause 2's; the analyses with an error are counted too
@@ -529,6 +571,59 @@ def decide_s13(base: dict, cand: dict) -> dict[str, tuple[bool, str]]:
     return c
 
 
+#: Session 14's rule for candidate CMW (declared 02:49 UTC; docs/notes/issue-14.md, session 14, copied verbatim there):
+#: clause 1 — fresh-conf + fresh-conf2 pooled strictly fewer, fresh-web not more; clause 2 — session 13's sets and
+#: cm-rot's authentic crops not more, ≤ 3 % on the three camera sets; clause 3 — held-out called ≥ B, AUC ≥ B − 0.005,
+#: full size ≥ B, casia1 / toolkit ≥ B each, q98 called ≥ B, cm-rot forgeries ≥ B − 1.
+S14_SLACK = {"heldout_auc": 0.005, "cm_rot_called": 1}
+S14_CONF_N = {"fresh-conf": 164, "fresh-conf2": 122}
+
+
+def decide_s14(base: dict, cand: dict) -> dict[str, tuple[bool, str]]:
+    """The session-14 rule's clauses 1–3 for one candidate against the baseline B (clause 4: the test suite).
+    Every set must be measured whole and on the same pictures on both sides; a set not measured fails its clause."""
+    c: dict[str, tuple[bool, str]] = {}
+    bc, fc = base.get("conf", {}), cand.get("conf", {})
+    whole = all(k in bc and k in fc and bc[k]["n"] == fc[k]["n"] == n for k, n in S14_CONF_N.items())
+    nb = sum(len(bc[k]["alarms"]) for k in S14_CONF_N if k in bc)
+    nf = sum(len(fc[k]["alarms"]) for k in S14_CONF_N if k in fc)
+    c["1 fresh-conf + fresh-conf2 false alarms strictly fewer"] = (whole and nf < nb, f"{nf}/286 vs {nb}/286"
+                                                                   + ("" if whole else "; not measured whole"))
+    fw, fb = cand["false_alarms"]["fresh-web"], base["false_alarms"]["fresh-web"]
+    c["1 fresh-web false alarms not more"] = (fw["n"] == fb["n"] == 194 and len(fw["alarms"]) <= len(fb["alarms"]),
+                                             f"{len(fw['alarms'])}/{fw['n']} vs {len(fb['alarms'])}/{fb['n']}")
+    for cache in S13_FALSE_ALARM_SETS:
+        c[f"2 {cache} false alarms not more"] = _false_alarm_clause(
+            cand["false_alarms"][cache], base["false_alarms"][cache], cache in S13_RATE_SETS)
+    cr, crb = cand.get("cm_rot"), base.get("cm_rot")
+    ok = cr is not None and crb is not None and (cr["n_forged"], cr["n_auth"]) == (crb["n_forged"], crb["n_auth"])
+    c["2 cm-rot authentic crops false alarms not more"] = (
+        ok and crb["n_auth"] > 0 and len(cr["alarms"]) <= len(crb["alarms"]),
+        "not measured" if not ok else f"{len(cr['alarms'])}/{cr['n_auth']} vs {len(crb['alarms'])}/{crb['n_auth']}")
+    h, hb = cand["heldout"], base["heldout"]
+    whole = (h["n_forged"], h["n_auth"]) == (hb["n_forged"], hb["n_auth"]) == HELDOUT_N
+    c["3 held-out called ≥ B"] = (whole and h["called"] >= hb["called"],
+                                 f"{h['called']} vs {hb['called']}; n {h['n_forged']}/{h['n_auth']}")
+    c["3 held-out AUC ≥ B − 0.005"] = (whole and h["auc"][0] >= hb["auc"][0] - S14_SLACK["heldout_auc"],
+                                      f"{h['auc'][0]:.4f} vs {hb['auc'][0]:.4f}")
+    fs, fsb = cand["fullsize"], base["fullsize"]
+    whole = (fs["n_forged"], fs["n_auth"]) == (fsb["n_forged"], fsb["n_auth"]) == FULLSIZE_N
+    c["3 full-size called ≥ B"] = (whole and fs["called"] >= fsb["called"],
+                                  f"{fs['called']} vs {fsb['called']}; n {fs['n_forged']}/{fs['n_auth']}")
+    for cache in S13_FORGED_SETS:
+        f, b = cand["forged"][cache], base["forged"][cache]
+        c[f"3 {cache} forgeries called ≥ B"] = (f["n"] == b["n"] > 0 and len(f["called"]) >= len(b["called"]),
+                                               f"{len(f['called'])}/{f['n']} vs {len(b['called'])}/{b['n']}")
+    q, qb = cand["q98"], base["q98"]
+    whole = (q["n_forged"], q["n_auth"]) == (qb["n_forged"], qb["n_auth"]) == HELDOUT_N
+    c["3 q98 variant forgeries called ≥ B"] = (whole and q["called"] >= qb["called"],
+                                              f"{q['called']} vs {qb['called']}; n {q['n_forged']}/{q['n_auth']}")
+    c["3 cm-rot forgeries called ≥ B − 1"] = (
+        ok and crb["n_forged"] >= 60 and len(cr["called"]) >= len(crb["called"]) - S14_SLACK["cm_rot_called"],
+        "not measured" if not ok else f"{len(cr['called'])}/{cr['n_forged']} vs {len(crb['called'])}/{crb['n_forged']}")
+    return c
+
+
 def table_s13(res: dict[str, dict]) -> str:
     """Per model: the clause-3 figures, then the false alarms per set (clause 1 and 2)."""
     lines = ["| code | held-out AUC 1 − P(auth) [95 %] | held-out called | full-size AUC | full-size called "
@@ -547,6 +642,16 @@ def table_s13(res: dict[str, dict]) -> str:
         fa = r["false_alarms"]
         lines.append(f"| {name} | " + " | ".join(
             f"{len(fa[c]['alarms'])}/{fa[c]['n']} = {len(fa[c]['alarms']) / max(1, fa[c]['n']):.1%}" for c in sets) + " |")
+    if any("cm_rot" in r for r in res.values()):
+        lines += ["", "cm-rot (rotated-and-scaled copy-moves of the held-out hosts, session 14):", "",
+                  "| code | forgeries called | AUC 1 − P(auth) | authentic crops called manipulated or generated |",
+                  "|---|---|---|---|"]
+        for name, r in res.items():
+            cr = r.get("cm_rot")
+            lines.append(f"| {name} | not measured | | |" if cr is None else
+                         f"| {name} | {len(cr['called'])}/{cr['n_forged']} | {cr['auc'][0]:.3f} "
+                         f"[{cr['auc'][1]:.3f}, {cr['auc'][2]:.3f}] | "
+                         f"{len(cr['alarms'])}/{cr['n_auth']} |")
     if any("conf" in r for r in res.values()):
         lines += ["", "Clause 5 (issue 18's confirmation sets of fresh real photos; analyses with an error in brackets):", "",
                   "| code | " + " | ".join(S13_CONF_SETS) + " |", "|---|" + "---|" * len(S13_CONF_SETS)]
@@ -576,6 +681,14 @@ def changes_s13(base: dict, cand: dict) -> list[str]:
         if cache == "fresh-web" or left or came:
             out.append(f"- {cache}: left {[_stem(x) for x in left]}; appeared {[_stem(x) for x in came]}; "
                        f"stayed {[_stem(x) for x in stayed]}")
+    if "cm_rot" in base and "cm_rot" in cand:
+        b, a = base["cm_rot"], cand["cm_rot"]
+        left, came = sorted(set(b["alarms"]) - set(a["alarms"])), sorted(set(a["alarms"]) - set(b["alarms"]))
+        if left or came:
+            out.append(f"- cm-rot authentic: left {[_stem(x) for x in left]}; appeared {[_stem(x) for x in came]}")
+        lost, gained = sorted(set(b["called"]) - set(a["called"])), sorted(set(a["called"]) - set(b["called"]))
+        if lost or gained:
+            out.append(f"- cm-rot forgeries: no longer called {lost}; newly called {gained}")
     for cache, b in base["forged"].items():
         a = cand["forged"][cache]
         lost, gained = sorted(set(b["called"]) - set(a["called"])), sorted(set(a["called"]) - set(b["called"]))
@@ -584,26 +697,42 @@ def changes_s13(base: dict, cand: dict) -> list[str]:
     return out
 
 
+def conditions_config(conditions: str):
+    """The ``FusionConfig`` that reads the named "no local evidence" condition set of the code on PYTHONPATH
+    ("none": no condition, ``no_local_evidence=False``). Code from before session 14 has no
+    ``FusionConfig.local_evidence_traces``: its module global ``local_evidence.TRACES`` is set instead (how the
+    session-13 candidates f6bb443 / a4c8219 were measured) and the shipped config returned."""
+    import dataclasses
+    import importlib
+
+    from forgelens.fusion import FusionConfig
+
+    try:  # the module exists only in code from session 13 on (JA / JB: commit f6bb443; JC and later: main)
+        local_evidence = importlib.import_module("forgelens.fusion.local_evidence")
+    except ImportError:
+        raise SystemExit("--conditions needs the session-13 candidates' code or later on PYTHONPATH "
+                         "(git archive f6bb443 src; docs/notes/issue-14.md, session 13)") from None
+    sets = dict(local_evidence.CONDITION_SETS)
+    if conditions != "none" and conditions not in sets:
+        raise SystemExit(f"--conditions {conditions}: the code on PYTHONPATH has only "
+                         f"{sorted(sets)} ({local_evidence.__file__})")
+    fields = {f.name for f in dataclasses.fields(FusionConfig)}
+    if "local_evidence_traces" in fields:
+        return FusionConfig(no_local_evidence=False) if conditions == "none" else \
+            FusionConfig(local_evidence_traces=sets[conditions])
+    local_evidence.TRACES = sets.get(conditions, ())  # session-13 code: its module global
+    return None
+
+
 def main_measure_s13(args) -> None:
     import json
 
     if args.baseline is None or args.q98 is None or not args.train_index:
         raise SystemExit("--measure-s13 needs --baseline ROOT, --q98 ROOT and --train-index")
-    if args.conditions:
-        import importlib
-
-        try:  # the candidates' module exists only in their code (JA / JB: commit f6bb443; JC: its own code)
-            local_evidence = importlib.import_module("forgelens.fusion.local_evidence")
-        except ImportError:
-            raise SystemExit("--conditions needs the session-13 candidates' code on PYTHONPATH "
-                             "(git archive f6bb443 src; docs/notes/issue-14.md, session 13)") from None
-        if args.conditions not in local_evidence.CONDITION_SETS:
-            raise SystemExit(f"--conditions {args.conditions}: the code on PYTHONPATH has only "
-                             f"{sorted(local_evidence.CONDITION_SETS)} ({local_evidence.__file__})")
-        local_evidence.TRACES = local_evidence.CONDITION_SETS[args.conditions]
+    config = conditions_config(args.conditions) if args.conditions else None
     name, out = args.measure_s13
     exclude = trained_on(args.baseline / "verdict" / "s10real", args.train_index)
-    r = measure_s13(args.baseline, args.q98, exclude)
+    r = measure_s13(args.baseline, args.q98, exclude, config)
     import forgelens
 
     r["code"] = {"name": name, "forgelens": forgelens.__file__, "conditions": args.conditions,
@@ -612,19 +741,20 @@ def main_measure_s13(args) -> None:
     print(f"{name}: wrote {out}")
 
 
-def main_decide_s13(args) -> None:
+def main_decide_s13(args, s14: bool = False) -> None:
     import json
 
-    res = {json.loads(p.read_text())["code"]["name"]: json.loads(p.read_text()) for p in args.decide_s13}
+    paths = args.decide_s14 if s14 else args.decide_s13
+    res = {json.loads(p.read_text())["code"]["name"]: json.loads(p.read_text()) for p in paths}
     names = list(res)
     base = res[names[0]]
     text = (f"s10real: {base['code']['s10real_left_out']} pictures are web-train-auth rows, left out on every side\n\n"
             + table_s13(res) + "\n")
     verdicts = {}
     for name in names[1:]:
-        c = decide_s13(base, res[name])
+        c = (decide_s14 if s14 else decide_s13)(base, res[name])
         verdicts[name] = all(ok for ok, _ in c.values())
-        which = "1–3 and 5" if "conf" in base else "1–3"
+        which = "1–3 (session 14)" if s14 else "1–3 and 5" if "conf" in base else "1–3"
         text += f"\n{name}: {'PASSES' if verdicts[name] else 'FAILS'} clauses {which} (clause 4: the test suite)\n"
         text += "\n".join(f"  - {k}: {'pass' if ok else 'FAIL'} ({why})" for k, (ok, why) in c.items()) + "\n"
         text += f"\nWhat changed, {name} vs {names[0]}:\n" + "\n".join(changes_s13(base, res[name])) + "\n"

@@ -131,8 +131,9 @@ def _iou(m: np.ndarray, mask_grid: np.ndarray, at: float = 0.5) -> float:
     return float(np.logical_and(a, b).sum() / union) if union else 0.0
 
 
-def records(root: Path, sets, all_hosts: bool = False) -> list[dict]:
-    """One row per analysed image: the verdict re-fused by today's code and what explains it."""
+def records(root: Path, sets, all_hosts: bool = False, config=None) -> list[dict]:
+    """One row per analysed image: the verdict re-fused by today's code and what explains it (``config``: the
+    ``FusionConfig`` to re-fuse with; default the shipped one)."""
     from benchmarks.accuracy.verdict_accuracy import refuse
     from forgelens.bench.metrics import centre_prior
     from forgelens.fusion import detection_model
@@ -150,7 +151,7 @@ def records(root: Path, sets, all_hosts: bool = False) -> list[dict]:
             if "error" in meta:
                 out.append({"set": name, "image": meta["image"], "error": meta["error"]})
                 continue
-            v = refuse(s, meta)
+            v = refuse(s, meta, config)
             probs = v.probabilities or {}
             pa = probs.get("authentic")
             h, w = meta["shape"]

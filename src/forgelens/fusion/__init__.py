@@ -40,10 +40,12 @@ Designed-graphic gate
     declarations (C2PA, XMP, generator metadata, watermark) still decide.
 No local evidence (``no_local_evidence``, ``forgelens.fusion.local_evidence``)
     A trace whose findings say its map is about the whole file, not a region — jpeg_adq's
-    single-compressed area over half the picture (the host, a whole-picture re-save) — is
-    read as an empty map: it leaves the localisation map, its map-derived detection features
-    take an all-zero map's values (its reliability and global score kept), and
-    ``decision["no_local_evidence"]`` records why, with the measured area.
+    single-compressed area over half the picture (the host, a whole-picture re-save); a
+    copy-move trace whose every pair is a weak transformed pair (≤ 6 matches with both a
+    rotation ≥ 5° and a scale change ≥ 0.15) — is read as an empty map: it leaves the
+    localisation map, its map-derived detection features take an all-zero map's values (its
+    reliability, global score and pair facts kept), and ``decision["no_local_evidence"]``
+    records why, with the measured number.
 Provenance overrides
     A finding of kind ``ai_declared`` (C2PA / XMP declares AI generation) or
     ``generator_signature`` (generator metadata or watermark) with strength ≥
@@ -118,6 +120,7 @@ from forgelens.fusion.detection import (
     summarise,
 )
 from forgelens.fusion.generation import GenerationAssessment, assess
+from forgelens.fusion.local_evidence import TRACES as LOCAL_EVIDENCE_TRACES
 from forgelens.fusion.local_evidence import apply_to_summary, no_local_evidence
 from forgelens.fusion.stacking import StackingModel
 from forgelens.maps import check_grid
@@ -162,9 +165,12 @@ class FusionConfig:
     #: for P(manipulated); its own thresholds replace ``manipulated_at`` / ``authentic_below``.
     use_detection: bool = True
     #: Read traces under a "no local evidence" condition (``fusion.local_evidence``: jpeg_adq's
-    #: single-compressed area over half the picture) as empty maps: out of the fused map and the
-    #: detection features, with the reason in ``decision["no_local_evidence"]``.
+    #: single-compressed area over half the picture; a copy-move trace whose every pair is a weak
+    #: transformed pair) as empty maps: out of the fused map and the detection features, with the
+    #: reason in ``decision["no_local_evidence"]``.
     no_local_evidence: bool = True
+    #: The traces whose "no local evidence" conditions are read (``local_evidence.CONDITION_SETS``).
+    local_evidence_traces: tuple[str, ...] = LOCAL_EVIDENCE_TRACES
 
 
 @dataclass
@@ -418,7 +424,7 @@ def fuse(traces: list[Trace], shape: tuple[int, int], config: FusionConfig | Non
     re-fusing cached analyses); by default they are pooled here from the traces."""
     cfg = config or FusionConfig()
     live = [t for t in traces if t.applicable and t.error is None]
-    nle = no_local_evidence(live, shape) if cfg.no_local_evidence else {}
+    nle = no_local_evidence(live, shape, cfg.local_evidence_traces) if cfg.no_local_evidence else {}
     configured = dict(cfg.weights)  # which traces enter the fused map: the configured weights, before stacking's
     fused = [t for t in live if configured.get(t.name, 1.0) > 0 and t.name not in nle]
     ran = {t.name for t in traces}
