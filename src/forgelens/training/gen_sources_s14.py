@@ -16,16 +16,16 @@ must not read):
 
 - ``wafflestomper/Z-Photography-Site``: school and club sport — basketball in gyms, lacrosse, baseball, track,
   squash, stage dance (1920-pixel JPEG exports; the ``blog/`` copies of the same photos left out);
-- ``Hoseman/landscape-photography``: landscapes at dawn and dusk, fog, night city, travel portraits (a
-  photographer's WordPress theme; the large gallery and slider exports, thumbnails and tab images left out);
-- ``CamilCar/jb-wildlife-photos``: Scandinavian wildlife — bear, fox, eagle, kingfisher, badger at night, loon,
-  musk ox (Canon EOS R6 exports of photographer Joris Bomert, used on the site with his permission);
-- ``Mickgw/photography-portfolio``: motorsport events (Goodwood Festival of Speed, Nordschleife, Nurburgring
-  Classic) and Switzerland (6000x4000 camera JPEGs, graded);
 - ``mattyparty/concertphotography``: concert photography from the pit (stage light, gels, smoke; Sony camera
   JPEGs; the thumbnails and the ``portfolio/fullsize`` copies left out);
+- ``CamilCar/jb-wildlife-photos``: Scandinavian wildlife — bear, fox, eagle, kingfisher, badger at night, loon,
+  musk ox (Canon EOS R6 exports of photographer Joris Bomert, used on the site with his permission);
+- ``Hoseman/landscape-photography``: landscapes at dawn and dusk, fog, night city, travel portraits (a
+  photographer's WordPress theme; the large gallery and slider exports, thumbnails and tab images left out);
 - ``taiadcameron/ConcertPhotography``: club concert photography (dark stage, coloured light; WebP exports
   with the photographer's small mark).
+- ``Mickgw/photography-portfolio``: motorsport events (Goodwood Festival of Speed, Nordschleife, Nurburgring
+  Classic) and Switzerland (6000x4000 camera JPEGs, graded);
 
 A repository whose README or licence reserves all rights or forbids use is left out (as session 13's
 nino-chavez); none stated is allowed (research use, as every earlier list): the pictures are read as features,
