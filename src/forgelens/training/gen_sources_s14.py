@@ -23,9 +23,9 @@ must not read):
 - ``Hoseman/landscape-photography``: landscapes at dawn and dusk, fog, night city, travel portraits (a
   photographer's WordPress theme; the large gallery and slider exports, thumbnails and tab images left out);
 - ``taiadcameron/ConcertPhotography``: club concert photography (dark stage, coloured light; WebP exports
-  with the photographer's small mark).
+  with the photographer's small mark);
 - ``Mickgw/photography-portfolio``: motorsport events (Goodwood Festival of Speed, Nordschleife, Nurburgring
-  Classic) and Switzerland (6000x4000 camera JPEGs, graded);
+  Classic) and Switzerland (6000x4000 camera JPEGs, graded).
 
 A repository whose README or licence reserves all rights or forbids use is left out (as session 13's
 nino-chavez); none stated is allowed (research use, as every earlier list): the pictures are read as features,
