@@ -1,0 +1,117 @@
+"""Session 14, round N7 of issue 18: more photographers' portfolio photos on the real side (training.gen_sources_s14).
+No network: the rules and the deduplication run on made-up bare mirrors."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from forgelens.training import gen_sources_conf as conf
+from forgelens.training import gen_sources_s13 as s13
+from forgelens.training import gen_sources_s14 as s14
+from forgelens.training import generation_data as gd
+from tests.test_gen_sources_s12 import _mirror
+from tests.test_generation_data import picture, png, rec
+
+
+def _kept(src: gd.Source, path: str) -> bool:
+    """Whether ``src`` keeps ``path``, as ``list_source`` decides."""
+    return bool(gd.IMAGE_RE.search(path) and not re.search(src.exclude, path)
+                and any(re.search(p, path) for p, *_ in src.rules))
+
+
+def _source(repo: str) -> gd.Source:
+    return next(s for s in s14.PORTFOLIO2_SOURCES if s.repo == repo)
+
+
+def test_portfolio2_sources_are_new_pinned_licensed_real_capped_and_the_same_source_key():
+    s14.check_portfolio2_sources()
+    repos = [s.repo for s in s14.PORTFOLIO2_SOURCES]
+    assert len(set(repos)) == len(repos) >= 6
+    assert all(len(s.commit) == 40 and s.licence and 0 < s.cap_per_family <= 25 for s in s14.PORTFOLIO2_SOURCES)
+    # the same real source as session 13's portfolio list
+    assert all(rule[1:3] == ("authentic", s13.FAMILY) for s in s14.PORTFOLIO2_SOURCES for rule in s.rules)
+    assert s14.portfolio2_overlaps() == set() and s13.portfolio_overlaps() == set()
+    # none of session 13's repositories (read, withdrawn or left out), none of the confirmation lists'
+    s13_repos = {s.repo for s in s13.PORTFOLIO_SOURCES + s13.WITHDRAWN_SOURCES} | s13.LEFT_OUT
+    assert not set(repos) & s13_repos
+    assert not set(repos) & {s.repo for s in conf.CONF_REAL + conf.CONF2_REAL + conf.CONF_GENERATED
+                             + conf.CONF2_GENERATED}
+    assert not set(repos) & s14.LEFT_OUT
+    # no README or licence reserving all rights
+    assert not any("all rights" in s.licence.lower() for s in s14.PORTFOLIO2_SOURCES)
+
+
+def test_check_refuses_a_validation_repository_reserved_unpinned_and_large_caps():
+    ok = s14.PORTFOLIO2_SOURCES[0]
+    val = next(r for r, v in s13.seeded_split().items() if v == "val")
+    bad = [
+        gd.Source(val, ok.commit, ok.licence, ok.rules, cap_per_family=25),  # a portfolio validation repository
+        gd.Source("ianare/exif-samples", ok.commit, "MIT", ok.rules, cap_per_family=25),  # reserved
+        gd.Source(ok.repo, "abc123", ok.licence, ok.rules, cap_per_family=25),  # unpinned
+        gd.Source(ok.repo, ok.commit, "", ok.rules, cap_per_family=25),  # no licence
+        gd.Source(ok.repo, ok.commit, ok.licence, ((r".", "generated", "portfolio", "x"),), cap_per_family=25),
+        gd.Source(ok.repo, ok.commit, ok.licence, ((r".", "authentic", "stock-web", "x"),), cap_per_family=25),
+        gd.Source(ok.repo, ok.commit, ok.licence, ok.rules, cap_per_family=26),
+    ]
+    for src in bad:
+        with pytest.raises(ValueError):
+            s14.check_portfolio2_sources((src,))
+
+
+def test_path_rules_keep_the_photographers_photos_and_leave_out_copies_thumbnails_and_graphics():
+    waffle = _source("wafflestomper/Z-Photography-Site")
+    assert _kept(waffle, "images/photo17.jpg") and _kept(waffle, "images/instagram/18052609961352085.jpg")
+    assert not _kept(waffle, "images/blog/soccer-celebration.jpg")  # a copy of a photo
+    assert not _kept(waffle, "images/about-me.jpg")
+    matty = _source("mattyparty/concertphotography")
+    assert _kept(matty, "assets/img/02_blink182/01_blink182.JPG") and _kept(matty, "assets/img/portfolio/kiss/k1.jpg")
+    assert not _kept(matty, "assets/img/portfolio/thumbnails/01.jpg")
+    assert not _kept(matty, "assets/img/portfolio/fullsize/01.jpg")
+    camil = _source("CamilCar/jb-wildlife-photos")
+    assert _kept(camil, "static/media/print_images/wildlife.prints.kingfisher.jpg")
+    assert not _kept(camil, "media/mockupwebshop.jpg")  # screenshots of the site
+    hose = _source("Hoseman/landscape-photography")
+    assert _kept(hose, "images/travel-gallery-large-13.jpg") and _kept(hose, "images/home-gallery-6-large.jpg")
+    assert not _kept(hose, "images/travel-gallery-thumb-13.jpg") and not _kept(hose, "images/people-tab.jpg")
+    assert not _kept(hose, "screenshot.png") and not _kept(hose, "images/blog-banner-1.png")
+    taia = _source("taiadcameron/ConcertPhotography")
+    assert _kept(taia, "src/assets/imgs/galimg (12).webp")
+    mick = _source("Mickgw/photography-portfolio")
+    assert _kept(mick, "public/images/goodwood_fos_2023_day_1/MickGoodwoodDAY1-11-P.jpg")
+    assert not _kept(mick, "public/images/hero_img.jpg")
+
+
+def test_the_order_puts_the_styles_of_t5s_false_alarms_first():
+    # the manifest order (which a per-family --train-cap follows) was fixed before any picture was scored
+    assert [s.repo for s in s14.PORTFOLIO2_SOURCES][:4] == [
+        "wafflestomper/Z-Photography-Site", "mattyparty/concertphotography", "CamilCar/jb-wildlife-photos",
+        "Hoseman/landscape-photography"]
+
+
+def test_main_sends_every_new_repository_to_training_and_dedupes_against_the_confirmation_sets(
+        tmp_path, guard, monkeypatch):
+    script, _mod = guard
+    out = tmp_path / "out"
+    gd.build(out, None, None, script, extra=[(rec(0, "authentic", "stock-web"), png(picture(40)))], robust=False)
+    confd = tmp_path / "conf"  # a confirmation set kept outside the training set
+    gd.build(confd, None, None, script, extra=[(rec(1, "authentic", "fresh-conf2"), png(picture(77)))], robust=False)
+    a = {f"p/{i}.jpg": picture(100 + i) for i in range(4)}
+    a["p/9.jpg"] = picture(77)  # a confirmation picture
+    b = {f"p/{i}.jpg": picture(200 + i) for i in range(3)}
+    ca, cb = _mirror(tmp_path, "a", a), _mirror(tmp_path, "b", b)
+    rule = ((r"^p/\d+\.jpg$", "authentic", s14.FAMILY, s14.STYLE),)
+    monkeypatch.setattr(s14, "PORTFOLIO2_SOURCES", (gd.Source("o/a", ca, "MIT", rule, cap_per_family=25),
+                                                    gd.Source("o/b", cb, "MIT", rule, cap_per_family=25)))
+    before = (out / "manifest.jsonl").read_text()
+    assert s14.main(["--mirrors", str(tmp_path / "m"), "--out", str(out), "--guard", str(script),
+                     "--against", str(confd), "--shared", str(tmp_path / "no-shared")]) == 0
+    assert (out / "manifest.jsonl").read_text().startswith(before)
+    new = [r for r in gd.load_manifest(out) if r.repo.startswith("o/")]
+    conf_id = next(r.id for r in gd.load_manifest(confd) if r.family == "fresh-conf2")
+    assert next(r for r in new if r.path == "p/9.jpg").dropped == f"near-duplicate of {conf_id}"
+    assert all(r.family == "portfolio" and r.label == "authentic" for r in new)
+    assert {r.split for r in new if not r.dropped} == {"train"}
+    assert [r.repo for r in new] == sorted(r.repo for r in new)  # the list's order is the manifest order
+    assert not any(r.repo.startswith("o/") for r in gd.load_manifest(confd))  # nothing added to the other set
