@@ -384,7 +384,7 @@ def export_weights(checkpoint: str | Path, dest: str | Path, meta: dict | None =
 
 
 def register(app) -> None:
-    """Add ``forgelens train localizer`` to the Typer app (``train export`` is in ``training.export``)."""
+    """Add ``forgelens train localizer`` and ``train interpolate`` to the Typer app (``train export`` is in ``training.export``)."""
     import typer
 
     from forgelens.cli_groups import command_group
@@ -415,3 +415,22 @@ def register(app) -> None:
                           init=str(init) if init else "", downscale_p=downscale_p, paste_p=paste_p)
         ckpt = train(cfg, resume=resume, log=lambda s: typer.echo(s, err=True))
         typer.echo(str(ckpt))
+
+    @train_app.command("interpolate")
+    def interpolate(
+        theta0: Path = typer.Argument(..., help="The original weights θ0 (e.g. the shipped safetensors)."),
+        theta1: Path = typer.Argument(..., help="A fine-tune of θ0 (checkpoint last.pt or exported weights)."),
+        out: Path = typer.Option(..., "-o", "--out", help="Checkpoint to write (.pt); export it with `train export`."),
+        alpha: float = typer.Option(0.5, "--alpha", help="θ = (1 − α)·θ0 + α·θ1 (WiSE-FT; the paper's default 0.5)."),
+    ) -> None:
+        """WiSE-FT: the element-wise mix of a localizer and its fine-tune (Wortsman et al., CVPR 2022)."""
+        from forgelens.errors import ForgeLensError
+        from forgelens.training.localizer_wise import wise_ft
+
+        if not 0.0 <= alpha <= 1.0:
+            raise typer.BadParameter("must lie in [0, 1]", param_hint="--alpha")
+        try:
+            typer.echo(str(wise_ft(theta0, theta1, out, alpha)))
+        except ForgeLensError as exc:
+            typer.echo(f"forgelens: {exc}", err=True)
+            raise typer.Exit(1) from None
