@@ -115,8 +115,11 @@ def test_repository_split_is_seeded_whole_and_recorded():
         "ItzLukaas/lukas-svendsen-photography", "fjmillman/millman-photography-v1"}
 
 
-def test_main_dedupes_against_the_confirmation_sets_and_splits_by_repository(tmp_path, guard, monkeypatch):
-    script, _mod = guard
+def run_portfolio_main(tmp_path, script, monkeypatch, module, list_name: str):
+    """Run a portfolio source module's ``main`` on two made-up repositories (o/a holds a copy of a picture of a
+    confirmation set kept outside the training set; o/b three new pictures) patched in as its ``list_name``.
+    Checks that the set's earlier manifest lines are kept and nothing is added to the confirmation set; returns
+    (the new records, keyed by (repo, path); the confirmation picture's id)."""
     out = tmp_path / "out"
     gd.build(out, None, None, script, extra=[(rec(0, "authentic", "stock-web"), png(picture(40)))], robust=False)
     confd = tmp_path / "conf"  # a confirmation set kept outside the training set
@@ -125,21 +128,26 @@ def test_main_dedupes_against_the_confirmation_sets_and_splits_by_repository(tmp
     a["p/9.jpg"] = picture(77)  # a confirmation picture
     b = {f"p/{i}.jpg": picture(200 + i) for i in range(3)}
     ca, cb = _mirror(tmp_path, "a", a), _mirror(tmp_path, "b", b)
-    rule = ((r"^p/\d+\.jpg$", "authentic", s13.FAMILY, s13.STYLE),)
-    monkeypatch.setattr(s13, "PORTFOLIO_SOURCES", (gd.Source("o/a", ca, "MIT", rule, cap_per_family=25),
-                                                   gd.Source("o/b", cb, "MIT", rule, cap_per_family=25)))
+    rule = ((r"^p/\d+\.jpg$", "authentic", module.FAMILY, module.STYLE),)
+    monkeypatch.setattr(module, list_name, (gd.Source("o/a", ca, "MIT", rule, cap_per_family=25),
+                                            gd.Source("o/b", cb, "MIT", rule, cap_per_family=25)))
     before = (out / "manifest.jsonl").read_text()
-    assert s13.main(["--mirrors", str(tmp_path / "m"), "--out", str(out), "--guard", str(script),
-                     "--against", str(confd), "--shared", str(tmp_path / "no-shared")]) == 0
+    assert module.main(["--mirrors", str(tmp_path / "m"), "--out", str(out), "--guard", str(script),
+                        "--against", str(confd), "--shared", str(tmp_path / "no-shared")]) == 0
     assert (out / "manifest.jsonl").read_text().startswith(before)
+    assert not any(r.repo.startswith("o/") for r in gd.load_manifest(confd))  # nothing added to the other set
     new = {(r.repo, r.path): r for r in gd.load_manifest(out) if r.repo.startswith("o/")}
-    conf_id = next(r.id for r in gd.load_manifest(confd) if r.family == "fresh-conf2")
+    return new, next(r.id for r in gd.load_manifest(confd) if r.family == "fresh-conf2")
+
+
+def test_main_dedupes_against_the_confirmation_sets_and_splits_by_repository(tmp_path, guard, monkeypatch):
+    script, _mod = guard
+    new, conf_id = run_portfolio_main(tmp_path, script, monkeypatch, s13, "PORTFOLIO_SOURCES")
     assert new[("o/a", "p/9.jpg")].dropped == f"near-duplicate of {conf_id}"
     assert all(r.family == "portfolio" and r.label == "authentic" for r in new.values())
     split = s13.seeded_split()
     for repo in ("o/a", "o/b"):
         assert {r.split for r in new.values() if r.repo == repo and not r.dropped} == {split[repo]}
-    assert not any(r.repo.startswith("o/") for r in gd.load_manifest(confd))  # nothing added to the other set
 
 
 def test_round_n5_rule_uses_n3x_the_declared_auc_slack_and_the_portfolio_clause():

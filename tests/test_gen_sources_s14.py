@@ -11,8 +11,7 @@ from forgelens.training import gen_sources_conf as conf
 from forgelens.training import gen_sources_s13 as s13
 from forgelens.training import gen_sources_s14 as s14
 from forgelens.training import generation_data as gd
-from tests.test_gen_sources_s12 import _mirror
-from tests.test_generation_data import picture, png, rec
+from tests.test_gen_sources_s13 import run_portfolio_main
 
 
 def _kept(src: gd.Source, path: str) -> bool:
@@ -93,25 +92,9 @@ def test_the_order_puts_the_styles_of_t5s_false_alarms_first():
 def test_main_sends_every_new_repository_to_training_and_dedupes_against_the_confirmation_sets(
         tmp_path, guard, monkeypatch):
     script, _mod = guard
-    out = tmp_path / "out"
-    gd.build(out, None, None, script, extra=[(rec(0, "authentic", "stock-web"), png(picture(40)))], robust=False)
-    confd = tmp_path / "conf"  # a confirmation set kept outside the training set
-    gd.build(confd, None, None, script, extra=[(rec(1, "authentic", "fresh-conf2"), png(picture(77)))], robust=False)
-    a = {f"p/{i}.jpg": picture(100 + i) for i in range(4)}
-    a["p/9.jpg"] = picture(77)  # a confirmation picture
-    b = {f"p/{i}.jpg": picture(200 + i) for i in range(3)}
-    ca, cb = _mirror(tmp_path, "a", a), _mirror(tmp_path, "b", b)
-    rule = ((r"^p/\d+\.jpg$", "authentic", s14.FAMILY, s14.STYLE),)
-    monkeypatch.setattr(s14, "PORTFOLIO2_SOURCES", (gd.Source("o/a", ca, "MIT", rule, cap_per_family=25),
-                                                    gd.Source("o/b", cb, "MIT", rule, cap_per_family=25)))
-    before = (out / "manifest.jsonl").read_text()
-    assert s14.main(["--mirrors", str(tmp_path / "m"), "--out", str(out), "--guard", str(script),
-                     "--against", str(confd), "--shared", str(tmp_path / "no-shared")]) == 0
-    assert (out / "manifest.jsonl").read_text().startswith(before)
-    new = [r for r in gd.load_manifest(out) if r.repo.startswith("o/")]
-    conf_id = next(r.id for r in gd.load_manifest(confd) if r.family == "fresh-conf2")
+    by_path, conf_id = run_portfolio_main(tmp_path, script, monkeypatch, s14, "PORTFOLIO2_SOURCES")
+    new = list(by_path.values())
     assert next(r for r in new if r.path == "p/9.jpg").dropped == f"near-duplicate of {conf_id}"
     assert all(r.family == "portfolio" and r.label == "authentic" for r in new)
     assert {r.split for r in new if not r.dropped} == {"train"}
     assert [r.repo for r in new] == sorted(r.repo for r in new)  # the list's order is the manifest order
-    assert not any(r.repo.startswith("o/") for r in gd.load_manifest(confd))  # nothing added to the other set
