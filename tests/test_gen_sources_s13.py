@@ -53,9 +53,10 @@ def test_portfolio_sources_are_new_pinned_licensed_real_and_capped():
     assert not set(repos) & s13.LEFT_OUT
 
 
-def test_check_refuses_reserved_unpinned_generated_other_keys_and_large_caps():
-    ok = s13.PORTFOLIO_SOURCES[0]
-    bad = [
+def bad_portfolio_sources(ok: gd.Source) -> list[gd.Source]:
+    """Variants of a good portfolio source that every portfolio list's check must refuse: reserved, unpinned,
+    without licence, generated, another source key, a cap over 25 or none."""
+    return [
         gd.Source("ianare/exif-samples", ok.commit, "MIT", ok.rules, cap_per_family=25),  # reserved
         gd.Source(ok.repo, "abc123", ok.licence, ok.rules, cap_per_family=25),  # unpinned
         gd.Source(ok.repo, ok.commit, "", ok.rules, cap_per_family=25),  # no licence
@@ -64,7 +65,10 @@ def test_check_refuses_reserved_unpinned_generated_other_keys_and_large_caps():
         gd.Source(ok.repo, ok.commit, ok.licence, ok.rules, cap_per_family=26),
         gd.Source(ok.repo, ok.commit, ok.licence, ok.rules, cap_per_family=0),  # uncapped
     ]
-    for src in bad:
+
+
+def test_check_refuses_reserved_unpinned_generated_other_keys_and_large_caps():
+    for src in bad_portfolio_sources(s13.PORTFOLIO_SOURCES[0]):
         with pytest.raises(ValueError):
             s13.check_portfolio_sources((src,))
 

@@ -11,7 +11,7 @@ from forgelens.training import gen_sources_conf as conf
 from forgelens.training import gen_sources_s13 as s13
 from forgelens.training import gen_sources_s14 as s14
 from forgelens.training import generation_data as gd
-from tests.test_gen_sources_s13 import run_portfolio_main
+from tests.test_gen_sources_s13 import bad_portfolio_sources, run_portfolio_main
 
 
 def _kept(src: gd.Source, path: str) -> bool:
@@ -45,16 +45,8 @@ def test_portfolio2_sources_are_new_pinned_licensed_real_capped_and_the_same_sou
 def test_check_refuses_a_validation_repository_reserved_unpinned_and_large_caps():
     ok = s14.PORTFOLIO2_SOURCES[0]
     val = next(r for r, v in s13.seeded_split().items() if v == "val")
-    bad = [
-        gd.Source(val, ok.commit, ok.licence, ok.rules, cap_per_family=25),  # a portfolio validation repository
-        gd.Source("ianare/exif-samples", ok.commit, "MIT", ok.rules, cap_per_family=25),  # reserved
-        gd.Source(ok.repo, "abc123", ok.licence, ok.rules, cap_per_family=25),  # unpinned
-        gd.Source(ok.repo, ok.commit, "", ok.rules, cap_per_family=25),  # no licence
-        gd.Source(ok.repo, ok.commit, ok.licence, ((r".", "generated", "portfolio", "x"),), cap_per_family=25),
-        gd.Source(ok.repo, ok.commit, ok.licence, ((r".", "authentic", "stock-web", "x"),), cap_per_family=25),
-        gd.Source(ok.repo, ok.commit, ok.licence, ok.rules, cap_per_family=26),
-    ]
-    for src in bad:
+    bad = [gd.Source(val, ok.commit, ok.licence, ok.rules, cap_per_family=25)]  # a portfolio validation repository
+    for src in bad + bad_portfolio_sources(ok):
         with pytest.raises(ValueError):
             s14.check_portfolio2_sources((src,))
 
