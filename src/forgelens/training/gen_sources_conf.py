@@ -313,31 +313,35 @@ def check_conf3_sources(generated: tuple[Source, ...] = CONF3_GENERATED,
     check_conf_sources(generated, real, families=CONF3_GEN_FAMILIES, real_key=FAMILY_REAL3)
 
 
-def conf3_overlaps() -> set[str]:
-    """Repositories of the third set that any other source list reads — the first two confirmation sets included —
-    or that appear twice: must stay empty."""
-    from forgelens.training import (
-        gen_sources_commercial,
-        gen_sources_families,
-        gen_sources_fresh,
-        gen_sources_real,
-        gen_sources_s13,
-        gen_sources_s14,
-        gen_sources_stock,
-    )
+def all_source_lists() -> tuple[Source, ...]:
+    """Every ``Source`` of every source-list module of ``forgelens.training`` (``generation_data`` and each
+    ``gen_sources_*`` module, this one included), found by name at call time: the session-13 / 14 lists import this
+    module, so importing them here would make an import circle; a list added later is covered without an edit."""
+    import importlib
+    import pkgutil
 
+    import forgelens.training as pkg
+
+    names = ["generation_data"] + sorted(m.name for m in pkgutil.iter_modules(pkg.__path__)
+                                         if m.name.startswith("gen_sources_"))
+    found: list[Source] = []
+    for name in names:
+        for v in vars(importlib.import_module(f"forgelens.training.{name}")).values():
+            if isinstance(v, Source):
+                found.append(v)
+            elif isinstance(v, tuple) and v and all(isinstance(x, Source) for x in v):
+                found.extend(v)
+    return tuple(found)
+
+
+def conf3_overlaps() -> set[str]:
+    """Repositories of the third set that any other source list of the project reads (``all_source_lists``, the first
+    two confirmation sets and every training list included), or that appear twice: must stay empty."""
     mine = CONF3_GENERATED + CONF3_REAL
     repos = [s.repo for s in mine]
     twice = {r for r in repos if repos.count(r) > 1}
-    others: list[Source] = list(gd.SOURCES) + list(CONF_GENERATED + CONF_REAL + CONF2_GENERATED + CONF2_REAL)
-    for mod in (s12, gen_sources_commercial, gen_sources_families, gen_sources_fresh, gen_sources_real,
-                gen_sources_s13, gen_sources_s14, gen_sources_stock):
-        for v in vars(mod).values():
-            if isinstance(v, Source):
-                others.append(v)
-            elif isinstance(v, tuple) and v and all(isinstance(x, Source) for x in v):
-                others.extend(v)
-    read = {s.repo.lower() for s in others}
+    own = {id(s) for s in mine}
+    read = {s.repo.lower() for s in all_source_lists() if id(s) not in own}
     return {r for r in repos if r.lower() in read} | twice
 
 
