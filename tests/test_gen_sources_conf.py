@@ -207,3 +207,107 @@ def test_study_s13_applies_session_12s_rule_verbatim():
     s12 = importlib.import_module("generation_confirm_s12")
     assert s13.rule is s12.rule
     assert (s12.MIN_GEN, s12.MIN_REAL, s12.MIN_MORE, s12.MAX_SHARE, s12.FA_SLACK, s12.MIN_REPO) == (40, 100, 5, 0.03, 1, 20)
+
+
+def _src3(repo: str) -> gd.Source:
+    return next(s for s in conf.CONF3_GENERATED + conf.CONF3_REAL if s.repo == repo)
+
+
+def test_third_set_is_pinned_licensed_new_and_read_by_no_other_list():
+    conf.check_conf3_sources()
+    assert not conf.conf3_overlaps()
+    earlier = {s.repo for s in conf.CONF_GENERATED + conf.CONF_REAL + conf.CONF2_GENERATED + conf.CONF2_REAL}
+    mine = [s.repo for s in conf.CONF3_GENERATED + conf.CONF3_REAL]
+    assert not earlier & set(mine) and len(mine) == len(set(mine))
+    assert len(conf.CONF3_GENERATED) >= 3 and len(conf.CONF3_REAL) >= 5  # the brief's repository floors
+    for s in conf.CONF3_GENERATED:
+        assert all(label == "generated" and fam in conf.CONF3_GEN_FAMILIES for _, label, fam, _ in s.rules)
+    for s in conf.CONF3_REAL:
+        assert all(label == "authentic" and fam == conf.FAMILY_REAL3 for _, label, fam, _ in s.rules)
+    for s in conf.CONF3_GENERATED + conf.CONF3_REAL:
+        assert s.cap_per_family == conf.CAP_PER_REPO
+
+
+def test_third_set_overlap_check_sees_every_training_list():
+    # yangliu2060's Nano Banana Pro pictures were looked at for this set: session 12's training list reads them
+    yl = gd.Source("yangliu2060/awesome-imagen-vs-gpt4o", "be885fa5720cf743dade54a1c5e85a6d586da1d4", "CC-BY-4.0",
+                   ((r"google\.jpg$", "generated", "gpt-image-2", "mixed"),))
+    old = conf.CONF3_GENERATED
+    try:
+        conf.CONF3_GENERATED = old + (yl,)
+        assert conf.conf3_overlaps() == {"yangliu2060/awesome-imagen-vs-gpt4o"}
+    finally:
+        conf.CONF3_GENERATED = old
+
+
+def test_third_set_check_refuses_reserved_unpinned_other_family_and_wrong_key():
+    good = conf.CONF3_GENERATED[0]
+    with pytest.raises(ValueError, match="reserved"):
+        conf.check_conf3_sources((replace(good, repo="c2pa-org/public-testfiles"),), ())
+    with pytest.raises(ValueError, match="pinned"):
+        conf.check_conf3_sources((replace(good, commit="main"),), ())
+    with pytest.raises(ValueError, match="not a confirmation"):
+        conf.check_conf3_sources((replace(good, rules=((r".", "generated", "flux-2", "mixed"),)),), ())
+    with pytest.raises(ValueError, match="fresh-conf3"):
+        conf.check_conf3_sources((), (replace(conf.CONF3_REAL[0], rules=((r".", "authentic", "fresh-conf2", "stock"),)),))
+
+
+def test_third_set_generated_path_rules_keep_only_photoreal_stated_outputs():
+    hi = _src3("HiAPIAI/awesome-gpt-image-2-prompts")
+    for ok in ("images/portrait_case1/output.jpg", "images/portrait_case17/output.jpg",
+               "images/portrait_photography_case26/output.png", "images/e_commerce_case20/output.png"):
+        assert _kept(hi, ok) == ("generated", "gpt-image-2"), ok
+    for out in ("images/portrait_case12/output.jpg", "images/portrait_case13/output.jpg",  # 3x3 contact grids
+                "images/portrait_case8/output.jpg",  # a phone-UI panel over the picture
+                "images/portrait_case18/output.jpg",  # a lettered desk poster
+                "images/poster_case1/output.jpg", "images/ui_case3/output.jpg", "images/comparison_case35/output.jpg",
+                "images/community_reference/xhs-07/output.jpg", "images/e_commerce_case21/output.png"):
+        assert _kept(hi, out) is None, out
+    zs = _src3("zhutao100/Z-Image.swift")
+    assert _kept(zs, "examples/z-image.png") == ("generated", "z-image")
+    assert _kept(zs, "examples/z-image-distill-control-hed.png") == ("generated", "z-image")
+    assert _kept(zs, "examples/z-image-turbo-control-pose.png") == ("generated", "z-image-turbo")
+    assert _kept(zs, "examples/z-image-turbo-lokr.png") == ("generated", "z-image-turbo")
+    assert _kept(zs, "examples/lora_lion.png") is None  # a child's-drawing LoRA
+    assert _kept(zs, "images/canny.jpg") is None  # the control inputs (photos / maps)
+    st = _src3("SamuelTallet/Z-Image-Turbo-Windows")
+    assert _kept(st, "docs/gallery/originals/image1.png") == ("generated", "z-image-turbo")
+    for out in ("docs/gallery/originals/image2.png", "docs/gallery/originals/image8.png",  # lettered pop-up, sketch
+                "docs/gallery/image1.webp"):  # the webp copies of the originals
+        assert _kept(st, out) is None, out
+
+
+def test_third_set_real_path_rules_leave_out_graphics_maps_and_logos():
+    wf = _src3("themefisher/wishfund-bulma")
+    assert _kept(wf, "source/images/gallery/3.jpg") == ("authentic", conf.FAMILY_REAL3)
+    for out in ("source/images/about/fiver1.jpg", "source/images/about/img-2.png", "source/images/bg/worldmap.png",
+                "source/images/blog/gallery-2.jpg", "theme/images/gallery/3.jpg", "source/images/logo.png"):
+        assert _kept(wf, out) is None, out
+    rp = _src3("themefisher/rappo-bootstrap")
+    assert _kept(rp, "source/images/work/12.jpg") == ("authentic", conf.FAMILY_REAL3)
+    assert _kept(rp, "source/images/bg/10.jpg") is None  # a world map
+    assert _kept(rp, "source/images/banner/p-4.jpg") is None  # a pattern
+    assert _kept(rp, "source/images/client/img-1.jpg") is None
+    cm = _src3("themefisher/classimax-bootstrap")
+    assert _kept(cm, "source/images/team/team2.jpg")
+    assert _kept(cm, "source/images/products/products-1.jpg") is None  # 3D renders of furniture
+    assert _kept(cm, "source/images/call-to-action/mockup.png") is None
+    hs = _src3("herschel666/photoblog")
+    assert _kept(hs, "_sets/nepal-2016/nepal-2016-01.jpg") == ("authentic", conf.FAMILY_REAL3)
+    nk = _src3("hey-nicolasklein/photography-portfolio")
+    assert _kept(nk, "public/images/gallery/DSCF_1.webp") and _kept(nk, "public/og.png") is None
+
+
+def test_study_s14c3_clauses_c_and_d():
+    _study()
+    s14 = importlib.import_module("generation_confirm_s14c3")
+    c3, f3 = {"N3x": 20, "N8r": 19}, {"N3x": 5, "N8r": 4}
+    cp, fp = {"N3x": 50, "N8r": 48}, {"N3x": 12, "N8r": 8}
+    assert [p for _, p in s14.clauses_cd(59, 184, c3, f3, cp, fp)] == [True, True]
+    assert [p for _, p in s14.clauses_cd(59, 184, {"N3x": 20, "N8r": 18}, f3, cp, fp)] == [False, True]  # C: −2
+    assert [p for _, p in s14.clauses_cd(59, 184, c3, {"N3x": 4, "N8r": 4}, cp, fp)] == [False, True]  # C: not fewer
+    assert [p for _, p in s14.clauses_cd(59, 184, c3, f3, {"N3x": 50, "N8r": 47}, fp)] == [True, False]  # D: −3
+    assert [p for _, p in s14.clauses_cd(59, 184, c3, f3, cp, {"N3x": 8, "N8r": 8})] == [True, False]  # D: not fewer
+    assert not s14.clauses_cd(39, 184, c3, f3, cp, fp)[0][1]  # under 40 generated: C not measured, fails
+    assert not s14.clauses_cd(59, 119, c3, f3, cp, fp)[0][1]  # under 120 real
+    assert (s14.MIN_GEN3, s14.MIN_REAL3, s14.SLACK_C, s14.SLACK_D) == (40, 120, 1, 2)

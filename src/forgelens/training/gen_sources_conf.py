@@ -235,12 +235,125 @@ def conf2_overlaps() -> set[str]:
         mine, s12.REAL_SOURCES + s12.GENERATED_SOURCES + s12.REAL_STYLE_SOURCES + CONF_GENERATED + CONF_REAL) | twice
 
 
+# --- Session 14: a third fresh confirmation set (``CONF3_*``), built the same way, from repositories that no source
+# list of the project (the first two confirmation sets included) reads. Same checks, same cap, every picture to ``val``.
+
+#: Source key of the third set's fresh real photographs (not a key any fit reads).
+FAMILY_REAL3 = "fresh-conf3"
+TAG3 = "s14conf3"
+#: Generated families the third set may hold: current generators as users meet them, any family (the lead's brief,
+#: session 14) — GPT Image 2 is a training family, Z-Image (base / distill LoRA) and Z-Image-Turbo are not.
+CONF3_GEN_FAMILIES = frozenset({"gpt-image-2", "z-image", "z-image-turbo"})
+
+#: HiAPIAI's GPT Image 2 gallery: photoreal portraits (the two 3x3 contact grids 12 / 13, the cosplay picture with a
+#: phone-UI panel 8 and the lettered desk poster 18 left out), the portrait-photography cases 19-26 and the
+#: e-commerce product photos 1-20 (the HiAPI team's own runs); posters, UI mockups, character sheets, ad creatives, the
+#: comparison cases (model per picture not certain) and the community-reference pictures left out.
+_HIAPI = (r"^images/(portrait_case([1-79]|1[014-7])|portrait_photography_case(19|2[0-6])"
+          r"|e_commerce_case([1-9]|1\d|20))/output\.(jpg|png)$")
+CONF3_GENERATED: tuple[Source, ...] = (
+    Source("HiAPIAI/awesome-gpt-image-2-prompts", "92ed9bcd93a93e036edd6244e76668a437985743",
+           "CC-BY-4.0 (LICENSE) for HiAPI's own parts and examples; community pictures remain their authors' "
+           "(NOTICE.md); every case generated with gpt-image-2 (the gallery's per-case m=gpt-image-2 link)",
+           ((_HIAPI, G, "gpt-image-2", "mixed"),), cap_per_family=CAP_PER_REPO),
+    Source("zhutao100/Z-Image.swift", "868fbeb539ca0b32aa4d5d6daefefb0f10b707d8",
+           "none stated (a Swift / MLX port of Z-Image); the README's own example outputs, model in the file name",
+           ((r"^examples/z-image(-distill)?(-control-(canny|depth|hed|pose))?\.png$", G, "z-image", "mixed"),
+            (r"^examples/z-image-turbo(-lokr|-control-(canny|depth|hed|pose))?\.png$", G, "z-image-turbo", "mixed")),
+           cap_per_family=CAP_PER_REPO),
+    Source("SamuelTallet/Z-Image-Turbo-Windows", "04d6f559bb78b709d82c1e609f0c1c56ea18701f",
+           "GPL-3.0 (LICENSE); the README's gallery 'generated using ZPix', added 2026-01-08 with the first release, "
+           "when the app ran Z-Image-Turbo only (FLUX.2 [klein] support came 2026-03-23)",
+           ((r"^docs/gallery/originals/image[013567]\.png$", G, "z-image-turbo", "mixed"),),
+           cap_per_family=CAP_PER_REPO),
+    Source("mneves75/z-image-mps-swift", "873268b30da0ff2bc95b95406d54d58bb337c2ba",
+           "MIT (LICENSE); the README's two example outputs of Tongyi-MAI/Z-Image-Turbo",
+           ((r"^(magicalforest|sample)\.png$", G, "z-image-turbo", "mixed"),), cap_per_family=CAP_PER_REPO),
+)
+
+
+def _real3(repo: str, commit: str, licence: str, pattern: str, style: str, exclude: str = r"$^") -> Source:
+    return Source(repo, commit, licence, ((pattern, R, FAMILY_REAL3, style),), exclude=exclude,
+                  cap_per_family=CAP_PER_REPO)
+
+
+CONF3_REAL: tuple[Source, ...] = (
+    _real3("herschel666/photoblog", "b1b53b3346d12982f08623b61c96662dc5f69263",
+           "MIT (LICENSE: the Gatsby starter's code); photos none stated (the author's travel photoblog, 2015-2018)",
+           r"^_sets/[^/]+/[^/]+\.(jpe?g|JPG)$", "stock"),
+    _real3("hey-nicolasklein/photography-portfolio", "980f9577eb2b1ace7067f04a1fe0236d92d2fb0b",
+           "none stated (a photographer's portfolio: concerts, football, portraits, street)",
+           r"^public/images/(stories|gallery|portfolio)/[^/]+\.(webp|jpe?g)$", "stock"),
+    _real3("ThomasGerasis/photography-portfolio", "2c84793a75ce97133352bd83bb19750ef869562b",
+           "none stated (a photographer's WordPress theme; stock-style portraits and street photos)",
+           r"^Source/wp-content/themes/vasakos/assets/(bg-img/[^/]+\.jpg"
+           r"|images/(bg-home|bg-homepage|bg-slider\d|bg_contact|about-me|industry)\.jpg)$", "stock"),
+    _real3("themefisher/wishfund-bulma", "962c7b673c3e1fcc2c657ab367716ec232fd522f",
+           "MIT (LICENSE); theme demo stock photos", r"^source/images/(about|bg|blog|gallery|team)/[^/]+\.(jpg|png)$",
+           "stock", exclude=r"about/(fiver1\.jpg|img-2\.png)|bg/worldmap|blog/gallery-\d|logo"),
+    _real3("themefisher/rappo-bootstrap", "d6a08092875a234fbd9755fb38b020d72d96e9e8",
+           "MIT (LICENSE); theme demo stock photos",
+           r"^source/images/(banner|bg|blog|process|projects|service|work)/[^/]+\.jpg$", "stock",
+           exclude=r"bg/10\.jpg|banner/p-4\.jpg"),
+    _real3("themefisher/timer-hugo", "9d78ba6a0dc9a41fc0282e40385eccc9c193799f",
+           "MIT (LICENSE); theme demo stock photos",
+           r"^exampleSite/assets/images/(about/about-company|author/(author|author-bg)|blog/post-\d|slider|team"
+           r"|team/team-\d)\.jpg$", "stock"),
+    _real3("themefisher/classimax-bootstrap", "97577ca04bf4ee736ab2f902f82f9a85e9b24e12",
+           "MIT (LICENSE); theme demo stock photos",
+           r"^source/images/(about/about|blog/post-[1-5]|call-to-action/cta-background|home/hero"
+           r"|description/subscription-back|team/team[1-4]|user/user-thumb)\.jpg$", "stock"),
+)
+
+
+def check_conf3_sources(generated: tuple[Source, ...] = CONF3_GENERATED,
+                        real: tuple[Source, ...] = CONF3_REAL) -> None:
+    """``check_conf_sources`` for the third set: generated rules in ``CONF3_GEN_FAMILIES``, real rules authentic
+    ``fresh-conf3`` pictures."""
+    check_conf_sources(generated, real, families=CONF3_GEN_FAMILIES, real_key=FAMILY_REAL3)
+
+
+def all_source_lists() -> tuple[Source, ...]:
+    """Every ``Source`` of every source-list module of ``forgelens.training`` (``generation_data`` and each
+    ``gen_sources_*`` module, this one included), found by name at call time: the session-13 / 14 lists import this
+    module, so importing them here would make an import circle; a list added later is covered without an edit."""
+    import importlib
+    import pkgutil
+
+    import forgelens.training as pkg
+
+    names = ["generation_data"] + sorted(m.name for m in pkgutil.iter_modules(pkg.__path__)
+                                         if m.name.startswith("gen_sources_"))
+    found: list[Source] = []
+    for name in names:
+        for v in vars(importlib.import_module(f"forgelens.training.{name}")).values():
+            if isinstance(v, Source):
+                found.append(v)
+            elif isinstance(v, tuple) and v and all(isinstance(x, Source) for x in v):
+                found.extend(v)
+    return tuple(found)
+
+
+def conf3_overlaps() -> set[str]:
+    """Repositories of the third set that any other source list of the project reads (``all_source_lists``, the first
+    two confirmation sets and every training list included), or that appear twice: must stay empty."""
+    mine = CONF3_GENERATED + CONF3_REAL
+    repos = [s.repo for s in mine]
+    twice = {r for r in repos if repos.count(r) > 1}
+    own = {id(s) for s in mine}
+    read = {s.repo.lower() for s in all_source_lists() if id(s) not in own}
+    return {r for r in repos if r.lower() in read} | twice
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = gd.extend_arguments("add a confirmation set's pictures (all validation) to a copy of a generation set")
-    ap.add_argument("--set", choices=("conf", "conf2"), default="conf",
-                    help="conf: session 12's set; conf2: session 13's second set")
+    ap.add_argument("--set", choices=("conf", "conf2", "conf3"), default="conf",
+                    help="conf: session 12's set; conf2: session 13's second set; conf3: session 14's third set")
     a = ap.parse_args(argv)
-    if a.set == "conf2":
+    if a.set == "conf3":
+        check_conf3_sources()
+        overlaps, sources, tag = conf3_overlaps(), CONF3_GENERATED + CONF3_REAL, TAG3
+    elif a.set == "conf2":
         check_conf2_sources()
         overlaps, sources, tag = conf2_overlaps(), CONF2_GENERATED + CONF2_REAL, TAG2
     else:
