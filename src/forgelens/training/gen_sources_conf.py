@@ -59,6 +59,8 @@ Usage::
 
 from __future__ import annotations
 
+import functools
+
 from forgelens.training import gen_sources_real as gsr
 from forgelens.training import gen_sources_s12 as s12
 from forgelens.training import generation_data as gd
@@ -90,8 +92,10 @@ CONF_GENERATED: tuple[Source, ...] = (
 )
 
 
-def _real(repo: str, commit: str, licence: str, pattern: str, style: str, exclude: str = r"$^") -> Source:
-    return Source(repo, commit, licence, ((pattern, R, FAMILY_REAL, style),), exclude=exclude,
+def _real(repo: str, commit: str, licence: str, pattern: str, style: str, exclude: str = r"$^",
+          family: str = FAMILY_REAL) -> Source:
+    """A real confirmation source: one rule, label real, the set's real source key ``family``, capped."""
+    return Source(repo, commit, licence, ((pattern, R, family, style),), exclude=exclude,
                   cap_per_family=CAP_PER_REPO)
 
 
@@ -192,9 +196,7 @@ CONF2_GENERATED: tuple[Source, ...] = (
 )
 
 
-def _real2(repo: str, commit: str, licence: str, pattern: str, style: str, exclude: str = r"$^") -> Source:
-    return Source(repo, commit, licence, ((pattern, R, FAMILY_REAL2, style),), exclude=exclude,
-                  cap_per_family=CAP_PER_REPO)
+_real2 = functools.partial(_real, family=FAMILY_REAL2)  # the second set's real sources
 
 
 CONF2_REAL: tuple[Source, ...] = (
@@ -272,9 +274,7 @@ CONF3_GENERATED: tuple[Source, ...] = (
 )
 
 
-def _real3(repo: str, commit: str, licence: str, pattern: str, style: str, exclude: str = r"$^") -> Source:
-    return Source(repo, commit, licence, ((pattern, R, FAMILY_REAL3, style),), exclude=exclude,
-                  cap_per_family=CAP_PER_REPO)
+_real3 = functools.partial(_real, family=FAMILY_REAL3)  # the third set's real sources
 
 
 CONF3_REAL: tuple[Source, ...] = (
