@@ -313,10 +313,12 @@ def check_conf3_sources(generated: tuple[Source, ...] = CONF3_GENERATED,
     check_conf_sources(generated, real, families=CONF3_GEN_FAMILIES, real_key=FAMILY_REAL3)
 
 
-def all_source_lists() -> tuple[Source, ...]:
+def all_source_lists(skip: frozenset[str] = frozenset()) -> tuple[Source, ...]:
     """Every ``Source`` of every source-list module of ``forgelens.training`` (``generation_data`` and each
     ``gen_sources_*`` module, this one included), found by name at call time: the session-13 / 14 lists import this
-    module, so importing them here would make an import circle; a list added later is covered without an edit."""
+    module, so importing them here would make an import circle; a list added later is covered without an edit. The
+    names in ``skip`` (a set's own lists, in this module) are left out — by name, not by object: run as ``__main__``
+    this module is loaded twice, and a source listed in two lists is still seen in the other."""
     import importlib
     import pkgutil
 
@@ -326,7 +328,9 @@ def all_source_lists() -> tuple[Source, ...]:
                                          if m.name.startswith("gen_sources_"))
     found: list[Source] = []
     for name in names:
-        for v in vars(importlib.import_module(f"forgelens.training.{name}")).values():
+        for key, v in vars(importlib.import_module(f"forgelens.training.{name}")).items():
+            if name == "gen_sources_conf" and key in skip:
+                continue
             if isinstance(v, Source):
                 found.append(v)
             elif isinstance(v, tuple) and v and all(isinstance(x, Source) for x in v):
@@ -340,7 +344,7 @@ def conf3_overlaps() -> set[str]:
     mine = CONF3_GENERATED + CONF3_REAL
     repos = [s.repo for s in mine]
     twice = {r for r in repos if repos.count(r) > 1}
-    read = {s.repo.lower() for s in all_source_lists() if s not in mine}  # by value: run as __main__, the module loads twice
+    read = {s.repo.lower() for s in all_source_lists(frozenset({"CONF3_GENERATED", "CONF3_REAL"}))}
     return {r for r in repos if r.lower() in read} | twice
 
 
@@ -441,7 +445,7 @@ def conf4_overlaps() -> set[str]:
     mine = CONF4_GENERATED + CONF4_REAL
     repos = [s.repo for s in mine]
     twice = {r for r in repos if repos.count(r) > 1}
-    read = {s.repo.lower() for s in all_source_lists() if s not in mine}  # by value: run as __main__, the module loads twice
+    read = {s.repo.lower() for s in all_source_lists(frozenset({"CONF4_GENERATED", "CONF4_REAL"}))}
     return {r for r in repos if r.lower() in read} | twice
 
 
