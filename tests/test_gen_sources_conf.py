@@ -311,3 +311,108 @@ def test_study_s14c3_clauses_c_and_d():
     assert not s14.clauses_cd(39, 184, c3, f3, cp, fp)[0][1]  # under 40 generated: C not measured, fails
     assert not s14.clauses_cd(59, 119, c3, f3, cp, fp)[0][1]  # under 120 real
     assert (s14.MIN_GEN3, s14.MIN_REAL3, s14.SLACK_C, s14.SLACK_D) == (40, 120, 1, 2)
+
+
+def _src4(repo: str) -> gd.Source:
+    return next(s for s in conf.CONF4_GENERATED + conf.CONF4_REAL if s.repo == repo)
+
+
+def test_fourth_set_is_pinned_licensed_new_and_read_by_no_other_list():
+    conf.check_conf4_sources()
+    assert not conf.conf4_overlaps()
+    earlier = {s.repo for s in conf.CONF_GENERATED + conf.CONF_REAL + conf.CONF2_GENERATED + conf.CONF2_REAL
+               + conf.CONF3_GENERATED + conf.CONF3_REAL}
+    mine = [s.repo for s in conf.CONF4_GENERATED + conf.CONF4_REAL]
+    assert not earlier & set(mine) and len(mine) == len(set(mine))
+    assert len(conf.CONF4_GENERATED) >= 3 and len(conf.CONF4_REAL) >= 5  # the brief's repository floors
+    for s in conf.CONF4_GENERATED:
+        assert all(label == "generated" and fam in conf.CONF4_GEN_FAMILIES for _, label, fam, _ in s.rules)
+        assert s.cap_per_family == conf.CAP4_GEN_PER_REPO == 20  # the brief: at most 20 from one repository
+    for s in conf.CONF4_REAL:
+        assert all(label == "authentic" and fam == conf.FAMILY_REAL4 for _, label, fam, _ in s.rules)
+        assert s.cap_per_family == conf.CAP_PER_REPO
+
+
+def test_overlap_checks_hold_when_the_module_runs_as_main():
+    # ``python -m forgelens.training.gen_sources_conf`` loads this module a second time (as __main__): the sources it
+    # finds by name are equal to, not identical with, the set's own, and must not count as read by another list
+    import runpy
+
+    ns = runpy.run_module("forgelens.training.gen_sources_conf", run_name="not_main")
+    assert ns["conf4_overlaps"]() == set() and ns["conf3_overlaps"]() == set()
+
+
+def test_fourth_set_overlap_check_sees_the_third_set_and_training_lists():
+    old = conf.CONF4_GENERATED
+    try:
+        conf.CONF4_GENERATED = old + (conf.CONF3_GENERATED[0],)
+        assert conf.conf4_overlaps() == {conf.CONF3_GENERATED[0].repo}
+    finally:
+        conf.CONF4_GENERATED = old
+
+
+def test_fourth_set_check_refuses_reserved_unpinned_other_family_wrong_key_and_over_cap():
+    good = conf.CONF4_GENERATED[0]
+    with pytest.raises(ValueError, match="reserved"):
+        conf.check_conf4_sources((replace(good, repo="c2pa-org/public-testfiles"),), ())
+    with pytest.raises(ValueError, match="pinned"):
+        conf.check_conf4_sources((replace(good, commit="main"),), ())
+    with pytest.raises(ValueError, match="flux-2"):
+        conf.check_conf4_sources((replace(good, rules=((r".", "generated", "flux-2", "mixed"),)),), ())
+    with pytest.raises(ValueError, match="20"):
+        conf.check_conf4_sources((replace(good, cap_per_family=40),), ())
+    with pytest.raises(ValueError, match="fresh-conf4"):
+        conf.check_conf4_sources((), (replace(conf.CONF4_REAL[0], rules=((r".", "authentic", "fresh-conf3", "stock"),)),))
+
+
+def test_fourth_set_generated_path_rules_keep_only_photoreal_stated_outputs():
+    jo = _src4("joesaiw1208-stack/awesome-gpt-image-2-commercial-prompts")
+    assert _kept(jo, "assets/examples/luxury-handbag-shelf-hero.png") == ("generated", "gpt-image-2")
+    for out in ("assets/examples/brand-typography-launch-poster.png", "assets/examples/lookbook-collection-grid.png",
+                "assets/examples/saas-case-study-page.png", "assets/examples/luxury-window-display-ooh.png",
+                "assets/examples/luxury-watch-macro-campaign.png"):  # past the first 20 photoreal in name order
+        assert _kept(jo, out) is None, out
+    az = _src4("AzhuTech/awesome-gpt-image-2-prompts")
+    assert _kept(az, "assets/generated/noir-detective-still.png") == ("generated", "gpt-image-2")
+    for out in ("assets/generated/anime-gacha-hero.png", "assets/generated/sticker-sheet.png",
+                "assets/generated/packaging-system.png", "docs/assets/generated/product-hero.png"):
+        assert _kept(az, out) is None, out
+    mu = _src4("muset-ai/awesome-nano-banana-pro")
+    assert _kept(mu, "cases/15/case.png") == ("generated", "nano-banana-pro")
+    assert _kept(mu, "cases/144/310.output.1.JPG") == ("generated", "nano-banana-pro")
+    for out in ("cases/3/case.webp", "cases/7/case.png", "cases/109/428.output.1.webp", "cases/142/308.output.1.JPG",
+                "cases/121/121.output.1.png"):  # CCTV overlay, newspaper, "Nano Banana 2" batch, grid, an edit
+        assert _kept(mu, out) is None, out
+    hx = _src4("haxlys/ideogram4-mps")
+    assert _kept(hx, "examples/result_village.png") == ("generated", "ideogram-4")
+    assert _kept(hx, "examples/result_pattern.png") is None and _kept(hx, "examples/webui-screenshot.png") is None
+
+
+def test_fourth_set_real_path_rules_leave_out_logos_flags_and_screenshots():
+    tl = _src4("tosia921/Lekawa-Photography-Portfolio")
+    assert _kept(tl, "nextjs-frontend/public/images/gray1.jpg") == ("authentic", conf.FAMILY_REAL4)
+    for out in ("nextjs-frontend/public/images/LogoWhite.png", "nextjs-frontend/public/images/UKFlag.png",
+                "nextjs-frontend/public/images/LekawaScreenshot.png", "nextjs-frontend/public/images/LandingPagePhone.jpg"):
+        assert _kept(tl, out) is None, out
+    ml = _src4("mallocs/photoblog")
+    assert _kept(ml, "public/posts/sunsets/IMG_7084.JPG") == ("authentic", conf.FAMILY_REAL4)
+    assert _kept(ml, "public/assets/authors/default.png") is None and _kept(ml, "public/assets/watermark.png") is None
+    k1 = _src4("k1monfared/photoblog")
+    assert _kept(k1, "gallery/IMG_2430.png") and _kept(k1, "gallery/IMG_2435.png") is None
+    fd = _src4("Fady7618/Photography-Portfolio")
+    assert _kept(fd, "public/wedding/wedding2.webp") and _kept(fd, "public/camera2-removebg-preview.png") is None
+
+
+def test_study_s14c4_clauses_b_and_c():
+    _study()
+    s14 = importlib.import_module("generation_confirm_s14c4")
+    c4, f4 = {"N3x": 20, "N8": 23}, {"N3x": 3, "N8": 3}
+    cp, fp = {"N3x": 60, "N8": 68}, {"N3x": 12, "N8": 13}
+    assert [p for _, p in s14.clauses_bc(49, 144, c4, f4, 614, cp, fp)] == [True, True]
+    assert [p for _, p in s14.clauses_bc(49, 144, {"N3x": 20, "N8": 22}, f4, 614, cp, fp)] == [False, True]  # B: +2
+    assert [p for _, p in s14.clauses_bc(49, 144, c4, {"N3x": 3, "N8": 4}, 614, cp, fp)] == [False, True]  # B: FA
+    assert [p for _, p in s14.clauses_bc(49, 144, c4, f4, 614, {"N3x": 60, "N8": 67}, fp)] == [True, False]  # C: +7
+    assert [p for _, p in s14.clauses_bc(49, 144, c4, f4, 614, cp, {"N3x": 12, "N8": 14})] == [True, False]  # C: +2
+    assert [p for _, p in s14.clauses_bc(49, 144, c4, f4, 400, cp, fp)] == [True, False]  # C: 13 > 3 % of 400
+    assert not s14.clauses_bc(39, 144, c4, f4, 614, cp, fp)[0][1]  # under 40 generated: B not measured, fails
+    assert not s14.clauses_bc(49, 119, c4, f4, 614, cp, fp)[0][1]  # under 120 real

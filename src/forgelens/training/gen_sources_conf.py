@@ -313,10 +313,12 @@ def check_conf3_sources(generated: tuple[Source, ...] = CONF3_GENERATED,
     check_conf_sources(generated, real, families=CONF3_GEN_FAMILIES, real_key=FAMILY_REAL3)
 
 
-def all_source_lists() -> tuple[Source, ...]:
+def all_source_lists(skip: frozenset[str] = frozenset()) -> tuple[Source, ...]:
     """Every ``Source`` of every source-list module of ``forgelens.training`` (``generation_data`` and each
     ``gen_sources_*`` module, this one included), found by name at call time: the session-13 / 14 lists import this
-    module, so importing them here would make an import circle; a list added later is covered without an edit."""
+    module, so importing them here would make an import circle; a list added later is covered without an edit. The
+    names in ``skip`` (a set's own lists, in this module) are left out — by name, not by object: run as ``__main__``
+    this module is loaded twice, and a source listed in two lists is still seen in the other."""
     import importlib
     import pkgutil
 
@@ -326,7 +328,9 @@ def all_source_lists() -> tuple[Source, ...]:
                                          if m.name.startswith("gen_sources_"))
     found: list[Source] = []
     for name in names:
-        for v in vars(importlib.import_module(f"forgelens.training.{name}")).values():
+        for key, v in vars(importlib.import_module(f"forgelens.training.{name}")).items():
+            if name == "gen_sources_conf" and key in skip:
+                continue
             if isinstance(v, Source):
                 found.append(v)
             elif isinstance(v, tuple) and v and all(isinstance(x, Source) for x in v):
@@ -340,17 +344,120 @@ def conf3_overlaps() -> set[str]:
     mine = CONF3_GENERATED + CONF3_REAL
     repos = [s.repo for s in mine]
     twice = {r for r in repos if repos.count(r) > 1}
-    own = {id(s) for s in mine}
-    read = {s.repo.lower() for s in all_source_lists() if id(s) not in own}
+    read = {s.repo.lower() for s in all_source_lists(frozenset({"CONF3_GENERATED", "CONF3_REAL"}))}
+    return {r for r in repos if r.lower() in read} | twice
+
+
+# --- Session 14, round 4: a fourth fresh confirmation set (``CONF4_*``), built the same way, from repositories that no
+# source list of the project (the first three confirmation sets included) reads. Same checks and processing, every picture
+# to ``val``; at most ``CAP4_GEN_PER_REPO`` generated pictures from one repository (the lead's brief, fixed before any count).
+
+#: Source key of the fourth set's fresh real photographs (not a key any fit reads).
+FAMILY_REAL4 = "fresh-conf4"
+TAG4 = "s14conf4"
+#: At most this many generated pictures from one repository (the brief: at most 20 from one repository).
+CAP4_GEN_PER_REPO = 20
+#: Generated families the fourth set may hold: GPT Image 2 and Nano Banana Pro (training families), Ideogram 4 (not).
+CONF4_GEN_FAMILIES = frozenset({"gpt-image-2", "nano-banana-pro", "ideogram-4"})
+
+#: joesaiw1208-stack's GPT Image 2 commercial examples: the first 20, in name order, of the photoreal product / still-life /
+#: interior / on-model pictures; posters, banners, collages, landing pages, infographics, lookbook grids, UI / SaaS pages,
+#: billboards, the lettered window display and the lettered social covers left out.
+_JOESAIW = (r"^assets/examples/(beauty-campaign-kv-editorial|boot-craftsmanship-vertical-launch"
+            r"|boutique-hotel-lobby-editorial|bridal-ring-macro-detail|chef-tasting-menu-plating-campaign"
+            r"|clean-supplement-packshot|clinical-beauty-dropper-detail|editorial-fashion-flatlay"
+            r"|fine-fragrance-obsidian-hero|flagship-smartphone-cinematic-launch|footwear-floating-hero"
+            r"|haute-jewelry-maison-salon|haute-parfum-nocturne-series|heritage-leather-goods-maison-hero"
+            r"|holiday-gift-box-hero|horology-maison-midnight-atelier|kitchen-appliance-countertop-demo"
+            r"|luxury-editorial-bookshelf-scene|luxury-ev-night-showroom|luxury-handbag-shelf-hero)\.png$")
+#: AzhuTech's GPT Image 2 gallery (``catalog/prompts.json``: ``model: gpt-image-2`` for every entry): the photoreal
+#: cinematic-film, beauty-photography and commercial outputs; game art, anime, mascots, icons, stickers, diagrams, the SaaS
+#: hero and the lettered packaging system left out.
+_AZHU = (r"^assets/generated/(architectural-concept|beauty-golden-hour-portrait|desert-chase-frame|editorial-header"
+         r"|neon-beauty-editorial|noir-detective-still|period-drama-window|product-hero|rainy-window-portrait"
+         r"|space-opera-bridge|vintage-film-model)\.png$")
+#: muset-ai's Nano Banana Pro gallery: text-to-image cases only (no ``reference_images`` in ``case.yml``), photoreal
+#: Cinematic-Photo / Physics / Multi-Character cases; the cases 93-113 (some titled "Nano Banana 2": the model of that
+#: batch is not certain), lettered signs / newspapers / labels, CCTV overlays, grids, comics and stylized renders left out.
+_MUSET = (r"^cases/(1/case\.jpg|(8|14|15|19|21|27|28|30|31)/case\.png|134/216\.output\.1\.jpg"
+          r"|(143/309|144/310|148/314|150/316|151/317)\.output\.1\.JPG|166/111\.output\.1\.webp)$")
+
+CONF4_GENERATED: tuple[Source, ...] = (
+    Source("joesaiw1208-stack/awesome-gpt-image-2-commercial-prompts", "6f9b01fd21efbc05cfdde1176fc988013d3c4a9b",
+           "MIT (LICENSE); the repository's own GPT-Image-2 example outputs (CONTRIBUTING: 'example outputs generated "
+           "from prompts in this repo')",
+           ((_JOESAIW, G, "gpt-image-2", "mixed"),), cap_per_family=CAP4_GEN_PER_REPO),
+    Source("AzhuTech/awesome-gpt-image-2-prompts", "fbe97c2f3f13e6dbd10c46f9b566524f248647b0",
+           "CC0-1.0 (LICENSE); generated demo images, model gpt-image-2 per entry (catalog/prompts.json)",
+           ((_AZHU, G, "gpt-image-2", "mixed"),), cap_per_family=CAP4_GEN_PER_REPO),
+    Source("muset-ai/awesome-nano-banana-pro", "73a8b7daf15b2b6f8a08451df3f7372203ca8430",
+           "CC-BY-4.0 (LICENSE); community pictures credited per case (ATTRIBUTION.yml); images generated by "
+           "Nano-Banana-Pro (README)",
+           ((_MUSET, G, "nano-banana-pro", "mixed"),), cap_per_family=CAP4_GEN_PER_REPO),
+    Source("haxlys/ideogram4-mps", "c945f95f81982321c425041adf5f307a617e546d",
+           "MIT (LICENSE); the README's example outputs of Ideogram 4 (MLX / mflux runtime)",
+           ((r"^examples/result(_village)?\.png$", G, "ideogram-4", "mixed"),), cap_per_family=CAP4_GEN_PER_REPO),
+)
+
+
+_real4 = functools.partial(_real, family=FAMILY_REAL4)  # the fourth set's real sources
+
+
+CONF4_REAL: tuple[Source, ...] = (
+    _real4("k1monfared/photoblog", "986948753d095002c473b72fb771d5acef7351f4",
+           "Unlicense (LICENSE: public domain); the author's camera photos (birds, animals, Victoria BC street scenes)",
+           r"^gallery/IMG_\d*[0-3]\.png$", "stock"),
+    _real4("MaximMurphy/photography-portfolio", "cd9bc13cd84d6601f57bc03ae9d17f4872a422a5",
+           "none stated (a photographer's film travel photos: California, France, Ireland, Maryland, Mexico, Ohio, UK)",
+           r"^public/photos/[^/]+/[^/]+\.webp$", "stock"),
+    _real4("Fady7618/Photography-Portfolio", "9e706a0934eb650551de5a1050ad8ed6a848ebfc",
+           "none stated (a photography site's Unsplash stock photos of graduations and weddings, photographers credited "
+           "in the file names)", r"^public/(events|wedding)/[^/]+\.(jpe?g|webp)$", "stock"),
+    _real4("imarcowenzel/exposure-photoblog", "e28b59384b273a6e4cc36676be501574c9ecb2c6",
+           "none stated (a photoblog demo's stock photos: portraits, pets, a landscape)", r"^public/[^/]+\.jpe?g$",
+           "stock"),
+    _real4("mallocs/photoblog", "2fa4c2c918d35e02eb8218a0de7e1da0ebe595a9",
+           "none stated (the author's phone photos of sunsets and snow; the demo's goat author pictures)",
+           r"^public/(assets/authors/(billy|harold|joe|tim)\.jpeg|posts/[^/]+/IMG_\d+\.JPG)$", "stock"),
+    _real4("tosia921/Lekawa-Photography-Portfolio", "2fba82cede6d347b7de661a4452d699869b52626",
+           "none stated (a portrait photographer's site)",
+           r"^nextjs-frontend/public/images/(LandingPageDesktop|ManInSuitHome|WomenYellowTopHome|alicjaHome|gray[12]"
+           r"|image[1-4]-min)\.jpg$", "stock"),
+    _real4("theHoracle/Photography-portfolio", "cd554fc3f0661df27a9e78543bb992ed09490b6a",
+           "none stated (a portrait photographer's site: studio portraits, concert and awards press-like photos)",
+           r"^public/(gallery|img)/[^/]+\.(jpe?g|webp)$", "stock"),
+)
+
+
+def check_conf4_sources(generated: tuple[Source, ...] = CONF4_GENERATED,
+                        real: tuple[Source, ...] = CONF4_REAL) -> None:
+    """``check_conf_sources`` for the fourth set: generated rules in ``CONF4_GEN_FAMILIES`` capped at
+    ``CAP4_GEN_PER_REPO``, real rules authentic ``fresh-conf4`` pictures."""
+    check_conf_sources(generated, real, families=CONF4_GEN_FAMILIES, real_key=FAMILY_REAL4)
+    for s in generated:
+        if s.cap_per_family is None or s.cap_per_family > CAP4_GEN_PER_REPO:
+            raise ValueError(f"{s.repo}: more than {CAP4_GEN_PER_REPO} generated pictures allowed")
+
+
+def conf4_overlaps() -> set[str]:
+    """Repositories of the fourth set that any other source list of the project reads (``all_source_lists``: the first
+    three confirmation sets and every training list included), or that appear twice: must stay empty."""
+    mine = CONF4_GENERATED + CONF4_REAL
+    repos = [s.repo for s in mine]
+    twice = {r for r in repos if repos.count(r) > 1}
+    read = {s.repo.lower() for s in all_source_lists(frozenset({"CONF4_GENERATED", "CONF4_REAL"}))}
     return {r for r in repos if r.lower() in read} | twice
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = gd.extend_arguments("add a confirmation set's pictures (all validation) to a copy of a generation set")
-    ap.add_argument("--set", choices=("conf", "conf2", "conf3"), default="conf",
-                    help="conf: session 12's set; conf2: session 13's second set; conf3: session 14's third set")
+    ap.add_argument("--set", choices=("conf", "conf2", "conf3", "conf4"), default="conf",
+                    help="conf: session 12's set; conf2: session 13's second set; conf3: session 14's third set; conf4: its fourth set")
     a = ap.parse_args(argv)
-    if a.set == "conf3":
+    if a.set == "conf4":
+        check_conf4_sources()
+        overlaps, sources, tag = conf4_overlaps(), CONF4_GENERATED + CONF4_REAL, TAG4
+    elif a.set == "conf3":
         check_conf3_sources()
         overlaps, sources, tag = conf3_overlaps(), CONF3_GENERATED + CONF3_REAL, TAG3
     elif a.set == "conf2":
