@@ -72,21 +72,36 @@ def clauses_cd(n_gen3: int, n_real3: int, called3: dict[str, int], fa3: dict[str
     return [c, d]
 
 
-def main(argv: list[str] | None = None) -> int:
+def score_fresh_sets(argv: list[str] | None, default_data: Path, needs: str):
+    """Parse ``--data`` / ``--model``, score the trivial baseline and every model's combined P(generated) on the set's
+    table, and return (table, scores, {1: masks, 2: masks, 3: masks}) — each masks = (generated, real) of one fresh
+    confirmation set. Shared by the third and fourth sets' studies."""
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", type=Path, default=Path("/work/gen-data-s14conf3"))
+    ap.add_argument("--data", type=Path, default=default_data)
     ap.add_argument("--model", action="append", default=None,
-                    help="NAME=fit_generation.py --out folder (repeatable); clauses C / D need N3x and N8r")
+                    help=f"NAME=fit_generation.py --out folder (repeatable); {needs}")
     a = ap.parse_args(argv)
     models = dict(m.split("=", 1) for m in (a.model or []))
     t = Table(a.data)
     scored: dict[str, tuple[np.ndarray, float]] = {"trivial baseline": Scorers(t, None).scores(t)["trivial"]}
     for name, path in models.items():
         scored[name] = Scorers(t, Path(path)).scores(t)["combined"]
+    masks = {3: fresh_masks(t, CONF3_GENERATED, FAMILY_REAL3), 2: fresh_masks(t, CONF2_GENERATED, FAMILY_REAL2),
+             1: fresh_masks(t, CONF_GENERATED, FAMILY_REAL)}
+    return t, scored, masks
 
-    gen3, real3 = fresh_masks(t, CONF3_GENERATED, FAMILY_REAL3)
-    gen2, real2 = fresh_masks(t, CONF2_GENERATED, FAMILY_REAL2)
-    gen1, real1 = fresh_masks(t, CONF_GENERATED, FAMILY_REAL)
+
+def print_clauses(items: list[tuple[str, bool]], title: str, names: str) -> None:
+    """The lead's clauses as measured, one line each, and the verdict."""
+    print(f"\n{title}")
+    for text, passed in items:
+        print(f"- {text}: {'pass' if passed else 'FAIL'}")
+    print(f"=> clauses {names} " + ("pass" if all(p for _, p in items) else "FAIL"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    t, scored, masks = score_fresh_sets(argv, Path("/work/gen-data-s14conf3"), "clauses C / D need N3x and N8r")
+    (gen1, real1), (gen2, real2), (gen3, real3) = masks[1], masks[2], masks[3]
     c3, f3, _ = report(t, scored, gen3, real3, "Third fresh set (session 14; clause C)")
     report(t, scored, gen2, real2, "Second fresh set (session 13; beside)", by_file=False)
     report(t, scored, gen1, real1, "First fresh set (session 12; beside)", by_file=False)
@@ -95,10 +110,7 @@ def main(argv: list[str] | None = None) -> int:
                        by_file=True)
     if {"N3x", "N8r"} <= set(scored):
         items = clauses_cd(int(gen3.sum()), int(real3.sum()), c3, f3, cp, fp)
-        print("\nClauses C and D of the lead's rule (03:57 UTC), N8r against N3x:")
-        for text, passed in items:
-            print(f"- {text}: {'pass' if passed else 'FAIL'}")
-        print("=> clauses C and D " + ("pass" if all(p for _, p in items) else "FAIL"))
+        print_clauses(items, "Clauses C and D of the lead's rule (03:57 UTC), N8r against N3x:", "C and D")
     return 0
 
 

@@ -22,33 +22,20 @@ s14gen3's measurements on the validation split: this script does not touch that 
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
-
-import numpy as np
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fit"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "accuracy"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from accuracy_generation import Scorers  # noqa: E402
-from fit_generation import Table  # noqa: E402
 from generation_confirm_s12 import fresh_masks  # noqa: E402
 from generation_confirm_s13 import report  # noqa: E402
+from generation_confirm_s14c3 import print_clauses, score_fresh_sets  # noqa: E402
 
-from forgelens.training.gen_sources_conf import (  # noqa: E402
-    CONF2_GENERATED,
-    CONF3_GENERATED,
-    CONF4_GENERATED,
-    CONF_GENERATED,
-    FAMILY_REAL,
-    FAMILY_REAL2,
-    FAMILY_REAL3,
-    FAMILY_REAL4,
-)
+from forgelens.training.gen_sources_conf import CONF4_GENERATED, FAMILY_REAL4  # noqa: E402
 
 #: Clause B's size floor on set 4 (below it B is not measured and the candidate fails).
 MIN_GEN4, MIN_REAL4 = 40, 120
@@ -77,21 +64,9 @@ def clauses_bc(n_gen4: int, n_real4: int, called4: dict[str, int], fa4: dict[str
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--data", type=Path, default=Path("/work/gen-data-s14conf4"))
-    ap.add_argument("--model", action="append", default=None,
-                    help="NAME=fit_generation.py --out folder (repeatable); clauses B / C need N3x and N8")
-    a = ap.parse_args(argv)
-    models = dict(m.split("=", 1) for m in (a.model or []))
-    t = Table(a.data)
-    scored: dict[str, tuple[np.ndarray, float]] = {"trivial baseline": Scorers(t, None).scores(t)["trivial"]}
-    for name, path in models.items():
-        scored[name] = Scorers(t, Path(path)).scores(t)["combined"]
-
+    t, scored, masks = score_fresh_sets(argv, Path("/work/gen-data-s14conf4"), "clauses B / C need N3x and N8")
+    (gen1, real1), (gen2, real2), (gen3, real3) = masks[1], masks[2], masks[3]
     gen4, real4 = fresh_masks(t, CONF4_GENERATED, FAMILY_REAL4)
-    gen3, real3 = fresh_masks(t, CONF3_GENERATED, FAMILY_REAL3)
-    gen2, real2 = fresh_masks(t, CONF2_GENERATED, FAMILY_REAL2)
-    gen1, real1 = fresh_masks(t, CONF_GENERATED, FAMILY_REAL)
     c4, f4, _ = report(t, scored, gen4, real4, "Fourth fresh set (session 14, round 4; clause B)")
     report(t, scored, gen3, real3, "Third fresh set (beside)", by_file=False)
     report(t, scored, gen1 | gen2 | gen3, real1 | real2 | real3, "Sets 1 + 2 + 3 pooled (beside: s14conf3's table)",
@@ -100,10 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     cp, fp, _ = report(t, scored, pool_g, pool_r, "Sets 1-4 pooled (clause C)", by_file=True)
     if {"N3x", "N8"} <= set(scored):
         items = clauses_bc(int(gen4.sum()), int(real4.sum()), c4, f4, int(pool_r.sum()), cp, fp)
-        print("\nClauses B and C of the lead's rule (04:30 UTC), N8 against N3x:")
-        for text, passed in items:
-            print(f"- {text}: {'pass' if passed else 'FAIL'}")
-        print("=> clauses B and C " + ("pass" if all(p for _, p in items) else "FAIL"))
+        print_clauses(items, "Clauses B and C of the lead's rule (04:30 UTC), N8 against N3x:", "B and C")
     return 0
 
 
