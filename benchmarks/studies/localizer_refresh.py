@@ -18,7 +18,7 @@ map moved accordingly. This writes copies of the cache files (``fit_detection.py
   area pooling; ``--check`` prints how far ``F_grid(old)`` is from the cached fused map (the size of the
   approximation), and running with the cache's own weights must give back the cached map and verdicts.
 
-    python benchmarks/studies/localizer_refresh.py --weights L.onnx --cache CACHE/set --images IMAGES --out OUT/set
+    PYTHONPATH=src:. python benchmarks/studies/localizer_refresh.py --weights L.onnx --cache CACHE/set --images IMAGES --out OUT/set
 
 Every other field is copied unchanged; a cache entry that recorded an analysis error, or whose picture is
 missing, is copied unchanged and counted; a picture the analysis rejects is named and left out.
@@ -101,38 +101,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=0, help="only the first N files (a check)")
     ap.add_argument("--check", action="store_true", help="print the map change per file")
     a = ap.parse_args(argv)
-    if a.out.resolve() == a.cache.resolve():
-        raise SystemExit("--out must differ from --cache (the cache is kept as it was)")
-    a.out.mkdir(parents=True, exist_ok=True)
-    from forgelens.errors import ForgeLensError
+    from benchmarks.studies.refresh_traces import refresh_cache
 
-    counts: dict[str, int] = {}
     gaps: list[float] = []
+
+    def refresh(src: Path, image: Path, dest: Path) -> str:
+        what, gap = refresh_one(src, image, a.weights, dest)
+        if gap is not None:
+            gaps.append(gap)
+        if a.check and what == "refreshed":
+            z0, z1 = np.load(src), np.load(dest)
+            k = f"map__{NAME}"
+            dm = float(np.abs(z0[k].astype(np.float32) - z1[k].astype(np.float32)).max()) if k in z0 and k in z1 else None
+            df = float(np.abs(z0["fused"].astype(np.float32) - z1["fused"].astype(np.float32)).max())
+            print(f"{src.name}: max |Δ localizer map| {dm}, max |Δ fused| {df:.4f}, grid-fusion gap {gap}")
+        return what
+
     t0 = time.perf_counter()
-    files = sorted(a.cache.glob("*.npz"))
-    for src in files[: a.limit or None]:
-        dest = a.out / src.name
-        if dest.exists():
-            counts["already done"] = counts.get("already done", 0) + 1
-            continue
-        try:
-            meta = json.loads(str(np.load(src, allow_pickle=False)["meta"]))
-            what, gap = refresh_one(src, a.images / meta.get("image", ""), a.weights, dest)
-            if gap is not None:
-                gaps.append(gap)
-            if a.check and what == "refreshed":
-                z0, z1 = np.load(src), np.load(dest)
-                k = f"map__{NAME}"
-                dm = float(np.abs(z0[k].astype(np.float32) - z1[k].astype(np.float32)).max()) if k in z0 and k in z1 else None
-                df = float(np.abs(z0["fused"].astype(np.float32) - z1["fused"].astype(np.float32)).max())
-                print(f"{src.name}: max |Δ localizer map| {dm}, max |Δ fused| {df:.4f}, grid-fusion gap {gap}")
-        except ForgeLensError as exc:
-            print(f"{src}: picture rejected by the analysis ({exc}); not copied")
-            what = "left out (picture rejected)"
-        except (OSError, ValueError, KeyError) as exc:
-            print(f"{src}: unreadable cache file or picture ({type(exc).__name__}: {exc}); not copied")
-            what = "left out (unreadable)"
-        counts[what] = counts.get(what, 0) + 1
+    counts = refresh_cache(a.cache, a.images, a.out, refresh, a.limit)
     g = f"; grid-fusion gap (|F_grid(old) − cached fused|) median {np.median(gaps):.4f}, max {max(gaps):.4f}" if gaps else ""
     print(f"{a.cache} → {a.out}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
           + f" in {time.perf_counter() - t0:.0f} s{g}")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +56,37 @@ def refresh_one(src: Path, image: Path, detectors: list[str], dest: Path) -> str
     return "refreshed"
 
 
+def refresh_cache(cache: Path, images: Path, out: Path, refresh: Callable[[Path, Path, Path], str],
+                  limit: int = 0) -> dict[str, int]:
+    """Walk a folder of cached analyses into ``out``: ``refresh(src, picture, dest)`` writes ``dest`` for each
+    ``*.npz`` not yet there and returns what happened (a short phrase, counted). A picture the analysis rejects
+    or an unreadable cache file or picture is named with the reason and left out; the cache itself is never
+    written. ``limit`` > 0: only the first files (a check). Returns the counts. Shared by this script and
+    ``localizer_refresh.py``."""
+    if out.resolve() == cache.resolve():
+        raise SystemExit("--out must differ from --cache (the cache is kept as it was)")
+    out.mkdir(parents=True, exist_ok=True)
+    from forgelens.errors import ForgeLensError
+
+    counts: dict[str, int] = {}
+    for src in sorted(cache.glob("*.npz"))[: limit or None]:
+        dest = out / src.name
+        if dest.exists():
+            counts["already done"] = counts.get("already done", 0) + 1
+            continue
+        try:
+            meta = json.loads(str(np.load(src, allow_pickle=False)["meta"]))
+            what = refresh(src, images / meta.get("image", ""), dest)
+        except ForgeLensError as exc:
+            print(f"{src}: picture rejected by the analysis ({exc}); not copied")
+            what = "left out (picture rejected)"
+        except (OSError, ValueError, KeyError) as exc:  # not an npz, no meta, broken JSON, unreadable picture
+            print(f"{src}: unreadable cache file or picture ({type(exc).__name__}: {exc}); not copied")
+            what = "left out (unreadable)"
+        counts[what] = counts.get(what, 0) + 1
+    return counts
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--detector", action="append", required=True, help="detector to re-run (repeatable)")
@@ -62,27 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--images", type=Path, required=True, help="folder the cached 'image' paths are relative to")
     ap.add_argument("--out", type=Path, required=True, help="new folder for the refreshed copies")
     a = ap.parse_args(argv)
-    if a.out.resolve() == a.cache.resolve():
-        raise SystemExit("--out must differ from --cache (the cache is kept as it was)")
-    a.out.mkdir(parents=True, exist_ok=True)
-    from forgelens.errors import ForgeLensError
-
-    counts: dict[str, int] = {}
-    for src in sorted(a.cache.glob("*.npz")):
-        dest = a.out / src.name
-        if dest.exists():
-            counts["already done"] = counts.get("already done", 0) + 1
-            continue
-        try:
-            meta = json.loads(str(np.load(src, allow_pickle=False)["meta"]))
-            what = refresh_one(src, a.images / meta.get("image", ""), a.detector, dest)
-        except ForgeLensError as exc:
-            print(f"{src}: picture rejected by the analysis ({exc}); not copied")
-            what = "left out (picture rejected)"
-        except (OSError, ValueError, KeyError) as exc:  # not an npz, no meta, broken JSON
-            print(f"{src}: unreadable cache file ({type(exc).__name__}: {exc}); not copied")
-            what = "left out (unreadable cache file)"
-        counts[what] = counts.get(what, 0) + 1
+    counts = refresh_cache(a.cache, a.images, a.out,
+                           lambda src, image, dest: refresh_one(src, image, a.detector, dest))
     print(f"{a.cache} → {a.out}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     return 0
 
