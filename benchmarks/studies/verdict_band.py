@@ -249,6 +249,8 @@ def q4_lines(web: list[dict]) -> list[str]:
         b = np.array([r["bpp"] for r in rows if r["bpp"] is not None])
         out.append(f"Bits per pixel alone (lower → inconclusive), on the {int(has.sum())} whose file was found: "
                    f"AUC {auc(y[has], -b):.3f}.")
+    png = np.array([r["format"] != "JPEG" for r in rows])
+    out.append(f"Format alone (not JPEG → inconclusive): AUC {auc(y, png.astype(float)):.3f}.")
     out.append("Formats: " + "; ".join(f"{lab}: " + ", ".join(f"{k} {v}" for k, v in collections.Counter(
         r["format"] for r in rows if r["verdict"] == lab).most_common()) for lab in ("inconclusive", "authentic")) + ".")
     out += ["", "By cause (web photos): n, megapixels median, share below 0.5 MP, median P(generated):", ""]
@@ -259,8 +261,6 @@ def q4_lines(web: list[dict]) -> list[str]:
             g = np.array([r["p_g"] for r in sel if r["p_g"] is not None])
             out.append(f"- {c}: {len(sel)}, {np.median(m):.2f} MP, {np.mean(m < 0.5):.0%}, "
                        f"{np.median(g) if len(g) else float('nan'):.3f}")
-    png = np.array([r["format"] != "JPEG" for r in rows])
-    out.append(f"Format alone (not JPEG → inconclusive): AUC {auc(y, png.astype(float)):.3f}.")
     return out
 
 
