@@ -21,6 +21,8 @@ import numpy as np
 from forgelens import __version__
 from forgelens.detectors import registry
 from forgelens.evidence import Evidence, LoadLimits, load
+from forgelens.focus import LABELS as FOCUS_LABELS
+from forgelens.focus import focus_fact
 from forgelens.fusion import FusionConfig, Verdict, fuse, not_applicable
 from forgelens.trace import Trace, _jsonable
 
@@ -52,7 +54,13 @@ PARALLEL_WORKING_SET_MB = 600.0
 # 1.1: verdict.probabilities, verdict.generation, verdict.laundering
 # 1.2: verdict.likelihood_ratios/support/prior/decision/not_applicable_reason; verdict.explanation removed
 #      (words come from forgelens.explain); traces[].family/calibrated
-SCHEMA_VERSION = "1.2"
+# 1.3: "focus" (issue 14, session 15): the observed focus fact of ``forgelens.focus.focus_fact`` — kind
+#      "focus_ratio", status "observed", method, ratio (median variance of the Laplacian in 32 × 32 px blocks
+#      inside the verdict's mask / outside; null with a reason when it cannot be stated), median_inside,
+#      median_outside, blocks_inside, blocks_outside, blocks_flat, block, flat_std, shape — or null when the
+#      label is neither manipulated nor inconclusive or there is no mask; explanation.analyst items'
+#      "observed_alternatives" (sentences citing such a fact). The verdict block is unchanged.
+SCHEMA_VERSION = "1.3"
 
 #: Below this side (px) the pixel detectors cannot judge: SPLICEBUSTER's published window is
 #: 128 px, block statistics need several 8×8 rows, the localizer works on 128-px patches.
@@ -78,9 +86,23 @@ class Report:
     seconds: dict[str, float] = field(default_factory=dict)
     provenance_rows: list[dict[str, Any]] = field(default_factory=list)
     comparison: Any = None  # forgelens.compare result (--reference / --archive), or a dict saying none was found
+    #: (the verdict it was measured for, the focus fact): made on first use, again if the verdict is replaced
+    _focus: tuple[Verdict, dict[str, Any] | None] | None = field(default=None, repr=False, compare=False)
 
     def trace(self, name: str) -> Trace | None:
         return next((t for t in self.traces if t.name == name), None)
+
+    @property
+    def focus(self) -> dict[str, Any] | None:
+        """The observed focus fact for this verdict (``forgelens.focus.focus_fact``): how much sharper the
+        marked area is than the rest of the picture. Made only for a manipulated or inconclusive verdict
+        with a mask (else None); it reads the verdict and the pixels and changes neither."""
+        if self._focus is None or self._focus[0] is not self.verdict:
+            v = self.verdict
+            fact = (focus_fact(self.evidence.luminance, v.mask, v.label)
+                    if v.label in FOCUS_LABELS and v.mask is not None else None)
+            self._focus = (v, fact)
+        return self._focus[1]
 
     def to_dict(self) -> dict[str, Any]:
         from forgelens.explain.text import explanation  # words are made from the facts, last
@@ -92,6 +114,7 @@ class Report:
                 "input": self.evidence.describe(),
                 "metadata": self.evidence.metadata.to_dict(),
                 "verdict": self.verdict.to_dict(),
+                "focus": self.focus,
                 "explanation": explanation(self),
                 "provenance": self.provenance_rows,
                 "traces": [t.to_dict() for t in self.traces],
@@ -180,8 +203,13 @@ def analyze(
     seconds = {"load": t_load, "detectors": sum(t.seconds for t in traces), "fusion": time.perf_counter() - t1}
     if comparison is not None:
         seconds["comparison"] = t_compare
+    report = Report(evidence, traces, verdict, seconds, rows, comparison)
+    if verdict.label in FOCUS_LABELS and verdict.mask is not None:  # the words' focus fact, after the verdict
+        t2 = time.perf_counter()
+        _ = report.focus
+        seconds["focus"] = time.perf_counter() - t2
     seconds["total"] = time.perf_counter() - t0
-    return Report(evidence, traces, verdict, seconds, rows, comparison)
+    return report
 
 
 def warm_up_models(detectors: list[str] | None, configs: dict[str, dict[str, Any]] | None) -> None:

@@ -8,7 +8,9 @@ claim a stronger verbal step than the verdict's likelihood ratio, an edit or AI 
 label does not carry, or authenticity without positive proof of origin.
 
 Caveats and alternative explanations are fixed method documentation (the same for every
-image), not statements about this one, so they are not checked for numbers.
+image), not statements about this one, so they are not checked for numbers; an observed
+alternative (``observed_alternatives``: e.g. "The marked area is 3.4 times sharper than the rest
+of the picture; …", the focus fact of ``Report.focus``) is measured on this image and is checked.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ def cited_texts(report: Any) -> list[str]:
     out += [c["statement"] for c in a["combined"]]
     for g in a["groups"]:
         out += [i["statement"] for i in g["items"]]
+        out += [alt for i in g["items"] for alt in i.get("observed_alternatives") or []]  # measured here
     out += [i["statement"] for i in a["context"]]
     return out
 
