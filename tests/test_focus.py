@@ -23,6 +23,9 @@ from forgelens.fusion import fuse
 from forgelens.pipeline import Report, analyze
 from forgelens.trace import Finding, Trace
 
+#: The focus words of the summary, whether they stand alone or are joined to the main clue.
+FOCUS_WORDS = facts.FOCUS_PLAIN[1:]
+
 SQUARE = (slice(128, 256), slice(192, 320))  # rows, columns of the pasted square (4 × 4 blocks)
 BOX = (192, 128, 320, 256)
 MANIPULATION = ["cfa", "copymove_sift", "ela", "jpeg_adq", "jpeg_ghost", "jpeg_grid", "median_filter", "noise_local",
@@ -152,16 +155,17 @@ def test_sharp_subject_adds_both_sentences_with_the_number_in_report_json(tmp_pa
     alts = {k: v for k, v in observed_alternatives(r).items()}
     for name in FLAGGING:  # noise and learned families
         assert alts[name] == [sentence], (name, alts)
-    assert facts.FOCUS_PLAIN in d["explanation"]["summary"]
+    assert FOCUS_WORDS in d["explanation"]["summary"]
     written = json.loads(write_report(r, tmp_path / "o")["json"].read_text())
-    assert written["focus"] == d["focus"] and facts.FOCUS_PLAIN in written["explanation"]["summary"]
+    assert written["focus"] == d["focus"] and FOCUS_WORDS in written["explanation"]["summary"]
     assert any(sentence in i["observed_alternatives"] for g in written["explanation"]["analyst"]["groups"]
                for i in g["items"])
     html = (tmp_path / "o" / "report.html").read_text()
-    assert sentence in html and facts.FOCUS_PLAIN in html  # the web page shows report.html
+    assert sentence in html and FOCUS_WORDS in html  # the web page shows report.html
     # summary still short and readable
     s = summary(r)
     assert 3 <= len(re.findall(r"[.!?](?:\s|$)", s)) <= 5 and fk_grade(s) <= 9.0, s
+    assert "The main clue is that" in s and f"; t{FOCUS_WORDS}" in s  # the clue is kept, the focus joined to it
 
 
 def test_faithfulness_checks_the_focus_number(monkeypatch):
@@ -182,7 +186,7 @@ def test_no_sentence_when_the_region_is_as_sharp_as_the_rest():
         assert r.verdict.label == "manipulated"
         assert r.focus["ratio"] is not None and r.focus["ratio"] < 2
         assert all(v == [] for v in observed_alternatives(r).values())
-        assert facts.FOCUS_PLAIN not in summary(r) and "times sharper" not in render_report_html(r)
+        assert FOCUS_WORDS not in summary(r) and "times sharper" not in render_report_html(r)
 
 
 def test_flat_picture_and_tiny_mask_state_nothing_and_do_not_crash():
@@ -196,7 +200,7 @@ def test_flat_picture_and_tiny_mask_state_nothing_and_do_not_crash():
     assert r2.focus is None or r2.focus["ratio"] is None
     for rep in (r, r2):
         assert all(v == [] for v in observed_alternatives(rep).values())
-        assert facts.FOCUS_PLAIN not in summary(rep)
+        assert FOCUS_WORDS not in summary(rep)
         json.dumps(rep.to_dict(), allow_nan=False)
         assert faithfulness.cited_numbers(rep)[1] == []
 
@@ -206,7 +210,7 @@ def test_inconclusive_gets_the_analyst_alternative_but_no_summary_sentence():
     r.verdict = dataclasses.replace(r.verdict, label="inconclusive")
     assert r.focus["ratio"] >= 2  # measured again for the new verdict
     assert observed_alternatives(r)["noise_local"]
-    assert facts.FOCUS_PLAIN not in summary(r)
+    assert FOCUS_WORDS not in summary(r)
     r.verdict = dataclasses.replace(r.verdict, label="authentic")
     assert r.focus is None and all(v == [] for v in observed_alternatives(r).values())
     assert r.to_dict()["focus"] is None
@@ -226,7 +230,7 @@ def test_summary_with_the_focus_sentence_stays_short_and_readable_on_many_report
         assert 3 <= len(re.findall(r"[.!?](?:\s|$)", s)) <= 5, s
         assert fk_grade(s) <= 9.0, (fk_grade(s), s)
         assert faithfulness.cited_numbers(r)[1] == [] and faithfulness.overclaims(r) == []
-        if facts.FOCUS_PLAIN in s:
+        if FOCUS_WORDS in s:
             said += 1
             assert r.verdict.label == "manipulated"
     assert said >= 5

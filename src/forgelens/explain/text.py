@@ -122,8 +122,8 @@ def summary(report: Any) -> str:
     """3–5 short sentences for a journalist: what was found, where, how strong, what it cannot tell.
 
     A manipulated verdict whose marked area is the part of the picture in sharp focus (``facts.sharp_focus``,
-    measured) says so in one sentence after the place; to stay within five sentences it then takes the
-    place of the main-clue sentence when the summary would be longer."""
+    measured) says so: joined to the main-clue sentence it qualifies (so the clue is never dropped and the
+    summary stays within five sentences), or as its own sentence after the place when there is no clue."""
     v = report.verdict
     p = _probs(report)
     pm, pg = p.get("manipulated"), p.get("generated")
@@ -153,12 +153,14 @@ def summary(report: Any) -> str:
             s.append("Part of this picture seems to have been edited"
                      + (f" ({_estimate(report, 'manipulated', pm)})." if pm is not None else "."))
         s.append(_region_sentence(report, "The marked area") or "No single area stands out on the map.")
-        if focus_said:  # measured on this picture: the marked area is the part in sharp focus
-            s.append(facts.FOCUS_PLAIN)
         if fam and decl is None:
             clue = (f"The main clue is that {facts.FAMILY_CLUES[fam]}." if fam in facts.FAMILY_CLUES
                     else "Several checks agree.")
+            if focus_said:  # measured on this picture: the marked area is the part in sharp focus
+                clue = clue[:-1] + "; " + facts.FOCUS_PLAIN[0].lower() + facts.FOCUS_PLAIN[1:]
             s.append(clue)
+        elif focus_said:
+            s.append(facts.FOCUS_PLAIN)
         s.append(words.plain_support(*words.support(v, "manipulated"), "manipulated") or "")
         s.append("It shows what the file claims, not which parts were changed." if decl is not None and
                  decl["scope"] == "partial" else f"It cannot tell who made the change or why, and {limit}.")
@@ -213,8 +215,6 @@ def summary(report: Any) -> str:
     if prnu is not None and not (v.label == "authentic" and facts.proof_of_origin(report)):
         s.insert(1, "It carries the sensor pattern of the reference camera." if prnu[0] == "camera_match"
                  else "It does not carry the sensor pattern of the reference camera.")
-    if focus_said and clue in s and len([x for x in s if x]) > 5:
-        s.remove(clue)  # at most five sentences: the focus sentence, about the same signs, stays; so does the strength
     return _with_comparison(report, s)
 
 
