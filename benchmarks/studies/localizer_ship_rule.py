@@ -106,6 +106,81 @@ def changes(res: dict, cache: str, baseline: str = "B") -> dict[str, dict[str, l
     return out
 
 
+#: Session 15 (issue 14, candidate W2R-S, helper s15w2rs, declared 05:23 UTC): clause 7 — the third and fourth fresh
+#: sets' real photos (issue 18's fresh-conf3 184 + fresh-conf4 144), never scored with W2 / W2R / W2R-S: the candidate's
+#: false alarms (called manipulated or generated) ≤ B's on the sets pooled. B reads the lead's full default analyses
+#: (``--pooled-baseline``), the candidates the same files refreshed with the candidate localizer
+#: (``localizer_refresh.py``, ``--pooled-candidates``); each folder holds one sub-folder per set.
+S15_POOLED_SETS = ("fresh-conf3", "fresh-conf4")
+
+
+def pooled_false_alarms(models: dict[str, Path | None], dirs: dict[str, Path], sets=S15_POOLED_SETS) -> dict:
+    """{model: {set: {n, alarms, labels}}}: each model's verdicts on its own analyses ``dirs[model]/<set>`` (authentic
+    pictures only; ``alarms`` their cache ``image`` values called manipulated or generated; ``labels`` every verdict
+    label's count)."""
+    from benchmarks.studies.detection_ship_rule import _use, verdict_rows
+    from forgelens.training import detection as detection_training
+
+    out: dict[str, dict] = {}
+    old = detection_training.CACHE
+    try:
+        for name, path in models.items():
+            _use(path)
+            detection_training.CACHE = dirs[name]
+            r = {}
+            for cache in sets:
+                auth = [x for x in verdict_rows(cache, with_meta=True) if x[0] == "authentic"]
+                labels: dict[str, int] = {}
+                for x in auth:
+                    labels[x[2]] = labels.get(x[2], 0) + 1
+                r[cache] = {"n": len(auth), "alarms": sorted(x[3]["image"] for x in auth
+                                                             if x[2] in ("manipulated", "generated")),
+                            "labels": dict(sorted(labels.items()))}
+            out[name] = r
+    finally:
+        _use(None)
+        detection_training.CACHE = old
+    return out
+
+
+def decide_pooled(pooled: dict, baseline: str = "B", sets=S15_POOLED_SETS) -> dict[str, tuple[bool, str]]:
+    """Clause 7 for every candidate: false alarms on ``sets`` pooled ≤ the baseline's, the same pictures on both
+    sides (every set measured whole)."""
+    base = pooled[baseline]
+    out = {}
+    for name, r in pooled.items():
+        if name == baseline:
+            continue
+        n, nb = sum(len(r[c]["alarms"]) for c in sets), sum(len(base[c]["alarms"]) for c in sets)
+        m, mb = sum(r[c]["n"] for c in sets), sum(base[c]["n"] for c in sets)
+        out[name] = (n <= nb and m == mb > 0, f"{n}/{m} vs {nb}/{mb} (" + "; ".join(
+            f"{c} {len(r[c]['alarms'])}/{r[c]['n']} vs {len(base[c]['alarms'])}/{base[c]['n']}" for c in sets) + ")")
+    return out
+
+
+def pooled_text(pooled: dict, sets=S15_POOLED_SETS, baseline: str = "B") -> str:
+    """Clause 7's table: per set and model the false alarms, the verdict labels and the files that left / appeared."""
+    lines = ["| model | " + " | ".join(f"{c} false alarms | {c} labels" for c in sets) + " | pooled |",
+             "|---|" + "---|---|" * len(sets) + "---|"]
+    for name, r in pooled.items():
+        k, n = sum(len(r[c]["alarms"]) for c in sets), sum(r[c]["n"] for c in sets)
+        lines.append(f"| {name} | " + " | ".join(
+            f"{len(r[c]['alarms'])}/{r[c]['n']} | " + ", ".join(f"{lab} {v}" for lab, v in r[c]["labels"].items())
+            for c in sets) + f" | {k}/{n} = {k / max(1, n):.1%} |")
+    lines.append("| always authentic (trivial) | " + " | ".join(
+        f"0/{pooled[baseline][c]['n']} | authentic {pooled[baseline][c]['n']}" for c in sets) + " | 0 |")
+    text = "\n".join(lines) + "\n"
+    for c in sets:
+        b = set(pooled[baseline][c]["alarms"])
+        text += f"\n{c} false alarms against {baseline}:\n"
+        for name, r in pooled.items():
+            if name != baseline:
+                a = set(r[c]["alarms"])
+                text += (f"- {name}: left {len(b - a)} ({', '.join(sorted(b - a))}); stayed {len(a & b)}; appeared "
+                         f"{len(a - b)} ({', '.join(sorted(a - b))})\n")
+    return text
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--baseline", type=Path, required=True, help="B's analyses ROOT")
@@ -118,6 +193,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--name", default="L0", help="the candidate's name in the tables (L0, L2, …)")
     ap.add_argument("--conf", action="store_true",
                     help="clause 6: also count the confirmation sets fresh-conf / fresh-conf2 (both roots)")
+    ap.add_argument("--pooled-baseline", type=Path, default=None,
+                    help="clause 7 (session 15): B's analyses of the pooled sets (one folder per set)")
+    ap.add_argument("--pooled-candidates", type=Path, default=None,
+                    help="clause 7: the same analyses refreshed with the candidate localizer")
+    ap.add_argument("--pooled", action="append", default=[],
+                    help=f"clause 7's sets (default {', '.join(S15_POOLED_SETS)} when the pooled folders are given)")
     ap.add_argument("--md", type=Path, default=None)
     ap.add_argument("--json", type=Path, default=None)
     a = ap.parse_args(argv)
@@ -157,11 +238,23 @@ def main(argv: list[str] | None = None) -> None:
         text += (f"\n{name}: {'PASSES' if all(ok for ok, _ in c.values()) else 'FAILS'} clauses 1–3"
                  + (" and 6" if a.conf else "") + "\n")
         text += "\n".join(f"  - {k}: {'pass' if ok else 'FAIL'} ({why})" for k, (ok, why) in c.items()) + "\n"
+    pooled, pclauses = {}, {}
+    if a.pooled_baseline or a.pooled_candidates:
+        if not (a.pooled_baseline and a.pooled_candidates):
+            raise SystemExit("clause 7 needs both --pooled-baseline and --pooled-candidates")
+        psets = tuple(a.pooled) or S15_POOLED_SETS
+        pooled = pooled_false_alarms(models, {n: a.pooled_baseline if n == "B" else a.pooled_candidates
+                                              for n in models}, psets)
+        pclauses = decide_pooled(pooled, sets=psets)
+        text += f"\nClause 7 (session 15): {' + '.join(psets)} real photos pooled, false alarms ≤ B\n\n"
+        text += pooled_text(pooled, psets)
+        text += "\n" + "\n".join(f"- {n}: clause 7 {'pass' if ok else 'FAIL'} ({why})"
+                                  for n, (ok, why) in pclauses.items()) + "\n"
     print(text)
     if a.md:
         a.md.write_text(text + "\n")
     if a.json:
-        a.json.write_text(json.dumps({"results": res, "clauses": clauses,
+        a.json.write_text(json.dumps({"results": res, "clauses": clauses, "pooled": pooled, "clause7": pclauses,
                                       "excluded": {k: sorted(v) for k, v in exclude.items()}},
                                      indent=1, default=lambda o: float(o) if isinstance(o, np.floating) else str(o)))
 
