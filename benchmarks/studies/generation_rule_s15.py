@@ -142,6 +142,13 @@ def main(argv: list[str] | None = None) -> int:
         lo, hi = r["auc_ci"]
         print(f"| {m if m.startswith('trivial') else short(m)} | {r['thr']:.3f} | {r['auc']:.4f} [{lo:.3f}, {hi:.3f}] | "
               f"{fmt(r['called'], r['n_gen'])} | {fmt(int((called[m] & val_real).sum()), int(val_real.sum()))} |")
+    fams = list(res[names[0]]["family_auc"])
+    print("\n| model | " + " | ".join(f"AUC {f} vs validation real [95 % bootstrap]" for f in fams) + " |")
+    print("|---|" + "---|" * len(fams))
+    for m in names:
+        fa = res[m]["family_auc"]
+        print(f"| {m if m.startswith('trivial') else short(m)} | "
+              + " | ".join(f"{fa[f][0]:.4f} [{fa[f][1][0]:.3f}, {fa[f][1][1]:.3f}]" for f in fams) + " |")
     print("\nEvery validation false alarm (real validation picture called generated), by file:\n")
     for m in names:
         p, _thr = (scorers[a.models[0]] if m.startswith("trivial") else scorers[m]).scores(t)[
