@@ -416,3 +416,112 @@ def test_study_s14c4_clauses_b_and_c():
     assert [p for _, p in s14.clauses_bc(49, 144, c4, f4, 400, cp, fp)] == [True, False]  # C: 13 > 3 % of 400
     assert not s14.clauses_bc(39, 144, c4, f4, 614, cp, fp)[0][1]  # under 40 generated: B not measured, fails
     assert not s14.clauses_bc(49, 119, c4, f4, 614, cp, fp)[0][1]  # under 120 real
+
+
+def _src5(repo: str) -> gd.Source:
+    return next(s for s in conf.CONF5_GENERATED + conf.CONF5_REAL if s.repo == repo)
+
+
+def test_fifth_set_is_pinned_licensed_new_and_read_by_no_other_list():
+    conf.check_conf5_sources()
+    assert not conf.conf5_overlaps()
+    earlier = {s.repo for s in conf.CONF_GENERATED + conf.CONF_REAL + conf.CONF2_GENERATED + conf.CONF2_REAL
+               + conf.CONF3_GENERATED + conf.CONF3_REAL + conf.CONF4_GENERATED + conf.CONF4_REAL}
+    mine = [s.repo for s in conf.CONF5_GENERATED + conf.CONF5_REAL]
+    assert not earlier & set(mine) and len(mine) == len(set(mine))
+    assert len(conf.CONF5_GENERATED) >= 3 and len(conf.CONF5_REAL) >= 5  # the brief's repository floors
+    for s in conf.CONF5_GENERATED:
+        assert all(label == "generated" and fam in conf.CONF5_GEN_FAMILIES for _, label, fam, _ in s.rules)
+        assert s.cap_per_family == conf.CAP4_GEN_PER_REPO == 20  # the brief: at most 20 from one repository
+    for s in conf.CONF5_REAL:
+        assert all(label == "authentic" and fam == conf.FAMILY_REAL5 for _, label, fam, _ in s.rules)
+        assert s.cap_per_family == conf.CAP_PER_REPO == 40  # the brief: at most 40 from one repository
+
+
+def test_fifth_set_overlap_check_sees_the_fourth_set_and_holds_as_main():
+    import runpy
+
+    ns = runpy.run_module("forgelens.training.gen_sources_conf", run_name="not_main")
+    assert ns["conf5_overlaps"]() == set() and ns["conf4_overlaps"]() == set()
+    old = conf.CONF5_REAL
+    try:
+        conf.CONF5_REAL = old + (conf.CONF4_REAL[0],)
+        assert conf.conf5_overlaps() == {conf.CONF4_REAL[0].repo}
+    finally:
+        conf.CONF5_REAL = old
+
+
+def test_fifth_set_check_refuses_reserved_unpinned_other_family_wrong_key_and_over_cap():
+    good, real = conf.CONF5_GENERATED[0], conf.CONF5_REAL[0]
+    with pytest.raises(ValueError, match="reserved"):
+        conf.check_conf5_sources((replace(good, repo="ianare/exif-samples"),), ())
+    with pytest.raises(ValueError, match="pinned"):
+        conf.check_conf5_sources((replace(good, commit="HEAD"),), ())
+    with pytest.raises(ValueError, match="ideogram-4"):
+        conf.check_conf5_sources((replace(good, rules=((r".", "generated", "ideogram-4", "mixed"),)),), ())
+    with pytest.raises(ValueError, match="20"):
+        conf.check_conf5_sources((replace(good, cap_per_family=0),), ())  # uncapped is over the cap too
+    with pytest.raises(ValueError, match="fresh-conf5"):
+        conf.check_conf5_sources((), (replace(real, rules=((r".", "authentic", "fresh-conf4", "stock"),)),))
+    with pytest.raises(ValueError, match="40"):
+        conf.check_conf5_sources((), (replace(real, cap_per_family=41),))
+
+
+def test_fifth_set_generated_path_rules_keep_only_photoreal_text_to_image_outputs():
+    evo = _src5("EvoLinkAI/awesome-gpt-image-2-prompts")
+    for kept in ("images/portrait_case27/output.jpg", "images/portrait_case108/output.jpg",
+                 "images/case_case96/output.jpg"):
+        assert _kept(evo, kept) == ("generated", "gpt-image-2"), kept
+    for out in ("images/portrait_case1/output.jpg",  # 1-26: copies held by set 3's HiAPIAI gallery
+                "images/portrait_case109/output.jpg",  # a 2x2 grid
+                "images/portrait_case111/output.jpg",  # a repeat of case 104
+                "images/portrait_case82/output.jpg",  # a restored photo
+                "images/case_case65/output.jpg",  # a captioned "news" picture
+                "images/poster_case62/output.jpg", "images/ui_case1/output.jpg"):
+        assert _kept(evo, out) is None, out
+    mmd = _src5("mmd19999/gpt-image2-vs-nano-banana2")
+    assert _kept(mmd, "public/images/matchups/1-gpt.webp") == ("generated", "gpt-image-2")
+    assert _kept(mmd, "public/images/matchups/4-banana.webp") == ("generated", "nano-banana-2")
+    for out in ("public/images/matchups/5-gpt.webp", "public/images/matchups/12-banana.webp",  # lettering, an edit
+                "public/images/matchups/10-gpt.webp", "public/images/references/img1.webp"):  # edit, its input photo
+        assert _kept(mmd, out) is None, out
+    hy = _src5("EricRollei/Comfy_HunyuanImage3")
+    assert _kept(hy, "Docs/examples/HunyuanImage3-NF4-example1.png") == ("generated", "hunyuan-image-3")
+    for out in ("Docs/nano-banana-result.jpeg", "Docs/image-edit-example-3.png", "Docs/multi-fusion-example-nf4.png"):
+        assert _kept(hy, out) is None, out
+
+
+def test_fifth_set_real_path_rules_leave_out_screenshots_renders_and_memes():
+    lu = _src5("luftaquila/luftaquila")
+    assert _kept(lu, "assets/posts/e-formula/2023-08-29-hv-introduction/fuse.jpg") == ("authentic", conf.FAMILY_REAL5)
+    for out in ("assets/posts/e-formula/2022-03-28-introduction/2.jpg",  # censored with black boxes
+                "assets/posts/e-formula/2023-08-15-living-point/zero_vs_null.jpg",  # a meme
+                "assets/posts/e-formula/2023-09-01-precharge/oscilloscope_tau.jpg",  # a scope screen capture
+                "assets/posts/e-formula/2024-01-18-monolith-telemetry-datalogger/monolith.jpg",  # a board render
+                "assets/posts/diy/2017-07-21-usb-wattmeter-diy/1.png", "assets/images/works/ajoumeow/main.png"):
+        assert _kept(lu, out) is None, out
+    na = _src5("nathanbirrell/natee.biz")
+    assert _kept(na, "src/content/photos/2016-02-06 14-09-19.jpg") == ("authentic", conf.FAMILY_REAL5)
+    assert _kept(na, "src/content/pinboard/x.jpg") is None and _kept(na, "public/img/posts/a.jpg") is None
+    dm = _src5("DmytroPI-dev/photo-portfolio")
+    assert _kept(dm, "src/images/11.JPG") and _kept(dm, "build/images/11.JPG") is None  # the build copy left out
+    gj = _src5("GjjvdBurg/HugoPhotoSwipe-Demo")
+    assert _kept(gj, "src/photos/dogs/photos/pexels-photo-59523.jpeg") and _kept(gj, "static/pics/dogs/a.jpg") is None
+    ge = _src5("GEEspinosa/GEEspinosa-photo-portfolio")
+    assert _kept(ge, "public/images/Morgan_River.webp") and _kept(ge, "public/favicon.png") is None
+
+
+def test_study_s15c5_pools_five_disjoint_sets_and_reports_a_short_set():
+    import numpy as np
+
+    _study()
+    s15 = importlib.import_module("generation_confirm_s15c5")
+    a = np.array([1, 0, 0, 0], bool)
+    b = np.array([0, 1, 0, 0], bool)
+    masks = {1: (a, b), 2: (b, a), 3: (~(a | b), np.zeros(4, bool))}
+    gen, real = s15.pooled(masks, (1, 2))
+    assert gen.tolist() == [1, 1, 0, 0] and real.tolist() == [1, 1, 0, 0]
+    assert s15.pooled(masks, (3,))[0].tolist() == [0, 0, 1, 1]
+    assert "SHORT" in s15.size_note(29, 147) and "29 generated < 40" in s15.size_note(29, 147)
+    assert "real" not in s15.size_note(29, 147).split(":")[1]  # 147 real meets the 120 target
+    assert s15.size_note(40, 120) == "set 5 meets the size target"

@@ -50,11 +50,20 @@ from repositories no source list reads — session 12's confirmation set include
   the stock photos of three website themes (``themefisher/newsbit-bootstrap``, ``themefisher/medic-bootstrap``,
   ``themefisher/novena-bootstrap``; logos, designed thumbnails and cut-outs on white left out).
 
+FIFTH SET (session 15; ``CONF5_GENERATED`` / ``CONF5_REAL``, real key ``fresh-conf5``, tag ``s15conf5``): the same checks,
+processing and dedupe, from repositories no source list reads — the first four sets included (``conf5_overlaps``):
+GPT Image 2 (EvoLinkAI's community gallery, text-to-image portrait cases; a blind-vote site's photoreal matchups), Nano
+Banana 2 (the same site's other side) and one HunyuanImage-3.0 example; real: a Fujifilm photoblog, a Portland
+photographer's film / camera portfolio, a Formula Student engineer's phone photos, a phone-photo portfolio and a demo's
+Pexels pet photos. At most 20 generated and 40 real pictures from one repository.
+
 Usage::
 
     python -m forgelens.training.gen_sources_conf --mirrors /work/.mirror --shared ../shared --out /work/gen-data-s12conf
     python -m forgelens.training.gen_sources_conf --set conf2 --mirrors /work/.mirror --shared ../shared \
         --out /work/gen-data-s13conf
+    python -m forgelens.training.gen_sources_conf --set conf5 --mirrors /work/.mirror --shared ../shared \
+        --out /work/gen-data-s15conf5
 """
 
 from __future__ import annotations
@@ -449,12 +458,109 @@ def conf4_overlaps() -> set[str]:
     return {r for r in repos if r.lower() in read} | twice
 
 
+# --- Session 15: a fifth fresh confirmation set (``CONF5_*``), built the same way, from repositories that no source list
+# of the project (the first four confirmation sets included) reads. Same checks and processing, every picture to ``val``;
+# at most ``CAP4_GEN_PER_REPO`` generated pictures from one repository and ``CAP_PER_REPO`` real ones (the brief, fixed
+# before any count).
+
+#: Source key of the fifth set's fresh real photographs (not a key any fit reads).
+FAMILY_REAL5 = "fresh-conf5"
+TAG5 = "s15conf5"
+#: Generated families the fifth set may hold: GPT Image 2 (a training family), Nano Banana 2 (not; Google's successor of
+#: the Nano Banana line) and HunyuanImage 3.0 (a training family).
+CONF5_GEN_FAMILIES = frozenset({"gpt-image-2", "nano-banana-2", "hunyuan-image-3"})
+
+#: EvoLinkAI's GPT Image 2 gallery (community pictures from X, credited per case; every case is a GPT-Image-2 output):
+#: text-to-image photoreal single pictures (an "Output" column only, no input picture) of ``cases/portrait.md`` and four
+#: community examples of ``cases/comparison.md`` (cases 56, 61, 66, 69); portrait cases 1-26 left out (set 3's HiAPIAI
+#: gallery holds copies of them: 11 of 11 tried were dropped as near-duplicates before the set closed), and grids,
+#: collages, the labelled GPT-vs-Nano-Banana comparisons,
+#: stylized / anime / engraved / cartoon renders, restored-photo cases (82, 83), captioned "news" pictures, magazine /
+#: UI / product layouts and cases 111-116 (repeats of 100-106) left out.
+_EVO = (r"^images/(portrait_case(27|28|30|81|86|88|97|98|99|101|102|104|105|106|107|108)"
+        r"|case_case(96|101|110|113))/output\.jpg$")
+#: mmd19999's blind GPT Image 2 vs Nano Banana 2 vote: matchups 1-4 (category "fotogercekcilik", photorealism: a cafe
+#: portrait, an olive-oil product shot, a coffee macro, a street-food stall at night) are text-to-image; matchups 5-20
+#: (lettering, design, reference-photo edits, handwriting, logos) left out.
+_MMD = r"^public/images/matchups/[1-4]-"
+
+CONF5_GENERATED: tuple[Source, ...] = (
+    Source("EvoLinkAI/awesome-gpt-image-2-prompts", "5efa6c1b3626f83243b15cd6ef9a6b59acf890f1",
+           "CC0-1.0 (LICENSE; the README badge says CC BY 4.0); community GPT-Image-2 pictures curated from X, "
+           "credited per case (cases/portrait.md, cases/comparison.md)",
+           ((_EVO, G, "gpt-image-2", "mixed"),),
+           cap_per_family=CAP4_GEN_PER_REPO),
+    Source("mmd19999/gpt-image2-vs-nano-banana2", "78aa616502395261c58bdc2e18f066006824c042",
+           "none stated (a blind-vote site; model per file name: -gpt = GPT Image 2, -banana = Nano Banana 2; "
+           "src/data/matchups.ts gives every prompt)",
+           ((_MMD + r"gpt\.webp$", G, "gpt-image-2", "mixed"), (_MMD + r"banana\.webp$", G, "nano-banana-2", "mixed")),
+           cap_per_family=CAP4_GEN_PER_REPO),
+    Source("EricRollei/Comfy_HunyuanImage3", "e1caeb72f7dd445286c722e97d6c702d35fe7977",
+           "CC-BY-NC-4.0 or commercial (LICENSE: dual licence); the node pack's own HunyuanImage-3.0 NF4 text-to-image "
+           "example (Docs/examples)",
+           ((r"^Docs/examples/HunyuanImage3-NF4-example1\.png$", G, "hunyuan-image-3", "mixed"),),
+           cap_per_family=CAP4_GEN_PER_REPO),
+)
+
+
+_real5 = functools.partial(_real, family=FAMILY_REAL5)  # the fifth set's real sources
+
+
+CONF5_REAL: tuple[Source, ...] = (
+    _real5("nathanbirrell/natee.biz", "0a01d7a29d32a0fa6f43ccf54131c5336dbddc8c",
+           "none stated (the author's own photos, 'mostly taken on my Fujifilm XE1': travel, surf, bikes, still lifes)",
+           r"^src/content/photos/[^/]+\.jpe?g$", "stock"),
+    _real5("GEEspinosa/GEEspinosa-photo-portfolio", "02573958193fd5f8d31cb0914eca8f8d0b1dba46",
+           "none stated (a Portland photographer's film and camera photos: portraits, concerts, Butoh festival, "
+           "coast, streets)", r"^public/images/[^/]+\.webp$", "stock"),
+    _real5("luftaquila/luftaquila", "73175bbda7ea7c3e51543ccc002e20b7ee0145c7",
+           "none stated (a student engineer's blog: phone photos of a Formula Student electric car, its electronics, "
+           "the team, a server build)",
+           r"^assets/posts/(dev|e-formula)/[^/]+/[^/]+\.jpg$", "stock",
+           exclude=r"introduction/2\.jpg$|living-point/(main|zero_vs_null)\.jpg$|hv-introduction/precharge\.jpg$"
+                   r"|oscilloscope_tau\.jpg$|monolith_pcb\.jpg$|telemetry-datalogger/(main|monolith)\.jpg$"),
+    _real5("DmytroPI-dev/photo-portfolio", "d24cfa36842098b202713ee7aad8b1b9f5482bf2",
+           "none stated (the author's phone photos: Krakow, butterflies, flowers, a dog)",
+           r"^src/images/\d+\.(jpg|JPG)$", "stock"),
+    _real5("GjjvdBurg/HugoPhotoSwipe-Demo", "25243ee0a9699672b4136d1295011d27fec978e0",
+           "GPL-3.0 (repository); the demo's Pexels stock photos of cats and dogs (Pexels licence)",
+           r"^src/photos/(cats|dogs)/photos/[^/]+\.jpe?g$", "stock"),
+)
+
+
+def check_conf5_sources(generated: tuple[Source, ...] = CONF5_GENERATED,
+                        real: tuple[Source, ...] = CONF5_REAL) -> None:
+    """``check_conf_sources`` for the fifth set: generated rules in ``CONF5_GEN_FAMILIES`` capped at
+    ``CAP4_GEN_PER_REPO``, real rules authentic ``fresh-conf5`` pictures capped at ``CAP_PER_REPO``."""
+    check_conf_sources(generated, real, families=CONF5_GEN_FAMILIES, real_key=FAMILY_REAL5)
+    for s in generated:
+        if not s.cap_per_family or s.cap_per_family > CAP4_GEN_PER_REPO:
+            raise ValueError(f"{s.repo}: more than {CAP4_GEN_PER_REPO} generated pictures allowed")
+    for s in real:
+        if not s.cap_per_family or s.cap_per_family > CAP_PER_REPO:
+            raise ValueError(f"{s.repo}: more than {CAP_PER_REPO} real pictures allowed")
+
+
+def conf5_overlaps() -> set[str]:
+    """Repositories of the fifth set that any other source list of the project reads (``all_source_lists``: the first
+    four confirmation sets and every training list included), or that appear twice: must stay empty."""
+    mine = CONF5_GENERATED + CONF5_REAL
+    repos = [s.repo for s in mine]
+    twice = {r for r in repos if repos.count(r) > 1}
+    read = {s.repo.lower() for s in all_source_lists(frozenset({"CONF5_GENERATED", "CONF5_REAL"}))}
+    return {r for r in repos if r.lower() in read} | twice
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = gd.extend_arguments("add a confirmation set's pictures (all validation) to a copy of a generation set")
-    ap.add_argument("--set", choices=("conf", "conf2", "conf3", "conf4"), default="conf",
-                    help="conf: session 12's set; conf2: session 13's second set; conf3: session 14's third set; conf4: its fourth set")
+    ap.add_argument("--set", choices=("conf", "conf2", "conf3", "conf4", "conf5"), default="conf",
+                    help="conf: session 12's set; conf2: session 13's second set; conf3: session 14's third set; "
+                         "conf4: its fourth set; conf5: session 15's fifth set")
     a = ap.parse_args(argv)
-    if a.set == "conf4":
+    if a.set == "conf5":
+        check_conf5_sources()
+        overlaps, sources, tag = conf5_overlaps(), CONF5_GENERATED + CONF5_REAL, TAG5
+    elif a.set == "conf4":
         check_conf4_sources()
         overlaps, sources, tag = conf4_overlaps(), CONF4_GENERATED + CONF4_REAL, TAG4
     elif a.set == "conf3":
