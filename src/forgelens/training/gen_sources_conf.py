@@ -57,6 +57,13 @@ Banana 2 (the same site's other side) and one HunyuanImage-3.0 example; real: a 
 photographer's film / camera portfolio, a Formula Student engineer's phone photos, a phone-photo portfolio and a demo's
 Pexels pet photos. At most 20 generated and 40 real pictures from one repository.
 
+SIXTH SET (session 15; ``CONF6_GENERATED``, no real source, tag ``s15conf6``): generated pictures only, the same checks,
+processing and dedupe, from repositories no source list reads — the first five sets included (``conf6_overlaps``): a
+blog's one-prompt comparison of six OpenRouter models (Nano Banana Pro, Nano Banana, Seedream 4.5, GPT-5 Image, GPT-5 Image
+Mini, Riverflow V2 Pro), two MCP servers' README showcases (Imagen 4, Imagen 4 Ultra and Nano Banana; FLUX1.1 [pro],
+Qwen-Image, Seedream 4.0 and Nano Banana), another MCP server's two Nano Banana 2 examples and a learning-notes page's
+Imagen 4 and Nano Banana pictures. The model of every picture is stated by its source. At most 20 from one repository.
+
 Usage::
 
     python -m forgelens.training.gen_sources_conf --mirrors /work/.mirror --shared ../shared --out /work/gen-data-s12conf
@@ -64,6 +71,8 @@ Usage::
         --out /work/gen-data-s13conf
     python -m forgelens.training.gen_sources_conf --set conf5 --mirrors /work/.mirror --shared ../shared \
         --out /work/gen-data-s15conf5
+    python -m forgelens.training.gen_sources_conf --set conf6 --mirrors /work/.mirror --shared ../shared \
+        --out /work/gen-data-s15conf6
 """
 
 from __future__ import annotations
@@ -551,13 +560,106 @@ def conf5_overlaps() -> set[str]:
     return {r for r in repos if r.lower() in read} | twice
 
 
+# --- Session 15, confirmation 6: a sixth fresh confirmation set (``CONF6_*``), built the same way, from repositories that no
+# source list of the project (the first five confirmation sets included) reads. Same checks and processing, every picture to
+# ``val``; at most ``CAP4_GEN_PER_REPO`` generated pictures from one repository (the brief, fixed before any count); no real
+# source (set 5 already holds 147 real photos; the brief asks for real photos only where they come with a generated source).
+
+#: Source key of the sixth set (no real picture is listed; kept for the checks' form).
+FAMILY_REAL6 = "fresh-conf6"
+TAG6 = "s15conf6"
+#: Generated families the sixth set may hold: each picture's model is stated by its source (see ``CONF6_GENERATED``).
+CONF6_GEN_FAMILIES = frozenset({"nano-banana-pro", "nano-banana", "nano-banana-2", "seedream-4.5", "seedream-4",
+                                "gpt-5-image", "gpt-5-image-mini", "riverflow-v2-pro", "imagen-4", "imagen-4-ultra",
+                                "flux-1.1-pro", "qwen-image"})
+
+#: haskaomni's blog post "2026 AI image model comparison" (``docs/blog/ai-image-model-compare.md``, 2026-02-12): one
+#: photographic portrait prompt sent through OpenRouter with default parameters to six models, one output per model, the
+#: model named per picture in the post; the site's other pictures (covers, charts, screenshots) left out.
+_HASKA = "^docs/public/images/compare-"
+#: anand-92's MCP server showcase ("Animal + Spider-Man Raimi Suit Blends", photoreal cinematic renders, 16:9): the five
+#: pictures in the snapshot, model in the file name and the README; the Gemini 3 Pro Image showcase pictures, the banner
+#: and the celebrity pictures are absent from the snapshot (files over its size limit) and not listed.
+_ANAND = "^showcase/examples/[a-z]+-spiderman-"
+#: writingmate's MCP server README: "the same prompt" (a mountain lake at sunrise) through four models; the two other
+#: ``examples/`` pictures (a dragon, a garden) state no model and are left out.
+_WRITINGMATE = "^examples/comparison/"
+
+CONF6_GENERATED: tuple[Source, ...] = (
+    Source("haskaomni/my-site", "16e32213f7bdce35984c3bc4873db899bfd492dc",
+           "none stated (a personal blog; the post's own OpenRouter outputs, model per picture in "
+           "docs/blog/ai-image-model-compare.md)",
+           ((_HASKA + r"nano-banana-pro\.png$", G, "nano-banana-pro", "mixed"),
+            (_HASKA + r"nano-banana\.png$", G, "nano-banana", "mixed"),
+            (_HASKA + r"seedream\.png$", G, "seedream-4.5", "mixed"),
+            (_HASKA + r"gpt5\.png$", G, "gpt-5-image", "mixed"),
+            (_HASKA + r"gpt5-mini\.png$", G, "gpt-5-image-mini", "mixed"),
+            (_HASKA + r"riverflow\.png$", G, "riverflow-v2-pro", "mixed")),
+           cap_per_family=CAP4_GEN_PER_REPO),
+    Source("anand-92/ultimate-image-gen-mcp", "a3f487d4f27b8bf717006a3fb59a401cbea110fb",
+           "MIT (LICENSE); the MCP server's README showcase, model per picture (file name and README: imagen-4, "
+           "imagen-4-ultra, gemini-2.5-flash-image)",
+           ((_ANAND + r"gemini-flash\.png$", G, "nano-banana", "mixed"),
+            (_ANAND + r"imagen4\.png$", G, "imagen-4", "mixed"),
+            (_ANAND + r"imagen4-ultra\.png$", G, "imagen-4-ultra", "mixed")),
+           cap_per_family=CAP4_GEN_PER_REPO),
+    Source("shinpr/mcp-image", "6b5196e4bb7d9ca058c5392163ba59b1b0dcd66e",
+           "MIT (LICENSE); the README's two example outputs ('Gemini provider, default fast preset' = Nano Banana 2, "
+           "Gemini 3.1 Flash Image, in the README's preset table at the commit that added them)",
+           ((r"^assets/roast-chicken-(optimized|plain)\.jpg$", G, "nano-banana-2", "mixed"),),
+           cap_per_family=CAP4_GEN_PER_REPO),
+    Source("DanielHashmi/Q4_learning", "beb937dba41d178c4418ee14adac397c78098c4a",
+           "none stated (a learning-notes repository; pronpt-engineering/README.md, 2025-10-17: one prompt, pictures "
+           "'Generated with Google Imagen' (file imagen4.png) and 'Generated with Nano Banana')",
+           ((r"^pronpt-engineering/imagen4\.png$", G, "imagen-4", "mixed"),
+            (r"^pronpt-engineering/nanobanana\.png$", G, "nano-banana", "mixed")),
+           cap_per_family=CAP4_GEN_PER_REPO),
+    Source("writingmate/imagegen-mcp", "110d3a579d0acee05819127a35333718fd2ef5ae",
+           "MIT (LICENSE); the README's model comparison, one prompt, model per picture (black-forest-labs/flux-1.1-pro, "
+           "qwen/qwen-image, bytedance/seedream-4, Gemini 2.5 Flash Image Preview)",
+           ((_WRITINGMATE + r"flux-1\.1-pro\.png$", G, "flux-1.1-pro", "mixed"),
+            (_WRITINGMATE + r"qwen-image\.png$", G, "qwen-image", "mixed"),
+            (_WRITINGMATE + r"seedream-4\.png$", G, "seedream-4", "mixed"),
+            (_WRITINGMATE + r"nano-banana\.png$", G, "nano-banana", "mixed")),
+           cap_per_family=CAP4_GEN_PER_REPO),
+)
+
+CONF6_REAL: tuple[Source, ...] = ()
+
+
+def check_conf6_sources(generated: tuple[Source, ...] = CONF6_GENERATED,
+                        real: tuple[Source, ...] = CONF6_REAL) -> None:
+    """``check_conf5_sources``' checks for the sixth set: generated rules in ``CONF6_GEN_FAMILIES`` capped at
+    ``CAP4_GEN_PER_REPO`` pictures per repository (summed over its rules), real rules authentic ``fresh-conf6`` pictures."""
+    check_conf_sources(generated, real, families=CONF6_GEN_FAMILIES, real_key=FAMILY_REAL6)
+    for s in generated:
+        if not s.cap_per_family or s.cap_per_family > CAP4_GEN_PER_REPO:
+            raise ValueError(f"{s.repo}: more than {CAP4_GEN_PER_REPO} generated pictures allowed")
+    for s in real:
+        if not s.cap_per_family or s.cap_per_family > CAP_PER_REPO:
+            raise ValueError(f"{s.repo}: more than {CAP_PER_REPO} real pictures allowed")
+
+
+def conf6_overlaps() -> set[str]:
+    """Repositories of the sixth set that any other source list of the project reads (``all_source_lists``: the first
+    five confirmation sets and every training list included), or that appear twice: must stay empty."""
+    mine = CONF6_GENERATED + CONF6_REAL
+    repos = [s.repo for s in mine]
+    twice = {r for r in repos if repos.count(r) > 1}
+    read = {s.repo.lower() for s in all_source_lists(frozenset({"CONF6_GENERATED", "CONF6_REAL"}))}
+    return {r for r in repos if r.lower() in read} | twice
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = gd.extend_arguments("add a confirmation set's pictures (all validation) to a copy of a generation set")
-    ap.add_argument("--set", choices=("conf", "conf2", "conf3", "conf4", "conf5"), default="conf",
+    ap.add_argument("--set", choices=("conf", "conf2", "conf3", "conf4", "conf5", "conf6"), default="conf",
                     help="conf: session 12's set; conf2: session 13's second set; conf3: session 14's third set; "
-                         "conf4: its fourth set; conf5: session 15's fifth set")
+                         "conf4: its fourth set; conf5: session 15's fifth set; conf6: its sixth set")
     a = ap.parse_args(argv)
-    if a.set == "conf5":
+    if a.set == "conf6":
+        check_conf6_sources()
+        overlaps, sources, tag = conf6_overlaps(), CONF6_GENERATED + CONF6_REAL, TAG6
+    elif a.set == "conf5":
         check_conf5_sources()
         overlaps, sources, tag = conf5_overlaps(), CONF5_GENERATED + CONF5_REAL, TAG5
     elif a.set == "conf4":
