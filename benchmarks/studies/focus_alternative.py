@@ -1,4 +1,4 @@
-"""Issue 14, session 15 (candidate F, clause 4 — information only, nothing is chosen from it): the focus fact
+"""Issue 14, session 15 (candidates F and F2, clause 4 — information only, nothing is chosen from it): the focus fact
 (``forgelens.focus``: variance of the Laplacian in 32 × 32 px blocks, median inside the verdict's mask / median
 outside) on the pictures the shipped verdict calls manipulated:
 
@@ -12,7 +12,9 @@ cache keeps the maps on the pooling grid (96 px on the longer side), not the ful
 here is **approximated**: the pooled fused map, rebuilt as today's fusion rebuilds it (``apply_to_summary``), at or
 above ``FusionConfig.mask_threshold``, upsampled (nearest) to the picture. The luminance is the picture's own
 (``forgelens.evidence.load``). Trivial baseline beside it: the same measure with a centred rectangle of the mask's
-area and the picture's aspect (a "centre prior": photographers centre the subject they focus on).
+area and the picture's aspect (a "centre prior": photographers centre the subject they focus on). The table gives
+the share at or above 2 (candidate F: the marked area the part in sharp focus) and at or below 0.5 (candidate F2:
+the marked area the part out of focus).
 
     PYTHONPATH=src:. OMP_NUM_THREADS=1 nice -n 15 python benchmarks/studies/focus_alternative.py \
         --out /work/caches/s15/s15focus/focus_study.json
@@ -135,19 +137,22 @@ def table(rows: list[dict]) -> str:
     def q(xs, f):
         return "—" if not xs else f"{np.quantile(xs, f):.2f}"
 
-    out = ["| pictures | called manipulated | ratio stated | ratio ≥ 2 | ratio median [quartiles], min–max "
-           "| centre-rectangle baseline: stated, ≥ 2, median |", "|---|---|---|---|---|---|"]
+    out = ["| pictures | called manipulated | ratio stated | ratio ≥ 2 (F) | ratio ≤ 0.5 (F2) "
+           "| ratio median [quartiles], min–max | centre-rectangle baseline: stated, ≥ 2, ≤ 0.5, median |",
+           "|---|---|---|---|---|---|---|"]
     for name, sets in GROUPS.items():
         rs = [r for r in rows if r["set"] in sets]
         meas = [r for r in rs if "focus" in r]
         xs = [r["focus"]["ratio"] for r in meas if r["focus"]["ratio"] is not None]
         cs = [r["centre"]["ratio"] for r in meas if r["centre"]["ratio"] is not None]
-        big = sum(x >= 2 for x in xs)
+        big, small = sum(x >= 2 for x in xs), sum(x <= 0.5 for x in xs)
         skipped = len(rs) - len(meas)
         out.append(f"| {name} | {len(rs)}" + (f" ({skipped} not measured)" if skipped else "")
                    + f" | {len(xs)}/{len(meas)} | {big}/{len(xs)}" + (f" = {100 * big / len(xs):.0f} %" if xs else "")
+                   + f" | {small}/{len(xs)}" + (f" = {100 * small / len(xs):.0f} %" if xs else "")
                    + f" | {q(xs, .5)} [{q(xs, .25)}, {q(xs, .75)}], {q(xs, 0)}–{q(xs, 1)} "
-                   f"| {len(cs)}/{len(meas)}, {sum(x >= 2 for x in cs)}/{len(cs)}, {q(cs, .5)} |")
+                   f"| {len(cs)}/{len(meas)}, {sum(x >= 2 for x in cs)}/{len(cs)}, {sum(x <= 0.5 for x in cs)}/{len(cs)}, "
+                   f"{q(cs, .5)} |")
     return "\n".join(out)
 
 
