@@ -356,14 +356,19 @@ def all_source_lists(skip: frozenset[str] = frozenset()) -> tuple[Source, ...]:
     return tuple(found)
 
 
+def _set_overlaps(generated: tuple[Source, ...], real: tuple[Source, ...], names: frozenset[str]) -> set[str]:
+    """Repositories of one confirmation set (its lists named ``names``) that any other source list of the project reads
+    (``all_source_lists``: the other confirmation sets and every training list included), or that appear twice."""
+    repos = [s.repo for s in generated + real]
+    twice = {r for r in repos if repos.count(r) > 1}
+    read = {s.repo.lower() for s in all_source_lists(names)}
+    return {r for r in repos if r.lower() in read} | twice
+
+
 def conf3_overlaps() -> set[str]:
     """Repositories of the third set that any other source list of the project reads (``all_source_lists``, the first
     two confirmation sets and every training list included), or that appear twice: must stay empty."""
-    mine = CONF3_GENERATED + CONF3_REAL
-    repos = [s.repo for s in mine]
-    twice = {r for r in repos if repos.count(r) > 1}
-    read = {s.repo.lower() for s in all_source_lists(frozenset({"CONF3_GENERATED", "CONF3_REAL"}))}
-    return {r for r in repos if r.lower() in read} | twice
+    return _set_overlaps(CONF3_GENERATED, CONF3_REAL, frozenset({"CONF3_GENERATED", "CONF3_REAL"}))
 
 
 # --- Session 14, round 4: a fourth fresh confirmation set (``CONF4_*``), built the same way, from repositories that no
@@ -460,11 +465,7 @@ def check_conf4_sources(generated: tuple[Source, ...] = CONF4_GENERATED,
 def conf4_overlaps() -> set[str]:
     """Repositories of the fourth set that any other source list of the project reads (``all_source_lists``: the first
     three confirmation sets and every training list included), or that appear twice: must stay empty."""
-    mine = CONF4_GENERATED + CONF4_REAL
-    repos = [s.repo for s in mine]
-    twice = {r for r in repos if repos.count(r) > 1}
-    read = {s.repo.lower() for s in all_source_lists(frozenset({"CONF4_GENERATED", "CONF4_REAL"}))}
-    return {r for r in repos if r.lower() in read} | twice
+    return _set_overlaps(CONF4_GENERATED, CONF4_REAL, frozenset({"CONF4_GENERATED", "CONF4_REAL"}))
 
 
 # --- Session 15: a fifth fresh confirmation set (``CONF5_*``), built the same way, from repositories that no source list
@@ -537,11 +538,8 @@ CONF5_REAL: tuple[Source, ...] = (
 )
 
 
-def check_conf5_sources(generated: tuple[Source, ...] = CONF5_GENERATED,
-                        real: tuple[Source, ...] = CONF5_REAL) -> None:
-    """``check_conf_sources`` for the fifth set: generated rules in ``CONF5_GEN_FAMILIES`` capped at
-    ``CAP4_GEN_PER_REPO``, real rules authentic ``fresh-conf5`` pictures capped at ``CAP_PER_REPO``."""
-    check_conf_sources(generated, real, families=CONF5_GEN_FAMILIES, real_key=FAMILY_REAL5)
+def _check_caps(generated: tuple[Source, ...], real: tuple[Source, ...]) -> None:
+    """Every generated rule capped at ``CAP4_GEN_PER_REPO`` pictures per repository, every real rule at ``CAP_PER_REPO``."""
     for s in generated:
         if not s.cap_per_family or s.cap_per_family > CAP4_GEN_PER_REPO:
             raise ValueError(f"{s.repo}: more than {CAP4_GEN_PER_REPO} generated pictures allowed")
@@ -550,14 +548,18 @@ def check_conf5_sources(generated: tuple[Source, ...] = CONF5_GENERATED,
             raise ValueError(f"{s.repo}: more than {CAP_PER_REPO} real pictures allowed")
 
 
+def check_conf5_sources(generated: tuple[Source, ...] = CONF5_GENERATED,
+                        real: tuple[Source, ...] = CONF5_REAL) -> None:
+    """``check_conf_sources`` for the fifth set: generated rules in ``CONF5_GEN_FAMILIES`` capped at
+    ``CAP4_GEN_PER_REPO``, real rules authentic ``fresh-conf5`` pictures capped at ``CAP_PER_REPO``."""
+    check_conf_sources(generated, real, families=CONF5_GEN_FAMILIES, real_key=FAMILY_REAL5)
+    _check_caps(generated, real)
+
+
 def conf5_overlaps() -> set[str]:
     """Repositories of the fifth set that any other source list of the project reads (``all_source_lists``: the first
     four confirmation sets and every training list included), or that appear twice: must stay empty."""
-    mine = CONF5_GENERATED + CONF5_REAL
-    repos = [s.repo for s in mine]
-    twice = {r for r in repos if repos.count(r) > 1}
-    read = {s.repo.lower() for s in all_source_lists(frozenset({"CONF5_GENERATED", "CONF5_REAL"}))}
-    return {r for r in repos if r.lower() in read} | twice
+    return _set_overlaps(CONF5_GENERATED, CONF5_REAL, frozenset({"CONF5_GENERATED", "CONF5_REAL"}))
 
 
 # --- Session 15, confirmation 6: a sixth fresh confirmation set (``CONF6_*``), built the same way, from repositories that no
@@ -632,22 +634,13 @@ def check_conf6_sources(generated: tuple[Source, ...] = CONF6_GENERATED,
     """``check_conf5_sources``' checks for the sixth set: generated rules in ``CONF6_GEN_FAMILIES`` capped at
     ``CAP4_GEN_PER_REPO`` pictures per repository (summed over its rules), real rules authentic ``fresh-conf6`` pictures."""
     check_conf_sources(generated, real, families=CONF6_GEN_FAMILIES, real_key=FAMILY_REAL6)
-    for s in generated:
-        if not s.cap_per_family or s.cap_per_family > CAP4_GEN_PER_REPO:
-            raise ValueError(f"{s.repo}: more than {CAP4_GEN_PER_REPO} generated pictures allowed")
-    for s in real:
-        if not s.cap_per_family or s.cap_per_family > CAP_PER_REPO:
-            raise ValueError(f"{s.repo}: more than {CAP_PER_REPO} real pictures allowed")
+    _check_caps(generated, real)
 
 
 def conf6_overlaps() -> set[str]:
     """Repositories of the sixth set that any other source list of the project reads (``all_source_lists``: the first
     five confirmation sets and every training list included), or that appear twice: must stay empty."""
-    mine = CONF6_GENERATED + CONF6_REAL
-    repos = [s.repo for s in mine]
-    twice = {r for r in repos if repos.count(r) > 1}
-    read = {s.repo.lower() for s in all_source_lists(frozenset({"CONF6_GENERATED", "CONF6_REAL"}))}
-    return {r for r in repos if r.lower() in read} | twice
+    return _set_overlaps(CONF6_GENERATED, CONF6_REAL, frozenset({"CONF6_GENERATED", "CONF6_REAL"}))
 
 
 def main(argv: list[str] | None = None) -> int:
