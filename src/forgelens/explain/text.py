@@ -122,13 +122,13 @@ def summary(report: Any) -> str:
     """3–5 short sentences for a journalist: what was found, where, how strong, what it cannot tell.
 
     A manipulated verdict whose marked area is the part of the picture in sharp focus (``facts.sharp_focus``,
-    measured) says so: joined to the main-clue sentence it qualifies (so the clue is never dropped and the
-    summary stays within five sentences), or as its own sentence after the place when there is no clue."""
+    measured) says so, joined to the main-clue sentence it qualifies (so the clue is never dropped and the
+    summary stays within five sentences) — only when that clue is of a family focus can light up
+    (``facts.FOCUS_FAMILIES``: noise, learned), as in the analyst view: focus does not make copy-move matches
+    or JPEG traces."""
     v = report.verdict
     p = _probs(report)
     pm, pg = p.get("manipulated"), p.get("generated")
-    focus_said = v.label == "manipulated" and facts.sharp_focus(report) is not None
-    clue = None
     evidence, _ = facts.items(report)
     top = _top_manipulation_item(evidence)
     fam = top.family if top else None
@@ -156,11 +156,9 @@ def summary(report: Any) -> str:
         if fam and decl is None:
             clue = (f"The main clue is that {facts.FAMILY_CLUES[fam]}." if fam in facts.FAMILY_CLUES
                     else "Several checks agree.")
-            if focus_said:  # measured on this picture: the marked area is the part in sharp focus
+            if fam in facts.FOCUS_FAMILIES and facts.sharp_focus(report) is not None:  # measured on this picture
                 clue = clue[:-1] + "; " + facts.FOCUS_PLAIN[0].lower() + facts.FOCUS_PLAIN[1:]
             s.append(clue)
-        elif focus_said:
-            s.append(facts.FOCUS_PLAIN)
         s.append(words.plain_support(*words.support(v, "manipulated"), "manipulated") or "")
         s.append("It shows what the file claims, not which parts were changed." if decl is not None and
                  decl["scope"] == "partial" else f"It cannot tell who made the change or why, and {limit}.")
