@@ -222,3 +222,130 @@ def test_the_analyst_view_names_the_weak_pair():
     assert why["condition"] == "weak_pairs" and why["detector"] == "copymove_sift"
     v0 = fuse([tr], (H, W), FusionConfig(use_detection=False, use_stacking=False, no_local_evidence=False))
     assert v0.heatmap is not None and float(v0.heatmap.max()) > 0.5
+
+
+# --- session 15 (candidate CMP): a copy-move trace whose every pair lies on repeated structure ------------------
+
+def _tiles(h: int, w: int, period: int = 64, seed: int = 4) -> np.ndarray:
+    """A periodic picture: one textured tile (a component with a dark hole and a frame) repeated on a grid of
+    ``period`` px, with independent sensor-like noise, as an RGB uint8 picture."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:period, 0:period]
+    tile = (150 + rng.normal(0, 18, (period, period)) - 90 * (((yy - 32) ** 2 + (xx - 32) ** 2) < 100)
+            + 40 * ((yy < 4) | (xx < 4)))
+    img = np.tile(tile, (h // period + 1, w // period + 1))[:h, :w] + rng.normal(0, 2, (h, w))
+    return np.repeat(np.clip(img, 0, 255).astype(np.uint8)[..., None], 3, axis=2)
+
+
+def test_ring_ncc_reads_self_similarity_beyond_the_matched_region():
+    from forgelens.detectors._copymove_common import ring_ncc
+
+    lum = _tiles(H, W)[..., 0].astype(np.float32)
+    box = [192, 128, 256, 192]  # one tile; its source one period to the left
+    on_period = ring_ncc(lum, box, (64.0, 0.0))
+    assert on_period["ring_ncc"] > 0.9 and on_period["ring_px"] == 128 * 128 - 64 * 64
+    assert ring_ncc(lum, box, (37.0, 0.0))["ring_ncc"] < 0.5  # not the period: the rings differ
+    # a textured patch pasted onto different content: the surroundings of the two places differ
+    rng = np.random.default_rng(1)
+    noise = rng.normal(128, 30, (H, W)).astype(np.float32)
+    noise[128:192, 256:320] = noise[128:192, 96:160]
+    assert abs(ring_ncc(noise, [256, 128, 320, 192], (160.0, 0.0))["ring_ncc"]) < 0.2
+    flat = np.full((H, W), 90, np.float32)
+    assert ring_ncc(flat, box, (64.0, 0.0)) == {"ring_std": 0.0, "ring_px": 12288, "ring_ncc": None}
+    assert ring_ncc(lum, [0, 0, W, H], (64.0, 0.0)) is None  # the whole picture: no ring inside it
+
+
+def _tile_pair_trace(img: np.ndarray, n: int = 40, rotation: float = 0.0) -> tuple[Trace, np.ndarray]:
+    """A copymove_sift trace exactly as the detector reports one pair on ``img`` (its ``pair_finding`` with the
+    picture's luminance): two tiles one period apart, ``n`` matched keypoints, a plain shift."""
+    import math
+
+    import cv2
+
+    from forgelens.detectors import _copymove_common as cm
+
+    h, w = img.shape[:2]
+    src = np.zeros((h, w), bool)
+    src[128:192, 128:192] = True
+    A = cv2.getRotationMatrix2D((160.0, 160.0), rotation, 1.0)
+    A[:, 2] += (64.0, 0.0)
+    dst = cv2.warpAffine(src.astype(np.uint8), A, (w, h), flags=cv2.INTER_NEAREST) > 0
+    rng = np.random.default_rng(0)
+    ps = np.column_stack([rng.uniform(130, 190, n), rng.uniform(130, 190, n)])
+    pd = (A[:, :2] @ ps.T).T + A[:, 2]
+    f = cm.pair_finding(method="copymove_sift", source_mask=src, target_mask=dst, A=A, n_matches=n, points_src=ps,
+                        points_dst=pd, s=1.0, full_shape=(h, w), strength=1.0 - math.exp(-n / 10.0), pair_id=0,
+                        luminance=load(jpeg_bytes(img, 95)).luminance)
+    heat = (src | dst).astype(np.float32)
+    return Trace("copymove_sift", heatmap=heat, score=0.5 + 0.5 * math.tanh(n / 20.0), findings=[f],
+                 family="copymove"), dst
+
+
+def test_repeated_structure_condition_reads_the_pair_facts():
+    from forgelens.fusion.local_evidence import repeated_pair
+
+    assert repeated_pair({"ring_ncc": 0.5, "rotation_deg": 4.9, "scale": 1.14})
+    assert repeated_pair({"ring_ncc": 0.93, "rotation_deg": -0.1, "scale": 0.86})
+    assert not repeated_pair({"ring_ncc": 0.49, "rotation_deg": 0.0, "scale": 1.0})  # the surroundings differ
+    assert not repeated_pair({"ring_ncc": 0.9, "rotation_deg": 5.0, "scale": 1.0})  # rotated
+    assert not repeated_pair({"ring_ncc": 0.9, "rotation_deg": 0.0, "scale": 1.16})  # rescaled
+    assert not repeated_pair({"ring_ncc": None, "rotation_deg": 0.0, "scale": 1.0})  # no texture in a ring
+    assert not repeated_pair({"rotation_deg": 0.0, "scale": 1.0})  # analysed before session 15
+    img = _tiles(H, W)
+    tr, _ = _tile_pair_trace(img)
+    why = no_local_evidence([tr], (H, W))["copymove_sift"]
+    assert why.condition == "repeated_structure" and why.value >= 0.9
+    assert "40 matches, shift (64, 0) px" in why.why and "ring correlation 0.9" in why.why
+    assert "its map is not used" in why.why
+    # a rotated pair on the same tiles is not a repeated-structure pair; with a weak pair beside it neither holds
+    rot, _ = _tile_pair_trace(img, rotation=8.0)
+    assert no_local_evidence([rot], (H, W)) == {}
+    weak, _ = _weak_pair_trace(H, W)
+    both = Trace("copymove_sift", heatmap=tr.heatmap, score=tr.score, findings=tr.findings + weak.findings,
+                 family="copymove")
+    assert no_local_evidence([both], (H, W)) == {}
+    assert no_local_evidence([tr], (H, W), ("jpeg_adq",)) == {}
+
+
+def test_a_periodic_picture_whose_copy_move_finding_is_a_shift_along_the_period_is_not_called_manipulated_on_it():
+    """A picture made here of a periodic texture (tiles on a 64 px grid), JPEG q90, analysed in full; its
+    copy-move trace is one plain-shift pair one period apart with 40 matches, as copymove_sift reports it."""
+    from forgelens.fusion.detection import detection_model
+
+    if detection_model() is None:
+        pytest.skip("no detection.json shipped")
+    img = _tiles(H, W)
+    rep = analyze(jpeg_bytes(img, 90))
+    pair, target = _tile_pair_trace(img)
+    traces = [t for t in rep.traces if t.name != "copymove_sift"] + [pair]
+    v = fuse(traces, (H, W), FusionConfig())
+    v_off = fuse(traces, (H, W), FusionConfig(local_evidence_traces=("jpeg_adq",)))  # the pair's map counts
+    assert v.label != "manipulated"
+    why = [n for n in v.decision["no_local_evidence"] if n["detector"] == "copymove_sift"]
+    assert [n["condition"] for n in why] == ["repeated_structure"]
+    assert v.manipulation_score < v_off.manipulation_score
+    assert v.heatmap is None or float(v.heatmap[target].mean()) < float(v_off.heatmap[target].mean())
+
+
+def test_a_textured_patch_pasted_onto_different_content_is_still_called_manipulated():
+    """A real copy-move made here: a textured patch of a photo (skimage's astronaut: the suit) pasted by a plain
+    shift onto different content (the background), JPEG q90, analysed in full. The detector measures the ring
+    around the pair: the surroundings of the two places differ, no repeated-structure condition, called
+    manipulated with the fused map on the copy."""
+    from forgelens.fusion.detection import detection_model
+    from tests._copymove_helpers import natural_image as photo
+
+    if detection_model() is None:
+        pytest.skip("no detection.json shipped")
+    img = photo(H, W, 0).copy()
+    y0, y1, x0, x1 = 60, 150, 380, 480
+    img[y0:y1, x0:x1] = img[250:340, 180:280]
+    rep = analyze(jpeg_bytes(img, 90))
+    pairs = [f.values for t in rep.traces if t.family == "copymove" for f in t.findings if f.kind == "copy_move"]
+    assert pairs and max(p["match_count"] for p in pairs) > 6
+    assert all(abs(p["rotation_deg"]) < 5 and abs(p["scale"] - 1) < 0.15 for p in pairs)  # a plain shift
+    assert all(p["ring_ncc"] is not None and p["ring_ncc"] < 0.5 for p in pairs)
+    assert not rep.verdict.decision.get("no_local_evidence")
+    v = rep.verdict
+    assert v.label == "manipulated"
+    assert v.heatmap[y0:y1, x0:x1].mean() > np.delete(v.heatmap, np.s_[y0:y1], axis=0).mean()
