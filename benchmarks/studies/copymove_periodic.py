@@ -13,6 +13,10 @@ and the measurement reads it back:
 - ``inject(OUT.json)``: ``MapSummary.from_npz`` then adds those values to the cached findings it reads
   (``detection_ship_rule.py --ring-ncc OUT.json``).
 - ``decide B.json CMP.json``: the declared rule's clauses 1–3 (``decide_s15``), and every picture that changed.
+- ``fires RINGS.json CACHE_DIR ...``: where the condition reads a copy-move trace as no local evidence.
+
+CMP did not pass its rule (``docs/notes/issue-14.md``, session 15): ``ring_ncc`` and ``repeated_pair`` are not in
+``src/``. ``rings`` and ``fires`` run with the candidate's code on the path (``git archive be77999 src``).
 """
 
 from __future__ import annotations

@@ -125,55 +125,6 @@ def union_box(a: list[int] | None, b: list[int] | None) -> tuple[int, int, int, 
     return (min(x[0] for x in boxes), min(x[1] for x in boxes), max(x[2] for x in boxes), max(x[3] for x in boxes))
 
 
-#: Repeated structure (issue 14, session 15, candidate CMP): the ring around a pair's target region is its
-#: bounding box grown by this fraction of its size on each side (clipped to the picture), minus the box.
-RING_GROW = 0.5
-#: Both rings must have at least this luminance standard deviation (grey levels) for their NCC to be read.
-RING_MIN_STD = 2.0
-
-
-def ring_ncc(luminance: np.ndarray, target_bbox, shift_xy) -> dict[str, float] | None:
-    """Self-similarity of the picture at a copy-move pair's shift *beyond* the matched region (candidate CMP).
-
-    The luminance in a ring around the target region (``target_bbox`` (x0, y0, x1, y1), full resolution,
-    grown by ``RING_GROW`` of its width / height on each side, clipped to the picture, minus the box itself) is
-    compared with the same ring moved back by the pair's shift d = (dx, dy) (source → target, full-resolution
-    pixels): the surroundings of the source. Returns {"ring_ncc": normalised cross-correlation of the two
-    rings (None when either ring's std is below ``RING_MIN_STD``), "ring_std": the smaller std, "ring_px":
-    pixels compared}, or None when no ring pixel has its moved position inside the picture. A pasted copy
-    brings its own content only, so around the two places the picture differs; a repeated structure (tiles,
-    girders, hole grids, windows) is self-similar at the same shift outside the matched region too, which is
-    why keypoint and block copy-move detectors match it (Christlein et al., "An evaluation of popular
-    copy-move forgery detection approaches", IEEE TIFS 2012, on false matches in self-similar regions).
-    Vectorised; memory bounded by the grown box (at most the picture)."""
-    if target_bbox is None:
-        return None
-    y = np.asarray(luminance)
-    h, w = y.shape[:2]
-    x0, y0, x1, y1 = (int(v) for v in target_bbox)
-    bw, bh = x1 - x0, y1 - y0
-    if bw <= 0 or bh <= 0:
-        return None
-    gx, gy = int(round(RING_GROW * bw)), int(round(RING_GROW * bh))
-    X0, Y0, X1, Y1 = max(0, x0 - gx), max(0, y0 - gy), min(w, x1 + gx), min(h, y1 + gy)
-    dx, dy = int(round(float(shift_xy[0]))), int(round(float(shift_xy[1])))
-    # ring pixels whose moved position (x − dx, y − dy) lies inside the picture
-    mx0, my0, mx1, my1 = max(X0, dx), max(Y0, dy), min(X1, w + dx), min(Y1, h + dy)
-    if mx1 <= mx0 or my1 <= my0:
-        return None
-    yy, xx = np.mgrid[my0:my1, mx0:mx1]
-    ring = ~((xx >= x0) & (xx < x1) & (yy >= y0) & (yy < y1))
-    if not ring.any():
-        return None
-    a = y[my0:my1, mx0:mx1][ring].astype(np.float64)
-    b = y[my0 - dy:my1 - dy, mx0 - dx:mx1 - dx][ring].astype(np.float64)
-    sa, sb = float(a.std()), float(b.std())
-    out = {"ring_std": round(min(sa, sb), 3), "ring_px": int(a.size), "ring_ncc": None}
-    if min(sa, sb) >= RING_MIN_STD:
-        out["ring_ncc"] = round(float(np.mean((a - a.mean()) * (b - b.mean())) / (sa * sb)), 4)
-    return out
-
-
 def pair_finding(
     *,
     method: str,
@@ -188,16 +139,13 @@ def pair_finding(
     strength: float,
     pair_id: int,
     extra: dict | None = None,
-    luminance: np.ndarray | None = None,
 ) -> Finding:
     """One ``copy_move`` finding pairing a source region with its copy.
 
     ``A`` maps working-resolution source coordinates (x, y) to target coordinates;
     ``points_src``/``points_dst`` are matched (x, y) points in working coordinates
     (a subset is kept as ``lines`` for drawing). All numbers reported are in
-    full-resolution pixels. With ``luminance`` (the full-resolution picture), the ring self-similarity at
-    the pair's shift (``ring_ncc``) is added as ``ring_ncc`` / ``ring_std`` / ``ring_px`` (None when it
-    cannot be read).
+    full-resolution pixels.
     """
     sb = scale_box(bbox(source_mask), s, full_shape)
     tb = scale_box(bbox(target_mask), s, full_shape)
@@ -232,9 +180,6 @@ def pair_finding(
     }
     if extra:
         values.update(extra)
-    if luminance is not None:
-        ring = ring_ncc(luminance, tb, (values["shift_x"], values["shift_y"]))
-        values.update(ring or {"ring_ncc": None, "ring_std": None, "ring_px": 0})
     msg = (
         f"region at {sb} reappears at {tb} (shift {values['shift']:.0f} px, "
         f"rotation {values['rotation_deg']:.1f} deg, scale {values['scale']:.2f}, "

@@ -25,18 +25,6 @@ number. The condition is a statement about the file, not a tuned number:
   CMW; the thresholds were read by s13fa2 from the false alarms of issue 18's fresh-conf set — disclosed in
   ``docs/notes/issue-14.md``). One pair that is not weak keeps the trace's evidence; the trace's global score
   and its pair facts (``copymove.*`` features) are kept: only its map stops counting as a located region.
-- the same copy-move traces: the trace found at least one pair and EVERY pair it found is a *repeated-structure
-  pair* (session 15, candidate CMP): a near-plain shift (|rotation| < ``WEAK_PAIR_ROTATION`` (5°) and |scale − 1|
-  < ``WEAK_PAIR_SCALE`` (0.15)) at which the picture is self-similar beyond the matched region — the luminance in
-  a ring around the target region (its box grown by half its size on each side, minus the box) and the same ring
-  moved back by the pair's shift both have texture (std ≥ 2 grey levels) and correlate with a normalised
-  cross-correlation ≥ ``REPEATED_RING_NCC`` (0.5) (``ring_ncc`` of the finding, measured by the detector:
-  ``detectors._copymove_common.ring_ncc``). Keypoint and block copy-move detectors match self-similar texture
-  (Christlein et al., IEEE TIFS 2012, on false matches in self-similar regions); a pasted copy brings its own
-  content only, so outside the region the two places differ, while tiles, girders, hole grids and windows repeat
-  there too. Declared by the lead after three such false alarms were seen on issue 18's fifth fresh set
-  (disclosed in ``docs/notes/issue-14.md``); the thresholds were fixed then and never tuned. A finding without
-  ``ring_ncc`` (an analysis made before session 15) is never a repeated-structure pair.
 
 Session 13 measured three more conditions (jpeg_grid under a last save at quality >= 98; copy-move pairs that
 are all periodic or self-overlapping): neither candidate that used them passed its rule, and they are not
@@ -58,8 +46,6 @@ HOST_REGION_PCT = 50.0
 WEAK_PAIR_MATCHES = 6
 WEAK_PAIR_ROTATION = 5.0
 WEAK_PAIR_SCALE = 0.15
-#: A repeated-structure pair: a near-plain shift whose ring NCC (``ring_ncc``) is at least this.
-REPEATED_RING_NCC = 0.5
 #: The copy-move detectors whose findings are matched pairs (``detectors._copymove_common.pair_finding``).
 COPYMOVE_TRACES: tuple[str, ...] = ("copymove_sift", "copymove_dense")
 #: Named sets of the traces whose conditions are read (``FusionConfig.local_evidence_traces``; the benchmark's
@@ -70,7 +56,7 @@ CONDITION_SETS: dict[str, tuple[str, ...]] = {"CMW": ("jpeg_adq",) + COPYMOVE_TR
 TRACES: tuple[str, ...] = CONDITION_SETS["CMW"]
 
 __all__ = ["COPYMOVE_TRACES", "HOST_REGION_PCT", "NoLocalEvidence", "apply_to_summary", "no_local_evidence",
-           "pooled_fused", "repeated_pair", "weak_pair"]
+           "pooled_fused", "weak_pair"]
 
 
 @dataclass(frozen=True)
@@ -78,7 +64,7 @@ class NoLocalEvidence:
     """Why one trace contributes no local evidence: the condition, the measured number and one line."""
 
     detector: str
-    condition: str  # "host_region" | "weak_pairs" | "repeated_structure"
+    condition: str  # "host_region" | "weak_pairs"
     value: float
     why: str
 
@@ -98,30 +84,6 @@ def weak_pair(values: dict[str, Any]) -> bool:
     return (n is not None and int(n) <= WEAK_PAIR_MATCHES
             and abs(float(values.get("rotation_deg", 0.0))) >= WEAK_PAIR_ROTATION
             and abs(float(values.get("scale", 1.0)) - 1.0) >= WEAK_PAIR_SCALE)
-
-
-def repeated_pair(values: dict[str, Any]) -> bool:
-    """A ``copy_move`` finding's values describe a repeated-structure pair (module docstring): |rotation| <
-    ``WEAK_PAIR_ROTATION``, |scale − 1| < ``WEAK_PAIR_SCALE`` and ``ring_ncc`` ≥ ``REPEATED_RING_NCC`` (a
-    ``ring_ncc`` of None — a ring without texture — or missing never is)."""
-    ncc = values.get("ring_ncc")
-    return (ncc is not None and float(ncc) >= REPEATED_RING_NCC
-            and abs(float(values.get("rotation_deg", 0.0))) < WEAK_PAIR_ROTATION
-            and abs(float(values.get("scale", 1.0)) - 1.0) < WEAK_PAIR_SCALE)
-
-
-def _repeated_reason(name: str, pairs: list[dict[str, Any]]) -> NoLocalEvidence:
-    ncc = [float(v["ring_ncc"]) for v in pairs]
-    shift = [float(v.get("shift", 0.0)) for v in pairs]
-    matches = [int(v.get("match_count", 0)) for v in pairs]
-    what = "its only pair" if len(pairs) == 1 else f"all {len(pairs)} of its pairs"
-    d = (f"shift ({float(pairs[0].get('shift_x', 0.0)):.0f}, {float(pairs[0].get('shift_y', 0.0)):.0f}) px"
-         if len(pairs) == 1 else f"shifts {_span(shift, '.0f')} px")
-    why = (f"{name}: {what} ({_span(matches, 'd')} matches, {d}, no rotation or scale change) "
-           f"{'lies' if len(pairs) == 1 else 'lie'} on repeated structure — around the matched region the picture "
-           f"repeats at the same shift too (ring correlation {_span(ncc, '.2f')} ≥ {REPEATED_RING_NCC}), as tiles, "
-           "girders, grids or windows do and a pasted copy does not; its map is not used.")
-    return NoLocalEvidence(name, "repeated_structure", float(min(ncc)), why)
 
 
 def _span(xs: list[float], fmt: str) -> str:
@@ -147,8 +109,7 @@ def no_local_evidence(traces, shape: tuple[int, int], read: tuple[str, ...] | No
     ``shape`` is the analysed picture's (h, w); the area is jpeg_adq's own ``area_pct`` of its largest
     ``single_compressed_region`` finding (percent of the analysed picture). ``read``: the traces whose
     conditions are read (``FusionConfig.local_evidence_traces``; default ``TRACES``). A copy-move trace's
-    value is the most matches behind one of its pairs (weak pairs) or the lowest ring NCC of its pairs
-    (repeated structure)."""
+    value is the most matches behind one of its pairs."""
     read = TRACES if read is None else read
     out: dict[str, NoLocalEvidence] = {}
     by = {t.name: t for t in traces if t.name in read}
@@ -157,8 +118,6 @@ def no_local_evidence(traces, shape: tuple[int, int], read: tuple[str, ...] | No
             pairs = _findings(by[name], "copy_move")
             if pairs and all(weak_pair(v) for v in pairs):
                 out[name] = _weak_pairs_reason(name, pairs)
-            elif pairs and all(repeated_pair(v) for v in pairs):
-                out[name] = _repeated_reason(name, pairs)
     adq = by.get("jpeg_adq")
     if adq is not None:
         area = max([float(v.get("area_pct", 0.0)) for v in _findings(adq, "single_compressed_region")] or [0.0])
