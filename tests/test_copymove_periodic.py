@@ -64,3 +64,29 @@ def test_inject_adds_the_ring_values_to_the_cached_findings(tmp_path, monkeypatc
     assert values[0]["ring_ncc"] == 0.7 and "ring_ncc" not in values[1]
     _, other = detection.MapSummary.from_npz(tmp_path / "b.npz")  # a file not measured: as read
     assert "ring_ncc" not in other["traces"][0]["findings"][0]["values"]
+
+
+def test_ring_ncc_reads_self_similarity_beyond_the_matched_region():
+    """The candidate's ring (kept in the study script): a tiled picture is self-similar at its period outside the
+    matched tile; a patch pasted into noise is not; a flat ring or a box covering the picture reads nothing."""
+    import numpy as np
+
+    from benchmarks.studies.copymove_periodic import repeated_pair, ring_ncc
+
+    rng = np.random.default_rng(4)
+    tile = rng.normal(150, 18, (64, 64))
+    lum = np.tile(tile, (7, 9))[:384, :512] + rng.normal(0, 2, (384, 512))
+    box = [192, 128, 256, 192]
+    on_period = ring_ncc(lum, box, (64.0, 0.0))
+    assert on_period["ring_ncc"] > 0.9 and on_period["ring_px"] == 128 * 128 - 64 * 64
+    assert ring_ncc(lum, box, (37.0, 0.0))["ring_ncc"] < 0.5
+    noise = rng.normal(128, 30, (384, 512))
+    noise[128:192, 256:320] = noise[128:192, 96:160]
+    assert abs(ring_ncc(noise, [256, 128, 320, 192], (160.0, 0.0))["ring_ncc"]) < 0.2
+    assert ring_ncc(np.full((384, 512), 90.0), box, (64.0, 0.0))["ring_ncc"] is None
+    assert ring_ncc(lum, [0, 0, 512, 384], (64.0, 0.0)) is None
+    assert repeated_pair({"ring_ncc": 0.5, "rotation_deg": 4.9, "scale": 1.14})
+    assert not repeated_pair({"ring_ncc": 0.49, "rotation_deg": 0.0, "scale": 1.0})
+    assert not repeated_pair({"ring_ncc": 0.9, "rotation_deg": 5.0, "scale": 1.0})
+    assert not repeated_pair({"ring_ncc": 0.9, "rotation_deg": 0.0, "scale": 1.16})
+    assert not repeated_pair({"rotation_deg": 0.0, "scale": 1.0})

@@ -15,8 +15,10 @@ and the measurement reads it back:
 - ``decide B.json CMP.json``: the declared rule's clauses 1–3 (``decide_s15``), and every picture that changed.
 - ``fires RINGS.json CACHE_DIR ...``: where the condition reads a copy-move trace as no local evidence.
 
-CMP did not pass its rule (``docs/notes/issue-14.md``, session 15): ``ring_ncc`` and ``repeated_pair`` are not in
-``src/``. ``rings`` and ``fires`` run with the candidate's code on the path (``git archive be77999 src``).
+CMP did not pass its rule (``docs/notes/issue-14.md``, session 15): its code is not in ``src/``. ``ring_ncc`` and
+``repeated_pair`` below are the candidate's (commit ``be77999``, ``detectors/_copymove_common.py`` and
+``fusion/local_evidence.py``), kept here so that ``rings`` and ``fires`` run on main's code; the candidate's verdicts
+need its ``src`` (``git archive be77999 src``).
 """
 
 from __future__ import annotations
@@ -27,11 +29,70 @@ import os
 import sys
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 COPYMOVE_TRACES = ("copymove_sift", "copymove_dense")
+#: A repeated-structure pair: a near-plain shift whose ring NCC is at least this (candidate CMP).
+REPEATED_RING_NCC = 0.5
+
+#: Repeated structure (issue 14, session 15, candidate CMP): the ring around a pair's target region is its
+#: bounding box grown by this fraction of its size on each side (clipped to the picture), minus the box.
+RING_GROW = 0.5
+#: Both rings must have at least this luminance standard deviation (grey levels) for their NCC to be read.
+RING_MIN_STD = 2.0
+
+
+def ring_ncc(luminance: np.ndarray, target_bbox, shift_xy) -> dict[str, float] | None:
+    """Self-similarity of the picture at a copy-move pair's shift *beyond* the matched region (candidate CMP).
+
+    The luminance in a ring around the target region (``target_bbox`` (x0, y0, x1, y1), full resolution,
+    grown by ``RING_GROW`` of its width / height on each side, clipped to the picture, minus the box itself) is
+    compared with the same ring moved back by the pair's shift d = (dx, dy) (source → target, full-resolution
+    pixels): the surroundings of the source. Returns {"ring_ncc": normalised cross-correlation of the two
+    rings (None when either ring's std is below ``RING_MIN_STD``), "ring_std": the smaller std, "ring_px":
+    pixels compared}, or None when no ring pixel has its moved position inside the picture. A pasted copy
+    brings its own content only, so around the two places the picture differs; a repeated structure (tiles,
+    girders, hole grids, windows) is self-similar at the same shift outside the matched region too, which is
+    why keypoint and block copy-move detectors match it (Christlein et al., "An evaluation of popular
+    copy-move forgery detection approaches", IEEE TIFS 2012, on false matches in self-similar regions).
+    Vectorised; memory bounded by the grown box (at most the picture)."""
+    if target_bbox is None:
+        return None
+    y = np.asarray(luminance)
+    h, w = y.shape[:2]
+    x0, y0, x1, y1 = (int(v) for v in target_bbox)
+    bw, bh = x1 - x0, y1 - y0
+    if bw <= 0 or bh <= 0:
+        return None
+    gx, gy = int(round(RING_GROW * bw)), int(round(RING_GROW * bh))
+    X0, Y0, X1, Y1 = max(0, x0 - gx), max(0, y0 - gy), min(w, x1 + gx), min(h, y1 + gy)
+    dx, dy = int(round(float(shift_xy[0]))), int(round(float(shift_xy[1])))
+    # ring pixels whose moved position (x − dx, y − dy) lies inside the picture
+    mx0, my0, mx1, my1 = max(X0, dx), max(Y0, dy), min(X1, w + dx), min(Y1, h + dy)
+    if mx1 <= mx0 or my1 <= my0:
+        return None
+    yy, xx = np.mgrid[my0:my1, mx0:mx1]
+    ring = ~((xx >= x0) & (xx < x1) & (yy >= y0) & (yy < y1))
+    if not ring.any():
+        return None
+    a = y[my0:my1, mx0:mx1][ring].astype(np.float64)
+    b = y[my0 - dy:my1 - dy, mx0 - dx:mx1 - dx][ring].astype(np.float64)
+    sa, sb = float(a.std()), float(b.std())
+    out = {"ring_std": round(min(sa, sb), 3), "ring_px": int(a.size), "ring_ncc": None}
+    if min(sa, sb) >= RING_MIN_STD:
+        out["ring_ncc"] = round(float(np.mean((a - a.mean()) * (b - b.mean())) / (sa * sb)), 4)
+    return out
+
+
+def repeated_pair(values: dict) -> bool:
+    """A ``copy_move`` finding's values describe a repeated-structure pair (candidate CMP): |rotation| < 5°,
+    |scale − 1| < 0.15 and ``ring_ncc`` ≥ ``REPEATED_RING_NCC`` (a ``ring_ncc`` of None or missing never is)."""
+    ncc = values.get("ring_ncc")
+    return ncc is not None and float(ncc) >= REPEATED_RING_NCC and _near_plain(values)
 
 
 def _near_plain(v: dict) -> bool:
@@ -49,7 +110,6 @@ def _meta(p: Path) -> dict:
 
 def rings(pairs: list[tuple[Path, Path]]) -> dict:
     """{"rings": {cache file: {trace: {pair_id: ring values}}}, "missing": [...], "sets": {cache: counts}}."""
-    from forgelens.detectors._copymove_common import ring_ncc
     from forgelens.evidence import load
 
     out: dict = {"rings": {}, "missing": [], "sets": {}}
@@ -140,8 +200,6 @@ def decide_s15(base: dict, cand: dict) -> dict[str, tuple[bool, str]]:
 def fires(caches: list[Path]) -> list[str]:
     """Per cache: the analyses whose copy-move trace the repeated-structure condition reads as no local evidence
     (with the code on the path and the injected ring values), with each pair's facts."""
-    from forgelens.fusion.local_evidence import repeated_pair
-
     out = []
     for cache in caches:
         hits = []
