@@ -344,6 +344,10 @@ def main(argv: list[str] | None = None) -> None:
                     help="s13: which no-local-evidence conditions the measured code reads (JA: JPEG only; JB: all; "
                     "JC: jpeg_adq's host region only; CMW (s14): JC + weak transformed copy-move pairs; none: a "
                     "check that the code without them reads as B)")
+    ap.add_argument("--ring-ncc", type=Path, default=None,
+                    help="s15: copymove_periodic.py rings JSON whose ring NCCs are added to the cached copy-move findings")
+    ap.add_argument("--conf-sets", choices=("s13", "s15"), default="s13",
+                    help="s15: also measure fresh-conf3 / fresh-conf4 / fresh-conf5 (when under ROOT/verdict)")
     ap.add_argument("--q98", type=Path, default=None, help="s13: the q98 variant's held-out root (data/, cache/)")
     ap.add_argument("--decide-s13", nargs="+", type=Path, default=None, metavar="JSON",
                     help="s13: the baseline's JSON first, then the candidates' (JB before JA): tables and clauses")
@@ -464,6 +468,8 @@ S13_SLACK = {"heldout_called": 2, "heldout_auc": 0.01, "fullsize_called": 1, "fo
 #: Candidate JC's clause 5 (declared 00:41 UTC): issue 18's two confirmation sets of fresh real photos (never used by
 #: issue 14), analysed with main's code: the candidate's false alarms not more than B's on each.
 S13_CONF_SETS = ("fresh-conf", "fresh-conf2")
+#: Session 15 (candidate CMP): issue 18's five confirmation sets of fresh real photos, measured by ``--conf-sets s15``.
+S15_CONF_SETS = S13_CONF_SETS + ("fresh-conf3", "fresh-conf4", "fresh-conf5")
 
 
 #: Session 14 (issue 14, candidate CMW, declared 02:49 UTC): the rotated-and-scaled copy-move variant of the held-out
@@ -489,7 +495,7 @@ def cm_rot(root: Path, config=None) -> dict:
             "errors": len(list((root / "cache" / CM_ROT).glob("*.npz"))) - len(rows)}
 
 
-def measure_s13(root: Path, q98: Path, exclude: set[str], config=None) -> dict:
+def measure_s13(root: Path, q98: Path, exclude: set[str], config=None, conf_sets=S13_CONF_SETS) -> dict:
     """Session 13: one code (whatever ``forgelens`` is on the path) on the shipped setting's analyses
     (``root``: heldout/, verdict/, fullsize/ as in session 11) and on the q98 variant (``q98``: a held-out
     root). Every count keeps the pictures it counts, so the decision can list what left / stayed / appeared.
@@ -503,7 +509,7 @@ def measure_s13(root: Path, q98: Path, exclude: set[str], config=None) -> dict:
          "q98": heldout(q98, config), "false_alarms": {}, "forged": {}}
     if (root / CM_ROT / "cache" / CM_ROT).is_dir():
         r["cm_rot"] = cm_rot(root / CM_ROT, config)
-    conf = [c for c in S13_CONF_SETS if (root / "verdict" / c).is_dir()]
+    conf = [c for c in conf_sets if (root / "verdict" / c).is_dir()]
     if conf:
         r["conf"] = {}
     for key in ("heldout", "fullsize", "q98"):
@@ -732,7 +738,12 @@ def main_measure_s13(args) -> None:
     config = conditions_config(args.conditions) if args.conditions else None
     name, out = args.measure_s13
     exclude = trained_on(args.baseline / "verdict" / "s10real", args.train_index)
-    r = measure_s13(args.baseline, args.q98, exclude, config)
+    if args.ring_ncc:  # session 15: ring NCCs measured on the cached analyses' pictures (copymove_periodic.py)
+        from benchmarks.studies.copymove_periodic import inject
+
+        inject(args.ring_ncc)
+    r = measure_s13(args.baseline, args.q98, exclude, config,
+                    S15_CONF_SETS if args.conf_sets == "s15" else S13_CONF_SETS)
     import forgelens
 
     r["code"] = {"name": name, "forgelens": forgelens.__file__, "conditions": args.conditions,
