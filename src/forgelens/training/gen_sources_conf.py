@@ -64,6 +64,15 @@ Mini, Riverflow V2 Pro), two MCP servers' README showcases (Imagen 4, Imagen 4 U
 Qwen-Image, Seedream 4.0 and Nano Banana), another MCP server's two Nano Banana 2 examples and a learning-notes page's
 Imagen 4 and Nano Banana pictures. The model of every picture is stated by its source. At most 20 from one repository.
 
+SEVENTH SET (session 15; ``CONF7_GENERATED`` + ``CONF7_REAL``, real key ``fresh-conf7``, tag ``s15conf7``): sealed for the
+next session (built, closed and cached; no model scored it in session 15). The same checks, processing and dedupe, from
+repositories no source list reads — the first six sets included (``conf7_overlaps``). Generated: one author's Nano Banana
+Pro prompt gallery (text-to-image entries only), a FLUX.2 launch kit's assets (the script that made them names FLUX.2
+[max], [pro] or [klein] per picture), a photographer's FLUX.2 [klein] 9B workflow outputs and an MCP server's Nano
+Banana 2 example. Real: five personal sites' camera and
+phone photos (New Zealand car meets and coast, a student's nature and people photos, Fujifilm street photos, Aotearoa
+bush and coast, iPhone / Canon photos of pets and Seattle). At most 20 generated and 40 real pictures from one repository.
+
 Usage::
 
     python -m forgelens.training.gen_sources_conf --mirrors /work/.mirror --shared ../shared --out /work/gen-data-s12conf
@@ -73,6 +82,8 @@ Usage::
         --out /work/gen-data-s15conf5
     python -m forgelens.training.gen_sources_conf --set conf6 --mirrors /work/.mirror --shared ../shared \
         --out /work/gen-data-s15conf6
+    python -m forgelens.training.gen_sources_conf --set conf7 --mirrors /work/.mirror --shared ../shared \
+        --out /work/gen-data-s15conf7
 """
 
 from __future__ import annotations
@@ -643,13 +654,107 @@ def conf6_overlaps() -> set[str]:
     return _set_overlaps(CONF6_GENERATED, CONF6_REAL, frozenset({"CONF6_GENERATED", "CONF6_REAL"}))
 
 
+# --- Session 15, confirmation 7: a seventh fresh confirmation set (``CONF7_*``), SEALED for the next session: built,
+# closed and cached in session 15, scored by no model in it. Built the same way, from repositories that no source list of
+# the project (the first six confirmation sets included) reads; every picture to ``val``; at most ``CAP4_GEN_PER_REPO``
+# generated and ``CAP_PER_REPO`` real pictures from one repository (the brief, fixed before any count).
+
+#: Source key of the seventh set's fresh real photographs (not a key any fit reads).
+FAMILY_REAL7 = "fresh-conf7"
+TAG7 = "s15conf7"
+#: Generated families the seventh set may hold: each picture's model is stated by its source (see ``CONF7_GENERATED``).
+CONF7_GEN_FAMILIES = frozenset({"nano-banana-pro", "nano-banana-2", "flux-2-max", "flux-2-pro", "flux-2-klein-9b"})
+
+#: aimikoda's Nano Banana Pro gallery ("a curated collection of Nano Banana Pro prompts with example outputs ... all
+#: created by @aimikoda"): only entries whose prompt uses no uploaded / reference picture (text-to-image) and whose
+#: outputs are photographic (aerial creature shots, landmark redesigns, sand-form beauty adverts, a wrapped-chair prank,
+#: dish-as-world food scenes, two frozen-in-ice pictures); the reference-photo entries (portraits, product and
+#: style edits, storyboards, bullet-dodge kitchen), chat-bubble / UI layouts, lettered dioramas, city orbs, megacity
+#: sculptures and the cartoon frozen-in-ice picture (01) left out.
+_AIMIKODA = (r"^images/(imax-aerial-creature-shot-0[1-5]|landmark-re-designed-0[12]|sand-form-beauty-ad-0[12]"
+             r"|wrapped-chair-prank-gift-0[12]|dish-as-world-scene-0[1-4]|frozen-moment-in-ice-0[23])\.jpg$")
+#: MaanavD's FLUX.2 launch kit: ``generate_assets.py`` lists (number, model, size, prompt) for every text-to-image
+#: asset; the photographic ones kept (#1 and #7 flux-2-max; #2, #5, #19 flux-2-pro-preview; #16 flux-2-klein-9b-preview);
+#: the poster, pixel-art, anime, vector, oil-painting, diagram, logo, kawaii and fantasy-illustration assets, the
+#: image-to-image restyles (#10-14) and their source photos, the ``web/public`` copies and the ``examples/`` thumbnails
+#: (made from the author's headshot) left out. nyffenr's FLUX.2-klein-9B workflow: all ten documented outputs are
+#: photographic (portraits, landscape, architecture, macro, product, fox); two (01, 05) are absent from the snapshot.
+_MAANAV = "^assets/"
+
+CONF7_GENERATED: tuple[Source, ...] = (
+    Source("aimikoda/awesome-nano-banana-pro", "378b0b18f49f7df87726364f0a293523868556c6",
+           "none stated (README: 'a curated collection of Nano Banana Pro prompts with example outputs', all created "
+           "by @aimikoda)",
+           ((_AIMIKODA, G, "nano-banana-pro", "mixed"),),
+           cap_per_family=CAP4_GEN_PER_REPO),
+    Source("MaanavD/bfl-launch-kit", "5b0aebd78a6740036072dd0340a6b176f37cd2da",
+           "none stated (README: 'FLUX.2-generated images'; generate_assets.py names the model of every asset)",
+           ((_MAANAV + r"0(1_hook_hero_samurai|7_generate_dragon)\.jpg$", G, "flux-2-max", "mixed"),
+            (_MAANAV + r"(02_montage_dog_throne|05_montage_headphone_product|19_community_cat_ted)\.jpg$", G,
+             "flux-2-pro", "mixed"),
+            (_MAANAV + r"16_klein_lighthouse\.jpg$", G, "flux-2-klein-9b", "mixed")),
+           cap_per_family=CAP4_GEN_PER_REPO),
+    Source("nyffenr/flux2-examples", "816cf2fd94f3e3a6a35a4346a418bd41cfa2ffbf",
+           "none stated (README: a FLUX.2-klein-9B ComfyUI workflow for photographers, 'Modell: FLUX.2-klein-9B', "
+           "each output with its prompt; flux2_dev_9b.json loads flux-2-klein-9b.safetensors)",
+           ((r"^output_images/\d\d_[a-z_]+_00\.png$", G, "flux-2-klein-9b", "mixed"),),
+           cap_per_family=CAP4_GEN_PER_REPO),
+    Source("easy-to-use-ai/nano-banana-pro-mcp", "5e3ced3c2ebec035e0ca9e72dce93e0bd1a2d4fe",
+           "MIT (package.json); the README's prompt-template examples of the server, which 'defaults to Nano Banana 2' "
+           "(gemini-3.1-flash-image-preview); the 8:1 panorama is a ratio only Nano Banana 2 offers",
+           ((r"^assets/prompt-01-ultra-wide-panorama\.png$", G, "nano-banana-2", "mixed"),),
+           cap_per_family=CAP4_GEN_PER_REPO),
+)
+
+
+_real7 = functools.partial(_real, family=FAMILY_REAL7)  # the seventh set's real sources
+
+
+CONF7_REAL: tuple[Source, ...] = (
+    _real7("JeremyWelsh/PhotoPortfolio", "a5af1c43c357324e3b94b4122bee06517fecf25c",
+           "none stated (a New Zealand photographer's portfolio site: car meets, coast, landscapes, streets)",
+           r"^photo-portfolio/public/IMG_\d+(-Pano)?\.jpg$", "stock"),
+    _real7("nathaniel2go/nathaniel2go.github.io", "13f810b2892ff5f905ccab83f9a6c9b85ace10cc",
+           "none stated (a student's Sony A7III / phone photos; the repository's ISC LICENSE covers the site theme)",
+           r"^assets/images/portfolios/(nature|people)/[^/]+\.jpg$", "stock", exclude=r"thumbnail\.jpg$"),
+    _real7("YichenWangs/yichenwangs.github.io", "a04ca9c63b808dd3e5b6e6ac32c01b7bb6a36dd1",
+           "none stated (the author's Fujifilm photos: Canberra, Sydney, London, Edinburgh, Launceston, Beijing; the "
+           "repository's LICENSE.md covers the site theme)", r"^assets/img/photo/[^/]+\.(jpe?g|JPG)$", "stock"),
+    _real7("ikesau/ikesau.github.io", "48fd7645f315213d5f7602cddc0836e53495da9d",
+           "none stated (the author's photos of Aotearoa New Zealand: bush, coast, birds, Tongariro, Wellington)",
+           r"^static/images/aotearoa_photos/[^/]+\.jpg$", "stock"),
+    _real7("michaelcolenso/metatron", "c8fad67ffc05b7300afb967ed0069837cbf677b5",
+           "MIT (LICENSE, (c) 2025 michael colenso); README: 'photos by michaelcolenso' (iPhone and Canon EOS "
+           "Rebel T7 photos: dogs, cats, Seattle, ironworkers)", r"^images/[^/]+\.(jpe?g|JPE?G)$", "stock"),
+)
+
+
+def check_conf7_sources(generated: tuple[Source, ...] = CONF7_GENERATED,
+                        real: tuple[Source, ...] = CONF7_REAL) -> None:
+    """``check_conf5_sources``' checks for the seventh set: generated rules in ``CONF7_GEN_FAMILIES`` capped at
+    ``CAP4_GEN_PER_REPO`` pictures per repository, real rules authentic ``fresh-conf7`` pictures capped at
+    ``CAP_PER_REPO``."""
+    check_conf_sources(generated, real, families=CONF7_GEN_FAMILIES, real_key=FAMILY_REAL7)
+    _check_caps(generated, real)
+
+
+def conf7_overlaps() -> set[str]:
+    """Repositories of the seventh set that any other source list of the project reads (``all_source_lists``: the first
+    six confirmation sets and every training list included), or that appear twice: must stay empty."""
+    return _set_overlaps(CONF7_GENERATED, CONF7_REAL, frozenset({"CONF7_GENERATED", "CONF7_REAL"}))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = gd.extend_arguments("add a confirmation set's pictures (all validation) to a copy of a generation set")
-    ap.add_argument("--set", choices=("conf", "conf2", "conf3", "conf4", "conf5", "conf6"), default="conf",
+    ap.add_argument("--set", choices=("conf", "conf2", "conf3", "conf4", "conf5", "conf6", "conf7"), default="conf",
                     help="conf: session 12's set; conf2: session 13's second set; conf3: session 14's third set; "
-                         "conf4: its fourth set; conf5: session 15's fifth set; conf6: its sixth set")
+                         "conf4: its fourth set; conf5: session 15's fifth set; conf6: its sixth set; conf7: its "
+                         "seventh (sealed) set")
     a = ap.parse_args(argv)
-    if a.set == "conf6":
+    if a.set == "conf7":
+        check_conf7_sources()
+        overlaps, sources, tag = conf7_overlaps(), CONF7_GENERATED + CONF7_REAL, TAG7
+    elif a.set == "conf6":
         check_conf6_sources()
         overlaps, sources, tag = conf6_overlaps(), CONF6_GENERATED + CONF6_REAL, TAG6
     elif a.set == "conf5":
