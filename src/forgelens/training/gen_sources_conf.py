@@ -744,34 +744,28 @@ def conf7_overlaps() -> set[str]:
     return _set_overlaps(CONF7_GENERATED, CONF7_REAL, frozenset({"CONF7_GENERATED", "CONF7_REAL"}))
 
 
+#: Each confirmation set: (its source check, its overlap check, its sources, its manifest tag), by ``--set`` name.
+SETS = {
+    "conf": (check_conf_sources, conf_overlaps, CONF_GENERATED + CONF_REAL, TAG),
+    "conf2": (check_conf2_sources, conf2_overlaps, CONF2_GENERATED + CONF2_REAL, TAG2),
+    "conf3": (check_conf3_sources, conf3_overlaps, CONF3_GENERATED + CONF3_REAL, TAG3),
+    "conf4": (check_conf4_sources, conf4_overlaps, CONF4_GENERATED + CONF4_REAL, TAG4),
+    "conf5": (check_conf5_sources, conf5_overlaps, CONF5_GENERATED + CONF5_REAL, TAG5),
+    "conf6": (check_conf6_sources, conf6_overlaps, CONF6_GENERATED + CONF6_REAL, TAG6),
+    "conf7": (check_conf7_sources, conf7_overlaps, CONF7_GENERATED + CONF7_REAL, TAG7),
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = gd.extend_arguments("add a confirmation set's pictures (all validation) to a copy of a generation set")
-    ap.add_argument("--set", choices=("conf", "conf2", "conf3", "conf4", "conf5", "conf6", "conf7"), default="conf",
+    ap.add_argument("--set", choices=tuple(SETS), default="conf",
                     help="conf: session 12's set; conf2: session 13's second set; conf3: session 14's third set; "
                          "conf4: its fourth set; conf5: session 15's fifth set; conf6: its sixth set; conf7: its "
                          "seventh (sealed) set")
     a = ap.parse_args(argv)
-    if a.set == "conf7":
-        check_conf7_sources()
-        overlaps, sources, tag = conf7_overlaps(), CONF7_GENERATED + CONF7_REAL, TAG7
-    elif a.set == "conf6":
-        check_conf6_sources()
-        overlaps, sources, tag = conf6_overlaps(), CONF6_GENERATED + CONF6_REAL, TAG6
-    elif a.set == "conf5":
-        check_conf5_sources()
-        overlaps, sources, tag = conf5_overlaps(), CONF5_GENERATED + CONF5_REAL, TAG5
-    elif a.set == "conf4":
-        check_conf4_sources()
-        overlaps, sources, tag = conf4_overlaps(), CONF4_GENERATED + CONF4_REAL, TAG4
-    elif a.set == "conf3":
-        check_conf3_sources()
-        overlaps, sources, tag = conf3_overlaps(), CONF3_GENERATED + CONF3_REAL, TAG3
-    elif a.set == "conf2":
-        check_conf2_sources()
-        overlaps, sources, tag = conf2_overlaps(), CONF2_GENERATED + CONF2_REAL, TAG2
-    else:
-        check_conf_sources()
-        overlaps, sources, tag = conf_overlaps(), CONF_GENERATED + CONF_REAL, TAG
+    check, overlap, sources, tag = SETS[a.set]
+    check()
+    overlaps = overlap()
     if overlaps:
         raise SystemExit(f"repositories already read by another source list: {sorted(overlaps)}")
     guard = a.guard or a.shared / "tools" / "heldout_guard.py"
