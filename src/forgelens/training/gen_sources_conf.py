@@ -73,6 +73,12 @@ Banana 2 example. Real: five personal sites' camera and
 phone photos (New Zealand car meets and coast, a student's nature and people photos, Fujifilm street photos, Aotearoa
 bush and coast, iPhone / Canon photos of pets and Seattle). At most 20 generated and 40 real pictures from one repository.
 
+EIGHTH SET (session 15; ``CONF8_GENERATED``, no real sources, tag ``s15conf8``): sealed for the next session (built,
+closed and cached; no model scored it in session 15). The same checks, processing and dedupe, from repositories no
+source list reads — the first seven sets included (``conf8_overlaps``). Generated only: a text-to-image benchmark's
+Z-Image-Turbo outputs (filed by model, each with its prompt) and the text-to-image examples / test goldens of two FLUX.2
+[klein] 4B ports (the prompt and settings stated). At most 20 generated pictures from one repository.
+
 Usage::
 
     python -m forgelens.training.gen_sources_conf --mirrors /work/.mirror --shared ../shared --out /work/gen-data-s12conf
@@ -84,6 +90,8 @@ Usage::
         --out /work/gen-data-s15conf6
     python -m forgelens.training.gen_sources_conf --set conf7 --mirrors /work/.mirror --shared ../shared \
         --out /work/gen-data-s15conf7
+    python -m forgelens.training.gen_sources_conf --set conf8 --mirrors /work/.mirror --shared ../shared \
+        --out /work/gen-data-s15conf8
 """
 
 from __future__ import annotations
