@@ -73,6 +73,12 @@ Banana 2 example. Real: five personal sites' camera and
 phone photos (New Zealand car meets and coast, a student's nature and people photos, Fujifilm street photos, Aotearoa
 bush and coast, iPhone / Canon photos of pets and Seattle). At most 20 generated and 40 real pictures from one repository.
 
+EIGHTH SET (session 15; ``CONF8_GENERATED``, no real sources, tag ``s15conf8``): sealed for the next session (built,
+closed and cached; no model scored it in session 15). The same checks, processing and dedupe, from repositories no
+source list reads — the first seven sets included (``conf8_overlaps``). Generated only: a text-to-image benchmark's
+Z-Image-Turbo outputs (filed by model, each with its prompt) and the text-to-image examples / test goldens of two FLUX.2
+[klein] 4B ports (the prompt and settings stated). At most 20 generated pictures from one repository.
+
 Usage::
 
     python -m forgelens.training.gen_sources_conf --mirrors /work/.mirror --shared ../shared --out /work/gen-data-s12conf
@@ -84,6 +90,8 @@ Usage::
         --out /work/gen-data-s15conf6
     python -m forgelens.training.gen_sources_conf --set conf7 --mirrors /work/.mirror --shared ../shared \
         --out /work/gen-data-s15conf7
+    python -m forgelens.training.gen_sources_conf --set conf8 --mirrors /work/.mirror --shared ../shared \
+        --out /work/gen-data-s15conf8
 """
 
 from __future__ import annotations
@@ -744,6 +752,73 @@ def conf7_overlaps() -> set[str]:
     return _set_overlaps(CONF7_GENERATED, CONF7_REAL, frozenset({"CONF7_GENERATED", "CONF7_REAL"}))
 
 
+# --- Session 15, confirmation 8: an eighth fresh confirmation set (``CONF8_*``), SEALED for the next session: built,
+# closed and cached in session 15, scored by no model in it. Built the same way, from repositories that no source list of
+# the project (the first seven confirmation sets included) reads; every picture to ``val``; at most ``CAP4_GEN_PER_REPO``
+# generated and ``CAP_PER_REPO`` real pictures from one repository (the brief, fixed before any count). Generated only.
+
+#: Source key of the eighth set's fresh real photographs (not a key any fit reads; the set holds none).
+FAMILY_REAL8 = "fresh-conf8"
+TAG8 = "s15conf8"
+#: Generated families the eighth set may hold: each picture's model is stated by its source (see ``CONF8_GENERATED``).
+CONF8_GEN_FAMILIES = frozenset({"flux-2-klein-4b", "z-image-turbo"})
+
+#: antirez's pure-C FLUX.2-klein-4B implementation: the README's text-to-image example (``woman_with_sunglasses.png``,
+#: "Generated with: ./flux -d flux-klein-model -p 'A picture of a woman in 1960 America. Sunglasses. ASA 400 film.
+#: Black and White.' -W 512 -H 512"); its PNG-compression test copy, the image-to-image drawing of the author's photo,
+#: the terminal screenshot, the cat PNG-codec pair (no prompt or model stated) and the JPEG-decoder test files left out;
+#: of the test vectors (``run_test.py`` states prompt, seed and steps) only the 512 px text-to-image one ("A red apple
+#: on a wooden table", 4 steps) kept, the 64 px ones and the 256 px image-to-image input / output left out.
+#: icakinser's Swift + MLX FLUX.2 [klein] 4B port: the text-to-image Euler golden (``ref_bike_s42.png``: "a red bicycle
+#: leaning against a stone wall, golden hour", 4 steps, guidance 1.0, the klein distilled recipe; ``manifest.json``
+#: pins the model revision); the Heun golden of the same prompt and seed (a near-copy), the img2img / inpaint /
+#: outpaint / condition fixtures (edits of other pictures) and the ``dev/test`` quality-test JPEGs left out.
+#: Yehia-Fahmy's text-to-image benchmark (README: Z-Image-Turbo, SD-Turbo, SD 1.5, STARFlow, one output folder per model;
+#: ``Z-Image-Turbo-Visual-Results.md`` gives each Z-Image-Turbo output its prompt): the Z-Image-Turbo outputs only, all
+#: photographic (reef, storm, architecture, aurora, street, macro, train, portrait, still life, library, city, forest,
+#: diver, village, fisherman, dancer, street); the glass-crystal render (``prompt_04``) and every SD-Turbo / SD 1.5
+#: output left out.
+_YEHIA = (r"^(Z-Image-Turbo-outputs-png/image_0(0[1-9]|10)_\d+_\d+"
+          r"|comparison results/z-image-turbo/prompt_0[1235]_\d+_\d+"
+          r"|comparison_results/z-image-turbo/baseline/prompt_0[123]_seed_19)\.png$")
+
+CONF8_GENERATED: tuple[Source, ...] = (
+    Source("antirez/flux2.c", "b9cbbea3577acebdb0825c9f5c24cbb656834c8a",
+           "MIT (LICENSE, (c) 2026 Salvatore Sanfilippo); README: FLUX.2-klein-4B, the example's command line stated",
+           ((r"^(images/woman_with_sunglasses|test_vectors/reference_4step_512x512_seed123)\.png$", G,
+             "flux-2-klein-4b", "mixed"),),
+           cap_per_family=CAP4_GEN_PER_REPO),
+    Source("icakinser/mlx-flux2-swift", "227eecbe3d743d16eaf151bcd810958872998b64",
+           "Apache-2.0 (LICENSE); README: a Swift + MLX port of FLUX.2 [klein] 4B; Fixtures/README.md states the prompt, "
+           "seed, steps and guidance of the golden",
+           ((r"^Tests/Flux2KitTests/Fixtures/ref_bike_s42\.png$", G, "flux-2-klein-4b", "mixed"),),
+           cap_per_family=CAP4_GEN_PER_REPO),
+    Source("Yehia-Fahmy/ML_Benchmarking", "68214350aab61687f6b4effb55cdaafae70b7be4",
+           "none stated (README: a benchmark of text-to-image models, Tongyi-MAI/Z-Image-Turbo among them, outputs "
+           "filed by model)",
+           ((_YEHIA, G, "z-image-turbo", "mixed"),),
+           cap_per_family=CAP4_GEN_PER_REPO),
+)
+
+#: The eighth set holds no real photographs (the brief: real photos optional; set 7 has 170).
+CONF8_REAL: tuple[Source, ...] = ()
+
+
+def check_conf8_sources(generated: tuple[Source, ...] = CONF8_GENERATED,
+                        real: tuple[Source, ...] = CONF8_REAL) -> None:
+    """``check_conf5_sources``' checks for the eighth set: generated rules in ``CONF8_GEN_FAMILIES`` capped at
+    ``CAP4_GEN_PER_REPO`` pictures per repository, real rules (none) authentic ``fresh-conf8`` pictures capped at
+    ``CAP_PER_REPO``."""
+    check_conf_sources(generated, real, families=CONF8_GEN_FAMILIES, real_key=FAMILY_REAL8)
+    _check_caps(generated, real)
+
+
+def conf8_overlaps() -> set[str]:
+    """Repositories of the eighth set that any other source list of the project reads (``all_source_lists``: the first
+    seven confirmation sets and every training list included), or that appear twice: must stay empty."""
+    return _set_overlaps(CONF8_GENERATED, CONF8_REAL, frozenset({"CONF8_GENERATED", "CONF8_REAL"}))
+
+
 #: Each confirmation set: (its source check, its overlap check, its sources, its manifest tag), by ``--set`` name.
 SETS = {
     "conf": (check_conf_sources, conf_overlaps, CONF_GENERATED + CONF_REAL, TAG),
@@ -753,6 +828,7 @@ SETS = {
     "conf5": (check_conf5_sources, conf5_overlaps, CONF5_GENERATED + CONF5_REAL, TAG5),
     "conf6": (check_conf6_sources, conf6_overlaps, CONF6_GENERATED + CONF6_REAL, TAG6),
     "conf7": (check_conf7_sources, conf7_overlaps, CONF7_GENERATED + CONF7_REAL, TAG7),
+    "conf8": (check_conf8_sources, conf8_overlaps, CONF8_GENERATED + CONF8_REAL, TAG8),
 }
 
 
@@ -761,7 +837,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set", choices=tuple(SETS), default="conf",
                     help="conf: session 12's set; conf2: session 13's second set; conf3: session 14's third set; "
                          "conf4: its fourth set; conf5: session 15's fifth set; conf6: its sixth set; conf7: its "
-                         "seventh (sealed) set")
+                         "seventh (sealed) set; conf8: its eighth (sealed) set")
     a = ap.parse_args(argv)
     check, overlap, sources, tag = SETS[a.set]
     check()
