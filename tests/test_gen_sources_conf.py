@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import importlib
-import re
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -25,9 +24,9 @@ def _study():
 
 
 def _kept(src: gd.Source, path: str) -> tuple[str, str] | None:
-    if not gd.IMAGE_RE.search(path) or re.search(src.exclude, path):
-        return None
-    return next(((label, fam) for pattern, label, fam, _ in src.rules if re.search(pattern, path)), None)
+    """(label, family) that ``src`` gives ``path`` (None when no rule keeps it), as ``list_source`` decides."""
+    rule = gd.rule_for(src, path)
+    return None if rule is None else (rule[1], rule[2])
 
 
 def _src(repo: str) -> gd.Source:

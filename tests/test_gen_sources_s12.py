@@ -3,8 +3,6 @@ the rules and the repository split run on made-up bare mirrors."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from PIL import Image
 
@@ -15,9 +13,8 @@ from tests.test_generation_data import bare_mirror, picture, png, rec
 
 def _kept(src: gd.Source, path: str) -> tuple[str, str] | None:
     """(label, family) that ``src`` gives ``path`` (None when no rule keeps it), as ``list_source`` decides."""
-    if not gd.IMAGE_RE.search(path) or re.search(src.exclude, path):
-        return None
-    return next(((label, fam) for pattern, label, fam, _ in src.rules if re.search(pattern, path)), None)
+    rule = gd.rule_for(src, path)
+    return None if rule is None else (rule[1], rule[2])
 
 
 def _source(repo: str) -> gd.Source:

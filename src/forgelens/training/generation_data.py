@@ -57,7 +57,7 @@ from forgelens.synth.postprocess import apply_chain, sample_chain
 
 __all__ = ["Source", "Record", "SOURCES", "HELDOUT_FAMILIES", "phash", "dedup", "run_guard",
            "mirror_git_dir", "process", "robust_copies", "split_of", "build", "extend", "split_by_repository", "greedy_folds", "load_manifest",
-           "training_views",
+           "training_views", "rule_for",
            "load_features"]
 
 IMAGE_RE = re.compile(r"\.(jpe?g|png|webp)$", re.IGNORECASE)
@@ -148,6 +148,14 @@ def mirror_git_dir(mirrors: Path, repo: str) -> Path:
     return git_dir / ".git" if (git_dir / ".git").is_dir() else git_dir
 
 
+def rule_for(src: Source, path: str) -> tuple[str, str, str, str] | None:
+    """The first of ``src``'s rules (pattern, label, family, style) that keeps ``path``, or None when the path is not
+    a picture, is excluded, or no rule matches: the one decision of which files a source reads."""
+    if not IMAGE_RE.search(path) or re.search(src.exclude, path):
+        return None
+    return next((rule for rule in src.rules if re.search(rule[0], path)), None)
+
+
 def list_source(src: Source, mirrors: Path) -> list[tuple[Record, bytes]]:
     """The pictures of one source at its pinned commit (absent blobs — LFS, ≥ 4 MiB — skipped)."""
     git_dir = mirror_git_dir(mirrors, src.repo)
@@ -157,13 +165,11 @@ def list_source(src: Source, mirrors: Path) -> list[tuple[Record, bytes]]:
                         check=True, capture_output=True, text=True).stdout.split("\n")
     by_family: dict[str, list[Record]] = defaultdict(list)
     for path in ls:
-        if not IMAGE_RE.search(path) or re.search(src.exclude, path):
-            continue
-        for pattern, label, family, style in src.rules:
-            if re.search(pattern, path):
-                by_family[family].append(Record(_rid(src.repo, path), src.repo, src.commit, path, label,
-                                                family, style, src.licence))
-                break
+        rule = rule_for(src, path)
+        if rule is not None:
+            _, label, family, style = rule
+            by_family[family].append(Record(_rid(src.repo, path), src.repo, src.commit, path, label,
+                                            family, style, src.licence))
     out = []
     for _family, recs in sorted(by_family.items()):
         recs.sort(key=lambda r: r.id)
