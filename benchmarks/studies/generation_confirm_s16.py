@@ -121,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"set {k}: {int(gen.sum())} generated, {int(real.sum())} real (= the closed list's ids)")
     report(t, scored, *masks[7], "Seventh fresh set (session 15, s15conf7; proc view)")
     report(t, scored, *masks[8], "Eighth fresh set (session 15, s15conf8; generated only, 512 px PNGs; proc view)")
+    report(t, scored, masks[8][0], masks[7][1], "Set 8's generated against set 7's real photos (information: set 8 "
+           "has no real photos of its own; both through the proc view)", by_file=False)
     gen78, real78 = pooled(masks, (7, 8))
     n_gen, n_real = int(gen78.sum()), int(real78.sum())
     if (n_gen, n_real) != EXPECTED:
