@@ -268,3 +268,48 @@ def test_ps_option_is_off_by_default_and_not_with_the_session_9_pool(tmp_path):
     assert clip_only["generated_at"] < 0.9  # "a"'s 4 high photos (4 %) no longer set it
     with np.testing.assert_raises(SystemExit):  # PS pools at 34 itself: the session-9 pool is refused with it
         fit.main(["--data", str(tmp_path), "--ps-threshold", "--pool-small-real-sources", "34"])
+
+
+def test_ps_cap_option_defaults_to_five_percent_and_a_three_percent_cap_never_lowers_the_threshold(tmp_path):
+    """Session 16 (N10): ``--ps-cap RATE`` sets PS's per-source cap (b); the default (0.05) is PS model for model."""
+    fit = _fit_module("fit_generation")
+    rng = np.random.default_rng(16)
+    # source "a" (100 photos) holds 5 high photos: 5 % passes PS's cap, a 3 % cap must rise above "a"'s third highest
+    p = np.r_[rng.uniform(0.05, 0.5, 95), [0.95, 0.94, 0.93, 0.92, 0.91], rng.uniform(0.05, 0.5, 300)]
+    source = np.array(["a"] * 100 + ["b"] * 100 + ["c"] * 100 + ["d"] * 100)
+    t5 = fit.pooled_share_threshold(p, source)
+    t3 = fit.pooled_share_threshold(p, source, cap=0.03)
+    assert t5 == fit.pooled_share_threshold(p, source, cap=0.05) and t5 <= 0.91  # (a) binds at 5 %: 5 of 400
+    assert np.sum(p[:100] >= t3) == 3 and 0.92 < t3 <= 0.93 and t3 > t5
+    # never lower, whatever the scores: a rate at or above t never rises with t
+    for seed in range(20):
+        r = np.random.default_rng(seed)
+        q = r.beta(2, 5, 420)
+        src = np.array([f"s{i % 6}" for i in range(400)] + ["tiny"] * 20, dtype=object)
+        lo, hi = fit.pooled_share_threshold(q, src), fit.pooled_share_threshold(q, src, cap=0.03)
+        assert hi >= lo
+        rates = fit.threshold_rates(q, src, hi, fit.PS_POOL_BELOW)
+        assert all(k <= 0.03 * n for s, (k, n) in rates.items())  # (a) and every source ≤ 3 %
+
+    class T:  # the least of fit_generation.Table that fit_combiner reads
+        y = np.r_[np.zeros(400, int), np.ones(100, int)]
+        family = np.r_[source, ["gen"] * 100].astype(object)
+        gated = np.zeros(500, bool)
+        gen_trace = np.r_[rng.uniform(0.1, 0.6, 400), rng.uniform(0.4, 0.9, 100)]
+
+    tr = np.ones(500, bool)
+    p_clip = np.r_[p, rng.uniform(0.6, 0.99, 100)]
+    ps = fit.fit_combiner(T, tr, p_clip, ps=True)
+    assert ps == fit.fit_combiner(T, tr, p_clip, ps=True, ps_cap=0.05)  # the default cap is PS, model for model
+    logged: list[str] = []
+    n10 = fit.fit_combiner(T, tr, p_clip, ps=True, ps_cap=0.03, log=logged.append)
+    for m5, m3 in zip(ps, n10, strict=True):
+        assert m5["coef"] == m3["coef"] and m3["generated_at"] >= m5["generated_at"]
+        assert m3["authentic_below"] <= m3["generated_at"]
+    clip3 = next(m for m in n10 if m["detectors"] == ["clip_probe"])
+    assert clip3["generated_at"] >= 0.92  # "a"'s 5 high photos (5 %) no longer pass: the threshold reaches its third
+    assert any("3 % cap per source" in line for line in logged)
+    assert any("PS with its 5 % cap would give" in line for line in logged)  # PS's threshold printed beside
+    for bad in (["--ps-cap", "0.03"], ["--ps-threshold", "--ps-cap", "0"], ["--ps-threshold", "--ps-cap", "1.5"]):
+        with np.testing.assert_raises(SystemExit):  # refused before any data is read
+            fit.main(["--data", str(tmp_path / "nonexistent"), *bad])

@@ -55,6 +55,9 @@ feature set and C.
    pooled, is ≤ 3 % (``--fpr``), and (b) every real source of ≥ 34 such pictures (smaller ones pooled into one, as
    ``--pool-small-real-sources 34``) is ≤ 5 % (``pooled_share_threshold``). The probe's own threshold and
    ``authentic_below`` are computed as before.
+   Session 16 (``--ps-cap RATE``, N10; default 0.05 = PS as above, so every earlier fit is unchanged): the per-source
+   cap of (b) is RATE instead of 5 % (N10: ``--ps-cap 0.03``, every real source of ≥ 34 pictures ≤ 3 % as the pooled
+   rate). A lower cap never gives a lower threshold (a rate at or above t never rises with t).
 """
 
 from __future__ import annotations
@@ -508,10 +511,12 @@ def fit_attribution(t: Table, tr: np.ndarray, parts, c: float) -> FamilyModel:
 
 
 def fit_combiner(t: Table, tr: np.ndarray, p_clip_oof: np.ndarray, pool_below: int = 0,
-                 fpr: float = FPR, ps: bool = False, log=None) -> list[dict]:
+                 fpr: float = FPR, ps: bool = False, log=None, ps_cap: float = PS_SOURCE_CAP) -> list[dict]:
     """The combiner and its one-detector fallbacks. ``ps``: each ``generated_at`` by ``pooled_share_threshold``
-    (session 14's PS) instead of the per-source rule; ``log``: a print function for each model's per-source
-    out-of-fold counts at its ``generated_at`` (and, with ``ps``, what the per-source rule would have given)."""
+    (session 14's PS) instead of the per-source rule, with ``ps_cap`` as its per-source cap (b) (session 16's
+    ``--ps-cap``; default 5 % = PS); ``log``: a print function for each model's per-source out-of-fold counts at
+    its ``generated_at`` (and, with ``ps``, what the per-source rule would have given; with a cap other than 5 %,
+    also PS's 5 % threshold and its counts)."""
     from sklearn.linear_model import LogisticRegression
 
     ok = np.isfinite(t.gen_trace[tr])  # gen_trace gives no score on some pictures (too small/flat)
@@ -532,12 +537,17 @@ def fit_combiner(t: Table, tr: np.ndarray, p_clip_oof: np.ndarray, pool_below: i
         r = (y == 0) & passed
         thr = per_source_threshold(p[r], style[r], fpr=fpr, pool_below=pool_below)
         if ps:
-            old, thr = thr, pooled_share_threshold(p[r], style[r], fpr=fpr)
+            old, thr = thr, pooled_share_threshold(p[r], style[r], fpr=fpr, cap=ps_cap)
             if log:
                 pooled = calibration.threshold_at_fpr(p[r][np.isfinite(p[r])], fpr)
                 log(f"PS {'+'.join(dets)}: generated_at {thr:.5f} (a: pooled {pct(fpr)} point {pooled:.5f}; b: "
-                    f"{pct(PS_SOURCE_CAP)} cap per source of >= {PS_POOL_BELOW} -> "
+                    f"{pct(ps_cap)} cap per source of >= {PS_POOL_BELOW} -> "
                     f"{'a' if thr == pooled else 'b'} binds); the per-source {pct(fpr)} rule would give {old:.5f}")
+                if ps_cap != PS_SOURCE_CAP:
+                    ps5 = pooled_share_threshold(p[r], style[r], fpr=fpr, cap=PS_SOURCE_CAP)
+                    log(f"  (beside) PS with its {pct(PS_SOURCE_CAP)} cap would give {ps5:.5f}; out-of-fold real at "
+                        "or above it: " + ", ".join(f"{s} {k}/{n}" for s, (k, n) in
+                                                    threshold_rates(p[r], style[r], ps5, PS_POOL_BELOW).items()))
         if log:
             log(f"  {'+'.join(dets)} out-of-fold real at or above {thr:.5f}: " + ", ".join(
                 f"{s} {k}/{n}" for s, (k, n) in threshold_rates(p[r], style[r], thr, PS_POOL_BELOW if ps else 0).items()))
@@ -595,9 +605,20 @@ def main(argv: list[str] | None = None) -> int:
                          f"source of >= {PS_POOL_BELOW} such pictures (smaller ones pooled into one) <= "
                          f"{pct(PS_SOURCE_CAP).replace('%', '%%')}; the probe threshold and authentic_below as "
                          "before. Default off = the per-source rule")
+    ap.add_argument("--ps-cap", type=float, default=None, metavar="RATE",
+                    help="session 16 (N10): with --ps-threshold, the per-source cap of PS's (b) (every real source "
+                         f"of >= {PS_POOL_BELOW} gate-passed training pictures, smaller ones pooled, at or above "
+                         f"generated_at <= RATE). Default {PS_SOURCE_CAP} (PS as in session 14); N10: 0.03")
     a = ap.parse_args(argv)
     if not 0.0 < a.fpr < 1.0:
         ap.error(f"--fpr {a.fpr}: a rate between 0 and 1")
+    if a.ps_cap is not None and not a.ps_threshold:
+        ap.error("--ps-cap is the per-source cap of --ps-threshold; give --ps-threshold too")
+    if a.ps_cap is not None and not 0.0 < a.ps_cap < 1.0:
+        ap.error(f"--ps-cap {a.ps_cap}: a rate between 0 and 1")
+    ps_cap = PS_SOURCE_CAP if a.ps_cap is None else a.ps_cap
+    if a.ps_threshold:
+        print(f"PS threshold: pooled {pct(a.fpr)} and a {pct(ps_cap)} cap per real source of >= {PS_POOL_BELOW}")
     if a.ps_threshold and a.pool_small_real_sources:
         ap.error(f"--ps-threshold pools the sources of < {PS_POOL_BELOW} pictures itself; "
                  "not with --pool-small-real-sources")
@@ -660,7 +681,8 @@ def main(argv: list[str] | None = None) -> int:
                                                  "training pictures through the same chain (pair); dda = with the "
                                                  "real's high DCT band put back"}
     fam = fit_attribution(t, tr, parts, c)
-    models = fit_combiner(t, tr, p_oof, pool_below=pool, fpr=a.fpr, ps=a.ps_threshold, log=print)
+    models = fit_combiner(t, tr, p_oof, pool_below=pool, fpr=a.fpr, ps=a.ps_threshold, log=print,
+                          ps_cap=ps_cap)
     print(f"probe threshold {probe.threshold:.3f}; attribution families {fam.families} p_min {fam.p_min:.3f}")
     print(json.dumps(models, indent=1))
     if a.drop_train:
@@ -685,7 +707,7 @@ def main(argv: list[str] | None = None) -> int:
               "n_real": int((tr & (t.y == 0)).sum()), "n_generated": int((tr & (t.y == 1)).sum()),
               "threshold_rule": (f"PS: the out-of-fold rate at or above generated_at over all real training pictures "
                                  f"pooled <= {pct(a.fpr)} and every real source's (sources of < {PS_POOL_BELOW} pooled "
-                                 f"into one) <= {pct(PS_SOURCE_CAP)}" if a.ps_threshold else
+                                 f"into one) <= {pct(ps_cap)}" if a.ps_threshold else
                                  f"every real source's out-of-fold rate at or above generated_at <= {pct(a.fpr)}") +
                                 ("" if a.no_gate else "; thresholds over the real pictures the graphic_content gate "
                                                       "passes (a gated picture gets no generation verdict)"),
