@@ -79,6 +79,15 @@ source list reads — the first seven sets included (``conf8_overlaps``). Genera
 Z-Image-Turbo outputs (filed by model, each with its prompt) and the text-to-image examples / test goldens of two FLUX.2
 [klein] 4B ports (the prompt and settings stated). At most 20 generated pictures from one repository.
 
+NINTH SET (session 16; ``CONF9_GENERATED`` + ``CONF9_REAL``, real key ``fresh-conf9``, tag ``s16conf9``): sealed (built,
+closed and cached; no model scores it until the lead declares a candidate rule for it). The same checks, processing and
+dedupe, from repositories no source list reads — the first eight sets included (``conf9_overlaps``). Generated: a
+hosting benchmark's Qwen-Image outputs (each folder's script names its endpoint), a caching library's per-pipeline
+baselines (Chroma1-HD, CogView4, Z-Image-Turbo, FLUX.2 [klein] 4B), a research report's GPT Image 1.5 and Grok Imagine
+photos, a TensorRT port's Z-Image-Turbo demo and a batch command's Imagen 4 product photos. Real: four personal sites'
+camera and phone photos (a Fujifilm photoblog, a Sony a6400 portfolio, Australian nature photos, travel and people photos).
+At most 20 generated and 40 real pictures from one repository.
+
 Usage::
 
     python -m forgelens.training.gen_sources_conf --mirrors /work/.mirror --shared ../shared --out /work/gen-data-s12conf
@@ -92,6 +101,8 @@ Usage::
         --out /work/gen-data-s15conf7
     python -m forgelens.training.gen_sources_conf --set conf8 --mirrors /work/.mirror --shared ../shared \
         --out /work/gen-data-s15conf8
+    python -m forgelens.training.gen_sources_conf --set conf9 --mirrors /work/.mirror --shared ../shared \
+        --out /work/gen-data-s16conf9
 """
 
 from __future__ import annotations
@@ -819,6 +830,107 @@ def conf8_overlaps() -> set[str]:
     return _set_overlaps(CONF8_GENERATED, CONF8_REAL, frozenset({"CONF8_GENERATED", "CONF8_REAL"}))
 
 
+# --- Session 16, confirmation 9: a ninth fresh confirmation set (``CONF9_*``), SEALED: built, closed and cached in session
+# 16, scored by no model in it (the lead declares a candidate rule before any score). Built the same way, from repositories
+# that no source list of the project (the first eight confirmation sets included) reads; every picture to ``val``; at most
+# ``CAP4_GEN_PER_REPO`` generated and ``CAP_PER_REPO`` real pictures from one repository (the brief, fixed before any count).
+
+#: Source key of the ninth set's fresh real photographs (not a key any fit reads).
+FAMILY_REAL9 = "fresh-conf9"
+TAG9 = "s16conf9"
+#: Generated families the ninth set may hold: each picture's model is stated by its source (see ``CONF9_GENERATED``).
+CONF9_GEN_FAMILIES = frozenset({"qwen-image", "chroma1-hd", "cogview4", "z-image-turbo", "flux-2-klein-4b", "gpt-image-1.5",
+                                "grok-imagine", "imagen-4"})
+
+#: jyoung105's Yetter benchmark: the same ten prompts (``example_inputs/prompts.txt``) sent to Qwen-Image on several hosts,
+#: each folder's script naming its endpoint (fal ``fal-ai/qwen-image``, Replicate ``qwen/qwen-image``, Yetter
+#: ``ytr-ai/qwen/image/t2i``; the fal report's "flux/schnell" line is a stale label: ``index.js`` calls ``fal-ai/qwen-image``).
+#: Only the photographic prompts kept: 01 mountain lake at sunrise, 03 an elderly wizard's portrait (a costume portrait),
+#: 04 coral reef, 05 a castle in a thunderstorm, 08 coffee-shop interior, 10 a bowl of ramen; the cyberpunk street,
+#: steampunk airship, Escher-style abstract and fire-breathing dragon left out. The WaveSpeed folder is left out: the same
+#: prompts with the same seed (42) on the same model give near-copies of the fal pictures; the Runware results are absent
+#: from the snapshot; the FLUX.1 [dev] (2024) and FLUX.1 Kontext (edits) folders are not read.
+_YETTER = r"^(control_group/(fal|replicate)|model)/qwen-image/results/prompt_(01|03|04|05|08|10)_image_1\.png$"
+#: vipshop's cache-dit: one uncached, unquantized baseline per pipeline, its file named by the pipeline (``docs/EXAMPLES.md``
+#: gives each pipeline's default model): Chroma1-HD (a split-lit portrait), CogView4-6B (a sports car on a coast road),
+#: Z-Image-Turbo (the model's default Hanfu-portrait prompt, on an NPU) and FLUX.2 [klein] 4B (a cat). Left out: the cached,
+#: quantized and parallel variants (near-copies of their baseline), the lettered pictures (Qwen-Image's coffee-shop sign,
+#: HiDream's and Lumina 2's hand-held signs), cartoons (HunyuanImage 2.1's plush penguin, the Qwen-Image-Edit bears),
+#: edits and ControlNet outputs, FLUX.1 (2024) and older pipelines, and the example input pictures.
+_CACHEDIT = r"\.C0_L0_Q0_NONE\.png$"  # the uncached, unquantized baseline of a pipeline in assets/
+#: BlockchainHB's command library, a batch-generation command's one committed run (removed from the repository after
+#: commit 422f903, read there): ten product photographs of an invented coffee maker ("AeroBrew") in kitchen and cafe
+#: settings, ``generation_summary.md`` stating "Model: google/imagen-4" (through Replicate) and each prompt; the studio shot
+#: on plain white (003, a cut-out) left out.
+_AEROBREW = r"^Generated_Images/2025-11-07_11-07-57/images/image_0(0[124-9]|10)\.jpg$"
+
+CONF9_GENERATED: tuple[Source, ...] = (
+    Source("jyoung105/yetter", "131d503f7b35d76ea6f44d9ebb4983792b3eb207",
+           "none stated (README: Yetter AI image-generation examples; control_group/ runs the same prompts on other hosts; "
+           "every folder's index.js names its Qwen-Image endpoint)",
+           ((_YETTER, G, "qwen-image", "mixed"),),
+           cap_per_family=CAP4_GEN_PER_REPO),
+    Source("vipshop/cache-dit", "f86744af7daa0f569fe4324e73e3e50cebf70f4c",
+           "Apache-2.0 (LICENSE); file names name the pipeline, docs/EXAMPLES.md its default model",
+           ((r"^assets/chroma1-hd" + _CACHEDIT, G, "chroma1-hd", "mixed"),
+            (r"^assets/cogview4" + _CACHEDIT, G, "cogview4", "mixed"),
+            (r"^assets/npu_sample/zimage\.1024x1024\.C0_Q0_NONE_native_npu\.png$", G, "z-image-turbo", "mixed"),
+            (r"^docs/assets/flux2_klein_4b\.1024x1024\.C0\.png$", G, "flux-2-klein-4b", "mixed")),
+           cap_per_family=CAP4_GEN_PER_REPO),
+    Source("qmu/research", "5f609d2fb0f9cb606a41e26372b732d7323843ee",
+           "MIT (LICENSE, (c) 2026 qmu co., Inc.); the image-generation report names the model of every committed picture",
+           ((r"^docs/research-reports/images/gpt-image-1\.5--photo-red-apple--r0\.png$", G, "gpt-image-1.5", "mixed"),
+            (r"^docs/research-reports/images/grok-imagine-image--photo-red-apple--r0\.jpg$", G, "grok-imagine", "mixed")),
+           cap_per_family=CAP4_GEN_PER_REPO),
+    Source("suharvest/z-image-turbo-tensorrt-jetson", "1eb54785bfa208e1b889b07b6a060adfe844cc62",
+           "MIT (LICENSE); README: a TensorRT port of Z-Image-Turbo, its text-to-image demo picture",
+           ((r"^media/text2img-384\.png$", G, "z-image-turbo", "mixed"),),
+           cap_per_family=CAP4_GEN_PER_REPO),
+    Source("BlockchainHB/cursor-command-library", "422f903092a4880a28981b6befcaad68e9ebc4a8",
+           "MIT (README, License section); generation_summary.md: 'Model: google/imagen-4', each picture's prompt in "
+           "prompts/ (at the last commit that held the folder)",
+           ((_AEROBREW, G, "imagen-4", "mixed"),),
+           cap_per_family=CAP4_GEN_PER_REPO),
+)
+
+
+_real9 = functools.partial(_real, family=FAMILY_REAL9)  # the ninth set's real sources
+
+
+CONF9_REAL: tuple[Source, ...] = (
+    _real9("cassiomolin/cassiomolin.github.io", "167f881d91206ff86fa6d32413bcc0a4a125b56b",
+           "none stated (the author's Fujifilm X100V photoblog; each photo's .yml records camera and settings; the "
+           "themes/windy LICENSE covers the theme)",
+           r"^content/photography/(starting-my-photography-blog/images/[0-9a-f]{5}-(4000|2667|2666)w"
+           r"|the-cliff-walk-from-greystones-to-bray/images/[0-9a-f]{5})\.jpg$", "stock"),
+    _real9("jakobhelton/jakobhelton.github.io", "affb408437e17c2321f622fef69761be9a53e68a",
+           "none stated (an astronomer's site; 'shot using the Sony Alpha a6400 ... edited using Adobe Lightroom')",
+           r"^assets/portfolio/PhotographyDigital_Color_\d\d\.jpg$", "stock"),
+    _real9("MC-DeltaT/photography-portfolio-website", "d4287d65ce61eb15dcd3bd329d3019c9b7af7282",
+           "none stated (a photographer's site built from his dated photos with location / genre sidecars: Australian "
+           "landscapes, birds, macro, flowers)", r"^resource/photo/.+\.jpe?g$", "stock"),
+    _real9("arnie12a/photography-portfolio", "e168162150bc7855119c164858fa8ab5691e0dff",
+           "none stated (README: 'a dynamic, responsive portfolio built to showcase my photography work': travel, "
+           "landscapes, people, animals)",
+           r"^public/(places|people|animals|landscape|structures|other)/.+\.(jpe?g|JPE?G)$", "stock"),
+)
+
+
+def check_conf9_sources(generated: tuple[Source, ...] = CONF9_GENERATED,
+                        real: tuple[Source, ...] = CONF9_REAL) -> None:
+    """``check_conf5_sources``' checks for the ninth set: generated rules in ``CONF9_GEN_FAMILIES`` capped at
+    ``CAP4_GEN_PER_REPO`` pictures per repository, real rules authentic ``fresh-conf9`` pictures capped at
+    ``CAP_PER_REPO``."""
+    check_conf_sources(generated, real, families=CONF9_GEN_FAMILIES, real_key=FAMILY_REAL9)
+    _check_caps(generated, real)
+
+
+def conf9_overlaps() -> set[str]:
+    """Repositories of the ninth set that any other source list of the project reads (``all_source_lists``: the first
+    eight confirmation sets and every training list included), or that appear twice: must stay empty."""
+    return _set_overlaps(CONF9_GENERATED, CONF9_REAL, frozenset({"CONF9_GENERATED", "CONF9_REAL"}))
+
+
 #: Each confirmation set: (its source check, its overlap check, its sources, its manifest tag), by ``--set`` name.
 SETS = {
     "conf": (check_conf_sources, conf_overlaps, CONF_GENERATED + CONF_REAL, TAG),
@@ -829,6 +941,7 @@ SETS = {
     "conf6": (check_conf6_sources, conf6_overlaps, CONF6_GENERATED + CONF6_REAL, TAG6),
     "conf7": (check_conf7_sources, conf7_overlaps, CONF7_GENERATED + CONF7_REAL, TAG7),
     "conf8": (check_conf8_sources, conf8_overlaps, CONF8_GENERATED + CONF8_REAL, TAG8),
+    "conf9": (check_conf9_sources, conf9_overlaps, CONF9_GENERATED + CONF9_REAL, TAG9),
 }
 
 
@@ -837,7 +950,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set", choices=tuple(SETS), default="conf",
                     help="conf: session 12's set; conf2: session 13's second set; conf3: session 14's third set; "
                          "conf4: its fourth set; conf5: session 15's fifth set; conf6: its sixth set; conf7: its "
-                         "seventh (sealed) set; conf8: its eighth (sealed) set")
+                         "seventh (sealed) set; conf8: its eighth (sealed) set; conf9: session 16's ninth (sealed) set")
     a = ap.parse_args(argv)
     check, overlap, sources, tag = SETS[a.set]
     check()
