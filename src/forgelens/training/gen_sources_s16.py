@@ -1,6 +1,6 @@
 """Fresh confirmation sets 5-8 moved into TRAINING (issue 18, session 16, candidate N11).
 
-Why: sets 5-8 (``gen_sources_conf``'s ``CONF5_*`` … ``CONF8_*``: 99 generated pictures of 2025-2026 generators as users
+Why: sets 5-8 (``gen_sources_conf``'s ``CONF5_*`` … ``CONF8_*``: 100 generated pictures of 2025-2026 generators as users
 meet them — GPT Image 2, Nano Banana 2 / Pro, HunyuanImage 3, Seedream 4 / 4.5, Imagen 4, FLUX.2 [max] / [pro] /
 [klein], Z-Image-Turbo and others — and 317 real photos from ten photographers' and bloggers' repositories) have each
 judged a candidate once and are now seen. A detector of generated images learns what separates real photographs from
