@@ -222,3 +222,189 @@ def test_the_analyst_view_names_the_weak_pair():
     assert why["condition"] == "weak_pairs" and why["detector"] == "copymove_sift"
     v0 = fuse([tr], (H, W), FusionConfig(use_detection=False, use_stacking=False, no_local_evidence=False))
     assert v0.heatmap is not None and float(v0.heatmap.max()) > 0.5
+
+
+# --- session 16 (candidate CMP2): a copy-move trace whose every pair lies on repeated structure, read on the
+# --- high-passed luminance against two control shifts ------------------------------------------------------------
+
+def _tiles(h: int, w: int, period: int = 64, seed: int = 4) -> np.ndarray:
+    """A periodic picture: one textured tile (a component with a dark hole and a frame) repeated on a grid of
+    ``period`` px, with independent sensor-like noise, as an RGB uint8 picture."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:period, 0:period]
+    tile = (150 + rng.normal(0, 18, (period, period)) - 90 * (((yy - 32) ** 2 + (xx - 32) ** 2) < 100)
+            + 40 * ((yy < 4) | (xx < 4)))
+    img = np.tile(tile, (h // period + 1, w // period + 1))[:h, :w] + rng.normal(0, 2, (h, w))
+    return np.repeat(np.clip(img, 0, 255).astype(np.uint8)[..., None], 3, axis=2)
+
+
+def test_the_high_pass_of_a_window_equals_the_whole_pictures():
+    import cv2
+
+    from forgelens.detectors._copymove_common import highpass_window
+
+    lum = load(jpeg_bytes(natural_texture(H, W, 3), 90)).luminance
+    full = lum - cv2.GaussianBlur(lum, (0, 0), 3.0)
+    for x0, y0, x1, y1 in ((0, 0, W, H), (40, 30, 200, 170), (W - 90, H - 70, W, H), (0, 100, 30, 140)):
+        np.testing.assert_allclose(highpass_window(lum, x0, y0, x1, y1), full[y0:y1, x0:x1], atol=1e-3)
+
+
+def test_ring_reading_tells_a_period_from_smooth_content_and_from_other_shifts():
+    import cv2
+
+    from forgelens.detectors._copymove_common import ring_reading
+
+    lum = _tiles(H, W)[..., 0].astype(np.float32)
+    box = [192, 128, 256, 192]  # one tile; its source one period to the left
+    on = ring_reading(lum, box, (64.0, 0.0))
+    assert on["ring_r_d"] > 0.9 and on["ring_r_c"] < 0.3 and on["ring_px"] == 128 * 128 - 64 * 64
+    assert on["ring_controls"] == [[45, 45], [45, -45]] and on["ring_std"] > 5
+    assert ring_reading(lum, box, (37.0, 0.0))["ring_r_d"] < 0.5  # not the period: the rings differ
+    # a block of a smooth picture (gradient, waves, fine texture) copied by a plain shift: the plain luminance
+    # rings correlate (session 15's CMP read 0.98 here), the high-passed ones do not
+    yy, xx = np.mgrid[0:H, 0:W].astype(np.float32)
+    rng = np.random.default_rng(2)
+    smooth = (60 + 0.25 * xx + 40 * np.sin(yy / 40.0)
+              + cv2.GaussianBlur(rng.normal(0, 20, (H, W)).astype(np.float32), (0, 0), 8)
+              + cv2.GaussianBlur(rng.normal(0, 8, (H, W)).astype(np.float32), (0, 0), 1.0))
+    smooth[150:214, 300:364] = smooth[150:214, 100:164]
+    r = ring_reading(smooth, [300, 150, 364, 214], (200.0, 0.0))
+    assert r["ring_r_d"] is not None and r["ring_r_d"] < 0.2 and r["ring_std"] >= 1.0
+    flat = np.full((H, W), 90, np.float32)
+    assert ring_reading(flat, box, (64.0, 0.0))["ring_r_d"] is None  # no variance: no reading
+    assert ring_reading(lum, [0, 0, W, H], (64.0, 0.0)) is None  # the whole picture: no ring
+    # a shift that moves most of the ring out of the picture gives no reading
+    edge = ring_reading(lum, [400, 128, 464, 192], (-100.0, 0.0))
+    assert edge["ring_r_d"] is None
+
+
+def _tile_pair_trace(img: np.ndarray, n: int = 40, rotation: float = 0.0) -> tuple[Trace, np.ndarray]:
+    """A copymove_sift trace exactly as the detector reports one pair on ``img`` (its ``pair_finding`` with the
+    picture's luminance): two tiles one period apart, ``n`` matched keypoints, a plain shift."""
+    import math
+
+    import cv2
+
+    from forgelens.detectors import _copymove_common as cm
+
+    h, w = img.shape[:2]
+    src = np.zeros((h, w), bool)
+    src[128:192, 128:192] = True
+    A = cv2.getRotationMatrix2D((160.0, 160.0), rotation, 1.0)
+    A[:, 2] += (64.0, 0.0)
+    dst = cv2.warpAffine(src.astype(np.uint8), A, (w, h), flags=cv2.INTER_NEAREST) > 0
+    rng = np.random.default_rng(0)
+    ps = np.column_stack([rng.uniform(130, 190, n), rng.uniform(130, 190, n)])
+    pd = (A[:, :2] @ ps.T).T + A[:, 2]
+    f = cm.pair_finding(method="copymove_sift", source_mask=src, target_mask=dst, A=A, n_matches=n, points_src=ps,
+                        points_dst=pd, s=1.0, full_shape=(h, w), strength=1.0 - math.exp(-n / 10.0), pair_id=0,
+                        luminance=load(jpeg_bytes(img, 95)).luminance)
+    heat = (src | dst).astype(np.float32)
+    return Trace("copymove_sift", heatmap=heat, score=0.5 + 0.5 * math.tanh(n / 20.0), findings=[f],
+                 family="copymove"), dst
+
+
+def test_repeated_structure_condition_reads_the_pair_facts():
+    from forgelens.fusion.local_evidence import repeated_pair
+
+    ok = {"ring_r_d": 0.5, "ring_r_c": 0.25, "ring_std": 1.0, "rotation_deg": 4.9, "scale": 1.14}
+    assert repeated_pair(ok)
+    assert not repeated_pair({**ok, "ring_r_d": 0.49, "ring_r_c": 0.0})  # the fine detail does not repeat enough
+    assert not repeated_pair({**ok, "ring_r_c": 0.26})  # every shift looks alike: not a period
+    assert not repeated_pair({**ok, "ring_std": 0.99})  # no fine detail in a ring
+    assert not repeated_pair({**ok, "rotation_deg": 5.0})  # rotated
+    assert not repeated_pair({**ok, "scale": 0.85})  # rescaled
+    assert not repeated_pair({**ok, "ring_r_c": None})  # a control could not be read
+    assert not repeated_pair({**ok, "ring_r_d": None})
+    assert not repeated_pair({"rotation_deg": 0.0, "scale": 1.0, "ring_ncc": 0.9})  # analysed before session 16
+    img = _tiles(H, W)
+    tr, _ = _tile_pair_trace(img)
+    why = no_local_evidence([tr], (H, W))["copymove_sift"]
+    v = tr.findings[0].values
+    assert why.condition == "repeated_structure" and why.value == v["ring_r_d"] >= 0.9
+    assert "40 matches, shift (64, 0) px" in why.why and f"high-passed ring correlation {v['ring_r_d']:.2f}" in why.why
+    assert f"45° away ({v['ring_r_c']:.2f}" in why.why and "its map is not used" in why.why
+    # a rotated pair on the same tiles is not read (no ring values); with a weak pair beside it neither holds
+    rot, _ = _tile_pair_trace(img, rotation=8.0)
+    assert "ring_r_d" not in rot.findings[0].values and no_local_evidence([rot], (H, W)) == {}
+    weak, _ = _weak_pair_trace(H, W)
+    both = Trace("copymove_sift", heatmap=tr.heatmap, score=tr.score, findings=tr.findings + weak.findings,
+                 family="copymove")
+    assert no_local_evidence([both], (H, W)) == {}
+    assert no_local_evidence([tr], (H, W), ("jpeg_adq",)) == {}
+
+
+def test_a_periodic_picture_whose_copy_move_finding_is_a_shift_along_the_period_is_not_called_manipulated_on_it():
+    """A picture made here of a periodic texture (tiles on a 64 px grid), JPEG q90, analysed in full; its
+    copy-move trace is one plain-shift pair one period apart with 40 matches, as copymove_sift reports it."""
+    from forgelens.fusion.detection import detection_model
+
+    if detection_model() is None:
+        pytest.skip("no detection.json shipped")
+    img = _tiles(H, W)
+    rep = analyze(jpeg_bytes(img, 90))
+    pair, target = _tile_pair_trace(img)
+    traces = [t for t in rep.traces if t.name != "copymove_sift"] + [pair]
+    v = fuse(traces, (H, W), FusionConfig())
+    v_off = fuse(traces, (H, W), FusionConfig(local_evidence_traces=("jpeg_adq",)))  # the pair's map counts
+    assert v.label != "manipulated"
+    why = [n for n in v.decision["no_local_evidence"] if n["detector"] == "copymove_sift"]
+    assert [n["condition"] for n in why] == ["repeated_structure"]
+    assert v.manipulation_score < v_off.manipulation_score
+    assert v.heatmap is None or float(v.heatmap[target].mean()) < float(v_off.heatmap[target].mean())
+
+
+def _real_copy_move_stays(img: np.ndarray, box: tuple[int, int, int, int]) -> None:
+    y0, y1, x0, x1 = box
+    rep = analyze(jpeg_bytes(img, 90))
+    pairs = [f.values for t in rep.traces if t.family == "copymove" for f in t.findings if f.kind == "copy_move"]
+    assert pairs and max(p["match_count"] for p in pairs) > 6
+    plain = [p for p in pairs if abs(p["rotation_deg"]) < 5 and abs(p["scale"] - 1) < 0.15]
+    assert plain and all("ring_r_d" in p for p in plain)  # the detector read the ring of every plain-shift pair
+    assert not [n for n in rep.verdict.decision.get("no_local_evidence", []) if n["condition"] == "repeated_structure"]
+    v = rep.verdict
+    assert v.label == "manipulated"
+    assert v.heatmap[y0:y1, x0:x1].mean() > np.delete(v.heatmap, np.s_[y0:y1], axis=0).mean()
+
+
+def test_a_textured_patch_pasted_onto_different_content_of_a_photo_is_still_called_manipulated():
+    """A real copy-move made here: a textured patch of a photo (skimage's astronaut: the suit) pasted by a plain
+    shift onto different content (the background), JPEG q90, analysed in full: no repeated-structure condition,
+    called manipulated with the fused map on the copy."""
+    from forgelens.fusion.detection import detection_model
+    from tests._copymove_helpers import natural_image as photo
+
+    if detection_model() is None:
+        pytest.skip("no detection.json shipped")
+    img = photo(H, W, 0).copy()
+    img[60:150, 380:480] = img[250:340, 180:280]
+    _real_copy_move_stays(img, (60, 150, 380, 480))
+
+
+def test_a_copy_move_on_the_gradient_host_is_still_called_manipulated():
+    """test_verdict's copy-move on ``conftest.natural_image`` (gradients, shapes and texture — the host on which
+    session 15's plain ring NCC read 0.90 and would have dropped the copy): a block moved by a plain shift onto
+    different content, JPEG q90: no repeated-structure condition, called manipulated with the map on the copy."""
+    from conftest import decode
+    from conftest import jpeg_bytes as jpeg
+    from conftest import natural_image as texture
+
+    from forgelens.fusion.detection import detection_model
+
+    if detection_model() is None:
+        pytest.skip("no detection.json shipped")
+    host = decode(jpeg(texture(384, 384, seed=2, noise=3.0), 80)).copy()
+    y0, y1, x0, x1 = 120, 220, 140, 250
+    host[y0:y1, x0:x1] = host[y0 + 130:y1 + 130, x0 - 100:x1 - 100].copy()
+    _real_copy_move_stays(host, (y0, y1, x0, x1))
+
+
+def test_the_analyst_view_names_the_repeated_structure():
+    tr, _ = _tile_pair_trace(_tiles(H, W))
+    rep = analyze(jpeg_bytes(_tiles(H, W), 90), detectors=["ela"], name="tiles.jpg")
+    rep.traces.append(tr)
+    rep.verdict = fuse(rep.traces, (H, W), PLAIN)
+    kinds = {item["kind"]: item["statement"] for item in text.combined(rep)}
+    line = kinds["no_local_evidence"]
+    assert line.startswith("No local evidence — copymove_sift") and "repeated structure" in line
+    assert "high-passed ring correlation" in line and "shift (64, 0) px" in line
