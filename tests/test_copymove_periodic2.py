@@ -74,3 +74,74 @@ def test_compare_lists_label_changes_then_moves_of_p():
     out = compare(base, cand)
     assert out[:2] == ["label changed:", "fresh-web a (authentic): manipulated 0.13 → inconclusive 0.29"]
     assert out[-1] == "fresh-web c (authentic): inconclusive 0.3 → inconclusive 0.25" and len(out) == 5
+
+
+def _tiles(h: int = 384, w: int = 512, period: int = 64, seed: int = 4):
+    """A periodic luminance: one textured tile (a dark hole and a frame) on a ``period`` px grid, with noise."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:period, 0:period]
+    tile = (150 + rng.normal(0, 18, (period, period)) - 90 * (((yy - 32) ** 2 + (xx - 32) ** 2) < 100)
+            + 40 * ((yy < 4) | (xx < 4)))
+    img = np.tile(tile, (h // period + 1, w // period + 1))[:h, :w] + rng.normal(0, 2, (h, w))
+    return np.clip(img, 0, 255).astype(np.float32)
+
+
+def test_the_high_pass_of_a_window_equals_the_whole_pictures():
+    import cv2
+    import numpy as np
+
+    from benchmarks.studies.copymove_periodic2 import highpass_window
+
+    rng = np.random.default_rng(3)
+    lum = cv2.GaussianBlur(rng.uniform(0, 255, (384, 512)).astype(np.float32), (0, 0), 1.5)
+    full = lum - cv2.GaussianBlur(lum, (0, 0), 3.0)
+    for x0, y0, x1, y1 in ((0, 0, 512, 384), (40, 30, 200, 170), (422, 314, 512, 384), (0, 100, 30, 140)):
+        np.testing.assert_allclose(highpass_window(lum, x0, y0, x1, y1), full[y0:y1, x0:x1], atol=1e-3)
+
+
+def test_the_candidates_ring_tells_a_period_from_smooth_content_and_from_other_shifts():
+    """The candidate's ring (kept in the study script): a tiled picture's fine detail repeats at its period and not
+    at the ±45° controls; a block of a smooth picture copied by a plain shift reads ~0 once high-passed (session
+    15's plain-luminance ring read 0.98 on it); a flat ring, a box covering the picture, or a shift that takes most
+    of the ring out of the picture reads nothing."""
+    import cv2
+    import numpy as np
+
+    from benchmarks.studies.copymove_periodic import ring_ncc
+    from benchmarks.studies.copymove_periodic2 import repeated_pair, ring_reading
+
+    lum = _tiles()
+    box = [192, 128, 256, 192]
+    on = ring_reading(lum, box, (64.0, 0.0))
+    assert on["ring_r_d"] > 0.9 and on["ring_r_c"] < 0.3 and on["ring_px"] == 128 * 128 - 64 * 64
+    assert on["ring_controls"] == [[45, 45], [45, -45]] and on["ring_std"] > 5
+    assert repeated_pair({**on, "rotation_deg": 0.0, "scale": 1.0})
+    assert ring_reading(lum, box, (37.0, 0.0))["ring_r_d"] < 0.5
+    yy, xx = np.mgrid[0:384, 0:512].astype(np.float32)
+    rng = np.random.default_rng(2)
+    smooth = (60 + 0.25 * xx + 40 * np.sin(yy / 40.0)
+              + cv2.GaussianBlur(rng.normal(0, 20, (384, 512)).astype(np.float32), (0, 0), 8)
+              + cv2.GaussianBlur(rng.normal(0, 8, (384, 512)).astype(np.float32), (0, 0), 1.0))
+    smooth[150:214, 300:364] = smooth[150:214, 100:164]
+    r = ring_reading(smooth, [300, 150, 364, 214], (200.0, 0.0))
+    assert r["ring_r_d"] < 0.2 and r["ring_std"] >= 1.0 and not repeated_pair({**r, "rotation_deg": 0.0, "scale": 1.0})
+    assert ring_ncc(smooth, [300, 150, 364, 214], (200.0, 0.0))["ring_ncc"] > 0.9
+    assert ring_reading(np.full((384, 512), 90, np.float32), box, (64.0, 0.0))["ring_r_d"] is None
+    assert ring_reading(lum, [0, 0, 512, 384], (64.0, 0.0)) is None
+    assert ring_reading(lum, [400, 128, 464, 192], (-100.0, 0.0))["ring_r_d"] is None
+
+
+def test_the_candidates_repeated_pair_edges():
+    from benchmarks.studies.copymove_periodic2 import repeated_pair
+
+    ok = {"ring_r_d": 0.5, "ring_r_c": 0.25, "ring_std": 1.0, "rotation_deg": 4.9, "scale": 1.14}
+    assert repeated_pair(ok)
+    assert not repeated_pair({**ok, "ring_r_d": 0.49, "ring_r_c": 0.0})
+    assert not repeated_pair({**ok, "ring_r_c": 0.26})
+    assert not repeated_pair({**ok, "ring_std": 0.99})
+    assert not repeated_pair({**ok, "rotation_deg": 5.0})
+    assert not repeated_pair({**ok, "scale": 0.85})
+    assert not repeated_pair({**ok, "ring_r_c": None})
+    assert not repeated_pair({"rotation_deg": 0.0, "scale": 1.0, "ring_ncc": 0.9})

@@ -202,7 +202,6 @@ def copymove_dense(evidence: Evidence, config: CopyMoveDenseConfig) -> Trace:
                 points_dst=dp,
                 s=s,
                 full_shape=shape,
-                luminance=evidence.luminance,
                 strength=1.0 - math.exp(-npx / (2.0 * min_region)),
                 pair_id=i,
                 extra={"match_unit": "pixels"},

@@ -169,7 +169,6 @@ def copymove_sift(evidence: Evidence, config: CopyMoveSiftConfig) -> Trace:
                 points_dst=dst_pts,
                 s=s,
                 full_shape=shape,
-                luminance=evidence.luminance,
                 strength=strength,
                 pair_id=k,
                 extra={"keypoints": n_kp, "g2nn_matches": n_pairs},

@@ -25,23 +25,6 @@ number. The condition is a statement about the file, not a tuned number:
   CMW; the thresholds were read by s13fa2 from the false alarms of issue 18's fresh-conf set — disclosed in
   ``docs/notes/issue-14.md``). One pair that is not weak keeps the trace's evidence; the trace's global score
   and its pair facts (``copymove.*`` features) are kept: only its map stops counting as a located region.
-- the same copy-move traces: the trace found at least one pair and EVERY pair it found is a *repeated-structure
-  pair* (session 16, candidate CMP2): a near-plain shift (|rotation| < ``WEAK_PAIR_ROTATION`` (5°) and
-  |scale − 1| < ``WEAK_PAIR_SCALE`` (0.15); other pairs never are) at which the picture's fine detail repeats
-  beyond the matched region, and at this shift only. On the high-passed luminance h = Y − GaussianBlur(Y, σ = 3
-  px), the ring around the target region (its box grown by half its size on each side, clipped, minus the box)
-  is correlated with itself moved by the pair's shift d (``ring_r_d``) and at the two control shifts of equal
-  length, d rotated by ±45° (``ring_r_c``, the larger), as measured by the detector
-  (``detectors._copymove_common.ring_reading``). The pair is one iff all readings exist, both rings' h has a
-  std ≥ ``REPEATED_MIN_STD`` (1 grey level), ``ring_r_d`` ≥ ``REPEATED_R_D`` (0.5) AND ``ring_r_d`` −
-  ``ring_r_c`` ≥ ``REPEATED_MARGIN`` (0.25). Keypoint and block copy-move detectors match self-similar texture
-  (Christlein et al., IEEE TIFS 2012, on false matches in self-similar regions); a pasted copy brings its own
-  content only, while tiles, girders, hole grids and windows repeat around it too. Session 15's plain ring NCC
-  (candidate CMP, did not ship) read smooth low-frequency content (sky, gradients, walls) as repetition: the
-  high-pass removes the illumination, and the control says the similarity belongs to THIS shift (a period),
-  not to every shift. Declared by the lead (session 16) after session 15's repeated-structure false alarms of
-  issue 18's fifth fresh set were seen (disclosed in ``docs/notes/issue-14.md``); thresholds fixed in the
-  declaration, never tuned. A finding without ``ring_r_d`` (an analysis made before session 16) is never one.
 
 Session 13 measured three more conditions (jpeg_grid under a last save at quality >= 98; copy-move pairs that
 are all periodic or self-overlapping): neither candidate that used them passed its rule, and they are not
@@ -63,12 +46,6 @@ HOST_REGION_PCT = 50.0
 WEAK_PAIR_MATCHES = 6
 WEAK_PAIR_ROTATION = 5.0
 WEAK_PAIR_SCALE = 0.15
-#: A repeated-structure pair (session 16, CMP2): both high-passed rings' std at least ``REPEATED_MIN_STD`` grey
-#: levels, the ring NCC at the pair's shift at least ``REPEATED_R_D`` and above the control shifts' by
-#: ``REPEATED_MARGIN``.
-REPEATED_MIN_STD = 1.0
-REPEATED_R_D = 0.5
-REPEATED_MARGIN = 0.25
 #: The copy-move detectors whose findings are matched pairs (``detectors._copymove_common.pair_finding``).
 COPYMOVE_TRACES: tuple[str, ...] = ("copymove_sift", "copymove_dense")
 #: Named sets of the traces whose conditions are read (``FusionConfig.local_evidence_traces``; the benchmark's
@@ -79,7 +56,7 @@ CONDITION_SETS: dict[str, tuple[str, ...]] = {"CMW": ("jpeg_adq",) + COPYMOVE_TR
 TRACES: tuple[str, ...] = CONDITION_SETS["CMW"]
 
 __all__ = ["COPYMOVE_TRACES", "HOST_REGION_PCT", "NoLocalEvidence", "apply_to_summary", "no_local_evidence",
-           "pooled_fused", "repeated_pair", "weak_pair"]
+           "pooled_fused", "weak_pair"]
 
 
 @dataclass(frozen=True)
@@ -87,7 +64,7 @@ class NoLocalEvidence:
     """Why one trace contributes no local evidence: the condition, the measured number and one line."""
 
     detector: str
-    condition: str  # "host_region" | "weak_pairs" | "repeated_structure"
+    condition: str  # "host_region" | "weak_pairs"
     value: float
     why: str
 
@@ -109,20 +86,6 @@ def weak_pair(values: dict[str, Any]) -> bool:
             and abs(float(values.get("scale", 1.0)) - 1.0) >= WEAK_PAIR_SCALE)
 
 
-def repeated_pair(values: dict[str, Any]) -> bool:
-    """A ``copy_move`` finding's values describe a repeated-structure pair (module docstring): a near-plain shift
-    (|rotation| < ``WEAK_PAIR_ROTATION``, |scale − 1| < ``WEAK_PAIR_SCALE``), both readings present
-    (``ring_r_d``, ``ring_r_c``; None or missing never is one), ``ring_std`` ≥ ``REPEATED_MIN_STD``,
-    ``ring_r_d`` ≥ ``REPEATED_R_D`` and ``ring_r_d`` − ``ring_r_c`` ≥ ``REPEATED_MARGIN``."""
-    r_d, r_c, std = values.get("ring_r_d"), values.get("ring_r_c"), values.get("ring_std")
-    if r_d is None or r_c is None or std is None:
-        return False
-    return (float(std) >= REPEATED_MIN_STD and float(r_d) >= REPEATED_R_D
-            and float(r_d) - float(r_c) >= REPEATED_MARGIN
-            and abs(float(values.get("rotation_deg", 0.0))) < WEAK_PAIR_ROTATION
-            and abs(float(values.get("scale", 1.0)) - 1.0) < WEAK_PAIR_SCALE)
-
-
 def _span(xs: list[float], fmt: str) -> str:
     lo, hi = min(xs), max(xs)
     return format(lo, fmt) if format(lo, fmt) == format(hi, fmt) else f"{format(lo, fmt)}–{format(hi, fmt)}"
@@ -140,30 +103,13 @@ def _weak_pairs_reason(name: str, pairs: list[dict[str, Any]]) -> NoLocalEvidenc
     return NoLocalEvidence(name, "weak_pairs", float(max(matches)), why)
 
 
-def _repeated_reason(name: str, pairs: list[dict[str, Any]]) -> NoLocalEvidence:
-    r_d = [float(v["ring_r_d"]) for v in pairs]
-    r_c = [float(v["ring_r_c"]) for v in pairs]
-    matches = [int(v.get("match_count", 0)) for v in pairs]
-    one = len(pairs) == 1
-    what = "its only pair" if one else f"all {len(pairs)} of its pairs"
-    d = (f"shift ({float(pairs[0].get('shift_x', 0.0)):.0f}, {float(pairs[0].get('shift_y', 0.0)):.0f}) px" if one
-         else f"shifts {_span([float(v.get('shift', 0.0)) for v in pairs], '.0f')} px long")
-    why = (f"{name}: {what} ({_span(matches, 'd')} matches, {d}, no rotation or scale change) "
-           f"{'lies' if one else 'lie'} on repeated structure — around the matched region the picture's fine detail "
-           f"repeats at the same shift too (high-passed ring correlation {_span(r_d, '.2f')} ≥ {REPEATED_R_D}) but not "
-           f"at shifts of the same length 45° away ({_span(r_c, '.2f')}; at least {REPEATED_MARGIN} lower), a period "
-           "as tiles, girders, grids or windows have and a pasted copy does not; its map is not used.")
-    return NoLocalEvidence(name, "repeated_structure", float(min(r_d)), why)
-
-
 def no_local_evidence(traces, shape: tuple[int, int], read: tuple[str, ...] | None = None) -> dict[str, NoLocalEvidence]:
     """{trace name: why} for the live traces that carry no local evidence on this picture (module docstring).
 
     ``shape`` is the analysed picture's (h, w); the area is jpeg_adq's own ``area_pct`` of its largest
     ``single_compressed_region`` finding (percent of the analysed picture). ``read``: the traces whose
     conditions are read (``FusionConfig.local_evidence_traces``; default ``TRACES``). A copy-move trace's
-    value is the most matches behind one of its pairs (weak pairs) or the lowest ``ring_r_d`` of its pairs
-    (repeated structure)."""
+    value is the most matches behind one of its pairs."""
     read = TRACES if read is None else read
     out: dict[str, NoLocalEvidence] = {}
     by = {t.name: t for t in traces if t.name in read}
@@ -172,8 +118,6 @@ def no_local_evidence(traces, shape: tuple[int, int], read: tuple[str, ...] | No
             pairs = _findings(by[name], "copy_move")
             if pairs and all(weak_pair(v) for v in pairs):
                 out[name] = _weak_pairs_reason(name, pairs)
-            elif pairs and all(repeated_pair(v) for v in pairs):
-                out[name] = _repeated_reason(name, pairs)
     adq = by.get("jpeg_adq")
     if adq is not None:
         area = max([float(v.get("area_pct", 0.0)) for v in _findings(adq, "single_compressed_region")] or [0.0])
