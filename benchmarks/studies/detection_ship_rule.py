@@ -346,8 +346,9 @@ def main(argv: list[str] | None = None) -> None:
                     "check that the code without them reads as B)")
     ap.add_argument("--ring-ncc", type=Path, default=None,
                     help="s15: copymove_periodic.py rings JSON whose ring NCCs are added to the cached copy-move findings")
-    ap.add_argument("--conf-sets", choices=("s13", "s15"), default="s13",
-                    help="s15: also measure fresh-conf3 / fresh-conf4 / fresh-conf5 (when under ROOT/verdict)")
+    ap.add_argument("--conf-sets", choices=("s13", "s15", "s16"), default="s13",
+                    help="s15: also measure fresh-conf3 / fresh-conf4 / fresh-conf5 (when under ROOT/verdict); s16: and "
+                    "fresh-conf7 (false alarms = called manipulated; generated folded into inconclusive)")
     ap.add_argument("--q98", type=Path, default=None, help="s13: the q98 variant's held-out root (data/, cache/)")
     ap.add_argument("--decide-s13", nargs="+", type=Path, default=None, metavar="JSON",
                     help="s13: the baseline's JSON first, then the candidates' (JB before JA): tables and clauses")
@@ -470,6 +471,11 @@ S13_SLACK = {"heldout_called": 2, "heldout_auc": 0.01, "fullsize_called": 1, "fo
 S13_CONF_SETS = ("fresh-conf", "fresh-conf2")
 #: Session 15 (candidate CMP): issue 18's five confirmation sets of fresh real photos, measured by ``--conf-sets s15``.
 S15_CONF_SETS = S13_CONF_SETS + ("fresh-conf3", "fresh-conf4", "fresh-conf5")
+#: Session 16 (candidate CMP2): + issue 18's seventh fresh set's 170 real photos (sealed until then), measured by
+#: ``--conf-sets s16``. Issue 18 may judge a generation candidate on them, so their false alarms are the pictures
+#: called **manipulated** only and no "generated" label is kept: the label counts fold it into inconclusive.
+S16_CONF_SETS = S15_CONF_SETS + ("fresh-conf7",)
+S16_MANIPULATED_ONLY = ("fresh-conf7",)
 
 
 #: Session 14 (issue 14, candidate CMW, declared 02:49 UTC): the rotated-and-scaled copy-move variant of the held-out
@@ -528,6 +534,10 @@ def measure_s13(root: Path, q98: Path, exclude: set[str], config=None, conf_sets
             rows = verdict_rows(cache, with_meta=True, config=config)
         auth = [x for x in rows if x[0] == "authentic"]
         counted = {"n": len(auth), "alarms": sorted(x[3]["image"] for x in auth if x[2] in ("manipulated", "generated"))}
+        if cache in S16_MANIPULATED_ONLY:  # session 16: manipulated only; "generated" read as inconclusive
+            counted["alarms"] = sorted(x[3]["image"] for x in auth if x[2] == "manipulated")
+            labels = ["inconclusive" if x[2] == "generated" else x[2] for x in auth]
+            counted["labels"] = {k: labels.count(k) for k in ("authentic", "inconclusive", "manipulated", "not_applicable")}
         if cache in conf:  # clause 5's sets, apart from clause 2's; the analyses with an error are counted too
             counted["errors"] = len(list((root / "verdict" / cache).glob("*.npz"))) - len(rows)
             r["conf"][cache] = counted
@@ -743,7 +753,7 @@ def main_measure_s13(args) -> None:
 
         inject(args.ring_ncc)
     r = measure_s13(args.baseline, args.q98, exclude, config,
-                    S15_CONF_SETS if args.conf_sets == "s15" else S13_CONF_SETS)
+                    {"s15": S15_CONF_SETS, "s16": S16_CONF_SETS}.get(args.conf_sets, S13_CONF_SETS))
     import forgelens
 
     r["code"] = {"name": name, "forgelens": forgelens.__file__, "conditions": args.conditions,
