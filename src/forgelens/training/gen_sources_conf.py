@@ -88,6 +88,15 @@ photos, a TensorRT port's Z-Image-Turbo demo and a batch command's Imagen 4 prod
 camera and phone photos (a Fujifilm photoblog, a Sony a6400 portfolio, Australian nature photos, travel and people photos).
 At most 20 generated and 40 real pictures from one repository.
 
+TENTH SET (session 16; ``CONF10_GENERATED`` + ``CONF10_REAL``, real key ``fresh-conf10``, tag ``s16conf10``): sealed
+(built, closed and cached; no model scores it in session 16). The same checks, processing and dedupe, from repositories no
+source list reads — the first nine sets included (``conf10_overlaps``). Generated: a blog's one-prompt comparison of
+2025 generators through fal (HiDream-I1, HunyuanImage 3, Imagen 4, Janus-Pro, CogView4, Seedream 3, Bria FIBO, Wan 2.5),
+a GPT Image 2 prompt library's photographic previews, ERNIE-Image's photographic showcase pictures and a parody delivery
+app's proof-of-delivery photos (each picture's model — GPT Image 2, FLUX.2 [max] or Seedream 4.5 — in its manifest).
+Real: three photographers' sites (two Tokyo photographers' night and nature photos, a Finnish nature and travel
+photographer, an event / portrait / wedding photographer). At most 20 generated and 40 real pictures from one repository.
+
 Usage::
 
     python -m forgelens.training.gen_sources_conf --mirrors /work/.mirror --shared ../shared --out /work/gen-data-s12conf
@@ -103,6 +112,8 @@ Usage::
         --out /work/gen-data-s15conf8
     python -m forgelens.training.gen_sources_conf --set conf9 --mirrors /work/.mirror --shared ../shared \
         --out /work/gen-data-s16conf9
+    python -m forgelens.training.gen_sources_conf --set conf10 --mirrors /work/.mirror --shared ../shared \
+        --out /work/gen-data-s16conf10
 """
 
 from __future__ import annotations
@@ -931,6 +942,100 @@ def conf9_overlaps() -> set[str]:
     return _set_overlaps(CONF9_GENERATED, CONF9_REAL, frozenset({"CONF9_GENERATED", "CONF9_REAL"}))
 
 
+
+# --- Session 16, confirmation 10: a tenth fresh confirmation set (``CONF10_*``), SEALED: built, closed and cached in
+# session 16, scored by no model in it. Built the same way, from repositories that no source list of the project (the first
+# nine confirmation sets included) reads; every picture to ``val``; at most ``CAP4_GEN_PER_REPO`` generated and
+# ``CAP_PER_REPO`` real pictures from one repository (the brief, fixed before any count).
+
+#: Source key of the tenth set's fresh real photographs (not a key any fit reads).
+FAMILY_REAL10 = "fresh-conf10"
+TAG10 = "s16conf10"
+#: Generated families the tenth set may hold: each picture's model is stated by its source (see ``CONF10_GENERATED``).
+CONF10_GEN_FAMILIES = frozenset({"hidream-i1", "hunyuan-image-3", "imagen-4", "janus-pro", "cogview4", "seedream-3",
+                                 "bria-fibo", "wan-2.5", "gpt-image-2", "ernie-image", "flux-2-max", "seedream-4.5"})
+
+#: augchan42's blog post "Testing Twelve AI Image Models with Marcel Proust's Madeleine" (2025-11-18): one prompt (a
+#: photographic portrait of Proust eating a madeleine, a glowing thought bubble above him, a "1970s film still" look) sent to
+#: twelve models through fal; ``public/proust/proust-multimodel-comparison.md`` names the model of every file. Kept: the
+#: 2025 generators — HiDream-I1 Full, HunyuanImage 3 ("hunyuan-v3"), Imagen 4, Janus-Pro, CogView4, Seedream 3, Bria FIBO,
+#: Wan 2.5 Preview. Left out: FLUX.1 [dev] / [schnell], Fast SDXL, Ideogram V2, Recraft V3 and SD 3.5 Large (2024
+#: generators) and the Fast SDXL collage.
+_PROUST = r"^public/proust/proust-portrait-"  # + the model tag of the file name + the run's time stamp
+#: XZXY-AI's GPT Image 2 prompt library: every prompt ships a preview "generated with gpt-image-2" (CONTRIBUTING.md), a
+#: <= 200 KB WebP. Kept: the photography previews (Tokyo night street, studio portrait, overhead food, Iceland landscape) and
+#: the photographic product scenes (pour-over in use, skincare flat lay, beverage shelf, skincare trio, headphone unboxing).
+#: Left out: the floating-ingredients cut-out on white, the colour-block render, the lettered box, the posters,
+#: illustrations, infographics, UI mock-ups and social covers, and the hero 9-grid.
+_XZXY = r"^images/previews/(ph-00[1-4]|ec-00[24]|pk-00[134])\.webp$"
+#: lobabobloblaw's FoodBang (a parody delivery app): "over 600 generated images", the model of each recorded in its folder's
+#: ``manifest.json`` (with the prompt and the prediction id). Kept: ordinary proof-of-delivery photos (a bag left at a door
+#: or handed over at a desk, day / dusk / night; "careless snapshot on an old cheap smartphone" prompts), 7 by GPT Image 2,
+#: 7 by FLUX.2 [max] and the 6 Seedream 4.5 ones of the same kind. Left out: the surreal / "escalated" / fauna / "unbound"
+#: incident photos, the menu, logo and hero pictures, avatars and the first proof photos (``proof-delivery*``).
+_FB_GPT = r"^assets/app/proof/(leave-night-01|leave-dusk-01|leave-day-0[13]|hand-day-01|hand-dusk-01|hand-night-01)\.webp$"
+_FB_FLUX = r"^assets/app/proof/(leave-night-04|leave-dusk-02|leave-day-0[24]|hand-day-02|hand-dusk-02|hand-night-02)\.webp$"
+_FB_SEEDREAM = r"^assets/app/proof/(leave|hand)-(day|dusk|night)-07\.webp$"
+
+CONF10_GENERATED: tuple[Source, ...] = (
+    Source("augchan42/augustinchan.dev", "79632398ef132af26f01b9e826b2372bd1621ed9",
+           "none stated for the post's pictures (LICENSE: the site template's MIT, (c) 2022 Shu Ding); the post names the "
+           "model of every picture",
+           tuple((_PROUST + tag + r"-2025-11-17T09-38-20\.png$", G, fam, "mixed") for tag, fam in (
+               ("hidream-i1", "hidream-i1"), ("hunyuan-v3", "hunyuan-image-3"), ("imagen4", "imagen-4"),
+               ("janus-pro", "janus-pro"), ("cogview4", "cogview4"), ("seedream-v3", "seedream-3"),
+               ("bria-fibo", "bria-fibo"), ("wan-25", "wan-2.5"))),
+           cap_per_family=CAP4_GEN_PER_REPO),
+    Source("XZXY-AI/awesome-gpt-image-2-playground", "cf77861c71688c0add03c9f7637ae78d019e66c1",
+           "CC-BY-4.0 (prompts and preview images, CONTRIBUTING.md); code MIT (LICENSE); every preview generated with "
+           "gpt-image-2 (CONTRIBUTING.md)",
+           ((_XZXY, G, "gpt-image-2", "mixed"),), cap_per_family=CAP4_GEN_PER_REPO),
+    Source("baidu/ERNIE-Image", "1f30f5bb499726c606da0a24cc2a4a6c4d6ad775",
+           "Apache-2.0 (LICENSE); the README's showcase of ERNIE-Image outputs with their prompts",
+           ((r"^assets/show_cases/showcase(3|10)\.png$", G, "ernie-image", "mixed"),), cap_per_family=CAP4_GEN_PER_REPO),
+    Source("lobabobloblaw/foodbang", "ca1f17c51f33200697b3d1032c3c00f459d3f54f",
+           "none stated (README: a parody delivery app, 'over 600 generated images'; assets/*/manifest.json records each "
+           "picture's model, prompt and prediction id)",
+           ((_FB_GPT, G, "gpt-image-2", "mixed"), (_FB_FLUX, G, "flux-2-max", "mixed"),
+            (_FB_SEEDREAM, G, "seedream-4.5", "mixed")),
+           cap_per_family=CAP4_GEN_PER_REPO),
+)
+
+
+_real10 = functools.partial(_real, family=FAMILY_REAL10)  # the tenth set's real sources
+
+
+CONF10_REAL: tuple[Source, ...] = (
+    _real10("cnt0705/photography-portfolio", "867e4a22778f6aae2bf1ab5cbef5207a1b5b1f1c",
+            "none stated (a two-photographer portfolio site, 'works' by shinya and chinatsu: Tokyo night scenes, flowers, "
+            "autumn; read at the last commit that held the photos, 2018)",
+            r"^src/pages/works/img/(shinya|chinatsu)/\d\d\.jpg$", "stock"),
+    _real10("jarisokka/photography-website", "6b1e36269286be2d52004da806903b534d501cba",
+            "none stated (README: 'a collection of my nature, landscape, and wildlife photography'; Canon camera file "
+            "names)",
+            r"^public/images/(birds|finland|macros|mammals|recent|travel|winter|world)/[^/]+\.jpg$", "stock"),
+    _real10("masayafunakoshi1/photography-website-v2", "763a65a793703d636593d3963816fbf2c851e082",
+            "none stated (README: 'a beginner photography website' of the author's photos: events, portraits, weddings, "
+            "nature)",
+            r"^public/images/(eventsImgs|portraitImgs|weddingImgs|natureImgs)/.+\.(jpg|JPG)$", "stock"),
+)
+
+
+def check_conf10_sources(generated: tuple[Source, ...] = CONF10_GENERATED,
+                         real: tuple[Source, ...] = CONF10_REAL) -> None:
+    """``check_conf5_sources``' checks for the tenth set: generated rules in ``CONF10_GEN_FAMILIES`` capped at
+    ``CAP4_GEN_PER_REPO`` pictures per repository, real rules authentic ``fresh-conf10`` pictures capped at
+    ``CAP_PER_REPO``."""
+    check_conf_sources(generated, real, families=CONF10_GEN_FAMILIES, real_key=FAMILY_REAL10)
+    _check_caps(generated, real)
+
+
+def conf10_overlaps() -> set[str]:
+    """Repositories of the tenth set that any other source list of the project reads (``all_source_lists``: the first
+    nine confirmation sets and every training list included), or that appear twice: must stay empty."""
+    return _set_overlaps(CONF10_GENERATED, CONF10_REAL, frozenset({"CONF10_GENERATED", "CONF10_REAL"}))
+
+
 #: Each confirmation set: (its source check, its overlap check, its sources, its manifest tag), by ``--set`` name.
 SETS = {
     "conf": (check_conf_sources, conf_overlaps, CONF_GENERATED + CONF_REAL, TAG),
@@ -942,6 +1047,7 @@ SETS = {
     "conf7": (check_conf7_sources, conf7_overlaps, CONF7_GENERATED + CONF7_REAL, TAG7),
     "conf8": (check_conf8_sources, conf8_overlaps, CONF8_GENERATED + CONF8_REAL, TAG8),
     "conf9": (check_conf9_sources, conf9_overlaps, CONF9_GENERATED + CONF9_REAL, TAG9),
+    "conf10": (check_conf10_sources, conf10_overlaps, CONF10_GENERATED + CONF10_REAL, TAG10),
 }
 
 
@@ -950,7 +1056,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set", choices=tuple(SETS), default="conf",
                     help="conf: session 12's set; conf2: session 13's second set; conf3: session 14's third set; "
                          "conf4: its fourth set; conf5: session 15's fifth set; conf6: its sixth set; conf7: its "
-                         "seventh (sealed) set; conf8: its eighth (sealed) set; conf9: session 16's ninth (sealed) set")
+                         "seventh (sealed) set; conf8: its eighth (sealed) set; conf9: session 16's ninth (sealed) set; "
+                         "conf10: its tenth (sealed) set")
     a = ap.parse_args(argv)
     check, overlap, sources, tag = SETS[a.set]
     check()
