@@ -313,3 +313,62 @@ def test_ps_cap_option_defaults_to_five_percent_and_a_three_percent_cap_never_lo
     for bad in (["--ps-cap", "0.03"], ["--ps-threshold", "--ps-cap", "0"], ["--ps-threshold", "--ps-cap", "1.5"]):
         with np.testing.assert_raises(SystemExit):  # refused before any data is read
             fit.main(["--data", str(tmp_path / "nonexistent"), *bad])
+
+
+def test_exclude_family_drops_only_the_matching_generated_training_pictures():
+    """Session 16 (s16n11rob): ``--exclude-family`` leaves out the generated training pictures of the matching families;
+    none given (the default) returns the training rows themselves, a pattern matching nothing is refused."""
+    fit = _fit_module("fit_generation")
+
+    class T:
+        family = np.array(["seedream-4", "seedream-4.5", "seedream-4", "flux-2", "flux-1.1-pro", "sdxl",
+                           "stock-web", "flux-photos", "sdxl"], dtype=object)
+        y = np.array([1, 1, 1, 1, 1, 1, 0, 0, 1])
+
+    tr = np.array([True] * 8 + [False])
+    same, none = fit.exclude_families(T, tr, None)
+    assert same is tr and none == {}
+    assert fit.exclude_families(T, tr, [])[0] is tr
+    keep, dropped = fit.exclude_families(T, tr, ["seedream-4", "seedream-4.5"])
+    assert dropped == {"seedream-4": 2, "seedream-4.5": 1}
+    assert keep.tolist() == [False, False, False, True, True, True, True, True, False]
+    keep, dropped = fit.exclude_families(T, tr, ["flux-*"])
+    assert dropped == {"flux-1.1-pro": 1, "flux-2": 1}  # a real source named like a family stays (real pictures are kept)
+    assert keep.tolist() == [True, True, True, False, False, True, True, True, False]
+    for bad in (["seedream-5"], ["flux"], ["stock-web"]):  # not a generated training family: refused, never silently a no-op
+        with np.testing.assert_raises(ValueError):
+            fit.exclude_families(T, tr, bad)
+
+
+#: sha256 of N11's three files (s16n11, shipped at main 6e51225): the reproduction test below compares against them.
+N11_SHA256 = {"clip_probe.json": "6c7f55f61a896434bd8647c7a644f04ed3cec856aa9e79657d72c7d67b37ff7c",
+              "generation.json": "15c38e78e3fc05109c0532e7270f1aa8555481c3d2420f5f5ef128fde8c54557",
+              "generation_families.json": "e9a2b096bea963f2fd00fcd95782e70365333f015e4d3a03fc16fc34f231dfa6"}
+
+
+def test_exclude_family_default_reproduces_n11_byte_for_byte(tmp_path):
+    """Without ``--exclude-family`` N11's fit command on N11's data writes N11's three files byte for byte (the fit
+    date aside: the files record the day they were fitted). A 1-2 min fit on /work/gen-data-s16n11: opt-in."""
+    import hashlib
+    import os
+    import re
+
+    import pytest
+
+    data = Path(os.environ.get("FORGELENS_N11_DATA", "/work/gen-data-s16n11"))
+    if os.environ.get("FORGELENS_FIT_REPRO") != "1":
+        pytest.skip("set FORGELENS_FIT_REPRO=1 to run N11's fit (1-2 min)")
+    if not (data / "manifest.jsonl").is_file():
+        pytest.skip(f"N11's data is absent ({data})")
+    root = Path(__file__).resolve().parents[1] / "src" / "forgelens"
+    shipped = {"clip_probe.json": root / "learned" / "weights" / "clip_probe.json",
+               "generation.json": root / "fusion" / "generation.json",
+               "generation_families.json": root / "learned" / "weights" / "generation_families.json"}
+    if any(hashlib.sha256(p.read_bytes()).hexdigest() != N11_SHA256[n] for n, p in shipped.items()):
+        pytest.skip("the shipped files are no longer N11's")
+    fit = _fit_module("fit_generation")
+    assert fit.main(["--data", str(data), "--aligned-only", "--group-real-by-repo", "stock-web", "--ps-threshold",
+                     "--ps-cap", "0.03", "--out", str(tmp_path)]) == 0
+    day = re.compile(rb'"date": "\d{4}-\d{2}-\d{2}"')
+    for name, ref in shipped.items():
+        assert day.sub(b'"date": ""', (tmp_path / name).read_bytes()) == day.sub(b'"date": ""', ref.read_bytes()), name

@@ -64,6 +64,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import fnmatch
 import json
 import os
 import sys
@@ -194,6 +195,31 @@ class Table:
 
     def has_views(self, views: tuple[str, ...]) -> bool:
         return all(f"{gc.VIEW_PREFIX[v]}_cls" in self.parts for v in views)
+
+
+def exclude_families(t: Table, tr: np.ndarray, patterns: list[str] | None) -> tuple[np.ndarray, dict[str, int]]:
+    """The training rows without the generated pictures of every family matching one of ``patterns``.
+
+    Session 16 (s16n11rob, information only): "how much of a model's gain comes from relatives of the held-out
+    families" — the same fit with, e.g., ``seedream-4*`` or ``flux-*`` left out of training. Patterns are
+    shell-style (``fnmatch``) against the generated training families; only generated pictures are dropped
+    (a real source is never a family here). Returns the new rows and {family: pictures dropped}. No pattern
+    (the default) returns ``tr`` itself. A pattern that matches no generated training family is an error, so
+    a typo cannot pass for a fit "without" a family.
+    """
+    if not patterns:
+        return tr, {}
+    gen_fams = sorted(set(t.family[tr & (t.y == 1)]))
+    dropped: dict[str, int] = {}
+    for pat in patterns:
+        hit = [f for f in gen_fams if fnmatch.fnmatchcase(f, pat)]
+        if not hit:
+            raise ValueError(f"--exclude-family {pat!r}: no generated training family matches "
+                             f"(families: {', '.join(gen_fams)})")
+        for f in hit:
+            dropped[f] = int((tr & (t.y == 1) & (t.family == f)).sum())
+    keep = tr & ~((t.y == 1) & np.isin(t.family, list(dropped)))
+    return keep, dict(sorted(dropped.items()))
 
 
 def views_of(meta: dict) -> tuple[tuple[str, ...], bool]:
@@ -609,6 +635,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="session 16 (N10): with --ps-threshold, the per-source cap of PS's (b) (every real source "
                          f"of >= {PS_POOL_BELOW} gate-passed training pictures, smaller ones pooled, at or above "
                          f"generated_at <= RATE). Default {PS_SOURCE_CAP} (PS as in session 14); N10: 0.03")
+    ap.add_argument("--exclude-family", action="append", default=None, metavar="NAME",
+                    help="session 16 (s16n11rob, a study only): leave the generated training pictures of this family "
+                         "out of the fit (repeatable; shell-style pattern, e.g. 'flux-*'; one that matches no "
+                         "generated training family is an error). Default: none (the fit unchanged)")
     a = ap.parse_args(argv)
     if not 0.0 < a.fpr < 1.0:
         ap.error(f"--fpr {a.fpr}: a rate between 0 and 1")
@@ -629,6 +659,13 @@ def main(argv: list[str] | None = None) -> int:
     tr = t.training_rows(a.drop_train)
     if a.drop_train:
         print(f"left out of the fit: {int((t.split == 'train').sum() - tr.sum())} training pictures with path {a.drop_train}*")
+    try:
+        tr, excluded = exclude_families(t, tr, a.exclude_family)
+    except ValueError as e:
+        ap.error(str(e))
+    if excluded:
+        print(f"left out of the fit (--exclude-family {' '.join(a.exclude_family)}): {sum(excluded.values())} generated "
+              "training pictures: " + ", ".join(f"{f} {n}" for f, n in excluded.items()))
     print(f"gated (designed graphic) training pictures: {int((tr & t.gated).sum())} "
           f"({int((tr & t.gated & (t.y == 0)).sum())} real); thresholds on the rest")
     print(f"training split: {int(tr.sum())} pictures ({int(t.y[tr].sum())} generated, "
@@ -691,6 +728,8 @@ def main(argv: list[str] | None = None) -> int:
         probe.meta["cv_groups_by_repository"] = sorted(t.group_by_repo)
     if pool:
         probe.meta["threshold_pooled_below"] = pool
+    if excluded:
+        probe.meta["left_out_families"] = excluded
     if a.no_write:
         return 0
     probe_json, families_json, out_json = ((a.out / PROBE_JSON.name, a.out / FAMILIES_JSON.name, a.out / OUT_JSON.name)
@@ -713,6 +752,8 @@ def main(argv: list[str] | None = None) -> int:
                                                       "passes (a gated picture gets no generation verdict)"),
               **({"left_out_of_training": f"records whose source path starts with {a.drop_train}"}
                  if a.drop_train else {}),
+              **({"left_out_families": f"generated training pictures of {', '.join(f'{f} ({n})' for f, n in excluded.items())} "
+                                       "(a study fit, --exclude-family)"} if excluded else {}),
               "heldout_real": "training-split real photos of every source, scored out of fold (leave-family-out "
                               "folds); validation-split FPR per source in benchmarks/RESULTS-generation.md",
               "heldout_fpr": models[0]["heldout_fpr"],
