@@ -23,6 +23,16 @@ This script is 7f1bf30's ``fit`` on today's cache format, step for step:
         --out model.json
 
 ``CACHE_ROOT`` holds one folder of ``.npz`` analyses per set (``forgelens.training.detection.extract_one``).
+
+Session 16 (issue 14, candidate WF, helper s16wf): ``--with-authentic SET=CACHE_DIR`` (repeatable) adds every cached
+analysis of ``CACHE_DIR`` (one set of real photos, e.g. issue 18's fresh sets; each must be labelled authentic) to the
+TRAINING rows as authentic, nothing else changed (Platt and thresholds stay on synth-val + hard-val); its pictures are
+grouped in the C-selection folds by the repository they came from (``source`` ``web:<owner/name>``, as s12det grouped
+its web rows), read from ``--repo-index SET=INDEX_CSV`` (the set's ``index.csv``, columns ``image`` and ``repo``).
+With no ``--with-authentic`` the script is the recipe above, unchanged::
+
+    python benchmarks/fit/fit_detection_shipped.py --cache CACHE_ROOT --synth-train-index ... --out WF.json \\
+        --with-authentic fresh-conf=CACHE/fresh-conf --repo-index fresh-conf=DATA/fresh-conf/index.csv ...
 """
 
 from __future__ import annotations
@@ -56,6 +66,30 @@ def load(cache: Path, name: str) -> list[tuple[object, dict]]:
     return out
 
 
+def load_authentic(name: str, folder: Path, index: Path) -> list[tuple[object, dict]]:
+    """[(MapSummary, meta)] of every analysis in ``folder`` (one set of real photos) as authentic training rows of set
+    ``name``, ``source`` = ``web:<repository>`` from ``index`` (``image``, ``repo``). An analysis with an error, a label
+    other than authentic or a picture missing from the index stops the fit (one error naming the file)."""
+    from forgelens.fusion.detection import MapSummary
+
+    if not folder.is_dir():
+        raise SystemExit(f"{folder}: no cached analyses of {name}")
+    repos = {r["image"]: r.get("repo", "") for r in csv.DictReader(open(index))}
+    out = []
+    for p in sorted(folder.glob("*.npz")):
+        s, meta = MapSummary.from_npz(p)
+        if "error" in meta:
+            raise SystemExit(f"{p}: {name}'s analysis failed ({meta['error']}); not a training row")
+        if meta["label"] != "authentic":
+            raise SystemExit(f"{p}: {name}'s picture {meta['image']} is labelled {meta['label']!r}, not authentic")
+        if not repos.get(meta["image"]):
+            raise SystemExit(f"{p}: {meta['image']} has no repository in {index}")
+        out.append((s, {**meta, "source": f"web:{repos[meta['image']]}", "_set": name}))
+    if not out:
+        raise SystemExit(f"{folder}: no cached analyses of {name}")
+    return out
+
+
 def shipped_rows(index: Path, n: int = SHIPPED_SYNTH_ROWS) -> set[str]:
     """The synth-train images the shipped model was fitted on: the last ``n`` rows of ``index.csv``."""
     rows = list(csv.DictReader(open(index)))
@@ -63,8 +97,11 @@ def shipped_rows(index: Path, n: int = SHIPPED_SYNTH_ROWS) -> set[str]:
 
 
 def host(meta: dict) -> str:
-    """7f1bf30's ``_host``: the photo an image was made from (``source`` after the colon)."""
+    """7f1bf30's ``_host``: the photo an image was made from (``source`` after the colon). Session 16: a web photo
+    (``source`` ``web:<repository>``, ``--with-authentic``) is grouped with its repository: the whole source."""
     src = meta.get("source", "")
+    if src.startswith("web:"):
+        return src
     return src.split(":", 1)[-1] if src else meta["image"]
 
 
@@ -108,7 +145,8 @@ def fit(train: list, val: list, note: dict | None = None):
     neg = pv[yv == 0]
     thresholds = {"manipulated_at": max(0.5, threshold_at_fpr(neg, TARGET_FPR)),
                   "authentic_below": min(0.5, threshold_at_fpr(neg, INCONCLUSIVE_FPR))}
-    count = {s: sum(1 for _, m in train if m["_set"] == s) for s in TRAIN_SETS}
+    extra = sorted({m["_set"] for _, m in train} - set(TRAIN_SETS))  # session 16: --with-authentic sets
+    count = {s: sum(1 for _, m in train if m["_set"] == s) for s in TRAIN_SETS + tuple(extra)}
     info = {
         "script": "benchmarks/fit/fit_detection_shipped.py (the shipped model's recipe: 7f1bf30 benchmarks/fit_detection.py fit)",
         "C": c, "class_weight": "balanced", "C_grouped_cv_auc": {str(k): v for k, v in cv.items()},
@@ -129,6 +167,13 @@ def fit(train: list, val: list, note: dict | None = None):
     return model, info
 
 
+def _pair(text: str, option: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name or not value:
+        raise SystemExit(f"{option} {text!r}: expected SET=PATH")
+    return name, value
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cache", type=Path, required=True, help="folder with synth-train/, hard-train/, synth-val/, hard-val/")
@@ -137,7 +182,17 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--synth-train-rows", choices=("last169", "all"), default="last169")
     ap.add_argument("--out", type=Path, required=True, help="where to write the model (never the shipped path by default)")
     ap.add_argument("--note", default="", help="free text recorded in the provenance (which analyses)")
+    ap.add_argument("--with-authentic", action="append", default=[], metavar="SET=CACHE_DIR",
+                    help="session 16: every analysis of CACHE_DIR joins the training rows as authentic (repeatable)")
+    ap.add_argument("--repo-index", action="append", default=[], metavar="SET=INDEX_CSV",
+                    help="the index.csv (image, repo) of a --with-authentic set: its rows' CV groups")
     a = ap.parse_args(argv)
+    extra = dict(_pair(x, "--with-authentic") for x in a.with_authentic)
+    indexes = dict(_pair(x, "--repo-index") for x in a.repo_index)
+    if len(extra) != len(a.with_authentic) or set(extra) & set(TRAIN_SETS + VAL_SETS):
+        raise SystemExit("--with-authentic: each SET once, and none of the recipe's own sets")
+    if set(extra) != set(indexes):
+        raise SystemExit(f"--repo-index needed for exactly the --with-authentic sets ({sorted(extra)}; given {sorted(indexes)})")
     train = [r for n in TRAIN_SETS for r in load(a.cache, n)]
     if a.synth_train_rows == "last169":
         if a.synth_train_index is None:
@@ -147,8 +202,13 @@ def main(argv: list[str] | None = None) -> None:
         missing = len(keep) - sum(1 for _, m in train if m["_set"] == "synth-train")
         if missing:
             raise SystemExit(f"{a.cache / 'synth-train'}: {missing} of the shipped model's {len(keep)} rows not analysed")
+    for name, folder in extra.items():
+        train += load_authentic(name, Path(folder), Path(indexes[name]))
     val = [r for n in VAL_SETS for r in load(a.cache, n)]
-    model, info = fit(train, val, {"synth_train_rows": a.synth_train_rows, "analyses": a.note or str(a.cache)})
+    note = {"synth_train_rows": a.synth_train_rows, "analyses": a.note or str(a.cache)}
+    if extra:
+        note["with_authentic"] = {k: str(v) for k, v in extra.items()}
+    model, info = fit(train, val, note)
     model.save(a.out)
     print(json.dumps(info, indent=1))
     top = sorted(zip(model.features, model.coef, strict=True), key=lambda p: -abs(p[1]))[:15]

@@ -57,6 +57,17 @@ B.json CMW.json`` reads session 14's rule (``decide_s14``)::
     python benchmarks/studies/detection_ship_rule.py --measure-s13 CMW CMW.json --conditions CMW --baseline ROOT ...
     python benchmarks/studies/detection_ship_rule.py --decide-s14 B.json CMW.json --md rule.md
 
+Session 16 (issue 14, candidate WF: the shipped recipe with fresh sets 1–5 and 7's real photos as authentic training
+rows, declared 08:55 UTC): ``--measure-s13 NAME OUT.json --detection-model PATH`` re-fuses every cached analysis with
+that detection model (main's code on PYTHONPATH; without it, the package's ``fusion/detection.json``); ``--conf-sets
+s16wf`` adds issue 18's ninth fresh set (``ROOT/verdict/fresh-conf9``, 131 real photos, false alarms = called
+manipulated) and records the bundled example's call and the label counts of fresh-web and set 9; ``--decide-s16wf
+B.json WF.json [MORE.json]`` reads that rule (``decide_s16wf``; MORE models are information)::
+
+    python benchmarks/studies/detection_ship_rule.py --measure-s13 WF WF.json --detection-model WF.json \
+        --conf-sets s16wf --baseline ROOT --q98 Q98 --train-index EMPTY_INDEX
+    python benchmarks/studies/detection_ship_rule.py --decide-s16wf B.json WF.json BR.json --md rule.md
+
 Session 12 (``--rule s12``, declared for the refit with small authentic web photos as training rows): the
 session-11 rule with two changes — (a) s10real is counted only on its pictures that are NOT training rows of
 the candidates (``--train-index``: the index.csv of every set the candidates were fitted on beyond session 11's;
@@ -346,15 +357,22 @@ def main(argv: list[str] | None = None) -> None:
                     "check that the code without them reads as B)")
     ap.add_argument("--ring-ncc", type=Path, default=None,
                     help="s15: copymove_periodic.py rings JSON whose ring NCCs are added to the cached copy-move findings")
-    ap.add_argument("--conf-sets", choices=("s13", "s15", "s16"), default="s13",
+    ap.add_argument("--conf-sets", choices=("s13", "s15", "s16", "s16wf"), default="s13",
                     help="s15: also measure fresh-conf3 / fresh-conf4 / fresh-conf5 (when under ROOT/verdict); s16: and "
-                    "fresh-conf7 (false alarms = called manipulated; generated folded into inconclusive)")
+                    "fresh-conf7 (false alarms = called manipulated; generated folded into inconclusive); s16wf: and "
+                    "fresh-conf9 (the same way), the bundled example's call and fresh-web's label counts")
+    ap.add_argument("--detection-model", type=Path, default=None,
+                    help="s16 (WF): re-fuse every analysis with this detection model instead of the package's")
+    ap.add_argument("--decide-s16wf", nargs="+", type=Path, default=None, metavar="JSON",
+                    help="s16: the baseline's --measure-s13 JSON first, then WF's (then information models): rule WF")
     ap.add_argument("--q98", type=Path, default=None, help="s13: the q98 variant's held-out root (data/, cache/)")
     ap.add_argument("--decide-s13", nargs="+", type=Path, default=None, metavar="JSON",
                     help="s13: the baseline's JSON first, then the candidates' (JB before JA): tables and clauses")
     ap.add_argument("--decide-s14", nargs="+", type=Path, default=None, metavar="JSON",
                     help="s14: the baseline's --measure-s13 JSON first, then the candidate's (CMW): tables and clauses")
     args = ap.parse_args(argv)
+    if args.decide_s16wf:
+        return main_decide_s13(args, s16wf=True)
     if args.decide_s14:
         return main_decide_s13(args, s14=True)
     if args.measure_s13:
@@ -476,6 +494,13 @@ S15_CONF_SETS = S13_CONF_SETS + ("fresh-conf3", "fresh-conf4", "fresh-conf5")
 #: called **manipulated** only and no "generated" label is kept: the label counts fold it into inconclusive.
 S16_CONF_SETS = S15_CONF_SETS + ("fresh-conf7",)
 S16_MANIPULATED_ONLY = ("fresh-conf7",)
+#: Session 16, candidate WF (helper s16wf): + issue 18's ninth fresh set's 131 real photos (never analysed before this
+#: session, never trained on), measured by ``--conf-sets s16wf``; its false alarms are the pictures called manipulated.
+S16WF_CONF_SETS = S16_CONF_SETS + ("fresh-conf9",)
+S16WF_MANIPULATED_ONLY = S16_MANIPULATED_ONLY + ("fresh-conf9",)
+#: WF's training rows beyond the recipe's own (in-sample for WF: information only).
+S16WF_TRAINED = ("fresh-conf", "fresh-conf2", "fresh-conf3", "fresh-conf4", "fresh-conf5", "fresh-conf7")
+S16WF_SET9_N, S16WF_SET9_MAX = 131, 3
 
 
 #: Session 14 (issue 14, candidate CMW, declared 02:49 UTC): the rotated-and-scaled copy-move variant of the held-out
@@ -534,7 +559,7 @@ def measure_s13(root: Path, q98: Path, exclude: set[str], config=None, conf_sets
             rows = verdict_rows(cache, with_meta=True, config=config)
         auth = [x for x in rows if x[0] == "authentic"]
         counted = {"n": len(auth), "alarms": sorted(x[3]["image"] for x in auth if x[2] in ("manipulated", "generated"))}
-        if cache in S16_MANIPULATED_ONLY:  # session 16: manipulated only; "generated" read as inconclusive
+        if cache in S16_MANIPULATED_ONLY or cache in S16WF_MANIPULATED_ONLY:  # session 16: manipulated only; "generated" read as inconclusive
             counted["alarms"] = sorted(x[3]["image"] for x in auth if x[2] == "manipulated")
             labels = ["inconclusive" if x[2] == "generated" else x[2] for x in auth]
             counted["labels"] = {k: labels.count(k) for k in ("authentic", "inconclusive", "manipulated", "not_applicable")}
@@ -638,6 +663,76 @@ def decide_s14(base: dict, cand: dict) -> dict[str, tuple[bool, str]]:
         ok and crb["n_forged"] >= 60 and len(cr["called"]) >= len(crb["called"]) - S14_SLACK["cm_rot_called"],
         "not measured" if not ok else f"{len(cr['called'])}/{cr['n_forged']} vs {len(crb['called'])}/{crb['n_forged']}")
     return c
+
+
+def decide_s16wf(base: dict, cand: dict) -> dict[str, tuple[bool, str]]:
+    """Session 16's rule for candidate WF (declared 08:55 UTC; docs/notes/issue-14.md, helper s16wf), clauses 1–3 and
+    clause 4's bundled example (the rest of clause 4: the test suite). Every set must be measured whole and on the
+    same pictures on both sides; a set not measured fails its clause."""
+    c: dict[str, tuple[bool, str]] = {}
+    b9, f9 = base.get("conf", {}).get("fresh-conf9"), cand.get("conf", {}).get("fresh-conf9")
+    ok = b9 is not None and f9 is not None and f9["n"] == b9["n"] == S16WF_SET9_N and f9.get("errors", 0) == 0
+    c["1 set 9 (131 real) called manipulated ≤ B's and ≤ 3"] = (
+        ok and len(f9["alarms"]) <= len(b9["alarms"]) and len(f9["alarms"]) <= S16WF_SET9_MAX,
+        "not measured whole" if not ok else f"{len(f9['alarms'])}/{f9['n']} vs {len(b9['alarms'])}/{b9['n']}")
+    fw, fb = cand["false_alarms"]["fresh-web"], base["false_alarms"]["fresh-web"]
+    c["2 fresh-web false alarms not more"] = (fw["n"] == fb["n"] == 194 and len(fw["alarms"]) <= len(fb["alarms"]),
+                                             f"{len(fw['alarms'])}/{fw['n']} vs {len(fb['alarms'])}/{fb['n']}")
+    for cache in S13_FALSE_ALARM_SETS:
+        c[f"2 {cache} false alarms not more"] = _false_alarm_clause(
+            cand["false_alarms"][cache], base["false_alarms"][cache], cache in S13_RATE_SETS)
+    h, hb = cand["heldout"], base["heldout"]
+    whole = (h["n_forged"], h["n_auth"]) == (hb["n_forged"], hb["n_auth"]) == HELDOUT_N
+    c["3 held-out called ≥ B"] = (whole and h["called"] >= hb["called"],
+                                 f"{h['called']} vs {hb['called']}; n {h['n_forged']}/{h['n_auth']}")
+    c["3 held-out AUC ≥ B − 0.005"] = (whole and h["auc"][0] >= hb["auc"][0] - S14_SLACK["heldout_auc"],
+                                      f"{h['auc'][0]:.4f} vs {hb['auc'][0]:.4f}")
+    fs, fsb = cand["fullsize"], base["fullsize"]
+    whole = (fs["n_forged"], fs["n_auth"]) == (fsb["n_forged"], fsb["n_auth"]) == FULLSIZE_N
+    c["3 full-size called ≥ B"] = (whole and fs["called"] >= fsb["called"],
+                                  f"{fs['called']} vs {fsb['called']}; n {fs['n_forged']}/{fs['n_auth']}")
+    for cache in S13_FORGED_SETS:
+        f, b = cand["forged"][cache], base["forged"][cache]
+        c[f"3 {cache} forgeries called ≥ B − 1"] = (
+            f["n"] == b["n"] > 0 and len(f["called"]) >= len(b["called"]) - S13_SLACK["forged_called"],
+            f"{len(f['called'])}/{f['n']} vs {len(b['called'])}/{b['n']}")
+    ex = cand.get("examples")
+    c["4 the bundled example called manipulated"] = (
+        bool(ex) and all(e["label"] == "manipulated" for e in ex),
+        "not measured" if not ex else "; ".join(f"{e['image']} {e['label']} (P(authentic) {e['p_authentic']:.3f})" for e in ex))
+    return c
+
+
+def measure_s16wf_extra(root: Path) -> dict:
+    """Session 16 (WF), beside the session-13 measure: the bundled example's call (``ROOT/verdict/examples``, every
+    picture labelled manipulated) and the label counts of fresh-web's authentic photos ("generated" kept apart)."""
+    from forgelens.training import detection as detection_training
+
+    detection_training.CACHE = root / "verdict"
+    out = {"examples": [{"image": x[3]["image"], "label": x[2], "p_authentic": float(1.0 - x[1])}
+                        for x in verdict_rows("examples", with_meta=True) if x[0] == "manipulated"]}
+    labels = [x[2] for x in verdict_rows("fresh-web") if x[0] == "authentic"]
+    out["fresh_web_labels"] = {k: labels.count(k) for k in sorted(set(labels))}
+    return out
+
+
+def table_s16wf(res: dict[str, dict]) -> str:
+    """Session 16 (WF): set 9 and the trained-on fresh sets (called manipulated; generated apart), the label counts."""
+    sets = ("fresh-conf9",) + S16WF_TRAINED
+    lines = ["| code | " + " | ".join(f"{c} called manipulated" if c in S16WF_MANIPULATED_ONLY else
+                                     f"{c} called manipulated or generated" for c in sets) + " |",
+             "|---|" + "---|" * len(sets)]
+    for name, r in res.items():
+        cf = r.get("conf", {})
+        lines.append(f"| {name} | " + " | ".join(
+            "not measured" if c not in cf else f"{len(cf[c]['alarms'])}/{cf[c]['n']} ({cf[c].get('errors', 0)} errors)"
+            for c in sets) + " |")
+    lines += ["", "| code | set 9 labels (generated in inconclusive) | fresh-web labels | bundled example |", "|---|---|---|---|"]
+    for name, r in res.items():
+        l9 = r.get("conf", {}).get("fresh-conf9", {}).get("labels", {})
+        lines.append(f"| {name} | {l9} | {r.get('fresh_web_labels', {})} | "
+                     + "; ".join(f"{e['label']} ({e['p_authentic']:.3f})" for e in r.get("examples", [])) + " |")
+    return "\n".join(lines)
 
 
 def table_s13(res: dict[str, dict]) -> str:
@@ -752,9 +847,20 @@ def main_measure_s13(args) -> None:
         from benchmarks.studies.copymove_periodic import inject
 
         inject(args.ring_ncc)
+    if args.detection_model is not None:  # session 16 (WF): every picture re-fused with this detection model
+        _use(args.detection_model)
     r = measure_s13(args.baseline, args.q98, exclude, config,
-                    {"s15": S15_CONF_SETS, "s16": S16_CONF_SETS}.get(args.conf_sets, S13_CONF_SETS))
+                    {"s15": S15_CONF_SETS, "s16": S16_CONF_SETS, "s16wf": S16WF_CONF_SETS}.get(args.conf_sets,
+                                                                                              S13_CONF_SETS))
+    if args.conf_sets == "s16wf":
+        r.update(measure_s16wf_extra(args.baseline))
     import forgelens
+
+    if args.detection_model is not None:
+        import hashlib
+
+        r["detection_model"] = {"path": str(args.detection_model),
+                                "sha256": hashlib.sha256(Path(args.detection_model).read_bytes()).hexdigest()}
 
     r["code"] = {"name": name, "forgelens": forgelens.__file__, "conditions": args.conditions,
                  "s10real_left_out": len(exclude)}
@@ -762,20 +868,23 @@ def main_measure_s13(args) -> None:
     print(f"{name}: wrote {out}")
 
 
-def main_decide_s13(args, s14: bool = False) -> None:
+def main_decide_s13(args, s14: bool = False, s16wf: bool = False) -> None:
     import json
 
-    paths = args.decide_s14 if s14 else args.decide_s13
+    paths = args.decide_s16wf if s16wf else args.decide_s14 if s14 else args.decide_s13
     res = {json.loads(p.read_text())["code"]["name"]: json.loads(p.read_text()) for p in paths}
     names = list(res)
     base = res[names[0]]
     text = (f"s10real: {base['code']['s10real_left_out']} pictures are web-train-auth rows, left out on every side\n\n"
             + table_s13(res) + "\n")
+    if s16wf:
+        text += "\nSession 16 (WF): set 9 and the fresh sets WF trained on; labels; the bundled example:\n\n" + table_s16wf(res) + "\n"
     verdicts = {}
     for name in names[1:]:
-        c = (decide_s14 if s14 else decide_s13)(base, res[name])
+        c = (decide_s16wf if s16wf else decide_s14 if s14 else decide_s13)(base, res[name])
         verdicts[name] = all(ok for ok, _ in c.values())
-        which = "1–3 (session 14)" if s14 else "1–3 and 5" if "conf" in base else "1–3"
+        which = ("1–3 and 4's example (session 16, WF)" if s16wf else "1–3 (session 14)" if s14
+                 else "1–3 and 5" if "conf" in base else "1–3")
         text += f"\n{name}: {'PASSES' if verdicts[name] else 'FAILS'} clauses {which} (clause 4: the test suite)\n"
         text += "\n".join(f"  - {k}: {'pass' if ok else 'FAIL'} ({why})" for k, (ok, why) in c.items()) + "\n"
         text += f"\nWhat changed, {name} vs {names[0]}:\n" + "\n".join(changes_s13(base, res[name])) + "\n"
