@@ -104,6 +104,10 @@ def test_changes_pair_the_same_pictures():
                                ("generated", "inconclusive"): 1}
     assert "inconclusive → authentic 1" in v.change_line("s", a, b, "A", "B")
     assert v.change_line("s", a, a, "A", "A") == "- s: no label changed"
+    # two sets may hold files of the same name: they are paired within their own set only
+    x = [{**_row("1", "authentic", ""), "set": "p"}, {**_row("1", "inconclusive", ""), "set": "q"}]
+    y = [{**_row("1", "authentic", ""), "set": "p"}, {**_row("1", "inconclusive", ""), "set": "q"}]
+    assert v.changes(x, y) == {("authentic", "authentic"): 1, ("inconclusive", "inconclusive"): 1}
 
 
 def test_parse_sets_reads_another_folder_under_a_label(tmp_path):

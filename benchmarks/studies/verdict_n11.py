@@ -244,8 +244,9 @@ CAUSE_HEAD = ("| set | model | inconclusive | " + " | ".join(CAUSES) + " | other
 
 def changes(a: list[dict], b: list[dict]) -> collections.Counter:
     """(label under the first model, label under the second) for the same pictures."""
-    bb = {r["file"]: r["verdict"] for r in b}
-    return collections.Counter((r["verdict"], bb[r["file"]]) for r in a if r["file"] in bb)
+    key = lambda r: (r.get("set", ""), r["file"])  # noqa: E731 - sets may share file names (held-out copies)
+    bb = {key(r): r["verdict"] for r in b}
+    return collections.Counter((r["verdict"], bb[key(r)]) for r in a if key(r) in bb)
 
 
 def change_line(name: str, a: list[dict], b: list[dict], ma: str, mb: str) -> str:
@@ -412,6 +413,14 @@ def main_report(a) -> int:
         if k in forg[first] and k in forg[last]:
             print(change_line(k + " (forgeries)", forg[first][k], forg[last][k], first, last))
     print(change_line("ALL FORGERIES", allf[first], allf[last], first, last))
+    print(f"\nForgeries whose label moved to or from 'authentic' ({first} → {last}):\n")
+    old_f = {(r["set"], r["file"]): r for r in allf[first]}
+    for r in allf[last]:
+        o = old_f.get((r["set"], r["file"]))
+        if o is not None and (o["verdict"] == "authentic") != (r["verdict"] == "authentic"):
+            pg = lambda x: "—" if x["p_g"] is None else f"{x['p_g']:.3f}"  # noqa: E731
+            print(f"- {r['set']} {r['image']}: {o['verdict']} → {r['verdict']} (P(manipulated) {r['p_m']:.3f}; "
+                  f"P(generated) {pg(o)} → {pg(r)}; cause under {last}: {r['cause']})")
 
     rep = {k: v for k, v in repos.items() if k in auth[last]}
     if rep:
