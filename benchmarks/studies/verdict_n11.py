@@ -424,7 +424,7 @@ def main_report(a) -> int:
 
     rep = {k: v for k, v in repos.items() if k in auth[last]}
     if rep:
-        print(f"\n# 3. Per repository ({last}; sets with an index)\n")
+        print("\n# 3. Per repository (sets with an index)\n")
         print("| set | repository | n | model | authentic | inconclusive | called | detection band | generation band "
               "| P(generated) > 0.5 | both |\n|---|---|---:|---|---:|---:|---:|---:|---:|---:|---:|")
         for k in rep:
