@@ -97,6 +97,17 @@ app's proof-of-delivery photos (each picture's model — GPT Image 2, FLUX.2 [ma
 Real: three photographers' sites (two Tokyo photographers' night and nature photos, a Finnish nature and travel
 photographer, an event / portrait / wedding photographer). At most 20 generated and 40 real pictures from one repository.
 
+ELEVENTH SET (session 16; ``CONF11_GENERATED`` + ``CONF11_REAL``, real key ``fresh-conf11``, tag ``s16conf11``): sealed
+(built, closed and cached; no model scores it in session 16). The same checks, processing and dedupe, from repositories
+no source list reads — the first ten sets included (``conf11_overlaps``). Generated: an AI-content checker's per-model
+test fixtures (one prompt through FLUX.2 [max], FLUX.2 [pro], GPT Image 1.5 and Nano Banana Pro), a personal site's
+image-model showcase (Kandinsky 5.0 T2I Lite, Z-Image-Turbo), a project's Google image-model inventory (one prompt
+through Imagen 4, Imagen 4 Fast, Imagen 4 Ultra, Nano Banana and Nano Banana 2), a desktop app's onboarding samples (one
+interior prompt through Nano Banana Pro, GPT Image 1.5, FLUX.2 [max] and FLUX.2 [flex]) and a pure-Rust inference port's
+per-model samples (Boogu-Image, ERNIE-Image, FLUX.2 [klein] 9B, Nucleus-Image, Qwen-Image-2512, SenseNova-U1, Z-Image).
+Real: three photographers' sites (street and film photographs, macro and night photographs, an outdoor festival's event
+photographs). At most 20 generated and 40 real pictures from one repository.
+
 Usage::
 
     python -m forgelens.training.gen_sources_conf --mirrors /work/.mirror --shared ../shared --out /work/gen-data-s12conf
@@ -114,6 +125,8 @@ Usage::
         --out /work/gen-data-s16conf9
     python -m forgelens.training.gen_sources_conf --set conf10 --mirrors /work/.mirror --shared ../shared \
         --out /work/gen-data-s16conf10
+    python -m forgelens.training.gen_sources_conf --set conf11 --mirrors /work/.mirror --shared ../shared \
+        --out /work/gen-data-s16conf11
 """
 
 from __future__ import annotations
@@ -1036,6 +1049,127 @@ def conf10_overlaps() -> set[str]:
     return _set_overlaps(CONF10_GENERATED, CONF10_REAL, frozenset({"CONF10_GENERATED", "CONF10_REAL"}))
 
 
+
+# --- Session 16, confirmation 11: an eleventh fresh confirmation set (``CONF11_*``), SEALED: built, closed and cached in
+# session 16, scored by no model in it. Built the same way, from repositories that no source list of the project (the first
+# ten confirmation sets included) reads; every picture to ``val``; at most ``CAP4_GEN_PER_REPO`` generated and
+# ``CAP_PER_REPO`` real pictures from one repository (the brief, fixed before any count).
+
+#: Source key of the eleventh set's fresh real photographs (not a key any fit reads).
+FAMILY_REAL11 = "fresh-conf11"
+TAG11 = "s16conf11"
+#: Generated families the eleventh set may hold: each picture's model is stated by its source (see ``CONF11_GENERATED``).
+CONF11_GEN_FAMILIES = frozenset({"flux-2-max", "flux-2-pro", "gpt-image-1.5", "nano-banana-pro", "kandinsky-5",
+                                 "z-image-turbo", "imagen-4", "imagen-4-fast", "imagen-4-ultra", "nano-banana",
+                                 "nano-banana-2", "flux-2-flex", "boogu-image", "ernie-image", "flux-2-klein-9b",
+                                 "nucleus-image", "qwen-image-2512", "sensenova-u1"})
+
+#: nasa1024's zhaoyaojing (an AI-content checker): ``tests/fixtures/ai_<model>.*`` are real outputs of one prompt (a cat riding
+#: a bicycle), each named by its model; ``tests/image_detection.rs`` checks each file's provenance (the two FLUX files carry
+#: a C2PA manifest naming "Flux.2"). Kept: the photographic FLUX.2 [max], FLUX.2 [pro], GPT Image 1.5 and Nano Banana Pro
+#: pictures. Left out: the Seedream 4 / 4.5 cartoon renders, the Seedream 5 picture with its visible text watermark, the
+#: Seedream and Ideogram pictures of unstated version, the GPT Image (1) and Midjourney illustrations, and the aihubmix
+#: per-model fixtures (``image_*``: Git LFS pointers in the snapshot).
+_ZYJ = r"^tests/fixtures/ai_"
+#: jaredturck's personal site: an image-model showcase (``frontend/src/ai_models/image_models.ts`` names the model, Hugging
+#: Face id and prompt of every sample), read at 551f650, the last commit that held the samples. Kept: Kandinsky 5.0 T2I Lite
+#: (the cat with a hat, the girl walking a dog, the cat on Mars) and all five Z-Image-Turbo samples (photographic scenes).
+#: Left out: the anime Kandinsky sample and the underwater-city render, the GLM-Image posters and the lettered POV street,
+#: the anime Qwen-Image and FLUX.2 [dev] samples, and PixArt Sigma, Anima, SD 3.5 Large and FLUX.1 [dev] (older or
+#: non-photographic generators).
+_JT = r"^frontend/public/image_models/"
+#: Sandjab's rp project: ``docs``' Google image-model inventory (``assets/image-models/test_<model>.png``: one "nano banana"
+#: prompt through each model, the model named in the table). Kept: Imagen 4 (16:9), Imagen 4 Fast, Imagen 4 Ultra, Nano
+#: Banana and Nano Banana 2 (photographs of a tiny banana). Left out: the square Imagen 4 picture (measurement annotations)
+#: and the Nano Banana Pro picture (an electron-micrograph look with a lettered scale bar).
+_SJ = r"^assets/image-models/test_"
+#: kevinshowkat's Cue (a desktop image app): the aesthetic-onboarding samples, one prompt (a "hyper-real modern loft
+#: interior ... staged for a magazine shoot") through each model; ``desktop/src/canvas_app.js`` names the model of every file.
+#: Kept: all four (Nano Banana Pro, GPT Image 1.5, FLUX.2 [max], FLUX.2 [flex]).
+_CUE = r"^desktop/src/assets/onboarding/aesthetic/"
+#: CodeAlexx's inference-flame (pure-Rust ports of open image models, each checked against the reference implementation:
+#: latent cosine / PSNR parity stated per model): ``docs/<model>_sample.png``, the README naming the model of every sample.
+#: Kept: the photographic samples of Boogu-Image-0.1-Base, ERNIE-Image 8B, FLUX.2 [klein] 9B (base), Nucleus-Image 17B,
+#: Qwen-Image-2512, SenseNova-U1 8B (the sample, the think-mode jacket and the chat-to-image astronaut) and Z-Image (Turbo).
+#: Left out: the Ideogram-4 sample (a painted cartoon fish in photographic hands), the anime Anima and Chroma samples, the
+#: edits (Klein 4B / 9B, Qwen-Image-Edit-2511) and their source, the video frames (LTX-2.3, Motif), the UI screenshot,
+#: the chat input and VQA input pictures, and SD 1.5 / SDXL / SD 3.5 / Stable Cascade / FLUX.1 [dev] (older generators).
+_FLAME = r"^docs/"
+
+CONF11_GENERATED: tuple[Source, ...] = (
+    Source("nasa1024/zhaoyaojing", "72bf176b8abfec9a0f6987452ab7192c0ca3b235",
+           "AGPL-3.0 (LICENSE, the checker's code); the fixtures are model outputs named by their model",
+           tuple((_ZYJ + name + "$", G, fam, "mixed") for name, fam in (
+               (r"flux_max\.jpeg", "flux-2-max"), (r"flux_pro\.jpeg", "flux-2-pro"),
+               (r"gptimage_1_5\.png", "gpt-image-1.5"), (r"nano_pro\.png", "nano-banana-pro"))),
+           cap_per_family=CAP4_GEN_PER_REPO),
+    Source("jaredturck/JaredTurck.com", "551f650b484253ca11aa8b668c84bad40e0e393e",
+           "none stated (a personal site; frontend/src/ai_models/image_models.ts names the model and prompt of every "
+           "sample)",
+           ((_JT + r"Kandinsky/output_(1769224121|1770680930|1770681870)\.png$", G, "kandinsky-5", "mixed"),
+            (_JT + r"z_image_turbo/output_\d+\.png$", G, "z-image-turbo", "mixed")),
+           cap_per_family=CAP4_GEN_PER_REPO),
+    Source("Sandjab/rp", "28346d435bedfd3027fd27ab6de1f2a2f599d530",
+           "none stated (README); the model inventory names the model of every test picture",
+           tuple((_SJ + name + r"\.png$", G, fam, "mixed") for name, fam in (
+               ("imagen4_16x9", "imagen-4"), ("imagen4_fast", "imagen-4-fast"), ("imagen4_ultra", "imagen-4-ultra"),
+               ("nano_banana", "nano-banana"), ("nano_banana_2", "nano-banana-2"))),
+           cap_per_family=CAP4_GEN_PER_REPO),
+    Source("kevinshowkat/cue", "847bfe5946b7a47b6cd57d62a5a65bb8c9f99ea8",
+           "Apache-2.0 (LICENSE); desktop/src/canvas_app.js names the model and prompt of every onboarding sample",
+           tuple((_CUE + name + "$", G, fam, "mixed") for name, fam in (
+               (r"gemini-3-pro-image-preview\.png", "nano-banana-pro"), (r"gpt-image-1\.5\.jpg", "gpt-image-1.5"),
+               (r"flux-2-max\.jpeg", "flux-2-max"), (r"flux-2-flex\.png", "flux-2-flex"))),
+           cap_per_family=CAP4_GEN_PER_REPO),
+    Source("CodeAlexx/inference-flame", "e4f7fc679c87eccdba3ed9f45fa22eb8f0f7aa9a",
+           "MIT (README); the README names the model, steps and parity of every sample",
+           tuple((_FLAME + name + r"\.png$", G, fam, "mixed") for name, fam in (
+               ("boogu_sample", "boogu-image"), ("ernie_image_sample", "ernie-image"),
+               ("klein9b_sample", "flux-2-klein-9b"), ("nucleus_sample", "nucleus-image"),
+               ("qwenimage_sample", "qwen-image-2512"), ("sensenova_u1_(sample|think_jacket|chat_to_t2i)", "sensenova-u1"),
+               ("zimage_sample", "z-image-turbo"))),
+           cap_per_family=CAP4_GEN_PER_REPO),
+)
+
+
+_real11 = functools.partial(_real, family=FAMILY_REAL11)  # the eleventh set's real sources
+
+#: butzhang's files absent from the snapshot (large blobs): left out by name so that the cap counts readable photos only.
+_BUTZHANG_ABSENT = (r"/(L1000489_small-small_version-2|house|L10096442025|L10116032025|_1011790 1_sm_web_use"
+                    r"|_1011794_sm_web_use|L1009491_og_2025)\.jpg$")
+
+CONF11_REAL: tuple[Source, ...] = (
+    _real11("butzhang/photo-portfolio", "7819ede47dfedd394bf5da67d369d3629ddd4f5c",
+            "none stated for the photos (LICENSE: the Nextfolio site template's MIT, (c) 2024 Nextfolio); a street and "
+            "film photographer's series (Leica / Ricoh / Fujifilm file names, Rolleiflex and Leica film scans)",
+            r"^public/photos/[^/]+/[^/]+\.jpg$", "stock", exclude=_BUTZHANG_ABSENT),
+    _real11("TulkasAstaldo/That-Macro-Guy-Photo-Portfolio", "7abc349c8b0aeabe13b932bcf3a2f5e58313092a",
+            "none stated (a macro photographer's portfolio, 'That Macro Guy': insects, flowers, night and street photos; "
+            "Canon file names)",
+            r"^public/images/[^/]+\.jpg$", "stock",
+            exclude=r"^public/images/(1|IMG_6057_edited|IMG_6089_edited|IMG_6155_edited|IMG_6159_edited|eye3)\.jpg$|PSX_"),
+    _real11("Alestaubin/Photography-Website-V2", "a8ce25d67c8d6795a03121fa70d02936866888db",
+            "none stated (a photographer's site: an outdoor student festival's event photos, a small photographer's mark "
+            "in a corner; read at the commit that held them)",
+            r"^client/src/images/OAP/OAP-favs-\d+\.jpg$", "stock"),
+)
+
+
+def check_conf11_sources(generated: tuple[Source, ...] = CONF11_GENERATED,
+                         real: tuple[Source, ...] = CONF11_REAL) -> None:
+    """``check_conf5_sources``' checks for the eleventh set: generated rules in ``CONF11_GEN_FAMILIES`` capped at
+    ``CAP4_GEN_PER_REPO`` pictures per repository, real rules authentic ``fresh-conf11`` pictures capped at
+    ``CAP_PER_REPO``."""
+    check_conf_sources(generated, real, families=CONF11_GEN_FAMILIES, real_key=FAMILY_REAL11)
+    _check_caps(generated, real)
+
+
+def conf11_overlaps() -> set[str]:
+    """Repositories of the eleventh set that any other source list of the project reads (``all_source_lists``: the first
+    ten confirmation sets and every training list included), or that appear twice: must stay empty."""
+    return _set_overlaps(CONF11_GENERATED, CONF11_REAL, frozenset({"CONF11_GENERATED", "CONF11_REAL"}))
+
+
 #: Each confirmation set: (its source check, its overlap check, its sources, its manifest tag), by ``--set`` name.
 SETS = {
     "conf": (check_conf_sources, conf_overlaps, CONF_GENERATED + CONF_REAL, TAG),
@@ -1048,6 +1182,7 @@ SETS = {
     "conf8": (check_conf8_sources, conf8_overlaps, CONF8_GENERATED + CONF8_REAL, TAG8),
     "conf9": (check_conf9_sources, conf9_overlaps, CONF9_GENERATED + CONF9_REAL, TAG9),
     "conf10": (check_conf10_sources, conf10_overlaps, CONF10_GENERATED + CONF10_REAL, TAG10),
+    "conf11": (check_conf11_sources, conf11_overlaps, CONF11_GENERATED + CONF11_REAL, TAG11),
 }
 
 
@@ -1057,7 +1192,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="conf: session 12's set; conf2: session 13's second set; conf3: session 14's third set; "
                          "conf4: its fourth set; conf5: session 15's fifth set; conf6: its sixth set; conf7: its "
                          "seventh (sealed) set; conf8: its eighth (sealed) set; conf9: session 16's ninth (sealed) set; "
-                         "conf10: its tenth (sealed) set")
+                         "conf10: its tenth (sealed) set; conf11: its eleventh (sealed) set")
     a = ap.parse_args(argv)
     check, overlap, sources, tag = SETS[a.set]
     check()

@@ -1,0 +1,159 @@
+"""Session 16, s16conf11: the eleventh fresh confirmation set (training.gen_sources_conf CONF11_*), sealed (no model scores
+it in session 16). No network, no data, no model: source rules and checks only."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+import pytest
+
+from forgelens.training import gen_sources_conf as conf
+from forgelens.training import generation_data as gd
+
+
+def _kept(src: gd.Source, path: str) -> tuple[str, str] | None:
+    """(label, family) that ``src`` gives ``path`` (None when no rule keeps it), as ``list_source`` decides."""
+    rule = gd.rule_for(src, path)
+    return None if rule is None else (rule[1], rule[2])
+
+
+def _src11(repo: str) -> gd.Source:
+    return next(s for s in conf.CONF11_GENERATED + conf.CONF11_REAL if s.repo == repo)
+
+
+def test_eleventh_set_is_pinned_licensed_capped_new_and_read_by_no_other_list():
+    conf.check_conf11_sources()
+    assert not conf.conf11_overlaps()
+    earlier = {s.repo for s in conf.CONF_GENERATED + conf.CONF_REAL + conf.CONF2_GENERATED + conf.CONF2_REAL
+               + conf.CONF3_GENERATED + conf.CONF3_REAL + conf.CONF4_GENERATED + conf.CONF4_REAL
+               + conf.CONF5_GENERATED + conf.CONF5_REAL + conf.CONF6_GENERATED + conf.CONF6_REAL
+               + conf.CONF7_GENERATED + conf.CONF7_REAL + conf.CONF8_GENERATED + conf.CONF8_REAL
+               + conf.CONF9_GENERATED + conf.CONF9_REAL + conf.CONF10_GENERATED + conf.CONF10_REAL}
+    mine = [s.repo for s in conf.CONF11_GENERATED + conf.CONF11_REAL]
+    assert not earlier & set(mine) and len(mine) == len(set(mine))
+    for s in conf.CONF11_GENERATED:
+        assert all(label == "generated" and fam in conf.CONF11_GEN_FAMILIES for _, label, fam, _ in s.rules)
+        assert s.cap_per_family == conf.CAP4_GEN_PER_REPO == 20  # the brief: at most 20 generated from one repository
+        assert s.licence and re.fullmatch(r"[0-9a-f]{40}", s.commit)
+    for s in conf.CONF11_REAL:
+        assert all(label == "authentic" and fam == "fresh-conf11" for _, label, fam, _ in s.rules)
+        assert s.cap_per_family == conf.CAP_PER_REPO == 40  # the brief: at most 40 real from one repository
+        assert s.licence and re.fullmatch(r"[0-9a-f]{40}", s.commit)
+    assert conf.TAG11 == "s16conf11" and conf.FAMILY_REAL11 == "fresh-conf11"
+    assert conf.SETS["conf11"][2] == conf.CONF11_GENERATED + conf.CONF11_REAL
+
+
+def test_eleventh_set_overlap_check_sees_the_tenth_set_and_holds_as_main():
+    import runpy
+
+    ns = runpy.run_module("forgelens.training.gen_sources_conf", run_name="not_main")
+    assert ns["conf11_overlaps"]() == set() and ns["conf10_overlaps"]() == set()
+    old_g, old_r = conf.CONF11_GENERATED, conf.CONF11_REAL
+    try:
+        conf.CONF11_GENERATED = old_g + (conf.CONF10_GENERATED[0],)
+        assert conf.conf11_overlaps() == {conf.CONF10_GENERATED[0].repo}
+        conf.CONF11_GENERATED = old_g
+        conf.CONF11_REAL = old_r + (conf.CONF10_REAL[0],)
+        assert conf.conf11_overlaps() == {conf.CONF10_REAL[0].repo}
+        conf.CONF11_REAL = old_r
+        conf.CONF11_GENERATED = old_g + (old_g[0],)
+        assert conf.conf11_overlaps() == {old_g[0].repo}  # a repository listed twice
+    finally:
+        conf.CONF11_GENERATED, conf.CONF11_REAL = old_g, old_r
+
+
+def test_eleventh_set_check_refuses_reserved_unpinned_other_family_other_key_and_over_cap():
+    good = conf.CONF11_GENERATED[0]
+    real = conf.CONF11_REAL[0]
+    conf.check_conf11_sources((good,), (real,))
+    with pytest.raises(ValueError, match="reserved"):
+        conf.check_conf11_sources((replace(good, repo="d3x-at/sd-parsers"),), ())
+    with pytest.raises(ValueError, match="reserved"):
+        conf.check_conf11_sources((), (replace(real, repo="ianare/exif-samples"),))
+    with pytest.raises(ValueError, match="pinned"):
+        conf.check_conf11_sources((replace(good, commit="main"),), ())
+    with pytest.raises(ValueError, match="midjourney"):  # a fixture of the same checker whose picture is left out
+        conf.check_conf11_sources((replace(good, rules=((r".", "generated", "midjourney", "mixed"),)),), ())
+    with pytest.raises(ValueError, match="20"):
+        conf.check_conf11_sources((replace(good, cap_per_family=21),), ())
+    with pytest.raises(ValueError, match="20"):
+        conf.check_conf11_sources((replace(good, cap_per_family=None),), ())  # uncapped is over the cap too
+    with pytest.raises(ValueError, match="40"):
+        conf.check_conf11_sources((), (replace(real, cap_per_family=41),))
+    with pytest.raises(ValueError, match="fresh-conf11"):
+        conf.check_conf11_sources((), (conf.CONF10_REAL[0],))  # a fresh-conf10 rule
+    with pytest.raises(ValueError, match="fresh-conf11"):
+        conf.check_conf11_sources((), (replace(real, rules=((r".", "generated", "fresh-conf11", "stock"),)),))
+
+
+def test_eleventh_set_generated_rules_keep_each_stated_model_photographic_picture_and_nothing_else():
+    zy = _src11("nasa1024/zhaoyaojing")
+    for name, fam in (("ai_flux_max.jpeg", "flux-2-max"), ("ai_flux_pro.jpeg", "flux-2-pro"),
+                      ("ai_gptimage_1_5.png", "gpt-image-1.5"), ("ai_nano_pro.png", "nano-banana-pro")):
+        assert _kept(zy, f"tests/fixtures/{name}") == ("generated", fam), name
+    for out in ("ai_seedream_4_5.jpeg", "ai_seedream_v4.jpeg", "ai_seedream_v5.jpeg", "ai_seedream.jpeg",
+                "ai_ideogram.png", "ai_gptimage.png", "ai_midjourney_1.png", "ai_firefly.png", "clean_synthetic.png",
+                "dreamina_visible_wm.jpg", "real_photo.jpg", "image_openai-gpt-image-1.5.png",
+                "image_bfl-flux-2-pro.jpg", "image_gemini-3-pro-image-preview.jpg"):
+        assert _kept(zy, f"tests/fixtures/{out}") is None, out
+    jt = _src11("jaredturck/JaredTurck.com")
+    for n in ("1769224121", "1770680930", "1770681870"):
+        assert _kept(jt, f"frontend/public/image_models/Kandinsky/output_{n}.png") == ("generated", "kandinsky-5"), n
+    for n in ("1770685655", "1770686034", "1770686265", "1770686374", "1770686614"):
+        assert _kept(jt, f"frontend/public/image_models/z_image_turbo/output_{n}.png") == ("generated", "z-image-turbo")
+    for out in ("Kandinsky/output_1768432465.png", "Kandinsky/output_1770684271.png", "glm_image/output_1770699417.png",
+                "qwen_image/output_1770701801.png", "black_forest_flux2/flux2_output_1769298330.png",
+                "black_forest_flux1/output_1770692634.png", "PixArt_alpha/output_1770676872.png",
+                "Anima/output_1770679143.png", "stable_diffusion/output_1770690332.png"):
+        assert _kept(jt, f"frontend/public/image_models/{out}") is None, out
+    sj = _src11("Sandjab/rp")
+    for name, fam in (("imagen4_16x9", "imagen-4"), ("imagen4_fast", "imagen-4-fast"),
+                      ("imagen4_ultra", "imagen-4-ultra"), ("nano_banana", "nano-banana"),
+                      ("nano_banana_2", "nano-banana-2")):
+        assert _kept(sj, f"assets/image-models/test_{name}.png") == ("generated", fam), name
+    for out in ("assets/image-models/test_imagen4.png", "assets/image-models/test_nano_banana_pro.png", "image.png"):
+        assert _kept(sj, out) is None, out
+    cu = _src11("kevinshowkat/cue")
+    base = "desktop/src/assets/onboarding/aesthetic/"
+    for name, fam in (("gemini-3-pro-image-preview.png", "nano-banana-pro"), ("gpt-image-1.5.jpg", "gpt-image-1.5"),
+                      ("flux-2-max.jpeg", "flux-2-max"), ("flux-2-flex.png", "flux-2-flex")):
+        assert _kept(cu, base + name) == ("generated", fam), name
+    for out in ("desktop/src/assets/logo.jpeg", "desktop/src/assets/onboarding/openrouter_logo_mark.svg"):
+        assert _kept(cu, out) is None, out
+    fl = _src11("CodeAlexx/inference-flame")
+    for name, fam in (("boogu_sample", "boogu-image"), ("ernie_image_sample", "ernie-image"),
+                      ("klein9b_sample", "flux-2-klein-9b"), ("nucleus_sample", "nucleus-image"),
+                      ("qwenimage_sample", "qwen-image-2512"), ("sensenova_u1_sample", "sensenova-u1"),
+                      ("sensenova_u1_think_jacket", "sensenova-u1"), ("sensenova_u1_chat_to_t2i", "sensenova-u1"),
+                      ("zimage_sample", "z-image-turbo")):
+        assert _kept(fl, f"docs/{name}.png") == ("generated", fam), name
+    for out in ("docs/ideogram4_sample.png", "docs/anima_sample.png", "docs/chroma_sample.png",
+                "docs/klein9b_edit_sample.png", "docs/klein_edit_source.png", "docs/qwenimage_edit_2511_sample.png",
+                "docs/ltx2_sample.png", "docs/motif_sample.png", "docs/inference_ui_qwenimage.png",
+                "docs/sensenova_u1_chat_input_astronaut.jpg", "docs/sensenova_u1_vqa_input_nails.png",
+                "docs/sdxl_sample.png", "docs/sd3_large_sample.png", "docs/cascade_sample.png", "docs/flux1_sample.png",
+                "assets/asymflux2_green_eye.png"):
+        assert _kept(fl, out) is None, out
+
+
+def test_eleventh_set_real_rules_keep_the_photographers_photos_and_nothing_else():
+    bz = _src11("butzhang/photo-portfolio")
+    for path in ("public/photos/sf_trail/R0001049_small.jpg", "public/photos/donghu/leica526 1_sm_web_use.jpg",
+                 "public/photos/grant green/L1010379_sm_web_use.jpg"):
+        assert _kept(bz, path) == ("authentic", "fresh-conf11"), path
+    for out in ("public/selfie.jpg", "public/test-image.jpg", "public/photos/divided_by/house.jpg",  # absent blob
+                "public/photos/street_select/_1011794_sm_web_use.jpg", "public/favicon.ico"):
+        assert _kept(bz, out) is None, out
+    tu = _src11("TulkasAstaldo/That-Macro-Guy-Photo-Portfolio")
+    for path in ("public/images/bee.jpg", "public/images/IMG_2797.jpg", "public/images/storm.jpg"):
+        assert _kept(tu, path) == ("authentic", "fresh-conf11"), path
+    for out in ("public/images/PSX_20200203_173825-168150.jpg",  # a phone-editor composite
+                "public/images/1.jpg", "public/images/eye3.jpg",  # absent blobs
+                "src/images/bee.jpg", "src/images/done/IMG_1413-167.jpg"):  # the same photos again
+        assert _kept(tu, out) is None, out
+    al = _src11("Alestaubin/Photography-Website-V2")
+    for path in ("client/src/images/OAP/OAP-favs-1.jpg", "client/src/images/OAP/OAP-favs-51.jpg"):
+        assert _kept(al, path) == ("authentic", "fresh-conf11"), path
+    for out in ("client/public/logo192.png", "client/node_modules/serve-index/public/icons/page_white.png"):
+        assert _kept(al, out) is None, out
