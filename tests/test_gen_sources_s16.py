@@ -90,3 +90,26 @@ def test_compare_with_scored_names_the_candidate_and_the_sets():
     rec = gd.Record("a", "o/r", "c" * 40, "p/a.jpg", "authentic", "stock-web", "stock", "MIT")
     text = s15.compare_with_scored([rec], {"a": ("o/r", "fresh-conf5")}, name="N11", label="sets 5-8")
     assert text.startswith("scored pictures of sets 5-8: 1 (0 of a held-out family") and "in N11's training: 1" in text
+
+
+# --- round 4, candidate N12: set 9 as training through the same code path
+
+def test_n12_sources_are_set_9_through_the_same_code_path_grok_imagine_is_not_held_out():
+    s16.check_n12_sources()
+    set9 = conf.CONF9_GENERATED + conf.CONF9_REAL
+    src = s16.n12_sources()
+    assert src == s15.training_sources((("set 9", set9),), s16.REAL_FAMILY)
+    assert [s.repo for s in src] == [s.repo for s in set9]  # build order, none dropped
+    fams = [r[2] for s in src for r in s.rules if r[1] == "generated"]
+    # set 9's Grok Imagine picture is family "grok-imagine", not the held-out "grok": the held-out rule keeps it
+    assert "grok-imagine" in fams and "grok" in gd.HELDOUT_FAMILIES and "grok-imagine" not in gd.HELDOUT_FAMILIES
+    assert not set(fams) & gd.HELDOUT_FAMILIES and s16.heldout_left_out_n12() == []
+    real = [s for s in src if s.rules[0][1] == "authentic"]
+    assert len(real) == 4 and all(r[2] == "stock-web" for s in real for r in s.rules)
+    assert all(d.startswith("accepted") for d in s16.LICENCE_DECISION_N12.values())
+    assert s16.TAG_N12 not in (s16.TAG, s15.TAG)
+    assert not {s.repo for s in src} & {s.repo for s in s16.n11_sources()}
+    with pytest.raises(ValueError, match="not a source of fresh set 9"):
+        s16.check_n12_sources((s16.n11_sources()[0],))
+    with pytest.raises(ValueError, match="held-out"):
+        s16.check_n12_sources((replace(src[0], rules=((src[0].rules[0][0], "generated", "grok", "mixed"),)),))

@@ -32,6 +32,7 @@ themselves, the ``proc`` view)::
 from __future__ import annotations
 
 import functools
+import sys
 from pathlib import Path
 
 from forgelens.training import gen_sources_conf as conf
@@ -79,8 +80,51 @@ def scored_pictures(conf_data: Path) -> dict[str, tuple[str, str]]:
     return s15.scored_of(conf_data, fresh_sets())
 
 
+# --- Session 16, round 4, candidate N12: N11's data plus fresh set 9 (``CONF9_*``) as training, through the same code
+# path. Set 9 (34 generated pictures of Qwen-Image, Chroma1-HD, CogView4, Z-Image-Turbo, FLUX.2 [klein] 4B, GPT Image 1.5,
+# Grok Imagine and Imagen 4; 131 real photos from four photographers' repositories) judged N11 and is seen; set 10 judges
+# N12. Its Grok Imagine picture is family ``grok-imagine`` in set 9's list, not ``grok`` (the held-out family of
+# ``generation_data.HELDOUT_FAMILIES``), so the held-out rule keeps it, as sets 5-8's Seedream 4 / 4.5 were kept beside the
+# held-out ``seedream-5``. Build (on a ``cp -al`` copy of N11's data)::
+#
+#     python -m forgelens.training.gen_sources_s16 --n12 --mirrors /work/.mirror --shared ../shared \
+#         --out /work/gen-data-s16n12 --scored /work/gen-data-s16conf9
+
+TAG_N12 = "s16-fresh9"
+
+
+def fresh_sets_n12() -> s15.FreshSets:
+    """(set name, its sources: generated then real) for set 9, N12's new training set."""
+    return (("set 9", conf.CONF9_GENERATED + conf.CONF9_REAL),)
+
+
+#: Per source of set 9 (repository → what the training lists' licence rule decides, and why).
+LICENCE_DECISION_N12: dict[str, str] = s15.licence_decisions(fresh_sets_n12())
+
+
+@functools.lru_cache(maxsize=1)
+def n12_sources() -> tuple[Source, ...]:
+    """N12's NEW training sources (beyond N11's): set 9's sources in build order through N9's / N11's code path."""
+    return s15.training_sources(fresh_sets_n12(), REAL_FAMILY)
+
+
+def heldout_left_out_n12() -> list[tuple[str, str]]:
+    """(repository, family) of every generated rule of set 9 left out because its family is held out."""
+    return s15.heldout_left_out_of(fresh_sets_n12())
+
+
+def check_n12_sources(sources: tuple[Source, ...] | None = None) -> None:
+    """``gen_sources_s15.check_training_sources`` for N12's new list and set 9."""
+    s15.check_training_sources(n12_sources() if sources is None else sources, fresh_sets_n12(), REAL_FAMILY)
+
+
 def main(argv: list[str] | None = None) -> int:
-    return s15.build_main(argv, sets=fresh_sets(), sources=n11_sources(), tag=TAG, name="N11")
+    """N11's build (sets 5-8), or with ``--n12`` N12's (set 9)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "--n12" in args:
+        args.remove("--n12")
+        return s15.build_main(args, sets=fresh_sets_n12(), sources=n12_sources(), tag=TAG_N12, name="N12")
+    return s15.build_main(args, sets=fresh_sets(), sources=n11_sources(), tag=TAG, name="N11")
 
 
 if __name__ == "__main__":
