@@ -421,51 +421,6 @@ def _src5(repo: str) -> gd.Source:
     return next(s for s in conf.CONF5_GENERATED + conf.CONF5_REAL if s.repo == repo)
 
 
-def test_fifth_set_is_pinned_licensed_new_and_read_by_no_other_list():
-    conf.check_conf5_sources()
-    assert not conf.conf5_overlaps()
-    earlier = {s.repo for s in conf.CONF_GENERATED + conf.CONF_REAL + conf.CONF2_GENERATED + conf.CONF2_REAL
-               + conf.CONF3_GENERATED + conf.CONF3_REAL + conf.CONF4_GENERATED + conf.CONF4_REAL}
-    mine = [s.repo for s in conf.CONF5_GENERATED + conf.CONF5_REAL]
-    assert not earlier & set(mine) and len(mine) == len(set(mine))
-    assert len(conf.CONF5_GENERATED) >= 3 and len(conf.CONF5_REAL) >= 5  # the brief's repository floors
-    for s in conf.CONF5_GENERATED:
-        assert all(label == "generated" and fam in conf.CONF5_GEN_FAMILIES for _, label, fam, _ in s.rules)
-        assert s.cap_per_family == conf.CAP4_GEN_PER_REPO == 20  # the brief: at most 20 from one repository
-    for s in conf.CONF5_REAL:
-        assert all(label == "authentic" and fam == conf.FAMILY_REAL5 for _, label, fam, _ in s.rules)
-        assert s.cap_per_family == conf.CAP_PER_REPO == 40  # the brief: at most 40 from one repository
-
-
-def test_fifth_set_overlap_check_sees_the_fourth_set_and_holds_as_main():
-    import runpy
-
-    ns = runpy.run_module("forgelens.training.gen_sources_conf", run_name="not_main")
-    assert ns["conf5_overlaps"]() == set() and ns["conf4_overlaps"]() == set()
-    old = conf.CONF5_REAL
-    try:
-        conf.CONF5_REAL = old + (conf.CONF4_REAL[0],)
-        assert conf.conf5_overlaps() == {conf.CONF4_REAL[0].repo}
-    finally:
-        conf.CONF5_REAL = old
-
-
-def test_fifth_set_check_refuses_reserved_unpinned_other_family_wrong_key_and_over_cap():
-    good, real = conf.CONF5_GENERATED[0], conf.CONF5_REAL[0]
-    with pytest.raises(ValueError, match="reserved"):
-        conf.check_conf5_sources((replace(good, repo="ianare/exif-samples"),), ())
-    with pytest.raises(ValueError, match="pinned"):
-        conf.check_conf5_sources((replace(good, commit="HEAD"),), ())
-    with pytest.raises(ValueError, match="ideogram-4"):
-        conf.check_conf5_sources((replace(good, rules=((r".", "generated", "ideogram-4", "mixed"),)),), ())
-    with pytest.raises(ValueError, match="20"):
-        conf.check_conf5_sources((replace(good, cap_per_family=0),), ())  # uncapped is over the cap too
-    with pytest.raises(ValueError, match="fresh-conf5"):
-        conf.check_conf5_sources((), (replace(real, rules=((r".", "authentic", "fresh-conf4", "stock"),)),))
-    with pytest.raises(ValueError, match="40"):
-        conf.check_conf5_sources((), (replace(real, cap_per_family=41),))
-
-
 def test_fifth_set_generated_path_rules_keep_only_photoreal_text_to_image_outputs():
     evo = _src5("EvoLinkAI/awesome-gpt-image-2-prompts")
     for kept in ("images/portrait_case27/output.jpg", "images/portrait_case108/output.jpg",

@@ -3,11 +3,6 @@ in session 16). No network, no data, no model: source rules and checks only."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import replace
-
-import pytest
-
 from forgelens.training import gen_sources_conf as conf
 from forgelens.training import generation_data as gd
 
@@ -20,71 +15,6 @@ def _kept(src: gd.Source, path: str) -> tuple[str, str] | None:
 
 def _src10(repo: str) -> gd.Source:
     return next(s for s in conf.CONF10_GENERATED + conf.CONF10_REAL if s.repo == repo)
-
-
-def test_tenth_set_is_pinned_licensed_capped_new_and_read_by_no_other_list():
-    conf.check_conf10_sources()
-    assert not conf.conf10_overlaps()
-    earlier = {s.repo for s in conf.CONF_GENERATED + conf.CONF_REAL + conf.CONF2_GENERATED + conf.CONF2_REAL
-               + conf.CONF3_GENERATED + conf.CONF3_REAL + conf.CONF4_GENERATED + conf.CONF4_REAL
-               + conf.CONF5_GENERATED + conf.CONF5_REAL + conf.CONF6_GENERATED + conf.CONF6_REAL
-               + conf.CONF7_GENERATED + conf.CONF7_REAL + conf.CONF8_GENERATED + conf.CONF8_REAL
-               + conf.CONF9_GENERATED + conf.CONF9_REAL}
-    mine = [s.repo for s in conf.CONF10_GENERATED + conf.CONF10_REAL]
-    assert not earlier & set(mine) and len(mine) == len(set(mine))
-    for s in conf.CONF10_GENERATED:
-        assert all(label == "generated" and fam in conf.CONF10_GEN_FAMILIES for _, label, fam, _ in s.rules)
-        assert s.cap_per_family == conf.CAP4_GEN_PER_REPO == 20  # the brief: at most 20 generated from one repository
-        assert s.licence and re.fullmatch(r"[0-9a-f]{40}", s.commit)
-    for s in conf.CONF10_REAL:
-        assert all(label == "authentic" and fam == "fresh-conf10" for _, label, fam, _ in s.rules)
-        assert s.cap_per_family == conf.CAP_PER_REPO == 40  # the brief: at most 40 real from one repository
-        assert s.licence and re.fullmatch(r"[0-9a-f]{40}", s.commit)
-    assert conf.TAG10 == "s16conf10" and conf.FAMILY_REAL10 == "fresh-conf10"
-    assert conf.SETS["conf10"][2] == conf.CONF10_GENERATED + conf.CONF10_REAL
-
-
-def test_tenth_set_overlap_check_sees_the_ninth_set_and_holds_as_main():
-    import runpy
-
-    ns = runpy.run_module("forgelens.training.gen_sources_conf", run_name="not_main")
-    assert ns["conf10_overlaps"]() == set() and ns["conf9_overlaps"]() == set()
-    old_g, old_r = conf.CONF10_GENERATED, conf.CONF10_REAL
-    try:
-        conf.CONF10_GENERATED = old_g + (conf.CONF9_GENERATED[0],)
-        assert conf.conf10_overlaps() == {conf.CONF9_GENERATED[0].repo}
-        conf.CONF10_GENERATED = old_g
-        conf.CONF10_REAL = old_r + (conf.CONF9_REAL[0],)
-        assert conf.conf10_overlaps() == {conf.CONF9_REAL[0].repo}
-        conf.CONF10_REAL = old_r
-        conf.CONF10_GENERATED = old_g + (old_g[0],)
-        assert conf.conf10_overlaps() == {old_g[0].repo}  # a repository listed twice
-    finally:
-        conf.CONF10_GENERATED, conf.CONF10_REAL = old_g, old_r
-
-
-def test_tenth_set_check_refuses_reserved_unpinned_other_family_other_key_and_over_cap():
-    good = conf.CONF10_GENERATED[0]
-    real = conf.CONF10_REAL[0]
-    conf.check_conf10_sources((good,), (real,))
-    with pytest.raises(ValueError, match="reserved"):
-        conf.check_conf10_sources((replace(good, repo="comfyanonymous/ComfyUI_examples"),), ())
-    with pytest.raises(ValueError, match="reserved"):
-        conf.check_conf10_sources((), (replace(real, repo="ianare/exif-samples"),))
-    with pytest.raises(ValueError, match="pinned"):
-        conf.check_conf10_sources((replace(good, commit="main"),), ())
-    with pytest.raises(ValueError, match="recraft-v3"):  # a 2024 generator of the same post, not in the set's families
-        conf.check_conf10_sources((replace(good, rules=((r".", "generated", "recraft-v3", "mixed"),)),), ())
-    with pytest.raises(ValueError, match="20"):
-        conf.check_conf10_sources((replace(good, cap_per_family=21),), ())
-    with pytest.raises(ValueError, match="20"):
-        conf.check_conf10_sources((replace(good, cap_per_family=None),), ())  # uncapped is over the cap too
-    with pytest.raises(ValueError, match="40"):
-        conf.check_conf10_sources((), (replace(real, cap_per_family=41),))
-    with pytest.raises(ValueError, match="fresh-conf10"):
-        conf.check_conf10_sources((), (conf.CONF9_REAL[0],))  # a fresh-conf9 rule
-    with pytest.raises(ValueError, match="fresh-conf10"):
-        conf.check_conf10_sources((), (replace(real, rules=((r".", "generated", "fresh-conf10", "stock"),)),))
 
 
 def test_tenth_set_generated_rules_keep_each_stated_model_photographic_picture_and_nothing_else():

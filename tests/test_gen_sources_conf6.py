@@ -4,13 +4,10 @@ N9 rule (benchmarks/studies/generation_confirm_s15c6.py). No network, no data: r
 from __future__ import annotations
 
 import importlib
-import re
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from forgelens.training import gen_sources_conf as conf
 from forgelens.training import generation_data as gd
@@ -33,52 +30,6 @@ def _kept(src: gd.Source, path: str) -> tuple[str, str] | None:
 
 def _src6(repo: str) -> gd.Source:
     return next(s for s in conf.CONF6_GENERATED if s.repo == repo)
-
-
-def test_sixth_set_is_pinned_licensed_new_and_read_by_no_other_list():
-    conf.check_conf6_sources()
-    assert not conf.conf6_overlaps()
-    earlier = {s.repo for s in conf.CONF_GENERATED + conf.CONF_REAL + conf.CONF2_GENERATED + conf.CONF2_REAL
-               + conf.CONF3_GENERATED + conf.CONF3_REAL + conf.CONF4_GENERATED + conf.CONF4_REAL
-               + conf.CONF5_GENERATED + conf.CONF5_REAL}
-    mine = [s.repo for s in conf.CONF6_GENERATED]
-    assert not earlier & set(mine) and len(mine) == len(set(mine))
-    assert conf.CONF6_REAL == ()  # the brief: real photos only with a generated source; none came with one
-    for s in conf.CONF6_GENERATED:
-        assert all(label == "generated" and fam in conf.CONF6_GEN_FAMILIES for _, label, fam, _ in s.rules)
-        assert s.cap_per_family == conf.CAP4_GEN_PER_REPO == 20  # the brief: at most 20 from one repository
-        assert s.licence and re.fullmatch(r"[0-9a-f]{40}", s.commit)
-
-
-def test_sixth_set_overlap_check_sees_the_fifth_set_and_holds_as_main():
-    import runpy
-
-    ns = runpy.run_module("forgelens.training.gen_sources_conf", run_name="not_main")
-    assert ns["conf6_overlaps"]() == set() and ns["conf5_overlaps"]() == set()
-    old = conf.CONF6_GENERATED
-    try:
-        conf.CONF6_GENERATED = old + (conf.CONF5_GENERATED[0],)
-        assert conf.conf6_overlaps() == {conf.CONF5_GENERATED[0].repo}
-        conf.CONF6_GENERATED = old + (old[0],)
-        assert conf.conf6_overlaps() == {old[0].repo}  # a repository listed twice
-    finally:
-        conf.CONF6_GENERATED = old
-
-
-def test_sixth_set_check_refuses_reserved_unpinned_other_family_and_over_cap():
-    good = conf.CONF6_GENERATED[0]
-    with pytest.raises(ValueError, match="reserved"):
-        conf.check_conf6_sources((replace(good, repo="comfyanonymous/ComfyUI_examples"),), ())
-    with pytest.raises(ValueError, match="pinned"):
-        conf.check_conf6_sources((replace(good, commit="main"),), ())
-    with pytest.raises(ValueError, match="midjourney-7"):
-        conf.check_conf6_sources((replace(good, rules=((r".", "generated", "midjourney-7", "mixed"),)),), ())
-    with pytest.raises(ValueError, match="20"):
-        conf.check_conf6_sources((replace(good, cap_per_family=21),), ())
-    with pytest.raises(ValueError, match="20"):
-        conf.check_conf6_sources((replace(good, cap_per_family=None),), ())  # uncapped is over the cap too
-    with pytest.raises(ValueError, match="fresh-conf6"):
-        conf.check_conf6_sources((), (replace(conf.CONF5_REAL[0], cap_per_family=40),))  # a fresh-conf5 rule
 
 
 def test_sixth_set_path_rules_keep_each_stated_model_and_nothing_else():

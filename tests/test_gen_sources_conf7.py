@@ -3,11 +3,6 @@ session. No network, no data, no model: source rules and checks only."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import replace
-
-import pytest
-
 from forgelens.training import gen_sources_conf as conf
 from forgelens.training import generation_data as gd
 
@@ -20,67 +15,6 @@ def _kept(src: gd.Source, path: str) -> tuple[str, str] | None:
 
 def _src7(repo: str) -> gd.Source:
     return next(s for s in conf.CONF7_GENERATED + conf.CONF7_REAL if s.repo == repo)
-
-
-def test_seventh_set_is_pinned_licensed_capped_new_and_read_by_no_other_list():
-    conf.check_conf7_sources()
-    assert not conf.conf7_overlaps()
-    earlier = {s.repo for s in conf.CONF_GENERATED + conf.CONF_REAL + conf.CONF2_GENERATED + conf.CONF2_REAL
-               + conf.CONF3_GENERATED + conf.CONF3_REAL + conf.CONF4_GENERATED + conf.CONF4_REAL
-               + conf.CONF5_GENERATED + conf.CONF5_REAL + conf.CONF6_GENERATED + conf.CONF6_REAL}
-    mine = [s.repo for s in conf.CONF7_GENERATED + conf.CONF7_REAL]
-    assert not earlier & set(mine) and len(mine) == len(set(mine))
-    for s in conf.CONF7_GENERATED:
-        assert all(label == "generated" and fam in conf.CONF7_GEN_FAMILIES for _, label, fam, _ in s.rules)
-        assert s.cap_per_family == conf.CAP4_GEN_PER_REPO == 20  # the brief: at most 20 generated from one repository
-        assert s.licence and re.fullmatch(r"[0-9a-f]{40}", s.commit)
-    for s in conf.CONF7_REAL:
-        assert all(label == "authentic" and fam == conf.FAMILY_REAL7 == "fresh-conf7" for _, label, fam, _ in s.rules)
-        assert s.cap_per_family == conf.CAP_PER_REPO == 40  # the brief: at most 40 real from one repository
-        assert s.licence and re.fullmatch(r"[0-9a-f]{40}", s.commit)
-    assert conf.TAG7 == "s15conf7"
-
-
-def test_seventh_set_overlap_check_sees_the_sixth_set_and_holds_as_main():
-    import runpy
-
-    ns = runpy.run_module("forgelens.training.gen_sources_conf", run_name="not_main")
-    assert ns["conf7_overlaps"]() == set() and ns["conf6_overlaps"]() == set()
-    old_g, old_r = conf.CONF7_GENERATED, conf.CONF7_REAL
-    try:
-        conf.CONF7_GENERATED = old_g + (conf.CONF6_GENERATED[0],)
-        assert conf.conf7_overlaps() == {conf.CONF6_GENERATED[0].repo}
-        conf.CONF7_GENERATED = old_g
-        conf.CONF7_REAL = old_r + (conf.CONF5_REAL[0],)
-        assert conf.conf7_overlaps() == {conf.CONF5_REAL[0].repo}
-        conf.CONF7_REAL = old_r + (old_r[0],)
-        assert conf.conf7_overlaps() == {old_r[0].repo}  # a repository listed twice
-    finally:
-        conf.CONF7_GENERATED, conf.CONF7_REAL = old_g, old_r
-
-
-def test_seventh_set_check_refuses_reserved_unpinned_other_family_other_key_and_over_cap():
-    good, real = conf.CONF7_GENERATED[0], conf.CONF7_REAL[0]
-    with pytest.raises(ValueError, match="reserved"):
-        conf.check_conf7_sources((replace(good, repo="comfyanonymous/ComfyUI_examples"),), ())
-    with pytest.raises(ValueError, match="reserved"):
-        conf.check_conf7_sources((), (replace(real, repo="ianare/exif-samples"),))
-    with pytest.raises(ValueError, match="pinned"):
-        conf.check_conf7_sources((replace(good, commit="main"),), ())
-    with pytest.raises(ValueError, match="midjourney-7"):
-        conf.check_conf7_sources((replace(good, rules=((r".", "generated", "midjourney-7", "mixed"),)),), ())
-    with pytest.raises(ValueError, match="20"):
-        conf.check_conf7_sources((replace(good, cap_per_family=21),), ())
-    with pytest.raises(ValueError, match="20"):
-        conf.check_conf7_sources((replace(good, cap_per_family=None),), ())  # uncapped is over the cap too
-    with pytest.raises(ValueError, match="40"):
-        conf.check_conf7_sources((), (replace(real, cap_per_family=41),))
-    with pytest.raises(ValueError, match="40"):
-        conf.check_conf7_sources((), (replace(real, cap_per_family=None),))
-    with pytest.raises(ValueError, match="fresh-conf7"):
-        conf.check_conf7_sources((), (conf.CONF5_REAL[0],))  # a fresh-conf5 rule
-    with pytest.raises(ValueError, match="fresh-conf7"):
-        conf.check_conf7_sources((), (replace(real, rules=((r".", "generated", "fresh-conf7", "stock"),)),))
 
 
 def test_seventh_set_generated_rules_keep_each_stated_model_and_nothing_else():

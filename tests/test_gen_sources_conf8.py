@@ -3,11 +3,6 @@ session. No network, no data, no model: source rules and checks only."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import replace
-
-import pytest
-
 from forgelens.training import gen_sources_conf as conf
 from forgelens.training import generation_data as gd
 
@@ -20,67 +15,6 @@ def _kept(src: gd.Source, path: str) -> tuple[str, str] | None:
 
 def _src8(repo: str) -> gd.Source:
     return next(s for s in conf.CONF8_GENERATED + conf.CONF8_REAL if s.repo == repo)
-
-
-def test_eighth_set_is_pinned_licensed_capped_new_and_read_by_no_other_list():
-    conf.check_conf8_sources()
-    assert not conf.conf8_overlaps()
-    earlier = {s.repo for s in conf.CONF_GENERATED + conf.CONF_REAL + conf.CONF2_GENERATED + conf.CONF2_REAL
-               + conf.CONF3_GENERATED + conf.CONF3_REAL + conf.CONF4_GENERATED + conf.CONF4_REAL
-               + conf.CONF5_GENERATED + conf.CONF5_REAL + conf.CONF6_GENERATED + conf.CONF6_REAL
-               + conf.CONF7_GENERATED + conf.CONF7_REAL}
-    mine = [s.repo for s in conf.CONF8_GENERATED + conf.CONF8_REAL]
-    assert not earlier & set(mine) and len(mine) == len(set(mine))
-    assert conf.CONF8_REAL == ()  # generated only (the brief: real photos optional)
-    for s in conf.CONF8_GENERATED:
-        assert all(label == "generated" and fam in conf.CONF8_GEN_FAMILIES for _, label, fam, _ in s.rules)
-        assert s.cap_per_family == conf.CAP4_GEN_PER_REPO == 20  # the brief: at most 20 generated from one repository
-        assert s.licence and re.fullmatch(r"[0-9a-f]{40}", s.commit)
-    assert conf.TAG8 == "s15conf8" and conf.FAMILY_REAL8 == "fresh-conf8"
-    assert conf.SETS["conf8"][2] == conf.CONF8_GENERATED + conf.CONF8_REAL
-
-
-def test_eighth_set_overlap_check_sees_the_seventh_set_and_holds_as_main():
-    import runpy
-
-    ns = runpy.run_module("forgelens.training.gen_sources_conf", run_name="not_main")
-    assert ns["conf8_overlaps"]() == set() and ns["conf7_overlaps"]() == set()
-    old_g, old_r = conf.CONF8_GENERATED, conf.CONF8_REAL
-    try:
-        conf.CONF8_GENERATED = old_g + (conf.CONF7_GENERATED[0],)
-        assert conf.conf8_overlaps() == {conf.CONF7_GENERATED[0].repo}
-        conf.CONF8_GENERATED = old_g
-        conf.CONF8_REAL = old_r + (conf.CONF7_REAL[0],)
-        assert conf.conf8_overlaps() == {conf.CONF7_REAL[0].repo}
-        conf.CONF8_REAL = old_r
-        conf.CONF8_GENERATED = old_g + (old_g[0],)
-        assert conf.conf8_overlaps() == {old_g[0].repo}  # a repository listed twice
-    finally:
-        conf.CONF8_GENERATED, conf.CONF8_REAL = old_g, old_r
-
-
-def test_eighth_set_check_refuses_reserved_unpinned_other_family_other_key_and_over_cap():
-    good = conf.CONF8_GENERATED[0]
-    real = replace(conf.CONF7_REAL[0], rules=((r".", "authentic", "fresh-conf8", "stock"),))
-    conf.check_conf8_sources((good,), (real,))  # a real source of the eighth set's key would pass
-    with pytest.raises(ValueError, match="reserved"):
-        conf.check_conf8_sources((replace(good, repo="comfyanonymous/ComfyUI_examples"),), ())
-    with pytest.raises(ValueError, match="reserved"):
-        conf.check_conf8_sources((), (replace(real, repo="ianare/exif-samples"),))
-    with pytest.raises(ValueError, match="pinned"):
-        conf.check_conf8_sources((replace(good, commit="main"),), ())
-    with pytest.raises(ValueError, match="midjourney-7"):
-        conf.check_conf8_sources((replace(good, rules=((r".", "generated", "midjourney-7", "mixed"),)),), ())
-    with pytest.raises(ValueError, match="20"):
-        conf.check_conf8_sources((replace(good, cap_per_family=21),), ())
-    with pytest.raises(ValueError, match="20"):
-        conf.check_conf8_sources((replace(good, cap_per_family=None),), ())  # uncapped is over the cap too
-    with pytest.raises(ValueError, match="40"):
-        conf.check_conf8_sources((), (replace(real, cap_per_family=41),))
-    with pytest.raises(ValueError, match="fresh-conf8"):
-        conf.check_conf8_sources((), (conf.CONF7_REAL[0],))  # a fresh-conf7 rule
-    with pytest.raises(ValueError, match="fresh-conf8"):
-        conf.check_conf8_sources((), (replace(real, rules=((r".", "generated", "fresh-conf8", "stock"),)),))
 
 
 def test_eighth_set_rules_keep_each_stated_model_text_to_image_picture_and_nothing_else():

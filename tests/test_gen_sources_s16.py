@@ -82,8 +82,7 @@ def test_the_list_hides_no_repository_from_a_fresh_sets_overlap_check():
                    for v in vars(s16).values())
     seen = {s.repo.lower() for s in conf.all_source_lists()}
     assert {s.repo.lower() for s in s16.n11_sources()} <= seen
-    assert all(f() == set() for f in (conf.conf5_overlaps, conf.conf6_overlaps, conf.conf7_overlaps,
-                                      conf.conf8_overlaps))
+    assert all(conf.set_overlaps(name) == set() for name in ("conf5", "conf6", "conf7", "conf8"))
 
 
 def test_compare_with_scored_names_the_candidate_and_the_sets():

@@ -45,7 +45,7 @@ TARGET_GEN, TARGET_REAL = 40, 120
 def fresh_set_masks(t, masks_1_3: dict[int, tuple[np.ndarray, np.ndarray]]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """(generated, real) masks of the five fresh confirmation sets on table ``t``: sets 1-3 as ``score_fresh_sets``
     returns them, sets 4 and 5 from the ``CONF4_*`` / ``CONF5_*`` lists. The sets are disjoint by construction (no
-    repository is read by two lists; ``conf5_overlaps`` is empty)."""
+    repository is read by two lists; ``set_overlaps("conf5")`` is empty)."""
     masks = dict(masks_1_3)
     masks[4] = fresh_masks(t, CONF4_GENERATED, FAMILY_REAL4)
     masks[5] = fresh_masks(t, CONF5_GENERATED, FAMILY_REAL5)

@@ -51,14 +51,14 @@ from repositories no source list reads — session 12's confirmation set include
   ``themefisher/novena-bootstrap``; logos, designed thumbnails and cut-outs on white left out).
 
 FIFTH SET (session 15; ``CONF5_GENERATED`` / ``CONF5_REAL``, real key ``fresh-conf5``, tag ``s15conf5``): the same checks,
-processing and dedupe, from repositories no source list reads — the first four sets included (``conf5_overlaps``):
+processing and dedupe, from repositories no source list reads — the first four sets included (``set_overlaps("conf5")``):
 GPT Image 2 (EvoLinkAI's community gallery, text-to-image portrait cases; a blind-vote site's photoreal matchups), Nano
 Banana 2 (the same site's other side) and one HunyuanImage-3.0 example; real: a Fujifilm photoblog, a Portland
 photographer's film / camera portfolio, a Formula Student engineer's phone photos, a phone-photo portfolio and a demo's
 Pexels pet photos. At most 20 generated and 40 real pictures from one repository.
 
 SIXTH SET (session 15; ``CONF6_GENERATED``, no real source, tag ``s15conf6``): generated pictures only, the same checks,
-processing and dedupe, from repositories no source list reads — the first five sets included (``conf6_overlaps``): a
+processing and dedupe, from repositories no source list reads — the first five sets included (``set_overlaps("conf6")``): a
 blog's one-prompt comparison of six OpenRouter models (Nano Banana Pro, Nano Banana, Seedream 4.5, GPT-5 Image, GPT-5 Image
 Mini, Riverflow V2 Pro), two MCP servers' README showcases (Imagen 4, Imagen 4 Ultra and Nano Banana; FLUX1.1 [pro],
 Qwen-Image, Seedream 4.0 and Nano Banana), another MCP server's two Nano Banana 2 examples and a learning-notes page's
@@ -66,7 +66,7 @@ Imagen 4 and Nano Banana pictures. The model of every picture is stated by its s
 
 SEVENTH SET (session 15; ``CONF7_GENERATED`` + ``CONF7_REAL``, real key ``fresh-conf7``, tag ``s15conf7``): sealed for the
 next session (built, closed and cached; no model scored it in session 15). The same checks, processing and dedupe, from
-repositories no source list reads — the first six sets included (``conf7_overlaps``). Generated: one author's Nano Banana
+repositories no source list reads — the first six sets included (``set_overlaps("conf7")``). Generated: one author's Nano Banana
 Pro prompt gallery (text-to-image entries only), a FLUX.2 launch kit's assets (the script that made them names FLUX.2
 [max], [pro] or [klein] per picture), a photographer's FLUX.2 [klein] 9B workflow outputs and an MCP server's Nano
 Banana 2 example. Real: five personal sites' camera and
@@ -75,13 +75,13 @@ bush and coast, iPhone / Canon photos of pets and Seattle). At most 20 generated
 
 EIGHTH SET (session 15; ``CONF8_GENERATED``, no real sources, tag ``s15conf8``): sealed for the next session (built,
 closed and cached; no model scored it in session 15). The same checks, processing and dedupe, from repositories no
-source list reads — the first seven sets included (``conf8_overlaps``). Generated only: a text-to-image benchmark's
+source list reads — the first seven sets included (``set_overlaps("conf8")``). Generated only: a text-to-image benchmark's
 Z-Image-Turbo outputs (filed by model, each with its prompt) and the text-to-image examples / test goldens of two FLUX.2
 [klein] 4B ports (the prompt and settings stated). At most 20 generated pictures from one repository.
 
 NINTH SET (session 16; ``CONF9_GENERATED`` + ``CONF9_REAL``, real key ``fresh-conf9``, tag ``s16conf9``): sealed (built,
 closed and cached; no model scores it until the lead declares a candidate rule for it). The same checks, processing and
-dedupe, from repositories no source list reads — the first eight sets included (``conf9_overlaps``). Generated: a
+dedupe, from repositories no source list reads — the first eight sets included (``set_overlaps("conf9")``). Generated: a
 hosting benchmark's Qwen-Image outputs (each folder's script names its endpoint), a caching library's per-pipeline
 baselines (Chroma1-HD, CogView4, Z-Image-Turbo, FLUX.2 [klein] 4B), a research report's GPT Image 1.5 and Grok Imagine
 photos, a TensorRT port's Z-Image-Turbo demo and a batch command's Imagen 4 product photos. Real: four personal sites'
@@ -90,7 +90,7 @@ At most 20 generated and 40 real pictures from one repository.
 
 TENTH SET (session 16; ``CONF10_GENERATED`` + ``CONF10_REAL``, real key ``fresh-conf10``, tag ``s16conf10``): sealed
 (built, closed and cached; no model scores it in session 16). The same checks, processing and dedupe, from repositories no
-source list reads — the first nine sets included (``conf10_overlaps``). Generated: a blog's one-prompt comparison of
+source list reads — the first nine sets included (``set_overlaps("conf10")``). Generated: a blog's one-prompt comparison of
 2025 generators through fal (HiDream-I1, HunyuanImage 3, Imagen 4, Janus-Pro, CogView4, Seedream 3, Bria FIBO, Wan 2.5),
 a GPT Image 2 prompt library's photographic previews, ERNIE-Image's photographic showcase pictures and a parody delivery
 app's proof-of-delivery photos (each picture's model — GPT Image 2, FLUX.2 [max] or Seedream 4.5 — in its manifest).
@@ -99,7 +99,7 @@ photographer, an event / portrait / wedding photographer). At most 20 generated 
 
 ELEVENTH SET (session 16; ``CONF11_GENERATED`` + ``CONF11_REAL``, real key ``fresh-conf11``, tag ``s16conf11``): sealed
 (built, closed and cached; no model scores it in session 16). The same checks, processing and dedupe, from repositories
-no source list reads — the first ten sets included (``conf11_overlaps``). Generated: an AI-content checker's per-model
+no source list reads — the first ten sets included (``set_overlaps("conf11")``). Generated: an AI-content checker's per-model
 test fixtures (one prompt through FLUX.2 [max], FLUX.2 [pro], GPT Image 1.5 and Nano Banana Pro), a personal site's
 image-model showcase (Kandinsky 5.0 T2I Lite, Z-Image-Turbo), a project's Google image-model inventory (one prompt
 through Imagen 4, Imagen 4 Fast, Imagen 4 Ultra, Nano Banana and Nano Banana 2), a desktop app's onboarding samples (one
@@ -132,6 +132,7 @@ Usage::
 from __future__ import annotations
 
 import functools
+from typing import NamedTuple
 
 from forgelens.training import gen_sources_real as gsr
 from forgelens.training import gen_sources_s12 as s12
@@ -602,19 +603,6 @@ def _check_caps(generated: tuple[Source, ...], real: tuple[Source, ...]) -> None
             raise ValueError(f"{s.repo}: more than {CAP_PER_REPO} real pictures allowed")
 
 
-def check_conf5_sources(generated: tuple[Source, ...] = CONF5_GENERATED,
-                        real: tuple[Source, ...] = CONF5_REAL) -> None:
-    """``check_conf_sources`` for the fifth set: generated rules in ``CONF5_GEN_FAMILIES`` capped at
-    ``CAP4_GEN_PER_REPO``, real rules authentic ``fresh-conf5`` pictures capped at ``CAP_PER_REPO``."""
-    check_conf_sources(generated, real, families=CONF5_GEN_FAMILIES, real_key=FAMILY_REAL5)
-    _check_caps(generated, real)
-
-
-def conf5_overlaps() -> set[str]:
-    """Repositories of the fifth set that any other source list of the project reads (``all_source_lists``: the first
-    four confirmation sets and every training list included), or that appear twice: must stay empty."""
-    return _set_overlaps(CONF5_GENERATED, CONF5_REAL, frozenset({"CONF5_GENERATED", "CONF5_REAL"}))
-
 
 # --- Session 15, confirmation 6: a sixth fresh confirmation set (``CONF6_*``), built the same way, from repositories that no
 # source list of the project (the first five confirmation sets included) reads. Same checks and processing, every picture to
@@ -682,19 +670,6 @@ CONF6_GENERATED: tuple[Source, ...] = (
 
 CONF6_REAL: tuple[Source, ...] = ()
 
-
-def check_conf6_sources(generated: tuple[Source, ...] = CONF6_GENERATED,
-                        real: tuple[Source, ...] = CONF6_REAL) -> None:
-    """``check_conf5_sources``' checks for the sixth set: generated rules in ``CONF6_GEN_FAMILIES`` capped at
-    ``CAP4_GEN_PER_REPO`` pictures per repository (summed over its rules), real rules authentic ``fresh-conf6`` pictures."""
-    check_conf_sources(generated, real, families=CONF6_GEN_FAMILIES, real_key=FAMILY_REAL6)
-    _check_caps(generated, real)
-
-
-def conf6_overlaps() -> set[str]:
-    """Repositories of the sixth set that any other source list of the project reads (``all_source_lists``: the first
-    five confirmation sets and every training list included), or that appear twice: must stay empty."""
-    return _set_overlaps(CONF6_GENERATED, CONF6_REAL, frozenset({"CONF6_GENERATED", "CONF6_REAL"}))
 
 
 # --- Session 15, confirmation 7: a seventh fresh confirmation set (``CONF7_*``), SEALED for the next session: built,
@@ -772,20 +747,6 @@ CONF7_REAL: tuple[Source, ...] = (
 )
 
 
-def check_conf7_sources(generated: tuple[Source, ...] = CONF7_GENERATED,
-                        real: tuple[Source, ...] = CONF7_REAL) -> None:
-    """``check_conf5_sources``' checks for the seventh set: generated rules in ``CONF7_GEN_FAMILIES`` capped at
-    ``CAP4_GEN_PER_REPO`` pictures per repository, real rules authentic ``fresh-conf7`` pictures capped at
-    ``CAP_PER_REPO``."""
-    check_conf_sources(generated, real, families=CONF7_GEN_FAMILIES, real_key=FAMILY_REAL7)
-    _check_caps(generated, real)
-
-
-def conf7_overlaps() -> set[str]:
-    """Repositories of the seventh set that any other source list of the project reads (``all_source_lists``: the first
-    six confirmation sets and every training list included), or that appear twice: must stay empty."""
-    return _set_overlaps(CONF7_GENERATED, CONF7_REAL, frozenset({"CONF7_GENERATED", "CONF7_REAL"}))
-
 
 # --- Session 15, confirmation 8: an eighth fresh confirmation set (``CONF8_*``), SEALED for the next session: built,
 # closed and cached in session 15, scored by no model in it. Built the same way, from repositories that no source list of
@@ -838,20 +799,6 @@ CONF8_GENERATED: tuple[Source, ...] = (
 #: The eighth set holds no real photographs (the brief: real photos optional; set 7 has 170).
 CONF8_REAL: tuple[Source, ...] = ()
 
-
-def check_conf8_sources(generated: tuple[Source, ...] = CONF8_GENERATED,
-                        real: tuple[Source, ...] = CONF8_REAL) -> None:
-    """``check_conf5_sources``' checks for the eighth set: generated rules in ``CONF8_GEN_FAMILIES`` capped at
-    ``CAP4_GEN_PER_REPO`` pictures per repository, real rules (none) authentic ``fresh-conf8`` pictures capped at
-    ``CAP_PER_REPO``."""
-    check_conf_sources(generated, real, families=CONF8_GEN_FAMILIES, real_key=FAMILY_REAL8)
-    _check_caps(generated, real)
-
-
-def conf8_overlaps() -> set[str]:
-    """Repositories of the eighth set that any other source list of the project reads (``all_source_lists``: the first
-    seven confirmation sets and every training list included), or that appear twice: must stay empty."""
-    return _set_overlaps(CONF8_GENERATED, CONF8_REAL, frozenset({"CONF8_GENERATED", "CONF8_REAL"}))
 
 
 # --- Session 16, confirmation 9: a ninth fresh confirmation set (``CONF9_*``), SEALED: built, closed and cached in session
@@ -940,20 +887,6 @@ CONF9_REAL: tuple[Source, ...] = (
 )
 
 
-def check_conf9_sources(generated: tuple[Source, ...] = CONF9_GENERATED,
-                        real: tuple[Source, ...] = CONF9_REAL) -> None:
-    """``check_conf5_sources``' checks for the ninth set: generated rules in ``CONF9_GEN_FAMILIES`` capped at
-    ``CAP4_GEN_PER_REPO`` pictures per repository, real rules authentic ``fresh-conf9`` pictures capped at
-    ``CAP_PER_REPO``."""
-    check_conf_sources(generated, real, families=CONF9_GEN_FAMILIES, real_key=FAMILY_REAL9)
-    _check_caps(generated, real)
-
-
-def conf9_overlaps() -> set[str]:
-    """Repositories of the ninth set that any other source list of the project reads (``all_source_lists``: the first
-    eight confirmation sets and every training list included), or that appear twice: must stay empty."""
-    return _set_overlaps(CONF9_GENERATED, CONF9_REAL, frozenset({"CONF9_GENERATED", "CONF9_REAL"}))
-
 
 
 # --- Session 16, confirmation 10: a tenth fresh confirmation set (``CONF10_*``), SEALED: built, closed and cached in
@@ -1033,20 +966,6 @@ CONF10_REAL: tuple[Source, ...] = (
             r"^public/images/(eventsImgs|portraitImgs|weddingImgs|natureImgs)/.+\.(jpg|JPG)$", "stock"),
 )
 
-
-def check_conf10_sources(generated: tuple[Source, ...] = CONF10_GENERATED,
-                         real: tuple[Source, ...] = CONF10_REAL) -> None:
-    """``check_conf5_sources``' checks for the tenth set: generated rules in ``CONF10_GEN_FAMILIES`` capped at
-    ``CAP4_GEN_PER_REPO`` pictures per repository, real rules authentic ``fresh-conf10`` pictures capped at
-    ``CAP_PER_REPO``."""
-    check_conf_sources(generated, real, families=CONF10_GEN_FAMILIES, real_key=FAMILY_REAL10)
-    _check_caps(generated, real)
-
-
-def conf10_overlaps() -> set[str]:
-    """Repositories of the tenth set that any other source list of the project reads (``all_source_lists``: the first
-    nine confirmation sets and every training list included), or that appear twice: must stay empty."""
-    return _set_overlaps(CONF10_GENERATED, CONF10_REAL, frozenset({"CONF10_GENERATED", "CONF10_REAL"}))
 
 
 
@@ -1155,19 +1074,64 @@ CONF11_REAL: tuple[Source, ...] = (
 )
 
 
-def check_conf11_sources(generated: tuple[Source, ...] = CONF11_GENERATED,
-                         real: tuple[Source, ...] = CONF11_REAL) -> None:
-    """``check_conf5_sources``' checks for the eleventh set: generated rules in ``CONF11_GEN_FAMILIES`` capped at
-    ``CAP4_GEN_PER_REPO`` pictures per repository, real rules authentic ``fresh-conf11`` pictures capped at
-    ``CAP_PER_REPO``."""
-    check_conf_sources(generated, real, families=CONF11_GEN_FAMILIES, real_key=FAMILY_REAL11)
+
+class ConfSet(NamedTuple):
+    """One confirmation set of the uniform kind (sets 5 onwards): its lists, found BY NAME in this module at call time
+    (``<prefix>_GENERATED`` / ``<prefix>_REAL``: run as ``__main__`` this module is loaded twice, and a test may rebind a
+    list), the generated families it may hold, the source key of its real photographs and its manifest tag. Its check
+    is ``check_conf_sources`` with these families and key plus ``_check_caps``; its overlap check ``_set_overlaps``
+    skipping its own two lists. A ``NamedTuple``, not a dataclass: the tests run this module under another name
+    (``runpy``), where a dataclass cannot find its module."""
+
+    prefix: str
+    families: frozenset[str]
+    real_key: str
+    tag: str
+
+    @property
+    def names(self) -> frozenset[str]:
+        """The names of the set's two lists in this module (what ``all_source_lists`` skips)."""
+        return frozenset({f"{self.prefix}_GENERATED", f"{self.prefix}_REAL"})
+
+    @property
+    def generated(self) -> tuple[Source, ...]:
+        return globals()[f"{self.prefix}_GENERATED"]
+
+    @property
+    def real(self) -> tuple[Source, ...]:
+        return globals()[f"{self.prefix}_REAL"]
+
+
+#: The uniform confirmation sets (5 onwards), by ``--set`` name; sets 1-4 keep their own checks above.
+CONF_SETS = {
+    "conf5": ConfSet("CONF5", CONF5_GEN_FAMILIES, FAMILY_REAL5, TAG5),
+    "conf6": ConfSet("CONF6", CONF6_GEN_FAMILIES, FAMILY_REAL6, TAG6),
+    "conf7": ConfSet("CONF7", CONF7_GEN_FAMILIES, FAMILY_REAL7, TAG7),
+    "conf8": ConfSet("CONF8", CONF8_GEN_FAMILIES, FAMILY_REAL8, TAG8),
+    "conf9": ConfSet("CONF9", CONF9_GEN_FAMILIES, FAMILY_REAL9, TAG9),
+    "conf10": ConfSet("CONF10", CONF10_GEN_FAMILIES, FAMILY_REAL10, TAG10),
+    "conf11": ConfSet("CONF11", CONF11_GEN_FAMILIES, FAMILY_REAL11, TAG11),
+}
+
+
+def check_set_sources(name: str, generated: tuple[Source, ...] | None = None,
+                      real: tuple[Source, ...] | None = None) -> None:
+    """``check_conf_sources`` for confirmation set ``name`` of ``CONF_SETS`` (its own lists unless ``generated`` /
+    ``real`` are given): generated rules in the set's families capped at ``CAP4_GEN_PER_REPO`` pictures per repository
+    (summed over its rules), real rules authentic pictures of the set's real key capped at ``CAP_PER_REPO``."""
+    cs = CONF_SETS[name]
+    generated = cs.generated if generated is None else generated
+    real = cs.real if real is None else real
+    check_conf_sources(generated, real, families=cs.families, real_key=cs.real_key)
     _check_caps(generated, real)
 
 
-def conf11_overlaps() -> set[str]:
-    """Repositories of the eleventh set that any other source list of the project reads (``all_source_lists``: the first
-    ten confirmation sets and every training list included), or that appear twice: must stay empty."""
-    return _set_overlaps(CONF11_GENERATED, CONF11_REAL, frozenset({"CONF11_GENERATED", "CONF11_REAL"}))
+def set_overlaps(name: str) -> set[str]:
+    """Repositories of confirmation set ``name`` of ``CONF_SETS`` that any other source list of the project reads
+    (``all_source_lists``: every other confirmation set and every training list included), or that appear twice: must
+    stay empty."""
+    cs = CONF_SETS[name]
+    return _set_overlaps(cs.generated, cs.real, cs.names)
 
 
 #: Each confirmation set: (its source check, its overlap check, its sources, its manifest tag), by ``--set`` name.
@@ -1176,14 +1140,8 @@ SETS = {
     "conf2": (check_conf2_sources, conf2_overlaps, CONF2_GENERATED + CONF2_REAL, TAG2),
     "conf3": (check_conf3_sources, conf3_overlaps, CONF3_GENERATED + CONF3_REAL, TAG3),
     "conf4": (check_conf4_sources, conf4_overlaps, CONF4_GENERATED + CONF4_REAL, TAG4),
-    "conf5": (check_conf5_sources, conf5_overlaps, CONF5_GENERATED + CONF5_REAL, TAG5),
-    "conf6": (check_conf6_sources, conf6_overlaps, CONF6_GENERATED + CONF6_REAL, TAG6),
-    "conf7": (check_conf7_sources, conf7_overlaps, CONF7_GENERATED + CONF7_REAL, TAG7),
-    "conf8": (check_conf8_sources, conf8_overlaps, CONF8_GENERATED + CONF8_REAL, TAG8),
-    "conf9": (check_conf9_sources, conf9_overlaps, CONF9_GENERATED + CONF9_REAL, TAG9),
-    "conf10": (check_conf10_sources, conf10_overlaps, CONF10_GENERATED + CONF10_REAL, TAG10),
-    "conf11": (check_conf11_sources, conf11_overlaps, CONF11_GENERATED + CONF11_REAL, TAG11),
-}
+} | {name: (functools.partial(check_set_sources, name), functools.partial(set_overlaps, name),
+            cs.generated + cs.real, cs.tag) for name, cs in CONF_SETS.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
