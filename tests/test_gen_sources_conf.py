@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import importlib
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,15 +11,13 @@ import pytest
 
 from forgelens.training import gen_sources_conf as conf
 from forgelens.training import generation_data as gd
+from tests._study_helpers import import_study
 
 STUDIES = Path(__file__).resolve().parents[1] / "benchmarks" / "studies"
 
 
 def _study():
-    for d in (STUDIES, STUDIES.parent / "accuracy", STUDIES.parent / "fit"):
-        if str(d) not in sys.path:
-            sys.path.insert(0, str(d))
-    return importlib.import_module("generation_confirm_s12")
+    return import_study("generation_confirm_s12")
 
 
 def _kept(src: gd.Source, path: str) -> tuple[str, str] | None:

@@ -3,23 +3,19 @@ N9 rule (benchmarks/studies/generation_confirm_s15c6.py). No network, no data: r
 
 from __future__ import annotations
 
-import importlib
-import sys
 from pathlib import Path
 
 import numpy as np
 
 from forgelens.training import gen_sources_conf as conf
 from forgelens.training import generation_data as gd
+from tests._study_helpers import import_study
 
 STUDIES = Path(__file__).resolve().parents[1] / "benchmarks" / "studies"
 
 
 def _study():
-    for d in (STUDIES, STUDIES.parent / "accuracy", STUDIES.parent / "fit"):
-        if str(d) not in sys.path:
-            sys.path.insert(0, str(d))
-    return importlib.import_module("generation_confirm_s15c6")
+    return import_study("generation_confirm_s15c6")
 
 
 def _kept(src: gd.Source, path: str) -> tuple[str, str] | None:

@@ -7,6 +7,7 @@ from PIL import Image
 
 from forgelens.training import gen_sources_families as gsf
 from forgelens.training import generation_data as gd
+from tests._study_helpers import import_study
 from tests.test_generation_data import bare_mirror, picture, png, rec
 
 
@@ -75,24 +76,13 @@ def test_a_held_out_family_stops_the_command_before_anything_is_written(tmp_path
     assert not (tmp_path / "out").exists()
 
 
-def _study(name: str):
-    import importlib
-    import sys
-    from pathlib import Path
-
-    bench = Path(__file__).resolve().parents[1] / "benchmarks"
-    for d in (bench / "studies", bench / "accuracy", bench / "fit"):
-        if str(d) not in sys.path:
-            sys.path.insert(0, str(d))
-    return importlib.import_module(name)
-
 
 def _result(called: int, auc: float, sources: dict) -> dict:
     return {"called": called, "n_gen": 182, "auc": auc, "sources": sources}
 
 
 def test_session8_rule_needs_more_calls_and_no_worse_real_sources():
-    rule = _study("generation_new_families").rule
+    rule = import_study("generation_new_families").rule
     base = {"fresh-web": (1, 189), "stock-web": (4, 153), "camera-original": (1, 24), "web-laion": (1, 10)}
     ref = _result(79, 0.9206, base)
     assert all(ok for _, ok in rule(ref, _result(80, 0.9160, dict(base, **{"fresh-web": (2, 189)}))))
@@ -106,7 +96,7 @@ def test_session8_rule_needs_more_calls_and_no_worse_real_sources():
 def test_binding_source_is_the_one_whose_own_point_is_highest():
     import numpy as np
 
-    points = _study("generation_binding_source").source_points
+    points = import_study("generation_binding_source").source_points
     p = np.r_[np.linspace(0.1, 0.5, 40), [0.9], np.linspace(0.2, 0.6, 10)]
     src = np.array(["big"] * 41 + ["tiny"] * 10, dtype=object)
     names = np.array([f"pic{i}" for i in range(51)], dtype=object)

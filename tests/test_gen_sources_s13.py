@@ -4,9 +4,7 @@ deduplication run on made-up bare mirrors."""
 
 from __future__ import annotations
 
-import importlib
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,17 +14,12 @@ from forgelens.training import gen_sources_conf as conf
 from forgelens.training import gen_sources_s12 as s12
 from forgelens.training import gen_sources_s13 as s13
 from forgelens.training import generation_data as gd
+from tests._study_helpers import import_study
 from tests.test_gen_sources_s12 import _mirror
 from tests.test_generation_data import picture, png, rec
 
 STUDIES = Path(__file__).resolve().parents[1] / "benchmarks" / "studies"
 
-
-def _study(name: str):
-    for d in (STUDIES, STUDIES.parent / "accuracy", STUDIES.parent / "fit"):
-        if str(d) not in sys.path:
-            sys.path.insert(0, str(d))
-    return importlib.import_module(name)
 
 
 def _kept(src: gd.Source, path: str) -> bool:
@@ -155,7 +148,7 @@ def test_main_dedupes_against_the_confirmation_sets_and_splits_by_repository(tmp
 
 
 def test_round_n5_rule_uses_n3x_the_declared_auc_slack_and_the_portfolio_clause():
-    r13 = _study("generation_rule_s13")
+    r13 = import_study("generation_rule_s13")
 
     def res(called, auc, sources):
         return {"called": called, "n_gen": 182, "auc": auc, "sources": sources}
@@ -185,7 +178,7 @@ def test_round_n5_rule_uses_n3x_the_declared_auc_slack_and_the_portfolio_clause(
 
 
 def test_clause_6_on_the_pooled_confirmation_sets():
-    c13 = _study("generation_confirm_s13")
+    c13 = import_study("generation_confirm_s13")
     called, fa = {"N3x": 28, "N5": 31}, {"N3x": 7, "N5": 7}
     assert all(ok for _, ok in c13.clause6(77, 286, called, fa, "N3x", "N5"))
     assert [ok for _, ok in c13.clause6(77, 286, dict(called, N5=30), fa, "N3x", "N5")] == [False, True]

@@ -3,8 +3,6 @@ the lead's rule (benchmarks/studies/generation_rule_s15.py). No network, no data
 
 from __future__ import annotations
 
-import importlib
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,6 +11,7 @@ import pytest
 from forgelens.training import gen_sources_conf as conf
 from forgelens.training import gen_sources_s15 as s15
 from forgelens.training import generation_data as gd
+from tests._study_helpers import import_study
 
 STUDIES = Path(__file__).resolve().parents[1] / "benchmarks" / "studies"
 FRESH = (conf.CONF_GENERATED + conf.CONF_REAL + conf.CONF2_GENERATED + conf.CONF2_REAL + conf.CONF3_GENERATED
@@ -20,10 +19,7 @@ FRESH = (conf.CONF_GENERATED + conf.CONF_REAL + conf.CONF2_GENERATED + conf.CONF
 
 
 def _study():
-    for d in (STUDIES, STUDIES.parent / "accuracy", STUDIES.parent / "fit"):
-        if str(d) not in sys.path:
-            sys.path.insert(0, str(d))
-    return importlib.import_module("generation_rule_s15")
+    return import_study("generation_rule_s15")
 
 
 def test_n9_sources_are_the_four_sets_less_held_out_families_real_under_stock_web():

@@ -4,21 +4,17 @@ score. No ``../shared`` and no cache is read: the seal check is exercised on lis
 from __future__ import annotations
 
 import hashlib
-import importlib
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests._study_helpers import import_study
 
 STUDIES = Path(__file__).resolve().parents[1] / "benchmarks" / "studies"
 
 
 def _study():
-    for sub in ("studies", "fit", "accuracy"):
-        d = str(STUDIES.parent / sub)
-        if d not in sys.path:
-            sys.path.insert(0, d)
-    return importlib.import_module("generation_confirm_s16")
+    return import_study("generation_confirm_s16")
 
 
 def test_clause_c_needs_three_more_calls_and_no_more_false_alarms_than_n3x_and_at_most_three_percent():

@@ -3,23 +3,19 @@ its closed list. No ``../shared`` and no cache is read."""
 
 from __future__ import annotations
 
-import importlib
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
+from tests._study_helpers import import_study
+
 STUDIES = Path(__file__).resolve().parents[1] / "benchmarks" / "studies"
 
 
 def _study():
-    for sub in ("studies", "fit", "accuracy"):
-        d = str(STUDIES.parent / sub)
-        if d not in sys.path:
-            sys.path.insert(0, d)
-    return importlib.import_module("generation_confirm_s16n11")
+    return import_study("generation_confirm_s16n11")
 
 
 def test_clause_c9_size_three_more_calls_and_false_alarms_only_when_set_9_has_real_photos():

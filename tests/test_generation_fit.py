@@ -11,6 +11,7 @@ from PIL import Image
 
 from forgelens.detectors import graphic_content as gcont
 from forgelens.evidence import load
+from tests._study_helpers import import_study
 
 FIT_DIR = Path(__file__).resolve().parents[1] / "benchmarks" / "fit"
 
@@ -100,16 +101,9 @@ def test_cv_groups_keep_a_repository_of_the_grouped_source_in_one_fold():
         assert not scored & trained  # a stock-web picture is never scored by a probe that saw its repository
 
 
-def _study(name: str):
-    """A benchmark study module (benchmarks/ is not a package: its folders go on sys.path)."""
-    for d in (FIT_DIR.parent / "studies", FIT_DIR.parent / "accuracy", FIT_DIR):
-        if str(d) not in sys.path:
-            sys.path.insert(0, str(d))
-    return importlib.import_module(name)
-
 
 def test_fresh_check_rule_and_wilson_interval():
-    check = _study("generation_fresh_check")
+    check = import_study("generation_fresh_check")
     lo, hi = check.wilson(1, 189)
     assert 0.0 < lo < 1 / 189 < hi < 0.03  # one in 189: the upper bound stays under 3 %
     assert check.wilson(0, 10)[0] == 0.0
@@ -120,7 +114,7 @@ def test_fresh_check_rule_and_wilson_interval():
 
 
 def test_session_11_rule_counts_each_fresh_set_and_each_small_style():
-    s11 = _study("generation_rule_s11")
+    s11 = import_study("generation_rule_s11")
 
     def res(called, auc, sources):
         return {"called": called, "n_gen": 182, "auc": auc, "sources": sources}
@@ -149,7 +143,7 @@ def test_session_11_rule_counts_each_fresh_set_and_each_small_style():
 
 
 def test_session_12_rule_adds_the_new_real_validation_photos_counted_together():
-    s12 = _study("generation_rule_s12")
+    s12 = import_study("generation_rule_s12")
 
     def res(called, auc, sources):
         return {"called": called, "n_gen": 182, "auc": auc, "sources": sources}
@@ -182,7 +176,7 @@ def test_fpr_option_sets_the_training_side_target_and_defaults_to_three_percent(
 
 
 def test_session_12_round_2_rule_counts_both_rounds_new_photos_together():
-    s12 = _study("generation_rule_s12")
+    s12 = import_study("generation_rule_s12")
     from forgelens.training import gen_sources_s12 as src_s12
 
     class T:  # the columns new_real_mask reads
