@@ -92,37 +92,52 @@ def repeated_pair(values: dict) -> bool:
     """A ``copy_move`` finding's values describe a repeated-structure pair (candidate CMP): |rotation| < 5°,
     |scale − 1| < 0.15 and ``ring_ncc`` ≥ ``REPEATED_RING_NCC`` (a ``ring_ncc`` of None or missing never is)."""
     ncc = values.get("ring_ncc")
-    return ncc is not None and float(ncc) >= REPEATED_RING_NCC and _near_plain(values)
+    return ncc is not None and float(ncc) >= REPEATED_RING_NCC and near_plain(values)
 
 
-def _near_plain(v: dict) -> bool:
+def near_plain(v: dict) -> bool:
+    """A pair's estimated transform is a near-plain shift: the complement of ``fusion.local_evidence``'s weak pair
+    (|rotation| < 5°, |scale − 1| < 0.15); only such pairs are ever repeated-structure pairs (CMP and CMP2)."""
     from forgelens.fusion.local_evidence import WEAK_PAIR_ROTATION, WEAK_PAIR_SCALE
 
     return (abs(float(v.get("rotation_deg", 0.0))) < WEAK_PAIR_ROTATION
             and abs(float(v.get("scale", 1.0)) - 1.0) < WEAK_PAIR_SCALE)
 
 
-def _meta(p: Path) -> dict:
+def cached_meta(p: Path) -> dict:
+    """The metadata (traces, findings, label, shape) of one cached analysis."""
     from forgelens.fusion.detection import MapSummary
 
     return MapSummary.from_npz(p)[1]
 
 
-def rings(pairs: list[tuple[Path, Path]]) -> dict:
-    """{"rings": {cache file: {trace: {pair_id: ring values}}}, "missing": [...], "sets": {cache: counts}}."""
+def near_plain_pairs(meta: dict) -> dict[str, list[dict]]:
+    """{copy-move trace: the values of its near-plain pairs} of one cached analysis (traces without one left out)."""
+    todo = {t["name"]: [f["values"] for f in t["findings"] if f["kind"] == "copy_move" and near_plain(f["values"])]
+            for t in meta["traces"] if t["name"] in COPYMOVE_TRACES}
+    return {k: v for k, v in todo.items() if v}
+
+
+#: What ``rings`` records for a pair whose ``ring_ncc`` gives no reading.
+NO_RING_NCC = {"ring_ncc": None, "ring_std": None, "ring_px": 0}
+
+
+def rings(pairs: list[tuple[Path, Path]], reading=ring_ncc, no_reading: dict = NO_RING_NCC) -> dict:
+    """{"rings": {cache file: {trace: {pair_id: ring values}}}, "missing": [...], "sets": {cache: counts}}.
+
+    ``reading(luminance, target_bbox, shift_xy)`` measures one pair (CMP's ``ring_ncc``; CMP2 passes its
+    ``ring_reading``), ``no_reading`` is written where it returns None."""
     from forgelens.evidence import load
 
     out: dict = {"rings": {}, "missing": [], "sets": {}}
     for cache, data in pairs:
         n = with_pairs = measured = 0
         for p in sorted(cache.glob("*.npz")):
-            meta = _meta(p)
+            meta = cached_meta(p)
             if "error" in meta:
                 continue
             n += 1
-            todo = {t["name"]: [f["values"] for f in t["findings"] if f["kind"] == "copy_move" and _near_plain(f["values"])]
-                    for t in meta["traces"] if t["name"] in COPYMOVE_TRACES}
-            todo = {k: v for k, v in todo.items() if v}
+            todo = near_plain_pairs(meta)
             if not todo:
                 continue
             with_pairs += 1
@@ -137,8 +152,8 @@ def rings(pairs: list[tuple[Path, Path]]) -> dict:
                 continue
             measured += 1
             out["rings"][os.path.realpath(p)] = {
-                name: {str(v["pair_id"]): ring_ncc(lum, v["target_bbox"], (v["shift_x"], v["shift_y"]))
-                       or {"ring_ncc": None, "ring_std": None, "ring_px": 0} for v in vals}
+                name: {str(v["pair_id"]): reading(lum, v["target_bbox"], (v["shift_x"], v["shift_y"])) or dict(no_reading)
+                       for v in vals}
                 for name, vals in todo.items()}
         out["sets"][str(cache)] = {"analyses": n, "with_near_plain_pairs": with_pairs, "measured": measured}
         print(f"{cache}: {n} analyses, {with_pairs} with near-plain pairs, {measured} measured", flush=True)
@@ -197,23 +212,34 @@ def decide_s15(base: dict, cand: dict) -> dict[str, tuple[bool, str]]:
     return c
 
 
+def repeated_traces(cache: Path, repeated=repeated_pair):
+    """(meta, trace name, its pairs' values) for every copy-move trace of ``cache``'s analyses that found pairs, all
+    of them repeated-structure pairs by ``repeated`` (CMP's ``repeated_pair``; CMP2 passes its own): where the
+    condition reads the trace as no local evidence (with the code on the path and the injected ring values)."""
+    for p in sorted(cache.glob("*.npz")):
+        meta = cached_meta(p)
+        if "error" in meta:
+            continue
+        for t in meta["traces"]:
+            pairs = [f["values"] for f in t["findings"] if f["kind"] == "copy_move"] if t["name"] in COPYMOVE_TRACES else []
+            if pairs and all(repeated(v) for v in pairs):
+                yield meta, t["name"], pairs
+
+
+def pair_facts(v: dict) -> str:
+    """A pair's matches, shift, rotation and scale, as ``fires`` lists them."""
+    return (f"{v['match_count']} matches, shift ({v['shift_x']:.0f}, {v['shift_y']:.0f}), "
+            f"rot {v['rotation_deg']:.1f}°, scale {v['scale']:.3f}")
+
+
 def fires(caches: list[Path]) -> list[str]:
     """Per cache: the analyses whose copy-move trace the repeated-structure condition reads as no local evidence
     (with the code on the path and the injected ring values), with each pair's facts."""
     out = []
     for cache in caches:
-        hits = []
-        for p in sorted(cache.glob("*.npz")):
-            meta = _meta(p)
-            if "error" in meta:
-                continue
-            for t in meta["traces"]:
-                pairs = [f["values"] for f in t["findings"] if f["kind"] == "copy_move"] if t["name"] in COPYMOVE_TRACES else []
-                if pairs and all(repeated_pair(v) for v in pairs):
-                    hits.append(f"{Path(meta['image']).stem} ({meta['label']}; {t['name']}: "
-                                + "; ".join(f"{v['match_count']} matches, shift ({v['shift_x']:.0f}, {v['shift_y']:.0f}), "
-                                            f"rot {v['rotation_deg']:.1f}°, scale {v['scale']:.3f}, ring NCC {v['ring_ncc']:.3f}"
-                                            for v in pairs) + ")")
+        hits = [f"{Path(meta['image']).stem} ({meta['label']}; {name}: "
+                + "; ".join(f"{pair_facts(v)}, ring NCC {v['ring_ncc']:.3f}" for v in pairs) + ")"
+                for meta, name, pairs in repeated_traces(cache)]
         out.append(f"- {cache.name}: {len(hits)} " + ("; ".join(hits) if hits else ""))
     return out
 

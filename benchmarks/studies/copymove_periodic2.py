@@ -22,9 +22,10 @@ the cached analyses' own pictures with the same function, and the measurement re
   and no P(generated) is kept.
 
 CMP2 did not pass its rule (``docs/notes/issue-14.md``, session 16): its code is not in ``src/``. ``ring_reading``
-(with ``highpass_window``, ``near_plain``) and ``repeated_pair`` below are the candidate's (commit ``4dba145``,
+(with ``highpass_window``) and ``repeated_pair`` below are the candidate's (commit ``4dba145``,
 ``detectors/_copymove_common.py`` and ``fusion/local_evidence.py``), kept here so that ``rings`` and ``fires`` run on
-main's code; the candidate's verdicts need its ``src`` (``git archive 4dba145 src``).
+main's code; the candidate's verdicts need its ``src`` (``git archive 4dba145 src``). The reading loop, the near-plain
+test (the same 5° / 0.15 bounds) and the cached-analysis helpers are CMP's study's (``copymove_periodic``).
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
 import sys
 from pathlib import Path
 
@@ -43,7 +43,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-COPYMOVE_TRACES = ("copymove_sift", "copymove_dense")
+from benchmarks.studies import copymove_periodic as cmp  # noqa: E402 - CMP's study: the reading loop, the pairs
+
 #: Sets whose "generated" label is folded into "inconclusive" (issue 18 may judge a candidate on them).
 FOLD_GENERATED = ("fresh-conf7",)
 
@@ -56,18 +57,8 @@ RING_HIGHPASS_SIGMA = 3.0
 RING_CONTROL_DEG = 45.0
 #: A shift whose moved ring keeps fewer than this fraction of the ring's pixels inside the picture gives no reading.
 RING_MIN_COUNTED = 0.5
-#: Near-plain shift (the only pairs a ring is read for): |rotation| below this (degrees) and |scale − 1| below
-#: ``RING_PLAIN_SCALE`` (the complements of ``fusion.local_evidence``'s weak-pair thresholds).
-RING_PLAIN_ROTATION = 5.0
-RING_PLAIN_SCALE = 0.15
 # cv2.GaussianBlur's kernel for a float image and σ: ksize = round(8σ + 1) | 1, radius ksize // 2 (12 px for σ 3).
 _HP_MARGIN = int(round(8 * RING_HIGHPASS_SIGMA + 1)) // 2 + 1
-
-
-def near_plain(values: dict) -> bool:
-    """A pair's estimated transform is a near-plain shift: |rotation| < 5° and |scale − 1| < 0.15."""
-    return (abs(float(values.get("rotation_deg", 0.0))) < RING_PLAIN_ROTATION
-            and abs(float(values.get("scale", 1.0)) - 1.0) < RING_PLAIN_SCALE)
 
 
 def highpass_window(luminance: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
@@ -184,54 +175,17 @@ def repeated_pair(values: dict) -> bool:
     if r_d is None or r_c is None or std is None:
         return False
     return (float(std) >= REPEATED_MIN_STD and float(r_d) >= REPEATED_R_D
-            and float(r_d) - float(r_c) >= REPEATED_MARGIN and near_plain(values))
+            and float(r_d) - float(r_c) >= REPEATED_MARGIN and cmp.near_plain(values))
 
 
-def _meta(p: Path) -> dict:
-    from forgelens.fusion.detection import MapSummary
-
-    return MapSummary.from_npz(p)[1]
-
-
-def _near_plain_pairs(meta: dict) -> dict[str, list[dict]]:
-    todo = {t["name"]: [f["values"] for f in t["findings"] if f["kind"] == "copy_move" and near_plain(f["values"])]
-            for t in meta["traces"] if t["name"] in COPYMOVE_TRACES}
-    return {k: v for k, v in todo.items() if v}
+#: What ``rings`` records for a pair whose ``ring_reading`` gives no reading.
+NO_READING = {"ring_r_d": None, "ring_r_c": None, "ring_std": None, "ring_px": 0}
 
 
 def rings(pairs: list[tuple[Path, Path]]) -> dict:
-    """{"rings": {cache file: {trace: {pair_id: reading}}}, "missing": [...], "sets": {cache: counts}}."""
-    from forgelens.evidence import load
-
-    out: dict = {"rings": {}, "missing": [], "sets": {}}
-    for cache, data in pairs:
-        n = with_pairs = measured = 0
-        for p in sorted(cache.glob("*.npz")):
-            meta = _meta(p)
-            if "error" in meta:
-                continue
-            n += 1
-            todo = _near_plain_pairs(meta)
-            if not todo:
-                continue
-            with_pairs += 1
-            pic = data / meta["image"]
-            try:
-                lum = load(str(pic)).luminance
-            except Exception as exc:  # noqa: BLE001 - listed, never a crash of the study
-                out["missing"].append(f"{p}: {pic}: {exc}")
-                continue
-            if list(lum.shape) != list(meta["shape"]):
-                out["missing"].append(f"{p}: {pic}: shape {list(lum.shape)} != cached {meta['shape']}")
-                continue
-            measured += 1
-            out["rings"][os.path.realpath(p)] = {
-                name: {str(v["pair_id"]): ring_reading(lum, v["target_bbox"], (v["shift_x"], v["shift_y"]))
-                       or {"ring_r_d": None, "ring_r_c": None, "ring_std": None, "ring_px": 0} for v in vals}
-                for name, vals in todo.items()}
-        out["sets"][str(cache)] = {"analyses": n, "with_near_plain_pairs": with_pairs, "measured": measured}
-        print(f"{cache}: {n} analyses, {with_pairs} with near-plain pairs, {measured} measured", flush=True)
-    return out
+    """{"rings": {cache file: {trace: {pair_id: reading}}}, "missing": [...], "sets": {cache: counts}}: CMP's
+    ``rings`` with CMP2's ``ring_reading``."""
+    return cmp.rings(pairs, reading=ring_reading, no_reading=NO_READING)
 
 
 #: Clause 1 of the session-16 rule: (sets pooled, their sizes, strictly fewer?). fresh-conf7: false alarms are
@@ -273,18 +227,11 @@ def fires(caches: list[Path]) -> list[str]:
     out = []
     for cache in caches:
         hits, by_truth = [], {"authentic": 0, "forged": 0}
-        for p in sorted(cache.glob("*.npz")):
-            meta = _meta(p)
-            if "error" in meta:
-                continue
-            for t in meta["traces"]:
-                pairs = [f["values"] for f in t["findings"] if f["kind"] == "copy_move"] if t["name"] in COPYMOVE_TRACES else []
-                if pairs and all(repeated_pair(v) for v in pairs):
-                    by_truth["authentic" if meta["label"] == "authentic" else "forged"] += 1
-                    hits.append(f"{Path(meta['image']).stem} ({meta['label']}; {t['name']}: "
-                                + "; ".join(f"{v['match_count']} matches, shift ({v['shift_x']:.0f}, {v['shift_y']:.0f}), "
-                                            f"rot {v['rotation_deg']:.1f}°, scale {v['scale']:.3f}, r_d {v['ring_r_d']:.3f}, "
-                                            f"r_c {v['ring_r_c']:.3f}, std {v['ring_std']:.1f}" for v in pairs) + ")")
+        for meta, name, pairs in cmp.repeated_traces(cache, repeated_pair):
+            by_truth["authentic" if meta["label"] == "authentic" else "forged"] += 1
+            hits.append(f"{Path(meta['image']).stem} ({meta['label']}; {name}: "
+                        + "; ".join(f"{cmp.pair_facts(v)}, r_d {v['ring_r_d']:.3f}, r_c {v['ring_r_c']:.3f}, "
+                                    f"std {v['ring_std']:.1f}" for v in pairs) + ")")
         out.append(f"- {cache.name}: {len(hits)} (authentic {by_truth['authentic']}, forgeries {by_truth['forged']}) "
                    + ("; ".join(hits) if hits else ""))
     return out
@@ -301,7 +248,7 @@ def labels(caches: list[Path]) -> dict:
         rows = {}
         for p in sorted(cache.glob("*.npz")):
             s, meta = MapSummary.from_npz(p)
-            if "error" in meta or not _near_plain_pairs(meta):
+            if "error" in meta or not cmp.near_plain_pairs(meta):
                 continue
             v = refuse(s, meta)
             lab = "inconclusive" if v.label == "generated" and cache.name in FOLD_GENERATED else v.label
@@ -347,9 +294,7 @@ def main(argv: list[str] | None = None) -> None:
     cp.add_argument("cand", type=Path)
     a = ap.parse_args(argv)
     if a.cmd in ("fires", "labels"):
-        from benchmarks.studies.copymove_periodic import inject
-
-        inject(a.rings)
+        cmp.inject(a.rings)
     if a.cmd == "fires":
         print("\n".join(fires(a.caches)))
     if a.cmd == "labels":
