@@ -94,16 +94,28 @@ def check_sealed(folders: dict[int, Path] = SEALED) -> dict[int, tuple[str, list
     return out
 
 
+def calls_and_alarms(n_gen: int, n_real: int, called: dict[str, int], fa: dict[str, int], ref: str, cand: str, *,
+                     where: str, names: tuple[str, str, str], more: int = MORE, max_rate: float = MAX_FA_RATE,
+                     real_optional: bool = False) -> list[tuple[str, bool]]:
+    """The form every fresh-set clause of session 16 takes (C on sets 7 + 8, C9, C10), as (text, passed) items named
+    ``names``: CAND's calls of the ``n_gen`` generated pictures ≥ REF's + ``more``; CAND's false alarms on the
+    ``n_real`` real photos ≤ REF's and ≤ ``max_rate`` of ``n_real`` — with ``real_optional`` (C9), only when the set
+    holds real photos."""
+    items = [(f"{names[0]}. {where}: {cand} calls {called[cand]}/{n_gen} ≥ {ref} {called[ref]} + {more}",
+              called[cand] >= called[ref] + more)]
+    if n_real or not real_optional:
+        rate = fa[cand] / max(n_real, 1)
+        items += [(f"{names[1]}. {cand} false alarms {fa[cand]}/{n_real} ≤ {ref} {fa[ref]}", fa[cand] <= fa[ref]),
+                  (f"{names[2]}. {cand} false alarms {fa[cand]}/{n_real} = {rate:.1%} ≤ {max_rate:.0%} "
+                   f"(≤ {int(max_rate * n_real)})", rate <= max_rate)]
+    return items
+
+
 def clause_c(n_gen: int, n_real: int, called: dict[str, int], fa: dict[str, int], ref: str = "N3x",
              cand: str = "N10") -> list[tuple[str, bool]]:
     """Clause C as (text, passed) items on sets 7 + 8 pooled: CAND's calls ≥ REF's + ``MORE``, CAND's false alarms
     ≤ REF's, and ≤ ``MAX_FA_RATE`` of ``n_real``."""
-    rate = fa[cand] / max(n_real, 1)
-    return [(f"C1. sets 7 + 8 pooled: {cand} calls {called[cand]}/{n_gen} ≥ {ref} {called[ref]} + {MORE}",
-             called[cand] >= called[ref] + MORE),
-            (f"C2. {cand} false alarms {fa[cand]}/{n_real} ≤ {ref} {fa[ref]}", fa[cand] <= fa[ref]),
-            (f"C3. {cand} false alarms {fa[cand]}/{n_real} = {rate:.1%} ≤ {MAX_FA_RATE:.0%} "
-             f"(≤ {int(MAX_FA_RATE * n_real)})", rate <= MAX_FA_RATE)]
+    return calls_and_alarms(n_gen, n_real, called, fa, ref, cand, where="sets 7 + 8 pooled", names=("C1", "C2", "C3"))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np  # noqa: E402
 from generation_confirm_s13 import report  # noqa: E402
 from generation_confirm_s14c3 import print_clauses, score_fresh_sets  # noqa: E402
-from generation_confirm_s16 import check_sealed  # noqa: E402
+from generation_confirm_s16 import calls_and_alarms, check_sealed  # noqa: E402
 
 #: the closed list and where its sha256 was recorded at the close (session 16, s16conf9)
 SEALED9 = {9: Path("/work/caches/s16/s16conf9")}
@@ -59,22 +59,22 @@ def list_labels(tsv: Path) -> dict[str, str]:
         return {row["id"]: row["label"] for row in csv.DictReader(fh, delimiter="\t")}
 
 
-def set_masks(t, labels: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
-    """Set 9's generated and real masks on the table: validation records whose id is on the closed list; raises
+def set_masks(t, labels: dict[str, str], k: int = 9) -> tuple[np.ndarray, np.ndarray]:
+    """Set K's generated and real masks on the table: validation records whose id is on the closed list; raises
     ``SystemExit`` if a listed id is missing from the table, its label disagrees, or a validation record of one of the
     list's repositories is not on the list."""
     ids = np.asarray(t.ids, dtype=object)
     on = np.isin(ids, list(labels))
     have = set(ids[on])
     if have != set(labels):
-        raise SystemExit(f"set 9: the table holds {len(have)} of the closed list's {len(labels)} ids")
+        raise SystemExit(f"set {k}: the table holds {len(have)} of the closed list's {len(labels)} ids")
     for i in np.where(on)[0]:
         if (labels[ids[i]] == "generated") != bool(t.y[i] == 1):
-            raise SystemExit(f"set 9: {ids[i]} is {labels[ids[i]]} on the list but not in the table")
+            raise SystemExit(f"set {k}: {ids[i]} is {labels[ids[i]]} on the list but not in the table")
     repos = set(t.repo[on])
     extra = (t.split == "val") & np.isin(t.repo, list(repos)) & ~on
     if extra.any():
-        raise SystemExit(f"set 9: {int(extra.sum())} validation records of its repositories are not on the list")
+        raise SystemExit(f"set {k}: {int(extra.sum())} validation records of its repositories are not on the list")
     return on & (t.y == 1), on & (t.y == 0)
 
 
@@ -84,14 +84,8 @@ def clause_c9(n_gen: int, n_real: int, called: dict[str, int], fa: dict[str, int
     + ``MORE``; with real photos, CAND's false alarms ≤ REF's and ≤ ``MAX_FA_RATE`` of ``n_real``."""
     if n_gen < MIN_GEN:
         return [(f"C9. set 9 holds {n_gen} generated < {MIN_GEN}: not measured", False)]
-    items = [(f"C9a. set 9: {cand} calls {called[cand]}/{n_gen} ≥ {ref} {called[ref]} + {MORE}",
-              called[cand] >= called[ref] + MORE)]
-    if n_real:
-        rate = fa[cand] / n_real
-        items += [(f"C9b. {cand} false alarms {fa[cand]}/{n_real} ≤ {ref} {fa[ref]}", fa[cand] <= fa[ref]),
-                  (f"C9c. {cand} false alarms {fa[cand]}/{n_real} = {rate:.1%} ≤ {MAX_FA_RATE:.0%} "
-                   f"(≤ {int(MAX_FA_RATE * n_real)})", rate <= MAX_FA_RATE)]
-    return items
+    return calls_and_alarms(n_gen, n_real, called, fa, ref, cand, where="set 9", names=("C9a", "C9b", "C9c"),
+                            more=MORE, max_rate=MAX_FA_RATE, real_optional=True)
 
 
 def main(argv: list[str] | None = None, folders: dict[int, Path] = SEALED9) -> int:

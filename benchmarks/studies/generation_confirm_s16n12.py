@@ -56,8 +56,9 @@ import generation_rule_s15 as gr  # noqa: E402
 import numpy as np  # noqa: E402
 from generation_confirm_s13 import report  # noqa: E402
 from generation_confirm_s14c3 import print_clauses, score_fresh_sets  # noqa: E402
-from generation_confirm_s16 import check_sealed  # noqa: E402
+from generation_confirm_s16 import calls_and_alarms, check_sealed  # noqa: E402
 from generation_confirm_s16n11 import list_labels  # noqa: E402
+from generation_confirm_s16n11 import set_masks as _set_masks  # noqa: E402
 
 #: the closed list and where its sha256 was recorded at the close (session 16, s16conf10)
 SEALED10 = {10: Path("/work/caches/s16/s16conf10")}
@@ -132,34 +133,16 @@ def main_clause_a(argv: list[str]) -> int:
 
 
 def set_masks(t, labels: dict[str, str], k: int = 10) -> tuple[np.ndarray, np.ndarray]:
-    """Set K's generated and real masks on the table: validation records whose id is on the closed list; raises
-    ``SystemExit`` if a listed id is missing from the table, its label disagrees, or a validation record of one of the
-    list's repositories is not on the list (``generation_confirm_s16n11.set_masks`` for any set)."""
-    ids = np.asarray(t.ids, dtype=object)
-    on = np.isin(ids, list(labels))
-    have = set(ids[on])
-    if have != set(labels):
-        raise SystemExit(f"set {k}: the table holds {len(have)} of the closed list's {len(labels)} ids")
-    for i in np.where(on)[0]:
-        if (labels[ids[i]] == "generated") != bool(t.y[i] == 1):
-            raise SystemExit(f"set {k}: {ids[i]} is {labels[ids[i]]} on the list but not in the table")
-    repos = set(t.repo[on])
-    extra = (t.split == "val") & np.isin(t.repo, list(repos)) & ~on
-    if extra.any():
-        raise SystemExit(f"set {k}: {int(extra.sum())} validation records of its repositories are not on the list")
-    return on & (t.y == 1), on & (t.y == 0)
+    """Set 10's masks: ``generation_confirm_s16n11.set_masks`` for set K."""
+    return _set_masks(t, labels, k)
 
 
 def clause_c10(n_gen: int, n_real: int, called: dict[str, int], fa: dict[str, int], ref: str = "N11",
                cand: str = "N12") -> list[tuple[str, bool]]:
     """Clause C10 as (text, passed) items on set 10: CAND's calls ≥ REF's + ``MORE``; CAND's false alarms ≤ REF's and
     ≤ ``MAX_FA_RATE`` of ``n_real``."""
-    rate = fa[cand] / max(n_real, 1)
-    return [(f"C10a. set 10: {cand} calls {called[cand]}/{n_gen} ≥ {ref} {called[ref]} + {MORE}",
-             called[cand] >= called[ref] + MORE),
-            (f"C10b. {cand} false alarms {fa[cand]}/{n_real} ≤ {ref} {fa[ref]}", fa[cand] <= fa[ref]),
-            (f"C10c. {cand} false alarms {fa[cand]}/{n_real} = {rate:.1%} ≤ {MAX_FA_RATE:.0%} "
-             f"(≤ {int(MAX_FA_RATE * n_real)})", rate <= MAX_FA_RATE)]
+    return calls_and_alarms(n_gen, n_real, called, fa, ref, cand, where="set 10", names=("C10a", "C10b", "C10c"),
+                            more=MORE, max_rate=MAX_FA_RATE)
 
 
 def main(argv: list[str] | None = None, folders: dict[int, Path] = SEALED10) -> int:
