@@ -620,27 +620,24 @@ S14_SLACK = {"heldout_auc": 0.005, "cm_rot_called": 1}
 S14_CONF_N = {"fresh-conf": 164, "fresh-conf2": 122}
 
 
-def decide_s14(base: dict, cand: dict) -> dict[str, tuple[bool, str]]:
-    """The session-14 rule's clauses 1–3 for one candidate against the baseline B (clause 4: the test suite).
-    Every set must be measured whole and on the same pictures on both sides; a set not measured fails its clause."""
-    c: dict[str, tuple[bool, str]] = {}
-    bc, fc = base.get("conf", {}), cand.get("conf", {})
-    whole = all(k in bc and k in fc and bc[k]["n"] == fc[k]["n"] == n for k, n in S14_CONF_N.items())
-    nb = sum(len(bc[k]["alarms"]) for k in S14_CONF_N if k in bc)
-    nf = sum(len(fc[k]["alarms"]) for k in S14_CONF_N if k in fc)
-    c["1 fresh-conf + fresh-conf2 false alarms strictly fewer"] = (whole and nf < nb, f"{nf}/286 vs {nb}/286"
-                                                                   + ("" if whole else "; not measured whole"))
+def _fresh_web_clause(cand: dict, base: dict) -> tuple[bool, str]:
+    """Sessions 14 and 16: fresh-web (194, measured whole on both sides) false alarms not more than B's."""
     fw, fb = cand["false_alarms"]["fresh-web"], base["false_alarms"]["fresh-web"]
-    c["1 fresh-web false alarms not more"] = (fw["n"] == fb["n"] == 194 and len(fw["alarms"]) <= len(fb["alarms"]),
-                                             f"{len(fw['alarms'])}/{fw['n']} vs {len(fb['alarms'])}/{fb['n']}")
-    for cache in S13_FALSE_ALARM_SETS:
-        c[f"2 {cache} false alarms not more"] = _false_alarm_clause(
-            cand["false_alarms"][cache], base["false_alarms"][cache], cache in S13_RATE_SETS)
-    cr, crb = cand.get("cm_rot"), base.get("cm_rot")
-    ok = cr is not None and crb is not None and (cr["n_forged"], cr["n_auth"]) == (crb["n_forged"], crb["n_auth"])
-    c["2 cm-rot authentic crops false alarms not more"] = (
-        ok and crb["n_auth"] > 0 and len(cr["alarms"]) <= len(crb["alarms"]),
-        "not measured" if not ok else f"{len(cr['alarms'])}/{cr['n_auth']} vs {len(crb['alarms'])}/{crb['n_auth']}")
+    return (fw["n"] == fb["n"] == 194 and len(fw["alarms"]) <= len(fb["alarms"]),
+            f"{len(fw['alarms'])}/{fw['n']} vs {len(fb['alarms'])}/{fb['n']}")
+
+
+def _authentic_sets_clauses(cand: dict, base: dict) -> dict[str, tuple[bool, str]]:
+    """Sessions 14 and 16, clause 2: every other authentic set's false alarms not more than B's (≤ 3 % on the rate
+    sets)."""
+    return {f"2 {cache} false alarms not more": _false_alarm_clause(
+        cand["false_alarms"][cache], base["false_alarms"][cache], cache in S13_RATE_SETS) for cache in S13_FALSE_ALARM_SETS}
+
+
+def _detection_not_worse(cand: dict, base: dict) -> dict[str, tuple[bool, str]]:
+    """Sessions 14 and 16, clause 3: held-out forgeries called ≥ B's and AUC ≥ B's − 0.005, full-size called ≥ B's,
+    each set measured whole on both sides."""
+    c: dict[str, tuple[bool, str]] = {}
     h, hb = cand["heldout"], base["heldout"]
     whole = (h["n_forged"], h["n_auth"]) == (hb["n_forged"], hb["n_auth"]) == HELDOUT_N
     c["3 held-out called ≥ B"] = (whole and h["called"] >= hb["called"],
@@ -651,6 +648,27 @@ def decide_s14(base: dict, cand: dict) -> dict[str, tuple[bool, str]]:
     whole = (fs["n_forged"], fs["n_auth"]) == (fsb["n_forged"], fsb["n_auth"]) == FULLSIZE_N
     c["3 full-size called ≥ B"] = (whole and fs["called"] >= fsb["called"],
                                   f"{fs['called']} vs {fsb['called']}; n {fs['n_forged']}/{fs['n_auth']}")
+    return c
+
+
+def decide_s14(base: dict, cand: dict) -> dict[str, tuple[bool, str]]:
+    """The session-14 rule's clauses 1–3 for one candidate against the baseline B (clause 4: the test suite).
+    Every set must be measured whole and on the same pictures on both sides; a set not measured fails its clause."""
+    c: dict[str, tuple[bool, str]] = {}
+    bc, fc = base.get("conf", {}), cand.get("conf", {})
+    whole = all(k in bc and k in fc and bc[k]["n"] == fc[k]["n"] == n for k, n in S14_CONF_N.items())
+    nb = sum(len(bc[k]["alarms"]) for k in S14_CONF_N if k in bc)
+    nf = sum(len(fc[k]["alarms"]) for k in S14_CONF_N if k in fc)
+    c["1 fresh-conf + fresh-conf2 false alarms strictly fewer"] = (whole and nf < nb, f"{nf}/286 vs {nb}/286"
+                                                                   + ("" if whole else "; not measured whole"))
+    c["1 fresh-web false alarms not more"] = _fresh_web_clause(cand, base)
+    c.update(_authentic_sets_clauses(cand, base))
+    cr, crb = cand.get("cm_rot"), base.get("cm_rot")
+    ok = cr is not None and crb is not None and (cr["n_forged"], cr["n_auth"]) == (crb["n_forged"], crb["n_auth"])
+    c["2 cm-rot authentic crops false alarms not more"] = (
+        ok and crb["n_auth"] > 0 and len(cr["alarms"]) <= len(crb["alarms"]),
+        "not measured" if not ok else f"{len(cr['alarms'])}/{cr['n_auth']} vs {len(crb['alarms'])}/{crb['n_auth']}")
+    c.update(_detection_not_worse(cand, base))
     for cache in S13_FORGED_SETS:
         f, b = cand["forged"][cache], base["forged"][cache]
         c[f"3 {cache} forgeries called ≥ B"] = (f["n"] == b["n"] > 0 and len(f["called"]) >= len(b["called"]),
@@ -675,22 +693,9 @@ def decide_s16wf(base: dict, cand: dict) -> dict[str, tuple[bool, str]]:
     c["1 set 9 (131 real) called manipulated ≤ B's and ≤ 3"] = (
         ok and len(f9["alarms"]) <= len(b9["alarms"]) and len(f9["alarms"]) <= S16WF_SET9_MAX,
         "not measured whole" if not ok else f"{len(f9['alarms'])}/{f9['n']} vs {len(b9['alarms'])}/{b9['n']}")
-    fw, fb = cand["false_alarms"]["fresh-web"], base["false_alarms"]["fresh-web"]
-    c["2 fresh-web false alarms not more"] = (fw["n"] == fb["n"] == 194 and len(fw["alarms"]) <= len(fb["alarms"]),
-                                             f"{len(fw['alarms'])}/{fw['n']} vs {len(fb['alarms'])}/{fb['n']}")
-    for cache in S13_FALSE_ALARM_SETS:
-        c[f"2 {cache} false alarms not more"] = _false_alarm_clause(
-            cand["false_alarms"][cache], base["false_alarms"][cache], cache in S13_RATE_SETS)
-    h, hb = cand["heldout"], base["heldout"]
-    whole = (h["n_forged"], h["n_auth"]) == (hb["n_forged"], hb["n_auth"]) == HELDOUT_N
-    c["3 held-out called ≥ B"] = (whole and h["called"] >= hb["called"],
-                                 f"{h['called']} vs {hb['called']}; n {h['n_forged']}/{h['n_auth']}")
-    c["3 held-out AUC ≥ B − 0.005"] = (whole and h["auc"][0] >= hb["auc"][0] - S14_SLACK["heldout_auc"],
-                                      f"{h['auc'][0]:.4f} vs {hb['auc'][0]:.4f}")
-    fs, fsb = cand["fullsize"], base["fullsize"]
-    whole = (fs["n_forged"], fs["n_auth"]) == (fsb["n_forged"], fsb["n_auth"]) == FULLSIZE_N
-    c["3 full-size called ≥ B"] = (whole and fs["called"] >= fsb["called"],
-                                  f"{fs['called']} vs {fsb['called']}; n {fs['n_forged']}/{fs['n_auth']}")
+    c["2 fresh-web false alarms not more"] = _fresh_web_clause(cand, base)
+    c.update(_authentic_sets_clauses(cand, base))
+    c.update(_detection_not_worse(cand, base))
     for cache in S13_FORGED_SETS:
         f, b = cand["forged"][cache], base["forged"][cache]
         c[f"3 {cache} forgeries called ≥ B − 1"] = (
