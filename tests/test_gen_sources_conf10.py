@@ -5,12 +5,7 @@ from __future__ import annotations
 
 from forgelens.training import gen_sources_conf as conf
 from forgelens.training import generation_data as gd
-
-
-def _kept(src: gd.Source, path: str) -> tuple[str, str] | None:
-    """(label, family) that ``src`` gives ``path`` (None when no rule keeps it), as ``list_source`` decides."""
-    rule = gd.rule_for(src, path)
-    return None if rule is None else (rule[1], rule[2])
+from tests._gen_source_helpers import kept as _kept
 
 
 def _src10(repo: str) -> gd.Source:

@@ -9,6 +9,7 @@ import numpy as np
 
 from forgelens.training import gen_sources_conf as conf
 from forgelens.training import generation_data as gd
+from tests._gen_source_helpers import kept as _kept
 from tests._study_helpers import import_study
 
 STUDIES = Path(__file__).resolve().parents[1] / "benchmarks" / "studies"
@@ -16,12 +17,6 @@ STUDIES = Path(__file__).resolve().parents[1] / "benchmarks" / "studies"
 
 def _study():
     return import_study("generation_confirm_s15c6")
-
-
-def _kept(src: gd.Source, path: str) -> tuple[str, str] | None:
-    """(label, family) that ``src`` gives ``path`` (None when no rule keeps it), as ``list_source`` decides."""
-    rule = gd.rule_for(src, path)
-    return None if rule is None else (rule[1], rule[2])
 
 
 def _src6(repo: str) -> gd.Source:

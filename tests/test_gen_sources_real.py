@@ -3,8 +3,6 @@ the rules and the per-picture split run on a made-up bare mirror."""
 
 from __future__ import annotations
 
-import re
-
 import cv2
 import pytest
 from PIL import Image
@@ -16,9 +14,8 @@ from tests.test_generation_data import bare_mirror, picture, png, rec
 
 def _kept(src: gd.Source, path: str) -> str | None:
     """The style key ``src`` gives ``path`` (None when no rule keeps it), as ``list_source`` decides."""
-    if not gd.IMAGE_RE.search(path) or re.search(src.exclude, path):
-        return None
-    return next((fam for pattern, _, fam, _ in src.rules if re.search(pattern, path)), None)
+    rule = gd.rule_for(src, path)
+    return None if rule is None else rule[2]
 
 
 def _source(repo: str) -> gd.Source:

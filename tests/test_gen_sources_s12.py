@@ -8,13 +8,8 @@ from PIL import Image
 
 from forgelens.training import gen_sources_s12 as s12
 from forgelens.training import generation_data as gd
+from tests._gen_source_helpers import kept as _kept
 from tests.test_generation_data import bare_mirror, picture, png, rec
-
-
-def _kept(src: gd.Source, path: str) -> tuple[str, str] | None:
-    """(label, family) that ``src`` gives ``path`` (None when no rule keeps it), as ``list_source`` decides."""
-    rule = gd.rule_for(src, path)
-    return None if rule is None else (rule[1], rule[2])
 
 
 def _source(repo: str) -> gd.Source:

@@ -4,7 +4,6 @@ deduplication run on made-up bare mirrors."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
@@ -24,8 +23,7 @@ STUDIES = Path(__file__).resolve().parents[1] / "benchmarks" / "studies"
 
 def _kept(src: gd.Source, path: str) -> bool:
     """Whether ``src`` keeps ``path``, as ``list_source`` decides."""
-    return bool(gd.IMAGE_RE.search(path) and not re.search(src.exclude, path)
-                and any(re.search(p, path) for p, *_ in src.rules))
+    return gd.rule_for(src, path) is not None
 
 
 def _source(repo: str) -> gd.Source:

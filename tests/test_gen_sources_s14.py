@@ -3,8 +3,6 @@ No network: the rules and the deduplication run on made-up bare mirrors."""
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from forgelens.training import gen_sources_conf as conf
@@ -16,8 +14,7 @@ from tests.test_gen_sources_s13 import bad_portfolio_sources, run_portfolio_main
 
 def _kept(src: gd.Source, path: str) -> bool:
     """Whether ``src`` keeps ``path``, as ``list_source`` decides."""
-    return bool(gd.IMAGE_RE.search(path) and not re.search(src.exclude, path)
-                and any(re.search(p, path) for p, *_ in src.rules))
+    return gd.rule_for(src, path) is not None
 
 
 def _source(repo: str) -> gd.Source:
