@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 from PIL import Image
@@ -238,18 +239,23 @@ def test_ps_threshold_reads_the_pooled_rate_with_a_five_percent_cap_per_source()
     assert fit.pooled_share_threshold(np.r_[p, np.nan], np.append(source, "a")) == ps
 
 
+def _combiner_table(source: np.ndarray, rng: np.random.Generator, n_gen: int = 100) -> SimpleNamespace:
+    """The least of ``fit_generation.Table`` that ``fit_combiner`` reads: the real pictures of ``source`` then
+    ``n_gen`` generated ones (family "gen"), none gated, gen_trace drawn from ``rng``."""
+    n_real = len(source)
+    return SimpleNamespace(y=np.r_[np.zeros(n_real, int), np.ones(n_gen, int)],
+                           family=np.r_[source, ["gen"] * n_gen].astype(object),
+                           gated=np.zeros(n_real + n_gen, bool),
+                           gen_trace=np.r_[rng.uniform(0.1, 0.6, n_real), rng.uniform(0.4, 0.9, n_gen)])
+
+
 def test_ps_option_is_off_by_default_and_not_with_the_session_9_pool(tmp_path):
     fit = _fit_module("fit_generation")
     rng = np.random.default_rng(15)
     p = np.r_[rng.uniform(0.05, 0.5, 96), [0.95, 0.94, 0.93, 0.92], rng.uniform(0.05, 0.5, 100)]
     source = np.array(["a"] * 100 + ["b"] * 100)
 
-    class T:  # the least of fit_generation.Table that fit_combiner reads
-        y = np.r_[np.zeros(200, int), np.ones(100, int)]
-        family = np.r_[source, ["gen"] * 100].astype(object)
-        gated = np.zeros(300, bool)
-        gen_trace = np.r_[rng.uniform(0.1, 0.6, 200), rng.uniform(0.4, 0.9, 100)]
-
+    T = _combiner_table(source, rng)
     tr = np.ones(300, bool)
     p_clip = np.r_[p, rng.uniform(0.6, 0.99, 100)]
     today = fit.fit_combiner(T, tr, p_clip)
@@ -285,12 +291,7 @@ def test_ps_cap_option_defaults_to_five_percent_and_a_three_percent_cap_never_lo
         rates = fit.threshold_rates(q, src, hi, fit.PS_POOL_BELOW)
         assert all(k <= 0.03 * n for s, (k, n) in rates.items())  # (a) and every source ≤ 3 %
 
-    class T:  # the least of fit_generation.Table that fit_combiner reads
-        y = np.r_[np.zeros(400, int), np.ones(100, int)]
-        family = np.r_[source, ["gen"] * 100].astype(object)
-        gated = np.zeros(500, bool)
-        gen_trace = np.r_[rng.uniform(0.1, 0.6, 400), rng.uniform(0.4, 0.9, 100)]
-
+    T = _combiner_table(source, rng)
     tr = np.ones(500, bool)
     p_clip = np.r_[p, rng.uniform(0.6, 0.99, 100)]
     ps = fit.fit_combiner(T, tr, p_clip, ps=True)
