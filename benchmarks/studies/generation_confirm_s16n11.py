@@ -88,21 +88,33 @@ def clause_c9(n_gen: int, n_real: int, called: dict[str, int], fa: dict[str, int
                             more=MORE, max_rate=MAX_FA_RATE, real_optional=True)
 
 
-def main(argv: list[str] | None = None, folders: dict[int, Path] = SEALED9) -> int:
+def judge_sealed_set(argv: list[str] | None, folders: dict[int, Path], k: int, data: Path, models: tuple[str, str],
+                     title: str, clause, clause_title: str, tag: str) -> int:
+    """Score one sealed set and read its clause: the seal first (``check_sealed``: the closed list's sha256 against
+    the values recorded at its close), then ``score_fresh_sets`` on ``data`` (the ``proc`` view, gate on), the set's
+    masks from the closed list (``set_masks``), the report by family / repository / file, and ``clause`` (C9, C10)
+    once both ``models`` (reference, candidate) were scored."""
     sealed = check_sealed(folders)
-    sha, ids = sealed[9]
-    tsv = folders[9] / "set9-final.tsv"
-    print(f"set 9: {tsv} sha256 {sha} = the value recorded at its close; {len(ids)} ids")
+    sha, ids = sealed[k]
+    tsv = folders[k] / f"set{k}-final.tsv"
+    print(f"set {k}: {tsv} sha256 {sha} = the value recorded at its close; {len(ids)} ids")
     labels = list_labels(tsv)
-    t, scored, _ = score_fresh_sets(argv, DATA9, "clause C9 needs N3x and N11 (others beside only after the decision)")
-    gen, real = set_masks(t, labels)
+    ref, cand = models
+    t, scored, _ = score_fresh_sets(argv, data, f"clause {tag} needs {ref} and {cand} (others beside only after the "
+                                                "decision)")
+    gen, real = set_masks(t, labels, k)
     n_gen, n_real = int(gen.sum()), int(real.sum())
-    print(f"set 9: {n_gen} generated, {n_real} real (= the closed list's ids)")
-    called, fa, _ = report(t, scored, gen, real, "Ninth fresh set (session 16, s16conf9; proc view; clause C9)")
-    if {"N3x", "N11"} <= set(scored):
-        print_clauses(clause_c9(n_gen, n_real, called, fa), "Clause C9 of the lead's rule (08:25 UTC), N11 against N3x:",
-                      "C9")
+    print(f"set {k}: {n_gen} generated, {n_real} real (= the closed list's ids)")
+    called, fa, _ = report(t, scored, gen, real, title)
+    if set(models) <= set(scored):
+        print_clauses(clause(n_gen, n_real, called, fa), clause_title, tag)
     return 0
+
+
+def main(argv: list[str] | None = None, folders: dict[int, Path] = SEALED9) -> int:
+    return judge_sealed_set(argv, folders, 9, DATA9, ("N3x", "N11"),
+                            "Ninth fresh set (session 16, s16conf9; proc view; clause C9)", clause_c9,
+                            "Clause C9 of the lead's rule (08:25 UTC), N11 against N3x:", "C9")
 
 
 if __name__ == "__main__":

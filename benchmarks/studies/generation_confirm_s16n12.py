@@ -54,10 +54,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import generation_rule_s15 as gr  # noqa: E402
 import numpy as np  # noqa: E402
-from generation_confirm_s13 import report  # noqa: E402
-from generation_confirm_s14c3 import print_clauses, score_fresh_sets  # noqa: E402
-from generation_confirm_s16 import calls_and_alarms, check_sealed  # noqa: E402
-from generation_confirm_s16n11 import list_labels  # noqa: E402
+from generation_confirm_s16 import calls_and_alarms  # noqa: E402
+from generation_confirm_s16n11 import judge_sealed_set  # noqa: E402
 from generation_confirm_s16n11 import set_masks as _set_masks  # noqa: E402
 
 #: the closed list and where its sha256 was recorded at the close (session 16, s16conf10)
@@ -146,20 +144,9 @@ def clause_c10(n_gen: int, n_real: int, called: dict[str, int], fa: dict[str, in
 
 
 def main(argv: list[str] | None = None, folders: dict[int, Path] = SEALED10) -> int:
-    sealed = check_sealed(folders)
-    sha, ids = sealed[10]
-    tsv = folders[10] / "set10-final.tsv"
-    print(f"set 10: {tsv} sha256 {sha} = the value recorded at its close; {len(ids)} ids")
-    labels = list_labels(tsv)
-    t, scored, _ = score_fresh_sets(argv, DATA10, "clause C10 needs N11 and N12 (others beside only after the decision)")
-    gen, real = set_masks(t, labels)
-    n_gen, n_real = int(gen.sum()), int(real.sum())
-    print(f"set 10: {n_gen} generated, {n_real} real (= the closed list's ids)")
-    called, fa, _ = report(t, scored, gen, real, "Tenth fresh set (session 16, s16conf10; proc view; clause C10)")
-    if {"N11", "N12"} <= set(scored):
-        print_clauses(clause_c10(n_gen, n_real, called, fa),
-                      "Clause C10 of the lead's rule (09:35 UTC), N12 against N11:", "C10")
-    return 0
+    return judge_sealed_set(argv, folders, 10, DATA10, ("N11", "N12"),
+                            "Tenth fresh set (session 16, s16conf10; proc view; clause C10)", clause_c10,
+                            "Clause C10 of the lead's rule (09:35 UTC), N12 against N11:", "C10")
 
 
 if __name__ == "__main__":
