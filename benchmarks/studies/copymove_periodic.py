@@ -244,6 +244,36 @@ def fires(caches: list[Path]) -> list[str]:
     return out
 
 
+def decision_text(base: dict, cand: dict, clauses: dict[str, tuple[bool, str]], name: str, extra: str = "") -> str:
+    """The ``decide`` report of a copy-move condition against B: the session-13 tables, clause 1's sets, ``extra``
+    lines, each clause's verdict and every picture that changed (CMP; CMP2 adds its seventh set's labels)."""
+    from benchmarks.studies.detection_ship_rule import changes_s13, table_s13
+
+    ok = all(v for v, _ in clauses.values())
+    return (table_s13({"B": base, name: cand}) + "\n\nclause 1 sets: " + ", ".join(
+        f"{k} B {len(base['conf'][k]['alarms'])}/{base['conf'][k]['n']} {name} {len(cand['conf'][k]['alarms'])}/"
+        f"{cand['conf'][k]['n']}" for k in base["conf"])
+        + extra
+        + f"\n\n{name}: {'PASSES' if ok else 'FAILS'} clauses 1–3 (clause 4: the test suite)\n"
+        + "\n".join(f"  - {k}: {'pass' if v else 'FAIL'} ({why})" for k, (v, why) in clauses.items())
+        + f"\n\nWhat changed, {name} vs B:\n" + "\n".join(changes_s13(base, cand)) + "\n")
+
+
+def write_decision(text: str, md: Path | None) -> None:
+    """Print the ``decide`` report and, with ``--md``, write it there too."""
+    print(text)
+    if md:
+        md.write_text(text)
+
+
+def write_rings(out: Path, sets: list[str], measure) -> None:
+    """The ``rings`` command: ``measure`` (CMP's or CMP2's ``rings``) over the CACHE_DIR=DATA_DIR ``sets``, to ``out``."""
+    pairs = [(Path(x.split("=", 1)[0]), Path(x.split("=", 1)[1])) for x in sets]
+    res = measure(pairs)
+    out.write_text(json.dumps(res, indent=1))
+    print(f"wrote {out}: {len(res['rings'])} analyses measured, {len(res['missing'])} missing")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -262,26 +292,10 @@ def main(argv: list[str] | None = None) -> None:
         inject(a.rings)
         print("\n".join(fires(a.caches)))
     if a.cmd == "decide":
-        from benchmarks.studies.detection_ship_rule import changes_s13, table_s13
-
         base, cand = json.loads(a.base.read_text()), json.loads(a.cand.read_text())
-        c = decide_s15(base, cand)
-        ok = all(v for v, _ in c.values())
-        text = (table_s13({"B": base, "CMP": cand}) + "\n\nclause 1 sets: " + ", ".join(
-            f"{k} B {len(base['conf'][k]['alarms'])}/{base['conf'][k]['n']} CMP {len(cand['conf'][k]['alarms'])}/"
-            f"{cand['conf'][k]['n']}" for k in base["conf"])
-            + f"\n\nCMP: {'PASSES' if ok else 'FAILS'} clauses 1–3 (clause 4: the test suite)\n"
-            + "\n".join(f"  - {k}: {'pass' if v else 'FAIL'} ({why})" for k, (v, why) in c.items())
-            + "\n\nWhat changed, CMP vs B:\n" + "\n".join(changes_s13(base, cand)) + "\n")
-        print(text)
-        if a.md:
-            a.md.write_text(text)
+        write_decision(decision_text(base, cand, decide_s15(base, cand), "CMP"), a.md)
     if a.cmd == "rings":
-        pairs = [(Path(x.split("=", 1)[0]), Path(x.split("=", 1)[1])) for x in a.sets]
-        res = rings(pairs)
-        a.out.write_text(json.dumps(res, indent=1))
-        print(f"wrote {a.out}: {len(res['rings'])} analyses measured, {len(res['missing'])} missing")
-
+        write_rings(a.out, a.sets, rings)
 
 if __name__ == "__main__":
     main()

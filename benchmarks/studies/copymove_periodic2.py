@@ -303,28 +303,12 @@ def main(argv: list[str] | None = None) -> None:
     if a.cmd == "compare":
         print("\n".join(compare(json.loads(a.base.read_text()), json.loads(a.cand.read_text()))))
     if a.cmd == "decide":
-        from benchmarks.studies.detection_ship_rule import changes_s13, table_s13
-
         base, cand = json.loads(a.base.read_text()), json.loads(a.cand.read_text())
-        c = decide_s16(base, cand)
-        ok = all(v for v, _ in c.values())
         lab = {n: r.get("conf", {}).get("fresh-conf7", {}).get("labels") for n, r in (("B", base), ("CMP2", cand))}
-        text = (table_s13({"B": base, "CMP2": cand}) + "\n\nclause 1 sets: " + ", ".join(
-            f"{k} B {len(base['conf'][k]['alarms'])}/{base['conf'][k]['n']} CMP2 {len(cand['conf'][k]['alarms'])}/"
-            f"{cand['conf'][k]['n']}" for k in base["conf"])
-            + f"\n\nfresh-conf7 labels (generated counted with inconclusive): {lab}"
-            + f"\n\nCMP2: {'PASSES' if ok else 'FAILS'} clauses 1–3 (clause 4: the test suite)\n"
-            + "\n".join(f"  - {k}: {'pass' if v else 'FAIL'} ({why})" for k, (v, why) in c.items())
-            + "\n\nWhat changed, CMP2 vs B:\n" + "\n".join(changes_s13(base, cand)) + "\n")
-        print(text)
-        if a.md:
-            a.md.write_text(text)
+        cmp.write_decision(cmp.decision_text(base, cand, decide_s16(base, cand), "CMP2",
+                                             f"\n\nfresh-conf7 labels (generated counted with inconclusive): {lab}"), a.md)
     if a.cmd == "rings":
-        pairs = [(Path(x.split("=", 1)[0]), Path(x.split("=", 1)[1])) for x in a.sets]
-        res = rings(pairs)
-        a.out.write_text(json.dumps(res, indent=1))
-        print(f"wrote {a.out}: {len(res['rings'])} analyses measured, {len(res['missing'])} missing")
-
+        cmp.write_rings(a.out, a.sets, rings)
 
 if __name__ == "__main__":
     main()
