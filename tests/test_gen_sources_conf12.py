@@ -50,6 +50,16 @@ def test_twelfth_set_generated_rules_keep_each_stated_model_photographic_picture
         assert _kept(at, f"resources/samples/{name}.png") == ("generated", fam), name
     for out in ("resources/samples/imagen4-ultra-text.png", "resources/samples/nano-banana-2-figurine.png"):
         assert _kept(at, out) is None, out
+    kc = _src12("kokcheng/genAI-prompt")
+    for name in ("sample1.png", "sample3.png", "bag-bg.png", "bag-green.png", "bag-person.png", "bottle.png",
+                 "bottle2.png", "chick.png", "figurine.png", "gundam3.png", "figurine2.jpg", "dragon.jpg", "gundam.jpg",
+                 "gundam3.jpg"):
+        assert _kept(kc, f"images/{name}") == ("generated", "nano-banana"), name
+    for out in ("celebrity.jpg", "superhero.jpg",  # real people's likenesses
+                "disney.jpg", "simpson.jpg", "doraemon.png",  # cartoon-character group pictures
+                "comic.png", "faces.jpg", "sample1-parts.png", "sample1-sticker.png", "telegram-sticker.png",
+                "gundam2.jpg", "gundam4.png", "bag.png", "sample2.png"):
+        assert _kept(kc, f"images/{out}") is None, out
 
 
 def test_twelfth_set_real_rules_keep_the_photographers_photos_and_nothing_else():

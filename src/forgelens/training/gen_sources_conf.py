@@ -108,6 +108,14 @@ per-model samples (Boogu-Image, ERNIE-Image, FLUX.2 [klein] 9B, Nucleus-Image, Q
 Real: three photographers' sites (street and film photographs, macro and night photographs, an outdoor festival's event
 photographs). At most 20 generated and 40 real pictures from one repository.
 
+TWELFTH SET (session 17; ``CONF12_GENERATED`` + ``CONF12_REAL``, real key ``fresh-conf12``, tag ``s17conf12``): sealed
+(built, closed and cached; no model scores it in session 17). The same checks, processing and dedupe, from repositories
+no source list reads — the first eleven sets included (``set_overlaps("conf12")``). Generated: a blog's Nano Banana and
+Nano Banana Pro posts, the notebooks of a Gemini image package (Nano Banana, Nano Banana Pro), a vendor blog's captioned
+samples (Imagen 4 Ultra, Nano Banana 2, Seedream 5.0 Lite, Z-Image Turbo) and a prompt collection's Gemini-app pictures
+(Nano Banana). Real: three photographers' sites (Beijing city, architecture, nature and film photographs; a portrait
+studio's headshots; a portrait photographer's sessions). At most 20 generated and 40 real pictures from one repository.
+
 Usage::
 
     python -m forgelens.training.gen_sources_conf --mirrors /work/.mirror --shared ../shared --out /work/gen-data-s12conf
@@ -127,6 +135,8 @@ Usage::
         --out /work/gen-data-s16conf10
     python -m forgelens.training.gen_sources_conf --set conf11 --mirrors /work/.mirror --shared ../shared \
         --out /work/gen-data-s16conf11
+    python -m forgelens.training.gen_sources_conf --set conf12 --mirrors /work/.mirror --shared ../shared \
+        --out /work/gen-data-s17conf12
 """
 
 from __future__ import annotations
@@ -1109,6 +1119,15 @@ _GEMIMG = r"^docs/notebooks/gens/"
 #: neon sign (Imagen 4 Ultra) and the boxed toy figurine with its printed label (Nano Banana 2).
 _ATLAS = r"^resources/samples/"
 
+#: kokcheng's prompt samples: Gemini-app pictures committed 2025-09-13 / 2025-09-19 (the Nano Banana months; the prompts
+#: say "using the nano-banana model"; each carries the Gemini app's small sparkle mark in a corner). Kept: the two
+#: generated portraits the page calls "AI generated" reference images, the handbag and the handbag edits, the two
+#: ship-in-a-bottle portraits, the giant chick, the two figurine desks, the dragon and the three mecha pictures. Left out:
+#: the pictures with real celebrities' or film actors' likenesses, the cartoon-character group selfies, the comic page, the
+#: expression grid, the sticker sheet, a screenshot, a 512-pixel copy (``gundam2.jpg``) and a duplicate (``gundam4.png``
+#: is ``gundam3.png``); ``bag.png`` and ``sample2.png`` are not pictures in the snapshot.
+_KOK = r"^images/"
+
 CONF12_GENERATED: tuple[Source, ...] = (
     Source("minimaxir/minimaxir.github.io", "df99bc3d06937b1c3fd619a1a84d359eb92502a7",
            "MIT (LICENSE, (c) 2023-2026 Max Woolf); the posts name the model of every figure",
@@ -1128,6 +1147,12 @@ CONF12_GENERATED: tuple[Source, ...] = (
                ("imagen4-ultra-nature", "imagen-4-ultra"), ("nano-banana-2-landscape", "nano-banana-2"),
                ("seedream-(product-photo|lifestyle)", "seedream-5-lite"),
                ("z-image-turbo-(cityscape|portrait)", "z-image-turbo"))),
+           cap_per_family=CAP4_GEN_PER_REPO),
+    Source("kokcheng/genAI-prompt", "1e666f21e726e538e14c588b23581e10af83a165",
+           "none stated; the pages say the pictures were made in the Gemini app with the nano-banana model",
+           ((_KOK + r"(sample1|sample3|bag-bg|bag-green|bag-person|bottle|bottle2|chick|figurine|gundam3)\.png$", G,
+             "nano-banana", "mixed"),
+            (_KOK + r"(figurine2|dragon|gundam|gundam3)\.jpg$", G, "nano-banana", "mixed")),
            cap_per_family=CAP4_GEN_PER_REPO),
 )
 
