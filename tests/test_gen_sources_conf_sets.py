@@ -1,4 +1,4 @@
-"""The per-set checks shared by the uniform confirmation sets 5-11 (training.gen_sources_conf ``CONF_SETS``,
+"""The per-set checks shared by the uniform confirmation sets 5-12 (training.gen_sources_conf ``CONF_SETS``,
 ``check_set_sources`` / ``set_overlaps``), one parametrised module instead of a copy per set (session 16, s16fold). Each
 set's path-rule tests (which files a rule keeps / drops) stay in its own module. No network, no data, no model."""
 
@@ -38,6 +38,7 @@ CASES = (
     Case(9, "s16conf9", "comfyanonymous/ComfyUI_examples", "main", "midjourney-7", "CONF8", "CONF7"),
     Case(10, "s16conf10", "comfyanonymous/ComfyUI_examples", "main", "recraft-v3", "CONF9", "CONF9"),
     Case(11, "s16conf11", "d3x-at/sd-parsers", "main", "midjourney", "CONF10", "CONF10"),
+    Case(12, "s17conf12", "c2pa-org/public-testfiles", "main", "gpt-image-2", "CONF11", "CONF11"),
 )
 
 

@@ -108,6 +108,14 @@ per-model samples (Boogu-Image, ERNIE-Image, FLUX.2 [klein] 9B, Nucleus-Image, Q
 Real: three photographers' sites (street and film photographs, macro and night photographs, an outdoor festival's event
 photographs). At most 20 generated and 40 real pictures from one repository.
 
+TWELFTH SET (session 17; ``CONF12_GENERATED`` + ``CONF12_REAL``, real key ``fresh-conf12``, tag ``s17conf12``): sealed
+(built, closed and cached; no model scores it in session 17). The same checks, processing and dedupe, from repositories
+no source list reads — the first eleven sets included (``set_overlaps("conf12")``). Generated: a blog's Nano Banana and
+Nano Banana Pro posts, the notebooks of a Gemini image package (Nano Banana, Nano Banana Pro), a vendor blog's captioned
+samples (Imagen 4 Ultra, Nano Banana 2, Seedream 5.0 Lite, Z-Image Turbo) and a prompt collection's Gemini-app pictures
+(Nano Banana). Real: three photographers' sites (Beijing city, architecture, nature and film photographs; a portrait
+studio's headshots; a portrait photographer's sessions). At most 20 generated and 40 real pictures from one repository.
+
 Usage::
 
     python -m forgelens.training.gen_sources_conf --mirrors /work/.mirror --shared ../shared --out /work/gen-data-s12conf
@@ -127,6 +135,8 @@ Usage::
         --out /work/gen-data-s16conf10
     python -m forgelens.training.gen_sources_conf --set conf11 --mirrors /work/.mirror --shared ../shared \
         --out /work/gen-data-s16conf11
+    python -m forgelens.training.gen_sources_conf --set conf12 --mirrors /work/.mirror --shared ../shared \
+        --out /work/gen-data-s17conf12
 """
 
 from __future__ import annotations
@@ -1075,6 +1085,103 @@ CONF11_REAL: tuple[Source, ...] = (
 
 
 
+# --- Session 17, confirmation 12: a twelfth fresh confirmation set (``CONF12_*``), SEALED: built, closed and cached in
+# session 17, scored by no model in it. Built the same way, from repositories that no source list of the project (the first
+# eleven confirmation sets included) reads; every picture to ``val``; at most ``CAP4_GEN_PER_REPO`` generated and
+# ``CAP_PER_REPO`` real pictures from one repository (the brief, fixed before any count).
+
+#: Source key of the twelfth set's fresh real photographs (not a key any fit reads).
+FAMILY_REAL12 = "fresh-conf12"
+TAG12 = "s17conf12"
+#: Generated families the twelfth set may hold: each picture's model is stated by its source (see ``CONF12_GENERATED``).
+CONF12_GEN_FAMILIES = frozenset({"nano-banana", "nano-banana-pro", "nano-banana-2", "imagen-4-ultra", "seedream-5-lite",
+                                 "z-image-turbo"})
+
+#: minimaxir's blog: the Nano Banana post (2025-11-13) and the Nano Banana Pro post (2025-12-22); the text names the model
+#: of every figure (the Nano Banana figures are named by their Gemini API response id). Kept: the photographic
+#: text-to-image figures — Nano Banana: the purple-and-green kitten, the skull pancake, the three cats on a bed, the
+#: Vanity-Fair-style paladin / pirate / barista; Nano Banana Pro: the same three cats and the post's cover (a skull
+#: pancake, captioned "A typical Nano Banana Pro generation"). Left out: the edits (the five-edit skull pancake, Sonic with
+#: Obama from input photos, the Ghibli and mirror selfies, the dating-app photos), side-by-side comparisons, the fridge-
+#: magnet and code lettering, infographics, grids, screenshots, the cartoon-character pictures, the "illustration" version of
+#: the paladin and the ChatGPT comparison pictures.
+_MMX = r"^content/post/2025-1[12]-\d\d-nano-banana-(prompts|pro)/"
+#: minimaxir's gemimg package: ``docs/notebooks/gens`` holds each notebook's generations, and each notebook names its model
+#: (``aspect_ratios``, ``store_prompt_metadata``: gemini-2.5-flash-image; ``character_json``: gemini-2.5-flash-image-preview;
+#: ``system_prompt``: gemini-3-pro-image-preview). Kept: the three cats in three aspect ratios, the peanut-butter sandwich
+#: triangle, the hacker character (Nano Banana), the two skull pancakes with and without a system prompt (Nano Banana Pro).
+#: Left out: the pictures the blog post already holds, edits (pose control, a person put into a picture), grids, lettering,
+#: screenshots and the cartoon characters.
+_GEMIMG = r"^docs/notebooks/gens/"
+#: Atlas Cloud's blog content (articles + ``resources/samples``): every sample picture is captioned with its model in the
+#: articles ("generated with <model> on Atlas Cloud"). Kept: Imagen 4 Ultra's coral reef, Nano Banana 2's Japanese garden,
+#: Seedream v5.0 Lite's watch and coffee-shop pictures, Z-Image Turbo's cityscape and portrait. Left out: the lettered
+#: neon sign (Imagen 4 Ultra) and the boxed toy figurine with its printed label (Nano Banana 2).
+_ATLAS = r"^resources/samples/"
+
+#: kokcheng's prompt samples: Gemini-app pictures committed 2025-09-13 / 2025-09-19 (the Nano Banana months; the prompts
+#: say "using the nano-banana model"; each carries the Gemini app's small sparkle mark in a corner). Kept: the two
+#: generated portraits the page calls "AI generated" reference images, the handbag and the handbag edits, the two
+#: ship-in-a-bottle portraits, the giant chick, the two figurine desks, the dragon and the three mecha pictures. Left out:
+#: the pictures with real celebrities' or film actors' likenesses, the cartoon-character group selfies, the comic page, the
+#: expression grid, the sticker sheet, a screenshot, a 512-pixel copy (``gundam2.jpg``) and a duplicate (``gundam4.png``
+#: is ``gundam3.png``); ``bag.png`` and ``sample2.png`` are not pictures in the snapshot.
+_KOK = r"^images/"
+
+CONF12_GENERATED: tuple[Source, ...] = (
+    Source("minimaxir/minimaxir.github.io", "df99bc3d06937b1c3fd619a1a84d359eb92502a7",
+           "MIT (LICENSE, (c) 2023-2026 Max Woolf); the posts name the model of every figure",
+           ((_MMX + r"(JP28aM2cFOODqtsPi7_J8A0@0\.5x|7fm8aJD0Lp6ymtkPpqvn0QU|s57haPv7FsOumtkP1e_mqQM"
+                    r"|xqYFabqsK-fVz7IP6efLiAI)\.webp$", G, "nano-banana", "mixed"),
+            (_MMX + r"(cats_nbp|featured)\.webp$", G, "nano-banana-pro", "mixed")),
+           cap_per_family=CAP4_GEN_PER_REPO),
+    Source("minimaxir/gemimg", "fb24ed05b8900ce7f1e00d92b8a220d2f82aaee7",
+           "MIT (LICENSE; pyproject); each notebook names the model of its generations",
+           ((_GEMIMG + r"(NJ_haJ-sFIbQz7IPjvuZmQ4|_57haM2kFaSHz7IP77Xk6A4|jp7haNbhEqSoqtsP5M6hqQ8"
+                       r"|sEQEaeiWGY3jqtsPnd6K8QM@0\.5x|U8e9aIO9EP7gz7IPpObKgAc@0\.5x)\.webp$", G, "nano-banana", "mixed"),
+            (_GEMIMG + r"(maYoacJQvofPsg_R--KwBg|zqUoabigLLyjqtsPs_vzwQs)\.webp$", G, "nano-banana-pro", "mixed")),
+           cap_per_family=CAP4_GEN_PER_REPO),
+    Source("Qualia-Li/atlascloud-blog", "b14334f8ecdfae789d7e13f461435a3d6473b5b5",
+           "none stated (a vendor's blog content); the articles caption every sample with its model",
+           tuple((_ATLAS + name + r"\.png$", G, fam, "mixed") for name, fam in (
+               ("imagen4-ultra-nature", "imagen-4-ultra"), ("nano-banana-2-landscape", "nano-banana-2"),
+               ("seedream-(product-photo|lifestyle)", "seedream-5-lite"),
+               ("z-image-turbo-(cityscape|portrait)", "z-image-turbo"))),
+           cap_per_family=CAP4_GEN_PER_REPO),
+    Source("kokcheng/genAI-prompt", "1e666f21e726e538e14c588b23581e10af83a165",
+           "none stated; the pages say the pictures were made in the Gemini app with the nano-banana model",
+           ((_KOK + r"(sample1|sample3|bag-bg|bag-green|bag-person|bottle|bottle2|chick|figurine|gundam3)\.png$", G,
+             "nano-banana", "mixed"),
+            (_KOK + r"(figurine2|dragon|gundam|gundam3)\.jpg$", G, "nano-banana", "mixed")),
+           cap_per_family=CAP4_GEN_PER_REPO),
+)
+
+_real12 = functools.partial(_real, family=FAMILY_REAL12)  # the twelfth set's real sources
+
+#: huizzzi's multi-exposure sequences (sun / moon rising in stacked steps), star-trail stacks and the two pictures with
+#: lettered star annotations: composites, left out by name.
+_HUIZZZI_COMPOSITES = r"/(beijing(03|09|10|11|17|24|26|31|33|36|38|40|41)|nature01)\.webp$"
+
+CONF12_REAL: tuple[Source, ...] = (
+    _real12("zhaoyihui78/huizzzi-photography-website", "65a31ff3bc4f2681d934966379d77fb6c36ca9c2",
+            "none stated (README: a personal photography portfolio — Beijing cityscapes, landscapes, architecture and "
+            "documentary film photos)",
+            r"^public/works/webp/photos/(beijing\d\d|architecture0\d|nature0\d|film/film\d\d)\.webp$", "stock",
+            exclude=_HUIZZZI_COMPOSITES),
+    _real12("kdelwell/photography-website-backup", "be19137fb45953a08740f4bef46c0343b93c50a1",
+            "none stated (a headshot photographer's studio site: single portraits, the about-me photos and a "
+            "behind-the-scenes photo)",
+            r"^public/images/(Gallery/(archive/)?[A-Za-z]+\.jpg|AboutMe/(Cycling|Family|Photog)\.jpg|groups/BTS\.jpg"
+            r"|StudioGo_images/(Carolyn-unretouched|Kurt_unretouched)\.jpg)$", "stock"),
+    _real12("d-la/chris-photo-portfolio", "d7fc5df54fd10506701d70e3826b15c28a6fc86e",
+            "none stated (README: a photography portfolio site for a friend; the photos' EXIF credit Christopher Dinh, "
+            "(c) 2017, Sony ILCE-7)",
+            r"^client/public/img/(people/[a-z]+/[a-z]+\d+\.jpe?g|home_img\.jpeg)$", "stock",
+            exclude=r"/(brian[156]|grace5|jon(1|10)|smoke[67])\.jpe?g$"),
+)
+
+
+
 class ConfSet(NamedTuple):
     """One confirmation set of the uniform kind (sets 5 onwards): its lists, found BY NAME in this module at call time
     (``<prefix>_GENERATED`` / ``<prefix>_REAL``: run as ``__main__`` this module is loaded twice, and a test may rebind a
@@ -1111,6 +1218,7 @@ CONF_SETS = {
     "conf9": ConfSet("CONF9", CONF9_GEN_FAMILIES, FAMILY_REAL9, TAG9),
     "conf10": ConfSet("CONF10", CONF10_GEN_FAMILIES, FAMILY_REAL10, TAG10),
     "conf11": ConfSet("CONF11", CONF11_GEN_FAMILIES, FAMILY_REAL11, TAG11),
+    "conf12": ConfSet("CONF12", CONF12_GEN_FAMILIES, FAMILY_REAL12, TAG12),
 }
 
 
@@ -1150,7 +1258,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="conf: session 12's set; conf2: session 13's second set; conf3: session 14's third set; "
                          "conf4: its fourth set; conf5: session 15's fifth set; conf6: its sixth set; conf7: its "
                          "seventh (sealed) set; conf8: its eighth (sealed) set; conf9: session 16's ninth (sealed) set; "
-                         "conf10: its tenth (sealed) set; conf11: its eleventh (sealed) set")
+                         "conf10: its tenth (sealed) set; conf11: its eleventh (sealed) set; conf12: session 17's "
+                         "twelfth (sealed) set")
     a = ap.parse_args(argv)
     check, overlap, sources, tag = SETS[a.set]
     check()
