@@ -208,3 +208,18 @@ def test_sealed_sets_are_judged_only_when_asked_and_whole():
     short = _res(called=77, auc_shift=0.2, sealed=0)
     short["fresh-conf11"] = short["fresh-conf11"][:-1]
     assert _failed(_res(sealed=0), short, sealed=True) == ["1 sets 10 + 11 false alarms ≤ B and ≤ 6"]
+
+
+def test_head_apply_from_the_json_equals_the_fitted_head(tmp_path, monkeypatch):
+    monkeypatch.setattr(lh, "FEATURE_SETS", {"decoder": ("dec",)})
+    monkeypatch.setattr(lh, "C_GRID", (1e-2,))
+    _feats(tmp_path, np.random.default_rng(2))
+    res = lh.head_fit(tmp_path, log=lambda *_: None)
+    (tmp_path / "H.json").write_text(json.dumps(lh.head_json(res)))
+    lh.head_apply(tmp_path, tmp_path / "H.json", ["synth-train-auth"], tmp_path / "z.json")
+    z = json.loads((tmp_path / "z.json").read_text())["synth-train-auth"]
+    rows = lh.load_feats(tmp_path, "synth-train-auth")
+    want = lh.head_logit(res, rows, out_of_fold=False)
+    assert [z[r["image"]] for r in rows] == pytest.approx(want, abs=1e-5)
+    with pytest.raises(SystemExit, match="needs out-of-fold logits"):
+        lh.head_apply(tmp_path, tmp_path / "H.json", ["synth-train"], tmp_path / "z.json")

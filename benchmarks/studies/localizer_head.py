@@ -446,11 +446,12 @@ def head_logits_table(root: Path, res: dict, sets: list[str]) -> dict[str, dict[
 
 
 def head_step(root: Path, out: Path) -> None:
-    """Fit H, write ``H.json`` (the head) and ``H-logits.json`` (every extracted picture's logit) under ``out``."""
+    """Fit H, write ``H.json`` (the head) and ``H-logits.json`` (every extracted picture's logit but the sealed sets',
+    ``head_apply`` scores those from ``H.json`` when the rule allows) under ``out``."""
     res = head_fit(root)
     out.mkdir(parents=True, exist_ok=True)
     (out / "H.json").write_text(json.dumps(head_json(res), indent=1) + "\n")
-    sets = sorted(p.name for p in (root / "feats").iterdir() if p.is_dir())
+    sets = sorted(p.name for p in (root / "feats").iterdir() if p.is_dir() and p.name not in LH_SEALED)
     table = head_logits_table(root, res, sets)
     (out / "H-logits.json").write_text(json.dumps(table, sort_keys=True) + "\n")
     print(f"H = {res['chosen']} (C {res['fits'][res['chosen']]['C']:g}, out-of-fold AUC "
@@ -460,13 +461,32 @@ def head_step(root: Path, out: Path) -> None:
     print("logits: " + ", ".join(f"{k} {len(v)}" for k, v in table.items()))
 
 
+def head_apply(root: Path, head: Path, sets: list[str], out: Path) -> None:
+    """H's logit from ``H.json`` alone (standardise, dot, intercept: H fitted on all its pictures) for the pictures of
+    ``sets`` (none of them a detection row) → ``out`` (set → {picture: logit})."""
+    h = json.loads(head.read_text())
+    if "coef" not in h:
+        raise SystemExit(f"{head}: {h.get('chosen')} has no exported coefficients")
+    table = {}
+    for name in sets:
+        if name in DETECTION_ROW_SETS:
+            raise SystemExit(f"{name}: a detection row set needs out-of-fold logits (the head step)")
+        rows = load_feats(root, name)
+        x = np.stack([np.concatenate([np.ravel(r[g]) for g in h["groups"]]) for r in rows]).astype(np.float64)
+        z = (x - np.array(h["mean"])) / np.array(h["scale"]) @ np.array(h["coef"]) + h["intercept"]
+        table[name] = {r["image"]: round(float(v), 6) for r, v in zip(rows, z, strict=True)}
+    out.write_text(json.dumps(table, sort_keys=True) + "\n")
+    print("logits: " + ", ".join(f"{k} {len(v)}" for k, v in table.items()))
+
+
 def lh_measure(specs: list[str], models: dict[str, Path | None], logits: Path, out: Path) -> dict:
     """Session 17: re-fuse cached analyses with each detection model, H's logit injected as the fact ``HEAD_FACT``.
 
     ``specs``: ``NAME=CACHE_DIR[=TRACES_JSONL]`` — every analysis of CACHE_DIR (errors left out), its clip_probe trace
     replaced by the corrected one from TRACES_JSONL when given (``verdict_n11.patch_meta``, as the lead's
     ``heldout_auc.py``); ``models``: name → detection model JSON (None: the package's ``fusion/detection.json``).
-    A picture without an H logit is counted (``missing_logit``) and left out of every model's rows. Writes and returns
+    A picture without an H logit is counted (``missing_logit``) and left out of every model's rows, unless the analysis
+    itself refused it (``not_applicable`` at extraction: kept, no logit). Writes and returns
     {model: {set: [[image, label, 1 − P(authentic), verdict label, manipulation score, host, H logit, kind, MP]]}}."""
     from benchmarks.accuracy.verdict_accuracy import refuse
     from benchmarks.studies.detection_ship_rule import _use
@@ -492,9 +512,12 @@ def lh_measure(specs: list[str], models: dict[str, Path | None], logits: Path, o
                 meta = patch_meta(meta, traces[p.name])
             z = table.get(name, {}).get(meta["image"])
             if z is None:
-                missing_logit += 1
-                continue
-            summ.facts[HEAD_FACT] = float(z)
+                if meta.get("verdict_at_extraction", {}).get("label") != "not_applicable":
+                    missing_logit += 1
+                    continue
+                z = float("nan")  # refused before any detector runs (under 128 px a side): not_applicable either way
+            else:
+                summ.facts[HEAD_FACT] = float(z)
             rows.append((summ, meta, z))
         res["_info"][name] = {"n": len(rows), "missing_trace": missing_trace, "missing_logit": missing_logit}
         for m, path in models.items():
@@ -917,9 +940,56 @@ def timing(paths: list[Path]) -> str:
             f"pooling {t_feat / mp:.2f} s/MP; the shipped localizer alone {t_plain / mp:.2f} s/MP on the same pictures.")
 
 
+def speed_one(mode: str, paths: list[Path], head: Path | None) -> dict:
+    """One process, one mode: ``plain`` = the shipped localizer as the detector runs it (working scale, tiles);
+    ``head`` = the same pictures through the graph with H's extra outputs, per-tile pooling and H's logit."""
+    import resource
+
+    from forgelens.detectors.learned_localizer import LearnedLocalizerConfig
+    from forgelens.evidence import load
+    from forgelens.learned import localizer
+
+    h = json.loads(head.read_text()) if head else None
+    net = FeatureLocalizer(threads=1) if mode == "head" else localizer.load(threads=1)
+    cfg = LearnedLocalizerConfig()
+    secs = mp = 0.0
+    for p in paths:
+        rgb = np.asarray(load(str(p)).pixels)
+        t = time.perf_counter()
+        if mode == "head":
+            f = net.features(rgb)
+            if h and "coef" in h:
+                x = np.concatenate([np.ravel(f[g]) for g in h["groups"]])
+                float((x - np.array(h["mean"])) / np.array(h["scale"]) @ np.array(h["coef"]) + h["intercept"])
+        else:
+            k = localizer.working_factor(rgb.shape[:2], cfg.max_pixels, cfg.resize_above)
+            localizer.localize(net, localizer.downscale(rgb, k) if k > 1 else rgb, cfg.tile, cfg.overlap, cfg.even_tiles)
+        secs += time.perf_counter() - t
+        k = localizer.working_factor(rgb.shape[:2], cfg.max_pixels, cfg.resize_above)
+        mp += rgb.shape[0] * rgb.shape[1] / 1e6 / (k * k)
+    return {"mode": mode, "pictures": len(paths), "mp": mp, "s_per_mp": secs / mp,
+            "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6}
+
+
+def speed(paths: list[Path], head: Path | None, repeats: int = 2) -> None:
+    """Print the localizer's seconds per analysed megapixel and peak memory without and with H (each mode in its own
+    process, alternated ``repeats`` times; figures only, no assertion)."""
+    import subprocess
+
+    for r in range(repeats):
+        for mode in ("plain", "head"):
+            cmd = [sys.executable, __file__, "speed-one", "--root", "/tmp", "--speed-mode", mode,
+                   "--pictures", *map(str, paths)] + (["--head", str(head)] if head else [])
+            out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+            d = json.loads(out)
+            print(f"run {r + 1} {mode:5s}: {d['pictures']} pictures, {d['mp']:.1f} analysed MP, {d['s_per_mp']:.2f} s/MP, "
+                  f"peak RSS {d['peak_rss_gb']:.2f} GB", flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("step", choices=("data", "extract", "extract-caches", "head", "lh-measure", "lh-decide", "measure"))
+    ap.add_argument("step", choices=("data", "extract", "extract-caches", "head", "head-apply", "lh-measure", "lh-decide", "speed", "speed-one",
+                                       "measure"))
     ap.add_argument("--root", type=Path, required=True, help="data/ and feats/ live here (outside the repository)")
     ap.add_argument("--heldout-root", type=Path, default=Path("/work/caches/i14v"),
                     help="heldout_verdict.py's root: its data/ and cache/ (read only)")
@@ -935,6 +1005,9 @@ def main(argv: list[str] | None = None) -> None:
                     help="lh-measure: a detection model (no PATH: the package's fusion/detection.json)")
     ap.add_argument("--logits", type=Path, default=None, help="lh-measure: H-logits.json")
     ap.add_argument("--results", nargs="*", default=[], help="lh-decide: lh-measure JSON files")
+    ap.add_argument("--pictures", nargs="*", type=Path, default=[], help="speed: the pictures timed")
+    ap.add_argument("--head", type=Path, default=None, help="speed: H.json (its logit computed too)")
+    ap.add_argument("--speed-mode", choices=("plain", "head"), default="plain")
     ap.add_argument("--cache-set", action="append", default=[], metavar="NAME=CACHE_DIR=IMAGE_ROOT",
                     help="extract-caches (session 17): the pictures behind a folder of cached analyses (repeatable)")
     ap.add_argument("--exact-only", action="store_true",
@@ -948,12 +1021,18 @@ def main(argv: list[str] | None = None) -> None:
         extract_caches(args.root, args.cache_set)
     elif args.step == "head":
         head_step(args.root, args.out or args.root / "H")
+    elif args.step == "head-apply":
+        head_apply(args.root, args.head, args.sets, args.out)
     elif args.step == "lh-measure":
         models = {}
         for m in args.model:
             name, _, path = m.partition("=")
             models[name] = Path(path) if path else None
         lh_measure(args.cache_set, models, args.logits, args.out)
+    elif args.step == "speed":
+        speed(args.pictures, args.head)
+    elif args.step == "speed-one":
+        print(json.dumps(speed_one(args.speed_mode, args.pictures, args.head)))
     elif args.step == "lh-decide":
         res = {}
         for f in args.results:  # later files add sets (the sealed sets' file last)
