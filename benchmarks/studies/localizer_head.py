@@ -34,6 +34,24 @@ What it does:
     python benchmarks/studies/localizer_head.py extract --root /work/caches/i14h --heldout-root /work/caches/i14v
     python benchmarks/studies/localizer_head.py measure --root /work/caches/i14h --heldout-root /work/caches/i14v \\
         --md benchmarks/RESULTS-localizer-head.md
+
+Session 17 (issue 14, candidate LH, helper s17lh; docs/notes/issue-14.md): ``extract`` and the new ``extract-caches``
+(the pictures behind folders of cached analyses) read each picture at the detector's working scale (``features``:
+native up to 2 MP, above that area-averaged to ≤ 1 MP, as ``learned_localizer`` does); ``head`` fits H (the
+``--exact-only`` recipe above) and writes ``H.json`` (plain numbers) and ``H-logits.json`` — out of fold by host for the
+detection recipe's rows (``DETECTION_ROW_SETS``), H on all its pictures for every other one, the sealed sets left out;
+``head-apply`` scores further sets from ``H.json``; ``lh-measure`` re-fuses cached analyses with each detection model,
+H's logit injected as the fact ``learned_localizer.head_logit`` (corrected clip_probe traces patched in);
+``lh-decide`` prints LH's rule; ``speed`` prints the localizer's s/MP and peak RSS without and with H::
+
+    python benchmarks/studies/localizer_head.py extract --root R --sets hard-train synth-train synth-train2 synth-train-auth
+    python benchmarks/studies/localizer_head.py extract-caches --root R --cache-set NAME=CACHE_DIR=IMAGE_ROOT ...
+    python benchmarks/studies/localizer_head.py head --root R --out R/H
+    python benchmarks/fit/fit_detection_shipped.py --cache BR --synth-train-index I --out LH.json --head-logits R/H/H-logits.json
+    python benchmarks/studies/localizer_head.py lh-measure --root R --model B= --model LH=LH.json --logits R/H/H-logits.json \
+        --out M.json --cache-set NAME=CACHE_DIR[=TRACES_JSONL] ...
+    python benchmarks/studies/localizer_head.py lh-decide --root R --results M.json --md rule.md
+    python benchmarks/studies/localizer_head.py speed --root R --head R/H/H.json --pictures P1 P2 ...
 """
 
 from __future__ import annotations
@@ -682,8 +700,8 @@ def lh_information(res: dict, base: str = "B") -> list[str]:
         for m in others:
             mp = {(r["set"], r["image"]): r["p"] for r in _lh_rows(res, m, LH_HELDOUT)}
             cells.append(f"{_auc_ci(sel, lambda r, mp=mp: mp[(r['set'], r['image'])])[0]:.3f}")
-        lines.append(f"| {k} | {len(sel) - len(auth)} | {_auc_ci(sel, lambda r: r['z'])[0]:.3f} "
-                     f"| {_auc_ci(sel, lambda r: r['score'])[0]:.3f} | " + " | ".join(cells)
+        lines.append(f"| {k} | {len(sel) - len(auth)} | {hv.fmt_ci(_auc_ci(sel, lambda r: r['z']))} "
+                     f"| {hv.fmt_ci(_auc_ci(sel, lambda r: r['score']))} | " + " | ".join(cells)
                      + f" | {_auc_ci(sel, lambda r: r['p'])[0]:.3f} |")
     return lines
 
