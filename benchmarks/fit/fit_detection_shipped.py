@@ -33,6 +33,15 @@ With no ``--with-authentic`` the script is the recipe above, unchanged::
 
     python benchmarks/fit/fit_detection_shipped.py --cache CACHE_ROOT --synth-train-index ... --out WF.json \\
         --with-authentic fresh-conf=CACHE/fresh-conf --repo-index fresh-conf=DATA/fresh-conf/index.csv ...
+
+Session 17 (issue 14, candidate LH, helper s17lh): ``--head-logits FILE`` (``localizer_head.py head``'s
+``H-logits.json``: set → {picture: logit of the localizer head H}) adds ONE feature to every training and validation
+row, H's logit, as the fact ``learned_localizer.head_logit`` (``fusion.detection.features`` reads facts); a row without
+a logit in FILE stops the fit (one error naming the set and picture). Nothing else changes; without the option the
+script is the recipe above, unchanged::
+
+    python benchmarks/fit/fit_detection_shipped.py --cache CACHE_ROOT --synth-train-index ... --out LH.json \
+        --head-logits H/H-logits.json
 """
 
 from __future__ import annotations
@@ -167,6 +176,18 @@ def fit(train: list, val: list, note: dict | None = None):
     return model, info
 
 
+HEAD_FACT = "learned_localizer.head_logit"
+
+
+def add_head_logits(rows: list, table: dict[str, dict[str, float]], path: Path) -> None:
+    """Session 17 (LH): each row's summary gets H's logit of its picture as the fact ``HEAD_FACT`` (in place)."""
+    for s, meta in rows:
+        value = table.get(meta["_set"], {}).get(meta["image"])
+        if value is None:
+            raise SystemExit(f"{path}: no head logit for {meta['_set']} picture {meta['image']}")
+        s.facts[HEAD_FACT] = float(value)
+
+
 def _pair(text: str, option: str) -> tuple[str, str]:
     name, sep, value = text.partition("=")
     if not sep or not name or not value:
@@ -186,6 +207,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="session 16: every analysis of CACHE_DIR joins the training rows as authentic (repeatable)")
     ap.add_argument("--repo-index", action="append", default=[], metavar="SET=INDEX_CSV",
                     help="the index.csv (image, repo) of a --with-authentic set: its rows' CV groups")
+    ap.add_argument("--head-logits", type=Path, default=None,
+                    help="session 17: H-logits.json (localizer_head.py head); H's logit joins every row as one feature")
     a = ap.parse_args(argv)
     extra = dict(_pair(x, "--with-authentic") for x in a.with_authentic)
     indexes = dict(_pair(x, "--repo-index") for x in a.repo_index)
@@ -208,6 +231,13 @@ def main(argv: list[str] | None = None) -> None:
     note = {"synth_train_rows": a.synth_train_rows, "analyses": a.note or str(a.cache)}
     if extra:
         note["with_authentic"] = {k: str(v) for k, v in extra.items()}
+    if a.head_logits is not None:
+        if not a.head_logits.is_file():
+            raise SystemExit(f"{a.head_logits}: no such head-logits file")
+        table = json.loads(a.head_logits.read_text())
+        add_head_logits(train, table, a.head_logits)
+        add_head_logits(val, table, a.head_logits)
+        note["head_logits"] = f"{a.head_logits.name}: {HEAD_FACT} (localizer head H, out of fold on H's training hosts)"
     model, info = fit(train, val, note)
     model.save(a.out)
     print(json.dumps(info, indent=1))

@@ -34,6 +34,24 @@ What it does:
     python benchmarks/studies/localizer_head.py extract --root /work/caches/i14h --heldout-root /work/caches/i14v
     python benchmarks/studies/localizer_head.py measure --root /work/caches/i14h --heldout-root /work/caches/i14v \\
         --md benchmarks/RESULTS-localizer-head.md
+
+Session 17 (issue 14, candidate LH, helper s17lh; docs/notes/issue-14.md): ``extract`` and the new ``extract-caches``
+(the pictures behind folders of cached analyses) read each picture at the detector's working scale (``features``:
+native up to 2 MP, above that area-averaged to ≤ 1 MP, as ``learned_localizer`` does); ``head`` fits H (the
+``--exact-only`` recipe above) and writes ``H.json`` (plain numbers) and ``H-logits.json`` — out of fold by host for the
+detection recipe's rows (``DETECTION_ROW_SETS``), H on all its pictures for every other one, the sealed sets left out;
+``head-apply`` scores further sets from ``H.json``; ``lh-measure`` re-fuses cached analyses with each detection model,
+H's logit injected as the fact ``learned_localizer.head_logit`` (corrected clip_probe traces patched in);
+``lh-decide`` prints LH's rule; ``speed`` prints the localizer's s/MP and peak RSS without and with H::
+
+    python benchmarks/studies/localizer_head.py extract --root R --sets hard-train synth-train synth-train2 synth-train-auth
+    python benchmarks/studies/localizer_head.py extract-caches --root R --cache-set NAME=CACHE_DIR=IMAGE_ROOT ...
+    python benchmarks/studies/localizer_head.py head --root R --out R/H
+    python benchmarks/fit/fit_detection_shipped.py --cache BR --synth-train-index I --out LH.json --head-logits R/H/H-logits.json
+    python benchmarks/studies/localizer_head.py lh-measure --root R --model B= --model LH=LH.json --logits R/H/H-logits.json \
+        --out M.json --cache-set NAME=CACHE_DIR[=TRACES_JSONL] ...
+    python benchmarks/studies/localizer_head.py lh-decide --root R --results M.json --md rule.md
+    python benchmarks/studies/localizer_head.py speed --root R --head R/H/H.json --pictures P1 P2 ...
 """
 
 from __future__ import annotations
@@ -132,9 +150,19 @@ class FeatureLocalizer:
     def detect(self, prob: np.ndarray, conf: np.ndarray) -> float:
         return self.shipped.detect(prob, conf)
 
-    def features(self, rgb: np.ndarray) -> dict[str, np.ndarray]:
-        from forgelens.learned.localizer import localize, map_statistics
+    def features(self, rgb: np.ndarray, runtime_scale: bool = True) -> dict[str, np.ndarray]:
+        """Pooled features of one picture. ``runtime_scale`` (session 17): first the detector's own working
+        scale (``LearnedLocalizerConfig``: native up to ``resize_above`` pixels, above that area-averaged to at
+        most ``max_pixels``), so a full-size photo is read as the analysis reads it; every picture under 2 MP
+        (all training and held-out crops) is unchanged."""
+        from forgelens.detectors.learned_localizer import LearnedLocalizerConfig
+        from forgelens.learned.localizer import downscale, localize, map_statistics, working_factor
 
+        if runtime_scale:
+            cfg = LearnedLocalizerConfig()
+            k = working_factor(rgb.shape[:2], cfg.max_pixels, cfg.resize_above)
+            if k > 1:
+                rgb = downscale(rgb, k)
         self.tiles, self.valid = [], rgb.shape[:2]
         prob, conf, score = localize(self, rgb, 512, 64, False)
         enc = np.stack([t[0] for t in self.tiles])
@@ -247,6 +275,39 @@ def extract(root: Path, heldout_root: Path, sets: list[str], reverse: bool = Fal
         print(f"{name}: {done} pictures in {time.time() - t0:.0f} s", flush=True)
 
 
+def extract_caches(root: Path, specs: list[str]) -> None:
+    """Session 17: features of the pictures behind cached analyses. Each spec is ``NAME=CACHE_DIR=IMAGE_ROOT``: every
+    ``.npz`` analysis in CACHE_DIR (errors left out) names its picture (``meta["image"]``, relative to IMAGE_ROOT);
+    its features go to ``ROOT/feats/NAME/<same file name>.npz`` (the analysis' own name: the join key)."""
+    from forgelens.errors import ForgeLensError
+    from forgelens.evidence import load
+
+    net = FeatureLocalizer(threads=1)
+    for spec in specs:
+        name, cache, images = spec.split("=")
+        out = root / "feats" / name
+        out.mkdir(parents=True, exist_ok=True)
+        t0, done = time.time(), 0
+        for p in sorted(Path(cache).glob("*.npz")):
+            path = out / p.name
+            if path.exists():
+                continue
+            meta = json.loads(str(np.load(p)["meta"]))
+            if "error" in meta:
+                continue
+            meta = {k: meta.get(k, "") for k in ("image", "label", "source", "kind", "mask", "post")}
+            try:
+                rgb = np.asarray(load(str(Path(images) / meta["image"])).pixels)
+                feats = net.features(rgb)
+                meta["shape"] = list(rgb.shape[:2])
+            except (ForgeLensError, OSError, ValueError) as exc:
+                meta["error"] = str(exc).splitlines()[0]
+                feats = {}
+            np.savez(path, meta=np.array(json.dumps(meta)), **feats)
+            done += 1
+        print(f"{name}: {done} pictures in {time.time() - t0:.0f} s", flush=True)
+
+
 def load_feats(root: Path, name: str) -> list[dict]:
     rows = []
     for p in sorted((root / "feats" / name).glob("*.npz")):
@@ -321,6 +382,328 @@ def fit(train: list[dict], log=print) -> dict:
 
 def score(fitted: dict, rows: list[dict]) -> np.ndarray:
     return fitted["model"].decision_function(design(rows, fitted["groups"]))
+
+
+# ---------------------------------------------------------------- session 17: head H as a detection feature
+
+#: The fact name under which H's logit joins the detection features (``fusion.detection.features`` reads facts).
+HEAD_FACT = "learned_localizer.head_logit"
+#: The detection recipe's rows (``fit_detection_shipped.py``: training and Platt validation) that get H's logit out of
+#: fold when their host photo is one of H's training hosts; set → (its analyses, the folder of its H features).
+DETECTION_ROW_SETS = ("synth-train", "hard-train", "synth-val", "hard-val")
+
+
+def head_train_rows(root: Path) -> list[dict]:
+    """H's training pictures: i14h's documented draws, the "local" filter edits left out (``--exact-only``)."""
+    return [r for s in TRAIN_SETS for r in load_feats(root, s)
+            if not (r["label"] != "authentic" and r.get("kind") == "local")]
+
+
+def head_fit(root: Path, log=print) -> dict:
+    """Head H (brief s17lh): i14h's ``measure --exact-only`` recipe — every feature set, C by 5-fold GroupKFold over host
+    photos, the best out-of-fold AUC chosen — plus the same five folds refitted, so a picture of one of H's training
+    hosts can be scored by the fold model that never saw that host."""
+    from sklearn.model_selection import GroupKFold
+
+    train = head_train_rows(root)
+    res = fit(train, log=log)
+    ft = res["fits"][res["chosen"]]
+    y = np.array([r["label"] != "authentic" for r in train], int)
+    g = np.array([host_name(r["source"]) for r in train])
+    x = design(train, ft["groups"])
+    boosting = res["chosen"].startswith("gradient boosting")
+    folds = list(GroupKFold(n_splits=5).split(np.zeros(len(y)), y, g))
+    res["fold_models"] = [_model(ft["C"], boosting).fit(x[tr], y[tr]) for tr, _ in folds]
+    res["host_fold"] = {str(g[i]): k for k, (_, te) in enumerate(folds) for i in te}
+    return res
+
+
+def head_logit(res: dict, rows: list[dict], out_of_fold: bool) -> np.ndarray:
+    """H's logit of feature rows: with ``out_of_fold`` a row whose host photo is one of H's training hosts is scored by
+    the fold model fitted without that host; every other row by H fitted on all its pictures."""
+    ft = res["fits"][res["chosen"]]
+    if not rows:
+        return np.zeros(0)
+    x = design(rows, ft["groups"])
+    out = ft["model"].decision_function(x)
+    if out_of_fold:
+        for i, r in enumerate(rows):
+            k = res["host_fold"].get(host_name(r.get("source", "")))
+            if k is not None:
+                out[i] = res["fold_models"][k].decision_function(x[i:i + 1])[0]
+    return out
+
+
+def head_json(res: dict) -> dict:
+    """H as plain numbers (no pickle): standardiser, coefficients, intercept and the feature layout."""
+    ft = res["fits"][res["chosen"]]
+    if res["chosen"].startswith("gradient boosting"):
+        return {"chosen": res["chosen"], "C": ft["C"], "note": "gradient boosting: not exported"}
+    scaler, lr = ft["model"][0], ft["model"][-1]
+    return {"method": "standardised logistic regression on the shipped localizer's pooled features (i14h's head, "
+                      "--exact-only; benchmarks/studies/localizer_head.py)",
+            "chosen": res["chosen"], "groups": list(ft["groups"]), "C": ft["C"], "oof_auc": round(ft["oof_auc"], 4),
+            "pooling": {"encoder": ENCODER, "decoder": DECODER, "top_encoder": TOP_ENC, "top_decoder": TOP_DEC,
+                        "layout": "enc (2 over-tile: max, mean) x (4 per-tile: mean, max, top mean, prob-weighted) x 320; "
+                                  "dec (2) x (5: + prob*conf-weighted) x 64; maps = 6 map statistics + shipped head logit"},
+            "mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist(),
+            "coef": lr.coef_[0].tolist(), "intercept": float(lr.intercept_[0]),
+            "counts": dict(zip(("authentic", "forged"), res["n"], strict=True)), "hosts": res["hosts"]}
+
+
+def head_logits_table(root: Path, res: dict, sets: list[str]) -> dict[str, dict[str, float]]:
+    """set → {picture (the analysis' ``image``): H's logit}; out of fold for the detection recipe's rows."""
+    table = {}
+    for name in sets:
+        rows = load_feats(root, name)
+        if not rows:
+            continue
+        z = head_logit(res, rows, out_of_fold=name in DETECTION_ROW_SETS)
+        table[name] = {r["image"]: round(float(v), 6) for r, v in zip(rows, z, strict=True)}
+    return table
+
+
+def head_step(root: Path, out: Path) -> None:
+    """Fit H, write ``H.json`` (the head) and ``H-logits.json`` (every extracted picture's logit but the sealed sets',
+    ``head_apply`` scores those from ``H.json`` when the rule allows) under ``out``."""
+    res = head_fit(root)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "H.json").write_text(json.dumps(head_json(res), indent=1) + "\n")
+    sets = sorted(p.name for p in (root / "feats").iterdir() if p.is_dir() and p.name not in LH_SEALED)
+    table = head_logits_table(root, res, sets)
+    (out / "H-logits.json").write_text(json.dumps(table, sort_keys=True) + "\n")
+    print(f"H = {res['chosen']} (C {res['fits'][res['chosen']]['C']:g}, out-of-fold AUC "
+          f"{res['fits'][res['chosen']]['oof_auc']:.3f}); {res['n'][0]} authentic + {res['n'][1]} forged, {res['hosts']} hosts")
+    for f, ft in res["fits"].items():
+        print(f"  {f}: C {ft['C']:g} OOF AUC {ft['oof_auc']:.3f}")
+    print("logits: " + ", ".join(f"{k} {len(v)}" for k, v in table.items()))
+
+
+def head_apply(root: Path, head: Path, sets: list[str], out: Path) -> None:
+    """H's logit from ``H.json`` alone (standardise, dot, intercept: H fitted on all its pictures) for the pictures of
+    ``sets`` (none of them a detection row) → ``out`` (set → {picture: logit})."""
+    h = json.loads(head.read_text())
+    if "coef" not in h:
+        raise SystemExit(f"{head}: {h.get('chosen')} has no exported coefficients")
+    table = {}
+    for name in sets:
+        if name in DETECTION_ROW_SETS:
+            raise SystemExit(f"{name}: a detection row set needs out-of-fold logits (the head step)")
+        rows = load_feats(root, name)
+        x = np.stack([np.concatenate([np.ravel(r[g]) for g in h["groups"]]) for r in rows]).astype(np.float64)
+        z = (x - np.array(h["mean"])) / np.array(h["scale"]) @ np.array(h["coef"]) + h["intercept"]
+        table[name] = {r["image"]: round(float(v), 6) for r, v in zip(rows, z, strict=True)}
+    out.write_text(json.dumps(table, sort_keys=True) + "\n")
+    print("logits: " + ", ".join(f"{k} {len(v)}" for k, v in table.items()))
+
+
+def lh_measure(specs: list[str], models: dict[str, Path | None], logits: Path, out: Path) -> dict:
+    """Session 17: re-fuse cached analyses with each detection model, H's logit injected as the fact ``HEAD_FACT``.
+
+    ``specs``: ``NAME=CACHE_DIR[=TRACES_JSONL]`` — every analysis of CACHE_DIR (errors left out), its clip_probe trace
+    replaced by the corrected one from TRACES_JSONL when given (``verdict_n11.patch_meta``, as the lead's
+    ``heldout_auc.py``); ``models``: name → detection model JSON (None: the package's ``fusion/detection.json``).
+    A picture without an H logit is counted (``missing_logit``) and left out of every model's rows, unless the analysis
+    itself refused it (``not_applicable`` at extraction: kept, no logit). Writes and returns
+    {model: {set: [[image, label, 1 − P(authentic), verdict label, manipulation score, host, H logit, kind, MP]]}}."""
+    from benchmarks.accuracy.verdict_accuracy import refuse
+    from benchmarks.studies.detection_ship_rule import _use
+    from benchmarks.studies.verdict_n11 import patch_meta, read_traces
+    from forgelens.fusion.detection import MapSummary
+
+    table = json.loads(logits.read_text())
+    res: dict = {m: {} for m in models}
+    res["_info"] = {}
+    for spec in specs:
+        parts = spec.split("=")
+        name, cache = parts[0], Path(parts[1])
+        traces = read_traces(Path(parts[2])) if len(parts) > 2 else None
+        rows, missing_trace, missing_logit = [], 0, 0
+        for p in sorted(cache.glob("*.npz")):
+            summ, meta = MapSummary.from_npz(p)
+            if "error" in meta:
+                continue
+            if traces is not None:
+                if p.name not in traces:
+                    missing_trace += 1
+                    continue
+                meta = patch_meta(meta, traces[p.name])
+            z = table.get(name, {}).get(meta["image"])
+            if z is None:
+                if meta.get("verdict_at_extraction", {}).get("label") != "not_applicable":
+                    missing_logit += 1
+                    continue
+                z = float("nan")  # refused before any detector runs (under 128 px a side): not_applicable either way
+            else:
+                summ.facts[HEAD_FACT] = float(z)
+            rows.append((summ, meta, z))
+        res["_info"][name] = {"n": len(rows), "missing_trace": missing_trace, "missing_logit": missing_logit}
+        for m, path in models.items():
+            _use(path)
+            out_rows = []
+            for summ, meta, z in rows:
+                v = refuse(summ, meta)
+                pa = (v.probabilities or {}).get("authentic")
+                out_rows.append([meta["image"], meta["label"], None if pa is None else 1.0 - pa, v.label,
+                                 v.manipulation_score, hv.host_of(meta.get("source", "") or meta["image"]), float(z),
+                                 meta.get("kind", ""), float(np.prod(meta.get("shape") or (0, 0))) / 1e6])
+            res[m][name] = out_rows
+        _use(None)
+        print(f"{name}: {res['_info'][name]}", flush=True)
+    out.write_text(json.dumps(res) + "\n")
+    return res
+
+
+#: Session 17's rule (brief s17lh, declared 10:48 UTC): clause 2's authentic sets (NAME: cache set names; "above 2 MP" =
+#: the authentic pictures over 2 MP of LARGE), the sets with the 3 % cap, clause 3's sets.
+LH_AUTH_SETS = ("fresh-web", "fresh-conf9", "cameras-exif", "pristine-extra", "camera-val", "casia1", "toolkit", "kodak24",
+                "s10real", "above 2 MP")
+LH_CAPPED = ("cameras-exif", "pristine-extra", "camera-val")
+LH_LARGE = ("cameras-large", "camera-val", "fullsize-val-auth")
+LH_HELDOUT = ("heldout-web", "heldout-web2", "heldout-cam", "heldout-cam2")
+LH_FULLSIZE = ("fullsize-val", "fullsize-val-auth")
+LH_SEALED = ("fresh-conf10", "fresh-conf11")
+LH_SEALED_N = 213
+ALARM = ("manipulated", "generated")
+
+
+def _lh_rows(res: dict, model: str, sets) -> list[dict]:
+    keys = ("image", "label", "p", "verdict", "score", "host", "z", "kind", "mp")
+    return [{**dict(zip(keys, r, strict=True)), "set": s} for s in sets for r in res[model].get(s, [])]
+
+
+def _lh_auth(res: dict, model: str, name: str) -> list[dict]:
+    if name == "above 2 MP":
+        return [r for r in _lh_rows(res, model, LH_LARGE) if r["label"] == "authentic" and r["mp"] > 2.0]
+    return [r for r in _lh_rows(res, model, (name,)) if r["label"] == "authentic"]
+
+
+def _auc_ci(rows: list[dict], key, base=None) -> tuple[float, float, float]:
+    """AUC of key(row), forgeries vs authentic, host bootstrap; with ``base`` the paired difference key − base."""
+    y = np.array([r["label"] != "authentic" for r in rows], int)
+    a = np.array([key(r) for r in rows], float)
+    boot = hv.Boot([r["host"] for r in rows])
+    if base is None:
+        return boot.interval(lambda yy, aa, w: hv.wauc(yy, aa, w), y, a)
+    b = np.array([base(r) for r in rows], float)
+    return boot.interval(lambda yy, aa, bb, w: hv.wauc(yy, aa, w) - hv.wauc(yy, bb, w), y, a, b)
+
+
+def lh_decide(res: dict, base: str = "B", cand: str = "LH", sealed: bool = False) -> tuple[list[str], dict]:
+    """Session 17's ship rule for LH against B (clauses 1–3; clause 4's example here, the test suite apart)."""
+    lines, clauses = [], {}
+    models = [m for m in res if not m.startswith("_")]
+    # clause 3: detection
+    ho = {m: _lh_rows(res, m, LH_HELDOUT) for m in models}
+    fs = {m: _lh_rows(res, m, LH_FULLSIZE) for m in models}
+    lines += ["| model | held-out n (forgeries) | AUC 1 − P(authentic) [95 % host bootstrap] | Δ vs B | called manipulated "
+              "| held-out authentic called manip./gen. | full size AUC | full size called | casia1 forgeries called "
+              "| toolkit forgeries called |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for m in models:
+        rows = ho[m]
+        forg = [r for r in rows if r["label"] != "authentic"]
+        auth = [r for r in rows if r["label"] == "authentic"]
+        bmap = {(r["set"], r["image"]): r["p"] for r in ho[base]}
+        auc = _auc_ci(rows, lambda r: r["p"])
+        d = _auc_ci(rows, lambda r: r["p"], lambda r, b=bmap: b[(r["set"], r["image"])]) if m != base else None
+        f_forg = [r for r in fs[m] if r["label"] != "authentic"]
+        fauc = _auc_ci(fs[m], lambda r: r["p"])
+        cas = [r for r in _lh_rows(res, m, ("casia1",)) if r["label"] != "authentic"]
+        tk = [r for r in _lh_rows(res, m, ("toolkit",)) if r["label"] != "authentic"]
+        lines.append(f"| {m} | {len(rows)} ({len(forg)}) | {hv.fmt_ci(auc)} | {'' if d is None else hv.fmt_ci(d)} "
+                     f"| {sum(r['verdict'] == 'manipulated' for r in forg)}/{len(forg)} "
+                     f"| {sum(r['verdict'] in ALARM for r in auth)}/{len(auth)} | {hv.fmt_ci(fauc)} "
+                     f"| {sum(r['verdict'] == 'manipulated' for r in f_forg)}/{len(f_forg)} "
+                     f"| {sum(r['verdict'] == 'manipulated' for r in cas)}/{len(cas)} "
+                     f"| {sum(r['verdict'] == 'manipulated' for r in tk)}/{len(tk)} |")
+
+    def called(m, rows_of):
+        rows = [r for r in rows_of(m) if r["label"] != "authentic"]
+        return sum(r["verdict"] == "manipulated" for r in rows), len(rows)
+
+    if cand in res:
+        a_b = _auc_ci(ho[base], lambda r: r["p"])[0]
+        a_c = _auc_ci(ho[cand], lambda r: r["p"])[0]
+        cb, nb = called(base, lambda m: ho[m])
+        cc, nc = called(cand, lambda m: ho[m])
+        clauses["3 held-out AUC ≥ B + 0.01"] = (nb == nc == 184 and a_c >= a_b + 0.01, f"{a_c:.3f} vs {a_b:.3f} + 0.01")
+        clauses["3 held-out called > B"] = (nb == nc == 184 and cc > cb, f"{cc}/{nc} vs {cb}/{nb}")
+        cb, nb = called(base, lambda m: fs[m])
+        cc, nc = called(cand, lambda m: fs[m])
+        clauses["3 full size called ≥ B"] = (nb == nc == 36 and cc >= cb, f"{cc}/{nc} vs {cb}/{nb}")
+        for s in ("casia1", "toolkit"):
+            cb, nb = called(base, lambda m, s=s: _lh_rows(res, m, (s,)))
+            cc, nc = called(cand, lambda m, s=s: _lh_rows(res, m, (s,)))
+            clauses[f"3 {s} forgeries called ≥ B − 1"] = (nb == nc > 0 and cc >= cb - 1, f"{cc}/{nc} vs {cb}/{nb}")
+    # clause 2 (and 1 when unsealed): false alarms per authentic set
+    sets = list(LH_AUTH_SETS) + (["sets 10 + 11"] if sealed else [])
+    lines += ["", "| set | n | " + " | ".join(f"{m}: called manipulated / generated" for m in models) + " |",
+              "|---|---|" + "---|" * len(models)]
+    changes = []
+    for s in sets:
+        per = {m: (_lh_rows(res, m, LH_SEALED) if s == "sets 10 + 11" else _lh_auth(res, m, s)) for m in models}
+        per = {m: [r for r in v if r["label"] == "authentic"] for m, v in per.items()}
+        n = len(per[base])
+        lines.append(f"| {s} | {n} | " + " | ".join(
+            f"{sum(r['verdict'] == 'manipulated' for r in v)} / {sum(r['verdict'] == 'generated' for r in v)}"
+            for v in per.values()) + " |")
+        if cand in res:
+            fb = {(r["set"], r["image"]) for r in per[base] if r["verdict"] in ALARM}
+            fc = {(r["set"], r["image"]) for r in per[cand] if r["verdict"] in ALARM}
+            same = len(per[cand]) == n > 0
+            if s == "sets 10 + 11":
+                clauses["1 sets 10 + 11 false alarms ≤ B and ≤ 6"] = (
+                    same and n == LH_SEALED_N and len(fc) <= len(fb) and len(fc) <= 6, f"{len(fc)}/{len(per[cand])} vs {len(fb)}/{n}")
+            else:
+                cap = s in LH_CAPPED
+                ok = same and len(fc) <= len(fb) and (not cap or len(fc) <= 0.03 * n)
+                clauses[f"2 {s} false alarms ≤ B" + (" and ≤ 3 %" if cap else "")] = (
+                    ok, f"{len(fc)}/{len(per[cand])} vs {len(fb)}/{n}")
+            changes += [f"{s}: {cand} adds {i} ({next(r['verdict'] for r in per[cand] if (r['set'], r['image']) == (st, i))})"
+                        for st, i in sorted(fc - fb)]
+            changes += [f"{s}: {cand} drops {i}" for st, i in sorted(fb - fc)]
+    # clause 4's example and the "inconclusive" share (information)
+    lines += ["", "| model | bundled example | fresh-web labels | set 9 labels |", "|---|---|---|---|"]
+    for m in models:
+        ex = _lh_rows(res, m, ("examples",))
+        lab = {}
+        for s in ("fresh-web", "fresh-conf9"):
+            v = [r["verdict"] for r in _lh_auth(res, m, s)]
+            lab[s] = {k: v.count(k) for k in sorted(set(v))}
+        lines.append(f"| {m} | " + "; ".join(f"{r['image']} {r['verdict']} (P(authentic) {1 - r['p']:.3f})" for r in ex)
+                     + f" | {lab['fresh-web']} | {lab['fresh-conf9']} |")
+    if cand in res:
+        ex = _lh_rows(res, cand, ("examples",))
+        clauses["4 the bundled example called manipulated"] = (
+            bool(ex) and all(r["verdict"] == "manipulated" for r in ex), "; ".join(r["verdict"] for r in ex) or "not measured")
+    lines += ["", "False alarms that appear / leave (manipulated or generated):", ""] + [f"- {c}" for c in changes or ["none"]]
+    lines += ["", "| clause | pass | figures |", "|---|---|---|"] + [
+        f"| {k} | {'pass' if ok else 'FAIL'} | {txt} |" for k, (ok, txt) in clauses.items()]
+    return lines, clauses
+
+
+def lh_information(res: dict, base: str = "B") -> list[str]:
+    """Beside the rule: H alone, B's detection score alone and the trivial size baseline on held-out, per kind."""
+    rows = _lh_rows(res, base, LH_HELDOUT)
+    auth = [r for r in rows if r["label"] == "authentic"]
+    forg = [r for r in rows if r["label"] != "authentic"]
+    lines = ["| score (held-out 184 vs 184) | AUC [95 % host bootstrap] |", "|---|---|"]
+    for lab, key in (("H alone (its logit)", lambda r: r["z"]), ("B's detection score alone", lambda r: r["score"]),
+                     ("B's 1 − P(authentic)", lambda r: r["p"]), ("trivial: size (MP)", lambda r: r["mp"])):
+        lines.append(f"| {lab} | {hv.fmt_ci(_auc_ci(rows, key))} |")
+    others = [m for m in res if not m.startswith("_") and m != base]
+    lines += ["", "| kind | n | H alone | B detection score | " + " | ".join(f"{m} 1 − P(auth)" for m in others)
+              + " | B 1 − P(auth) |", "|---|---|---|---|" + "---|" * len(others) + "---|"]
+    for k in sorted({r["kind"] for r in forg}):
+        sel = [r for r in forg if r["kind"] == k] + auth
+        cells = []
+        for m in others:
+            mp = {(r["set"], r["image"]): r["p"] for r in _lh_rows(res, m, LH_HELDOUT)}
+            cells.append(f"{_auc_ci(sel, lambda r, mp=mp: mp[(r['set'], r['image'])])[0]:.3f}")
+        lines.append(f"| {k} | {len(sel) - len(auth)} | {hv.fmt_ci(_auc_ci(sel, lambda r: r['z']))} "
+                     f"| {hv.fmt_ci(_auc_ci(sel, lambda r: r['score']))} | " + " | ".join(cells)
+                     + f" | {_auc_ci(sel, lambda r: r['p'])[0]:.3f} |")
+    return lines
 
 
 # ---------------------------------------------------------------- stacking with the detection model
@@ -575,9 +958,56 @@ def timing(paths: list[Path]) -> str:
             f"pooling {t_feat / mp:.2f} s/MP; the shipped localizer alone {t_plain / mp:.2f} s/MP on the same pictures.")
 
 
+def speed_one(mode: str, paths: list[Path], head: Path | None) -> dict:
+    """One process, one mode: ``plain`` = the shipped localizer as the detector runs it (working scale, tiles);
+    ``head`` = the same pictures through the graph with H's extra outputs, per-tile pooling and H's logit."""
+    import resource
+
+    from forgelens.detectors.learned_localizer import LearnedLocalizerConfig
+    from forgelens.evidence import load
+    from forgelens.learned import localizer
+
+    h = json.loads(head.read_text()) if head else None
+    net = FeatureLocalizer(threads=1) if mode == "head" else localizer.load(threads=1)
+    cfg = LearnedLocalizerConfig()
+    secs = mp = 0.0
+    for p in paths:
+        rgb = np.asarray(load(str(p)).pixels)
+        t = time.perf_counter()
+        if mode == "head":
+            f = net.features(rgb)
+            if h and "coef" in h:
+                x = np.concatenate([np.ravel(f[g]) for g in h["groups"]])
+                float((x - np.array(h["mean"])) / np.array(h["scale"]) @ np.array(h["coef"]) + h["intercept"])
+        else:
+            k = localizer.working_factor(rgb.shape[:2], cfg.max_pixels, cfg.resize_above)
+            localizer.localize(net, localizer.downscale(rgb, k) if k > 1 else rgb, cfg.tile, cfg.overlap, cfg.even_tiles)
+        secs += time.perf_counter() - t
+        k = localizer.working_factor(rgb.shape[:2], cfg.max_pixels, cfg.resize_above)
+        mp += rgb.shape[0] * rgb.shape[1] / 1e6 / (k * k)
+    return {"mode": mode, "pictures": len(paths), "mp": mp, "s_per_mp": secs / mp,
+            "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6}
+
+
+def speed(paths: list[Path], head: Path | None, repeats: int = 2) -> None:
+    """Print the localizer's seconds per analysed megapixel and peak memory without and with H (each mode in its own
+    process, alternated ``repeats`` times; figures only, no assertion)."""
+    import subprocess
+
+    for r in range(repeats):
+        for mode in ("plain", "head"):
+            cmd = [sys.executable, __file__, "speed-one", "--root", "/tmp", "--speed-mode", mode,
+                   "--pictures", *map(str, paths)] + (["--head", str(head)] if head else [])
+            out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+            d = json.loads(out)
+            print(f"run {r + 1} {mode:5s}: {d['pictures']} pictures, {d['mp']:.1f} analysed MP, {d['s_per_mp']:.2f} s/MP, "
+                  f"peak RSS {d['peak_rss_gb']:.2f} GB", flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("step", choices=("data", "extract", "measure"))
+    ap.add_argument("step", choices=("data", "extract", "extract-caches", "head", "head-apply", "lh-measure", "lh-decide", "speed", "speed-one",
+                                       "measure"))
     ap.add_argument("--root", type=Path, required=True, help="data/ and feats/ live here (outside the repository)")
     ap.add_argument("--heldout-root", type=Path, default=Path("/work/caches/i14v"),
                     help="heldout_verdict.py's root: its data/ and cache/ (read only)")
@@ -588,6 +1018,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--verdict-cache", type=Path, default=VERDICT_CACHE,
                     help="measure: the verdict benchmark's cache (cameras-exif/, pristine-extra/, hard-val/)")
     ap.add_argument("--md", type=Path, default=None)
+    ap.add_argument("--out", type=Path, default=None, help="head (session 17): where H.json and H-logits.json go")
+    ap.add_argument("--model", action="append", default=[], metavar="NAME=[PATH]",
+                    help="lh-measure: a detection model (no PATH: the package's fusion/detection.json)")
+    ap.add_argument("--logits", type=Path, default=None, help="lh-measure: H-logits.json")
+    ap.add_argument("--results", nargs="*", default=[], help="lh-decide: lh-measure JSON files")
+    ap.add_argument("--pictures", nargs="*", type=Path, default=[], help="speed: the pictures timed")
+    ap.add_argument("--head", type=Path, default=None, help="speed: H.json (its logit computed too)")
+    ap.add_argument("--speed-mode", choices=("plain", "head"), default="plain")
+    ap.add_argument("--cache-set", action="append", default=[], metavar="NAME=CACHE_DIR=IMAGE_ROOT",
+                    help="extract-caches (session 17): the pictures behind a folder of cached analyses (repeatable)")
     ap.add_argument("--exact-only", action="store_true",
                     help="measure: leave the 'local' filter edits (no exact mask) out of the training forgeries")
     args = ap.parse_args(argv)
@@ -595,6 +1035,32 @@ def main(argv: list[str] | None = None) -> None:
         make_data(args.root)
     elif args.step == "extract":
         extract(args.root, args.heldout_root, args.sets, args.reverse, args.val_root)
+    elif args.step == "extract-caches":
+        extract_caches(args.root, args.cache_set)
+    elif args.step == "head":
+        head_step(args.root, args.out or args.root / "H")
+    elif args.step == "head-apply":
+        head_apply(args.root, args.head, args.sets, args.out)
+    elif args.step == "lh-measure":
+        models = {}
+        for m in args.model:
+            name, _, path = m.partition("=")
+            models[name] = Path(path) if path else None
+        lh_measure(args.cache_set, models, args.logits, args.out)
+    elif args.step == "speed":
+        speed(args.pictures, args.head)
+    elif args.step == "speed-one":
+        print(json.dumps(speed_one(args.speed_mode, args.pictures, args.head)))
+    elif args.step == "lh-decide":
+        res = {}
+        for f in args.results:  # later files add sets (the sealed sets' file last)
+            for k, v in json.loads(Path(f).read_text()).items():
+                res.setdefault(k, {}).update(v)
+        lines, _ = lh_decide(res, sealed=all(s in res.get("_info", {}) for s in LH_SEALED))
+        text = "\n".join(lines + [""] + lh_information(res))
+        print(text)
+        if args.md:
+            args.md.write_text(text + "\n")
     else:
         globals()["VERDICT_CACHE"] = args.verdict_cache
         train = [r for s in TRAIN_SETS for r in load_feats(args.root, s)
