@@ -104,7 +104,7 @@ def main_speed(a) -> int:
             t0 = time.perf_counter()
             rep = analyze(a.data / "views" / f, configs=cfg[n])
             total[n].append(time.perf_counter() - t0)
-            clip[n].append(float(rep.seconds.get("clip_probe", float("nan"))))
+            clip[n].append(next(float(tr.seconds) for tr in rep.traces if tr.name == "clip_probe"))
     print(f"{len(picks)} validation proc views of {a.data} ({statistics.median(px):.2f} MP median, "
           f"{min(px):.2f}-{max(px):.2f}); clip_probe threads {a.threads or 'default'}; OMP_NUM_THREADS "
           f"{os.environ.get('OMP_NUM_THREADS')}\n")
