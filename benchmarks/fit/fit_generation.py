@@ -105,6 +105,11 @@ PAIRS_C_GRID = (0.0005,) + C_GRID
 #: Aligned-pair sets tried beside none (session 5): ``pair``, ``dda`` or both, with the RINE parts.
 ALIGNED = ((), ("pair",), ("dda",), ("pair", "dda"))
 ALIGNED_PARTS = (("g_cls[6:12]",), ("g_cls",), ("g_cls[9:12]",), ("g_emb", "g_cls[6:12]"))
+#: Session 17 (P4, ``--crop-parts``): the resized view's RINE blocks beside the mean over four native-resolution
+#: 224 px crops along the diagonal (``c4_*``, ``generation_cache_layers.py --crops 4``) — the issue's "patch-level CLIP
+#: features pooled over crops at native resolution" (Ojha et al., CVPR 2023 read one resized view; RINE, Koutlis &
+#: Papadopoulos, ECCV 2024, the intermediate blocks). Added to ``ALIGNED_PARTS`` for the CV to choose among.
+CROP_PARTS = (("g_cls[6:12]", "c4_cls[6:12]"), ("g_cls[6:12]", "c4_tok"))
 PAIRS_CACHE = "pairs-rine.npz"
 SINGLE_VIEW = ("centre",)
 #: Session 6: test-time view sets (``--views``); the probe is fitted on every view of a picture and its
@@ -410,12 +415,13 @@ Candidate = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], bool]
 
 
 def candidates(aligned_only: bool, pairs: Pairs | None, view_sets: tuple[tuple[str, ...], ...] = (),
-               augment_sets: tuple[tuple[str, ...], ...] = ()) -> list[Candidate]:
+               augment_sets: tuple[tuple[str, ...], ...] = (), crop_parts: bool = False) -> list[Candidate]:
     """Candidates to compare: every ``CANDIDATES`` set without pairs (or only the ``ALIGNED_PARTS`` ones
-    with ``aligned_only``), then ``ALIGNED_PARTS`` with each pair set cached, then ``ALIGNED_PARTS`` with
-    each of ``view_sets`` (test-time views) and of ``augment_sets`` (views for training only)."""
+    with ``aligned_only``; with ``crop_parts`` also the ``CROP_PARTS`` sets), then ``ALIGNED_PARTS`` with each
+    pair set cached, then ``ALIGNED_PARTS`` with each of ``view_sets`` (test-time views) and of ``augment_sets``
+    (views for training only)."""
     have = pairs.kinds() if pairs is not None else set()
-    plain = ALIGNED_PARTS if aligned_only else CANDIDATES
+    plain = (ALIGNED_PARTS if aligned_only else CANDIDATES) + (CROP_PARTS if crop_parts else ())
     return ([(p, (), SINGLE_VIEW, False) for p in plain]
             + [(p, al, SINGLE_VIEW, False) for p in ALIGNED_PARTS for al in ALIGNED if al and set(al) <= have]
             + [(p, (), vs, False) for vs in view_sets for p in ALIGNED_PARTS]
@@ -432,6 +438,7 @@ def choose_features(t: Table, tr: np.ndarray, log=print, study: bool = False, pa
                     aligned_only: bool = False, view_sets: tuple[tuple[str, ...], ...] = (),
                     record_only: tuple[tuple[str, ...], ...] = (),
                     multi_view_only: bool = False, augment_sets: tuple[tuple[str, ...], ...] = (),
+                    crop_parts: bool = False,
                     ) -> tuple[tuple[str, ...], float, tuple[str, ...], tuple[str, ...], bool, dict]:
     """The candidate (feature set, aligned pairs, test-time views) and C with the best leave-family-out
     CV AUC on the training split (scored on the original training pictures only). View sets in
@@ -440,14 +447,16 @@ def choose_features(t: Table, tr: np.ndarray, log=print, study: bool = False, pa
 
     With ``study``, each candidate is also fitted on the whole training split and scored on the
     validation split (unseen families; FPR of the worst real source at the per-source threshold)
-    — printed for the record, never used for the choice.
+    — printed for the record, never used for the choice. ``crop_parts``: the ``CROP_PARTS`` sets are candidates too
+    (session 17, P4); a set whose parts are not all cached is skipped, so ``--crop-parts`` without the ``c4_*``
+    cache is an error in ``main``, not a silent no-op.
     """
     idx = np.flatnonzero(tr)
     g = t.cv_groups(tr)
     local = {row: j for j, row in enumerate(idx)}  # Table row -> row of x[tr]
     scores, record = {}, {}
     for parts, aligned, views, centre_only in candidates(aligned_only, pairs, tuple(view_sets) + tuple(record_only),
-                                                         augment_sets):
+                                                         augment_sets, crop_parts):
         if not all(p.split("[")[0] in t.parts for p in parts) or not t.has_views(views):
             continue
         xs = t.xv(parts, views)
@@ -635,6 +644,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="session 16 (N10): with --ps-threshold, the per-source cap of PS's (b) (every real source "
                          f"of >= {PS_POOL_BELOW} gate-passed training pictures, smaller ones pooled, at or above "
                          f"generated_at <= RATE). Default {PS_SOURCE_CAP} (PS as in session 14); N10: 0.03")
+    ap.add_argument("--crop-parts", action="store_true",
+                    help="session 17 (P4): also offer the leave-family-out CV the CROP_PARTS feature sets (the resized "
+                         "view's g_cls[6:12] beside four native-resolution crops, c4_*: generation_cache_layers.py "
+                         "--crops 4 must have run). Default off (the fit unchanged)")
     ap.add_argument("--exclude-family", action="append", default=None, metavar="NAME",
                     help="session 16 (s16n11rob, a study only): leave the generated training pictures of this family "
                          "out of the fit (repeatable; shell-style pattern, e.g. 'flux-*'; one that matches no "
@@ -653,6 +666,11 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"--ps-threshold pools the sources of < {PS_POOL_BELOW} pictures itself; "
                  "not with --pool-small-real-sources")
     t = Table(a.data, gate=not a.no_gate)
+    if a.crop_parts:
+        missing = sorted({p.split("[")[0] for ps in CROP_PARTS for p in ps} - set(t.parts))
+        if missing:
+            ap.error(f"--crop-parts: {a.data} has no {', '.join(missing)} for every view "
+                     "(run generation_cache_layers.py --crops 4)")
     t.group_by_repo = frozenset(a.group_real_by_repo or ())
     if t.group_by_repo:
         print(f"CV groups by repository for the real sources: {', '.join(sorted(t.group_by_repo))}")
@@ -681,7 +699,7 @@ def main(argv: list[str] | None = None) -> int:
             t, tr, study=a.study, pairs=pairs, aligned_only=a.aligned_only,
             view_sets=VIEW_SETS if a.views else (), record_only=OVER_BUDGET_VIEWS if a.views else (),
             multi_view_only=a.multi_view_only,
-            augment_sets=VIEW_SETS + OVER_BUDGET_VIEWS if a.augment_views else ())
+            augment_sets=VIEW_SETS + OVER_BUDGET_VIEWS if a.augment_views else (), crop_parts=a.crop_parts)
     print(f"chosen: {name_of(parts, aligned, views, centre_only)} C={c}")
     pool = a.pool_small_real_sources
     if pool:
