@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 
 import numpy as np
@@ -12,35 +11,12 @@ import pytest
 from benchmarks.fit import fit_detection_shipped as fds
 from benchmarks.studies import localizer_head as lh
 from forgelens.fusion.detection import DetectionModel, MapSummary
-
-
-def _set(cache, name, n, rng, kinds=("authentic", "manipulated")):
-    (cache / name).mkdir(parents=True)
-    rows = []
-    for i in range(n):
-        label = kinds[i % len(kinds)]
-        level = 0.2 + (0.4 if label == "manipulated" else 0.0) + rng.normal(0, 0.15)
-        m = np.clip(rng.normal(level, 0.1, (24, 32)), 0, 1).astype(np.float16)
-        image = f"images/{i:06d}.jpg"
-        MapSummary(maps={"ela": m}, scores={"ela": float(level)}, families={"ela": "jpeg"}).to_npz(
-            cache / name / f"{i:04d}.npz", image=image, label=label, source=f"synth:hosts/{i // 2}.jpg", kind="")
-        rows.append({"image": image, "label": label})
-    return rows
+from tests._detection_cache_helpers import recipe_cache
 
 
 @pytest.fixture
 def cache(tmp_path):
-    rng = np.random.default_rng(0)
-    c = tmp_path / "cache"
-    rows = _set(c, "synth-train", 60, rng)
-    _set(c, "hard-train", 10, rng, kinds=("authentic",))
-    _set(c, "synth-val", 40, rng)
-    _set(c, "hard-val", 8, rng, kinds=("authentic",))
-    with open(tmp_path / "index.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, ["image", "label"])
-        w.writeheader()
-        w.writerows(rows)
-    return c
+    return recipe_cache(tmp_path)
 
 
 def _logits(cache, path, rng, drop=None):
