@@ -4,26 +4,16 @@ sets 10 + 11 (``generation_confirm_s17.py``). No ``../shared`` is read; the byte
 
 from __future__ import annotations
 
-import hashlib
-import importlib
 import os
-import re
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from forgelens.detectors import clip_probe as gc
+from tests._fit_helpers import assert_n11_fit_reproduced
+from tests._fit_helpers import fit_module as _fit_module
 from tests._study_helpers import import_study
-
-FIT_DIR = Path(__file__).resolve().parents[1] / "benchmarks" / "fit"
-
-
-def _fit_module(name: str):
-    if str(FIT_DIR) not in sys.path:
-        sys.path.insert(0, str(FIT_DIR))
-    return importlib.import_module(name)
 
 
 def test_crop_parts_are_offered_only_with_the_option_and_after_the_aligned_sets():
@@ -135,22 +125,5 @@ def test_clause_c_refuses_an_unsealed_set_before_scoring(tmp_path):
 def test_without_crop_parts_the_fit_reproduces_n11_byte_for_byte(tmp_path):
     """On P4's data (N11's data with the c4 crop cache added) N11's fit command WITHOUT ``--crop-parts`` writes N11's
     three files byte for byte (the fit date aside). A 1-2 min fit: opt-in."""
-    data = Path(os.environ.get("FORGELENS_P4_DATA", "/work/gen-data-s17crop"))
-    if os.environ.get("FORGELENS_FIT_REPRO") != "1":
-        pytest.skip("set FORGELENS_FIT_REPRO=1 to run N11's fit (1-2 min)")
-    if not (data / "manifest.jsonl").is_file():
-        pytest.skip(f"P4's data is absent ({data})")
-    fit_tests = Path(__file__).parent / "test_generation_fit.py"
-    n11 = dict(re.findall(r'"(\w+\.json)": "([0-9a-f]{64})"', fit_tests.read_text()))
-    root = Path(__file__).resolve().parents[1] / "src" / "forgelens"
-    shipped = {"clip_probe.json": root / "learned" / "weights" / "clip_probe.json",
-               "generation.json": root / "fusion" / "generation.json",
-               "generation_families.json": root / "learned" / "weights" / "generation_families.json"}
-    if any(hashlib.sha256(p.read_bytes()).hexdigest() != n11[n] for n, p in shipped.items()):
-        pytest.skip("the shipped files are no longer N11's")
-    fit = _fit_module("fit_generation")
-    assert fit.main(["--data", str(data), "--aligned-only", "--group-real-by-repo", "stock-web", "--ps-threshold",
-                     "--ps-cap", "0.03", "--out", str(tmp_path)]) == 0
-    day = re.compile(rb'"date": "\d{4}-\d{2}-\d{2}"')
-    for name, ref in shipped.items():
-        assert day.sub(b'"date": ""', (tmp_path / name).read_bytes()) == day.sub(b'"date": ""', ref.read_bytes()), name
+    assert_n11_fit_reproduced(Path(os.environ.get("FORGELENS_P4_DATA", "/work/gen-data-s17crop")), tmp_path,
+                              "P4's data")

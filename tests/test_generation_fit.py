@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
-import sys
+import os
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -12,15 +11,9 @@ from PIL import Image
 
 from forgelens.detectors import graphic_content as gcont
 from forgelens.evidence import load
+from tests._fit_helpers import assert_n11_fit_reproduced
+from tests._fit_helpers import fit_module as _fit_module
 from tests._study_helpers import import_study
-
-FIT_DIR = Path(__file__).resolve().parents[1] / "benchmarks" / "fit"
-
-
-def _fit_module(name: str):
-    if str(FIT_DIR) not in sys.path:
-        sys.path.insert(0, str(FIT_DIR))
-    return importlib.import_module(name)
 
 
 def test_per_source_threshold_ignores_gated_real_pictures():
@@ -336,34 +329,8 @@ def test_exclude_family_drops_only_the_matching_generated_training_pictures():
 
 
 #: sha256 of N11's three files (s16n11, shipped at main 6e51225): the reproduction test below compares against them.
-N11_SHA256 = {"clip_probe.json": "6c7f55f61a896434bd8647c7a644f04ed3cec856aa9e79657d72c7d67b37ff7c",
-              "generation.json": "15c38e78e3fc05109c0532e7270f1aa8555481c3d2420f5f5ef128fde8c54557",
-              "generation_families.json": "e9a2b096bea963f2fd00fcd95782e70365333f015e4d3a03fc16fc34f231dfa6"}
-
-
 def test_exclude_family_default_reproduces_n11_byte_for_byte(tmp_path):
     """Without ``--exclude-family`` N11's fit command on N11's data writes N11's three files byte for byte (the fit
     date aside: the files record the day they were fitted). A 1-2 min fit on /work/gen-data-s16n11: opt-in."""
-    import hashlib
-    import os
-    import re
-
-    import pytest
-
-    data = Path(os.environ.get("FORGELENS_N11_DATA", "/work/gen-data-s16n11"))
-    if os.environ.get("FORGELENS_FIT_REPRO") != "1":
-        pytest.skip("set FORGELENS_FIT_REPRO=1 to run N11's fit (1-2 min)")
-    if not (data / "manifest.jsonl").is_file():
-        pytest.skip(f"N11's data is absent ({data})")
-    root = Path(__file__).resolve().parents[1] / "src" / "forgelens"
-    shipped = {"clip_probe.json": root / "learned" / "weights" / "clip_probe.json",
-               "generation.json": root / "fusion" / "generation.json",
-               "generation_families.json": root / "learned" / "weights" / "generation_families.json"}
-    if any(hashlib.sha256(p.read_bytes()).hexdigest() != N11_SHA256[n] for n, p in shipped.items()):
-        pytest.skip("the shipped files are no longer N11's")
-    fit = _fit_module("fit_generation")
-    assert fit.main(["--data", str(data), "--aligned-only", "--group-real-by-repo", "stock-web", "--ps-threshold",
-                     "--ps-cap", "0.03", "--out", str(tmp_path)]) == 0
-    day = re.compile(rb'"date": "\d{4}-\d{2}-\d{2}"')
-    for name, ref in shipped.items():
-        assert day.sub(b'"date": ""', (tmp_path / name).read_bytes()) == day.sub(b'"date": ""', ref.read_bytes()), name
+    assert_n11_fit_reproduced(Path(os.environ.get("FORGELENS_N11_DATA", "/work/gen-data-s16n11")), tmp_path,
+                              "N11's data")
