@@ -117,14 +117,15 @@ def clause_a_n12(ref: dict, cand: dict, sets_ref: dict, sets_cand: dict, pf_ref:
     return out
 
 
-def main_clause_a(argv: list[str]) -> int:
+def main_clause_a(argv: list[str], declared: str = "09:35 UTC", after: str = "clause C10: the sealed tenth set") -> int:
     """``generation_rule_s15.main`` (its tables and every validation false alarm by file) with ``clause_a_n12`` as the
-    clause, the first ``--models`` (the shipped N11) as the reference."""
+    clause, the first ``--models`` (the shipped N11) as the reference; ``declared`` (when the lead declared the rule) and
+    ``after`` (the clause that follows a pass) go into the printed rule. Session 17's P4 reuses it with its own."""
     print_rule = gr.print_rule
 
     def _print(title, items, name, nxt):
-        print_rule(title.replace("Clause A (session 15, N9's rule)", "Clause A of the lead's rule (09:35 UTC)"),
-                   items, name, "clause C10: the sealed tenth set")
+        print_rule(title.replace("Clause A (session 15, N9's rule)", f"Clause A of the lead's rule ({declared})"),
+                   items, name, after)
 
     gr.clause_a, gr.print_rule = clause_a_n12, _print
     return gr.main(argv)

@@ -52,13 +52,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fit"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "accuracy"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import generation_rule_s15 as gr  # noqa: E402
 from generation_confirm_s13 import report  # noqa: E402
 from generation_confirm_s14c3 import print_clauses, score_fresh_sets  # noqa: E402
 from generation_confirm_s15c5 import pooled  # noqa: E402
 from generation_confirm_s16 import calls_and_alarms, check_sealed  # noqa: E402
 from generation_confirm_s16n11 import list_labels, set_masks  # noqa: E402
-from generation_confirm_s16n12 import clause_a_n12  # noqa: E402
+from generation_confirm_s16n12 import main_clause_a as main_clause_a_n12  # noqa: E402
 
 #: the closed lists and where their sha256 was recorded at the close (session 16, s16conf10 / s16conf11)
 SEALED = {10: Path("/work/caches/s16/s16conf10"), 11: Path("/work/caches/s16/s16conf11")}
@@ -82,15 +81,8 @@ def clause_c(n_gen: int, n_real: int, called: dict[str, int], fa: dict[str, int]
 
 def main_clause_a(argv: list[str]) -> int:
     """``generation_rule_s15.main`` with the lead's clause A for P4 (= ``clause_a_n12``'s text: the shipped N11 as the
-    reference), the first ``--models`` being N11."""
-    print_rule = gr.print_rule
-
-    def _print(title, items, name, nxt):
-        print_rule(title.replace("Clause A (session 15, N9's rule)", "Clause A of the lead's rule (10:47 UTC)"),
-                   items, name, "clause C: the sealed sets 10 + 11")
-
-    gr.clause_a, gr.print_rule = clause_a_n12, _print
-    return gr.main(argv)
+    reference), the first ``--models`` being N11 (``generation_confirm_s16n12.main_clause_a`` with this rule's time)."""
+    return main_clause_a_n12(argv, declared="10:47 UTC", after="clause C: the sealed sets 10 + 11")
 
 
 def main(argv: list[str] | None = None, folders: dict[int, Path] = SEALED, expected=EXPECTED) -> int:
