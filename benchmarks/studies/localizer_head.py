@@ -52,6 +52,19 @@ H's logit injected as the fact ``learned_localizer.head_logit`` (corrected clip_
         --out M.json --cache-set NAME=CACHE_DIR[=TRACES_JSONL] ...
     python benchmarks/studies/localizer_head.py lh-decide --root R --results M.json --md rule.md
     python benchmarks/studies/localizer_head.py speed --root R --head R/H/H.json --pictures P1 P2 ...
+
+Session 17, round 2 (issue 14, candidate LS, helper s17ls): ``ls-fit`` keeps the shipped detection model's ranking (its
+standardiser and coefficients) and lets H's logit enter only at calibration: P = σ(a·z_B + b·z_H + c), (a, b, c) by the
+recipe's Platt step on synth-val + hard-val, thresholds on the out-of-fold P (5-fold GroupKFold by host photo); written
+as a detection model file (coefficients × a, H's logit × b, identity Platt) that ``lh-measure`` scores unchanged
+(``--without-head``: the same re-calibration on z_B alone, information). ``lh-decide --cand LS`` prints the rule;
+``ls-info`` lists every false alarm that appears or leaves with H's logit percentile::
+
+    python benchmarks/studies/localizer_head.py ls-fit --root S --det-cache BR --logits R/H/H-logits.json --out LS.json
+    python benchmarks/studies/localizer_head.py lh-measure --root S --model B= --model LS=LS.json ... (as above)
+    python benchmarks/studies/localizer_head.py lh-decide --root S --cand LS --results M.json --md rule.md
+    python benchmarks/studies/localizer_head.py ls-info --root S --cand LS --results M.json --s10real-cache C \
+        --train-index web-train-auth/index.csv --md info.md
 """
 
 from __future__ import annotations
@@ -706,6 +719,147 @@ def lh_information(res: dict, base: str = "B") -> list[str]:
     return lines
 
 
+
+# ---------------------------------------------------------------- session 17, round 2: LS (two-input Platt)
+
+LS_FOLDS = 5
+
+
+def ls_platt(zb: np.ndarray, zh: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
+    """(a, b, c) of P = σ(a·z_B + b·z_H + c): the recipe's Platt step (``calibration.fit_platt``: logistic regression,
+    C 1e4, classes re-weighted to 50/50) with two inputs instead of one."""
+    from sklearn.linear_model import LogisticRegression
+
+    w = np.where(y == 1, 0.5 / y.mean(), 0.5 / (1 - y.mean()))
+    lr = LogisticRegression(C=1e4, max_iter=5000).fit(np.column_stack([zb, zh]), y, sample_weight=w)
+    return float(lr.coef_[0, 0]), float(lr.coef_[0, 1]), float(lr.intercept_[0])
+
+
+def ls_model(base, abc: tuple[float, float, float], thresholds: dict, lr_bounds: list[float], info: dict):
+    """LS as a detection model file of today's format: the shipped model's standardiser and coefficients (its ranking)
+    with H's logit as one more feature (mean 0, scale 1), raw = a·z_B + b·z_H + c, Platt the identity — the same P as
+    σ(a·z_B + b·z_H + c), so the existing fusion scores it unchanged."""
+    from forgelens.fusion.detection import DetectionModel
+
+    a, b, c = abc
+    if base.trees is not None or HEAD_FACT in base.features:
+        raise SystemExit("LS needs the shipped logistic detection model without H's feature")
+    return DetectionModel(detectors=list(base.detectors), features=list(base.features) + [HEAD_FACT],
+                          mean=list(base.mean) + [0.0], scale=list(base.scale) + [1.0],
+                          coef=[a * v for v in base.coef] + [b], intercept=a * base.intercept + c,
+                          platt={"a": 1.0, "b": 0.0}, thresholds=thresholds, prior=base.prior, lr_bounds=lr_bounds,
+                          fitted=info)
+
+
+def ls_fit(cache: Path, logits: Path, out: Path, base_path: Path | None = None, without_head: bool = False) -> dict:
+    """Candidate LS (brief s17ls, declared 11:38 UTC): the SHIPPED detection model's raw logit z_B (its standardiser
+    and coefficients, before its Platt step) and H's logit z_H enter a two-input Platt step fitted as the recipe's
+    (``fit_detection_shipped.py``): on the validation rows synth-val + hard-val of ``cache``, classes re-weighted to
+    50/50, LR bounds [1 / n manipulated, n authentic] of validation. Thresholds (``manipulated_at`` ≤ 3 % of the
+    validation authentic at or above, floored at 0.5; ``authentic_below`` ≤ 20 %, capped at 0.5) are read on the
+    validation rows' OUT-OF-FOLD P: 5-fold GroupKFold by host photo, (a, b, c) refitted without the fold.
+    Writes the model (``ls_model``) to ``out`` and returns the fit's record. ``without_head`` (information, "BS"): z_H
+    set to 0 for every row, i.e. the same steps with the shipped logit alone (b = 0) — what the re-calibration does
+    without H."""
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import GroupKFold
+
+    from benchmarks.fit.fit_detection_shipped import (
+        INCONCLUSIVE_FPR,
+        TARGET_FPR,
+        VAL_SETS,
+        add_head_logits,
+        host,
+        load,
+    )
+    from forgelens.fusion.calibration import threshold_at_fpr
+    from forgelens.fusion.detection import DETECTION_PATH, DetectionModel, features
+
+    base_path = base_path or DETECTION_PATH
+    base = DetectionModel.load(base_path)
+    val = [r for n in VAL_SETS for r in load(cache, n)]
+    table = json.loads(logits.read_text())
+    add_head_logits(val, table, logits)
+    zb = np.array([base.raw(features(s, base.detectors)) for s, _ in val])
+    zh = np.array([0.0 if without_head else s.facts[HEAD_FACT] for s, _ in val])
+    y = np.array([m["label"] == "manipulated" for _, m in val], int)
+    groups = [host(m) for _, m in val]
+    lr_bounds = [1.0 / max(1, int((y == 1).sum())), float(max(1, int((y == 0).sum())))]
+    lo, hi = lr_bounds[0] / (1 + lr_bounds[0]), lr_bounds[1] / (1 + lr_bounds[1])
+    abc = ls_platt(zb, zh, y)
+    oof, folds = np.zeros(len(y)), []
+    for tr, te in GroupKFold(LS_FOLDS).split(zb, y, groups):
+        f = ls_platt(zb[tr], zh[tr], y[tr])
+        folds.append([round(v, 4) for v in f])
+        oof[te] = f[0] * zb[te] + f[1] * zh[te] + f[2]
+    p_oof = np.clip(expit(oof), lo, hi)
+    neg = p_oof[y == 0]
+    thresholds = {"manipulated_at": max(0.5, threshold_at_fpr(neg, TARGET_FPR)),
+                  "authentic_below": min(0.5, threshold_at_fpr(neg, INCONCLUSIVE_FPR))}
+    p_in = np.clip(expit(abc[0] * zb + abc[1] * zh + abc[2]), lo, hi)
+    p_b = np.array([base.probability(features(s, base.detectors)) for s, _ in val])
+    info = {
+        "script": "benchmarks/studies/localizer_head.py ls-fit (candidate LS, session 17 round 2: the shipped detection "
+                  "model's raw logit and the localizer head H's logit, two-input Platt)",
+        "base_model": str(base_path), "base_model_sha256": hashlib.sha256(Path(base_path).read_bytes()).hexdigest(),
+        "head_logits": f"{logits.name}: {HEAD_FACT} (localizer head H, out of fold on H's training hosts)",
+        "analyses": str(cache), "without_head": without_head, "a_z_B": abc[0], "b_z_H": abc[1], "c": abc[2], "fold_abc": folds,
+        "validation_sets": {s: sum(1 for _, m in val if m["_set"] == s) for s in VAL_SETS},
+        "counts": {"val": {"authentic": int((y == 0).sum()), "manipulated": int((y == 1).sum())}},
+        "auc_validation_z_B": round(float(roc_auc_score(y, zb)), 4),
+        "auc_validation_z_H": None if without_head else round(float(roc_auc_score(y, zh)), 4),
+        "auc_validation_LS_in_sample": round(float(roc_auc_score(y, p_in)), 4),
+        "auc_validation_LS_out_of_fold": round(float(roc_auc_score(y, oof)), 4),
+        "validation_fpr_at_manipulated_at_oof": round(float((neg >= thresholds["manipulated_at"]).mean()), 4),
+        "validation_tpr_at_manipulated_at_oof": round(float((p_oof[y == 1] >= thresholds["manipulated_at"]).mean()), 4),
+        "validation_B_fpr_tpr_at_its_threshold": [
+            round(float((p_b[y == 0] >= base.thresholds["manipulated_at"]).mean()), 4),
+            round(float((p_b[y == 1] >= base.thresholds["manipulated_at"]).mean()), 4)],
+        "calibration": "two-input Platt (z_B, z_H) on the validation sets, classes re-weighted to 50/50; stored as the "
+                       "shipped coefficients × a plus H's logit × b, intercept a·intercept + c, identity Platt",
+        "thresholds": f"manipulated_at: <= {TARGET_FPR:.0%} of validation authentic at or above on the out-of-fold P "
+                      f"({LS_FOLDS}-fold GroupKFold by host photo; floored at 0.5); authentic_below: <= "
+                      f"{INCONCLUSIVE_FPR:.0%} (capped at 0.5)",
+        "thresholds_value": thresholds, "lr_bounds": lr_bounds}
+    ls_model(base, abc, thresholds, lr_bounds, info).save(out)
+    print(json.dumps(info, indent=1))
+    return info
+
+
+def ls_information(res: dict, s10_train: set[str], base: str = "B", cand: str = "LS") -> list[str]:
+    """Beside LS's rule: every false alarm that appears or leaves (B → LS) with both verdicts, the detection
+    P(manipulated) (the verdict's manipulation score) and H's logit with its percentile among that set's authentic
+    pictures; s10real also on the pictures that are not s12's web-train-auth rows (``s10_train`` left out, the
+    convention of sessions 12–16)."""
+    lines = ["| set | picture | B | LS | H logit (percentile) |", "|---|---|---|---|---|"]
+    for s in LH_AUTH_SETS:
+        rb = {(r["set"], r["image"]): r for r in _lh_auth(res, base, s)}
+        rc = {(r["set"], r["image"]): r for r in _lh_auth(res, cand, s)}
+        zs = np.array([r["z"] for r in rb.values()], float)
+        for k in sorted(rb):
+            b, c = rb[k], rc[k]
+            if (b["verdict"] in ALARM) == (c["verdict"] in ALARM):
+                continue
+            pct = int(round(100 * float(np.mean(zs <= b["z"])))) if np.isfinite(b["z"]) else -1
+            leaves = " (leaves)" if b["verdict"] in ALARM else ""
+            lines.append(f"| {s} | {k[1]}{leaves} | {b['verdict']} {b['score']:.3f} | {c['verdict']} {c['score']:.3f} "
+                         f"| {b['z']:+.2f} ({pct}) |")
+    models = [m for m in res if not m.startswith("_")]
+    keep = [r for r in _lh_auth(res, base, "s10real") if r["image"] not in s10_train]
+    lines += ["", f"s10real without the {len(s10_train)} web-train-auth rows ({len(keep)} pictures), called manipulated / "
+              "generated: " + ", ".join(
+                  f"{m} {sum(r['verdict'] == 'manipulated' and r['image'] not in s10_train for r in _lh_auth(res, m, 's10real'))}"
+                  f" / {sum(r['verdict'] == 'generated' and r['image'] not in s10_train for r in _lh_auth(res, m, 's10real'))}"
+                  for m in models)]
+    return lines
+
+
+def expit(x: np.ndarray) -> np.ndarray:
+    from scipy.special import expit as _expit
+
+    return _expit(np.clip(x, -50, 50))
+
+
 # ---------------------------------------------------------------- stacking with the detection model
 
 
@@ -1006,7 +1160,7 @@ def speed(paths: list[Path], head: Path | None, repeats: int = 2) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("step", choices=("data", "extract", "extract-caches", "head", "head-apply", "lh-measure", "lh-decide", "speed", "speed-one",
+    ap.add_argument("step", choices=("data", "extract", "extract-caches", "head", "head-apply", "lh-measure", "lh-decide", "ls-fit", "ls-info", "speed", "speed-one",
                                        "measure"))
     ap.add_argument("--root", type=Path, required=True, help="data/ and feats/ live here (outside the repository)")
     ap.add_argument("--heldout-root", type=Path, default=Path("/work/caches/i14v"),
@@ -1026,6 +1180,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--pictures", nargs="*", type=Path, default=[], help="speed: the pictures timed")
     ap.add_argument("--head", type=Path, default=None, help="speed: H.json (its logit computed too)")
     ap.add_argument("--speed-mode", choices=("plain", "head"), default="plain")
+    ap.add_argument("--cand", default="LH", help="lh-decide: the candidate's model name (session 17 round 2: LS)")
+    ap.add_argument("--det-cache", type=Path, default=None,
+                    help="ls-fit: the detection analyses with synth-val/ and hard-val/ (the recipe's validation rows)")
+    ap.add_argument("--base-model", type=Path, default=None, help="ls-fit: z_B's model (default: the package's)")
+    ap.add_argument("--s10real-cache", type=Path, default=None, help="ls-info: s10real's cached analyses")
+    ap.add_argument("--train-index", type=Path, action="append", default=[],
+                    help="ls-info: index.csv of the web training rows left out of s10real's second count")
+    ap.add_argument("--without-head", action="store_true", help="ls-fit: z_H = 0 (information: the re-calibration alone)")
     ap.add_argument("--cache-set", action="append", default=[], metavar="NAME=CACHE_DIR=IMAGE_ROOT",
                     help="extract-caches (session 17): the pictures behind a folder of cached analyses (repeatable)")
     ap.add_argument("--exact-only", action="store_true",
@@ -1047,6 +1209,19 @@ def main(argv: list[str] | None = None) -> None:
             name, _, path = m.partition("=")
             models[name] = Path(path) if path else None
         lh_measure(args.cache_set, models, args.logits, args.out)
+    elif args.step == "ls-fit":
+        if args.det_cache is None or args.logits is None or args.out is None:
+            raise SystemExit("ls-fit needs --det-cache, --logits and --out")
+        ls_fit(args.det_cache, args.logits, args.out, args.base_model, args.without_head)
+    elif args.step == "ls-info":
+        from benchmarks.studies.detection_ship_rule import trained_on
+
+        res = json.loads(Path(args.results[0]).read_text())
+        s10 = trained_on(args.s10real_cache, args.train_index) if args.s10real_cache else set()
+        text = "\n".join(ls_information(res, s10, cand=args.cand))
+        print(text)
+        if args.md:
+            args.md.write_text(text + "\n")
     elif args.step == "speed":
         speed(args.pictures, args.head)
     elif args.step == "speed-one":
@@ -1056,7 +1231,7 @@ def main(argv: list[str] | None = None) -> None:
         for f in args.results:  # later files add sets (the sealed sets' file last)
             for k, v in json.loads(Path(f).read_text()).items():
                 res.setdefault(k, {}).update(v)
-        lines, _ = lh_decide(res, sealed=all(s in res.get("_info", {}) for s in LH_SEALED))
+        lines, _ = lh_decide(res, cand=args.cand, sealed=all(s in res.get("_info", {}) for s in LH_SEALED))
         text = "\n".join(lines + [""] + lh_information(res))
         print(text)
         if args.md:
