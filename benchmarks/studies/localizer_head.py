@@ -871,7 +871,7 @@ def ls_information(res: dict, s10_train: set[str], base: str = "B", cand: str = 
     P(manipulated) (the verdict's manipulation score) and H's logit with its percentile among that set's authentic
     pictures; s10real also on the pictures that are not s12's web-train-auth rows (``s10_train`` left out, the
     convention of sessions 12–16)."""
-    lines = ["| set | picture | B | LS | H logit (percentile) |", "|---|---|---|---|---|"]
+    lines = [f"| set | picture | {base} | {cand} | H logit (percentile) |", "|---|---|---|---|---|"]
     for s in LH_AUTH_SETS:
         rb = {(r["set"], r["image"]): r for r in _lh_auth(res, base, s)}
         rc = {(r["set"], r["image"]): r for r in _lh_auth(res, cand, s)}
