@@ -15,8 +15,8 @@ import pytest
 from benchmarks.fit import fit_detection_shipped as fds
 from benchmarks.studies.detection_ship_rule import decide_s16wf
 from forgelens.fusion.detection import DetectionModel, MapSummary
+from tests._detection_cache_helpers import write_set as _set
 from tests.test_detection_ship_rule_s13 import _code
-from tests.test_fit_detection_shipped import _set
 
 
 def _web(folder, n, rng, repos=("a/one", "b/two", "c/three", "d/four", "e/five", "f/six"), label="authentic"):
