@@ -339,7 +339,11 @@ def design(rows: list[dict], groups: tuple[str, ...]) -> np.ndarray:
 
 
 def host_name(source: str) -> str:
-    """The host photo of a training picture (synth ``real~22/x.jpg`` and a hard negative ``x.jpg`` share it)."""
+    """The host photo of a training picture (synth ``real~22/x.jpg`` and a hard negative ``x.jpg`` share it). Session 17
+    round 3: a real web photo (``source`` ``web:<owner/name>``, ``--with-authentic``) is grouped with its repository —
+    the whole source, as s16wf grouped them (``fit_detection_shipped.host``)."""
+    if source.startswith("web:"):
+        return source
     return Path(hv.host_of(source)).name
 
 
@@ -406,19 +410,51 @@ HEAD_FACT = "learned_localizer.head_logit"
 DETECTION_ROW_SETS = ("synth-train", "hard-train", "synth-val", "hard-val")
 
 
-def head_train_rows(root: Path) -> list[dict]:
-    """H's training pictures: i14h's documented draws, the "local" filter edits left out (``--exact-only``)."""
-    return [r for s in TRAIN_SETS for r in load_feats(root, s)
+def head_train_rows(root: Path, web: dict[str, Path] | None = None) -> list[dict]:
+    """H's training pictures: i14h's documented draws, the "local" filter edits left out (``--exact-only``). Session 17
+    round 3 (H_W): plus every picture of the ``web`` sets (feature folder name → its ``index.csv``) as authentic
+    (``web_authentic_rows``)."""
+    rows = [r for s in TRAIN_SETS for r in load_feats(root, s)
             if not (r["label"] != "authentic" and r.get("kind") == "local")]
+    for name, index in (web or {}).items():
+        rows += web_authentic_rows(root, name, index)
+    return rows
 
 
-def head_fit(root: Path, log=print) -> dict:
+def web_authentic_rows(root: Path, name: str, index: Path) -> list[dict]:
+    """Candidate H_W (brief s17lw, declared 11:45 UTC): the real photos of one fresh set as authentic training rows of
+    the head, ``source`` = ``web:<owner/name>`` from the set's ``index.csv`` (columns ``image``, ``repo``), so that the
+    grouped folds keep a repository whole. A picture whose extraction failed, labelled other than authentic, or missing
+    from the index stops the fit with one error naming the file (as ``fit_detection_shipped.load_authentic``)."""
+    folder = root / "feats" / name
+    paths = sorted(folder.glob("*.npz"))
+    if not paths:
+        raise SystemExit(f"{folder}: no localizer features of {name}")
+    repos = {r["image"]: r.get("repo", "") for r in csv.DictReader(open(index))}
+    out = []
+    for p in paths:
+        z = np.load(p)
+        meta = json.loads(str(z["meta"]))
+        if "error" in meta:
+            raise SystemExit(f"{p}: {name}'s picture {meta.get('image')} has no features ({meta['error']})")
+        if meta.get("label") != "authentic":
+            raise SystemExit(f"{p}: {name}'s picture {meta.get('image')} is labelled {meta.get('label')!r}, not authentic")
+        if not repos.get(meta["image"]):
+            raise SystemExit(f"{p}: {meta['image']} has no repository in {index}")
+        meta.update({k: z[k] for k in ("enc", "dec", "maps", "score", "tiles")})
+        meta.update({"set": name, "source": f"web:{repos[meta['image']]}", "kind": ""})
+        out.append(meta)
+    return out
+
+
+def head_fit(root: Path, log=print, web: dict[str, Path] | None = None) -> dict:
     """Head H (brief s17lh): i14h's ``measure --exact-only`` recipe — every feature set, C by 5-fold GroupKFold over host
     photos, the best out-of-fold AUC chosen — plus the same five folds refitted, so a picture of one of H's training
-    hosts can be scored by the fold model that never saw that host."""
+    hosts can be scored by the fold model that never saw that host. ``web`` (H_W, session 17 round 3): the real photos
+    of those sets join the training pictures as authentic, grouped by repository; nothing else changes."""
     from sklearn.model_selection import GroupKFold
 
-    train = head_train_rows(root)
+    train = head_train_rows(root, web)
     res = fit(train, log=log)
     ft = res["fits"][res["chosen"]]
     y = np.array([r["label"] != "authentic" for r in train], int)
@@ -428,6 +464,7 @@ def head_fit(root: Path, log=print) -> dict:
     folds = list(GroupKFold(n_splits=5).split(np.zeros(len(y)), y, g))
     res["fold_models"] = [_model(ft["C"], boosting).fit(x[tr], y[tr]) for tr, _ in folds]
     res["host_fold"] = {str(g[i]): k for k, (_, te) in enumerate(folds) for i in te}
+    res["web"] = {name: sum(1 for r in train if r.get("set") == name) for name in (web or {})}
     return res
 
 
@@ -461,7 +498,8 @@ def head_json(res: dict) -> dict:
                                   "dec (2) x (5: + prob*conf-weighted) x 64; maps = 6 map statistics + shipped head logit"},
             "mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist(),
             "coef": lr.coef_[0].tolist(), "intercept": float(lr.intercept_[0]),
-            "counts": dict(zip(("authentic", "forged"), res["n"], strict=True)), "hosts": res["hosts"]}
+            "counts": dict(zip(("authentic", "forged"), res["n"], strict=True)), "hosts": res["hosts"],
+            **({"web_authentic": res["web"]} if res.get("web") else {})}
 
 
 def head_logits_table(root: Path, res: dict, sets: list[str]) -> dict[str, dict[str, float]]:
@@ -476,13 +514,15 @@ def head_logits_table(root: Path, res: dict, sets: list[str]) -> dict[str, dict[
     return table
 
 
-def head_step(root: Path, out: Path) -> None:
+def head_step(root: Path, out: Path, web: dict[str, Path] | None = None) -> None:
     """Fit H, write ``H.json`` (the head) and ``H-logits.json`` (every extracted picture's logit but the sealed sets',
-    ``head_apply`` scores those from ``H.json`` when the rule allows) under ``out``."""
-    res = head_fit(root)
+    ``head_apply`` scores those from ``H.json`` when the rule allows) under ``out``. With ``web`` (H_W) those sets are
+    training rows of the head: no logit is written for them (none of them is a detection row or a measured set)."""
+    res = head_fit(root, web=web)
     out.mkdir(parents=True, exist_ok=True)
     (out / "H.json").write_text(json.dumps(head_json(res), indent=1) + "\n")
-    sets = sorted(p.name for p in (root / "feats").iterdir() if p.is_dir() and p.name not in LH_SEALED)
+    sets = sorted(p.name for p in (root / "feats").iterdir()
+                  if p.is_dir() and p.name not in LH_SEALED and p.name not in (web or {}))
     table = head_logits_table(root, res, sets)
     (out / "H-logits.json").write_text(json.dumps(table, sort_keys=True) + "\n")
     print(f"H = {res['chosen']} (C {res['fits'][res['chosen']]['C']:g}, out-of-fold AUC "
@@ -831,7 +871,7 @@ def ls_information(res: dict, s10_train: set[str], base: str = "B", cand: str = 
     P(manipulated) (the verdict's manipulation score) and H's logit with its percentile among that set's authentic
     pictures; s10real also on the pictures that are not s12's web-train-auth rows (``s10_train`` left out, the
     convention of sessions 12–16)."""
-    lines = ["| set | picture | B | LS | H logit (percentile) |", "|---|---|---|---|---|"]
+    lines = [f"| set | picture | {base} | {cand} | H logit (percentile) |", "|---|---|---|---|---|"]
     for s in LH_AUTH_SETS:
         rb = {(r["set"], r["image"]): r for r in _lh_auth(res, base, s)}
         rc = {(r["set"], r["image"]): r for r in _lh_auth(res, cand, s)}
@@ -851,6 +891,40 @@ def ls_information(res: dict, s10_train: set[str], base: str = "B", cand: str = 
                   f"{m} {sum(r['verdict'] == 'manipulated' and r['image'] not in s10_train for r in _lh_auth(res, m, 's10real'))}"
                   f" / {sum(r['verdict'] == 'generated' and r['image'] not in s10_train for r in _lh_auth(res, m, 's10real'))}"
                   for m in models)]
+    return lines
+
+
+def lw_information(res_w: dict, res_h: dict, base: str = "B") -> list[str]:
+    """Session 17 round 3, beside LSW's rule: H_W alone vs H alone on the held-out 184 vs 184 (AUC with 95 % host
+    bootstrap intervals and the paired difference), per forgery kind, with the size baseline; ``res_w`` and ``res_h``
+    are ``lh-measure`` results whose logit column is H_W's and H's (the same cached analyses, the same rows)."""
+    rows = _lh_rows(res_w, base, LH_HELDOUT)
+    zh = {(r["set"], r["image"]): r["z"] for r in _lh_rows(res_h, base, LH_HELDOUT)}
+    if len(zh) != len(rows) or any((r["set"], r["image"]) not in zh for r in rows):
+        raise SystemExit("lw-info: the two results do not hold the same held-out pictures")
+    auth = [r for r in rows if r["label"] == "authentic"]
+    forg = [r for r in rows if r["label"] != "authentic"]
+    lines = ["| held-out (kind) | n forgeries | H_W alone | H alone | Δ H_W − H (paired) | trivial: size (MP) |",
+             "|---|---|---|---|---|---|"]
+    for k in ["all"] + sorted({r["kind"] for r in forg}):
+        sel = (forg if k == "all" else [r for r in forg if r["kind"] == k]) + auth
+        h = lambda r: zh[(r["set"], r["image"])]  # noqa: E731
+        lines.append(f"| {k} | {len(sel) - len(auth)} | {hv.fmt_ci(_auc_ci(sel, lambda r: r['z']))} "
+                     f"| {hv.fmt_ci(_auc_ci(sel, h))} | {hv.fmt_ci(_auc_ci(sel, lambda r: r['z'], h))} "
+                     f"| {_auc_ci(sel, lambda r: r['mp'])[0]:.3f} |")
+    lines += ["", "| authentic set | n | median logit H_W | median logit H | share above the held-out forgeries' median "
+              "(H_W / H) |", "|---|---|---|---|---|"]
+    med_w = float(np.median([r["z"] for r in forg]))
+    med_h = float(np.median([zh[(r["set"], r["image"])] for r in forg]))
+    hmap = {(r["set"], r["image"]): r["z"] for s in LH_AUTH_SETS for r in _lh_auth(res_h, base, s)}
+    for s in LH_AUTH_SETS:
+        v = [r for r in _lh_auth(res_w, base, s) if np.isfinite(r["z"])]
+        if not v:
+            continue
+        zw = np.array([r["z"] for r in v])
+        zz = np.array([hmap.get((r["set"], r["image"]), np.nan) for r in v])
+        lines.append(f"| {s} | {len(v)} | {np.median(zw):+.2f} | {np.nanmedian(zz):+.2f} | "
+                     f"{np.mean(zw > med_w):.1%} / {np.mean(zz[np.isfinite(zz)] > med_h):.1%} |")
     return lines
 
 
@@ -1158,9 +1232,16 @@ def speed(paths: list[Path], head: Path | None, repeats: int = 2) -> None:
                   f"peak RSS {d['peak_rss_gb']:.2f} GB", flush=True)
 
 
+def _web_pair(text: str) -> tuple[str, Path]:
+    name, sep, index = text.partition("=")
+    if not sep or not name or not Path(index).is_file():
+        raise SystemExit(f"--with-authentic {text!r}: want SET=INDEX_CSV with an existing index.csv")
+    return name, Path(index)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("step", choices=("data", "extract", "extract-caches", "head", "head-apply", "lh-measure", "lh-decide", "ls-fit", "ls-info", "speed", "speed-one",
+    ap.add_argument("step", choices=("data", "extract", "extract-caches", "head", "head-apply", "lh-measure", "lh-decide", "ls-fit", "ls-info", "lw-info", "speed", "speed-one",
                                        "measure"))
     ap.add_argument("--root", type=Path, required=True, help="data/ and feats/ live here (outside the repository)")
     ap.add_argument("--heldout-root", type=Path, default=Path("/work/caches/i14v"),
@@ -1190,6 +1271,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--without-head", action="store_true", help="ls-fit: z_H = 0 (information: the re-calibration alone)")
     ap.add_argument("--cache-set", action="append", default=[], metavar="NAME=CACHE_DIR=IMAGE_ROOT",
                     help="extract-caches (session 17): the pictures behind a folder of cached analyses (repeatable)")
+    ap.add_argument("--with-authentic", action="append", default=[], metavar="SET=INDEX_CSV",
+                    help="head (session 17 round 3, H_W): the features in feats/SET join the head's training pictures "
+                         "as authentic, grouped by the repository INDEX_CSV (image, repo) names (repeatable)")
     ap.add_argument("--exact-only", action="store_true",
                     help="measure: leave the 'local' filter edits (no exact mask) out of the training forgeries")
     args = ap.parse_args(argv)
@@ -1200,7 +1284,10 @@ def main(argv: list[str] | None = None) -> None:
     elif args.step == "extract-caches":
         extract_caches(args.root, args.cache_set)
     elif args.step == "head":
-        head_step(args.root, args.out or args.root / "H")
+        web = dict(_web_pair(x) for x in args.with_authentic)
+        if len(web) != len(args.with_authentic) or set(web) & set(TRAIN_SETS + DETECTION_ROW_SETS + LH_SEALED):
+            raise SystemExit("--with-authentic: each SET once, none of the head's own, the detection rows' or the sealed sets")
+        head_step(args.root, args.out or args.root / "H", web)
     elif args.step == "head-apply":
         head_apply(args.root, args.head, args.sets, args.out)
     elif args.step == "lh-measure":
@@ -1219,6 +1306,14 @@ def main(argv: list[str] | None = None) -> None:
         res = json.loads(Path(args.results[0]).read_text())
         s10 = trained_on(args.s10real_cache, args.train_index) if args.s10real_cache else set()
         text = "\n".join(ls_information(res, s10, cand=args.cand))
+        print(text)
+        if args.md:
+            args.md.write_text(text + "\n")
+    elif args.step == "lw-info":
+        if len(args.results) != 2:
+            raise SystemExit("lw-info needs --results H_W_MEASURE.json H_MEASURE.json")
+        res_w, res_h = (json.loads(Path(f).read_text()) for f in args.results)
+        text = "\n".join(lw_information(res_w, res_h))
         print(text)
         if args.md:
             args.md.write_text(text + "\n")
