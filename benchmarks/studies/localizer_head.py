@@ -256,11 +256,25 @@ def _cached_rows(cache: str | Path):
     return rows
 
 
-def extract(root: Path, heldout_root: Path, sets: list[str], reverse: bool = False,
-            val_root: Path = Path("/work/caches/detection-data")) -> None:
+def _save_features(net: FeatureLocalizer, image: Path, info: dict, path: Path) -> None:
+    """One picture's pooled features into ``path`` (``.npz``) with its metadata (``info``'s image, label, source, kind,
+    mask, post and the picture's shape); a picture that cannot be read gets its one-line error instead of features."""
     from forgelens.errors import ForgeLensError
     from forgelens.evidence import load
 
+    meta = {k: info.get(k, "") for k in ("image", "label", "source", "kind", "mask", "post")}
+    try:
+        rgb = np.asarray(load(str(image)).pixels)
+        feats = net.features(rgb)
+        meta["shape"] = list(rgb.shape[:2])
+    except (ForgeLensError, OSError, ValueError) as exc:
+        meta["error"] = str(exc).splitlines()[0]
+        feats = {}
+    np.savez(path, meta=np.array(json.dumps(meta)), **feats)
+
+
+def extract(root: Path, heldout_root: Path, sets: list[str], reverse: bool = False,
+            val_root: Path = Path("/work/caches/detection-data")) -> None:
     net = FeatureLocalizer(threads=1)
     lists = picture_lists(root, heldout_root, val_root)
     for name in sets:
@@ -275,15 +289,7 @@ def extract(root: Path, heldout_root: Path, sets: list[str], reverse: bool = Fal
             path = out / f"{_key(row['image'])}.npz"
             if path.exists():
                 continue
-            meta = {k: row.get(k, "") for k in ("image", "label", "source", "kind", "mask", "post")}
-            try:
-                rgb = np.asarray(load(str(folder / row["image"])).pixels)
-                feats = net.features(rgb)
-                meta["shape"] = list(rgb.shape[:2])
-            except (ForgeLensError, OSError, ValueError) as exc:
-                meta["error"] = str(exc).splitlines()[0]
-                feats = {}
-            np.savez(path, meta=np.array(json.dumps(meta)), **feats)
+            _save_features(net, folder / row["image"], row, path)
             done += 1
         print(f"{name}: {done} pictures in {time.time() - t0:.0f} s", flush=True)
 
@@ -292,9 +298,6 @@ def extract_caches(root: Path, specs: list[str]) -> None:
     """Session 17: features of the pictures behind cached analyses. Each spec is ``NAME=CACHE_DIR=IMAGE_ROOT``: every
     ``.npz`` analysis in CACHE_DIR (errors left out) names its picture (``meta["image"]``, relative to IMAGE_ROOT);
     its features go to ``ROOT/feats/NAME/<same file name>.npz`` (the analysis' own name: the join key)."""
-    from forgelens.errors import ForgeLensError
-    from forgelens.evidence import load
-
     net = FeatureLocalizer(threads=1)
     for spec in specs:
         name, cache, images = spec.split("=")
@@ -308,15 +311,7 @@ def extract_caches(root: Path, specs: list[str]) -> None:
             meta = json.loads(str(np.load(p)["meta"]))
             if "error" in meta:
                 continue
-            meta = {k: meta.get(k, "") for k in ("image", "label", "source", "kind", "mask", "post")}
-            try:
-                rgb = np.asarray(load(str(Path(images) / meta["image"])).pixels)
-                feats = net.features(rgb)
-                meta["shape"] = list(rgb.shape[:2])
-            except (ForgeLensError, OSError, ValueError) as exc:
-                meta["error"] = str(exc).splitlines()[0]
-                feats = {}
-            np.savez(path, meta=np.array(json.dumps(meta)), **feats)
+            _save_features(net, Path(images) / meta["image"], meta, path)
             done += 1
         print(f"{name}: {done} pictures in {time.time() - t0:.0f} s", flush=True)
 
