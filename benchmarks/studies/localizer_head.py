@@ -923,6 +923,102 @@ def lw_information(res_w: dict, res_h: dict, base: str = "B") -> list[str]:
     return lines
 
 
+# ---------------------------------------------------------------- session 17, round 4: LSM (LS at an equal web false-alarm count)
+
+#: The 931 real photos of fresh sets 1-5 and 7 (cached analyses: s16wf's six caches; none a detection row, none in a
+#: clause-2 set, H never trained on them): where LSM's ``manipulated_at`` is matched to B's false-alarm count.
+LSM_WEB_SETS = ("fresh-conf", "fresh-conf2", "fresh-conf3", "fresh-conf4", "fresh-conf5", "fresh-conf7")
+LSM_WEB_N = 931
+LSM_FLOOR = 0.5
+
+
+#: The never-probe's ``manipulated_at``: above every P (P ≤ 1), so its "manipulated" calls are the ones that do not go
+#: through the threshold (e.g. a provenance-declared partial AI edit, called whatever the score).
+LSM_NEVER = 2.0
+
+
+def lsm_probe_model(ls_path: Path, out: Path, at: float = LSM_FLOOR) -> None:
+    """LS's model file with ``manipulated_at`` = ``at``, nothing else changed. At the floor (0.5) the full verdict calls
+    "manipulated" every picture LS would call at some threshold t ≥ 0.5; at ``LSM_NEVER`` only the pictures called
+    whatever the threshold. The verdict's threshold rule is score ≥ t and not out-weighed by generation evidence (which
+    does not depend on t), so LS's count at t = the never-probe's calls + the floor-probe's other calls with score ≥ t."""
+    m = json.loads(ls_path.read_text())
+    m["thresholds"] = {**m["thresholds"], "manipulated_at": at}
+    if any(k.startswith("large_") for k in m["thresholds"]):
+        raise SystemExit(f"{ls_path}: a size-class threshold; the probe's count would not be LS's")
+    out.write_text(json.dumps(m, indent=1) + "\n")
+
+
+def lsm_count(res: dict, probe: str, never: str, t: float, sets=LSM_WEB_SETS) -> int:
+    """LS's number of "manipulated" calls on the real photos of ``sets`` at threshold ``t`` ≥ 0.5, from the floor
+    probe's and the never-probe's full verdicts (``lsm_probe_model``)."""
+    fixed = {(r["set"], r["image"]) for r in _lh_rows(res, never, sets) if r["label"] == "authentic"
+             and r["verdict"] == "manipulated"}
+    return len(fixed) + sum(r["verdict"] == "manipulated" and r["score"] >= t and (r["set"], r["image"]) not in fixed
+                            for r in _lh_rows(res, probe, sets) if r["label"] == "authentic")
+
+
+def lsm_threshold(res: dict, own: float, base: str = "B", probe: str = "LSP", never: str = "LSN", sets=LSM_WEB_SETS,
+                  n_expected: int | None = LSM_WEB_N) -> dict:
+    """Candidate LSM (brief s17lsm, declared by the lead 12:09 UTC): t_web = the lowest threshold t ≥ 0.5 at which
+    LS's P(manipulated | not generated) calls at most as many of the real photos of ``sets`` "manipulated" as B does,
+    both through the full verdict (``res``: ``lh-measure`` rows of B and of LS's two probe models, ``lsm_probe_model``
+    at 0.5 and at ``LSM_NEVER``). "Lowest" as ``calibration.threshold_at_fpr`` reads it: just above the score of the
+    (B's count − fixed + 1)-th highest threshold call (0.5 when LS calls no more than B at 0.5); ``fixed`` = the calls
+    made whatever the threshold. LSM's ``manipulated_at`` = max(``own``, t_web)."""
+    key = {m: sorted((r["set"], r["image"]) for r in _lh_rows(res, m, sets) if r["label"] == "authentic")
+           for m in (base, probe, never)}
+    if not key[base] == key[probe] == key[never]:
+        raise SystemExit("lsm-threshold: B and the probes do not hold the same pictures")
+    rb = [r for r in _lh_rows(res, base, sets) if r["label"] == "authentic"]
+    if n_expected is not None and len(rb) != n_expected:
+        raise SystemExit(f"lsm-threshold: {len(rb)} real photos, not {n_expected}")
+    nb = sum(r["verdict"] == "manipulated" for r in rb)
+    fixed = {(r["set"], r["image"]) for r in _lh_rows(res, never, sets) if r["label"] == "authentic"
+             and r["verdict"] == "manipulated"}
+    sc = np.sort(np.array([r["score"] for r in _lh_rows(res, probe, sets) if r["label"] == "authentic"
+                           and r["verdict"] == "manipulated" and (r["set"], r["image"]) not in fixed], np.float64))[::-1]
+    room = nb - len(fixed)
+    if room < 0:
+        raise SystemExit(f"lsm-threshold: LS calls {len(fixed)} whatever the threshold, more than B's {nb}")
+    t_web = LSM_FLOOR if sc.size <= room else float(np.nextafter(sc[room], np.inf))
+    return {"n": len(rb), "per_set": {s: sum(r["set"] == s for r in rb) for s in sets}, "B_called": nb,
+            "LS_called_whatever_t": len(fixed), "LS_called_at_own": lsm_count(res, probe, never, own, sets),
+            "LS_called_at_floor": lsm_count(res, probe, never, LSM_FLOOR, sets),
+            "LS_called_at_t_web": lsm_count(res, probe, never, t_web, sets), "t_web": t_web, "own": own,
+            "manipulated_at": max(own, t_web)}
+
+
+def lsm_model(ls_path: Path, record: dict, out: Path) -> dict:
+    """LSM's model file: LS's (``ls_path``) with ``manipulated_at`` = ``record["manipulated_at"]`` and the record
+    under ``provenance["lsm"]``; everything else (coefficients, ``authentic_below``, LR bounds) unchanged."""
+    m = json.loads(ls_path.read_text())
+    if abs(float(m["thresholds"]["manipulated_at"]) - record["own"]) > 1e-12:
+        raise SystemExit(f"{ls_path}: manipulated_at is not the record's own value")
+    m["thresholds"] = {**m["thresholds"], "manipulated_at": record["manipulated_at"]}
+    m["provenance"] = {**m["provenance"], "lsm": {
+        **record, "ls_model": str(ls_path), "ls_model_sha256": hashlib.sha256(ls_path.read_bytes()).hexdigest(),
+        "rule": "manipulated_at = max(LS's own, t_web); t_web = lowest t >= 0.5 at which LS calls at most as many of "
+                "the 931 real photos of fresh sets 1-5, 7 manipulated as B (full verdict)"}}
+    out.write_text(json.dumps(m, indent=1) + "\n")
+    return m
+
+
+def lsm_web_table(res: dict, sets=LSM_WEB_SETS) -> list[str]:
+    """Beside LSM's rule: every model's verdict labels on the real photos of ``sets`` (each set and all together)."""
+    models = [m for m in res if not m.startswith("_")]
+    lines = ["| set | n | " + " | ".join(f"{m}: manipulated / generated / inconclusive / authentic" for m in models)
+             + " |", "|---|---|" + "---|" * len(models)]
+    for s in list(sets) + ["all"]:
+        cells, n = [], 0
+        for m in models:
+            v = [r["verdict"] for r in _lh_rows(res, m, sets if s == "all" else (s,)) if r["label"] == "authentic"]
+            n = len(v)
+            cells.append(" / ".join(str(v.count(k)) for k in ("manipulated", "generated", "inconclusive", "authentic")))
+        lines.append(f"| {s} | {n} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def expit(x: np.ndarray) -> np.ndarray:
     from scipy.special import expit as _expit
 
@@ -1236,7 +1332,7 @@ def _web_pair(text: str) -> tuple[str, Path]:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("step", choices=("data", "extract", "extract-caches", "head", "head-apply", "lh-measure", "lh-decide", "ls-fit", "ls-info", "lw-info", "speed", "speed-one",
+    ap.add_argument("step", choices=("data", "extract", "extract-caches", "head", "head-apply", "lh-measure", "lh-decide", "ls-fit", "ls-info", "lw-info", "lsm-probe", "lsm-threshold", "speed", "speed-one",
                                        "measure"))
     ap.add_argument("--root", type=Path, required=True, help="data/ and feats/ live here (outside the repository)")
     ap.add_argument("--heldout-root", type=Path, default=Path("/work/caches/i14v"),
@@ -1263,6 +1359,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--s10real-cache", type=Path, default=None, help="ls-info: s10real's cached analyses")
     ap.add_argument("--train-index", type=Path, action="append", default=[],
                     help="ls-info: index.csv of the web training rows left out of s10real's second count")
+    ap.add_argument("--ls-model", type=Path, default=None, help="lsm-probe / lsm-threshold (session 17 round 4): LS.json")
+    ap.add_argument("--at", type=float, default=LSM_FLOOR, help="lsm-probe: the probe's manipulated_at")
     ap.add_argument("--without-head", action="store_true", help="ls-fit: z_H = 0 (information: the re-calibration alone)")
     ap.add_argument("--cache-set", action="append", default=[], metavar="NAME=CACHE_DIR=IMAGE_ROOT",
                     help="extract-caches (session 17): the pictures behind a folder of cached analyses (repeatable)")
@@ -1309,6 +1407,21 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit("lw-info needs --results H_W_MEASURE.json H_MEASURE.json")
         res_w, res_h = (json.loads(Path(f).read_text()) for f in args.results)
         text = "\n".join(lw_information(res_w, res_h))
+        print(text)
+        if args.md:
+            args.md.write_text(text + "\n")
+    elif args.step == "lsm-probe":
+        if args.ls_model is None or args.out is None:
+            raise SystemExit("lsm-probe needs --ls-model and --out")
+        lsm_probe_model(args.ls_model, args.out, args.at)
+    elif args.step == "lsm-threshold":
+        if args.ls_model is None or args.out is None or len(args.results) != 1:
+            raise SystemExit("lsm-threshold needs --ls-model, --out and --results WEB_MEASURE.json")
+        res = json.loads(Path(args.results[0]).read_text())
+        own = float(json.loads(args.ls_model.read_text())["thresholds"]["manipulated_at"])
+        record = lsm_threshold(res, own)
+        lsm_model(args.ls_model, record, args.out)
+        text = "\n".join([json.dumps(record, indent=1), ""] + lsm_web_table(res))
         print(text)
         if args.md:
             args.md.write_text(text + "\n")
