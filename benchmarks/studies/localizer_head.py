@@ -949,11 +949,17 @@ def lsm_probe_model(ls_path: Path, out: Path, at: float = LSM_FLOOR) -> None:
     out.write_text(json.dumps(m, indent=1) + "\n")
 
 
+def _fixed_calls(res: dict, never: str, sets) -> set[tuple[str, str]]:
+    """The real photos of ``sets`` that the never-probe ``never`` calls "manipulated": the calls made whatever the
+    threshold (``lsm_probe_model`` at ``LSM_NEVER``), as (set, image)."""
+    return {(r["set"], r["image"]) for r in _lh_rows(res, never, sets) if r["label"] == "authentic"
+            and r["verdict"] == "manipulated"}
+
+
 def lsm_count(res: dict, probe: str, never: str, t: float, sets=LSM_WEB_SETS) -> int:
     """LS's number of "manipulated" calls on the real photos of ``sets`` at threshold ``t`` ≥ 0.5, from the floor
     probe's and the never-probe's full verdicts (``lsm_probe_model``)."""
-    fixed = {(r["set"], r["image"]) for r in _lh_rows(res, never, sets) if r["label"] == "authentic"
-             and r["verdict"] == "manipulated"}
+    fixed = _fixed_calls(res, never, sets)
     return len(fixed) + sum(r["verdict"] == "manipulated" and r["score"] >= t and (r["set"], r["image"]) not in fixed
                             for r in _lh_rows(res, probe, sets) if r["label"] == "authentic")
 
@@ -974,8 +980,7 @@ def lsm_threshold(res: dict, own: float, base: str = "B", probe: str = "LSP", ne
     if n_expected is not None and len(rb) != n_expected:
         raise SystemExit(f"lsm-threshold: {len(rb)} real photos, not {n_expected}")
     nb = sum(r["verdict"] == "manipulated" for r in rb)
-    fixed = {(r["set"], r["image"]) for r in _lh_rows(res, never, sets) if r["label"] == "authentic"
-             and r["verdict"] == "manipulated"}
+    fixed = _fixed_calls(res, never, sets)
     sc = np.sort(np.array([r["score"] for r in _lh_rows(res, probe, sets) if r["label"] == "authentic"
                            and r["verdict"] == "manipulated" and (r["set"], r["image"]) not in fixed], np.float64))[::-1]
     room = nb - len(fixed)
