@@ -260,3 +260,28 @@ def test_the_example_splice_json_has_no_laundering_split_at_negligible_p_generat
     assert (d["laundering"] is None) or not negligible
     assert (d["generation"]["attribution"] is None) or not negligible
     assert d["label"] == "manipulated"
+
+
+# ---- session 18 walk (docs/notes/ux-walkthrough.md, "Session 18")
+
+def test_a_bad_upload_to_the_synchronous_endpoint_logs_no_unretrieved_future(tmp_path, caplog):
+    """`POST /api/analyze` with a text file named .jpg answered 422 with the reason, but the server log then
+    showed "Future exception was never retrieved" and the error's traceback, as if the service had failed."""
+    import gc
+    import logging
+
+    pytest.importorskip("fastapi")
+    pytest.importorskip("httpx")
+    pytest.importorskip("sqlalchemy")
+    from fastapi.testclient import TestClient
+
+    from forgelens.service.app import create_app
+    from forgelens.service.settings import Settings
+
+    settings = Settings(data_dir=tmp_path / "data", auth=False, workers=1, detectors="ela,metadata")
+    with caplog.at_level(logging.ERROR, logger="asyncio"), TestClient(create_app(settings)) as c:
+        r = c.post("/api/analyze", files={"file": ("notes.jpg", b"plain text, not a picture", "image/jpeg")})
+        assert r.status_code == 422 and "notes.jpg: unreadable image" in r.json()["detail"]
+        gc.collect()  # the asyncio copy of the job's future is collected here; unread, it logs its exception
+    logged = " ".join(rec.getMessage() for rec in caplog.records)
+    assert "never retrieved" not in logged, logged
