@@ -285,3 +285,46 @@ def test_a_bad_upload_to_the_synchronous_endpoint_logs_no_unretrieved_future(tmp
         gc.collect()  # the asyncio copy of the job's future is collected here; unread, it logs its exception
     logged = " ".join(rec.getMessage() for rec in caplog.records)
     assert "never retrieved" not in logged, logged
+
+
+def test_graphic_gate_sentence_does_not_take_the_place_of_what_that_does_not_prove(reports):
+    """The screenshot of the walk read "We found no clear sign that this picture was edited. This looks like a
+    designed graphic …, not a photograph; …. That does not prove the picture is real.": "That" then meant the
+    graphic sentence. The gate sentence now follows "That does not prove …"."""
+    from forgelens.explain import summary
+
+    checked = 0
+    for r in reports:
+        if r.verdict.label != "authentic" or facts.proof_of_origin(r):  # with a proof: "Also, …" instead
+            continue
+        before = r.verdict.decision
+        r.verdict.decision = {**(before or {}),
+                              "graphic_gate": {"detector": "graphic_content", "p_graphic": 1.0, "threshold": 0.96}}
+        try:
+            said = summary(r)
+        finally:
+            r.verdict.decision = before
+        first = said.index("We found no clear sign")
+        assert first < said.index("That does not prove the picture is real.") < said.index(
+            "This looks like a designed graphic"), said
+        checked += 1
+    assert checked
+
+
+def test_decision_line_does_not_say_the_manipulation_detectors_decided_an_authentic_label(reports):
+    """The walk's iPhone original read "Label authentic: decided by the rule manipulation_model from jpeg_ghost,
+    noise_median.": fusion lists the detectors that pushed P(manipulated) up most, which on an authentic or
+    inconclusive picture weighed against its label."""
+    seen = set()
+    for r in reports:
+        dec = r.verdict.decision or {}
+        line = next(c["statement"] for c in text.combined(r) if c["kind"] == "decision")
+        if dec.get("rule") in ("manipulation_model", "manipulation_rule") and dec.get("detectors"):
+            assert " from " not in line, line
+            assert line.endswith("; the detectors that weighed most towards manipulation: "
+                                 + ", ".join(dec["detectors"]) + "."), line
+            seen.add(r.verdict.label)
+        elif dec.get("rule"):
+            assert line == f"Label {r.verdict.label}: decided by the rule {dec['rule']} from " \
+                           f"{', '.join(dec.get('detectors') or []) or 'no detector'}."
+    assert {"authentic", "inconclusive", "manipulated"} <= seen
