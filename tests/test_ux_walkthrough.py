@@ -328,3 +328,25 @@ def test_decision_line_does_not_say_the_manipulation_detectors_decided_an_authen
             assert line == f"Label {r.verdict.label}: decided by the rule {dec['rule']} from " \
                            f"{', '.join(dec.get('detectors') or []) or 'no detector'}."
     assert {"authentic", "inconclusive", "manipulated"} <= seen
+
+
+def test_declared_ai_box_does_not_read_manipulated_0_00_beside_support_for_manipulation(reports):
+    """fixtures/generator-metadata/sdturbo__sdxlturbo_example.png (ComfyUI metadata): the box read "P authentic 0.00
+    · manipulated 0.00 · generated 1.00" and then "The findings give weak support to the proposition that the image
+    was locally manipulated, rather than not." The 0.00 is the declaration's; the sentence is the pixels' reading."""
+    from forgelens.explain import verdict_box_html
+
+    seen = 0
+    for r in reports:
+        if (r.verdict.decision or {}).get("rule") != "provenance_declared_ai":
+            continue
+        said = text.support_sentences(r).get("manipulated")
+        if said is None:
+            continue
+        assert said.startswith("Leaving the declaration aside, the findings "), said
+        assert html_lib.unescape(verdict_box_html(r)).count(said) == 1
+        seen += 1
+    assert seen
+    # a calibrated verdict keeps its sentence as it was
+    plain = next(r for r in reports if (r.verdict.decision or {}).get("rule") == "manipulation_model")
+    assert text.support_sentences(plain)["manipulated"].startswith("The findings ")

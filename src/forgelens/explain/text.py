@@ -64,6 +64,11 @@ DECLARED_NOTE = ("the probabilities stand for the file's own declaration, not fo
                  "not a calibrated chance, and a declaration can be false")
 
 
+#: Before the manipulation model's ENFSI sentence where a declaration of AI set the probabilities: the box
+#: shows "manipulated 0.00" (the declaration's), the sentence what the pixels say on their own.
+DECLARED_ASIDE = "Leaving the declaration aside, "
+
+
 def headline(report: Any) -> str:
     """The label in words, as the CLI, the verdict box and the web page show it."""
     v = report.verdict
@@ -96,9 +101,13 @@ def headline(report: Any) -> str:
 def support_sentences(report: Any) -> dict[str, str]:
     """The ENFSI sentences for both propositions (formal wording, analyst and verdict box)."""
     out: dict[str, str] = {}
+    declared = (_v(report, "decision") or {}).get("rule") == "provenance_declared_ai"
     for prop in ("manipulated", "generated"):
         step, lr = words.support(report.verdict, prop)
         s = words.formal_support(step, lr, prop)
+        if s and declared and prop == "manipulated":
+            # the declaration sets P(manipulated) 0.00 beside it; the LR is the pixels' own reading
+            s = DECLARED_ASIDE + s[0].lower() + s[1:]
         if s:
             out[prop] = s
     return out
