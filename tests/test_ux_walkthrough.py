@@ -350,3 +350,14 @@ def test_declared_ai_box_does_not_read_manipulated_0_00_beside_support_for_manip
     # a calibrated verdict keeps its sentence as it was
     plain = next(r for r in reports if (r.verdict.decision or {}).get("rule") == "manipulation_model")
     assert text.support_sentences(plain)["manipulated"].startswith("The findings ")
+
+
+def test_a_bad_detector_name_is_one_error_line_however_long(tmp_path):
+    """`forgelens analyze photo.jpg -d ela,jpeg_gost` printed its one error hard-wrapped at 80 columns into four
+    lines (the list of known detectors cut mid-name), unlike the per-file error lines, which are one line each."""
+    res = CliRunner().invoke(app, ["analyze", str(tmp_path / "photo.jpg"), "-d", "ela,jpeg_gost"])
+    assert res.exit_code == 2
+    lines = [line for line in res.output.splitlines() if line.strip()]
+    assert len(lines) == 1, res.output
+    assert lines[0].startswith("forgelens: jpeg_gost: bad configuration: no detector of that name (did you mean "
+                               "'jpeg_ghost'?)") and lines[0].rstrip().endswith("watermark")
