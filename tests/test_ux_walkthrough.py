@@ -260,3 +260,104 @@ def test_the_example_splice_json_has_no_laundering_split_at_negligible_p_generat
     assert (d["laundering"] is None) or not negligible
     assert (d["generation"]["attribution"] is None) or not negligible
     assert d["label"] == "manipulated"
+
+
+# ---- session 18 walk (docs/notes/ux-walkthrough.md, "Session 18")
+
+def test_a_bad_upload_to_the_synchronous_endpoint_logs_no_unretrieved_future(tmp_path, caplog):
+    """`POST /api/analyze` with a text file named .jpg answered 422 with the reason, but the server log then
+    showed "Future exception was never retrieved" and the error's traceback, as if the service had failed."""
+    import gc
+    import logging
+
+    pytest.importorskip("fastapi")
+    pytest.importorskip("httpx")
+    pytest.importorskip("sqlalchemy")
+    from fastapi.testclient import TestClient
+
+    from forgelens.service.app import create_app
+    from forgelens.service.settings import Settings
+
+    settings = Settings(data_dir=tmp_path / "data", auth=False, workers=1, detectors="ela,metadata")
+    with caplog.at_level(logging.ERROR, logger="asyncio"), TestClient(create_app(settings)) as c:
+        r = c.post("/api/analyze", files={"file": ("notes.jpg", b"plain text, not a picture", "image/jpeg")})
+        assert r.status_code == 422 and "notes.jpg: unreadable image" in r.json()["detail"]
+        gc.collect()  # the asyncio copy of the job's future is collected here; unread, it logs its exception
+    logged = " ".join(rec.getMessage() for rec in caplog.records)
+    assert "never retrieved" not in logged, logged
+
+
+def test_graphic_gate_sentence_does_not_take_the_place_of_what_that_does_not_prove(reports):
+    """The screenshot of the walk read "We found no clear sign that this picture was edited. This looks like a
+    designed graphic …, not a photograph; …. That does not prove the picture is real.": "That" then meant the
+    graphic sentence. The gate sentence now follows "That does not prove …"."""
+    from forgelens.explain import summary
+
+    checked = 0
+    for r in reports:
+        if r.verdict.label != "authentic" or facts.proof_of_origin(r):  # with a proof: "Also, …" instead
+            continue
+        before = r.verdict.decision
+        r.verdict.decision = {**(before or {}),
+                              "graphic_gate": {"detector": "graphic_content", "p_graphic": 1.0, "threshold": 0.96}}
+        try:
+            said = summary(r)
+        finally:
+            r.verdict.decision = before
+        first = said.index("We found no clear sign")
+        assert first < said.index("That does not prove the picture is real.") < said.index(
+            "This looks like a designed graphic"), said
+        checked += 1
+    assert checked
+
+
+def test_decision_line_does_not_say_the_manipulation_detectors_decided_an_authentic_label(reports):
+    """The walk's iPhone original read "Label authentic: decided by the rule manipulation_model from jpeg_ghost,
+    noise_median.": fusion lists the detectors that pushed P(manipulated) up most, which on an authentic or
+    inconclusive picture weighed against its label."""
+    seen = set()
+    for r in reports:
+        dec = r.verdict.decision or {}
+        line = next(c["statement"] for c in text.combined(r) if c["kind"] == "decision")
+        if dec.get("rule") in ("manipulation_model", "manipulation_rule") and dec.get("detectors"):
+            assert " from " not in line, line
+            assert line.endswith("; the detectors that weighed most towards manipulation: "
+                                 + ", ".join(dec["detectors"]) + "."), line
+            seen.add(r.verdict.label)
+        elif dec.get("rule"):
+            assert line == f"Label {r.verdict.label}: decided by the rule {dec['rule']} from " \
+                           f"{', '.join(dec.get('detectors') or []) or 'no detector'}."
+    assert {"authentic", "inconclusive", "manipulated"} <= seen
+
+
+def test_declared_ai_box_does_not_read_manipulated_0_00_beside_support_for_manipulation(reports):
+    """fixtures/generator-metadata/sdturbo__sdxlturbo_example.png (ComfyUI metadata): the box read "P authentic 0.00
+    · manipulated 0.00 · generated 1.00" and then "The findings give weak support to the proposition that the image
+    was locally manipulated, rather than not." The 0.00 is the declaration's; the sentence is the pixels' reading."""
+    from forgelens.explain import verdict_box_html
+
+    seen = 0
+    for r in reports:
+        if (r.verdict.decision or {}).get("rule") != "provenance_declared_ai":
+            continue
+        said = text.support_sentences(r).get("manipulated")
+        if said is None:
+            continue
+        assert said.startswith("Leaving the declaration aside, the findings "), said
+        assert html_lib.unescape(verdict_box_html(r)).count(said) == 1
+        seen += 1
+    assert seen
+    # a calibrated verdict keeps its sentence as it was
+    plain = next(r for r in reports if (r.verdict.decision or {}).get("rule") == "manipulation_model")
+    assert text.support_sentences(plain)["manipulated"].startswith("The findings ")
+
+
+def test_a_bad_detector_name_is_one_error_line_however_long(tmp_path):
+    """`forgelens analyze photo.jpg -d ela,jpeg_gost` printed its one error hard-wrapped at 80 columns into four
+    lines (the list of known detectors cut mid-name), unlike the per-file error lines, which are one line each."""
+    res = CliRunner().invoke(app, ["analyze", str(tmp_path / "photo.jpg"), "-d", "ela,jpeg_gost"])
+    assert res.exit_code == 2
+    lines = [line for line in res.output.splitlines() if line.strip()]
+    assert len(lines) == 1, res.output
+    assert lines[0].startswith("forgelens: jpeg_gost: bad configuration: no detector of that name (did you mean "
+                               "'jpeg_ghost'?)") and lines[0].rstrip().endswith("watermark")

@@ -77,7 +77,7 @@ def analyze(
         for n in configs:
             registry.get(n)
     except ForgeLensError as exc:
-        err.print(f"forgelens: {exc}", highlight=False)
+        err.print(f"forgelens: {exc}", highlight=False, soft_wrap=True)  # one line, however long
         raise typer.Exit(2) from None
     if camera is not None and "prnu" not in names:
         names.append("prnu")
@@ -119,7 +119,7 @@ def analyze(
                       skipped=expansion.skipped, problems=problems)  # recorded and printed as errors
         except KeyboardInterrupt:
             where = f"; results so far in {outdir / 'batch.json'}" if outdir is not None else ""
-            err.print(f"forgelens: interrupted{where}", highlight=False)
+            err.print(f"forgelens: interrupted{where}", highlight=False, soft_wrap=True)
             raise typer.Exit(130) from None
     if failures or problems:
         raise typer.Exit(1)

@@ -42,6 +42,11 @@ def _probs(report: Any) -> dict[str, float | None]:
     return _v(report, "probabilities") or {}
 
 
+#: The decision rules whose ``decision["detectors"]`` are the detectors that weighed most towards
+#: manipulation (``fusion``: ``ranked_manip[:2]``), not the ones that gave the label.
+MANIPULATION_RULES = ("manipulation_model", "manipulation_rule")
+
+
 #: Said whenever the content gate kept the AI-image detectors out of the verdict (issue 14/18).
 GRAPHIC_GATE_SENTENCE = ("This looks like a designed graphic (flat colours, few distinct colours), not a "
                          "photograph; the AI-image detectors are trained on photographs and were not used "
@@ -57,6 +62,11 @@ C2PA_UNREAD_SENTENCE = ("The file carries Content Credentials (a C2PA manifest) 
 #: Where a declaration of AI set the probabilities (no calibrated model): what the numbers are.
 DECLARED_NOTE = ("the probabilities stand for the file's own declaration, not for a measurement: they are "
                  "not a calibrated chance, and a declaration can be false")
+
+
+#: Before the manipulation model's ENFSI sentence where a declaration of AI set the probabilities: the box
+#: shows "manipulated 0.00" (the declaration's), the sentence what the pixels say on their own.
+DECLARED_ASIDE = "Leaving the declaration aside, "
 
 
 def headline(report: Any) -> str:
@@ -91,9 +101,13 @@ def headline(report: Any) -> str:
 def support_sentences(report: Any) -> dict[str, str]:
     """The ENFSI sentences for both propositions (formal wording, analyst and verdict box)."""
     out: dict[str, str] = {}
+    declared = (_v(report, "decision") or {}).get("rule") == "provenance_declared_ai"
     for prop in ("manipulated", "generated"):
         step, lr = words.support(report.verdict, prop)
         s = words.formal_support(step, lr, prop)
+        if s and declared and prop == "manipulated":
+            # the declaration sets P(manipulated) 0.00 beside it; the LR is the pixels' own reading
+            s = DECLARED_ASIDE + s[0].lower() + s[1:]
         if s:
             out[prop] = s
     return out
@@ -206,9 +220,10 @@ def summary(report: Any) -> str:
             s.append(r)
         s.append("Treat the picture as not checked, and look for its source.")
     if facts.graphic_gate(report) is not None:
-        # after the declaration's own two sentences (its "Its signature…" refers to the label)
+        # after the declaration's own two sentences (its "Its signature…" refers to the label), and on an
+        # "authentic" picture after "That does not prove the picture is real." ("That" is the first sentence)
         declared_first = v.label in ("manipulated", "generated") and facts.declared_ai(report) is not None
-        s.insert(2 if declared_first else 1, GRAPHIC_GATE_SENTENCE)
+        s.insert(2 if declared_first or v.label == "authentic" else 1, GRAPHIC_GATE_SENTENCE)
     prnu = facts.prnu_result(report)
     if prnu is not None and not (v.label == "authentic" and facts.proof_of_origin(report)):
         s.insert(1, "It carries the sensor pattern of the reference camera." if prnu[0] == "camera_match"
@@ -309,7 +324,13 @@ def combined(report: Any) -> list[dict[str, Any]]:
     for _prop, sentence in support_sentences(report).items():
         add(sentence, "support")
     dec = _v(report, "decision") or {}
-    if dec.get("rule"):
+    if dec.get("rule") in MANIPULATION_RULES:
+        # fusion names the detectors that pushed P(manipulated) up most, whatever the label: on an
+        # "authentic" or "inconclusive" picture they did not decide it, they weighed against it
+        who = ", ".join(dec.get("detectors") or [])
+        add(f"Label {v.label}: decided by the rule {dec['rule']}"
+            + (f"; the detectors that weighed most towards manipulation: {who}." if who else "."), "decision")
+    elif dec.get("rule"):
         who = ", ".join(dec.get("detectors") or []) or "no detector"
         add(f"Label {v.label}: decided by the rule {dec['rule']} from {who}.", "decision")
     for n in dec.get("no_local_evidence") or []:  # traces read as empty maps (fusion.local_evidence)

@@ -378,6 +378,8 @@ def create_app(settings: Settings | None = None, *, runner=None, max_upload_byte
                     jobs.cancel(job.id)
                     raise HTTPException(499, "client went away; analysis cancelled")
             await run_in_threadpool(jobs.wait_for, job.id, 10.0)
+            if not waiting.cancelled():  # read the asyncio copy too: left unread, a bad upload's error was
+                waiting.exception()      # logged as "Future exception was never retrieved" with its traceback
             exc = fut.exception() if not fut.cancelled() else concurrent.futures.CancelledError()
             if isinstance(exc, DecompressionBombError):
                 raise HTTPException(413, str(exc))
