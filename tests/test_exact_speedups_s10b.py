@@ -250,3 +250,23 @@ def test_clip_probe_trace_same_with_and_without_the_warm_up():
     clip_encoder._session.cache_clear()
     b = run("clip_probe", load(data), catch=False)  # made by the detector itself
     assert a.score == b.score and [f.to_dict() for f in a.findings] == [f.to_dict() for f in b.findings]
+
+
+@needs_clip
+def test_a_script_whose_picture_fails_to_load_exits_cleanly(tmp_path):
+    """The warm-up thread is still making the CLIP session when load() fails and the script ends:
+    exit must wait for it, not abort the process (it died with SIGABRT, 'terminate called')."""
+    import subprocess
+    import sys
+
+    bad = tmp_path / "notes.jpg"
+    bad.write_text("these are notes, not a picture\n")
+    script = ("import forgelens\n"
+              "try:\n"
+              f"    forgelens.analyze({str(bad)!r})\n"
+              "except forgelens.ForgeLensError as exc:\n"
+              "    print('error:', exc)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "terminate called" not in done.stderr
+    assert "error:" in done.stdout and "notes.jpg" in done.stdout

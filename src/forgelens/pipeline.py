@@ -219,6 +219,10 @@ def warm_up_models(detectors: list[str] | None, configs: dict[str, dict[str, Any
     here, it overlaps the decode and the luminance, which keep only one core busy, instead of
     lengthening the pool. A no-op once made; any error is left to the detector, which reports it
     (a bad option, a missing model). The session is the one the detector makes: outputs unchanged.
+
+    The thread is not a daemon: when the picture fails to load and the interpreter exits at once (a
+    script's ``forgelens.analyze("notes.jpg")``), exit waits the fraction of a second the session takes
+    instead of tearing ONNX Runtime down under a thread still inside it (``terminate called``, SIGABRT).
     """
     if "clip_probe" not in (detectors or registry.default_names()):
         return
@@ -233,7 +237,7 @@ def warm_up_models(detectors: list[str] | None, configs: dict[str, dict[str, Any
         with contextlib.suppress(Exception):
             clip_probe.warm_up(config)
 
-    threading.Thread(target=warm, name="forgelens-warm-up", daemon=True).start()
+    threading.Thread(target=warm, name="forgelens-warm-up", daemon=False).start()
 
 
 def run_side_by_side(order: list[str], run: Callable[[str], Any], workers: int, working_set_mb: dict[str, float],
