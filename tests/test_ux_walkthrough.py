@@ -361,3 +361,42 @@ def test_a_bad_detector_name_is_one_error_line_however_long(tmp_path):
     assert len(lines) == 1, res.output
     assert lines[0].startswith("forgelens: jpeg_gost: bad configuration: no detector of that name (did you mean "
                                "'jpeg_ghost'?)") and lines[0].rstrip().endswith("watermark")
+
+
+# --- session 18, s18fix: the walk's list, items 2, 3, 4, 5, 7, 9, 10 --------------------------------------------
+
+
+def _quant_tables_of(tables) -> Trace:
+    import io
+
+    from PIL import Image
+
+    from forgelens.detectors import registry
+
+    b = io.BytesIO()
+    Image.fromarray(natural_image(128, 128, seed=3)).save(b, "JPEG", qtables=[list(t) for t in tables])
+    return registry.run("quant_tables", load(b.getvalue()), catch=False)
+
+
+def test_ijg_standard_tables_are_not_called_an_editors_re_save():
+    """cameras/exif-samples/mobile_HMD_Nokia_8.3_5G.jpg (a phone original) read "quantisation tables are those of
+    Nikon Transfer 1.1 W (re-save; …)" at strength 0.40: its tables are the IJG tables at quality 95, which that
+    editor, the phone and libjpeg all write. An editor is named only for tables no library or camera entry shares."""
+    from forgelens.evidence import qtables
+
+    editors = [r for r in qtables.database() if r["kind"] == "editor" and r.get("chroma")]
+    shared = unique = 0
+    for r in editors:
+        t = _quant_tables_of([r["luma"], r["chroma"]])
+        kinds_ = {m.get("kind") for m in qtables.match([np.asarray(r["luma"]).reshape(8, 8),
+                                                        np.asarray(r["chroma"]).reshape(8, 8)]).matches}
+        rows = [f for f in t.findings if f.kind == "editing_software"]
+        if kinds_ & {"library", "camera"}:
+            assert not rows, (r["label"], [f.message for f in rows])
+            shared += 1
+        else:  # a real editor's own tables (Photoshop, Fireworks, Lightroom, …) still get the row
+            assert len(rows) == 1 and rows[0].message == f"quantisation tables are those of {r['label']}"
+            assert rows[0].strength == 0.4
+            unique += 1
+        assert t.score == 0.4  # the detector's score is unchanged (issue: no score, fusion or threshold changes)
+    assert shared >= 10 and unique >= 5
