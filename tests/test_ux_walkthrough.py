@@ -400,3 +400,28 @@ def test_ijg_standard_tables_are_not_called_an_editors_re_save():
             unique += 1
         assert t.score == 0.4  # the detector's score is unchanged (issue: no score, fusion or threshold changes)
     assert shared >= 10 and unique >= 5
+
+
+def test_cli_line_of_a_detector_subset_says_its_numbers_are_a_ranking(tmp_path):
+    """`forgelens analyze photo.jpg -d ela,jpeg_ghost` printed `… — P authentic 0.97 · manipulated 0.03` where
+    report.html adds "(not decided by a calibrated model: a ranking, not a probability)": the CLI could not tell
+    (ItemResult carried no such field). The default analysis's line stays byte for byte what it was."""
+    from forgelens.batch import analyze_one
+    from forgelens.cli import cli_line
+    from forgelens.explain.words import probability_text
+
+    p = tmp_path / "photo.jpg"
+    p.write_bytes(jpeg_bytes(natural_image(192, 256, seed=7), 90))
+    sub = analyze_one(str(p), str(tmp_path / "sub"), {"detectors": ["ela", "jpeg_ghost"]})
+    assert sub.error is None and sub.probabilities
+    html = (tmp_path / "sub" / "report.html").read_text(encoding="utf-8")
+    note = "not decided by a calibrated model: a ranking, not a probability"
+    assert f"({note})" in html
+    assert sub.probability_note == note
+    assert cli_line(sub) == (f"{p}: {sub.headline} — {probability_text(sub.probabilities)} ({note}) → "
+                             f"{tmp_path / 'sub'}")
+    default = analyze_one(str(p), str(tmp_path / "default"), {})
+    assert default.error is None and default.probability_note is None
+    assert cli_line(default) == (f"{p}: {default.headline} — {probability_text(default.probabilities)} → "
+                                 f"{tmp_path / 'default'}")
+    assert note not in (tmp_path / "default" / "report.html").read_text(encoding="utf-8")

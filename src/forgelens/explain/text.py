@@ -63,6 +63,19 @@ C2PA_UNREAD_SENTENCE = ("The file carries Content Credentials (a C2PA manifest) 
 DECLARED_NOTE = ("the probabilities stand for the file's own declaration, not for a measurement: they are "
                  "not a calibrated chance, and a declaration can be false")
 
+#: Where neither a calibrated model nor a declaration set the probabilities (a detector subset, a rule).
+RANKING_NOTE = "not decided by a calibrated model: a ranking, not a probability"
+
+
+def ranking_note(report: Any) -> str | None:
+    """``RANKING_NOTE`` where report.html prints it beside the probabilities (they were not set by a
+    calibrated model, nor by a declaration of AI, and there is at least one); else None. The CLI line
+    (``forgelens.cli.cli_line``) prints it too."""
+    v = report.verdict
+    if v.calibrated or not any(x is not None for x in (v.probabilities or {}).values()):
+        return None
+    return None if facts.declared_ai(report) is not None else RANKING_NOTE
+
 
 #: Before the manipulation model's ENFSI sentence where a declaration of AI set the probabilities: the box
 #: shows "manipulated 0.00" (the declaration's), the sentence what the pixels say on their own.
