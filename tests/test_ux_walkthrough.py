@@ -425,3 +425,39 @@ def test_cli_line_of_a_detector_subset_says_its_numbers_are_a_ranking(tmp_path):
     assert cli_line(default) == (f"{p}: {default.headline} — {probability_text(default.probabilities)} → "
                                  f"{tmp_path / 'default'}")
     assert note not in (tmp_path / "default" / "report.html").read_text(encoding="utf-8")
+
+
+def test_libjpeg_warnings_of_a_truncated_jpeg_do_not_reach_stderr(tmp_path):
+    """A folder of a good JPEG and a truncated one printed, after the truncated file's proper error line, a stray
+    `Premature end of JPEG file` (libjpeg's warning, from jpeglib's read of the DCT coefficients, which runs beside
+    Pillow's decode and finishes after the error). The file's own error is still raised, with its reason."""
+    import os
+    import subprocess
+    import sys
+
+    good = tmp_path / "good.jpg"
+    good.write_bytes(jpeg_bytes(natural_image(256, 256, seed=2), 90))
+    data = jpeg_bytes(natural_image(512, 512, seed=4), 95)
+    (tmp_path / "truncated.jpg").write_bytes(data[: len(data) // 2])
+    script = (
+        "import sys, time\n"
+        "from forgelens.evidence import load\n"
+        "from forgelens.errors import TruncatedImageError\n"
+        "for name in ('good.jpg', 'truncated.jpg', 'good.jpg'):\n"
+        "    try:\n"
+        "        load(name)\n"
+        "    except TruncatedImageError as exc:\n"
+        "        print('ERROR', exc, file=sys.stderr, flush=True)\n"
+        "time.sleep(1.0)\n"  # the reader thread of the truncated file finishes in the meantime
+        "import ctypes\n"  # C's stderr is given back afterwards
+        "from forgelens.evidence.jpeg_internals import libjpeg_quiet\n"
+        "assert libjpeg_quiet._ptr is None or libjpeg_quiet._ptr.value == libjpeg_quiet._saved != libjpeg_quiet._null\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    res = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert res.returncode == 0, res.stderr
+    lines = [line for line in res.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, res.stderr
+    assert lines[0].startswith("ERROR truncated.jpg: truncated image:")
+    assert "Premature end" not in res.stderr and "Corrupt JPEG data" not in res.stderr
