@@ -461,3 +461,29 @@ def test_libjpeg_warnings_of_a_truncated_jpeg_do_not_reach_stderr(tmp_path):
     assert len(lines) == 1, res.stderr
     assert lines[0].startswith("ERROR truncated.jpg: truncated image:")
     assert "Premature end" not in res.stderr and "Corrupt JPEG data" not in res.stderr
+
+
+def test_report_json_says_what_score_manipulation_score_and_generation_score_are(reports):
+    """report.json's verdict held four numbers in [0, 1] for one picture (the example splice: score 0.945,
+    manipulation_score 0.943, generation_score 0.427, probabilities 0.055 / 0.904 / 0.041) and only the last is
+    the P that the CLI, the HTML and the page show; the README's snippet printed `verdict.score`. Each of the
+    other three now carries a short `reading`, as `laundering` does (schema 1.4, additive)."""
+    from pathlib import Path
+
+    from forgelens.pipeline import SCHEMA_VERSION
+
+    assert SCHEMA_VERSION == "1.4"
+    d = reports[0].to_dict()
+    assert d["schema_version"] == "1.4"
+    readings = d["verdict"]["readings"]
+    assert set(readings) == {"score", "manipulation_score", "generation_score"}
+    assert "1 − P(authentic)" in readings["score"] and "probabilities" in readings["score"]
+    assert "P(manipulated | not generated)" in readings["manipulation_score"]
+    assert "P(generated)" in readings["generation_score"]
+    for r in reports[:20]:  # additive: every field of schema 1.3's verdict is still there, with its value
+        v = r.to_dict()["verdict"]
+        assert v["score"] == round(r.verdict.score, 4) and v["probabilities"] == r.verdict.probabilities
+        assert v["manipulation_score"] == r.verdict.manipulation_score
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    snippet = readme.split("```python", 1)[1].split("```", 1)[0]
+    assert "report.verdict.probabilities" in snippet and "report.verdict.score" not in snippet
