@@ -487,3 +487,66 @@ def test_report_json_says_what_score_manipulation_score_and_generation_score_are
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     snippet = readme.split("```python", 1)[1].split("```", 1)[0]
     assert "report.verdict.probabilities" in snippet and "report.verdict.score" not in snippet
+
+
+C2PA_CHANGED = "The file's own C2PA record shows that the file was changed after the record was signed."
+
+
+def _with_c2pa(r, finding):
+    import dataclasses
+
+    c2pa = Trace("c2pa_manifest", score=finding.strength, findings=[finding], family="provenance")
+    return dataclasses.replace(r, traces=[t for t in r.traces if t.name != "c2pa_manifest"] + [c2pa])
+
+
+def test_summary_says_when_the_files_own_c2pa_record_shows_a_change_after_signing(reports):
+    """fixtures/c2pa/pubtest__adobe-20220124-E-dat-CA.jpg (provenance extra): the analyst row said "C2PA manifest
+    INVALID (assertion.dataHash.mismatch): the image bytes changed after the manifest was signed" (strength 0.70),
+    the journalist summary only "The checks could not decide whether this picture was edited. … Treat the picture as
+    not checked". The file's own record of a change now has one short sentence there; other failures do not."""
+    from forgelens.explain import faithfulness
+    from forgelens.explain.readability import fk_grade
+
+    hash_bad = Finding("c2pa_invalid", "C2PA manifest INVALID (assertion.dataHash.mismatch): the image bytes changed "
+                       "after the manifest was signed; its claims (generator 'x') cannot be trusted", 0.7,
+                       values={"status": "invalid", "failure_codes": ["assertion.dataHash.mismatch"],
+                               "digital_source_types": []})
+    sig_bad = Finding("c2pa_invalid", "C2PA manifest INVALID (claimSignature.mismatch): the manifest or its signature "
+                      "does not verify; its claims (generator 'x') cannot be trusted", 0.4,
+                      values={"status": "invalid", "failure_codes": ["claimSignature.mismatch"],
+                              "digital_source_types": []})
+    from forgelens.detectors import c2pa_manifest
+
+    assert set(facts.C2PA_HASH_CODES) == set(c2pa_manifest._HASH_CODES)
+    labels = set()
+    for r in reports:
+        assert C2PA_CHANGED not in text.summary(_with_c2pa(r, sig_bad))
+        changed = _with_c2pa(r, hash_bad)
+        s = text.summary(changed)
+        if r.verdict.label == "not_applicable":
+            continue
+        assert s.count(C2PA_CHANGED) == 1, s
+        assert 3 <= s.count(". ") + 1 <= 5 and fk_grade(s) <= 9.0, s
+        assert faithfulness.cited_numbers(changed)[1] == [] and faithfulness.overclaims(changed) == []
+        labels.add(r.verdict.label)
+    assert {"authentic", "manipulated", "inconclusive", "generated"} <= labels
+
+
+def test_summary_of_the_walks_c2pa_fixture_with_a_data_hash_mismatch():
+    """The walk's file itself (skips where the shared fixtures or the provenance extra are absent)."""
+    from pathlib import Path
+
+    from forgelens.explain import faithfulness
+    from forgelens.explain.readability import fk_grade
+
+    p = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "c2pa" / "pubtest__adobe-20220124-E-dat-CA.jpg"
+    if not p.exists():
+        pytest.skip("../shared/fixtures absent (the walk's C2PA fixture)")
+    pytest.importorskip("c2pa", reason="c2pa-python (the provenance extra) is not installed")
+    r = analyze(p)
+    codes = [c for t in r.traces for f in t.findings if f.kind == "c2pa_invalid"
+             for c in f.values.get("failure_codes", [])]
+    assert "assertion.dataHash.mismatch" in codes
+    s = text.summary(r)
+    assert s.count(C2PA_CHANGED) == 1 and fk_grade(s) <= 9.0, s
+    assert faithfulness.cited_numbers(r)[1] == [] and faithfulness.overclaims(r) == []
