@@ -550,3 +550,28 @@ def test_summary_of_the_walks_c2pa_fixture_with_a_data_hash_mismatch():
     s = text.summary(r)
     assert s.count(C2PA_CHANGED) == 1 and fk_grade(s) <= 9.0, s
     assert faithfulness.cited_numbers(r)[1] == [] and faithfulness.overclaims(r) == []
+
+
+def test_clip_probe_caveat_states_only_what_its_model_file_records(tmp_path):
+    """report.html's clip_probe caveat read "Trained on ~940 pictures of 14 generator families; on 4 families it never
+    saw it ranks at AUC 0.92 …" while the shipped clip_probe.json records n_train 2889 (and no family count): the
+    sentence was written for an older probe. Its numbers now come from the file's provenance, and only those."""
+    import json
+    import re
+
+    from forgelens.detectors import available, clip_probe
+
+    shipped = clip_probe._WEIGHTS
+    prov = json.loads(shipped.read_text())["provenance"]
+    caveat = available()["clip_probe"].caveat
+    assert caveat == clip_probe.caveat_for(shipped)
+    assert f"Trained on {prov['n_train']} pictures" in caveat and f"AUC {prov['oof_auc']:.2f}" in caveat
+    recorded = {str(prov["n_train"]), f"{prov['oof_auc']:.2f}"}
+    assert set(re.findall(r"\d+(?:\.\d+)?", caveat)) <= recorded, caveat
+    assert "940" not in caveat and "14 generator families" not in caveat
+    # a file without those records: no number at all, the rest of the caveat stays
+    bare = tmp_path / "probe.json"
+    bare.write_text(json.dumps({"provenance": {"date": "2026-12-07"}}))
+    said = clip_probe.caveat_for(bare)
+    assert not re.search(r"\d", said) and "laundered" in said
+    assert "laundered" in clip_probe.caveat_for(tmp_path / "absent.json")
