@@ -575,3 +575,33 @@ def test_clip_probe_caveat_states_only_what_its_model_file_records(tmp_path):
     said = clip_probe.caveat_for(bare)
     assert not re.search(r"\d", said) and "laundered" in said
     assert "laundered" in clip_probe.caveat_for(tmp_path / "absent.json")
+
+
+def _long_paths(tmp_path):
+    long = tmp_path / ("a-folder-with-a-rather-long-name-" * 3)
+    long.mkdir()
+    bad = long / "notes-not-an-image-with-a-long-name.jpg"
+    bad.write_text("hello, this is text")
+    return long, bad, long / "missing-picture-with-a-long-name.jpg"
+
+
+@pytest.mark.parametrize("group", ["compare", "index", "search", "camera", "synth", "datasets", "bench"])
+def test_the_other_command_groups_print_one_error_line_however_long(tmp_path, group):
+    """`analyze`'s error lines are one line each (soft_wrap); compare, index, search, camera fingerprint, synth,
+    datasets and bench hard-wrapped theirs at 80 columns when stderr is not a terminal (a log), a long path
+    cut over three or four lines."""
+    long, bad, missing = _long_paths(tmp_path)
+    args = {
+        "compare": ["compare", str(missing), str(bad), "-o", str(tmp_path / "c")],
+        "index": ["index", str(missing), "--db", str(tmp_path / "a.db")],
+        "search": ["search", str(bad), "--db", str(long / "missing-archive.db")],
+        "camera": ["camera", "fingerprint", str(bad), str(bad), "-o", str(tmp_path / "k.npz")],
+        "synth": ["synth", "--pristine", str(long), "-n", "2", "-o", str(tmp_path / "s")],
+        "datasets": ["datasets", "--root", str(missing)],
+        "bench": ["bench", "--dataset", str(missing), "-o", str(tmp_path / "b"), "--no-plots"],
+    }[group]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code in (1, 2), res.output
+    lines = [line for line in res.output.splitlines() if line.strip() and not line.startswith("scanning pristine")]
+    assert len(lines) == 1, res.output
+    assert lines[0].startswith("forgelens: ") and len(lines[0]) > 80
