@@ -62,22 +62,9 @@ PARALLEL_WORKING_SET_MB = 600.0
 #      "observed_alternatives" (sentences citing such a fact). The verdict block is unchanged.
 # 1.4: verdict.readings (session 18, additive): {"score", "manipulation_score", "generation_score"}, one
 #      short sentence each saying what that number is and that ``verdict.probabilities`` is the P to quote
-#      (``VERDICT_READINGS``), as ``verdict.laundering.reading`` does for its split. No field changed.
+#      (``forgelens.fusion.VERDICT_READINGS``), as ``verdict.laundering.reading`` does for its split. No field
+#      changed.
 SCHEMA_VERSION = "1.4"
-
-#: What the verdict's three other numbers in [0, 1] are (report.json ``verdict.readings``): only
-#: ``verdict.probabilities`` is the P that the CLI line, report.html and the web page show.
-VERDICT_READINGS = {
-    "score": "1 − P(authentic) where P(authentic) is given (the overall suspicion, derived from "
-             "verdict.probabilities), else the deciding rule's own score: not the chance of any one class; "
-             "quote verdict.probabilities",
-    "manipulation_score": "the manipulation model's own output, P(manipulated | not generated), before the "
-                          "generation evidence is weighed (where no calibrated model ran: the rule's score of "
-                          "the strongest detectors); the P to quote is verdict.probabilities.manipulated",
-    "generation_score": "the generation model's own P(generated), before the manipulation evidence is weighed "
-                        "(where it did not run: the strongest generation detector's score; null when a designed "
-                        "graphic set those detectors aside); the P to quote is verdict.probabilities.generated",
-}
 
 #: Below this side (px) the pixel detectors cannot judge: SPLICEBUSTER's published window is
 #: 128 px, block statistics need several 8×8 rows, the localizer works on 128-px patches.
@@ -130,7 +117,7 @@ class Report:
                 "tool": {"name": "forgelens", "version": __version__, "python": platform.python_version()},
                 "input": self.evidence.describe(),
                 "metadata": self.evidence.metadata.to_dict(),
-                "verdict": {**self.verdict.to_dict(), "readings": VERDICT_READINGS},
+                "verdict": self.verdict.to_dict(),
                 "focus": self.focus,
                 "explanation": explanation(self),
                 "provenance": self.provenance_rows,
