@@ -361,3 +361,247 @@ def test_a_bad_detector_name_is_one_error_line_however_long(tmp_path):
     assert len(lines) == 1, res.output
     assert lines[0].startswith("forgelens: jpeg_gost: bad configuration: no detector of that name (did you mean "
                                "'jpeg_ghost'?)") and lines[0].rstrip().endswith("watermark")
+
+
+# --- session 18, s18fix: the walk's list, items 2, 3, 4, 5, 7, 9, 10 --------------------------------------------
+
+
+def _quant_tables_of(tables) -> Trace:
+    import io
+
+    from PIL import Image
+
+    from forgelens.detectors import registry
+
+    b = io.BytesIO()
+    Image.fromarray(natural_image(128, 128, seed=3)).save(b, "JPEG", qtables=[list(t) for t in tables])
+    return registry.run("quant_tables", load(b.getvalue()), catch=False)
+
+
+def test_ijg_standard_tables_are_not_called_an_editors_re_save():
+    """cameras/exif-samples/mobile_HMD_Nokia_8.3_5G.jpg (a phone original) read "quantisation tables are those of
+    Nikon Transfer 1.1 W (re-save; …)" at strength 0.40: its tables are the IJG tables at quality 95, which that
+    editor, the phone and libjpeg all write. An editor is named only for tables no library or camera entry shares."""
+    from forgelens.evidence import qtables
+
+    editors = [r for r in qtables.database() if r["kind"] == "editor" and r.get("chroma")]
+    shared = unique = 0
+    for r in editors:
+        t = _quant_tables_of([r["luma"], r["chroma"]])
+        kinds_ = {m.get("kind") for m in qtables.match([np.asarray(r["luma"]).reshape(8, 8),
+                                                        np.asarray(r["chroma"]).reshape(8, 8)]).matches}
+        rows = [f for f in t.findings if f.kind == "editing_software"]
+        if kinds_ & {"library", "camera"}:
+            assert not rows, (r["label"], [f.message for f in rows])
+            shared += 1
+        else:  # a real editor's own tables (Photoshop, Fireworks, Lightroom, …) still get the row
+            assert len(rows) == 1 and rows[0].message == f"quantisation tables are those of {r['label']}"
+            assert rows[0].strength == 0.4
+            unique += 1
+        assert t.score == 0.4  # the detector's score is unchanged (issue: no score, fusion or threshold changes)
+    assert shared >= 10 and unique >= 5
+
+
+def test_cli_line_of_a_detector_subset_says_its_numbers_are_a_ranking(tmp_path):
+    """`forgelens analyze photo.jpg -d ela,jpeg_ghost` printed `… — P authentic 0.97 · manipulated 0.03` where
+    report.html adds "(not decided by a calibrated model: a ranking, not a probability)": the CLI could not tell
+    (ItemResult carried no such field). The default analysis's line stays byte for byte what it was."""
+    from forgelens.batch import analyze_one
+    from forgelens.cli import cli_line
+    from forgelens.explain.words import probability_text
+
+    p = tmp_path / "photo.jpg"
+    p.write_bytes(jpeg_bytes(natural_image(192, 256, seed=7), 90))
+    sub = analyze_one(str(p), str(tmp_path / "sub"), {"detectors": ["ela", "jpeg_ghost"]})
+    assert sub.error is None and sub.probabilities
+    html = (tmp_path / "sub" / "report.html").read_text(encoding="utf-8")
+    note = "not decided by a calibrated model: a ranking, not a probability"
+    assert f"({note})" in html
+    assert sub.probability_note == note
+    assert cli_line(sub) == (f"{p}: {sub.headline} — {probability_text(sub.probabilities)} ({note}) → "
+                             f"{tmp_path / 'sub'}")
+    default = analyze_one(str(p), str(tmp_path / "default"), {})
+    assert default.error is None and default.probability_note is None
+    assert cli_line(default) == (f"{p}: {default.headline} — {probability_text(default.probabilities)} → "
+                                 f"{tmp_path / 'default'}")
+    assert note not in (tmp_path / "default" / "report.html").read_text(encoding="utf-8")
+
+
+def test_libjpeg_warnings_of_a_truncated_jpeg_do_not_reach_stderr(tmp_path):
+    """A folder of a good JPEG and a truncated one printed, after the truncated file's proper error line, a stray
+    `Premature end of JPEG file` (libjpeg's warning, from jpeglib's read of the DCT coefficients, which runs beside
+    Pillow's decode and finishes after the error). The file's own error is still raised, with its reason."""
+    import os
+    import subprocess
+    import sys
+
+    good = tmp_path / "good.jpg"
+    good.write_bytes(jpeg_bytes(natural_image(256, 256, seed=2), 90))
+    data = jpeg_bytes(natural_image(512, 512, seed=4), 95)
+    (tmp_path / "truncated.jpg").write_bytes(data[: len(data) // 2])
+    script = (
+        "import sys, time\n"
+        "from forgelens.evidence import load\n"
+        "from forgelens.errors import TruncatedImageError\n"
+        "for name in ('good.jpg', 'truncated.jpg', 'good.jpg'):\n"
+        "    try:\n"
+        "        load(name)\n"
+        "    except TruncatedImageError as exc:\n"
+        "        print('ERROR', exc, file=sys.stderr, flush=True)\n"
+        "time.sleep(1.0)\n"  # the reader thread of the truncated file finishes in the meantime
+        "import ctypes\n"  # C's stderr is given back afterwards
+        "from forgelens.evidence.jpeg_internals import libjpeg_quiet\n"
+        "assert libjpeg_quiet._ptr is None or libjpeg_quiet._ptr.value == libjpeg_quiet._saved != libjpeg_quiet._null\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    res = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert res.returncode == 0, res.stderr
+    lines = [line for line in res.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, res.stderr
+    assert lines[0].startswith("ERROR truncated.jpg: truncated image:")
+    assert "Premature end" not in res.stderr and "Corrupt JPEG data" not in res.stderr
+
+
+def test_report_json_says_what_score_manipulation_score_and_generation_score_are(reports):
+    """report.json's verdict held four numbers in [0, 1] for one picture (the example splice: score 0.945,
+    manipulation_score 0.943, generation_score 0.427, probabilities 0.055 / 0.904 / 0.041) and only the last is
+    the P that the CLI, the HTML and the page show; the README's snippet printed `verdict.score`. Each of the
+    other three now carries a short `reading`, as `laundering` does (schema 1.4, additive)."""
+    from pathlib import Path
+
+    from forgelens.pipeline import SCHEMA_VERSION
+
+    assert SCHEMA_VERSION == "1.4"
+    d = reports[0].to_dict()
+    assert d["schema_version"] == "1.4"
+    readings = d["verdict"]["readings"]
+    assert set(readings) == {"score", "manipulation_score", "generation_score"}
+    assert "1 − P(authentic)" in readings["score"] and "probabilities" in readings["score"]
+    assert "P(manipulated | not generated)" in readings["manipulation_score"]
+    assert "P(generated)" in readings["generation_score"]
+    for r in reports[:20]:  # additive: every field of schema 1.3's verdict is still there, with its value
+        v = r.to_dict()["verdict"]
+        assert v["score"] == round(r.verdict.score, 4) and v["probabilities"] == r.verdict.probabilities
+        assert v["manipulation_score"] == r.verdict.manipulation_score
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    snippet = readme.split("```python", 1)[1].split("```", 1)[0]
+    assert "report.verdict.probabilities" in snippet and "report.verdict.score" not in snippet
+
+
+C2PA_CHANGED = "The file's own C2PA record shows that the file was changed after the record was signed."
+
+
+def _with_c2pa(r, finding):
+    import dataclasses
+
+    c2pa = Trace("c2pa_manifest", score=finding.strength, findings=[finding], family="provenance")
+    return dataclasses.replace(r, traces=[t for t in r.traces if t.name != "c2pa_manifest"] + [c2pa])
+
+
+def test_summary_says_when_the_files_own_c2pa_record_shows_a_change_after_signing(reports):
+    """fixtures/c2pa/pubtest__adobe-20220124-E-dat-CA.jpg (provenance extra): the analyst row said "C2PA manifest
+    INVALID (assertion.dataHash.mismatch): the image bytes changed after the manifest was signed" (strength 0.70),
+    the journalist summary only "The checks could not decide whether this picture was edited. … Treat the picture as
+    not checked". The file's own record of a change now has one short sentence there; other failures do not."""
+    from forgelens.explain import faithfulness
+    from forgelens.explain.readability import fk_grade
+
+    hash_bad = Finding("c2pa_invalid", "C2PA manifest INVALID (assertion.dataHash.mismatch): the image bytes changed "
+                       "after the manifest was signed; its claims (generator 'x') cannot be trusted", 0.7,
+                       values={"status": "invalid", "failure_codes": ["assertion.dataHash.mismatch"],
+                               "digital_source_types": []})
+    sig_bad = Finding("c2pa_invalid", "C2PA manifest INVALID (claimSignature.mismatch): the manifest or its signature "
+                      "does not verify; its claims (generator 'x') cannot be trusted", 0.4,
+                      values={"status": "invalid", "failure_codes": ["claimSignature.mismatch"],
+                              "digital_source_types": []})
+    from forgelens.detectors import c2pa_manifest
+
+    assert set(facts.C2PA_HASH_CODES) == set(c2pa_manifest._HASH_CODES)
+    labels = set()
+    for r in reports:
+        assert C2PA_CHANGED not in text.summary(_with_c2pa(r, sig_bad))
+        changed = _with_c2pa(r, hash_bad)
+        s = text.summary(changed)
+        if r.verdict.label == "not_applicable":
+            continue
+        assert s.count(C2PA_CHANGED) == 1, s
+        assert 3 <= s.count(". ") + 1 <= 5 and fk_grade(s) <= 9.0, s
+        assert faithfulness.cited_numbers(changed)[1] == [] and faithfulness.overclaims(changed) == []
+        labels.add(r.verdict.label)
+    assert {"authentic", "manipulated", "inconclusive", "generated"} <= labels
+
+
+def test_summary_of_the_walks_c2pa_fixture_with_a_data_hash_mismatch():
+    """The walk's file itself (skips where the shared fixtures or the provenance extra are absent)."""
+    from pathlib import Path
+
+    from forgelens.explain import faithfulness
+    from forgelens.explain.readability import fk_grade
+
+    p = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "c2pa" / "pubtest__adobe-20220124-E-dat-CA.jpg"
+    if not p.exists():
+        pytest.skip("../shared/fixtures absent (the walk's C2PA fixture)")
+    pytest.importorskip("c2pa", reason="c2pa-python (the provenance extra) is not installed")
+    r = analyze(p)
+    codes = [c for t in r.traces for f in t.findings if f.kind == "c2pa_invalid"
+             for c in f.values.get("failure_codes", [])]
+    assert "assertion.dataHash.mismatch" in codes
+    s = text.summary(r)
+    assert s.count(C2PA_CHANGED) == 1 and fk_grade(s) <= 9.0, s
+    assert faithfulness.cited_numbers(r)[1] == [] and faithfulness.overclaims(r) == []
+
+
+def test_clip_probe_caveat_states_only_what_its_model_file_records(tmp_path):
+    """report.html's clip_probe caveat read "Trained on ~940 pictures of 14 generator families; on 4 families it never
+    saw it ranks at AUC 0.92 …" while the shipped clip_probe.json records n_train 2889 (and no family count): the
+    sentence was written for an older probe. Its numbers now come from the file's provenance, and only those."""
+    import json
+    import re
+
+    from forgelens.detectors import available, clip_probe
+
+    shipped = clip_probe._WEIGHTS
+    prov = json.loads(shipped.read_text())["provenance"]
+    caveat = available()["clip_probe"].caveat
+    assert caveat == clip_probe.caveat_for(shipped)
+    assert f"Trained on {prov['n_train']} pictures" in caveat and f"AUC {prov['oof_auc']:.2f}" in caveat
+    recorded = {str(prov["n_train"]), f"{prov['oof_auc']:.2f}"}
+    assert set(re.findall(r"\d+(?:\.\d+)?", caveat)) <= recorded, caveat
+    assert "940" not in caveat and "14 generator families" not in caveat
+    # a file without those records: no number at all, the rest of the caveat stays
+    bare = tmp_path / "probe.json"
+    bare.write_text(json.dumps({"provenance": {"date": "2026-12-07"}}))
+    said = clip_probe.caveat_for(bare)
+    assert not re.search(r"\d", said) and "laundered" in said
+    assert "laundered" in clip_probe.caveat_for(tmp_path / "absent.json")
+
+
+def _long_paths(tmp_path):
+    long = tmp_path / ("a-folder-with-a-rather-long-name-" * 3)
+    long.mkdir()
+    bad = long / "notes-not-an-image-with-a-long-name.jpg"
+    bad.write_text("hello, this is text")
+    return long, bad, long / "missing-picture-with-a-long-name.jpg"
+
+
+@pytest.mark.parametrize("group", ["compare", "index", "search", "camera", "synth", "datasets", "bench"])
+def test_the_other_command_groups_print_one_error_line_however_long(tmp_path, group):
+    """`analyze`'s error lines are one line each (soft_wrap); compare, index, search, camera fingerprint, synth,
+    datasets and bench hard-wrapped theirs at 80 columns when stderr is not a terminal (a log), a long path
+    cut over three or four lines."""
+    long, bad, missing = _long_paths(tmp_path)
+    args = {
+        "compare": ["compare", str(missing), str(bad), "-o", str(tmp_path / "c")],
+        "index": ["index", str(missing), "--db", str(tmp_path / "a.db")],
+        "search": ["search", str(bad), "--db", str(long / "missing-archive.db")],
+        "camera": ["camera", "fingerprint", str(bad), str(bad), "-o", str(tmp_path / "k.npz")],
+        "synth": ["synth", "--pristine", str(long), "-n", "2", "-o", str(tmp_path / "s")],
+        "datasets": ["datasets", "--root", str(missing)],
+        "bench": ["bench", "--dataset", str(missing), "-o", str(tmp_path / "b"), "--no-plots"],
+    }[group]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code in (1, 2), res.output
+    lines = [line for line in res.output.splitlines() if line.strip() and not line.startswith("scanning pristine")]
+    assert len(lines) == 1, res.output
+    assert lines[0].startswith("forgelens: ") and len(lines[0]) > 80

@@ -171,6 +171,9 @@ class ItemResult:
     skip_reason: str | None = None
     #: The label in words (``forgelens.explain.headline``), for the one line printed per file.
     headline: str | None = None
+    #: What report.html prints beside the probabilities where neither a calibrated model nor a declaration
+    #: set them (``forgelens.explain.text.RANKING_NOTE``: "… a ranking, not a probability"); None otherwise.
+    probability_note: str | None = None
 
     def row(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "report"}
@@ -198,10 +201,10 @@ def analyze_one(path: str, outdir: str | None, options: dict[str, Any], tmpdir: 
                 _publish(Path(tmpdir), Path(outdir))
         d = report.to_dict() if options.get("want_json") else None
         v = report.verdict
-        from forgelens.explain import headline
+        from forgelens.explain import headline, text
 
         return ItemResult(path, outdir, v.label, v.score, v.probabilities, report.seconds["total"], report=d,
-                          headline=headline(report))
+                          headline=headline(report), probability_note=text.ranking_note(report))
     except ForgeLensError as exc:
         return ItemResult(path, outdir, error=str(exc))
     except MemoryError:

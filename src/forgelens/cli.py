@@ -128,10 +128,12 @@ def analyze(
 
 def cli_line(r) -> str:
     """One line per file: the label in words and the three probabilities, once (the same
-    numbers and wording as report.json and report.html)."""
+    numbers and wording as report.json and report.html), with report.html's note where they are a
+    ranking rather than a calibrated probability (a detector subset)."""
     from forgelens.explain.words import probability_text
 
-    return f"{r.path}: {r.headline or r.label} — {probability_text(r.probabilities)} → {r.outdir}"
+    note = f" ({r.probability_note})" if getattr(r, "probability_note", None) else ""
+    return f"{r.path}: {r.headline or r.label} — {probability_text(r.probabilities)}{note} → {r.outdir}"
 
 
 @app.command("detectors")

@@ -60,7 +60,11 @@ PARALLEL_WORKING_SET_MB = 600.0
 #      median_outside, blocks_inside, blocks_outside, blocks_flat, block, flat_std, shape — or null when the
 #      label is neither manipulated nor inconclusive or there is no mask; explanation.analyst items'
 #      "observed_alternatives" (sentences citing such a fact). The verdict block is unchanged.
-SCHEMA_VERSION = "1.3"
+# 1.4: verdict.readings (session 18, additive): {"score", "manipulation_score", "generation_score"}, one
+#      short sentence each saying what that number is and that ``verdict.probabilities`` is the P to quote
+#      (``forgelens.fusion.VERDICT_READINGS``), as ``verdict.laundering.reading`` does for its split. No field
+#      changed.
+SCHEMA_VERSION = "1.4"
 
 #: Below this side (px) the pixel detectors cannot judge: SPLICEBUSTER's published window is
 #: 128 px, block statistics need several 8×8 rows, the localizer works on 128-px patches.

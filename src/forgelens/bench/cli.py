@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
         found = find_datasets(r)
         if not found:
             err.print(f"forgelens: no datasets under {r} (folders with index.csv, Tp/+Gt/, or .json lists)",
-                      highlight=False)
+                      highlight=False, soft_wrap=True)
             raise typer.Exit(1)
         table = Table("name", "layout", "manipulated", "authentic", "generated", "masks", title=f"datasets in {r}")
         for d in found:
@@ -78,14 +78,14 @@ def register(app: typer.Typer) -> None:
                                engine=engine, address=address, save_maps=save_maps, boundary=boundary,
                                force=force, pairings=_pairings(pair), plots=not no_plots)
         except (ForgeLensError, FileNotFoundError, ValueError, ImportError) as exc:
-            err.print(f"forgelens: {exc}", highlight=False)
+            err.print(f"forgelens: {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
         t = result.timing
         err.print(f"{len(result.records)} image runs ({t['images_cached']} from cache) in {t['wall_seconds']:.1f} s; "
-                  f"tables: {result.paths['md']}", highlight=False)
+                  f"tables: {result.paths['md']}", highlight=False, soft_wrap=True)
         if t.get("harness_overhead") is not None:
             err.print(f"per image: {t['total']:.3f} s in the worker, of which detectors {t['detectors']:.3f} s, "
-                      f"harness {t['harness_overhead']:.3f} s", highlight=False)
+                      f"harness {t['harness_overhead']:.3f} s", highlight=False, soft_wrap=True)
         skipped = markdown_skipped(result.summary)
         if skipped.strip() != "- none":
-            err.print("skipped or partly scored:\n" + skipped, highlight=False)
+            err.print("skipped or partly scored:\n" + skipped, highlight=False, soft_wrap=True)

@@ -40,14 +40,14 @@ def register(app: typer.Typer) -> None:
         err = Console(stderr=True, markup=False)
         files = _expand(refs)
         if not files:
-            err.print("forgelens: no reference images found", highlight=False)
+            err.print("forgelens: no reference images found", highlight=False, soft_wrap=True)
             raise typer.Exit(2)
         try:
             K = estimate_fingerprint(files, sigma=sigma)
             save_fingerprint(out, K, n_images=len(files), sources=[str(f) for f in files])
         except ForgeLensError as exc:
-            err.print(f"forgelens: {exc}", highlight=False)
+            err.print(f"forgelens: {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
-        err.print(f"fingerprint {K.shape[1]}x{K.shape[0]} from {len(files)} images → {out}", highlight=False)
+        err.print(f"fingerprint {K.shape[1]}x{K.shape[0]} from {len(files)} images → {out}", highlight=False, soft_wrap=True)
 
     app.add_typer(camera_app, name="camera")

@@ -30,13 +30,13 @@ def register(app: typer.Typer) -> None:
         try:
             r = compare(str(suspect), str(reference))
         except ForgeLensError as exc:
-            err.print(f"forgelens: {exc}", highlight=False)
+            err.print(f"forgelens: {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
         if fmt == "json":
             typer.echo(json.dumps(r.to_dict()))
             return
         paths = write_comparison(r, out)
-        err.print(f"{suspect}: {r.summary()} → {paths['html']}", highlight=False)
+        err.print(f"{suspect}: {r.summary()} → {paths['html']}", highlight=False, soft_wrap=True)
 
     @app.command("index")
     def index_cmd(
@@ -53,19 +53,19 @@ def register(app: typer.Typer) -> None:
             elif f.is_file():
                 files.append(f)
             else:
-                err.print(f"forgelens: {f}: no such file or folder", highlight=False)
+                err.print(f"forgelens: {f}: no such file or folder", highlight=False, soft_wrap=True)
                 raise typer.Exit(1)
         failures = []
         try:
             with Archive(db, create=True) as a:
                 counts = a.index(files, on_item=lambda p, e: failures.append((p, e)) if e else None)
         except ForgeLensError as exc:
-            err.print(f"forgelens: {exc}", highlight=False)
+            err.print(f"forgelens: {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
         for p, e in failures:
-            err.print(f"forgelens: {p}: unreadable image: {e}", highlight=False)
+            err.print(f"forgelens: {p}: unreadable image: {e}", highlight=False, soft_wrap=True)
         err.print(f"{db}: {counts['added']} added, {counts['unchanged']} unchanged, {counts['failed']} failed, "
-                  f"{counts['total']} in the archive", highlight=False)
+                  f"{counts['total']} in the archive", highlight=False, soft_wrap=True)
 
     @app.command("search")
     def search_cmd(
@@ -81,7 +81,7 @@ def register(app: typer.Typer) -> None:
             with Archive(db) as a:
                 hits = a.search(str(suspect), top=top)
         except ForgeLensError as exc:
-            err.print(f"forgelens: {exc}", highlight=False)
+            err.print(f"forgelens: {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
         if fmt == "json":
             typer.echo(json.dumps(hits))

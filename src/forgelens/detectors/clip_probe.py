@@ -250,6 +250,33 @@ def warm_up(config: ClipProbeConfig) -> None:
         clip_encoder.session(config.threads)
 
 
+_CAVEAT_REST = (
+    "Misses real photos re-rendered by an AI autoencoder (laundered) by design; can be fooled by heavy "
+    "recompression, screenshots and upscaling; designed graphics and unusual real content (posters, banners, "
+    "flat colour, drawings, renders) may read as generated.")
+
+
+def caveat_for(path: Path) -> str:
+    """The detector's caveat, its numbers read from the probe file's own ``provenance`` (``n_train``,
+    ``oof_auc``, the leave-family-out cross-validated AUC of the shipped configuration) so that the
+    sentence follows the model it describes; a number the file does not record is not stated (the
+    qualitative limits stay). Session 18: the hard-coded sentence still described a ~940-picture probe."""
+    import json
+
+    try:
+        prov = json.loads(Path(path).read_text(encoding="utf-8")).get("provenance") or {}
+    except (OSError, ValueError, AttributeError):
+        prov = {}
+    n, auc = prov.get("n_train"), prov.get("oof_auc")
+    said = []
+    if isinstance(n, int) and n > 0:
+        said.append(f"Trained on {n} pictures")
+    if isinstance(auc, (int, float)) and 0.0 <= auc <= 1.0:
+        said.append(f"on generator families left out of its training (leave-family-out cross-validation) it "
+                    f"ranks at AUC {auc:.2f}")
+    return ("; ".join(said) + ". " if said else "") + _CAVEAT_REST
+
+
 @register(
     "clip_probe",
     config=ClipProbeConfig,
@@ -260,11 +287,7 @@ def warm_up(config: ClipProbeConfig) -> None:
     "intermediate encoder blocks of a resized view — with a generator-family hint",
     how_to_read="The score is a calibrated probability that the whole picture came out of a generator, "
     "judged from what it shows and how it is rendered. It has no map.",
-    caveat="Trained on ~940 pictures of 14 generator families; on 4 families it never saw it ranks at AUC "
-    "0.92 but calls well under half of them generated at its threshold. Misses real photos re-rendered by an AI "
-    "autoencoder (laundered) by design; can be fooled by heavy recompression, screenshots and upscaling; "
-    "designed graphics and unusual real content (posters, banners, flat colour, drawings, renders) may read as "
-    "generated.",
+    caveat=caveat_for(_WEIGHTS),  # numbers from the shipped probe file's provenance
 )
 def clip_probe(evidence: Evidence, config: ClipProbeConfig) -> Trace:
     from forgelens.learned import clip_encoder

@@ -4,9 +4,13 @@ Compares the file's tables with the IJG formula and with a database of tables
 measured from cameras and editors (``forgelens.evidence.qtables``). When the
 EXIF names a camera whose own tables are in the database but the file carries
 an editor's or a library's tables, the file was re-compressed by software after
-capture (Kee, Johnson & Farid 2011).
+capture (Kee, Johnson & Farid 2011). An ``editing_software`` row names an editor
+only when the tables are unique to editors in the database: tables that equal the
+IJG (libjpeg) tables at some quality, or a camera's or library's entry, are written
+by cameras and editors alike and name no editor.
 
-Heatmap: None (provenance). Score: None unless the tables contradict the camera.
+Heatmap: None (provenance). Score: None unless an editor's tables match (shared or
+not) or the tables contradict the camera.
 
 References
 ----------
@@ -57,9 +61,15 @@ def detect_quant_tables(evidence: Evidence, config: QuantTablesConfig) -> Trace:
     findings.append(Finding("qtable_match", msg, 0.0, values=vals))
     score = None
     editors = [m for m in q.matches if m.get("kind") == "editor"]
+    # Tables that a library (IJG libjpeg at some quality, MozJPEG) or a camera also writes name no editor:
+    # cameras, phones and editors alike use libjpeg's tables, so the match narrows the encoder, nothing more
+    # (session 18: 5 of 26 camera originals read "tables are those of <editor>"). Only tables unique to
+    # editors in the database name one. The score is kept as it was (no model reads it; see the note).
+    shared = q.ijg_standard or any(m.get("kind") in ("library", "camera") for m in q.matches)
     if editors:
-        findings.append(Finding("editing_software", f"quantisation tables are those of {editors[0]['label']}",
-                                config.strength_editor_tables, values={"match": editors[0]}))
+        if not shared:
+            findings.append(Finding("editing_software", f"quantisation tables are those of {editors[0]['label']}",
+                                    config.strength_editor_tables, values={"match": editors[0]}))
         score = config.strength_editor_tables
     make, model = rec.make, rec.model
     if make or model:

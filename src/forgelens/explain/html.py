@@ -45,7 +45,7 @@ def verdict_context(report: Any, previews: Previews | None = None) -> dict[str, 
         "calibrated": bool(v.calibrated),
         "has_probabilities": any(x is not None for x in (v.probabilities or {}).values()),
         "uncalibrated_note": (text.DECLARED_NOTE if facts.declared_ai(report) is not None
-                              else "not decided by a calibrated model: a ranking, not a probability"),
+                              else text.RANKING_NOTE),
         "support": text.support_sentences(report),
         "summary": text.summary(report),
         # facts that weigh on their own: a declaration of AI, the PRNU result, laundering

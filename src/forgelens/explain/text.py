@@ -63,6 +63,23 @@ C2PA_UNREAD_SENTENCE = ("The file carries Content Credentials (a C2PA manifest) 
 DECLARED_NOTE = ("the probabilities stand for the file's own declaration, not for a measurement: they are "
                  "not a calibrated chance, and a declaration can be false")
 
+#: The journalist summary's sentence where the file's own C2PA manifest fails validation because the file
+#: changed after signing (``facts.c2pa_changed_after_signing``).
+C2PA_CHANGED_SENTENCE = "The file's own C2PA record shows that the file was changed after the record was signed."
+
+#: Where neither a calibrated model nor a declaration set the probabilities (a detector subset, a rule).
+RANKING_NOTE = "not decided by a calibrated model: a ranking, not a probability"
+
+
+def ranking_note(report: Any) -> str | None:
+    """``RANKING_NOTE`` where report.html prints it beside the probabilities (they were not set by a
+    calibrated model, nor by a declaration of AI, and there is at least one); else None. The CLI line
+    (``forgelens.cli.cli_line``) prints it too."""
+    v = report.verdict
+    if v.calibrated or not any(x is not None for x in (v.probabilities or {}).values()):
+        return None
+    return None if facts.declared_ai(report) is not None else RANKING_NOTE
+
 
 #: Before the manipulation model's ENFSI sentence where a declaration of AI set the probabilities: the box
 #: shows "manipulated 0.00" (the declaration's), the sentence what the pixels say on their own.
@@ -224,6 +241,11 @@ def summary(report: Any) -> str:
         # "authentic" picture after "That does not prove the picture is real." ("That" is the first sentence)
         declared_first = v.label in ("manipulated", "generated") and facts.declared_ai(report) is not None
         s.insert(2 if declared_first or v.label == "authentic" else 1, GRAPHIC_GATE_SENTENCE)
+    if facts.c2pa_changed_after_signing(report):
+        # the file's own record of a change, right after the opening sentence (after a declaration's own two
+        # sentences, and on "authentic" after "That does not prove …", as the graphic sentence above)
+        declared_first = v.label in ("manipulated", "generated") and facts.declared_ai(report) is not None
+        s.insert(2 if declared_first or v.label == "authentic" else 1, C2PA_CHANGED_SENTENCE)
     prnu = facts.prnu_result(report)
     if prnu is not None and not (v.label == "authentic" and facts.proof_of_origin(report)):
         s.insert(1, "It carries the sensor pattern of the reference camera." if prnu[0] == "camera_match"

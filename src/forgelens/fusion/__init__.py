@@ -173,6 +173,21 @@ class FusionConfig:
     local_evidence_traces: tuple[str, ...] = LOCAL_EVIDENCE_TRACES
 
 
+#: What the verdict's three other numbers in [0, 1] are (report.json ``verdict.readings``): only
+#: ``verdict.probabilities`` is the P that the CLI line, report.html and the web page show.
+VERDICT_READINGS = {
+    "score": "1 − P(authentic) where P(authentic) is given (the overall suspicion, derived from "
+             "verdict.probabilities), else the deciding rule's own score: not the chance of any one class; "
+             "quote verdict.probabilities",
+    "manipulation_score": "the manipulation model's own output, P(manipulated | not generated), before the "
+                          "generation evidence is weighed (where no calibrated model ran: the rule's score of "
+                          "the strongest detectors); the P to quote is verdict.probabilities.manipulated",
+    "generation_score": "the generation model's own P(generated), before the manipulation evidence is weighed "
+                        "(where it did not run: the strongest generation detector's score; null when a designed "
+                        "graphic set those detectors aside); the P to quote is verdict.probabilities.generated",
+}
+
+
 @dataclass
 class Verdict:
     label: str
@@ -226,6 +241,7 @@ class Verdict:
                 "domain": self.domain,
                 "mask_fraction": float(self.mask.mean()) if self.mask is not None else None,
                 "findings": [{"detector": d, **f.to_dict()} for d, f in self.findings],
+                "readings": VERDICT_READINGS,  # what score, manipulation_score, generation_score are (schema 1.4)
             }
         )
 

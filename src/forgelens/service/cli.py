@@ -87,7 +87,7 @@ def register(app: typer.Typer) -> None:
             with app.state.db.session() as s:
                 if not s.scalar(select(func.count()).select_from(Token)):
                     err.print("forgelens: no API token yet; create one with: forgelens serve token create --name NAME",
-                              highlight=False)
+                              highlight=False, soft_wrap=True)
         uvicorn.run(app, host=settings.host, port=settings.port, timeout_graceful_shutdown=5)
 
     token_app = typer.Typer(no_args_is_help=True, help="API tokens (stored as argon2 hashes).")
@@ -104,7 +104,7 @@ def register(app: typer.Typer) -> None:
             except ForgeLensError as exc:
                 raise _fail(str(exc)) from None
         typer.echo(token)
-        err.print(f"token for {name!r} created; it is shown only now: keep it safe", highlight=False)
+        err.print(f"token for {name!r} created; it is shown only now: keep it safe", highlight=False, soft_wrap=True)
 
     @token_app.command("revoke")
     def token_revoke(ctx: typer.Context, name: str = typer.Option(..., "--name", help="The token's name.")) -> None:

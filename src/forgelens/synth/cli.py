@@ -44,13 +44,13 @@ def register(app: typer.Typer) -> None:
             s = synthesize(pristine, n, out, seed=seed, kinds=kind_list, chains=chain_list, options=opts,
                            exclude=exclude, workers=workers, force=force, console=err)
         except ForgeLensError as exc:
-            err.print(f"forgelens: {exc}", highlight=False)
+            err.print(f"forgelens: {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
         err.print(
             f"{s.written} images ({s.megapixels:.1f} MP) in {s.seconds:.1f} s = {s.images_per_minute:.0f} images/min; "
             f"pool {s.pool} photos from {s.cameras} cameras, {len(s.skipped)} files skipped, "
             f"{len(s.failed)} failed (reasons in {Path(s.out) / 'synth.log'})",
-            highlight=False,
+            highlight=False, soft_wrap=True,
         )
         if s.written == 0:
             raise typer.Exit(1)
