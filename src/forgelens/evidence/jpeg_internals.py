@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import platform
 import shutil
 import tempfile
 import threading
@@ -56,7 +57,7 @@ class _LibjpegQuiet:
     under a lock, so concurrent reads restore it once. Python's ``sys.stderr`` writes to file
     descriptor 2 itself, not through that pointer, so tracebacks, warnings and log lines of other
     threads still reach stderr; only C code printing through ``stderr`` during a read (~0.1 s at 6 MP)
-    is silenced. Where the C library has no such symbol (not glibc-like), nothing is changed.
+    is silenced. Only on glibc (its ``stderr`` is a writable pointer); elsewhere nothing is changed.
     """
 
     def __init__(self) -> None:
@@ -70,6 +71,8 @@ class _LibjpegQuiet:
     def _setup(self) -> bool:
         if not self._ready:
             self._ready = True
+            if platform.libc_ver()[0] != "glibc":  # glibc's ``stderr`` is a plain writable pointer; musl's
+                return False                         # is ``FILE *const`` (writing it would fault): leave it
             try:
                 libc = ctypes.CDLL(None)
                 fopen = libc.fopen
