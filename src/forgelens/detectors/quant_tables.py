@@ -9,8 +9,8 @@ only when the tables are unique to editors in the database: tables that equal th
 IJG (libjpeg) tables at some quality, or a camera's or library's entry, are written
 by cameras and editors alike and name no editor.
 
-Heatmap: None (provenance). Score: None unless an editor's tables match (shared or
-not) or the tables contradict the camera.
+Heatmap: None (provenance). Score: None unless tables unique to an editor match or
+the tables contradict the camera.
 
 References
 ----------
@@ -64,12 +64,12 @@ def detect_quant_tables(evidence: Evidence, config: QuantTablesConfig) -> Trace:
     # Tables that a library (IJG libjpeg at some quality, MozJPEG) or a camera also writes name no editor:
     # cameras, phones and editors alike use libjpeg's tables, so the match narrows the encoder, nothing more
     # (session 18: 5 of 26 camera originals read "tables are those of <editor>"). Only tables unique to
-    # editors in the database name one. The score is kept as it was (no model reads it; see the note).
+    # editors in the database name one, and only then is there a score (no model reads it: fusion and
+    # detection.json do not; a score without a finding would be a claim with nothing behind it).
     shared = q.ijg_standard or any(m.get("kind") in ("library", "camera") for m in q.matches)
-    if editors:
-        if not shared:
-            findings.append(Finding("editing_software", f"quantisation tables are those of {editors[0]['label']}",
-                                    config.strength_editor_tables, values={"match": editors[0]}))
+    if editors and not shared:
+        findings.append(Finding("editing_software", f"quantisation tables are those of {editors[0]['label']}",
+                                config.strength_editor_tables, values={"match": editors[0]}))
         score = config.strength_editor_tables
     make, model = rec.make, rec.model
     if make or model:
