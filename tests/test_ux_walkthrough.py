@@ -605,3 +605,18 @@ def test_the_other_command_groups_print_one_error_line_however_long(tmp_path, gr
     lines = [line for line in res.output.splitlines() if line.strip() and not line.startswith("scanning pristine")]
     assert len(lines) == 1, res.output
     assert lines[0].startswith("forgelens: ") and len(lines[0]) > 80
+
+
+def test_probability_line_bounds_a_calibrated_extreme_but_keeps_a_declarations_values():
+    """The walk's item 6 (the lead, session 18): sd12_001.png's calibrated P(generated) 0.999 printed "generated
+    1.00", the same line a file's own declaration prints, while its summary said "more than 99 %"."""
+    from forgelens.explain.words import probability_text
+
+    assert probability_text({"authentic": 0.0004, "manipulated": 0.0006, "generated": 0.999}) == (
+        "P authentic below 0.01 · manipulated below 0.01 · generated above 0.99")
+    assert probability_text({"authentic": 0.0, "manipulated": 0.0, "generated": 1.0}) == (
+        "P authentic 0.00 · manipulated 0.00 · generated 1.00")
+    assert probability_text({"authentic": 0.055, "manipulated": 0.904, "generated": 0.041}) == (
+        "P authentic 0.06 · manipulated 0.90 · generated 0.04")
+    assert probability_text({"authentic": 0.004999, "manipulated": 0.995, "generated": 0.000001}) == (
+        "P authentic below 0.01 · manipulated above 0.99 · generated below 0.01")

@@ -102,11 +102,22 @@ def fmt_p(p: float | None) -> str:
     return "not measured" if p is None else f"{p:.2f}"
 
 
+def fmt_p_line(p: float) -> str:
+    """A probability of the one probability line: two decimals, except that a value strictly between 0
+    and 0.005 (or 0.995 and 1) reads "below 0.01" ("above 0.99"), as ``pct`` says "less than 1 %": a
+    calibrated 0.999 printed "1.00", the same as a file's own declaration, which is not a chance."""
+    if 0.0 < p < 0.005:
+        return "below 0.01"
+    if 0.995 <= p < 1.0:
+        return "above 0.99"
+    return f"{p:.2f}"
+
+
 def probability_text(probabilities: dict[str, float | None] | None) -> str:
     """"P authentic 0.38 · manipulated 0.48 · generated 0.15": the one line used by the CLI,
     report.html and the web page."""
     p = probabilities or {}
-    cells = [f"{k} {fmt_p(p.get(k))}" for k in PROB_ORDER if p.get(k) is not None]
+    cells = [f"{k} {fmt_p_line(float(p[k]))}" for k in PROB_ORDER if p.get(k) is not None]
     return "P " + " · ".join(cells) if cells else "no probability measured"
 
 
