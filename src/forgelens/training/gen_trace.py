@@ -128,6 +128,7 @@ def heldout_sets(items: Sequence[gen_data.Item]) -> tuple[list, list]:
 def train_trace(items: Sequence[gen_data.Item], out: Path = gen_trace_net.SOURCE, *, steps: int = 6000,
                 seed: int = 0, n_pairs: int = 2400, n_native_pairs: int = 0, cache: Path | None = None,
                 aligned: bool = True, mix_pixel: float = 0.0, recipe_note: str = "",
+                data: dict[str, np.ndarray] | None = None,
                 log: Callable[[str], None] = print, n_launder_calib: int = 40) -> dict:
     """The whole recipe (module docstring); writes ``out`` and returns its metadata."""
     import torch
@@ -138,7 +139,9 @@ def train_trace(items: Sequence[gen_data.Item], out: Path = gen_trace_net.SOURCE
     if not real or not gen:
         raise RuntimeError(f"need real and generated training images (got {len(real)} real, {len(gen)} generated)")
     t0 = time.perf_counter()
-    if cache is not None and Path(cache).is_file():
+    if data is not None:  # crops made by the caller (gen_trace_dda), used as given
+        log("crops given by the caller")
+    elif cache is not None and Path(cache).is_file():
         with np.load(cache) as f:
             data = {k: f[k] for k in f.files}
         log(f"crops from {cache}")

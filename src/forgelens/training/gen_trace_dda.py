@@ -26,9 +26,9 @@ DDA pairs of the pictures of every ``gen_trace_oof.Folds`` fold but ``j``.
 
     python -m forgelens.training.gen_trace_dda shipped --out shipped.npz
     python -m forgelens.training.gen_trace_dda pairs --gen-data DIR --shard 0 --shards 2 --out dda0.npz
-    python -m forgelens.training.gen_trace_dda crops --cache shipped.npz --dda dda0.npz dda1.npz \\
-        --gen-data DIR [--without J] [--drop FLAGGED_IDS] --out crops.npz
-    python -m forgelens.training.gen_trace_dda train --cache crops.npz --mix-pixel R --out OUTDIR
+    python -m forgelens.training.gen_trace_dda train --cache shipped.npz --dda dda0.npz dda1.npz \\
+        --gen-data DIR [--without J] [--drop FLAGGED_IDS] [--mix-pixel R] --out OUTDIR
+    (``crops`` writes the same training crops to a file instead of training.)
 """
 
 from __future__ import annotations
@@ -180,6 +180,29 @@ def combine(shipped: dict[str, np.ndarray], dda: Sequence[dict[str, np.ndarray]]
     return out, counts
 
 
+def _combined(a) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """The shipped crops of ``a.cache`` + the DDA pairs of ``a.dda`` kept by ``--without`` / ``--drop``."""
+    drop = set(a.drop.read_text().split()) if a.drop else set()
+    folds = by_id = None
+    if a.without is not None:
+        from forgelens.training.gen_trace_oof import Folds
+        from forgelens.training.generation_data import load_manifest
+
+        if a.gen_data is None:
+            raise SystemExit("--without needs --gen-data (the folds are the manifest's)")
+        records = load_manifest(a.gen_data)
+        by_id = {r.id: r for r in records}
+        folds = Folds(records, a.k)
+
+    def keep(i: str) -> bool:
+        return i not in drop and (folds is None or folds.fold(by_id[i]) != a.without)
+
+    out, counts = combine(_load(a.cache), [_load(f) for f in a.dda], keep)
+    print(f"crops: {counts} (without fold {a.without}; {len(drop)} ids dropped); "
+          + ", ".join(f"{k} {len(v)}" for k, v in out.items()), flush=True)
+    return out, counts
+
+
 def _load(path: Path) -> dict[str, np.ndarray]:
     with np.load(path) as f:
         return {k: f[k] for k in f.files}
@@ -207,8 +230,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--k", type=int, default=2)
     p.add_argument("--drop", type=Path, default=None, help="file of record ids to leave out (held-out guard)")
     p.add_argument("--out", type=Path, required=True)
-    p = sub.add_parser("train", help="gen_trace.train_trace on a crop cache, with DDA's pixel mixup")
-    p.add_argument("--cache", type=Path, required=True)
+    p = sub.add_parser("train", help="gen_trace.train_trace on the shipped crops + DDA pairs (of every fold but --without)")
+    p.add_argument("--cache", type=Path, required=True, help="the shipped crops (``shipped``)")
+    p.add_argument("--dda", type=Path, nargs="*", default=[], help="DDA pair files (``pairs``)")
+    p.add_argument("--gen-data", type=Path, default=None, help="needed with --without")
+    p.add_argument("--without", type=int, default=None)
+    p.add_argument("--k", type=int, default=2)
+    p.add_argument("--drop", type=Path, default=None, help="file of record ids to leave out (held-out guard)")
     p.add_argument("--out", type=Path, required=True, help="folder for gen_trace.safetensors")
     p.add_argument("--mix-pixel", type=float, default=0.0)
     p.add_argument("--steps", type=int, default=6000)
@@ -229,21 +257,8 @@ def main(argv: list[str] | None = None) -> int:
         np.savez(a.out, **d)
         print(f"{a.out}: {len(recs)} pictures, {len(d['pixel'])} pixel + {len(d['freq'])} frequency pairs")
     elif a.cmd == "crops":
-        from forgelens.training.gen_trace_oof import Folds
-        from forgelens.training.generation_data import load_manifest
-
-        records = load_manifest(a.gen_data)
-        by_id = {r.id: r for r in records}
-        folds = Folds(records, a.k)
-        drop = set(a.drop.read_text().split()) if a.drop else set()
-
-        def keep(i: str) -> bool:
-            return i not in drop and (a.without is None or folds.fold(by_id[i]) != a.without)
-
-        out, counts = combine(_load(a.cache), [_load(f) for f in a.dda], keep)
+        out, counts = _combined(a)
         np.savez(a.out, **out)
-        print(f"{a.out}: {counts} (without fold {a.without}; {len(drop)} ids dropped); "
-              + ", ".join(f"{k} {len(v)}" for k, v in out.items()))
     else:
         import os
 
@@ -252,8 +267,12 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.setdefault("OMP_NUM_THREADS", "1")
         a.out.mkdir(parents=True, exist_ok=True)
         note = a.note or f"DDA pairs (forgelens.training.gen_trace_dda), pixel mixup R={a.mix_pixel}"
+        data, counts = _combined(a)
+        note += f"; pairs: {counts['shipped']} shipped + {counts['pixel']} pixel-aligned + {counts['freq']} frequency-aligned"
+        if a.without is not None:
+            note += f" (DDA pairs of every gen_trace_oof fold but {a.without} of k={a.k})"
         gen_trace.train_trace(gen_data.list_items(a.data), a.out / "gen_trace.safetensors", steps=a.steps,
-                              seed=a.seed, cache=a.cache, mix_pixel=a.mix_pixel, recipe_note=note,
+                              seed=a.seed, data=data, mix_pixel=a.mix_pixel, recipe_note=note,
                               log=lambda s: print(s, flush=True))
     return 0
 
