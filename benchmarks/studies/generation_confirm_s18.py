@@ -173,7 +173,17 @@ def main(argv: list[str] | None = None, folders: dict[int, Path] = SEALED, expec
     return 0
 
 
+def main_seals(folders: dict[int, Path] = SEALED) -> int:
+    """Only the seal check (the closed lists' sha256 against the recorded values, and their ids): run BEFORE anything of
+    the sealed sets is re-scored."""
+    for k, (sha, ids) in check_sealed(folders).items():
+        print(f"set {k}: {folders[k]}/set{k}-final.tsv sha256 {sha} = the value recorded at its close; {len(ids)} ids")
+    return 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["seals"]:
+        sys.exit(main_seals())
     if sys.argv[1:2] == ["clause-a"]:
         sys.exit(main_clause_a(sys.argv[2:]))
     sys.exit(main())
