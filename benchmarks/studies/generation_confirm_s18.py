@@ -173,6 +173,38 @@ def main(argv: list[str] | None = None, folders: dict[int, Path] = SEALED, expec
     return 0
 
 
+def main_oof_auc(argv: list[str]) -> int:
+    """Information beside: gen_trace ALONE, AUC generated vs real on the training split's views from outside ``../shared``
+    (as i18o measured it: shipped 0.589 on its data), the shipped gen_trace's scores (``--data`` as it is) against GD's
+    out-of-fold ones (``--trace-data`` copy); all views, without stock-web (i18o's data had none) and per fold."""
+    import argparse
+
+    from fit_generation import auc
+
+    from forgelens.training.gen_trace_oof import Folds
+    from forgelens.training.generation_data import load_manifest
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--gd", type=Path, required=True, help="the re-scored copy (out-of-fold training views)")
+    a = ap.parse_args(argv)
+    t, g = Table(a.data), Table(a.gd)
+    own_trace(t, g)
+    recs = {r.id: r for r in load_manifest(a.data)}
+    folds = Folds(list(recs.values()), 2)
+    fold = np.array([folds.fold(recs[i]) for i in t.ids])
+    base = (t.split == "train") & np.array(["shared" not in r for r in t.repo]) & np.isfinite(t.gen_trace) \
+        & np.isfinite(g.gen_trace)
+    rows = [("all", base), ("without stock-web", base & (t.family != "stock-web")),
+            ("fold 0 (scored by x0)", base & (fold == 0)), ("fold 1 (scored by x1)", base & (fold == 1))]
+    print("| training-split views outside ../shared | generated | real | shipped gen_trace AUC | GD out of fold AUC |")
+    print("|---|---|---|---|---|")
+    for name, m in rows:
+        print(f"| {name} | {int((t.y[m] == 1).sum())} | {int((t.y[m] == 0).sum())} | {auc(t.y[m], t.gen_trace[m]):.3f} | "
+              f"{auc(t.y[m], g.gen_trace[m]):.3f} |")
+    return 0
+
+
 def main_seals(folders: dict[int, Path] = SEALED) -> int:
     """Only the seal check (the closed lists' sha256 against the recorded values, and their ids): run BEFORE anything of
     the sealed sets is re-scored."""
@@ -182,6 +214,8 @@ def main_seals(folders: dict[int, Path] = SEALED) -> int:
 
 
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["oof-auc"]:
+        sys.exit(main_oof_auc(sys.argv[2:]))
     if sys.argv[1:2] == ["seals"]:
         sys.exit(main_seals())
     if sys.argv[1:2] == ["clause-a"]:
