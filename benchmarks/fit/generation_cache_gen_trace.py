@@ -12,7 +12,8 @@ gen_trace weights is written beside them (``features-gen_trace.sha256``). Not re
 Out-of-fold scores (``--oof X0.onnx X1.onnx ...``, ``training/gen_trace_oof.py``): each training view is
 scored by the fold model that did not see its fold, every other view by ``--weights`` (the full model), so the
 combiner is fitted on gen_trace scores of pictures gen_trace did not train on. ``--part train|other`` scores
-one of the two groups only (two passes can run at different times; ``--merge`` joins their files).
+one of the two groups only (two passes can run at different times; ``--merge`` joins their files). ``--split val``
+scores only the views of validation-split records (the others keep their older cached score).
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
                          "number): training views are scored out of fold")
     ap.add_argument("--part", choices=("all", "train", "other"), default="all",
                     help="with --oof: score only training views (train) or only the others")
+    ap.add_argument("--split", default=None, help="score only the views of records of this split (e.g. val); the "
+                    "others keep the score of the older cache, which load_features reads first")
     ap.add_argument("--out", type=Path, default=None, help=f"default DATA/{GEN_TRACE_CACHE}")
     ap.add_argument("--merge", type=Path, nargs="+", default=None,
                     help="only join these score files (later ones win) into --out")
@@ -82,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
         weights.update({f"x{j}": w for j, w in enumerate(a.oof)})
     scorer = view_scorers(a.data, len(a.oof)) if a.oof else {}
     views = sorted({k.split("|")[0] for k in load_features(a.data) if k.endswith("|g_cls")})
+    if a.split:
+        in_split = {v["file"] for r in load_manifest(a.data) if r.split == a.split for v in r.views}
+        views = [f for f in views if f in in_split]
     if a.oof and a.part != "all":
         views = [f for f in views if (scorer.get(f, "full") != "full") == (a.part == "train")]
     configs = {k: GenTraceConfig(weights=str(w) if w else "") for k, w in weights.items()}

@@ -42,7 +42,8 @@ from PIL import Image
 from forgelens.jpeg import recompress
 from forgelens.training import gen_data
 
-__all__ = ["is_heldout", "is_reserved", "training_items", "calibration_items", "make_pairs", "augment_pair", "PAIR"]
+__all__ = ["is_heldout", "is_reserved", "training_items", "calibration_items", "make_pairs", "downscaled_pair",
+           "augment_pair", "PAIR"]
 
 PAIR = 128  # side of stored crops
 MIN_LEVEL = 1.5  # mean |luma difference| below this: a flat crop, not used
@@ -137,6 +138,21 @@ def _downscale_range(rgb: np.ndarray, is_jpeg: bool) -> tuple[float, float]:
     return (lo, max(lo, hi))
 
 
+def downscaled_pair(a: np.ndarray, is_jpeg: bool, rng: np.random.Generator,
+                    launder: Callable[[np.ndarray], np.ndarray]) -> np.ndarray | None:
+    """One aligned pair of the recipe: ``a`` downscaled (area, random factor of ``_downscale_range``),
+    a textured ``PAIR`` px crop, and its ``launder`` reconstruction, as (2, PAIR, PAIR, 3); None when
+    no textured crop is found. Draws from ``rng`` in the order ``make_pairs`` always has."""
+    lo, hi = _downscale_range(a, is_jpeg)
+    f = float(rng.uniform(lo, hi))
+    small = cv2.resize(a, (max(PAIR, round(a.shape[1] * f)), max(PAIR, round(a.shape[0] * f))),
+                       interpolation=cv2.INTER_AREA)
+    c = _random_crop(small, rng, PAIR)
+    if c is None:
+        return None
+    return np.stack([c, launder(c)])
+
+
 def make_pairs(real: Sequence[gen_data.Item], gen: Sequence[gen_data.Item], *, n_pairs: int = 2400,
                n_native: int = 1200, n_gen: int = 1200, n_native_pairs: int = 0, seed: int = 0,
                launder: Callable[[np.ndarray], np.ndarray] | None = None,
@@ -169,15 +185,10 @@ def make_pairs(real: Sequence[gen_data.Item], gen: Sequence[gen_data.Item], *, n
     owner = rng.choice(len(imgs), size=n_pairs, p=wts)
     for k, i in enumerate(owner):
         it, a = imgs[i]
-        is_jpeg = it.path.suffix.lower() in (".jpg", ".jpeg")
-        lo, hi = _downscale_range(a, is_jpeg)
-        f = float(rng.uniform(lo, hi))
-        small = cv2.resize(a, (max(PAIR, round(a.shape[1] * f)), max(PAIR, round(a.shape[0] * f))),
-                           interpolation=cv2.INTER_AREA)
-        c = _random_crop(small, rng, PAIR)
-        if c is None:
+        pair = downscaled_pair(a, it.path.suffix.lower() in (".jpg", ".jpeg"), rng, launder)
+        if pair is None:
             continue
-        pairs.append(np.stack([c, launder(c)]))
+        pairs.append(pair)
         if (k + 1) % 200 == 0:
             log(f"pairs {k + 1}/{n_pairs} ({time.perf_counter() - t0:.0f} s)")
     for i in rng.choice(len(imgs), size=n_native, p=wts):

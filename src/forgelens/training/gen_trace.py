@@ -34,9 +34,13 @@ __all__ = ["train_trace", "fit_cnn", "image_logit", "calibrate"]
 
 
 def fit_cnn(data: dict[str, np.ndarray], *, steps: int = 6000, seed: int = 0, width: int = 16,
-            lr: float = 2e-3, per_kind: int = 16, native_share: float = 0.3,
+            lr: float = 2e-3, per_kind: int = 16, native_share: float = 0.3, mix_pixel: float = 0.0,
             log: Callable[[str], None] = print):
-    """Train the network on the crops of ``make_pairs``; returns the model (eval mode)."""
+    """Train the network on the crops of ``make_pairs``; returns the model (eval mode).
+
+    ``mix_pixel`` > 0 (not the shipped recipe, which has 0): DDA's pixel-level mixup (Chen et al.,
+    NeurIPS 2025, "Dual Data Alignment"): the positive side of each aligned pair drawn from ``pairs``
+    becomes r·real + (1 − r)·reconstruction, r ~ U(0, ``mix_pixel``), before the paired augmentation."""
     import torch
 
     torch.manual_seed(seed)
@@ -60,7 +64,12 @@ def fit_cnn(data: dict[str, np.ndarray], *, steps: int = 6000, seed: int = 0, wi
                     j = int(rng.integers(0, len(npairs)))
                     a, b = gen_pairs.augment_pair([npairs[j, 0], npairs[j, 1]], rng, size, force_jpeg=True)
                 else:
-                    a, b = gen_pairs.augment_pair([pairs[i, 0], pairs[i, 1]], rng, size)
+                    pos = pairs[i, 1]
+                    if mix_pixel > 0:
+                        r = float(rng.uniform(0.0, mix_pixel))
+                        pos = np.clip(r * pairs[i, 0].astype(np.float32) + (1 - r) * pos.astype(np.float32)
+                                      + 0.5, 0, 255).astype(np.uint8)
+                    a, b = gen_pairs.augment_pair([pairs[i, 0], pos], rng, size)
                 xs += [a, b]
                 ys += [0.0, 1.0]
         for arr, lab in ((native, 0.0), (gen, 1.0)):
@@ -118,7 +127,8 @@ def heldout_sets(items: Sequence[gen_data.Item]) -> tuple[list, list]:
 
 def train_trace(items: Sequence[gen_data.Item], out: Path = gen_trace_net.SOURCE, *, steps: int = 6000,
                 seed: int = 0, n_pairs: int = 2400, n_native_pairs: int = 0, cache: Path | None = None,
-                aligned: bool = True,
+                aligned: bool = True, mix_pixel: float = 0.0, recipe_note: str = "",
+                data: dict[str, np.ndarray] | None = None,
                 log: Callable[[str], None] = print, n_launder_calib: int = 40) -> dict:
     """The whole recipe (module docstring); writes ``out`` and returns its metadata."""
     import torch
@@ -129,7 +139,9 @@ def train_trace(items: Sequence[gen_data.Item], out: Path = gen_trace_net.SOURCE
     if not real or not gen:
         raise RuntimeError(f"need real and generated training images (got {len(real)} real, {len(gen)} generated)")
     t0 = time.perf_counter()
-    if cache is not None and Path(cache).is_file():
+    if data is not None:  # crops made by the caller (gen_trace_dda), used as given
+        log("crops given by the caller")
+    elif cache is not None and Path(cache).is_file():
         with np.load(cache) as f:
             data = {k: f[k] for k in f.files}
         log(f"crops from {cache}")
@@ -144,7 +156,7 @@ def train_trace(items: Sequence[gen_data.Item], out: Path = gen_trace_net.SOURCE
     log(f"crops: {len(data['pairs'])} pairs, {len(data.get('npairs', ()))} native pairs, "
         f"{len(data['native'])} native real, {len(data['gen'])} generated "
         f"({time.perf_counter() - t0:.0f} s)")
-    model = fit_cnn(data, steps=steps, seed=seed, log=log)
+    model = fit_cnn(data, steps=steps, seed=seed, mix_pixel=mix_pixel, log=log)
     cams, sd = heldout_sets(items)
     if not cams:  # a user's data without the shared split: calibrate on the training images
         cams = [it for it in real]
@@ -181,6 +193,10 @@ def train_trace(items: Sequence[gen_data.Item], out: Path = gen_trace_net.SOURCE
                        "SD images + TAEF2 reconstructions of held-out real crops",
         "threshold_rule": "smallest probability >= 0.5 calling <= 3% of those held-out real photos generated",
     }
+    if mix_pixel > 0:
+        meta["mix_pixel"] = float(mix_pixel)
+    if recipe_note:
+        meta["recipe"] += f"; {recipe_note}"
     gen_trace_net.save(model, meta, Path(out))
     log(f"gen_trace: held-out SD vs real AUC {auc_sd:.3f}, threshold {cal['threshold']:.3f} "
         f"(held-out real FPR {cal['heldout_fpr']:.3f}) → {out} ({time.perf_counter() - t0:.0f} s); "
