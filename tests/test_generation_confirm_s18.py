@@ -8,27 +8,15 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from tests._study_helpers import import_study
+from tests._study_helpers import assert_clause_c, assert_refuses_unsealed, import_study
 
 
 def test_clause_c_five_more_calls_false_alarms_not_more_than_n11_and_at_most_eight_of_298():
-    s = import_study("generation_confirm_s18")
-    assert (s.MORE, s.MAX_FA_RATE, s.EXPECTED, s.REF, s.CAND) == (5, 0.03, (101, 298), "N11", "GD")
-    assert sorted(s.SEALED) == [10, 11, 12]
-    ok = s.clause_c(101, 298, {"N11": 60, "GD": 65}, {"N11": 8, "GD": 8})
-    assert [p for _, p in ok] == [True, True, True]
-    assert not s.clause_c(101, 298, {"N11": 60, "GD": 64}, {"N11": 0, "GD": 0})[0][1]
-    assert not s.clause_c(101, 298, {"N11": 60, "GD": 65}, {"N11": 1, "GD": 2})[1][1]
-    nine = s.clause_c(101, 298, {"N11": 60, "GD": 65}, {"N11": 9, "GD": 9})
-    assert nine[1][1] and not nine[2][1]  # 9/298 > 3 % even when N11 has 9
+    assert_clause_c(import_study("generation_confirm_s18"), 5, (101, 298), [10, 11, 12], "GD")
 
 
 def test_clause_c_refuses_an_unsealed_set_before_scoring(tmp_path):
-    s = import_study("generation_confirm_s18")
-    for k in (10, 11, 12):
-        (tmp_path / f"set{k}-final.tsv").write_text("id\tlabel\na\tgenerated\n")
-    with pytest.raises(SystemExit, match="no sha256 recorded"):
-        s.main(["--data", str(tmp_path)], folders={10: tmp_path, 11: tmp_path, 12: tmp_path})
+    assert_refuses_unsealed(import_study("generation_confirm_s18"), [10, 11, 12], tmp_path)
 
 
 def test_a_model_reads_the_gen_trace_column_of_its_own_copy_only():

@@ -13,7 +13,7 @@ import pytest
 from forgelens.detectors import clip_probe as gc
 from tests._fit_helpers import assert_n11_fit_reproduced
 from tests._fit_helpers import fit_module as _fit_module
-from tests._study_helpers import import_study
+from tests._study_helpers import assert_clause_c, assert_refuses_unsealed, import_study
 
 
 def test_crop_parts_are_offered_only_with_the_option_and_after_the_aligned_sets():
@@ -103,23 +103,11 @@ def test_reuse_takes_the_parts_of_the_same_view_file_only(tmp_path):
 
 
 def test_clause_c_four_more_calls_false_alarms_not_more_than_n11_and_at_most_six_of_213():
-    s = import_study("generation_confirm_s17")
-    assert (s.MORE, s.MAX_FA_RATE, s.EXPECTED, s.REF, s.CAND) == (4, 0.03, (69, 213), "N11", "P4")
-    assert sorted(s.SEALED) == [10, 11]
-    ok = s.clause_c(69, 213, {"N11": 40, "P4": 44}, {"N11": 6, "P4": 6})
-    assert [p for _, p in ok] == [True, True, True]
-    assert not s.clause_c(69, 213, {"N11": 40, "P4": 43}, {"N11": 0, "P4": 0})[0][1]
-    assert not s.clause_c(69, 213, {"N11": 40, "P4": 44}, {"N11": 1, "P4": 2})[1][1]
-    seven = s.clause_c(69, 213, {"N11": 40, "P4": 44}, {"N11": 7, "P4": 7})
-    assert seven[1][1] and not seven[2][1]  # 7/213 > 3 % even when N11 has 7
+    assert_clause_c(import_study("generation_confirm_s17"), 4, (69, 213), [10, 11], "P4")
 
 
 def test_clause_c_refuses_an_unsealed_set_before_scoring(tmp_path):
-    s = import_study("generation_confirm_s17")
-    for k in (10, 11):
-        (tmp_path / f"set{k}-final.tsv").write_text("id\tlabel\na\tgenerated\n")
-    with pytest.raises(SystemExit, match="no sha256 recorded"):
-        s.main(["--data", str(tmp_path)], folders={10: tmp_path, 11: tmp_path})
+    assert_refuses_unsealed(import_study("generation_confirm_s17"), [10, 11], tmp_path)
 
 
 def test_without_crop_parts_the_fit_reproduces_n11_byte_for_byte(tmp_path):
