@@ -183,3 +183,33 @@ def test_cli_synth(pristine, tmp_path):
     assert r2.exit_code == 2
     r3 = CliRunner().invoke(app, args + ["--kinds", "nonsense", "--force"])
     assert r3.exit_code == 2
+
+
+def test_ctrl_c_cancels_the_queued_images(pristine, tmp_path, monkeypatch):
+    """Session 18 (s18bench walk): Ctrl-C in `forgelens synth -j 2` went on making every queued image (298 of 300,
+    41 s) before it exited. Now the queued images are cancelled and the interrupt is raised again at once."""
+    import time
+
+    from forgelens.synth import runner
+
+    class Bar:  # the progress bar, whose first "making images" step is where the user presses Ctrl-C
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def add_task(self, description, total):
+            return description
+
+        def advance(self, task_id):
+            if task_id == "making images":
+                raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "progress_bar", lambda *a, **k: Bar())
+    out = tmp_path / "s"
+    with pytest.raises(KeyboardInterrupt):
+        synthesize([pristine], 240, out, seed=3, options=OPTS, workers=2, progress=False)
+    time.sleep(1.0)  # the images already handed to a worker finish
+    made = len(list((out / "images").iterdir()))
+    assert made <= 120, f"{made} of 240 images made after Ctrl-C"

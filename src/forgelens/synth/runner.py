@@ -191,6 +191,7 @@ def synthesize(
 
     bar = progress_bar(console, transient=False, disable=not progress)
     executor = _executor(workers)
+    interrupted = False
     try:
         with bar:
             t0 = time.perf_counter()
@@ -201,9 +202,12 @@ def synthesize(
             order = sorted(range(len(tasks)), key=lambda k: (tasks[k].host.label, k))  # cache locality
             res = _map(_run_task, [(tasks[k], str(out)) for k in order], executor, bar, "making images")
             t2 = time.perf_counter()
+    except BaseException:
+        interrupted = True  # Ctrl-C or an error: a plain shutdown would make every queued image first
+        raise
     finally:
         if executor is not None:
-            executor.shutdown()
+            executor.shutdown(wait=not interrupted, cancel_futures=interrupted)
     res.sort(key=lambda r: r[0])
     rows = [r[1] for r in res if r[1] is not None]
     recipes = [r[2] for r in res if r[1] is not None]
