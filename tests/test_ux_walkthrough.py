@@ -620,3 +620,26 @@ def test_probability_line_bounds_a_calibrated_extreme_but_keeps_a_declarations_v
         "P authentic 0.06 · manipulated 0.90 · generated 0.04")
     assert probability_text({"authentic": 0.004999, "manipulated": 0.995, "generated": 0.000001}) == (
         "P authentic below 0.01 · manipulated above 0.99 · generated below 0.01")
+
+
+@pytest.mark.parametrize("group", ["bench", "synth"])
+def test_ctrl_c_in_bench_and_synth_says_what_is_left(tmp_path, monkeypatch, group):
+    """Session 18, s18bench walk: Ctrl-C in `forgelens bench` / `synth` printed nothing (or click's bare "Aborted!",
+    exit status 1) and left a cache or a half-written dataset that nobody mentioned. Now: one line, status 130."""
+    import forgelens.bench
+    import forgelens.synth
+
+    def interrupted(*_a, **_k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(forgelens.bench, "run_bench", interrupted)
+    monkeypatch.setattr(forgelens.synth, "synthesize", interrupted)
+    out = tmp_path / "out"
+    args = {"bench": ["bench", "--dataset", str(tmp_path), "-o", str(out), "--no-plots"],
+            "synth": ["synth", "--pristine", str(tmp_path), "-n", "2", "-o", str(out)]}[group]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 130, res.output
+    lines = [line for line in res.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("forgelens: interrupted"), res.output
+    assert str(out) in lines[0]
+    assert ("cache" in lines[0]) if group == "bench" else ("--force" in lines[0])

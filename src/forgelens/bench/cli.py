@@ -80,6 +80,10 @@ def register(app: typer.Typer) -> None:
         except (ForgeLensError, FileNotFoundError, ValueError, ImportError) as exc:
             err.print(f"forgelens: {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            err.print(f"forgelens: interrupted; no tables written. The images finished so far are cached in "
+                      f"{out / 'cache'}: the same command again reuses them.", highlight=False, soft_wrap=True)
+            raise typer.Exit(130) from None
         t = result.timing
         err.print(f"{len(result.records)} image runs ({t['images_cached']} from cache) in {t['wall_seconds']:.1f} s; "
                   f"tables: {result.paths['md']}", highlight=False, soft_wrap=True)
