@@ -643,3 +643,39 @@ def test_ctrl_c_in_bench_and_synth_says_what_is_left(tmp_path, monkeypatch, grou
     assert len(lines) == 1 and lines[0].startswith("forgelens: interrupted"), res.output
     assert str(out) in lines[0]
     assert ("cache" in lines[0]) if group == "bench" else ("--force" in lines[0])
+
+
+def _tiny_dataset(root):
+    """A dataset folder in the shared layout: one manipulated PNG with its mask, one authentic PNG."""
+    from PIL import Image
+
+    root.mkdir(parents=True)
+    rng = np.random.default_rng(1)
+    for name in ("m.png", "a.png"):
+        Image.fromarray((rng.random((48, 64, 3)) * 255).astype(np.uint8)).save(root / name)
+    mask = np.zeros((48, 64), np.uint8)
+    mask[8:24, 16:40] = 255
+    Image.fromarray(mask).save(root / "m_gt.png")
+    (root / "index.csv").write_text("image,mask,label,source\nm.png,m_gt.png,manipulated,t\na.png,,authentic,t\n")
+    return root
+
+
+@pytest.mark.parametrize("case", ["limit", "pair-negative", "pair-positive"])
+def test_bench_refuses_a_negative_limit_and_a_pair_outside_the_run(tmp_path, case):
+    """Session 18, s18bench walk: `--limit -1` ran nothing and wrote empty tables (exit status 0); `--pair
+    tiny=pristine-extra` without `--dataset pristine-extra` wrote a paired row "no authentic images" (pristine-extra
+    has 104), and a misspelt pair was dropped without a word. Each is now one error line, status 2."""
+    ds = _tiny_dataset(tmp_path / "tiny")
+    out = tmp_path / "b"
+    extra = {"limit": ["--limit", "-1"], "pair-negative": ["--pair", "tiny=pristine-extra"],
+             "pair-positive": ["--pair", "tinny=tiny"]}[case]
+    res = CliRunner().invoke(app, ["bench", "--dataset", str(ds), "-d", "constant", "-j", "1", "-o", str(out),
+                                   "--no-plots", *extra])
+    assert res.exit_code == 2, res.output
+    lines = [line for line in res.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("forgelens: "), res.output
+    assert {"limit": "--limit", "pair-negative": "pristine-extra", "pair-positive": "tinny"}[case] in lines[0]
+    assert not (out / "results.md").exists()
+    ok = CliRunner().invoke(app, ["bench", "--dataset", str(ds), "-d", "constant", "-j", "1", "-o", str(out),
+                                  "--no-plots", "--pair", "tiny=tiny", "--limit", "0"])
+    assert ok.exit_code == 0, ok.output

@@ -102,7 +102,15 @@ def run_bench(
 ) -> BenchResult:
     """Benchmark detectors on datasets under perturbations; write tables and plots to ``out``."""
     out = Path(out)
+    if limit is not None and limit < 0:
+        raise ValueError(f"--limit {limit}: must be 0 (every image) or more (the first N images of each label)")
     dss = [d if isinstance(d, _datasets.Dataset) else _datasets.resolve(d, root) for d in datasets]
+    names = [d.name for d in dss]
+    for pos, negs in (pairings or {}).items():
+        for name in (pos, *negs):
+            if name not in names:
+                raise ValueError(f"--pair {pos}={','.join(negs)}: {name!r} is not a dataset of this run (add "
+                                 f"--dataset {name}); this run's datasets: {', '.join(names)}")
     dss = [d.subset(limit) for d in dss]
     dets = expand_detectors(detectors)
     perts = _perturb.parse(perturbations)

@@ -61,7 +61,8 @@ def register(app: typer.Typer) -> None:
         boundary: bool = typer.Option(False, "--boundary-excluded", help="Score pixels against the TruFor "
                                       "boundary-excluded ground truth (erode 15 / dilate 11)."),
         pair: list[str] = typer.Option([], "--pair", help="POS=NEG: image-level rows for POS's images with "
-                                       "NEG's authentic images (e.g. nist16=pristine-extra); repeatable."),
+                                       "NEG's authentic images, both given with --dataset (e.g. nist16=pristine-extra); "
+                                       "repeatable."),
         force: bool = typer.Option(False, "--force", help="Ignore the cache and recompute every image."),
         no_plots: bool = typer.Option(False, "--no-plots", help="Skip the PNG plots."),
     ) -> None:
