@@ -679,3 +679,27 @@ def test_bench_refuses_a_negative_limit_and_a_pair_outside_the_run(tmp_path, cas
     ok = CliRunner().invoke(app, ["bench", "--dataset", str(ds), "-d", "constant", "-j", "1", "-o", str(out),
                                   "--no-plots", "--pair", "tiny=tiny", "--limit", "0"])
     assert ok.exit_code == 0, ok.output
+
+
+@pytest.mark.parametrize(("bad", "named"), [(["--datasets", "casia1-sample"], "'casia1-sample'"),
+                                           (["--limits", "casia1-samples=x"], "'casia1-samples=x'"),
+                                           (["--limits", "nist61=3"], "'nist61'")])
+def test_make_results_refuses_an_unknown_dataset_before_writing_results_md(tmp_path, bad, named):
+    """Session 18, s18bench walk: `make_results.py --datasets casia1-sample` (a typo) benchmarked nothing and
+    overwrote RESULTS.md with empty tables, exit status 0; `--limits casia1-samples=x` ended in a traceback."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    if not (repo.parent / "shared" / "datasets").is_dir():
+        pytest.skip("../shared/datasets absent (make_results.py benchmarks the shared datasets)")
+    results = tmp_path / "RESULTS.md"
+    res = subprocess.run([sys.executable, str(repo / "benchmarks" / "accuracy" / "make_results.py"), *bad,
+                          "--results", str(results), "--out", str(tmp_path / "out")],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2, res.stderr
+    lines = [line for line in res.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("make_results.py: "), res.stderr
+    assert named in lines[0] and bad[0] in lines[0]
+    assert not results.exists()
