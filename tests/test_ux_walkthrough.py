@@ -652,9 +652,9 @@ def _tiny_dataset(root):
     root.mkdir(parents=True)
     rng = np.random.default_rng(1)
     for name in ("m.png", "a.png"):
-        Image.fromarray((rng.random((48, 64, 3)) * 255).astype(np.uint8)).save(root / name)
-    mask = np.zeros((48, 64), np.uint8)
-    mask[8:24, 16:40] = 255
+        Image.fromarray((rng.random((80, 96, 3)) * 255).astype(np.uint8)).save(root / name)
+    mask = np.zeros((80, 96), np.uint8)
+    mask[8:40, 16:56] = 255
     Image.fromarray(mask).save(root / "m_gt.png")
     (root / "index.csv").write_text("image,mask,label,source\nm.png,m_gt.png,manipulated,t\na.png,,authentic,t\n")
     return root
@@ -703,3 +703,28 @@ def test_make_results_refuses_an_unknown_dataset_before_writing_results_md(tmp_p
     assert len(lines) == 1 and lines[0].startswith("make_results.py: "), res.stderr
     assert named in lines[0] and bad[0] in lines[0]
     assert not results.exists()
+
+
+def test_bench_tables_say_which_images_and_which_detector_versions(tmp_path):
+    """Session 18, s18bench walk: results.md of a `--limit 1` run read like a table of the whole set (only the n beside
+    each figure hinted at a subset), and no output named the detectors' versions (the cache key: name, configuration,
+    source hash, forgelens version) although per_image.jsonl records one per image."""
+    import json
+    import shutil
+
+    ds = _tiny_dataset(tmp_path / "tiny")
+    shutil.copy(ds / "a.png", ds / "a2.png")
+    with open(ds / "index.csv", "a") as fh:
+        fh.write("a2.png,,authentic,t\n")
+    out = tmp_path / "b"
+    res = CliRunner().invoke(app, ["bench", "--dataset", str(ds), "-d", "constant", "-j", "1", "-o", str(out),
+                                   "--no-plots", "--limit", "1"])
+    assert res.exit_code == 0, res.output
+    md = (out / "results.md").read_text()
+    key = json.loads((out / "per_image.jsonl").read_text().splitlines()[0])["detectors"]["constant"]["key"]
+    head = md.split("## ", 1)[0]
+    assert "Images, tiny: the first 1 image of each label: 1 manipulated, 1 authentic, 0 generated (of 1, 2, 0)" in head
+    assert f"constant {key}" in head
+    data = json.loads((out / "results.json").read_text())
+    assert data["detector_keys"] == {"constant": key}
+    assert data["datasets"][0]["counts_whole"]["authentic"] == 2 and data["datasets"][0]["counts"]["authentic"] == 1

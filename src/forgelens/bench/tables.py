@@ -270,10 +270,34 @@ def write_markdown(summary: Summary, path: Path, title: str = "forgelens bench",
     path.write_text("\n".join(parts))
 
 
+def run_preface(extra: dict[str, Any] | None) -> str:
+    """What a run covered, for the top of results.md: each dataset's images (all, or the first N of each label, with
+    the whole set's counts) and each detector's version (its cache key: name, configuration, source hash, forgelens
+    version; the same key as in per_image.jsonl)."""
+    extra = extra or {}
+    lines = []
+    for d in extra.get("datasets", []):
+        c, w = d.get("counts", {}), d.get("counts_whole") or d.get("counts", {})
+        labels = ("manipulated", "authentic", "generated")
+        used = ", ".join(f"{c.get(k, 0)} {k}" for k in labels)
+        lim = d.get("limit_per_label")
+        if lim and any(c.get(k, 0) != w.get(k, 0) for k in labels):
+            whole = ", ".join(str(w.get(k, 0)) for k in labels)
+            lines.append(f"- Images, {d['name']}: the first {lim} image{'s' if lim != 1 else ''} of each label: "
+                         f"{used} (of {whole}).")
+        else:
+            lines.append(f"- Images, {d['name']}: all: {used}.")
+    keys = extra.get("detector_keys") or {}
+    if keys:
+        lines.append("- Detector versions (cache key: name, configuration, source hash, forgelens version): "
+                     + ", ".join(f"{k} {v}" for k, v in keys.items()) + ".")
+    return "\n".join(lines)
+
+
 def write_all(summary: Summary, out: Path, extra: dict[str, Any] | None = None) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": out / "results.json", "csv": out / "results.csv", "md": out / "results.md"}
     write_json(summary, paths["json"], extra)
     write_csv(summary, paths["csv"])
-    write_markdown(summary, paths["md"])
+    write_markdown(summary, paths["md"], preface=run_preface(extra))
     return paths
