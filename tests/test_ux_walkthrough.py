@@ -728,3 +728,21 @@ def test_bench_tables_say_which_images_and_which_detector_versions(tmp_path):
     data = json.loads((out / "results.json").read_text())
     assert data["detector_keys"] == {"constant": key}
     assert data["datasets"][0]["counts_whole"]["authentic"] == 2 and data["datasets"][0]["counts"]["authentic"] == 1
+
+
+@pytest.mark.parametrize("group", ["compare", "search"])
+def test_compare_and_search_refuse_an_unknown_format(tmp_path, group):
+    """Session 18, s18bench walk: `forgelens compare a b --format xml` wrote the files as if --format were 'files', and
+    `forgelens search --format xml` printed the table; `analyze --format xml` already said "must be 'files' or 'json'"."""
+    from PIL import Image
+
+    pic = tmp_path / "p.png"
+    Image.fromarray(natural_image(96, 128, seed=2)).save(pic)
+    out = tmp_path / "cmp"
+    args = {"compare": ["compare", str(pic), str(pic), "-o", str(out), "--format", "xml"],
+            "search": ["search", str(pic), "--db", str(tmp_path / "a.db"), "--format", "xml"]}[group]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 2, res.output
+    assert "--format" in res.output and ("'files' or 'json'" if group == "compare" else "'table' or 'json'") in \
+        res.output
+    assert not out.exists()

@@ -27,6 +27,8 @@ def register(app: typer.Typer) -> None:
         from forgelens.compare.core import compare
         from forgelens.compare.html import write_comparison
 
+        if fmt not in ("files", "json"):
+            raise typer.BadParameter("must be 'files' or 'json'", param_hint="--format")
         try:
             r = compare(str(suspect), str(reference))
         except ForgeLensError as exc:
@@ -77,6 +79,8 @@ def register(app: typer.Typer) -> None:
         """Search the archive for copies of a picture (crops, resized, recompressed, mirrored, edited)."""
         from forgelens.compare.archive import Archive
 
+        if fmt not in ("table", "json"):
+            raise typer.BadParameter("must be 'table' or 'json'", param_hint="--format")
         try:
             with Archive(db) as a:
                 hits = a.search(str(suspect), top=top)
