@@ -746,3 +746,21 @@ def test_compare_and_search_refuse_an_unknown_format(tmp_path, group):
     assert "--format" in res.output and ("'files' or 'json'" if group == "compare" else "'table' or 'json'") in \
         res.output
     assert not out.exists()
+
+
+def test_search_table_keeps_the_whole_path_when_not_a_terminal(tmp_path):
+    """Session 18, s18bench walk: `forgelens search ... > hits.txt` (Rich's 80 columns off a terminal) cut every
+    path to "/work…" and the similarity header to "simil…": the one thing the table is for was lost."""
+    from PIL import Image
+
+    folder = tmp_path / "an-archive-folder-with-a-long-name" / "and-a-second-level-below-it"
+    folder.mkdir(parents=True)
+    pic = folder / "picture-with-a-rather-long-file-name-0001.png"
+    Image.fromarray(natural_image(160, 224, seed=4)).save(pic)
+    db = tmp_path / "a.db"
+    assert CliRunner().invoke(app, ["index", str(folder), "--db", str(db)]).exit_code == 0
+    res = CliRunner().invoke(app, ["search", str(pic), "--db", str(db)])
+    assert res.exit_code == 0, res.output
+    assert "…" not in res.output, res.output
+    cells = [line.split("│")[-2].strip() for line in res.output.splitlines() if line.startswith("│")]
+    assert str(pic.resolve()) in "".join(cells) or str(pic) in "".join(cells), res.output
