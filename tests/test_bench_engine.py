@@ -154,3 +154,14 @@ def test_ctrl_c_stops_the_local_pool_instead_of_running_every_queued_image(tmp_p
     time.sleep(0.5)  # let the images already handed to a worker finish
     ran = len(list(tmp_path.iterdir()))
     assert 1 <= ran <= 8, f"{ran} of 30 tasks ran after Ctrl-C"
+
+
+def test_a_picture_too_small_is_not_called_unreadable(tmp_path: Path):
+    """Session 18 (s18bench walk): a 64x48 picture was counted as "image unreadable (ImageTooSmallError)" in the
+    tables' skipped list; it was read fine and refused for its size."""
+    Image.fromarray(np.zeros((48, 64, 3), np.uint8)).save(tmp_path / "small.png")
+    ds = Dataset("small", tmp_path, [Item("small.png", None, "authentic", "t")], "index.csv")
+    (t,) = task.make_tasks([ds], ["constant"], parse(None), None)
+    rec = task.run_task(t)
+    assert rec.error and "small/small.png" in rec.error and "too small" in rec.error
+    assert "unreadable" not in rec.reason and "too small" in rec.reason and rec.reason.startswith("image")
