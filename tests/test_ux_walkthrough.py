@@ -764,3 +764,16 @@ def test_search_table_keeps_the_whole_path_when_not_a_terminal(tmp_path):
     assert "…" not in res.output, res.output
     cells = [line.split("│")[-2].strip() for line in res.output.splitlines() if line.startswith("│")]
     assert str(pic.resolve()) in "".join(cells) or str(pic) in "".join(cells), res.output
+
+
+def test_bench_markdown_keeps_the_perturbations_in_the_order_asked(tmp_path):
+    """Session 18, s18bench walk: `--perturb none,jpeg:75,resize:0.5` gave results.md's sections in alphabetical
+    order (jpeg:75, none, resize:0.5): the unperturbed reference sat second; the plots kept the order asked."""
+    ds = _tiny_dataset(tmp_path / "tiny")
+    out = tmp_path / "b"
+    res = CliRunner().invoke(app, ["bench", "--dataset", str(ds), "-d", "constant", "-j", "1", "-o", str(out),
+                                   "--no-plots", "--perturb", "none,jpeg:75,resize:0.5"])
+    assert res.exit_code == 0, res.output
+    md = (out / "results.md").read_text()
+    at = [md.index(f"## tiny — {p}\n") for p in ("none", "jpeg:75", "resize:0.5")]
+    assert at == sorted(at), at

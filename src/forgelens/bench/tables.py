@@ -250,12 +250,17 @@ def markdown_skipped(summary: Summary, which: str = "all") -> str:
     return ("\n".join(lines) + "\n") if lines else "- none\n"
 
 
-def write_markdown(summary: Summary, path: Path, title: str = "forgelens bench", preface: str = "") -> None:
+def write_markdown(summary: Summary, path: Path, title: str = "forgelens bench", preface: str = "",
+                   order: list[str] | None = None) -> None:
+    """results.md: a section per dataset x perturbation (perturbations in ``order``, the order asked for, when
+    given), the skipped images, and every figure in one long table."""
     parts = [f"# {title}\n", f"forgelens {__version__}. Pixel metrics: mean over manipulated images with a mask "
              "(per image, then averaged). Image metrics: from raw scores. Each figure with its count n.\n"]
     if preface:
         parts.append(preface + "\n")
-    keys = sorted({(r.dataset, r.perturbation) for r in summary.rows})
+    rank = {p: i for i, p in enumerate(order or [])}
+    keys = sorted({(r.dataset, r.perturbation) for r in summary.rows},
+                  key=lambda k: (k[0], rank.get(k[1], len(rank)), k[1]))
     for ds, pert in keys:
         parts.append(f"## {ds} — {pert}\n")
         has_pixel = any(r.level == "pixel" and r.dataset == ds and r.perturbation == pert for r in summary.rows)
@@ -299,5 +304,5 @@ def write_all(summary: Summary, out: Path, extra: dict[str, Any] | None = None) 
     paths = {"json": out / "results.json", "csv": out / "results.csv", "md": out / "results.md"}
     write_json(summary, paths["json"], extra)
     write_csv(summary, paths["csv"])
-    write_markdown(summary, paths["md"], preface=run_preface(extra))
+    write_markdown(summary, paths["md"], preface=run_preface(extra), order=(extra or {}).get("perturbations"))
     return paths
