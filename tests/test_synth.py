@@ -213,3 +213,21 @@ def test_ctrl_c_cancels_the_queued_images(pristine, tmp_path, monkeypatch):
     time.sleep(1.0)  # the images already handed to a worker finish
     made = len(list((out / "images").iterdir()))
     assert made <= 120, f"{made} of 240 images made after Ctrl-C"
+
+
+def test_a_missing_pristine_folder_is_named_before_anything_is_written(pristine, tmp_path):
+    """Session 18 (s18bench walk): `--pristine cameras --pristine typo` made the set from `cameras` alone without a
+    word, and `--pristine typo` alone said "no usable pristine photo (see the log ...)" with no log written, and left
+    OUT behind (so the corrected command needed --force)."""
+    from typer.testing import CliRunner
+
+    from forgelens.cli import app
+
+    missing = tmp_path / "typo"
+    for extra in ([], ["--pristine", str(pristine)]):
+        out = tmp_path / f"out{len(extra)}"
+        res = CliRunner().invoke(app, ["synth", "--pristine", str(missing), *extra, "-n", "2", "-o", str(out)])
+        assert res.exit_code == 2, res.output
+        lines = [line for line in res.output.splitlines() if line.strip()]
+        assert len(lines) == 1 and str(missing) in lines[0] and "no such file or folder" in lines[0], res.output
+        assert not out.exists()

@@ -184,6 +184,10 @@ def synthesize(
             raise ConfigError("--post", f"unknown chain {c!r}; choose from {', '.join(CHAINS)}")
     if n < 1:
         raise ConfigError("-n", "must be at least 1")
+    pristine = list(pristine)
+    for d in pristine:  # a typo must not shrink the pool without a word, nor leave OUT behind
+        if not Path(d).exists():
+            raise ConfigError("--pristine", f"{d}: no such file or folder")
     options = options or Options()
     workers = workers or os.cpu_count() or 1
     out = Path(out)
