@@ -231,3 +231,22 @@ def test_a_missing_pristine_folder_is_named_before_anything_is_written(pristine,
         lines = [line for line in res.output.splitlines() if line.strip()]
         assert len(lines) == 1 and str(missing) in lines[0] and "no such file or folder" in lines[0], res.output
         assert not out.exists()
+
+
+def test_no_usable_photo_writes_the_log_it_points_to(tmp_path):
+    """Session 18 (s18bench walk): a --pristine folder with no usable photo said "see the log for why each was
+    skipped", but synth.log was written only after a successful run."""
+    from typer.testing import CliRunner
+
+    from forgelens.cli import app
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "notes.txt").write_text("not a photo")
+    Image.fromarray(natural_image(40, 60, seed=5)).save(src / "tiny.jpg", quality=90)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["synth", "--pristine", str(src), "-n", "2", "-o", str(out), "-j", "1"])
+    assert res.exit_code == 2, res.output
+    log = out / "synth.log"
+    assert str(log) in res.output.replace("\n", "") and "2 files skipped" in res.output, res.output
+    assert "tiny.jpg" in log.read_text() and "too small" in log.read_text()

@@ -202,6 +202,11 @@ def synthesize(
             pool, skipped = scan(pristine, exclude=exclude, min_side=options.min_side, executor=executor,
                                  progress=bar)
             t1 = time.perf_counter()
+            if not pool:  # write the log the error points to
+                with open(out / "synth.log", "w", encoding="utf-8") as fh:
+                    fh.writelines(f"skip\t{s.label}\t{s.reason}\n" for s in skipped)
+                raise ConfigError("--pristine", f"no usable pristine photo: {len(skipped)} files skipped (why each: "
+                                                f"{out / 'synth.log'})")
             tasks = plan(pool, n, seed, kinds=kinds, chains=chains, options=options)
             order = sorted(range(len(tasks)), key=lambda k: (tasks[k].host.label, k))  # cache locality
             res = _map(_run_task, [(tasks[k], str(out)) for k in order], executor, bar, "making images")
