@@ -696,6 +696,7 @@ def test_make_results_refuses_an_unknown_dataset_before_writing_results_md(tmp_p
         pytest.skip("../shared/datasets absent (make_results.py benchmarks the shared datasets)")
     results = tmp_path / "RESULTS.md"
     res = subprocess.run([sys.executable, str(repo / "benchmarks" / "accuracy" / "make_results.py"), *bad,
+                          "--limit", "1", "--no-sweep", "-j", "1",  # should a name slip through: a small run
                           "--results", str(results), "--out", str(tmp_path / "out")],
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 2, res.stderr
