@@ -126,3 +126,42 @@ def test_written_index_reads_back_and_leaves_no_temporary_file(tmp_path):
     ds = read_index_csv(tmp_path, "t")
     assert [(it.label, it.source) for it in ds.items] == [("authentic", "cam"), ("manipulated", "edit")]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "b.png", "index.csv"]
+
+
+def _slow_marker(path: Path) -> ImageRecord:
+    """A stand-in task body: a fifth of a second's work, then a marker file (counts the tasks that ran)."""
+    import time
+
+    time.sleep(0.2)
+    path.touch()
+    return ImageRecord("x", path.name, "authentic", "none")
+
+
+def test_ctrl_c_stops_the_local_pool_instead_of_running_every_queued_image(tmp_path: Path, monkeypatch):
+    """Session 18 (s18bench walk): Ctrl-C in `forgelens bench -j 2` ran every queued image before exiting (the pool's
+    shutdown waited for them: 23 s for 78 images, all cached, tables never written). Now the queued ones are cancelled:
+    only the images already running (and the one or two handed to a worker) finish."""
+    monkeypatch.setattr(engines, "run_task", _slow_marker)
+    tasks = [tmp_path / f"{i:02d}" for i in range(30)]
+
+    def interrupt(_r):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        engines.run_local(tasks, workers=2, on_result=interrupt)
+    import time
+
+    time.sleep(0.5)  # let the images already handed to a worker finish
+    ran = len(list(tmp_path.iterdir()))
+    assert 1 <= ran <= 8, f"{ran} of 30 tasks ran after Ctrl-C"
+
+
+def test_a_picture_too_small_is_not_called_unreadable(tmp_path: Path):
+    """Session 18 (s18bench walk): a 64x48 picture was counted as "image unreadable (ImageTooSmallError)" in the
+    tables' skipped list; it was read fine and refused for its size."""
+    Image.fromarray(np.zeros((48, 64, 3), np.uint8)).save(tmp_path / "small.png")
+    ds = Dataset("small", tmp_path, [Item("small.png", None, "authentic", "t")], "index.csv")
+    (t,) = task.make_tasks([ds], ["constant"], parse(None), None)
+    rec = task.run_task(t)
+    assert rec.error and "small/small.png" in rec.error and "too small" in rec.error
+    assert "unreadable" not in rec.reason and "too small" in rec.reason and rec.reason.startswith("image")

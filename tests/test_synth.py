@@ -183,3 +183,70 @@ def test_cli_synth(pristine, tmp_path):
     assert r2.exit_code == 2
     r3 = CliRunner().invoke(app, args + ["--kinds", "nonsense", "--force"])
     assert r3.exit_code == 2
+
+
+def test_ctrl_c_cancels_the_queued_images(pristine, tmp_path, monkeypatch):
+    """Session 18 (s18bench walk): Ctrl-C in `forgelens synth -j 2` went on making every queued image (298 of 300,
+    41 s) before it exited. Now the queued images are cancelled and the interrupt is raised again at once."""
+    import time
+
+    from forgelens.synth import runner
+
+    class Bar:  # the progress bar, whose first "making images" step is where the user presses Ctrl-C
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def add_task(self, description, total):
+            return description
+
+        def advance(self, task_id):
+            if task_id == "making images":
+                raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "progress_bar", lambda *a, **k: Bar())
+    out = tmp_path / "s"
+    with pytest.raises(KeyboardInterrupt):
+        synthesize([pristine], 240, out, seed=3, options=OPTS, workers=2, progress=False)
+    time.sleep(1.0)  # the images already handed to a worker finish
+    made = len(list((out / "images").iterdir()))
+    assert made <= 120, f"{made} of 240 images made after Ctrl-C"
+
+
+def test_a_missing_pristine_folder_is_named_before_anything_is_written(pristine, tmp_path):
+    """Session 18 (s18bench walk): `--pristine cameras --pristine typo` made the set from `cameras` alone without a
+    word, and `--pristine typo` alone said "no usable pristine photo (see the log ...)" with no log written, and left
+    OUT behind (so the corrected command needed --force)."""
+    from typer.testing import CliRunner
+
+    from forgelens.cli import app
+
+    missing = tmp_path / "typo"
+    for extra in ([], ["--pristine", str(pristine)]):
+        out = tmp_path / f"out{len(extra)}"
+        res = CliRunner().invoke(app, ["synth", "--pristine", str(missing), *extra, "-n", "2", "-o", str(out)])
+        assert res.exit_code == 2, res.output
+        lines = [line for line in res.output.splitlines() if line.strip()]
+        assert len(lines) == 1 and str(missing) in lines[0] and "no such file or folder" in lines[0], res.output
+        assert not out.exists()
+
+
+def test_no_usable_photo_writes_the_log_it_points_to(tmp_path):
+    """Session 18 (s18bench walk): a --pristine folder with no usable photo said "see the log for why each was
+    skipped", but synth.log was written only after a successful run."""
+    from typer.testing import CliRunner
+
+    from forgelens.cli import app
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "notes.txt").write_text("not a photo")
+    Image.fromarray(natural_image(40, 60, seed=5)).save(src / "tiny.jpg", quality=90)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(app, ["synth", "--pristine", str(src), "-n", "2", "-o", str(out), "-j", "1"])
+    assert res.exit_code == 2, res.output
+    log = out / "synth.log"
+    assert str(log) in res.output.replace("\n", "") and "2 files skipped" in res.output, res.output
+    assert "tiny.jpg" in log.read_text() and "too small" in log.read_text()

@@ -620,3 +620,161 @@ def test_probability_line_bounds_a_calibrated_extreme_but_keeps_a_declarations_v
         "P authentic 0.06 · manipulated 0.90 · generated 0.04")
     assert probability_text({"authentic": 0.004999, "manipulated": 0.995, "generated": 0.000001}) == (
         "P authentic below 0.01 · manipulated above 0.99 · generated below 0.01")
+
+
+@pytest.mark.parametrize("group", ["bench", "synth"])
+def test_ctrl_c_in_bench_and_synth_says_what_is_left(tmp_path, monkeypatch, group):
+    """Session 18, s18bench walk: Ctrl-C in `forgelens bench` / `synth` printed nothing (or click's bare "Aborted!",
+    exit status 1) and left a cache or a half-written dataset that nobody mentioned. Now: one line, status 130."""
+    import forgelens.bench
+    import forgelens.synth
+
+    def interrupted(*_a, **_k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(forgelens.bench, "run_bench", interrupted)
+    monkeypatch.setattr(forgelens.synth, "synthesize", interrupted)
+    out = tmp_path / "out"
+    args = {"bench": ["bench", "--dataset", str(tmp_path), "-o", str(out), "--no-plots"],
+            "synth": ["synth", "--pristine", str(tmp_path), "-n", "2", "-o", str(out)]}[group]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 130, res.output
+    lines = [line for line in res.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("forgelens: interrupted"), res.output
+    assert str(out) in lines[0]
+    assert ("cache" in lines[0]) if group == "bench" else ("--force" in lines[0])
+
+
+def _tiny_dataset(root):
+    """A dataset folder in the shared layout: one manipulated PNG with its mask, one authentic PNG."""
+    from PIL import Image
+
+    root.mkdir(parents=True)
+    rng = np.random.default_rng(1)
+    for name in ("m.png", "a.png"):
+        Image.fromarray((rng.random((80, 96, 3)) * 255).astype(np.uint8)).save(root / name)
+    mask = np.zeros((80, 96), np.uint8)
+    mask[8:40, 16:56] = 255
+    Image.fromarray(mask).save(root / "m_gt.png")
+    (root / "index.csv").write_text("image,mask,label,source\nm.png,m_gt.png,manipulated,t\na.png,,authentic,t\n")
+    return root
+
+
+@pytest.mark.parametrize("case", ["limit", "pair-negative", "pair-positive"])
+def test_bench_refuses_a_negative_limit_and_a_pair_outside_the_run(tmp_path, case):
+    """Session 18, s18bench walk: `--limit -1` ran nothing and wrote empty tables (exit status 0); `--pair
+    tiny=pristine-extra` without `--dataset pristine-extra` wrote a paired row "no authentic images" (pristine-extra
+    has 104), and a misspelt pair was dropped without a word. Each is now one error line, status 2."""
+    ds = _tiny_dataset(tmp_path / "tiny")
+    out = tmp_path / "b"
+    extra = {"limit": ["--limit", "-1"], "pair-negative": ["--pair", "tiny=pristine-extra"],
+             "pair-positive": ["--pair", "tinny=tiny"]}[case]
+    res = CliRunner().invoke(app, ["bench", "--dataset", str(ds), "-d", "constant", "-j", "1", "-o", str(out),
+                                   "--no-plots", *extra])
+    assert res.exit_code == 2, res.output
+    lines = [line for line in res.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("forgelens: "), res.output
+    assert {"limit": "--limit", "pair-negative": "pristine-extra", "pair-positive": "tinny"}[case] in lines[0]
+    assert not (out / "results.md").exists()
+    ok = CliRunner().invoke(app, ["bench", "--dataset", str(ds), "-d", "constant", "-j", "1", "-o", str(out),
+                                  "--no-plots", "--pair", "tiny=tiny", "--limit", "0"])
+    assert ok.exit_code == 0, ok.output
+
+
+@pytest.mark.parametrize(("bad", "named"), [(["--datasets", "casia1-sample"], "'casia1-sample'"),
+                                           (["--limits", "casia1-samples=x"], "'casia1-samples=x'"),
+                                           (["--limits", "nist61=3"], "'nist61'")])
+def test_make_results_refuses_an_unknown_dataset_before_writing_results_md(tmp_path, bad, named):
+    """Session 18, s18bench walk: `make_results.py --datasets casia1-sample` (a typo) benchmarked nothing and
+    overwrote RESULTS.md with empty tables, exit status 0; `--limits casia1-samples=x` ended in a traceback."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    if not (repo.parent / "shared" / "datasets").is_dir():
+        pytest.skip("../shared/datasets absent (make_results.py benchmarks the shared datasets)")
+    results = tmp_path / "RESULTS.md"
+    res = subprocess.run([sys.executable, str(repo / "benchmarks" / "accuracy" / "make_results.py"), *bad,
+                          "--limit", "1", "--no-sweep", "-j", "1",  # should a name slip through: a small run
+                          "--results", str(results), "--out", str(tmp_path / "out")],
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2, res.stderr
+    lines = [line for line in res.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("make_results.py: "), res.stderr
+    assert named in lines[0] and bad[0] in lines[0]
+    assert not results.exists()
+
+
+def test_bench_tables_say_which_images_and_which_detector_versions(tmp_path):
+    """Session 18, s18bench walk: results.md of a `--limit 1` run read like a table of the whole set (only the n beside
+    each figure hinted at a subset), and no output named the detectors' versions (the cache key: name, configuration,
+    source hash, forgelens version) although per_image.jsonl records one per image."""
+    import json
+    import shutil
+
+    ds = _tiny_dataset(tmp_path / "tiny")
+    shutil.copy(ds / "a.png", ds / "a2.png")
+    with open(ds / "index.csv", "a") as fh:
+        fh.write("a2.png,,authentic,t\n")
+    out = tmp_path / "b"
+    res = CliRunner().invoke(app, ["bench", "--dataset", str(ds), "-d", "constant", "-j", "1", "-o", str(out),
+                                   "--no-plots", "--limit", "1"])
+    assert res.exit_code == 0, res.output
+    md = (out / "results.md").read_text()
+    key = json.loads((out / "per_image.jsonl").read_text().splitlines()[0])["detectors"]["constant"]["key"]
+    head = md.split("## ", 1)[0]
+    assert "Images, tiny: the first 1 image of each label: 1 manipulated, 1 authentic, 0 generated (of 1, 2, 0)" in head
+    assert f"constant {key}" in head
+    data = json.loads((out / "results.json").read_text())
+    assert data["detector_keys"] == {"constant": key}
+    assert data["datasets"][0]["counts_whole"]["authentic"] == 2 and data["datasets"][0]["counts"]["authentic"] == 1
+
+
+@pytest.mark.parametrize("group", ["compare", "search"])
+def test_compare_and_search_refuse_an_unknown_format(tmp_path, group):
+    """Session 18, s18bench walk: `forgelens compare a b --format xml` wrote the files as if --format were 'files', and
+    `forgelens search --format xml` printed the table; `analyze --format xml` already said "must be 'files' or 'json'"."""
+    from PIL import Image
+
+    pic = tmp_path / "p.png"
+    Image.fromarray(natural_image(96, 128, seed=2)).save(pic)
+    out = tmp_path / "cmp"
+    args = {"compare": ["compare", str(pic), str(pic), "-o", str(out), "--format", "xml"],
+            "search": ["search", str(pic), "--db", str(tmp_path / "a.db"), "--format", "xml"]}[group]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 2, res.output
+    assert "--format" in res.output and ("'files' or 'json'" if group == "compare" else "'table' or 'json'") in \
+        res.output
+    assert not out.exists()
+
+
+def test_search_table_keeps_the_whole_path_when_not_a_terminal(tmp_path):
+    """Session 18, s18bench walk: `forgelens search ... > hits.txt` (Rich's 80 columns off a terminal) cut every
+    path to "/work…" and the similarity header to "simil…": the one thing the table is for was lost."""
+    from PIL import Image
+
+    folder = tmp_path / "an-archive-folder-with-a-long-name" / "and-a-second-level-below-it"
+    folder.mkdir(parents=True)
+    pic = folder / "picture-with-a-rather-long-file-name-0001.png"
+    Image.fromarray(natural_image(160, 224, seed=4)).save(pic)
+    db = tmp_path / "a.db"
+    assert CliRunner().invoke(app, ["index", str(folder), "--db", str(db)]).exit_code == 0
+    res = CliRunner().invoke(app, ["search", str(pic), "--db", str(db)])
+    assert res.exit_code == 0, res.output
+    assert "…" not in res.output, res.output
+    cells = [line.split("│")[-2].strip() for line in res.output.splitlines() if line.startswith("│")]
+    assert str(pic.resolve()) in "".join(cells) or str(pic) in "".join(cells), res.output
+
+
+def test_bench_markdown_keeps_the_perturbations_in_the_order_asked(tmp_path):
+    """Session 18, s18bench walk: `--perturb none,jpeg:75,resize:0.5` gave results.md's sections in alphabetical
+    order (jpeg:75, none, resize:0.5): the unperturbed reference sat second; the plots kept the order asked."""
+    ds = _tiny_dataset(tmp_path / "tiny")
+    out = tmp_path / "b"
+    res = CliRunner().invoke(app, ["bench", "--dataset", str(ds), "-d", "constant", "-j", "1", "-o", str(out),
+                                   "--no-plots", "--perturb", "none,jpeg:75,resize:0.5"])
+    assert res.exit_code == 0, res.output
+    md = (out / "results.md").read_text()
+    at = [md.index(f"## tiny — {p}\n") for p in ("none", "jpeg:75", "resize:0.5")]
+    assert at == sorted(at), at

@@ -79,7 +79,23 @@ def main() -> int:
         print("shared datasets absent: nothing to benchmark", file=sys.stderr)
         return 1
     found = bds.find_datasets(root)
+    known = [d.name for d in found]
     wanted = [s for s in args.datasets.split(",") if s]
+    overrides: dict[str, int] = {}
+    try:  # a typo must stop here, before RESULTS.md is overwritten
+        for name in wanted:
+            if name not in known:
+                raise ValueError(f"--datasets: no dataset {name!r} under {root}; known: {', '.join(known)}")
+        for kv in (kv for kv in args.limits.split(",") if kv):
+            name, sep, value = kv.partition("=")
+            if not sep or not value.strip().isdigit():
+                raise ValueError(f"--limits: expected NAME=N (N a whole number, 0 = all), got {kv!r}")
+            if name not in known:
+                raise ValueError(f"--limits: no dataset {name!r} under {root}; known: {', '.join(known)}")
+            overrides[name] = int(value)
+    except ValueError as exc:
+        print(f"make_results.py: {exc}", file=sys.stderr)
+        return 2
     found = [d for d in found if not wanted or d.name in wanted]
     detectors = expand_detectors("all")
     t0 = time.time()
@@ -87,9 +103,8 @@ def main() -> int:
     summaries: list[tuple[str, Summary, dict]] = []
     subsets = []
     for ds in found:
-        overrides = dict(kv.split("=") for kv in args.limits.split(",") if "=" in kv)
         limit = LIMITS.get(ds.name, 10) if args.limit is None else args.limit
-        limit = int(overrides.get(ds.name, limit))
+        limit = overrides.get(ds.name, limit)
         sub = ds.subset(limit or None)
         subsets.append((ds, sub, limit))
     print(f"main table: {len(detectors)} detectors on {len(subsets)} datasets "

@@ -102,7 +102,16 @@ def run_bench(
 ) -> BenchResult:
     """Benchmark detectors on datasets under perturbations; write tables and plots to ``out``."""
     out = Path(out)
+    if limit is not None and limit < 0:
+        raise ValueError(f"--limit {limit}: must be 0 (every image) or more (the first N images of each label)")
     dss = [d if isinstance(d, _datasets.Dataset) else _datasets.resolve(d, root) for d in datasets]
+    names = [d.name for d in dss]
+    for pos, negs in (pairings or {}).items():
+        for name in (pos, *negs):
+            if name not in names:
+                raise ValueError(f"--pair {pos}={','.join(negs)}: {name!r} is not a dataset of this run (add "
+                                 f"--dataset {name}); this run's datasets: {', '.join(names)}")
+    whole = {d.name: d.counts() for d in dss}
     dss = [d.subset(limit) for d in dss]
     dets = expand_detectors(detectors)
     perts = _perturb.parse(perturbations)
@@ -114,8 +123,10 @@ def run_bench(
     timing = timing_summary(records, wall, workers)
     extra = {
         "datasets": [{"name": d.name, "root": str(d.root), "layout": d.layout, "counts": d.counts(),
-                      "limit_per_label": limit, "problems": d.problems} for d in dss],
-        "detectors": dets, "perturbations": [p.spec for p in perts], "boundary_excluded_gt": boundary,
+                      "counts_whole": whole[d.name], "limit_per_label": limit, "problems": d.problems}
+                     for d in dss],
+        "detectors": dets, "detector_keys": dict(tasks[0].keys) if tasks else {},
+        "perturbations": [p.spec for p in perts], "boundary_excluded_gt": boundary,
         "timing": timing, "engine": engine, "created": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
     paths = _tables.write_all(summary, out, extra)

@@ -61,7 +61,8 @@ def register(app: typer.Typer) -> None:
         boundary: bool = typer.Option(False, "--boundary-excluded", help="Score pixels against the TruFor "
                                       "boundary-excluded ground truth (erode 15 / dilate 11)."),
         pair: list[str] = typer.Option([], "--pair", help="POS=NEG: image-level rows for POS's images with "
-                                       "NEG's authentic images (e.g. nist16=pristine-extra); repeatable."),
+                                       "NEG's authentic images, both given with --dataset (e.g. nist16=pristine-extra); "
+                                       "repeatable."),
         force: bool = typer.Option(False, "--force", help="Ignore the cache and recompute every image."),
         no_plots: bool = typer.Option(False, "--no-plots", help="Skip the PNG plots."),
     ) -> None:
@@ -80,6 +81,10 @@ def register(app: typer.Typer) -> None:
         except (ForgeLensError, FileNotFoundError, ValueError, ImportError) as exc:
             err.print(f"forgelens: {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            err.print(f"forgelens: interrupted; no tables written. The images finished so far are cached in "
+                      f"{out / 'cache'}: the same command again reuses them.", highlight=False, soft_wrap=True)
+            raise typer.Exit(130) from None
         t = result.timing
         err.print(f"{len(result.records)} image runs ({t['images_cached']} from cache) in {t['wall_seconds']:.1f} s; "
                   f"tables: {result.paths['md']}", highlight=False, soft_wrap=True)

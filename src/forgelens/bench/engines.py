@@ -22,7 +22,11 @@ ENGINES = ("local", "ray")
 
 def run_local(tasks: list[Task], workers: int = 0,
               on_result: Callable[[ImageRecord], None] | None = None) -> list[ImageRecord]:
-    """Run tasks on a process pool (``workers`` 0 = one per core; 1 = in this process); completion order."""
+    """Run tasks on a process pool (``workers`` 0 = one per core; 1 = in this process); completion order.
+
+    On KeyboardInterrupt the images not yet started are cancelled (those running finish, and their cache
+    entries stay) and the interrupt is raised again.
+    """
     workers = workers or min(len(tasks), os.cpu_count() or 1)
     results: list[ImageRecord] = []
     if workers <= 1 or len(tasks) <= 1:
@@ -32,13 +36,19 @@ def run_local(tasks: list[Task], workers: int = 0,
             if on_result:
                 on_result(r)
         return results
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
         futs = [pool.submit(run_task, t) for t in tasks]
         for fut in as_completed(futs):
             r = fut.result()
             results.append(r)
             if on_result:
                 on_result(r)
+    except BaseException:
+        # Ctrl-C (or an error): drop the queued images; a plain shutdown would run them all first.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
     return results
 
 

@@ -250,12 +250,17 @@ def markdown_skipped(summary: Summary, which: str = "all") -> str:
     return ("\n".join(lines) + "\n") if lines else "- none\n"
 
 
-def write_markdown(summary: Summary, path: Path, title: str = "forgelens bench", preface: str = "") -> None:
+def write_markdown(summary: Summary, path: Path, title: str = "forgelens bench", preface: str = "",
+                   order: list[str] | None = None) -> None:
+    """results.md: a section per dataset x perturbation (perturbations in ``order``, the order asked for, when
+    given), the skipped images, and every figure in one long table."""
     parts = [f"# {title}\n", f"forgelens {__version__}. Pixel metrics: mean over manipulated images with a mask "
              "(per image, then averaged). Image metrics: from raw scores. Each figure with its count n.\n"]
     if preface:
         parts.append(preface + "\n")
-    keys = sorted({(r.dataset, r.perturbation) for r in summary.rows})
+    rank = {p: i for i, p in enumerate(order or [])}
+    keys = sorted({(r.dataset, r.perturbation) for r in summary.rows},
+                  key=lambda k: (k[0], rank.get(k[1], len(rank)), k[1]))
     for ds, pert in keys:
         parts.append(f"## {ds} — {pert}\n")
         has_pixel = any(r.level == "pixel" and r.dataset == ds and r.perturbation == pert for r in summary.rows)
@@ -270,10 +275,34 @@ def write_markdown(summary: Summary, path: Path, title: str = "forgelens bench",
     path.write_text("\n".join(parts))
 
 
+def run_preface(extra: dict[str, Any] | None) -> str:
+    """What a run covered, for the top of results.md: each dataset's images (all, or the first N of each label, with
+    the whole set's counts) and each detector's version (its cache key: name, configuration, source hash, forgelens
+    version; the same key as in per_image.jsonl)."""
+    extra = extra or {}
+    lines = []
+    for d in extra.get("datasets", []):
+        c, w = d.get("counts", {}), d.get("counts_whole") or d.get("counts", {})
+        labels = ("manipulated", "authentic", "generated")
+        used = ", ".join(f"{c.get(k, 0)} {k}" for k in labels)
+        lim = d.get("limit_per_label")
+        if lim and any(c.get(k, 0) != w.get(k, 0) for k in labels):
+            whole = ", ".join(str(w.get(k, 0)) for k in labels)
+            lines.append(f"- Images, {d['name']}: the first {lim} image{'s' if lim != 1 else ''} of each label: "
+                         f"{used} (of {whole}).")
+        else:
+            lines.append(f"- Images, {d['name']}: all: {used}.")
+    keys = extra.get("detector_keys") or {}
+    if keys:
+        lines.append("- Detector versions (cache key: name, configuration, source hash, forgelens version): "
+                     + ", ".join(f"{k} {v}" for k, v in keys.items()) + ".")
+    return "\n".join(lines)
+
+
 def write_all(summary: Summary, out: Path, extra: dict[str, Any] | None = None) -> dict[str, Path]:
     out.mkdir(parents=True, exist_ok=True)
     paths = {"json": out / "results.json", "csv": out / "results.csv", "md": out / "results.md"}
     write_json(summary, paths["json"], extra)
     write_csv(summary, paths["csv"])
-    write_markdown(summary, paths["md"])
+    write_markdown(summary, paths["md"], preface=run_preface(extra), order=(extra or {}).get("perturbations"))
     return paths

@@ -257,7 +257,11 @@ def _compute(task: Task, needed: list[str], keys: dict[str, str], img_path: Path
     try:
         evidence = load(data, name=task.image_id)
     except ForgeLensError as exc:
-        rec.error, rec.reason = str(exc), f"image unreadable ({type(exc).__name__})"
+        from forgelens.errors import UnreadableImageError
+
+        # a picture refused for its size, pixel count or format was read: say why, not "unreadable"
+        what = "unreadable" if isinstance(exc, UnreadableImageError) else f"not scored: {exc.reason}"
+        rec.error, rec.reason = str(exc), f"image {what} ({type(exc).__name__})"
         return
     secs["load"] = time.perf_counter() - t
     shape = evidence.shape

@@ -27,6 +27,8 @@ def register(app: typer.Typer) -> None:
         from forgelens.compare.core import compare
         from forgelens.compare.html import write_comparison
 
+        if fmt not in ("files", "json"):
+            raise typer.BadParameter("must be 'files' or 'json'", param_hint="--format")
         try:
             r = compare(str(suspect), str(reference))
         except ForgeLensError as exc:
@@ -77,6 +79,8 @@ def register(app: typer.Typer) -> None:
         """Search the archive for copies of a picture (crops, resized, recompressed, mirrored, edited)."""
         from forgelens.compare.archive import Archive
 
+        if fmt not in ("table", "json"):
+            raise typer.BadParameter("must be 'table' or 'json'", param_hint="--format")
         try:
             with Archive(db) as a:
                 hits = a.search(str(suspect), top=top)
@@ -86,10 +90,16 @@ def register(app: typer.Typer) -> None:
         if fmt == "json":
             typer.echo(json.dumps(hits))
             return
-        t = Table("rank", "same scene", "similarity", "matches", "pHash dist", "scale", "flip", "shown", "path")
+        from rich.table import Column
+
+        t = Table("rank", "same scene", "similarity", "matches", "pHash dist", "scale", "flip", "shown",
+                  Column("path", overflow="fold"))  # a path is folded over lines, never cut to "/work…"
         for i, h in enumerate(hits, 1):
             tr = h.get("transform", {})
             t.add_row(str(i), "yes" if h["same_scene"] else "no", f"{h['similarity']:.2f}", str(h["inliers"]),
                       str(h["phash_distance"]), str(tr.get("scale", "")), h["flip"],
                       f"{100 * tr['reference_area_shown']:.0f}%" if "reference_area_shown" in tr else "", h["path"])
-        Console().print(t)
+        out = Console()
+        if not out.is_terminal:  # a file or a pipe: one line per hit, however long its path
+            out = Console(width=max(out.width, 100 + max((len(h["path"]) for h in hits), default=0)))
+        out.print(t)

@@ -46,6 +46,10 @@ def register(app: typer.Typer) -> None:
         except ForgeLensError as exc:
             err.print(f"forgelens: {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            err.print(f"forgelens: interrupted; {out} holds a partial set (no index.csv): run the command again "
+                      "with --force to replace it.", highlight=False, soft_wrap=True)
+            raise typer.Exit(130) from None
         err.print(
             f"{s.written} images ({s.megapixels:.1f} MP) in {s.seconds:.1f} s = {s.images_per_minute:.0f} images/min; "
             f"pool {s.pool} photos from {s.cameras} cameras, {len(s.skipped)} files skipped, "

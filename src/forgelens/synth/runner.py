@@ -184,6 +184,10 @@ def synthesize(
             raise ConfigError("--post", f"unknown chain {c!r}; choose from {', '.join(CHAINS)}")
     if n < 1:
         raise ConfigError("-n", "must be at least 1")
+    pristine = list(pristine)
+    for d in pristine:  # a typo must not shrink the pool without a word, nor leave OUT behind
+        if not Path(d).exists():
+            raise ConfigError("--pristine", f"{d}: no such file or folder")
     options = options or Options()
     workers = workers or os.cpu_count() or 1
     out = Path(out)
@@ -191,19 +195,28 @@ def synthesize(
 
     bar = progress_bar(console, transient=False, disable=not progress)
     executor = _executor(workers)
+    interrupted = False
     try:
         with bar:
             t0 = time.perf_counter()
             pool, skipped = scan(pristine, exclude=exclude, min_side=options.min_side, executor=executor,
                                  progress=bar)
             t1 = time.perf_counter()
+            if not pool:  # write the log the error points to
+                with open(out / "synth.log", "w", encoding="utf-8") as fh:
+                    fh.writelines(f"skip\t{s.label}\t{s.reason}\n" for s in skipped)
+                raise ConfigError("--pristine", f"no usable pristine photo: {len(skipped)} files skipped (why each: "
+                                                f"{out / 'synth.log'})")
             tasks = plan(pool, n, seed, kinds=kinds, chains=chains, options=options)
             order = sorted(range(len(tasks)), key=lambda k: (tasks[k].host.label, k))  # cache locality
             res = _map(_run_task, [(tasks[k], str(out)) for k in order], executor, bar, "making images")
             t2 = time.perf_counter()
+    except BaseException:
+        interrupted = True  # Ctrl-C or an error: a plain shutdown would make every queued image first
+        raise
     finally:
         if executor is not None:
-            executor.shutdown()
+            executor.shutdown(wait=not interrupted, cancel_futures=interrupted)
     res.sort(key=lambda r: r[0])
     rows = [r[1] for r in res if r[1] is not None]
     recipes = [r[2] for r in res if r[1] is not None]
