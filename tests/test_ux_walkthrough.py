@@ -778,3 +778,26 @@ def test_bench_markdown_keeps_the_perturbations_in_the_order_asked(tmp_path):
     md = (out / "results.md").read_text()
     at = [md.index(f"## tiny — {p}\n") for p in ("none", "jpeg:75", "resize:0.5")]
     assert at == sorted(at), at
+
+
+def test_index_exits_1_when_a_file_fails_and_still_indexes_the_others(tmp_path):
+    """s18bench's item 2 (the lead, session 18): `forgelens index` printed "… 3 failed" and exited 0, while `analyze`
+    exits 1 on any failure: a script building an archive could not tell."""
+    from PIL import Image
+
+    folder = tmp_path / "pics"
+    folder.mkdir()
+    Image.fromarray(natural_image(160, 224, seed=5)).save(folder / "good.png")
+    (folder / "bad.jpg").write_bytes(b"\xff\xd8garbage")
+    db = tmp_path / "a.db"
+    res = CliRunner().invoke(app, ["index", str(folder), "--db", str(db)])
+    assert res.exit_code == 1, res.output
+    assert "1 added" in res.output and "1 failed" in res.output and "bad.jpg" in res.output
+
+
+@pytest.mark.parametrize("cmd", [["analyze", "x.jpg"], ["bench", "--dataset", "casia1-samples"],
+                                 ["synth", "--pristine", ".", "-n", "1", "-o", "o"]])
+def test_a_negative_worker_count_is_refused(cmd):
+    """s18bench's item 3 (the lead, session 18): `-j -3` ran in one process without a word."""
+    res = CliRunner().invoke(app, [*cmd, "-j", "-3"], env={"COLUMNS": "200"})
+    assert res.exit_code == 2 and "'--workers' / '-j'" in res.output, res.output

@@ -52,7 +52,7 @@ def analyze(
     reference: Path = typer.Option(None, "--reference", help="A candidate original: adds the comparison to the report."),
     archive: Path = typer.Option(None, "--archive", help="An archive (forgelens index) to search for the original."),
     force: bool = typer.Option(False, "--force", help="Re-analyse images whose report already exists."),
-    workers: int = typer.Option(0, "--workers", "-j",
+    workers: int = typer.Option(0, "--workers", "-j", min=0,
                                 help="Processes for folders (0 = one per core); one image at a time runs its detectors in threads."),
     time_limit: float = typer.Option(120.0, "--time-limit", min=0,
                                      help="Seconds one file may take before it is stopped (0 = no limit)."),

@@ -54,7 +54,7 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(Path("bench-out"), "-o", "--out", help="Output folder (tables, plots, cache)."),
         root: Path = typer.Option(None, "--root", help="Folder holding datasets (see `forgelens datasets`)."),
         limit: int = typer.Option(0, "--limit", help="Use only the first N images of each label per dataset."),
-        workers: int = typer.Option(0, "--workers", "-j", help="Processes (0 = one per core; 1 = no pool)."),
+        workers: int = typer.Option(0, "--workers", "-j", min=0, help="Processes (0 = one per core; 1 = no pool)."),
         engine: str = typer.Option("local", "--engine", help="'local' (process pool) or 'ray'."),
         address: str = typer.Option(None, "--address", help="Ray cluster address (default: a local Ray)."),
         save_maps: Path = typer.Option(None, "--save-maps", help="Write every map as 16-bit PNG + scores.csv here."),

@@ -68,6 +68,8 @@ def register(app: typer.Typer) -> None:
             err.print(f"forgelens: {p}: unreadable image: {e}", highlight=False, soft_wrap=True)
         err.print(f"{db}: {counts['added']} added, {counts['unchanged']} unchanged, {counts['failed']} failed, "
                   f"{counts['total']} in the archive", highlight=False, soft_wrap=True)
+        if failures:  # as `analyze`: a script building an archive must be able to tell (the others are indexed)
+            raise typer.Exit(1)
 
     @app.command("search")
     def search_cmd(

@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
         exclude: list[str] = typer.Option([], "--exclude", help="Glob of files to leave out; repeatable."),
         max_pixels: int = typer.Option(1_048_576, "--max-pixels", help="Crop larger photos to about this size."),
         min_side: int = typer.Option(256, "--min-side", help="Skip photos smaller than this on a side."),
-        workers: int = typer.Option(0, "--workers", "-j", help="Processes (0 = one per core)."),
+        workers: int = typer.Option(0, "--workers", "-j", min=0, help="Processes (0 = one per core)."),
         force: bool = typer.Option(False, "--force", help="Replace a synth dataset already in OUT."),
     ) -> None:
         """Make N forgeries (splice, copy-move, removal, local edits) and authentic images with exact masks."""
