@@ -796,8 +796,10 @@ def test_index_exits_1_when_a_file_fails_and_still_indexes_the_others(tmp_path):
 
 
 @pytest.mark.parametrize("cmd", [["analyze", "x.jpg"], ["bench", "--dataset", "casia1-samples"],
-                                 ["synth", "--pristine", ".", "-n", "1", "-o", "o"]])
-def test_a_negative_worker_count_is_refused(cmd):
-    """s18bench's item 3 (the lead, session 18): `-j -3` ran in one process without a word."""
-    res = CliRunner().invoke(app, [*cmd, "-j", "-3"], env={"COLUMNS": "200"})
+                                 ["synth", "--pristine", "{tmp}", "-n", "1"]])
+def test_a_negative_worker_count_is_refused(cmd, tmp_path):
+    """s18bench's item 3 (the lead, session 18): `-j -3` ran in one process without a word. Every path is under
+    tmp_path and outputs go there, so a regression writes nothing into the working folder."""
+    args = [a.replace("{tmp}", str(tmp_path)) for a in cmd] + ["-o", str(tmp_path / "out")]
+    res = CliRunner().invoke(app, [*args, "-j", "-3"], env={"COLUMNS": "200"})
     assert res.exit_code == 2 and "'--workers' / '-j'" in res.output, res.output
