@@ -517,7 +517,11 @@ def test_summary_says_when_the_files_own_c2pa_record_shows_a_change_after_signin
                               "digital_source_types": []})
     from forgelens.detectors import c2pa_manifest
 
-    assert set(facts.C2PA_HASH_CODES) == set(c2pa_manifest._HASH_CODES)
+    for code in c2pa_manifest.HASH_CODES:  # every code the detector reads as a hash mismatch, and only those
+        f = Finding("c2pa_invalid", f"C2PA manifest INVALID ({code})", 0.7,
+                    values={"status": "invalid", "failure_codes": [code], "digital_source_types": []})
+        assert facts.c2pa_changed_after_signing(_with_c2pa(reports[0], f))
+    assert not facts.c2pa_changed_after_signing(_with_c2pa(reports[0], sig_bad))
     labels = set()
     for r in reports:
         assert C2PA_CHANGED not in text.summary(_with_c2pa(r, sig_bad))

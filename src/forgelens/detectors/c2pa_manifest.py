@@ -28,7 +28,8 @@ from forgelens.detectors.registry import register
 from forgelens.evidence import Evidence
 from forgelens.trace import Finding, Trace
 
-_HASH_CODES = ("assertion.dataHash.mismatch", "assertion.bmffHash.mismatch", "assertion.boxesHash.mismatch")
+#: Failure codes of a hard-binding hash mismatch: the file's bytes changed after the manifest was signed.
+HASH_CODES = ("assertion.dataHash.mismatch", "assertion.bmffHash.mismatch", "assertion.boxesHash.mismatch")
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def detect_c2pa(evidence: Evidence, config: C2paConfig) -> Trace:
     findings: list[Finding] = []
     score = None
     if c.status == "invalid":
-        hash_bad = any(code in _HASH_CODES for code in c.failure_codes)
+        hash_bad = any(code in HASH_CODES for code in c.failure_codes)
         s = config.strength_hash_mismatch if hash_bad else config.strength_invalid
         why = ("the image bytes changed after the manifest was signed" if hash_bad
                else "the manifest or its signature does not verify")

@@ -263,16 +263,14 @@ def proof_of_origin(report: Any) -> str | None:
     return None
 
 
-#: C2PA failure codes that mean the file's bytes changed after its manifest was signed (the hard-binding
-#: hash no longer matches), the same codes ``detectors.c2pa_manifest`` reads as a hash mismatch.
-C2PA_HASH_CODES = ("assertion.dataHash.mismatch", "assertion.bmffHash.mismatch", "assertion.boxesHash.mismatch")
-
-
 def c2pa_changed_after_signing(report: Any) -> bool:
     """The file's own C2PA manifest fails validation because the file changed after it was signed
     (a ``c2pa_invalid`` finding with a hash-mismatch failure code): a measured fact about this file
     (the change may be a re-save or a metadata edit as well as an edit of the picture)."""
-    return any(code in C2PA_HASH_CODES for _, f in findings_of(report, "c2pa_invalid")
+    # the codes the detector reads as a hash mismatch (one list for both)
+    from forgelens.detectors.c2pa_manifest import HASH_CODES
+
+    return any(code in HASH_CODES for _, f in findings_of(report, "c2pa_invalid")
                for code in (f.values or {}).get("failure_codes") or ())
 
 

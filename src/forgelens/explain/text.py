@@ -236,16 +236,15 @@ def summary(report: Any) -> str:
         if r:
             s.append(r)
         s.append("Treat the picture as not checked, and look for its source.")
+    # The graphic-gate and C2PA-change sentences go right after the opening: after a declaration's own two
+    # sentences (its "Its signature…" refers to the label), and on an "authentic" picture after "That does not
+    # prove the picture is real." ("That" is the first sentence). The C2PA sentence, inserted second, comes first.
+    declared_first = v.label in ("manipulated", "generated") and facts.declared_ai(report) is not None
+    after_opening = 2 if declared_first or v.label == "authentic" else 1
     if facts.graphic_gate(report) is not None:
-        # after the declaration's own two sentences (its "Its signature…" refers to the label), and on an
-        # "authentic" picture after "That does not prove the picture is real." ("That" is the first sentence)
-        declared_first = v.label in ("manipulated", "generated") and facts.declared_ai(report) is not None
-        s.insert(2 if declared_first or v.label == "authentic" else 1, GRAPHIC_GATE_SENTENCE)
+        s.insert(after_opening, GRAPHIC_GATE_SENTENCE)
     if facts.c2pa_changed_after_signing(report):
-        # the file's own record of a change, right after the opening sentence (after a declaration's own two
-        # sentences, and on "authentic" after "That does not prove …", as the graphic sentence above)
-        declared_first = v.label in ("manipulated", "generated") and facts.declared_ai(report) is not None
-        s.insert(2 if declared_first or v.label == "authentic" else 1, C2PA_CHANGED_SENTENCE)
+        s.insert(after_opening, C2PA_CHANGED_SENTENCE)
     prnu = facts.prnu_result(report)
     if prnu is not None and not (v.label == "authentic" and facts.proof_of_origin(report)):
         s.insert(1, "It carries the sensor pattern of the reference camera." if prnu[0] == "camera_match"
