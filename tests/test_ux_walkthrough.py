@@ -579,6 +579,10 @@ def test_clip_probe_caveat_states_only_what_its_model_file_records(tmp_path):
     said = clip_probe.caveat_for(bare)
     assert not re.search(r"\d", said) and "laundered" in said
     assert "laundered" in clip_probe.caveat_for(tmp_path / "absent.json")
+    for broken in ("{not json", "[1, 2]", '{"provenance": [1]}', '{"provenance": {"n_train": "many", "oof_auc": 7}}'):
+        bare.write_text(broken)  # an unreadable or odd probe file: the caveat without numbers, no error
+        said = clip_probe.caveat_for(bare)
+        assert not re.search(r"\d", said) and "laundered" in said, broken
 
 
 def _long_paths(tmp_path):

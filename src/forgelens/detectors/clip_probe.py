@@ -267,6 +267,8 @@ def caveat_for(path: Path) -> str:
         prov = json.loads(Path(path).read_text(encoding="utf-8")).get("provenance") or {}
     except (OSError, ValueError, AttributeError):
         prov = {}
+    if not isinstance(prov, dict):  # an odd file: no numbers
+        prov = {}
     n, auc = prov.get("n_train"), prov.get("oof_auc")
     said = []
     if isinstance(n, int) and n > 0:
