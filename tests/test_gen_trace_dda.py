@@ -95,9 +95,16 @@ def test_picture_pairs_are_seeded_by_the_record_and_jpeg_only_for_jpeg_raws(tmp_
     assert len(r1["pixel"]) == gen_trace_dda.PAIRS_PER_PICTURE and len(r1["freq"]) == 1 and r1["quality"] == 77
     assert all(np.array_equal(x, y) for x, y in zip(r1["pixel"] + r1["freq"], r1b["pixel"] + r1b["freq"], strict=True))
     assert len(r2["pixel"]) == gen_trace_dda.PAIRS_PER_PICTURE and r2["freq"] == [] and r2["quality"] == -1
-    built = gen_trace_dda.build_pairs([_Rec("bb", str(pn)), _Rec("aa", str(jp)), _Rec("cc", str(tmp_path / "no.jpg"))],
-                                      launder=_invert, log=lambda s: None)
+    garbage, cut = tmp_path / "garbage.jpg", tmp_path / "cut.jpg"
+    garbage.write_bytes(b"\xff\xd8 not a picture")
+    cut.write_bytes(jp.read_bytes()[:400])
+    said: list[str] = []
+    built = gen_trace_dda.build_pairs([_Rec("bb", str(pn)), _Rec("aa", str(jp)), _Rec("cc", str(tmp_path / "no.jpg")),
+                                       _Rec("dd", str(garbage)), _Rec("ee", str(cut))],
+                                      launder=_invert, log=said.append)
     assert list(built["freq_ids"]) == ["aa"] and sorted(set(built["pixel_ids"])) == ["aa", "bb"]
+    skipped = [line for line in said if line.startswith("skipped")]  # one line per bad file, naming it
+    assert len(skipped) == 3 and all(any(n in line for line in skipped) for n in ("no.jpg", "garbage.jpg", "cut.jpg"))
     assert np.array_equal(built["freq"][0], r1["freq"][0])  # the same pairs whatever the order or company
 
 
