@@ -142,6 +142,15 @@ def _prepare_out(out: Path, force: bool) -> None:
     (out / "masks").mkdir(parents=True, exist_ok=True)
 
 
+def _write_log(out: Path, skipped, failed) -> None:
+    """``OUT/synth.log``: a line per skipped pristine file (``skip``) and per image that failed (``fail``)."""
+    with open(out / "synth.log", "w", encoding="utf-8") as fh:
+        for s in skipped:
+            fh.write(f"skip\t{s.label}\t{s.reason}\n")
+        for i, why in failed:
+            fh.write(f"fail\t{i:06d}\t{why}\n")
+
+
 def synthesize(
     pristine: Iterable[str | os.PathLike],
     n: int,
@@ -203,8 +212,7 @@ def synthesize(
                                  progress=bar)
             t1 = time.perf_counter()
             if not pool:  # write the log the error points to
-                with open(out / "synth.log", "w", encoding="utf-8") as fh:
-                    fh.writelines(f"skip\t{s.label}\t{s.reason}\n" for s in skipped)
+                _write_log(out, skipped, [])
                 raise ConfigError("--pristine", f"no usable pristine photo: {len(skipped)} files skipped (why each: "
                                                 f"{out / 'synth.log'})")
             tasks = plan(pool, n, seed, kinds=kinds, chains=chains, options=options)
@@ -223,11 +231,7 @@ def synthesize(
     failed = [(r[0], f"{tasks[r[0]].host.label}: {r[2]}") for r in res if r[1] is None]
     write_index(rows, out)
     write_recipes(recipes, out)
-    with open(out / "synth.log", "w", encoding="utf-8") as fh:
-        for s in skipped:
-            fh.write(f"skip\t{s.label}\t{s.reason}\n")
-        for i, why in failed:
-            fh.write(f"fail\t{i:06d}\t{why}\n")
+    _write_log(out, skipped, failed)
     meta = {
         "seed": int(seed), "n": int(n), "kinds": list(kinds), "chains": list(chains),
         "options": asdict(options), "exclude": list(exclude or []),
