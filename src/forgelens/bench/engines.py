@@ -14,6 +14,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from forgelens.bench.records import ImageRecord
 from forgelens.bench.task import Task, run_task
+from forgelens.isolation import end_with_parent
 from forgelens.progress import progress_bar
 
 #: The engine names ``run`` (and ``forgelens bench --engine``) accept.
@@ -36,7 +37,8 @@ def run_local(tasks: list[Task], workers: int = 0,
             if on_result:
                 on_result(r)
         return results
-    pool = ProcessPoolExecutor(max_workers=workers)
+    # a worker ends with this process, even one killed with SIGKILL (no clean-up of ours runs then)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=end_with_parent)
     try:
         futs = [pool.submit(run_task, t) for t in tasks]
         for fut in as_completed(futs):

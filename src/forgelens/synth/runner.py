@@ -54,6 +54,9 @@ class Summary:
 def _init_worker() -> None:
     import cv2
 
+    from forgelens.isolation import end_with_parent
+
+    end_with_parent()  # even a parent killed with SIGKILL (no clean-up of ours runs then)
     cv2.setNumThreads(1)
 
 
