@@ -39,15 +39,21 @@ def run_local(tasks: list[Task], workers: int = 0,
         return results
     # a worker ends with this process, even one killed with SIGKILL (no clean-up of ours runs then)
     pool = ProcessPoolExecutor(max_workers=workers, initializer=end_with_parent)
+    futs = []
     try:
-        futs = [pool.submit(run_task, t) for t in tasks]
+        for t in tasks:
+            futs.append(pool.submit(run_task, t))
         for fut in as_completed(futs):
             r = fut.result()
             results.append(r)
             if on_result:
                 on_result(r)
     except BaseException:
-        # Ctrl-C (or an error): drop the queued images; a plain shutdown would run them all first.
+        # Ctrl-C (or an error): drop the queued images; a plain shutdown would run them all first. Each future is
+        # cancelled here: shutdown's cancel_futures reaches the pool's manager thread through a weak reference to
+        # the pool, which the caller frees while it handles the interrupt, and was then lost (1 Ctrl-C in 4).
+        for fut in futs:
+            fut.cancel()
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()
