@@ -150,3 +150,25 @@ def test_the_full_read_fallback_gives_the_fast_reads_upright_picture(tmp_path):
     full, w, h = archive._full_decode(path, None)
     assert (fw, fh) == (w, h) == (120, 200) and fast.shape == full.shape
     assert np.abs(fast.astype(int) - full.astype(int)).mean() < 3
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="named pipes are POSIX")
+def test_search_refuses_a_named_pipe_instead_of_waiting_on_it(tmp_path):
+    """Found in session 19: `forgelens search fifo.jpg` opened the pipe with Pillow and waited for a writer for ever;
+    `analyze` refuses it before any open (evidence.path_problem). It now gets analyze's one line, status 1."""
+    import os
+    import subprocess
+    import sys
+
+    good = tmp_path / "good.jpg"
+    good.write_bytes(jpeg_bytes(original(seed=5), 90))
+    db = tmp_path / "a.db"
+    with Archive(db, create=True) as a:
+        a.index([good])
+    fifo = tmp_path / "query.jpg"
+    os.mkfifo(fifo)
+    res = subprocess.run([sys.executable, "-m", "forgelens", "search", str(fifo), "--db", str(db)],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 1, res.stderr
+    assert res.stderr.strip() == f"forgelens: {fifo}: unreadable image: not a regular file (a named pipe), so it is " \
+                                 "not read", res.stderr
