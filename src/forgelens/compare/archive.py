@@ -84,6 +84,8 @@ def thumbnail(path_or_pixels: str | os.PathLike | np.ndarray | bytes,
     else:
         try:
             rgb, w, h = _reduced_decode(path_or_pixels)
+        except MemoryError:
+            raise  # a full decode would need more
         except Exception:  # the one reader says why, or reads what the fast read could not
             rgb, w, h = _full_decode(path_or_pixels, name)
     s = min(1.0, THUMB_SIDE / max(rgb.shape[:2]))
