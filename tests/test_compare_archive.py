@@ -105,3 +105,70 @@ def test_cli_index_search_and_analyze_archive(archive_dir, tmp_path):
     assert comp["same_scene"] and comp["regions"] and comp["reference"]["source"].endswith("the_original.png")
     res = runner.invoke(app, ["search", str(sus), "--db", str(tmp_path / "none.db")])
     assert res.exit_code == 1 and "no such archive" in res.output
+
+
+@pytest.mark.parametrize("kind", ["text", "truncated-jpeg", "zero-bytes"])
+def test_index_and_search_word_a_bad_file_as_analyze_does(tmp_path, kind):
+    """Session 18 (s18bench's item 2): the archive read files with Pillow directly, so `forgelens index` said
+    "unreadable image: UnidentifiedImageError: cannot identify image file '…'" where `analyze` said "unreadable
+    image: content is text, not an image" for the same file. Now both read through `evidence.load`'s words."""
+    from typer.testing import CliRunner
+
+    from forgelens.cli import app
+
+    folder = tmp_path / "pics"
+    folder.mkdir()
+    (folder / "good.jpg").write_bytes(jpeg_bytes(original(seed=5), 90))
+    bad = folder / "bad.jpg"
+    bad.write_bytes({"text": b"hello, this is a text file\n", "zero-bytes": b"",
+                     "truncated-jpeg": jpeg_bytes(original(seed=6), 90)[:3000]}[kind])
+    runner = CliRunner()
+
+    def error_lines(args):
+        res = runner.invoke(app, args)
+        assert res.exit_code == 1, res.output
+        return [line for line in res.output.splitlines() if line.startswith("forgelens: ")]
+
+    said = error_lines(["analyze", str(bad), "-o", str(tmp_path / "an"), "--time-limit", "0", "--memory-limit", "0"])
+    assert len(said) == 1 and "Error" not in said[0], said
+    db = str(tmp_path / "a.db")
+    assert error_lines(["index", str(folder), "--db", db]) == said
+    assert error_lines(["search", str(bad), "--db", db]) == said
+
+
+def test_the_full_read_fallback_gives_the_fast_reads_upright_picture(tmp_path):
+    """A file the fast (draft) read leaves to `evidence.load` is read upright, as the fast read reads it."""
+    from PIL import Image
+
+    from forgelens.compare import archive
+
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to show
+    path = tmp_path / "rotated.jpg"
+    Image.fromarray(original(seed=7, h=120, w=200)).save(path, quality=95, exif=exif.tobytes())
+    fast, fw, fh = archive._reduced_decode(path)
+    full, w, h = archive._full_decode(path, None)
+    assert (fw, fh) == (w, h) == (120, 200) and fast.shape == full.shape
+    assert np.abs(fast.astype(int) - full.astype(int)).mean() < 3
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="named pipes are POSIX")
+def test_search_refuses_a_named_pipe_instead_of_waiting_on_it(tmp_path):
+    """Found in session 19: `forgelens search fifo.jpg` opened the pipe with Pillow and waited for a writer for ever;
+    `analyze` refuses it before any open (evidence.path_problem). It now gets analyze's one line, status 1."""
+    import os
+    import subprocess
+    import sys
+
+    good = tmp_path / "good.jpg"
+    good.write_bytes(jpeg_bytes(original(seed=5), 90))
+    db = tmp_path / "a.db"
+    with Archive(db, create=True) as a:
+        a.index([good])
+    fifo = tmp_path / "query.jpg"
+    os.mkfifo(fifo)
+    res = subprocess.run([sys.executable, "-m", "forgelens", "search", str(fifo), "--db", str(db)],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 1, res.stderr
+    assert res.stderr.strip() == f"forgelens: {fifo}: unreadable image: not a regular file (a named pipe), so it is " \
+                                 "not read", res.stderr

@@ -6,6 +6,7 @@ from __future__ import annotations
 import concurrent.futures
 import os
 import time
+from pathlib import Path
 
 import pytest
 
@@ -186,3 +187,113 @@ def test_done_callback_may_submit_more_work(pool):
     while not chained and time.monotonic() < deadline:
         time.sleep(0.05)
     assert chained[0].result(timeout=60) == 13
+
+
+# ---------------------------------------------------------------- workers end with their parent
+
+_POOL_SCRIPT = """
+import pathlib, sys, time
+from forgelens.isolation import IsolatedPool, Limits
+pool = IsolatedPool(2, Limits(seconds=600))
+futures = [pool.submit(time.sleep, 300) for _ in range(2)]
+while not all(w.job is not None for w in pool._workers):
+    time.sleep(0.05)
+pathlib.Path(sys.argv[1]).write_text("both workers busy")
+time.sleep(600)
+"""
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (children, grandchildren, ...), read from /proc."""
+    parent_of = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[0] != "Z":
+            parent_of[int(stat.parent.name)] = int(fields[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {p for p, pp in parent_of.items() if pp in frontier} - found
+        found |= frontier
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _pristine_photos(folder: Path) -> Path:
+    from PIL import Image
+
+    from tests.conftest import natural_image
+
+    folder.mkdir()
+    for k in range(4):
+        exif = Image.Exif()
+        exif[0x010F], exif[0x0110] = ("Acme", "Acme A1") if k % 2 else ("Bolt", "B-2")
+        Image.fromarray(natural_image(288, 352, seed=k)).save(folder / f"cam_{k}.jpg", quality=90, exif=exif.tobytes())
+    return folder
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads the process tree from Linux's /proc")
+@pytest.mark.parametrize("command", ["bench", "synth", "isolated-pool"])
+def test_workers_end_soon_after_their_parent_is_killed(tmp_path, command):
+    """Session 18 (s18bench's item 6): a `forgelens bench` killed with SIGKILL (a test's timeout) left its two pool
+    workers running for 13 minutes; synth's pool and the isolated workers of `analyze` and the service were open to
+    the same. A parent killed so runs no clean-up: every worker must end by itself soon after (generous bound)."""
+    import signal
+    import subprocess
+    import sys
+
+    from tests.test_ux_walkthrough import _tiny_dataset
+
+    out = tmp_path / "out"
+    if command == "bench":  # 120 images of the default analysis (~1 s each): the run is far from done when killed
+        ds = _tiny_dataset(tmp_path / "tiny")
+        rows = "".join(f"m.png,m_gt.png,manipulated,t{i}\na.png,,authentic,t{i}\n" for i in range(60))
+        (ds / "index.csv").write_text("image,mask,label,source\n" + rows)
+        args = ["-m", "forgelens", "bench", "--dataset", str(ds), "-d", "default", "-j", "2", "-o", str(out),
+                "--no-plots", "--force"]
+        ready = out / "cache"
+    elif command == "synth":
+        args = ["-m", "forgelens", "synth", "--pristine", str(_pristine_photos(tmp_path / "photos")), "-n", "400",
+                "--max-pixels", "80000", "--min-side", "64", "-j", "2", "-o", str(out)]
+        ready = out / "images"
+    else:
+        ready = tmp_path / "ready"
+        args = ["-c", _POOL_SCRIPT, str(ready)]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    workers: set[int] = set()
+    try:
+        deadline = time.monotonic() + 120
+        while not (ready.exists() and (ready.is_file() or any(ready.rglob("*.*")))):  # the workers are at work
+            assert proc.poll() is None, proc.stderr.read().decode()
+            assert time.monotonic() < deadline, "the workers never started"
+            time.sleep(0.1)
+        workers = _descendants(proc.pid)
+        assert len(workers) >= 2, workers
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        left = sorted(p for p in workers if _alive(p))
+        assert not left, f"{len(left)} of {len(workers)} worker processes outlived their parent by 30 s"
+    finally:  # whatever happened, nothing of this test goes on running
+        for p in workers | _descendants(proc.pid) | {proc.pid}:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except OSError:
+                pass
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        proc.wait(timeout=30)

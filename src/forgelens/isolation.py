@@ -47,6 +47,7 @@ __all__ = [
     "check_fits",
     "format_bytes",
     "recycle_worker_after_job",
+    "end_with_parent",
 ]
 
 
@@ -145,10 +146,61 @@ def check_fits(source: str, width: int, height: int, limits: Limits | None = Non
 
 # ---------------------------------------------------------------- worker side
 
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def end_with_parent() -> None:
+    """End this worker process soon after the process that started it (its pool's process) dies.
+
+    Why: once that process is gone a pool worker finishes the job it holds, with no watchdog
+    left to stop it, and then waits on its task queue for ever. A process killed with SIGKILL
+    (a test's timeout, the out-of-memory killer, ``kill -9``) runs no clean-up of its own:
+    session 18 found a bench's two workers still running 13 minutes later. Call this first in
+    the worker (a pool's initializer). Two guards:
+
+    - a daemon thread waits on ``multiprocessing.parent_process().sentinel``, a pipe that the
+      starting process holds open (read end at EOF once it is gone), and exits; it works for
+      every start method, the fork server's grandchildren included, but needs the GIL, so a
+      job inside one long C call that holds the GIL ends first;
+    - on Linux, when the starting process is also the parent (fork, spawn), the kernel sends
+      SIGKILL at its death as well (``prctl(PR_SET_PDEATHSIG)``, man 2 prctl), GIL or not. The
+      kernel counts the *thread* that started the worker: the pools that use this are started,
+      used and shut down by one call, in one thread.
+
+    Does nothing in a process that multiprocessing did not start.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    if os.getppid() == parent.pid and _set_parent_death_signal() and os.getppid() != parent.pid:
+        os._exit(1)  # the parent died before the signal was armed
+    threading.Thread(target=_exit_when_ready, args=(parent.sentinel,), name="forgelens-parent-watch",
+                     daemon=True).start()
+
+
+def _set_parent_death_signal() -> bool:
+    """Ask Linux for SIGKILL when this process's parent dies; False where that cannot be asked."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        c = ctypes.c_ulong
+        return libc.prctl(ctypes.c_int(_PR_SET_PDEATHSIG), c(int(signal.SIGKILL)), c(0), c(0), c(0)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _exit_when_ready(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os._exit(1)
+
 
 def _worker_main(conn, limits: Limits, parent_sys_path: list[str]) -> None:
     """Worker loop: receive pickled jobs, run them, send pickled outcomes back."""
     global _CURRENT
+    end_with_parent()  # the pool's process, even one killed with SIGKILL
     _CURRENT = limits
     sys.path[:] = parent_sys_path  # so module-level job functions import as in the parent
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's business

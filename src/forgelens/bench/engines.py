@@ -14,6 +14,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from forgelens.bench.records import ImageRecord
 from forgelens.bench.task import Task, run_task
+from forgelens.isolation import end_with_parent
 from forgelens.progress import progress_bar
 
 #: The engine names ``run`` (and ``forgelens bench --engine``) accept.
@@ -36,16 +37,23 @@ def run_local(tasks: list[Task], workers: int = 0,
             if on_result:
                 on_result(r)
         return results
-    pool = ProcessPoolExecutor(max_workers=workers)
+    # a worker ends with this process, even one killed with SIGKILL (no clean-up of ours runs then)
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=end_with_parent)
+    futs = []
     try:
-        futs = [pool.submit(run_task, t) for t in tasks]
+        for t in tasks:
+            futs.append(pool.submit(run_task, t))
         for fut in as_completed(futs):
             r = fut.result()
             results.append(r)
             if on_result:
                 on_result(r)
     except BaseException:
-        # Ctrl-C (or an error): drop the queued images; a plain shutdown would run them all first.
+        # Ctrl-C (or an error): drop the queued images; a plain shutdown would run them all first. Each future is
+        # cancelled here: shutdown's cancel_futures reaches the pool's manager thread through a weak reference to
+        # the pool, which the caller frees while it handles the interrupt, and was then lost (1 Ctrl-C in 4).
+        for fut in futs:
+            fut.cancel()
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown()

@@ -35,6 +35,7 @@ from PIL import Image, ImageOps
 
 from forgelens.compare.align import transform_summary
 from forgelens.errors import ForgeLensError
+from forgelens.evidence import READ_FORMATS, LoadLimits, load, path_problem
 
 THUMB_SIDE = 384
 INDEX_FEATURES = 200
@@ -66,30 +67,83 @@ class Signature:
     descriptors: np.ndarray  # (N, 32) uint8
 
 
-def thumbnail(path_or_pixels: str | os.PathLike | np.ndarray | bytes) -> tuple[np.ndarray, int, int]:
+def thumbnail(path_or_pixels: str | os.PathLike | np.ndarray | bytes,
+              name: str | None = None) -> tuple[np.ndarray, int, int]:
     """RGB thumbnail (longest side ≤ THUMB_SIDE) and the original width, height (EXIF orientation applied).
 
     JPEGs are decoded at a reduced DCT scale (Pillow's draft mode), so a 24 MP photo costs
-    a fraction of a full decode.
+    a fraction of a full decode. That fast read takes only what ``evidence.load`` (the reader of
+    ``analyze``) would take: a regular file, a format of ``evidence.READ_FORMATS``, within its
+    size limits. Anything else goes to ``evidence.load`` itself, which reads it or raises its
+    error, so that a bad file is refused in the same words by ``index``, ``search`` and
+    ``analyze`` (``name`` labels the file in them).
     """
     if isinstance(path_or_pixels, np.ndarray):
         rgb = path_or_pixels
         h, w = rgb.shape[:2]
     else:
-        import io
-        src = io.BytesIO(path_or_pixels) if isinstance(path_or_pixels, bytes) else path_or_pixels
-        with Image.open(src) as im:
-            w0, h0 = im.size
-            im.draft("RGB", (THUMB_SIDE, THUMB_SIDE))
-            f = im.size[0] / w0
-            im = ImageOps.exif_transpose(im).convert("RGB")
-            rgb = np.asarray(im)
-            h, w = round(rgb.shape[0] / f), round(rgb.shape[1] / f)
+        try:
+            rgb, w, h = _reduced_decode(path_or_pixels)
+        except MemoryError:
+            raise  # a full decode would need more
+        except Exception:  # the one reader says why, or reads what the fast read could not
+            rgb, w, h = _full_decode(path_or_pixels, name)
     s = min(1.0, THUMB_SIDE / max(rgb.shape[:2]))
     if s < 1.0:
         rgb = cv2.resize(rgb, (max(1, round(rgb.shape[1] * s)), max(1, round(rgb.shape[0] * s))),
                          interpolation=cv2.INTER_AREA)
     return rgb, w, h
+
+
+#: ``evidence.load``'s limits, less its minimum side: a small picture can still be found in the archive.
+_LIMITS = LoadLimits(min_side=1)
+
+
+class _NotForTheFastRead(Exception):
+    """A file the reduced decode leaves to ``evidence.load``."""
+
+
+def _reduced_decode(src: str | os.PathLike | bytes) -> tuple[np.ndarray, int, int]:
+    """The fast read (Pillow, draft mode) of a file that ``evidence.load`` would read too; raises otherwise."""
+    import io
+    import warnings
+
+    if isinstance(src, bytes):
+        size = len(src)
+    elif path_problem(src) is None:  # never open a pipe or a device
+        size = os.stat(src).st_size
+    else:
+        raise _NotForTheFastRead
+    if size == 0 or size > _LIMITS.max_file_bytes:
+        raise _NotForTheFastRead
+    Image.init()
+    formats = [f for f in READ_FORMATS if f in Image.OPEN]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Pillow's size and EXIF warnings: the limits are checked here
+        with Image.open(io.BytesIO(src) if isinstance(src, bytes) else src, formats=formats) as im:
+            w0, h0 = im.size
+            if w0 * h0 > _LIMITS.max_pixels:
+                raise _NotForTheFastRead
+            im.draft("RGB", (THUMB_SIDE, THUMB_SIDE))
+            f = im.size[0] / w0
+            im = ImageOps.exif_transpose(im).convert("RGB")
+            rgb = np.asarray(im)
+    return rgb, round(rgb.shape[1] / f), round(rgb.shape[0] / f)
+
+
+#: EXIF orientation -> the transpose that shows the picture upright (as ``ImageOps.exif_transpose``).
+_UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+            5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+            8: Image.Transpose.ROTATE_90}
+
+
+def _full_decode(src: str | os.PathLike | bytes, name: str | None) -> tuple[np.ndarray, int, int]:
+    """``evidence.load``'s pixels, upright; its ForgeLensError (naming the file and why) when it cannot read them."""
+    ev = load(src, name=name, limits=_LIMITS)
+    rgb = ev.pixels
+    if ev.metadata.orientation in _UPRIGHT:
+        rgb = np.asarray(Image.fromarray(rgb).transpose(_UPRIGHT[ev.metadata.orientation]))
+    return rgb, rgb.shape[1], rgb.shape[0]
 
 
 def orb_features(gray: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -118,8 +172,9 @@ def phash64(rgb: np.ndarray) -> int:
     return v - (1 << 64) if v >= (1 << 63) else v  # SQLite integers are signed 64-bit
 
 
-def signature(src: str | os.PathLike | np.ndarray | bytes, n_features: int = INDEX_FEATURES) -> Signature:
-    rgb, w, h = thumbnail(src)
+def signature(src: str | os.PathLike | np.ndarray | bytes, n_features: int = INDEX_FEATURES,
+              name: str | None = None) -> Signature:
+    rgb, w, h = thumbnail(src, name)
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     kp, desc = orb_features(gray, n_features)
     return Signature(phash64(rgb), w, h, rgb.shape[1] / w, kp, desc)
@@ -187,7 +242,8 @@ class Archive:
 
     def index(self, paths: Iterable[str | os.PathLike], on_item: Callable[[str, str | None], None] | None = None,
               batch: int = 200) -> dict:
-        """Index files (incrementally); returns counts. A file that cannot be read is reported and skipped."""
+        """Index files (incrementally); returns counts. A file that cannot be read is skipped and reported to
+        ``on_item(key, error)``, ``error`` naming the file as given and the reason, as ``analyze`` words it."""
         known = {p: (s, m) for p, s, m in self.db.execute("SELECT path, size, mtime FROM images")}
         counts = {"added": 0, "unchanged": 0, "failed": 0}
 
@@ -199,11 +255,12 @@ class Archive:
                     if known.get(key) == (st.st_size, st.st_mtime):
                         counts["unchanged"] += 1
                         continue
-                    sig = signature(key)
+                    sig = signature(key, name=str(p))
                 except Exception as exc:  # one bad file must not stop an archive build
                     counts["failed"] += 1
                     if on_item:
-                        on_item(key, f"{type(exc).__name__}: {exc}")
+                        on_item(key, str(exc) if isinstance(exc, ForgeLensError) else
+                                f"{p}: unreadable image: {type(exc).__name__}: {exc}")
                     continue
                 if on_item:
                     on_item(key, None)
@@ -298,6 +355,8 @@ class Archive:
         name = "<pixels>" if isinstance(src, np.ndarray) else "<bytes>" if isinstance(src, bytes) else str(src)
         try:
             rgb, w, h = thumbnail(src)
+        except ForgeLensError:
+            raise  # the reader's own words, as `analyze` prints them
         except Exception as exc:
             raise ArchiveError(name, f"query picture unreadable: {type(exc).__name__}: {exc}") from None
         gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)

@@ -64,8 +64,8 @@ def register(app: typer.Typer) -> None:
         except ForgeLensError as exc:
             err.print(f"forgelens: {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(1) from None
-        for p, e in failures:
-            err.print(f"forgelens: {p}: unreadable image: {e}", highlight=False, soft_wrap=True)
+        for _path, e in failures:
+            err.print(f"forgelens: {e}", highlight=False, soft_wrap=True)  # names the file and why, as analyze
         err.print(f"{db}: {counts['added']} added, {counts['unchanged']} unchanged, {counts['failed']} failed, "
                   f"{counts['total']} in the archive", highlight=False, soft_wrap=True)
         if failures:  # as `analyze`: a script building an archive must be able to tell (the others are indexed)

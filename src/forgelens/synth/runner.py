@@ -54,6 +54,9 @@ class Summary:
 def _init_worker() -> None:
     import cv2
 
+    from forgelens.isolation import end_with_parent
+
+    end_with_parent()  # even a parent killed with SIGKILL (no clean-up of ours runs then)
     cv2.setNumThreads(1)
 
 
@@ -74,11 +77,21 @@ def _map(fn: Callable, items: list, executor, progress, description: str) -> lis
             if progress is not None:
                 progress.advance(task_id)
         return results
-    futs = {executor.submit(fn, *it): k for k, it in enumerate(items)}
-    for f in as_completed(futs):
-        results[futs[f]] = f.result()
-        if progress is not None:
-            progress.advance(task_id)
+    futs: dict = {}
+    try:
+        for k, it in enumerate(items):
+            futs[executor.submit(fn, *it)] = k
+        for f in as_completed(futs):
+            results[futs[f]] = f.result()
+            if progress is not None:
+                progress.advance(task_id)
+    except BaseException:
+        # Ctrl-C (or an error): the queued items are cancelled here, as the executor's shutdown(cancel_futures=True)
+        # reaches its manager thread through a weak reference to the executor, which the caller frees while it
+        # handles the interrupt; the request was then lost and every queued image made (1 Ctrl-C in 4).
+        for f in futs:
+            f.cancel()
+        raise
     return results
 
 
