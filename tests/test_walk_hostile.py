@@ -156,3 +156,28 @@ def test_odd_but_valid_files_keep_their_pixels(odd):
     a = load(odd["ycck.jpg"]).pixels.astype(int)
     b = load(odd["cmyk-adobe.jpg"]).pixels.astype(int)
     assert np.abs(a - b).mean() < 8  # two lossy encodings of one noisy picture
+
+
+_WORDS_TO_OPERATION = {
+    "mirrored left to right": np.fliplr, "turned 180°": lambda a: np.rot90(a, 2),
+    "mirrored top to bottom": np.flipud, "mirrored along its main diagonal": lambda a: a.transpose(1, 0, 2),
+    "turned 90° clockwise": lambda a: np.rot90(a, -1),
+    "mirrored along its other diagonal": lambda a: np.rot90(a.transpose(1, 0, 2), 2),
+    "turned 90° anticlockwise": lambda a: np.rot90(a, 1),
+}
+
+
+@pytest.mark.parametrize("orientation", range(2, 9))
+def test_orientation_note_says_what_a_viewer_shows(odd, orientation):
+    """The maps follow the stored grid; the note says how a viewer turns the picture, and the words
+    are right: applying them to the stored pixels gives Pillow's exif_transpose (what viewers show)."""
+    from PIL import ImageOps
+
+    data = odd[f"orientation-{orientation}.jpg"]
+    ev = load(data)
+    note = next(n for n in ev.notes if "orientation" in n)
+    assert "maps and the mask follow the stored pixel grid" in note
+    words = [w for w in _WORDS_TO_OPERATION if f"viewers show this picture {w}," in note]
+    assert len(words) == 1, note
+    shown = np.asarray(ImageOps.exif_transpose(Image.open(io.BytesIO(data))))
+    assert np.array_equal(_WORDS_TO_OPERATION[words[0]](np.asarray(ev.pixels)), shown)

@@ -264,6 +264,12 @@ def _to_rgb8(im: Image.Image, label: str) -> tuple[np.ndarray, np.ndarray | None
     return arr, alpha, notes
 
 
+#: What a viewer does to the stored pixels for each EXIF Orientation value (EXIF 2.32, tag 274).
+_ORIENTATION_TURN = {2: "mirrored left to right", 3: "turned 180°", 4: "mirrored top to bottom",
+                     5: "mirrored along its main diagonal", 6: "turned 90° clockwise",
+                     7: "mirrored along its other diagonal", 8: "turned 90° anticlockwise"}
+
+
 def _after_first_image(data: bytes, segs: list[Segment]) -> list[str]:
     """What follows the first image's end-of-image marker, where something does: a second JPEG
     (concatenated files, a phone's depth map or preview) or other bytes (e.g. an appended video or
@@ -283,8 +289,9 @@ def _after_first_image(data: bytes, segs: list[Segment]) -> list[str]:
     if data[start : start + 3] == b"\xff\xd8\xff":
         return [f"a second JPEG image starts at byte {start}, after the first image's end marker "
                 f"({len(data) - start} bytes); only the first image is analysed"]
-    return [f"{len(rest)} bytes follow the JPEG end-of-image marker (byte {eoi + 2} on); they are not "
-            "part of the picture and are not analysed"]
+    n = len(rest)
+    return [f"{n} byte{'s' if n != 1 else ''} follow{'s' if n == 1 else ''} the JPEG end-of-image marker "
+            f"(byte {eoi + 2} on); not part of the picture, not analysed"]
 
 
 def _deep_colour_note(im: Image.Image, fmt: str, data: bytes) -> list[str]:
@@ -387,7 +394,10 @@ def load(
             notes.append(container)
 
     if metadata.orientation != 1:
-        notes.append(f"EXIF orientation {metadata.orientation} recorded, not applied (pixels as stored)")
+        turn = _ORIENTATION_TURN.get(metadata.orientation)
+        notes.append(f"EXIF orientation {metadata.orientation} recorded, not applied (pixels as stored)"
+                     + (f": viewers show this picture {turn}, while the maps and the mask follow the stored "
+                        "pixel grid" if turn else ""))
     pixels = np.ascontiguousarray(pixels)
     pixels.setflags(write=False)
     if alpha is not None:
