@@ -32,7 +32,7 @@ def _jpeg(seed: int = 0, **kw) -> bytes:
     return buf.getvalue()
 
 
-@pytest.mark.parametrize("change", ["grows", "shrinks"])
+@pytest.mark.parametrize("change", ["grows", "shrinks", "rewritten"])
 def test_file_that_changes_while_it_is_read_is_refused(tmp_path, monkeypatch, change):
     """A writer changes the file between the size check and the read (a picture still being
     copied in): refused with the reason, not analysed from a mix of old and new bytes."""
@@ -45,8 +45,13 @@ def test_file_that_changes_while_it_is_read_is_refused(tmp_path, monkeypatch, ch
         if change == "grows":
             with open(path, "ab") as fh:
                 fh.write(b"\x00" * 5000)
-        else:
+        elif change == "shrinks":
             os.truncate(path, len(data) // 2)
+        else:  # the same size, other bytes (a picture saved over in place)
+            with open(path, "r+b") as fh:
+                fh.write(_jpeg(seed=1, progressive=True)[: len(data)].ljust(len(data), b"\x00"))
+            st = real_stat(path)
+            os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
 
     def fstat_then_write(fd):  # the size is taken, then the writer acts
         st = real_fstat(fd)

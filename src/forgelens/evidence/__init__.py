@@ -180,17 +180,20 @@ def _read_source(src: str | os.PathLike | bytes, name: str | None, limits: LoadL
         raise UnreadableImageError(label, problem)
     try:
         with open(path, "rb") as fh:  # read-only: the original is never written to
-            size = os.fstat(fh.fileno()).st_size
+            opened = os.fstat(fh.fileno())
+            size = opened.st_size
             if size > limits.max_file_bytes:
                 raise DecompressionBombError(label, f"file is {size} bytes, over the "
                                                     f"{limits.max_file_bytes}-byte limit")
             data = fh.read(size + 1)  # bounded: a file that grows while it is read is not followed
+            rewritten = os.fstat(fh.fileno()).st_mtime_ns != opened.st_mtime_ns  # same size, new bytes
     except OSError as exc:
         raise UnreadableImageError(label, f"cannot read file: {exc.strerror or exc}") from exc
-    if len(data) != size:
-        raise UnreadableImageError(label, f"the file changed while it was read ({size} bytes when opened, "
-                                          f"{'more' if len(data) > size else len(data)} read); it is "
-                                          "probably still being written: analyse it once it is complete")
+    if len(data) != size or rewritten:
+        how = (f"{size} bytes when opened, {'more' if len(data) > size else len(data)} read" if len(data) != size
+               else "its modification time changed during the read")
+        raise UnreadableImageError(label, f"the file changed while it was read ({how}); it is probably "
+                                          "still being written: analyse it once it is complete")
     return data, label
 
 
