@@ -112,13 +112,24 @@ def test_arithmetic_jpeg_error_names_the_coding_not_a_private_path(odd):
 
 def test_second_jpeg_and_trailing_bytes_are_noted(odd):
     notes = load(odd["two-jpegs.jpg"]).notes
-    assert any("a second JPEG image starts at byte" in n and "only the first image is analysed" in n for n in notes)
+    first = len(_jpeg_of(odd["two-jpegs.jpg"]))
+    assert any(f"a JPEG image starts at byte {first}, after the JPEG end-of-image marker" in n
+               and "only the first image is analysed" in n for n in notes), notes
     notes = load(odd["trailing-data.jpg"]).notes
     assert any("200000 bytes follow the JPEG end-of-image marker" in n for n in notes), notes
+    png = io.BytesIO()
+    Image.fromarray(picture(96, 96)).save(png, format="PNG")
+    notes = load(png.getvalue() + b"PK\x03\x04" + b"z" * 96).notes  # a PNG + ZIP polyglot
+    assert any("100 bytes follow the PNG IEND chunk" in n for n in notes), notes
     padded = _jpeg() + b"\x00" * 512  # zero padding after the end marker is common: nothing said
-    assert not any("end-of-image" in n or "second JPEG" in n for n in load(padded).notes)
-    with_thumb = _jpeg(exif=Image.Exif().tobytes())  # an ordinary file
-    assert not any("end-of-image" in n or "second JPEG" in n for n in load(with_thumb).notes)
+    assert not any("follow" in n or "JPEG image starts" in n for n in load(padded).notes)
+    plain = _jpeg(exif=Image.Exif().tobytes(), progressive=True)  # an ordinary file
+    assert not any("follow" in n or "JPEG image starts" in n for n in load(plain).notes)
+
+
+def _jpeg_of(data: bytes) -> bytes:
+    """The first JPEG of concatenated ones (up to its end marker)."""
+    return data[: data.index(b"\xff\xd9", data.index(b"\xff\xda")) + 2]
 
 
 def test_every_format_the_loader_reads_is_found_in_a_folder(tmp_path, odd):

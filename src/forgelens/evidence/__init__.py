@@ -274,36 +274,41 @@ _ORIENTATION_TURN = {2: "mirrored left to right", 3: "turned 180°", 4: "mirrore
 
 
 def _after_first_image(data: bytes, segs: list[Segment]) -> list[str]:
-    """What follows the first image's end-of-image marker, where something does: a second JPEG
-    (concatenated files, a phone's depth map or preview) or other bytes (e.g. an appended video or
-    archive). Only the first image is decoded; the report should say the rest was not analysed.
-    The first FF D9 after the first scan ends the image: entropy-coded data never holds one
-    (ITU-T T.81 B.1.1.5: FF is stuffed with 00)."""
+    """What follows a JPEG's first image (its end-of-image marker) or a PNG's IEND chunk, where
+    something does: a second JPEG (concatenated files, a phone's depth map or preview) or other
+    bytes (an appended video or archive). Only the first image is decoded; the report says the rest
+    was not analysed. The first FF D9 after a JPEG's first scan ends its image: entropy-coded data
+    never holds one (ITU-T T.81 B.1.1.5: FF is stuffed with 00)."""
+    iend = next((s for s in segs if s.name == "IEND"), None)
     sos = next((s for s in segs if s.name == "SOS"), None)
-    if sos is None:
+    if iend is not None:
+        end, marker = iend.offset + 12 + iend.length, "PNG IEND chunk"
+    elif sos is not None:
+        eoi = data.find(b"\xff\xd9", sos.offset + 4 + sos.length)
+        if eoi < 0:
+            return []
+        end, marker = eoi + 2, "JPEG end-of-image marker"
+    else:
         return []
-    eoi = data.find(b"\xff\xd9", sos.offset + 4 + sos.length)
-    if eoi < 0:
-        return []
-    rest = data[eoi + 2 :]
+    rest = data[end:]
     if not rest.strip(b"\x00"):
         return []  # nothing, or zero padding
-    start = eoi + 2 + (len(rest) - len(rest.lstrip(b"\x00")))
+    start = end + len(rest) - len(rest.lstrip(b"\x00"))
     if data[start : start + 3] == b"\xff\xd8\xff":
-        return [f"a second JPEG image starts at byte {start}, after the first image's end marker "
-                f"({len(data) - start} bytes); only the first image is analysed"]
+        return [f"a JPEG image starts at byte {start}, after the {marker} ({len(data) - start} bytes); "
+                "only the first image is analysed"]
     n = len(rest)
-    return [f"{n} byte{'s' if n != 1 else ''} follow{'s' if n == 1 else ''} the JPEG end-of-image marker "
-            f"(byte {eoi + 2} on); not part of the picture, not analysed"]
+    return [f"{n} byte{'s' if n != 1 else ''} follow{'s' if n == 1 else ''} the {marker} "
+            f"(byte {end} on); not part of the picture, not analysed"]
 
 
 def _deep_colour_note(im: Image.Image, fmt: str, data: bytes) -> list[str]:
-    """Say so where Pillow decoded a colour file of more than 8 bits a sample as 8-bit RGB(A):
-    it keeps the high byte of each value without a word (a 16-bit RGB PNG or TIFF opens as "RGB")."""
-    if im.mode not in ("RGB", "RGBA", "CMYK"):
+    """Say so where Pillow decoded a file of more than 8 bits a sample as 8-bit RGB(A) or grey with
+    alpha: it keeps the high byte of each value without a word (a 16-bit RGB PNG opens as "RGB")."""
+    if im.mode not in ("RGB", "RGBA", "CMYK", "LA"):
         return []
     bits = 8
-    if fmt == "PNG" and len(data) > 25 and data[25] in (2, 6):  # IHDR bit depth, colour type RGB(A)
+    if fmt == "PNG" and len(data) > 25 and data[25] in (2, 4, 6):  # IHDR bit depth; RGB, grey+alpha, RGBA
         bits = data[24]
     elif fmt == "TIFF":
         b = getattr(im, "tag_v2", {}).get(258, (8,))
@@ -415,7 +420,7 @@ def load(
                 jpeg_error = f"DCT grid {by}x{bx} blocks does not cover {pixels.shape[1]}x{pixels.shape[0]} pixels"
                 jpeg = None
     segs, structure_error = walk(data, fmt) if fmt in WALKED_FORMATS else ([], None)
-    if fmt == "JPEG":
+    if fmt in ("JPEG", "PNG"):
         notes += _after_first_image(data, segs)
 
     return Evidence(
