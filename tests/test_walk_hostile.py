@@ -197,3 +197,17 @@ def test_orientation_note_says_what_a_viewer_shows(odd, orientation):
     assert len(words) == 1, note
     shown = np.asarray(ImageOps.exif_transpose(Image.open(io.BytesIO(data))))
     assert np.array_equal(_WORDS_TO_OPERATION[words[0]](np.asarray(ev.pixels)), shown)
+
+
+def test_heif_rotation_applied_by_the_decoder_is_said():
+    """pillow-heif turns a HEIC by its irot box and resets EXIF orientation to 1: the maps then follow
+    what viewers show, unlike a JPEG's, and the notes say so."""
+    pytest.importorskip("pillow_heif")
+    buf = io.BytesIO()
+    exif = Image.Exif()
+    exif[274] = 6
+    Image.fromarray(picture(128, 192, seed=1)).save(buf, format="HEIF", quality=80, exif=exif.tobytes())
+    ev = load(buf.getvalue())
+    assert ev.shape == (192, 128)  # turned: as a viewer shows it
+    assert any("HEIF rotation (orientation 6) was applied by the decoder" in n for n in ev.notes), ev.notes
+    assert not any("not applied" in n for n in ev.notes)

@@ -400,6 +400,10 @@ def load(
         container = _container_note(fmt, data)
         if container:
             notes.append(container)
+        turned = im.info.get("original_orientation")  # pillow-heif applies a HEIF's irot/imir boxes
+        if fmt == "HEIF" and turned not in (None, 1):
+            notes.append(f"the HEIF rotation (orientation {turned}) was applied by the decoder: pixels, maps "
+                         "and mask are as viewers show the picture")
 
     if metadata.orientation != 1:
         turn = _ORIENTATION_TURN.get(metadata.orientation)
