@@ -328,7 +328,8 @@ def walk(args) -> None:
                 row = by_path.get(str(p))
                 if row is None and p.is_dir():  # a folder is walked: its files are the rows
                     inside = [r for r in batch if r["path"].startswith(str(p) + os.sep)]
-                    row = {"skipped": True, "skip_reason": "; ".join(_row_outcome(r) for r in inside) or "nothing"}
+                    row = {"error": ": walked as a folder: " + ("; ".join(
+                        f"{Path(r['path']).name} {_row_outcome(r)}" for r in inside) or "nothing inside")}
                 by_row[name]["batch"] = {"outcome": _row_outcome(row), "neighbours": f"{reports}/{len(good)}",
                                          "s": s, "mb": m / 2**20, "rc": rc, "traceback": "Traceback" in text}
                 by_row[name]["unchanged_in_batch"] = prints[name] == fingerprint(p)
