@@ -17,6 +17,7 @@ Prints two tables:
     python benchmarks/studies/hostile.py --detectors default   # the full default analysis on the corpus (slow)
     python benchmarks/studies/hostile.py --skip-before         # after only
     python benchmarks/studies/hostile.py --walk                # only table 3 (below; ~30 min on 2 shared cores)
+    python benchmarks/studies/hostile.py --walk-notes          # only table 4: load()'s notes, BEFORE and AFTER (5 s)
 
 3. ``--walk`` (session 19): the files a real user meets (``_hostile_corpus.odd_files`` and
    ``special_paths``: EXIF orientations, CMYK/YCCK/arithmetic/12-bit JPEGs, trailing data,
@@ -351,6 +352,48 @@ def walk(args) -> None:
         print("| " + " | ".join(x.replace("|", "/").replace("\n", " ")[:160] for x in cells) + " |")
 
 
+_NOTES_SCRIPT = """
+import json, sys
+from forgelens.errors import ForgeLensError
+from forgelens.evidence import load
+out = {}
+for p in sys.argv[1:]:
+    try:
+        ev = load(p)
+        out[p] = list(ev.notes) + ([f"jpeg_error: {ev.jpeg_error}"] if ev.jpeg_error else [])
+    except ForgeLensError as e:
+        out[p] = [f"error: {e.reason}: {e.detail}"]
+print(json.dumps(out))
+"""
+
+
+def walk_notes(args) -> None:
+    """Table 4: what ``load`` says about each odd file (notes, coefficient error), BEFORE and AFTER."""
+    with tempfile.TemporaryDirectory(prefix="forgelens-walk-notes-") as tmp:
+        tmp = Path(tmp)
+        files = {}
+        for name, (what, data) in odd_files().items():
+            (tmp / name).write_bytes(data)
+            files[name] = (what, tmp / name)
+        answers = {}
+        for which, src in (("before", args.before), ("after", str(ROOT / "src"))):
+            env = {**os.environ, "PYTHONPATH": src, "OMP_NUM_THREADS": "1"}
+            run = subprocess.run([sys.executable, "-c", _NOTES_SCRIPT, *(str(p) for _w, p in files.values())],
+                                 env=env, capture_output=True, text=True, timeout=600)
+            answers[which] = json.loads(run.stdout.strip().splitlines()[-1])
+    print("\n## What the report says about each odd file (`--walk-notes`): load()'s notes, before and after\n")
+    print("| case | before | after |")
+    print("|---|---|---|")
+    for name, (what, path) in files.items():
+        b, a = answers["before"][str(path)], answers["after"][str(path)]
+        if a == b:
+            continue
+        cells = ["; ".join(x).replace("|", "/") or "(nothing)" for x in (b, a)]
+        print(f"| {name} ({what}) | {cells[0][:300]} | {cells[1][:300]} |")
+    same = sum(answers["before"][str(p)] == answers["after"][str(p)] for _w, p in files.values())
+    print(f"\n{same} of {len(files)} files: the same words before and after (not listed).")
+
+
 def safe(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-._" else "_" for ch in name)
 
@@ -401,9 +444,14 @@ def main() -> None:
     ap.add_argument("--walk", action="store_true", help="only the real-user odd files (table 3)")
     ap.add_argument("--walk-cases", default="", help="comma-separated case names (default: all)")
     ap.add_argument("--walk-json", default="", help="also write the walk's rows to this JSON file")
+    ap.add_argument("--walk-notes", action="store_true",
+                    help="the notes and JPEG-coefficient error that load() gives each odd file, BEFORE and AFTER")
     args = ap.parse_args()
     if args.walk:
         walk(args)
+        return
+    if args.walk_notes:
+        walk_notes(args)
         return
 
     env_after = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "OMP_NUM_THREADS": "1"}
