@@ -29,8 +29,10 @@ from typing import Any
 
 from forgelens.isolation import IsolatedPool, Limits
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".jpe", ".png", ".tif", ".tiff", ".bmp", ".webp", ".gif", ".jfif", ".ppm",
-                  ".pgm", ".heic", ".heif", ".avif", ".hif"}
+#: Suffixes of every format ``evidence.READ_FORMATS`` reads (a folder walk takes these files without sniffing).
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".jpe", ".png", ".tif", ".tiff", ".bmp", ".dib", ".webp", ".gif", ".jfif",
+                  ".ppm", ".pgm", ".pbm", ".pnm", ".heic", ".heif", ".avif", ".hif", ".psd", ".ico", ".qoi",
+                  ".jp2", ".j2k", ".j2c", ".jpx", ".jpf"}
 
 #: Files in OUT itself: no report folder may take these names.
 RESERVED_NAMES = {"batch.json", "batch.jsonl", "errors.txt"}

@@ -84,11 +84,7 @@ def analyze(
 
     outdir = None if (fmt == "json" and out is None) else (out or Path("forgelens-out"))
     expansion = expand(paths, exclude=outdir)
-    files, problems = expansion.files, expansion.problems
-    if not files:
-        for item, reason in problems:
-            err.print(f"forgelens: {item}: {reason}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1)
+    files, problems = expansion.files, expansion.problems  # no file at all: still recorded in OUT/errors.txt
     limits = None
     if time_limit or memory_limit:  # each file in an isolated worker process
         limits = Limits(seconds=time_limit or float("inf"),
@@ -97,7 +93,7 @@ def analyze(
                "reference": str(reference) if reference else None, "archive": str(archive) if archive else None}
 
     failures = 0
-    with progress_bar(err, remaining=False, disable=len(files) == 1 or not err.is_terminal) as progress:
+    with progress_bar(err, remaining=False, disable=len(files) <= 1 or not err.is_terminal) as progress:
         task = progress.add_task("analysing", total=len(files))
 
         def on_result(r):

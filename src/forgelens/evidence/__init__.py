@@ -178,14 +178,22 @@ def _read_source(src: str | os.PathLike | bytes, name: str | None, limits: LoadL
     problem = path_problem(path)
     if problem:
         raise UnreadableImageError(label, problem)
-    size = path.stat().st_size
-    if size > limits.max_file_bytes:
-        raise DecompressionBombError(label, f"file is {size} bytes, over the {limits.max_file_bytes}-byte limit")
     try:
         with open(path, "rb") as fh:  # read-only: the original is never written to
-            data = fh.read()
+            opened = os.fstat(fh.fileno())
+            size = opened.st_size
+            if size > limits.max_file_bytes:
+                raise DecompressionBombError(label, f"file is {size} bytes, over the "
+                                                    f"{limits.max_file_bytes}-byte limit")
+            data = fh.read(size + 1)  # bounded: a file that grows while it is read is not followed
+            rewritten = os.fstat(fh.fileno()).st_mtime_ns != opened.st_mtime_ns  # same size, new bytes
     except OSError as exc:
         raise UnreadableImageError(label, f"cannot read file: {exc.strerror or exc}") from exc
+    if len(data) != size or rewritten:
+        how = (f"{size} bytes when opened, {'more' if len(data) > size else len(data)} read" if len(data) != size
+               else "its modification time changed during the read")
+        raise UnreadableImageError(label, f"the file changed while it was read ({how}); it is probably "
+                                          "still being written: analyse it once it is complete")
     return data, label
 
 
@@ -259,6 +267,57 @@ def _to_rgb8(im: Image.Image, label: str) -> tuple[np.ndarray, np.ndarray | None
     return arr, alpha, notes
 
 
+#: What a viewer does to the stored pixels for each EXIF Orientation value (EXIF 2.32, tag 274).
+_ORIENTATION_TURN = {2: "mirrored left to right", 3: "turned 180°", 4: "mirrored top to bottom",
+                     5: "mirrored along its main diagonal", 6: "turned 90° clockwise",
+                     7: "mirrored along its other diagonal", 8: "turned 90° anticlockwise"}
+
+
+def _after_first_image(data: bytes, segs: list[Segment]) -> list[str]:
+    """What follows a JPEG's first image (its end-of-image marker) or a PNG's IEND chunk, where
+    something does: a second JPEG (concatenated files, a phone's depth map or preview) or other
+    bytes (an appended video or archive). Only the first image is decoded; the report says the rest
+    was not analysed. The first FF D9 after a JPEG's first scan ends its image: entropy-coded data
+    never holds one (ITU-T T.81 B.1.1.5: FF is stuffed with 00)."""
+    iend = next((s for s in segs if s.name == "IEND"), None)
+    sos = next((s for s in segs if s.name == "SOS"), None)
+    if iend is not None:
+        end, marker = iend.offset + 12 + iend.length, "PNG IEND chunk"
+    elif sos is not None:
+        eoi = data.find(b"\xff\xd9", sos.offset + 4 + sos.length)
+        if eoi < 0:
+            return []
+        end, marker = eoi + 2, "JPEG end-of-image marker"
+    else:
+        return []
+    rest = data[end:]
+    if not rest.strip(b"\x00"):
+        return []  # nothing, or zero padding
+    start = end + len(rest) - len(rest.lstrip(b"\x00"))
+    if data[start : start + 3] == b"\xff\xd8\xff":
+        return [f"a JPEG image starts at byte {start}, after the {marker} ({len(data) - start} bytes); "
+                "only the first image is analysed"]
+    n = len(rest)
+    return [f"{n} byte{'s' if n != 1 else ''} follow{'s' if n == 1 else ''} the {marker} "
+            f"(byte {end} on); not part of the picture, not analysed"]
+
+
+def _deep_colour_note(im: Image.Image, fmt: str, data: bytes) -> list[str]:
+    """Say so where Pillow decoded a file of more than 8 bits a sample as 8-bit RGB(A) or grey with
+    alpha: it keeps the high byte of each value without a word (a 16-bit RGB PNG opens as "RGB")."""
+    if im.mode not in ("RGB", "RGBA", "CMYK", "LA"):
+        return []
+    bits = 8
+    if fmt == "PNG" and len(data) > 25 and data[25] in (2, 4, 6):  # IHDR bit depth; RGB, grey+alpha, RGBA
+        bits = data[24]
+    elif fmt == "TIFF":
+        b = getattr(im, "tag_v2", {}).get(258, (8,))
+        bits = max(b) if isinstance(b, tuple) and b else b if isinstance(b, int) else 8
+    if bits <= 8:
+        return []
+    return [f"{bits}-bit-per-channel {fmt} reduced to 8 bits by the decoder (the high byte of each value kept)"]
+
+
 def load(
     src: str | os.PathLike | bytes,
     *,
@@ -328,7 +387,7 @@ def load(
             im.load()
             original_mode = im.mode
             pixels, alpha, mode_notes = _to_rgb8(im, label)
-            notes += mode_notes
+            notes += mode_notes + _deep_colour_note(im, fmt, data)
             metadata = read_metadata(im)
         except (ForgeLensError, MemoryError):
             raise
@@ -341,9 +400,16 @@ def load(
         container = _container_note(fmt, data)
         if container:
             notes.append(container)
+        turned = im.info.get("original_orientation")  # pillow-heif applies a HEIF's irot/imir boxes
+        if fmt == "HEIF" and turned not in (None, 1):
+            notes.append(f"the HEIF rotation (orientation {turned}) was applied by the decoder: pixels, maps "
+                         "and mask are as viewers show the picture")
 
     if metadata.orientation != 1:
-        notes.append(f"EXIF orientation {metadata.orientation} recorded, not applied (pixels as stored)")
+        turn = _ORIENTATION_TURN.get(metadata.orientation)
+        notes.append(f"EXIF orientation {metadata.orientation} recorded, not applied (pixels as stored)"
+                     + (f": viewers show this picture {turn}, while the maps and the mask follow the stored "
+                        "pixel grid" if turn else ""))
     pixels = np.ascontiguousarray(pixels)
     pixels.setflags(write=False)
     if alpha is not None:
@@ -358,6 +424,8 @@ def load(
                 jpeg_error = f"DCT grid {by}x{bx} blocks does not cover {pixels.shape[1]}x{pixels.shape[0]} pixels"
                 jpeg = None
     segs, structure_error = walk(data, fmt) if fmt in WALKED_FORMATS else ([], None)
+    if fmt in ("JPEG", "PNG"):
+        notes += _after_first_image(data, segs)
 
     return Evidence(
         source=label,
@@ -507,6 +575,14 @@ def sniff_format(data: bytes) -> str | None:
             return "HEIF"
     if head[:1] == b"P" and head[1:2] in (b"1", b"2", b"3", b"4", b"5", b"6") and head[2:3].isspace():
         return "PPM"
+    if head[:4] == b"8BPS" and head[4:6] in (b"\x00\x01", b"\x00\x02"):  # Photoshop PSD / PSB
+        return "PSD"
+    if head[:4] == b"\x00\x00\x01\x00" and head[4:6] != b"\x00\x00":  # Windows icon with >= 1 image
+        return "ICO"
+    if head[:4] == b"qoif":
+        return "QOI"
+    if head[:12] == b"\x00\x00\x00\x0cjP  \r\n\x87\n" or head[:4] == b"\xffO\xffQ":  # JP2 box, J2K codestream
+        return "JPEG2000"
     return None
 
 
@@ -584,7 +660,11 @@ def _cut_short(fmt: str, data: bytes) -> str | None:
 
 
 def _damaged(label: str, fmt: str, data: bytes, exc: Exception | str, header: bool = False) -> ForgeLensError:
-    """One error for a file of a known format that does not decode: cut short, or corrupt."""
+    """One error for a file of a known format that does not decode: a valid variant no reader
+    here handles (12-bit or lossless JPEG, float RGB TIFF), cut short, or corrupt."""
+    variant = _unsupported_variant(fmt, data)
+    if variant:
+        return UnsupportedFormatError(label, f"{variant}; decoder: {_decoder_text(exc)}")
     msg = _decoder_text(exc)
     cut = _cut_short(fmt, data)
     if cut or "truncat" in msg.lower() or "end of file" in msg.lower():
@@ -592,6 +672,53 @@ def _damaged(label: str, fmt: str, data: bytes, exc: Exception | str, header: bo
                                           f"{f' ({cut})' if cut else ''}; decoder: {msg}")
     part = "header" if header else "image data"
     return UnreadableImageError(label, f"the {fmt} {part} is corrupt; decoder: {msg}")
+
+
+#: JPEG frame types (ITU-T T.81 table B.1) that Pillow's libjpeg build does not decode.
+_JPEG_UNSUPPORTED_SOF = {0xC3: "lossless (SOF3, as in DNG raw files and medical images)",
+                         0xC5: "hierarchical (SOF5)", 0xC6: "hierarchical (SOF6)", 0xC7: "hierarchical lossless (SOF7)",
+                         0xCB: "lossless arithmetic-coded (SOF11)", 0xCD: "hierarchical (SOF13)",
+                         0xCE: "hierarchical (SOF14)", 0xCF: "hierarchical lossless (SOF15)"}
+#: TIFF SampleFormat values (TIFF 6.0, tag 339).
+_TIFF_SAMPLE_FORMATS = {1: "unsigned integer", 2: "signed integer", 3: "floating-point", 4: "undefined"}
+
+
+def _unsupported_variant(fmt: str, data: bytes) -> str | None:
+    """A valid file variant no reader here decodes, named from its own header (or None).
+
+    JPEG: the first frame header's type and sample precision (only 8-bit baseline, extended,
+    progressive and arithmetic frames are decoded); TIFF: a pixel layout Pillow has no mode for
+    (e.g. three 32-bit float samples, as raw converters and HDR tools write)."""
+    if fmt in ("JPEG", "MPO"):
+        segs, _err = walk(data, "JPEG")
+        for seg in segs:
+            marker = data[seg.offset + 1] if seg.offset + 1 < len(data) else 0
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC) and seg.length >= 1:
+                precision = data[seg.offset + 4]
+                if marker in _JPEG_UNSUPPORTED_SOF:
+                    return f"{_JPEG_UNSUPPORTED_SOF[marker]} JPEG, {precision}-bit: no decoder here reads it"
+                if precision != 8:
+                    return f"{precision}-bit JPEG (frame header {seg.name}): only 8-bit JPEGs are decoded here"
+                return None
+        return None
+    if fmt == "TIFF":
+        try:
+            from PIL import TiffImagePlugin
+
+            fp = io.BytesIO(data)
+            ifd = TiffImagePlugin.ImageFileDirectory_v2(data[:16] if data[2:4] in (b"+\x00", b"\x00+") else data[:8])
+            fp.seek(ifd.next)
+            ifd.load(fp)
+        except Exception:  # not readable enough to describe: the caller's message stands
+            return None
+        bits = ifd.get(258, (1,))
+        samples = ifd.get(277, 1)
+        kind = _TIFF_SAMPLE_FORMATS.get((ifd.get(339) or (1,))[0], "unknown")
+        bits = bits if isinstance(bits, tuple) else (bits,)
+        if kind == "floating-point" and samples > 1 or max(bits) > 32 or samples > 5:
+            return (f"TIFF of {samples} samples per pixel, {'/'.join(map(str, bits))}-bit {kind}: "
+                    "no reader here has a pixel mode for this layout")
+    return None
 
 
 def _container_note(fmt: str, data: bytes) -> str | None:

@@ -113,6 +113,7 @@ def read_jpeg_internals(data: bytes) -> tuple[JpegInternals | None, str | None]:
     import jpeglib
 
     tmp_dir = memfd = None
+    src = ""
     try:
         # jpeglib reads from a path: hand it the very bytes that were hashed, from memory
         # (a memfd) where the OS has them, else from a private temporary folder that is
@@ -147,12 +148,30 @@ def read_jpeg_internals(data: bytes) -> tuple[JpegInternals | None, str | None]:
         )
         return internals, None
     except Exception as exc:  # libjpeg errors surface as many types
-        return None, f"{type(exc).__name__}: {exc}"
+        return None, _failure_text(data, exc, src)
     finally:
         if memfd is not None:
             os.close(memfd)
         if tmp_dir is not None:
             shutil.rmtree(tmp_dir, ignore_errors=True)
+
+
+#: Arithmetic-coded frame types (ITU-T T.81 table B.1): jpeglib's default libjpeg (6b) reads none of them.
+_ARITHMETIC_SOF = {0xC9: "SOF9", 0xCA: "SOF10", 0xCB: "SOF11", 0xCD: "SOF13", 0xCE: "SOF14", 0xCF: "SOF15"}
+
+
+def _failure_text(data: bytes, exc: Exception, src: str) -> str:
+    """Why the coefficients could not be read, in words a report can show: the frame type where
+    that is the cause, and never the private path the bytes were handed over by (``/proc/self/fd/N``)."""
+    from forgelens.evidence.containers import jpeg_segments
+
+    for seg in jpeg_segments(data)[0]:
+        name = _ARITHMETIC_SOF.get(data[seg.offset + 1] if seg.offset + 1 < len(data) else 0)
+        if name:
+            return (f"arithmetic-coded JPEG ({name}): the DCT coefficient reader (jpeglib's default libjpeg) "
+                    "does not decode arithmetic coding, so no coefficient-based trace is available")
+    text = f"{type(exc).__name__}: {exc}"
+    return text.replace(src, "the JPEG data") if src else text
 
 
 def _readonly(a: np.ndarray) -> np.ndarray:
