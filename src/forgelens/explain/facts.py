@@ -332,7 +332,7 @@ def comparison_item(report: Any) -> Item | None:
         x, y, w, h = comp["largest"]["box"]
         region = (x, y, x + w, y + h)
         where = words.where(region, report.evidence.width, report.evidence.height)
-        statement += f" The largest region is in {where}."
+        statement += f" The largest region is {words.at(where)}."
     elif comp["state"] == "unchanged":
         statement = statement[:-1] + ", which does not rule out edits made before that copy."
     else:

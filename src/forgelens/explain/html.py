@@ -56,7 +56,7 @@ def verdict_context(report: Any, previews: Previews | None = None) -> dict[str, 
         "size": f"{ev.width}×{ev.height} px, {ev.format}",
         "region": region,
         "region_text": (f"Outlined: the marked region, {words.area_text(region['fraction'])} of the picture, "
-                        f"largest part in {region['where']}") if region else None,
+                        f"largest part {words.at(region['where'])}") if region else None,
         "overlay": previews.overlay_uri(v.heatmap) if v.heatmap is not None else None,
     }
     return ctx

@@ -135,11 +135,13 @@ def _region_sentence(report: Any, lead: str) -> str | None:
     if region is None:
         return None
     area = words.area_text(region["fraction"])
-    if region["where"] == "most of the picture":
-        return f"{lead} covers most of the picture."
+    if region["where"] == words.ACROSS_MOST:  # the box spans the picture; the fraction says how much is marked
+        if region["fraction"] >= 0.5:
+            return f"{lead} covers most of the picture."
+        return f"{lead} covers {area} of the picture, spread across most of it."
     if region["parts"] > 1:
-        return f"{lead} covers {area} of the picture, mostly in {region['where']}."
-    return f"{lead} is in {region['where']} and covers {area} of the picture."
+        return f"{lead} covers {area} of the picture, mostly {words.at(region['where'])}."
+    return f"{lead} is {words.at(region['where'])} and covers {area} of the picture."
 
 
 def _top_manipulation_item(evidence: list[facts.Item]) -> facts.Item | None:
