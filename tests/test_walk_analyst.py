@@ -42,3 +42,24 @@ def test_a_band_from_side_to_side_is_placed_as_a_band():
     assert words.where((10, 0, 290, 200), 300, 200) == "across most of the picture"
     assert words.where((10, 10, 60, 50), 300, 200) == "the upper left"
     assert words.at("across the top") == "across the top" and words.at("the centre") == "in the centre"
+
+
+def test_a_mirrored_copy_reads_as_a_mirror_without_a_half_turn():
+    # a horizontal mirror, found and folded into H: not "rotation 180°" (mirror + half turn = a vertical flip)
+    import forgelens
+    from _compare_helpers import original
+    from conftest import jpeg_bytes, png_bytes
+
+    img = original(seed=5)
+    r = forgelens.compare(jpeg_bytes(img[:, ::-1].copy(), 92), png_bytes(img))
+    assert r.same_scene and r.alignment["flip"] == "horizontal"
+    assert abs(r.alignment["rotation_deg"]) < 1.0, r.alignment
+    assert "mirrored" in r.summary()
+    # a mirror turned a quarter turn keeps its quarter turn (either way round, as the map gives it)
+    turned = np.rot90(img[:, ::-1]).copy()
+    r = forgelens.compare(jpeg_bytes(turned, 92), png_bytes(img))
+    assert r.same_scene and r.alignment["flip"] == "horizontal"
+    assert abs(abs(r.alignment["rotation_deg"]) - 90) < 1.0, r.alignment
+    # an unmirrored copy has no mirror in its words
+    r = forgelens.compare(jpeg_bytes(img, 92), png_bytes(img))
+    assert r.alignment["flip"] == "none" and "mirrored" not in r.summary()
