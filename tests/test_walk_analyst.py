@@ -63,3 +63,44 @@ def test_a_mirrored_copy_reads_as_a_mirror_without_a_half_turn():
     # an unmirrored copy has no mirror in its words
     r = forgelens.compare(jpeg_bytes(img, 92), png_bytes(img))
     assert r.alignment["flip"] == "none" and "mirrored" not in r.summary()
+
+
+def _prnu_report(kind: str, pce: float):
+    from conftest import jpeg_bytes, natural_image
+
+    from forgelens.detectors import available
+    from forgelens.evidence import load
+    from forgelens.fusion import fuse
+    from forgelens.pipeline import Report
+    from forgelens.trace import Finding, Trace
+
+    ev = load(jpeg_bytes(natural_image(192, 256, seed=5), 90))
+    said = "carries this camera's sensor pattern" if kind == "camera_match" else \
+        "does not carry this camera's sensor pattern"
+    t = Trace("prnu", None, None, None, [Finding(kind, f"PCE {pce:.0f} {'≥' if pce >= 60 else '<'} 60: the image {said}",
+                                                 0.5, values={"pce": pce, "threshold": 60.0, "peak_shift": [0, 0]})],
+              family=available()["prnu"].family)
+    return Report(ev, [t], fuse([t], ev.shape))
+
+
+def test_a_pce_below_the_threshold_reads_not_found_with_its_other_causes():
+    from forgelens.explain import facts, faithfulness
+
+    r = _prnu_report("camera_mismatch", 2.3)
+    said = [c["statement"] for c in text.combined(r) if c["kind"] == "camera_mismatch"]
+    assert said and "not found" in said[0] and "another camera" in said[0]
+    assert "does not carry" not in said[0] and "does not carry" not in text.summary(r)
+    assert "not found" in text.summary(r)
+    assert not faithfulness.cited_numbers(r)[1]
+    item = next(i for i in facts.items(r)[0] if i.kind == "camera_mismatch")
+    assert "Another camera" in item.alternatives
+
+
+def test_a_camera_match_carries_the_alternatives_of_a_match_not_of_a_missing_pattern():
+    from forgelens.explain import facts
+
+    r = _prnu_report("camera_match", 812.0)
+    item = next(i for i in facts.items(r)[0] if i.kind == "camera_match")
+    # the camera family's "resizing … disturb this pattern" explains a pattern that is absent, not one found
+    assert "disturb" not in item.alternatives
+    assert "fingerprint" in item.alternatives and "not that the picture was not edited" in item.alternatives

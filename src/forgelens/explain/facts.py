@@ -57,6 +57,14 @@ ALTERNATIVES_BY_KIND = {
     "local_resampling": "Periodic textures (fabric, grilles, halftone) also make such peaks.",
     "spectral_peaks": "JPEG blocking, resizing and sharpening also make spectral peaks.",
     "c2pa_invalid": "Some editors break a manifest without changing the picture's content.",
+    # PRNU (Goljan et al. 2009): the PCE threshold assumes a clean fingerprint of the same size and orientation
+    "camera_match": "A fingerprint estimated from few or textured references, or from references that include "
+                    "this picture, can also match: scene content and the JPEG and demosaicing patterns that all "
+                    "cameras of one model share survive in it. The match says which camera took the picture, not "
+                    "that the picture was not edited.",
+    "camera_mismatch": "Another camera gives this reading, and so do processing steps that remove or misalign "
+                       "the pattern: resizing, a crop or rotation (the fingerprint is not searched for them), "
+                       "strong compression or denoising.",
 }
 ALTERNATIVES_BY_FAMILY = {
     "jpeg": "A re-save of the whole picture, or a crop or resize between two saves, also leaves "

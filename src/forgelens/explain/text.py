@@ -250,7 +250,7 @@ def summary(report: Any) -> str:
     prnu = facts.prnu_result(report)
     if prnu is not None and not (v.label == "authentic" and facts.proof_of_origin(report)):
         s.insert(1, "It carries the sensor pattern of the reference camera." if prnu[0] == "camera_match"
-                 else "It does not carry the sensor pattern of the reference camera.")
+                 else PRNU_NOT_FOUND_SENTENCE)
     return _with_comparison(report, s)
 
 
@@ -326,6 +326,24 @@ def _laundered(report: Any) -> bool:
     return bool(lw and pg is not None and pg >= NEGLIGIBLE_GENERATED and lw.get("p_laundered", 0) >= 0.5)
 
 
+#: The journalist's sentence when the PCE is below its threshold: the pattern was not found, which another
+#: camera and processing both cause (a low PCE does not show that the reference camera did not take it).
+PRNU_NOT_FOUND_SENTENCE = ("The sensor pattern of the reference camera was not found; another camera, or a resize "
+                           "or heavy re-save, can cause that.")
+
+
+def _prnu_statement(kind: str, finding: Any) -> str:
+    """The PRNU result for the analyst. A match is the detector's own line (PCE at or above the threshold); a
+    PCE below it says "not found" and names the other causes, where the detector's line says the image "does
+    not carry" the pattern, which the PCE alone cannot show."""
+    pce, threshold = (finding.values or {}).get("pce"), (finding.values or {}).get("threshold")
+    if kind == "camera_match" or pce is None or threshold is None:
+        return f"Camera sensor pattern (PRNU): {finding.message}."
+    return (f"Camera sensor pattern (PRNU): PCE {pce:.0f} < {threshold:.0f}: this camera's pattern was not found "
+            "in the picture; another camera gives this reading, and so does processing that removes or "
+            "misaligns the pattern (resizing, a crop or rotation, strong compression or denoising).")
+
+
 def combined(report: Any) -> list[dict[str, Any]]:
     """The inferred items at the top of the analyst view: the combined probabilities, the
     verbal scale, the decision, the domain, declared AI, the PRNU result, laundering."""
@@ -371,7 +389,7 @@ def combined(report: Any) -> list[dict[str, Any]]:
         add(C2PA_UNREAD_SENTENCE, "c2pa_unread")
     prnu = facts.prnu_result(report)
     if prnu is not None:
-        add(f"Camera sensor pattern (PRNU): {prnu[1].message}.", prnu[0])
+        add(_prnu_statement(*prnu), prnu[0])
     if _laundered(report):
         lw = _v(report, "laundering")
         add(f"p_laundered {lw['p_laundered']:.2f}: the content looks like a real photo re-rendered by an AI "
