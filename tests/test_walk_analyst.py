@@ -104,3 +104,21 @@ def test_a_camera_match_carries_the_alternatives_of_a_match_not_of_a_missing_pat
     # the camera family's "resizing … disturb this pattern" explains a pattern that is absent, not one found
     assert "disturb" not in item.alternatives
     assert "fingerprint" in item.alternatives and "not that the picture was not edited" in item.alternatives
+
+
+def test_report_html_names_what_produced_it():
+    # an analyst holding only report.html must be able to say which version, model and detectors made it
+    import platform
+
+    from conftest import jpeg_bytes, natural_image
+
+    from forgelens import __version__
+    from forgelens.explain import render_report_html
+    from forgelens.pipeline import analyze
+
+    r = analyze(jpeg_bytes(natural_image(192, 256, seed=3), 90), detectors=["ela", "noise_wavelet"])
+    html = render_report_html(r)
+    assert f"forgelens {__version__}, Python {platform.python_version()}" in html
+    assert "ela, noise_wavelet" in html and "traces[].config" in html
+    rule = (r.verdict.decision or {}).get("rule")
+    assert rule and f"rule {rule}" in html

@@ -168,6 +168,22 @@ def _comparison(report: Any) -> dict[str, Any] | None:
     return {"section": Markup(compare_section_html(c)), "summary": c.summary(), "candidates": []}
 
 
+def _produced_by(report: Any) -> list[tuple[str, str]]:
+    """What produced the report, so that an analyst can name it and run it again: the forgelens and Python
+    versions (as report.json's "tool"), the rule and model file that set the label, and the detectors run;
+    each detector's settings are in report.json (traces[].config)."""
+    import platform
+
+    from forgelens import __version__
+
+    dec = getattr(report.verdict, "decision", None) or {}
+    rule = dec.get("rule") or "none"
+    return [("produced by", f"forgelens {__version__}, Python {platform.python_version()}"),
+            ("label set by", f"rule {rule}" + (f", model file {dec['model']}" if dec.get("model") else "")),
+            ("detectors run", ", ".join(t.name for t in report.traces) or "none"),
+            ("detector settings", "report.json, traces[].config")]
+
+
 def render_report_html(report: Any) -> str:
     """The whole report page."""
     ev, v = report.evidence, report.verdict
@@ -195,7 +211,7 @@ def render_report_html(report: Any) -> str:
         provenance=report.provenance_rows,
         meta_rows=[(k, str(val)[:300]) for k, val in meta_rows],
         run_rows=[(k, desc[k]) for k in ("source", "sha256", "size_bytes", "format", "width", "height",
-                                         "original_mode", "n_frames")],
+                                         "original_mode", "n_frames")] + _produced_by(report),
         notes=list(ev.notes),
         segments=" ".join(s.name for s in ev.segments[:60]) if ev.segments else "",
         timings=json.dumps({k: round(x, 3) for k, x in report.seconds.items()}),
