@@ -122,3 +122,25 @@ def test_report_html_names_what_produced_it():
     assert "ela, noise_wavelet" in html and "traces[].config" in html
     rule = (r.verdict.decision or {}).get("rule")
     assert rule and f"rule {rule}" in html
+
+
+def test_a_camera_test_that_could_not_run_is_said_in_the_words(tmp_path):
+    # analyze --camera with a fingerprint of another size: the detector is not applicable, and the words
+    # used to say nothing at all about the camera, as if no test had been asked for
+    from conftest import jpeg_bytes, natural_image
+
+    from forgelens.camera.prnu import save_fingerprint
+    from forgelens.explain import faithfulness, verdict_box_html
+    from forgelens.pipeline import analyze
+
+    fp = tmp_path / "cam.npz"
+    save_fingerprint(fp, np.zeros((120, 160), np.float32), n_images=10)
+    r = analyze(jpeg_bytes(natural_image(192, 256, seed=4), 90), detectors=["prnu", "ela"],
+                configs={"prnu": {"fingerprint_path": str(fp)}})
+    said = [c["statement"] for c in text.combined(r) if c["kind"] == "camera_not_tested"]
+    assert said and "not tested" in said[0] and "160x120" in said[0] and "neither matched" in said[0]
+    assert said[0] in verdict_box_html(r, with_style=False)
+    assert not faithfulness.cited_numbers(r)[1]
+    # no fingerprint given, no camera sentence
+    r = analyze(jpeg_bytes(natural_image(192, 256, seed=4), 90), detectors=["prnu", "ela"])
+    assert not [c for c in text.combined(r) if c["kind"].startswith("camera")]

@@ -290,6 +290,20 @@ def c2pa_unread(report: Any) -> bool:
                for t in report.traces)
 
 
+def prnu_not_tested(report: Any) -> str | None:
+    """Why the camera test that was asked for (a fingerprint was given) did not run: the PRNU detector's note
+    when the fingerprint does not fit the picture (``prnu_mismatch``: another size or orientation) or its error
+    (an unusable fingerprint file). None when it ran, or when no fingerprint was given."""
+    for t in report.traces:
+        if t.name != "prnu":
+            continue
+        if t.error:
+            return t.error.splitlines()[0]
+        if not t.applicable and any(f.kind == "prnu_mismatch" for f in t.findings):
+            return t.note
+    return None
+
+
 def prnu_result(report: Any) -> tuple[str, Any] | None:
     for kind in ("camera_match", "camera_mismatch"):
         for _, f in findings_of(report, kind):

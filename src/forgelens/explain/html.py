@@ -50,7 +50,8 @@ def verdict_context(report: Any, previews: Previews | None = None) -> dict[str, 
         "summary": text.summary(report),
         # facts that weigh on their own: a declaration of AI, the PRNU result, laundering
         "facts": [c["statement"] for c in text.combined(report)
-                  if c["kind"] in ("declared_ai", "camera_match", "camera_mismatch", "laundering", "c2pa_unread")
+                  if c["kind"] in ("declared_ai", "camera_match", "camera_mismatch", "camera_not_tested", "laundering",
+                                   "c2pa_unread")
                   or (c["kind"] == "domain" and "copy-move" in c["statement"])],
         "picture": data_uri(outline(previews.base(1600), v.mask), fmt="JPEG"),
         "size": f"{ev.width}×{ev.height} px, {ev.format}",

@@ -390,6 +390,10 @@ def combined(report: Any) -> list[dict[str, Any]]:
     prnu = facts.prnu_result(report)
     if prnu is not None:
         add(_prnu_statement(*prnu), prnu[0])
+    untested = facts.prnu_not_tested(report)
+    if untested:  # asked for with --camera: the silence of the other items must not read as a test passed
+        add(f"Camera sensor pattern (PRNU): not tested — {untested}; the picture was neither matched to the "
+            "camera nor excluded.", "camera_not_tested")
     if _laundered(report):
         lw = _v(report, "laundering")
         add(f"p_laundered {lw['p_laundered']:.2f}: the content looks like a real photo re-rendered by an AI "
