@@ -46,9 +46,10 @@ def test_a_band_from_side_to_side_is_placed_as_a_band():
 
 def test_a_mirrored_copy_reads_as_a_mirror_without_a_half_turn():
     # a horizontal mirror, found and folded into H: not "rotation 180°" (mirror + half turn = a vertical flip)
-    import forgelens
     from _compare_helpers import original
     from conftest import jpeg_bytes, png_bytes
+
+    import forgelens
 
     img = original(seed=5)
     r = forgelens.compare(jpeg_bytes(img[:, ::-1].copy(), 92), png_bytes(img))
@@ -144,3 +145,25 @@ def test_a_camera_test_that_could_not_run_is_said_in_the_words(tmp_path):
     # no fingerprint given, no camera sentence
     r = analyze(jpeg_bytes(natural_image(192, 256, seed=4), 90), detectors=["prnu", "ela"])
     assert not [c for c in text.combined(r) if c["kind"].startswith("camera")]
+
+
+def test_a_fingerprint_from_few_references_is_written_with_a_warning(tmp_path):
+    # one picture makes a fingerprint (the file is still written), but the CLI says it is weak
+    from conftest import natural_image
+    from PIL import Image
+    from typer.testing import CliRunner
+
+    from forgelens.cli import app
+
+    MIN_REFERENCES = 10  # forgelens.camera.cli.MIN_REFERENCES
+
+    Image.fromarray(natural_image(96, 128, seed=1)).save(tmp_path / "one.png")
+    res = CliRunner().invoke(app, ["camera", "fingerprint", str(tmp_path / "one.png"), "-o", str(tmp_path / "k.npz")])
+    assert res.exit_code == 0 and (tmp_path / "k.npz").exists()
+    out = " ".join(res.output.split())
+    assert "from 1 image →" in out and f"1 reference image, fewer than {MIN_REFERENCES}" in out
+    for i in range(MIN_REFERENCES):
+        Image.fromarray(natural_image(96, 128, seed=10 + i)).save(tmp_path / f"r{i}.png")
+    res = CliRunner().invoke(app, ["camera", "fingerprint", *(str(tmp_path / f"r{i}.png") for i in range(MIN_REFERENCES)),
+                                   "-o", str(tmp_path / "k10.npz")])
+    assert res.exit_code == 0 and "warning" not in res.output
