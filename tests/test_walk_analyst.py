@@ -167,3 +167,20 @@ def test_a_fingerprint_from_few_references_is_written_with_a_warning(tmp_path):
     res = CliRunner().invoke(app, ["camera", "fingerprint", *(str(tmp_path / f"r{i}.png") for i in range(MIN_REFERENCES)),
                                    "-o", str(tmp_path / "k10.npz")])
     assert res.exit_code == 0 and "warning" not in res.output
+
+
+def test_the_comparison_page_says_what_a_difference_cannot_tell():
+    # the page travels alone: it must say that "added"/"removed" are relative to the reference, which is
+    # not shown to be the original, and that a match does not clear edits made before the reference
+    from _compare_helpers import original, paste
+    from conftest import jpeg_bytes, png_bytes
+
+    import forgelens
+    from forgelens.compare import compare_report_html
+
+    img = original(seed=6)
+    edited, _ = paste(img)
+    page = compare_report_html(forgelens.compare(jpeg_bytes(edited, 92), png_bytes(img)))
+    assert "not which of the two is the original" in page
+    assert "present in the suspect and not in the reference" in page
+    assert "does not rule out edits made before the reference was saved" in page
