@@ -184,3 +184,24 @@ def test_the_comparison_page_says_what_a_difference_cannot_tell():
     assert "not which of the two is the original" in page
     assert "present in the suspect and not in the reference" in page
     assert "does not rule out edits made before the reference was saved" in page
+
+
+def test_analyze_with_a_mirrored_reference_says_mirror_image_in_the_summary(tmp_path):
+    # analyze --reference with a flipped copy: the journalist summary named no mirror ("matches X with no
+    # change beyond processing"), though the flip is the one change there is
+    from _compare_helpers import original
+    from conftest import jpeg_bytes, png_bytes
+
+    import forgelens
+    from forgelens.explain import faithfulness, summary
+
+    img = original(seed=5)
+    sus, ref = tmp_path / "suspect.jpg", tmp_path / "original.png"
+    sus.write_bytes(jpeg_bytes(img[:, ::-1].copy(), 92))
+    ref.write_bytes(png_bytes(img))
+    r = forgelens.analyze(str(sus), detectors=["ela"], reference=str(ref))
+    s = summary(r)
+    assert "matches original.png as a mirror image with no change beyond processing" in s
+    assert not faithfulness.cited_numbers(r)[1] and faithfulness.overclaims(r) == []
+    sus.write_bytes(jpeg_bytes(img, 92))
+    assert "mirror" not in summary(forgelens.analyze(str(sus), detectors=["ela"], reference=str(ref)))

@@ -333,7 +333,8 @@ def comparison(report: Any) -> dict[str, Any] | None:
     from pathlib import Path
 
     name = Path(str(c.reference.get("source") or "reference")).name
-    out: dict[str, Any] = {"name": name, "summary": c.summary(), "reason": c.reason}
+    out: dict[str, Any] = {"name": name, "summary": c.summary(), "reason": c.reason,
+                           "mirrored": (c.alignment or {}).get("flip", "none") not in ("none", None)}
     if not c.same_scene:
         return {**out, "state": "other_scene"}
     if not c.regions:

@@ -273,16 +273,17 @@ def _comparison_sentences(report: Any) -> list[str]:
     if comp is None or comp["state"] == "not_found":
         return []
     name = comp["name"]
+    mirrored = " as a mirror image" if comp.get("mirrored") else ""  # a flipped copy is worth saying
     if comp["state"] == "other_scene":
         return [f"The picture {name} does not show the same scene, so only our checks of this picture count."]
     if comp["state"] == "unchanged":
-        return [f"This picture matches {name} with no change beyond processing.",
+        return [f"This picture matches {name}{mirrored} with no change beyond processing.",
                 "That does not rule out edits made before that copy."]
     n = comp["regions"]
     areas = "one area" if n == 1 else f"{n} areas"
     share = "less than 1 %" if comp["percent"] < 1 else f"{comp['percent']:.1f} %"
     kinds = " and ".join(comp["kinds"])
-    return [f"This picture differs from {name} in {areas}, {share} of the picture ({kinds}).",
+    return [f"This picture differs from {name}{mirrored} in {areas}, {share} of the picture ({kinds}).",
             "This shows what differs from that copy, not which one is the original."]
 
 
