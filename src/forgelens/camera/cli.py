@@ -11,6 +11,11 @@ __all__ = ["register"]
 
 _IMAGE_EXT = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp"}
 
+#: Fewer references than this give a fingerprint whose noise hides the pattern (``estimate_fingerprint``:
+#: "10–50 suffice"): on the Dresden Nikon D70s a one-picture fingerprint gave PCE 16 and 74 for two other
+#: pictures of the same camera, where ten flat fields gave 259 and 1354 (docs/notes/walk-analyst.md).
+MIN_REFERENCES = 10
+
 
 def _expand(refs: list[Path]) -> list[Path]:
     files: list[Path] = []
@@ -48,6 +53,13 @@ def register(app: typer.Typer) -> None:
         except ForgeLensError as exc:
             err.print(f"forgelens: {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
-        err.print(f"fingerprint {K.shape[1]}x{K.shape[0]} from {len(files)} images → {out}", highlight=False, soft_wrap=True)
+        n = len(files)
+        err.print(f"fingerprint {K.shape[1]}x{K.shape[0]} from {n} image{'s' if n != 1 else ''} → {out}",
+                  highlight=False, soft_wrap=True)
+        if n < MIN_REFERENCES:
+            err.print(f"forgelens: warning: {n} reference image{'s' if n != 1 else ''}, fewer than "
+                      f"{MIN_REFERENCES}: a weak fingerprint, so pictures of this camera may read 'not found' "
+                      "(PCE below 60); flat fields (sky, a white wall) give the best estimate",
+                      highlight=False, soft_wrap=True)
 
     app.add_typer(camera_app, name="camera")

@@ -46,10 +46,14 @@ class Alignment:
 
 
 def transform_summary(H: np.ndarray, ref_shape: tuple[int, int], flip: str) -> dict:
-    """Linear scale, rotation (degrees), perspective strength and the homography itself."""
+    """Linear scale, rotation (degrees), perspective strength and the homography itself.
+
+    The rotation is that of the map from the *mirrored* reference when ``flip`` names a mirror (H has the
+    mirror folded in): a mirror's own Jacobian, diag(-1, 1), reads as a 180° turn, and "mirror plus 180°"
+    would describe a vertical flip, not the horizontal one that was found."""
     h, w = ref_shape
-    c = np.array([w / 2, h / 2, 1.0])
-    A = _jacobian(H, c)
+    F = flip_matrix(flip, w)  # its own inverse: H @ F maps mirrored reference pixels to suspect pixels
+    A = _jacobian(H @ F, F @ np.array([w / 2, h / 2, 1.0]))
     det = float(np.linalg.det(A))
     scale = float(np.sqrt(abs(det)))
     angle = float(np.degrees(np.arctan2(A[1, 0], A[0, 0])))

@@ -93,10 +93,11 @@ class CompareResult:
         name = Path(self.reference.get("source", "reference")).name
         if not self.same_scene:
             return f"not the same scene as {name} ({self.reason})"
+        mirrored = ", mirrored," if self.alignment.get("flip", "none") != "none" else ""
         if not self.regions:
-            return f"matches {name} with no change beyond processing (scale {self.alignment.get('scale')})"
+            return f"matches {name}{mirrored} with no change beyond processing (scale {self.alignment.get('scale')})"
         kinds = sorted({r["kind"] for r in self.regions})
-        return (f"differs from {name} in {len(self.regions)} region(s) covering "
+        return (f"differs from {name}{mirrored} in {len(self.regions)} region(s) covering "
                 f"{100 * self.changed_fraction:.1f}% of the picture ({', '.join(kinds)})")
 
     def to_dict(self) -> dict[str, Any]:

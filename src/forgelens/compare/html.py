@@ -19,6 +19,12 @@ from PIL import Image
 
 from forgelens.compare.core import CompareResult
 
+#: What a comparison can and cannot say, on the page itself (a comparison page travels alone, mailed or in a
+#: case file): the kinds are relative to the reference, which is only the second file, not a proven original.
+READING = ("This shows how the suspect differs from the reference, not which of the two is the original: "
+           "\"added\" means present in the suspect and not in the reference, \"removed\" the reverse. "
+           "A match with no change does not rule out edits made before the reference was saved.")
+
 
 def _data_uri(rgb: np.ndarray, fmt: str = "JPEG") -> str:
     buf = io.BytesIO()
@@ -52,6 +58,7 @@ def compare_section_html(result: CompareResult) -> str:
     e = html.escape
     d = result.to_dict()
     parts = [f"<section class='fl-compare'><h2>Comparison with the reference</h2><p><b>{e(d['summary'])}</b></p>",
+             f"<p class='muted'>{e(READING)}</p>",
              f"<p>Suspect: {e(str(d['suspect'].get('source')))} ({d['suspect'].get('width')}×{d['suspect'].get('height')})"
              f" · reference: {e(str(d['reference'].get('source')))} ({d['reference'].get('width')}×"
              f"{d['reference'].get('height')})</p>"]

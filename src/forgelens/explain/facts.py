@@ -57,6 +57,14 @@ ALTERNATIVES_BY_KIND = {
     "local_resampling": "Periodic textures (fabric, grilles, halftone) also make such peaks.",
     "spectral_peaks": "JPEG blocking, resizing and sharpening also make spectral peaks.",
     "c2pa_invalid": "Some editors break a manifest without changing the picture's content.",
+    # PRNU (Goljan et al. 2009): the PCE threshold assumes a clean fingerprint of the same size and orientation
+    "camera_match": "A fingerprint estimated from few or textured references, or from references that include "
+                    "this picture, can also match: scene content and the JPEG and demosaicing patterns that all "
+                    "cameras of one model share survive in it. The match says which camera took the picture, not "
+                    "that the picture was not edited.",
+    "camera_mismatch": "Another camera gives this reading, and so do processing steps that remove or misalign "
+                       "the pattern: resizing, a crop or rotation (the fingerprint is not searched for them), "
+                       "strong compression or denoising.",
 }
 ALTERNATIVES_BY_FAMILY = {
     "jpeg": "A re-save of the whole picture, or a crop or resize between two saves, also leaves "
@@ -282,6 +290,20 @@ def c2pa_unread(report: Any) -> bool:
                for t in report.traces)
 
 
+def prnu_not_tested(report: Any) -> str | None:
+    """Why the camera test that was asked for (a fingerprint was given) did not run: the PRNU detector's note
+    when the fingerprint does not fit the picture (``prnu_mismatch``: another size or orientation) or its error
+    (an unusable fingerprint file). None when it ran, or when no fingerprint was given."""
+    for t in report.traces:
+        if t.name != "prnu":
+            continue
+        if t.error:
+            return t.error.splitlines()[0]
+        if not t.applicable and any(f.kind == "prnu_mismatch" for f in t.findings):
+            return t.note
+    return None
+
+
 def prnu_result(report: Any) -> tuple[str, Any] | None:
     for kind in ("camera_match", "camera_mismatch"):
         for _, f in findings_of(report, kind):
@@ -311,7 +333,8 @@ def comparison(report: Any) -> dict[str, Any] | None:
     from pathlib import Path
 
     name = Path(str(c.reference.get("source") or "reference")).name
-    out: dict[str, Any] = {"name": name, "summary": c.summary(), "reason": c.reason}
+    out: dict[str, Any] = {"name": name, "summary": c.summary(), "reason": c.reason,
+                           "mirrored": (c.alignment or {}).get("flip", "none") not in ("none", None)}
     if not c.same_scene:
         return {**out, "state": "other_scene"}
     if not c.regions:
@@ -332,7 +355,7 @@ def comparison_item(report: Any) -> Item | None:
         x, y, w, h = comp["largest"]["box"]
         region = (x, y, x + w, y + h)
         where = words.where(region, report.evidence.width, report.evidence.height)
-        statement += f" The largest region is in {where}."
+        statement += f" The largest region is {words.at(where)}."
     elif comp["state"] == "unchanged":
         statement = statement[:-1] + ", which does not rule out edits made before that copy."
     else:

@@ -50,13 +50,14 @@ def verdict_context(report: Any, previews: Previews | None = None) -> dict[str, 
         "summary": text.summary(report),
         # facts that weigh on their own: a declaration of AI, the PRNU result, laundering
         "facts": [c["statement"] for c in text.combined(report)
-                  if c["kind"] in ("declared_ai", "camera_match", "camera_mismatch", "laundering", "c2pa_unread")
+                  if c["kind"] in ("declared_ai", "camera_match", "camera_mismatch", "camera_not_tested", "laundering",
+                                   "c2pa_unread")
                   or (c["kind"] == "domain" and "copy-move" in c["statement"])],
         "picture": data_uri(outline(previews.base(1600), v.mask), fmt="JPEG"),
         "size": f"{ev.width}×{ev.height} px, {ev.format}",
         "region": region,
         "region_text": (f"Outlined: the marked region, {words.area_text(region['fraction'])} of the picture, "
-                        f"largest part in {region['where']}") if region else None,
+                        f"largest part {words.at(region['where'])}") if region else None,
         "overlay": previews.overlay_uri(v.heatmap) if v.heatmap is not None else None,
     }
     return ctx
@@ -168,6 +169,22 @@ def _comparison(report: Any) -> dict[str, Any] | None:
     return {"section": Markup(compare_section_html(c)), "summary": c.summary(), "candidates": []}
 
 
+def _produced_by(report: Any) -> list[tuple[str, str]]:
+    """What produced the report, so that an analyst can name it and run it again: the forgelens and Python
+    versions (as report.json's "tool"), the rule and model file that set the label, and the detectors run;
+    each detector's settings are in report.json (traces[].config)."""
+    import platform
+
+    from forgelens import __version__
+
+    dec = getattr(report.verdict, "decision", None) or {}
+    rule = dec.get("rule") or "none"
+    return [("produced by", f"forgelens {__version__}, Python {platform.python_version()}"),
+            ("label set by", f"rule {rule}" + (f", model file {dec['model']}" if dec.get("model") else "")),
+            ("detectors run", ", ".join(t.name for t in report.traces) or "none"),
+            ("detector settings", "report.json, traces[].config")]
+
+
 def render_report_html(report: Any) -> str:
     """The whole report page."""
     ev, v = report.evidence, report.verdict
@@ -195,7 +212,7 @@ def render_report_html(report: Any) -> str:
         provenance=report.provenance_rows,
         meta_rows=[(k, str(val)[:300]) for k, val in meta_rows],
         run_rows=[(k, desc[k]) for k in ("source", "sha256", "size_bytes", "format", "width", "height",
-                                         "original_mode", "n_frames")],
+                                         "original_mode", "n_frames")] + _produced_by(report),
         notes=list(ev.notes),
         segments=" ".join(s.name for s in ev.segments[:60]) if ev.segments else "",
         timings=json.dumps({k: round(x, 3) for k, x in report.seconds.items()}),

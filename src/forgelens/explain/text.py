@@ -135,11 +135,13 @@ def _region_sentence(report: Any, lead: str) -> str | None:
     if region is None:
         return None
     area = words.area_text(region["fraction"])
-    if region["where"] == "most of the picture":
-        return f"{lead} covers most of the picture."
+    if region["where"] == words.ACROSS_MOST:  # the box spans the picture; the fraction says how much is marked
+        if region["fraction"] >= 0.5:
+            return f"{lead} covers most of the picture."
+        return f"{lead} covers {area} of the picture, spread across most of it."
     if region["parts"] > 1:
-        return f"{lead} covers {area} of the picture, mostly in {region['where']}."
-    return f"{lead} is in {region['where']} and covers {area} of the picture."
+        return f"{lead} covers {area} of the picture, mostly {words.at(region['where'])}."
+    return f"{lead} is {words.at(region['where'])} and covers {area} of the picture."
 
 
 def _top_manipulation_item(evidence: list[facts.Item]) -> facts.Item | None:
@@ -248,7 +250,7 @@ def summary(report: Any) -> str:
     prnu = facts.prnu_result(report)
     if prnu is not None and not (v.label == "authentic" and facts.proof_of_origin(report)):
         s.insert(1, "It carries the sensor pattern of the reference camera." if prnu[0] == "camera_match"
-                 else "It does not carry the sensor pattern of the reference camera.")
+                 else PRNU_NOT_FOUND_SENTENCE)
     return _with_comparison(report, s)
 
 
@@ -271,16 +273,17 @@ def _comparison_sentences(report: Any) -> list[str]:
     if comp is None or comp["state"] == "not_found":
         return []
     name = comp["name"]
+    mirrored = " as a mirror image" if comp.get("mirrored") else ""  # a flipped copy is worth saying
     if comp["state"] == "other_scene":
         return [f"The picture {name} does not show the same scene, so only our checks of this picture count."]
     if comp["state"] == "unchanged":
-        return [f"This picture matches {name} with no change beyond processing.",
+        return [f"This picture matches {name}{mirrored} with no change beyond processing.",
                 "That does not rule out edits made before that copy."]
     n = comp["regions"]
     areas = "one area" if n == 1 else f"{n} areas"
     share = "less than 1 %" if comp["percent"] < 1 else f"{comp['percent']:.1f} %"
     kinds = " and ".join(comp["kinds"])
-    return [f"This picture differs from {name} in {areas}, {share} of the picture ({kinds}).",
+    return [f"This picture differs from {name}{mirrored} in {areas}, {share} of the picture ({kinds}).",
             "This shows what differs from that copy, not which one is the original."]
 
 
@@ -322,6 +325,24 @@ def _laundered(report: Any) -> bool:
     lw = _v(report, "laundering")
     pg = _probs(report).get("generated")
     return bool(lw and pg is not None and pg >= NEGLIGIBLE_GENERATED and lw.get("p_laundered", 0) >= 0.5)
+
+
+#: The journalist's sentence when the PCE is below its threshold: the pattern was not found, which another
+#: camera and processing both cause (a low PCE does not show that the reference camera did not take it).
+PRNU_NOT_FOUND_SENTENCE = ("The sensor pattern of the reference camera was not found; another camera, or a resize "
+                           "or heavy re-save, can cause that.")
+
+
+def _prnu_statement(kind: str, finding: Any) -> str:
+    """The PRNU result for the analyst. A match is the detector's own line (PCE at or above the threshold); a
+    PCE below it says "not found" and names the other causes, where the detector's line says the image "does
+    not carry" the pattern, which the PCE alone cannot show."""
+    pce, threshold = (finding.values or {}).get("pce"), (finding.values or {}).get("threshold")
+    if kind == "camera_match" or pce is None or threshold is None:
+        return f"Camera sensor pattern (PRNU): {finding.message}."
+    return (f"Camera sensor pattern (PRNU): PCE {pce:.0f} < {threshold:.0f}: this camera's pattern was not found "
+            "in the picture; another camera gives this reading, and so does processing that removes or "
+            "misaligns the pattern (resizing, a crop or rotation, strong compression or denoising).")
 
 
 def combined(report: Any) -> list[dict[str, Any]]:
@@ -369,7 +390,11 @@ def combined(report: Any) -> list[dict[str, Any]]:
         add(C2PA_UNREAD_SENTENCE, "c2pa_unread")
     prnu = facts.prnu_result(report)
     if prnu is not None:
-        add(f"Camera sensor pattern (PRNU): {prnu[1].message}.", prnu[0])
+        add(_prnu_statement(*prnu), prnu[0])
+    untested = facts.prnu_not_tested(report)
+    if untested:  # asked for with --camera: the silence of the other items must not read as a test passed
+        add(f"Camera sensor pattern (PRNU): not tested — {untested}; the picture was neither matched to the "
+            "camera nor excluded.", "camera_not_tested")
     if _laundered(report):
         lw = _v(report, "laundering")
         add(f"p_laundered {lw['p_laundered']:.2f}: the content looks like a real photo re-rendered by an AI "

@@ -145,14 +145,28 @@ _ROWS = ("upper", "middle", "lower")
 _COLS = ("left", "centre", "right")
 
 
+#: The place of a box that spans most of the picture both ways. A box says where a finding lies, not how
+#: much of it it fills (a few scattered blocks have a box that spans the picture), so no place word
+#: claims that a region *covers* anything: the area is said from the finding's or the mask's own fraction.
+ACROSS_MOST = "across most of the picture"
+#: A box counts as spanning the picture along one side when it is longer than this share of that side.
+SPAN = 0.66
+
+
 def where(box: tuple[float, float, float, float], width: int, height: int) -> str:
-    """A plain place for a box (x0, y0, x1, y1): "the upper left", "the centre", "most of the picture"."""
+    """A plain place for a box (x0, y0, x1, y1): "the upper left", "the centre", "across the top",
+    "down the right", "across most of the picture" (the box spans it; see ``ACROSS_MOST``)."""
     x0, y0, x1, y1 = box
-    if (x1 - x0) > 0.66 * width and (y1 - y0) > 0.66 * height:
-        return "most of the picture"
+    wide, tall = (x1 - x0) > SPAN * width, (y1 - y0) > SPAN * height
+    if wide and tall:
+        return ACROSS_MOST
     cx, cy = (x0 + x1) / 2 / max(width, 1), (y0 + y1) / 2 / max(height, 1)
     row = _ROWS[min(2, int(cy * 3))]
     col = _COLS[min(2, int(cx * 3))]
+    if wide:  # a band from side to side: its centre column says nothing
+        return "across the " + {"upper": "top", "middle": "middle", "lower": "bottom"}[row]
+    if tall:
+        return "down the " + col
     if row == "middle" and col == "centre":
         return "the centre"
     if row == "middle":
@@ -160,6 +174,11 @@ def where(box: tuple[float, float, float, float], width: int, height: int) -> st
     if col == "centre":
         return f"the {'top' if row == 'upper' else 'bottom'} centre"
     return f"the {row} {col}"
+
+
+def at(place: str) -> str:
+    """A place from ``where`` after a verb: "in the upper left", but "across the top" as it is."""
+    return place if place.startswith(("across ", "down ")) else f"in {place}"
 
 
 def mask_region(mask: np.ndarray | None) -> dict[str, Any] | None:

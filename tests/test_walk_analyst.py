@@ -1,0 +1,207 @@
+"""A forensic analyst's walk (session 19): the words a challenged report would be read by.
+
+Each test holds one fix of ``docs/notes/walk-analyst.md``: the place and area words must not say more
+than the mask or the finding measured.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from forgelens.explain import text, words
+
+
+def _report_with_mask(mask: np.ndarray) -> SimpleNamespace:
+    return SimpleNamespace(verdict=SimpleNamespace(mask=mask))
+
+
+def test_a_thin_region_spanning_the_picture_is_not_said_to_cover_most_of_it():
+    # a one-piece frame 4 px wide round a 300 × 200 picture: its box spans the picture, it covers about 7 %
+    mask = np.zeros((200, 300), bool)
+    mask[:4], mask[-4:], mask[:, :4], mask[:, -4:] = True, True, True, True
+    region = words.mask_region(mask)
+    assert region["parts"] == 1 and region["fraction"] < 0.1
+    sentence = text._region_sentence(_report_with_mask(mask), "The marked area")
+    assert "covers most of the picture" not in sentence
+    assert words.area_text(region["fraction"]) in sentence and "across most" in sentence
+    # a region that does fill most of the picture still says so
+    full = np.ones((200, 300), bool)
+    full[:20, :20] = False
+    assert text._region_sentence(_report_with_mask(full), "The marked area") == \
+        "The marked area covers most of the picture."
+
+
+def test_a_band_from_side_to_side_is_placed_as_a_band():
+    # a strip across the top (the whole width, 20 % of the height): not "the top centre"
+    assert words.where((0, 0, 300, 40), 300, 200) == "across the top"
+    assert words.where((0, 80, 300, 120), 300, 200) == "across the middle"
+    assert words.where((250, 0, 300, 200), 300, 200) == "down the right"
+    # a box that spans both ways only says where the finding lies, not that it fills the picture
+    assert words.where((10, 0, 290, 200), 300, 200) == "across most of the picture"
+    assert words.where((10, 10, 60, 50), 300, 200) == "the upper left"
+    assert words.at("across the top") == "across the top" and words.at("the centre") == "in the centre"
+
+
+def test_a_mirrored_copy_reads_as_a_mirror_without_a_half_turn():
+    # a horizontal mirror, found and folded into H: not "rotation 180°" (mirror + half turn = a vertical flip)
+    from _compare_helpers import original
+    from conftest import jpeg_bytes, png_bytes
+
+    import forgelens
+
+    img = original(seed=5)
+    r = forgelens.compare(jpeg_bytes(img[:, ::-1].copy(), 92), png_bytes(img))
+    assert r.same_scene and r.alignment["flip"] == "horizontal"
+    assert abs(r.alignment["rotation_deg"]) < 1.0, r.alignment
+    assert "mirrored" in r.summary()
+    # a mirror turned a quarter turn keeps its quarter turn (either way round, as the map gives it)
+    turned = np.rot90(img[:, ::-1]).copy()
+    r = forgelens.compare(jpeg_bytes(turned, 92), png_bytes(img))
+    assert r.same_scene and r.alignment["flip"] == "horizontal"
+    assert abs(abs(r.alignment["rotation_deg"]) - 90) < 1.0, r.alignment
+    # an unmirrored copy has no mirror in its words
+    r = forgelens.compare(jpeg_bytes(img, 92), png_bytes(img))
+    assert r.alignment["flip"] == "none" and "mirrored" not in r.summary()
+
+
+def _prnu_report(kind: str, pce: float):
+    from conftest import jpeg_bytes, natural_image
+
+    from forgelens.detectors import available
+    from forgelens.evidence import load
+    from forgelens.fusion import fuse
+    from forgelens.pipeline import Report
+    from forgelens.trace import Finding, Trace
+
+    ev = load(jpeg_bytes(natural_image(192, 256, seed=5), 90))
+    said = "carries this camera's sensor pattern" if kind == "camera_match" else \
+        "does not carry this camera's sensor pattern"
+    t = Trace("prnu", None, None, None, [Finding(kind, f"PCE {pce:.0f} {'≥' if pce >= 60 else '<'} 60: the image {said}",
+                                                 0.5, values={"pce": pce, "threshold": 60.0, "peak_shift": [0, 0]})],
+              family=available()["prnu"].family)
+    return Report(ev, [t], fuse([t], ev.shape))
+
+
+def test_a_pce_below_the_threshold_reads_not_found_with_its_other_causes():
+    from forgelens.explain import facts, faithfulness
+
+    r = _prnu_report("camera_mismatch", 2.3)
+    said = [c["statement"] for c in text.combined(r) if c["kind"] == "camera_mismatch"]
+    assert said and "not found" in said[0] and "another camera" in said[0]
+    assert "does not carry" not in said[0] and "does not carry" not in text.summary(r)
+    assert "not found" in text.summary(r)
+    assert not faithfulness.cited_numbers(r)[1]
+    item = next(i for i in facts.items(r)[0] if i.kind == "camera_mismatch")
+    assert "Another camera" in item.alternatives
+
+
+def test_a_camera_match_carries_the_alternatives_of_a_match_not_of_a_missing_pattern():
+    from forgelens.explain import facts
+
+    r = _prnu_report("camera_match", 812.0)
+    item = next(i for i in facts.items(r)[0] if i.kind == "camera_match")
+    # the camera family's "resizing … disturb this pattern" explains a pattern that is absent, not one found
+    assert "disturb" not in item.alternatives
+    assert "fingerprint" in item.alternatives and "not that the picture was not edited" in item.alternatives
+
+
+def test_report_html_names_what_produced_it():
+    # an analyst holding only report.html must be able to say which version, model and detectors made it
+    import platform
+
+    from conftest import jpeg_bytes, natural_image
+
+    from forgelens import __version__
+    from forgelens.explain import render_report_html
+    from forgelens.pipeline import analyze
+
+    r = analyze(jpeg_bytes(natural_image(192, 256, seed=3), 90), detectors=["ela", "noise_wavelet"])
+    html = render_report_html(r)
+    assert f"forgelens {__version__}, Python {platform.python_version()}" in html
+    assert "ela, noise_wavelet" in html and "traces[].config" in html
+    rule = (r.verdict.decision or {}).get("rule")
+    assert rule and f"rule {rule}" in html
+
+
+def test_a_camera_test_that_could_not_run_is_said_in_the_words(tmp_path):
+    # analyze --camera with a fingerprint of another size: the detector is not applicable, and the words
+    # used to say nothing at all about the camera, as if no test had been asked for
+    from conftest import jpeg_bytes, natural_image
+
+    from forgelens.camera.prnu import save_fingerprint
+    from forgelens.explain import faithfulness, verdict_box_html
+    from forgelens.pipeline import analyze
+
+    fp = tmp_path / "cam.npz"
+    save_fingerprint(fp, np.zeros((120, 160), np.float32), n_images=10)
+    r = analyze(jpeg_bytes(natural_image(192, 256, seed=4), 90), detectors=["prnu", "ela"],
+                configs={"prnu": {"fingerprint_path": str(fp)}})
+    said = [c["statement"] for c in text.combined(r) if c["kind"] == "camera_not_tested"]
+    assert said and "not tested" in said[0] and "160x120" in said[0] and "neither matched" in said[0]
+    assert said[0] in verdict_box_html(r, with_style=False)
+    assert not faithfulness.cited_numbers(r)[1]
+    # no fingerprint given, no camera sentence
+    r = analyze(jpeg_bytes(natural_image(192, 256, seed=4), 90), detectors=["prnu", "ela"])
+    assert not [c for c in text.combined(r) if c["kind"].startswith("camera")]
+
+
+def test_a_fingerprint_from_few_references_is_written_with_a_warning(tmp_path):
+    # one picture makes a fingerprint (the file is still written), but the CLI says it is weak
+    from conftest import natural_image
+    from PIL import Image
+    from typer.testing import CliRunner
+
+    from forgelens.cli import app
+
+    MIN_REFERENCES = 10  # forgelens.camera.cli.MIN_REFERENCES
+
+    Image.fromarray(natural_image(96, 128, seed=1)).save(tmp_path / "one.png")
+    res = CliRunner().invoke(app, ["camera", "fingerprint", str(tmp_path / "one.png"), "-o", str(tmp_path / "k.npz")])
+    assert res.exit_code == 0 and (tmp_path / "k.npz").exists()
+    out = " ".join(res.output.split())
+    assert "from 1 image →" in out and f"1 reference image, fewer than {MIN_REFERENCES}" in out
+    for i in range(MIN_REFERENCES):
+        Image.fromarray(natural_image(96, 128, seed=10 + i)).save(tmp_path / f"r{i}.png")
+    res = CliRunner().invoke(app, ["camera", "fingerprint", *(str(tmp_path / f"r{i}.png") for i in range(MIN_REFERENCES)),
+                                   "-o", str(tmp_path / "k10.npz")])
+    assert res.exit_code == 0 and "warning" not in res.output
+
+
+def test_the_comparison_page_says_what_a_difference_cannot_tell():
+    # the page travels alone: it must say that "added"/"removed" are relative to the reference, which is
+    # not shown to be the original, and that a match does not clear edits made before the reference
+    from _compare_helpers import original, paste
+    from conftest import jpeg_bytes, png_bytes
+
+    import forgelens
+    from forgelens.compare import compare_report_html
+
+    img = original(seed=6)
+    edited, _ = paste(img)
+    page = compare_report_html(forgelens.compare(jpeg_bytes(edited, 92), png_bytes(img)))
+    assert "not which of the two is the original" in page
+    assert "present in the suspect and not in the reference" in page
+    assert "does not rule out edits made before the reference was saved" in page
+
+
+def test_analyze_with_a_mirrored_reference_says_mirror_image_in_the_summary(tmp_path):
+    # analyze --reference with a flipped copy: the journalist summary named no mirror ("matches X with no
+    # change beyond processing"), though the flip is the one change there is
+    from _compare_helpers import original
+    from conftest import jpeg_bytes, png_bytes
+
+    import forgelens
+    from forgelens.explain import faithfulness, summary
+
+    img = original(seed=5)
+    sus, ref = tmp_path / "suspect.jpg", tmp_path / "original.png"
+    sus.write_bytes(jpeg_bytes(img[:, ::-1].copy(), 92))
+    ref.write_bytes(png_bytes(img))
+    r = forgelens.analyze(str(sus), detectors=["ela"], reference=str(ref))
+    s = summary(r)
+    assert "matches original.png as a mirror image with no change beyond processing" in s
+    assert not faithfulness.cited_numbers(r)[1] and faithfulness.overclaims(r) == []
+    sus.write_bytes(jpeg_bytes(img, 92))
+    assert "mirror" not in summary(forgelens.analyze(str(sus), detectors=["ela"], reference=str(ref)))
