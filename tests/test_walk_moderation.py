@@ -1,0 +1,87 @@
+"""A moderation team's walk through `forgelens serve` (session 19): what the walk found, pinned.
+
+Each test reproduces one thing a team of moderators met (docs/notes/walk-moderation.md): a stalled
+upload that held its queue slot for ever, a shared case whose pictures another moderator could
+not open, a failed case item shown without its reason, and a phone photo whose map the page drew
+over a rotated picture. Tiny pictures and two cheap detectors keep each analysis under a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+pytest.importorskip("fastapi")
+pytest.importorskip("httpx")
+pytest.importorskip("sqlalchemy")
+
+from forgelens.service.app import create_app  # noqa: E402
+from forgelens.service.settings import Settings  # noqa: E402
+
+CHEAP = "ela,metadata"
+
+
+def settings(tmp_path, **kw) -> Settings:
+    return Settings(**{"data_dir": tmp_path / "data", "auth": False, "workers": 1, "detectors": CHEAP, **kw})
+
+
+def wait(c, job_id, headers, timeout=60.0) -> dict:
+    import time
+
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        j = c.get(f"/v1/analyses/{job_id}?report=false", headers=headers).json()
+        if j["status"] not in ("queued", "running"):
+            return j
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not finish: {j}")
+
+
+def test_a_stalled_upload_is_refused_with_408_and_gives_its_queue_slot_back(tmp_path):
+    """A client that sends the start of a body and then nothing held a reserved queue slot for as
+    long as its connection stayed open: 18 such connections (2 workers + queue 16) made every other
+    moderator's upload answer 429 (measured on a real server, walk-moderation.md)."""
+    app = create_app(settings(tmp_path, upload_idle_seconds=0.5))
+    head = b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="slow.jpg"\r\n\r\n\xff\xd8'
+    scope = {"type": "http", "http_version": "1.1", "method": "POST", "path": "/v1/analyses", "raw_path": b"/v1/analyses",
+             "query_string": b"", "root_path": "", "scheme": "http", "server": ("127.0.0.1", 8000),
+             "client": ("127.0.0.1", 5000),
+             "headers": [(b"content-type", b"multipart/form-data; boundary=XyZ"), (b"content-length", b"100000")]}
+    sent: list[dict] = []
+    answered = asyncio.Event()
+    first = [True]
+
+    async def receive():
+        if first[0]:
+            first[0] = False
+            return {"type": "http.request", "body": head, "more_body": True}
+        await answered.wait()  # the client never sends the rest
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            answered.set()
+
+    async def run():
+        await asyncio.wait_for(app(scope, receive, send), 10)  # on main: no answer at all (TimeoutError)
+
+    try:
+        asyncio.run(run())
+        assert app.state.jobs.load()[0] == 0  # the reserved slot was given back
+    finally:
+        app.state.close()
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    assert start["status"] == 408
+    assert b"slow.jpg" in body and b"no data received" in body
+
+
+def test_the_stalled_upload_limit_is_a_setting_that_must_be_positive():
+    from forgelens.errors import ConfigError
+    from forgelens.service.settings import load_settings
+
+    assert load_settings(env={"FORGELENS_UPLOAD_IDLE_SECONDS": "12"}).upload_idle_seconds == 12.0
+    with pytest.raises(ConfigError, match="upload_idle_seconds"):
+        Settings(upload_idle_seconds=0).check()
