@@ -15,9 +15,12 @@ import pytest
 pytest.importorskip("fastapi")
 pytest.importorskip("httpx")
 pytest.importorskip("sqlalchemy")
+from fastapi.testclient import TestClient  # noqa: E402
 
 from forgelens.service.app import create_app  # noqa: E402
+from forgelens.service.auth import create_token  # noqa: E402
 from forgelens.service.settings import Settings  # noqa: E402
+from tests.conftest import jpeg_bytes, natural_image  # noqa: E402
 
 CHEAP = "ela,metadata"
 
@@ -85,3 +88,29 @@ def test_the_stalled_upload_limit_is_a_setting_that_must_be_positive():
     assert load_settings(env={"FORGELENS_UPLOAD_IDLE_SECONDS": "12"}).upload_idle_seconds == 12.0
     with pytest.raises(ConfigError, match="upload_idle_seconds"):
         Settings(upload_idle_seconds=0).check()
+
+
+def test_a_moderator_opens_a_teammates_picture_from_a_shared_case_but_cannot_delete_it(tmp_path):
+    """Cases are shared by every token (the case page, export and zip already hold the reports and
+    kept originals); the page's 'Show report' on a teammate's item answered 404. A job outside any
+    case stays private, and only its owner may delete a job."""
+    with TestClient(create_app(settings(tmp_path, auth=True))) as c:
+        alice, bob = create_token(c.app.state.db, "alice"), create_token(c.app.state.db, "bob")
+        ha, hb = {"Authorization": f"Bearer {alice}"}, {"Authorization": f"Bearer {bob}"}
+        case = c.post("/v1/cases", json={"name": "reported posts"}, headers=ha).json()["id"]
+        pic = jpeg_bytes(natural_image(144, 160, seed=1), 85)
+        in_case = c.post("/v1/analyses", data={"case_id": case, "keep_original": "true"}, headers=ha,
+                         files={"file": ("post-1.jpg", pic, "image/jpeg")}).json()["id"]
+        loose = c.post("/v1/analyses", headers=ha, files={"file": ("mine.jpg", pic, "image/jpeg")}).json()["id"]
+        assert wait(c, in_case, ha)["status"] == "done" and wait(c, loose, ha)["status"] == "done"
+        items = c.get(f"/v1/cases/{case}", headers=hb).json()["items"]
+        assert [i["job_id"] for i in items] == [in_case]
+        j = c.get(f"/v1/analyses/{in_case}", headers=hb)
+        assert j.status_code == 200 and j.json()["report"]["verdict"]["label"] == j.json()["label"]
+        for name in ("report.html", "overlay.png", "mask.png", "original"):
+            assert c.get(f"/v1/analyses/{in_case}/{name}", headers=hb).status_code == 200, name
+        assert c.get(f"/v1/analyses/{loose}", headers=hb).status_code == 404
+        assert c.get(f"/v1/analyses/{loose}/report.json", headers=hb).status_code == 404
+        assert c.delete(f"/v1/analyses/{in_case}", headers=hb).status_code == 404
+        assert c.get(f"/v1/analyses/{in_case}", headers=ha).json()["status"] == "done"
+        assert in_case not in [x["id"] for x in c.get("/v1/analyses", headers=hb).json()]  # bob's list: his own

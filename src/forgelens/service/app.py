@@ -44,7 +44,15 @@ from forgelens.service import cases as case_ops
 from forgelens.service.auth import Authenticator, Caller, quota_problem
 from forgelens.service.jobs import ACTIVE, JobManager, QueueFull, Submission, apply_retention
 from forgelens.service.settings import Settings
-from forgelens.service.storage import ContentStore, Database, Job, JobFile, headline_fields, iso
+from forgelens.service.storage import (
+    CaseItem,
+    ContentStore,
+    Database,
+    Job,
+    JobFile,
+    headline_fields,
+    iso,
+)
 from forgelens.service.uploads import declared_length, read_upload, too_large
 
 MAX_UPLOAD_BYTES = Settings.max_upload_bytes
@@ -180,9 +188,15 @@ def create_app(settings: Settings | None = None, *, runner=None, max_upload_byte
                                      "(forgelens serve token create --name NAME)", headers={"WWW-Authenticate": "Bearer"})
         return Caller(name, True)
 
-    def own_job(s, job_id: str, who: Caller) -> Job:
+    def own_job(s, job_id: str, who: Caller, *, read: bool = False) -> Job:
+        """The caller's own job; with ``read``, also another token's job that is in a case: cases are
+        shared by every token (their page, export and zip hold the job's reports), so what a case holds
+        can be read by all. Deleting stays the owner's. Else 404."""
         job = s.get(Job, job_id)
-        if job is None or (who.authenticated and job.token_name != who.name):
+        mine = job is not None and (not who.authenticated or job.token_name == who.name)
+        shared = read and job is not None and s.scalars(
+            select(CaseItem.job_id).where(CaseItem.job_id == job_id).limit(1)).first() is not None
+        if not (mine or shared):
             raise HTTPException(404, f"no analysis {job_id}")
         return job
 
@@ -298,7 +312,7 @@ def create_app(settings: Settings | None = None, *, runner=None, max_upload_byte
     def get_analysis(job_id: str, who: Caller = Depends(caller),
                      report: bool = Query(True, description="Include the report once done.")) -> JobOut:
         with db.session() as s:
-            job = own_job(s, job_id, who)
+            job = own_job(s, job_id, who, read=True)
             files = {f.name: f.sha256 for f in s.scalars(select(JobFile).where(JobFile.job_id == job_id))}
         out = JobOut(id=job.id, status=job.status, filename=job.filename, input_sha256=job.input_sha256,
                      input_size=job.input_size, input_format=job.input_format, tool_version=job.tool_version,
@@ -315,7 +329,7 @@ def create_app(settings: Settings | None = None, *, runner=None, max_upload_byte
 
     def job_file(job_id: str, name: str, who: Caller, download: bool) -> FileResponse:
         with db.session() as s:
-            job = own_job(s, job_id, who)
+            job = own_job(s, job_id, who, read=True)
             if name == "original":  # always a download of opaque bytes: never rendered on our origin
                 sha, media, fname, download = job.original_sha256, "application/octet-stream", job.filename, True
             else:
