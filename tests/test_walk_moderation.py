@@ -17,7 +17,7 @@ pytest.importorskip("httpx")
 pytest.importorskip("sqlalchemy")
 from fastapi.testclient import TestClient  # noqa: E402
 
-from forgelens.service.app import create_app  # noqa: E402
+from forgelens.service.app import STATIC, create_app  # noqa: E402
 from forgelens.service.auth import create_token  # noqa: E402
 from forgelens.service.settings import Settings  # noqa: E402
 from tests.conftest import jpeg_bytes, natural_image  # noqa: E402
@@ -114,3 +114,16 @@ def test_a_moderator_opens_a_teammates_picture_from_a_shared_case_but_cannot_del
         assert c.delete(f"/v1/analyses/{in_case}", headers=hb).status_code == 404
         assert c.get(f"/v1/analyses/{in_case}", headers=ha).json()["status"] == "done"
         assert in_case not in [x["id"] for x in c.get("/v1/analyses", headers=hb).json()]  # bob's list: his own
+
+
+def test_a_failed_case_item_says_why(tmp_path):
+    """The case table showed 'failed' and nothing else; the reason was only on the uploader's queue line."""
+    with TestClient(create_app(settings(tmp_path))) as c:
+        case = c.post("/v1/cases", json={"name": "c"}).json()["id"]
+        job = c.post("/v1/analyses", data={"case_id": case},
+                     files={"file": ("notes.jpg", b"meeting notes\n" * 20, "image/jpeg")}).json()["id"]
+        assert wait(c, job, {})["status"] == "failed"
+        item = c.get(f"/v1/cases/{case}").json()["items"][0]
+        assert item["status"] == "failed" and item["error"].startswith("notes.jpg: unreadable image")
+    js = (STATIC / "app.js").read_text(encoding="utf-8")
+    assert "it.error" in js  # the case table writes it

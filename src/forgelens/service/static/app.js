@@ -62,7 +62,7 @@ async function showCase(id) {
   const tb = $('case-items'); tb.replaceChildren();
   for (const it of c.items) {
     const tr = el('tr');
-    tr.append(el('td', {}, it.filename), el('td', {class: it.label || ''}, it.headline || it.label || it.status),
+    tr.append(el('td', {}, it.filename), el('td', {class: it.label || (it.error ? 'err' : '')}, it.headline || it.label || it.status + (it.error ? ': ' + it.error : '')),
               el('td', {}, ''), el('td', {}, it.note || ''));
     tr.children[2].appendChild(el('code', {}, it.input_sha256));
     const td = el('td'), b = el('button', {type: 'button'}, 'Show report');
