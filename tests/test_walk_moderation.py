@@ -9,6 +9,8 @@ over a rotated picture. Tiny pictures and two cheap detectors keep each analysis
 from __future__ import annotations
 
 import asyncio
+import io
+import shutil
 
 import pytest
 
@@ -16,6 +18,7 @@ pytest.importorskip("fastapi")
 pytest.importorskip("httpx")
 pytest.importorskip("sqlalchemy")
 from fastapi.testclient import TestClient  # noqa: E402
+from PIL import Image  # noqa: E402
 
 from forgelens.service.app import STATIC, create_app  # noqa: E402
 from forgelens.service.auth import create_token  # noqa: E402
@@ -127,3 +130,45 @@ def test_a_failed_case_item_says_why(tmp_path):
         assert item["status"] == "failed" and item["error"].startswith("notes.jpg: unreadable image")
     js = (STATIC / "app.js").read_text(encoding="utf-8")
     assert "it.error" in js  # the case table writes it
+
+
+CHROMEDRIVER, CHROMIUM = shutil.which("chromedriver"), shutil.which("chromium")
+
+
+@pytest.mark.skipif(not (CHROMEDRIVER and CHROMIUM), reason="chromium/chromedriver not installed")
+def test_the_page_draws_the_map_over_the_picture_as_stored_not_rotated(tmp_path):
+    """A phone photo stored landscape with EXIF orientation 6: the analysis (and every map) keeps the
+    stored pixel grid, but the browser rotated the page's picture to portrait, so the landscape map
+    covered its top half and the picture ran on below it."""
+    pytest.importorskip("selenium", reason="selenium not installed")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    buf = io.BytesIO()
+    Image.fromarray(natural_image(120, 200, seed=3)).save(buf, "JPEG", quality=90, exif=exif.tobytes())
+    (tmp_path / "phone.jpg").write_bytes(buf.getvalue())
+    Image.new("RGB", (200, 120), (255, 0, 0)).save(tmp_path / "map.png")  # a map has the stored size
+    (tmp_path / "page.html").write_text(
+        f'<!doctype html><link rel="stylesheet" href="{(STATIC / "app.css").as_uri()}">'
+        '<div class="viewer-wrap"><div id="viewer"><img id="before" src="phone.jpg">'
+        '<img id="layer" src="map.png"></div><div></div></div>', encoding="utf-8")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files",
+                 f"--user-data-dir={tmp_path / 'chrome'}"):
+        opts.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    try:
+        driver.get((tmp_path / "page.html").as_uri())
+        driver.execute_async_script(
+            "const done = arguments[0]; const imgs = [...document.images];"
+            "Promise.all(imgs.map(i => i.decode())).then(() => done(true), () => done(false));")
+        before, layer = driver.execute_script(
+            "return ['before', 'layer'].map(id => { const r = document.getElementById(id).getBoundingClientRect();"
+            " return [Math.round(r.left), Math.round(r.top), Math.round(r.width), Math.round(r.height)]; });")
+    finally:
+        driver.quit()
+    assert before[2] > before[3]  # landscape, as stored
+    assert before == layer  # the map covers the picture exactly
