@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import io
 import shutil
+import time
 
 import pytest
 
@@ -33,8 +34,6 @@ def settings(tmp_path, **kw) -> Settings:
 
 
 def wait(c, job_id, headers, timeout=60.0) -> dict:
-    import time
-
     t0 = time.monotonic()
     while time.monotonic() - t0 < timeout:
         j = c.get(f"/v1/analyses/{job_id}?report=false", headers=headers).json()
@@ -172,3 +171,26 @@ def test_the_page_draws_the_map_over_the_picture_as_stored_not_rotated(tmp_path)
         driver.quit()
     assert before[2] > before[3]  # landscape, as stored
     assert before == layer  # the map covers the picture exactly
+
+
+def test_jobs_cut_short_by_a_clean_stop_say_the_server_stopped_not_cancelled(tmp_path):
+    """SIGTERM mid-batch: the running and the queued job were recorded as 'cancelled', the word of a
+    moderator's own Cancel button, so nobody could tell that the picture had to be sent again."""
+    from tests._service_helpers import slow_runner
+
+    pic = jpeg_bytes(natural_image(144, 160, seed=2), 85)
+    with TestClient(create_app(settings(tmp_path), runner=slow_runner)) as c:
+        running = c.post("/v1/analyses", files={"file": ("slow-1.jpg", pic, "image/jpeg")}).json()["id"]
+        queued = c.post("/v1/analyses", files={"file": ("slow-2.jpg", pic, "image/jpeg")}).json()["id"]
+        mine = c.post("/v1/analyses", files={"file": ("slow-3.jpg", pic, "image/jpeg")}).json()["id"]
+        assert c.delete(f"/v1/analyses/{mine}").json()["status"] == "cancelled"  # a user's cancel
+        for _ in range(100):
+            if c.get(f"/v1/analyses/{running}").json()["status"] == "running":
+                break
+            time.sleep(0.1)
+    # the server stopped cleanly (lifespan shutdown); a new one starts on the same data folder
+    with TestClient(create_app(settings(tmp_path))) as c:
+        for job in (running, queued):
+            j = c.get(f"/v1/analyses/{job}").json()
+            assert j["status"] == "failed" and "the server stopped" in j["error"] and "again" in j["error"], j
+        assert c.get(f"/v1/analyses/{mine}").json()["status"] == "cancelled"
