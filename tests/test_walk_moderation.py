@@ -194,3 +194,64 @@ def test_jobs_cut_short_by_a_clean_stop_say_the_server_stopped_not_cancelled(tmp
             j = c.get(f"/v1/analyses/{job}").json()
             assert j["status"] == "failed" and "the server stopped" in j["error"] and "again" in j["error"], j
         assert c.get(f"/v1/analyses/{mine}").json()["status"] == "cancelled"
+
+
+@pytest.mark.skipif(not (CHROMEDRIVER and CHROMIUM), reason="chromium/chromedriver not installed")
+def test_the_page_keeps_asking_while_the_server_does_not_answer(tmp_path):
+    """A restart mid-batch: every poll that found the server down turned its line into 'lost: Failed
+    to fetch' for good, though the restarted server knew how each job ended. Here the page's first
+    three polls get no answer (as while the server restarts); it must still show the result."""
+    pytest.importorskip("selenium", reason="selenium not installed")
+    import os
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.common.by import By
+
+    from tests.conftest import REPO
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "FORGELENS_DETECTORS": CHEAP, "FORGELENS_WORKERS": "1",
+           "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
+    server = subprocess.Popen([sys.executable, "-m", "forgelens", "serve", "--no-auth", "--port", str(port),
+                               "--data-dir", str(tmp_path / "data")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    url = f"http://127.0.0.1:{port}"
+    (tmp_path / "post.jpg").write_bytes(jpeg_bytes(natural_image(144, 160, seed=4), 85))
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'chrome'}"):
+        opts.add_argument(flag)
+    driver = None
+    try:
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(url + "/api/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+        driver.get(url)
+        driver.execute_script(  # the next three polls of a job get no answer, as from a stopped server
+            "const real = window.fetch; let down = 3;"
+            "window.fetch = (u, o) => String(u).includes('?report=false') && down-- > 0"
+            " ? Promise.reject(new TypeError('Failed to fetch')) : real(u, o);")
+        driver.find_element(By.ID, "file").send_keys(str(tmp_path / "post.jpg"))
+        line = ""
+        for _ in range(300):
+            line = driver.find_element(By.CSS_SELECTOR, "#queue li").text
+            if "done" in line or "lost" in line or "failed" in line:
+                break
+            time.sleep(0.1)
+        assert "done:" in line and "lost" not in line, line
+    finally:
+        if driver is not None:
+            driver.quit()
+        server.terminate()
+        server.wait(30)

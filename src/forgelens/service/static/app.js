@@ -122,7 +122,12 @@ async function poll(item) {
   for (;;) {
     let j;
     try { j = await json('/v1/analyses/' + item.jobId + '?report=false'); }
-    catch (e) { setItem(item, 'lost: ' + e.message, 0, 'err'); return; }
+    catch (e) {
+      // No answer or a 5xx: the server (or a proxy before it) is restarting. The job is in its
+      // database, so keep asking: the restarted server says how it ended (done, or interrupted).
+      if (!e.status || e.status >= 500) { setItem(item, 'server not answering (' + e.message + '); asking again…', null); await new Promise(r => setTimeout(r, 2000)); continue; }
+      setItem(item, 'lost: ' + e.message, 0, 'err'); return;
+    }
     if (j.status === 'queued') setItem(item, 'queued' + (j.progress && j.progress.queue_position ? ' (position ' + j.progress.queue_position + ')' : ''), 0.25);
     else if (j.status === 'running') setItem(item, 'analysing…', 0.6);
     else if (j.status === 'done') {
