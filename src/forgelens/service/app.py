@@ -12,7 +12,8 @@ synchronous call); ``/api/health`` and ``/api/ready`` answer on the event loop, 
 for an analysis. Uploads are streamed into memory and refused with 413 at the limit (408 when
 the body stops arriving for ``upload_idle_seconds``); a full
 queue answers 429 with Retry-After; every /v1 route needs ``Authorization: Bearer <token>``
-unless the server runs with ``--no-auth`` (loopback only).
+unless the server runs with ``--no-auth`` (loopback only). A job belongs to its token; cases are
+shared by every token, so a job in a case can be read (not deleted) by all.
 """
 
 from __future__ import annotations
