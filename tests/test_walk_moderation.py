@@ -9,6 +9,7 @@ over a rotated picture. Tiny pictures and two cheap detectors keep each analysis
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import shutil
 import time
@@ -196,11 +197,10 @@ def test_jobs_cut_short_by_a_clean_stop_say_the_server_stopped_not_cancelled(tmp
         assert c.get(f"/v1/analyses/{mine}").json()["status"] == "cancelled"
 
 
-@pytest.mark.skipif(not (CHROMEDRIVER and CHROMIUM), reason="chromium/chromedriver not installed")
-def test_the_page_keeps_asking_while_the_server_does_not_answer(tmp_path):
-    """A restart mid-batch: every poll that found the server down turned its line into 'lost: Failed
-    to fetch' for good, though the restarted server knew how each job ended. Here the page's first
-    three polls get no answer (as while the server restarts); it must still show the result."""
+@contextlib.contextmanager
+def real_server_and_browser(tmp_path):
+    """`forgelens serve --no-auth` on a free loopback port (cheap detectors, one worker) and a headless
+    Chromium: (base URL, driver)."""
     pytest.importorskip("selenium", reason="selenium not installed")
     import os
     import socket
@@ -210,7 +210,6 @@ def test_the_page_keeps_asking_while_the_server_does_not_answer(tmp_path):
 
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
 
     from tests.conftest import REPO
 
@@ -223,20 +222,36 @@ def test_the_page_keeps_asking_while_the_server_does_not_answer(tmp_path):
                                "--data-dir", str(tmp_path / "data")],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     url = f"http://127.0.0.1:{port}"
-    (tmp_path / "post.jpg").write_bytes(jpeg_bytes(natural_image(144, 160, seed=4), 85))
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'chrome'}"):
         opts.add_argument(flag)
     driver = None
     try:
-        for _ in range(300):
+        for _ in range(600):
             try:
                 urllib.request.urlopen(url + "/api/health", timeout=1)
                 break
             except OSError:
                 time.sleep(0.1)
         driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+        yield url, driver
+    finally:
+        if driver is not None:
+            driver.quit()
+        server.terminate()
+        server.wait(30)
+
+
+@pytest.mark.skipif(not (CHROMEDRIVER and CHROMIUM), reason="chromium/chromedriver not installed")
+def test_the_page_keeps_asking_while_the_server_does_not_answer(tmp_path):
+    """A restart mid-batch: every poll that found the server down turned its line into 'lost: Failed
+    to fetch' for good, though the restarted server knew how each job ended. Here the page's first
+    three polls get no answer (as while the server restarts); it must still show the result."""
+    from selenium.webdriver.common.by import By
+
+    (tmp_path / "post.jpg").write_bytes(jpeg_bytes(natural_image(144, 160, seed=4), 85))
+    with real_server_and_browser(tmp_path) as (url, driver):
         driver.get(url)
         driver.execute_script(  # the next three polls of a job get no answer, as from a stopped server
             "const real = window.fetch; let down = 3;"
@@ -249,9 +264,37 @@ def test_the_page_keeps_asking_while_the_server_does_not_answer(tmp_path):
             if "done" in line or "lost" in line or "failed" in line:
                 break
             time.sleep(0.1)
-        assert "done:" in line and "lost" not in line, line
-    finally:
-        if driver is not None:
-            driver.quit()
-        server.terminate()
-        server.wait(30)
+    assert "done:" in line and "lost" not in line, line
+
+
+@pytest.mark.skipif(not (CHROMEDRIVER and CHROMIUM), reason="chromium/chromedriver not installed")
+def test_a_reloaded_page_lists_the_earlier_analyses_and_opens_their_reports(tmp_path):
+    """The page's queue lives in the tab: after a reload (or a restart, or closing the laptop) a
+    moderator saw none of the pictures sent before, though the server keeps them all."""
+    import httpx
+    from selenium.webdriver.common.by import By
+
+    pic = jpeg_bytes(natural_image(144, 160, seed=5), 85)
+    with real_server_and_browser(tmp_path) as (url, driver):
+        with httpx.Client(base_url=url, timeout=60) as c:
+            good = c.post("/v1/analyses", files={"file": ("earlier.jpg", pic, "image/jpeg")}).json()["id"]
+            bad = c.post("/v1/analyses", files={"file": ("notes.jpg", b"notes\n" * 40, "image/jpeg")}).json()["id"]
+            done = wait(c, good, {})
+            assert wait(c, bad, {})["status"] == "failed"
+        driver.get(url)
+        rows = []
+        for _ in range(100):
+            rows = [li.text for li in driver.find_elements(By.CSS_SELECTOR, "#history li")]
+            if len(rows) == 2:
+                break
+            time.sleep(0.1)
+        assert len(rows) == 2, rows
+        by_name = {r.split(" ", 1)[0]: r for r in rows}
+        assert done["headline"] in by_name["earlier.jpg"]
+        assert "notes.jpg: unreadable image" in by_name["notes.jpg"]
+        driver.find_element(By.CSS_SELECTOR, "#history li button:not([disabled])").click()
+        for _ in range(100):
+            if driver.find_element(By.ID, "result").is_displayed() and driver.find_element(By.ID, "result-line").text:
+                break
+            time.sleep(0.1)
+        assert driver.find_element(By.ID, "result-line").text.startswith(done["headline"])

@@ -307,7 +307,7 @@ def create_app(settings: Settings | None = None, *, runner=None, max_upload_byte
             if who.authenticated:
                 q = q.where(Job.token_name == who.name)
             return [{"id": j.id, "filename": j.filename, "status": j.status, "label": j.label, **headline_fields(j),
-                     "created_at": iso(j.created_at)} for j in s.scalars(q)]
+                     "error": j.error, "created_at": iso(j.created_at)} for j in s.scalars(q)]
 
     @app.get("/v1/analyses/{job_id}", response_model=JobOut, tags=["analyses"])
     def get_analysis(job_id: str, who: Caller = Depends(caller),

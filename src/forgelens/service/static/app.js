@@ -79,6 +79,25 @@ async function showCase(id) {
   };
 }
 
+// ---- earlier analyses: the server keeps every job of this token, the queue above only this visit's
+async function loadHistory() {
+  const jobs = await json('/v1/analyses?limit=100');
+  const ol = $('history'); ol.replaceChildren();
+  for (const j of jobs) {
+    const failed = j.status === 'failed' || j.status === 'cancelled';
+    const words = j.headline || j.label || j.status + (j.error ? ': ' + j.error : '');
+    const b = el('button', {type: 'button', 'aria-label': 'Show the report of ' + j.filename}, 'Show report');
+    b.disabled = j.status !== 'done';
+    b.onclick = () => show({jobId: j.id, name: j.filename, objectUrl: null});
+    const li = el('li');
+    li.append(el('strong', {}, j.filename), ' ', el('span', {class: j.label || (failed ? 'err' : 'muted')}, words), ' ',
+              el('span', {class: 'muted'}, j.created_at || ''), ' ', b);
+    ol.appendChild(li);
+  }
+  $('history-box').hidden = !jobs.length;
+}
+$('history-refresh').onclick = () => loadHistory().catch(e => say('Could not list your analyses: ' + e.message, 'err'));
+
 // ---- queue
 const drop = $('drop');
 drop.ondragover = e => { e.preventDefault(); drop.classList.add('over'); };
@@ -189,12 +208,12 @@ $('split').oninput = applyView;
 // ---- start
 $('token-save').onclick = async () => {
   state.token = $('token').value.trim(); sessionStorage.setItem('forgelens-token', state.token);
-  try { await loadCases(); say('Token accepted.'); } catch (e) { say('Token refused: ' + e.message, 'err'); }
+  try { await loadCases(); await loadHistory(); say('Token accepted.'); } catch (e) { say('Token refused: ' + e.message, 'err'); }
 };
 (async () => {
   try {
     const cfg = await (await fetch('/api/config')).json();
     if (cfg.auth) { $('token-box').hidden = false; $('token').value = state.token; }
-    if (!cfg.auth || state.token) await loadCases();
+    if (!cfg.auth || state.token) { await loadCases(); await loadHistory(); }
   } catch (e) { say('The server did not answer: ' + e.message, 'err'); }
 })();
