@@ -9,9 +9,11 @@ Routes (OpenAPI, offline, at /docs and /redoc): ``POST /v1/analyses`` (202 + job
 ``original``; ``DELETE /v1/analyses/{id}`` cancels or deletes; ``/v1/cases`` (create, list, add,
 note, ``export`` zip); ``POST /api/analyze`` waits for its job (small images, the old
 synchronous call); ``/api/health`` and ``/api/ready`` answer on the event loop, never waiting
-for an analysis. Uploads are streamed into memory and refused with 413 at the limit; a full
+for an analysis. Uploads are streamed into memory and refused with 413 at the limit (408 when
+the body stops arriving for ``upload_idle_seconds``); a full
 queue answers 429 with Retry-After; every /v1 route needs ``Authorization: Bearer <token>``
-unless the server runs with ``--no-auth`` (loopback only).
+unless the server runs with ``--no-auth`` (loopback only). A job belongs to its token; cases are
+shared by every token, so a job in a case can be read (not deleted) by all.
 """
 
 from __future__ import annotations
@@ -43,7 +45,15 @@ from forgelens.service import cases as case_ops
 from forgelens.service.auth import Authenticator, Caller, quota_problem
 from forgelens.service.jobs import ACTIVE, JobManager, QueueFull, Submission, apply_retention
 from forgelens.service.settings import Settings
-from forgelens.service.storage import ContentStore, Database, Job, JobFile, headline_fields, iso
+from forgelens.service.storage import (
+    CaseItem,
+    ContentStore,
+    Database,
+    Job,
+    JobFile,
+    headline_fields,
+    iso,
+)
 from forgelens.service.uploads import declared_length, read_upload, too_large
 
 MAX_UPLOAD_BYTES = Settings.max_upload_bytes
@@ -179,9 +189,15 @@ def create_app(settings: Settings | None = None, *, runner=None, max_upload_byte
                                      "(forgelens serve token create --name NAME)", headers={"WWW-Authenticate": "Bearer"})
         return Caller(name, True)
 
-    def own_job(s, job_id: str, who: Caller) -> Job:
+    def own_job(s, job_id: str, who: Caller, *, read: bool = False) -> Job:
+        """The caller's own job; with ``read``, also another token's job that is in a case: cases are
+        shared by every token (their page, export and zip hold the job's reports), so what a case holds
+        can be read by all. Deleting stays the owner's. Else 404."""
         job = s.get(Job, job_id)
-        if job is None or (who.authenticated and job.token_name != who.name):
+        mine = job is not None and (not who.authenticated or job.token_name == who.name)
+        shared = read and job is not None and s.scalars(
+            select(CaseItem.job_id).where(CaseItem.job_id == job_id).limit(1)).first() is not None
+        if not (mine or shared):
             raise HTTPException(404, f"no analysis {job_id}")
         return job
 
@@ -242,7 +258,7 @@ def create_app(settings: Settings | None = None, *, runner=None, max_upload_byte
                                               settings.bytes_per_day)
             if problem:
                 raise HTTPException(429, f"{who.name}: {problem[0]}", headers={"Retry-After": str(problem[1])})
-            up = await read_upload(request, limit)
+            up = await read_upload(request, limit, idle_seconds=settings.upload_idle_seconds)
             detectors = up.fields.get("detectors", detectors) or settings.detectors
             keep = keep_original or up.fields.get("keep_original", "").lower() in ("1", "true", "yes", "on")
             case_id = up.fields.get("case_id", case_id) or None
@@ -291,13 +307,13 @@ def create_app(settings: Settings | None = None, *, runner=None, max_upload_byte
             if who.authenticated:
                 q = q.where(Job.token_name == who.name)
             return [{"id": j.id, "filename": j.filename, "status": j.status, "label": j.label, **headline_fields(j),
-                     "created_at": iso(j.created_at)} for j in s.scalars(q)]
+                     "error": j.error, "created_at": iso(j.created_at)} for j in s.scalars(q)]
 
     @app.get("/v1/analyses/{job_id}", response_model=JobOut, tags=["analyses"])
     def get_analysis(job_id: str, who: Caller = Depends(caller),
                      report: bool = Query(True, description="Include the report once done.")) -> JobOut:
         with db.session() as s:
-            job = own_job(s, job_id, who)
+            job = own_job(s, job_id, who, read=True)
             files = {f.name: f.sha256 for f in s.scalars(select(JobFile).where(JobFile.job_id == job_id))}
         out = JobOut(id=job.id, status=job.status, filename=job.filename, input_sha256=job.input_sha256,
                      input_size=job.input_size, input_format=job.input_format, tool_version=job.tool_version,
@@ -314,7 +330,7 @@ def create_app(settings: Settings | None = None, *, runner=None, max_upload_byte
 
     def job_file(job_id: str, name: str, who: Caller, download: bool) -> FileResponse:
         with db.session() as s:
-            job = own_job(s, job_id, who)
+            job = own_job(s, job_id, who, read=True)
             if name == "original":  # always a download of opaque bytes: never rendered on our origin
                 sha, media, fname, download = job.original_sha256, "application/octet-stream", job.filename, True
             else:

@@ -89,7 +89,8 @@ def case_view(db: Database, case_id: str) -> dict[str, Any]:
         for item, job in s.execute(select(CaseItem, Job).join(Job, Job.id == CaseItem.job_id)
                                    .where(CaseItem.case_id == case_id).order_by(CaseItem.added_at)):
             items.append({"job_id": job.id, "filename": job.filename, "status": job.status, "label": job.label,
-                          **headline_fields(job), "input_sha256": job.input_sha256, "note": item.note,
+                          **headline_fields(job), "error": job.error, "input_sha256": job.input_sha256,
+                          "note": item.note,
                           "added_at": iso(item.added_at),
                           "added_by": item.added_by, "original_kept": job.original_sha256 is not None})
         return {"id": case.id, "name": case.name, "description": case.description,

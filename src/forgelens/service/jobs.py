@@ -31,6 +31,9 @@ from forgelens.service.storage import CaseItem, ContentStore, Database, Job, Job
 from forgelens.service.worker import run_analysis
 
 ACTIVE = ("queued", "running")
+#: What a job that the server's stop cut short says, whether the stop was clean (SIGTERM: recorded
+#: at shutdown) or not (SIGKILL, power loss: recorded at the next start).
+INTERRUPTED = "interrupted: the server stopped before this analysis finished; upload the picture again"
 
 
 class QueueFull(Exception):
@@ -72,6 +75,7 @@ class JobManager:
         self._cancelled: set[str] = set()
         self._recent_seconds: list[float] = []
         self._idle = threading.Condition(self._lock)
+        self._stopping = False
         self._interrupt_stale()
 
     # -- admission
@@ -188,8 +192,11 @@ class JobManager:
         now = time.time()
         result, error, status = None, None, "done"
         with self._lock:
-            cancelled = job_id in self._cancelled
-        if cancelled or fut.cancelled():
+            cancelled, stopping = job_id in self._cancelled, self._stopping
+        if stopping and not cancelled and (fut.cancelled() or isinstance(fut.exception(),
+                                                                          concurrent.futures.CancelledError)):
+            status, error = "failed", INTERRUPTED  # the pool's shutdown, not a user, cancelled it
+        elif cancelled or fut.cancelled():
             status, error = "cancelled", "cancelled"
         else:
             exc = fut.exception()
@@ -237,7 +244,7 @@ class JobManager:
         """Jobs left queued or running by a server that stopped are marked failed."""
         with self.db.session() as s:
             for job in s.scalars(select(Job).where(Job.status.in_(ACTIVE))).all():
-                job.status, job.error, job.finished_at = "failed", "interrupted: the server stopped", time.time()
+                job.status, job.error, job.finished_at = "failed", INTERRUPTED, time.time()
 
     # -- deletion and retention
 
@@ -265,6 +272,10 @@ class JobManager:
         return True
 
     def shutdown(self) -> None:
+        """Stop the workers; queued and running jobs are recorded as failed, interrupted (not as
+        cancelled, which is what a user does)."""
+        with self._lock:
+            self._stopping = True
         self.pool.shutdown(wait=False)
         self._recorder.shutdown(wait=True)
 

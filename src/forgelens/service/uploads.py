@@ -3,11 +3,14 @@
 Starlette's own form parsing spools the whole body to a temporary file before the route sees
 it; here the body is parsed as it arrives, the file part is kept in memory only, and the
 request is refused with 413 as soon as a declared ``Content-Length`` or the bytes received
-pass the limit — nothing beyond the limit is read, and nothing is written to disk.
+pass the limit — nothing beyond the limit is read, and nothing is written to disk. A body that
+stops arriving for ``idle_seconds`` is refused with 408: the upload holds a queue slot, and a
+stalled or deliberately slow client would otherwise hold it for ever.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from fastapi import HTTPException, Request
@@ -16,6 +19,8 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 #: Room for the multipart framing and the small option fields beside the file.
 FRAMING_BYTES = 64 * 1024
 FIELD_BYTES = 4096
+#: Seconds an upload may pause (no byte received) before it is refused with 408.
+IDLE_SECONDS = 30.0
 
 
 @dataclass
@@ -37,8 +42,10 @@ def declared_length(request: Request) -> int | None:
         return None
 
 
-async def read_upload(request: Request, limit: int, file_field: str = "file") -> Upload:
-    """The file part (``file_field``) and the small fields of a multipart/form-data body."""
+async def read_upload(request: Request, limit: int, file_field: str = "file",
+                      idle_seconds: float = IDLE_SECONDS) -> Upload:
+    """The file part (``file_field``) and the small fields of a multipart/form-data body; 408 when
+    no byte arrives for ``idle_seconds``."""
     ctype, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
     if ctype != b"multipart/form-data" or not boundary:
@@ -97,8 +104,16 @@ async def read_upload(request: Request, limit: int, file_field: str = "file") ->
         "on_header_end": on_header_end, "on_headers_finished": on_headers_finished,
         "on_part_data": on_part_data, "on_part_end": on_part_end})
     received = 0
+    chunks = request.stream()
     try:
-        async for chunk in request.stream():
+        while True:
+            try:
+                chunk = await asyncio.wait_for(anext(chunks), idle_seconds)
+            except StopAsyncIteration:
+                break
+            except TimeoutError:
+                raise HTTPException(408, f"{up.filename or 'upload'}: no data received for {idle_seconds:g} s; "
+                                         "upload abandoned (send the file again)") from None
             received += len(chunk)
             if received > limit + FRAMING_BYTES:
                 raise too_large(limit, up.filename or "upload")

@@ -62,7 +62,7 @@ async function showCase(id) {
   const tb = $('case-items'); tb.replaceChildren();
   for (const it of c.items) {
     const tr = el('tr');
-    tr.append(el('td', {}, it.filename), el('td', {class: it.label || ''}, it.headline || it.label || it.status),
+    tr.append(el('td', {}, it.filename), el('td', {class: it.label || (it.error ? 'err' : '')}, it.headline || it.label || it.status + (it.error ? ': ' + it.error : '')),
               el('td', {}, ''), el('td', {}, it.note || ''));
     tr.children[2].appendChild(el('code', {}, it.input_sha256));
     const td = el('td'), b = el('button', {type: 'button'}, 'Show report');
@@ -78,6 +78,25 @@ async function showCase(id) {
     catch (e) { say('Export failed: ' + e.message, 'err'); }
   };
 }
+
+// ---- earlier analyses: the server keeps every job of this token, the queue above only this visit's
+async function loadHistory() {
+  const jobs = await json('/v1/analyses?limit=100');
+  const ol = $('history'); ol.replaceChildren();
+  for (const j of jobs) {
+    const failed = j.status === 'failed' || j.status === 'cancelled';
+    const words = j.headline || j.label || j.status + (j.error ? ': ' + j.error : '');
+    const b = el('button', {type: 'button', 'aria-label': 'Show the report of ' + j.filename}, 'Show report');
+    b.disabled = j.status !== 'done';
+    b.onclick = () => show({jobId: j.id, name: j.filename, objectUrl: null});
+    const li = el('li');
+    li.append(el('strong', {}, j.filename), ' ', el('span', {class: j.label || (failed ? 'err' : 'muted')}, words), ' ',
+              el('span', {class: 'muted'}, j.created_at || ''), ' ', b);
+    ol.appendChild(li);
+  }
+  $('history-box').hidden = !jobs.length;
+}
+$('history-refresh').onclick = () => loadHistory().catch(e => say('Could not list your analyses: ' + e.message, 'err'));
 
 // ---- queue
 const drop = $('drop');
@@ -122,7 +141,12 @@ async function poll(item) {
   for (;;) {
     let j;
     try { j = await json('/v1/analyses/' + item.jobId + '?report=false'); }
-    catch (e) { setItem(item, 'lost: ' + e.message, 0, 'err'); return; }
+    catch (e) {
+      // No answer or a 5xx: the server (or a proxy before it) is restarting. The job is in its
+      // database, so keep asking: the restarted server says how it ended (done, or interrupted).
+      if (!e.status || e.status >= 500) { setItem(item, 'server not answering (' + e.message + '); asking again…', null); await new Promise(r => setTimeout(r, 2000)); continue; }
+      setItem(item, 'lost: ' + e.message, 0, 'err'); return;
+    }
     if (j.status === 'queued') setItem(item, 'queued' + (j.progress && j.progress.queue_position ? ' (position ' + j.progress.queue_position + ')' : ''), 0.25);
     else if (j.status === 'running') setItem(item, 'analysing…', 0.6);
     else if (j.status === 'done') {
@@ -184,12 +208,12 @@ $('split').oninput = applyView;
 // ---- start
 $('token-save').onclick = async () => {
   state.token = $('token').value.trim(); sessionStorage.setItem('forgelens-token', state.token);
-  try { await loadCases(); say('Token accepted.'); } catch (e) { say('Token refused: ' + e.message, 'err'); }
+  try { await loadCases(); await loadHistory(); say('Token accepted.'); } catch (e) { say('Token refused: ' + e.message, 'err'); }
 };
 (async () => {
   try {
     const cfg = await (await fetch('/api/config')).json();
     if (cfg.auth) { $('token-box').hidden = false; $('token').value = state.token; }
-    if (!cfg.auth || state.token) await loadCases();
+    if (!cfg.auth || state.token) { await loadCases(); await loadHistory(); }
   } catch (e) { say('The server did not answer: ' + e.message, 'err'); }
 })();

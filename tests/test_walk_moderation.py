@@ -1,0 +1,300 @@
+"""A moderation team's walk through `forgelens serve` (session 19): what the walk found, pinned.
+
+Each test reproduces one thing a team of moderators met (docs/notes/walk-moderation.md): a stalled
+upload that held its queue slot for ever, a shared case whose pictures another moderator could
+not open, a failed case item shown without its reason, and a phone photo whose map the page drew
+over a rotated picture. Tiny pictures and two cheap detectors keep each analysis under a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import shutil
+import time
+
+import pytest
+
+pytest.importorskip("fastapi")
+pytest.importorskip("httpx")
+pytest.importorskip("sqlalchemy")
+from fastapi.testclient import TestClient  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from forgelens.service.app import STATIC, create_app  # noqa: E402
+from forgelens.service.auth import create_token  # noqa: E402
+from forgelens.service.settings import Settings  # noqa: E402
+from tests.conftest import jpeg_bytes, natural_image  # noqa: E402
+
+CHEAP = "ela,metadata"
+
+
+def settings(tmp_path, **kw) -> Settings:
+    return Settings(**{"data_dir": tmp_path / "data", "auth": False, "workers": 1, "detectors": CHEAP, **kw})
+
+
+def wait(c, job_id, headers, timeout=60.0) -> dict:
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        j = c.get(f"/v1/analyses/{job_id}?report=false", headers=headers).json()
+        if j["status"] not in ("queued", "running"):
+            return j
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not finish: {j}")
+
+
+def test_a_stalled_upload_is_refused_with_408_and_gives_its_queue_slot_back(tmp_path):
+    """A client that sends the start of a body and then nothing held a reserved queue slot for as
+    long as its connection stayed open: 18 such connections (2 workers + queue 16) made every other
+    moderator's upload answer 429 (measured on a real server, walk-moderation.md)."""
+    app = create_app(settings(tmp_path, upload_idle_seconds=0.5))
+    head = b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="slow.jpg"\r\n\r\n\xff\xd8'
+    scope = {"type": "http", "http_version": "1.1", "method": "POST", "path": "/v1/analyses", "raw_path": b"/v1/analyses",
+             "query_string": b"", "root_path": "", "scheme": "http", "server": ("127.0.0.1", 8000),
+             "client": ("127.0.0.1", 5000),
+             "headers": [(b"content-type", b"multipart/form-data; boundary=XyZ"), (b"content-length", b"100000")]}
+    sent: list[dict] = []
+    answered = asyncio.Event()
+    first = [True]
+
+    async def receive():
+        if first[0]:
+            first[0] = False
+            return {"type": "http.request", "body": head, "more_body": True}
+        await answered.wait()  # the client never sends the rest
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            answered.set()
+
+    async def run():
+        await asyncio.wait_for(app(scope, receive, send), 10)  # on main: no answer at all (TimeoutError)
+
+    try:
+        asyncio.run(run())
+        assert app.state.jobs.load()[0] == 0  # the reserved slot was given back
+    finally:
+        app.state.close()
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    assert start["status"] == 408
+    assert b"slow.jpg" in body and b"no data received" in body
+
+
+def test_the_stalled_upload_limit_is_a_setting_that_must_be_positive():
+    from forgelens.errors import ConfigError
+    from forgelens.service.settings import load_settings
+
+    assert load_settings(env={"FORGELENS_UPLOAD_IDLE_SECONDS": "12"}).upload_idle_seconds == 12.0
+    with pytest.raises(ConfigError, match="upload_idle_seconds"):
+        Settings(upload_idle_seconds=0).check()
+
+
+def test_a_moderator_opens_a_teammates_picture_from_a_shared_case_but_cannot_delete_it(tmp_path):
+    """Cases are shared by every token (the case page, export and zip already hold the reports and
+    kept originals); the page's 'Show report' on a teammate's item answered 404. A job outside any
+    case stays private, and only its owner may delete a job."""
+    with TestClient(create_app(settings(tmp_path, auth=True))) as c:
+        alice, bob = create_token(c.app.state.db, "alice"), create_token(c.app.state.db, "bob")
+        ha, hb = {"Authorization": f"Bearer {alice}"}, {"Authorization": f"Bearer {bob}"}
+        case = c.post("/v1/cases", json={"name": "reported posts"}, headers=ha).json()["id"]
+        pic = jpeg_bytes(natural_image(144, 160, seed=1), 85)
+        in_case = c.post("/v1/analyses", data={"case_id": case, "keep_original": "true"}, headers=ha,
+                         files={"file": ("post-1.jpg", pic, "image/jpeg")}).json()["id"]
+        loose = c.post("/v1/analyses", headers=ha, files={"file": ("mine.jpg", pic, "image/jpeg")}).json()["id"]
+        assert wait(c, in_case, ha)["status"] == "done" and wait(c, loose, ha)["status"] == "done"
+        items = c.get(f"/v1/cases/{case}", headers=hb).json()["items"]
+        assert [i["job_id"] for i in items] == [in_case]
+        j = c.get(f"/v1/analyses/{in_case}", headers=hb)
+        assert j.status_code == 200 and j.json()["report"]["verdict"]["label"] == j.json()["label"]
+        for name in ("report.html", "overlay.png", "mask.png", "original"):
+            assert c.get(f"/v1/analyses/{in_case}/{name}", headers=hb).status_code == 200, name
+        assert c.get(f"/v1/analyses/{loose}", headers=hb).status_code == 404
+        assert c.get(f"/v1/analyses/{loose}/report.json", headers=hb).status_code == 404
+        assert c.delete(f"/v1/analyses/{in_case}", headers=hb).status_code == 404
+        assert c.get(f"/v1/analyses/{in_case}", headers=ha).json()["status"] == "done"
+        assert in_case not in [x["id"] for x in c.get("/v1/analyses", headers=hb).json()]  # bob's list: his own
+
+
+def test_a_failed_case_item_says_why(tmp_path):
+    """The case table showed 'failed' and nothing else; the reason was only on the uploader's queue line."""
+    with TestClient(create_app(settings(tmp_path))) as c:
+        case = c.post("/v1/cases", json={"name": "c"}).json()["id"]
+        job = c.post("/v1/analyses", data={"case_id": case},
+                     files={"file": ("notes.jpg", b"meeting notes\n" * 20, "image/jpeg")}).json()["id"]
+        assert wait(c, job, {})["status"] == "failed"
+        item = c.get(f"/v1/cases/{case}").json()["items"][0]
+        assert item["status"] == "failed" and item["error"].startswith("notes.jpg: unreadable image")
+    js = (STATIC / "app.js").read_text(encoding="utf-8")
+    assert "it.error" in js  # the case table writes it
+
+
+CHROMEDRIVER, CHROMIUM = shutil.which("chromedriver"), shutil.which("chromium")
+
+
+@pytest.mark.skipif(not (CHROMEDRIVER and CHROMIUM), reason="chromium/chromedriver not installed")
+def test_the_page_draws_the_map_over_the_picture_as_stored_not_rotated(tmp_path):
+    """A phone photo stored landscape with EXIF orientation 6: the analysis (and every map) keeps the
+    stored pixel grid, but the browser rotated the page's picture to portrait, so the landscape map
+    covered its top half and the picture ran on below it."""
+    pytest.importorskip("selenium", reason="selenium not installed")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    buf = io.BytesIO()
+    Image.fromarray(natural_image(120, 200, seed=3)).save(buf, "JPEG", quality=90, exif=exif.tobytes())
+    (tmp_path / "phone.jpg").write_bytes(buf.getvalue())
+    Image.new("RGB", (200, 120), (255, 0, 0)).save(tmp_path / "map.png")  # a map has the stored size
+    (tmp_path / "page.html").write_text(
+        f'<!doctype html><link rel="stylesheet" href="{(STATIC / "app.css").as_uri()}">'
+        '<div class="viewer-wrap"><div id="viewer"><img id="before" src="phone.jpg">'
+        '<img id="layer" src="map.png"></div><div></div></div>', encoding="utf-8")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files",
+                 f"--user-data-dir={tmp_path / 'chrome'}"):
+        opts.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    try:
+        driver.get((tmp_path / "page.html").as_uri())
+        driver.execute_async_script(
+            "const done = arguments[0]; const imgs = [...document.images];"
+            "Promise.all(imgs.map(i => i.decode())).then(() => done(true), () => done(false));")
+        before, layer = driver.execute_script(
+            "return ['before', 'layer'].map(id => { const r = document.getElementById(id).getBoundingClientRect();"
+            " return [Math.round(r.left), Math.round(r.top), Math.round(r.width), Math.round(r.height)]; });")
+    finally:
+        driver.quit()
+    assert before[2] > before[3]  # landscape, as stored
+    assert before == layer  # the map covers the picture exactly
+
+
+def test_jobs_cut_short_by_a_clean_stop_say_the_server_stopped_not_cancelled(tmp_path):
+    """SIGTERM mid-batch: the running and the queued job were recorded as 'cancelled', the word of a
+    moderator's own Cancel button, so nobody could tell that the picture had to be sent again."""
+    from tests._service_helpers import slow_runner
+
+    pic = jpeg_bytes(natural_image(144, 160, seed=2), 85)
+    with TestClient(create_app(settings(tmp_path), runner=slow_runner)) as c:
+        running = c.post("/v1/analyses", files={"file": ("slow-1.jpg", pic, "image/jpeg")}).json()["id"]
+        queued = c.post("/v1/analyses", files={"file": ("slow-2.jpg", pic, "image/jpeg")}).json()["id"]
+        mine = c.post("/v1/analyses", files={"file": ("slow-3.jpg", pic, "image/jpeg")}).json()["id"]
+        assert c.delete(f"/v1/analyses/{mine}").json()["status"] == "cancelled"  # a user's cancel
+        for _ in range(100):
+            if c.get(f"/v1/analyses/{running}").json()["status"] == "running":
+                break
+            time.sleep(0.1)
+    # the server stopped cleanly (lifespan shutdown); a new one starts on the same data folder
+    with TestClient(create_app(settings(tmp_path))) as c:
+        for job in (running, queued):
+            j = c.get(f"/v1/analyses/{job}").json()
+            assert j["status"] == "failed" and "the server stopped" in j["error"] and "again" in j["error"], j
+        assert c.get(f"/v1/analyses/{mine}").json()["status"] == "cancelled"
+
+
+@contextlib.contextmanager
+def real_server_and_browser(tmp_path):
+    """`forgelens serve --no-auth` on a free loopback port (cheap detectors, one worker) and a headless
+    Chromium: (base URL, driver)."""
+    pytest.importorskip("selenium", reason="selenium not installed")
+    import os
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    from tests.conftest import REPO
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "FORGELENS_DETECTORS": CHEAP, "FORGELENS_WORKERS": "1",
+           "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
+    server = subprocess.Popen([sys.executable, "-m", "forgelens", "serve", "--no-auth", "--port", str(port),
+                               "--data-dir", str(tmp_path / "data")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    url = f"http://127.0.0.1:{port}"
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'chrome'}"):
+        opts.add_argument(flag)
+    driver = None
+    try:
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(url + "/api/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+        yield url, driver
+    finally:
+        if driver is not None:
+            driver.quit()
+        server.terminate()
+        server.wait(30)
+
+
+@pytest.mark.skipif(not (CHROMEDRIVER and CHROMIUM), reason="chromium/chromedriver not installed")
+def test_the_page_keeps_asking_while_the_server_does_not_answer(tmp_path):
+    """A restart mid-batch: every poll that found the server down turned its line into 'lost: Failed
+    to fetch' for good, though the restarted server knew how each job ended. Here the page's first
+    three polls get no answer (as while the server restarts); it must still show the result."""
+    from selenium.webdriver.common.by import By
+
+    (tmp_path / "post.jpg").write_bytes(jpeg_bytes(natural_image(144, 160, seed=4), 85))
+    with real_server_and_browser(tmp_path) as (url, driver):
+        driver.get(url)
+        driver.execute_script(  # the next three polls of a job get no answer, as from a stopped server
+            "const real = window.fetch; let down = 3;"
+            "window.fetch = (u, o) => String(u).includes('?report=false') && down-- > 0"
+            " ? Promise.reject(new TypeError('Failed to fetch')) : real(u, o);")
+        driver.find_element(By.ID, "file").send_keys(str(tmp_path / "post.jpg"))
+        line = ""
+        for _ in range(300):
+            line = driver.find_element(By.CSS_SELECTOR, "#queue li").text
+            if "done" in line or "lost" in line or "failed" in line:
+                break
+            time.sleep(0.1)
+    assert "done:" in line and "lost" not in line, line
+
+
+@pytest.mark.skipif(not (CHROMEDRIVER and CHROMIUM), reason="chromium/chromedriver not installed")
+def test_a_reloaded_page_lists_the_earlier_analyses_and_opens_their_reports(tmp_path):
+    """The page's queue lives in the tab: after a reload (or a restart, or closing the laptop) a
+    moderator saw none of the pictures sent before, though the server keeps them all."""
+    import httpx
+    from selenium.webdriver.common.by import By
+
+    pic = jpeg_bytes(natural_image(144, 160, seed=5), 85)
+    with real_server_and_browser(tmp_path) as (url, driver):
+        with httpx.Client(base_url=url, timeout=60) as c:
+            good = c.post("/v1/analyses", files={"file": ("earlier.jpg", pic, "image/jpeg")}).json()["id"]
+            bad = c.post("/v1/analyses", files={"file": ("notes.jpg", b"notes\n" * 40, "image/jpeg")}).json()["id"]
+            done = wait(c, good, {})
+            assert wait(c, bad, {})["status"] == "failed"
+        driver.get(url)
+        rows = []
+        for _ in range(100):
+            rows = [li.text for li in driver.find_elements(By.CSS_SELECTOR, "#history li")]
+            if len(rows) == 2:
+                break
+            time.sleep(0.1)
+        assert len(rows) == 2, rows
+        by_name = {r.split(" ", 1)[0]: r for r in rows}
+        assert done["headline"] in by_name["earlier.jpg"]
+        assert "notes.jpg: unreadable image" in by_name["notes.jpg"]
+        driver.find_element(By.CSS_SELECTOR, "#history li button:not([disabled])").click()
+        for _ in range(100):
+            if driver.find_element(By.ID, "result").is_displayed() and driver.find_element(By.ID, "result-line").text:
+                break
+            time.sleep(0.1)
+        assert driver.find_element(By.ID, "result-line").text.startswith(done["headline"])
