@@ -171,15 +171,22 @@ def _comparison(report: Any) -> dict[str, Any] | None:
 
 def _produced_by(report: Any) -> list[tuple[str, str]]:
     """What produced the report, so that an analyst can name it and run it again: the forgelens and Python
-    versions (as report.json's "tool"), the rule and model file that set the label, and the detectors run;
-    each detector's settings are in report.json (traces[].config)."""
-    import platform
+    versions and the source commit, the model files by a short SHA-256 (report.json's "tool" has them in
+    full), the rule and model file that set the label, and the detectors run; each detector's settings are
+    in report.json (traces[].config)."""
+    from forgelens.pipeline import tool_identity
 
-    from forgelens import __version__
-
+    tool = tool_identity(report.traces)
+    commit = tool.get("commit")
     dec = getattr(report.verdict, "decision", None) or {}
     rule = dec.get("rule") or "none"
-    return [("produced by", f"forgelens {__version__}, Python {platform.python_version()}"),
+    files = {**tool.get("model_files", {}),
+             **{f"{k} ({o['file']})": o.get("sha256") or "unreadable" for k, o in tool.get("option_files", {}).items()}}
+    return [("produced by", f"forgelens {tool['version']}, Python {tool['python']}"),
+            ("source", (f"git commit {commit['id'][:12]}" + (" with local changes" if commit["modified"] else ""))
+             if commit else "not a git checkout (an installed package)"),
+            ("model files (SHA-256, first 12)", "; ".join(f"{n.rsplit('/', 1)[-1]} {d[:12]}" for n, d in files.items())
+             or "none"),
             ("label set by", f"rule {rule}" + (f", model file {dec['model']}" if dec.get("model") else "")),
             ("detectors run", ", ".join(t.name for t in report.traces) or "none"),
             ("detector settings", "report.json, traces[].config")]
