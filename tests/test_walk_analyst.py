@@ -205,3 +205,33 @@ def test_analyze_with_a_mirrored_reference_says_mirror_image_in_the_summary(tmp_
     assert not faithfulness.cited_numbers(r)[1] and faithfulness.overclaims(r) == []
     sus.write_bytes(jpeg_bytes(img, 92))
     assert "mirror" not in summary(forgelens.analyze(str(sus), detectors=["ela"], reference=str(ref)))
+
+
+def test_the_prnu_finding_says_not_found_and_how_many_pictures_made_the_fingerprint(tmp_path):
+    # session 19, s19words: a PCE below 60 said "the image does not carry this camera's sensor pattern",
+    # which the PCE cannot show; and no report said how many pictures the fingerprint was made from
+    from conftest import natural_image, png_bytes
+
+    from forgelens.camera.prnu import save_fingerprint
+    from forgelens.detectors import get, run
+    from forgelens.evidence import load
+
+    rng = np.random.default_rng(7)
+    K, other = rng.normal(0, 0.03, (192, 256)), rng.normal(0, 0.03, (192, 256))
+    shot = np.clip(natural_image(192, 256, seed=6).astype(float) * (1 + K[..., None]), 0, 255).astype(np.uint8)
+    ev = load(png_bytes(shot))
+    for fingerprint, n, kind in ((K, 12, "camera_match"), (other, 1, "camera_mismatch")):
+        fp = tmp_path / f"{kind}.npz"
+        save_fingerprint(fp, fingerprint, n_images=n)
+        t = run("prnu", ev, get("prnu").make_config({"fingerprint_path": str(fp), "window": 64}), catch=False)
+        f = next(f for f in t.findings if f.kind in ("camera_match", "camera_mismatch"))
+        assert f.kind == kind and f.values["n_images"] == n
+        assert f"fingerprint from {n} picture" in f.message and "does not carry" not in f.message
+        if kind == "camera_mismatch":
+            assert f.message.startswith("this camera's sensor pattern was not found (PCE ")
+            assert f"< {f.values['threshold']:.0f}" in f.message
+    # a fingerprint file that does not record its count says so instead of inventing one
+    fp = tmp_path / "old.npz"
+    np.savez_compressed(fp, K=other.astype(np.float32))
+    f = run("prnu", ev, get("prnu").make_config({"fingerprint_path": str(fp), "window": 64}), catch=False).findings[0]
+    assert f.values["n_images"] is None and "does not say how many pictures" in f.message
