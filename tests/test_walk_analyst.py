@@ -235,3 +235,31 @@ def test_the_prnu_finding_says_not_found_and_how_many_pictures_made_the_fingerpr
     np.savez_compressed(fp, K=other.astype(np.float32))
     f = run("prnu", ev, get("prnu").make_config({"fingerprint_path": str(fp), "window": 64}), catch=False).findings[0]
     assert f.values["n_images"] is None and "does not say how many pictures" in f.message
+
+
+def test_a_table_match_names_encoders_not_this_files_origin():
+    # session 19, s19words: a Pillow q75 re-save read "tables match: … Canon PowerShot S40 camera original;
+    # FUJIFILM FinePix40i camera original", which a reader takes as a claim about this file
+    import io
+
+    from conftest import natural_image
+    from PIL import Image
+
+    from forgelens.detectors import run
+    from forgelens.evidence import load
+    from forgelens.explain.provenance import provenance_rows
+
+    buf = io.BytesIO()
+    Image.fromarray(natural_image(192, 256, seed=1)).save(buf, "JPEG", quality=75)
+    ev = load(buf.getvalue())
+    t = run("quant_tables", ev, catch=False)
+    f = next(f for f in t.findings if f.kind == "qtable_match")
+    assert "camera original" not in f.message and "tables match" not in f.message
+    assert "the same tables as IJG libjpeg at quality 75" in f.message and "(camera)" in f.message
+    shown = f.message.count("(camera)") + f.message.count("(editor)") + 1  # the IJG entry is the first
+    n_writers = len({m for m in f.values["matches"]})
+    if n_writers > shown:
+        assert f"(and {n_writers - shown} other" in f.message
+    assert not any(x.kind == "editing_software" for x in t.findings)  # IJG tables name no editor (session 18)
+    rows = " ".join(str(r) for r in provenance_rows(ev, [t]))
+    assert "camera original" not in rows and "the same tables as" in rows
