@@ -263,3 +263,33 @@ def test_a_table_match_names_encoders_not_this_files_origin():
     assert not any(x.kind == "editing_software" for x in t.findings)  # IJG tables name no editor (session 18)
     rows = " ".join(str(r) for r in provenance_rows(ev, [t]))
     assert "camera original" not in rows and "the same tables as" in rows
+
+
+def test_report_html_shows_an_exif_rotated_picture_as_stored_and_says_so():
+    # session 19, s19words: the maps follow the stored pixel grid; every image of the page must too
+    # (image-orientation: none), and the page must say it shows the picture as stored
+    import io
+    import re
+
+    from conftest import natural_image
+    from PIL import Image
+
+    from forgelens.explain import render_report_html, verdict_box_html
+    from forgelens.pipeline import analyze
+
+    def jpeg(orientation: int) -> bytes:
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        buf = io.BytesIO()
+        Image.fromarray(natural_image(160, 224, seed=2)).save(buf, "JPEG", quality=90, exif=exif.tobytes())
+        return buf.getvalue()
+
+    turned = analyze(jpeg(6), detectors=["ela"])
+    assert turned.evidence.metadata.orientation == 6
+    html = render_report_html(turned)
+    css = " ".join(re.findall(r"<style>(.*?)</style>", html, re.S))
+    assert re.search(r"(^|[}\s])img\s*\{[^}]*image-orientation:\s*none", css)
+    assert "this page shows the picture as stored" in html.lower()
+    assert "image-orientation:none" in verdict_box_html(turned).replace(" ", "")
+    upright = render_report_html(analyze(jpeg(1), detectors=["ela"]))
+    assert "shows the picture as stored" not in upright
