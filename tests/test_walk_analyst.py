@@ -293,3 +293,45 @@ def test_report_html_shows_an_exif_rotated_picture_as_stored_and_says_so():
     assert "image-orientation:none" in verdict_box_html(turned).replace(" ", "")
     upright = render_report_html(analyze(jpeg(1), detectors=["ela"]))
     assert "shows the picture as stored" not in upright
+
+
+def _spectrum_report(with_gen_trace: bool):
+    from conftest import jpeg_bytes, natural_image
+
+    from forgelens.detectors import available
+    from forgelens.evidence import load
+    from forgelens.fusion import fuse
+    from forgelens.pipeline import Report
+    from forgelens.trace import Finding, Trace
+
+    ev = load(jpeg_bytes(natural_image(256, 320, seed=8), 90))
+    fam = available()["spectrum"].family
+    traces = [Trace("spectrum", None, None, 0.98,
+                    [Finding("spectral_peaks", "residual spectrum: top-16 peaks stand 11.9 dB above their "
+                             "surroundings", 0.98, values={"peak_db": 11.9})], family=fam)]
+    if with_gen_trace:
+        traces.append(Trace("gen_trace", None, None, 0.02,
+                            [Finding("authentic-looking", "generator-trace network: P(generated) 0.02", 0.0,
+                                     values={"p": 0.02})], family=available()["gen_trace"].family))
+    return Report(ev, traces, fuse(traces, ev.shape))
+
+
+def test_spectral_peaks_not_used_for_the_verdict_are_context_not_strong_evidence():
+    # session 19, s19words: spectrum (AUC 0.565 generated vs authentic on ../shared, below the brightness
+    # baseline; 0.95-1.00 on camera originals) was listed first as "AI-generation traces, strength 0.98"
+    # while the generation combiner, which does not read it, gave P(generated) 0.02
+    from forgelens.explain import facts, render_report_html
+
+    r = _spectrum_report(with_gen_trace=True)
+    assert r.verdict.generation and "spectrum" not in r.verdict.generation["detectors"]
+    evidence, context = facts.items(r)
+    assert not any(i.kind == "spectral_peaks" for i in evidence)
+    item = next(i for i in context if i.kind == "spectral_peaks")
+    assert "not used for the verdict" in item.statement
+    assert "AI-generation traces" not in " ".join(g["title"] for g in facts.groups(evidence))
+    assert "not used for the verdict" in render_report_html(r)
+    # where no generation model weighed the evidence, the strongest generation score stands in for one:
+    # then the reading did count and stays evidence
+    r = _spectrum_report(with_gen_trace=False)
+    assert r.verdict.generation is None
+    assert any(i.kind == "spectral_peaks" for i in facts.items(r)[0])
