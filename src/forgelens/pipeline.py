@@ -177,7 +177,7 @@ def source_commit() -> dict[str, Any] | None:
         if (top / "src" / "forgelens").resolve() != pkg:  # a git folder around an installed copy is not ours
             return None
         commit = git("rev-parse", "HEAD", cwd=top)
-        modified = bool(git("status", "--porcelain", "--untracked-files=no", "--", "src", cwd=top))
+        modified = bool(git("--no-optional-locks", "status", "--porcelain", "--untracked-files=no", "--", "src", cwd=top))
     except (OSError, ValueError, subprocess.SubprocessError):
         return None
     return {"id": commit, "modified": modified}
