@@ -205,3 +205,133 @@ def test_analyze_with_a_mirrored_reference_says_mirror_image_in_the_summary(tmp_
     assert not faithfulness.cited_numbers(r)[1] and faithfulness.overclaims(r) == []
     sus.write_bytes(jpeg_bytes(img, 92))
     assert "mirror" not in summary(forgelens.analyze(str(sus), detectors=["ela"], reference=str(ref)))
+
+
+def test_the_prnu_finding_says_not_found_and_how_many_pictures_made_the_fingerprint(tmp_path):
+    # session 19, s19words: a PCE below 60 said "the image does not carry this camera's sensor pattern",
+    # which the PCE cannot show; and no report said how many pictures the fingerprint was made from
+    from conftest import natural_image, png_bytes
+
+    from forgelens.camera.prnu import save_fingerprint
+    from forgelens.detectors import get, run
+    from forgelens.evidence import load
+
+    rng = np.random.default_rng(7)
+    K, other = rng.normal(0, 0.03, (192, 256)), rng.normal(0, 0.03, (192, 256))
+    shot = np.clip(natural_image(192, 256, seed=6).astype(float) * (1 + K[..., None]), 0, 255).astype(np.uint8)
+    ev = load(png_bytes(shot))
+    for fingerprint, n, kind in ((K, 12, "camera_match"), (other, 1, "camera_mismatch")):
+        fp = tmp_path / f"{kind}.npz"
+        save_fingerprint(fp, fingerprint, n_images=n)
+        t = run("prnu", ev, get("prnu").make_config({"fingerprint_path": str(fp), "window": 64}), catch=False)
+        f = next(f for f in t.findings if f.kind in ("camera_match", "camera_mismatch"))
+        assert f.kind == kind and f.values["n_images"] == n
+        assert f"fingerprint from {n} picture" in f.message and "does not carry" not in f.message
+        if kind == "camera_mismatch":
+            assert f.message.startswith("this camera's sensor pattern was not found (PCE ")
+            assert f"< {f.values['threshold']:.0f}" in f.message
+    # a fingerprint file that does not record its count says so instead of inventing one
+    fp = tmp_path / "old.npz"
+    np.savez_compressed(fp, K=other.astype(np.float32))
+    f = run("prnu", ev, get("prnu").make_config({"fingerprint_path": str(fp), "window": 64}), catch=False).findings[0]
+    assert f.values["n_images"] is None and "does not say how many pictures" in f.message
+
+
+def test_a_table_match_names_encoders_not_this_files_origin():
+    # session 19, s19words: a Pillow q75 re-save read "tables match: … Canon PowerShot S40 camera original;
+    # FUJIFILM FinePix40i camera original", which a reader takes as a claim about this file
+    import io
+
+    from conftest import natural_image
+    from PIL import Image
+
+    from forgelens.detectors import run
+    from forgelens.evidence import load
+    from forgelens.explain.provenance import provenance_rows
+
+    buf = io.BytesIO()
+    Image.fromarray(natural_image(192, 256, seed=1)).save(buf, "JPEG", quality=75)
+    ev = load(buf.getvalue())
+    t = run("quant_tables", ev, catch=False)
+    f = next(f for f in t.findings if f.kind == "qtable_match")
+    assert "camera original" not in f.message and "tables match" not in f.message
+    assert "the same tables as IJG libjpeg at quality 75" in f.message and "(camera)" in f.message
+    shown = f.message.count("(camera)") + f.message.count("(editor)") + 1  # the IJG entry is the first
+    n_writers = len({m for m in f.values["matches"]})
+    if n_writers > shown:
+        assert f"(and {n_writers - shown} other" in f.message
+    assert not any(x.kind == "editing_software" for x in t.findings)  # IJG tables name no editor (session 18)
+    rows = " ".join(str(r) for r in provenance_rows(ev, [t]))
+    assert "camera original" not in rows and "the same tables as" in rows
+
+
+def test_report_html_shows_an_exif_rotated_picture_as_stored_and_says_so():
+    # session 19, s19words: the maps follow the stored pixel grid; every image of the page must too
+    # (image-orientation: none), and the page must say it shows the picture as stored
+    import io
+    import re
+
+    from conftest import natural_image
+    from PIL import Image
+
+    from forgelens.explain import render_report_html, verdict_box_html
+    from forgelens.pipeline import analyze
+
+    def jpeg(orientation: int) -> bytes:
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        buf = io.BytesIO()
+        Image.fromarray(natural_image(160, 224, seed=2)).save(buf, "JPEG", quality=90, exif=exif.tobytes())
+        return buf.getvalue()
+
+    turned = analyze(jpeg(6), detectors=["ela"])
+    assert turned.evidence.metadata.orientation == 6
+    html = render_report_html(turned)
+    css = " ".join(re.findall(r"<style>(.*?)</style>", html, re.S))
+    assert re.search(r"(^|[}\s])img\s*\{[^}]*image-orientation:\s*none", css)
+    assert "this page shows the picture as stored" in html.lower()
+    assert "image-orientation:none" in verdict_box_html(turned).replace(" ", "")
+    upright = render_report_html(analyze(jpeg(1), detectors=["ela"]))
+    assert "shows the picture as stored" not in upright
+
+
+def _spectrum_report(with_gen_trace: bool):
+    from conftest import jpeg_bytes, natural_image
+
+    from forgelens.detectors import available
+    from forgelens.evidence import load
+    from forgelens.fusion import fuse
+    from forgelens.pipeline import Report
+    from forgelens.trace import Finding, Trace
+
+    ev = load(jpeg_bytes(natural_image(256, 320, seed=8), 90))
+    fam = available()["spectrum"].family
+    traces = [Trace("spectrum", None, None, 0.98,
+                    [Finding("spectral_peaks", "residual spectrum: top-16 peaks stand 11.9 dB above their "
+                             "surroundings", 0.98, values={"peak_db": 11.9})], family=fam)]
+    if with_gen_trace:
+        traces.append(Trace("gen_trace", None, None, 0.02,
+                            [Finding("authentic-looking", "generator-trace network: P(generated) 0.02", 0.0,
+                                     values={"p": 0.02})], family=available()["gen_trace"].family))
+    return Report(ev, traces, fuse(traces, ev.shape))
+
+
+def test_spectral_peaks_not_used_for_the_verdict_are_context_not_strong_evidence():
+    # session 19, s19words: spectrum (AUC 0.565 generated vs authentic on ../shared, below the brightness
+    # baseline; 0.95-1.00 on camera originals) was listed first as "AI-generation traces, strength 0.98"
+    # while the generation combiner, which does not read it, gave P(generated) 0.02
+    from forgelens.explain import facts, render_report_html
+
+    r = _spectrum_report(with_gen_trace=True)
+    assert r.verdict.generation and "spectrum" not in r.verdict.generation["detectors"]
+    evidence, context = facts.items(r)
+    assert not any(i.kind == "spectral_peaks" for i in evidence)
+    item = next(i for i in context if i.kind == "spectral_peaks")
+    assert "not used for the verdict" in item.statement
+    assert "AI-generation traces" not in " ".join(g["title"] for g in facts.groups(evidence))
+    assert "not used for the verdict" in render_report_html(r)
+    # where no generation model weighed the evidence, the strongest generation score stands in for one:
+    # then the reading did count and stays evidence
+    r = _spectrum_report(with_gen_trace=False)
+    assert r.verdict.generation is None
+    assert any(i.kind == "spectral_peaks" for i in facts.items(r)[0])

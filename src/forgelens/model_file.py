@@ -17,13 +17,20 @@ This module sits on the ground floor (it imports nothing of forgelens but ``erro
 ``learned/`` and ``fusion/`` can both use it. Files written before this format existed are
 read through ``from_legacy``; ``python -m forgelens.model_file upgrade PATH…`` rewrites them
 in place (same numbers, new layout).
+
+``shipped_digests`` and ``file_digest`` give the SHA-256 of model files, so that a report can say which
+files produced it (report.json ``tool.model_files``): two installations with different model files give
+reports that tell them apart.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import sys
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +40,16 @@ FORMAT = "forgelens-model"
 VERSION = 1
 KINDS = ("detection", "stacking", "generation", "probe")
 
-__all__ = ["FORMAT", "KINDS", "VERSION", "ModelFile", "from_legacy", "read", "upgrade", "write"]
+__all__ = ["FORMAT", "KINDS", "VERSION", "ModelFile", "file_digest", "from_legacy", "read", "shipped_digests",
+           "upgrade", "write"]
+
+#: The package folder, and the folders in it that hold the model and data files an analysis reads: the
+#: fusion models, the learned networks and probes, the JPEG table labels.
+PACKAGE_DIR = Path(__file__).resolve().parent
+SHIPPED_DIRS = ("fusion", "learned/weights", "evidence/data")
+#: Model and data files are JSON or ONNX; the torch ``.safetensors`` beside the ONNX files are for
+#: training only and the model cards are words.
+SHIPPED_SUFFIXES = (".json", ".onnx")
 
 
 @dataclass(frozen=True)
@@ -131,6 +147,44 @@ def from_legacy(raw: dict[str, Any]) -> ModelFile:
                          calibration={"method": "none: logistic regression fitted class-balanced"},
                          description="logistic regression over [score, missing] of each listed detector")
     raise ValueError("neither the forgelens-model format nor a known earlier layout")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def shipped_digests() -> dict[str, str]:
+    """{path inside the package, e.g. ``fusion/detection.json``: SHA-256} of every model and data file
+    this installation ships (``SHIPPED_DIRS``), sorted by path. Read once per process: the detectors
+    also load these files once and keep them, so the digests name what the process analyses with."""
+    found = {}
+    for folder in SHIPPED_DIRS:
+        root = PACKAGE_DIR / folder
+        if root.is_dir():
+            for p in root.iterdir():
+                if p.is_file() and p.suffix in SHIPPED_SUFFIXES:
+                    found[p.relative_to(PACKAGE_DIR).as_posix()] = _sha256(p)
+    return dict(sorted(found.items()))
+
+
+def file_digest(path: str | os.PathLike) -> str | None:
+    """SHA-256 of a file named by an option (a fingerprint, a probe or network of one's own), read
+    once per version of the file (path, size, modification time); None when it cannot be read."""
+    try:
+        st = os.stat(path)
+        return _cached_digest(os.path.realpath(path), st.st_size, st.st_mtime_ns)
+    except (OSError, ValueError):
+        return None
+
+
+@lru_cache(maxsize=64)
+def _cached_digest(path: str, size: int, mtime_ns: int) -> str:
+    return _sha256(Path(path))
 
 
 def upgrade(path: str | Path) -> bool:

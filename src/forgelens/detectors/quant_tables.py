@@ -56,8 +56,9 @@ def detect_quant_tables(evidence: Evidence, config: QuantTablesConfig) -> Trace:
     vals = {"quality": q.quality, "ijg_standard": q.ijg_standard,
             "distance_to_ijg": round(q.mean_log_ratio_to_ijg, 4), "matches": labels,
             "luma_table": list(q.luma)}
+    # a match says which encoders write these tables, never that this file is one's original or re-save
     msg = f"JPEG quality ≈ {q.quality} ({kind} tables); " + (
-        "tables match: " + "; ".join(labels[:4]) if labels else "no camera or editor in the database matches")
+        q.match_words() if labels else "no camera or editor in the database writes these tables")
     findings.append(Finding("qtable_match", msg, 0.0, values=vals))
     score = None
     editors = [m for m in q.matches if m.get("kind") == "editor"]

@@ -64,6 +64,46 @@ class QuantReport:
     def match_labels(self) -> list[str]:
         return [m["label"] for m in self.matches]
 
+    def match_words(self, shown: int = 3) -> str:
+        """The database's matches as what they are — other encoders that write the same tables, not a
+        claim about this file: "the same tables as Canon PowerShot S40 (camera) writes (and 4 others in
+        the database)". Empty when nothing matches."""
+        return same_tables_words(self.matches, shown)
+
+
+#: What the database's labels add to the encoder's name: where the tables were measured, not what this file is.
+_CAMERA_SUFFIX = " camera original"
+_EDITOR_SUFFIX = " (re-save; quality setting unknown)"
+
+
+def writer_name(m: dict) -> str:
+    """The encoder a database entry names: "Canon PowerShot S40 (camera)", "GIMP 2.8.10 (editor)",
+    "IJG libjpeg at quality 75 (libjpeg, Pillow, …)". The labels say where the tables were measured (a camera
+    original, an editor's re-save); said of another file, that reads as a claim about it."""
+    label = str(m.get("label", ""))
+    kind = m.get("kind")
+    if kind == "camera":
+        name = label.removesuffix(_CAMERA_SUFFIX).split()
+        if len(name) > 1 and name[1].lower() == name[0].lower():  # "Canon Canon PowerShot": EXIF make + model
+            name = name[1:]
+        return f"{' '.join(name)} (camera)"
+    if kind == "editor":
+        return " ".join(label.removesuffix(_EDITOR_SUFFIX).split()) + " (editor)"
+    return label.replace(" standard tables, quality ", " at quality ").replace(" default tables, quality ",
+                                                                               " at quality ")
+
+
+def same_tables_words(matches: tuple[dict, ...] | list[dict], shown: int = 3) -> str:
+    """"the same tables as A, B and C write (and n others in the database)"; "" for no match."""
+    names = list(dict.fromkeys(writer_name(m) for m in matches))
+    if not names:
+        return ""
+    head = names[:shown]
+    listed = head[0] if len(head) == 1 else ", ".join(head[:-1]) + " and " + head[-1]
+    rest = len(names) - len(head)
+    return (f"the same tables as {listed} {'writes' if len(head) == 1 else 'write'}"
+            + (f" (and {rest} other{'s' if rest != 1 else ''} in the database)" if rest else ""))
+
 
 def estimate_quality(tables: tuple[np.ndarray, ...] | list[np.ndarray]) -> tuple[int, bool, float]:
     """Closest IJG quality for the luma (+chroma) tables, exactness, and mean |log ratio|.

@@ -93,6 +93,13 @@ FOCUS_PLAIN = ("The marked area is also the part of the picture in sharp focus, 
 #: Facts with no strength worth keeping as context (observed, but neither for nor against).
 CONTEXT_KINDS = ("jpeg_quality", "double_compression", "c2pa_valid", "camera_match", "camera_mismatch",
                  "authentic-looking", "jpeg_grid_main", "qtable_match", "graphic_content")
+#: Readings that no combiner uses and that were measured not to tell the classes apart: shown as context
+#: with this reason, never ranked as evidence. ``spectral_peaks`` (``spectrum``, not in the generation
+#: combiner): AUC 0.565 for generated (97: aigen-sd12, aigen-playground fake) against authentic (162: Dresden
+#: natural, Kodak, SUN, aigen-playground real) — below the brightness baseline (0.614); every Kodak scan
+#: reads ≥ 0.9 and 2 % of the SD pictures do (docs/notes/walk-analyst.md, session 19, s19words).
+NOT_USED_KINDS = {"spectral_peaks": "not used for the verdict: camera photographs and scans show such peaks as "
+                                    "often as generated pictures"}
 #: Kinds that state a conclusion drawn from a threshold rather than a measurement.
 INFERRED_KINDS = ("generated", "authentic-looking", "inconclusive", "camera_fields_missing")
 #: Kinds that are always evidence when present, whatever their strength (stated when run).
@@ -159,6 +166,20 @@ def sharp_focus(report: Any) -> float | None:
     return float(ratio) if ratio is not None and ratio >= FOCUS_SHARPER else None
 
 
+def used_for_verdict(report: Any, name: str) -> bool:
+    """Whether detector ``name`` took part in the verdict: it is among the rule's deciders or the generation
+    assessment's detectors, or there was no generation assessment (then the strongest generation score
+    stands in for one, ``fusion._scores``)."""
+    v = report.verdict
+    dec = getattr(v, "decision", None) or {}
+    gen = getattr(v, "generation", None)
+    if name in (dec.get("detectors") or []):
+        return True
+    if v.label == "not_applicable":
+        return False
+    return gen is None or name in (gen.get("detectors") or [])
+
+
 def items(report: Any) -> tuple[list[Item], list[Item]]:
     """(evidence, context): one Item per (detector, kind), strongest first; evidence has
     strength ≥ MIN_STRENGTH (or is always stated), context is the neutral facts worth knowing.
@@ -184,8 +205,9 @@ def items(report: Any) -> tuple[list[Item], list[Item]]:
             # "strength 1.00" beside "detector score 0.00" would claim more than the detector does
             weightless = (t.score is not None and t.score < MIN_STRENGTH and kind not in ALWAYS_KINDS
                           and top.strength >= MIN_STRENGTH)
-            is_evidence = (top.strength >= MIN_STRENGTH or kind in ALWAYS_KINDS) and not weightless
-            if not is_evidence and kind not in CONTEXT_KINDS and not weightless:
+            not_used = kind in NOT_USED_KINDS and not used_for_verdict(report, t.name)
+            is_evidence = (top.strength >= MIN_STRENGTH or kind in ALWAYS_KINDS) and not weightless and not not_used
+            if not is_evidence and kind not in CONTEXT_KINDS and not weightless and not not_used:
                 continue  # filler: a zero-strength note ("nothing found", "proves nothing")
             if not is_evidence:
                 if kind in seen_context:  # e.g. the JPEG quality read by three detectors: once
@@ -195,7 +217,8 @@ def items(report: Any) -> tuple[list[Item], list[Item]]:
             status = "inferred" if kind in INFERRED_KINDS else (
                 "observed" if numeric or any(c.isdigit() for c in top.message) else "inferred")
             item = Item(
-                family=fam, detector=t.name, kind=kind, status=status, statement=top.message,
+                family=fam, detector=t.name, kind=kind, status=status,
+                statement=top.message + (f" ({NOT_USED_KINDS[kind]})" if not_used else ""),
                 strength=float(top.strength), score=t.score, region=top.region,
                 where=words.where(top.region, ev.width, ev.height) if top.region else None,
                 other_regions=[f.region for f in fs[1:] if f.region and f.strength >= MIN_STRENGTH][:4],

@@ -169,17 +169,30 @@ def _comparison(report: Any) -> dict[str, Any] | None:
     return {"section": Markup(compare_section_html(c)), "summary": c.summary(), "candidates": []}
 
 
+#: Said where the file records an EXIF orientation: the page (style.css, ``image-orientation: none``) shows
+#: the picture as stored, so that the maps, heatmap.png and mask.png lie on it as they were measured.
+SHOWN_AS_STORED = ("this page shows the picture as stored, not turned as a viewer shows it, so that the maps "
+                   "and the mask line up with it")
+
+
 def _produced_by(report: Any) -> list[tuple[str, str]]:
     """What produced the report, so that an analyst can name it and run it again: the forgelens and Python
-    versions (as report.json's "tool"), the rule and model file that set the label, and the detectors run;
-    each detector's settings are in report.json (traces[].config)."""
-    import platform
+    versions and the source commit, the model files by a short SHA-256 (report.json's "tool" has them in
+    full), the rule and model file that set the label, and the detectors run; each detector's settings are
+    in report.json (traces[].config)."""
+    from forgelens.pipeline import tool_identity
 
-    from forgelens import __version__
-
+    tool = tool_identity(report.traces)
+    commit = tool.get("commit")
     dec = getattr(report.verdict, "decision", None) or {}
     rule = dec.get("rule") or "none"
-    return [("produced by", f"forgelens {__version__}, Python {platform.python_version()}"),
+    files = {**tool.get("model_files", {}),
+             **{f"{k} ({o['file']})": o.get("sha256") or "unreadable" for k, o in tool.get("option_files", {}).items()}}
+    return [("produced by", f"forgelens {tool['version']}, Python {tool['python']}"),
+            ("source", (f"git commit {commit['id'][:12]}" + (" with local changes" if commit["modified"] else ""))
+             if commit else "not a git checkout (an installed package)"),
+            ("model files (SHA-256, first 12)", "; ".join(f"{n.rsplit('/', 1)[-1]} {d[:12]}" for n, d in files.items())
+             or "none"),
             ("label set by", f"rule {rule}" + (f", model file {dec['model']}" if dec.get("model") else "")),
             ("detectors run", ", ".join(t.name for t in report.traces) or "none"),
             ("detector settings", "report.json, traces[].config")]
@@ -194,7 +207,8 @@ def render_report_html(report: Any) -> str:
     meta_rows += [("ICC profile", f"{len(md.icc_profile)} bytes" if md.icc_profile else "none"),
                   ("JPEG comments", "; ".join(md.jpeg_comments) or "none"),
                   ("XMP", "present" if md.xmp else "none"),
-                  ("EXIF orientation", f"{md.orientation} (recorded, not applied)")]
+                  ("EXIF orientation", f"{md.orientation} (recorded, not applied)"
+                   + (f"; {SHOWN_AS_STORED}" if md.orientation not in (None, 1) else ""))]
     meta_rows += [("unreadable metadata", e) for e in md.errors]
     desc = ev.describe()
     prior = (getattr(v, "prior", None) or {}).get("manipulated")
@@ -217,6 +231,7 @@ def render_report_html(report: Any) -> str:
         segments=" ".join(s.name for s in ev.segments[:60]) if ev.segments else "",
         timings=json.dumps({k: round(x, 3) for k, x in report.seconds.items()}),
         width=ev.width, height=ev.height, fmt=ev.format,
+        shown_as_stored=SHOWN_AS_STORED[0].upper() + SHOWN_AS_STORED[1:] + "." if md.orientation not in (None, 1) else "",
         calibrated=bool(v.calibrated), prior=prior, rule=(getattr(v, "decision", None) or {}).get("rule"),
     )
 

@@ -101,7 +101,7 @@ def provenance_rows(evidence, traces=None) -> list[dict[str, Any]]:
     if q is not None:
         row("JPEG quantisation tables",
             f"quality ≈ {q.quality}, {'IJG-standard' if q.ijg_standard else 'custom'}"
-            + (f"; matches {', '.join(q.match_labels[:3])}" if q.matches else "; no database match"),
+            + (f"; {q.match_words()}" if q.matches else "; no database match"),
             "the encoder family of the last compression", "which device or person made the image")
     if rec.errors:
         row("Unreadable metadata", "; ".join(rec.errors[:3]), "the metadata is damaged or hostile",

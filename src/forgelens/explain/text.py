@@ -335,13 +335,15 @@ PRNU_NOT_FOUND_SENTENCE = ("The sensor pattern of the reference camera was not f
 
 def _prnu_statement(kind: str, finding: Any) -> str:
     """The PRNU result for the analyst. A match is the detector's own line (PCE at or above the threshold); a
-    PCE below it says "not found" and names the other causes, where the detector's line says the image "does
-    not carry" the pattern, which the PCE alone cannot show."""
+    PCE below it says "not found" and names the other causes (the PCE alone cannot show that the picture does
+    not carry the pattern), with the number of pictures the fingerprint was made from."""
     pce, threshold = (finding.values or {}).get("pce"), (finding.values or {}).get("threshold")
     if kind == "camera_match" or pce is None or threshold is None:
         return f"Camera sensor pattern (PRNU): {finding.message}."
+    n = (finding.values or {}).get("n_images")
+    made = f" (fingerprint from {n} picture{'s' if n != 1 else ''})" if n else ""
     return (f"Camera sensor pattern (PRNU): PCE {pce:.0f} < {threshold:.0f}: this camera's pattern was not found "
-            "in the picture; another camera gives this reading, and so does processing that removes or "
+            f"in the picture{made}; another camera gives this reading, and so does processing that removes or "
             "misaligns the pattern (resizing, a crop or rotation, strong compression or denoising).")
 
 
