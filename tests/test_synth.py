@@ -185,6 +185,23 @@ def test_cli_synth(pristine, tmp_path):
     assert r3.exit_code == 2
 
 
+class CtrlCAtFirstImage:
+    """A progress bar whose first "making images" step is where the user presses Ctrl-C."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def add_task(self, description, total):
+        return description
+
+    def advance(self, task_id):
+        if task_id == "making images":
+            raise KeyboardInterrupt
+
+
 def test_ctrl_c_cancels_the_queued_images(pristine, tmp_path, monkeypatch):
     """Session 18 (s18bench walk): Ctrl-C in `forgelens synth -j 2` went on making every queued image (298 of 300,
     41 s) before it exited. Now the queued images are cancelled and the interrupt is raised again at once."""
@@ -192,21 +209,7 @@ def test_ctrl_c_cancels_the_queued_images(pristine, tmp_path, monkeypatch):
 
     from forgelens.synth import runner
 
-    class Bar:  # the progress bar, whose first "making images" step is where the user presses Ctrl-C
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def add_task(self, description, total):
-            return description
-
-        def advance(self, task_id):
-            if task_id == "making images":
-                raise KeyboardInterrupt
-
-    monkeypatch.setattr(runner, "progress_bar", lambda *a, **k: Bar())
+    monkeypatch.setattr(runner, "progress_bar", lambda *a, **k: CtrlCAtFirstImage())
     out = tmp_path / "s"
     with pytest.raises(KeyboardInterrupt):
         synthesize([pristine], 240, out, seed=3, options=OPTS, workers=2, progress=False)
@@ -226,21 +229,7 @@ def test_ctrl_c_cancels_the_queued_images_even_once_the_pool_object_is_freed(pri
 
     from forgelens.synth import runner
 
-    class Bar:  # as in the test above: Ctrl-C at the first image made
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def add_task(self, description, total):
-            return description
-
-        def advance(self, task_id):
-            if task_id == "making images":
-                raise KeyboardInterrupt
-
-    monkeypatch.setattr(runner, "progress_bar", lambda *a, **k: Bar())
+    monkeypatch.setattr(runner, "progress_bar", lambda *a, **k: CtrlCAtFirstImage())
     out = tmp_path / "s"
 
     def as_the_cli_does():
