@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import io
 import shutil
 import time
@@ -298,3 +299,48 @@ def test_a_reloaded_page_lists_the_earlier_analyses_and_opens_their_reports(tmp_
                 break
             time.sleep(0.1)
         assert driver.find_element(By.ID, "result-line").text.startswith(done["headline"])
+
+
+# -- session 19, s19svc2: what the walk left (walk-moderation.md, For the lead 2 and 5)
+
+
+def test_a_case_is_deleted_by_its_creator_and_the_audit_logs_keep_the_deletion(tmp_path):
+    """There was no way to delete a case. Its creator can now (a teammate gets 403); its pictures'
+    analyses go back to their owners under the rules of analyses outside cases (retention removes
+    them and their kept originals), and the deletion stays in the case's log and the server-wide one."""
+    from forgelens.service.jobs import apply_retention
+
+    with TestClient(create_app(settings(tmp_path, auth=True))) as c:
+        alice, bob = create_token(c.app.state.db, "alice"), create_token(c.app.state.db, "bob")
+        ha, hb = {"Authorization": f"Bearer {alice}"}, {"Authorization": f"Bearer {bob}"}
+        case = c.post("/v1/cases", json={"name": "reported posts"}, headers=ha).json()["id"]
+        pic = jpeg_bytes(natural_image(144, 160, seed=1), 85)
+        kept, gone = (c.post("/v1/analyses", data={"case_id": case, "keep_original": "true"}, headers=ha,
+                             files={"file": (name, pic, "image/jpeg")}).json()["id"] for name in ("a.jpg", "b.jpg"))
+        assert wait(c, kept, ha)["status"] == "done" and wait(c, gone, ha)["status"] == "done"
+        assert c.delete(f"/v1/analyses/{gone}", headers=ha).json()["status"] == "deleted"  # row kept by the case
+        r = c.delete(f"/v1/cases/{case}", headers=hb)
+        assert r.status_code == 403 and "alice" in r.json()["detail"]
+        assert c.get(f"/v1/cases/{case}", headers=hb).status_code == 200
+        r = c.delete(f"/v1/cases/{case}", headers=ha)
+        assert r.status_code == 200 and r.json()["items_removed"] == 2
+        assert c.get(f"/v1/cases/{case}", headers=ha).status_code == 404
+        assert case not in [x["id"] for x in c.get("/v1/cases", headers=ha).json()]
+        assert c.delete(f"/v1/cases/{case}", headers=ha).status_code == 404
+        # the analyses are their owner's again, private, kept original included; the deleted one is gone
+        assert c.get(f"/v1/analyses/{kept}/original", headers=ha).content == pic
+        assert c.get(f"/v1/analyses/{kept}", headers=hb).status_code == 404
+        assert c.get(f"/v1/analyses/{gone}", headers=ha).status_code == 404
+        # the case's log keeps every entry and ends with the deletion; the server-wide log names it
+        log = c.get(f"/v1/audit?case_id={case}", headers=hb).json()
+        assert log["chain_ok"] and [e["action"] for e in log["entries"]][0] == "case created"
+        assert log["entries"][-1]["action"] == "case deleted" and log["entries"][-1]["actor"] == "alice"
+        server = c.get("/v1/audit", headers=hb).json()
+        assert server["chain_ok"] and [(e["action"], e["actor"]) for e in server["entries"]] == [("case deleted", "alice")]
+        assert case in server["entries"][0]["detail"] and log["entries"][-1]["entry_hash"] in server["entries"][0]["detail"]
+        # retention now treats the analysis as one outside cases: it and its original go when old
+        original = c.app.state.store.path(hashlib.sha256(pic).hexdigest())
+        assert original.exists()
+        counts = apply_retention(c.app.state.db, c.app.state.store, 30, now=time.time() + 31 * 86400)
+        assert counts == {"originals_deleted": 1, "jobs_deleted": 1}
+        assert not original.exists() and c.get(f"/v1/analyses/{kept}", headers=ha).status_code == 404
