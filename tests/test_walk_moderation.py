@@ -344,3 +344,60 @@ def test_a_case_is_deleted_by_its_creator_and_the_audit_logs_keep_the_deletion(t
         counts = apply_retention(c.app.state.db, c.app.state.store, 30, now=time.time() + 31 * 86400)
         assert counts == {"originals_deleted": 1, "jobs_deleted": 1}
         assert not original.exists() and c.get(f"/v1/analyses/{kept}", headers=ha).status_code == 404
+
+
+def test_a_trickled_upload_is_refused_with_408_and_gives_its_queue_slot_back(tmp_path):
+    """A client that sends one byte just inside every pause limit (one every 29 s against 30 s) held
+    its queue slot for ever: the pause limit alone never fires. Here a fake client sends a byte every
+    0.1 s against a 0.5 s pause limit and a 200 bytes/s minimum; it must be refused within a few
+    seconds (on main's code it is still sending when the 10 s wait gives up)."""
+    app = create_app(settings(tmp_path, upload_idle_seconds=0.5, upload_min_bytes_per_second=200))
+    head = b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="drip.jpg"\r\n\r\n\xff\xd8'
+    scope = {"type": "http", "http_version": "1.1", "method": "POST", "path": "/v1/analyses", "raw_path": b"/v1/analyses",
+             "query_string": b"", "root_path": "", "scheme": "http", "server": ("127.0.0.1", 8000),
+             "client": ("127.0.0.1", 5000),
+             "headers": [(b"content-type", b"multipart/form-data; boundary=XyZ"), (b"content-length", b"100000")]}
+    sent: list[dict] = []
+    answered = asyncio.Event()
+    chunks = [0]
+
+    async def receive():
+        if answered.is_set():
+            return {"type": "http.disconnect"}
+        chunks[0] += 1
+        if chunks[0] > 1:
+            await asyncio.sleep(0.1)  # well inside the pause limit, every time
+        return {"type": "http.request", "body": head if chunks[0] == 1 else b"\x00", "more_body": True}
+
+    async def send(message):
+        sent.append(message)
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            answered.set()
+
+    async def run():
+        await asyncio.wait_for(app(scope, receive, send), 10)
+
+    t0 = time.monotonic()
+    try:
+        asyncio.run(run())
+        assert app.state.jobs.load()[0] == 0  # the reserved slot was given back
+    finally:
+        app.state.close()
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    assert start["status"] == 408
+    assert b"drip.jpg: upload too slow" in body and b"200 bytes/s" in body
+    # deadline: 0.5 s + (bytes received) / 200 bytes/s, about 0.5 + (81 + 10 t) / 200 → refused near 1.0 s
+    assert chunks[0] < 60, chunks[0]
+    assert time.monotonic() - t0 < 10
+
+
+def test_the_upload_minimum_rate_is_a_setting_that_must_be_positive():
+    from forgelens.errors import ConfigError
+    from forgelens.service.settings import describe, load_settings
+
+    assert load_settings(env={"FORGELENS_UPLOAD_MIN_BYTES_PER_SECOND": "4096"}).upload_min_bytes_per_second == 4096.0
+    assert Settings().upload_min_bytes_per_second == 1024.0
+    assert "FORGELENS_UPLOAD_MIN_BYTES_PER_SECOND" in describe()
+    with pytest.raises(ConfigError, match="upload_min_bytes_per_second"):
+        Settings(upload_min_bytes_per_second=0).check()

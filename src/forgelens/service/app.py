@@ -10,7 +10,8 @@ Routes (OpenAPI, offline, at /docs and /redoc): ``POST /v1/analyses`` (202 + job
 note, ``export`` zip, delete by its creator); ``GET /v1/audit`` (the server-wide log, or a
 case's); ``POST /api/analyze`` waits for its job (small images, the old synchronous call);
 ``/api/health`` and ``/api/ready`` answer on the event loop, never waiting for an analysis. Uploads are streamed into memory and refused with 413 at the limit (408 when
-the body stops arriving for ``upload_idle_seconds``); a full
+the body stops arriving for ``upload_idle_seconds``, or arrives slower on the whole than
+``upload_min_bytes_per_second``); a full
 queue answers 429 with Retry-After; every /v1 route needs ``Authorization: Bearer <token>``
 unless the server runs with ``--no-auth`` (loopback only). A job belongs to its token; cases are
 shared by every token, so a job in a case can be read (not deleted) by all.
@@ -258,7 +259,8 @@ def create_app(settings: Settings | None = None, *, runner=None, max_upload_byte
                                               settings.bytes_per_day)
             if problem:
                 raise HTTPException(429, f"{who.name}: {problem[0]}", headers={"Retry-After": str(problem[1])})
-            up = await read_upload(request, limit, idle_seconds=settings.upload_idle_seconds)
+            up = await read_upload(request, limit, idle_seconds=settings.upload_idle_seconds,
+                                   min_bytes_per_second=settings.upload_min_bytes_per_second)
             detectors = up.fields.get("detectors", detectors) or settings.detectors
             keep = keep_original or up.fields.get("keep_original", "").lower() in ("1", "true", "yes", "on")
             case_id = up.fields.get("case_id", case_id) or None
