@@ -401,3 +401,30 @@ def test_the_upload_minimum_rate_is_a_setting_that_must_be_positive():
     assert "FORGELENS_UPLOAD_MIN_BYTES_PER_SECOND" in describe()
     with pytest.raises(ConfigError, match="upload_min_bytes_per_second"):
         Settings(upload_min_bytes_per_second=0).check()
+
+
+def test_an_exported_case_says_what_produced_it_and_its_reports(tmp_path):
+    """The case zip's manifest named only forgelens' version: not the source commit nor the model
+    files whose numbers the reports give. It now carries tool_identity() of the exporter and, per
+    picture, the ``tool`` its report.json recorded (None for an item without a report)."""
+    import json
+    import zipfile
+
+    from forgelens.pipeline import tool_identity
+
+    with TestClient(create_app(settings(tmp_path))) as c:
+        case = c.post("/v1/cases", json={"name": "c"}).json()["id"]
+        done = c.post("/v1/analyses", data={"case_id": case},
+                      files={"file": ("a.jpg", jpeg_bytes(natural_image(144, 160, seed=2), 85), "image/jpeg")}).json()["id"]
+        bad = c.post("/v1/analyses", data={"case_id": case},
+                     files={"file": ("notes.jpg", b"meeting notes\n" * 20, "image/jpeg")}).json()["id"]
+        assert wait(c, done, {})["status"] == "done" and wait(c, bad, {})["status"] == "failed"
+        report_tool = c.get(f"/v1/analyses/{done}/report.json").json()["tool"]
+        z = zipfile.ZipFile(io.BytesIO(c.get(f"/v1/cases/{case}/export").content))
+    manifest = json.loads(z.read("manifest.json"))
+    here = tool_identity()
+    assert manifest["tool"]["version"] == here["version"] and manifest["tool"]["commit"] == here["commit"]
+    assert manifest["tool"]["model_files"] == here["model_files"] and manifest["tool"]["model_files"]
+    by_name = {o["filename"]: o for o in manifest["originals"]}
+    assert by_name["a.jpg"]["report_tool"] == report_tool and report_tool["model_files"]
+    assert by_name["notes.jpg"]["report_tool"] is None
