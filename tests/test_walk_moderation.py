@@ -428,3 +428,28 @@ def test_an_exported_case_says_what_produced_it_and_its_reports(tmp_path):
     by_name = {o["filename"]: o for o in manifest["originals"]}
     assert by_name["a.jpg"]["report_tool"] == report_tool and report_tool["model_files"]
     assert by_name["notes.jpg"]["report_tool"] is None
+
+
+def test_an_admin_token_deletes_a_teammates_case_and_the_logs_say_who(tmp_path):
+    """A team's lead moderator could not remove another moderator's case: there was no role above
+    "token". An admin token (``token create --admin``) can; a plain one still gets 403."""
+    from typer.testing import CliRunner
+
+    from forgelens.cli import app as cli
+
+    data = str(tmp_path / "data")
+    runner = CliRunner()
+    r = runner.invoke(cli, ["serve", "--data-dir", data, "token", "create", "--name", "lead", "--admin"])
+    assert r.exit_code == 0, r.output
+    lead = r.stdout.strip().splitlines()[0]
+    assert "lead\t" in (listing := runner.invoke(cli, ["serve", "--data-dir", data, "token", "list"]).stdout)
+    assert listing.strip().endswith("admin")
+    with TestClient(create_app(settings(tmp_path, auth=True))) as c:
+        alice, bob = create_token(c.app.state.db, "alice"), create_token(c.app.state.db, "bob")
+        ha, hb, hl = ({"Authorization": f"Bearer {t}"} for t in (alice, bob, lead))
+        case = c.post("/v1/cases", json={"name": "alice's"}, headers=ha).json()["id"]
+        assert c.delete(f"/v1/cases/{case}", headers=hb).status_code == 403
+        r = c.delete(f"/v1/cases/{case}", headers=hl)
+        assert r.status_code == 200 and c.get(f"/v1/cases/{case}", headers=ha).status_code == 404
+        entry = c.get("/v1/audit", headers=ha).json()["entries"][-1]
+        assert entry["actor"] == "lead" and "created by alice" in entry["detail"]

@@ -7,7 +7,7 @@ Routes (OpenAPI, offline, at /docs and /redoc): ``POST /v1/analyses`` (202 + job
 ``GET /v1/analyses/{id}`` (status, progress, then the report), its ``report.json``,
 ``report.html``, ``heatmap.png``, ``mask.png``, ``overlay.png``, ``maps/{name}.png`` and
 ``original``; ``DELETE /v1/analyses/{id}`` cancels or deletes; ``/v1/cases`` (create, list, add,
-note, ``export`` zip, delete by its creator); ``GET /v1/audit`` (the server-wide log, or a
+note, ``export`` zip, delete by its creator or an admin token); ``GET /v1/audit`` (the server-wide log, or a
 case's); ``POST /api/analyze`` waits for its job (small images, the old synchronous call);
 ``/api/health`` and ``/api/ready`` answer on the event loop, never waiting for an analysis. Uploads are streamed into memory and refused with 413 at the limit (408 when
 the body stops arriving for ``upload_idle_seconds``, or arrives slower on the whole than
@@ -184,11 +184,11 @@ def create_app(settings: Settings | None = None, *, runner=None, max_upload_byte
             return Caller("local", False)
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
-        name = auth.verify(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
-        if name is None:
+        who = auth.caller(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+        if who is None:
             raise HTTPException(401, "a valid API token is needed: Authorization: Bearer <token> "
                                      "(forgelens serve token create --name NAME)", headers={"WWW-Authenticate": "Bearer"})
-        return Caller(name, True)
+        return who
 
     def own_job(s, job_id: str, who: Caller, *, read: bool = False) -> Job:
         """The caller's own job; with ``read``, also another token's job that is in a case: cases are
@@ -458,10 +458,11 @@ def create_app(settings: Settings | None = None, *, runner=None, max_upload_byte
 
     @app.delete("/v1/cases/{case_id}", tags=["cases"])
     def delete_case(case_id: str, who: Caller = Depends(caller)) -> dict[str, Any]:
-        """Delete a case (its creator's token only; 403 for others). Its pictures' analyses stay, their
-        owners' again, under the rules of analyses outside cases; both audit logs keep the deletion."""
+        """Delete a case (its creator's token or an admin token; 403 for others). Its pictures' analyses
+        stay, their owners' again, under the rules of analyses outside cases; both audit logs keep the
+        deletion."""
         try:
-            return case_ops.delete_case(db, case_id, who.name, any_creator=not who.authenticated)
+            return case_ops.delete_case(db, case_id, who.name, any_creator=not who.authenticated or who.admin)
         except case_ops.NotFound as exc:
             raise HTTPException(404, str(exc)) from None
         except case_ops.NotAllowed as exc:

@@ -82,8 +82,8 @@ def set_note(db: Database, case_id: str, job_id: str, note: str, actor: str) -> 
 
 
 def delete_case(db: Database, case_id: str, actor: str, *, any_creator: bool = False) -> dict[str, Any]:
-    """Delete the case and take its pictures out of it; only its creator may (``any_creator``: the
-    server runs without tokens, so there is no "who" to check).
+    """Delete the case and take its pictures out of it; only its creator may, unless ``any_creator``
+    (an admin token, or a server without tokens where there is no "who" to check).
 
     The jobs stay, each its token's own again, under the rules of jobs outside cases: the owner can
     delete them, and retention removes them (kept original included) once older than
@@ -96,7 +96,8 @@ def delete_case(db: Database, case_id: str, actor: str, *, any_creator: bool = F
         if case is None:
             raise NotFound(f"no case {case_id}")
         if not any_creator and case.created_by != actor:
-            raise NotAllowed(f"case {case_id} was created by {case.created_by!r}; only that token can delete it")
+            raise NotAllowed(f"case {case_id} was created by {case.created_by!r}; only that token or an admin token "
+                             "can delete it")
         items = s.scalars(select(CaseItem).where(CaseItem.case_id == case_id)).all()
         job_ids = [it.job_id for it in items]
         for it in items:
@@ -109,7 +110,8 @@ def delete_case(db: Database, case_id: str, actor: str, *, any_creator: bool = F
             if job is not None and job.status == "deleted" and in_other_case is None:
                 s.delete(job)
                 removed += 1
-        summary = (f"{case.name}: {len(job_ids)} picture(s) taken out of the case; their analyses now follow "
+        by = "" if case.created_by == actor else f"created by {case.created_by}, deleted by another (admin) token; "
+        summary = (f"{case.name}: {by}{len(job_ids)} picture(s) taken out of the case; their analyses now follow "
                    "the rules of analyses outside cases (owner's delete, retention)")
         with db.audit_lock:
             last = db.append_audit(s, case_id=case_id, actor=actor, action="case deleted", detail=summary)
