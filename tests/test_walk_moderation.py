@@ -453,3 +453,43 @@ def test_an_admin_token_deletes_a_teammates_case_and_the_logs_say_who(tmp_path):
         assert r.status_code == 200 and c.get(f"/v1/cases/{case}", headers=ha).status_code == 404
         entry = c.get("/v1/audit", headers=ha).json()["entries"][-1]
         assert entry["actor"] == "lead" and "created by alice" in entry["detail"]
+
+
+@pytest.mark.skipif(not (CHROMEDRIVER and CHROMIUM), reason="chromium/chromedriver not installed")
+def test_the_case_view_deletes_its_case_after_asking(tmp_path):
+    """The page's case view has a Delete case button: it asks first, then the case is gone from the
+    server and from the page's list of cases."""
+    import httpx
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    with real_server_and_browser(tmp_path) as (url, driver):
+        with httpx.Client(base_url=url, timeout=60) as c:
+            case = c.post("/v1/cases", json={"name": "to go"}).json()["id"]
+        driver.get(url)
+        for _ in range(100):
+            if case in [o.get_attribute("value") for o in Select(driver.find_element(By.ID, "case-select")).options]:
+                break
+            time.sleep(0.1)
+        Select(driver.find_element(By.ID, "case-select")).select_by_value(case)
+        driver.find_element(By.ID, "case-open").click()
+        for _ in range(100):
+            if driver.find_element(By.ID, "case").is_displayed():
+                break
+            time.sleep(0.1)
+        driver.execute_script("window.confirm = () => false;")  # the moderator says no: nothing happens
+        driver.find_element(By.ID, "case-delete").click()
+        time.sleep(0.5)
+        with httpx.Client(base_url=url, timeout=60) as c:
+            assert c.get(f"/v1/cases/{case}").status_code == 200
+        driver.execute_script("window.confirm = () => true;")
+        driver.find_element(By.ID, "case-delete").click()
+        for _ in range(100):
+            if not driver.find_element(By.ID, "case").is_displayed():
+                break
+            time.sleep(0.1)
+        assert "deleted" in driver.find_element(By.ID, "status").text
+        options = [o.get_attribute("value") for o in Select(driver.find_element(By.ID, "case-select")).options]
+        with httpx.Client(base_url=url, timeout=60) as c:
+            assert c.get(f"/v1/cases/{case}").status_code == 404
+    assert case not in options
