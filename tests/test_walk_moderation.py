@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import io
 import shutil
 import time
@@ -298,3 +299,197 @@ def test_a_reloaded_page_lists_the_earlier_analyses_and_opens_their_reports(tmp_
                 break
             time.sleep(0.1)
         assert driver.find_element(By.ID, "result-line").text.startswith(done["headline"])
+
+
+# -- session 19, s19svc2: what the walk left (walk-moderation.md, For the lead 2 and 5)
+
+
+def test_a_case_is_deleted_by_its_creator_and_the_audit_logs_keep_the_deletion(tmp_path):
+    """There was no way to delete a case. Its creator can now (a teammate gets 403); its pictures'
+    analyses go back to their owners under the rules of analyses outside cases (retention removes
+    them and their kept originals), and the deletion stays in the case's log and the server-wide one."""
+    from forgelens.service.jobs import apply_retention
+
+    with TestClient(create_app(settings(tmp_path, auth=True))) as c:
+        alice, bob = create_token(c.app.state.db, "alice"), create_token(c.app.state.db, "bob")
+        ha, hb = {"Authorization": f"Bearer {alice}"}, {"Authorization": f"Bearer {bob}"}
+        case = c.post("/v1/cases", json={"name": "reported posts"}, headers=ha).json()["id"]
+        pic = jpeg_bytes(natural_image(144, 160, seed=1), 85)
+        kept, gone = (c.post("/v1/analyses", data={"case_id": case, "keep_original": "true"}, headers=ha,
+                             files={"file": (name, pic, "image/jpeg")}).json()["id"] for name in ("a.jpg", "b.jpg"))
+        assert wait(c, kept, ha)["status"] == "done" and wait(c, gone, ha)["status"] == "done"
+        assert c.delete(f"/v1/analyses/{gone}", headers=ha).json()["status"] == "deleted"  # row kept by the case
+        r = c.delete(f"/v1/cases/{case}", headers=hb)
+        assert r.status_code == 403 and "alice" in r.json()["detail"]
+        assert c.get(f"/v1/cases/{case}", headers=hb).status_code == 200
+        r = c.delete(f"/v1/cases/{case}", headers=ha)
+        assert r.status_code == 200 and r.json()["items_removed"] == 2
+        assert c.get(f"/v1/cases/{case}", headers=ha).status_code == 404
+        assert case not in [x["id"] for x in c.get("/v1/cases", headers=ha).json()]
+        assert c.delete(f"/v1/cases/{case}", headers=ha).status_code == 404
+        # the analyses are their owner's again, private, kept original included; the deleted one is gone
+        assert c.get(f"/v1/analyses/{kept}/original", headers=ha).content == pic
+        assert c.get(f"/v1/analyses/{kept}", headers=hb).status_code == 404
+        assert c.get(f"/v1/analyses/{gone}", headers=ha).status_code == 404
+        # the case's log keeps every entry and ends with the deletion; the server-wide log names it
+        log = c.get(f"/v1/audit?case_id={case}", headers=hb).json()
+        assert log["chain_ok"] and [e["action"] for e in log["entries"]][0] == "case created"
+        assert log["entries"][-1]["action"] == "case deleted" and log["entries"][-1]["actor"] == "alice"
+        server = c.get("/v1/audit", headers=hb).json()
+        assert server["chain_ok"] and [(e["action"], e["actor"]) for e in server["entries"]] == [("case deleted", "alice")]
+        assert case in server["entries"][0]["detail"] and log["entries"][-1]["entry_hash"] in server["entries"][0]["detail"]
+        # retention now treats the analysis as one outside cases: it and its original go when old
+        original = c.app.state.store.path(hashlib.sha256(pic).hexdigest())
+        assert original.exists()
+        counts = apply_retention(c.app.state.db, c.app.state.store, 30, now=time.time() + 31 * 86400)
+        assert counts == {"originals_deleted": 1, "jobs_deleted": 1}
+        assert not original.exists() and c.get(f"/v1/analyses/{kept}", headers=ha).status_code == 404
+
+
+def test_a_trickled_upload_is_refused_with_408_and_gives_its_queue_slot_back(tmp_path):
+    """A client that sends one byte just inside every pause limit (one every 29 s against 30 s) held
+    its queue slot for ever: the pause limit alone never fires. Here a fake client sends a byte every
+    0.1 s against a 0.5 s pause limit and a 200 bytes/s minimum; it must be refused within a few
+    seconds (on main's code it is still sending when the 10 s wait gives up)."""
+    app = create_app(settings(tmp_path, upload_idle_seconds=0.5, upload_min_bytes_per_second=200))
+    head = b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="drip.jpg"\r\n\r\n\xff\xd8'
+    scope = {"type": "http", "http_version": "1.1", "method": "POST", "path": "/v1/analyses", "raw_path": b"/v1/analyses",
+             "query_string": b"", "root_path": "", "scheme": "http", "server": ("127.0.0.1", 8000),
+             "client": ("127.0.0.1", 5000),
+             "headers": [(b"content-type", b"multipart/form-data; boundary=XyZ"), (b"content-length", b"100000")]}
+    sent: list[dict] = []
+    answered = asyncio.Event()
+    chunks = [0]
+
+    async def receive():
+        if answered.is_set():
+            return {"type": "http.disconnect"}
+        chunks[0] += 1
+        if chunks[0] > 1:
+            await asyncio.sleep(0.1)  # well inside the pause limit, every time
+        return {"type": "http.request", "body": head if chunks[0] == 1 else b"\x00", "more_body": True}
+
+    async def send(message):
+        sent.append(message)
+        if message["type"] == "http.response.body" and not message.get("more_body"):
+            answered.set()
+
+    async def run():
+        await asyncio.wait_for(app(scope, receive, send), 10)
+
+    t0 = time.monotonic()
+    try:
+        asyncio.run(run())
+        assert app.state.jobs.load()[0] == 0  # the reserved slot was given back
+    finally:
+        app.state.close()
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    assert start["status"] == 408
+    assert b"drip.jpg: upload too slow" in body and b"200 bytes/s" in body
+    # deadline: 0.5 s + (bytes received) / 200 bytes/s, about 0.5 + (81 + 10 t) / 200 → refused near 1.0 s
+    assert chunks[0] < 60, chunks[0]
+    assert time.monotonic() - t0 < 10
+
+
+def test_the_upload_minimum_rate_is_a_setting_that_must_be_positive():
+    from forgelens.errors import ConfigError
+    from forgelens.service.settings import describe, load_settings
+
+    assert load_settings(env={"FORGELENS_UPLOAD_MIN_BYTES_PER_SECOND": "4096"}).upload_min_bytes_per_second == 4096.0
+    assert Settings().upload_min_bytes_per_second == 1024.0
+    assert "FORGELENS_UPLOAD_MIN_BYTES_PER_SECOND" in describe()
+    with pytest.raises(ConfigError, match="upload_min_bytes_per_second"):
+        Settings(upload_min_bytes_per_second=0).check()
+
+
+def test_an_exported_case_says_what_produced_it_and_its_reports(tmp_path):
+    """The case zip's manifest named only forgelens' version: not the source commit nor the model
+    files whose numbers the reports give. It now carries tool_identity() of the exporter and, per
+    picture, the ``tool`` its report.json recorded (None for an item without a report)."""
+    import json
+    import zipfile
+
+    from forgelens.pipeline import tool_identity
+
+    with TestClient(create_app(settings(tmp_path))) as c:
+        case = c.post("/v1/cases", json={"name": "c"}).json()["id"]
+        done = c.post("/v1/analyses", data={"case_id": case},
+                      files={"file": ("a.jpg", jpeg_bytes(natural_image(144, 160, seed=2), 85), "image/jpeg")}).json()["id"]
+        bad = c.post("/v1/analyses", data={"case_id": case},
+                     files={"file": ("notes.jpg", b"meeting notes\n" * 20, "image/jpeg")}).json()["id"]
+        assert wait(c, done, {})["status"] == "done" and wait(c, bad, {})["status"] == "failed"
+        report_tool = c.get(f"/v1/analyses/{done}/report.json").json()["tool"]
+        z = zipfile.ZipFile(io.BytesIO(c.get(f"/v1/cases/{case}/export").content))
+    manifest = json.loads(z.read("manifest.json"))
+    here = tool_identity()
+    assert manifest["tool"]["version"] == here["version"] and manifest["tool"]["commit"] == here["commit"]
+    assert manifest["tool"]["model_files"] == here["model_files"] and manifest["tool"]["model_files"]
+    by_name = {o["filename"]: o for o in manifest["originals"]}
+    assert by_name["a.jpg"]["report_tool"] == report_tool and report_tool["model_files"]
+    assert by_name["notes.jpg"]["report_tool"] is None
+
+
+def test_an_admin_token_deletes_a_teammates_case_and_the_logs_say_who(tmp_path):
+    """A team's lead moderator could not remove another moderator's case: there was no role above
+    "token". An admin token (``token create --admin``) can; a plain one still gets 403."""
+    from typer.testing import CliRunner
+
+    from forgelens.cli import app as cli
+
+    data = str(tmp_path / "data")
+    runner = CliRunner()
+    r = runner.invoke(cli, ["serve", "--data-dir", data, "token", "create", "--name", "lead", "--admin"])
+    assert r.exit_code == 0, r.output
+    lead = r.stdout.strip().splitlines()[0]
+    assert "lead\t" in (listing := runner.invoke(cli, ["serve", "--data-dir", data, "token", "list"]).stdout)
+    assert listing.strip().endswith("admin")
+    with TestClient(create_app(settings(tmp_path, auth=True))) as c:
+        alice, bob = create_token(c.app.state.db, "alice"), create_token(c.app.state.db, "bob")
+        ha, hb, hl = ({"Authorization": f"Bearer {t}"} for t in (alice, bob, lead))
+        case = c.post("/v1/cases", json={"name": "alice's"}, headers=ha).json()["id"]
+        assert c.delete(f"/v1/cases/{case}", headers=hb).status_code == 403
+        r = c.delete(f"/v1/cases/{case}", headers=hl)
+        assert r.status_code == 200 and c.get(f"/v1/cases/{case}", headers=ha).status_code == 404
+        entry = c.get("/v1/audit", headers=ha).json()["entries"][-1]
+        assert entry["actor"] == "lead" and "created by alice" in entry["detail"]
+
+
+@pytest.mark.skipif(not (CHROMEDRIVER and CHROMIUM), reason="chromium/chromedriver not installed")
+def test_the_case_view_deletes_its_case_after_asking(tmp_path):
+    """The page's case view has a Delete case button: it asks first, then the case is gone from the
+    server and from the page's list of cases."""
+    import httpx
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    with real_server_and_browser(tmp_path) as (url, driver):
+        with httpx.Client(base_url=url, timeout=60) as c:
+            case = c.post("/v1/cases", json={"name": "to go"}).json()["id"]
+        driver.get(url)
+        for _ in range(100):
+            if case in [o.get_attribute("value") for o in Select(driver.find_element(By.ID, "case-select")).options]:
+                break
+            time.sleep(0.1)
+        Select(driver.find_element(By.ID, "case-select")).select_by_value(case)
+        driver.find_element(By.ID, "case-open").click()
+        for _ in range(100):
+            if driver.find_element(By.ID, "case").is_displayed():
+                break
+            time.sleep(0.1)
+        driver.execute_script("window.confirm = () => false;")  # the moderator says no: nothing happens
+        driver.find_element(By.ID, "case-delete").click()
+        time.sleep(0.5)
+        with httpx.Client(base_url=url, timeout=60) as c:
+            assert c.get(f"/v1/cases/{case}").status_code == 200
+        driver.execute_script("window.confirm = () => true;")
+        driver.find_element(By.ID, "case-delete").click()
+        for _ in range(100):
+            if not driver.find_element(By.ID, "case").is_displayed():
+                break
+            time.sleep(0.1)
+        assert "deleted" in driver.find_element(By.ID, "status").text
+        options = [o.get_attribute("value") for o in Select(driver.find_element(By.ID, "case-select")).options]
+        with httpx.Client(base_url=url, timeout=60) as c:
+            assert c.get(f"/v1/cases/{case}").status_code == 404
+    assert case not in options

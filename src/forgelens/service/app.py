@@ -7,10 +7,11 @@ Routes (OpenAPI, offline, at /docs and /redoc): ``POST /v1/analyses`` (202 + job
 ``GET /v1/analyses/{id}`` (status, progress, then the report), its ``report.json``,
 ``report.html``, ``heatmap.png``, ``mask.png``, ``overlay.png``, ``maps/{name}.png`` and
 ``original``; ``DELETE /v1/analyses/{id}`` cancels or deletes; ``/v1/cases`` (create, list, add,
-note, ``export`` zip); ``POST /api/analyze`` waits for its job (small images, the old
-synchronous call); ``/api/health`` and ``/api/ready`` answer on the event loop, never waiting
-for an analysis. Uploads are streamed into memory and refused with 413 at the limit (408 when
-the body stops arriving for ``upload_idle_seconds``); a full
+note, ``export`` zip, delete by its creator or an admin token); ``GET /v1/audit`` (the server-wide log, or a
+case's); ``POST /api/analyze`` waits for its job (small images, the old synchronous call);
+``/api/health`` and ``/api/ready`` answer on the event loop, never waiting for an analysis. Uploads are streamed into memory and refused with 413 at the limit (408 when
+the body stops arriving for ``upload_idle_seconds``, or arrives slower on the whole than
+``upload_min_bytes_per_second``); a full
 queue answers 429 with Retry-After; every /v1 route needs ``Authorization: Bearer <token>``
 unless the server runs with ``--no-auth`` (loopback only). A job belongs to its token; cases are
 shared by every token, so a job in a case can be read (not deleted) by all.
@@ -183,11 +184,11 @@ def create_app(settings: Settings | None = None, *, runner=None, max_upload_byte
             return Caller("local", False)
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
-        name = auth.verify(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
-        if name is None:
+        who = auth.caller(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+        if who is None:
             raise HTTPException(401, "a valid API token is needed: Authorization: Bearer <token> "
                                      "(forgelens serve token create --name NAME)", headers={"WWW-Authenticate": "Bearer"})
-        return Caller(name, True)
+        return who
 
     def own_job(s, job_id: str, who: Caller, *, read: bool = False) -> Job:
         """The caller's own job; with ``read``, also another token's job that is in a case: cases are
@@ -258,7 +259,8 @@ def create_app(settings: Settings | None = None, *, runner=None, max_upload_byte
                                               settings.bytes_per_day)
             if problem:
                 raise HTTPException(429, f"{who.name}: {problem[0]}", headers={"Retry-After": str(problem[1])})
-            up = await read_upload(request, limit, idle_seconds=settings.upload_idle_seconds)
+            up = await read_upload(request, limit, idle_seconds=settings.upload_idle_seconds,
+                                   min_bytes_per_second=settings.upload_min_bytes_per_second)
             detectors = up.fields.get("detectors", detectors) or settings.detectors
             keep = keep_original or up.fields.get("keep_original", "").lower() in ("1", "true", "yes", "on")
             case_id = up.fields.get("case_id", case_id) or None
@@ -453,6 +455,29 @@ def create_app(settings: Settings | None = None, *, runner=None, max_upload_byte
         except case_ops.NotFound as exc:
             raise HTTPException(404, str(exc)) from None
         return {"case_id": case_id, "job_id": job_id, "note": body.note}
+
+    @app.delete("/v1/cases/{case_id}", tags=["cases"])
+    def delete_case(case_id: str, who: Caller = Depends(caller)) -> dict[str, Any]:
+        """Delete a case (its creator's token or an admin token; 403 for others). Its pictures' analyses
+        stay, their owners' again, under the rules of analyses outside cases; both audit logs keep the
+        deletion."""
+        try:
+            return case_ops.delete_case(db, case_id, who.name, any_creator=not who.authenticated or who.admin)
+        except case_ops.NotFound as exc:
+            raise HTTPException(404, str(exc)) from None
+        except case_ops.NotAllowed as exc:
+            raise HTTPException(403, str(exc)) from None
+
+    @app.get("/v1/audit", tags=["cases"])
+    def audit(who: Caller = Depends(caller), case_id: str | None = Query(
+            None, description="One case's log, also after the case was deleted; default: the server-wide log.")
+              ) -> dict[str, Any]:
+        """An audit log and whether its hash chain holds: the server-wide one (case deletions) or a case's."""
+        from forgelens.service.audit import verify_audit_chain
+
+        with db.session() as s:
+            entries = case_ops.audit_log(s, case_id)
+        return {"case_id": case_id, "entries": entries, "chain_ok": verify_audit_chain(entries)}
 
     @app.get("/v1/cases/{case_id}/export", tags=["cases"], response_class=FileResponse)
     def export_case(case_id: str, who: Caller = Depends(caller)) -> FileResponse:

@@ -31,10 +31,12 @@ class Caller:
 
     name: str
     authenticated: bool
+    admin: bool = False  # an admin token (``token create --admin``): may delete any case
 
 
-def create_token(db: Database, name: str) -> str:
-    """Store a new token's argon2 hash under ``name``; return the token (shown once)."""
+def create_token(db: Database, name: str, admin: bool = False) -> str:
+    """Store a new token's argon2 hash under ``name`` (an admin token with ``admin``); return the
+    token (shown once)."""
     name = name.strip()
     if not name or len(name) > 200:
         raise ConfigError("token", "a token needs a name of 1 to 200 characters")
@@ -42,7 +44,7 @@ def create_token(db: Database, name: str) -> str:
     with db.session() as s:
         if s.scalars(select(Token).where(Token.name == name)).first():
             raise ConfigError("token", f"a token named {name!r} exists already")
-        s.add(Token(id=token_id, name=name, secret_hash=_hasher.hash(secret), created_at=time.time()))
+        s.add(Token(id=token_id, name=name, secret_hash=_hasher.hash(secret), created_at=time.time(), admin=admin))
     return f"fl_{token_id}_{secret}"
 
 
@@ -56,20 +58,25 @@ def revoke_token(db: Database, name: str) -> bool:
         return True
 
 
-def list_tokens(db: Database) -> list[tuple[str, float, bool]]:
-    """(name, created_at, revoked) of every token; never the token or its hash."""
+def list_tokens(db: Database) -> list[tuple[str, float, bool, bool]]:
+    """(name, created_at, revoked, admin) of every token; never the token or its hash."""
     with db.session() as s:
-        return [(t.name, t.created_at, t.revoked) for t in s.scalars(select(Token).order_by(Token.created_at))]
+        return [(t.name, t.created_at, t.revoked, t.admin) for t in s.scalars(select(Token).order_by(Token.created_at))]
 
 
 class Authenticator:
     def __init__(self, db: Database):
         self.db = db
-        self._cache: dict[str, tuple[str, float]] = {}
+        self._cache: dict[str, tuple[Caller, float]] = {}
         self._lock = threading.Lock()
 
     def verify(self, token: str) -> str | None:
         """The token's name, or None when it is unknown, revoked or wrong."""
+        who = self.caller(token)
+        return who.name if who else None
+
+    def caller(self, token: str) -> Caller | None:
+        """Who the token is (name, admin or not), or None when it is unknown, revoked or wrong."""
         key = hashlib.sha256(token.encode()).hexdigest()
         with self._lock:
             hit = self._cache.get(key)
@@ -86,9 +93,10 @@ class Authenticator:
             _hasher.verify(row.secret_hash, parts[2])
         except (VerificationError, InvalidHashError):
             return None
+        who = Caller(row.name, True, bool(row.admin))
         with self._lock:
-            self._cache[key] = (row.name, time.monotonic() + CACHE_SECONDS)
-        return row.name
+            self._cache[key] = (who, time.monotonic() + CACHE_SECONDS)
+        return who
 
 
 def quota_problem(db: Database, caller: Caller, upload_bytes: int, jobs_per_hour: int, bytes_per_day: int,

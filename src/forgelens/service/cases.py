@@ -1,8 +1,10 @@
 """Cases: several analysed pictures, notes per item, and their append-only audit log.
 
 Every change to a case (created, picture added, note changed, analysis finished, original
-deleted, exported) appends one audit entry: who (the token's name), when, what, the input's
-SHA-256, the tool version and the verdict at that moment.
+deleted, exported, deleted) appends one audit entry: who (the token's name), when, what, the
+input's SHA-256, the tool version and the verdict at that moment. A case's deletion is also
+written to the server-wide log (the entries without a case, one hash chain of their own), and
+neither log loses an entry when the case goes: the audit table is append-only.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ from forgelens.service.storage import (
 
 
 class NotFound(LookupError):
+    pass
+
+
+class NotAllowed(PermissionError):
     pass
 
 
@@ -75,8 +81,50 @@ def set_note(db: Database, case_id: str, job_id: str, note: str, actor: str) -> 
                             detail=note)
 
 
-def audit_log(s: Session, case_id: str) -> list[dict[str, Any]]:
-    rows = s.scalars(select(AuditEntry).where(AuditEntry.case_id == case_id).order_by(AuditEntry.id))
+def delete_case(db: Database, case_id: str, actor: str, *, any_creator: bool = False) -> dict[str, Any]:
+    """Delete the case and take its pictures out of it; only its creator may, unless ``any_creator``
+    (an admin token, or a server without tokens where there is no "who" to check).
+
+    The jobs stay, each its token's own again, under the rules of jobs outside cases: the owner can
+    delete them, and retention removes them (kept original included) once older than
+    ``retention_days``. A job already deleted whose row the case alone kept (for its audit log)
+    goes now. The case's log ends with "case deleted" and keeps every entry; the server-wide log
+    records the deletion with the hash of that last entry, so the case's chain stays anchored.
+    """
+    with db.session() as s:
+        case = s.get(Case, case_id)
+        if case is None:
+            raise NotFound(f"no case {case_id}")
+        if not any_creator and case.created_by != actor:
+            raise NotAllowed(f"case {case_id} was created by {case.created_by!r}; only that token or an admin token "
+                             "can delete it")
+        items = s.scalars(select(CaseItem).where(CaseItem.case_id == case_id)).all()
+        job_ids = [it.job_id for it in items]
+        for it in items:
+            s.delete(it)
+        s.flush()
+        removed = 0
+        for job_id in job_ids:
+            job = s.get(Job, job_id)
+            in_other_case = s.scalars(select(CaseItem.case_id).where(CaseItem.job_id == job_id).limit(1)).first()
+            if job is not None and job.status == "deleted" and in_other_case is None:
+                s.delete(job)
+                removed += 1
+        by = "" if case.created_by == actor else f"created by {case.created_by}, deleted by another (admin) token; "
+        summary = (f"{case.name}: {by}{len(job_ids)} picture(s) taken out of the case; their analyses now follow "
+                   "the rules of analyses outside cases (owner's delete, retention)")
+        with db.audit_lock:
+            last = db.append_audit(s, case_id=case_id, actor=actor, action="case deleted", detail=summary)
+            db.append_audit(s, case_id=None, actor=actor, action="case deleted",
+                            detail=f"case {case_id} ({summary}); its log ends at {last.entry_hash}")
+        s.delete(case)
+    return {"id": case_id, "status": "deleted", "items_removed": len(job_ids), "deleted_job_rows_removed": removed}
+
+
+def audit_log(s: Session, case_id: str | None) -> list[dict[str, Any]]:
+    """A case's audit entries in order; ``None``: the server-wide entries (those of no case)."""
+    where = AuditEntry.case_id.is_(None) if case_id is None else AuditEntry.case_id == case_id
+    rows = s.scalars(select(AuditEntry).where(where).order_by(AuditEntry.id))
     return [r.to_dict() for r in rows]
 
 

@@ -94,13 +94,14 @@ def register(app: typer.Typer) -> None:
     serve_app.add_typer(token_app, name="token")
 
     @token_app.command("create")
-    def token_create(ctx: typer.Context, name: str = typer.Option(..., "--name", help="Who the token is for (shown in the audit log).")) -> None:
+    def token_create(ctx: typer.Context, name: str = typer.Option(..., "--name", help="Who the token is for (shown in the audit log)."),
+                     admin: bool = typer.Option(False, "--admin", help="An admin token: may delete any case, not only its own.")) -> None:
         """Create an API token and print it once; only its argon2 hash is stored."""
         from forgelens.service.auth import create_token
 
         with _database(ctx.parent.parent.obj) as db:  # the `serve` callback's settings
             try:
-                token = create_token(db, name)
+                token = create_token(db, name, admin=admin)
             except ForgeLensError as exc:
                 raise _fail(str(exc)) from None
         typer.echo(token)
@@ -123,8 +124,8 @@ def register(app: typer.Typer) -> None:
         from forgelens.service.storage import iso
 
         with _database(ctx.parent.parent.obj) as db:
-            for name, created, revoked in list_tokens(db):
-                typer.echo(f"{name}\t{iso(created)}\t{'revoked' if revoked else 'active'}")
+            for name, created, revoked, admin in list_tokens(db):
+                typer.echo(f"{name}\t{iso(created)}\t{'revoked' if revoked else 'active'}" + ("\tadmin" if admin else ""))
 
     @serve_app.command("retention")
     def retention(ctx: typer.Context, days: float = typer.Option(None, help="Override retention_days.")) -> None:

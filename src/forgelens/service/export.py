@@ -1,9 +1,12 @@
 """One zip for the record: reports, maps, originals where kept, the audit log and a manifest.
 
 The manifest (``manifest.json``, and ``SHA256SUMS`` for ``sha256sum -c``) gives the SHA-256 and
-size of every other file in the zip, and the SHA-256 of every analysed original, kept or not.
-Used by ``GET /v1/cases/{id}/export`` and by ``forgelens case export`` over a folder of reports;
-needs nothing but the standard library.
+size of every other file in the zip, and the SHA-256 of every analysed original, kept or not. It
+says what made the zip and its reports: ``tool`` is :func:`forgelens.pipeline.tool_identity` of the
+forgelens that wrote the zip (version, source commit, SHA-256 of every model file), and each
+original's ``report_tool`` is the ``tool`` its own report.json recorded when it was analysed (None
+where the item has no report), since a case can hold reports of an older version.
+Used by ``GET /v1/cases/{id}/export`` and by ``forgelens case export`` over a folder of reports.
 """
 
 from __future__ import annotations
@@ -57,11 +60,13 @@ def write_case_zip(dest: BinaryIO, case: dict[str, Any], items: list[ExportItem]
             if hashlib.sha256(it.original).hexdigest() != it.input_sha256:
                 raise ValueError(f"{it.filename}: the kept original does not match its recorded hash")
         originals.append({"item": it.key, "filename": it.filename, "sha256": it.input_sha256, "kept": kept,
-                          "verdict": it.verdict, "note": it.note})
+                          "verdict": it.verdict, "note": it.note, "report_tool": _report_tool(it.files)})
     entries["case.json"] = json.dumps(case, indent=2, sort_keys=True).encode()
     entries["audit.jsonl"] = "".join(json.dumps(e, sort_keys=True) + "\n" for e in audit).encode()
+    from forgelens.pipeline import tool_identity
+
     manifest = {
-        "tool": {"name": "forgelens", "version": __version__},
+        "tool": tool_identity(),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "hash": "sha256",
         "files": {name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
@@ -75,6 +80,15 @@ def write_case_zip(dest: BinaryIO, case: dict[str, Any], items: list[ExportItem]
         z.writestr("manifest.json", json.dumps(manifest, indent=2, sort_keys=True))
         z.writestr("SHA256SUMS", sums)
     return manifest
+
+
+def _report_tool(files: dict[str, bytes]) -> dict[str, Any] | None:
+    """report.json's ``tool`` (what produced the report), or None where it is missing or unreadable."""
+    try:
+        tool = json.loads(files["report.json"]).get("tool")
+    except (KeyError, ValueError, UnicodeDecodeError, AttributeError):
+        return None
+    return tool if isinstance(tool, dict) else None
 
 
 def verify_zip(path_or_file) -> list[str]:

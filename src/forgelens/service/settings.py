@@ -31,6 +31,7 @@ class Settings:
     queue_size: int = field(default=16, metadata={"help": "jobs waiting beyond the workers before 429"})
     max_upload_bytes: int = field(default=64 * 2**20, metadata={"help": "largest upload accepted (413 above, before storing more)"})
     upload_idle_seconds: float = field(default=30.0, metadata={"help": "an upload that sends no byte for this long is refused (408) and its queue slot freed"})
+    upload_min_bytes_per_second: float = field(default=1024.0, metadata={"help": "an upload still arriving upload_idle_seconds + (bytes received) / this rate after it began is refused (408) and its queue slot freed: a client trickling a byte per pause cannot hold a slot for ever (1024 lets a 64 MiB upload take 18 h)"})
     job_seconds: float = field(default=120.0, metadata={"help": "wall-time limit per analysis"})
     job_memory_bytes: int = field(default=4 * 2**30, metadata={"help": "memory limit per analysis"})
     detectors: str = field(default="default", metadata={"help": "detectors a job runs unless it names others"})
@@ -57,8 +58,10 @@ class Settings:
         for name in ("workers", "max_upload_bytes", "job_memory_bytes"):
             if getattr(self, name) < 1:
                 raise ConfigError("settings", f"{name} must be at least 1")
-        if self.queue_size < 0 or self.job_seconds <= 0 or self.retention_days <= 0 or self.upload_idle_seconds <= 0:
-            raise ConfigError("settings", "queue_size must be ≥ 0, job_seconds, retention_days and upload_idle_seconds > 0")
+        if (self.queue_size < 0 or self.job_seconds <= 0 or self.retention_days <= 0 or self.upload_idle_seconds <= 0
+                or self.upload_min_bytes_per_second <= 0):
+            raise ConfigError("settings", "queue_size must be ≥ 0, job_seconds, retention_days, upload_idle_seconds "
+                                          "and upload_min_bytes_per_second > 0")
         return self
 
 

@@ -41,6 +41,7 @@ class Token(Base):
     secret_hash: Mapped[str] = mapped_column(String(200))  # argon2id, never the token itself
     created_at: Mapped[float] = mapped_column(Float)
     revoked: Mapped[bool] = mapped_column(default=False)
+    admin: Mapped[bool] = mapped_column(default=False)  # migration 0003; may delete any case
 
 
 class Job(Base):

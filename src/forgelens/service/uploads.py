@@ -3,9 +3,12 @@
 Starlette's own form parsing spools the whole body to a temporary file before the route sees
 it; here the body is parsed as it arrives, the file part is kept in memory only, and the
 request is refused with 413 as soon as a declared ``Content-Length`` or the bytes received
-pass the limit — nothing beyond the limit is read, and nothing is written to disk. A body that
-stops arriving for ``idle_seconds`` is refused with 408: the upload holds a queue slot, and a
-stalled or deliberately slow client would otherwise hold it for ever.
+pass the limit — nothing beyond the limit is read, and nothing is written to disk. The upload
+holds a queue slot, so a stalled or deliberately slow client would otherwise hold it for ever: a
+body that stops arriving for ``idle_seconds`` is refused with 408, and so is one that arrives
+slower than ``min_bytes_per_second`` on the whole — its deadline is ``idle_seconds`` plus the time
+the bytes received so far take at that rate, so a client trickling a byte just inside every pause
+still runs out of time.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ FRAMING_BYTES = 64 * 1024
 FIELD_BYTES = 4096
 #: Seconds an upload may pause (no byte received) before it is refused with 408.
 IDLE_SECONDS = 30.0
+#: The slowest an upload may arrive on the whole (bytes per second), also refused with 408.
+MIN_BYTES_PER_SECOND = 1024.0
 
 
 @dataclass
@@ -43,9 +48,11 @@ def declared_length(request: Request) -> int | None:
 
 
 async def read_upload(request: Request, limit: int, file_field: str = "file",
-                      idle_seconds: float = IDLE_SECONDS) -> Upload:
+                      idle_seconds: float = IDLE_SECONDS, min_bytes_per_second: float = MIN_BYTES_PER_SECOND
+                      ) -> Upload:
     """The file part (``file_field``) and the small fields of a multipart/form-data body; 408 when
-    no byte arrives for ``idle_seconds``."""
+    no byte arrives for ``idle_seconds``, or when the body is still arriving ``idle_seconds`` +
+    (bytes received) / ``min_bytes_per_second`` after it began."""
     ctype, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
     if ctype != b"multipart/form-data" or not boundary:
@@ -105,15 +112,25 @@ async def read_upload(request: Request, limit: int, file_field: str = "file",
         "on_part_data": on_part_data, "on_part_end": on_part_end})
     received = 0
     chunks = request.stream()
+    loop = asyncio.get_running_loop()
+    began = loop.time()
     try:
         while True:
+            left = began + idle_seconds + received / min_bytes_per_second - loop.time()
             try:
-                chunk = await asyncio.wait_for(anext(chunks), idle_seconds)
+                if left <= 0:
+                    raise TimeoutError
+                chunk = await asyncio.wait_for(anext(chunks), min(idle_seconds, left))
             except StopAsyncIteration:
                 break
             except TimeoutError:
-                raise HTTPException(408, f"{up.filename or 'upload'}: no data received for {idle_seconds:g} s; "
-                                         "upload abandoned (send the file again)") from None
+                name, waited = up.filename or "upload", loop.time() - began
+                if left > idle_seconds:
+                    raise HTTPException(408, f"{name}: no data received for {idle_seconds:g} s; "
+                                             "upload abandoned (send the file again)") from None
+                raise HTTPException(408, f"{name}: upload too slow ({received} bytes in {waited:.0f} s, under the "
+                                         f"{min_bytes_per_second:g} bytes/s minimum); upload abandoned (send the "
+                                         "file again over a faster link)") from None
             received += len(chunk)
             if received > limit + FRAMING_BYTES:
                 raise too_large(limit, up.filename or "upload")

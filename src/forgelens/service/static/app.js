@@ -77,6 +77,16 @@ async function showCase(id) {
     try { await download('/v1/cases/' + id + '/export', 'case-' + c.name.replace(/[^A-Za-z0-9._-]+/g, '_') + '.zip'); say('Case exported.'); }
     catch (e) { say('Export failed: ' + e.message, 'err'); }
   };
+  $('case-delete').onclick = async () => {
+    if (!confirm('Delete the case "' + c.name + '"? Its pictures\' analyses stay with whoever sent them; both audit logs keep the deletion.')) return;
+    try {
+      await api('/v1/cases/' + id, {method: 'DELETE'});
+      $('case').hidden = true;
+      if ($('case-select').value === id) $('case-select').value = '';
+      await loadCases('');
+      say('Case "' + c.name + '" deleted; its audit log is kept (GET /v1/audit?case_id=' + id + ').');
+    } catch (e) { say('Could not delete the case: ' + e.message, 'err'); }
+  };
 }
 
 // ---- earlier analyses: the server keeps every job of this token, the queue above only this visit's
