@@ -143,6 +143,52 @@ def test_prnu_quiet_on_clean_image_and_rejects_other_camera(prnu_setup):
     assert any(f.kind == "camera_mismatch" for f in t2.findings) and t2.heatmap is None
 
 
+def test_prnu_mask_stays_on_the_pasted_region_without_small_specks(prnu_setup):
+    """Chen et al. 2008's two-threshold decision and map cleaning: the decided map (heat >= 0.5) covers
+    most of a region pasted from another sensor, little outside it, and no region under (window/2)^2."""
+    from scipy import ndimage
+
+    K1, K2, _, path = prnu_setup
+    recall, outside = [], []
+    for seed in (7, 17, 27):
+        forged = np.where(MASK[..., None], _shoot(K2, seed), _shoot(K1, seed + 1))
+        t = run("prnu", evidence_from(forged), _prnu_cfg(path), catch=False)
+        hot = t.pixels(t.heatmap) >= 0.5
+        assert any(f.kind == "prnu_missing" for f in t.findings)
+        labels, n = ndimage.label(hot)
+        assert n >= 1 and np.bincount(labels.ravel())[1:].min() >= 32 * 32
+        recall.append(hot[MASK].mean())
+        outside.append(hot[~MASK].mean())
+    assert np.mean(recall) > 0.5
+    assert np.mean(outside) < 0.01
+
+
+def test_prnu_untouched_same_pattern_pictures_do_not_light_up(prnu_setup):
+    K1, _, _, path = prnu_setup
+    for seed in (5, 15, 25):
+        t = run("prnu", evidence_from(_shoot(K1, seed)), _prnu_cfg(path), catch=False)
+        assert not any(f.kind == "prnu_missing" for f in t.findings)
+        assert float((t.pixels(t.heatmap) >= 0.5).mean()) == 0.0
+
+
+def test_prnu_decision_needs_both_tests_of_chen_2008():
+    """A window is tampered only if its correlation is low for the no-pattern law AND unlikely under the
+    predicted one: a window predicted to carry little pattern (dark, textured) is never called."""
+    from forgelens.detectors.prnu import PRNUConfig, _tampered_map
+
+    cfg = PRNUConfig(window=64)
+    rho = np.full((256, 256), 0.10, np.float32)
+    mu1 = np.full((256, 256), 0.10, np.float32)
+    rho[64:160, 64:160] = 0.0  # pattern absent where it was expected
+    mu1[180:250, 20:120] = 0.005  # expected to carry almost nothing (dark area) ...
+    rho[180:250, 20:120] = 0.0  # ... and indeed carries nothing
+    rho[10:20, 200:210] = 0.0  # a speck smaller than a quarter window
+    hot = _tampered_map(rho, mu1, sd0=1 / 64, sd1=0.02, config=cfg)
+    assert hot[64:160, 64:160].all()
+    assert not hot[185:245, 25:115].any()
+    assert not hot[10:20, 200:210].any()
+
+
 def test_prnu_reports_orientation_mismatch(prnu_setup):
     _, _, _, path = prnu_setup
     t = run("prnu", evidence_from(scene(H, W - 64, 3)), _prnu_cfg(path), catch=False)
