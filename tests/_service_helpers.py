@@ -29,3 +29,15 @@ def hostile_runner(filename: str, data: bytes, detectors: list[str], workdir: st
 
 def files_under(folder: Path) -> list[Path]:
     return [p for p in Path(folder).rglob("*") if p.is_file()]
+
+
+def wait(c, job_id, auth: str | dict | None = None, timeout: float = 60.0) -> dict:
+    """Poll a job until it is neither queued nor running; ``auth`` is a token or the request headers."""
+    headers = auth if isinstance(auth, dict) else ({"Authorization": f"Bearer {auth}"} if auth else {})
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        j = c.get(f"/v1/analyses/{job_id}", headers=headers).json()
+        if j["status"] not in ("queued", "running"):
+            return j
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not finish: {j}")

@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from forgelens.service.app import create_app  # noqa: E402
 from forgelens.service.settings import Settings  # noqa: E402
-from tests._service_helpers import files_under, hostile_runner, slow_runner  # noqa: E402
+from tests._service_helpers import files_under, hostile_runner, slow_runner, wait  # noqa: E402
 from tests.conftest import REPO, jpeg_bytes, natural_image  # noqa: E402
 
 EXAMPLE = REPO / "examples" / "splice.jpg"
@@ -40,17 +40,6 @@ def submit(c, name="a.jpg", data=None, token=None, **params):
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     return c.post("/v1/analyses", params=params, headers=headers,
                   files={"file": (name, data if data is not None else picture(), "image/jpeg")})
-
-
-def wait(c, job_id, token=None, timeout=60.0) -> dict:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout:
-        j = c.get(f"/v1/analyses/{job_id}", headers=headers).json()
-        if j["status"] not in ("queued", "running"):
-            return j
-        time.sleep(0.1)
-    raise AssertionError(f"job {job_id} did not finish: {j}")
 
 
 def test_page_health_ready_and_offline_docs(tmp_path):

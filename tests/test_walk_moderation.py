@@ -26,6 +26,7 @@ from PIL import Image  # noqa: E402
 from forgelens.service.app import STATIC, create_app  # noqa: E402
 from forgelens.service.auth import create_token  # noqa: E402
 from forgelens.service.settings import Settings  # noqa: E402
+from tests._service_helpers import wait  # noqa: E402
 from tests.conftest import jpeg_bytes, natural_image  # noqa: E402
 
 CHEAP = "ela,metadata"
@@ -33,16 +34,6 @@ CHEAP = "ela,metadata"
 
 def settings(tmp_path, **kw) -> Settings:
     return Settings(**{"data_dir": tmp_path / "data", "auth": False, "workers": 1, "detectors": CHEAP, **kw})
-
-
-def wait(c, job_id, headers, timeout=60.0) -> dict:
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < timeout:
-        j = c.get(f"/v1/analyses/{job_id}?report=false", headers=headers).json()
-        if j["status"] not in ("queued", "running"):
-            return j
-        time.sleep(0.1)
-    raise AssertionError(f"job {job_id} did not finish: {j}")
 
 
 def test_a_stalled_upload_is_refused_with_408_and_gives_its_queue_slot_back(tmp_path):
