@@ -36,35 +36,41 @@ def settings(tmp_path, **kw) -> Settings:
     return Settings(**{"data_dir": tmp_path / "data", "auth": False, "workers": 1, "detectors": CHEAP, **kw})
 
 
-def test_a_stalled_upload_is_refused_with_408_and_gives_its_queue_slot_back(tmp_path):
-    """A client that sends the start of a body and then nothing held a reserved queue slot for as
-    long as its connection stayed open: 18 such connections (2 workers + queue 16) made every other
-    moderator's upload answer 429 (measured on a real server, walk-moderation.md)."""
-    app = create_app(settings(tmp_path, upload_idle_seconds=0.5))
-    head = b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="slow.jpg"\r\n\r\n\xff\xd8'
+def upload_slowly(app, filename: str, pause: float | None) -> tuple[int, bytes, int, float]:
+    """Send the app the start of a multipart upload of ``filename`` (a 100 kB body declared), then nothing
+    (``pause`` None) or one byte every ``pause`` seconds, until it answers (10 s at most; main's code never
+    did). Checks that the queue slot the upload held was given back; returns (status, body, chunks sent,
+    seconds)."""
+    head = b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="' + filename.encode() + b'"\r\n\r\n\xff\xd8'
     scope = {"type": "http", "http_version": "1.1", "method": "POST", "path": "/v1/analyses", "raw_path": b"/v1/analyses",
              "query_string": b"", "root_path": "", "scheme": "http", "server": ("127.0.0.1", 8000),
              "client": ("127.0.0.1", 5000),
              "headers": [(b"content-type", b"multipart/form-data; boundary=XyZ"), (b"content-length", b"100000")]}
     sent: list[dict] = []
-    answered = asyncio.Event()
-    first = [True]
-
-    async def receive():
-        if first[0]:
-            first[0] = False
-            return {"type": "http.request", "body": head, "more_body": True}
-        await answered.wait()  # the client never sends the rest
-        return {"type": "http.disconnect"}
-
-    async def send(message):
-        sent.append(message)
-        if message["type"] == "http.response.body" and not message.get("more_body"):
-            answered.set()
+    chunks = [0]
 
     async def run():
-        await asyncio.wait_for(app(scope, receive, send), 10)  # on main: no answer at all (TimeoutError)
+        answered = asyncio.Event()
 
+        async def receive():
+            chunks[0] += 1
+            if chunks[0] == 1:
+                return {"type": "http.request", "body": head, "more_body": True}
+            if pause is None:
+                await answered.wait()  # the client never sends the rest
+            elif not answered.is_set():
+                await asyncio.sleep(pause)
+                return {"type": "http.request", "body": b"\x00", "more_body": True}
+            return {"type": "http.disconnect"}
+
+        async def send(message):
+            sent.append(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                answered.set()
+
+        await asyncio.wait_for(app(scope, receive, send), 10)
+
+    t0 = time.monotonic()
     try:
         asyncio.run(run())
         assert app.state.jobs.load()[0] == 0  # the reserved slot was given back
@@ -72,7 +78,16 @@ def test_a_stalled_upload_is_refused_with_408_and_gives_its_queue_slot_back(tmp_
         app.state.close()
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
-    assert start["status"] == 408
+    return start["status"], body, chunks[0], time.monotonic() - t0
+
+
+def test_a_stalled_upload_is_refused_with_408_and_gives_its_queue_slot_back(tmp_path):
+    """A client that sends the start of a body and then nothing held a reserved queue slot for as
+    long as its connection stayed open: 18 such connections (2 workers + queue 16) made every other
+    moderator's upload answer 429 (measured on a real server, walk-moderation.md)."""
+    app = create_app(settings(tmp_path, upload_idle_seconds=0.5))
+    status, body, _chunks, _seconds = upload_slowly(app, "slow.jpg", pause=None)  # on main: no answer at all
+    assert status == 408
     assert b"slow.jpg" in body and b"no data received" in body
 
 
@@ -343,44 +358,12 @@ def test_a_trickled_upload_is_refused_with_408_and_gives_its_queue_slot_back(tmp
     0.1 s against a 0.5 s pause limit and a 200 bytes/s minimum; it must be refused within a few
     seconds (on main's code it is still sending when the 10 s wait gives up)."""
     app = create_app(settings(tmp_path, upload_idle_seconds=0.5, upload_min_bytes_per_second=200))
-    head = b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="drip.jpg"\r\n\r\n\xff\xd8'
-    scope = {"type": "http", "http_version": "1.1", "method": "POST", "path": "/v1/analyses", "raw_path": b"/v1/analyses",
-             "query_string": b"", "root_path": "", "scheme": "http", "server": ("127.0.0.1", 8000),
-             "client": ("127.0.0.1", 5000),
-             "headers": [(b"content-type", b"multipart/form-data; boundary=XyZ"), (b"content-length", b"100000")]}
-    sent: list[dict] = []
-    answered = asyncio.Event()
-    chunks = [0]
-
-    async def receive():
-        if answered.is_set():
-            return {"type": "http.disconnect"}
-        chunks[0] += 1
-        if chunks[0] > 1:
-            await asyncio.sleep(0.1)  # well inside the pause limit, every time
-        return {"type": "http.request", "body": head if chunks[0] == 1 else b"\x00", "more_body": True}
-
-    async def send(message):
-        sent.append(message)
-        if message["type"] == "http.response.body" and not message.get("more_body"):
-            answered.set()
-
-    async def run():
-        await asyncio.wait_for(app(scope, receive, send), 10)
-
-    t0 = time.monotonic()
-    try:
-        asyncio.run(run())
-        assert app.state.jobs.load()[0] == 0  # the reserved slot was given back
-    finally:
-        app.state.close()
-    start = next(m for m in sent if m["type"] == "http.response.start")
-    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
-    assert start["status"] == 408
+    status, body, chunks, seconds = upload_slowly(app, "drip.jpg", pause=0.1)  # well inside the pause limit
+    assert status == 408
     assert b"drip.jpg: upload too slow" in body and b"200 bytes/s" in body
     # deadline: 0.5 s + (bytes received) / 200 bytes/s, about 0.5 + (81 + 10 t) / 200 → refused near 1.0 s
-    assert chunks[0] < 60, chunks[0]
-    assert time.monotonic() - t0 < 10
+    assert chunks < 60, chunks
+    assert seconds < 10
 
 
 def test_the_upload_minimum_rate_is_a_setting_that_must_be_positive():
