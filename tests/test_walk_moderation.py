@@ -342,8 +342,9 @@ def test_a_case_is_deleted_by_its_creator_and_the_audit_logs_keep_the_deletion(t
         assert log["chain_ok"] and [e["action"] for e in log["entries"]][0] == "case created"
         assert log["entries"][-1]["action"] == "case deleted" and log["entries"][-1]["actor"] == "alice"
         server = c.get("/v1/audit", headers=hb).json()
-        assert server["chain_ok"] and [(e["action"], e["actor"]) for e in server["entries"]] == [("case deleted", "alice")]
-        assert case in server["entries"][0]["detail"] and log["entries"][-1]["entry_hash"] in server["entries"][0]["detail"]
+        deletions = [e for e in server["entries"] if e["action"] == "case deleted"]
+        assert server["chain_ok"] and [e["actor"] for e in deletions] == ["alice"]
+        assert case in deletions[0]["detail"] and log["entries"][-1]["entry_hash"] in deletions[0]["detail"]
         # retention now treats the analysis as one outside cases: it and its original go when old
         original = c.app.state.store.path(hashlib.sha256(pic).hexdigest())
         assert original.exists()
@@ -467,3 +468,21 @@ def test_the_case_view_deletes_its_case_after_asking(tmp_path):
         with httpx.Client(base_url=url, timeout=60) as c:
             assert c.get(f"/v1/cases/{case}").status_code == 404
     assert case not in options
+
+
+def test_creating_and_revoking_a_token_is_in_the_server_wide_audit_log(tmp_path):
+    """Who may read and delete what changes with the tokens, but creating or revoking one (the server's
+    command line) left no trace in any log; the server-wide log now records both, in its hash chain."""
+    from forgelens.service.auth import revoke_token
+
+    with TestClient(create_app(settings(tmp_path, auth=True))) as c:
+        alice = create_token(c.app.state.db, "alice")
+        create_token(c.app.state.db, "lead", admin=True)
+        assert revoke_token(c.app.state.db, "lead") and revoke_token(c.app.state.db, "lead")  # twice: one entry
+        server = c.get("/v1/audit", headers={"Authorization": f"Bearer {alice}"}).json()
+    assert server["chain_ok"]
+    assert [(e["action"], e["detail"]) for e in server["entries"]] == [
+        ("token created", "token 'alice'"), ("token created", "token 'lead' (admin: may delete any case)"),
+        ("token revoked", "token 'lead'")]
+    assert {e["actor"] for e in server["entries"]} == {"server command line"}
+

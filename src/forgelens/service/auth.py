@@ -45,7 +45,20 @@ def create_token(db: Database, name: str, admin: bool = False) -> str:
         if s.scalars(select(Token).where(Token.name == name)).first():
             raise ConfigError("token", f"a token named {name!r} exists already")
         s.add(Token(id=token_id, name=name, secret_hash=_hasher.hash(secret), created_at=time.time(), admin=admin))
+        _audit_token(db, s, "token created", f"token {name!r}" + (" (admin: may delete any case)" if admin else ""))
     return f"fl_{token_id}_{secret}"
+
+
+#: Who creates and revokes tokens: the server's own command line (``forgelens serve token …``), run by
+#: whoever holds the data folder; no token is involved.
+TOKEN_ACTOR = "server command line"
+
+
+def _audit_token(db: Database, s, action: str, detail: str) -> None:
+    """Record a token's creation or revocation in the server-wide audit log: who may read and delete
+    what changes with it, and a team's lead must be able to see when."""
+    with db.audit_lock:
+        db.append_audit(s, case_id=None, actor=TOKEN_ACTOR, action=action, detail=detail)
 
 
 def revoke_token(db: Database, name: str) -> bool:
@@ -54,7 +67,9 @@ def revoke_token(db: Database, name: str) -> bool:
         row = s.scalars(select(Token).where(Token.name == name)).first()
         if row is None:
             return False
-        row.revoked = True
+        if not row.revoked:
+            row.revoked = True
+            _audit_token(db, s, "token revoked", f"token {name!r}")
         return True
 
 
