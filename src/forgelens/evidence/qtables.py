@@ -68,7 +68,14 @@ class QuantReport:
         """The database's matches as what they are — other encoders that write the same tables, not a
         claim about this file: "the same tables as Canon PowerShot S40 (camera) writes (and 4 others in
         the database)". Empty when nothing matches."""
-        return same_tables_words(self.matches, shown)
+        names = list(dict.fromkeys(writer_name(m) for m in self.matches))
+        if not names:
+            return ""
+        head = names[:shown]
+        listed = head[0] if len(head) == 1 else ", ".join(head[:-1]) + " and " + head[-1]
+        rest = len(names) - len(head)
+        return (f"the same tables as {listed} {'writes' if len(head) == 1 else 'write'}"
+                + (f" (and {rest} other{'s' if rest != 1 else ''} in the database)" if rest else ""))
 
 
 #: What the database's labels add to the encoder's name: where the tables were measured, not what this file is.
@@ -91,18 +98,6 @@ def writer_name(m: dict) -> str:
         return " ".join(label.removesuffix(_EDITOR_SUFFIX).split()) + " (editor)"
     return label.replace(" standard tables, quality ", " at quality ").replace(" default tables, quality ",
                                                                                " at quality ")
-
-
-def same_tables_words(matches: tuple[dict, ...] | list[dict], shown: int = 3) -> str:
-    """"the same tables as A, B and C write (and n others in the database)"; "" for no match."""
-    names = list(dict.fromkeys(writer_name(m) for m in matches))
-    if not names:
-        return ""
-    head = names[:shown]
-    listed = head[0] if len(head) == 1 else ", ".join(head[:-1]) + " and " + head[-1]
-    rest = len(names) - len(head)
-    return (f"the same tables as {listed} {'writes' if len(head) == 1 else 'write'}"
-            + (f" (and {rest} other{'s' if rest != 1 else ''} in the database)" if rest else ""))
 
 
 def estimate_quality(tables: tuple[np.ndarray, ...] | list[np.ndarray]) -> tuple[int, bool, float]:
