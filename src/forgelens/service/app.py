@@ -472,7 +472,8 @@ def create_app(settings: Settings | None = None, *, runner=None, max_upload_byte
     def audit(who: Caller = Depends(caller), case_id: str | None = Query(
             None, description="One case's log, also after the case was deleted; default: the server-wide log.")
               ) -> dict[str, Any]:
-        """An audit log and whether its hash chain holds: the server-wide one (case deletions) or a case's."""
+        """An audit log and whether its hash chain holds: the server-wide one (case deletions, tokens created and
+        revoked) or a case's."""
         from forgelens.service.audit import verify_audit_chain
 
         with db.session() as s:
