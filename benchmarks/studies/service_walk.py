@@ -42,8 +42,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "speed"))  # service_load.py: tree_rss
-from service_load import tree_rss  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "speed"))  # service_load.py: its /proc helpers
+from service_load import descendants, pct, tree_rss  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 DATASETS = ROOT.parent / "shared" / "datasets"
@@ -139,24 +139,6 @@ class Server:
         return time.monotonic() - t
 
 
-def descendants(pid: int) -> list[int]:
-    """Process ids below ``pid`` (its worker processes and fork server), from /proc."""
-    children: dict[int, list[int]] = {}
-    for d in os.listdir("/proc"):
-        if d.isdigit():
-            try:
-                with open(f"/proc/{d}/stat") as f:
-                    children.setdefault(int(f.read().rsplit(")", 1)[1].split()[1]), []).append(int(d))
-            except (OSError, ValueError, IndexError):
-                pass
-    out, todo = [], list(children.get(pid, []))
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        todo += children.get(p, [])
-    return out
-
-
 def alive(pids: list[int]) -> list[int]:
     out = []
     for p in pids:
@@ -167,10 +149,6 @@ def alive(pids: list[int]) -> list[int]:
         except OSError:
             pass
     return out
-
-
-def pct(xs: list[float], q: float) -> float:
-    return float(np.percentile(xs, q)) if xs else float("nan")
 
 
 def main() -> None:
