@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import socket
+import subprocess
+import sys
 import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 from forgelens.service.worker import run_analysis
@@ -41,3 +48,42 @@ def wait(c, job_id, auth: str | dict | None = None, timeout: float = 60.0) -> di
             return j
         time.sleep(0.1)
     raise AssertionError(f"job {job_id} did not finish: {j}")
+
+
+@contextlib.contextmanager
+def serve_subprocess(data_dir: Path, detectors: str, workers: int, start_seconds: float,
+                     stop_seconds: float) -> Iterator[str]:
+    """A real ``forgelens serve --no-auth`` on a free loopback port, from this checkout's ``src``:
+    its base URL once /api/health answers (the test fails if it has not within ``start_seconds``);
+    terminated on exit."""
+    import pytest
+
+    from tests.conftest import REPO
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "FORGELENS_DETECTORS": detectors, "FORGELENS_WORKERS": str(workers),
+           "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-m", "forgelens", "serve", "--no-auth", "--host", "127.0.0.1",
+                             "--port", str(port), "--data-dir", str(data_dir)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(round(start_seconds / 0.1)):
+            try:
+                urllib.request.urlopen(url + "/api/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("server did not start")
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(stop_seconds)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+

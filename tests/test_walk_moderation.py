@@ -26,7 +26,7 @@ from PIL import Image  # noqa: E402
 from forgelens.service.app import STATIC, create_app  # noqa: E402
 from forgelens.service.auth import create_token  # noqa: E402
 from forgelens.service.settings import Settings  # noqa: E402
-from tests._service_helpers import wait  # noqa: E402
+from tests._service_helpers import serve_subprocess, wait  # noqa: E402
 from tests.conftest import jpeg_bytes, natural_image  # noqa: E402
 
 CHEAP = "ela,metadata"
@@ -209,45 +209,19 @@ def real_server_and_browser(tmp_path):
     """`forgelens serve --no-auth` on a free loopback port (cheap detectors, one worker) and a headless
     Chromium: (base URL, driver)."""
     pytest.importorskip("selenium", reason="selenium not installed")
-    import os
-    import socket
-    import subprocess
-    import sys
-    import urllib.request
-
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    from tests.conftest import REPO
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "FORGELENS_DETECTORS": CHEAP, "FORGELENS_WORKERS": "1",
-           "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
-    server = subprocess.Popen([sys.executable, "-m", "forgelens", "serve", "--no-auth", "--port", str(port),
-                               "--data-dir", str(tmp_path / "data")],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    url = f"http://127.0.0.1:{port}"
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'chrome'}"):
         opts.add_argument(flag)
-    driver = None
-    try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(url + "/api/health", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+    with serve_subprocess(tmp_path / "data", CHEAP, workers=1, start_seconds=60, stop_seconds=30) as url:
         driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-        yield url, driver
-    finally:
-        if driver is not None:
+        try:
+            yield url, driver
+        finally:
             driver.quit()
-        server.terminate()
-        server.wait(30)
 
 
 @pytest.mark.skipif(not (CHROMEDRIVER and CHROMIUM), reason="chromium/chromedriver not installed")

@@ -9,18 +9,14 @@ cheap detectors, so the whole test takes seconds.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 import zipfile
 
 import pytest
 
-from tests.conftest import REPO, jpeg_bytes, natural_image
+from tests._service_helpers import serve_subprocess
+from tests.conftest import jpeg_bytes, natural_image
 
 selenium = pytest.importorskip("selenium", reason="selenium not installed")
 pytest.importorskip("sqlalchemy", reason="the service extra is not installed")
@@ -31,28 +27,9 @@ pytestmark = pytest.mark.skipif(not (CHROMEDRIVER and CHROMIUM), reason="chromiu
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "FORGELENS_DETECTORS": "ela,metadata", "FORGELENS_WORKERS": "2",
-           "PYTHONPATH": os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")])}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "forgelens", "serve", "--no-auth", "--host", "127.0.0.1", "--port", str(port),
-         "--data-dir", str(tmp_path_factory.mktemp("data"))],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(url + "/api/health", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail("server did not start")
-    yield url
-    proc.terminate()
-    proc.wait(15)
+    with serve_subprocess(tmp_path_factory.mktemp("data"), "ela,metadata", workers=2, start_seconds=30,
+                          stop_seconds=15) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
