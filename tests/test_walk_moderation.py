@@ -460,3 +460,17 @@ def test_creating_and_revoking_a_token_is_in_the_server_wide_audit_log(tmp_path)
         ("token revoked", "token 'lead'")]
     assert {e["actor"] for e in server["entries"]} == {"server command line"}
 
+
+
+def test_deleting_an_unknown_or_already_deleted_case_is_one_clear_404(tmp_path):
+    """A case id that does not exist (a typo, or a case deleted a moment ago by a teammate) gets 404
+    naming it, and the server-wide log records only the deletion that happened."""
+    with TestClient(create_app(settings(tmp_path, auth=True))) as c:
+        ha = {"Authorization": f"Bearer {create_token(c.app.state.db, 'alice')}"}
+        case = c.post("/v1/cases", json={"name": "reported posts"}, headers=ha).json()["id"]
+        assert c.delete(f"/v1/cases/{case}", headers=ha).status_code == 200
+        for target in (case, "no-such-case"):
+            r = c.delete(f"/v1/cases/{target}", headers=ha)
+            assert r.status_code == 404 and target in r.json()["detail"]
+        server = c.get("/v1/audit", headers=ha).json()
+    assert server["chain_ok"] and [e["action"] for e in server["entries"]].count("case deleted") == 1
